@@ -1,0 +1,55 @@
+//! Operator tasks run from the command line.
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+
+use entity::{person, user_account};
+
+use crate::{
+    auth::{Role, password},
+    domain::{Dni, Email, PersonName},
+    seed::world_account,
+};
+
+/// Data of the first administrator.
+pub struct NewAdmin {
+    pub username: String,
+    pub dni: String,
+    pub paternal_surname: String,
+    pub maternal_surname: String,
+    pub given_names: String,
+    pub email: Option<String>,
+}
+
+/// Creates a MINEDU administrator account with the given password.
+pub async fn create_admin(db: &DatabaseConnection, input: NewAdmin, password_text: &str) -> anyhow::Result<()> {
+    let dni = Dni::parse(&input.dni).map_err(anyhow::Error::msg)?;
+    let paternal = PersonName::parse(&input.paternal_surname).map_err(anyhow::Error::msg)?;
+    let maternal = PersonName::parse(&input.maternal_surname).map_err(anyhow::Error::msg)?;
+    let given = PersonName::parse(&input.given_names).map_err(anyhow::Error::msg)?;
+    let email = input.email.as_deref().map(Email::parse).transpose().map_err(anyhow::Error::msg)?;
+    password::check_strength(password_text).map_err(anyhow::Error::msg)?;
+    let username = input.username.trim().to_lowercase();
+    if username.is_empty() || username.len() > 64 {
+        anyhow::bail!("el usuario debe tener entre 1 y 64 caracteres");
+    }
+    if user_account::Entity::find().filter(user_account::Column::Username.eq(&username)).one(db).await?.is_some() {
+        anyhow::bail!("ya existe una cuenta con el usuario {username}");
+    }
+    if person::Entity::find().filter(person::Column::Dni.eq(dni.as_str())).one(db).await?.is_some() {
+        anyhow::bail!("ya existe una persona con ese DNI");
+    }
+    let hash = password::hash_blocking(password_text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let txn = db.begin().await?;
+    world_account(
+        &txn,
+        &username,
+        dni.as_str(),
+        (paternal.as_str(), maternal.as_str(), given.as_str()),
+        email.as_ref().map(Email::as_str),
+        Role::MineduAdmin,
+        &hash,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

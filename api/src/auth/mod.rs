@@ -1,0 +1,12 @@
+//! Identity: login for web and tablets, token rotation, the caller, and the authorization matrix.
+
+pub mod password;
+pub mod policy;
+pub mod principal;
+pub mod routes;
+pub mod service;
+pub mod throttle;
+pub mod tokens;
+
+pub use policy::{Action, Role, Target};
+pub use principal::{AuthUser, Principal};

@@ -1,0 +1,271 @@
+//! The authenticated caller and the extractor that builds it from a bearer token.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Condition,
+    sea_query::{Expr, ExprTrait, Query},
+};
+
+use entity::{role_assignment, school, teacher_section, ugel, user_account};
+
+use super::policy::{Action, Assignment, Role, Target, Unit, grants};
+use crate::{
+    domain::Level,
+    error::{ApiError, Result},
+    state::AppState,
+};
+
+/// The caller of a request, with its active assignments.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub person_id: i64,
+    pub username: String,
+    pub must_change_password: bool,
+    /// The login (refresh-token family) the access token belongs to.
+    pub family: String,
+    pub assignments: Vec<Assignment>,
+    /// Sections the caller teaches (only loaded for teachers).
+    pub taught_sections: Vec<i64>,
+}
+
+/// Where an action may be done: the union of the caller's units that grant it.
+#[derive(Debug, Default)]
+pub struct Reach {
+    pub national: bool,
+    pub dres: Vec<i64>,
+    pub ugels: Vec<(i64, Option<Level>)>,
+    pub schools: Vec<i64>,
+    /// For teachers: the sections they teach inside `schools`.
+    pub sections_only: Option<Vec<i64>>,
+}
+
+impl Reach {
+    /// Whether nothing at all is reachable.
+    pub fn is_empty(&self) -> bool {
+        !self.national && self.dres.is_empty() && self.ugels.is_empty() && self.schools.is_empty()
+    }
+
+    /// A filter on the `school` table selecting the IEs in reach.
+    pub fn school_condition(&self) -> Condition {
+        if self.national {
+            return Condition::all();
+        }
+        let mut any = Condition::any();
+        if !self.dres.is_empty() {
+            any = any.add(
+                school::Column::UgelId.in_subquery(
+                    Query::select()
+                        .column(ugel::Column::Id)
+                        .from(ugel::Entity)
+                        .and_where(ugel::Column::DreId.is_in(self.dres.clone()))
+                        .to_owned(),
+                ),
+            );
+        }
+        for (ugel_id, level) in &self.ugels {
+            let mut one = Condition::all().add(school::Column::UgelId.eq(*ugel_id));
+            if let Some(level) = level {
+                one = one.add(school::Column::Level.eq(level.code()));
+            }
+            any = any.add(one);
+        }
+        if !self.schools.is_empty() {
+            any = any.add(school::Column::Id.is_in(self.schools.clone()));
+        }
+        if self.is_empty() {
+            any = any.add(Expr::val(1).eq(0));
+        }
+        any
+    }
+}
+
+impl Principal {
+    /// Succeeds when an assignment grants `action` over `target`; 403 otherwise.
+    pub fn authorize(&self, action: Action, target: &Target) -> Result<()> {
+        if self.can(action, target) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Whether an assignment grants `action` over `target`.
+    pub fn can(&self, action: Action, target: &Target) -> bool {
+        self.assignments
+            .iter()
+            .any(|a| grants(a.role, action) && a.covers(target, &self.taught_sections))
+    }
+
+    /// Whether the caller holds `role` anywhere.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.assignments.iter().any(|a| a.role == role)
+    }
+
+    /// Every unit in which `action` is granted.
+    pub fn reach(&self, action: Action) -> Reach {
+        let mut reach = Reach::default();
+        let mut teacher_only = true;
+        let mut any_school = false;
+        for a in self.assignments.iter().filter(|a| grants(a.role, action)) {
+            match a.unit {
+                Unit::Minedu => reach.national = true,
+                Unit::Dre { dre_id } => reach.dres.push(dre_id),
+                Unit::Ugel { ugel_id, .. } => reach.ugels.push((ugel_id, a.level)),
+                Unit::School { school_id, .. } => {
+                    any_school = true;
+                    teacher_only &= a.role == Role::Teacher;
+                    reach.schools.push(school_id);
+                }
+            }
+        }
+        let wider = reach.national || !reach.dres.is_empty() || !reach.ugels.is_empty();
+        if any_school && teacher_only && !wider {
+            reach.sections_only = Some(self.taught_sections.clone());
+        }
+        reach
+    }
+}
+
+/// The authenticated caller. Rejects a missing or bad token with 401, and an account with no
+/// active assignment with 401 `session_revoked`, whatever token it holds.
+pub struct AuthUser(pub Principal);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = bearer(parts)?;
+        let claims = state.tokens.verify(token)?;
+        let user_id: i64 = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))?;
+        let mut principal = load_principal(&state.db, user_id).await?;
+        principal.family = claims.fam;
+        if principal.must_change_password && !password_change_route(parts) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "password_change_required",
+                "Debe cambiar su contraseña temporal antes de continuar.",
+            ));
+        }
+        Ok(AuthUser(principal))
+    }
+}
+
+fn password_change_route(parts: &Parts) -> bool {
+    matches!(parts.uri.path(), "/api/v1/me" | "/api/v1/me/password" | "/api/v1/auth/logout")
+}
+
+fn bearer(parts: &Parts) -> Result<&str> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("unauthenticated", "Inicie sesión para continuar."))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))
+}
+
+/// The caller's account and active assignments, with each unit's ancestors.
+pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<Principal> {
+    let revoked = || {
+        ApiError::unauthorized(
+            "session_revoked",
+            "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
+        )
+    };
+    let account = user_account::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(revoked)?;
+    let rows = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user_id))
+        .filter(role_assignment::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Err(revoked());
+    }
+
+    let school_ids: Vec<i64> = rows.iter().filter_map(|r| r.school_id).collect();
+    let schools: Vec<(i64, i64)> = if school_ids.is_empty() {
+        Vec::new()
+    } else {
+        school::Entity::find()
+            .select_only()
+            .columns([school::Column::Id, school::Column::UgelId])
+            .filter(school::Column::Id.is_in(school_ids))
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let mut ugel_ids: Vec<i64> = rows.iter().filter_map(|r| r.ugel_id).collect();
+    ugel_ids.extend(schools.iter().map(|(_, u)| *u));
+    let ugels: Vec<(i64, i64)> = if ugel_ids.is_empty() {
+        Vec::new()
+    } else {
+        ugel::Entity::find()
+            .select_only()
+            .columns([ugel::Column::Id, ugel::Column::DreId])
+            .filter(ugel::Column::Id.is_in(ugel_ids))
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let dre_of = |ugel_id: i64| ugels.iter().find(|(u, _)| *u == ugel_id).map(|(_, d)| *d);
+
+    let mut assignments = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(role) = Role::parse(&row.role) else {
+            tracing::warn!(assignment = row.id, "unknown role code in the database");
+            continue;
+        };
+        let unit = match (row.school_id, row.ugel_id, row.dre_id) {
+            (Some(school_id), _, _) => {
+                let Some(ugel_id) = schools.iter().find(|(s, _)| *s == school_id).map(|(_, u)| *u) else { continue };
+                let Some(dre_id) = dre_of(ugel_id) else { continue };
+                Unit::School { school_id, ugel_id, dre_id }
+            }
+            (None, Some(ugel_id), _) => {
+                let Some(dre_id) = dre_of(ugel_id) else { continue };
+                Unit::Ugel { ugel_id, dre_id }
+            }
+            (None, None, Some(dre_id)) => Unit::Dre { dre_id },
+            (None, None, None) => Unit::Minedu,
+        };
+        let level = row.level.as_deref().and_then(|l| Level::parse(l).ok());
+        assignments.push(Assignment { id: row.id, role, unit, level });
+    }
+    if assignments.is_empty() {
+        return Err(revoked());
+    }
+
+    let taught_sections = if assignments.iter().any(|a| a.role == Role::Teacher) {
+        teacher_section::Entity::find()
+            .select_only()
+            .column(teacher_section::Column::SectionId)
+            .filter(teacher_section::Column::PersonId.eq(account.person_id))
+            .filter(teacher_section::Column::Active.eq(true))
+            .into_tuple()
+            .all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
+
+    Ok(Principal {
+        user_id: account.id,
+        person_id: account.person_id,
+        username: account.username,
+        must_change_password: account.must_change_password,
+        family: String::new(),
+        assignments,
+        taught_sections,
+    })
+}

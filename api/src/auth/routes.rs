@@ -1,0 +1,199 @@
+//! HTTP surface of identity: `/auth/*` (the tablet contract) and `/me`.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, State},
+    http::StatusCode,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    policy::{Role, Unit},
+    principal::{AuthUser, Principal},
+    service::{self, Session},
+};
+use crate::{
+    error::{ApiError, ErrorBody, Result},
+    http::ApiJson,
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+}
+
+/// `POST /auth/login` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The tablet's stable id, when logging in from a tablet.
+    pub device_id: Option<Uuid>,
+}
+
+/// A new pair of tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Lifetime of the access token, in seconds.
+    pub expires_in: i64,
+    pub token_type: &'static str,
+    pub user: MeResponse,
+}
+
+/// `POST /auth/refresh` and `POST /auth/logout` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// The caller: account, roles and units.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: i64,
+    pub person_id: i64,
+    pub username: String,
+    pub must_change_password: bool,
+    pub roles: Vec<RoleView>,
+    /// Sections the caller teaches.
+    pub sections: Vec<i64>,
+}
+
+/// One active assignment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleView {
+    pub assignment_id: i64,
+    pub role: Role,
+    /// Spanish name of the role.
+    pub role_name: &'static str,
+    /// `minedu`, `dre`, `ugel` or `school`.
+    pub unit_type: &'static str,
+    pub dre_id: Option<i64>,
+    pub ugel_id: Option<i64>,
+    pub school_id: Option<i64>,
+    pub level: Option<crate::domain::Level>,
+}
+
+impl From<&Principal> for MeResponse {
+    fn from(p: &Principal) -> Self {
+        let roles = p
+            .assignments
+            .iter()
+            .map(|a| {
+                let (unit_type, dre_id, ugel_id, school_id) = match a.unit {
+                    Unit::Minedu => ("minedu", None, None, None),
+                    Unit::Dre { dre_id } => ("dre", Some(dre_id), None, None),
+                    Unit::Ugel { ugel_id, dre_id } => ("ugel", Some(dre_id), Some(ugel_id), None),
+                    Unit::School { school_id, ugel_id, dre_id } => {
+                        ("school", Some(dre_id), Some(ugel_id), Some(school_id))
+                    }
+                };
+                RoleView {
+                    assignment_id: a.id,
+                    role: a.role,
+                    role_name: a.role.label(),
+                    unit_type,
+                    dre_id,
+                    ugel_id,
+                    school_id,
+                    level: a.level,
+                }
+            })
+            .collect();
+        Self {
+            id: p.user_id,
+            person_id: p.person_id,
+            username: p.username.clone(),
+            must_change_password: p.must_change_password,
+            roles,
+            sections: p.taught_sections.clone(),
+        }
+    }
+}
+
+impl From<Session> for TokenResponse {
+    fn from(s: Session) -> Self {
+        Self {
+            access_token: s.access_token,
+            refresh_token: s.refresh_token,
+            expires_in: s.expires_in,
+            token_type: "Bearer",
+            user: MeResponse::from(&s.principal),
+        }
+    }
+}
+
+/// Log in with username and password (web or tablet).
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<TokenResponse>> {
+    if body.username.trim().is_empty() || body.username.len() > 64 || body.password.len() > 256 {
+        return Err(ApiError::unauthorized("invalid_credentials", "Usuario o contraseña incorrectos."));
+    }
+    let session = service::login(&state, &body.username, body.password, body.device_id, peer.ip()).await?;
+    Ok(Json(session.into()))
+}
+
+/// Exchange a refresh token for a new pair; the old refresh token stops working.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "`session_revoked`", body = ErrorBody),
+    ))]
+async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<Json<TokenResponse>> {
+    Ok(Json(service::refresh(&state, &body.refresh_token).await?.into()))
+}
+
+/// Revoke a refresh token (and the session it belongs to).
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "Session closed")))]
+async fn logout(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<StatusCode> {
+    service::logout(&state.db, &body.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's account, roles and units.
+#[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+async fn me(AuthUser(principal): AuthUser) -> Json<MeResponse> {
+    Json(MeResponse::from(&principal))
+}
+
+/// `POST /me/password` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change the caller's password (required after a reset by the account's manager).
+#[utoipa::path(post, path = "/me/password", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    AuthUser(principal): AuthUser,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode> {
+    service::change_password(&state.db, &principal, &principal.family, body.current_password, body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,258 @@
+//! The rules of sessions: login, refresh-token rotation with reuse detection, logout, password
+//! change.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use entity::{device, refresh_token, user_account};
+
+use super::{
+    password,
+    principal::{Principal, load_principal},
+    throttle,
+    tokens::{hash_token, random_token},
+};
+use crate::{
+    error::{ApiError, Result},
+    state::AppState,
+    time::now,
+};
+
+/// A new access token and refresh token.
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub principal: Principal,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "Usuario o contraseña incorrectos.")
+}
+
+fn revoked() -> ApiError {
+    ApiError::unauthorized(
+        "session_revoked",
+        "Su sesión fue revocada o venció. Inicie sesión nuevamente.",
+    )
+}
+
+/// Checks credentials under the failed-login limits and opens a session.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password_text: String,
+    device_id: Option<Uuid>,
+    address: IpAddr,
+) -> Result<Session> {
+    let db = &state.db;
+    let at = now();
+    let username = username.trim().to_lowercase();
+    let keys = throttle::Keys::new(&username, &address.to_string());
+    throttle::check(db, &keys, at).await?;
+
+    let account = user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(&username))
+        .one(db)
+        .await?;
+    let ok = password::verify(password_text, account.as_ref().map(|a| a.password_hash.clone())).await?;
+    let Some(account) = account.filter(|_| ok) else {
+        throttle::record_failure(db, &keys, &state.config.auth, at).await?;
+        return Err(invalid_credentials());
+    };
+    throttle::clear(db, &keys).await?;
+    let principal = load_principal(db, account.id).await?;
+
+    if let Some(device_id) = device_id {
+        let known = device::Entity::find_by_id(device_id.to_string()).one(db).await?;
+        if known.as_ref().is_some_and(|d| d.revoked_at.is_some()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "device_revoked",
+                "Esta tableta fue dada de baja por la dirección de la IE.",
+            ));
+        }
+    }
+
+    let txn = db.begin().await?;
+    if let Some(device_id) = device_id {
+        touch_device(&txn, device_id, &principal, at).await?;
+    }
+    let family = Uuid::new_v4().to_string();
+    let refresh = insert_refresh_token(&txn, state, account.id, &family, device_id.map(|d| d.to_string()), at).await?;
+    txn.commit().await?;
+
+    Ok(Session {
+        access_token: state.tokens.issue(account.id, &family, at)?,
+        refresh_token: refresh,
+        expires_in: state.tokens.access_ttl_secs,
+        principal,
+    })
+}
+
+/// Rotates a refresh token. A token already used is a sign of theft: its whole family is revoked.
+pub async fn refresh(state: &AppState, presented: &str) -> Result<Session> {
+    let db = &state.db;
+    let at = now();
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
+        .one(db)
+        .await?
+    else {
+        return Err(revoked());
+    };
+    if row.revoked_at.is_some() || row.expires_at <= at {
+        return Err(revoked());
+    }
+    // Claim the token atomically: of two concurrent uses, exactly one wins.
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(at))
+        .filter(refresh_token::Column::Id.eq(row.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        revoke_family(db, &row.family_id, at).await?;
+        tracing::warn!(user = row.user_id, "reuse of a rotated refresh token: session family revoked");
+        return Err(revoked());
+    }
+    let principal = load_principal(db, row.user_id).await?;
+    let txn = db.begin().await?;
+    let refresh = insert_refresh_token(&txn, state, row.user_id, &row.family_id, row.device_id.clone(), at).await?;
+    if let Some(device_id) = row.device_id.as_deref().and_then(|d| Uuid::parse_str(d).ok()) {
+        touch_device(&txn, device_id, &principal, at).await?;
+    }
+    txn.commit().await?;
+    Ok(Session {
+        access_token: state.tokens.issue(row.user_id, &row.family_id, at)?,
+        refresh_token: refresh,
+        expires_in: state.tokens.access_ttl_secs,
+        principal,
+    })
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored.
+pub async fn logout(db: &DatabaseConnection, presented: &str) -> Result<()> {
+    if let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(presented)))
+        .one(db)
+        .await?
+    {
+        revoke_family(db, &row.family_id, now()).await?;
+    }
+    Ok(())
+}
+
+/// Changes the caller's own password and ends its other sessions.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    current_family: &str,
+    current: String,
+    new: String,
+) -> Result<()> {
+    password::check_strength(&new).map_err(|m| ApiError::field("new_password", m))?;
+    let account = user_account::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(revoked)?;
+    if !password::verify(current, Some(account.password_hash.clone())).await? {
+        return Err(ApiError::field("current_password", "La contraseña actual no es correcta."));
+    }
+    let hash = password::hash(new).await?;
+    let at = now();
+    let txn = db.begin().await?;
+    let mut active: user_account::ActiveModel = account.into();
+    active.password_hash = Set(hash);
+    active.must_change_password = Set(false);
+    active.password_changed_at = Set(at);
+    active.update(&txn).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .filter(refresh_token::Column::UserId.eq(principal.user_id))
+        .filter(refresh_token::Column::FamilyId.ne(current_family))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Event::new("password_changed", "user_account", principal.user_id)
+            .by(principal.user_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family: &str, at: DateTime<Utc>) -> Result<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .filter(refresh_token::Column::FamilyId.eq(family))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn insert_refresh_token(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: i64,
+    family: &str,
+    device_id: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<String> {
+    let token = random_token(32);
+    refresh_token::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        user_id: Set(user_id),
+        family_id: Set(family.to_owned()),
+        device_id: Set(device_id),
+        created_at: Set(at),
+        expires_at: Set(at + Duration::days(state.config.auth.refresh_token_ttl_days)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Records that a tablet was used by this caller, in its first IE.
+async fn touch_device(db: &impl ConnectionTrait, id: Uuid, principal: &Principal, at: DateTime<Utc>) -> Result<()> {
+    let school_id = principal.assignments.iter().find_map(|a| match a.unit {
+        super::policy::Unit::School { school_id, .. } => Some(school_id),
+        _ => None,
+    });
+    match device::Entity::find_by_id(id.to_string()).one(db).await? {
+        Some(existing) => {
+            let mut active: device::ActiveModel = existing.into();
+            active.last_seen_at = Set(at);
+            active.last_user_id = Set(Some(principal.user_id));
+            if school_id.is_some() {
+                active.school_id = Set(school_id);
+            }
+            active.update(db).await?;
+        }
+        None => {
+            device::ActiveModel {
+                id: Set(id.to_string()),
+                school_id: Set(school_id),
+                last_user_id: Set(Some(principal.user_id)),
+                first_seen_at: Set(at),
+                last_seen_at: Set(at),
+                last_sync_at: Set(None),
+                pending_marks: Set(None),
+                revoked_at: Set(None),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}

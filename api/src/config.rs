@@ -1,0 +1,275 @@
+//! Typed settings: defaults that run with nothing installed, overridden by an optional TOML file
+//! (`siagie.toml`, or the path in `SIAGIE_CONFIG`) and by `SIAGIE_<SECTION>_<KEY>` variables.
+
+use std::path::{Path, PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Whether the server runs as a local, embedded installation or in production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Embedded default: SQLite, e-mail to files, secrets generated under the data folder.
+    #[default]
+    Development,
+    /// Every secret must be given; nothing is generated.
+    Production,
+}
+
+/// All settings of the application.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Config {
+    pub mode: Mode,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub mail: jobs::MailConfig,
+    pub log: LogConfig,
+    pub storage: StorageConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    /// Largest request body accepted, after decompression.
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            body_limit_bytes: 2 * 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; empty means a SQLite file in the data folder.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 16,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// HMAC key of access tokens. Required in production; generated under the data folder in
+    /// development.
+    pub jwt_secret: Option<SecretString>,
+    pub jwt_secret_file: Option<PathBuf>,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    /// Failed logins allowed per account and per address within the window before a lockout.
+    pub max_failed_logins: i32,
+    pub max_failed_logins_per_address: i32,
+    pub failure_window_secs: i64,
+    pub lockout_secs: i64,
+    /// Lifetime of an e-mailed password reset link.
+    pub reset_link_ttl_mins: i64,
+    /// Base address used in links sent by e-mail.
+    pub public_base_url: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            jwt_secret_file: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 60,
+            max_failed_logins: 5,
+            max_failed_logins_per_address: 30,
+            failure_window_secs: 15 * 60,
+            lockout_secs: 15 * 60,
+            reset_link_ttl_mins: 30,
+            public_base_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info,sqlx=warn`.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            filter: "info,sqlx=warn,sea_orm=warn".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct StorageConfig {
+    /// Folder for the embedded database, generated secrets and uploaded files.
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("var"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DemoConfig {
+    /// Load the demo world when the server starts on an empty database.
+    pub seed_on_empty: bool,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            seed_on_empty: true,
+        }
+    }
+}
+
+/// A configuration that cannot run, with a message for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuración inválida: {0}")]
+    Invalid(String),
+    #[error("falta el secreto {0}: defínalo en el entorno (o en {0}_FILE) para el modo producción")]
+    MissingSecret(&'static str),
+    #[error("no se pudo leer {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Config {
+    /// Reads defaults, then the config file, then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("SIAGIE_CONFIG").unwrap_or_else(|_| "siagie.toml".into());
+        let env = Env::prefixed("SIAGIE_")
+            .ignore(&["CONFIG"])
+            .map(|key| match key.as_str().split_once('_') {
+                Some((section, rest)) => format!("{section}.{rest}").into(),
+                None => key.into(),
+            })
+            .lowercase(true);
+        let config: Config = Figment::new()
+            .merge(Toml::file(file))
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.auth.access_token_ttl_secs < 30 {
+            return Err(ConfigError::Invalid(
+                "auth.access_token_ttl_secs debe ser al menos 30".into(),
+            ));
+        }
+        if self.auth.refresh_token_ttl_days < 45 {
+            return Err(ConfigError::Invalid(
+                "auth.refresh_token_ttl_days debe ser al menos 45 (una tableta puede pasar un mes sin conexión)".into(),
+            ));
+        }
+        if self.mode == Mode::Production && self.database.url.is_none() {
+            return Err(ConfigError::MissingSecret("SIAGIE_DATABASE_URL"));
+        }
+        self.mail.validate().map_err(ConfigError::Invalid)?;
+        Ok(())
+    }
+
+    /// The database address, defaulting to a SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.storage.data_dir.join("siagie.db").display()
+            ),
+        }
+    }
+
+    /// The HMAC key for access tokens: given, read from a file, or (development only) generated
+    /// once and kept in the data folder.
+    pub fn jwt_secret(&self) -> Result<SecretString, ConfigError> {
+        if let Some(secret) = &self.auth.jwt_secret {
+            return Ok(secret.clone());
+        }
+        if let Some(path) = &self.auth.jwt_secret_file {
+            return read_secret(path);
+        }
+        if self.mode == Mode::Production {
+            return Err(ConfigError::MissingSecret("SIAGIE_AUTH_JWT_SECRET"));
+        }
+        let path = self.storage.data_dir.join("jwt-secret");
+        if path.exists() {
+            return read_secret(&path);
+        }
+        let secret = crate::auth::tokens::random_token(48);
+        std::fs::create_dir_all(&self.storage.data_dir).map_err(|source| ConfigError::Io {
+            path: self.storage.data_dir.clone(),
+            source,
+        })?;
+        std::fs::write(&path, &secret).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(SecretString::from(secret))
+    }
+}
+
+fn read_secret(path: &Path) -> Result<SecretString, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let secret = text.trim();
+    if secret.len() < 32 {
+        return Err(ConfigError::Invalid(format!(
+            "el secreto en {} debe tener al menos 32 caracteres",
+            path.display()
+        )));
+    }
+    Ok(SecretString::from(secret.to_owned()))
+}

@@ -1,0 +1,17 @@
+//! Domain values that can only be built valid: parse, don't validate.
+//!
+//! Each type's `parse` is the only way in, and its error is a Spanish message for the field.
+
+mod contact;
+mod documents;
+mod enums;
+mod names;
+
+pub use contact::{CellPhone, Email};
+pub use documents::{Anexo, CodigoModular, Dni, StudentCode, StudentDocument};
+pub use enums::{EnrollmentStatus, Level, Management, Modality, Position};
+pub use names::PersonName;
+
+fn all_digits(value: &str, len: usize) -> bool {
+    value.len() == len && value.bytes().all(|b| b.is_ascii_digit())
+}

@@ -1,0 +1,34 @@
+//! Page-by-page listings.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// `?page=1&per_page=50`.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+pub struct PageParams {
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page, 1 to 200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+impl PageParams {
+    pub const MAX_PER_PAGE: u64 = 200;
+
+    /// (page from 1, items per page), clamped to sensible values.
+    pub fn resolve(self) -> (u64, u64) {
+        let page = self.page.unwrap_or(1).max(1);
+        let per_page = self.per_page.unwrap_or(50).clamp(1, Self::MAX_PER_PAGE);
+        (page, per_page)
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Items across all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}

@@ -1,0 +1,165 @@
+//! The SIAGIE back end: an HTTP API for attendance, provisioning and the organisation registry.
+//!
+//! A request enters through [`Application`], passes the middleware of [`router`] and reaches one
+//! capability folder: `auth` (identity and the authorization matrix), `registry` (DRE, UGEL, IE,
+//! calendar, sections, students, enrollments), `health`.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod registry;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, Request, StatusCode},
+    response::{IntoResponse, Response},
+};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    decompression::RequestDecompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{auth::tokens::TokenKeys, config::Config, error::ApiError, state::AppState};
+
+/// A built application, bound to its port and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, loads the demo world when asked and the database is
+    /// empty, and binds the listening socket (port 0 picks a free one).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let jwt_secret = config.jwt_secret()?;
+        let db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        if config.demo.seed_on_empty && seed::is_empty(&db).await? {
+            tracing::info!("empty database: loading the demo world");
+            seed::demo::load(&db, time::today_lima()).await?;
+        }
+        let state = AppState {
+            db,
+            tokens: Arc::new(TokenKeys::new(&jwt_secret, config.auth.access_token_ttl_secs)),
+            config: Arc::new(config),
+        };
+        let address = format!("{}:{}", state.config.server.host, state.config.server.port);
+        let listener = TcpListener::bind(&address)
+            .await
+            .with_context(|| format!("no se pudo escuchar en {address}"))?;
+        Ok(Self {
+            router: router(state.clone()),
+            listener,
+            state,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, finishing requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(address = %self.listener.local_addr()?, "listening");
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+/// Every route of the API with its middleware.
+pub fn router(state: AppState) -> Router {
+    let api = OpenApiRouter::new()
+        .merge(auth::routes::router())
+        .merge(registry::router());
+    let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
+        .nest("/api/v1", api)
+        .merge(health::router())
+        .split_for_parts();
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let config = &state.config.server;
+    api.merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
+        .fallback(not_found)
+        .with_state(state.clone())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                    // Only the path: queries may carry document numbers.
+                    let id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(|_| error::internal_error_response()))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(config.request_timeout_secs),
+                ))
+                .layer(CompressionLayer::new())
+                .layer(RequestDecompressionLayer::new())
+                .layer(DefaultBodyLimit::max(config.body_limit_bytes)),
+        )
+}
+
+async fn not_found() -> Response {
+    ApiError::not_found("la ruta solicitada").into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

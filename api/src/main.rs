@@ -1,0 +1,111 @@
+//! The `siagie` command: serve the API, migrate, seed data, and operator tasks.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use siagie::{Application, admin, config::Config, db, seed, telemetry, time};
+
+#[derive(Parser)]
+#[command(name = "siagie", version, about = "Back end del Sistema de Información de Apoyo a la Gestión de la Institución Educativa")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo world or a synthetic dataset.
+    Seed(SeedArgs),
+    /// Operator tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    /// Load the demo world (only into an empty database).
+    #[arg(long, conflicts_with = "schools")]
+    demo: bool,
+    /// Number of synthetic schools to add.
+    #[arg(long)]
+    schools: Option<u64>,
+    /// Students in each of a synthetic school's six sections.
+    #[arg(long, default_value_t = 35, requires = "schools")]
+    students_per_section: u64,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a MINEDU administrator; the password is read from the first line of stdin.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        dni: String,
+        #[arg(long)]
+        paternal_surname: String,
+        #[arg(long)]
+        maternal_surname: String,
+        #[arg(long)]
+        given_names: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run().await {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load()?;
+    telemetry::init(&config.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            println!("Migraciones aplicadas.");
+        }
+        Command::Seed(args) => {
+            config.demo.seed_on_empty = false;
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            if args.demo {
+                if !seed::is_empty(&db).await? {
+                    anyhow::bail!("la base de datos ya tiene datos: el mundo de demostración solo se carga en una base vacía");
+                }
+                seed::demo::load(&db, time::today_lima()).await?;
+                println!("Mundo de demostración cargado. Contraseña de las cuentas demo: {}", seed::demo::DEMO_PASSWORD);
+            } else if let Some(schools) = args.schools {
+                seed::synthetic::load(&db, schools, args.students_per_section, true).await?;
+                println!("Datos sintéticos cargados: {schools} IE.");
+            } else {
+                anyhow::bail!("indique --demo o --schools N");
+            }
+        }
+        Command::Admin(AdminCommand::CreateAdmin { username, dni, paternal_surname, maternal_surname, given_names, email }) => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password).context("no se pudo leer la contraseña de stdin")?;
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let input = admin::NewAdmin { username, dni, paternal_surname, maternal_surname, given_names, email };
+            admin::create_admin(&db, input, password.trim_end_matches(['\r', '\n'])).await?;
+            println!("Administrador creado.");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! Bulk roster import: a section's nómina as CSV. Every row is checked; one bad row rejects the
+//! whole file, with every problem listed, and nothing is written.
+
+use std::collections::HashSet;
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{FromRequest, Request, State},
+    http::StatusCode,
+};
+use chrono::NaiveDate;
+use sea_orm::TransactionTrait;
+
+use super::{
+    dto::{ImportReport, RowError},
+    repo::{self, SectionScope},
+    service::{self, EnrollmentInput},
+};
+use crate::{
+    audit::{self, Event},
+    auth::{Action, AuthUser},
+    domain::{PersonName, StudentDocument},
+    error::{ApiError, ErrorBody, Result},
+    http::{ApiPath, extract::body_rejection},
+    state::AppState,
+    time::{parse_date, today_lima},
+};
+
+/// The columns, in any order; `fecha_nacimiento` and `sexo` may be empty.
+const COLUMNS: [&str; 7] = [
+    "documento",
+    "apellido_paterno",
+    "apellido_materno",
+    "nombres",
+    "fecha_nacimiento",
+    "sexo",
+    "fecha_matricula",
+];
+
+/// Most rows accepted in one file.
+const MAX_ROWS: usize = 200;
+
+/// Import a section's roster from CSV (UTF-8, comma or semicolon separated, with a header row:
+/// `documento,apellido_paterno,apellido_materno,nombres,fecha_nacimiento,sexo,fecha_matricula`).
+#[utoipa::path(post, path = "/sections/{id}/roster", tag = "registry", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, body = ImportReport),
+        (status = 422, description = "`roster_invalid`: `error.details` lists every bad row", body = ErrorBody),
+    ))]
+pub async fn import_roster(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    request: Request,
+) -> Result<Json<ImportReport>> {
+    let scope = repo::section_scope(&state.db, id).await?;
+    p.authorize(Action::ManageRoster, &scope.target)?;
+    let bytes = Bytes::from_request(request, &state).await.map_err(body_rejection)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::invalid_body("El archivo debe estar codificado en UTF-8."))?;
+    let inputs = parse(text, &scope, today_lima())?;
+
+    let txn = state.db.begin().await?;
+    let outcome = service::enroll_many(&txn, &scope, &inputs).await?;
+    if !outcome.conflicts.is_empty() {
+        let errors: Vec<RowError> = outcome
+            .conflicts
+            .into_iter()
+            .map(|(index, message)| RowError { line: index + 2, field: "documento".into(), message })
+            .collect();
+        return Err(rejected(errors));
+    }
+    audit::record(
+        &txn,
+        Event::new("roster_imported", "section", id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&serde_json::json!({
+                "rows": inputs.len(),
+                "students_created": outcome.students_created,
+                "enrolled": outcome.enrolled,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(ImportReport {
+        rows: inputs.len(),
+        students_created: outcome.students_created,
+        enrolled: outcome.enrolled,
+        already_enrolled: outcome.already_enrolled,
+    }))
+}
+
+fn rejected(errors: Vec<RowError>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "roster_invalid",
+        format!(
+            "La nómina tiene {} error(es); no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla.",
+            errors.len()
+        ),
+    )
+    .with_details(serde_json::json!({ "rows": errors }))
+}
+
+/// The value of a checked cell, or its error recorded for the row.
+fn take<T>(errors: &mut Vec<RowError>, line: usize, field: &str, result: std::result::Result<T, String>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(message) => {
+            errors.push(RowError { line, field: field.into(), message });
+            None
+        }
+    }
+}
+
+/// Reads and checks every row.
+fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<EnrollmentInput>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| ApiError::invalid_body("No se pudo leer la fila de encabezados del CSV."))?
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == c)).collect();
+    if !missing.is_empty() {
+        return Err(ApiError::invalid_body(format!(
+            "Faltan columnas en el encabezado: {}.",
+            missing.join(", ")
+        )));
+    }
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap_or_default();
+    let idx: Vec<usize> = COLUMNS.iter().map(|c| column(c)).collect();
+
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for (n, record) in reader.records().enumerate() {
+        let line = n + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(_) => {
+                errors.push(RowError { line, field: "fila".into(), message: "La fila no se pudo leer.".into() });
+                continue;
+            }
+        };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if inputs.len() + errors.len() >= MAX_ROWS {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "roster_too_large",
+                format!("Una nómina admite hasta {MAX_ROWS} estudiantes por archivo."),
+            ));
+        }
+        let cell = |i: usize| record.get(idx[i]).unwrap_or_default();
+        let mut row_errors = Vec::new();
+        let document = take(&mut row_errors, line, COLUMNS[0], StudentDocument::parse(cell(0)));
+        let paternal = take(&mut row_errors, line, COLUMNS[1], PersonName::parse(cell(1)));
+        let maternal = take(&mut row_errors, line, COLUMNS[2], PersonName::parse(cell(2)));
+        let given = take(&mut row_errors, line, COLUMNS[3], PersonName::parse(cell(3)));
+        let birth = take(&mut row_errors, line, COLUMNS[4], if cell(4).is_empty() { Ok(None) } else { parse_date(cell(4)).map(Some) });
+        let sex = take(&mut row_errors, line, COLUMNS[5], if cell(5).is_empty() { Ok(None) } else { service::parse_sex(cell(5)).map(Some) });
+        let starts = take(
+            &mut row_errors,
+            line,
+            COLUMNS[6],
+            parse_date(cell(6)).and_then(|d| service::check_start(d, &scope.year, today).map(|()| d)),
+        );
+        if let (Some(Some(b)), Some(s)) = (birth, starts)
+            && b >= s
+        {
+            take::<()>(&mut row_errors, line, COLUMNS[4], Err("La fecha de nacimiento debe ser anterior a la matrícula.".into()));
+        }
+        if let Some(doc) = &document
+            && !seen.insert(doc.as_str().to_owned())
+        {
+            take::<()>(&mut row_errors, line, COLUMNS[0], Err("El documento se repite en el archivo.".into()));
+        }
+        match (document, paternal, maternal, given, birth, sex, starts) {
+            (Some(document), Some(paternal_surname), Some(maternal_surname), Some(given_names), Some(birth_date), Some(sex), Some(starts_on))
+                if row_errors.is_empty() =>
+            {
+                inputs.push(EnrollmentInput { document, paternal_surname, maternal_surname, given_names, birth_date, sex, starts_on });
+            }
+            _ => errors.append(&mut row_errors),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(rejected(errors));
+    }
+    if inputs.is_empty() {
+        return Err(ApiError::invalid_body("El archivo no tiene filas de estudiantes."));
+    }
+    Ok(inputs)
+}

@@ -1,0 +1,13 @@
+//! The organisation registry: DRE → UGEL → IE, academic years and their calendar, grades,
+//! sections, students, enrollments, staff and teacher assignments.
+
+mod dto;
+mod import;
+mod repo;
+mod routes;
+mod service;
+
+pub use dto::*;
+pub use repo::{SchoolScope, SectionScope, school_scope, section_scope};
+pub use routes::router;
+pub use service::{EnrollmentInput, enroll_many};

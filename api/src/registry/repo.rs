@@ -1,0 +1,66 @@
+//! Queries of the registry that several handlers share.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use entity::{academic_year, school, section, ugel};
+
+use crate::{
+    auth::Target,
+    domain::Level,
+    error::{ApiError, Result},
+};
+
+/// An IE with the ids of its UGEL and DRE.
+pub struct SchoolScope {
+    pub school: school::Model,
+    pub target: Target,
+}
+
+/// A section with its IE and academic year.
+pub struct SectionScope {
+    pub section: section::Model,
+    pub school: school::Model,
+    pub year: academic_year::Model,
+    pub target: Target,
+}
+
+/// Loads an IE and where it sits; 404 when it does not exist.
+pub async fn school_scope(db: &impl ConnectionTrait, school_id: i64) -> Result<SchoolScope> {
+    let (school, ugel) = school::Entity::find_by_id(school_id)
+        .find_also_related(ugel::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la IE"))?;
+    let ugel = ugel.ok_or_else(|| ApiError::not_found("la UGEL de la IE"))?;
+    let level = Level::parse(&school.level).unwrap_or(Level::Primaria);
+    let target = Target::school(school.id, ugel.id, ugel.dre_id, level);
+    Ok(SchoolScope { school, target })
+}
+
+/// Loads a section and where it sits; 404 when it does not exist.
+pub async fn section_scope(db: &impl ConnectionTrait, section_id: i64) -> Result<SectionScope> {
+    let section = section::Entity::find_by_id(section_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la sección"))?;
+    let scope = school_scope(db, section.school_id).await?;
+    let year = academic_year::Entity::find_by_id(section.academic_year_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el año académico"))?;
+    Ok(SectionScope {
+        target: scope.target.with_section(section.id),
+        section,
+        school: scope.school,
+        year,
+    })
+}
+
+/// Loads an academic year by its number; 404 when it does not exist.
+pub async fn year_by_number(db: &impl ConnectionTrait, year: i32) -> Result<academic_year::Model> {
+    academic_year::Entity::find()
+        .filter(academic_year::Column::Year.eq(year))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("el año académico {year}")))
+}

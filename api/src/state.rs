@@ -1,0 +1,15 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::tokens::TokenKeys, config::Config};
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub tokens: Arc<TokenKeys>,
+}

@@ -1,0 +1,20 @@
+//! SeaORM entities of the SIAGIE back end: plain data, no behaviour.
+
+pub mod academic_year;
+pub mod audit_event;
+pub mod device;
+pub mod dre;
+pub mod enrollment;
+pub mod grade;
+pub mod login_throttle;
+pub mod non_academic_day;
+pub mod person;
+pub mod refresh_token;
+pub mod role_assignment;
+pub mod school;
+pub mod school_staff;
+pub mod section;
+pub mod student;
+pub mod teacher_section;
+pub mod ugel;
+pub mod user_account;

@@ -1,0 +1,41 @@
+//! Schema migrations, one file per change. They run on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_organisation;
+mod m20261123_000002_identity;
+
+/// Every migration of the schema, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_organisation::Migration),
+            Box::new(m20261123_000002_identity::Migration),
+        ]
+    }
+}
+
+/// A foreign key from `table.column` to `target.id`.
+pub(crate) fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .to_owned()
+}
+
+/// An index named after its table and columns.
+pub(crate) fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
+    for column in columns {
+        index.col(*column);
+    }
+    if unique {
+        index.unique();
+    }
+    index.to_owned()
+}
