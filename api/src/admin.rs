@@ -21,21 +21,40 @@ pub struct NewAdmin {
 }
 
 /// Creates a MINEDU administrator account with the given password.
-pub async fn create_admin(db: &DatabaseConnection, input: NewAdmin, password_text: &str) -> anyhow::Result<()> {
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    input: NewAdmin,
+    password_text: &str,
+) -> anyhow::Result<()> {
     let dni = Dni::parse(&input.dni).map_err(anyhow::Error::msg)?;
     let paternal = PersonName::parse(&input.paternal_surname).map_err(anyhow::Error::msg)?;
     let maternal = PersonName::parse(&input.maternal_surname).map_err(anyhow::Error::msg)?;
     let given = PersonName::parse(&input.given_names).map_err(anyhow::Error::msg)?;
-    let email = input.email.as_deref().map(Email::parse).transpose().map_err(anyhow::Error::msg)?;
+    let email = input
+        .email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     password::check_strength(password_text).map_err(anyhow::Error::msg)?;
     let username = input.username.trim().to_lowercase();
     if username.is_empty() || username.len() > 64 {
         anyhow::bail!("el usuario debe tener entre 1 y 64 caracteres");
     }
-    if user_account::Entity::find().filter(user_account::Column::Username.eq(&username)).one(db).await?.is_some() {
+    if user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(&username))
+        .one(db)
+        .await?
+        .is_some()
+    {
         anyhow::bail!("ya existe una cuenta con el usuario {username}");
     }
-    if person::Entity::find().filter(person::Column::Dni.eq(dni.as_str())).one(db).await?.is_some() {
+    if person::Entity::find()
+        .filter(person::Column::Dni.eq(dni.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
         anyhow::bail!("ya existe una persona con ese DNI");
     }
     let hash = password::hash_blocking(password_text).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -33,5 +33,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("falló la migración del esquema")
+    Migrator::up(db, None)
+        .await
+        .context("falló la migración del esquema")
 }

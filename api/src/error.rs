@@ -38,7 +38,11 @@ pub enum ApiError {
 
 impl ApiError {
     /// A client error with a status, a code and a message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self::Client {
             status,
             code,
@@ -71,7 +75,11 @@ impl ApiError {
 
     /// 404 naming what was not found, in Spanish (e.g. "la IE").
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("No se encontró {what}."))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No se encontró {what}."),
+        )
     }
 
     /// 403: authenticated, but outside the caller's role or jurisdiction.
@@ -197,10 +205,9 @@ pub fn internal_error_response() -> Response {
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => Self::conflict(
-                "already_exists",
-                "Ya existe un registro con esos datos.",
-            ),
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::conflict("already_exists", "Ya existe un registro con esos datos.")
+            }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_reference",

@@ -64,7 +64,10 @@ impl Application {
         }
         let state = AppState {
             db,
-            tokens: Arc::new(TokenKeys::new(&jwt_secret, config.auth.access_token_ttl_secs)),
+            tokens: Arc::new(TokenKeys::new(
+                &jwt_secret,
+                config.auth.access_token_ttl_secs,
+            )),
             config: Arc::new(config),
         };
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
@@ -80,7 +83,10 @@ impl Application {
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
@@ -92,7 +98,8 @@ impl Application {
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use siagie::{Application, admin, config::Config, db, seed, telemetry, time};
 
 #[derive(Parser)]
-#[command(name = "siagie", version, about = "Back end del Sistema de Información de Apoyo a la Gestión de la Institución Educativa")]
+#[command(
+    name = "siagie",
+    version,
+    about = "Back end del Sistema de Información de Apoyo a la Gestión de la Institución Educativa"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -86,10 +90,15 @@ async fn run() -> anyhow::Result<()> {
             db::migrate(&db).await?;
             if args.demo {
                 if !seed::is_empty(&db).await? {
-                    anyhow::bail!("la base de datos ya tiene datos: el mundo de demostración solo se carga en una base vacía");
+                    anyhow::bail!(
+                        "la base de datos ya tiene datos: el mundo de demostración solo se carga en una base vacía"
+                    );
                 }
                 seed::demo::load(&db, time::today_lima()).await?;
-                println!("Mundo de demostración cargado. Contraseña de las cuentas demo: {}", seed::demo::DEMO_PASSWORD);
+                println!(
+                    "Mundo de demostración cargado. Contraseña de las cuentas demo: {}",
+                    seed::demo::DEMO_PASSWORD
+                );
             } else if let Some(schools) = args.schools {
                 seed::synthetic::load(&db, schools, args.students_per_section, true).await?;
                 println!("Datos sintéticos cargados: {schools} IE.");
@@ -97,12 +106,29 @@ async fn run() -> anyhow::Result<()> {
                 anyhow::bail!("indique --demo o --schools N");
             }
         }
-        Command::Admin(AdminCommand::CreateAdmin { username, dni, paternal_surname, maternal_surname, given_names, email }) => {
+        Command::Admin(AdminCommand::CreateAdmin {
+            username,
+            dni,
+            paternal_surname,
+            maternal_surname,
+            given_names,
+            email,
+        }) => {
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).context("no se pudo leer la contraseña de stdin")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("no se pudo leer la contraseña de stdin")?;
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
-            let input = admin::NewAdmin { username, dni, paternal_surname, maternal_surname, given_names, email };
+            let input = admin::NewAdmin {
+                username,
+                dni,
+                paternal_surname,
+                maternal_surname,
+                given_names,
+                email,
+            };
             admin::create_admin(&db, input, password.trim_end_matches(['\r', '\n'])).await?;
             println!("Administrador creado.");
         }

@@ -1,5 +1,5 @@
-//! Background work of the SIAGIE back end: the mail transport settings and, on top of them, the
-//! scheduler and the mail outbox.
+//! Background work of the SIAGIE back end. For now it holds the mail transport settings that the
+//! server validates at start; the scheduler and the mail outbox build on them.
 
 pub mod mail;
 

@@ -64,7 +64,10 @@ impl MailConfig {
     /// Checks the settings, with a message for the operator.
     pub fn validate(&self) -> Result<(), String> {
         if self.from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(format!("mail.from no es una dirección válida: {}", self.from));
+            return Err(format!(
+                "mail.from no es una dirección válida: {}",
+                self.from
+            ));
         }
         if self.transport == MailTransport::Smtp && self.smtp_host.trim().is_empty() {
             return Err("mail.smtp_host es obligatorio con mail.transport = \"smtp\"".into());

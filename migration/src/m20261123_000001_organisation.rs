@@ -74,8 +74,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("school", &["codigo_modular", "anexo"], true)).await?;
-        manager.create_index(index("school", &["ugel_id"], false)).await?;
+        manager
+            .create_index(index("school", &["codigo_modular", "anexo"], true))
+            .await?;
+        manager
+            .create_index(index("school", &["ugel_id"], false))
+            .await?;
 
         manager
             .create_table(
@@ -99,14 +103,22 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("ugel_id"))
                     .col(big_integer_null("school_id"))
                     .col(string("description"))
-                    .foreign_key(&mut fk("non_academic_day", "academic_year_id", "academic_year"))
+                    .foreign_key(&mut fk(
+                        "non_academic_day",
+                        "academic_year_id",
+                        "academic_year",
+                    ))
                     .foreign_key(&mut fk("non_academic_day", "ugel_id", "ugel"))
                     .foreign_key(&mut fk("non_academic_day", "school_id", "school"))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("non_academic_day", &["academic_year_id", "date"], false))
+            .create_index(index(
+                "non_academic_day",
+                &["academic_year_id", "date"],
+                false,
+            ))
             .await?;
 
         manager
@@ -120,9 +132,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("grade", &["level", "ordinal"], true)).await?;
+        manager
+            .create_index(index("grade", &["level", "ordinal"], true))
+            .await?;
         let mut insert = Query::insert();
-        insert.into_table("grade").columns(["level", "ordinal", "name"]);
+        insert
+            .into_table("grade")
+            .columns(["level", "ordinal", "name"]);
         for (level, ordinal, name) in GRADES {
             insert.values_panic([(*level).into(), (*ordinal).into(), (*name).into()]);
         }
@@ -187,9 +203,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("enrollment", &["student_id", "academic_year_id"], true))
+            .create_index(index(
+                "enrollment",
+                &["student_id", "academic_year_id"],
+                true,
+            ))
             .await?;
-        manager.create_index(index("enrollment", &["section_id"], false)).await?;
+        manager
+            .create_index(index("enrollment", &["section_id"], false))
+            .await?;
 
         manager
             .create_table(
@@ -241,7 +263,9 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index("teacher_section", &["section_id", "person_id"], true))
             .await?;
-        manager.create_index(index("teacher_section", &["person_id"], false)).await?;
+        manager
+            .create_index(index("teacher_section", &["person_id"], false))
+            .await?;
         Ok(())
     }
 
@@ -260,7 +284,9 @@ impl MigrationTrait for Migration {
             "ugel",
             "dre",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -50,7 +50,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("role_assignment", &["user_id"], false)).await?;
+        manager
+            .create_index(index("role_assignment", &["user_id"], false))
+            .await?;
         manager
             .create_index(index("role_assignment", &["role", "school_id"], false))
             .await?;
@@ -71,8 +73,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("refresh_token", &["family_id"], false)).await?;
-        manager.create_index(index("refresh_token", &["user_id"], false)).await?;
+        manager
+            .create_index(index("refresh_token", &["family_id"], false))
+            .await?;
+        manager
+            .create_index(index("refresh_token", &["user_id"], false))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -101,7 +107,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("device", &["school_id"], false)).await?;
+        manager
+            .create_index(index("device", &["school_id"], false))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -121,8 +129,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("audit_event", &["school_id", "at"], false)).await?;
-        manager.create_index(index("audit_event", &["ugel_id", "at"], false)).await?;
+        manager
+            .create_index(index("audit_event", &["school_id", "at"], false))
+            .await?;
+        manager
+            .create_index(index("audit_event", &["ugel_id", "at"], false))
+            .await?;
         Ok(())
     }
 
@@ -135,7 +147,9 @@ impl MigrationTrait for Migration {
             "role_assignment",
             "user_account",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

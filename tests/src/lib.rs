@@ -1,1 +1,206 @@
+//! Black-box test harness: the real application on a random port, against a fresh database per
+//! test (a SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 
+use std::path::PathBuf;
+
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use siagie::{Application, config::Config};
+
+/// Password of every demo account.
+pub const DEMO_PASSWORD: &str = siagie::seed::demo::DEMO_PASSWORD;
+
+/// A running application and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub db: DatabaseConnection,
+    pub data_dir: PathBuf,
+    /// The HMAC key the server signs access tokens with.
+    pub jwt_secret: SecretString,
+}
+
+/// Starts the application with the demo world loaded.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application after letting the test adjust the configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        siagie::telemetry::init(&Default::default());
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let data_dir = std::env::temp_dir().join(format!("siagie-test-{id}"));
+    std::fs::create_dir_all(&data_dir).expect("temporary folder");
+    let database_url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => fresh_postgres(&admin_url, &id).await,
+        _ => format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+    };
+    let mut config = Config::default();
+    config.server.port = 0;
+    config.database.url = Some(SecretString::from(database_url.clone()));
+    config.database.max_connections = 5;
+    config.storage.data_dir = data_dir.clone();
+    config.mail.dir = data_dir.join("mail");
+    let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
+    config.auth.jwt_secret = Some(jwt_secret.clone());
+    adjust(&mut config);
+    let app = Application::build(config)
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = Database::connect(&database_url)
+        .await
+        .expect("test connection");
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::builder().build().expect("http client"),
+        db,
+        data_dir,
+        jwt_secret,
+    }
+}
+
+async fn fresh_postgres(admin_url: &str, id: &str) -> String {
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("PostgreSQL reachable at TEST_DATABASE_URL");
+    let name = format!("siagie_test_{id}");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL names a database");
+    format!("{base}/{name}")
+}
+
+impl TestApp {
+    /// An absolute URL for an API path (`/api/v1` is prefixed unless the path is absolute).
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/") || path.starts_with("/health") || path.starts_with("/docs") {
+            format!("{}{path}", self.address)
+        } else {
+            format!("{}/api/v1{path}", self.address)
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    /// Logs in and returns the whole answer.
+    pub async fn login_response(&self, username: &str, password: &str) -> Response {
+        self.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Logs in a demo account and returns its access token.
+    pub async fn login_as(&self, username: &str) -> String {
+        let response = self.login_response(username, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body: Value = response.json().await.expect("login body");
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        read(
+            self.request(Method::GET, path, Some(token))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        read(
+            self.request(Method::POST, path, Some(token))
+                .json(&body)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        read(
+            self.request(Method::PATCH, path, Some(token))
+                .json(&body)
+                .send()
+                .await
+                .expect("PATCH"),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        read(
+            self.request(Method::DELETE, path, Some(token))
+                .send()
+                .await
+                .expect("DELETE"),
+        )
+        .await
+    }
+
+    /// The id of the demo IE with this código modular.
+    pub async fn school_id(&self, token: &str, codigo_modular: &str) -> i64 {
+        let (status, body) = self
+            .get(&format!("/schools?q={codigo_modular}"), token)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["items"][0]["id"].as_i64().expect("school id")
+    }
+
+    /// Sections of an IE: (id, grade name, section name).
+    pub async fn sections(&self, token: &str, school_id: i64) -> Vec<Value> {
+        let (status, body) = self
+            .get(&format!("/schools/{school_id}/sections"), token)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array().expect("sections").clone()
+    }
+}
+
+/// Status and JSON body (or `null` for an empty body).
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// The stable error code of an error answer.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// Demo IEs, by código modular.
+pub mod demo {
+    pub const PRIMARIA: &str = "0412345";
+    pub const SECUNDARIA: &str = "0523456";
+    pub const PRONOEI: &str = "1413889";
+    pub const JAEN_PRIMARIA: &str = "0745678";
+}

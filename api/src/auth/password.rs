@@ -51,8 +51,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
 }
 
 /// An argon2id hash of a random string, with the default parameters.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8Ue0dxHv3Z7VWtMvy6qRL9W8zmMrPj5VZ0ZqLxlv6Jk";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8Ue0dxHv3Z7VWtMvy6qRL9W8zmMrPj5VZ0ZqLxlv6Jk";
 
 #[cfg(test)]
 mod tests {
@@ -62,7 +61,11 @@ mod tests {
     async fn a_hash_verifies_only_its_password() {
         let stored = hash("Clave.2026".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("Clave.2026".into(), Some(stored.clone())).await.unwrap());
+        assert!(
+            verify("Clave.2026".into(), Some(stored.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("clave.2026".into(), Some(stored)).await.unwrap());
         assert!(!verify("Clave.2026".into(), None).await.unwrap());
     }

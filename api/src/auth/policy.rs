@@ -148,15 +148,39 @@ use Role::*;
 
 /// The matrix: which actions each role is granted, anywhere inside its unit.
 const MATRIX: &[(Role, &[Action])] = &[
-    (MineduAdmin, &[ReadOrganisation, ManageOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices]),
+    (
+        MineduAdmin,
+        &[
+            ReadOrganisation,
+            ManageOrganisation,
+            ManageCalendar,
+            ReadRoster,
+            ManageRoster,
+            ReadAudit,
+            ManageDevices,
+        ],
+    ),
     (MineduSpecialist, &[ReadOrganisation, ReadRoster, ReadAudit]),
     (HelpdeskAgent, &[ReadOrganisation]),
     (DreSpecialist, &[ReadOrganisation, ReadRoster, ReadAudit]),
     (DreStatistician, &[ReadOrganisation, ReadRoster]),
-    (UgelSpecialist, &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit]),
+    (
+        UgelSpecialist,
+        &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit],
+    ),
     (LevelSpecialist, &[ReadOrganisation, ReadRoster]),
     (UgelStatistician, &[ReadOrganisation, ReadRoster]),
-    (Director, &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices]),
+    (
+        Director,
+        &[
+            ReadOrganisation,
+            ManageCalendar,
+            ReadRoster,
+            ManageRoster,
+            ReadAudit,
+            ManageDevices,
+        ],
+    ),
     (DeputyDirector, &[ReadOrganisation, ReadRoster]),
     (Secretary, &[ReadOrganisation, ReadRoster]),
     (Teacher, &[ReadOrganisation, ReadRoster]),
@@ -175,9 +199,18 @@ pub fn grants(role: Role, action: Action) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     Minedu,
-    Dre { dre_id: i64 },
-    Ugel { ugel_id: i64, dre_id: i64 },
-    School { school_id: i64, ugel_id: i64, dre_id: i64 },
+    Dre {
+        dre_id: i64,
+    },
+    Ugel {
+        ugel_id: i64,
+        dre_id: i64,
+    },
+    School {
+        school_id: i64,
+        ugel_id: i64,
+        dre_id: i64,
+    },
 }
 
 /// One active role of the caller in one unit.
@@ -207,11 +240,18 @@ impl Target {
     }
 
     pub fn dre(dre_id: i64) -> Self {
-        Self { dre_id: Some(dre_id), ..Self::default() }
+        Self {
+            dre_id: Some(dre_id),
+            ..Self::default()
+        }
     }
 
     pub fn ugel(ugel_id: i64, dre_id: i64) -> Self {
-        Self { dre_id: Some(dre_id), ugel_id: Some(ugel_id), ..Self::default() }
+        Self {
+            dre_id: Some(dre_id),
+            ugel_id: Some(ugel_id),
+            ..Self::default()
+        }
     }
 
     pub fn school(school_id: i64, ugel_id: i64, dre_id: i64, level: Level) -> Self {
@@ -225,7 +265,10 @@ impl Target {
     }
 
     pub fn with_section(self, section_id: i64) -> Self {
-        Self { section_id: Some(section_id), ..self }
+        Self {
+            section_id: Some(section_id),
+            ..self
+        }
     }
 }
 
@@ -246,7 +289,9 @@ impl Assignment {
             Unit::School { school_id, .. } => {
                 target.school_id == Some(school_id)
                     && (self.role != Role::Teacher
-                        || target.section_id.is_none_or(|s| taught_sections.contains(&s)))
+                        || target
+                            .section_id
+                            .is_none_or(|s| taught_sections.contains(&s)))
             }
         }
     }
@@ -257,10 +302,19 @@ mod tests {
     use super::*;
 
     fn at(role: Role, unit: Unit) -> Assignment {
-        Assignment { id: 1, role, unit, level: None }
+        Assignment {
+            id: 1,
+            role,
+            unit,
+            level: None,
+        }
     }
 
-    const SCHOOL: Unit = Unit::School { school_id: 10, ugel_id: 5, dre_id: 1 };
+    const SCHOOL: Unit = Unit::School {
+        school_id: 10,
+        ugel_id: 5,
+        dre_id: 1,
+    };
 
     #[test]
     fn every_role_has_a_row_in_the_matrix() {
@@ -272,13 +326,23 @@ mod tests {
 
     #[test]
     fn only_directors_and_the_administrator_change_records() {
-        let writers: Vec<Role> = Role::ALL.iter().copied().filter(|r| grants(*r, ManageRoster)).collect();
+        let writers: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| grants(*r, ManageRoster))
+            .collect();
         assert_eq!(writers, vec![MineduAdmin, Director]);
     }
 
     #[test]
     fn a_ugel_reaches_its_schools_only() {
-        let ugel = at(UgelSpecialist, Unit::Ugel { ugel_id: 5, dre_id: 1 });
+        let ugel = at(
+            UgelSpecialist,
+            Unit::Ugel {
+                ugel_id: 5,
+                dre_id: 1,
+            },
+        );
         assert!(ugel.covers(&Target::school(10, 5, 1, Level::Primaria), &[]));
         assert!(!ugel.covers(&Target::school(11, 6, 1, Level::Primaria), &[]));
         assert!(!ugel.covers(&Target::dre(1), &[]));
@@ -286,7 +350,13 @@ mod tests {
 
     #[test]
     fn a_level_specialist_reaches_its_level_only() {
-        let mut spec = at(LevelSpecialist, Unit::Ugel { ugel_id: 5, dre_id: 1 });
+        let mut spec = at(
+            LevelSpecialist,
+            Unit::Ugel {
+                ugel_id: 5,
+                dre_id: 1,
+            },
+        );
         spec.level = Some(Level::Inicial);
         assert!(spec.covers(&Target::school(10, 5, 1, Level::Inicial), &[]));
         assert!(!spec.covers(&Target::school(10, 5, 1, Level::Secundaria), &[]));
@@ -304,7 +374,10 @@ mod tests {
     #[test]
     fn a_director_reaches_every_section_of_its_school() {
         let director = at(Director, SCHOOL);
-        assert!(director.covers(&Target::school(10, 5, 1, Level::Primaria).with_section(999), &[]));
+        assert!(director.covers(
+            &Target::school(10, 5, 1, Level::Primaria).with_section(999),
+            &[]
+        ));
         assert!(!director.covers(&Target::school(12, 5, 1, Level::Primaria), &[]));
     }
 }

@@ -2,7 +2,7 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Condition,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -137,10 +137,9 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let token = bearer(parts)?;
         let claims = state.tokens.verify(token)?;
-        let user_id: i64 = claims
-            .sub
-            .parse()
-            .map_err(|_| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))?;
+        let user_id: i64 = claims.sub.parse().map_err(|_| {
+            ApiError::unauthorized("invalid_token", "El token de acceso no es válido.")
+        })?;
         let mut principal = load_principal(&state.db, user_id).await?;
         principal.family = claims.fam;
         if principal.must_change_password && !password_change_route(parts) {
@@ -154,15 +153,21 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// Routes a caller with a temporary password may still use. Inside the nested API router the
+/// path has lost its `/api/v1` prefix.
 fn password_change_route(parts: &Parts) -> bool {
-    matches!(parts.uri.path(), "/api/v1/me" | "/api/v1/me/password" | "/api/v1/auth/logout")
+    let path = parts.uri.path();
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    matches!(path, "/me" | "/me/password" | "/auth/logout")
 }
 
 fn bearer(parts: &Parts) -> Result<&str> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("unauthenticated", "Inicie sesión para continuar."))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("unauthenticated", "Inicie sesión para continuar.")
+        })?;
     header
         .to_str()
         .ok()
@@ -228,19 +233,38 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         };
         let unit = match (row.school_id, row.ugel_id, row.dre_id) {
             (Some(school_id), _, _) => {
-                let Some(ugel_id) = schools.iter().find(|(s, _)| *s == school_id).map(|(_, u)| *u) else { continue };
-                let Some(dre_id) = dre_of(ugel_id) else { continue };
-                Unit::School { school_id, ugel_id, dre_id }
+                let Some(ugel_id) = schools
+                    .iter()
+                    .find(|(s, _)| *s == school_id)
+                    .map(|(_, u)| *u)
+                else {
+                    continue;
+                };
+                let Some(dre_id) = dre_of(ugel_id) else {
+                    continue;
+                };
+                Unit::School {
+                    school_id,
+                    ugel_id,
+                    dre_id,
+                }
             }
             (None, Some(ugel_id), _) => {
-                let Some(dre_id) = dre_of(ugel_id) else { continue };
+                let Some(dre_id) = dre_of(ugel_id) else {
+                    continue;
+                };
                 Unit::Ugel { ugel_id, dre_id }
             }
             (None, None, Some(dre_id)) => Unit::Dre { dre_id },
             (None, None, None) => Unit::Minedu,
         };
         let level = row.level.as_deref().and_then(|l| Level::parse(l).ok());
-        assignments.push(Assignment { id: row.id, role, unit, level });
+        assignments.push(Assignment {
+            id: row.id,
+            role,
+            unit,
+            level,
+        });
     }
     if assignments.is_empty() {
         return Err(revoked());

@@ -95,9 +95,11 @@ impl From<&Principal> for MeResponse {
                     Unit::Minedu => ("minedu", None, None, None),
                     Unit::Dre { dre_id } => ("dre", Some(dre_id), None, None),
                     Unit::Ugel { ugel_id, dre_id } => ("ugel", Some(dre_id), Some(ugel_id), None),
-                    Unit::School { school_id, ugel_id, dre_id } => {
-                        ("school", Some(dre_id), Some(ugel_id), Some(school_id))
-                    }
+                    Unit::School {
+                        school_id,
+                        ugel_id,
+                        dre_id,
+                    } => ("school", Some(dre_id), Some(ugel_id), Some(school_id)),
                 };
                 RoleView {
                     assignment_id: a.id,
@@ -147,9 +149,19 @@ async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>> {
     if body.username.trim().is_empty() || body.username.len() > 64 || body.password.len() > 256 {
-        return Err(ApiError::unauthorized("invalid_credentials", "Usuario o contraseña incorrectos."));
+        return Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "Usuario o contraseña incorrectos.",
+        ));
     }
-    let session = service::login(&state, &body.username, body.password, body.device_id, peer.ip()).await?;
+    let session = service::login(
+        &state,
+        &body.username,
+        body.password,
+        body.device_id,
+        peer.ip(),
+    )
+    .await?;
     Ok(Json(session.into()))
 }
 
@@ -159,14 +171,22 @@ async fn login(
         (status = 200, body = TokenResponse),
         (status = 401, description = "`session_revoked`", body = ErrorBody),
     ))]
-async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<Json<TokenResponse>> {
-    Ok(Json(service::refresh(&state, &body.refresh_token).await?.into()))
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>> {
+    Ok(Json(
+        service::refresh(&state, &body.refresh_token).await?.into(),
+    ))
 }
 
 /// Revoke a refresh token (and the session it belongs to).
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Session closed")))]
-async fn logout(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<StatusCode> {
+async fn logout(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<StatusCode> {
     service::logout(&state.db, &body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -194,6 +214,13 @@ async fn change_password(
     AuthUser(principal): AuthUser,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode> {
-    service::change_password(&state.db, &principal, &principal.family, body.current_password, body.new_password).await?;
+    service::change_password(
+        &state.db,
+        &principal,
+        &principal.family,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

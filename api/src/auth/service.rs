@@ -61,7 +61,11 @@ pub async fn login(
         .filter(user_account::Column::Username.eq(&username))
         .one(db)
         .await?;
-    let ok = password::verify(password_text, account.as_ref().map(|a| a.password_hash.clone())).await?;
+    let ok = password::verify(
+        password_text,
+        account.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await?;
     let Some(account) = account.filter(|_| ok) else {
         throttle::record_failure(db, &keys, &state.config.auth, at).await?;
         return Err(invalid_credentials());
@@ -70,7 +74,9 @@ pub async fn login(
     let principal = load_principal(db, account.id).await?;
 
     if let Some(device_id) = device_id {
-        let known = device::Entity::find_by_id(device_id.to_string()).one(db).await?;
+        let known = device::Entity::find_by_id(device_id.to_string())
+            .one(db)
+            .await?;
         if known.as_ref().is_some_and(|d| d.revoked_at.is_some()) {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
@@ -85,7 +91,15 @@ pub async fn login(
         touch_device(&txn, device_id, &principal, at).await?;
     }
     let family = Uuid::new_v4().to_string();
-    let refresh = insert_refresh_token(&txn, state, account.id, &family, device_id.map(|d| d.to_string()), at).await?;
+    let refresh = insert_refresh_token(
+        &txn,
+        state,
+        account.id,
+        &family,
+        device_id.map(|d| d.to_string()),
+        at,
+    )
+    .await?;
     txn.commit().await?;
 
     Ok(Session {
@@ -119,13 +133,28 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<Session> {
         .await?;
     if claimed.rows_affected != 1 {
         revoke_family(db, &row.family_id, at).await?;
-        tracing::warn!(user = row.user_id, "reuse of a rotated refresh token: session family revoked");
+        tracing::warn!(
+            user = row.user_id,
+            "reuse of a rotated refresh token: session family revoked"
+        );
         return Err(revoked());
     }
     let principal = load_principal(db, row.user_id).await?;
     let txn = db.begin().await?;
-    let refresh = insert_refresh_token(&txn, state, row.user_id, &row.family_id, row.device_id.clone(), at).await?;
-    if let Some(device_id) = row.device_id.as_deref().and_then(|d| Uuid::parse_str(d).ok()) {
+    let refresh = insert_refresh_token(
+        &txn,
+        state,
+        row.user_id,
+        &row.family_id,
+        row.device_id.clone(),
+        at,
+    )
+    .await?;
+    if let Some(device_id) = row
+        .device_id
+        .as_deref()
+        .and_then(|d| Uuid::parse_str(d).ok())
+    {
         touch_device(&txn, device_id, &principal, at).await?;
     }
     txn.commit().await?;
@@ -163,7 +192,10 @@ pub async fn change_password(
         .await?
         .ok_or_else(revoked)?;
     if !password::verify(current, Some(account.password_hash.clone())).await? {
-        return Err(ApiError::field("current_password", "La contraseña actual no es correcta."));
+        return Err(ApiError::field(
+            "current_password",
+            "La contraseña actual no es correcta.",
+        ));
     }
     let hash = password::hash(new).await?;
     let at = now();
@@ -224,7 +256,12 @@ async fn insert_refresh_token(
 }
 
 /// Records that a tablet was used by this caller, in its first IE.
-async fn touch_device(db: &impl ConnectionTrait, id: Uuid, principal: &Principal, at: DateTime<Utc>) -> Result<()> {
+async fn touch_device(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    principal: &Principal,
+    at: DateTime<Utc>,
+) -> Result<()> {
     let school_id = principal.assignments.iter().find_map(|a| match a.unit {
         super::policy::Unit::School { school_id, .. } => Some(school_id),
         _ => None,

@@ -6,7 +6,10 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, 
 
 use entity::login_throttle;
 
-use crate::{config::AuthConfig, error::{ApiError, Result}};
+use crate::{
+    config::AuthConfig,
+    error::{ApiError, Result},
+};
 
 /// The throttle keys of one login attempt.
 pub struct Keys {
@@ -26,7 +29,9 @@ impl Keys {
 /// 429 when either key is locked.
 pub async fn check(db: &impl ConnectionTrait, keys: &Keys, now: DateTime<Utc>) -> Result<()> {
     for key in [&keys.account, &keys.address] {
-        if let Some(row) = login_throttle::Entity::find_by_id(key.clone()).one(db).await?
+        if let Some(row) = login_throttle::Entity::find_by_id(key.clone())
+            .one(db)
+            .await?
             && let Some(until) = row.locked_until
             && until > now
         {
@@ -46,14 +51,22 @@ pub async fn check(db: &impl ConnectionTrait, keys: &Keys, now: DateTime<Utc>) -
 }
 
 /// Counts a failure against both keys, locking a key that reaches its limit.
-pub async fn record_failure(db: &impl ConnectionTrait, keys: &Keys, config: &AuthConfig, now: DateTime<Utc>) -> Result<()> {
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    config: &AuthConfig,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let limits = [
         (&keys.account, config.max_failed_logins),
         (&keys.address, config.max_failed_logins_per_address),
     ];
     for (key, limit) in limits {
         let window = Duration::seconds(config.failure_window_secs);
-        match login_throttle::Entity::find_by_id(key.clone()).one(db).await? {
+        match login_throttle::Entity::find_by_id(key.clone())
+            .one(db)
+            .await?
+        {
             Some(row) => {
                 let fresh = row.window_started_at + window < now
                     || row.locked_until.is_some_and(|until| until <= now);
@@ -74,7 +87,9 @@ pub async fn record_failure(db: &impl ConnectionTrait, keys: &Keys, config: &Aut
                     key: Set(key.clone()),
                     failures: Set(1),
                     window_started_at: Set(now),
-                    locked_until: Set((limit <= 1).then(|| now + Duration::seconds(config.lockout_secs))),
+                    locked_until: Set(
+                        (limit <= 1).then(|| now + Duration::seconds(config.lockout_secs))
+                    ),
                 }
                 .insert(db)
                 .await?;
@@ -86,6 +101,8 @@ pub async fn record_failure(db: &impl ConnectionTrait, keys: &Keys, config: &Aut
 
 /// Forgets the account's failures after a successful login.
 pub async fn clear(db: &impl ConnectionTrait, keys: &Keys) -> Result<()> {
-    login_throttle::Entity::delete_by_id(keys.account.clone()).exec(db).await?;
+    login_throttle::Entity::delete_by_id(keys.account.clone())
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -57,7 +57,12 @@ impl TokenKeys {
     }
 
     /// A signed access token for an account.
-    pub fn issue(&self, user_id: i64, family: &str, now: DateTime<Utc>) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        family: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now.timestamp(),
@@ -108,7 +113,9 @@ mod tests {
 
     #[test]
     fn an_expired_token_says_so() {
-        let token = keys().issue(7, "fam", Utc::now() - chrono::Duration::hours(1)).unwrap();
+        let token = keys()
+            .issue(7, "fam", Utc::now() - chrono::Duration::hours(1))
+            .unwrap();
         assert_eq!(code(keys().verify(&token).unwrap_err()), "token_expired");
     }
 
@@ -118,7 +125,10 @@ mod tests {
         let mut parts: Vec<&str> = token.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(br#"{"sub":"1","iat":0,"exp":99999999999,"fam":"f"}"#);
         parts[1] = &forged;
-        assert_eq!(code(keys().verify(&parts.join(".")).unwrap_err()), "invalid_token");
+        assert_eq!(
+            code(keys().verify(&parts.join(".")).unwrap_err()),
+            "invalid_token"
+        );
 
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let unsigned = format!("{none_header}.{forged}.");

@@ -56,19 +56,32 @@ mod tests {
 
     #[test]
     fn email_is_normalised_to_lower_case() {
-        assert_eq!(Email::parse(" Director@IE123.edu.pe ").unwrap().as_str(), "director@ie123.edu.pe");
+        assert_eq!(
+            Email::parse(" Director@IE123.edu.pe ").unwrap().as_str(),
+            "director@ie123.edu.pe"
+        );
     }
 
     #[test]
     fn email_rejects_malformed_addresses() {
-        for bad in ["", "director", "director@", "@ie.pe", "dir ector@ie.pe", "a@b@c.pe"] {
+        for bad in [
+            "",
+            "director",
+            "director@",
+            "@ie.pe",
+            "dir ector@ie.pe",
+            "a@b@c.pe",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
     #[test]
     fn cell_phone_accepts_spaces_and_dashes() {
-        assert_eq!(CellPhone::parse("987 654-321").unwrap().as_str(), "987654321");
+        assert_eq!(
+            CellPhone::parse("987 654-321").unwrap().as_str(),
+            "987654321"
+        );
     }
 
     #[test]

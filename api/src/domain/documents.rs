@@ -56,7 +56,10 @@ impl StudentDocument {
         match value.len() {
             8 => Dni::parse(value).map(Self::Dni),
             14 => StudentCode::parse(value).map(Self::Code),
-            _ => Err("El documento debe ser un DNI (8 dígitos) o un código de estudiante (14 dígitos).".into()),
+            _ => Err(
+                "El documento debe ser un DNI (8 dígitos) o un código de estudiante (14 dígitos)."
+                    .into(),
+            ),
         }
     }
 
@@ -134,7 +137,15 @@ mod tests {
 
     #[test]
     fn dni_rejects_wrong_lengths_letters_and_signs() {
-        for bad in ["", "1234567", "123456789", "1234567a", "-1234567", "1234 567", "１２３４５６７８"] {
+        for bad in [
+            "",
+            "1234567",
+            "123456789",
+            "1234567a",
+            "-1234567",
+            "1234 567",
+            "１２３４５６７８",
+        ] {
             assert!(Dni::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -143,13 +154,19 @@ mod tests {
     fn student_code_needs_fourteen_digits() {
         assert!(StudentCode::parse("12345678901234").is_ok());
         for bad in ["1234567890123", "123456789012345", "1234567890123x"] {
-            assert!(StudentCode::parse(bad).is_err(), "{bad:?} should be rejected");
+            assert!(
+                StudentCode::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn student_document_tells_dni_from_code_by_length() {
-        assert!(matches!(StudentDocument::parse("45678912"), Ok(StudentDocument::Dni(_))));
+        assert!(matches!(
+            StudentDocument::parse("45678912"),
+            Ok(StudentDocument::Dni(_))
+        ));
         assert!(matches!(
             StudentDocument::parse("12345678901234"),
             Ok(StudentDocument::Code(_))
@@ -162,8 +179,17 @@ mod tests {
         let (code, anexo) = CodigoModular::parse_with_anexo("1413889-0").unwrap();
         assert_eq!(code.as_str(), "1413889");
         assert_eq!(anexo.value(), 0);
-        for bad in ["1413889", "141388-0", "1413889-10", "1413889-a", "abcdefg-0"] {
-            assert!(CodigoModular::parse_with_anexo(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "1413889",
+            "141388-0",
+            "1413889-10",
+            "1413889-a",
+            "abcdefg-0",
+        ] {
+            assert!(
+                CodigoModular::parse_with_anexo(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 

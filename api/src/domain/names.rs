@@ -18,7 +18,9 @@ impl PersonName {
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'))
         {
-            return Err("El nombre solo puede contener letras, espacios, apóstrofos y guiones.".into());
+            return Err(
+                "El nombre solo puede contener letras, espacios, apóstrofos y guiones.".into(),
+            );
         }
         Ok(Self(folded))
     }
@@ -38,7 +40,10 @@ mod tests {
 
     #[test]
     fn names_keep_accents_and_fold_spaces() {
-        assert_eq!(PersonName::parse("  María   Ñahui ").unwrap().as_str(), "María Ñahui");
+        assert_eq!(
+            PersonName::parse("  María   Ñahui ").unwrap().as_str(),
+            "María Ñahui"
+        );
         assert!(PersonName::parse("D'Angelo-Quispe").is_ok());
     }
 

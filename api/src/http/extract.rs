@@ -2,7 +2,10 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Request, rejection::{BytesRejection, PathRejection, QueryRejection}},
+    extract::{
+        FromRequest, FromRequestParts, Request,
+        rejection::{BytesRejection, PathRejection, QueryRejection},
+    },
     http::{StatusCode, request::Parts},
 };
 use serde::de::DeserializeOwned;
@@ -21,7 +24,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -37,13 +42,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 "El cuerpo de la solicitud no es JSON válido."
             }
             _ if inner.to_string().starts_with("missing field") => "Falta un campo obligatorio.",
-            _ if inner.to_string().starts_with("unknown variant") => "El valor no es uno de los permitidos.",
+            _ if inner.to_string().starts_with("unknown variant") => {
+                "El valor no es uno de los permitidos."
+            }
             _ => "El valor no tiene el tipo o el formato esperado.",
         };
         let field = match inner.to_string().strip_prefix("missing field `") {
             Some(rest) => {
                 let name = rest.split('`').next().unwrap_or_default();
-                if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+                if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
             }
             None => path,
         };
@@ -51,8 +62,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if field != "." && !field.is_empty() {
             fields.insert(field, message.to_owned());
         }
-        ApiError::invalid_body(format!("La solicitud no tiene la forma esperada: {}", message.to_lowercase()))
-            .with_fields(fields)
+        ApiError::invalid_body(format!(
+            "La solicitud no tiene la forma esperada: {}",
+            message.to_lowercase()
+        ))
+        .with_fields(fields)
     })
 }
 

@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use entity::{academic_year, dre, enrollment, grade, non_academic_day, person, school, section, student, ugel};
+use entity::{
+    academic_year, dre, enrollment, grade, non_academic_day, person, school, section, student, ugel,
+};
 
 /// A regional directorate.
 #[derive(Debug, Serialize, ToSchema)]
@@ -16,7 +18,11 @@ pub struct DreView {
 
 impl From<dre::Model> for DreView {
     fn from(m: dre::Model) -> Self {
-        Self { id: m.id, code: m.code, name: m.name }
+        Self {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+        }
     }
 }
 
@@ -38,7 +44,12 @@ pub struct UgelView {
 
 impl From<ugel::Model> for UgelView {
     fn from(m: ugel::Model) -> Self {
-        Self { id: m.id, dre_id: m.dre_id, code: m.code, name: m.name }
+        Self {
+            id: m.id,
+            dre_id: m.dre_id,
+            code: m.code,
+            name: m.name,
+        }
     }
 }
 
@@ -135,7 +146,12 @@ pub struct GradeView {
 
 impl From<grade::Model> for GradeView {
     fn from(m: grade::Model) -> Self {
-        Self { id: m.id, level: m.level, ordinal: m.ordinal, name: m.name }
+        Self {
+            id: m.id,
+            level: m.level,
+            ordinal: m.ordinal,
+            name: m.name,
+        }
     }
 }
 
@@ -149,7 +165,11 @@ pub struct AcademicYearView {
 
 impl From<academic_year::Model> for AcademicYearView {
     fn from(m: academic_year::Model) -> Self {
-        Self { year: m.year, starts_on: m.starts_on, ends_on: m.ends_on }
+        Self {
+            year: m.year,
+            starts_on: m.starts_on,
+            ends_on: m.ends_on,
+        }
     }
 }
 

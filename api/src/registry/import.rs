@@ -57,7 +57,9 @@ pub async fn import_roster(
 ) -> Result<Json<ImportReport>> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
-    let bytes = Bytes::from_request(request, &state).await.map_err(body_rejection)?;
+    let bytes = Bytes::from_request(request, &state)
+        .await
+        .map_err(body_rejection)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::invalid_body("El archivo debe estar codificado en UTF-8."))?;
     let inputs = parse(text, &scope, today_lima())?;
@@ -68,7 +70,11 @@ pub async fn import_roster(
         let errors: Vec<RowError> = outcome
             .conflicts
             .into_iter()
-            .map(|(index, message)| RowError { line: index + 2, field: "documento".into(), message })
+            .map(|(index, message)| RowError {
+                line: index + 2,
+                field: "documento".into(),
+                message,
+            })
             .collect();
         return Err(rejected(errors));
     }
@@ -106,11 +112,20 @@ fn rejected(errors: Vec<RowError>) -> ApiError {
 }
 
 /// The value of a checked cell, or its error recorded for the row.
-fn take<T>(errors: &mut Vec<RowError>, line: usize, field: &str, result: std::result::Result<T, String>) -> Option<T> {
+fn take<T>(
+    errors: &mut Vec<RowError>,
+    line: usize,
+    field: &str,
+    result: std::result::Result<T, String>,
+) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(message) => {
-            errors.push(RowError { line, field: field.into(), message });
+            errors.push(RowError {
+                line,
+                field: field.into(),
+                message,
+            });
             None
         }
     }
@@ -120,7 +135,11 @@ fn take<T>(errors: &mut Vec<RowError>, line: usize, field: &str, result: std::re
 fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<EnrollmentInput>> {
     let text = text.trim_start_matches('\u{feff}');
     let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .trim(csv::Trim::All)
@@ -132,7 +151,11 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
         .iter()
         .map(|h| h.to_lowercase())
         .collect();
-    let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| !headers.iter().any(|h| h == c)).collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !headers.iter().any(|h| h == c))
+        .collect();
     if !missing.is_empty() {
         return Err(ApiError::invalid_body(format!(
             "Faltan columnas en el encabezado: {}.",
@@ -150,7 +173,11 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
         let record = match record {
             Ok(r) => r,
             Err(_) => {
-                errors.push(RowError { line, field: "fila".into(), message: "La fila no se pudo leer.".into() });
+                errors.push(RowError {
+                    line,
+                    field: "fila".into(),
+                    message: "La fila no se pudo leer.".into(),
+                });
                 continue;
             }
         };
@@ -166,33 +193,96 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
         }
         let cell = |i: usize| record.get(idx[i]).unwrap_or_default();
         let mut row_errors = Vec::new();
-        let document = take(&mut row_errors, line, COLUMNS[0], StudentDocument::parse(cell(0)));
-        let paternal = take(&mut row_errors, line, COLUMNS[1], PersonName::parse(cell(1)));
-        let maternal = take(&mut row_errors, line, COLUMNS[2], PersonName::parse(cell(2)));
-        let given = take(&mut row_errors, line, COLUMNS[3], PersonName::parse(cell(3)));
-        let birth = take(&mut row_errors, line, COLUMNS[4], if cell(4).is_empty() { Ok(None) } else { parse_date(cell(4)).map(Some) });
-        let sex = take(&mut row_errors, line, COLUMNS[5], if cell(5).is_empty() { Ok(None) } else { service::parse_sex(cell(5)).map(Some) });
+        let document = take(
+            &mut row_errors,
+            line,
+            COLUMNS[0],
+            StudentDocument::parse(cell(0)),
+        );
+        let paternal = take(
+            &mut row_errors,
+            line,
+            COLUMNS[1],
+            PersonName::parse(cell(1)),
+        );
+        let maternal = take(
+            &mut row_errors,
+            line,
+            COLUMNS[2],
+            PersonName::parse(cell(2)),
+        );
+        let given = take(
+            &mut row_errors,
+            line,
+            COLUMNS[3],
+            PersonName::parse(cell(3)),
+        );
+        let birth = take(
+            &mut row_errors,
+            line,
+            COLUMNS[4],
+            if cell(4).is_empty() {
+                Ok(None)
+            } else {
+                parse_date(cell(4)).map(Some)
+            },
+        );
+        let sex = take(
+            &mut row_errors,
+            line,
+            COLUMNS[5],
+            if cell(5).is_empty() {
+                Ok(None)
+            } else {
+                service::parse_sex(cell(5)).map(Some)
+            },
+        );
         let starts = take(
             &mut row_errors,
             line,
             COLUMNS[6],
-            parse_date(cell(6)).and_then(|d| service::check_start(d, &scope.year, today).map(|()| d)),
+            parse_date(cell(6))
+                .and_then(|d| service::check_start(d, &scope.year, today).map(|()| d)),
         );
         if let (Some(Some(b)), Some(s)) = (birth, starts)
             && b >= s
         {
-            take::<()>(&mut row_errors, line, COLUMNS[4], Err("La fecha de nacimiento debe ser anterior a la matrícula.".into()));
+            take::<()>(
+                &mut row_errors,
+                line,
+                COLUMNS[4],
+                Err("La fecha de nacimiento debe ser anterior a la matrícula.".into()),
+            );
         }
         if let Some(doc) = &document
             && !seen.insert(doc.as_str().to_owned())
         {
-            take::<()>(&mut row_errors, line, COLUMNS[0], Err("El documento se repite en el archivo.".into()));
+            take::<()>(
+                &mut row_errors,
+                line,
+                COLUMNS[0],
+                Err("El documento se repite en el archivo.".into()),
+            );
         }
         match (document, paternal, maternal, given, birth, sex, starts) {
-            (Some(document), Some(paternal_surname), Some(maternal_surname), Some(given_names), Some(birth_date), Some(sex), Some(starts_on))
-                if row_errors.is_empty() =>
-            {
-                inputs.push(EnrollmentInput { document, paternal_surname, maternal_surname, given_names, birth_date, sex, starts_on });
+            (
+                Some(document),
+                Some(paternal_surname),
+                Some(maternal_surname),
+                Some(given_names),
+                Some(birth_date),
+                Some(sex),
+                Some(starts_on),
+            ) if row_errors.is_empty() => {
+                inputs.push(EnrollmentInput {
+                    document,
+                    paternal_surname,
+                    maternal_surname,
+                    given_names,
+                    birth_date,
+                    sex,
+                    starts_on,
+                });
             }
             _ => errors.append(&mut row_errors),
         }
@@ -201,7 +291,9 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
         return Err(rejected(errors));
     }
     if inputs.is_empty() {
-        return Err(ApiError::invalid_body("El archivo no tiene filas de estudiantes."));
+        return Err(ApiError::invalid_body(
+            "El archivo no tiene filas de estudiantes.",
+        ));
     }
     Ok(inputs)
 }

@@ -45,31 +45,58 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// DREs in the caller's reach.
 #[utoipa::path(get, path = "/dres", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<DreView>), (status = 401, body = ErrorBody)))]
-async fn list_dres(State(state): State<AppState>, AuthUser(p): AuthUser) -> Result<Json<Vec<DreView>>> {
+async fn list_dres(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> Result<Json<Vec<DreView>>> {
     let mut query = dre::Entity::find().order_by_asc(dre::Column::Name);
     if !p.reach(Action::ReadOrganisation).national {
-        let ids: Vec<i64> = p.assignments.iter().filter_map(|a| unit_dre(a.unit)).collect();
+        let ids: Vec<i64> = p
+            .assignments
+            .iter()
+            .filter_map(|a| unit_dre(a.unit))
+            .collect();
         query = query.filter(dre::Column::Id.is_in(ids));
     }
-    Ok(Json(query.all(&state.db).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        query
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 fn unit_dre(unit: crate::auth::policy::Unit) -> Option<i64> {
     use crate::auth::policy::Unit;
     match unit {
         Unit::Minedu => None,
-        Unit::Dre { dre_id } | Unit::Ugel { dre_id, .. } | Unit::School { dre_id, .. } => Some(dre_id),
+        Unit::Dre { dre_id } | Unit::Ugel { dre_id, .. } | Unit::School { dre_id, .. } => {
+            Some(dre_id)
+        }
     }
 }
 
 /// Create a DRE (MINEDU administrator).
 #[utoipa::path(post, path = "/dres", tag = "registry", security(("bearer" = [])), request_body = NewDre,
     responses((status = 201, body = DreView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_dre(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJson(body): ApiJson<NewDre>) -> Result<(StatusCode, Json<DreView>)> {
+async fn create_dre(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<NewDre>,
+) -> Result<(StatusCode, Json<DreView>)> {
     p.authorize(Action::ManageOrganisation, &Target::national())?;
     let txn = state.db.begin().await?;
     let created = service::create_dre(&txn, body).await?;
-    audit::record(&txn, Event::new("dre_created", "dre", created.id).by(p.user_id).in_unit(Target::dre(created.id)).after(&created)).await?;
+    audit::record(
+        &txn,
+        Event::new("dre_created", "dre", created.id)
+            .by(p.user_id)
+            .in_unit(Target::dre(created.id))
+            .after(&created),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -77,7 +104,11 @@ async fn create_dre(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJso
 /// UGELs in the caller's reach, optionally of one DRE.
 #[utoipa::path(get, path = "/ugels", tag = "registry", security(("bearer" = [])), params(UgelFilter),
     responses((status = 200, body = Vec<UgelView>)))]
-async fn list_ugels(State(state): State<AppState>, AuthUser(p): AuthUser, ApiQuery(filter): ApiQuery<UgelFilter>) -> Result<Json<Vec<UgelView>>> {
+async fn list_ugels(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(filter): ApiQuery<UgelFilter>,
+) -> Result<Json<Vec<UgelView>>> {
     let reach = p.reach(Action::ReadOrganisation);
     let mut query = ugel::Entity::find().order_by_asc(ugel::Column::Name);
     if !reach.national {
@@ -97,17 +128,35 @@ async fn list_ugels(State(state): State<AppState>, AuthUser(p): AuthUser, ApiQue
     if let Some(dre_id) = filter.dre_id {
         query = query.filter(ugel::Column::DreId.eq(dre_id));
     }
-    Ok(Json(query.all(&state.db).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        query
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Create a UGEL (MINEDU administrator).
 #[utoipa::path(post, path = "/ugels", tag = "registry", security(("bearer" = [])), request_body = NewUgel,
     responses((status = 201, body = UgelView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_ugel(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJson(body): ApiJson<NewUgel>) -> Result<(StatusCode, Json<UgelView>)> {
+async fn create_ugel(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<NewUgel>,
+) -> Result<(StatusCode, Json<UgelView>)> {
     p.authorize(Action::ManageOrganisation, &Target::dre(body.dre_id))?;
     let txn = state.db.begin().await?;
     let created = service::create_ugel(&txn, body).await?;
-    audit::record(&txn, Event::new("ugel_created", "ugel", created.id).by(p.user_id).in_unit(Target::ugel(created.id, created.dre_id)).after(&created)).await?;
+    audit::record(
+        &txn,
+        Event::new("ugel_created", "ugel", created.id)
+            .by(p.user_id)
+            .in_unit(Target::ugel(created.id, created.dre_id))
+            .after(&created),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -115,13 +164,24 @@ async fn create_ugel(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJs
 /// IEs in the caller's reach, page by page.
 #[utoipa::path(get, path = "/schools", tag = "registry", security(("bearer" = [])), params(SchoolFilter),
     responses((status = 200, body = Page<SchoolView>)))]
-async fn list_schools(State(state): State<AppState>, AuthUser(p): AuthUser, ApiQuery(filter): ApiQuery<SchoolFilter>) -> Result<Json<Page<SchoolView>>> {
-    let mut query = school::Entity::find().filter(p.reach(Action::ReadOrganisation).school_condition());
+async fn list_schools(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(filter): ApiQuery<SchoolFilter>,
+) -> Result<Json<Page<SchoolView>>> {
+    let mut query =
+        school::Entity::find().filter(p.reach(Action::ReadOrganisation).school_condition());
     if let Some(ugel_id) = filter.ugel_id {
         query = query.filter(school::Column::UgelId.eq(ugel_id));
     }
     if let Some(dre_id) = filter.dre_id {
-        let ugels: Vec<i64> = ugel::Entity::find().filter(ugel::Column::DreId.eq(dre_id)).all(&state.db).await?.into_iter().map(|u| u.id).collect();
+        let ugels: Vec<i64> = ugel::Entity::find()
+            .filter(ugel::Column::DreId.eq(dre_id))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
         query = query.filter(school::Column::UgelId.is_in(ugels));
     }
     if let Some(level) = filter.level.as_deref() {
@@ -129,19 +189,44 @@ async fn list_schools(State(state): State<AppState>, AuthUser(p): AuthUser, ApiQ
         query = query.filter(school::Column::Level.eq(level.code()));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(Condition::any().add(school::Column::Name.contains(q)).add(school::Column::CodigoModular.starts_with(q)));
+        query = query.filter(
+            Condition::any()
+                .add(school::Column::Name.contains(q))
+                .add(school::Column::CodigoModular.starts_with(q)),
+        );
     }
-    let (page, per_page) = PageParams { page: filter.page, per_page: filter.per_page }.resolve();
-    let paginator = query.order_by_asc(school::Column::Name).order_by_asc(school::Column::Id).paginate(&state.db, per_page);
+    let (page, per_page) = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    }
+    .resolve();
+    let paginator = query
+        .order_by_asc(school::Column::Name)
+        .order_by_asc(school::Column::Id)
+        .paginate(&state.db, per_page);
     let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?.into_iter().map(Into::into).collect();
-    Ok(Json(Page { items, total, page, per_page }))
+    let items = paginator
+        .fetch_page(page - 1)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(Page {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// One IE.
 #[utoipa::path(get, path = "/schools/{id}", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = SchoolView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_school(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>) -> Result<Json<SchoolView>> {
+async fn get_school(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SchoolView>> {
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ReadOrganisation, &scope.target)?;
     Ok(Json(scope.school.into()))
@@ -150,38 +235,71 @@ async fn get_school(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPat
 /// Create an IE (MINEDU administrator).
 #[utoipa::path(post, path = "/schools", tag = "registry", security(("bearer" = [])), request_body = NewSchool,
     responses((status = 201, body = SchoolView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_school(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJson(body): ApiJson<NewSchool>) -> Result<(StatusCode, Json<SchoolView>)> {
+async fn create_school(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<NewSchool>,
+) -> Result<(StatusCode, Json<SchoolView>)> {
     p.authorize(Action::ManageOrganisation, &Target::national())?;
     let txn = state.db.begin().await?;
     let created = service::create_school(&txn, body).await?;
     let scope = repo::school_scope(&txn, created.id).await?;
-    audit::record(&txn, Event::new("school_created", "school", created.id).by(p.user_id).in_unit(scope.target).after(&created)).await?;
+    audit::record(
+        &txn,
+        Event::new("school_created", "school", created.id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&created),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// The grade catalogue.
 #[utoipa::path(get, path = "/grades", tag = "registry", security(("bearer" = [])), responses((status = 200, body = Vec<GradeView>)))]
-async fn list_grades(State(state): State<AppState>, _caller: AuthUser) -> Result<Json<Vec<GradeView>>> {
-    let grades = grade::Entity::find().order_by_asc(grade::Column::Id).all(&state.db).await?;
+async fn list_grades(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+) -> Result<Json<Vec<GradeView>>> {
+    let grades = grade::Entity::find()
+        .order_by_asc(grade::Column::Id)
+        .all(&state.db)
+        .await?;
     Ok(Json(grades.into_iter().map(Into::into).collect()))
 }
 
 /// Academic years.
 #[utoipa::path(get, path = "/academic-years", tag = "registry", security(("bearer" = [])), responses((status = 200, body = Vec<AcademicYearView>)))]
-async fn list_years(State(state): State<AppState>, _caller: AuthUser) -> Result<Json<Vec<AcademicYearView>>> {
-    let years = academic_year::Entity::find().order_by_desc(academic_year::Column::Year).all(&state.db).await?;
+async fn list_years(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+) -> Result<Json<Vec<AcademicYearView>>> {
+    let years = academic_year::Entity::find()
+        .order_by_desc(academic_year::Column::Year)
+        .all(&state.db)
+        .await?;
     Ok(Json(years.into_iter().map(Into::into).collect()))
 }
 
 /// Open an academic year (MINEDU administrator).
 #[utoipa::path(post, path = "/academic-years", tag = "registry", security(("bearer" = [])), request_body = AcademicYearView,
     responses((status = 201, body = AcademicYearView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_year(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJson(body): ApiJson<AcademicYearView>) -> Result<(StatusCode, Json<AcademicYearView>)> {
+async fn create_year(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<AcademicYearView>,
+) -> Result<(StatusCode, Json<AcademicYearView>)> {
     p.authorize(Action::ManageOrganisation, &Target::national())?;
     let txn = state.db.begin().await?;
     let created = service::create_year(&txn, body.year, body.starts_on, body.ends_on).await?;
-    audit::record(&txn, Event::new("academic_year_created", "academic_year", created.id).by(p.user_id).after(&created)).await?;
+    audit::record(
+        &txn,
+        Event::new("academic_year_created", "academic_year", created.id)
+            .by(p.user_id)
+            .after(&created),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -190,7 +308,12 @@ async fn create_year(State(state): State<AppState>, AuthUser(p): AuthUser, ApiJs
 /// `school_id` is given.
 #[utoipa::path(get, path = "/academic-years/{year}/calendar", tag = "registry", security(("bearer" = [])), params(CalendarFilter),
     responses((status = 200, body = Vec<NonAcademicDayView>), (status = 404, body = ErrorBody)))]
-async fn get_calendar(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(year): ApiPath<i32>, ApiQuery(filter): ApiQuery<CalendarFilter>) -> Result<Json<Vec<NonAcademicDayView>>> {
+async fn get_calendar(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(year): ApiPath<i32>,
+    ApiQuery(filter): ApiQuery<CalendarFilter>,
+) -> Result<Json<Vec<NonAcademicDayView>>> {
     let year = repo::year_by_number(&state.db, year).await?;
     let mut scope = Condition::any().add(non_academic_day::Column::Scope.eq("national"));
     if let Some(school_id) = filter.school_id {
@@ -213,17 +336,30 @@ async fn get_calendar(State(state): State<AppState>, AuthUser(p): AuthUser, ApiP
 /// for an IE (its director).
 #[utoipa::path(post, path = "/academic-years/{year}/calendar", tag = "registry", security(("bearer" = [])), request_body = NewNonAcademicDay,
     responses((status = 201, body = NonAcademicDayView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_non_academic_day(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(year): ApiPath<i32>, ApiJson(body): ApiJson<NewNonAcademicDay>) -> Result<(StatusCode, Json<NonAcademicDayView>)> {
+async fn add_non_academic_day(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(year): ApiPath<i32>,
+    ApiJson(body): ApiJson<NewNonAcademicDay>,
+) -> Result<(StatusCode, Json<NonAcademicDayView>)> {
     let year = repo::year_by_number(&state.db, year).await?;
     let (scope, target) = match (body.school_id, body.ugel_id) {
-        (Some(_), Some(_)) => return Err(ApiError::field("school_id", "Indique una IE o una UGEL, no ambas.")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::field(
+                "school_id",
+                "Indique una IE o una UGEL, no ambas.",
+            ));
+        }
         (Some(school_id), None) => {
             let school = repo::school_scope(&state.db, school_id).await?;
             p.authorize(Action::ManageCalendar, &school.target)?;
             ("school", school.target)
         }
         (None, Some(ugel_id)) => {
-            let ugel = ugel::Entity::find_by_id(ugel_id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("la UGEL"))?;
+            let ugel = ugel::Entity::find_by_id(ugel_id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la UGEL"))?;
             let target = Target::ugel(ugel.id, ugel.dre_id);
             p.authorize(Action::ManageCalendar, &target)?;
             ("ugel", target)
@@ -234,11 +370,17 @@ async fn add_non_academic_day(State(state): State<AppState>, AuthUser(p): AuthUs
         }
     };
     if body.date < year.starts_on || body.date > year.ends_on {
-        return Err(ApiError::field("date", "La fecha debe estar dentro del año académico."));
+        return Err(ApiError::field(
+            "date",
+            "La fecha debe estar dentro del año académico.",
+        ));
     }
     let description = body.description.trim();
     if description.is_empty() || description.chars().count() > 120 {
-        return Err(ApiError::field("description", "Describa el día no académico (hasta 120 caracteres)."));
+        return Err(ApiError::field(
+            "description",
+            "Describa el día no académico (hasta 120 caracteres).",
+        ));
     }
     let txn = state.db.begin().await?;
     let created = non_academic_day::ActiveModel {
@@ -252,7 +394,14 @@ async fn add_non_academic_day(State(state): State<AppState>, AuthUser(p): AuthUs
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, Event::new("non_academic_day_added", "non_academic_day", created.id).by(p.user_id).in_unit(target).after(&created)).await?;
+    audit::record(
+        &txn,
+        Event::new("non_academic_day_added", "non_academic_day", created.id)
+            .by(p.user_id)
+            .in_unit(target)
+            .after(&created),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -260,7 +409,12 @@ async fn add_non_academic_day(State(state): State<AppState>, AuthUser(p): AuthUs
 /// Sections of an IE (a teacher sees the ones it teaches).
 #[utoipa::path(get, path = "/schools/{id}/sections", tag = "registry", security(("bearer" = [])), params(SectionFilter),
     responses((status = 200, body = Vec<SectionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_sections(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>, ApiQuery(filter): ApiQuery<SectionFilter>) -> Result<Json<Vec<SectionView>>> {
+async fn list_sections(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(filter): ApiQuery<SectionFilter>,
+) -> Result<Json<Vec<SectionView>>> {
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ReadRoster, &scope.target)?;
     let mut query = section::Entity::find().filter(section::Column::SchoolId.eq(id));
@@ -283,7 +437,9 @@ async fn list_sections(State(state): State<AppState>, AuthUser(p): AuthUser, Api
     let year_of = |id: i64| years.iter().find(|y| y.id == id).map_or(0, |y| y.year);
     Ok(Json(
         rows.into_iter()
-            .filter_map(|(s, g)| g.map(|g| SectionView::new(s.clone(), year_of(s.academic_year_id), &g)))
+            .filter_map(|(s, g)| {
+                g.map(|g| SectionView::new(s.clone(), year_of(s.academic_year_id), &g))
+            })
             .collect(),
     ))
 }
@@ -291,14 +447,24 @@ async fn list_sections(State(state): State<AppState>, AuthUser(p): AuthUser, Api
 /// Create a section in an IE (its director, or the administrator).
 #[utoipa::path(post, path = "/schools/{id}/sections", tag = "registry", security(("bearer" = [])), request_body = NewSection,
     responses((status = 201, body = SectionView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_section(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<NewSection>) -> Result<(StatusCode, Json<SectionView>)> {
+async fn create_section(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewSection>,
+) -> Result<(StatusCode, Json<SectionView>)> {
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
-    let year = repo::year_by_number(&state.db, body.academic_year).await.map_err(|_| ApiError::field("academic_year", "El año académico no existe."))?;
+    let year = repo::year_by_number(&state.db, body.academic_year)
+        .await
+        .map_err(|_| ApiError::field("academic_year", "El año académico no existe."))?;
     let grade = service::grade_for_school(&state.db, body.grade_id, &scope.school).await?;
     let name = body.name.trim().to_uppercase();
     if name.is_empty() || name.chars().count() > 16 {
-        return Err(ApiError::field("name", "El nombre de la sección es obligatorio (hasta 16 caracteres)."));
+        return Err(ApiError::field(
+            "name",
+            "El nombre de la sección es obligatorio (hasta 16 caracteres).",
+        ));
     }
     let txn = state.db.begin().await?;
     let exists = section::Entity::find()
@@ -309,7 +475,10 @@ async fn create_section(State(state): State<AppState>, AuthUser(p): AuthUser, Ap
         .one(&txn)
         .await?;
     if exists.is_some() {
-        return Err(ApiError::conflict("section_exists", "Esa sección ya existe para el grado y año indicados."));
+        return Err(ApiError::conflict(
+            "section_exists",
+            "Esa sección ya existe para el grado y año indicados.",
+        ));
     }
     let created = section::ActiveModel {
         school_id: Set(id),
@@ -321,25 +490,50 @@ async fn create_section(State(state): State<AppState>, AuthUser(p): AuthUser, Ap
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, Event::new("section_created", "section", created.id).by(p.user_id).in_unit(scope.target).after(&created)).await?;
+    audit::record(
+        &txn,
+        Event::new("section_created", "section", created.id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&created),
+    )
+    .await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(SectionView::new(created, year.year, &grade))))
+    Ok((
+        StatusCode::CREATED,
+        Json(SectionView::new(created, year.year, &grade)),
+    ))
 }
 
 /// One section.
 #[utoipa::path(get, path = "/sections/{id}", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = SectionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_section(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>) -> Result<Json<SectionView>> {
+async fn get_section(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<SectionView>> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ReadRoster, &scope.target)?;
-    let grade = grade::Entity::find_by_id(scope.section.grade_id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("el grado"))?;
-    Ok(Json(SectionView::new(scope.section, scope.year.year, &grade)))
+    let grade = grade::Entity::find_by_id(scope.section.grade_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el grado"))?;
+    Ok(Json(SectionView::new(
+        scope.section,
+        scope.year.year,
+        &grade,
+    )))
 }
 
 /// The section's list of students (nómina de matrícula).
 #[utoipa::path(get, path = "/sections/{id}/students", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<RosterEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_roster(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>) -> Result<Json<Vec<RosterEntry>>> {
+async fn list_roster(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<RosterEntry>>> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ReadRoster, &scope.target)?;
     let rows = enrollment::Entity::find()
@@ -350,27 +544,53 @@ async fn list_roster(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPa
         .order_by_asc(student::Column::GivenNames)
         .all(&state.db)
         .await?;
-    Ok(Json(rows.into_iter().filter_map(|(e, s)| s.map(|s| RosterEntry::new(e, s))).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .filter_map(|(e, s)| s.map(|s| RosterEntry::new(e, s)))
+            .collect(),
+    ))
 }
 
 /// Enroll one student in the section (creating the student if its document is new).
 #[utoipa::path(post, path = "/sections/{id}/students", tag = "registry", security(("bearer" = [])), request_body = NewEnrollment,
     responses((status = 201, body = RosterEntry), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn enroll(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<NewEnrollment>) -> Result<(StatusCode, Json<RosterEntry>)> {
+async fn enroll(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewEnrollment>,
+) -> Result<(StatusCode, Json<RosterEntry>)> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
     let mut f = service::Fields::default();
     let document = f.check("document", StudentDocument::parse(&body.document));
-    let paternal = f.check("paternal_surname", PersonName::parse(&body.paternal_surname));
-    let maternal = f.check("maternal_surname", PersonName::parse(&body.maternal_surname));
+    let paternal = f.check(
+        "paternal_surname",
+        PersonName::parse(&body.paternal_surname),
+    );
+    let maternal = f.check(
+        "maternal_surname",
+        PersonName::parse(&body.maternal_surname),
+    );
     let given = f.check("given_names", PersonName::parse(&body.given_names));
-    let sex = body.sex.as_deref().map(|s| f.check("sex", service::parse_sex(s)));
-    f.check("starts_on", service::check_start(body.starts_on, &scope.year, today_lima()));
+    let sex = body
+        .sex
+        .as_deref()
+        .map(|s| f.check("sex", service::parse_sex(s)));
+    f.check(
+        "starts_on",
+        service::check_start(body.starts_on, &scope.year, today_lima()),
+    );
     if body.birth_date.is_some_and(|b| b >= body.starts_on) {
-        f.add("birth_date", "La fecha de nacimiento debe ser anterior a la matrícula.");
+        f.add(
+            "birth_date",
+            "La fecha de nacimiento debe ser anterior a la matrícula.",
+        );
     }
     f.finish()?;
-    let (Some(document), Some(paternal), Some(maternal), Some(given)) = (document, paternal, maternal, given) else {
+    let (Some(document), Some(paternal), Some(maternal), Some(given)) =
+        (document, paternal, maternal, given)
+    else {
         unreachable!("checked above")
     };
     let input = service::EnrollmentInput {
@@ -388,7 +608,10 @@ async fn enroll(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id
         return Err(ApiError::conflict("enrolled_elsewhere", message));
     }
     if outcome.already_enrolled == 1 {
-        return Err(ApiError::conflict("already_enrolled", "El estudiante ya está matriculado en esta sección."));
+        return Err(ApiError::conflict(
+            "already_enrolled",
+            "El estudiante ya está matriculado en esta sección.",
+        ));
     }
     let (e, s) = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(id))
@@ -399,9 +622,22 @@ async fn enroll(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id
         })
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("enrollment vanished inside its transaction")))?;
-    let s = s.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("student vanished inside its transaction")))?;
-    audit::record(&txn, Event::new("student_enrolled", "enrollment", e.id).by(p.user_id).in_unit(scope.target).after(&e)).await?;
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "enrollment vanished inside its transaction"
+            ))
+        })?;
+    let s = s.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("student vanished inside its transaction"))
+    })?;
+    audit::record(
+        &txn,
+        Event::new("student_enrolled", "enrollment", e.id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&e),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(RosterEntry::new(e, s))))
 }
@@ -409,27 +645,56 @@ async fn enroll(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id
 /// Record a traslado, retiro or fallecimiento (or undo it).
 #[utoipa::path(patch, path = "/enrollments/{id}", tag = "registry", security(("bearer" = [])), request_body = EnrollmentStatusChange,
     responses((status = 200, body = RosterEntry), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn change_enrollment_status(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<EnrollmentStatusChange>) -> Result<Json<RosterEntry>> {
-    let current = enrollment::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("la matrícula"))?;
+async fn change_enrollment_status(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<EnrollmentStatusChange>,
+) -> Result<Json<RosterEntry>> {
+    let current = enrollment::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la matrícula"))?;
     let scope = repo::section_scope(&state.db, current.section_id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
-    let (status, date) = service::check_status_change(&current, &body.status, body.status_date, &scope.year, today_lima())?;
+    let (status, date) = service::check_status_change(
+        &current,
+        &body.status,
+        body.status_date,
+        &scope.year,
+        today_lima(),
+    )?;
     let txn = state.db.begin().await?;
     let mut active: enrollment::ActiveModel = current.clone().into();
     active.status = Set(status.code().to_owned());
     active.status_date = Set(date);
     active.updated_at = Set(now());
     let updated = active.update(&txn).await?;
-    audit::record(&txn, Event::new("enrollment_status_changed", "enrollment", id).by(p.user_id).in_unit(scope.target).before(&current).after(&updated)).await?;
+    audit::record(
+        &txn,
+        Event::new("enrollment_status_changed", "enrollment", id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .before(&current)
+            .after(&updated),
+    )
+    .await?;
     txn.commit().await?;
-    let s = student::Entity::find_by_id(updated.student_id).one(&state.db).await?.ok_or_else(|| ApiError::not_found("el estudiante"))?;
+    let s = student::Entity::find_by_id(updated.student_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el estudiante"))?;
     Ok(Json(RosterEntry::new(updated, s)))
 }
 
 /// Staff registered in an IE.
 #[utoipa::path(get, path = "/schools/{id}/staff", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<StaffView>), (status = 403, body = ErrorBody)))]
-async fn list_staff(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>) -> Result<Json<Vec<StaffView>>> {
+async fn list_staff(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<StaffView>>> {
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
     let rows = school_staff::Entity::find()
@@ -438,26 +703,49 @@ async fn list_staff(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPat
         .order_by_asc(person::Column::PaternalSurname)
         .all(&state.db)
         .await?;
-    Ok(Json(rows.into_iter().filter_map(|(s, p)| p.map(|p| StaffView::new(p, s.position, s.active))).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .filter_map(|(s, p)| p.map(|p| StaffView::new(p, s.position, s.active)))
+            .collect(),
+    ))
 }
 
 /// Register a person as staff of the IE (its director).
 #[utoipa::path(post, path = "/schools/{id}/staff", tag = "registry", security(("bearer" = [])), request_body = NewStaff,
     responses((status = 201, body = StaffView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_staff(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<NewStaff>) -> Result<(StatusCode, Json<StaffView>)> {
+async fn add_staff(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewStaff>,
+) -> Result<(StatusCode, Json<StaffView>)> {
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
     let txn = state.db.begin().await?;
     let (person, position) = service::add_staff(&txn, id, body).await?;
-    audit::record(&txn, Event::new("staff_registered", "person", person.id).by(p.user_id).in_unit(scope.target).after(&person)).await?;
+    audit::record(
+        &txn,
+        Event::new("staff_registered", "person", person.id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&person),
+    )
+    .await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(StaffView::new(person, position, true))))
+    Ok((
+        StatusCode::CREATED,
+        Json(StaffView::new(person, position, true)),
+    ))
 }
 
 /// Teachers assigned to a section.
 #[utoipa::path(get, path = "/sections/{id}/teachers", tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<StaffView>), (status = 403, body = ErrorBody)))]
-async fn list_teachers(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>) -> Result<Json<Vec<StaffView>>> {
+async fn list_teachers(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<StaffView>>> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ReadRoster, &scope.target)?;
     let rows = teacher_section::Entity::find()
@@ -466,13 +754,22 @@ async fn list_teachers(State(state): State<AppState>, AuthUser(p): AuthUser, Api
         .find_also_related(person::Entity)
         .all(&state.db)
         .await?;
-    Ok(Json(rows.into_iter().filter_map(|(_, p)| p.map(|p| StaffView::new(p, "teacher".into(), true))).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .filter_map(|(_, p)| p.map(|p| StaffView::new(p, "teacher".into(), true)))
+            .collect(),
+    ))
 }
 
 /// Assign a teacher registered in the IE to the section (its director).
 #[utoipa::path(post, path = "/sections/{id}/teachers", tag = "registry", security(("bearer" = [])), request_body = TeacherAssignment,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn assign_teacher(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath(id): ApiPath<i64>, ApiJson(body): ApiJson<TeacherAssignment>) -> Result<StatusCode> {
+async fn assign_teacher(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TeacherAssignment>,
+) -> Result<StatusCode> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
     let staff = school_staff::Entity::find()
@@ -482,7 +779,10 @@ async fn assign_teacher(State(state): State<AppState>, AuthUser(p): AuthUser, Ap
         .one(&state.db)
         .await?;
     if staff.is_none() {
-        return Err(ApiError::field("person_id", "La persona no está registrada como personal activo de la IE."));
+        return Err(ApiError::field(
+            "person_id",
+            "La persona no está registrada como personal activo de la IE.",
+        ));
     }
     let txn = state.db.begin().await?;
     let existing = teacher_section::Entity::find()
@@ -509,7 +809,13 @@ async fn assign_teacher(State(state): State<AppState>, AuthUser(p): AuthUser, Ap
             .id
         }
     };
-    audit::record(&txn, Event::new("teacher_assigned", "teacher_section", row_id).by(p.user_id).in_unit(scope.target)).await?;
+    audit::record(
+        &txn,
+        Event::new("teacher_assigned", "teacher_section", row_id)
+            .by(p.user_id)
+            .in_unit(scope.target),
+    )
+    .await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -517,7 +823,11 @@ async fn assign_teacher(State(state): State<AppState>, AuthUser(p): AuthUser, Ap
 /// End a teacher's assignment to a section (its director).
 #[utoipa::path(delete, path = "/sections/{id}/teachers/{person_id}", tag = "registry", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unassign_teacher(State(state): State<AppState>, AuthUser(p): AuthUser, ApiPath((id, person_id)): ApiPath<(i64, i64)>) -> Result<StatusCode> {
+async fn unassign_teacher(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, person_id)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
     let row = teacher_section::Entity::find()
@@ -531,7 +841,13 @@ async fn unassign_teacher(State(state): State<AppState>, AuthUser(p): AuthUser, 
     let mut active: teacher_section::ActiveModel = row.clone().into();
     active.active = Set(false);
     active.update(&txn).await?;
-    audit::record(&txn, Event::new("teacher_unassigned", "teacher_section", row.id).by(p.user_id).in_unit(scope.target)).await?;
+    audit::record(
+        &txn,
+        Event::new("teacher_unassigned", "teacher_section", row.id)
+            .by(p.user_id)
+            .in_unit(scope.target),
+    )
+    .await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -39,12 +39,18 @@ impl Fields {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     /// 422 with every collected message, or nothing.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::validation(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
     }
 }
 
@@ -59,7 +65,10 @@ fn text(value: &str, max: usize) -> std::result::Result<String, String> {
     }
 }
 
-fn optional<T>(value: Option<&str>, parse: impl Fn(&str) -> std::result::Result<T, String>) -> std::result::Result<Option<T>, String> {
+fn optional<T>(
+    value: Option<&str>,
+    parse: impl Fn(&str) -> std::result::Result<T, String>,
+) -> std::result::Result<Option<T>, String> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => parse(v).map(Some),
         None => Ok(None),
@@ -71,7 +80,9 @@ pub async fn create_dre(db: &impl ConnectionTrait, input: NewDre) -> Result<enti
     let code = f.check("code", text(&input.code, 32));
     let name = f.check("name", text(&input.name, 120));
     f.finish()?;
-    let (Some(code), Some(name)) = (code, name) else { unreachable!("checked above") };
+    let (Some(code), Some(name)) = (code, name) else {
+        unreachable!("checked above")
+    };
     Ok(entity::dre::ActiveModel {
         code: Set(code.to_uppercase()),
         name: Set(name),
@@ -86,11 +97,17 @@ pub async fn create_ugel(db: &impl ConnectionTrait, input: NewUgel) -> Result<ug
     let mut f = Fields::default();
     let code = f.check("code", text(&input.code, 32));
     let name = f.check("name", text(&input.name, 120));
-    if entity::dre::Entity::find_by_id(input.dre_id).one(db).await?.is_none() {
+    if entity::dre::Entity::find_by_id(input.dre_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
         f.add("dre_id", "La DRE no existe.");
     }
     f.finish()?;
-    let (Some(code), Some(name)) = (code, name) else { unreachable!("checked above") };
+    let (Some(code), Some(name)) = (code, name) else {
+        unreachable!("checked above")
+    };
     Ok(ugel::ActiveModel {
         dre_id: Set(input.dre_id),
         code: Set(code.to_uppercase()),
@@ -104,7 +121,10 @@ pub async fn create_ugel(db: &impl ConnectionTrait, input: NewUgel) -> Result<ug
 
 pub async fn create_school(db: &impl ConnectionTrait, input: NewSchool) -> Result<school::Model> {
     let mut f = Fields::default();
-    let codigo = f.check("codigo_modular", CodigoModular::parse(&input.codigo_modular));
+    let codigo = f.check(
+        "codigo_modular",
+        CodigoModular::parse(&input.codigo_modular),
+    );
     let anexo = f.check("anexo", Anexo::new(input.anexo));
     let name = f.check("name", text(&input.name, 160));
     let level = f.check("level", Level::parse(&input.level));
@@ -116,12 +136,35 @@ pub async fn create_school(db: &impl ConnectionTrait, input: NewSchool) -> Resul
     if input.is_pronoei && level.is_some_and(|l| l != Level::Inicial) {
         f.add("is_pronoei", "Un PRONOEI solo puede ser del nivel inicial.");
     }
-    if ugel::Entity::find_by_id(input.ugel_id).one(db).await?.is_none() {
+    if ugel::Entity::find_by_id(input.ugel_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
         f.add("ugel_id", "La UGEL no existe.");
     }
     f.finish()?;
-    let (Some(codigo), Some(anexo), Some(name), Some(level), Some(modality), Some(management), Some(centro_poblado), Some(district), Some(email)) =
-        (codigo, anexo, name, level, modality, management, centro_poblado, district, email)
+    let (
+        Some(codigo),
+        Some(anexo),
+        Some(name),
+        Some(level),
+        Some(modality),
+        Some(management),
+        Some(centro_poblado),
+        Some(district),
+        Some(email),
+    ) = (
+        codigo,
+        anexo,
+        name,
+        level,
+        modality,
+        management,
+        centro_poblado,
+        district,
+        email,
+    )
     else {
         unreachable!("checked above")
     };
@@ -133,7 +176,11 @@ pub async fn create_school(db: &impl ConnectionTrait, input: NewSchool) -> Resul
     if exists.is_some() {
         return Err(ApiError::conflict(
             "school_exists",
-            format!("Ya existe una IE con el código {}-{}.", codigo.as_str(), anexo.value()),
+            format!(
+                "Ya existe una IE con el código {}-{}.",
+                codigo.as_str(),
+                anexo.value()
+            ),
         ));
     }
     Ok(school::ActiveModel {
@@ -155,16 +202,27 @@ pub async fn create_school(db: &impl ConnectionTrait, input: NewSchool) -> Resul
     .await?)
 }
 
-pub async fn create_year(db: &impl ConnectionTrait, year: i32, starts_on: NaiveDate, ends_on: NaiveDate) -> Result<academic_year::Model> {
+pub async fn create_year(
+    db: &impl ConnectionTrait,
+    year: i32,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<academic_year::Model> {
     let mut f = Fields::default();
     if !(2000..=2100).contains(&year) {
         f.add("year", "El año debe estar entre 2000 y 2100.");
     }
     if chrono::Datelike::year(&starts_on) != year || chrono::Datelike::year(&ends_on) != year {
-        f.add("starts_on", "Las fechas de inicio y fin deben pertenecer al año académico.");
+        f.add(
+            "starts_on",
+            "Las fechas de inicio y fin deben pertenecer al año académico.",
+        );
     }
     if ends_on <= starts_on {
-        f.add("ends_on", "La fecha de fin debe ser posterior a la de inicio.");
+        f.add(
+            "ends_on",
+            "La fecha de fin debe ser posterior a la de inicio.",
+        );
     }
     f.finish()?;
     let exists = academic_year::Entity::find()
@@ -172,7 +230,10 @@ pub async fn create_year(db: &impl ConnectionTrait, year: i32, starts_on: NaiveD
         .one(db)
         .await?;
     if exists.is_some() {
-        return Err(ApiError::conflict("year_exists", format!("El año académico {year} ya existe.")));
+        return Err(ApiError::conflict(
+            "year_exists",
+            format!("El año académico {year} ya existe."),
+        ));
     }
     Ok(academic_year::ActiveModel {
         year: Set(year),
@@ -206,7 +267,11 @@ pub fn parse_sex(value: &str) -> std::result::Result<String, String> {
 
 /// Checks that an enrollment start date falls in the section's academic year and not in the
 /// future (Lima).
-pub fn check_start(starts_on: NaiveDate, year: &academic_year::Model, today: NaiveDate) -> std::result::Result<(), String> {
+pub fn check_start(
+    starts_on: NaiveDate,
+    year: &academic_year::Model,
+    today: NaiveDate,
+) -> std::result::Result<(), String> {
     if starts_on < year.starts_on || starts_on > year.ends_on {
         return Err(format!(
             "La fecha de matrícula debe estar dentro del año académico ({} a {}).",
@@ -233,7 +298,11 @@ pub struct EnrollOutcome {
 /// Enrolls students in a section, creating the students that are new. Nothing is written when
 /// any student is already enrolled in another section of the year: the caller gets the list.
 /// Run inside a transaction.
-pub async fn enroll_many(db: &impl ConnectionTrait, scope: &SectionScope, inputs: &[EnrollmentInput]) -> Result<EnrollOutcome> {
+pub async fn enroll_many(
+    db: &impl ConnectionTrait,
+    scope: &SectionScope,
+    inputs: &[EnrollmentInput],
+) -> Result<EnrollOutcome> {
     let mut outcome = EnrollOutcome::default();
     let mut dnis = Vec::new();
     let mut codes = Vec::new();
@@ -245,12 +314,20 @@ pub async fn enroll_many(db: &impl ConnectionTrait, scope: &SectionScope, inputs
     }
     let mut known: HashMap<String, student::Model> = HashMap::new();
     for chunk in dnis.chunks(500) {
-        for s in student::Entity::find().filter(student::Column::Dni.is_in(chunk.to_vec())).all(db).await? {
+        for s in student::Entity::find()
+            .filter(student::Column::Dni.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
             known.insert(s.dni.clone().unwrap_or_default(), s);
         }
     }
     for chunk in codes.chunks(500) {
-        for s in student::Entity::find().filter(student::Column::StudentCode.is_in(chunk.to_vec())).all(db).await? {
+        for s in student::Entity::find()
+            .filter(student::Column::StudentCode.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
             known.insert(s.student_code.clone().unwrap_or_default(), s);
         }
     }
@@ -344,7 +421,10 @@ pub fn check_status_change(
     let status = status.unwrap_or(EnrollmentStatus::Activo);
     match (status, status_date) {
         (EnrollmentStatus::Activo, _) => Ok((status, None)),
-        (_, None) => Err(ApiError::field("status_date", "Indique la fecha del traslado, retiro o fallecimiento.")),
+        (_, None) => Err(ApiError::field(
+            "status_date",
+            "Indique la fecha del traslado, retiro o fallecimiento.",
+        )),
         (_, Some(date)) if date < enrollment.starts_on => Err(ApiError::field(
             "status_date",
             "La fecha no puede ser anterior al inicio de la matrícula.",
@@ -358,22 +438,46 @@ pub fn check_status_change(
 }
 
 /// Registers a person (by DNI, reusing an existing one) as staff of an IE.
-pub async fn add_staff(db: &impl ConnectionTrait, school_id: i64, input: NewStaff) -> Result<(person::Model, String)> {
+pub async fn add_staff(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    input: NewStaff,
+) -> Result<(person::Model, String)> {
     let mut f = Fields::default();
     let dni = f.check("dni", Dni::parse(&input.dni));
-    let paternal = f.check("paternal_surname", PersonName::parse(&input.paternal_surname));
-    let maternal = f.check("maternal_surname", PersonName::parse(&input.maternal_surname));
+    let paternal = f.check(
+        "paternal_surname",
+        PersonName::parse(&input.paternal_surname),
+    );
+    let maternal = f.check(
+        "maternal_surname",
+        PersonName::parse(&input.maternal_surname),
+    );
     let given = f.check("given_names", PersonName::parse(&input.given_names));
     let email = f.check("email", optional(input.email.as_deref(), Email::parse));
-    let phone = f.check("cell_phone", optional(input.cell_phone.as_deref(), CellPhone::parse));
+    let phone = f.check(
+        "cell_phone",
+        optional(input.cell_phone.as_deref(), CellPhone::parse),
+    );
     let position = f.check("position", Position::parse(&input.position));
     f.finish()?;
-    let (Some(dni), Some(paternal), Some(maternal), Some(given), Some(email), Some(phone), Some(position)) =
-        (dni, paternal, maternal, given, email, phone, position)
+    let (
+        Some(dni),
+        Some(paternal),
+        Some(maternal),
+        Some(given),
+        Some(email),
+        Some(phone),
+        Some(position),
+    ) = (dni, paternal, maternal, given, email, phone, position)
     else {
         unreachable!("checked above")
     };
-    let person = match person::Entity::find().filter(person::Column::Dni.eq(dni.as_str())).one(db).await? {
+    let person = match person::Entity::find()
+        .filter(person::Column::Dni.eq(dni.as_str()))
+        .one(db)
+        .await?
+    {
         Some(existing) => existing,
         None => {
             person::ActiveModel {
@@ -419,13 +523,20 @@ pub async fn add_staff(db: &impl ConnectionTrait, school_id: i64, input: NewStaf
 }
 
 /// The grade, checked against the level of the IE.
-pub async fn grade_for_school(db: &impl ConnectionTrait, grade_id: i64, school: &school::Model) -> Result<grade::Model> {
+pub async fn grade_for_school(
+    db: &impl ConnectionTrait,
+    grade_id: i64,
+    school: &school::Model,
+) -> Result<grade::Model> {
     let grade = grade::Entity::find_by_id(grade_id)
         .one(db)
         .await?
         .ok_or_else(|| ApiError::field("grade_id", "El grado no existe."))?;
     if grade.level != school.level {
-        return Err(ApiError::field("grade_id", "El grado no corresponde al nivel de la IE."));
+        return Err(ApiError::field(
+            "grade_id",
+            "El grado no corresponde al nivel de la IE.",
+        ));
     }
     Ok(grade)
 }

@@ -3,6 +3,7 @@
 //! password is [`DEMO_PASSWORD`].
 
 use chrono::{Datelike, NaiveDate};
+
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
 
 use entity::{dre, ugel};
@@ -11,7 +12,10 @@ use super::{
     names::Lcg,
     world::{self, AccountSpec, SchoolSpec},
 };
-use crate::{auth::{Role, password}, time::now};
+use crate::{
+    auth::{Role, password},
+    time::now,
+};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "Demo.2026!";
@@ -21,26 +25,137 @@ pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<(
     let hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     let txn = db.begin().await?;
     let at = now();
-    let dre = dre::ActiveModel { code: Set("DRE-CAJ".into()), name: Set("DRE Cajamarca".into()), created_at: Set(at), ..Default::default() }
-        .insert(&txn)
-        .await?;
-    let san_ignacio = ugel::ActiveModel { dre_id: Set(dre.id), code: Set("UGEL-SAN-IGNACIO".into()), name: Set("UGEL San Ignacio".into()), created_at: Set(at), ..Default::default() }
-        .insert(&txn)
-        .await?;
-    let jaen = ugel::ActiveModel { dre_id: Set(dre.id), code: Set("UGEL-JAEN".into()), name: Set("UGEL Jaén".into()), created_at: Set(at), ..Default::default() }
-        .insert(&txn)
-        .await?;
-    let year = world::create_year(&txn, today.year()).await?;
-
-    let spec = |ugel_id, codigo_modular, name, level, modality, is_pronoei, centro_poblado, district| SchoolSpec {
-        ugel_id, codigo_modular, name, level, modality, is_pronoei, centro_poblado, district,
+    let dre = dre::ActiveModel {
+        code: Set("DRE-CAJ".into()),
+        name: Set("DRE Cajamarca".into()),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let san_ignacio = ugel::ActiveModel {
+        dre_id: Set(dre.id),
+        code: Set("UGEL-SAN-IGNACIO".into()),
+        name: Set("UGEL San Ignacio".into()),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let jaen = ugel::ActiveModel {
+        dre_id: Set(dre.id),
+        code: Set("UGEL-JAEN".into()),
+        name: Set("UGEL Jaén".into()),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    // Before the school year starts (January to March) the current year is still the last one.
+    let year_number = if today < world::year_bounds(today.year()).0 {
+        today.year() - 1
+    } else {
+        today.year()
     };
-    let primaria = world::create_school(&txn, spec(san_ignacio.id, "0412345", "IE N° 16471 Señor de Huamantanga", "primaria", "ebr", false, "Huamantanga", "San Ignacio")).await?;
-    let secundaria = world::create_school(&txn, spec(san_ignacio.id, "0523456", "IE San Ignacio de Loyola", "secundaria", "ebr", false, "San Ignacio", "San Ignacio")).await?;
-    let inicial = world::create_school(&txn, spec(san_ignacio.id, "0634567", "IEI N° 289 Los Angelitos", "inicial", "ebr", false, "La Coipa", "La Coipa")).await?;
-    let pronoei = world::create_school(&txn, spec(san_ignacio.id, "1413889", "PRONOEI Semillitas de Chirinos", "inicial", "ebr", true, "Chirinos", "Chirinos")).await?;
-    let jaen_primaria = world::create_school(&txn, spec(jaen.id, "0745678", "IE N° 16003 Cristo Rey", "primaria", "ebr", false, "Jaén", "Jaén")).await?;
-    let ceba = world::create_school(&txn, spec(jaen.id, "0856789", "CEBA Nuestra Señora de Fátima", "secundaria", "eba", false, "Fila Alta", "Jaén")).await?;
+    let year = world::create_year(&txn, year_number).await?;
+
+    let spec =
+        |ugel_id, codigo_modular, name, level, modality, is_pronoei, centro_poblado, district| {
+            SchoolSpec {
+                ugel_id,
+                codigo_modular,
+                name,
+                level,
+                modality,
+                is_pronoei,
+                centro_poblado,
+                district,
+            }
+        };
+    let primaria = world::create_school(
+        &txn,
+        spec(
+            san_ignacio.id,
+            "0412345",
+            "IE N° 16471 Señor de Huamantanga",
+            "primaria",
+            "ebr",
+            false,
+            "Huamantanga",
+            "San Ignacio",
+        ),
+    )
+    .await?;
+    let secundaria = world::create_school(
+        &txn,
+        spec(
+            san_ignacio.id,
+            "0523456",
+            "IE San Ignacio de Loyola",
+            "secundaria",
+            "ebr",
+            false,
+            "San Ignacio",
+            "San Ignacio",
+        ),
+    )
+    .await?;
+    let inicial = world::create_school(
+        &txn,
+        spec(
+            san_ignacio.id,
+            "0634567",
+            "IEI N° 289 Los Angelitos",
+            "inicial",
+            "ebr",
+            false,
+            "La Coipa",
+            "La Coipa",
+        ),
+    )
+    .await?;
+    let pronoei = world::create_school(
+        &txn,
+        spec(
+            san_ignacio.id,
+            "1413889",
+            "PRONOEI Semillitas de Chirinos",
+            "inicial",
+            "ebr",
+            true,
+            "Chirinos",
+            "Chirinos",
+        ),
+    )
+    .await?;
+    let jaen_primaria = world::create_school(
+        &txn,
+        spec(
+            jaen.id,
+            "0745678",
+            "IE N° 16003 Cristo Rey",
+            "primaria",
+            "ebr",
+            false,
+            "Jaén",
+            "Jaén",
+        ),
+    )
+    .await?;
+    let ceba = world::create_school(
+        &txn,
+        spec(
+            jaen.id,
+            "0856789",
+            "CEBA Nuestra Señora de Fátima",
+            "secundaria",
+            "eba",
+            false,
+            "Fila Alta",
+            "Jaén",
+        ),
+    )
+    .await?;
 
     let mut rng = Lcg::new(2026);
     let mut next_dni = 70_000_000;
@@ -56,22 +171,160 @@ pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<(
         let created = world::create_sections(&txn, school, &year, sections).await?;
         for section in &created {
             let count = rng.between(15, 35);
-            world::enroll_generated(&txn, &mut rng, section, &year, count, &mut next_dni, year.year - birth_offset).await?;
+            world::enroll_generated(
+                &txn,
+                &mut rng,
+                section,
+                &year,
+                count,
+                &mut next_dni,
+                year.year - birth_offset,
+            )
+            .await?;
         }
         sections_of.push(created);
     }
 
-    let account = |username, dni, names, email, role, dre_id, ugel_id, school_id, level| AccountSpec {
-        username, dni, names, email, role, dre_id, ugel_id, school_id, level,
-    };
-    world::create_account(&txn, account("admin.demo", "40000001", ("Salazar", "Rivera", "Carmen Rosa"), Some("admin.demo@siagie.local"), Role::MineduAdmin, None, None, None, None), &hash).await?;
-    world::create_account(&txn, account("agente.demo", "40000002", ("Paredes", "Luna", "Jorge Luis"), Some("agente.demo@siagie.local"), Role::HelpdeskAgent, None, None, None, None), &hash).await?;
-    world::create_account(&txn, account("ugel.demo", "40000003", ("Huamán", "Tello", "Oscar"), Some("ugel.demo@siagie.local"), Role::UgelSpecialist, None, Some(san_ignacio.id), None, None), &hash).await?;
-    world::create_account(&txn, account("nivel.demo", "40000004", ("Córdova", "Neyra", "Elena"), Some("nivel.demo@siagie.local"), Role::LevelSpecialist, None, Some(san_ignacio.id), None, Some("primaria")), &hash).await?;
-    world::create_account(&txn, account("director.demo", "40000005", ("Guevara", "Cubas", "Wilder"), Some("director.demo@siagie.local"), Role::Director, None, None, Some(primaria.id), None), &hash).await?;
-    let (teacher, _) = world::create_account(&txn, account("docente.demo", "40000006", ("Tarrillo", "Campos", "Rosa Elvira"), None, Role::Teacher, None, None, Some(primaria.id), None), &hash).await?;
-    world::create_account(&txn, account("pronoei.demo", "40000007", ("Yupanqui", "Tapia", "Marleni"), Some("pronoei.demo@siagie.local"), Role::Director, None, None, Some(pronoei.id), None), &hash).await?;
-    world::create_account(&txn, account("jaen.demo", "40000008", ("Llontop", "Delgado", "César"), Some("jaen.demo@siagie.local"), Role::Director, None, None, Some(jaen_primaria.id), None), &hash).await?;
+    let account =
+        |username, dni, names, email, role, dre_id, ugel_id, school_id, level| AccountSpec {
+            username,
+            dni,
+            names,
+            email,
+            role,
+            dre_id,
+            ugel_id,
+            school_id,
+            level,
+        };
+    world::create_account(
+        &txn,
+        account(
+            "admin.demo",
+            "40000001",
+            ("Salazar", "Rivera", "Carmen Rosa"),
+            Some("admin.demo@siagie.local"),
+            Role::MineduAdmin,
+            None,
+            None,
+            None,
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    world::create_account(
+        &txn,
+        account(
+            "agente.demo",
+            "40000002",
+            ("Paredes", "Luna", "Jorge Luis"),
+            Some("agente.demo@siagie.local"),
+            Role::HelpdeskAgent,
+            None,
+            None,
+            None,
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    world::create_account(
+        &txn,
+        account(
+            "ugel.demo",
+            "40000003",
+            ("Huamán", "Tello", "Oscar"),
+            Some("ugel.demo@siagie.local"),
+            Role::UgelSpecialist,
+            None,
+            Some(san_ignacio.id),
+            None,
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    world::create_account(
+        &txn,
+        account(
+            "nivel.demo",
+            "40000004",
+            ("Córdova", "Neyra", "Elena"),
+            Some("nivel.demo@siagie.local"),
+            Role::LevelSpecialist,
+            None,
+            Some(san_ignacio.id),
+            None,
+            Some("primaria"),
+        ),
+        &hash,
+    )
+    .await?;
+    world::create_account(
+        &txn,
+        account(
+            "director.demo",
+            "40000005",
+            ("Guevara", "Cubas", "Wilder"),
+            Some("director.demo@siagie.local"),
+            Role::Director,
+            None,
+            None,
+            Some(primaria.id),
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    let (teacher, _) = world::create_account(
+        &txn,
+        account(
+            "docente.demo",
+            "40000006",
+            ("Tarrillo", "Campos", "Rosa Elvira"),
+            None,
+            Role::Teacher,
+            None,
+            None,
+            Some(primaria.id),
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    world::create_account(
+        &txn,
+        account(
+            "pronoei.demo",
+            "40000007",
+            ("Yupanqui", "Tapia", "Marleni"),
+            Some("pronoei.demo@siagie.local"),
+            Role::Director,
+            None,
+            None,
+            Some(pronoei.id),
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    world::create_account(
+        &txn,
+        account(
+            "jaen.demo",
+            "40000008",
+            ("Llontop", "Delgado", "César"),
+            Some("jaen.demo@siagie.local"),
+            Role::Director,
+            None,
+            None,
+            Some(jaen_primaria.id),
+            None,
+        ),
+        &hash,
+    )
+    .await?;
     let first_grade: Vec<i64> = sections_of[0].iter().take(2).map(|s| s.id).collect();
     world::assign_teacher(&txn, teacher.id, &first_grade).await?;
 

@@ -24,7 +24,17 @@ pub async fn world_account(
 ) -> anyhow::Result<()> {
     world::create_account(
         db,
-        world::AccountSpec { username, dni, names, email, role, dre_id: None, ugel_id: None, school_id: None, level: None },
+        world::AccountSpec {
+            username,
+            dni,
+            names,
+            email,
+            role,
+            dre_id: None,
+            ugel_id: None,
+            school_id: None,
+            level: None,
+        },
         password_hash,
     )
     .await?;

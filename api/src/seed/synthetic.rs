@@ -4,7 +4,10 @@
 
 use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait, ColumnTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use entity::{academic_year, dre, ugel};
 
@@ -13,25 +16,43 @@ use super::{
     names::Lcg,
     world::{self, AccountSpec, SchoolSpec},
 };
-use crate::{auth::{Role, password}, time::{now, today_lima}};
+use crate::{
+    auth::{Role, password},
+    time::{now, today_lima},
+};
 
 /// Schools per UGEL and UGELs per DRE in the synthetic country.
 const SCHOOLS_PER_UGEL: u64 = 100;
 const UGELS_PER_DRE: u64 = 10;
 
 /// Adds `schools` schools with `students_per_section` students in each of their six sections.
-pub async fn load(db: &DatabaseConnection, schools: u64, students_per_section: u64, show_progress: bool) -> anyhow::Result<()> {
+pub async fn load(
+    db: &DatabaseConnection,
+    schools: u64,
+    students_per_section: u64,
+    show_progress: bool,
+) -> anyhow::Result<()> {
     let hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     let year_number = today_lima().year();
-    let year = match academic_year::Entity::find().filter(academic_year::Column::Year.eq(year_number)).one(db).await? {
+    let year = match academic_year::Entity::find()
+        .filter(academic_year::Column::Year.eq(year_number))
+        .one(db)
+        .await?
+    {
         Some(year) => year,
         None => world::create_year(db, year_number).await?,
     };
-    let bar = if show_progress { ProgressBar::new(schools) } else { ProgressBar::hidden() };
+    let bar = if show_progress {
+        ProgressBar::new(schools)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} IE ({per_sec}, faltan {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} IE ({per_sec}, faltan {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let mut rng = Lcg::new(7);
     let run = now().timestamp() as u64 % 1000;
@@ -40,10 +61,16 @@ pub async fn load(db: &DatabaseConnection, schools: u64, students_per_section: u
     let mut dre_id = 0;
     for n in 0..schools {
         let txn = db.begin().await?;
-        if n % (SCHOOLS_PER_UGEL * UGELS_PER_DRE) == 0 {
+        if n.is_multiple_of(SCHOOLS_PER_UGEL * UGELS_PER_DRE) {
             dre_id = dre::ActiveModel {
-                code: Set(format!("DRE-SYN-{run}-{}", n / (SCHOOLS_PER_UGEL * UGELS_PER_DRE))),
-                name: Set(format!("DRE sintética {}", n / (SCHOOLS_PER_UGEL * UGELS_PER_DRE) + 1)),
+                code: Set(format!(
+                    "DRE-SYN-{run}-{}",
+                    n / (SCHOOLS_PER_UGEL * UGELS_PER_DRE)
+                )),
+                name: Set(format!(
+                    "DRE sintética {}",
+                    n / (SCHOOLS_PER_UGEL * UGELS_PER_DRE) + 1
+                )),
                 created_at: Set(now()),
                 ..Default::default()
             }
@@ -51,7 +78,7 @@ pub async fn load(db: &DatabaseConnection, schools: u64, students_per_section: u
             .await?
             .id;
         }
-        if n % SCHOOLS_PER_UGEL == 0 {
+        if n.is_multiple_of(SCHOOLS_PER_UGEL) {
             ugel_id = ugel::ActiveModel {
                 dre_id: Set(dre_id),
                 code: Set(format!("UGEL-SYN-{run}-{}", n / SCHOOLS_PER_UGEL)),
@@ -65,34 +92,56 @@ pub async fn load(db: &DatabaseConnection, schools: u64, students_per_section: u
         }
         let code = format!("{:07}", 2_000_000 + run * 10_000 + n);
         let name = format!("IE sintética N° {}", n + 1);
-        let school = world::create_school(&txn, SchoolSpec {
-            ugel_id,
-            codigo_modular: &code,
-            name: &name,
-            level: "primaria",
-            modality: "ebr",
-            is_pronoei: false,
-            centro_poblado: "Centro poblado",
-            district: "Distrito",
-        })
+        let school = world::create_school(
+            &txn,
+            SchoolSpec {
+                ugel_id,
+                codigo_modular: &code,
+                name: &name,
+                level: "primaria",
+                modality: "ebr",
+                is_pronoei: false,
+                centro_poblado: "Centro poblado",
+                district: "Distrito",
+            },
+        )
         .await?;
-        let sections = world::create_sections(&txn, &school, &year, &[(1, "A"), (2, "A"), (3, "A"), (4, "A"), (5, "A"), (6, "A")]).await?;
+        let sections = world::create_sections(
+            &txn,
+            &school,
+            &year,
+            &[(1, "A"), (2, "A"), (3, "A"), (4, "A"), (5, "A"), (6, "A")],
+        )
+        .await?;
         for (grade, section) in sections.iter().enumerate() {
-            world::enroll_generated(&txn, &mut rng, section, &year, students_per_section, &mut next_dni, year.year - 7 - grade as i32).await?;
+            world::enroll_generated(
+                &txn,
+                &mut rng,
+                section,
+                &year,
+                students_per_section,
+                &mut next_dni,
+                year.year - 7 - grade as i32,
+            )
+            .await?;
             next_dni += 1;
             let dni = format!("{next_dni:08}");
             let username = format!("docente.{code}.{}", grade + 1);
-            let (teacher, _) = world::create_account(&txn, AccountSpec {
-                username: &username,
-                dni: &dni,
-                names: ("Docente", "Sintético", "Grado"),
-                email: None,
-                role: Role::Teacher,
-                dre_id: None,
-                ugel_id: None,
-                school_id: Some(school.id),
-                level: None,
-            }, &hash)
+            let (teacher, _) = world::create_account(
+                &txn,
+                AccountSpec {
+                    username: &username,
+                    dni: &dni,
+                    names: ("Docente", "Sintético", "Grado"),
+                    email: None,
+                    role: Role::Teacher,
+                    dre_id: None,
+                    ugel_id: None,
+                    school_id: Some(school.id),
+                    level: None,
+                },
+                &hash,
+            )
             .await?;
             world::assign_teacher(&txn, teacher.id, &[section.id]).await?;
         }

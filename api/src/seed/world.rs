@@ -47,7 +47,10 @@ pub fn national_non_academic_days(year: i32) -> Vec<(NaiveDate, String)> {
         (easter - Duration::days(3), "Jueves Santo".to_owned()),
         (easter - Duration::days(2), "Viernes Santo".to_owned()),
         (date(5, 1), "Día del Trabajo".to_owned()),
-        (date(6, 7), "Batalla de Arica y Día de la Bandera".to_owned()),
+        (
+            date(6, 7),
+            "Batalla de Arica y Día de la Bandera".to_owned(),
+        ),
         (date(6, 29), "San Pedro y San Pablo".to_owned()),
         (date(7, 23), "Día de la Fuerza Aérea del Perú".to_owned()),
         (date(8, 6), "Batalla de Junín".to_owned()),
@@ -58,7 +61,8 @@ pub fn national_non_academic_days(year: i32) -> Vec<(NaiveDate, String)> {
         (date(12, 9), "Batalla de Ayacucho".to_owned()),
     ];
     // Mid-year vacation: the two weeks that start on the last Monday of July.
-    let mut day = NaiveDate::from_weekday_of_month_opt(year, 7, Weekday::Mon, 4).unwrap_or_default();
+    let mut day =
+        NaiveDate::from_weekday_of_month_opt(year, 7, Weekday::Mon, 4).unwrap_or_default();
     if (day + Duration::days(7)).month() == 7 {
         day += Duration::days(7);
     }
@@ -73,7 +77,10 @@ pub fn national_non_academic_days(year: i32) -> Vec<(NaiveDate, String)> {
 }
 
 /// Creates the academic year and its national calendar.
-pub async fn create_year(db: &impl ConnectionTrait, year: i32) -> anyhow::Result<academic_year::Model> {
+pub async fn create_year(
+    db: &impl ConnectionTrait,
+    year: i32,
+) -> anyhow::Result<academic_year::Model> {
     let (starts_on, ends_on) = year_bounds(year);
     let created = academic_year::ActiveModel {
         year: Set(year),
@@ -83,15 +90,17 @@ pub async fn create_year(db: &impl ConnectionTrait, year: i32) -> anyhow::Result
     }
     .insert(db)
     .await?;
-    let days = national_non_academic_days(year).into_iter().map(|(date, description)| non_academic_day::ActiveModel {
-        academic_year_id: Set(created.id),
-        date: Set(date),
-        scope: Set("national".into()),
-        ugel_id: Set(None),
-        school_id: Set(None),
-        description: Set(description),
-        ..Default::default()
-    });
+    let days = national_non_academic_days(year)
+        .into_iter()
+        .map(|(date, description)| non_academic_day::ActiveModel {
+            academic_year_id: Set(created.id),
+            date: Set(date),
+            scope: Set("national".into()),
+            ugel_id: Set(None),
+            school_id: Set(None),
+            description: Set(description),
+            ..Default::default()
+        });
     non_academic_day::Entity::insert_many(days).exec(db).await?;
     Ok(created)
 }
@@ -108,7 +117,10 @@ pub struct SchoolSpec<'a> {
     pub district: &'a str,
 }
 
-pub async fn create_school(db: &impl ConnectionTrait, spec: SchoolSpec<'_>) -> anyhow::Result<school::Model> {
+pub async fn create_school(
+    db: &impl ConnectionTrait,
+    spec: SchoolSpec<'_>,
+) -> anyhow::Result<school::Model> {
     Ok(school::ActiveModel {
         ugel_id: Set(spec.ugel_id),
         codigo_modular: Set(spec.codigo_modular.into()),
@@ -135,7 +147,10 @@ pub async fn create_sections(
     year: &academic_year::Model,
     sections: &[(i16, &str)],
 ) -> anyhow::Result<Vec<section::Model>> {
-    let grades = grade::Entity::find().filter(grade::Column::Level.eq(&school.level)).all(db).await?;
+    let grades = grade::Entity::find()
+        .filter(grade::Column::Level.eq(&school.level))
+        .all(db)
+        .await?;
     let rows = sections.iter().filter_map(|(ordinal, name)| {
         let grade = grades.iter().find(|g| g.ordinal == *ordinal)?;
         Some(section::ActiveModel {
@@ -147,7 +162,9 @@ pub async fn create_sections(
             ..Default::default()
         })
     });
-    Ok(section::Entity::insert_many(rows).exec_with_returning(db).await?)
+    Ok(section::Entity::insert_many(rows)
+        .exec_with_returning(db)
+        .await?)
 }
 
 /// Creates `count` students with generated DNIs from `next_dni` and enrolls them in the section
@@ -166,7 +183,11 @@ pub async fn enroll_generated(
         .map(|_| {
             let (paternal, maternal, given, sex) = random_person(rng);
             *next_dni += 1;
-            let birth = NaiveDate::from_ymd_opt(birth_year, rng.between(1, 12) as u32, rng.between(1, 28) as u32);
+            let birth = NaiveDate::from_ymd_opt(
+                birth_year,
+                rng.between(1, 12) as u32,
+                rng.between(1, 28) as u32,
+            );
             student::ActiveModel {
                 dni: Set(Some(format!("{:08}", *next_dni))),
                 student_code: Set(None),
@@ -180,7 +201,9 @@ pub async fn enroll_generated(
             }
         })
         .collect();
-    let students = student::Entity::insert_many(students).exec_with_returning(db).await?;
+    let students = student::Entity::insert_many(students)
+        .exec_with_returning(db)
+        .await?;
     let enrollments = students.iter().map(|s| enrollment::ActiveModel {
         student_id: Set(s.id),
         section_id: Set(section.id),
@@ -191,7 +214,9 @@ pub async fn enroll_generated(
         updated_at: Set(at),
         ..Default::default()
     });
-    enrollment::Entity::insert_many(enrollments).exec(db).await?;
+    enrollment::Entity::insert_many(enrollments)
+        .exec(db)
+        .await?;
     Ok(students)
 }
 
@@ -210,7 +235,11 @@ pub struct AccountSpec<'a> {
 
 /// Creates the person, the account (with an already computed password hash) and the role. Staff
 /// roles are also registered as staff of their IE.
-pub async fn create_account(db: &impl ConnectionTrait, spec: AccountSpec<'_>, password_hash: &str) -> anyhow::Result<(person::Model, user_account::Model)> {
+pub async fn create_account(
+    db: &impl ConnectionTrait,
+    spec: AccountSpec<'_>,
+    password_hash: &str,
+) -> anyhow::Result<(person::Model, user_account::Model)> {
     let at = now();
     let person = person::ActiveModel {
         dni: Set(spec.dni.into()),
@@ -268,14 +297,20 @@ pub async fn create_account(db: &impl ConnectionTrait, spec: AccountSpec<'_>, pa
 }
 
 /// Assigns a teacher to sections.
-pub async fn assign_teacher(db: &impl ConnectionTrait, person_id: i64, sections: &[i64]) -> anyhow::Result<()> {
-    let rows = sections.iter().map(|section_id| teacher_section::ActiveModel {
-        section_id: Set(*section_id),
-        person_id: Set(person_id),
-        active: Set(true),
-        created_at: Set(now()),
-        ..Default::default()
-    });
+pub async fn assign_teacher(
+    db: &impl ConnectionTrait,
+    person_id: i64,
+    sections: &[i64],
+) -> anyhow::Result<()> {
+    let rows = sections
+        .iter()
+        .map(|section_id| teacher_section::ActiveModel {
+            section_id: Set(*section_id),
+            person_id: Set(person_id),
+            active: Set(true),
+            created_at: Set(now()),
+            ..Default::default()
+        });
     teacher_section::Entity::insert_many(rows).exec(db).await?;
     Ok(())
 }
@@ -293,10 +328,16 @@ mod tests {
     #[test]
     fn the_national_calendar_has_no_weekends_and_no_repeats() {
         let days = national_non_academic_days(2026);
-        assert!(days.iter().all(|(d, _)| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)));
+        assert!(
+            days.iter()
+                .all(|(d, _)| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        );
         let mut dates: Vec<_> = days.iter().map(|(d, _)| *d).collect();
         dates.dedup();
         assert_eq!(dates.len(), days.len());
-        assert!(dates.contains(&NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()), "Viernes Santo");
+        assert!(
+            dates.contains(&NaiveDate::from_ymd_opt(2026, 4, 3).unwrap()),
+            "Viernes Santo"
+        );
     }
 }

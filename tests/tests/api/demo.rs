@@ -1,0 +1,79 @@
+//! The demo world that `cargo run` loads on an empty database.
+
+use reqwest::StatusCode;
+use tests::{demo, spawn_app};
+
+#[tokio::test]
+async fn every_demo_account_logs_in_with_the_documented_password() {
+    let app = spawn_app().await;
+    for account in [
+        "admin.demo",
+        "ugel.demo",
+        "nivel.demo",
+        "director.demo",
+        "docente.demo",
+        "pronoei.demo",
+        "agente.demo",
+    ] {
+        let (status, body) =
+            tests::read(app.login_response(account, tests::DEMO_PASSWORD).await).await;
+        assert_eq!(status, StatusCode::OK, "{account}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_world_has_the_promised_shape() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let (_, dres) = app.get("/dres", &admin).await;
+    assert_eq!(dres.as_array().unwrap().len(), 1);
+    let (_, ugels) = app.get("/ugels", &admin).await;
+    assert_eq!(ugels.as_array().unwrap().len(), 2);
+    let (_, schools) = app.get("/schools", &admin).await;
+    let items = schools["items"].as_array().unwrap();
+    assert!(items.len() >= 5);
+    for level in ["inicial", "primaria", "secundaria"] {
+        assert!(
+            items.iter().any(|s| s["level"] == level),
+            "an IE of level {level}"
+        );
+    }
+    assert!(
+        items
+            .iter()
+            .any(|s| s["is_pronoei"] == true && s["codigo_modular"] == demo::PRONOEI)
+    );
+
+    for school in items {
+        for section in app.sections(&admin, school["id"].as_i64().unwrap()).await {
+            let (_, roster) = app
+                .get(&format!("/sections/{}/students", section["id"]), &admin)
+                .await;
+            let n = roster.as_array().unwrap().len();
+            assert!(
+                (15..=35).contains(&n),
+                "section {} has {n} students",
+                section["id"]
+            );
+        }
+    }
+
+    let director = app.login_as("director.demo").await;
+    let primaria = app.school_id(&director, demo::PRIMARIA).await;
+    assert!(app.sections(&director, primaria).await.len() >= 2);
+    let teacher = app.login_as("docente.demo").await;
+    assert_eq!(app.sections(&teacher, primaria).await.len(), 2);
+
+    let (_, years) = app.get("/academic-years", &admin).await;
+    let year = years[0]["year"].as_i64().unwrap();
+    let (_, calendar) = app
+        .get(&format!("/academic-years/{year}/calendar"), &admin)
+        .await;
+    assert!(
+        calendar
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["description"] == "Día del Trabajo")
+    );
+}

@@ -1,0 +1,226 @@
+//! The HTTP surface shared by every area: probes, OpenAPI, errors, compression, limits.
+
+use std::io::Write;
+
+use flate2::{Compression, write::GzEncoder};
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+use tests::{code, read, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn the_probes_answer_when_the_database_is_reachable() {
+    let app = spawn_app().await;
+    let (status, body) = read(
+        app.client
+            .get(app.url("/health/ready"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    let (status, _) = read(
+        app.client
+            .get(app.url("/health/live"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint_in_version_3_1() {
+    let app = spawn_app().await;
+    let (status, doc) = read(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/schools",
+        "/api/v1/schools/{id}",
+        "/api/v1/sections/{id}/students",
+        "/api/v1/sections/{id}/roster",
+        "/api/v1/academic-years/{year}/calendar",
+        "/health/ready",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn the_documentation_page_loads_nothing_from_the_internet() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "the page is Swagger UI");
+    for line in html
+        .lines()
+        .filter(|l| l.contains("src=") || l.contains("href="))
+    {
+        assert!(
+            !line.contains("http://") && !line.contains("https://"),
+            "external asset: {line}"
+        );
+    }
+    let init = app
+        .client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(init.status(), StatusCode::OK);
+    assert!(init.text().await.unwrap().contains("/api/v1/openapi.json"));
+}
+
+#[tokio::test]
+async fn an_unknown_route_answers_the_json_error_shape_in_spanish() {
+    let app = spawn_app().await;
+    let (status, body) = read(
+        app.client
+            .get(app.url("/api/v1/no-existe"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(code(&body), "not_found");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("No se encontró")
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id header");
+    assert_eq!(id.to_str().unwrap().len(), 36);
+    let given = app
+        .client
+        .get(app.url("/health/live"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_gzip() {
+    let app = spawn_app().await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let response = raw
+        .get(app.url("/api/v1/openapi.json"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn a_gzip_request_body_is_accepted() {
+    let app = spawn_app().await;
+    let body =
+        serde_json::to_vec(&json!({"username": "director.demo", "password": tests::DEMO_PASSWORD}))
+            .unwrap();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(&body).unwrap();
+    let response = app
+        .request(Method::POST, "/auth/login", None)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_ENCODING, "gzip")
+        .body(encoder.finish().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413_even_when_it_arrives_compressed() {
+    let app = spawn_app_with(|c| c.server.body_limit_bytes = 64 * 1024).await;
+    let padding = "x".repeat(200 * 1024);
+    let body = serde_json::to_vec(&json!({"username": padding, "password": "x"})).unwrap();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(&body).unwrap();
+    let compressed = encoder.finish().unwrap();
+    assert!(
+        compressed.len() < 64 * 1024,
+        "the compressed body itself is small"
+    );
+    let response = app
+        .request(Method::POST, "/auth/login", None)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_ENCODING, "gzip")
+        .body(compressed)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code(&body), "payload_too_large");
+}
+
+#[tokio::test]
+async fn malformed_json_names_the_failing_field_without_a_500() {
+    let app = spawn_app().await;
+    let send = |body: &'static str| {
+        app.request(Method::POST, "/auth/login", None)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+    };
+    let (status, body) = read(send("{not json").await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "invalid_body");
+
+    let (status, body) = read(send(r#"{"username": "a"}"#).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "invalid_body");
+    assert!(body["error"]["fields"]["password"].is_string(), "{body}");
+
+    let (status, body) = read(
+        send(r#"{"username": "a", "password": "b", "device_id": "no-uuid"}"#)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["fields"]["device_id"].is_string(), "{body}");
+    let _: Value = body;
+}

@@ -1,0 +1,9 @@
+//! Black-box tests of the HTTP API, one module per area. Every test starts its own server on a
+//! random port against a fresh database.
+
+mod auth;
+mod authorization;
+mod demo;
+mod http;
+mod registry;
+mod roster_import;

@@ -1,0 +1,449 @@
+//! The organisation registry: units, calendar, sections, enrollments, staff.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tests::{TestApp, code, demo, spawn_app};
+
+async fn current_year(app: &TestApp, token: &str) -> (i64, NaiveDate) {
+    let (_, years) = app.get("/academic-years", token).await;
+    let year = &years[0];
+    (
+        year["year"].as_i64().unwrap(),
+        NaiveDate::parse_from_str(year["starts_on"].as_str().unwrap(), "%Y-%m-%d").unwrap(),
+    )
+}
+
+fn new_school(ugel_id: i64, codigo: &str) -> Value {
+    json!({
+        "ugel_id": ugel_id, "codigo_modular": codigo, "anexo": 0, "name": "IE N° 82001 José Olaya",
+        "level": "primaria", "modality": "ebr", "management": "publica",
+        "centro_poblado": "Namballe", "district": "Namballe", "email": "IE82001@Gmail.com"
+    })
+}
+
+#[tokio::test]
+async fn the_administrator_builds_the_hierarchy_dre_ugel_ie() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let (status, dre) = app
+        .post(
+            "/dres",
+            &admin,
+            json!({"code": "dre-pIu", "name": "DRE Piura"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{dre}");
+    assert_eq!(dre["code"], "DRE-PIU");
+    let (status, ugel) = app
+        .post(
+            "/ugels",
+            &admin,
+            json!({"dre_id": dre["id"], "code": "UGEL-SULLANA", "name": "UGEL Sullana"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ugel}");
+    let (status, school) = app
+        .post(
+            "/schools",
+            &admin,
+            new_school(ugel["id"].as_i64().unwrap(), "1234567"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{school}");
+    assert_eq!(school["code"], "1234567-0");
+    assert_eq!(school["email"], "ie82001@gmail.com");
+
+    let (_, listed) = app
+        .get(&format!("/schools?dre_id={}", dre["id"]), &admin)
+        .await;
+    assert_eq!(listed["total"], 1);
+    let (_, by_code) = app.get("/schools?q=1234567", &admin).await;
+    assert_eq!(by_code["items"][0]["name"], "IE N° 82001 José Olaya");
+}
+
+#[tokio::test]
+async fn a_bad_ie_gets_every_field_error_in_spanish_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let body = json!({
+        "ugel_id": 999999, "codigo_modular": "12AB", "anexo": 12, "name": " ", "level": "universidad",
+        "modality": "EBR", "management": "mixta", "centro_poblado": "X", "district": "Y", "email": "no-es-correo"
+    });
+    let (status, error) = app.post("/schools", &admin, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&error), "validation_failed");
+    let fields = error["error"]["fields"].as_object().unwrap();
+    for field in [
+        "ugel_id",
+        "codigo_modular",
+        "anexo",
+        "name",
+        "level",
+        "modality",
+        "management",
+        "email",
+    ] {
+        assert!(
+            fields.contains_key(field),
+            "{field} should be reported: {error}"
+        );
+    }
+    assert_eq!(
+        fields["codigo_modular"],
+        "El código modular debe tener exactamente 7 dígitos."
+    );
+    let (_, all) = app.get("/schools", &admin).await;
+    assert_eq!(all["total"], 6);
+}
+
+#[tokio::test]
+async fn a_repeated_codigo_modular_and_anexo_is_a_conflict() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let (_, ugels) = app.get("/ugels", &admin).await;
+    let ugel = ugels[0]["id"].as_i64().unwrap();
+    let (status, error) = app
+        .post("/schools", &admin, new_school(ugel, demo::PRIMARIA))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "school_exists");
+    let mut annex = new_school(ugel, demo::PRIMARIA);
+    annex["anexo"] = json!(1);
+    let (status, _) = app.post("/schools", &admin, annex).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "another anexo of the same código modular is another IE"
+    );
+}
+
+#[tokio::test]
+async fn a_pronoei_must_be_of_the_initial_level() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let (_, ugels) = app.get("/ugels", &admin).await;
+    let mut body = new_school(ugels[0]["id"].as_i64().unwrap(), "7654321");
+    body["is_pronoei"] = json!(true);
+    let (status, error) = app.post("/schools", &admin, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error["error"]["fields"]["is_pronoei"].is_string());
+}
+
+#[tokio::test]
+async fn the_calendar_of_an_ie_adds_its_ugels_and_its_own_days_to_the_national_ones() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let director = app.login_as("director.demo").await;
+    let jaen = app.login_as("jaen.demo").await;
+    let (year, starts) = current_year(&app, &director).await;
+    let primaria = app.school_id(&director, demo::PRIMARIA).await;
+    let jaen_school = app.school_id(&jaen, demo::JAEN_PRIMARIA).await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+
+    let path = format!("/academic-years/{year}/calendar");
+    let (national, _) = (
+        app.get(&path, &director).await.1.as_array().unwrap().len(),
+        (),
+    );
+    let (status, _) = app.post(&path, &ugel, json!({"date": starts + Duration::days(3), "description": "Fiesta patronal de San Ignacio", "ugel_id": ugel_id})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app.post(&path, &director, json!({"date": starts + Duration::days(4), "description": "Aniversario de la IE", "school_id": primaria})).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (_, own) = app
+        .get(&format!("{path}?school_id={primaria}"), &director)
+        .await;
+    assert_eq!(own.as_array().unwrap().len(), national + 2);
+    let (_, other) = app
+        .get(&format!("{path}?school_id={jaen_school}"), &jaen)
+        .await;
+    assert_eq!(
+        other.as_array().unwrap().len(),
+        national,
+        "another UGEL's days do not apply"
+    );
+
+    let (status, error) = app.post(&path, &director, json!({"date": format!("{}-01-02", year + 1), "description": "Fuera", "school_id": primaria})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error["error"]["fields"]["date"].is_string());
+    let _ = starts.year();
+}
+
+#[tokio::test]
+async fn a_director_enrolls_a_student_and_cannot_enroll_it_twice_in_the_year() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let sections = app.sections(&director, school).await;
+    let (first, second) = (
+        sections[0]["id"].as_i64().unwrap(),
+        sections[1]["id"].as_i64().unwrap(),
+    );
+    let (_, starts) = current_year(&app, &director).await;
+    let today = chrono::Utc::now().date_naive();
+    let start = if starts < today {
+        starts + Duration::days(1)
+    } else {
+        starts
+    };
+    let (_, before) = app
+        .get(&format!("/sections/{first}/students"), &director)
+        .await;
+    let student = json!({
+        "document": "76543210", "paternal_surname": "Ñahui", "maternal_surname": "Quispe",
+        "given_names": "José María", "birth_date": "2019-05-04", "sex": "h", "starts_on": start
+    });
+    let (status, entry) = app
+        .post(
+            &format!("/sections/{first}/students"),
+            &director,
+            student.clone(),
+        )
+        .await;
+    if starts > today {
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no enrollment in the future"
+        );
+        return;
+    }
+    assert_eq!(status, StatusCode::CREATED, "{entry}");
+    assert_eq!(entry["status"], "activo");
+    assert_eq!(entry["paternal_surname"], "Ñahui");
+    let (_, after) = app
+        .get(&format!("/sections/{first}/students"), &director)
+        .await;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        before.as_array().unwrap().len() + 1
+    );
+
+    let (status, error) = app
+        .post(
+            &format!("/sections/{first}/students"),
+            &director,
+            student.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "already_enrolled");
+    let (status, error) = app
+        .post(&format!("/sections/{second}/students"), &director, student)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "enrolled_elsewhere");
+}
+
+#[tokio::test]
+async fn bad_enrollments_are_refused_field_by_field() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let section = app.sections(&director, school).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (year, _) = current_year(&app, &director).await;
+    let body = json!({
+        "document": "1234", "paternal_surname": "Quispe3", "maternal_surname": "", "given_names": "Ana",
+        "sex": "X", "starts_on": format!("{}-01-15", year + 1)
+    });
+    let (status, error) = app
+        .post(&format!("/sections/{section}/students"), &director, body)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = error["error"]["fields"].as_object().unwrap();
+    for field in [
+        "document",
+        "paternal_surname",
+        "maternal_surname",
+        "sex",
+        "starts_on",
+    ] {
+        assert!(fields.contains_key(field), "{field}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_is_recorded_with_its_date_and_checked() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let section = app.sections(&director, school).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &director)
+        .await;
+    let entry = &roster[0];
+    let enrollment = entry["enrollment_id"].as_i64().unwrap();
+    let starts =
+        NaiveDate::parse_from_str(entry["starts_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let today = chrono::Utc::now().date_naive() - Duration::days(1);
+
+    let (status, error) = app
+        .patch(
+            &format!("/enrollments/{enrollment}"),
+            &director,
+            json!({"status": "trasladado"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error["error"]["fields"]["status_date"].is_string());
+    let (status, _) = app
+        .patch(
+            &format!("/enrollments/{enrollment}"),
+            &director,
+            json!({"status": "trasladado", "status_date": starts - Duration::days(1)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app
+        .patch(
+            &format!("/enrollments/{enrollment}"),
+            &director,
+            json!({"status": "expulsado", "status_date": today}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    if today >= starts {
+        let (status, updated) = app
+            .patch(
+                &format!("/enrollments/{enrollment}"),
+                &director,
+                json!({"status": "trasladado", "status_date": today}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{updated}");
+        assert_eq!(updated["status"], "trasladado");
+        assert_eq!(updated["status_date"], today.to_string());
+    }
+    let teacher = app.login_as("docente.demo").await;
+    let (status, _) = app
+        .patch(
+            &format!("/enrollments/{enrollment}"),
+            &teacher,
+            json!({"status": "activo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_director_registers_staff_and_assigns_a_teacher_to_a_section() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let sections = app.sections(&director, school).await;
+    let section = sections.last().unwrap()["id"].as_i64().unwrap();
+    let (status, staff) = app
+        .post(
+            &format!("/schools/{school}/staff"),
+            &director,
+            json!({
+                "dni": "45678123", "paternal_surname": "Bustamante", "maternal_surname": "Alarcón",
+                "given_names": "Flor de María", "cell_phone": "987 654 321", "position": "teacher"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    assert_eq!(staff["cell_phone"], "987654321");
+    let person = staff["person_id"].as_i64().unwrap();
+
+    let (status, _) = app
+        .post(
+            &format!("/sections/{section}/teachers"),
+            &director,
+            json!({"person_id": person}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, teachers) = app
+        .get(&format!("/sections/{section}/teachers"), &director)
+        .await;
+    assert!(
+        teachers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["dni"] == "45678123")
+    );
+
+    let (status, _) = app
+        .delete(&format!("/sections/{section}/teachers/{person}"), &director)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, teachers) = app
+        .get(&format!("/sections/{section}/teachers"), &director)
+        .await;
+    assert!(
+        !teachers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["dni"] == "45678123")
+    );
+
+    // A person who is not staff of the IE cannot be assigned.
+    let (status, error) = app
+        .post(
+            &format!("/sections/{section}/teachers"),
+            &director,
+            json!({"person_id": 999999}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error["error"]["fields"]["person_id"].is_string());
+}
+
+#[tokio::test]
+async fn every_change_leaves_an_audit_entry() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    app.post(
+        "/dres",
+        &admin,
+        json!({"code": "DRE-AUD", "name": "DRE Auditada"}),
+    )
+    .await;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT action, entity_type, actor_user_id, after FROM audit_event ORDER BY id DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "action").unwrap(), "dre_created");
+    assert!(
+        row.try_get::<Option<i64>>("", "actor_user_id")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        row.try_get::<Option<String>>("", "after")
+            .unwrap()
+            .unwrap()
+            .contains("DRE Auditada")
+    );
+}
+
+#[tokio::test]
+async fn non_numeric_ids_and_bad_queries_are_client_errors() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let (status, body) = app.get("/schools/abc", &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(code(&body), "not_found");
+    let (status, body) = app.get("/schools?page=muchas", &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "invalid_query");
+    let (status, body) = app.get("/schools?level=universidad", &admin).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["level"].is_string());
+}
