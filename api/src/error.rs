@@ -109,6 +109,14 @@ impl ApiError {
         self
     }
 
+    /// Replaces the code of a client error.
+    pub fn with_code(mut self, new_code: &'static str) -> Self {
+        if let Self::Client { code, .. } = &mut self {
+            *code = new_code;
+        }
+        self
+    }
+
     /// Adds a `Retry-After` header.
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         if let Self::Client { retry_after, .. } = &mut self {
@@ -130,6 +138,38 @@ impl ApiError {
         match self {
             Self::Client { status, .. } => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Collects field errors while parsing a request into domain values.
+#[derive(Default)]
+pub struct Fields(FieldErrors);
+
+impl Fields {
+    /// Records the error of `result` under `field`, returning the value when valid.
+    pub fn check<T>(&mut self, field: &str, result: std::result::Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.0.entry(field.to_owned()).or_insert(message);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
+    /// 422 with every collected message, or nothing.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
         }
     }
 }

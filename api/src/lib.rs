@@ -9,11 +9,13 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod devices;
 pub mod domain;
 pub mod error;
 pub mod health;
 pub mod http;
 pub mod openapi;
+pub mod provisioning;
 pub mod registry;
 pub mod seed;
 pub mod state;
@@ -95,6 +97,20 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, finishing requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mail = &self.state.config.mail;
+        match jobs::Mailer::from_config(mail) {
+            Ok(mailer) => {
+                tokio::spawn(jobs::outbox::run_sender(
+                    self.state.db.clone(),
+                    mailer,
+                    mail.from.clone(),
+                    Duration::from_secs(mail.send_interval_secs.max(1)),
+                ));
+            }
+            Err(error) => {
+                tracing::error!(%error, "mail transport unavailable: e-mail stays in the outbox")
+            }
+        }
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         axum::serve(
             self.listener,
@@ -110,7 +126,10 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new()
         .merge(auth::routes::router())
-        .merge(registry::router());
+        .merge(registry::router())
+        .merge(provisioning::router())
+        .merge(audit::router())
+        .merge(devices::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
         .nest("/api/v1", api)
         .merge(health::router())

@@ -18,6 +18,8 @@ use crate::error::ErrorBody;
     tags(
         (name = "auth", description = "Inicio de sesión, tokens y usuario actual"),
         (name = "registry", description = "DRE, UGEL, IE, calendario, secciones, estudiantes y matrículas"),
+        (name = "provisioning", description = "Altas y bajas de usuarios con aprobación"),
+        (name = "audit", description = "Registro de auditoría y tabletas"),
         (name = "health", description = "Sondas de vida y disponibilidad"),
     )
 )]

@@ -17,6 +17,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user_account::Entity",
+        from = "Column::LastUserId",
+        to = "super::user_account::Column::Id"
+    )]
+    LastUser,
+}
+
+impl Related<super::user_account::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::LastUser.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

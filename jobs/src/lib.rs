@@ -1,6 +1,8 @@
-//! Background work of the SIAGIE back end. For now it holds the mail transport settings that the
-//! server validates at start; the scheduler and the mail outbox build on them.
+//! Background work of the SIAGIE back end: the mail transport, e-mail templates and the mail
+//! outbox with its sender.
 
 pub mod mail;
+pub mod outbox;
+pub mod templates;
 
-pub use mail::MailConfig;
+pub use mail::{Email, MailConfig, Mailer};

@@ -43,6 +43,8 @@ pub struct MailConfig {
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<SecretString>,
+    /// Seconds between two passes of the outbox sender.
+    pub send_interval_secs: u64,
 }
 
 impl Default for MailConfig {
@@ -56,6 +58,7 @@ impl Default for MailConfig {
             smtp_tls: SmtpTls::Starttls,
             smtp_username: None,
             smtp_password: None,
+            send_interval_secs: 5,
         }
     }
 }
@@ -71,6 +74,89 @@ impl MailConfig {
         }
         if self.transport == MailTransport::Smtp && self.smtp_host.trim().is_empty() {
             return Err("mail.smtp_host es obligatorio con mail.transport = \"smtp\"".into());
+        }
+        Ok(())
+    }
+}
+
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+    transport::smtp::authentication::Credentials,
+};
+use secrecy::ExposeSecret;
+
+/// A ready-to-send e-mail.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// A stable Message-ID, so that a message sent again after a crash can be recognised.
+    pub message_id: String,
+}
+
+/// The configured transport.
+#[derive(Clone)]
+pub enum Mailer {
+    File(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    /// Builds the transport from the settings (a pooled SMTP connection, or a folder of files).
+    pub fn from_config(config: &MailConfig) -> anyhow::Result<Self> {
+        match config.transport {
+            MailTransport::File => {
+                std::fs::create_dir_all(&config.dir)?;
+                Ok(Self::File(AsyncFileTransport::new(&config.dir)))
+            }
+            MailTransport::Smtp => {
+                let builder = match config.smtp_tls {
+                    SmtpTls::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.smtp_host)
+                    }
+                    SmtpTls::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.smtp_host)?
+                    }
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.smtp_host)?,
+                };
+                let mut builder = builder
+                    .port(config.smtp_port)
+                    .timeout(Some(std::time::Duration::from_secs(20)));
+                if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password)
+                {
+                    builder = builder.credentials(Credentials::new(
+                        user.clone(),
+                        password.expose_secret().to_owned(),
+                    ));
+                }
+                Ok(Self::Smtp(builder.build()))
+            }
+        }
+    }
+
+    /// Sends one message as multipart plain text + HTML.
+    pub async fn send(&self, from: &str, email: &Email) -> anyhow::Result<()> {
+        let from: Mailbox = from.parse()?;
+        let to: Mailbox = email.to.parse()?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(&email.subject)
+            .message_id(Some(email.message_id.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))?;
+        match self {
+            Self::File(transport) => {
+                transport.send(message).await?;
+            }
+            Self::Smtp(transport) => {
+                transport.send(message).await?;
+            }
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_organisation;
 mod m20261123_000002_identity;
+mod m20261123_000003_provisioning;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_organisation::Migration),
             Box::new(m20261123_000002_identity::Migration),
+            Box::new(m20261123_000003_provisioning::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     config.database.max_connections = 5;
     config.storage.data_dir = data_dir.clone();
     config.mail.dir = data_dir.join("mail");
+    config.mail.send_interval_secs = 1;
     let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
     config.auth.jwt_secret = Some(jwt_secret.clone());
     adjust(&mut config);
@@ -177,6 +178,43 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body.as_array().expect("sections").clone()
+    }
+}
+
+impl TestApp {
+    /// Waits (up to 15 s) until a delivered `.eml` file is addressed to `to`, and returns it.
+    pub async fn wait_for_mail(&self, to: &str) -> String {
+        let dir = self.data_dir.join("mail");
+        for _ in 0..150 {
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for entry in entries.flatten() {
+                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                    if text
+                        .lines()
+                        .any(|l| l.starts_with("To: ") && l.contains(to))
+                    {
+                        return text;
+                    }
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no e-mail delivered to {to}");
+    }
+
+    /// Runs a query returning one text column of one row.
+    pub async fn scalar(&self, sql: &str) -> Option<String> {
+        use sea_orm::ConnectionTrait;
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("query")?;
+        row.try_get_by_index::<Option<String>>(0)
+            .expect("text column")
     }
 }
 

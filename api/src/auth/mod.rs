@@ -3,6 +3,7 @@
 pub mod password;
 pub mod policy;
 pub mod principal;
+pub mod reset;
 pub mod routes;
 pub mod service;
 pub mod throttle;

@@ -195,6 +195,40 @@ pub fn grants(role: Role, action: Action) -> bool {
         .any(|(r, actions)| *r == role && actions.contains(&action))
 }
 
+/// Who decides a request (alta or baja) for a role, per seed 002: the MINEDU administrator for
+/// MINEDU, DRE and UGEL roles; the Especialista SIAGIE UGEL for directors; the director for the
+/// staff of its IE.
+pub fn provisioning_authority(role: Role) -> Role {
+    match role.unit_kind() {
+        UnitKind::Minedu | UnitKind::Dre | UnitKind::Ugel => MineduAdmin,
+        UnitKind::School if role == Director => UgelSpecialist,
+        UnitKind::School => Director,
+    }
+}
+
+/// Whether a request for this role must carry the designation resolution (RD).
+pub fn requires_resolution(role: Role) -> bool {
+    matches!(role.unit_kind(), UnitKind::Dre | UnitKind::Ugel) || role == Director
+}
+
+/// Whether a request for this role must carry an e-mail address.
+pub fn requires_email(role: Role) -> bool {
+    role.unit_kind() != UnitKind::School || role == Director
+}
+
+/// Roles that have one active holder per unit (and per level for the Especialista del nivel).
+pub fn single_holder(role: Role) -> bool {
+    matches!(
+        role,
+        DreSpecialist
+            | DreStatistician
+            | UgelSpecialist
+            | UgelStatistician
+            | LevelSpecialist
+            | Director
+    )
+}
+
 /// The unit an assignment is held in, with its ancestors so that checks need no query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -332,6 +366,17 @@ mod tests {
             .filter(|r| grants(*r, ManageRoster))
             .collect();
         assert_eq!(writers, vec![MineduAdmin, Director]);
+    }
+
+    #[test]
+    fn provisioning_goes_to_the_authority_seed_002_names() {
+        assert_eq!(provisioning_authority(UgelSpecialist), MineduAdmin);
+        assert_eq!(provisioning_authority(DreStatistician), MineduAdmin);
+        assert_eq!(provisioning_authority(HelpdeskAgent), MineduAdmin);
+        assert_eq!(provisioning_authority(Director), UgelSpecialist);
+        assert_eq!(provisioning_authority(Teacher), Director);
+        assert!(requires_resolution(Director) && requires_resolution(LevelSpecialist));
+        assert!(!requires_resolution(Teacher) && !requires_resolution(MineduSpecialist));
     }
 
     #[test]

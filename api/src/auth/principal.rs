@@ -97,6 +97,13 @@ impl Principal {
             .any(|a| grants(a.role, action) && a.covers(target, &self.taught_sections))
     }
 
+    /// Whether the caller holds `role` in a unit that contains `target`.
+    pub fn holds(&self, role: Role, target: &Target) -> bool {
+        self.assignments
+            .iter()
+            .any(|a| a.role == role && a.covers(target, &self.taught_sections))
+    }
+
     /// Whether the caller holds `role` anywhere.
     pub fn has_role(&self, role: Role) -> bool {
         self.assignments.iter().any(|a| a.role == role)

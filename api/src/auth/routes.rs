@@ -30,6 +30,47 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(change_password))
+        .routes(routes!(request_password_reset))
+        .routes(routes!(confirm_password_reset))
+}
+
+/// `POST /auth/password-reset` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetRequest {
+    pub username: String,
+}
+
+/// `POST /auth/password-reset/confirm` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetConfirm {
+    /// The token from the e-mailed link.
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Ask for a password reset link by e-mail. The answer is the same whether the account exists,
+/// has an e-mail or not.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = ResetRequest,
+    responses((status = 202, description = "If the account has an e-mail, a link was sent")))]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<StatusCode> {
+    if body.username.len() <= 64 {
+        super::reset::request(&state, &body.username).await?;
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Set a new password with the token of a reset link (single use, expiring).
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body = ResetConfirm,
+    responses((status = 204), (status = 400, description = "`invalid_reset_token`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn confirm_password_reset(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResetConfirm>,
+) -> Result<StatusCode> {
+    super::reset::confirm(&state, &body.token, body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /auth/login` body.

@@ -562,7 +562,7 @@ async fn enroll(
 ) -> Result<(StatusCode, Json<RosterEntry>)> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
-    let mut f = service::Fields::default();
+    let mut f = crate::error::Fields::default();
     let document = f.check("document", StudentDocument::parse(&body.document));
     let paternal = f.check(
         "paternal_surname",

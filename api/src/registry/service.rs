@@ -18,41 +18,9 @@ use crate::{
         Anexo, CellPhone, CodigoModular, Dni, Email, EnrollmentStatus, Level, Management, Modality,
         PersonName, Position, StudentDocument,
     },
-    error::{ApiError, FieldErrors, Result},
+    error::{ApiError, Fields, Result},
     time::now,
 };
-
-/// Collects field errors while parsing a request into domain values.
-#[derive(Default)]
-pub struct Fields(FieldErrors);
-
-impl Fields {
-    /// Records the error of `result` under `field`, returning the value when valid.
-    pub fn check<T>(&mut self, field: &str, result: std::result::Result<T, String>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(message) => {
-                self.0.entry(field.to_owned()).or_insert(message);
-                None
-            }
-        }
-    }
-
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_owned())
-            .or_insert_with(|| message.into());
-    }
-
-    /// 422 with every collected message, or nothing.
-    pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self.0))
-        }
-    }
-}
 
 fn text(value: &str, max: usize) -> std::result::Result<String, String> {
     let value = value.trim();

@@ -5,5 +5,6 @@ mod auth;
 mod authorization;
 mod demo;
 mod http;
+mod provisioning;
 mod registry;
 mod roster_import;

@@ -20,11 +20,16 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(action: &'static str, entity_type: &'static str, entity_id: i64) -> Self {
+    /// An event about one record (`None` when the record has no numeric id).
+    pub fn new(
+        action: &'static str,
+        entity_type: &'static str,
+        entity_id: impl Into<Option<i64>>,
+    ) -> Self {
         Self {
             action,
             entity_type,
-            entity_id: Some(entity_id),
+            entity_id: entity_id.into(),
             ..Self::default()
         }
     }
@@ -72,3 +77,7 @@ pub async fn record(db: &impl ConnectionTrait, event: Event) -> Result<()> {
     .await?;
     Ok(())
 }
+
+mod routes;
+
+pub use routes::router;

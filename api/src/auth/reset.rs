@@ -1,0 +1,139 @@
+//! Self-service password recovery: a single-use, expiring link sent by e-mail.
+
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
+};
+
+use entity::{password_reset_token, person, refresh_token, user_account};
+
+use super::{
+    password,
+    tokens::{hash_token, random_token},
+};
+use crate::{
+    audit::{self, Event},
+    error::{ApiError, Result},
+    state::AppState,
+    time::{LIMA, now},
+};
+
+/// Sends a reset link to the account's e-mail, if it has one. The answer never tells whether the
+/// account exists or has an address; a second request within a minute sends nothing new.
+pub async fn request(state: &AppState, username: &str) -> Result<()> {
+    let db = &state.db;
+    let at = now();
+    let username = username.trim().to_lowercase();
+    let Some(account) = user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(&username))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(holder) = person::Entity::find_by_id(account.person_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(email) = holder.email.clone() else {
+        return Ok(());
+    };
+    let recent = password_reset_token::Entity::find()
+        .filter(password_reset_token::Column::UserId.eq(account.id))
+        .filter(password_reset_token::Column::CreatedAt.gt(at - Duration::minutes(1)))
+        .one(db)
+        .await?;
+    if recent.is_some() {
+        return Ok(());
+    }
+    let token = random_token(32);
+    let expires = at + Duration::minutes(state.config.auth.reset_link_ttl_mins);
+    let link = format!(
+        "{}/restablecer-contrasena?token={token}",
+        state.config.auth.public_base_url.trim_end_matches('/')
+    );
+    let mail = jobs::templates::render(
+        "password_reset",
+        jobs::templates::context! {
+            name => holder.given_names,
+            link => link,
+            expires => expires.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    let txn = db.begin().await?;
+    password_reset_token::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        user_id: Set(account.id),
+        created_at: Set(at),
+        expires_at: Set(expires),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    jobs::outbox::enqueue(&txn, &email, mail, None, at).await?;
+    audit::record(
+        &txn,
+        Event::new("password_reset_requested", "user_account", account.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password with a link's token; the token is spent and every session ends.
+pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Result<()> {
+    password::check_strength(&new_password).map_err(|m| ApiError::field("new_password", m))?;
+    let db = &state.db;
+    let at = now();
+    let invalid = || {
+        ApiError::invalid_body("El enlace no es válido, ya se usó o venció. Solicite uno nuevo.")
+            .with_code("invalid_reset_token")
+    };
+    let row = password_reset_token::Entity::find()
+        .filter(password_reset_token::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    if row.used_at.is_some() || row.expires_at <= at {
+        return Err(invalid());
+    }
+    let hash = password::hash(new_password).await?;
+    let txn = db.begin().await?;
+    // Spend the token atomically: a link works once even under concurrent use.
+    let spent = password_reset_token::Entity::update_many()
+        .col_expr(password_reset_token::Column::UsedAt, Expr::value(at))
+        .filter(password_reset_token::Column::UserId.eq(row.user_id))
+        .filter(password_reset_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected == 0 {
+        return Err(invalid());
+    }
+    let account = user_account::Entity::find_by_id(row.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+    let mut active: user_account::ActiveModel = account.into();
+    active.password_hash = Set(hash);
+    active.must_change_password = Set(false);
+    active.password_changed_at = Set(at);
+    active.update(&txn).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .filter(refresh_token::Column::UserId.eq(row.user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Event::new("password_reset_completed", "user_account", row.user_id).by(row.user_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

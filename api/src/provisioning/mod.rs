@@ -1,0 +1,9 @@
+//! Altas y bajas (seed 002): requests to give or end a role, approved or rejected by the authority
+//! the seed names, with credentials shown once for a new account; manager password resets.
+
+mod dto;
+mod files;
+mod routes;
+mod service;
+
+pub use routes::router;

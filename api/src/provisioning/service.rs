@@ -1,0 +1,914 @@
+//! Rules of altas y bajas: who may ask, who decides, what a request must carry, and what an
+//! approval changes (all in one transaction).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rand::RngExt;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+};
+
+use entity::{
+    person, provisioning_request, refresh_token, role_assignment, school, school_staff, ugel,
+    user_account,
+};
+
+use super::{
+    dto::{Credentials, NewRequestForm},
+    files::Upload,
+};
+use crate::{
+    audit::{self, Event},
+    auth::{
+        Principal, Role, Target, password,
+        policy::{
+            UnitKind, provisioning_authority, requires_email, requires_resolution, single_holder,
+        },
+    },
+    domain::{CellPhone, Dni, Email, Level, PersonName},
+    error::{ApiError, Result},
+    registry::school_scope,
+    state::AppState,
+    time::{LIMA, now},
+};
+
+/// Where a role is held, checked to exist.
+struct UnitRef {
+    dre_id: Option<i64>,
+    ugel_id: Option<i64>,
+    school: Option<school::Model>,
+    level: Option<Level>,
+    target: Target,
+}
+
+async fn unit_for(db: &impl ConnectionTrait, role: Role, form: &NewRequestForm) -> Result<UnitRef> {
+    let missing =
+        |field: &str, what: &str| ApiError::field(field, format!("Indique {what} del cargo."));
+    match role.unit_kind() {
+        UnitKind::Minedu => Ok(UnitRef {
+            dre_id: None,
+            ugel_id: None,
+            school: None,
+            level: None,
+            target: Target::national(),
+        }),
+        UnitKind::Dre => {
+            let dre_id = form.dre_id.ok_or_else(|| missing("dre_id", "la DRE"))?;
+            entity::dre::Entity::find_by_id(dre_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::field("dre_id", "La DRE no existe."))?;
+            Ok(UnitRef {
+                dre_id: Some(dre_id),
+                ugel_id: None,
+                school: None,
+                level: None,
+                target: Target::dre(dre_id),
+            })
+        }
+        UnitKind::Ugel => {
+            let ugel_id = form.ugel_id.ok_or_else(|| missing("ugel_id", "la UGEL"))?;
+            let ugel = ugel::Entity::find_by_id(ugel_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::field("ugel_id", "La UGEL no existe."))?;
+            let level = match (role, form.level.as_deref()) {
+                (Role::LevelSpecialist, Some(level)) => {
+                    Some(Level::parse(level).map_err(|m| ApiError::field("level", m))?)
+                }
+                (Role::LevelSpecialist, None) => {
+                    return Err(missing("level", "el nivel educativo"));
+                }
+                _ => None,
+            };
+            Ok(UnitRef {
+                dre_id: None,
+                ugel_id: Some(ugel_id),
+                school: None,
+                level,
+                target: Target::ugel(ugel.id, ugel.dre_id),
+            })
+        }
+        UnitKind::School => {
+            let school_id = form
+                .school_id
+                .ok_or_else(|| missing("school_id", "la IE"))?;
+            let scope = school_scope(db, school_id)
+                .await
+                .map_err(|_| ApiError::field("school_id", "La IE no existe."))?;
+            Ok(UnitRef {
+                dre_id: None,
+                ugel_id: None,
+                target: scope.target,
+                school: Some(scope.school),
+                level: None,
+            })
+        }
+    }
+}
+
+/// Whether the caller may file a request for `role` in the unit: the staff of an IE only through
+/// its director (never a PRONOEI coordinator); other roles through the deciding authority or
+/// anyone holding a MINEDU, DRE or UGEL role over the unit (who registers the oficio).
+fn check_requester(principal: &Principal, role: Role, unit: &UnitRef) -> Result<()> {
+    let authority = provisioning_authority(role);
+    if authority == Role::Director {
+        if !principal.holds(Role::Director, &unit.target) {
+            return Err(ApiError::forbidden());
+        }
+        if unit.school.as_ref().is_some_and(|s| s.is_pronoei) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "pronoei_cannot_create_users",
+                "Los coordinadores de PRONOEI no pueden asignar usuarios adicionales (guía de altas, Director IE f).",
+            ));
+        }
+        return Ok(());
+    }
+    let oversees = principal.assignments.iter().any(|a| {
+        a.role.unit_kind() != UnitKind::School
+            && a.role != Role::HelpdeskAgent
+            && a.covers(&unit.target, &[])
+    });
+    if principal.holds(authority, &unit.target) || oversees {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+fn required(field: &str, value: Option<&str>) -> Result<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::field(field, "Este campo es obligatorio."))
+}
+
+/// Files a request. For an alta the form carries the person and, where seed 002 asks for it, the
+/// designation resolution; for a baja, the assignment to end and the reason.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    form: NewRequestForm,
+    upload: Option<Upload>,
+) -> Result<provisioning_request::Model> {
+    let db = &state.db;
+    let at = now();
+    let mut row = provisioning_request::ActiveModel {
+        status: Set("pending".into()),
+        requested_by: Set(principal.user_id),
+        requested_at: Set(at),
+        reason: Set(form
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)),
+        ..Default::default()
+    };
+    let target = match form.kind.trim() {
+        "alta" => {
+            let role = Role::parse(&required("role", form.role.as_deref())?)
+                .ok_or_else(|| ApiError::field("role", "El cargo solicitado no existe."))?;
+            if role == Role::MineduAdmin {
+                return Err(ApiError::field(
+                    "role",
+                    "Los administradores se crean con la tarea de administración del servidor.",
+                ));
+            }
+            let unit = unit_for(db, role, &form).await?;
+            check_requester(principal, role, &unit)?;
+
+            let mut fields = crate::error::Fields::default();
+            let dni = fields.check("dni", Dni::parse(form.dni.as_deref().unwrap_or_default()));
+            let paternal = fields.check(
+                "paternal_surname",
+                PersonName::parse(form.paternal_surname.as_deref().unwrap_or_default()),
+            );
+            let maternal = fields.check(
+                "maternal_surname",
+                PersonName::parse(form.maternal_surname.as_deref().unwrap_or_default()),
+            );
+            let given = fields.check(
+                "given_names",
+                PersonName::parse(form.given_names.as_deref().unwrap_or_default()),
+            );
+            let email = match form
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                Some(e) => fields.check("email", Email::parse(e)),
+                None if requires_email(role) => fields.check(
+                    "email",
+                    Err("El correo electrónico es obligatorio para este cargo.".into()),
+                ),
+                None => None,
+            };
+            let phone = form
+                .cell_phone
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .and_then(|p| fields.check("cell_phone", CellPhone::parse(p)));
+            if requires_resolution(role) {
+                if form
+                    .resolution_number
+                    .as_deref()
+                    .is_none_or(|n| n.trim().is_empty())
+                {
+                    fields.add(
+                        "resolution_number",
+                        "Indique el número de la resolución de designación (RD).",
+                    );
+                }
+                match form.resolution_date {
+                    None => fields.add(
+                        "resolution_date",
+                        "Indique la fecha de la resolución de designación.",
+                    ),
+                    Some(d) if d > at.with_timezone(&LIMA).date_naive() => fields.add(
+                        "resolution_date",
+                        "La fecha de la resolución no puede ser futura.",
+                    ),
+                    Some(_) => {}
+                }
+                if upload.is_none() {
+                    fields.add(
+                        "resolution",
+                        "Adjunte la resolución de designación (RD) en PDF, JPG o PNG.",
+                    );
+                }
+            }
+            fields.finish()?;
+            let (Some(dni), Some(paternal), Some(maternal), Some(given)) =
+                (dni, paternal, maternal, given)
+            else {
+                unreachable!("checked above")
+            };
+            if provisioning_authority(role) == Role::Director {
+                let registered = school_staff::Entity::find()
+                    .filter(school_staff::Column::SchoolId.eq(unit.target.school_id))
+                    .filter(school_staff::Column::Active.eq(true))
+                    .filter(
+                        school_staff::Column::PersonId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(person::Column::Id)
+                                .from(person::Entity)
+                                .and_where(person::Column::Dni.eq(dni.as_str()))
+                                .to_owned(),
+                        ),
+                    )
+                    .one(db)
+                    .await?;
+                if registered.is_none() {
+                    return Err(ApiError::field(
+                        "dni",
+                        "La persona no está registrada como personal de la IE: regístrela primero.",
+                    ));
+                }
+            }
+            row.kind = Set("alta".into());
+            row.role = Set(role.code().into());
+            row.dre_id = Set(unit.dre_id);
+            row.ugel_id = Set(unit.ugel_id);
+            row.school_id = Set(unit.school.as_ref().map(|s| s.id));
+            row.level = Set(unit.level.map(|l| l.code().to_owned()));
+            row.dni = Set(dni.as_str().to_owned());
+            row.paternal_surname = Set(Some(paternal.into_inner()));
+            row.maternal_surname = Set(Some(maternal.into_inner()));
+            row.given_names = Set(Some(given.into_inner()));
+            row.email = Set(email.map(Email::into_inner));
+            row.cell_phone = Set(phone.map(CellPhone::into_inner));
+            row.resolution_number = Set(form.resolution_number.map(|n| n.trim().to_owned()));
+            row.resolution_date = Set(form.resolution_date);
+            unit.target
+        }
+        "baja" => {
+            let assignment_id = form.assignment_id.ok_or_else(|| {
+                ApiError::field("assignment_id", "Indique la asignación que termina.")
+            })?;
+            let assignment = role_assignment::Entity::find_by_id(assignment_id)
+                .filter(role_assignment::Column::Active.eq(true))
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::field("assignment_id", "La asignación no existe o ya terminó.")
+                })?;
+            let role = Role::parse(&assignment.role)
+                .ok_or_else(|| ApiError::field("assignment_id", "Cargo desconocido."))?;
+            let probe = NewRequestForm {
+                dre_id: assignment.dre_id,
+                ugel_id: assignment.ugel_id,
+                school_id: assignment.school_id,
+                level: assignment.level.clone(),
+                ..Default::default()
+            };
+            let unit = unit_for(db, role, &probe).await?;
+            if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
+                check_requester(principal, role, &unit)?;
+            }
+            if row.reason.as_ref().is_none() {
+                return Err(ApiError::field("reason", "Indique el motivo de la baja."));
+            }
+            let account = user_account::Entity::find_by_id(assignment.user_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la cuenta"))?;
+            let holder = person::Entity::find_by_id(account.person_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la persona"))?;
+            row.kind = Set("baja".into());
+            row.role = Set(assignment.role.clone());
+            row.dre_id = Set(assignment.dre_id);
+            row.ugel_id = Set(assignment.ugel_id);
+            row.school_id = Set(assignment.school_id);
+            row.level = Set(assignment.level.clone());
+            row.dni = Set(holder.dni);
+            row.assignment_id = Set(Some(assignment.id));
+            unit.target
+        }
+        _ => {
+            return Err(ApiError::field(
+                "kind",
+                "El tipo de solicitud debe ser «alta» o «baja».",
+            ));
+        }
+    };
+
+    let stored = match &upload {
+        Some(upload) => Some(upload.store(&state.config.storage.data_dir).await?),
+        None => None,
+    };
+    if let (Some(upload), Some(path)) = (&upload, &stored) {
+        row.resolution_file = Set(Some(path.clone()));
+        row.resolution_file_name = Set(Some(upload.name.clone()));
+        row.resolution_sha256 = Set(Some(upload.sha256()));
+    }
+    let result = async {
+        let txn = db.begin().await?;
+        let created = row.insert(&txn).await?;
+        audit::record(
+            &txn,
+            Event::new("provisioning_requested", "provisioning_request", created.id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .after(&created),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>(created)
+    }
+    .await;
+    if result.is_err()
+        && let Some(path) = stored
+    {
+        let _ = tokio::fs::remove_file(state.config.storage.data_dir.join(path)).await;
+    }
+    result
+}
+
+/// The unit a stored request is about.
+async fn request_target(
+    db: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+) -> Result<Target> {
+    let role = Role::parse(&request.role).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("unknown role in request {}", request.id))
+    })?;
+    let probe = NewRequestForm {
+        dre_id: request.dre_id,
+        ugel_id: request.ugel_id,
+        school_id: request.school_id,
+        level: request.level.clone(),
+        ..Default::default()
+    };
+    Ok(unit_for(db, role, &probe).await?.target)
+}
+
+/// Whether the caller decides this request.
+pub async fn is_authority(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    request: &provisioning_request::Model,
+) -> Result<bool> {
+    let Some(role) = Role::parse(&request.role) else {
+        return Ok(false);
+    };
+    let target = request_target(db, request).await?;
+    Ok(principal.holds(provisioning_authority(role), &target))
+}
+
+async fn load_pending(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: i64,
+) -> Result<(provisioning_request::Model, Target)> {
+    let request = provisioning_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud"))?;
+    if !is_authority(db, principal, &request).await? {
+        return Err(if request.requested_by == principal.user_id {
+            ApiError::forbidden()
+        } else {
+            ApiError::not_found("la solicitud")
+        });
+    }
+    if request.status != "pending" {
+        return Err(ApiError::conflict(
+            "request_decided",
+            "La solicitud ya fue atendida.",
+        ));
+    }
+    let target = request_target(db, &request).await?;
+    Ok((request, target))
+}
+
+/// A random temporary password: 12 characters from an unambiguous alphabet, with a digit.
+fn temporary_password() -> String {
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::rng();
+    let mut out: String = (0..9)
+        .map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char)
+        .collect();
+    out.push('-');
+    out.extend((0..2).map(|_| DIGITS[rng.random_range(0..DIGITS.len())] as char));
+    out
+}
+
+/// Approves a request: for an alta, creates the person and account when new (credentials are
+/// returned once) and the assignment, ending the previous holder where a unit has one; for a
+/// baja, ends the assignment. Everything in one transaction.
+pub async fn approve(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+) -> Result<(provisioning_request::Model, Option<Credentials>)> {
+    let (request, target) = load_pending(db, principal, id).await?;
+    let at = now();
+    let mut credentials = None;
+    let txn = db.begin().await?;
+    let mut decided: provisioning_request::ActiveModel = request.clone().into();
+    if request.kind == "baja" {
+        let assignment_id = request.assignment_id.unwrap_or_default();
+        let assignment = role_assignment::Entity::find_by_id(assignment_id)
+            .filter(role_assignment::Column::Active.eq(true))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                ApiError::conflict("assignment_ended", "La asignación ya había terminado.")
+            })?;
+        end_assignment(&txn, principal, assignment, target, at).await?;
+    } else {
+        let hash_for_new_account = {
+            let existing = person::Entity::find()
+                .filter(person::Column::Dni.eq(&request.dni))
+                .one(&txn)
+                .await?;
+            match &existing {
+                Some(p)
+                    if user_account::Entity::find()
+                        .filter(user_account::Column::PersonId.eq(p.id))
+                        .one(&txn)
+                        .await?
+                        .is_some() =>
+                {
+                    None
+                }
+                _ => {
+                    let temporary = temporary_password();
+                    let hash = password::hash(temporary.clone()).await?;
+                    Some((temporary, hash))
+                }
+            }
+        };
+        let person = match person::Entity::find()
+            .filter(person::Column::Dni.eq(&request.dni))
+            .one(&txn)
+            .await?
+        {
+            Some(p) => {
+                if p.email.is_none() && request.email.is_some() {
+                    let mut active: person::ActiveModel = p.into();
+                    active.email = Set(request.email.clone());
+                    active.update(&txn).await?
+                } else {
+                    p
+                }
+            }
+            None => {
+                person::ActiveModel {
+                    dni: Set(request.dni.clone()),
+                    paternal_surname: Set(request.paternal_surname.clone().unwrap_or_default()),
+                    maternal_surname: Set(request.maternal_surname.clone().unwrap_or_default()),
+                    given_names: Set(request.given_names.clone().unwrap_or_default()),
+                    email: Set(request.email.clone()),
+                    cell_phone: Set(request.cell_phone.clone()),
+                    created_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        let account = match (
+            user_account::Entity::find()
+                .filter(user_account::Column::PersonId.eq(person.id))
+                .one(&txn)
+                .await?,
+            hash_for_new_account,
+        ) {
+            (Some(account), _) => account,
+            (None, Some((temporary, hash))) => {
+                let username = free_username(&txn, &request.dni).await?;
+                let created = user_account::ActiveModel {
+                    person_id: Set(person.id),
+                    username: Set(username.clone()),
+                    password_hash: Set(hash),
+                    must_change_password: Set(true),
+                    created_at: Set(at),
+                    password_changed_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    Event::new("account_created", "user_account", created.id)
+                        .by(principal.user_id)
+                        .in_unit(target),
+                )
+                .await?;
+                credentials = Some(Credentials {
+                    username,
+                    temporary_password: temporary,
+                });
+                created
+            }
+            (None, None) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "account vanished during approval"
+                )));
+            }
+        };
+        let already = role_assignment::Entity::find()
+            .filter(role_assignment::Column::UserId.eq(account.id))
+            .filter(role_assignment::Column::Role.eq(&request.role))
+            .filter(role_assignment::Column::Active.eq(true))
+            .filter(same_unit(&request))
+            .one(&txn)
+            .await?;
+        if already.is_some() {
+            return Err(ApiError::conflict(
+                "already_assigned",
+                "La persona ya tiene ese cargo en esa unidad.",
+            ));
+        }
+        let role = Role::parse(&request.role).unwrap_or(Role::Teacher);
+        if single_holder(role) {
+            let holders = role_assignment::Entity::find()
+                .filter(role_assignment::Column::Role.eq(&request.role))
+                .filter(role_assignment::Column::Active.eq(true))
+                .filter(same_unit(&request))
+                .all(&txn)
+                .await?;
+            for holder in holders {
+                end_assignment(&txn, principal, holder, target, at).await?;
+            }
+        }
+        if let (UnitKind::School, Some(school_id)) = (role.unit_kind(), request.school_id) {
+            ensure_staff(&txn, school_id, person.id, role, at).await?;
+        }
+        let assignment = role_assignment::ActiveModel {
+            user_id: Set(account.id),
+            role: Set(request.role.clone()),
+            dre_id: Set(request.dre_id),
+            ugel_id: Set(request.ugel_id),
+            school_id: Set(request.school_id),
+            level: Set(request.level.clone()),
+            active: Set(true),
+            starts_at: Set(at),
+            ended_at: Set(None),
+            resolution_number: Set(request.resolution_number.clone()),
+            resolution_date: Set(request.resolution_date),
+            request_id: Set(Some(request.id)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            Event::new("assignment_created", "role_assignment", assignment.id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .after(&assignment),
+        )
+        .await?;
+        decided.result_user_id = Set(Some(account.id));
+        decided.result_assignment_id = Set(Some(assignment.id));
+    }
+    decided.status = Set("approved".into());
+    decided.decided_by = Set(Some(principal.user_id));
+    decided.decided_at = Set(Some(at));
+    let decided = decided.update(&txn).await?;
+    audit::record(
+        &txn,
+        Event::new("provisioning_approved", "provisioning_request", id)
+            .by(principal.user_id)
+            .in_unit(target)
+            .before(&request)
+            .after(&decided),
+    )
+    .await?;
+    notify_requester(&txn, &decided, true).await?;
+    txn.commit().await?;
+    Ok((decided, credentials))
+}
+
+/// Rejects a request with a reason the requester will read.
+pub async fn reject(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    reason: &str,
+) -> Result<provisioning_request::Model> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::field(
+            "reason",
+            "Indique el motivo del rechazo (hasta 500 caracteres).",
+        ));
+    }
+    let (request, target) = load_pending(db, principal, id).await?;
+    let txn = db.begin().await?;
+    let mut decided: provisioning_request::ActiveModel = request.clone().into();
+    decided.status = Set("rejected".into());
+    decided.decided_by = Set(Some(principal.user_id));
+    decided.decided_at = Set(Some(now()));
+    decided.decision_reason = Set(Some(reason.to_owned()));
+    let decided = decided.update(&txn).await?;
+    audit::record(
+        &txn,
+        Event::new("provisioning_rejected", "provisioning_request", id)
+            .by(principal.user_id)
+            .in_unit(target)
+            .before(&request)
+            .after(&decided),
+    )
+    .await?;
+    notify_requester(&txn, &decided, false).await?;
+    txn.commit().await?;
+    Ok(decided)
+}
+
+/// The requester learns the outcome by e-mail too, when it has an address.
+async fn notify_requester(
+    db: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+    approved: bool,
+) -> Result<()> {
+    let Some(account) = user_account::Entity::find_by_id(request.requested_by)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(requester) = person::Entity::find_by_id(account.person_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(to) = requester.email.clone() else {
+        return Ok(());
+    };
+    let role = Role::parse(&request.role)
+        .map(Role::label)
+        .unwrap_or_default();
+    let person = format!(
+        "{} {} {} (DNI {})",
+        request.given_names.clone().unwrap_or_default(),
+        request.paternal_surname.clone().unwrap_or_default(),
+        request.maternal_surname.clone().unwrap_or_default(),
+        request.dni
+    );
+    let mail = jobs::templates::render(
+        "provisioning_decision",
+        jobs::templates::context! {
+            name => requester.given_names,
+            approved => approved,
+            role => role,
+            person => person.split_whitespace().collect::<Vec<_>>().join(" "),
+            reason => request.decision_reason.clone().unwrap_or_default(),
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    jobs::outbox::enqueue(
+        db,
+        &to,
+        mail,
+        Some(format!("provisioning-decision-{}", request.id)),
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+fn same_unit(request: &provisioning_request::Model) -> Condition {
+    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
+        Some(v) => Condition::all().add(column.eq(v)),
+        None => Condition::all().add(column.is_null()),
+    };
+    let level = match &request.level {
+        Some(l) => Condition::all().add(role_assignment::Column::Level.eq(l.clone())),
+        None => Condition::all().add(role_assignment::Column::Level.is_null()),
+    };
+    Condition::all()
+        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
+        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
+        .add(eq_or_null(
+            role_assignment::Column::SchoolId,
+            request.school_id,
+        ))
+        .add(level)
+}
+
+/// Ends an assignment (baja never deletes); an account left with no active assignment loses its
+/// sessions at once.
+async fn end_assignment(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    assignment: role_assignment::Model,
+    target: Target,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let mut ended: role_assignment::ActiveModel = assignment.clone().into();
+    ended.active = Set(false);
+    ended.ended_at = Set(Some(at));
+    let ended = ended.update(db).await?;
+    audit::record(
+        db,
+        Event::new("assignment_ended", "role_assignment", assignment.id)
+            .by(principal.user_id)
+            .in_unit(target)
+            .before(&assignment)
+            .after(&ended),
+    )
+    .await?;
+    let still_active = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(assignment.user_id))
+        .filter(role_assignment::Column::Active.eq(true))
+        .one(db)
+        .await?;
+    if still_active.is_none() {
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+            .filter(refresh_token::Column::UserId.eq(assignment.user_id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn ensure_staff(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    person_id: i64,
+    role: Role,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let existing = school_staff::Entity::find()
+        .filter(school_staff::Column::SchoolId.eq(school_id))
+        .filter(school_staff::Column::PersonId.eq(person_id))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.active => {}
+        Some(row) => {
+            let mut active: school_staff::ActiveModel = row.into();
+            active.active = Set(true);
+            active.update(db).await?;
+        }
+        None => {
+            school_staff::ActiveModel {
+                school_id: Set(school_id),
+                person_id: Set(person_id),
+                position: Set(role.code().into()),
+                active: Set(true),
+                created_at: Set(at),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// New accounts log in with their DNI; a taken name gets a suffix.
+async fn free_username(db: &impl ConnectionTrait, dni: &str) -> Result<String> {
+    for n in 0..100 {
+        let candidate = if n == 0 {
+            dni.to_owned()
+        } else {
+            format!("{dni}.{n}")
+        };
+        let taken = user_account::Entity::find()
+            .filter(user_account::Column::Username.eq(&candidate))
+            .one(db)
+            .await?;
+        if taken.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::conflict(
+        "username_unavailable",
+        "No se pudo asignar un nombre de usuario.",
+    ))
+}
+
+/// A manager resets the password of an account without e-mail: it gets a temporary password,
+/// shown once, that must be changed at the next login. Every session of the account ends.
+pub async fn reset_by_manager(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    user_id: i64,
+) -> Result<Credentials> {
+    let account = user_account::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
+    let holder = person::Entity::find_by_id(account.person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la persona"))?;
+    let assignments = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user_id))
+        .filter(role_assignment::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let mut managed_target = None;
+    for assignment in &assignments {
+        let Some(role) = Role::parse(&assignment.role) else {
+            continue;
+        };
+        let probe = NewRequestForm {
+            dre_id: assignment.dre_id,
+            ugel_id: assignment.ugel_id,
+            school_id: assignment.school_id,
+            level: assignment.level.clone(),
+            ..Default::default()
+        };
+        let target = unit_for(db, role, &probe).await?.target;
+        if principal.holds(provisioning_authority(role), &target) {
+            managed_target = Some(target);
+            break;
+        }
+    }
+    let Some(target) = managed_target else {
+        return Err(ApiError::not_found("la cuenta"));
+    };
+    if holder.email.is_some() {
+        return Err(ApiError::conflict(
+            "use_email_reset",
+            "La cuenta tiene correo electrónico: el usuario debe recuperar su contraseña con el enlace que se le envía por correo.",
+        ));
+    }
+    let temporary = temporary_password();
+    let hash = password::hash(temporary.clone()).await?;
+    let at = now();
+    let txn = db.begin().await?;
+    let mut active: user_account::ActiveModel = account.clone().into();
+    active.password_hash = Set(hash);
+    active.must_change_password = Set(true);
+    active.password_changed_at = Set(at);
+    active.update(&txn).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Event::new("password_reset_by_manager", "user_account", user_id)
+            .by(principal.user_id)
+            .in_unit(target),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Credentials {
+        username: account.username,
+        temporary_password: temporary,
+    })
+}
+
+/// Parses a `YYYY-MM-DD` form field.
+pub fn parse_form_date(field: &str, value: &str) -> Result<NaiveDate> {
+    crate::time::parse_date(value).map_err(|m| ApiError::field(field, m))
+}

@@ -1,0 +1,30 @@
+//! `mail_outbox`: e-mail written in the same transaction as the change that causes it, delivered later.
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "mail_outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub dedupe_key: Option<String>,
+    pub to_address: String,
+    pub subject: String,
+    #[sea_orm(column_type = "Text")]
+    pub text_body: String,
+    #[sea_orm(column_type = "Text")]
+    pub html_body: String,
+    pub created_at: DateTimeUtc,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub locked_until: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

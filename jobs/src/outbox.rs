@@ -1,0 +1,201 @@
+//! The mail outbox: e-mail is written in the same transaction as the change that causes it and
+//! delivered afterwards, with retries and backoff.
+//!
+//! Delivery is at least once: a message is claimed with a lease, sent, then marked sent. A crash
+//! between sending and marking lets the lease expire and the message is sent again with the same
+//! Message-ID, which mail clients use to show it once. An SMTP outage only delays mail.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, OnConflict},
+};
+
+use entity::mail_outbox;
+
+use crate::{
+    mail::{Email, Mailer},
+    templates::Rendered,
+};
+
+/// How long a claimed message is reserved for the sender that claimed it.
+const LEASE: Duration = Duration::minutes(5);
+
+/// Delay before the next attempt after `attempts` failures: 30 s doubling, at most one hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let seconds = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
+    Duration::seconds(seconds.min(3600))
+}
+
+/// Writes a message to the outbox. With a `dedupe_key` already used, nothing is written and
+/// `false` is returned: the same alert is never queued twice.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    to: &str,
+    mail: Rendered,
+    dedupe_key: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = mail_outbox::ActiveModel {
+        dedupe_key: Set(dedupe_key),
+        to_address: Set(to.to_owned()),
+        subject: Set(mail.subject),
+        text_body: Set(mail.text),
+        html_body: Set(mail.html),
+        created_at: Set(now),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        sent_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    };
+    let result = mail_outbox::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(mail_outbox::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(result > 0)
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends up to `limit` messages that are due, claiming each so that concurrent senders (other
+/// server instances) never send the same message at the same time.
+pub async fn deliver_due(
+    db: &impl ConnectionTrait,
+    mailer: &Mailer,
+    from: &str,
+    limit: u64,
+) -> Result<DeliveryReport, DbErr> {
+    let now = Utc::now();
+    let due = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(mail_outbox::Column::LockedUntil.is_null())
+                .add(mail_outbox::Column::LockedUntil.lt(now)),
+        )
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut report = DeliveryReport::default();
+    for message in due {
+        let claimed = mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::LockedUntil, Expr::value(now + LEASE))
+            .filter(mail_outbox::Column::Id.eq(message.id))
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(mail_outbox::Column::LockedUntil.is_null())
+                    .add(mail_outbox::Column::LockedUntil.lt(now)),
+            )
+            .exec(db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let email = Email {
+            to: message.to_address.clone(),
+            subject: message.subject.clone(),
+            text: message.text_body.clone(),
+            html: message.html_body.clone(),
+            message_id: format!(
+                "<outbox-{}-{}@siagie>",
+                message.id,
+                message.created_at.timestamp()
+            ),
+        };
+        match mailer.send(from, &email).await {
+            Ok(()) => {
+                mail_outbox::Entity::update_many()
+                    .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
+                    .col_expr(
+                        mail_outbox::Column::LockedUntil,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    )
+                    .col_expr(
+                        mail_outbox::Column::Attempts,
+                        Expr::value(message.attempts + 1),
+                    )
+                    .filter(mail_outbox::Column::Id.eq(message.id))
+                    .exec(db)
+                    .await?;
+                report.sent += 1;
+            }
+            Err(error) => {
+                let attempts = message.attempts + 1;
+                tracing::warn!(message = message.id, attempts, error = %error, "mail delivery failed; will retry");
+                mail_outbox::Entity::update_many()
+                    .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
+                    .col_expr(
+                        mail_outbox::Column::NextAttemptAt,
+                        Expr::value(Utc::now() + backoff(attempts)),
+                    )
+                    .col_expr(
+                        mail_outbox::Column::LockedUntil,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    )
+                    .col_expr(
+                        mail_outbox::Column::LastError,
+                        Expr::value(error.to_string()),
+                    )
+                    .filter(mail_outbox::Column::Id.eq(message.id))
+                    .exec(db)
+                    .await?;
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Delivers due mail every `every`, forever; a failing pass is logged and the next one goes on.
+pub async fn run_sender(
+    db: sea_orm::DatabaseConnection,
+    mailer: Mailer,
+    from: String,
+    every: std::time::Duration,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match deliver_due(&db, &mailer, &from, 200).await {
+            Ok(report) if report.sent + report.failed > 0 => {
+                tracing::info!(
+                    sent = report.sent,
+                    failed = report.failed,
+                    "mail outbox pass"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "mail outbox pass failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), Duration::seconds(30));
+        assert_eq!(backoff(1), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(240));
+        assert_eq!(backoff(30), Duration::seconds(3600));
+    }
+}

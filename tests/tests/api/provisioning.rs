@@ -1,0 +1,605 @@
+//! Altas y bajas with approval, credentials shown once, password resets, devices, audit.
+
+use reqwest::{
+    Method, StatusCode,
+    multipart::{Form, Part},
+};
+use serde_json::{Value, json};
+use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app};
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+async fn file_request(
+    app: &TestApp,
+    token: &str,
+    fields: &[(&str, String)],
+    rd: bool,
+) -> (StatusCode, Value) {
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.clone());
+    }
+    if rd {
+        form = form.part(
+            "resolution",
+            Part::bytes(PDF.to_vec())
+                .file_name("rd-0123-2026.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    }
+    read(
+        app.request(Method::POST, "/provisioning/requests", Some(token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn director_alta(school_id: i64, dni: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "alta".into()),
+        ("role", "director".into()),
+        ("school_id", school_id.to_string()),
+        ("dni", dni.into()),
+        ("paternal_surname", "Chuquicusma".into()),
+        ("maternal_surname", "Llontop".into()),
+        ("given_names", "María Elena".into()),
+        ("email", "melena@ie16471.edu.pe".into()),
+        ("cell_phone", "976543210".into()),
+        ("resolution_number", "RD N° 0456-2026-UGEL-SI".into()),
+        ("resolution_date", "2026-03-02".into()),
+        ("reason", "Oficio N° 112-2026".into()),
+    ]
+}
+
+#[tokio::test]
+async fn a_new_director_is_approved_by_the_ugel_gets_credentials_once_and_replaces_the_old_one() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let old_director = app.login_as("director.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+
+    let (status, request) =
+        file_request(&app, &ugel, &director_alta(school, "41112222"), true).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["status"], "pending");
+    assert_eq!(request["has_resolution_file"], true);
+    let id = request["id"].as_i64().unwrap();
+
+    let response = app
+        .request(
+            Method::GET,
+            &format!("/provisioning/requests/{id}/resolution"),
+            Some(&ugel),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["request"]["status"], "approved");
+    let username = decision["credentials"]["username"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let temporary = decision["credentials"]["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(username, "41112222");
+
+    // The credentials are not shown again.
+    let (_, seen) = app
+        .get(&format!("/provisioning/requests/{id}"), &ugel)
+        .await;
+    assert!(seen.get("credentials").is_none() && !seen.to_string().contains(&temporary));
+
+    // One director per IE: the previous one is out, at once.
+    let (status, body) = app.get("/me", &old_director).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body), "session_revoked");
+
+    // The new director must change the temporary password first.
+    let (status, login) = read(app.login_response(&username, &temporary).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login["user"]["must_change_password"], true);
+    let token = login["access_token"].as_str().unwrap();
+    let (status, _) = app.get(&format!("/schools/{school}/sections"), token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            "/me/password",
+            token,
+            json!({"current_password": temporary, "new_password": "Directora.2026"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.get(&format!("/schools/{school}/sections"), token).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_missing_its_resolution_is_refused() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let mut fields = director_alta(school, "41112222");
+    fields.retain(|(k, _)| !k.starts_with("resolution"));
+    let (status, error) = file_request(&app, &ugel, &fields, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["resolution", "resolution_number", "resolution_date"] {
+        assert!(
+            error["error"]["fields"][field].is_string(),
+            "{field}: {error}"
+        );
+    }
+    let (_, list) = app.get("/provisioning/requests", &ugel).await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing was filed");
+}
+
+#[tokio::test]
+async fn a_resolution_that_is_not_a_document_is_refused() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let mut form = Form::new();
+    for (k, v) in director_alta(school, "41112222") {
+        form = form.text(k, v);
+    }
+    form = form.part(
+        "resolution",
+        Part::bytes(b"MZ\x90\x00 not a pdf".to_vec()).file_name("rd.pdf"),
+    );
+    let (status, error) = read(
+        app.request(Method::POST, "/provisioning/requests", Some(&ugel))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error["error"]["fields"]["resolution"].is_string());
+}
+
+#[tokio::test]
+async fn a_rejected_request_tells_the_requester_why_by_api_and_e_mail() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let admin = app.login_as("admin.demo").await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let fields = vec![
+        ("kind", "alta".to_string()),
+        ("role", "ugel_statistician".into()),
+        ("ugel_id", ugel_id.to_string()),
+        ("dni", "42223333".into()),
+        ("paternal_surname", "Neyra".into()),
+        ("maternal_surname", "Campos".into()),
+        ("given_names", "Elmer".into()),
+        ("email", "eneyra@ugelsanignacio.gob.pe".into()),
+        ("resolution_number", "RD 10-2026".into()),
+        ("resolution_date", "2026-02-01".into()),
+    ];
+    let (status, request) = file_request(&app, &ugel, &fields, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+
+    // The UGEL cannot decide its own staff: the MINEDU administrator does.
+    let (status, _) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            &format!("/provisioning/requests/{id}/reject"),
+            &admin,
+            json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, rejected) = app
+        .post(
+            &format!("/provisioning/requests/{id}/reject"),
+            &admin,
+            json!({"reason": "La RD no corresponde al año 2026."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
+    let (status, _) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a decided request stays decided"
+    );
+
+    let (_, seen) = app
+        .get(&format!("/provisioning/requests/{id}"), &ugel)
+        .await;
+    assert_eq!(seen["status"], "rejected");
+    assert_eq!(seen["decision_reason"], "La RD no corresponde al año 2026.");
+    let mail = app.wait_for_mail("ugel.demo@siagie.local").await;
+    assert!(mail.contains("Subject: "), "{mail}");
+    let (status, _) = read(app.login_response("42223333", "cualquiera").await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no account was created");
+}
+
+#[tokio::test]
+async fn a_director_cannot_act_on_another_ie() {
+    let app = spawn_app().await;
+    let jaen = app.login_as("jaen.demo").await;
+    let admin = app.login_as("admin.demo").await;
+    let primaria = app.school_id(&admin, demo::PRIMARIA).await;
+    let fields = vec![
+        ("kind", "alta".to_string()),
+        ("role", "teacher".into()),
+        ("school_id", primaria.to_string()),
+        ("dni", "40000006".into()),
+        ("paternal_surname", "Tarrillo".into()),
+        ("maternal_surname", "Campos".into()),
+        ("given_names", "Rosa Elvira".into()),
+    ];
+    let (status, _) = file_request(&app, &jaen, &fields, false).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.post(&format!("/schools/{primaria}/staff"), &jaen, json!({
+        "dni": "45678123", "paternal_surname": "Ramos", "maternal_surname": "Díaz", "given_names": "Luz", "position": "teacher"
+    })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_pronoei_coordinator_cannot_create_users() {
+    let app = spawn_app().await;
+    let coordinator = app.login_as("pronoei.demo").await;
+    let pronoei = app.school_id(&coordinator, demo::PRONOEI).await;
+    let (status, staff) = app.post(&format!("/schools/{pronoei}/staff"), &coordinator, json!({
+        "dni": "46667777", "paternal_surname": "Apaza", "maternal_surname": "Cruz", "given_names": "Nayeli", "position": "assistant"
+    })).await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    let (status, error) = app
+        .post(
+            &format!("/schools/{pronoei}/users"),
+            &coordinator,
+            json!({"person_id": staff["person_id"], "role": "assistant"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(code(&error), "pronoei_cannot_create_users");
+}
+
+#[tokio::test]
+async fn a_director_gives_an_account_to_registered_staff_and_an_existing_account_gets_no_new_password()
+ {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let (_, staff) = app.post(&format!("/schools/{school}/staff"), &director, json!({
+        "dni": "47778888", "paternal_surname": "Vásquez", "maternal_surname": "Rojas", "given_names": "Brayan", "position": "teacher"
+    })).await;
+    let (status, decision) = app
+        .post(
+            &format!("/schools/{school}/users"),
+            &director,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    let temporary = decision["credentials"]["temporary_password"]
+        .as_str()
+        .unwrap();
+    let (status, _) = read(app.login_response("47778888", temporary).await).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The same person gains a second role: no credentials this time.
+    let (status, decision) = app
+        .post(
+            &format!("/schools/{school}/users"),
+            &director,
+            json!({"person_id": staff["person_id"], "role": "secretary"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    assert!(decision.get("credentials").is_none(), "{decision}");
+    let (status, error) = app
+        .post(
+            &format!("/schools/{school}/users"),
+            &director,
+            json!({"person_id": staff["person_id"], "role": "secretary"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "already_assigned");
+}
+
+#[tokio::test]
+async fn a_baja_ends_a_live_session_at_once_and_deletes_nothing() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let teacher_login: Value = app
+        .login_response("docente.demo", DEMO_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let teacher = teacher_login["access_token"].as_str().unwrap();
+    let assignment = teacher_login["user"]["roles"][0]["assignment_id"]
+        .as_i64()
+        .unwrap();
+    let fields = vec![
+        ("kind", "baja".to_string()),
+        ("assignment_id", assignment.to_string()),
+        ("reason", "Término de contrato".into()),
+    ];
+    let (status, request) = file_request(&app, &director, &fields, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (status, _) = app.get("/me", teacher).await;
+    assert_eq!(status, StatusCode::OK, "a pending baja changes nothing yet");
+    let (status, _) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", request["id"]),
+            &director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = app.get("/me", teacher).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&body), "session_revoked");
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/refresh", None)
+            .json(&json!({"refresh_token": teacher_login["refresh_token"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let still_there = app
+        .scalar("SELECT username FROM user_account WHERE username = 'docente.demo'")
+        .await;
+    assert_eq!(
+        still_there.as_deref(),
+        Some("docente.demo"),
+        "baja never deletes"
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_link_is_e_mailed_works_once_and_ends_sessions() {
+    let app = spawn_app().await;
+    let old: Value = app
+        .login_response("director.demo", DEMO_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .request(Method::POST, "/auth/password-reset", None)
+        .json(&json!({"username": "director.demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let unknown = app
+        .request(Method::POST, "/auth/password-reset", None)
+        .json(&json!({"username": "nadie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        StatusCode::ACCEPTED,
+        "same answer for an unknown account"
+    );
+
+    app.wait_for_mail("director.demo@siagie.local").await;
+    let body = app
+        .scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'director.demo@siagie.local'")
+        .await
+        .unwrap();
+    assert!(body.contains("restablecer la contraseña"), "{body}");
+    let token = body
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let confirm = |password: &'static str| {
+        app.request(Method::POST, "/auth/password-reset/confirm", None)
+            .json(&json!({"token": token, "new_password": password}))
+            .send()
+    };
+    let (status, _) = read(confirm("corta").await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = read(confirm("Recuperada.2026").await.unwrap()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, error) = read(confirm("OtraVez.2026").await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&error), "invalid_reset_token");
+
+    let (status, _) = read(app.login_response("director.demo", "Recuperada.2026").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/refresh", None)
+            .json(&json!({"refresh_token": old["refresh_token"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "older sessions end");
+}
+
+#[tokio::test]
+async fn an_account_without_e_mail_is_reset_by_its_manager_with_a_temporary_password() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
+    let teacher: Value = app
+        .login_response("docente.demo", DEMO_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let teacher_id = teacher["user"]["id"].as_i64().unwrap();
+    let (_, me) = app.get("/me", &director).await;
+    let director_id = me["id"].as_i64().unwrap();
+
+    let (status, _) = app
+        .post(
+            &format!("/users/{teacher_id}/password-reset"),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the UGEL does not manage the IE's staff"
+    );
+    let (status, error) = app
+        .post(
+            &format!("/users/{director_id}/password-reset"),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "an account with e-mail recovers by link"
+    );
+    assert_eq!(code(&error), "use_email_reset");
+
+    let (status, credentials) = app
+        .post(
+            &format!("/users/{teacher_id}/password-reset"),
+            &director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{credentials}");
+    let temporary = credentials["temporary_password"].as_str().unwrap();
+    let (status, _) = read(app.login_response("docente.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, login) = read(app.login_response("docente.demo", temporary).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login["user"]["must_change_password"], true);
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_read_by_those_who_oversee_the_unit() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    app.post(&format!("/schools/{school}/staff"), &director, json!({
+        "dni": "45678123", "paternal_surname": "Ramos", "maternal_surname": "Díaz", "given_names": "Luz", "position": "teacher"
+    })).await;
+    let (_, me) = app.get("/me", &app.login_as("ugel.demo").await).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+
+    let (status, page) = app
+        .get(&format!("/audit?school_id={school}"), &director)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"][0]["action"], "staff_registered");
+    assert_eq!(page["items"][0]["after"]["dni"], "45678123");
+    let (status, page) = app
+        .get(
+            &format!("/audit?ugel_id={ugel_id}"),
+            &app.login_as("ugel.demo").await,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page["total"].as_u64().unwrap() >= 1);
+    for account in ["docente.demo", "jaen.demo", "agente.demo"] {
+        let (status, _) = app
+            .get(
+                &format!("/audit?school_id={school}"),
+                &app.login_as(account).await,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{account}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_tablet_loses_its_sessions_and_cannot_log_in_again() {
+    let app = spawn_app().await;
+    let device = uuid::Uuid::new_v4();
+    let (status, login) = read(
+        app.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": "docente.demo", "password": DEMO_PASSWORD, "device_id": device}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let (status, devices) = app
+        .get(&format!("/schools/{school}/devices"), &director)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(devices[0]["id"], device.to_string());
+    assert_eq!(devices[0]["last_user"], "docente.demo");
+    let (status, _) = app
+        .get(
+            &format!("/schools/{school}/devices"),
+            &app.login_as("jaen.demo").await,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, _) = app
+        .post(&format!("/devices/{device}/revoke"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/refresh", None)
+            .json(&json!({"refresh_token": login["refresh_token"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, error) = read(
+        app.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": "docente.demo", "password": DEMO_PASSWORD, "device_id": device}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(code(&error), "device_revoked");
+}
