@@ -5,6 +5,7 @@
 //! calendar, sections, students, enrollments), `health`.
 
 pub mod admin;
+pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod provisioning;
 pub mod registry;
 pub mod seed;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 pub mod time;
 
@@ -129,7 +131,9 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::router())
         .merge(provisioning::router())
         .merge(audit::router())
-        .merge(devices::router());
+        .merge(devices::router())
+        .merge(attendance::router())
+        .merge(sync::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
         .nest("/api/v1", api)
         .merge(health::router())

@@ -20,6 +20,8 @@ use crate::error::ErrorBody;
         (name = "registry", description = "DRE, UGEL, IE, calendario, secciones, estudiantes y matrículas"),
         (name = "provisioning", description = "Altas y bajas de usuarios con aprobación"),
         (name = "audit", description = "Registro de auditoría y tabletas"),
+        (name = "attendance", description = "Registro mensual de asistencia, cierre y modificación excepcional"),
+        (name = "sync", description = "Sincronización de tabletas (contrato móvil v1)"),
         (name = "health", description = "Sondas de vida y disponibilidad"),
     )
 )]

@@ -1,7 +1,11 @@
 //! SeaORM entities of the SIAGIE back end: plain data, no behaviour.
 
 pub mod academic_year;
+pub mod attendance_day;
+pub mod attendance_mark;
+pub mod attendance_register;
 pub mod audit_event;
+pub mod change_log;
 pub mod device;
 pub mod dre;
 pub mod enrollment;
@@ -13,11 +17,13 @@ pub mod password_reset_token;
 pub mod person;
 pub mod provisioning_request;
 pub mod refresh_token;
+pub mod register_modification;
 pub mod role_assignment;
 pub mod school;
 pub mod school_staff;
 pub mod section;
 pub mod student;
+pub mod sync_batch;
 pub mod teacher_section;
 pub mod ugel;
 pub mod user_account;

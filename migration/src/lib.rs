@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_organisation;
 mod m20261123_000002_identity;
 mod m20261123_000003_provisioning;
+mod m20261123_000004_attendance;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_organisation::Migration),
             Box::new(m20261123_000002_identity::Migration),
             Box::new(m20261123_000003_provisioning::Migration),
+            Box::new(m20261123_000004_attendance::Migration),
         ]
     }
 }

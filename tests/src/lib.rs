@@ -218,6 +218,89 @@ impl TestApp {
     }
 }
 
+/// A teacher's view of its first section, for attendance tests.
+pub struct Classroom {
+    pub token: String,
+    pub section_id: String,
+    pub students: Vec<String>,
+    /// Academic days of the year up to yesterday (Lima), oldest first.
+    pub academic_days: Vec<chrono::NaiveDate>,
+    pub pull: Value,
+}
+
+impl TestApp {
+    /// Logs in the demo teacher and reads its first section through a full pull.
+    pub async fn classroom(&self) -> Classroom {
+        let token = self.login_as("docente.demo").await;
+        let (status, pull) = self.get("/sync/pull", &token).await;
+        assert_eq!(status, StatusCode::OK, "{pull}");
+        let section_id = pull["sections"][0]["id"].as_str().unwrap().to_owned();
+        let students = pull["students"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["section_id"] == section_id.as_str() && s["status"] == "activo")
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect();
+        let closed: std::collections::HashSet<String> = pull["calendar"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["date"].as_str().unwrap().to_owned())
+            .collect();
+        let (_, years) = self.get("/academic-years", &token).await;
+        let starts =
+            chrono::NaiveDate::parse_from_str(years[0]["starts_on"].as_str().unwrap(), "%Y-%m-%d")
+                .unwrap();
+        let yesterday = lima_today() - chrono::Duration::days(1);
+        let academic_days = starts
+            .iter_days()
+            .take_while(|d| *d <= yesterday)
+            .filter(|d| !closed.contains(&d.to_string()))
+            .collect();
+        Classroom {
+            token,
+            section_id,
+            students,
+            academic_days,
+            pull,
+        }
+    }
+
+    /// Pushes a batch and returns status and body.
+    pub async fn push(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
+        self.post("/sync/push", token, batch.clone()).await
+    }
+}
+
+/// Today in Lima (UTC−5, no daylight saving).
+pub fn lima_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(5)).date_naive()
+}
+
+/// A mark as the tablet sends it.
+pub fn mark(
+    section: &str,
+    student: &str,
+    date: chrono::NaiveDate,
+    status: &str,
+    recorded_at: &str,
+) -> Value {
+    json!({
+        "mark_id": uuid::Uuid::new_v4(),
+        "section_id": section,
+        "student_id": student,
+        "date": date,
+        "status": status,
+        "recorded_at": recorded_at,
+    })
+}
+
+/// A batch of marks.
+pub fn batch(device: uuid::Uuid, marks: Vec<Value>) -> Value {
+    json!({"contract_version": 1, "device_id": device, "batch_id": uuid::Uuid::new_v4(), "marks": marks})
+}
+
 /// Status and JSON body (or `null` for an empty body).
 pub async fn read(response: Response) -> (StatusCode, Value) {
     let status = response.status();

@@ -141,51 +141,37 @@ pub enum Action {
     ReadAudit,
     /// List and revoke the tablets of an IE.
     ManageDevices,
+    /// Record attendance in a section (a teacher in the sections it teaches, the director in
+    /// every section of its IE).
+    TakeAttendance,
+    /// Close a monthly register, request its exceptional modification, apply held marks.
+    CloseRegister,
+    /// Give the favourable (or unfavourable) opinion on an exceptional modification.
+    OpineModification,
+    /// Enable an exceptional modification for a limited time.
+    EnableModification,
 }
 
 use Action::*;
 use Role::*;
 
 /// The matrix: which actions each role is granted, anywhere inside its unit.
+#[rustfmt::skip]
 const MATRIX: &[(Role, &[Action])] = &[
-    (
-        MineduAdmin,
-        &[
-            ReadOrganisation,
-            ManageOrganisation,
-            ManageCalendar,
-            ReadRoster,
-            ManageRoster,
-            ReadAudit,
-            ManageDevices,
-        ],
-    ),
+    (MineduAdmin,      &[ReadOrganisation, ManageOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices]),
     (MineduSpecialist, &[ReadOrganisation, ReadRoster, ReadAudit]),
-    (HelpdeskAgent, &[ReadOrganisation]),
-    (DreSpecialist, &[ReadOrganisation, ReadRoster, ReadAudit]),
-    (DreStatistician, &[ReadOrganisation, ReadRoster]),
-    (
-        UgelSpecialist,
-        &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit],
-    ),
-    (LevelSpecialist, &[ReadOrganisation, ReadRoster]),
+    (HelpdeskAgent,    &[ReadOrganisation]),
+    (DreSpecialist,    &[ReadOrganisation, ReadRoster, ReadAudit]),
+    (DreStatistician,  &[ReadOrganisation, ReadRoster]),
+    (UgelSpecialist,   &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit, EnableModification]),
+    (LevelSpecialist,  &[ReadOrganisation, ReadRoster, OpineModification]),
     (UgelStatistician, &[ReadOrganisation, ReadRoster]),
-    (
-        Director,
-        &[
-            ReadOrganisation,
-            ManageCalendar,
-            ReadRoster,
-            ManageRoster,
-            ReadAudit,
-            ManageDevices,
-        ],
-    ),
-    (DeputyDirector, &[ReadOrganisation, ReadRoster]),
-    (Secretary, &[ReadOrganisation, ReadRoster]),
-    (Teacher, &[ReadOrganisation, ReadRoster]),
-    (Assistant, &[ReadOrganisation]),
-    (Administrative, &[ReadOrganisation]),
+    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister]),
+    (DeputyDirector,   &[ReadOrganisation, ReadRoster]),
+    (Secretary,        &[ReadOrganisation, ReadRoster]),
+    (Teacher,          &[ReadOrganisation, ReadRoster, TakeAttendance]),
+    (Assistant,        &[ReadOrganisation]),
+    (Administrative,   &[ReadOrganisation]),
 ];
 
 /// Whether a role is granted an action (in its own unit).

@@ -90,6 +90,7 @@ pub async fn import_roster(
             })),
     )
     .await?;
+    crate::sync::changes::log(&txn, scope.school.id, Some(id), "enrollment", None).await?;
     txn.commit().await?;
     Ok(Json(ImportReport {
         rows: inputs.len(),

@@ -8,6 +8,6 @@ mod routes;
 mod service;
 
 pub use dto::*;
-pub use repo::{SchoolScope, SectionScope, school_scope, section_scope};
+pub use repo::{SchoolScope, SectionScope, school_scope, section_scope, year_by_number};
 pub use routes::router;
 pub use service::{EnrollmentInput, enroll_many};

@@ -20,6 +20,7 @@ use crate::{
     error::{ApiError, ErrorBody, Result},
     http::{ApiJson, ApiPath, ApiQuery, Page, PageParams},
     state::AppState,
+    sync::changes,
     time::{now, today_lima},
 };
 
@@ -402,6 +403,14 @@ async fn add_non_academic_day(
             .after(&created),
     )
     .await?;
+    changes::log(
+        &txn,
+        target.school_id.unwrap_or(0),
+        None,
+        "calendar",
+        Some(created.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -498,6 +507,7 @@ async fn create_section(
             .after(&created),
     )
     .await?;
+    changes::log(&txn, id, Some(created.id), "section", Some(created.id)).await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -638,6 +648,7 @@ async fn enroll(
             .after(&e),
     )
     .await?;
+    changes::log(&txn, scope.school.id, Some(id), "enrollment", Some(e.id)).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(RosterEntry::new(e, s))))
 }
@@ -677,6 +688,14 @@ async fn change_enrollment_status(
             .in_unit(scope.target)
             .before(&current)
             .after(&updated),
+    )
+    .await?;
+    changes::log(
+        &txn,
+        scope.school.id,
+        Some(scope.section.id),
+        "enrollment",
+        Some(id),
     )
     .await?;
     txn.commit().await?;
@@ -816,6 +835,7 @@ async fn assign_teacher(
             .in_unit(scope.target),
     )
     .await?;
+    changes::log(&txn, scope.school.id, Some(id), "teacher", Some(row_id)).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -848,6 +868,7 @@ async fn unassign_teacher(
             .in_unit(scope.target),
     )
     .await?;
+    changes::log(&txn, scope.school.id, Some(id), "teacher", Some(row.id)).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,3 +8,4 @@ mod http;
 mod provisioning;
 mod registry;
 mod roster_import;
+mod sync;

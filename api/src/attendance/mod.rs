@@ -1,0 +1,33 @@
+//! Attendance: marks from tablets and the web, the monthly register of seed 000 with its states,
+//! closure, held marks and exceptional modification.
+
+pub mod calendar;
+pub mod codes;
+pub mod engine;
+pub mod register;
+mod routes;
+
+use chrono::NaiveDate;
+
+use entity::enrollment;
+
+pub use routes::router;
+
+/// Whether an enrollment covers a day: from its start, and before a transfer, withdrawal or death.
+pub fn covers(enrollment: &enrollment::Model, date: NaiveDate) -> bool {
+    date >= enrollment.starts_on
+        && (enrollment.status == "activo" || enrollment.status_date.is_some_and(|end| date < end))
+}
+
+/// Why a cell of the register carries no code.
+pub fn uncovered_reason(enrollment: &enrollment::Model, date: NaiveDate) -> Option<&'static str> {
+    if date < enrollment.starts_on {
+        return Some("sin_matricula");
+    }
+    match (enrollment.status.as_str(), enrollment.status_date) {
+        ("trasladado", Some(end)) if date >= end => Some("traslado"),
+        ("retirado", Some(end)) if date >= end => Some("retirado"),
+        ("fallecido", Some(end)) if date >= end => Some("fallecido"),
+        _ => None,
+    }
+}

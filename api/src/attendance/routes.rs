@@ -1,0 +1,746 @@
+//! HTTP surface of the monthly register for the web: read, write cells, complete up to a day,
+//! close, held marks, exceptional modification, and the list of states.
+
+use axum::{Json, extract::State as AxumState, http::StatusCode};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use mobile_contract::{AttendanceStatus, Outcome};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use entity::{attendance_mark, attendance_register, register_modification};
+
+use super::{
+    calendar::SchoolCalendar,
+    codes,
+    engine::{self, Incoming, Source},
+    register::{self, Register, State},
+};
+use crate::{
+    audit::{self, Event},
+    auth::{Action, AuthUser, Principal},
+    error::{ApiError, ErrorBody, Result},
+    http::{ApiJson, ApiPath},
+    registry::{SectionScope, section_scope},
+    state::AppState,
+    sync::changes,
+    time::{LIMA, now},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_register))
+        .routes(routes!(write_cells))
+        .routes(routes!(complete))
+        .routes(routes!(close))
+        .routes(routes!(list_held))
+        .routes(routes!(apply_held))
+        .routes(routes!(request_modification))
+        .routes(routes!(give_opinion))
+        .routes(routes!(enable_modification))
+}
+
+type RegisterPath = ApiPath<(i64, i32, u32)>;
+
+async fn load(
+    state: &AppState,
+    p: &Principal,
+    section_id: i64,
+    action: Action,
+) -> Result<(SectionScope, SchoolCalendar)> {
+    let scope = section_scope(&state.db, section_id).await?;
+    p.authorize(action, &scope.target)?;
+    let calendar = SchoolCalendar::load(&state.db, &scope.school, scope.year.clone()).await?;
+    Ok((scope, calendar))
+}
+
+/// The register of a section for a month, as the grid of seed 000.
+#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}", tag = "attendance", security(("bearer" = [])),
+    responses((status = 200, body = Register), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_register(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+) -> Result<Json<Register>> {
+    let (scope, calendar) = load(&state, &p, id, Action::ReadRoster).await?;
+    Ok(Json(
+        register::build(&state.db, &scope, &calendar, year, month, now()).await?,
+    ))
+}
+
+/// One cell written from the web register.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CellInput {
+    pub student_id: i64,
+    pub date: NaiveDate,
+    /// `asistio`, `falta`, `tardanza`, `falta_justificada` or `tardanza_justificada`.
+    pub status: String,
+}
+
+/// `PUT …/cells` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CellsInput {
+    pub cells: Vec<CellInput>,
+}
+
+/// A cell that could not be saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellError {
+    pub student_id: i64,
+    pub date: NaiveDate,
+    pub code: String,
+    pub message: String,
+}
+
+/// Saves cells of the register (all or nothing). A closed register refuses changes unless an
+/// exceptional modification is open, and then every change is audited.
+async fn save_cells(
+    txn: &DatabaseTransaction,
+    p: &Principal,
+    scope: &SectionScope,
+    year: i32,
+    month: u32,
+    cells: &[(i64, NaiveDate, AttendanceStatus)],
+) -> Result<usize> {
+    let at = now();
+    let register = register_row(txn, scope.section.id, year, month).await?;
+    if register.as_ref().is_some_and(|r| engine::is_locked(r, at)) {
+        return Err(ApiError::conflict(
+            "register_closed",
+            "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL.",
+        ));
+    }
+    let recorded = at.with_timezone(&LIMA).fixed_offset();
+    let incoming: Vec<Incoming> = cells
+        .iter()
+        .map(|(student, date, status)| Incoming {
+            mark_id: Uuid::new_v4(),
+            section_id: scope.section.id.to_string(),
+            student_id: student.to_string(),
+            date: *date,
+            status: status.code().to_owned(),
+            recorded_at: recorded,
+            note: None,
+        })
+        .collect();
+    let results = engine::apply(txn, p, Source::Web, &incoming, at).await?;
+    let errors: Vec<CellError> = results
+        .iter()
+        .zip(cells)
+        .filter(|(r, _)| r.outcome == Outcome::Rejected)
+        .map(|(r, (student, date, _))| CellError {
+            student_id: *student,
+            date: *date,
+            code: r
+                .code
+                .map(|c| {
+                    serde_json::to_value(c)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default(),
+            message: r.message.clone().unwrap_or_default(),
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_cells",
+            "Algunas celdas no se pueden registrar; no se guardó ninguna.",
+        )
+        .with_details(serde_json::json!({ "cells": errors })));
+    }
+    if register.as_ref().is_some_and(|r| r.closed_at.is_some()) {
+        audit::record(txn, Event::new("register_modified", "attendance_register", register.as_ref().map(|r| r.id)).by(p.user_id).in_unit(scope.target).after(&serde_json::json!({
+            "year": year, "month": month, "cells": cells.iter().map(|(s, d, st)| serde_json::json!({"student_id": s, "date": d, "status": st.code()})).collect::<Vec<_>>()
+        }))).await?;
+    }
+    Ok(cells.len())
+}
+
+async fn register_row(
+    db: &impl sea_orm::ConnectionTrait,
+    section_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Option<attendance_register::Model>> {
+    Ok(attendance_register::Entity::find()
+        .filter(attendance_register::Column::SectionId.eq(section_id))
+        .filter(attendance_register::Column::Year.eq(year))
+        .filter(attendance_register::Column::Month.eq(month as i16))
+        .one(db)
+        .await?)
+}
+
+fn check_month(year: i32, month: u32, date: NaiveDate) -> Result<()> {
+    if date.year() != year || date.month() != month {
+        return Err(ApiError::field(
+            "cells",
+            "Todas las celdas deben pertenecer al mes del registro.",
+        ));
+    }
+    Ok(())
+}
+
+/// Write cells of the register (the teacher of the section or the director).
+#[utoipa::path(put, path = "/sections/{id}/registers/{year}/{month}/cells", tag = "attendance", security(("bearer" = [])), request_body = CellsInput,
+    responses((status = 200, body = Register), (status = 409, description = "`register_closed`", body = ErrorBody), (status = 422, description = "`invalid_cells`", body = ErrorBody)))]
+async fn write_cells(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+    ApiJson(body): ApiJson<CellsInput>,
+) -> Result<Json<Register>> {
+    let (scope, calendar) = load(&state, &p, id, Action::TakeAttendance).await?;
+    if body.cells.is_empty() || body.cells.len() > 2000 {
+        return Err(ApiError::field("cells", "Envíe entre 1 y 2000 celdas."));
+    }
+    let mut cells = Vec::with_capacity(body.cells.len());
+    for cell in &body.cells {
+        check_month(year, month, cell.date)?;
+        let status = AttendanceStatus::parse(&cell.status).ok_or_else(|| {
+            ApiError::field(
+                "status",
+                format!("Código de asistencia no válido: «{}».", cell.status),
+            )
+        })?;
+        cells.push((cell.student_id, cell.date, status));
+    }
+    let txn = state.db.begin().await?;
+    save_cells(&txn, &p, &scope, year, month, &cells).await?;
+    txn.commit().await?;
+    Ok(Json(
+        register::build(&state.db, &scope, &calendar, year, month, now()).await?,
+    ))
+}
+
+/// `POST …/complete` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CompleteInput {
+    /// Fill every empty academic cell from the first day of the month up to this day.
+    pub up_to_day: u32,
+}
+
+/// "Completar asistencias hasta día N": every empty academic cell up to day N becomes `asistio`.
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/complete", tag = "attendance", security(("bearer" = [])), request_body = CompleteInput,
+    responses((status = 200, body = Register), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn complete(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+    ApiJson(body): ApiJson<CompleteInput>,
+) -> Result<Json<Register>> {
+    let (scope, calendar) = load(&state, &p, id, Action::TakeAttendance).await?;
+    let until = NaiveDate::from_ymd_opt(year, month, body.up_to_day)
+        .ok_or_else(|| ApiError::field("up_to_day", "El día no existe en ese mes."))?;
+    let today = now().with_timezone(&LIMA).date_naive();
+    if until > today {
+        return Err(ApiError::field(
+            "up_to_day",
+            "No se puede completar asistencias de días futuros.",
+        ));
+    }
+    let current = register::build(&state.db, &scope, &calendar, year, month, now()).await?;
+    let cells: Vec<(i64, NaiveDate, AttendanceStatus)> = current
+        .rows
+        .iter()
+        .flat_map(|row| {
+            row.cells
+                .iter()
+                .filter(|c| c.reason == Some("pendiente") && c.date <= until)
+                .map(move |c| (row.student_id, c.date, AttendanceStatus::Asistio))
+        })
+        .collect();
+    if !cells.is_empty() {
+        let txn = state.db.begin().await?;
+        save_cells(&txn, &p, &scope, year, month, &cells).await?;
+        txn.commit().await?;
+    }
+    Ok(Json(
+        register::build(&state.db, &scope, &calendar, year, month, now()).await?,
+    ))
+}
+
+/// Close a complete register (the director). An incomplete one is refused with what is missing.
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/close", tag = "attendance", security(("bearer" = [])),
+    responses((status = 200, body = Register), (status = 409, description = "`register_incomplete` (with `details.missing`) or `register_closed`", body = ErrorBody)))]
+async fn close(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+) -> Result<Json<Register>> {
+    let (scope, calendar) = load(&state, &p, id, Action::CloseRegister).await?;
+    let at = now();
+    let current = register::build(&state.db, &scope, &calendar, year, month, at).await?;
+    match current.state {
+        State::Cerrado => {
+            return Err(ApiError::conflict(
+                "register_closed",
+                "El registro del mes ya está cerrado.",
+            ));
+        }
+        State::Completo => {}
+        State::SinDatos | State::Parcial => {
+            let missing: Vec<_> = current
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    let dates: Vec<NaiveDate> = row.cells.iter().filter(|c| c.reason == Some("pendiente")).map(|c| c.date).collect();
+                    (!dates.is_empty()).then(|| serde_json::json!({"student_id": row.student_id, "full_name": row.full_name, "dates": dates}))
+                })
+                .collect();
+            return Err(ApiError::conflict(
+                "register_incomplete",
+                format!(
+                    "El registro no está completo: faltan {} celda(s) de días académicos.",
+                    current.missing_cells
+                ),
+            )
+            .with_details(serde_json::json!({ "missing": missing })));
+        }
+    }
+    let txn = state.db.begin().await?;
+    let row = match register_row(&txn, id, year, month).await? {
+        Some(existing) => {
+            let mut active: attendance_register::ActiveModel = existing.into();
+            active.closed_at = Set(Some(at));
+            active.closed_by = Set(Some(p.user_id));
+            active.modification_until = Set(None);
+            active.update(&txn).await?
+        }
+        None => {
+            attendance_register::ActiveModel {
+                section_id: Set(id),
+                year: Set(year),
+                month: Set(month as i16),
+                closed_at: Set(Some(at)),
+                closed_by: Set(Some(p.user_id)),
+                modification_until: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    close_open_modifications(&txn, row.id, at).await?;
+    audit::record(
+        &txn,
+        Event::new("register_closed", "attendance_register", row.id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&row),
+    )
+    .await?;
+    changes::log(&txn, scope.school.id, Some(id), "register", Some(row.id)).await?;
+    txn.commit().await?;
+    Ok(Json(
+        register::build(&state.db, &scope, &calendar, year, month, now()).await?,
+    ))
+}
+
+async fn close_open_modifications(
+    txn: &DatabaseTransaction,
+    register_id: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let open = register_modification::Entity::find()
+        .filter(register_modification::Column::RegisterId.eq(register_id))
+        .filter(register_modification::Column::Status.eq("enabled"))
+        .all(txn)
+        .await?;
+    for modification in open {
+        let mut active: register_modification::ActiveModel = modification.into();
+        active.status = Set("closed".into());
+        active.closed_at = Set(Some(at));
+        active.update(txn).await?;
+    }
+    Ok(())
+}
+
+/// A mark held because it arrived for a closed month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldMark {
+    pub mark_id: Uuid,
+    pub enrollment_id: i64,
+    pub date: NaiveDate,
+    #[schema(value_type = Option<String>)]
+    pub status: Option<AttendanceStatus>,
+    pub recorded_at: Option<DateTime<Utc>>,
+    pub received_at: DateTime<Utc>,
+    pub user_id: i64,
+    pub device_id: Option<Uuid>,
+}
+
+/// Marks held for review in a closed month (the director).
+#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}/held", tag = "attendance", security(("bearer" = [])),
+    responses((status = 200, body = Vec<HeldMark>), (status = 403, body = ErrorBody)))]
+async fn list_held(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+) -> Result<Json<Vec<HeldMark>>> {
+    load(&state, &p, id, Action::CloseRegister).await?;
+    let rows = held_marks(&state.db, id, year, month).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|m| HeldMark {
+                mark_id: m.mark_id,
+                enrollment_id: m.enrollment_id,
+                date: m.date,
+                status: codes::from_db(m.status),
+                recorded_at: DateTime::from_timestamp_micros(m.recorded_at_us),
+                received_at: m.received_at,
+                user_id: m.user_id,
+                device_id: m.device_id,
+            })
+            .collect(),
+    ))
+}
+
+async fn held_marks(
+    db: &impl sea_orm::ConnectionTrait,
+    section_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Vec<attendance_mark::Model>> {
+    let days = super::calendar::month_days(year, month);
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Vec::new());
+    };
+    Ok(attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SectionId.eq(section_id))
+        .filter(attendance_mark::Column::Date.between(*first, *last))
+        .filter(attendance_mark::Column::Review.eq("pending"))
+        .order_by_asc(attendance_mark::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// `POST …/held/apply` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApplyHeld {
+    /// The held marks to apply; the others stay held.
+    pub mark_ids: Vec<Uuid>,
+}
+
+/// Apply held marks (the director), only while an exceptional modification is open.
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/held/apply", tag = "attendance", security(("bearer" = [])), request_body = ApplyHeld,
+    responses((status = 200, body = Register), (status = 409, description = "`register_closed`: no modification open", body = ErrorBody)))]
+async fn apply_held(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+    ApiJson(body): ApiJson<ApplyHeld>,
+) -> Result<Json<Register>> {
+    let (scope, calendar) = load(&state, &p, id, Action::CloseRegister).await?;
+    let at = now();
+    let register = register_row(&state.db, id, year, month).await?;
+    if register.as_ref().is_none_or(|r| engine::is_locked(r, at)) {
+        return Err(ApiError::conflict(
+            "register_closed",
+            "Los marcas retenidas solo se aplican durante una modificación excepcional habilitada por la UGEL.",
+        ));
+    }
+    let held = held_marks(&state.db, id, year, month).await?;
+    let chosen: Vec<&attendance_mark::Model> = held
+        .iter()
+        .filter(|m| body.mark_ids.contains(&m.mark_id))
+        .collect();
+    if chosen.len() != body.mark_ids.len() {
+        return Err(ApiError::field(
+            "mark_ids",
+            "Alguna marca no está retenida en este registro.",
+        ));
+    }
+    // Applying is the director's decision: each held mark is written again now, as the
+    // director's, so it stands over anything recorded before; the held mark stays in the history.
+    let cells: Vec<(i64, NaiveDate, AttendanceStatus)> = {
+        let students: std::collections::HashMap<i64, i64> = entity::enrollment::Entity::find()
+            .filter(entity::enrollment::Column::SectionId.eq(id))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.student_id))
+            .collect();
+        chosen
+            .iter()
+            .filter_map(|m| {
+                Some((
+                    *students.get(&m.enrollment_id)?,
+                    m.date,
+                    codes::from_db(m.status)?,
+                ))
+            })
+            .collect()
+    };
+    let txn = state.db.begin().await?;
+    save_cells(&txn, &p, &scope, year, month, &cells).await?;
+    attendance_mark::Entity::update_many()
+        .col_expr(
+            attendance_mark::Column::Review,
+            sea_orm::sea_query::Expr::value("applied"),
+        )
+        .filter(attendance_mark::Column::MarkId.is_in(body.mark_ids.clone()))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Event::new(
+            "held_marks_applied",
+            "attendance_register",
+            register.map(|r| r.id),
+        )
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&body.mark_ids),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(
+        register::build(&state.db, &scope, &calendar, year, month, now()).await?,
+    ))
+}
+
+/// An exceptional modification request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModificationView {
+    pub id: i64,
+    pub register_id: i64,
+    /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
+    pub status: String,
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
+    pub favorable: Option<bool>,
+    pub opinion_note: Option<String>,
+    pub enabled_until: Option<DateTime<Utc>>,
+}
+
+impl From<register_modification::Model> for ModificationView {
+    fn from(m: register_modification::Model) -> Self {
+        Self {
+            id: m.id,
+            register_id: m.register_id,
+            status: m.status,
+            reason: m.reason,
+            requested_at: m.requested_at,
+            favorable: m.favorable,
+            opinion_note: m.opinion_note,
+            enabled_until: m.enabled_until,
+        }
+    }
+}
+
+/// `POST …/modifications` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ModificationRequest {
+    pub reason: String,
+}
+
+/// The director asks the UGEL, with a reason, to modify a closed register.
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/modifications", tag = "attendance", security(("bearer" = [])), request_body = ModificationRequest,
+    responses((status = 201, body = ModificationView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn request_modification(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+    ApiJson(body): ApiJson<ModificationRequest>,
+) -> Result<(StatusCode, Json<ModificationView>)> {
+    let (scope, _) = load(&state, &p, id, Action::CloseRegister).await?;
+    let reason = body.reason.trim();
+    if reason.chars().count() < 10 || reason.chars().count() > 1000 {
+        return Err(ApiError::field(
+            "reason",
+            "Sustente la solicitud (entre 10 y 1000 caracteres).",
+        ));
+    }
+    let register = register_row(&state.db, id, year, month)
+        .await?
+        .filter(|r| r.closed_at.is_some())
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "register_not_closed",
+                "Solo se solicita modificación de un registro cerrado.",
+            )
+        })?;
+    let pending = register_modification::Entity::find()
+        .filter(register_modification::Column::RegisterId.eq(register.id))
+        .filter(register_modification::Column::Status.is_in(["requested", "favorable", "enabled"]))
+        .one(&state.db)
+        .await?;
+    if pending.is_some() {
+        return Err(ApiError::conflict(
+            "modification_pending",
+            "Ya hay una solicitud de modificación en curso para este registro.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let created = register_modification::ActiveModel {
+        register_id: Set(register.id),
+        status: Set("requested".into()),
+        reason: Set(reason.to_owned()),
+        requested_by: Set(p.user_id),
+        requested_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Event::new(
+            "register_modification_requested",
+            "register_modification",
+            created.id,
+        )
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&created),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+async fn load_modification(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    action: Action,
+) -> Result<(
+    register_modification::Model,
+    attendance_register::Model,
+    SectionScope,
+)> {
+    let modification = register_modification::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
+    let register = attendance_register::Entity::find_by_id(modification.register_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el registro"))?;
+    let scope = section_scope(&state.db, register.section_id).await?;
+    if !p.can(action, &scope.target) {
+        return Err(if p.can(Action::ReadRoster, &scope.target) {
+            ApiError::forbidden()
+        } else {
+            ApiError::not_found("la solicitud de modificación")
+        });
+    }
+    Ok((modification, register, scope))
+}
+
+/// `POST /register-modifications/{id}/opinion` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Opinion {
+    pub favorable: bool,
+    pub note: Option<String>,
+}
+
+/// The Especialista del nivel gives its opinion on a modification request.
+#[utoipa::path(post, path = "/register-modifications/{id}/opinion", tag = "attendance", security(("bearer" = [])), request_body = Opinion,
+    responses((status = 200, body = ModificationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn give_opinion(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<Opinion>,
+) -> Result<Json<ModificationView>> {
+    let (modification, _, scope) =
+        load_modification(&state, &p, id, Action::OpineModification).await?;
+    if modification.status != "requested" {
+        return Err(ApiError::conflict(
+            "modification_decided",
+            "La solicitud ya tiene opinión.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let mut active: register_modification::ActiveModel = modification.into();
+    active.status = Set(if body.favorable {
+        "favorable"
+    } else {
+        "unfavorable"
+    }
+    .into());
+    active.favorable = Set(Some(body.favorable));
+    active.opinion_note = Set(body.note.map(|n| n.trim().chars().take(1000).collect()));
+    active.opinion_by = Set(Some(p.user_id));
+    active.opinion_at = Set(Some(now()));
+    let updated = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Event::new("register_modification_opinion", "register_modification", id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&updated),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(updated.into()))
+}
+
+/// `POST /register-modifications/{id}/enable` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Enable {
+    /// The register closes again at this time (at most 30 days ahead).
+    pub until: DateTime<Utc>,
+}
+
+/// The Especialista SIAGIE UGEL enables a favourably reviewed modification until a deadline.
+#[utoipa::path(post, path = "/register-modifications/{id}/enable", tag = "attendance", security(("bearer" = [])), request_body = Enable,
+    responses((status = 200, body = ModificationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn enable_modification(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<Enable>,
+) -> Result<Json<ModificationView>> {
+    let (modification, register, scope) =
+        load_modification(&state, &p, id, Action::EnableModification).await?;
+    if modification.status != "favorable" {
+        return Err(ApiError::conflict(
+            "opinion_required",
+            "La modificación requiere antes la opinión favorable del especialista del nivel.",
+        ));
+    }
+    let at = now();
+    if body.until <= at || body.until > at + chrono::Duration::days(30) {
+        return Err(ApiError::field(
+            "until",
+            "El plazo debe ser posterior a ahora y de hasta 30 días.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let mut active: register_modification::ActiveModel = modification.into();
+    active.status = Set("enabled".into());
+    active.enabled_by = Set(Some(p.user_id));
+    active.enabled_at = Set(Some(at));
+    active.enabled_until = Set(Some(body.until));
+    let updated = active.update(&txn).await?;
+    let mut reg: attendance_register::ActiveModel = register.clone().into();
+    reg.modification_until = Set(Some(body.until));
+    reg.update(&txn).await?;
+    audit::record(
+        &txn,
+        Event::new("register_modification_enabled", "register_modification", id)
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .after(&updated),
+    )
+    .await?;
+    changes::log(
+        &txn,
+        scope.school.id,
+        Some(register.section_id),
+        "register",
+        Some(register.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(updated.into()))
+}

@@ -1,0 +1,268 @@
+//! `GET /sync/pull`: a full snapshot, or the changes since a cursor, of what a tablet needs
+//! offline.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use axum::{Json, extract::State};
+use mobile_contract::{
+    CalendarDay, PullResponse, RegisterState, Removed, SyncSection, SyncStudent,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Func},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use entity::{academic_year, change_log, enrollment, grade, school, section, student};
+
+use crate::{
+    attendance::{calendar::SchoolCalendar, register},
+    auth::{AuthUser, Principal, Role, policy::Unit},
+    error::{ErrorBody, Result},
+    http::ApiQuery,
+    state::AppState,
+    time::{LIMA, now, today_lima},
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PullParams {
+    /// The cursor of the previous pull; without it, a full snapshot.
+    since: Option<String>,
+}
+
+const CURSOR_PREFIX: &str = "v1.";
+
+fn parse_cursor(cursor: Option<&str>, latest: i64) -> Option<i64> {
+    let seq: i64 = cursor?.strip_prefix(CURSOR_PREFIX)?.parse().ok()?;
+    (0..=latest).contains(&seq).then_some(seq)
+}
+
+/// What the tablet needs offline: sections, students, calendar, register states and removals.
+#[utoipa::path(get, path = "/sync/pull", tag = "sync", security(("bearer" = [])), params(PullParams),
+    responses(
+        (status = 200, description = "See `PullResponse` in the mobile-contract JSON Schema", body = serde_json::Value),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn pull(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(params): ApiQuery<PullParams>,
+) -> Result<Json<PullResponse>> {
+    let db = &state.db;
+    // Read the log position first: a change committed while this pull runs is sent again next
+    // time rather than lost.
+    let latest: Option<i64> = change_log::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::from(Func::max(Expr::col(change_log::Column::Seq))),
+            "latest",
+        )
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    let latest = latest.unwrap_or(0);
+    let since = parse_cursor(params.since.as_deref(), latest);
+
+    let visible = visible_sections(db, &p).await?;
+    let visible_ids: HashSet<i64> = visible.iter().map(|s| s.id).collect();
+    let school_ids: BTreeSet<i64> = p
+        .assignments
+        .iter()
+        .filter_map(|a| match a.unit {
+            Unit::School { school_id, .. } => Some(school_id),
+            _ => None,
+        })
+        .collect();
+
+    let (full, affected, calendar_changed) = match since {
+        None => (true, visible_ids.clone(), true),
+        Some(seq) => {
+            let changes = change_log::Entity::find()
+                .filter(change_log::Column::Seq.gt(seq))
+                .filter(change_log::Column::Seq.lte(latest))
+                .filter(
+                    Condition::any()
+                        .add(change_log::Column::SchoolId.is_in(school_ids.iter().copied()))
+                        .add(change_log::Column::SchoolId.eq(0)),
+                )
+                .all(db)
+                .await?;
+            let calendar = changes.iter().any(|c| c.kind == "calendar");
+            (
+                false,
+                changes.iter().filter_map(|c| c.section_id).collect(),
+                calendar,
+            )
+        }
+    };
+
+    let grades: HashMap<i64, String> = grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let years: HashMap<i64, academic_year::Model> = academic_year::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|y| (y.id, y))
+        .collect();
+    let sent: Vec<&section::Model> = visible
+        .iter()
+        .filter(|s| affected.contains(&s.id))
+        .collect();
+    let sections = sent
+        .iter()
+        .map(|s| SyncSection {
+            id: s.id.to_string(),
+            school_id: s.school_id.to_string(),
+            grade: grades.get(&s.grade_id).cloned().unwrap_or_default(),
+            name: s.name.clone(),
+            academic_year: years
+                .get(&s.academic_year_id)
+                .map(|y| y.year)
+                .unwrap_or_default(),
+        })
+        .collect();
+
+    let mut students = Vec::new();
+    let mut removed: Vec<Removed> = affected
+        .iter()
+        .filter(|id| !visible_ids.contains(id))
+        .map(|id| Removed {
+            kind: "section".into(),
+            id: id.to_string(),
+            section_id: None,
+        })
+        .collect();
+    let sent_ids: Vec<i64> = sent.iter().map(|s| s.id).collect();
+    for chunk in sent_ids.chunks(500) {
+        let rows = enrollment::Entity::find()
+            .filter(enrollment::Column::SectionId.is_in(chunk.to_vec()))
+            .find_also_related(student::Entity)
+            .order_by_asc(enrollment::Column::Id)
+            .all(db)
+            .await?;
+        for (e, s) in rows {
+            let Some(s) = s else { continue };
+            if e.status != "activo" && !full {
+                removed.push(Removed {
+                    kind: "student".into(),
+                    id: s.id.to_string(),
+                    section_id: Some(e.section_id.to_string()),
+                });
+            }
+            students.push(SyncStudent {
+                id: s.id.to_string(),
+                section_id: e.section_id.to_string(),
+                dni: s.dni,
+                student_code: s.student_code,
+                paternal_surname: s.paternal_surname,
+                maternal_surname: s.maternal_surname,
+                given_names: s.given_names,
+                enrollment_start: e.starts_on,
+                status: e.status,
+                status_date: e.status_date,
+            });
+        }
+    }
+
+    // Calendars of the IEs of the visible sections, and every register state.
+    let mut calendars: HashMap<(i64, i64), SchoolCalendar> = HashMap::new();
+    for s in &visible {
+        let key = (s.school_id, s.academic_year_id);
+        if !calendars.contains_key(&key)
+            && let (Some(school), Some(year)) = (
+                school::Entity::find_by_id(s.school_id).one(db).await?,
+                years.get(&s.academic_year_id),
+            )
+        {
+            calendars.insert(key, SchoolCalendar::load(db, &school, year.clone()).await?);
+        }
+    }
+    let mut calendar = Vec::new();
+    if calendar_changed {
+        let mut seen = HashSet::new();
+        for cal in calendars.values() {
+            for (date, scope, description) in cal.non_academic_days() {
+                if seen.insert(date) {
+                    calendar.push(CalendarDay {
+                        date,
+                        description,
+                        scope,
+                    });
+                }
+            }
+        }
+        calendar.sort_by_key(|d| d.date);
+    }
+    let today = today_lima();
+    let with_calendars: Vec<(section::Model, SchoolCalendar)> = visible
+        .iter()
+        .filter_map(|s| {
+            calendars
+                .get(&(s.school_id, s.academic_year_id))
+                .map(|c| (s.clone(), c.clone()))
+        })
+        .collect();
+    let months: BTreeSet<(i32, u32)> = calendars
+        .values()
+        .flat_map(|c| register::months_until(&c.year, today))
+        .collect();
+    let months: Vec<(i32, u32)> = months.into_iter().collect();
+    let registers = register::states(db, &with_calendars, &months, now())
+        .await?
+        .into_iter()
+        .map(|(section_id, year, month, state, until)| RegisterState {
+            section_id: section_id.to_string(),
+            year,
+            month,
+            state: state.code().to_owned(),
+            modification_open_until: until.map(|u| u.with_timezone(&LIMA).fixed_offset()),
+        })
+        .collect();
+
+    Ok(Json(PullResponse {
+        cursor: format!("{CURSOR_PREFIX}{latest}"),
+        full,
+        sections,
+        students,
+        calendar,
+        registers,
+        removed,
+    }))
+}
+
+/// The sections a caller takes attendance in, in the current academic year: those it teaches, or
+/// every section of the IE it directs.
+async fn visible_sections(db: &impl ConnectionTrait, p: &Principal) -> Result<Vec<section::Model>> {
+    let today = today_lima();
+    let year = academic_year::Entity::find()
+        .filter(academic_year::Column::StartsOn.lte(today))
+        .order_by_desc(academic_year::Column::StartsOn)
+        .one(db)
+        .await?;
+    let Some(year) = year else {
+        return Ok(Vec::new());
+    };
+    let directed: Vec<i64> = p
+        .assignments
+        .iter()
+        .filter_map(|a| match (a.role, a.unit) {
+            (Role::Director, Unit::School { school_id, .. }) => Some(school_id),
+            _ => None,
+        })
+        .collect();
+    let condition = Condition::any()
+        .add(section::Column::Id.is_in(p.taught_sections.clone()))
+        .add(section::Column::SchoolId.is_in(directed));
+    Ok(section::Entity::find()
+        .filter(section::Column::AcademicYearId.eq(year.id))
+        .filter(condition)
+        .order_by_asc(section::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,823 @@
+//! The tablet contract: pull and push, every outcome and rejection code, idempotency,
+//! convergence in any order, atomic batches.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use reqwest::{Method, StatusCode, header};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tests::{TestApp, batch, code, lima_today, mark, read, spawn_app};
+use uuid::Uuid;
+
+/// The status of one cell of the web register, or its reason.
+async fn cell(app: &TestApp, token: &str, section: &str, student: &str, date: NaiveDate) -> String {
+    let (status, register) = app
+        .get(
+            &format!(
+                "/sections/{section}/registers/{}/{}",
+                date.year(),
+                date.month()
+            ),
+            token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{register}");
+    let row = register["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"].as_i64() == student.parse().ok())
+        .expect("student row");
+    let cell = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["date"] == date.to_string())
+        .expect("cell");
+    cell["status"]
+        .as_str()
+        .or(cell["reason"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+fn at(date: NaiveDate, hour: u32, minute: u32) -> String {
+    format!("{date}T{hour:02}:{minute:02}:00-05:00")
+}
+
+fn outcomes(body: &Value) -> Vec<(String, Option<String>)> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap().to_owned(),
+                r["code"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {sql}"))
+        .await
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_full_pull_gives_the_teacher_its_sections_students_calendar_and_registers() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let pull = &c.pull;
+    assert_eq!(pull["full"], true);
+    assert_eq!(pull["sections"].as_array().unwrap().len(), 2);
+    assert!(pull["students"].as_array().unwrap().len() >= 30);
+    assert!(pull["cursor"].as_str().unwrap().len() > 1);
+    let calendar = pull["calendar"].as_array().unwrap();
+    assert!(calendar.iter().any(|d| d["scope"] == "weekend"));
+    assert!(
+        calendar
+            .iter()
+            .any(|d| d["description"] == "Día del Trabajo")
+    );
+    let registers = pull["registers"].as_array().unwrap();
+    assert!(registers.iter().all(|r| r["state"] == "sin_datos"));
+    assert!(registers.iter().any(|r| r["month"] == lima_today().month()));
+
+    let director = app.login_as("director.demo").await;
+    let (_, all) = app.get("/sync/pull", &director).await;
+    assert_eq!(
+        all["sections"].as_array().unwrap().len(),
+        4,
+        "the director gets every section of the IE"
+    );
+}
+
+#[tokio::test]
+async fn a_delta_pull_sends_only_changes_including_removals() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let cursor = c.pull["cursor"].as_str().unwrap().to_owned();
+    let (_, same) = app
+        .get(&format!("/sync/pull?since={cursor}"), &c.token)
+        .await;
+    assert_eq!(same["full"], false);
+    assert!(same["sections"].as_array().unwrap().is_empty());
+    assert!(same["students"].as_array().unwrap().is_empty());
+    assert!(same["removed"].as_array().unwrap().is_empty());
+
+    // The director records a transfer and takes the second section away from the teacher.
+    let director = app.login_as("director.demo").await;
+    let (_, roster) = app
+        .get(&format!("/sections/{}/students", c.section_id), &director)
+        .await;
+    let moved = roster[0].clone();
+    let day = *c.academic_days.last().unwrap();
+    let (status, _) = app
+        .patch(
+            &format!("/enrollments/{}", moved["enrollment_id"]),
+            &director,
+            json!({"status": "trasladado", "status_date": day}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let other = c.pull["sections"][1]["id"].as_str().unwrap();
+    let (_, me) = app.get("/me", &c.token).await;
+    let (status, _) = app
+        .delete(
+            &format!("/sections/{other}/teachers/{}", me["person_id"]),
+            &director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let moved_id = moved["student_id"].to_string();
+    let (_, delta) = app
+        .get(&format!("/sync/pull?since={cursor}"), &c.token)
+        .await;
+    assert_eq!(delta["full"], false);
+    let removed = delta["removed"].as_array().unwrap();
+    assert!(
+        removed
+            .iter()
+            .any(|r| r["kind"] == "section" && r["id"] == other),
+        "{removed:?}"
+    );
+    assert!(
+        removed
+            .iter()
+            .any(|r| r["kind"] == "student" && r["id"] == moved_id.as_str()),
+        "{removed:?}"
+    );
+    let student = delta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == moved_id.as_str())
+        .unwrap();
+    assert_eq!(student["status"], "trasladado");
+    assert_eq!(student["status_date"], day.to_string());
+
+    let (_, garbage) = app.get("/sync/pull?since=cualquier-cosa", &c.token).await;
+    assert_eq!(
+        garbage["full"], true,
+        "a cursor the server cannot serve gives a full snapshot"
+    );
+}
+
+#[tokio::test]
+async fn an_accepted_mark_becomes_the_value_of_the_day() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let device = Uuid::new_v4();
+    let marks = vec![mark(
+        &c.section_id,
+        &c.students[0],
+        day,
+        "tardanza",
+        &at(day, 8, 5),
+    )];
+    let (status, body) = app.push(&c.token, &batch(device, marks.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["mark_id"], marks[0]["mark_id"]);
+    assert_eq!(outcomes(&body), vec![("accepted".into(), None)]);
+    assert!(body["server_time"].as_str().unwrap().ends_with("-05:00"));
+    assert_eq!(
+        cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
+        "tardanza"
+    );
+}
+
+#[tokio::test]
+async fn a_resent_batch_gets_the_same_answer_and_changes_nothing() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let body = batch(
+        Uuid::new_v4(),
+        vec![
+            mark(&c.section_id, &c.students[0], day, "falta", &at(day, 8, 0)),
+            mark(
+                &c.section_id,
+                &c.students[1],
+                day,
+                "dormido",
+                &at(day, 8, 0),
+            ),
+        ],
+    );
+    let (_, first) = app.push(&c.token, &body).await;
+    let history = count(&app, "attendance_mark").await;
+    let (status, second) = app.push(&c.token, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first, second);
+    assert_eq!(count(&app, "attendance_mark").await, history);
+
+    // The same marks in a new batch are duplicates.
+    let mut again = body.clone();
+    again["batch_id"] = json!(Uuid::new_v4());
+    let (_, third) = app.push(&c.token, &again).await;
+    assert_eq!(outcomes(&third)[0], ("duplicate".into(), None));
+    assert_eq!(count(&app, "attendance_mark").await, history);
+}
+
+#[tokio::test]
+async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_others() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let director = app.login_as("director.demo").await;
+    let day = *c.academic_days.last().unwrap();
+    let year = day.year();
+    let saturday = (1..8)
+        .map(|n| day - Duration::days(n))
+        .find(|d| d.weekday() == Weekday::Sat)
+        .unwrap();
+    let holiday = NaiveDate::from_ymd_opt(year, 5, 1).unwrap();
+    let school = app.school_id(&director, tests::demo::PRIMARIA).await;
+    let sections = app.sections(&director, school).await;
+    let taught: Vec<String> = c.pull["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    let not_taught = sections
+        .iter()
+        .map(|s| s["id"].to_string())
+        .find(|id| !taught.contains(id))
+        .unwrap();
+    let (_, other_roster) = app
+        .get(&format!("/sections/{not_taught}/students"), &director)
+        .await;
+    let stranger = other_roster[0]["student_id"].to_string();
+
+    // A student transferred out two days before `day`.
+    let (_, roster) = app
+        .get(&format!("/sections/{}/students", c.section_id), &director)
+        .await;
+    let moved = roster.as_array().unwrap().last().unwrap().clone();
+    let transfer = c.academic_days[c.academic_days.len() - 3];
+    app.patch(
+        &format!("/enrollments/{}", moved["enrollment_id"]),
+        &director,
+        json!({"status": "trasladado", "status_date": transfer}),
+    )
+    .await;
+    let moved_id = moved["student_id"].to_string();
+    let others: Vec<&String> = c.students.iter().filter(|s| **s != moved_id).collect();
+    let (good, second) = (others[0], others[1]);
+
+    let reused = Uuid::new_v4();
+    let (_, first) = app.push(&c.token, &batch(Uuid::new_v4(), vec![json!({
+        "mark_id": reused, "section_id": c.section_id, "student_id": second, "date": day, "status": "asistio", "recorded_at": at(day, 8, 0)
+    })])).await;
+    assert_eq!(outcomes(&first)[0].0, "accepted");
+
+    let future = (chrono::Utc::now() + Duration::hours(1))
+        .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap())
+        .to_rfc3339();
+    let s = &c.section_id;
+    let marks = vec![
+        mark(s, good, day, "asistio", &at(day, 7, 50)),
+        mark(s, good, day, "presente", &at(day, 7, 51)),
+        mark(s, good, day, "falta", &future),
+        mark(&not_taught, &stranger, day, "falta", &at(day, 8, 0)),
+        mark("no-es-id", good, day, "falta", &at(day, 8, 0)),
+        mark(
+            s,
+            good,
+            lima_today() + Duration::days(1),
+            "falta",
+            &at(day, 8, 0),
+        ),
+        mark(
+            s,
+            good,
+            NaiveDate::from_ymd_opt(year, 1, 15).unwrap(),
+            "falta",
+            &at(day, 8, 0),
+        ),
+        mark(s, good, saturday, "falta", &at(day, 8, 0)),
+        mark(s, good, holiday, "falta", &at(day, 8, 0)),
+        mark(s, &stranger, day, "falta", &at(day, 8, 0)),
+        mark(s, &moved_id, day, "falta", &at(day, 8, 0)),
+        json!({"mark_id": reused, "section_id": s, "student_id": second, "date": day, "status": "falta", "recorded_at": at(day, 8, 0)}),
+    ];
+    let (status, body) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let expected = [
+        ("accepted", None),
+        ("rejected", Some("invalid_status")),
+        ("rejected", Some("recorded_at_in_future")),
+        ("rejected", Some("section_not_assigned")),
+        ("rejected", Some("section_not_assigned")),
+        ("rejected", Some("date_in_future")),
+        ("rejected", Some("outside_academic_year")),
+        ("rejected", Some("non_academic_day")),
+        ("rejected", Some("non_academic_day")),
+        ("rejected", Some("student_not_enrolled")),
+        ("rejected", Some("student_not_enrolled")),
+        ("rejected", Some("mark_id_reused")),
+    ];
+    let got = outcomes(&body);
+    for (i, (outcome, code)) in expected.iter().enumerate() {
+        assert_eq!(
+            got[i],
+            (outcome.to_string(), code.map(str::to_owned)),
+            "mark {i}"
+        );
+    }
+    assert!(
+        body["results"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("código"),
+        "Spanish message"
+    );
+    assert_eq!(cell(&app, &c.token, s, good, day).await, "asistio");
+    assert_eq!(
+        cell(&app, &c.token, s, second, day).await,
+        "asistio",
+        "the reused id changed nothing"
+    );
+    // Before the transfer the moved student's marks are fine; from its date on, the register says why not.
+    let before_transfer = c.academic_days[c.academic_days.len() - 4];
+    let (_, before) = app
+        .push(
+            &c.token,
+            &batch(
+                Uuid::new_v4(),
+                vec![mark(s, &moved_id, before_transfer, "falta", &at(day, 8, 0))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&before)[0].0, "accepted");
+    assert_eq!(cell(&app, &c.token, s, &moved_id, day).await, "traslado");
+}
+
+#[tokio::test]
+async fn the_latest_recorded_mark_stands_whatever_order_batches_arrive_in() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let early = mark(&c.section_id, &c.students[0], day, "falta", &at(day, 8, 0));
+    let late = mark(
+        &c.section_id,
+        &c.students[0],
+        day,
+        "falta_justificada",
+        &at(day, 16, 30),
+    );
+    let (_, a) = app
+        .push(&c.token, &batch(Uuid::new_v4(), vec![late.clone()]))
+        .await;
+    let (_, b) = app
+        .push(&c.token, &batch(Uuid::new_v4(), vec![early.clone()]))
+        .await;
+    assert_eq!(outcomes(&a)[0].0, "accepted");
+    assert_eq!(
+        outcomes(&b)[0].0,
+        "superseded",
+        "an older mark arriving later does not win"
+    );
+    assert_eq!(
+        cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
+        "falta_justificada"
+    );
+    let history = count(&app, &format!("attendance_mark WHERE date = '{day}'")).await;
+    assert_eq!(history, 2, "both marks are kept in the history");
+}
+
+/// A small deterministic generator for the property test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[tokio::test]
+async fn random_duplications_and_reorderings_of_batches_converge_to_the_same_registers() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let days: Vec<NaiveDate> = c.academic_days.iter().rev().take(3).copied().collect();
+    let statuses = [
+        "asistio",
+        "falta",
+        "tardanza",
+        "falta_justificada",
+        "tardanza_justificada",
+    ];
+    let mut rng = Lcg(20261123);
+    for trial in 0..6 {
+        let student = &c.students[trial];
+        // Marks for three days, several per day, some with the same recorded time (tie on mark_id).
+        let mut marks = Vec::new();
+        for day in &days {
+            for _ in 0..4 {
+                let minute = rng.next(3) as u32 * 10;
+                let status = statuses[rng.next(5) as usize];
+                marks.push(mark(
+                    &c.section_id,
+                    student,
+                    *day,
+                    status,
+                    &at(*day, 9, minute),
+                ));
+            }
+        }
+        let expected: Vec<(NaiveDate, String)> = days
+            .iter()
+            .map(|day| {
+                let winner = marks
+                    .iter()
+                    .filter(|m| m["date"] == day.to_string())
+                    .max_by_key(|m| {
+                        (
+                            m["recorded_at"].as_str().unwrap().to_owned(),
+                            Uuid::parse_str(m["mark_id"].as_str().unwrap()).unwrap(),
+                        )
+                    })
+                    .unwrap();
+                (*day, winner["status"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        // Split into batches, shuffle, and send some twice.
+        let mut batches: Vec<Value> = marks
+            .chunks(3)
+            .map(|chunk| batch(Uuid::new_v4(), chunk.to_vec()))
+            .collect();
+        for i in (1..batches.len()).rev() {
+            let j = rng.next(i as u64 + 1) as usize;
+            batches.swap(i, j);
+        }
+        let extra = batches[rng.next(batches.len() as u64) as usize].clone();
+        batches.insert(rng.next(batches.len() as u64) as usize, extra);
+        for b in &batches {
+            let (status, body) = app.push(&c.token, b).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert!(
+                outcomes(&body).iter().all(|(o, _)| o != "rejected"),
+                "{body}"
+            );
+        }
+        for (day, status) in expected {
+            assert_eq!(
+                cell(&app, &c.token, &c.section_id, student, day).await,
+                status,
+                "trial {trial}, {day}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_closed_month_holds_late_marks_for_review_until_an_exceptional_modification() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let director = app.login_as("director.demo").await;
+    let last_month = lima_today().with_day(1).unwrap() - Duration::days(1);
+    let (y, m) = (last_month.year(), last_month.month());
+    let base = format!("/sections/{}/registers/{y}/{m}", c.section_id);
+    let (status, register) = app
+        .post(
+            &format!("{base}/complete"),
+            &director,
+            json!({"up_to_day": last_month.day()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{register}");
+    assert_eq!(register["state"], "completo");
+    let (status, closed) = app
+        .post(&format!("{base}/close"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["state"], "cerrado");
+
+    let day = c
+        .academic_days
+        .iter()
+        .rev()
+        .find(|d| d.month() == m && d.year() == y)
+        .copied()
+        .unwrap();
+    let late = mark(&c.section_id, &c.students[0], day, "falta", &at(day, 10, 0));
+    let (_, body) = app
+        .push(&c.token, &batch(Uuid::new_v4(), vec![late.clone()]))
+        .await;
+    assert_eq!(outcomes(&body)[0].0, "held");
+    assert_eq!(
+        cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
+        "asistio",
+        "not applied"
+    );
+    let (_, pull) = app.get("/sync/pull", &c.token).await;
+    let state = pull["registers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["section_id"] == c.section_id.as_str() && r["month"] == m)
+        .unwrap();
+    assert_eq!(
+        state["state"], "cerrado",
+        "tablets learn the closure by pull"
+    );
+
+    let (_, held) = app.get(&format!("{base}/held"), &director).await;
+    assert_eq!(held[0]["mark_id"], late["mark_id"]);
+    let (status, error) = app
+        .post(
+            &format!("{base}/held/apply"),
+            &director,
+            json!({"mark_ids": [late["mark_id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+
+    // The exceptional modification: director asks, level specialist opines, UGEL enables.
+    let (status, request) = app
+        .post(
+            &format!("{base}/modifications"),
+            &director,
+            json!({"reason": "Marcas de la tableta llegaron tarde por falta de conexión."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let ugel = app.login_as("ugel.demo").await;
+    let nivel = app.login_as("nivel.demo").await;
+    let until = chrono::Utc::now() + Duration::days(3);
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &ugel,
+            json!({"until": until}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the level specialist's opinion comes first"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/opinion"),
+            &ugel,
+            json!({"favorable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/opinion"),
+            &nivel,
+            json!({"favorable": true, "note": "Procede"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &director,
+            json!({"until": until}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, enabled) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &ugel,
+            json!({"until": until}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+
+    let (status, applied) = app
+        .post(
+            &format!("{base}/held/apply"),
+            &director,
+            json!({"mark_ids": [late["mark_id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{applied}");
+    assert_eq!(
+        cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
+        "falta"
+    );
+    let (status, reclosed) = app
+        .post(&format!("{base}/close"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reclosed["state"], "cerrado");
+    let (status, error) = app.request(Method::PUT, &format!("{base}/cells"), Some(&director))
+        .json(&json!({"cells": [{"student_id": c.students[0].parse::<i64>().unwrap(), "date": day, "status": "asistio"}]}))
+        .send().await.map(|r| (r.status(), r)).unwrap();
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, error) = read(error).await;
+    assert_eq!(code(&error), "register_closed");
+}
+
+#[tokio::test]
+async fn oversized_batches_are_refused_with_413() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let marks: Vec<Value> = (0..1001)
+        .map(|_| {
+            mark(
+                &c.section_id,
+                &c.students[0],
+                day,
+                "asistio",
+                &at(day, 8, 0),
+            )
+        })
+        .collect();
+    let (status, body) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code(&body), "batch_too_large");
+
+    let mut big = batch(
+        Uuid::new_v4(),
+        vec![mark(
+            &c.section_id,
+            &c.students[0],
+            day,
+            "asistio",
+            &at(day, 8, 0),
+        )],
+    );
+    big["padding"] = json!("x".repeat(1024 * 1024));
+    let (status, body) = app.push(&c.token, &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code(&body), "batch_too_large");
+    assert_eq!(count(&app, "attendance_mark").await, 0);
+}
+
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_is_a_400_naming_the_field() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let mut wrong = batch(
+        Uuid::new_v4(),
+        vec![mark(
+            &c.section_id,
+            &c.students[0],
+            day,
+            "asistio",
+            &at(day, 8, 0),
+        )],
+    );
+    wrong["marks"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("recorded_at");
+    let (status, body) = app.push(&c.token, &wrong).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code(&body), "invalid_body");
+    assert!(
+        body["error"]["fields"]["marks[0].recorded_at"].is_string(),
+        "{body}"
+    );
+
+    let mut version = batch(Uuid::new_v4(), vec![]);
+    version["contract_version"] = json!(2);
+    let (status, body) = app.push(&c.token, &version).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["fields"]["contract_version"].is_string(),
+        "{body}"
+    );
+
+    let mut note = batch(
+        Uuid::new_v4(),
+        vec![mark(
+            &c.section_id,
+            &c.students[0],
+            day,
+            "asistio",
+            &at(day, 8, 0),
+        )],
+    );
+    note["marks"][0]["note"] = json!("n".repeat(201));
+    let (status, body) = app.push(&c.token, &note).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["fields"]["marks[0].note"].is_string(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_gzip_batch_is_accepted_and_the_device_is_recorded_with_its_pending_count() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let device = Uuid::new_v4();
+    let mut body = batch(
+        device,
+        vec![mark(
+            &c.section_id,
+            &c.students[0],
+            day,
+            "asistio",
+            &at(day, 8, 0),
+        )],
+    );
+    body["pending"] = json!(12);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(&serde_json::to_vec(&body).unwrap())
+        .unwrap();
+    let response = app
+        .request(Method::POST, "/sync/push", Some(&c.token))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_ENCODING, "gzip")
+        .body(encoder.finish().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, result) = read(response).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(outcomes(&result)[0].0, "accepted");
+
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, tests::demo::PRIMARIA).await;
+    let (_, devices) = app
+        .get(&format!("/schools/{school}/devices"), &director)
+        .await;
+    let tablet = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == device.to_string())
+        .unwrap();
+    assert_eq!(tablet["pending_marks"], 12);
+    assert!(tablet["last_sync_at"].is_string());
+}
+
+#[tokio::test]
+async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let victim: i64 = c.students[1].parse().unwrap();
+    // A database fault while writing the second student's day (installed as a trigger).
+    let backend = app.db.get_database_backend();
+    let enrollment = app
+        .scalar(&format!(
+            "SELECT CAST(id AS TEXT) FROM enrollment WHERE student_id = {victim}"
+        ))
+        .await
+        .unwrap();
+    match backend {
+        sea_orm::DbBackend::Postgres => {
+            app.db.execute_unprepared("CREATE FUNCTION fail_day() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk failure'; END $$ LANGUAGE plpgsql").await.unwrap();
+            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day FOR EACH ROW WHEN (NEW.enrollment_id = {enrollment}) EXECUTE FUNCTION fail_day()")).await.unwrap();
+        }
+        _ => {
+            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day WHEN NEW.enrollment_id = {enrollment} BEGIN SELECT RAISE(ABORT, 'disk failure'); END")).await.unwrap();
+        }
+    }
+    let body = batch(
+        Uuid::new_v4(),
+        vec![
+            mark(&c.section_id, &c.students[0], day, "falta", &at(day, 8, 0)),
+            mark(&c.section_id, &c.students[1], day, "falta", &at(day, 8, 0)),
+            mark(&c.section_id, &c.students[2], day, "falta", &at(day, 8, 0)),
+        ],
+    );
+    let (status, error) = app.push(&c.token, &body).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(code(&error), "internal_error");
+    assert!(
+        !error.to_string().contains("disk failure"),
+        "the cause stays in the log"
+    );
+    assert_eq!(count(&app, "attendance_mark").await, 0);
+    assert_eq!(count(&app, "attendance_day").await, 0);
+    assert_eq!(count(&app, "sync_batch").await, 0);
+
+    app.db.execute_unprepared("DROP TRIGGER boom").await.ok();
+    app.db
+        .execute_unprepared("DROP TRIGGER IF EXISTS boom ON attendance_day")
+        .await
+        .ok();
+    let (status, result) = app.push(&c.token, &body).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert!(
+        outcomes(&result).iter().all(|(o, _)| o == "accepted"),
+        "the resent batch is applied whole"
+    );
+    assert_eq!(count(&app, "attendance_day").await, 3);
+}
