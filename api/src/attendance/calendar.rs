@@ -50,6 +50,39 @@ impl SchoolCalendar {
         Ok(Self { year, declared })
     }
 
+    /// The calendars of many IEs of one year, with one query.
+    pub async fn for_schools(
+        db: &impl ConnectionTrait,
+        schools: &[school::Model],
+        year: &academic_year::Model,
+    ) -> Result<HashMap<i64, Self>> {
+        let days = non_academic_day::Entity::find()
+            .filter(non_academic_day::Column::AcademicYearId.eq(year.id))
+            .all(db)
+            .await?;
+        Ok(schools
+            .iter()
+            .map(|school| {
+                let declared = days
+                    .iter()
+                    .filter(|d| {
+                        d.scope == "national"
+                            || d.ugel_id == Some(school.ugel_id)
+                            || d.school_id == Some(school.id)
+                    })
+                    .map(|d| (d.date, (d.scope.clone(), d.description.clone())))
+                    .collect();
+                (
+                    school.id,
+                    Self {
+                        year: year.clone(),
+                        declared,
+                    },
+                )
+            })
+            .collect())
+    }
+
     pub fn kind(&self, date: NaiveDate) -> DayKind {
         if date < self.year.starts_on || date > self.year.ends_on {
             DayKind::OutsideYear

@@ -4,6 +4,9 @@
 pub mod calendar;
 pub mod codes;
 pub mod engine;
+pub mod export;
+pub mod overview;
+pub mod pdf;
 pub mod register;
 mod routes;
 

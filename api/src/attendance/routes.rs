@@ -43,6 +43,79 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(request_modification))
         .routes(routes!(give_opinion))
         .routes(routes!(enable_modification))
+        .routes(routes!(list_states))
+        .routes(routes!(register_pdf))
+        .routes(routes!(super::export::export))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StatesFilter {
+    pub school_id: Option<i64>,
+    pub ugel_id: Option<i64>,
+    pub dre_id: Option<i64>,
+    pub year: i32,
+    pub month: u32,
+}
+
+/// The state of one section's register.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateRow {
+    pub school_id: i64,
+    pub school_code: String,
+    pub school_name: String,
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub state: State,
+    pub modification_until: Option<DateTime<Utc>>,
+}
+
+/// Register states of every section of an IE, a UGEL or a DRE for a month.
+#[utoipa::path(get, path = "/registers", tag = "attendance", security(("bearer" = [])), params(StatesFilter),
+    responses((status = 200, body = Vec<StateRow>), (status = 403, body = ErrorBody)))]
+async fn list_states(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    crate::http::ApiQuery(filter): crate::http::ApiQuery<StatesFilter>,
+) -> Result<Json<Vec<StateRow>>> {
+    use super::overview;
+    let (target, schools) =
+        overview::schools_of_unit(&state.db, filter.school_id, filter.ugel_id, filter.dre_id)
+            .await?;
+    p.authorize(Action::ReadRoster, &target)?;
+    let (year, _, _) = overview::year_of_month(&state.db, filter.year, filter.month).await?;
+    let sections = overview::sections_with_calendars(&state.db, &schools, &year).await?;
+    let states =
+        register::states(&state.db, &sections, &[(filter.year, filter.month)], now()).await?;
+    let grades: std::collections::HashMap<i64, String> = entity::grade::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let schools: std::collections::HashMap<i64, &entity::school::Model> =
+        schools.iter().map(|s| (s.id, s)).collect();
+    let sections: std::collections::HashMap<i64, &entity::section::Model> =
+        sections.iter().map(|(s, _)| (s.id, s)).collect();
+    Ok(Json(
+        states
+            .into_iter()
+            .filter_map(|(section_id, _, _, state, until)| {
+                let section = sections.get(&section_id)?;
+                let school = schools.get(&section.school_id)?;
+                Some(StateRow {
+                    school_id: school.id,
+                    school_code: format!("{}-{}", school.codigo_modular, school.anexo),
+                    school_name: school.name.clone(),
+                    section_id,
+                    grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
+                    section: section.name.clone(),
+                    state,
+                    modification_until: until,
+                })
+            })
+            .collect(),
+    ))
 }
 
 type RegisterPath = ApiPath<(i64, i32, u32)>;
@@ -71,6 +144,30 @@ async fn get_register(
     Ok(Json(
         register::build(&state.db, &scope, &calendar, year, month, now()).await?,
     ))
+}
+
+/// The register as a PDF (A4 landscape), to print, sign and seal.
+#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}/pdf", tag = "attendance", security(("bearer" = [])),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn register_pdf(
+    AxumState(state): AxumState<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+) -> Result<axum::response::Response> {
+    let (scope, calendar) = load(&state, &p, id, Action::ReadRoster).await?;
+    let at = now();
+    let register = register::build(&state.db, &scope, &calendar, year, month, at).await?;
+    let bytes = tokio::task::spawn_blocking(move || super::pdf::render(&register, at))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    axum::response::Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, "application/pdf")
+        .header(
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"registro-asistencia-{id}-{year}-{month:02}.pdf\""),
+        )
+        .body(axum::body::Body::from(bytes))
+        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// One cell written from the web register.

@@ -6,6 +6,7 @@ mod authorization;
 mod demo;
 mod http;
 mod provisioning;
+mod register;
 mod registry;
 mod roster_import;
 mod sync;

@@ -1,0 +1,113 @@
+//! Register states for an IE, a UGEL or a DRE, and the monthly export for social programmes.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use entity::{academic_year, school, section, ugel};
+
+use super::calendar::SchoolCalendar;
+use crate::{
+    auth::Target,
+    error::{ApiError, Result},
+    registry::school_scope,
+};
+
+/// The IEs of a unit named by exactly one of its ids, with the unit as an authorization target.
+pub async fn schools_of_unit(
+    db: &impl ConnectionTrait,
+    school_id: Option<i64>,
+    ugel_id: Option<i64>,
+    dre_id: Option<i64>,
+) -> Result<(Target, Vec<school::Model>)> {
+    match (school_id, ugel_id, dre_id) {
+        (Some(id), None, None) => {
+            let scope = school_scope(db, id).await?;
+            Ok((scope.target, vec![scope.school]))
+        }
+        (None, Some(id), None) => {
+            let unit = ugel::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la UGEL"))?;
+            let schools = school::Entity::find()
+                .filter(school::Column::UgelId.eq(id))
+                .order_by_asc(school::Column::Id)
+                .all(db)
+                .await?;
+            Ok((Target::ugel(unit.id, unit.dre_id), schools))
+        }
+        (None, None, Some(id)) => {
+            entity::dre::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la DRE"))?;
+            let schools = school::Entity::find()
+                .filter(
+                    school::Column::UgelId.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(ugel::Column::Id)
+                            .from(ugel::Entity)
+                            .and_where(ugel::Column::DreId.eq(id))
+                            .to_owned(),
+                    ),
+                )
+                .order_by_asc(school::Column::Id)
+                .all(db)
+                .await?;
+            Ok((Target::dre(id), schools))
+        }
+        _ => Err(
+            ApiError::invalid_body("Indique una sola unidad: school_id, ugel_id o dre_id.")
+                .with_code("invalid_query"),
+        ),
+    }
+}
+
+/// The academic year a month belongs to.
+pub async fn year_of_month(
+    db: &impl ConnectionTrait,
+    year: i32,
+    month: u32,
+) -> Result<(academic_year::Model, NaiveDate, NaiveDate)> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)
+        .ok_or_else(|| ApiError::field("month", "El mes no es válido."))?;
+    let last = super::calendar::month_days(year, month)
+        .last()
+        .copied()
+        .unwrap_or(first);
+    let academic = academic_year::Entity::find()
+        .filter(academic_year::Column::Year.eq(first.year()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("el año académico {year}")))?;
+    Ok((academic, first, last))
+}
+
+/// The sections of some IEs in a year, each with its IE's calendar.
+pub async fn sections_with_calendars(
+    db: &impl ConnectionTrait,
+    schools: &[school::Model],
+    year: &academic_year::Model,
+) -> Result<Vec<(section::Model, SchoolCalendar)>> {
+    let calendars: HashMap<i64, SchoolCalendar> =
+        SchoolCalendar::for_schools(db, schools, year).await?;
+    let mut out = Vec::new();
+    for chunk in schools.chunks(500) {
+        let sections = section::Entity::find()
+            .filter(section::Column::SchoolId.is_in(chunk.iter().map(|s| s.id)))
+            .filter(section::Column::AcademicYearId.eq(year.id))
+            .order_by_asc(section::Column::SchoolId)
+            .order_by_asc(section::Column::GradeId)
+            .order_by_asc(section::Column::Name)
+            .all(db)
+            .await?;
+        for section in sections {
+            if let Some(calendar) = calendars.get(&section.school_id) {
+                out.push((section, calendar.clone()));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,347 @@
+//! The monthly register as a PDF, laid out like the register of seed 000: one row per student,
+//! one column per day, greyed cells for days without attendance, totals and the legend.
+
+use chrono::{DateTime, Utc};
+use mobile_contract::AttendanceStatus;
+use printpdf::{
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+};
+
+use super::register::{Register, State};
+use crate::time::LIMA;
+
+const PAGE_W: f32 = 297.0;
+const PAGE_H: f32 = 210.0;
+const MARGIN: f32 = 10.0;
+const ROW_H: f32 = 5.2;
+const NUMBER_W: f32 = 7.0;
+const NAME_W: f32 = 62.0;
+const TOTAL_W: f32 = 6.0;
+const ROWS_PER_PAGE: usize = 26;
+
+const MONTHS: [&str; 12] = [
+    "ENERO",
+    "FEBRERO",
+    "MARZO",
+    "ABRIL",
+    "MAYO",
+    "JUNIO",
+    "JULIO",
+    "AGOSTO",
+    "SETIEMBRE",
+    "OCTUBRE",
+    "NOVIEMBRE",
+    "DICIEMBRE",
+];
+
+/// Collects drawing operations for one page.
+struct Page {
+    ops: Vec<Op>,
+}
+
+fn gray(level: f32) -> Color {
+    Color::Rgb(Rgb {
+        r: level,
+        g: level,
+        b: level,
+        icc_profile: None,
+    })
+}
+
+impl Page {
+    fn new() -> Self {
+        Self { ops: Vec::new() }
+    }
+
+    /// Text with its baseline at (x, y) from the top-left corner, in millimetres.
+    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
+        let font = if bold {
+            BuiltinFont::HelveticaBold
+        } else {
+            BuiltinFont::Helvetica
+        };
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFillColor { col: gray(0.0) },
+            Op::SetTextCursor {
+                pos: Point::new(Mm(x), Mm(PAGE_H - y)),
+            },
+            Op::SetFont {
+                font: PdfFontHandle::Builtin(font),
+                size: Pt(size),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text.to_owned())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    /// Text centred in a cell.
+    fn centered(&mut self, x: f32, width: f32, y: f32, size: f32, bold: bool, text: &str) {
+        // Helvetica averages about half its size per character.
+        let estimate = text.chars().count() as f32 * size * 0.5 * 0.3528;
+        self.text(x + (width - estimate).max(0.0) / 2.0, y, size, bold, text);
+    }
+
+    fn fill(&mut self, x: f32, y: f32, w: f32, h: f32, level: f32) {
+        let corner = |px: f32, py: f32| LinePoint {
+            p: Point::new(Mm(px), Mm(PAGE_H - py)),
+            bezier: false,
+        };
+        self.ops.extend([
+            Op::SetFillColor { col: gray(level) },
+            Op::DrawPolygon {
+                polygon: Polygon {
+                    rings: vec![PolygonRing {
+                        points: vec![
+                            corner(x, y),
+                            corner(x + w, y),
+                            corner(x + w, y + h),
+                            corner(x, y + h),
+                        ],
+                    }],
+                    mode: PaintMode::Fill,
+                    winding_order: WindingOrder::NonZero,
+                },
+            },
+        ]);
+    }
+
+    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
+        let point = |px: f32, py: f32| LinePoint {
+            p: Point::new(Mm(px), Mm(PAGE_H - py)),
+            bezier: false,
+        };
+        self.ops.extend([
+            Op::SetOutlineColor { col: gray(0.0) },
+            Op::SetOutlineThickness { pt: Pt(thickness) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![point(x1, y1), point(x2, y2)],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+}
+
+fn reason_mark(reason: &str) -> &'static str {
+    match reason {
+        "sin_matricula" => "–",
+        "traslado" => "TR",
+        "retirado" => "RE",
+        "fallecido" => "FA",
+        _ => "",
+    }
+}
+
+fn state_label(state: State) -> &'static str {
+    match state {
+        State::SinDatos => "Sin datos",
+        State::Parcial => "Parcial",
+        State::Completo => "Completo (pendiente de cierre)",
+        State::Cerrado => "Cerrado",
+    }
+}
+
+/// Renders the register as PDF bytes (A4 landscape).
+pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
+    let day_count = register.days.len() as f32;
+    let totals = AttendanceStatus::ALL;
+    let day_w =
+        (PAGE_W - 2.0 * MARGIN - NUMBER_W - NAME_W - TOTAL_W * totals.len() as f32) / day_count;
+    let pages_needed = register.rows.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let mut pages = Vec::new();
+    for page_index in 0..pages_needed {
+        let mut page = Page::new();
+        let month = MONTHS
+            .get(register.month as usize - 1)
+            .copied()
+            .unwrap_or("");
+        page.text(
+            MARGIN,
+            14.0,
+            13.0,
+            true,
+            "REGISTRO DE ASISTENCIA MENSUAL DE ESTUDIANTES",
+        );
+        page.text(
+            MARGIN,
+            20.0,
+            9.0,
+            false,
+            &format!(
+                "Institución educativa: {} — Código modular: {}",
+                register.school_name, register.school_code
+            ),
+        );
+        page.text(
+            MARGIN,
+            25.0,
+            9.0,
+            false,
+            &format!(
+                "Grado: {} — Sección: {} — Mes: {month} {} — Estado: {}",
+                register.grade,
+                register.section,
+                register.year,
+                state_label(register.state)
+            ),
+        );
+        page.text(
+            PAGE_W - MARGIN - 22.0,
+            14.0,
+            8.0,
+            false,
+            &format!("Hoja {} de {}", page_index + 1, pages_needed),
+        );
+
+        // Header row: N°, names, day numbers with weekday initials, totals.
+        let top = 30.0;
+        let header_h = 8.0;
+        let mut x = MARGIN;
+        page.centered(x, NUMBER_W, top + 5.5, 7.0, true, "N°");
+        x += NUMBER_W;
+        page.text(x + 1.5, top + 5.5, 7.0, true, "Apellidos y nombres");
+        x += NAME_W;
+        for day in &register.days {
+            if !day.academic {
+                page.fill(x, top, day_w, header_h, 0.85);
+            }
+            page.centered(x, day_w, top + 3.4, 5.5, false, day.weekday);
+            page.centered(x, day_w, top + 6.8, 6.5, true, &day.day.to_string());
+            x += day_w;
+        }
+        for status in totals {
+            page.centered(
+                x,
+                TOTAL_W,
+                top + 5.5,
+                7.0,
+                true,
+                if status == AttendanceStatus::Asistio {
+                    "A"
+                } else {
+                    status.symbol()
+                },
+            );
+            x += TOTAL_W;
+        }
+
+        // Student rows.
+        let rows = register
+            .rows
+            .iter()
+            .skip(page_index * ROWS_PER_PAGE)
+            .take(ROWS_PER_PAGE);
+        let mut y = top + header_h;
+        let mut drawn = 0;
+        for row in rows {
+            let mut x = MARGIN;
+            page.centered(x, NUMBER_W, y + 3.7, 7.0, false, &row.number.to_string());
+            x += NUMBER_W;
+            let name: String = row.full_name.chars().take(44).collect();
+            page.text(x + 1.0, y + 3.7, 6.5, false, &name);
+            x += NAME_W;
+            for cell in &row.cells {
+                match (cell.symbol, cell.reason) {
+                    (Some(symbol), _) => page.centered(x, day_w, y + 3.8, 8.0, true, symbol),
+                    (None, Some("pendiente")) => {}
+                    (None, Some(reason)) => {
+                        page.fill(
+                            x,
+                            y,
+                            day_w,
+                            ROW_H,
+                            if reason == "no_academico" { 0.85 } else { 0.93 },
+                        );
+                        page.centered(x, day_w, y + 3.6, 5.0, false, reason_mark(reason));
+                    }
+                    (None, None) => {}
+                }
+                x += day_w;
+            }
+            for status in totals {
+                let n = row.totals.get(status.code()).copied().unwrap_or(0);
+                page.centered(x, TOTAL_W, y + 3.7, 7.0, false, &n.to_string());
+                x += TOTAL_W;
+            }
+            y += ROW_H;
+            drawn += 1;
+        }
+
+        // Grid lines.
+        let bottom = top + header_h + ROW_H * drawn as f32;
+        let right = PAGE_W - MARGIN;
+        page.line(MARGIN, top, right, top, 0.8);
+        page.line(MARGIN, top + header_h, right, top + header_h, 0.8);
+        for i in 1..=drawn {
+            let yy = top + header_h + ROW_H * i as f32;
+            page.line(MARGIN, yy, right, yy, 0.3);
+        }
+        let mut xs = vec![MARGIN, MARGIN + NUMBER_W, MARGIN + NUMBER_W + NAME_W];
+        for i in 1..=register.days.len() {
+            xs.push(MARGIN + NUMBER_W + NAME_W + day_w * i as f32);
+        }
+        for i in 1..=totals.len() {
+            xs.push(MARGIN + NUMBER_W + NAME_W + day_w * day_count + TOTAL_W * i as f32);
+        }
+        for xx in xs {
+            page.line(xx, top, xx, bottom, 0.3);
+        }
+
+        // Legend and signature.
+        let legend_y = bottom + 6.0;
+        page.text(MARGIN, legend_y, 7.0, true, "Leyenda:");
+        page.text(
+            MARGIN + 13.0,
+            legend_y,
+            7.0,
+            false,
+            ". Asistió    F Faltó    T Tardanza    J Falta justificada    U Tardanza justificada    (A = total de asistencias)",
+        );
+        page.text(
+            MARGIN + 13.0,
+            legend_y + 4.5,
+            7.0,
+            false,
+            "Celda gris: día no académico    – sin matrícula    TR traslado    RE retirado    FA fallecido",
+        );
+        if page_index + 1 == pages_needed {
+            let sign_y = (legend_y + 20.0).min(PAGE_H - 8.0);
+            page.line(
+                PAGE_W - MARGIN - 80.0,
+                sign_y - 4.0,
+                PAGE_W - MARGIN - 10.0,
+                sign_y - 4.0,
+                0.5,
+            );
+            page.text(
+                PAGE_W - MARGIN - 66.0,
+                sign_y,
+                7.5,
+                false,
+                "Firma y sello del director(a)",
+            );
+        }
+        let stamp = generated_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M");
+        page.text(
+            MARGIN,
+            PAGE_H - 6.0,
+            6.5,
+            false,
+            &format!("Generado por el SIAGIE el {stamp} (hora de Lima)."),
+        );
+        pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops));
+    }
+    let title = format!(
+        "Registro de asistencia {} {} {}-{}",
+        register.school_code, register.grade, register.month, register.year
+    );
+    let mut warnings = Vec::new();
+    PdfDocument::new(&title)
+        .with_pages(pages)
+        .save(&PdfSaveOptions::default(), &mut warnings)
+}

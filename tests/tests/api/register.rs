@@ -1,0 +1,474 @@
+//! The monthly register on the web: the grid, writing cells, "completar hasta el día N",
+//! closure, the list of states, the PDF and the export for social programmes.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::{TestApp, code, demo, lima_today, read, spawn_app};
+
+struct Setup {
+    director: String,
+    teacher: String,
+    section: i64,
+    year: i32,
+    month: u32,
+    last_day: NaiveDate,
+}
+
+/// Last month (entirely in the past), in the teacher's first section.
+async fn setup(app: &TestApp) -> Setup {
+    let director = app.login_as("director.demo").await;
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let section = me["sections"][0].as_i64().unwrap();
+    let last_day = lima_today().with_day(1).unwrap() - Duration::days(1);
+    Setup {
+        director,
+        teacher,
+        section,
+        year: last_day.year(),
+        month: last_day.month(),
+        last_day,
+    }
+}
+
+fn base(s: &Setup) -> String {
+    format!("/sections/{}/registers/{}/{}", s.section, s.year, s.month)
+}
+
+async fn put_cells(app: &TestApp, token: &str, path: &str, cells: Value) -> (StatusCode, Value) {
+    read(
+        app.request(Method::PUT, &format!("{path}/cells"), Some(token))
+            .json(&json!({"cells": cells}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn first_academic(register: &Value) -> NaiveDate {
+    let day = register["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["academic"] == true)
+        .unwrap();
+    NaiveDate::parse_from_str(day["date"].as_str().unwrap(), "%Y-%m-%d").unwrap()
+}
+
+#[tokio::test]
+async fn the_grid_shows_every_day_with_a_code_or_the_reason_it_has_none() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let (status, register) = app.get(&base(&s), &s.teacher).await;
+    assert_eq!(status, StatusCode::OK, "{register}");
+    assert_eq!(register["state"], "sin_datos");
+    let days = register["days"].as_array().unwrap();
+    assert_eq!(days.len() as u32, s.last_day.day());
+    let weekend = days.iter().find(|d| d["weekday"] == "S").unwrap();
+    assert_eq!(weekend["academic"], false);
+    assert_eq!(weekend["description"], "Fin de semana");
+    let row = &register["rows"][0];
+    assert_eq!(row["number"], 1);
+    assert!(row["full_name"].as_str().unwrap().contains(", "));
+    let cells = row["cells"].as_array().unwrap();
+    assert!(cells.iter().any(|c| c["reason"] == "no_academico"));
+    assert!(cells.iter().any(|c| c["reason"] == "pendiente"));
+    assert!(register["missing_cells"].as_u64().unwrap() > 0);
+
+    // A student enrolled late shows "sin_matricula" before its start; a transfer, after its date.
+    let (_, roster) = app
+        .get(&format!("/sections/{}/students", s.section), &s.director)
+        .await;
+    let moved = &roster[0];
+    let transfer = register["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["academic"] == true)
+        .map(|d| NaiveDate::parse_from_str(d["date"].as_str().unwrap(), "%Y-%m-%d").unwrap())
+        .find(|d| *d >= first_academic(&register) + Duration::days(7))
+        .unwrap();
+    app.patch(
+        &format!("/enrollments/{}", moved["enrollment_id"]),
+        &s.director,
+        json!({"status": "retirado", "status_date": transfer}),
+    )
+    .await;
+    let (_, register) = app.get(&base(&s), &s.teacher).await;
+    let row = register["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"] == moved["student_id"])
+        .unwrap();
+    let after = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["date"] == transfer.to_string())
+        .unwrap();
+    assert_eq!(after["reason"], "retirado");
+}
+
+#[tokio::test]
+async fn cells_are_written_all_or_nothing_and_complete_up_to_day_n_fills_only_empty_academic_cells()
+{
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let (_, register) = app.get(&base(&s), &s.teacher).await;
+    let day = first_academic(&register);
+    let student = register["rows"][0]["student_id"].as_i64().unwrap();
+    let other = register["rows"][1]["student_id"].as_i64().unwrap();
+    let saturday = register["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["weekday"] == "S")
+        .unwrap()["date"]
+        .clone();
+
+    let (status, error) = put_cells(
+        &app,
+        &s.teacher,
+        &base(&s),
+        json!([
+            {"student_id": student, "date": day, "status": "falta"},
+            {"student_id": other, "date": saturday, "status": "falta"},
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&error), "invalid_cells");
+    assert_eq!(
+        error["error"]["details"]["cells"][0]["code"],
+        "non_academic_day"
+    );
+    let (_, unchanged) = app.get(&base(&s), &s.teacher).await;
+    assert_eq!(unchanged["state"], "sin_datos", "nothing was saved");
+
+    let (status, error) = put_cells(
+        &app,
+        &s.teacher,
+        &base(&s),
+        json!([{"student_id": student, "date": day, "status": "x"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+
+    let (status, saved) = put_cells(
+        &app,
+        &s.teacher,
+        &base(&s),
+        json!([{"student_id": student, "date": day, "status": "falta"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["state"], "parcial");
+
+    let (status, filled) = app
+        .post(
+            &format!("{}/complete", base(&s)),
+            &s.teacher,
+            json!({"up_to_day": day.day() + 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{filled}");
+    let row = filled["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"] == student)
+        .unwrap();
+    let first = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["date"] == day.to_string())
+        .unwrap();
+    assert_eq!(
+        first["status"], "falta",
+        "a registered cell is not overwritten"
+    );
+    let later = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "asistio")
+        .count();
+    assert!(later >= 1);
+    let beyond = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["date"] == s.last_day.to_string())
+        .unwrap();
+    assert_ne!(beyond["status"], "asistio", "days after N are untouched");
+
+    let (status, _) = app
+        .post(
+            &format!("{}/complete", base(&s)),
+            &s.teacher,
+            json!({"up_to_day": 40}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let future = lima_today() + Duration::days(40);
+    let (status, _) = app
+        .post(
+            &format!(
+                "/sections/{}/registers/{}/{}/complete",
+                s.section,
+                future.year(),
+                future.month()
+            ),
+            &s.teacher,
+            json!({"up_to_day": future.day()}),
+        )
+        .await;
+    assert!(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "no future days ({status})"
+    );
+}
+
+#[tokio::test]
+async fn only_a_complete_register_is_closed_and_only_by_the_director() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let (status, error) = app
+        .post(&format!("{}/close", base(&s)), &s.director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "register_incomplete");
+    let missing = error["error"]["details"]["missing"].as_array().unwrap();
+    assert!(!missing.is_empty());
+    assert!(missing[0]["dates"].as_array().unwrap().len() > 1);
+
+    let (_, complete) = app
+        .post(
+            &format!("{}/complete", base(&s)),
+            &s.teacher,
+            json!({"up_to_day": s.last_day.day()}),
+        )
+        .await;
+    assert_eq!(complete["state"], "completo");
+    assert_eq!(complete["missing_cells"], 0);
+    let (status, _) = app
+        .post(&format!("{}/close", base(&s)), &s.teacher, json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "closing is the director's act"
+    );
+    let (status, closed) = app
+        .post(&format!("{}/close", base(&s)), &s.director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(closed["state"], "cerrado");
+    let (status, _) = app
+        .post(&format!("{}/close", base(&s)), &s.director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (_, register) = app.get(&base(&s), &s.teacher).await;
+    let student = register["rows"][0]["student_id"].as_i64().unwrap();
+    let (status, error) = put_cells(
+        &app,
+        &s.teacher,
+        &base(&s),
+        json!([{"student_id": student, "date": first_academic(&register), "status": "falta"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "register_closed");
+}
+
+#[tokio::test]
+async fn the_ugel_sees_the_state_of_every_register_of_its_schools() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    app.post(
+        &format!("{}/complete", base(&s)),
+        &s.teacher,
+        json!({"up_to_day": s.last_day.day()}),
+    )
+    .await;
+    app.post(&format!("{}/close", base(&s)), &s.director, json!({}))
+        .await;
+    let ugel = app.login_as("ugel.demo").await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let (status, rows) = app
+        .get(
+            &format!(
+                "/registers?ugel_id={ugel_id}&year={}&month={}",
+                s.year, s.month
+            ),
+            &ugel,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(
+        rows.iter().find(|r| r["section_id"] == s.section).unwrap()["state"],
+        "cerrado"
+    );
+    assert!(rows.iter().filter(|r| r["state"] == "sin_datos").count() >= 3);
+    assert!(
+        rows.iter()
+            .all(|r| r["school_code"].as_str().unwrap().len() == 9)
+    );
+
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, _) = app
+        .get(
+            &format!(
+                "/registers?ugel_id={ugel_id}&year={}&month={}",
+                s.year, s.month
+            ),
+            &jaen,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_register_pdf_is_a_real_document_with_the_month_in_spanish() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    app.post(
+        &format!("{}/complete", base(&s)),
+        &s.teacher,
+        json!({"up_to_day": s.last_day.day()}),
+    )
+    .await;
+    let response = app
+        .request(Method::GET, &format!("{}/pdf", base(&s)), Some(&s.teacher))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(
+        bytes.len() > 2_000 && bytes.len() < 400_000,
+        "{} bytes",
+        bytes.len()
+    );
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/Type /Page") || text.contains("/Type/Page"));
+
+    let jaen = app.login_as("jaen.demo").await;
+    let response = app
+        .request(Method::GET, &format!("{}/pdf", base(&s)), Some(&jaen))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_programme_export_counts_each_code_per_student_with_the_attendance_rate() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let (_, register) = app.get(&base(&s), &s.teacher).await;
+    let day = first_academic(&register);
+    let student = register["rows"][0]["student_id"].as_i64().unwrap();
+    put_cells(
+        &app,
+        &s.teacher,
+        &base(&s),
+        json!([{"student_id": student, "date": day, "status": "falta"}]),
+    )
+    .await;
+    app.post(
+        &format!("{}/complete", base(&s)),
+        &s.teacher,
+        json!({"up_to_day": s.last_day.day()}),
+    )
+    .await;
+
+    let ugel = app.login_as("ugel.demo").await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let response = app
+        .request(
+            Method::GET,
+            &format!(
+                "/exports/attendance?ugel_id={ugel_id}&year={}&month={}",
+                s.year, s.month
+            ),
+            Some(&ugel),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[0], "documento");
+    assert_eq!(*header.last().unwrap(), "porcentaje_asistencia");
+    let dni = register["rows"][0]["document"].as_str().unwrap();
+    let row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with(dni))
+        .unwrap()
+        .split(',')
+        .collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    let academic: f64 = col("dias_academicos").parse().unwrap();
+    assert_eq!(col("falta"), "1");
+    assert_eq!(col("asistio").parse::<f64>().unwrap(), academic - 1.0);
+    assert_eq!(col("dias_sin_registro"), "0");
+    let rate: f64 = col("porcentaje_asistencia").parse().unwrap();
+    assert!(
+        (rate - (academic - 1.0) * 100.0 / academic).abs() < 0.06,
+        "{rate}"
+    );
+    let students_in_ugel = csv.lines().count() - 1;
+    assert!(
+        students_in_ugel > 100,
+        "every student of the UGEL's IEs: {students_in_ugel}"
+    );
+
+    let director = app.login_as("director.demo").await;
+    let (status, _) = app
+        .get(
+            &format!(
+                "/exports/attendance?ugel_id={ugel_id}&year={}&month={}",
+                s.year, s.month
+            ),
+            &director,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a director exports its own IE only"
+    );
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let response = app
+        .request(
+            Method::GET,
+            &format!(
+                "/exports/attendance?school_id={school}&year={}&month={}",
+                s.year, s.month
+            ),
+            Some(&director),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
