@@ -6,10 +6,11 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use entity::{password_reset_token, person, refresh_token, user_account};
+use entity::{password_reset_token, person, user_account};
 
 use super::{
     password,
+    service::{Sessions, revoke_sessions, store_password},
     tokens::{hash_token, random_token},
 };
 use crate::{
@@ -118,17 +119,8 @@ pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Res
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
-    let mut active: user_account::ActiveModel = account.into();
-    active.password_hash = Set(hash);
-    active.must_change_password = Set(false);
-    active.password_changed_at = Set(at);
-    active.update(&txn).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
-        .filter(refresh_token::Column::UserId.eq(row.user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    store_password(&txn, account, hash, false, at).await?;
+    revoke_sessions(&txn, Sessions::User(row.user_id), at).await?;
     audit::record(
         &txn,
         Event::new("password_reset_completed", "user_account", row.user_id).by(row.user_id),

@@ -200,18 +200,13 @@ pub async fn change_password(
     let hash = password::hash(new).await?;
     let at = now();
     let txn = db.begin().await?;
-    let mut active: user_account::ActiveModel = account.into();
-    active.password_hash = Set(hash);
-    active.must_change_password = Set(false);
-    active.password_changed_at = Set(at);
-    active.update(&txn).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
-        .filter(refresh_token::Column::UserId.eq(principal.user_id))
-        .filter(refresh_token::Column::FamilyId.ne(current_family))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    store_password(&txn, account, hash, false, at).await?;
+    revoke_sessions(
+        &txn,
+        Sessions::UserExcept(principal.user_id, current_family),
+        at,
+    )
+    .await?;
     crate::audit::record(
         &txn,
         crate::audit::Event::new("password_changed", "user_account", principal.user_id)
@@ -222,14 +217,57 @@ pub async fn change_password(
     Ok(())
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family: &str, at: DateTime<Utc>) -> Result<()> {
-    refresh_token::Entity::update_many()
+/// Which sessions to end.
+pub enum Sessions<'a> {
+    /// Every session of an account.
+    User(i64),
+    /// Every session of an account but the caller's own.
+    UserExcept(i64, &'a str),
+    /// One login and its rotations.
+    Family(&'a str),
+    /// Every session opened from a tablet.
+    Device(&'a str),
+}
+
+/// Ends sessions: their refresh tokens stop working at once.
+pub async fn revoke_sessions(
+    db: &impl ConnectionTrait,
+    which: Sessions<'_>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let update = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
-        .filter(refresh_token::Column::FamilyId.eq(family))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+        .filter(refresh_token::Column::RevokedAt.is_null());
+    let update = match which {
+        Sessions::User(user) => update.filter(refresh_token::Column::UserId.eq(user)),
+        Sessions::UserExcept(user, family) => update
+            .filter(refresh_token::Column::UserId.eq(user))
+            .filter(refresh_token::Column::FamilyId.ne(family)),
+        Sessions::Family(family) => update.filter(refresh_token::Column::FamilyId.eq(family)),
+        Sessions::Device(device) => update.filter(refresh_token::Column::DeviceId.eq(device)),
+    };
+    update.exec(db).await?;
     Ok(())
+}
+
+/// Stores a new password hash; a `temporary` one must be changed at the next login.
+pub async fn store_password(
+    db: &impl ConnectionTrait,
+    account: user_account::Model,
+    hash: String,
+    temporary: bool,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let mut active: user_account::ActiveModel = account.into();
+    active.password_hash = Set(hash);
+    active.must_change_password = Set(temporary);
+    active.password_changed_at = Set(at);
+    active.update(db).await?;
+    Ok(())
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family: &str, at: DateTime<Utc>) -> Result<()> {
+    revoke_sessions(db, Sessions::Family(family), at).await
 }
 
 async fn insert_refresh_token(

@@ -5,17 +5,20 @@ use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::Expr,
+    TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use entity::{device, refresh_token, user_account};
+use entity::{device, user_account};
 
 use crate::{
     audit::{self, Event},
-    auth::{Action, AuthUser},
+    auth::{
+        Action, AuthUser,
+        service::{Sessions, revoke_sessions},
+    },
     error::{ApiError, ErrorBody, Result},
     http::ApiPath,
     registry::school_scope,
@@ -97,12 +100,7 @@ async fn revoke(
     let mut active: device::ActiveModel = found.clone().into();
     active.revoked_at = Set(Some(at));
     let updated = active.update(&txn).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
-        .filter(refresh_token::Column::DeviceId.eq(id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    revoke_sessions(&txn, Sessions::Device(&id), at).await?;
     audit::record(
         &txn,
         Event::new("device_revoked", "device", None)

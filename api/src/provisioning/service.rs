@@ -5,12 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use entity::{
-    person, provisioning_request, refresh_token, role_assignment, school, school_staff, ugel,
-    user_account,
+    person, provisioning_request, role_assignment, school, school_staff, ugel, user_account,
 };
 
 use super::{
@@ -24,6 +23,7 @@ use crate::{
         policy::{
             UnitKind, provisioning_authority, requires_email, requires_resolution, single_holder,
         },
+        service::{Sessions, revoke_sessions, store_password},
     },
     domain::{CellPhone, Dni, Email, Level, PersonName},
     error::{ApiError, Result},
@@ -31,6 +31,22 @@ use crate::{
     state::AppState,
     time::{LIMA, now},
 };
+
+/// A form carrying only the ids of a unit, to look the unit up.
+fn unit_ids(
+    dre_id: Option<i64>,
+    ugel_id: Option<i64>,
+    school_id: Option<i64>,
+    level: Option<String>,
+) -> NewRequestForm {
+    NewRequestForm {
+        dre_id,
+        ugel_id,
+        school_id,
+        level,
+        ..Default::default()
+    }
+}
 
 /// Where a role is held, checked to exist.
 struct UnitRef {
@@ -298,13 +314,12 @@ pub async fn create(
                 })?;
             let role = Role::parse(&assignment.role)
                 .ok_or_else(|| ApiError::field("assignment_id", "Cargo desconocido."))?;
-            let probe = NewRequestForm {
-                dre_id: assignment.dre_id,
-                ugel_id: assignment.ugel_id,
-                school_id: assignment.school_id,
-                level: assignment.level.clone(),
-                ..Default::default()
-            };
+            let probe = unit_ids(
+                assignment.dre_id,
+                assignment.ugel_id,
+                assignment.school_id,
+                assignment.level.clone(),
+            );
             let unit = unit_for(db, role, &probe).await?;
             if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
                 check_requester(principal, role, &unit)?;
@@ -378,13 +393,12 @@ async fn request_target(
     let role = Role::parse(&request.role).ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("unknown role in request {}", request.id))
     })?;
-    let probe = NewRequestForm {
-        dre_id: request.dre_id,
-        ugel_id: request.ugel_id,
-        school_id: request.school_id,
-        level: request.level.clone(),
-        ..Default::default()
-    };
+    let probe = unit_ids(
+        request.dre_id,
+        request.ugel_id,
+        request.school_id,
+        request.level.clone(),
+    );
     Ok(unit_for(db, role, &probe).await?.target)
 }
 
@@ -765,12 +779,7 @@ async fn end_assignment(
         .one(db)
         .await?;
     if still_active.is_none() {
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
-            .filter(refresh_token::Column::UserId.eq(assignment.user_id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(db)
-            .await?;
+        revoke_sessions(db, Sessions::User(assignment.user_id), at).await?;
     }
     Ok(())
 }
@@ -857,13 +866,12 @@ pub async fn reset_by_manager(
         let Some(role) = Role::parse(&assignment.role) else {
             continue;
         };
-        let probe = NewRequestForm {
-            dre_id: assignment.dre_id,
-            ugel_id: assignment.ugel_id,
-            school_id: assignment.school_id,
-            level: assignment.level.clone(),
-            ..Default::default()
-        };
+        let probe = unit_ids(
+            assignment.dre_id,
+            assignment.ugel_id,
+            assignment.school_id,
+            assignment.level.clone(),
+        );
         let target = unit_for(db, role, &probe).await?.target;
         if principal.holds(provisioning_authority(role), &target) {
             managed_target = Some(target);
@@ -883,17 +891,9 @@ pub async fn reset_by_manager(
     let hash = password::hash(temporary.clone()).await?;
     let at = now();
     let txn = db.begin().await?;
-    let mut active: user_account::ActiveModel = account.clone().into();
-    active.password_hash = Set(hash);
-    active.must_change_password = Set(true);
-    active.password_changed_at = Set(at);
-    active.update(&txn).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    let username = account.username.clone();
+    store_password(&txn, account, hash, true, at).await?;
+    revoke_sessions(&txn, Sessions::User(user_id), at).await?;
     audit::record(
         &txn,
         Event::new("password_reset_by_manager", "user_account", user_id)
@@ -903,7 +903,7 @@ pub async fn reset_by_manager(
     .await?;
     txn.commit().await?;
     Ok(Credentials {
-        username: account.username,
+        username,
         temporary_password: temporary,
     })
 }

@@ -1,0 +1,404 @@
+//! The ingest benchmark: many tablets pushing a school day of attendance at a time against a real
+//! server on PostgreSQL with a synthetic country, beside a plain `COPY` of the same marks.
+//!
+//! It prints figures; it asserts nothing about speed. Run it with
+//! `cargo run --release -p tests --bin ingest-bench -- --database-url postgres://…/postgres`.
+
+use std::{
+    io::Write,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use clap::Parser;
+use reqwest::{Client, header};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(about = "Carga de asistencia desde tabletas simuladas contra el servidor en PostgreSQL")]
+struct Args {
+    /// A PostgreSQL URL whose user may create databases (the benchmark makes `siagie_bench`).
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    /// Synthetic schools (six sections each).
+    #[arg(long, default_value_t = 2000)]
+    schools: u64,
+    #[arg(long, default_value_t = 35)]
+    students_per_section: u64,
+    /// School days each tablet uploads (one batch per day).
+    #[arg(long, default_value_t = 15)]
+    days: usize,
+    /// Concurrent tablets, one run per value.
+    #[arg(long, value_delimiter = ',', default_value = "16,64")]
+    devices: Vec<usize>,
+    /// The server binary.
+    #[arg(long, default_value = "target/release/siagie")]
+    server: PathBuf,
+    /// Reuse an existing `siagie_bench` database instead of seeding a new one.
+    #[arg(long)]
+    reuse: bool,
+}
+
+struct Tablet {
+    token: String,
+    device: Uuid,
+    section: String,
+    students: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow_free::Result<()> {
+    let args = Args::parse();
+    let (base, _) = args
+        .database_url
+        .rsplit_once('/')
+        .expect("URL with a database name");
+    let bench_url = format!("{base}/siagie_bench");
+    let admin = Database::connect(&args.database_url).await?;
+    if !args.reuse {
+        admin
+            .execute_unprepared("DROP DATABASE IF EXISTS siagie_bench WITH (FORCE)")
+            .await?;
+        admin
+            .execute_unprepared("CREATE DATABASE siagie_bench")
+            .await?;
+        println!(
+            "Sembrando {} IE × 6 secciones × {} estudiantes…",
+            args.schools, args.students_per_section
+        );
+        let started = Instant::now();
+        let status = Command::new(&args.server)
+            .args([
+                "seed",
+                "--schools",
+                &args.schools.to_string(),
+                "--students-per-section",
+                &args.students_per_section.to_string(),
+            ])
+            .env("SIAGIE_DATABASE_URL", &bench_url)
+            .env("SIAGIE_LOG_FILTER", "warn")
+            .status()?;
+        assert!(status.success(), "seed failed");
+        println!("Siembra: {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let db = Database::connect(&bench_url).await?;
+    let port = 18_400;
+    let mut server = start_server(&args.server, &bench_url, port)?;
+    let address = format!("http://127.0.0.1:{port}");
+    let client = Client::builder().pool_max_idle_per_host(256).build()?;
+    wait_ready(&client, &address).await;
+
+    let total: usize = args.devices.iter().sum();
+    let tablets = prepare_tablets(&db, &client, &address, total).await?;
+    let days = academic_days(&client, &address, &tablets[0], args.days).await?;
+    println!(
+        "{} tabletas listas; {} días por tableta; {} marcas por lote.",
+        tablets.len(),
+        days.len(),
+        tablets[0].students.len()
+    );
+
+    let mut offset = 0;
+    let mut last_marks = Vec::new();
+    for level in &args.devices {
+        let group = &tablets[offset..offset + level];
+        offset += level;
+        let (marks, wall, mut latencies) = run_level(&client, &address, group, &days).await?;
+        latencies.sort();
+        let pct = |p: f64| {
+            latencies[((latencies.len() as f64 * p).ceil() as usize)
+                .saturating_sub(1)
+                .min(latencies.len() - 1)]
+        };
+        println!(
+            "{level:>3} tabletas: {marks} marcas en {:.2} s = {:.0} marcas/s; {} lotes; latencia por lote p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+            wall.as_secs_f64(),
+            marks as f64 / wall.as_secs_f64(),
+            latencies.len(),
+            pct(0.50).as_secs_f64() * 1000.0,
+            pct(0.95).as_secs_f64() * 1000.0,
+            pct(0.99).as_secs_f64() * 1000.0,
+        );
+        last_marks.push(marks);
+    }
+    let peak = peak_memory_kib(server.id());
+    println!(
+        "Memoria máxima del servidor (VmHWM): {:.1} MiB",
+        peak as f64 / 1024.0
+    );
+    let _ = server.kill();
+
+    let copied = *last_marks.last().unwrap_or(&0);
+    let copy_rate = copy_baseline(&db, copied).await?;
+    println!(
+        "COPY de {copied} marcas a una tabla con la forma de attendance_mark: {copy_rate:.0} filas/s"
+    );
+
+    for (table, label) in [
+        ("attendance_mark", "historial"),
+        ("attendance_day", "valor vigente"),
+    ] {
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT pg_total_relation_size('{table}')::bigint AS bytes, (SELECT COUNT(*) FROM {table})::bigint AS n")))
+            .await?
+            .expect("one row");
+        let bytes: i64 = row.try_get("", "bytes")?;
+        let n: i64 = row.try_get("", "n")?;
+        let per = bytes as f64 / n.max(1) as f64;
+        println!(
+            "{label} ({table}): {n} filas, {:.1} MiB, {per:.0} bytes/marca; un mes del país (8 M × 22 = 176 M marcas): {:.1} GiB",
+            bytes as f64 / 1048576.0,
+            per * 176e6 / 1073741824.0
+        );
+    }
+    Ok(())
+}
+
+/// The tiny error alias of this binary.
+mod anyhow_free {
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+fn start_server(binary: &PathBuf, url: &str, port: u16) -> std::io::Result<Child> {
+    Command::new(binary)
+        .arg("serve")
+        .env("SIAGIE_DATABASE_URL", url)
+        .env("SIAGIE_SERVER_PORT", port.to_string())
+        .env("SIAGIE_DEMO_SEED_ON_EMPTY", "false")
+        .env("SIAGIE_DATABASE_MAX_CONNECTIONS", "32")
+        .env("SIAGIE_AUTH_MAX_FAILED_LOGINS_PER_ADDRESS", "100000")
+        .env("SIAGIE_LOG_FILTER", "warn")
+        .env(
+            "SIAGIE_STORAGE_DATA_DIR",
+            std::env::temp_dir().join("siagie-bench"),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+}
+
+async fn wait_ready(client: &Client, address: &str) {
+    for _ in 0..200 {
+        if client
+            .get(format!("{address}/health/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not start");
+}
+
+/// Logs in `count` synthetic teachers spread over the schools, each with its own tablet.
+async fn prepare_tablets(
+    db: &DatabaseConnection,
+    client: &Client,
+    address: &str,
+    count: usize,
+) -> anyhow_free::Result<Vec<Tablet>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT username FROM user_account WHERE username LIKE 'docente.%' ORDER BY id"
+                .to_owned(),
+        ))
+        .await?;
+    let names: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "username").ok())
+        .collect();
+    let step = (names.len() / count.max(1)).max(1);
+    let mut tablets = Vec::new();
+    for username in names.iter().step_by(step).take(count) {
+        let device = Uuid::new_v4();
+        let login: Value = client
+            .post(format!("{address}/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": "Demo.2026!", "device_id": device}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = login["access_token"].as_str().expect("token").to_owned();
+        let pull: Value = client
+            .get(format!("{address}/api/v1/sync/pull"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let section = pull["sections"][0]["id"]
+            .as_str()
+            .expect("section")
+            .to_owned();
+        let students = pull["students"]
+            .as_array()
+            .expect("students")
+            .iter()
+            .map(|s| s["id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        tablets.push(Tablet {
+            token,
+            device,
+            section,
+            students,
+        });
+    }
+    Ok(tablets)
+}
+
+/// The last `count` academic days before today.
+async fn academic_days(
+    client: &Client,
+    address: &str,
+    tablet: &Tablet,
+    count: usize,
+) -> anyhow_free::Result<Vec<chrono::NaiveDate>> {
+    let pull: Value = client
+        .get(format!("{address}/api/v1/sync/pull"))
+        .bearer_auth(&tablet.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let closed: std::collections::HashSet<String> = pull["calendar"]
+        .as_array()
+        .expect("calendar")
+        .iter()
+        .map(|d| d["date"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let today = tests::lima_today();
+    let mut days: Vec<chrono::NaiveDate> = (1..200)
+        .map(|n| today - chrono::Duration::days(n))
+        .filter(|d| !closed.contains(&d.to_string()))
+        .take(count)
+        .collect();
+    days.reverse();
+    Ok(days)
+}
+
+/// Every tablet of the group uploads one batch per day, all at once; returns marks, wall time
+/// and the latency of each batch.
+async fn run_level(
+    client: &Client,
+    address: &str,
+    group: &[Tablet],
+    days: &[chrono::NaiveDate],
+) -> anyhow_free::Result<(usize, Duration, Vec<Duration>)> {
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for tablet in group {
+        let client = client.clone();
+        let url = format!("{address}/api/v1/sync/push");
+        let token = tablet.token.clone();
+        let device = tablet.device;
+        let section = tablet.section.clone();
+        let students = tablet.students.clone();
+        let days = days.to_vec();
+        let latencies = latencies.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut sent = 0usize;
+            for (n, day) in days.iter().enumerate() {
+                let marks: Vec<Value> = students
+                    .iter()
+                    .enumerate()
+                    .map(|(i, student)| {
+                        let status = if (i + n) % 11 == 0 { "falta" } else if (i + n) % 17 == 0 { "tardanza" } else { "asistio" };
+                        json!({"mark_id": Uuid::new_v4(), "section_id": section, "student_id": student, "date": day,
+                               "status": status, "recorded_at": format!("{day}T08:{:02}:00-05:00", i % 60)})
+                    })
+                    .collect();
+                let body = json!({"contract_version": 1, "device_id": device, "batch_id": Uuid::new_v4(), "marks": marks, "pending": days.len() - n - 1});
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                gz.write_all(&serde_json::to_vec(&body).expect("json")).expect("gzip");
+                let compressed = gz.finish().expect("gzip");
+                let begun = Instant::now();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::CONTENT_ENCODING, "gzip")
+                    .body(compressed)
+                    .send()
+                    .await
+                    .expect("push");
+                let status = response.status();
+                let answer: Value = response.json().await.expect("answer");
+                let elapsed = begun.elapsed();
+                assert!(status.is_success(), "{status}: {answer}");
+                let accepted = answer["results"].as_array().map_or(0, |r| r.iter().filter(|x| x["outcome"] == "accepted").count());
+                assert_eq!(accepted, students.len(), "every mark accepted: {answer}");
+                sent += accepted;
+                latencies.lock().await.push(elapsed);
+            }
+            sent
+        }));
+    }
+    let mut marks = 0;
+    for task in tasks {
+        marks += task.await?;
+    }
+    let wall = started.elapsed();
+    let latencies = std::mem::take(&mut *latencies.lock().await);
+    Ok((marks, wall, latencies))
+}
+
+/// Peak resident memory of a process, from `/proc` (KiB).
+fn peak_memory_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// COPY of `count` marks into a table shaped like `attendance_mark` (same columns and indexes).
+async fn copy_baseline(db: &DatabaseConnection, count: usize) -> anyhow_free::Result<f64> {
+    db.execute_unprepared("DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE attendance_mark INCLUDING ALL)").await?;
+    let mut csv = Vec::with_capacity(count * 160);
+    let received = chrono::Utc::now().to_rfc3339();
+    for i in 0..count {
+        writeln!(
+            csv,
+            "{},{},{},{},2026-04-06,1,{},,{},{},{},{},accepted,",
+            i + 1,
+            Uuid::new_v4(),
+            (i % 1_000_000) + 1,
+            (i % 10_000) + 1,
+            1_775_480_531_000_000i64 + i as i64,
+            (i % 10_000) + 1,
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            received
+        )?;
+    }
+    let pool = db.get_postgres_connection_pool();
+    let mut connection = pool.acquire().await?;
+    let started = Instant::now();
+    let mut copy = connection
+        .copy_in_raw("COPY bench_copy (id, mark_id, enrollment_id, section_id, date, status, recorded_at_us, note, user_id, device_id, batch_id, received_at, outcome, review) FROM STDIN (FORMAT csv)")
+        .await?;
+    for chunk in csv.chunks(1 << 20) {
+        copy.send(chunk).await?;
+    }
+    let rows = copy.finish().await?;
+    let rate = rows as f64 / started.elapsed().as_secs_f64();
+    drop(connection);
+    db.execute_unprepared("DROP TABLE bench_copy").await?;
+    Ok(rate)
+}
