@@ -30,6 +30,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub mail: jobs::MailConfig,
+    pub jobs: jobs::JobsConfig,
     pub log: LogConfig,
     pub storage: StorageConfig,
     pub demo: DemoConfig,
@@ -216,6 +217,7 @@ impl Config {
             return Err(ConfigError::MissingSecret("SIAGIE_DATABASE_URL"));
         }
         self.mail.validate().map_err(ConfigError::Invalid)?;
+        self.jobs.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

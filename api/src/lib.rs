@@ -5,6 +5,7 @@
 //! calendar, sections, students, enrollments), `health`.
 
 pub mod admin;
+pub mod alerts;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
@@ -106,6 +107,7 @@ impl Application {
                     self.state.db.clone(),
                     mailer,
                     mail.from.clone(),
+                    mail.retry_base_secs,
                     Duration::from_secs(mail.send_interval_secs.max(1)),
                 ));
             }
@@ -113,6 +115,7 @@ impl Application {
                 tracing::error!(%error, "mail transport unavailable: e-mail stays in the outbox")
             }
         }
+        let _scheduler = start_jobs(&self.state).await;
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         axum::serve(
             self.listener,
@@ -166,6 +169,21 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestDecompressionLayer::new())
                 .layer(DefaultBodyLimit::max(config.body_limit_bytes)),
         )
+}
+
+/// Starts the scheduled jobs; a scheduler that cannot start is logged, the API still serves.
+pub async fn start_jobs(state: &AppState) -> Option<tokio_cron_scheduler::JobScheduler> {
+    let jobs = alerts::scheduled(state.db.clone(), state.config.jobs.clone());
+    match jobs::schedule::start(state.db.clone(), &state.config.jobs, jobs).await {
+        Ok(scheduler) => Some(scheduler),
+        Err(error) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "the job scheduler did not start"
+            );
+            None
+        }
+    }
 }
 
 async fn not_found() -> Response {

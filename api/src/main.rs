@@ -28,6 +28,22 @@ enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run the scheduled jobs and the mail sender without the HTTP server, or one job now.
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run one job now: deadline_reminder, overdue_alert or ugel_digest.
+    RunOnce {
+        job: String,
+        /// Run as if it were this instant (RFC 3339), e.g. to replay a missed day.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
 }
 
 #[derive(Args)]
@@ -104,6 +120,47 @@ async fn run() -> anyhow::Result<()> {
                 println!("Datos sintéticos cargados: {schools} IE.");
             } else {
                 anyhow::bail!("indique --demo o --schools N");
+            }
+        }
+        Command::Jobs {
+            command: Some(JobsCommand::RunOnce { job, at }),
+        } => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let at = at
+                .map(|a| a.with_timezone(&chrono::Utc))
+                .unwrap_or_else(time::now);
+            let summary = siagie::alerts::run(&db, &config.jobs, &job, at).await?;
+            let mailer = jobs::Mailer::from_config(&config.mail)?;
+            let report = jobs::outbox::deliver_due(
+                &db,
+                &mailer,
+                &config.mail.from,
+                config.mail.retry_base_secs,
+                10_000,
+            )
+            .await?;
+            println!(
+                "{summary}; correos enviados: {}, fallidos (se reintentarán): {}",
+                report.sent, report.failed
+            );
+        }
+        Command::Jobs { command: None } => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let state = siagie::state::AppState {
+                tokens: std::sync::Arc::new(siagie::auth::tokens::TokenKeys::new(
+                    &config.jwt_secret()?,
+                    config.auth.access_token_ttl_secs,
+                )),
+                db: db.clone(),
+                config: std::sync::Arc::new(config.clone()),
+            };
+            let _scheduler = siagie::start_jobs(&state).await;
+            let mailer = jobs::Mailer::from_config(&config.mail)?;
+            tokio::select! {
+                () = jobs::outbox::run_sender(db, mailer, config.mail.from.clone(), config.mail.retry_base_secs, std::time::Duration::from_secs(config.mail.send_interval_secs.max(1))) => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
         }
         Command::Admin(AdminCommand::CreateAdmin {

@@ -10,6 +10,7 @@ pub mod device;
 pub mod dre;
 pub mod enrollment;
 pub mod grade;
+pub mod job_run;
 pub mod login_throttle;
 pub mod mail_outbox;
 pub mod non_academic_day;

@@ -1,8 +1,10 @@
-//! Background work of the SIAGIE back end: the mail transport, e-mail templates and the mail
-//! outbox with its sender.
+//! Background work of the SIAGIE back end: the mail transport, e-mail templates, the mail outbox
+//! with its sender, and the scheduler of periodic jobs.
 
 pub mod mail;
 pub mod outbox;
+pub mod schedule;
 pub mod templates;
 
 pub use mail::{Email, MailConfig, Mailer};
+pub use schedule::JobsConfig;

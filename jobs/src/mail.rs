@@ -45,6 +45,8 @@ pub struct MailConfig {
     pub smtp_password: Option<SecretString>,
     /// Seconds between two passes of the outbox sender.
     pub send_interval_secs: u64,
+    /// First retry delay after a failed delivery, in seconds; it doubles up to one hour.
+    pub retry_base_secs: i64,
 }
 
 impl Default for MailConfig {
@@ -59,6 +61,7 @@ impl Default for MailConfig {
             smtp_username: None,
             smtp_password: None,
             send_interval_secs: 5,
+            retry_base_secs: 30,
         }
     }
 }

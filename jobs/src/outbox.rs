@@ -23,9 +23,12 @@ use crate::{
 /// How long a claimed message is reserved for the sender that claimed it.
 const LEASE: Duration = Duration::minutes(5);
 
-/// Delay before the next attempt after `attempts` failures: 30 s doubling, at most one hour.
-pub fn backoff(attempts: i32) -> Duration {
-    let seconds = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
+/// Delay before the next attempt after `attempts` failures: `base` seconds doubling, at most one
+/// hour.
+pub fn backoff(base: i64, attempts: i32) -> Duration {
+    let seconds = base
+        .max(1)
+        .saturating_mul(1i64 << (attempts - 1).clamp(0, 12));
     Duration::seconds(seconds.min(3600))
 }
 
@@ -76,6 +79,7 @@ pub async fn deliver_due(
     db: &impl ConnectionTrait,
     mailer: &Mailer,
     from: &str,
+    retry_base_secs: i64,
     limit: u64,
 ) -> Result<DeliveryReport, DbErr> {
     let now = Utc::now();
@@ -142,7 +146,7 @@ pub async fn deliver_due(
                     .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
                     .col_expr(
                         mail_outbox::Column::NextAttemptAt,
-                        Expr::value(Utc::now() + backoff(attempts)),
+                        Expr::value(Utc::now() + backoff(retry_base_secs, attempts)),
                     )
                     .col_expr(
                         mail_outbox::Column::LockedUntil,
@@ -167,13 +171,14 @@ pub async fn run_sender(
     db: sea_orm::DatabaseConnection,
     mailer: Mailer,
     from: String,
+    retry_base_secs: i64,
     every: std::time::Duration,
 ) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        match deliver_due(&db, &mailer, &from, 200).await {
+        match deliver_due(&db, &mailer, &from, retry_base_secs, 200).await {
             Ok(report) if report.sent + report.failed > 0 => {
                 tracing::info!(
                     sent = report.sent,
@@ -193,9 +198,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(0), Duration::seconds(30));
-        assert_eq!(backoff(1), Duration::seconds(60));
-        assert_eq!(backoff(3), Duration::seconds(240));
-        assert_eq!(backoff(30), Duration::seconds(3600));
+        assert_eq!(backoff(30, 1), Duration::seconds(30));
+        assert_eq!(backoff(30, 2), Duration::seconds(60));
+        assert_eq!(backoff(30, 4), Duration::seconds(240));
+        assert_eq!(backoff(30, 30), Duration::seconds(3600));
     }
 }

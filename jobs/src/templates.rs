@@ -22,7 +22,13 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: &[(&str, &str)] = templates!["password_reset", "provisioning_decision"];
+const TEMPLATES: &[(&str, &str)] = templates![
+    "password_reset",
+    "provisioning_decision",
+    "deadline_reminder",
+    "overdue_alert",
+    "ugel_digest"
+];
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();

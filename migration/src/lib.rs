@@ -6,6 +6,7 @@ mod m20261123_000001_organisation;
 mod m20261123_000002_identity;
 mod m20261123_000003_provisioning;
 mod m20261123_000004_attendance;
+mod m20261123_000005_jobs;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_identity::Migration),
             Box::new(m20261123_000003_provisioning::Migration),
             Box::new(m20261123_000004_attendance::Migration),
+            Box::new(m20261123_000005_jobs::Migration),
         ]
     }
 }

@@ -1,6 +1,8 @@
 //! Black-box test harness: the real application on a random port, against a fresh database per
 //! test (a SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 
+pub mod smtp;
+
 use std::path::PathBuf;
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
@@ -20,11 +22,33 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The HMAC key the server signs access tokens with.
     pub jwt_secret: SecretString,
+    /// The configuration the server runs with.
+    pub config: Config,
 }
 
 /// Starts the application with the demo world loaded.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
+}
+
+/// Starts a second instance of an application on the same database (as a second server would).
+pub async fn spawn_instance(of: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = of.config.clone();
+    config.server.port = 0;
+    adjust(&mut config);
+    let app = Application::build(config.clone())
+        .await
+        .expect("the second instance starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::builder().build().expect("http client"),
+        db: of.db.clone(),
+        data_dir: of.data_dir.clone(),
+        jwt_secret: of.jwt_secret.clone(),
+        config,
+    }
 }
 
 /// Starts the application after letting the test adjust the configuration.
@@ -49,7 +73,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
     config.auth.jwt_secret = Some(jwt_secret.clone());
     adjust(&mut config);
-    let app = Application::build(config)
+    let app = Application::build(config.clone())
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -63,6 +87,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         db,
         data_dir,
         jwt_secret,
+        config,
     }
 }
 

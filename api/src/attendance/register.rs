@@ -367,6 +367,96 @@ pub async fn states(
     Ok(out)
 }
 
+/// How far a section's register of one month is.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub section_id: i64,
+    pub state: State,
+    /// Academic days of the month (up to `until`) with at least one student still to register.
+    pub missing_days: usize,
+}
+
+/// The progress of many sections' registers for one month, with bulk queries: enrollments, the
+/// closures, and the count of marks per section and day.
+pub async fn progress(
+    db: &impl ConnectionTrait,
+    sections: &[(entity::section::Model, SchoolCalendar)],
+    year: i32,
+    month: u32,
+    until: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<Progress>> {
+    use sea_orm::{
+        QuerySelect,
+        sea_query::{Expr, Func},
+    };
+    let days = month_days(year, month);
+    let (Some(first), Some(last)) = (days.first().copied(), days.last().copied()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(sections.len());
+    for chunk in sections.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|(s, _)| s.id).collect();
+        let mut enrollments: HashMap<i64, Vec<enrollment::Model>> = HashMap::new();
+        for e in enrollment::Entity::find()
+            .filter(enrollment::Column::SectionId.is_in(ids.clone()))
+            .all(db)
+            .await?
+        {
+            enrollments.entry(e.section_id).or_default().push(e);
+        }
+        let closed: HashMap<i64, attendance_register::Model> = attendance_register::Entity::find()
+            .filter(attendance_register::Column::SectionId.is_in(ids.clone()))
+            .filter(attendance_register::Column::Year.eq(year))
+            .filter(attendance_register::Column::Month.eq(month as i16))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.section_id, r))
+            .collect();
+        let counts: Vec<(i64, NaiveDate, i64)> = attendance_day::Entity::find()
+            .select_only()
+            .column(attendance_day::Column::SectionId)
+            .column(attendance_day::Column::Date)
+            .column_as(
+                Expr::from(Func::count(Expr::col(attendance_day::Column::EnrollmentId))),
+                "filled",
+            )
+            .filter(attendance_day::Column::SectionId.is_in(ids))
+            .filter(attendance_day::Column::Date.between(first, last))
+            .group_by(attendance_day::Column::SectionId)
+            .group_by(attendance_day::Column::Date)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let counts: HashMap<(i64, NaiveDate), i64> =
+            counts.into_iter().map(|(s, d, n)| ((s, d), n)).collect();
+        for (section, calendar) in chunk {
+            let list = enrollments
+                .get(&section.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let (mut expected, mut filled, mut missing_days) = (0usize, 0usize, 0usize);
+            for day in days.iter().filter(|d| calendar.is_academic(**d)) {
+                let due = list.iter().filter(|e| covers(e, *day)).count();
+                let got = counts.get(&(section.id, *day)).copied().unwrap_or(0).max(0) as usize;
+                expected += due;
+                filled += got.min(due);
+                if *day <= until && got < due {
+                    missing_days += 1;
+                }
+            }
+            let locked = closed.get(&section.id).is_some_and(|r| is_locked(r, now));
+            out.push(Progress {
+                section_id: section.id,
+                state: State::derive(expected, filled, locked),
+                missing_days,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The months of an academic year up to (and including) the month of `today`.
 pub fn months_until(year: &entity::academic_year::Model, today: NaiveDate) -> Vec<(i32, u32)> {
     let end = today.min(year.ends_on);

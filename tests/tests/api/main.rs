@@ -1,6 +1,7 @@
 //! Black-box tests of the HTTP API, one module per area. Every test starts its own server on a
 //! random port against a fresh database.
 
+mod alerts;
 mod auth;
 mod authorization;
 mod demo;

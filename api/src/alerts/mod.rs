@@ -1,0 +1,316 @@
+//! Deadline alerts (DOMAIN.md §4): a reminder to directors before month end, overdue alerts after
+//! it, and a digest to each Especialista SIAGIE UGEL. Every alert is written to the mail outbox
+//! with a key that makes the same alert impossible to queue twice.
+
+mod data;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::{
+    attendance::register::State,
+    time::{LIMA, now},
+};
+use data::OpenRegister;
+
+/// The jobs this module runs.
+pub const JOBS: [&str; 3] = ["deadline_reminder", "overdue_alert", "ugel_digest"];
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+fn month_name(month: u32) -> &'static str {
+    MONTHS.get(month as usize - 1).copied().unwrap_or("")
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::SinDatos => "sin datos",
+        State::Parcial => "parcial",
+        State::Completo => "completo — falta cerrarlo",
+        State::Cerrado => "cerrado",
+    }
+}
+
+fn last_day(year: i32, month: u32) -> NaiveDate {
+    crate::attendance::calendar::month_days(year, month)
+        .last()
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Runs one alert job as of `at` and says what it queued.
+pub async fn run(
+    db: &DatabaseConnection,
+    config: &jobs::JobsConfig,
+    job: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let today = at.with_timezone(&LIMA).date_naive();
+    match job {
+        "deadline_reminder" => deadline_reminder(db, config, today).await,
+        "overdue_alert" => overdue_alert(db, config, today).await,
+        "ugel_digest" => ugel_digest(db, today).await,
+        other => anyhow::bail!("trabajo desconocido: {other} (use {})", JOBS.join(", ")),
+    }
+}
+
+fn section_lines(registers: &[&OpenRegister]) -> Vec<String> {
+    registers
+        .iter()
+        .map(|r| {
+            let days = if r.missing_days == 1 {
+                "1 día académico sin registrar".to_owned()
+            } else {
+                format!("{} días académicos sin registrar", r.missing_days)
+            };
+            format!(
+                "{} {}: {} ({days})",
+                r.grade,
+                r.section,
+                state_name(r.state)
+            )
+        })
+        .collect()
+}
+
+/// Before month end: each director with registers of the month not closed.
+async fn deadline_reminder(
+    db: &DatabaseConnection,
+    config: &jobs::JobsConfig,
+    today: NaiveDate,
+) -> anyhow::Result<String> {
+    if today.day() < config.reminder_from_day {
+        return Ok(format!(
+            "antes del día {}: nada que avisar",
+            config.reminder_from_day
+        ));
+    }
+    let (year, month) = (today.year(), today.month());
+    let open = data::open_registers(db, year, month, today).await?;
+    let schools = data::schools_with_directors(db).await?;
+    let extras = data::school_extras(db, config.stale_tablet_days, now()).await?;
+    let mut outgoing = Vec::new();
+    for (school_id, registers) in group_by_school(&open) {
+        let Some(school) = schools.get(&school_id) else {
+            continue;
+        };
+        let Some(email) = &school.director_email else {
+            continue;
+        };
+        let (stale, held) = extras.get(&school_id).cloned().unwrap_or_default();
+        let mail = jobs::templates::render(
+            "deadline_reminder",
+            jobs::templates::context! {
+                name => school.director_name,
+                school => school.name,
+                code => school.code,
+                month => month_name(month),
+                year => year,
+                deadline => last_day(year, month).format("%d/%m/%Y").to_string(),
+                sections => section_lines(&registers),
+                stale_tablets => stale,
+                stale_days => config.stale_tablet_days,
+                held_marks => held,
+            },
+        )?;
+        outgoing.push((
+            email.clone(),
+            mail,
+            format!("deadline_reminder:{school_id}:{year}-{month:02}"),
+        ));
+    }
+    let queued = enqueue_all(db, outgoing).await?;
+    Ok(format!(
+        "{queued} recordatorio(s) encolado(s) para {month:02}/{year}"
+    ))
+}
+
+/// After the deadline: each month not closed, on the configured days after it ended.
+async fn overdue_alert(
+    db: &DatabaseConnection,
+    config: &jobs::JobsConfig,
+    today: NaiveDate,
+) -> anyhow::Result<String> {
+    let schools = data::schools_with_directors(db).await?;
+    let extras = data::school_extras(db, config.stale_tablet_days, now()).await?;
+    let mut outgoing = Vec::new();
+    for (year, month) in data::past_months(db, today).await? {
+        let days_after = (today - last_day(year, month)).num_days();
+        if !config.overdue_days_after.contains(&days_after) {
+            continue;
+        }
+        let open = data::open_registers(db, year, month, today).await?;
+        for (school_id, registers) in group_by_school(&open) {
+            let Some(school) = schools.get(&school_id) else {
+                continue;
+            };
+            let Some(email) = &school.director_email else {
+                continue;
+            };
+            let (stale, held) = extras.get(&school_id).cloned().unwrap_or_default();
+            let mail = jobs::templates::render(
+                "overdue_alert",
+                jobs::templates::context! {
+                    name => school.director_name,
+                    school => school.name,
+                    code => school.code,
+                    month => month_name(month),
+                    year => year,
+                    deadline => last_day(year, month).format("%d/%m/%Y").to_string(),
+                    days_after => days_after,
+                    sections => section_lines(&registers),
+                    stale_tablets => stale,
+                    stale_days => config.stale_tablet_days,
+                    held_marks => held,
+                },
+            )?;
+            outgoing.push((
+                email.clone(),
+                mail,
+                format!("overdue_alert:{school_id}:{year}-{month:02}:{days_after}"),
+            ));
+        }
+    }
+    let queued = enqueue_all(db, outgoing).await?;
+    Ok(format!("{queued} alerta(s) de atraso encolada(s)"))
+}
+
+/// The IEs of each UGEL with overdue registers, and the directors without e-mail who could not be
+/// alerted, to the UGEL's Especialista SIAGIE.
+async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<String> {
+    let schools = data::schools_with_directors(db).await?;
+    let mut overdue: BTreeMap<i64, BTreeMap<i64, Vec<String>>> = BTreeMap::new();
+    for (year, month) in data::past_months(db, today).await? {
+        for register in data::open_registers(db, year, month, today).await? {
+            let Some(school) = schools.get(&register.school_id) else {
+                continue;
+            };
+            overdue
+                .entry(school.ugel_id)
+                .or_default()
+                .entry(school.id)
+                .or_default()
+                .push(format!(
+                    "{} {}/{year}",
+                    register_label(&register),
+                    month_name(month)
+                ));
+        }
+    }
+    let specialists = data::ugel_specialists(db).await?;
+    let mut outgoing = Vec::new();
+    for (ugel_id, by_school) in overdue {
+        let Some((name, email)) = specialists.get(&ugel_id) else {
+            continue;
+        };
+        let lines: Vec<String> = by_school
+            .iter()
+            .filter_map(|(school_id, items)| {
+                let school = schools.get(school_id)?;
+                let mut periods: Vec<&String> = items.iter().collect();
+                periods.dedup();
+                Some(format!(
+                    "{} ({}): {} registro(s) sin cerrar",
+                    school.name,
+                    school.code,
+                    periods.len()
+                ))
+            })
+            .collect();
+        let without_email: Vec<String> = by_school
+            .keys()
+            .filter_map(|id| schools.get(id))
+            .filter(|s| s.director_email.is_none())
+            .map(|s| {
+                format!(
+                    "{} ({}): {}",
+                    s.name,
+                    s.code,
+                    s.director_name
+                        .clone()
+                        .unwrap_or_else(|| "sin director registrado".into())
+                )
+            })
+            .collect();
+        let mail = jobs::templates::render(
+            "ugel_digest",
+            jobs::templates::context! {
+                name => name,
+                date => today.format("%d/%m/%Y").to_string(),
+                schools => lines,
+                without_email => without_email,
+            },
+        )?;
+        outgoing.push((
+            email.clone(),
+            mail,
+            format!("ugel_digest:{ugel_id}:{today}"),
+        ));
+    }
+    let queued = enqueue_all(db, outgoing).await?;
+    Ok(format!("{queued} resumen(es) para UGEL encolado(s)"))
+}
+
+/// Writes the alerts to the outbox in one transaction; those already queued (same key) are
+/// skipped. Returns how many were new.
+async fn enqueue_all(
+    db: &DatabaseConnection,
+    outgoing: Vec<(String, jobs::templates::Rendered, String)>,
+) -> anyhow::Result<usize> {
+    let txn = db.begin().await?;
+    let mut queued = 0;
+    for (to, mail, key) in outgoing {
+        if jobs::outbox::enqueue(&txn, &to, mail, Some(key), now()).await? {
+            queued += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(queued)
+}
+
+fn register_label(register: &OpenRegister) -> String {
+    format!("{} {}", register.grade, register.section)
+}
+
+fn group_by_school(open: &[OpenRegister]) -> BTreeMap<i64, Vec<&OpenRegister>> {
+    let mut grouped: BTreeMap<i64, Vec<&OpenRegister>> = BTreeMap::new();
+    for register in open {
+        grouped
+            .entry(register.school_id)
+            .or_default()
+            .push(register);
+    }
+    grouped
+}
+
+/// The alert jobs, ready for the scheduler.
+pub fn scheduled(
+    db: DatabaseConnection,
+    config: jobs::JobsConfig,
+) -> Vec<(&'static str, jobs::schedule::JobFn)> {
+    JOBS.iter()
+        .map(|name| {
+            let (db, config) = (db.clone(), config.clone());
+            let work: jobs::schedule::JobFn = std::sync::Arc::new(move |at| {
+                let (db, config) = (db.clone(), config.clone());
+                Box::pin(async move { run(&db, &config, name, at).await })
+            });
+            (*name, work)
+        })
+        .collect()
+}

@@ -1,0 +1,336 @@
+//! Deadline alerts delivered to a real SMTP server on loopback: the right directors get the right
+//! content, nobody twice across runs and instances, delivery after an outage, Lima month
+//! boundaries.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+use tests::{TestApp, smtp::SmtpServer, spawn_app_with, spawn_instance};
+
+async fn app_with_smtp(port: u16) -> TestApp {
+    spawn_app_with(|c| {
+        c.mail.transport = jobs::mail::MailTransport::Smtp;
+        c.mail.smtp_host = "127.0.0.1".into();
+        c.mail.smtp_port = port;
+        c.mail.smtp_tls = jobs::mail::SmtpTls::None;
+        c.mail.retry_base_secs = 1;
+        // Only the runs a test asks for.
+        c.jobs.deadline_reminder = String::new();
+        c.jobs.overdue_alert = String::new();
+        c.jobs.ugel_digest = String::new();
+    })
+    .await
+}
+
+/// An instant in Lima time.
+fn lima(date: &str, time: &str) -> DateTime<Utc> {
+    let naive =
+        chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M").unwrap();
+    FixedOffset::west_opt(5 * 3600)
+        .unwrap()
+        .from_local_datetime(&naive)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn year(app: &TestApp) -> i32 {
+    let token = app.login_as("admin.demo").await;
+    let (_, years) = app.get("/academic-years", &token).await;
+    years[0]["year"].as_i64().unwrap() as i32
+}
+
+async fn run(app: &TestApp, job: &str, at: DateTime<Utc>) -> String {
+    siagie::alerts::run(&app.db, &app.config.jobs, job, at)
+        .await
+        .expect("job runs")
+}
+
+#[tokio::test]
+async fn directors_with_open_registers_are_reminded_before_month_end_with_each_sections_state() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    // Give the teacher's first section some marks so its state is "parcial".
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let section = me["sections"][0].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/sections/{section}/registers/{y}/5/complete"),
+            &teacher,
+            json!({"up_to_day": 8}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let summary = run(
+        &app,
+        "deadline_reminder",
+        lima(&format!("{y}-05-20"), "08:00"),
+    )
+    .await;
+    assert!(summary.starts_with("antes del día 25"), "{summary}");
+    let summary = run(
+        &app,
+        "deadline_reminder",
+        lima(&format!("{y}-05-26"), "07:00"),
+    )
+    .await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+
+    let received = smtp.wait_for(3).await;
+    let mut to: Vec<String> = received.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "director.demo@siagie.local",
+            "jaen.demo@siagie.local",
+            "pronoei.demo@siagie.local"
+        ]
+    );
+    let director = received
+        .iter()
+        .find(|m| m.to == ["director.demo@siagie.local"])
+        .unwrap();
+    assert!(
+        director.subject().contains("mayo"),
+        "{}",
+        director.subject()
+    );
+    let text = director.text();
+    assert!(text.contains("Estimado(a) director(a) Wilder"), "{text}");
+    assert!(text.contains("IE N° 16471 Señor de Huamantanga"));
+    assert!(
+        text.contains(&format!("31/05/{y}")),
+        "deadline in dd/mm/yyyy: {text}"
+    );
+    assert!(text.contains("Primer grado A: parcial"), "{text}");
+    assert!(text.contains("Primer grado B: sin datos"), "{text}");
+    assert!(director.html().contains("<li>"), "HTML alternative");
+    assert!(String::from_utf8_lossy(&director.raw).contains("multipart/alternative"));
+}
+
+#[tokio::test]
+async fn nobody_gets_the_same_alert_twice_across_repeated_runs_and_two_instances() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let second = spawn_instance(&app, |_| {}).await;
+    let y = year(&app).await;
+    let at = lima(&format!("{y}-05-27"), "07:00");
+    let config = app.config.jobs.clone();
+    let work = |db: sea_orm::DatabaseConnection| -> jobs::schedule::JobFn {
+        let config = config.clone();
+        std::sync::Arc::new(move |at| {
+            let (db, config) = (db.clone(), config.clone());
+            Box::pin(
+                async move { siagie::alerts::run(&db, &config, "deadline_reminder", at).await },
+            )
+        })
+    };
+    // The same scheduled occurrence fires on both instances at once.
+    let (a, b) = (work(app.db.clone()), work(second.db.clone()));
+    tokio::join!(
+        jobs::schedule::run_claimed(&app.db, "deadline_reminder", &a, at),
+        jobs::schedule::run_claimed(&second.db, "deadline_reminder", &b, at),
+    );
+    let runs = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM job_run WHERE job = 'deadline_reminder'")
+        .await
+        .unwrap();
+    assert_eq!(runs, "1", "one run in total");
+    // Later occurrences (next day) and a manual run find nothing new to send.
+    jobs::schedule::run_claimed(
+        &second.db,
+        "deadline_reminder",
+        &b,
+        at + chrono::Duration::days(1),
+    )
+    .await;
+    run(&app, "deadline_reminder", at).await;
+    smtp.wait_for(3).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(smtp.received().len(), 3, "each director once");
+}
+
+#[tokio::test]
+async fn an_smtp_outage_delays_mail_but_loses_none() {
+    let (port, inbox) = SmtpServer::start().await.stop();
+    let app = app_with_smtp(port).await;
+    let y = year(&app).await;
+    run(
+        &app,
+        "deadline_reminder",
+        lima(&format!("{y}-05-28"), "07:00"),
+    )
+    .await;
+    // The sender tries and fails while the server is down.
+    let mut attempts = 0;
+    for _ in 0..100 {
+        attempts = app
+            .scalar("SELECT CAST(MIN(attempts) AS TEXT) FROM mail_outbox")
+            .await
+            .unwrap()
+            .parse()
+            .unwrap();
+        if attempts >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(attempts >= 1, "delivery was attempted");
+    let pending = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE sent_at IS NULL")
+        .await
+        .unwrap();
+    assert_eq!(pending, "3");
+    let error = app
+        .scalar("SELECT last_error FROM mail_outbox LIMIT 1")
+        .await
+        .unwrap();
+    assert!(!error.is_empty());
+
+    let smtp = SmtpServer::restart(port, inbox).await;
+    let received = smtp.wait_for(3).await;
+    assert_eq!(received.len(), 3);
+    for _ in 0..50 {
+        if app
+            .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE sent_at IS NULL")
+            .await
+            .unwrap()
+            == "0"
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE sent_at IS NULL")
+            .await
+            .unwrap(),
+        "0"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(smtp.received().len(), 3, "sent once each");
+}
+
+#[tokio::test]
+async fn a_run_at_2330_lima_on_the_last_day_still_belongs_to_that_month() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    // 23:30 in Lima on 31 May is already 1 June in UTC.
+    let at = lima(&format!("{y}-05-31"), "23:30");
+    assert_eq!(at.date_naive(), NaiveDate::from_ymd_opt(y, 6, 1).unwrap());
+    run(&app, "deadline_reminder", at).await;
+    let overdue = run(&app, "overdue_alert", at).await;
+    assert!(
+        overdue.starts_with("0 "),
+        "May is not overdue yet: {overdue}"
+    );
+    let received = smtp.wait_for(3).await;
+    assert!(
+        received.iter().all(|m| m.subject().contains("mayo")),
+        "{:?}",
+        received.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+
+    // The next evening in Lima (1 June), May is one day overdue.
+    let overdue = run(&app, "overdue_alert", lima(&format!("{y}-06-01"), "23:30")).await;
+    assert!(!overdue.starts_with("0 "), "{overdue}");
+    let received = smtp.wait_for(6).await;
+    let late = received
+        .iter()
+        .find(|m| {
+            m.subject().contains("sin cerrar")
+                && m.subject().contains("mayo")
+                && m.to == ["director.demo@siagie.local"]
+        })
+        .expect("overdue alert");
+    assert!(late.text().contains("hace 1 día(s)"), "{}", late.text());
+    // Day 2 is not in the cadence (1, 3, 7): nothing new.
+    let again = run(&app, "overdue_alert", lima(&format!("{y}-06-02"), "08:00")).await;
+    assert!(again.starts_with("0 "), "{again}");
+}
+
+#[tokio::test]
+async fn the_ugel_digest_lists_overdue_schools_and_directors_without_e_mail() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    // The demo director of the secondary school has no e-mail.
+    app.db
+        .execute_unprepared("UPDATE person SET email = NULL WHERE dni = '40000008'")
+        .await
+        .unwrap();
+    let summary = run(&app, "ugel_digest", lima(&format!("{y}-06-03"), "08:00")).await;
+    assert!(
+        summary.starts_with("1 "),
+        "only UGEL San Ignacio has a specialist: {summary}"
+    );
+    let received = smtp.wait_for(1).await;
+    let digest = &received[0];
+    assert_eq!(digest.to, ["ugel.demo@siagie.local"]);
+    let text = digest.text();
+    assert!(
+        text.contains("IE N° 16471 Señor de Huamantanga (0412345-0)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("IE San Ignacio de Loyola (0523456-0): sin director registrado"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Cristo Rey"),
+        "another UGEL's school: {text}"
+    );
+    let again = run(&app, "ugel_digest", lima(&format!("{y}-06-03"), "18:00")).await;
+    assert!(
+        again.starts_with("0 "),
+        "the same day's digest is not sent twice: {again}"
+    );
+}
+
+#[tokio::test]
+async fn the_directors_alert_names_stale_tablets_and_held_marks() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    let device = uuid::Uuid::new_v4();
+    let (status, _) = tests::read(
+        app.request(reqwest::Method::POST, "/auth/login", None)
+            .json(&json!({"username": "docente.demo", "password": tests::DEMO_PASSWORD, "device_id": device}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let old = (Utc::now() - chrono::Duration::days(12)).to_rfc3339();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE device SET last_seen_at = '{old}', last_sync_at = '{old}'"
+        ))
+        .await
+        .ok();
+    run(
+        &app,
+        "deadline_reminder",
+        lima(&format!("{y}-05-29"), "07:00"),
+    )
+    .await;
+    let received = smtp.wait_for(3).await;
+    let director = received
+        .iter()
+        .find(|m| m.to == ["director.demo@siagie.local"])
+        .unwrap();
+    assert!(
+        director
+            .text()
+            .contains("Tabletas sin sincronizar hace más de 7 días"),
+        "{}",
+        director.text()
+    );
+    assert!(director.text().contains(&device.to_string()[..8]));
+}
