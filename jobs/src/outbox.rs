@@ -6,10 +6,11 @@
 //! Message-ID, which mail clients use to show it once. An SMTP outage only delays mail.
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 
@@ -73,102 +74,121 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-/// Sends up to `limit` messages that are due, claiming each so that concurrent senders (other
-/// server instances) never send the same message at the same time.
+/// Messages sent at the same time by one sender.
+const PARALLEL_SENDS: usize = 8;
+
+/// Sends up to `limit` messages that are due, claiming them first (in one transaction) so that
+/// concurrent senders (other server instances) never send the same message at the same time;
+/// sends them in parallel over the pooled transport; then records every outcome in one
+/// transaction.
 pub async fn deliver_due(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     mailer: &Mailer,
     from: &str,
     retry_base_secs: i64,
     limit: u64,
 ) -> Result<DeliveryReport, DbErr> {
     let now = Utc::now();
+    let unlocked = || {
+        Condition::any()
+            .add(mail_outbox::Column::LockedUntil.is_null())
+            .add(mail_outbox::Column::LockedUntil.lt(now))
+    };
     let due = mail_outbox::Entity::find()
         .filter(mail_outbox::Column::SentAt.is_null())
         .filter(mail_outbox::Column::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(mail_outbox::Column::LockedUntil.is_null())
-                .add(mail_outbox::Column::LockedUntil.lt(now)),
-        )
+        .filter(unlocked())
         .order_by_asc(mail_outbox::Column::Id)
         .limit(limit)
         .all(db)
         .await?;
-    let mut report = DeliveryReport::default();
+    if due.is_empty() {
+        return Ok(DeliveryReport::default());
+    }
+    let txn = db.begin().await?;
+    let mut claimed = Vec::with_capacity(due.len());
     for message in due {
-        let claimed = mail_outbox::Entity::update_many()
+        let won = mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::LockedUntil, Expr::value(now + LEASE))
             .filter(mail_outbox::Column::Id.eq(message.id))
             .filter(mail_outbox::Column::SentAt.is_null())
-            .filter(
-                Condition::any()
-                    .add(mail_outbox::Column::LockedUntil.is_null())
-                    .add(mail_outbox::Column::LockedUntil.lt(now)),
-            )
-            .exec(db)
+            .filter(unlocked())
+            .exec(&txn)
             .await?;
-        if claimed.rows_affected != 1 {
-            continue;
-        }
-        let email = Email {
-            to: message.to_address.clone(),
-            subject: message.subject.clone(),
-            text: message.text_body.clone(),
-            html: message.html_body.clone(),
-            message_id: format!(
-                "<outbox-{}-{}@siagie>",
-                message.id,
-                message.created_at.timestamp()
-            ),
-        };
-        match mailer.send(from, &email).await {
-            Ok(()) => {
-                mail_outbox::Entity::update_many()
-                    .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
-                    .col_expr(
-                        mail_outbox::Column::LockedUntil,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
-                    .col_expr(
-                        mail_outbox::Column::Attempts,
-                        Expr::value(message.attempts + 1),
-                    )
-                    .filter(mail_outbox::Column::Id.eq(message.id))
-                    .exec(db)
-                    .await?;
-                report.sent += 1;
-            }
-            Err(error) => {
-                let attempts = message.attempts + 1;
-                tracing::warn!(message = message.id, attempts, error = %error, "mail delivery failed; will retry");
-                mail_outbox::Entity::update_many()
-                    .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
-                    .col_expr(
-                        mail_outbox::Column::NextAttemptAt,
-                        Expr::value(Utc::now() + backoff(retry_base_secs, attempts)),
-                    )
-                    .col_expr(
-                        mail_outbox::Column::LockedUntil,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
-                    .col_expr(
-                        mail_outbox::Column::LastError,
-                        Expr::value(error.to_string()),
-                    )
-                    .filter(mail_outbox::Column::Id.eq(message.id))
-                    .exec(db)
-                    .await?;
-                report.failed += 1;
-            }
+        if won.rows_affected == 1 {
+            claimed.push(message);
         }
     }
+    txn.commit().await?;
+
+    let outcomes: Vec<(mail_outbox::Model, Result<(), String>)> =
+        futures_util::stream::iter(claimed)
+            .map(|message| async move {
+                let email = Email {
+                    to: message.to_address.clone(),
+                    subject: message.subject.clone(),
+                    text: message.text_body.clone(),
+                    html: message.html_body.clone(),
+                    message_id: format!(
+                        "<outbox-{}-{}@siagie>",
+                        message.id,
+                        message.created_at.timestamp()
+                    ),
+                };
+                let result = mailer.send(from, &email).await.map_err(|e| e.to_string());
+                (message, result)
+            })
+            .buffer_unordered(PARALLEL_SENDS)
+            .collect()
+            .await;
+
+    let mut report = DeliveryReport::default();
+    let txn = db.begin().await?;
+    let sent: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(m, _)| m.id)
+        .collect();
+    for chunk in sent.chunks(500) {
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
+            .col_expr(
+                mail_outbox::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(mail_outbox::Column::Attempts, Expr::cust("attempts + 1"))
+            .filter(mail_outbox::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    report.sent = sent.len();
+    for (message, result) in &outcomes {
+        let Err(error) = result else { continue };
+        let attempts = message.attempts + 1;
+        tracing::warn!(message = message.id, attempts, %error, "mail delivery failed; will retry");
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                mail_outbox::Column::NextAttemptAt,
+                Expr::value(Utc::now() + backoff(retry_base_secs, attempts)),
+            )
+            .col_expr(
+                mail_outbox::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(mail_outbox::Column::LastError, Expr::value(error.clone()))
+            .filter(mail_outbox::Column::Id.eq(message.id))
+            .exec(&txn)
+            .await?;
+        report.failed += 1;
+    }
+    txn.commit().await?;
     Ok(report)
 }
 
 /// Delivers due mail every `every`, forever; a failing pass is logged and the next one goes on.
 pub async fn run_sender(
-    db: sea_orm::DatabaseConnection,
+    db: DatabaseConnection,
     mailer: Mailer,
     from: String,
     retry_base_secs: i64,

@@ -1,6 +1,7 @@
 //! A synthetic country for benchmarks: `N` primary schools with six sections each (grades 1 to
-//! 6), `M` students per section, and one teacher account per section (`docente.<school>.<grade>`,
-//! password [`super::demo::DEMO_PASSWORD`]).
+//! 6), `M` students per section, a director per school (`director.<school>`, with e-mail) and one
+//! teacher account per section (`docente.<school>.<grade>`), all with the password
+//! [`super::demo::DEMO_PASSWORD`].
 
 use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -111,6 +112,26 @@ pub async fn load(
             &school,
             &year,
             &[(1, "A"), (2, "A"), (3, "A"), (4, "A"), (5, "A"), (6, "A")],
+        )
+        .await?;
+        next_dni += 1;
+        let director_dni = format!("{next_dni:08}");
+        let director_user = format!("director.{code}");
+        let director_email = format!("director.{code}@siagie.local");
+        world::create_account(
+            &txn,
+            AccountSpec {
+                username: &director_user,
+                dni: &director_dni,
+                names: ("Director", "Sintético", "IE"),
+                email: Some(&director_email),
+                role: Role::Director,
+                dre_id: None,
+                ugel_id: None,
+                school_id: Some(school.id),
+                level: None,
+            },
+            &hash,
         )
         .await?;
         for (grade, section) in sections.iter().enumerate() {

@@ -77,3 +77,31 @@ async fn the_demo_world_has_the_promised_shape() {
             .any(|d| d["description"] == "Día del Trabajo")
     );
 }
+
+#[tokio::test]
+async fn the_synthetic_dataset_adds_schools_with_directors_teachers_and_students() {
+    let app = spawn_app().await;
+    siagie::seed::synthetic::load(&app.db, 3, 4, false)
+        .await
+        .expect("synthetic seed");
+    let admin = app.login_as("admin.demo").await;
+    let (_, schools) = app.get("/schools?q=IE%20sint", &admin).await;
+    assert_eq!(schools["total"], 3);
+    let school = schools["items"][0]["id"].as_i64().unwrap();
+    let code = schools["items"][0]["codigo_modular"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sections = app.sections(&admin, school).await;
+    assert_eq!(sections.len(), 6);
+    let (_, roster) = app
+        .get(&format!("/sections/{}/students", sections[0]["id"]), &admin)
+        .await;
+    assert_eq!(roster.as_array().unwrap().len(), 4);
+    let teacher = app.login_as(&format!("docente.{code}.1")).await;
+    let (_, pull) = app.get("/sync/pull", &teacher).await;
+    assert_eq!(pull["sections"].as_array().unwrap().len(), 1);
+    let director = app.login_as(&format!("director.{code}")).await;
+    let (_, me) = app.get("/me", &director).await;
+    assert_eq!(me["roles"][0]["role"], "director");
+}

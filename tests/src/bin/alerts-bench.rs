@@ -1,0 +1,125 @@
+//! The alerts benchmark: how long the deadline reminder takes to select and enqueue on a synthetic
+//! country, and how fast the outbox is delivered to a local SMTP server. It prints figures and
+//! asserts nothing about speed. Run it with
+//! `cargo run --release -p tests --bin alerts-bench -- --database-url postgres://…/postgres`.
+
+use std::{process::Command, time::Instant};
+
+use chrono::{FixedOffset, TimeZone, Utc};
+use clap::Parser;
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+#[derive(Parser)]
+#[command(about = "Selección y envío de alertas de cierre sobre un país sintético")]
+struct Args {
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    #[arg(long, default_value_t = 10_000)]
+    schools: u64,
+    #[arg(long, default_value_t = 5)]
+    students_per_section: u64,
+    #[arg(long, default_value = "target/release/siagie")]
+    server: std::path::PathBuf,
+    #[arg(long)]
+    reuse: bool,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let args = Args::parse();
+    let (base, _) = args
+        .database_url
+        .rsplit_once('/')
+        .expect("URL with a database");
+    let url = format!("{base}/siagie_alerts_bench");
+    if !args.reuse {
+        let admin = Database::connect(&args.database_url).await?;
+        admin
+            .execute_unprepared("DROP DATABASE IF EXISTS siagie_alerts_bench WITH (FORCE)")
+            .await?;
+        admin
+            .execute_unprepared("CREATE DATABASE siagie_alerts_bench")
+            .await?;
+        let started = Instant::now();
+        let status = Command::new(&args.server)
+            .args([
+                "seed",
+                "--schools",
+                &args.schools.to_string(),
+                "--students-per-section",
+                &args.students_per_section.to_string(),
+            ])
+            .env("SIAGIE_DATABASE_URL", &url)
+            .env("SIAGIE_LOG_FILTER", "warn")
+            .status()?;
+        assert!(status.success());
+        println!(
+            "Siembra de {} IE: {:.1} s",
+            args.schools,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let db = Database::connect(&url).await?;
+    db.execute_unprepared("DELETE FROM mail_outbox").await?;
+    let year: i32 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT MAX(year) AS y FROM academic_year".to_owned(),
+        ))
+        .await?
+        .expect("a year")
+        .try_get("", "y")?;
+    let at = FixedOffset::west_opt(5 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(year, 5, 26, 7, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let config = jobs::JobsConfig::default();
+
+    let started = Instant::now();
+    let summary = siagie::alerts::run(&db, &config, "deadline_reminder", at).await?;
+    let select = started.elapsed();
+    let sections: i64 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM section".to_owned(),
+        ))
+        .await?
+        .expect("count")
+        .try_get("", "n")?;
+    println!(
+        "Selección y encolado ({} IE, {sections} secciones): {:.2} s — {summary}",
+        args.schools,
+        select.as_secs_f64()
+    );
+
+    let smtp = tests::smtp::SmtpServer::start().await;
+    let mail = jobs::MailConfig {
+        transport: jobs::mail::MailTransport::Smtp,
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: smtp.port,
+        smtp_tls: jobs::mail::SmtpTls::None,
+        ..Default::default()
+    };
+    let mailer = jobs::Mailer::from_config(&mail)?;
+    let started = Instant::now();
+    let mut sent = 0;
+    loop {
+        let report = jobs::outbox::deliver_due(&db, &mailer, &mail.from, 1, 500).await?;
+        sent += report.sent;
+        if report.sent + report.failed == 0 {
+            break;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "Envío a SMTP local: {sent} correos en {elapsed:.2} s = {:.0} correos/s (recibidos: {})",
+        sent as f64 / elapsed,
+        smtp.received().len()
+    );
+    Ok(())
+}
