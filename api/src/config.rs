@@ -275,3 +275,77 @@ fn read_secret(path: &Path) -> Result<SecretString, ConfigError> {
     }
     Ok(SecretString::from(secret.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_without_a_jwt_secret_refuses_to_start_and_names_the_variable() {
+        let mut config = Config {
+            mode: Mode::Production,
+            ..Config::default()
+        };
+        config.database.url = Some(SecretString::from("postgres://db/siagie".to_owned()));
+        let error = config.jwt_secret().unwrap_err().to_string();
+        assert!(error.contains("SIAGIE_AUTH_JWT_SECRET"), "{error}");
+    }
+
+    #[test]
+    fn production_without_a_database_url_is_invalid() {
+        let config = Config {
+            mode: Mode::Production,
+            ..Config::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("SIAGIE_DATABASE_URL")
+        );
+    }
+
+    #[test]
+    fn development_generates_the_secret_once_and_keeps_it() {
+        let dir = std::env::temp_dir().join(format!("siagie-config-{}", uuid::Uuid::new_v4()));
+        let mut config = Config::default();
+        config.storage.data_dir = dir.clone();
+        let first = config.jwt_secret().unwrap();
+        let second = config.jwt_secret().unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= 32);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_bad_cron_expression_or_a_short_refresh_lifetime_stops_the_start() {
+        let mut config = Config::default();
+        config.jobs.overdue_alert = "cada lunes".into();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("jobs.overdue_alert")
+        );
+        let mut config = Config::default();
+        config.auth.refresh_token_ttl_days = 30;
+        assert!(config.validate().is_err());
+        assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        let mut config = Config::default();
+        config.auth.jwt_secret = Some(SecretString::from(
+            "muy-secreto-no-mostrar-nunca-0123456789".to_owned(),
+        ));
+        config.database.url = Some(SecretString::from("postgres://u:clave-db@h/db".to_owned()));
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("muy-secreto") && !shown.contains("clave-db"),
+            "{shown}"
+        );
+    }
+}

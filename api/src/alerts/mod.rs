@@ -88,6 +88,35 @@ fn section_lines(registers: &[&OpenRegister]) -> Vec<String> {
         .collect()
 }
 
+/// A director's alert about a month's open registers, with its IE's stale tablets and held
+/// marks.
+fn director_mail(
+    template: &str,
+    school: &data::SchoolInfo,
+    (year, month): (i32, u32),
+    days_after: Option<i64>,
+    registers: &[&OpenRegister],
+    (stale_tablets, held_marks): (Vec<String>, i64),
+    config: &jobs::JobsConfig,
+) -> anyhow::Result<jobs::templates::Rendered> {
+    jobs::templates::render(
+        template,
+        jobs::templates::context! {
+            name => school.director_name,
+            school => school.name,
+            code => school.code,
+            month => month_name(month),
+            year => year,
+            deadline => last_day(year, month).format("%d/%m/%Y").to_string(),
+            days_after => days_after,
+            sections => section_lines(registers),
+            stale_tablets => stale_tablets,
+            stale_days => config.stale_tablet_days,
+            held_marks => held_marks,
+        },
+    )
+}
+
 /// Before month end: each director with registers of the month not closed.
 async fn deadline_reminder(
     db: &DatabaseConnection,
@@ -112,21 +141,15 @@ async fn deadline_reminder(
         let Some(email) = &school.director_email else {
             continue;
         };
-        let (stale, held) = extras.get(&school_id).cloned().unwrap_or_default();
-        let mail = jobs::templates::render(
+        let extra = extras.get(&school_id).cloned().unwrap_or_default();
+        let mail = director_mail(
             "deadline_reminder",
-            jobs::templates::context! {
-                name => school.director_name,
-                school => school.name,
-                code => school.code,
-                month => month_name(month),
-                year => year,
-                deadline => last_day(year, month).format("%d/%m/%Y").to_string(),
-                sections => section_lines(&registers),
-                stale_tablets => stale,
-                stale_days => config.stale_tablet_days,
-                held_marks => held,
-            },
+            school,
+            (year, month),
+            None,
+            &registers,
+            extra,
+            config,
         )?;
         outgoing.push((
             email.clone(),
@@ -162,22 +185,15 @@ async fn overdue_alert(
             let Some(email) = &school.director_email else {
                 continue;
             };
-            let (stale, held) = extras.get(&school_id).cloned().unwrap_or_default();
-            let mail = jobs::templates::render(
+            let extra = extras.get(&school_id).cloned().unwrap_or_default();
+            let mail = director_mail(
                 "overdue_alert",
-                jobs::templates::context! {
-                    name => school.director_name,
-                    school => school.name,
-                    code => school.code,
-                    month => month_name(month),
-                    year => year,
-                    deadline => last_day(year, month).format("%d/%m/%Y").to_string(),
-                    days_after => days_after,
-                    sections => section_lines(&registers),
-                    stale_tablets => stale,
-                    stale_days => config.stale_tablet_days,
-                    held_marks => held,
-                },
+                school,
+                (year, month),
+                Some(days_after),
+                &registers,
+                extra,
+                config,
             )?;
             outgoing.push((
                 email.clone(),

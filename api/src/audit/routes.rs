@@ -2,7 +2,7 @@
 
 use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -103,25 +103,10 @@ async fn list(
         }
     };
     p.authorize(Action::ReadAudit, &target)?;
-    let (page, per_page) = PageParams {
+    let params = PageParams {
         page: filter.page,
         per_page: filter.per_page,
-    }
-    .resolve();
-    let paginator = query
-        .order_by_desc(audit_event::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(page - 1)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    };
+    let query = query.order_by_desc(audit_event::Column::Id);
+    Ok(Json(Page::fetch(&state.db, query, params).await?))
 }

@@ -23,6 +23,37 @@ impl PageParams {
     }
 }
 
+impl<T> Page<T> {
+    /// Fetches one page of an ordered query, converting each row.
+    pub async fn fetch<E, M>(
+        db: &sea_orm::DatabaseConnection,
+        query: sea_orm::Select<E>,
+        params: PageParams,
+    ) -> Result<Self, sea_orm::DbErr>
+    where
+        E: sea_orm::EntityTrait<Model = M>,
+        M: sea_orm::FromQueryResult + Sized + Send + Sync,
+        T: From<M>,
+    {
+        use sea_orm::PaginatorTrait;
+        let (page, per_page) = params.resolve();
+        let paginator = query.paginate(db, per_page);
+        let total = paginator.num_items().await?;
+        let items = paginator
+            .fetch_page(page - 1)
+            .await?
+            .into_iter()
+            .map(T::from)
+            .collect();
+        Ok(Self {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+}
+
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {

@@ -2,8 +2,8 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -196,28 +196,14 @@ async fn list_schools(
                 .add(school::Column::CodigoModular.starts_with(q)),
         );
     }
-    let (page, per_page) = PageParams {
+    let params = PageParams {
         page: filter.page,
         per_page: filter.per_page,
-    }
-    .resolve();
-    let paginator = query
+    };
+    let query = query
         .order_by_asc(school::Column::Name)
-        .order_by_asc(school::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(page - 1)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(Json(Page {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+        .order_by_asc(school::Column::Id);
+    Ok(Json(Page::fetch(&state.db, query, params).await?))
 }
 
 /// One IE.
