@@ -2,7 +2,11 @@
 //! instance sees the same counts.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
+};
 
 use entity::login_throttle;
 
@@ -50,7 +54,8 @@ pub async fn check(db: &impl ConnectionTrait, keys: &Keys, now: DateTime<Utc>) -
     Ok(())
 }
 
-/// Counts a failure against both keys, locking a key that reaches its limit.
+/// Counts a failure against both keys, locking a key that reaches its limit. Each step is one
+/// atomic statement, so concurrent failures are all counted.
 pub async fn record_failure(
     db: &impl ConnectionTrait,
     keys: &Keys,
@@ -62,39 +67,51 @@ pub async fn record_failure(
         (&keys.address, config.max_failed_logins_per_address),
     ];
     for (key, limit) in limits {
-        let window = Duration::seconds(config.failure_window_secs);
-        match login_throttle::Entity::find_by_id(key.clone())
-            .one(db)
-            .await?
-        {
-            Some(row) => {
-                let fresh = row.window_started_at + window < now
-                    || row.locked_until.is_some_and(|until| until <= now);
-                let failures = if fresh { 1 } else { row.failures + 1 };
-                let mut active = row.into_active_model();
-                if fresh {
-                    active.window_started_at = Set(now);
-                    active.locked_until = Set(None);
-                }
-                active.failures = Set(failures);
-                if failures >= limit {
-                    active.locked_until = Set(Some(now + Duration::seconds(config.lockout_secs)));
-                }
-                active.update(db).await?;
-            }
-            None => {
-                login_throttle::ActiveModel {
-                    key: Set(key.clone()),
-                    failures: Set(1),
-                    window_started_at: Set(now),
-                    locked_until: Set(
-                        (limit <= 1).then(|| now + Duration::seconds(config.lockout_secs))
-                    ),
-                }
-                .insert(db)
-                .await?;
-            }
-        }
+        // A window that ended, or a lockout that expired, starts the count again.
+        login_throttle::Entity::update_many()
+            .col_expr(login_throttle::Column::Failures, Expr::value(0))
+            .col_expr(login_throttle::Column::WindowStartedAt, Expr::value(now))
+            .col_expr(
+                login_throttle::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(login_throttle::Column::Key.eq(key.as_str()))
+            .filter(
+                Condition::any()
+                    .add(
+                        login_throttle::Column::WindowStartedAt
+                            .lt(now - Duration::seconds(config.failure_window_secs)),
+                    )
+                    .add(login_throttle::Column::LockedUntil.lte(now)),
+            )
+            .exec(db)
+            .await?;
+        login_throttle::Entity::insert(login_throttle::ActiveModel {
+            key: Set(key.clone()),
+            failures: Set(1),
+            window_started_at: Set(now),
+            locked_until: Set(None),
+        })
+        .on_conflict(
+            OnConflict::column(login_throttle::Column::Key)
+                .value(
+                    login_throttle::Column::Failures,
+                    Expr::cust("login_throttle.failures + 1"),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        login_throttle::Entity::update_many()
+            .col_expr(
+                login_throttle::Column::LockedUntil,
+                Expr::value(now + Duration::seconds(config.lockout_secs)),
+            )
+            .filter(login_throttle::Column::Key.eq(key.as_str()))
+            .filter(login_throttle::Column::Failures.gte(limit))
+            .filter(login_throttle::Column::LockedUntil.is_null())
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

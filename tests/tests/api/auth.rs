@@ -279,3 +279,32 @@ async fn passwords_are_stored_as_argon2id_hashes() {
     assert!(hash.starts_with("$argon2id$"));
     assert!(!hash.contains(DEMO_PASSWORD));
 }
+
+#[tokio::test]
+async fn concurrent_failed_logins_are_all_counted_and_never_an_error() {
+    let app = spawn_app_with(|c| c.auth.max_failed_logins = 100).await;
+    let attempts: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url) = (app.client.clone(), app.url("/auth/login"));
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&json!({"username": "director.demo", "password": "Mala.2026"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for attempt in attempts {
+        assert_eq!(attempt.await.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+    let failures = app
+        .scalar(
+            "SELECT CAST(failures AS TEXT) FROM login_throttle WHERE key = 'account:director.demo'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(failures, "8");
+}
