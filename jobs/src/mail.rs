@@ -127,7 +127,11 @@ impl Mailer {
                 };
                 let mut builder = builder
                     .port(config.smtp_port)
-                    .timeout(Some(std::time::Duration::from_secs(20)));
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .pool_config(
+                        lettre::transport::smtp::PoolConfig::new()
+                            .max_size(crate::outbox::PARALLEL_SENDS as u32),
+                    );
                 if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password)
                 {
                     builder = builder.credentials(Credentials::new(

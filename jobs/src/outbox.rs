@@ -74,8 +74,8 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-/// Messages sent at the same time by one sender.
-const PARALLEL_SENDS: usize = 8;
+/// Messages sent at the same time by one sender (and SMTP connections in its pool).
+pub const PARALLEL_SENDS: usize = 16;
 
 /// Sends up to `limit` messages that are due, claiming them first (in one transaction) so that
 /// concurrent senders (other server instances) never send the same message at the same time;

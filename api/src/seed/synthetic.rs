@@ -6,11 +6,11 @@
 use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
-use entity::{academic_year, dre, ugel};
+use entity::{academic_year, dre, person, school, student, ugel};
 
 use super::{
     demo::DEMO_PASSWORD,
@@ -56,8 +56,20 @@ pub async fn load(
         .progress_chars("=> "),
     );
     let mut rng = Lcg::new(7);
-    let run = now().timestamp() as u64 % 1000;
-    let mut next_dni = 10_000_000 + run * 50_000;
+    // Codes and DNIs continue after what the database already holds, so that the dataset can be
+    // loaded more than once into one database.
+    let run = dre::Entity::find().count(db).await?;
+    let first_school = school::Entity::find().count(db).await?;
+    let mut next_dni = 10_000_000
+        + student::Entity::find().count(db).await?
+        + person::Entity::find().count(db).await?;
+    if first_school + schools > 5_000_000
+        || next_dni + schools * (6 * students_per_section + 8) > 69_999_999
+    {
+        anyhow::bail!(
+            "el conjunto sintético no cabe en los rangos de códigos modulares y DNI reservados"
+        );
+    }
     let mut ugel_id = 0;
     let mut dre_id = 0;
     for n in 0..schools {
@@ -91,7 +103,7 @@ pub async fn load(
             .await?
             .id;
         }
-        let code = format!("{:07}", 2_000_000 + run * 10_000 + n);
+        let code = format!("{:07}", 2_000_000 + first_school + n);
         let name = format!("IE sintética N° {}", n + 1);
         let school = world::create_school(
             &txn,
