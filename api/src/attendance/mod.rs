@@ -18,8 +18,22 @@ pub use routes::router;
 
 /// Whether an enrollment covers a day: from its start, and before a transfer, withdrawal or death.
 pub fn covers(enrollment: &enrollment::Model, date: NaiveDate) -> bool {
-    date >= enrollment.starts_on
-        && (enrollment.status == "activo" || enrollment.status_date.is_some_and(|end| date < end))
+    covers_span(
+        enrollment.starts_on,
+        &enrollment.status,
+        enrollment.status_date,
+        date,
+    )
+}
+
+/// [`covers`] on the three fields it needs.
+pub fn covers_span(
+    starts_on: NaiveDate,
+    status: &str,
+    status_date: Option<NaiveDate>,
+    date: NaiveDate,
+) -> bool {
+    date >= starts_on && (status == "activo" || status_date.is_some_and(|end| date < end))
 }
 
 /// Why a cell of the register carries no code.

@@ -395,15 +395,29 @@ pub async fn progress(
         return Ok(Vec::new());
     };
     let mut out = Vec::with_capacity(sections.len());
-    for chunk in sections.chunks(500) {
+    for chunk in sections.chunks(2000) {
         let ids: Vec<i64> = chunk.iter().map(|(s, _)| s.id).collect();
-        let mut enrollments: HashMap<i64, Vec<enrollment::Model>> = HashMap::new();
-        for e in enrollment::Entity::find()
+        // Only the columns that decide coverage: this reads every enrollment of the sections.
+        type Span = (i64, NaiveDate, String, Option<NaiveDate>);
+        let spans: Vec<Span> = enrollment::Entity::find()
+            .select_only()
+            .columns([
+                enrollment::Column::SectionId,
+                enrollment::Column::StartsOn,
+                enrollment::Column::Status,
+                enrollment::Column::StatusDate,
+            ])
             .filter(enrollment::Column::SectionId.is_in(ids.clone()))
+            .into_tuple()
             .all(db)
-            .await?
-        {
-            enrollments.entry(e.section_id).or_default().push(e);
+            .await?;
+        let mut enrollments: HashMap<i64, Vec<(NaiveDate, String, Option<NaiveDate>)>> =
+            HashMap::new();
+        for (section, starts_on, status, status_date) in spans {
+            enrollments
+                .entry(section)
+                .or_default()
+                .push((starts_on, status, status_date));
         }
         let closed: HashMap<i64, attendance_register::Model> = attendance_register::Entity::find()
             .filter(attendance_register::Column::SectionId.is_in(ids.clone()))
@@ -438,7 +452,10 @@ pub async fn progress(
                 .unwrap_or(&[]);
             let (mut expected, mut filled, mut missing_days) = (0usize, 0usize, 0usize);
             for day in days.iter().filter(|d| calendar.is_academic(**d)) {
-                let due = list.iter().filter(|e| covers(e, *day)).count();
+                let due = list
+                    .iter()
+                    .filter(|(start, status, end)| super::covers_span(*start, status, *end, *day))
+                    .count();
                 let got = counts.get(&(section.id, *day)).copied().unwrap_or(0).max(0) as usize;
                 expected += due;
                 filled += got.min(due);

@@ -2,11 +2,11 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 
-use entity::{role_assignment, school, teacher_section, ugel, user_account};
+use entity::{school, teacher_section, ugel};
 
 use super::policy::{Action, Assignment, Role, Target, Unit, grants};
 use crate::{
@@ -184,7 +184,8 @@ fn bearer(parts: &Parts) -> Result<&str> {
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))
 }
 
-/// The caller's account and active assignments, with each unit's ancestors.
+/// The caller's account and active assignments, with each unit's ancestors: one query (two for a
+/// teacher, whose sections are loaded too). It runs on every authenticated request.
 pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<Principal> {
     let revoked = || {
         ApiError::unauthorized(
@@ -192,62 +193,47 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
             "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
         )
     };
-    let account = user_account::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or_else(revoked)?;
-    let rows = role_assignment::Entity::find()
-        .filter(role_assignment::Column::UserId.eq(user_id))
-        .filter(role_assignment::Column::Active.eq(true))
-        .all(db)
+    // `user_id` is an integer parsed from a verified token, so it is safe to inline.
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT ua.person_id, ua.username, ua.must_change_password, \
+                        ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
+                        s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id \
+                 FROM user_account ua \
+                 JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
+                 LEFT JOIN school s ON s.id = ra.school_id \
+                 LEFT JOIN ugel su ON su.id = s.ugel_id \
+                 LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
+                 WHERE ua.id = {user_id} ORDER BY ra.id"
+            ),
+        ))
         .await?;
-    if rows.is_empty() {
+    let Some(first) = rows.first() else {
         return Err(revoked());
-    }
-
-    let school_ids: Vec<i64> = rows.iter().filter_map(|r| r.school_id).collect();
-    let schools: Vec<(i64, i64)> = if school_ids.is_empty() {
-        Vec::new()
-    } else {
-        school::Entity::find()
-            .select_only()
-            .columns([school::Column::Id, school::Column::UgelId])
-            .filter(school::Column::Id.is_in(school_ids))
-            .into_tuple()
-            .all(db)
-            .await?
     };
-    let mut ugel_ids: Vec<i64> = rows.iter().filter_map(|r| r.ugel_id).collect();
-    ugel_ids.extend(schools.iter().map(|(_, u)| *u));
-    let ugels: Vec<(i64, i64)> = if ugel_ids.is_empty() {
-        Vec::new()
-    } else {
-        ugel::Entity::find()
-            .select_only()
-            .columns([ugel::Column::Id, ugel::Column::DreId])
-            .filter(ugel::Column::Id.is_in(ugel_ids))
-            .into_tuple()
-            .all(db)
-            .await?
-    };
-    let dre_of = |ugel_id: i64| ugels.iter().find(|(u, _)| *u == ugel_id).map(|(_, d)| *d);
+    let person_id: i64 = first.try_get("", "person_id")?;
+    let username: String = first.try_get("", "username")?;
+    let must_change_password: bool = first.try_get("", "must_change_password")?;
 
     let mut assignments = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some(role) = Role::parse(&row.role) else {
-            tracing::warn!(assignment = row.id, "unknown role code in the database");
+    for row in &rows {
+        let id: i64 = row.try_get("", "assignment_id")?;
+        let code: String = row.try_get("", "role")?;
+        let Some(role) = Role::parse(&code) else {
+            tracing::warn!(assignment = id, "unknown role code in the database");
             continue;
         };
-        let unit = match (row.school_id, row.ugel_id, row.dre_id) {
+        let school_id: Option<i64> = row.try_get("", "school_id")?;
+        let ugel_id: Option<i64> = row.try_get("", "ugel_id")?;
+        let dre_id: Option<i64> = row.try_get("", "dre_id")?;
+        let unit = match (school_id, ugel_id, dre_id) {
             (Some(school_id), _, _) => {
-                let Some(ugel_id) = schools
-                    .iter()
-                    .find(|(s, _)| *s == school_id)
-                    .map(|(_, u)| *u)
-                else {
-                    continue;
-                };
-                let Some(dre_id) = dre_of(ugel_id) else {
+                let (Some(ugel_id), Some(dre_id)) = (
+                    row.try_get::<Option<i64>>("", "school_ugel_id")?,
+                    row.try_get::<Option<i64>>("", "school_dre_id")?,
+                ) else {
                     continue;
                 };
                 Unit::School {
@@ -257,7 +243,7 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
                 }
             }
             (None, Some(ugel_id), _) => {
-                let Some(dre_id) = dre_of(ugel_id) else {
+                let Some(dre_id) = row.try_get::<Option<i64>>("", "ugel_dre_id")? else {
                     continue;
                 };
                 Unit::Ugel { ugel_id, dre_id }
@@ -265,9 +251,11 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
             (None, None, Some(dre_id)) => Unit::Dre { dre_id },
             (None, None, None) => Unit::Minedu,
         };
-        let level = row.level.as_deref().and_then(|l| Level::parse(l).ok());
+        let level = row
+            .try_get::<Option<String>>("", "level")?
+            .and_then(|l| Level::parse(&l).ok());
         assignments.push(Assignment {
-            id: row.id,
+            id,
             role,
             unit,
             level,
@@ -281,7 +269,7 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         teacher_section::Entity::find()
             .select_only()
             .column(teacher_section::Column::SectionId)
-            .filter(teacher_section::Column::PersonId.eq(account.person_id))
+            .filter(teacher_section::Column::PersonId.eq(person_id))
             .filter(teacher_section::Column::Active.eq(true))
             .into_tuple()
             .all(db)
@@ -291,10 +279,10 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
     };
 
     Ok(Principal {
-        user_id: account.id,
-        person_id: account.person_id,
-        username: account.username,
-        must_change_password: account.must_change_password,
+        user_id,
+        person_id,
+        username,
+        must_change_password,
         family: String::new(),
         assignments,
         taught_sections,

@@ -127,7 +127,10 @@ async fn apply(state: &AppState, p: &Principal, batch: PushRequest) -> Result<Pu
     let known_device = device::Entity::find_by_id(batch.device_id.to_string())
         .one(&state.db)
         .await?;
-    if known_device.is_some_and(|d| d.revoked_at.is_some()) {
+    if known_device
+        .as_ref()
+        .is_some_and(|d| d.revoked_at.is_some())
+    {
         return Err(ApiError::unauthorized(
             "session_revoked",
             "Esta tableta fue dada de baja por la dirección de la IE. Conserve las marcas y use otra tableta.",
@@ -188,7 +191,7 @@ async fn apply(state: &AppState, p: &Principal, batch: PushRequest) -> Result<Pu
             .await?
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")));
     }
-    record_device(&txn, p, &batch, at).await?;
+    record_device(&txn, p, &batch, known_device, at).await?;
     txn.commit().await?;
     Ok(response)
 }
@@ -198,6 +201,7 @@ async fn record_device(
     db: &impl ConnectionTrait,
     p: &Principal,
     batch: &PushRequest,
+    known: Option<device::Model>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     let school_id = p.assignments.iter().find_map(|a| match a.unit {
@@ -206,7 +210,7 @@ async fn record_device(
     });
     let id = batch.device_id.to_string();
     let pending = batch.pending.map(|n| n.min(i32::MAX as u32) as i32);
-    match device::Entity::find_by_id(id.clone()).one(db).await? {
+    match known {
         Some(existing) => {
             let mut active: device::ActiveModel = existing.into();
             active.last_seen_at = Set(at);
