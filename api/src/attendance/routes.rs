@@ -541,7 +541,7 @@ async fn apply_held(
     if register.as_ref().is_none_or(|r| engine::is_locked(r, at)) {
         return Err(ApiError::conflict(
             "register_closed",
-            "Los marcas retenidas solo se aplican durante una modificación excepcional habilitada por la UGEL.",
+            "Las marcas retenidas solo se aplican durante una modificación excepcional habilitada por la UGEL.",
         ));
     }
     let held = held_marks(&state.db, id, year, month).await?;
