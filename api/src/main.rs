@@ -54,7 +54,10 @@ struct SeedArgs {
     /// Number of synthetic schools to add.
     #[arg(long)]
     schools: Option<u64>,
-    /// Students in each of a synthetic school's six sections.
+    /// Sections of each synthetic school (grades 1 to 6, then second sections).
+    #[arg(long, default_value_t = 6, requires = "schools")]
+    sections_per_school: u64,
+    /// Students in each section of a synthetic school.
     #[arg(long, default_value_t = 35, requires = "schools")]
     students_per_section: u64,
 }
@@ -116,7 +119,12 @@ async fn run() -> anyhow::Result<()> {
                     seed::demo::DEMO_PASSWORD
                 );
             } else if let Some(schools) = args.schools {
-                seed::synthetic::load(&db, schools, args.students_per_section, true).await?;
+                let size = seed::synthetic::Size {
+                    schools,
+                    sections_per_school: args.sections_per_school,
+                    students_per_section: args.students_per_section,
+                };
+                seed::synthetic::load(&db, size, true).await?;
                 println!("Datos sintéticos cargados: {schools} IE.");
             } else {
                 anyhow::bail!("indique --demo o --schools N");

@@ -67,6 +67,45 @@ pub async fn enqueue(
     Ok(result > 0)
 }
 
+/// Writes many messages to the outbox with multi-row inserts; those whose `dedupe_key` was already
+/// used are skipped. Returns how many were written.
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    messages: Vec<(String, Rendered, Option<String>)>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let rows: Vec<mail_outbox::ActiveModel> = messages
+        .into_iter()
+        .map(|(to, mail, dedupe_key)| mail_outbox::ActiveModel {
+            dedupe_key: Set(dedupe_key),
+            to_address: Set(to),
+            subject: Set(mail.subject),
+            text_body: Set(mail.text),
+            html_body: Set(mail.html),
+            created_at: Set(now),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            sent_at: Set(None),
+            last_error: Set(None),
+            ..Default::default()
+        })
+        .collect();
+    let mut written = 0;
+    // 11 columns a row: well under the bind-parameter limits of SQLite and PostgreSQL.
+    for chunk in rows.chunks(500) {
+        written += mail_outbox::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(mail_outbox::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(written)
+}
+
 /// What one delivery pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DeliveryReport {

@@ -7,6 +7,7 @@ mod m20261123_000002_identity;
 mod m20261123_000003_provisioning;
 mod m20261123_000004_attendance;
 mod m20261123_000005_jobs;
+mod m20261123_000006_register_progress;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_provisioning::Migration),
             Box::new(m20261123_000004_attendance::Migration),
             Box::new(m20261123_000005_jobs::Migration),
+            Box::new(m20261123_000006_register_progress::Migration),
         ]
     }
 }

@@ -7,10 +7,10 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
 };
 
-use entity::{academic_year, grade, school};
+use entity::academic_year;
 
 use crate::attendance::{
-    overview,
+    progress,
     register::{self, State},
 };
 
@@ -96,40 +96,25 @@ pub async fn ugel_specialists(
     Ok(out)
 }
 
-/// Registers of a month not closed, in every IE.
+/// Registers of a month not closed, in every IE: the kept coverage is brought up to date, then
+/// read in one query.
 pub async fn open_registers(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     today: NaiveDate,
 ) -> anyhow::Result<Vec<OpenRegister>> {
-    let Ok((academic, _, last)) = overview::year_of_month(db, year, month).await else {
-        return Ok(Vec::new());
-    };
-    let schools = school::Entity::find().all(db).await?;
-    let sections = overview::sections_with_calendars(db, &schools, &academic).await?;
-    let progress =
-        register::progress(db, &sections, year, month, today.min(last), Utc::now()).await?;
-    let grades: HashMap<i64, String> = grade::Entity::find()
-        .all(db)
+    progress::refresh(db, year, month).await?;
+    Ok(progress::registers_of_month(db, year, month, Utc::now())
         .await?
         .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
-    let by_id: HashMap<i64, &entity::section::Model> =
-        sections.iter().map(|(s, _)| (s.id, s)).collect();
-    Ok(progress
-        .into_iter()
-        .filter(|p| p.state != State::Cerrado)
-        .filter_map(|p| {
-            let section = by_id.get(&p.section_id)?;
-            Some(OpenRegister {
-                school_id: section.school_id,
-                grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
-                section: section.name.clone(),
-                state: p.state,
-                missing_days: p.missing_days,
-            })
+        .filter(|r| !r.locked)
+        .map(|r| OpenRegister {
+            school_id: r.school_id,
+            state: r.tally.state(false),
+            missing_days: r.tally.missing_days(year, month, today),
+            grade: r.grade,
+            section: r.section,
         })
         .collect())
 }

@@ -287,14 +287,13 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
 async fn enqueue_all(
     db: &DatabaseConnection,
     outgoing: Vec<(String, jobs::templates::Rendered, String)>,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<u64> {
     let txn = db.begin().await?;
-    let mut queued = 0;
-    for (to, mail, key) in outgoing {
-        if jobs::outbox::enqueue(&txn, &to, mail, Some(key), now()).await? {
-            queued += 1;
-        }
-    }
+    let messages = outgoing
+        .into_iter()
+        .map(|(to, mail, key)| (to, mail, Some(key)))
+        .collect();
+    let queued = jobs::outbox::enqueue_many(&txn, messages, now()).await?;
     txn.commit().await?;
     Ok(queued)
 }

@@ -365,6 +365,11 @@ pub async fn upsert_days(
     db: &impl ConnectionTrait,
     rows: Vec<attendance_day::ActiveModel>,
 ) -> Result<()> {
+    let cells: Vec<(i64, NaiveDate)> = rows
+        .iter()
+        .map(|r| (*r.section_id.as_ref(), *r.date.as_ref()))
+        .collect();
+    super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
     attendance_day::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([attendance_day::Column::EnrollmentId, attendance_day::Column::Date])

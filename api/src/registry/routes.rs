@@ -14,6 +14,7 @@ use entity::{
 
 use super::{dto::*, import, repo, service};
 use crate::{
+    attendance::progress::{self, Change},
     audit::{self, Event},
     auth::{Action, AuthUser, Target},
     domain::{Level, PersonName, StudentDocument},
@@ -381,6 +382,15 @@ async fn add_non_academic_day(
     }
     .insert(&txn)
     .await?;
+    progress::invalidate(
+        &txn,
+        Change::Calendar {
+            date: created.date,
+            ugel_id: created.ugel_id,
+            school_id: created.school_id,
+        },
+    )
+    .await?;
     audit::record(
         &txn,
         Event::new("non_academic_day_added", "non_academic_day", created.id)
@@ -667,6 +677,7 @@ async fn change_enrollment_status(
     active.status_date = Set(date);
     active.updated_at = Set(now());
     let updated = active.update(&txn).await?;
+    progress::invalidate(&txn, Change::Enrollments(updated.section_id)).await?;
     audit::record(
         &txn,
         Event::new("enrollment_status_changed", "enrollment", id)

@@ -372,6 +372,13 @@ pub async fn enroll_many(
         current.insert(student_id, created);
         outcome.enrolled += 1;
     }
+    if outcome.enrolled > 0 {
+        crate::attendance::progress::invalidate(
+            db,
+            crate::attendance::progress::Change::Enrollments(scope.section.id),
+        )
+        .await?;
+    }
     Ok(outcome)
 }
 

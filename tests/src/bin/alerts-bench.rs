@@ -1,6 +1,7 @@
 //! The alerts benchmark: how long the deadline reminder takes to select and enqueue on a synthetic
-//! country, and how fast the outbox is delivered to a local SMTP server. It prints figures and
-//! asserts nothing about speed. Run it with
+//! country (100,000 IEs × 8 sections by default, one IE in ten with May filled in), and how fast
+//! the outbox is delivered to a local SMTP server. It prints figures and asserts nothing about
+//! speed. Run it with
 //! `cargo run --release -p tests --bin alerts-bench -- --database-url postgres://…/postgres`.
 
 use std::{process::Command, time::Instant};
@@ -18,10 +19,18 @@ struct Args {
         default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
     )]
     database_url: String,
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 100_000)]
     schools: u64,
+    #[arg(long, default_value_t = 8)]
+    sections_per_school: u64,
     #[arg(long, default_value_t = 5)]
     students_per_section: u64,
+    /// One IE in this many has its registers filled in up to the day of the run.
+    #[arg(long, default_value_t = 10)]
+    filled_one_in: u64,
+    /// Share of registers changed since the last run, for the second timing.
+    #[arg(long, default_value_t = 10)]
+    changed_percent: u64,
     #[arg(long, default_value = "target/release/siagie")]
     server: std::path::PathBuf,
     #[arg(long)]
@@ -50,6 +59,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 "seed",
                 "--schools",
                 &args.schools.to_string(),
+                "--sections-per-school",
+                &args.sections_per_school.to_string(),
                 "--students-per-section",
                 &args.students_per_section.to_string(),
             ])
@@ -79,10 +90,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .unwrap()
         .with_timezone(&Utc);
     let config = jobs::JobsConfig::default();
-
-    let started = Instant::now();
-    let summary = siagie::alerts::run(&db, &config, "deadline_reminder", at).await?;
-    let select = started.elapsed();
     let sections: i64 = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
@@ -91,10 +98,59 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .await?
         .expect("count")
         .try_get("", "n")?;
+
+    if !args.reuse {
+        // Marks of every school day of May up to the 25th, for one IE in `filled_one_in`.
+        let started = Instant::now();
+        let marks = db
+            .execute_unprepared(&format!(
+                "INSERT INTO attendance_day (enrollment_id, date, section_id, status, recorded_at_us, mark_id) \
+                 SELECT e.id, d::date, e.section_id, 1, 0, gen_random_uuid() \
+                 FROM enrollment e JOIN section s ON s.id = e.section_id \
+                 CROSS JOIN generate_series(DATE '{year}-05-01', DATE '{year}-05-25', INTERVAL '1 day') d \
+                 WHERE s.school_id % {} = 0 AND EXTRACT(ISODOW FROM d) < 6",
+                args.filled_one_in
+            ))
+            .await?
+            .rows_affected();
+        println!(
+            "Marcas de mayo cargadas: {marks} en {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        db.execute_unprepared("VACUUM ANALYZE").await?;
+    }
+    db.execute_unprepared("DELETE FROM register_progress")
+        .await?;
+
+    let started = Instant::now();
+    let computed = siagie::attendance::progress::refresh(&db, year, 5).await?;
     println!(
-        "Selección y encolado ({} IE, {sections} secciones): {:.2} s — {summary}",
+        "Cobertura de {computed} registros calculada desde cero (una vez; luego se mantiene): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let summary = siagie::alerts::run(&db, &config, "deadline_reminder", at).await?;
+    println!(
+        "Selección y encolado ({} IE, {sections} secciones, cobertura al día): {:.2} s — {summary}",
         args.schools,
-        select.as_secs_f64()
+        started.elapsed().as_secs_f64()
+    );
+
+    db.execute_unprepared("DELETE FROM mail_outbox").await?;
+    let changed = db
+        .execute_unprepared(&format!(
+            "UPDATE register_progress SET version = version + 1, stale = TRUE \
+             WHERE section_id % 100 < {}",
+            args.changed_percent
+        ))
+        .await?
+        .rows_affected();
+    let started = Instant::now();
+    let summary = siagie::alerts::run(&db, &config, "deadline_reminder", at).await?;
+    println!(
+        "Selección y encolado con {changed} registros cambiados desde la última vez: {:.2} s — {summary}",
+        started.elapsed().as_secs_f64()
     );
 
     let smtp = tests::smtp::SmtpServer::start().await;

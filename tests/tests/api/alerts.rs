@@ -334,3 +334,80 @@ async fn the_directors_alert_names_stale_tablets_and_held_marks() {
     );
     assert!(director.text().contains(&device.to_string()[..8]));
 }
+
+#[tokio::test]
+async fn the_alert_follows_the_register_through_new_students_and_calendar_changes() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    let teacher = app.login_as("docente.demo").await;
+    let director = app.login_as("director.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let section = me["sections"][0].as_i64().unwrap();
+    let (_, view) = app.get(&format!("/sections/{section}"), &teacher).await;
+    let school = view["school_id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/sections/{section}/registers/{y}/5/complete"),
+            &teacher,
+            json!({"up_to_day": 31}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Runs the overdue alert and returns the text the demo director received from it.
+    let mut total = 0;
+    let mut alert = async |date: &str| {
+        let summary = run(&app, "overdue_alert", lima(&format!("{y}-{date}"), "08:00")).await;
+        let queued: usize = summary.split(' ').next().unwrap().parse().unwrap();
+        total += queued;
+        let received = smtp.wait_for(total).await;
+        received
+            .iter()
+            .rev()
+            .find(|m| m.to == ["director.demo@siagie.local"])
+            .map(|m| m.text())
+            .unwrap()
+    };
+
+    let text = alert("06-01").await;
+    assert!(
+        text.contains("Primer grado A: completo — falta cerrarlo"),
+        "{text}"
+    );
+
+    // A student who joined on Monday 25 May has no marks: the register is partial again.
+    let (status, body) = app
+        .post(
+            &format!("/sections/{section}/students"),
+            &director,
+            json!({
+                "document": "71234599",
+                "paternal_surname": "Quispe",
+                "maternal_surname": "Mamani",
+                "given_names": "Rosa Elena",
+                "starts_on": format!("{y}-05-25"),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let text = alert("06-03").await;
+    assert!(
+        text.contains("Primer grado A: parcial (5 días académicos sin registrar)"),
+        "{text}"
+    );
+
+    // The IE declares Friday 29 May a non-academic day: one day fewer to fill in.
+    let (status, body) = app
+        .post(
+            &format!("/academic-years/{y}/calendar"),
+            &director,
+            json!({"date": format!("{y}-05-29"), "description": "Aniversario de la IE", "school_id": school}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let text = alert("06-07").await;
+    assert!(
+        text.contains("Primer grado A: parcial (4 días académicos sin registrar)"),
+        "{text}"
+    );
+}

@@ -81,7 +81,12 @@ async fn the_demo_world_has_the_promised_shape() {
 #[tokio::test]
 async fn the_synthetic_dataset_adds_schools_with_directors_teachers_and_students() {
     let app = spawn_app().await;
-    siagie::seed::synthetic::load(&app.db, 3, 4, false)
+    let size = siagie::seed::synthetic::Size {
+        schools: 3,
+        sections_per_school: 8,
+        students_per_section: 4,
+    };
+    siagie::seed::synthetic::load(&app.db, size, false)
         .await
         .expect("synthetic seed");
     let admin = app.login_as("admin.demo").await;
@@ -93,7 +98,7 @@ async fn the_synthetic_dataset_adds_schools_with_directors_teachers_and_students
         .unwrap()
         .to_owned();
     let sections = app.sections(&admin, school).await;
-    assert_eq!(sections.len(), 6);
+    assert_eq!(sections.len(), 8);
     let (_, roster) = app
         .get(&format!("/sections/{}/students", sections[0]["id"]), &admin)
         .await;

@@ -1,0 +1,410 @@
+//! How far each monthly register is filled in, kept in `register_progress` so that the deadline
+//! alerts read one row per register instead of every mark of the country.
+//!
+//! Whatever a register's coverage depends on (its marks, its enrollments, its IE's calendar)
+//! marks the row stale, in the same transaction as the change, by bumping its `version`.
+//! [`refresh`] recomputes the stale and missing rows of a month in bulk; a row that changed while
+//! it was being recomputed stays stale, because the write compares the version it read.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    Statement, Value,
+    sea_query::{Expr, Func, OnConflict},
+};
+
+use entity::{attendance_day, attendance_register, enrollment, register_progress, school, section};
+
+use super::{
+    calendar::{SchoolCalendar, month_days},
+    covers_span,
+    engine::is_locked,
+    register::State,
+};
+use crate::error::Result;
+
+/// Sections recomputed per round of queries.
+const SECTIONS_PER_ROUND: usize = 2000;
+
+/// A register's coverage: cells due and filled, and which days are complete.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub expected: usize,
+    pub filled: usize,
+    /// Bit `d - 1`: day `d` is academic with at least one student due.
+    pub due_days: u32,
+    /// Bit `d - 1`: every student due on day `d` has a mark.
+    pub complete_days: u32,
+}
+
+impl Tally {
+    pub fn state(&self, locked: bool) -> State {
+        State::derive(self.expected, self.filled, locked)
+    }
+
+    /// Days with students due and marks missing, up to `until` (a day of the month or later).
+    pub fn missing_days(&self, year: i32, month: u32, until: NaiveDate) -> usize {
+        let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(until);
+        if until < first {
+            return 0;
+        }
+        let through = if (until.year(), until.month()) == (year, month) {
+            until.day()
+        } else {
+            31
+        };
+        let window = if through >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << through) - 1
+        };
+        (self.due_days & !self.complete_days & window).count_ones() as usize
+    }
+}
+
+/// The coverage of many sections' registers of one month, with three queries per 2,000 sections:
+/// the enrollment spans, and the count of marks per section and day.
+pub async fn tallies(
+    db: &impl ConnectionTrait,
+    sections: &[(section::Model, SchoolCalendar)],
+    year: i32,
+    month: u32,
+) -> Result<HashMap<i64, Tally>> {
+    let days = month_days(year, month);
+    let (Some(first), Some(last)) = (days.first().copied(), days.last().copied()) else {
+        return Ok(HashMap::new());
+    };
+    let mut out = HashMap::with_capacity(sections.len());
+    for chunk in sections.chunks(SECTIONS_PER_ROUND) {
+        let ids: Vec<i64> = chunk.iter().map(|(s, _)| s.id).collect();
+        // Only the columns that decide coverage, grouped: students of a section usually share
+        // one span.
+        type Span = (i64, NaiveDate, String, Option<NaiveDate>, i64);
+        let spans: Vec<Span> = enrollment::Entity::find()
+            .select_only()
+            .columns([
+                enrollment::Column::SectionId,
+                enrollment::Column::StartsOn,
+                enrollment::Column::Status,
+                enrollment::Column::StatusDate,
+            ])
+            .column_as(Expr::from(Func::count(Expr::val(1))), "students")
+            .filter(enrollment::Column::SectionId.is_in(ids.clone()))
+            .group_by(enrollment::Column::SectionId)
+            .group_by(enrollment::Column::StartsOn)
+            .group_by(enrollment::Column::Status)
+            .group_by(enrollment::Column::StatusDate)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut by_section: HashMap<i64, Vec<Span>> = HashMap::new();
+        for span in spans {
+            by_section.entry(span.0).or_default().push(span);
+        }
+        let counts: Vec<(i64, NaiveDate, i64)> = attendance_day::Entity::find()
+            .select_only()
+            .column(attendance_day::Column::SectionId)
+            .column(attendance_day::Column::Date)
+            .column_as(
+                Expr::from(Func::count(Expr::col(attendance_day::Column::EnrollmentId))),
+                "filled",
+            )
+            .filter(attendance_day::Column::SectionId.is_in(ids))
+            .filter(attendance_day::Column::Date.between(first, last))
+            .group_by(attendance_day::Column::SectionId)
+            .group_by(attendance_day::Column::Date)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let counts: HashMap<(i64, NaiveDate), i64> =
+            counts.into_iter().map(|(s, d, n)| ((s, d), n)).collect();
+        for (section, calendar) in chunk {
+            let spans = by_section
+                .get(&section.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut tally = Tally::default();
+            for day in days.iter().filter(|d| calendar.is_academic(**d)) {
+                let due = spans
+                    .iter()
+                    .filter(|(_, start, status, end, _)| covers_span(*start, status, *end, *day))
+                    .map(|span| span.4.max(0) as usize)
+                    .sum::<usize>();
+                if due == 0 {
+                    continue;
+                }
+                let got = counts.get(&(section.id, *day)).copied().unwrap_or(0).max(0) as usize;
+                let bit = 1u32 << (day.day() - 1);
+                tally.expected += due;
+                tally.filled += got.min(due);
+                tally.due_days |= bit;
+                if got >= due {
+                    tally.complete_days |= bit;
+                }
+            }
+            out.insert(section.id, tally);
+        }
+    }
+    Ok(out)
+}
+
+/// What changed, for [`invalidate`].
+pub enum Change<'a> {
+    /// Cells of these sections on these days.
+    Cells(&'a [(i64, NaiveDate)]),
+    /// The enrollments of a section.
+    Enrollments(i64),
+    /// A day of the calendar, for the whole country, a UGEL or an IE.
+    Calendar {
+        date: NaiveDate,
+        ugel_id: Option<i64>,
+        school_id: Option<i64>,
+    },
+}
+
+/// Marks the registers a change affects as stale. Run it in the transaction of the change.
+pub async fn invalidate(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()> {
+    let backend = db.get_database_backend();
+    let bump = "UPDATE register_progress SET version = version + 1, stale = TRUE";
+    match change {
+        Change::Cells(cells) => {
+            // Sorted, so that concurrent batches lock the rows in the same order.
+            let registers: BTreeSet<(i64, i32, i16)> = cells
+                .iter()
+                .map(|(section, date)| (*section, date.year(), date.month() as i16))
+                .collect();
+            if registers.is_empty() {
+                return Ok(());
+            }
+            let epoch = DateTime::<Utc>::UNIX_EPOCH;
+            let rows = registers.into_iter().map(|(section_id, year, month)| {
+                register_progress::ActiveModel {
+                    section_id: sea_orm::Set(section_id),
+                    year: sea_orm::Set(year),
+                    month: sea_orm::Set(month),
+                    expected: sea_orm::Set(0),
+                    filled: sea_orm::Set(0),
+                    due_days: sea_orm::Set(0),
+                    complete_days: sea_orm::Set(0),
+                    version: sea_orm::Set(1),
+                    stale: sea_orm::Set(true),
+                    computed_at: sea_orm::Set(epoch),
+                }
+            });
+            register_progress::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([
+                        register_progress::Column::SectionId,
+                        register_progress::Column::Year,
+                        register_progress::Column::Month,
+                    ])
+                    .value(
+                        register_progress::Column::Version,
+                        Expr::cust("register_progress.version + 1"),
+                    )
+                    .value(register_progress::Column::Stale, true)
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        Change::Enrollments(section_id) => {
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                format!("{bump} WHERE section_id = $1"),
+                [section_id.into()],
+            ))
+            .await?;
+        }
+        Change::Calendar {
+            date,
+            ugel_id,
+            school_id,
+        } => {
+            let (year, month) = (date.year(), date.month() as i16);
+            let (filter, values): (&str, Vec<Value>) = match (school_id, ugel_id) {
+                (Some(school), _) => (
+                    " AND section_id IN (SELECT id FROM section WHERE school_id = $3)",
+                    vec![school.into()],
+                ),
+                (None, Some(ugel)) => (
+                    " AND section_id IN (SELECT s.id FROM section s JOIN school i ON i.id = s.school_id WHERE i.ugel_id = $3)",
+                    vec![ugel.into()],
+                ),
+                (None, None) => ("", vec![]),
+            };
+            let mut all: Vec<Value> = vec![year.into(), month.into()];
+            all.extend(values);
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                format!("{bump} WHERE year = $1 AND month = $2{filter}"),
+                all,
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes the month's registers that are stale or were never computed; returns how many.
+pub async fn refresh(db: &DatabaseConnection, year: i32, month: u32) -> Result<usize> {
+    let Ok((academic, _, _)) = super::overview::year_of_month(db, year, month).await else {
+        return Ok(0);
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT s.id AS section_id, COALESCE(rp.version, 0) AS version FROM section s \
+             LEFT JOIN register_progress rp ON rp.section_id = s.id AND rp.year = $1 AND rp.month = $2 \
+             WHERE s.academic_year_id = $3 AND (rp.section_id IS NULL OR rp.stale = TRUE)",
+            [year.into(), (month as i16).into(), academic.id.into()],
+        ))
+        .await?;
+    let mut pending: Vec<(i64, i64)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        pending.push((row.try_get("", "section_id")?, row.try_get("", "version")?));
+    }
+    let mut schools: HashMap<i64, SchoolCalendar> = HashMap::new();
+    for round in pending.chunks(SECTIONS_PER_ROUND) {
+        let sections = section::Entity::find()
+            .filter(section::Column::Id.is_in(round.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?;
+        let missing: Vec<i64> = sections
+            .iter()
+            .map(|s| s.school_id)
+            .filter(|id| !schools.contains_key(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !missing.is_empty() {
+            let models = school::Entity::find()
+                .filter(school::Column::Id.is_in(missing))
+                .all(db)
+                .await?;
+            schools.extend(SchoolCalendar::for_schools(db, &models, &academic).await?);
+        }
+        let with_calendars: Vec<(section::Model, SchoolCalendar)> = sections
+            .into_iter()
+            .filter_map(|s| {
+                let calendar = schools.get(&s.school_id)?.clone();
+                Some((s, calendar))
+            })
+            .collect();
+        let tallies = tallies(db, &with_calendars, year, month).await?;
+        let at = Utc::now();
+        let rows = round.iter().filter_map(|(section_id, version)| {
+            let tally = tallies.get(section_id)?;
+            Some(register_progress::ActiveModel {
+                section_id: sea_orm::Set(*section_id),
+                year: sea_orm::Set(year),
+                month: sea_orm::Set(month as i16),
+                expected: sea_orm::Set(tally.expected as i32),
+                filled: sea_orm::Set(tally.filled as i32),
+                due_days: sea_orm::Set(i64::from(tally.due_days)),
+                complete_days: sea_orm::Set(i64::from(tally.complete_days)),
+                version: sea_orm::Set(*version),
+                stale: sea_orm::Set(false),
+                computed_at: sea_orm::Set(at),
+            })
+        });
+        let rows: Vec<_> = rows.collect();
+        for chunk in rows.chunks(1000) {
+            register_progress::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        register_progress::Column::SectionId,
+                        register_progress::Column::Year,
+                        register_progress::Column::Month,
+                    ])
+                    .update_columns([
+                        register_progress::Column::Expected,
+                        register_progress::Column::Filled,
+                        register_progress::Column::DueDays,
+                        register_progress::Column::CompleteDays,
+                        register_progress::Column::ComputedAt,
+                    ])
+                    // Changed since it was read: it stays stale for the next refresh.
+                    .value(
+                        register_progress::Column::Stale,
+                        Expr::cust("register_progress.version <> excluded.version"),
+                    )
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+    }
+    Ok(pending.len())
+}
+
+/// A register of a month, as the alerts need it.
+#[derive(Debug, Clone)]
+pub struct RegisterRow {
+    pub school_id: i64,
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub tally: Tally,
+    pub locked: bool,
+}
+
+/// Every register of a month with its section, grade and closure: one query over the kept
+/// coverage (call [`refresh`] first).
+pub async fn registers_of_month(
+    db: &DatabaseConnection,
+    year: i32,
+    month: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<RegisterRow>> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT s.school_id, s.id AS section_id, g.name AS grade, s.name AS section, \
+                    rp.expected, rp.filled, rp.due_days, rp.complete_days, \
+                    ar.closed_at, ar.modification_until \
+             FROM register_progress rp \
+             JOIN section s ON s.id = rp.section_id \
+             JOIN grade g ON g.id = s.grade_id \
+             LEFT JOIN attendance_register ar \
+                    ON ar.section_id = rp.section_id AND ar.year = rp.year AND ar.month = rp.month \
+             WHERE rp.year = $1 AND rp.month = $2 \
+             ORDER BY s.school_id, g.ordinal, s.name",
+            [year.into(), (month as i16).into()],
+        ))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let closed_at: Option<DateTime<Utc>> = row.try_get("", "closed_at")?;
+        let modification_until: Option<DateTime<Utc>> = row.try_get("", "modification_until")?;
+        let register = attendance_register::Model {
+            id: 0,
+            section_id: 0,
+            year,
+            month: month as i16,
+            closed_at,
+            closed_by: None,
+            modification_until,
+        };
+        let expected: i32 = row.try_get("", "expected")?;
+        let filled: i32 = row.try_get("", "filled")?;
+        let due_days: i64 = row.try_get("", "due_days")?;
+        let complete_days: i64 = row.try_get("", "complete_days")?;
+        out.push(RegisterRow {
+            school_id: row.try_get("", "school_id")?,
+            section_id: row.try_get("", "section_id")?,
+            grade: row.try_get("", "grade")?,
+            section: row.try_get("", "section")?,
+            tally: Tally {
+                expected: expected.max(0) as usize,
+                filled: filled.max(0) as usize,
+                due_days: due_days as u32,
+                complete_days: complete_days as u32,
+            },
+            locked: is_locked(&register, now),
+        });
+    }
+    Ok(out)
+}
