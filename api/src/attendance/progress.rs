@@ -408,3 +408,53 @@ pub async fn registers_of_month(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> u32 {
+        1 << (d - 1)
+    }
+
+    #[test]
+    fn missing_days_count_incomplete_days_due_up_to_the_given_day() {
+        // Days 4–8 due; 4 and 5 complete.
+        let tally = Tally {
+            expected: 150,
+            filled: 60,
+            due_days: (4..=8).map(day).sum(),
+            complete_days: day(4) | day(5),
+        };
+        let may = |d| NaiveDate::from_ymd_opt(2026, 5, d).unwrap();
+        assert_eq!(tally.missing_days(2026, 5, may(3)), 0);
+        assert_eq!(tally.missing_days(2026, 5, may(6)), 1);
+        assert_eq!(tally.missing_days(2026, 5, may(31)), 3);
+        let june = NaiveDate::from_ymd_opt(2026, 6, 2).unwrap();
+        assert_eq!(
+            tally.missing_days(2026, 5, june),
+            3,
+            "a past month counts whole"
+        );
+        let april = NaiveDate::from_ymd_opt(2026, 4, 30).unwrap();
+        assert_eq!(
+            tally.missing_days(2026, 5, april),
+            0,
+            "a month not yet begun"
+        );
+    }
+
+    #[test]
+    fn day_31_is_counted() {
+        let tally = Tally {
+            expected: 1,
+            filled: 0,
+            due_days: day(31),
+            complete_days: 0,
+        };
+        let last = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        assert_eq!(tally.missing_days(2026, 12, last), 1);
+        assert_eq!(tally.state(false), State::SinDatos);
+        assert_eq!(tally.state(true), State::Cerrado);
+    }
+}
