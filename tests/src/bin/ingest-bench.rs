@@ -112,7 +112,9 @@ async fn main() -> anyhow_free::Result<()> {
     for level in &args.devices {
         let group = &tablets[offset..offset + level];
         offset += level;
+        let cpu_before = cpu_split(server.id());
         let (marks, wall, mut latencies) = run_level(&client, &address, group, &days).await?;
+        let cpu = cpu_split(server.id()).since(cpu_before);
         latencies.sort();
         let pct = |p: f64| {
             latencies[((latencies.len() as f64 * p).ceil() as usize)
@@ -127,6 +129,13 @@ async fn main() -> anyhow_free::Result<()> {
             pct(0.50).as_secs_f64() * 1000.0,
             pct(0.95).as_secs_f64() * 1000.0,
             pct(0.99).as_secs_f64() * 1000.0,
+        );
+        println!(
+            "     CPU usada (segundos de núcleo): servidor {:.1}, PostgreSQL {:.1}, generador de carga {:.1} (de {:.1} disponibles en 2 núcleos)",
+            cpu.server,
+            cpu.postgres,
+            cpu.generator,
+            wall.as_secs_f64() * 2.0
         );
         last_marks.push(marks);
     }
@@ -352,6 +361,55 @@ async fn run_level(
     let wall = started.elapsed();
     let latencies = std::mem::take(&mut *latencies.lock().await);
     Ok((marks, wall, latencies))
+}
+
+/// Core-seconds of CPU used so far by the server, every PostgreSQL process and this generator.
+#[derive(Clone, Copy, Default)]
+struct CpuSplit {
+    server: f64,
+    postgres: f64,
+    generator: f64,
+}
+
+impl CpuSplit {
+    fn since(self, before: CpuSplit) -> CpuSplit {
+        CpuSplit {
+            server: self.server - before.server,
+            postgres: self.postgres - before.postgres,
+            generator: self.generator - before.generator,
+        }
+    }
+}
+
+/// Reads user + system time of processes from `/proc` (Linux; zeros elsewhere).
+fn cpu_split(server: u32) -> CpuSplit {
+    // `/proc/<pid>/stat`: fields after the command name; utime and stime are the 12th and 13th.
+    let ticks = |stat: &str| -> Option<(String, f64)> {
+        let (head, tail) = stat.rsplit_once(')')?;
+        let name = head.split_once('(')?.1.to_owned();
+        let fields: Vec<&str> = tail.split_whitespace().collect();
+        let used = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some((name, used / 100.0))
+    };
+    let of = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| ticks(&s))
+    };
+    let postgres = std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|entry| of(entry.file_name().to_str()?))
+                .filter(|(name, _)| name == "postgres")
+                .map(|(_, used)| used)
+                .sum()
+        })
+        .unwrap_or(0.0);
+    CpuSplit {
+        server: of(&server.to_string()).map_or(0.0, |t| t.1),
+        postgres,
+        generator: of("self").map_or(0.0, |t| t.1),
+    }
 }
 
 /// Peak resident memory of a process, from `/proc` (KiB).
