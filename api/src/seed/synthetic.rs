@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use entity::{
@@ -124,6 +124,8 @@ pub async fn load(db: &DatabaseConnection, size: Size, show_progress: bool) -> a
         bar.inc(count);
     }
     bar.finish();
+    // Fresh statistics, so that the planner knows the tables just grew by millions of rows.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(())
 }
 

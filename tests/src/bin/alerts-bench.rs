@@ -31,6 +31,9 @@ struct Args {
     /// Share of registers changed since the last run, for the second timing.
     #[arg(long, default_value_t = 10)]
     changed_percent: u64,
+    /// Messages delivered to time the sender (the rest stay in the outbox).
+    #[arg(long, default_value_t = 20_000)]
+    deliver: usize,
     #[arg(long, default_value = "target/release/siagie")]
     server: std::path::PathBuf,
     #[arg(long)]
@@ -167,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     loop {
         let report = jobs::outbox::deliver_due(&db, &mailer, &mail.from, 1, 500).await?;
         sent += report.sent;
-        if report.sent + report.failed == 0 {
+        if report.sent + report.failed == 0 || sent >= args.deliver {
             break;
         }
     }
