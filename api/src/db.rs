@@ -20,7 +20,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .max_connections(config.database.max_connections)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(15))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Plan each statement for its own arguments: a plan cached while a table was small
+        // (a seq scan) would otherwise outlive its growth for the connection's life.
+        .map_sqlx_postgres_opts(|pg| pg.options([("plan_cache_mode", "force_custom_plan")]));
     let db = Database::connect(options)
         .await
         .context("no se pudo conectar a la base de datos")?;
