@@ -129,6 +129,9 @@ pub async fn load(db: &DatabaseConnection, size: Size, show_progress: bool) -> a
     Ok(())
 }
 
+/// Username, e-mail, role, IE and (for a teacher) section of an account to create.
+type AccountRow = (String, Option<String>, Role, i64, Option<i64>);
+
 struct Loader {
     size: Size,
     run: u64,
@@ -245,7 +248,7 @@ impl Loader {
         insert_all::<enrollment::Entity, _>(db, enrollments).await?;
 
         // A director per IE (with e-mail) and a teacher per section.
-        let mut accounts: Vec<(String, Option<String>, Role, i64, Option<i64>)> = Vec::new();
+        let mut accounts: Vec<AccountRow> = Vec::new();
         for school in &schools {
             let code = &school.codigo_modular;
             accounts.push((
