@@ -42,29 +42,7 @@ pub async fn enqueue(
     dedupe_key: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let row = mail_outbox::ActiveModel {
-        dedupe_key: Set(dedupe_key),
-        to_address: Set(to.to_owned()),
-        subject: Set(mail.subject),
-        text_body: Set(mail.text),
-        html_body: Set(mail.html),
-        created_at: Set(now),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        locked_until: Set(None),
-        sent_at: Set(None),
-        last_error: Set(None),
-        ..Default::default()
-    };
-    let result = mail_outbox::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(mail_outbox::Column::DedupeKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(result > 0)
+    Ok(enqueue_many(db, vec![(to.to_owned(), mail, dedupe_key)], now).await? > 0)
 }
 
 /// Writes many messages to the outbox with multi-row inserts; those whose `dedupe_key` was already

@@ -64,7 +64,16 @@ struct SectionContext {
 
 /// Whether a register is closed to changes now: closed, and no exceptional modification open.
 pub fn is_locked(register: &attendance_register::Model, now: DateTime<Utc>) -> bool {
-    register.closed_at.is_some() && register.modification_until.is_none_or(|until| until <= now)
+    locked(register.closed_at, register.modification_until, now)
+}
+
+/// [`is_locked`] on the two columns it needs.
+pub fn locked(
+    closed_at: Option<DateTime<Utc>>,
+    modification_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    closed_at.is_some() && modification_until.is_none_or(|until| until <= now)
 }
 
 /// Applies marks and answers one result per mark, in order.

@@ -15,12 +15,12 @@ use sea_orm::{
     sea_query::{Expr, Func, OnConflict},
 };
 
-use entity::{attendance_day, attendance_register, enrollment, register_progress, school, section};
+use entity::{attendance_day, enrollment, register_progress, school, section};
 
 use super::{
     calendar::{SchoolCalendar, month_days},
     covers_span,
-    engine::is_locked,
+    engine::locked,
     register::State,
 };
 use crate::error::Result;
@@ -55,11 +55,8 @@ impl Tally {
         } else {
             31
         };
-        let window = if through >= 32 {
-            u32::MAX
-        } else {
-            (1u32 << through) - 1
-        };
+        // Days 1..=through; `through` is at most 31, so the shift stays in range.
+        let window = (1u32 << through) - 1;
         (self.due_days & !self.complete_days & window).count_ones() as usize
     }
 }
@@ -344,7 +341,6 @@ pub async fn refresh(db: &DatabaseConnection, year: i32, month: u32) -> Result<u
 #[derive(Debug, Clone)]
 pub struct RegisterRow {
     pub school_id: i64,
-    pub section_id: i64,
     pub grade: String,
     pub section: String,
     pub tally: Tally,
@@ -362,7 +358,7 @@ pub async fn registers_of_month(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "SELECT s.school_id, s.id AS section_id, g.name AS grade, s.name AS section, \
+            "SELECT s.school_id, g.name AS grade, s.name AS section, \
                     rp.expected, rp.filled, rp.due_days, rp.complete_days, \
                     ar.closed_at, ar.modification_until \
              FROM register_progress rp \
@@ -379,22 +375,12 @@ pub async fn registers_of_month(
     for row in rows {
         let closed_at: Option<DateTime<Utc>> = row.try_get("", "closed_at")?;
         let modification_until: Option<DateTime<Utc>> = row.try_get("", "modification_until")?;
-        let register = attendance_register::Model {
-            id: 0,
-            section_id: 0,
-            year,
-            month: month as i16,
-            closed_at,
-            closed_by: None,
-            modification_until,
-        };
         let expected: i32 = row.try_get("", "expected")?;
         let filled: i32 = row.try_get("", "filled")?;
         let due_days: i64 = row.try_get("", "due_days")?;
         let complete_days: i64 = row.try_get("", "complete_days")?;
         out.push(RegisterRow {
             school_id: row.try_get("", "school_id")?,
-            section_id: row.try_get("", "section_id")?,
             grade: row.try_get("", "grade")?,
             section: row.try_get("", "section")?,
             tally: Tally {
@@ -403,7 +389,7 @@ pub async fn registers_of_month(
                 due_days: due_days as u32,
                 complete_days: complete_days as u32,
             },
-            locked: is_locked(&register, now),
+            locked: locked(closed_at, modification_until, now),
         });
     }
     Ok(out)

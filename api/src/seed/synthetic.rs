@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -19,11 +19,7 @@ use entity::{
     student, teacher_section, ugel, user_account,
 };
 
-use super::{
-    demo::DEMO_PASSWORD,
-    names::{Lcg, person as random_person},
-    world,
-};
+use super::{demo::DEMO_PASSWORD, names::Lcg, world};
 use crate::{
     auth::{Role, password},
     time::{now, today_lima},
@@ -203,26 +199,11 @@ impl Loader {
         for (index, section) in sections.iter().enumerate() {
             let grade = index as u64 % self.size.sections_per_school % 6;
             for _ in 0..self.size.students_per_section {
-                let (paternal, maternal, given, sex) = random_person(&mut self.rng);
-                let birth = NaiveDate::from_ymd_opt(
-                    self.year.year - 7 - grade as i32,
-                    self.rng.between(1, 12) as u32,
-                    self.rng.between(1, 28) as u32,
-                );
                 let dni = self.dni();
+                let birth_year = self.year.year - 7 - grade as i32;
                 students.push((
                     section.id,
-                    student::ActiveModel {
-                        dni: Set(Some(dni)),
-                        student_code: Set(None),
-                        paternal_surname: Set(paternal),
-                        maternal_surname: Set(maternal),
-                        given_names: Set(given),
-                        birth_date: Set(birth),
-                        sex: Set(Some(sex)),
-                        created_at: Set(at),
-                        ..Default::default()
-                    },
+                    world::generated_student(&mut self.rng, dni, birth_year, at),
                 ));
             }
         }

@@ -1,6 +1,6 @@
 //! Building blocks shared by the demo world and the synthetic datasets.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -167,6 +167,32 @@ pub async fn create_sections(
         .await?)
 }
 
+/// A student with a random Peruvian name and a birth date in `birth_year`.
+pub fn generated_student(
+    rng: &mut Lcg,
+    dni: String,
+    birth_year: i32,
+    at: DateTime<Utc>,
+) -> student::ActiveModel {
+    let (paternal, maternal, given, sex) = random_person(rng);
+    let birth = NaiveDate::from_ymd_opt(
+        birth_year,
+        rng.between(1, 12) as u32,
+        rng.between(1, 28) as u32,
+    );
+    student::ActiveModel {
+        dni: Set(Some(dni)),
+        student_code: Set(None),
+        paternal_surname: Set(paternal),
+        maternal_surname: Set(maternal),
+        given_names: Set(given),
+        birth_date: Set(birth),
+        sex: Set(Some(sex)),
+        created_at: Set(at),
+        ..Default::default()
+    }
+}
+
 /// Creates `count` students with generated DNIs from `next_dni` and enrolls them in the section
 /// from the first day of the year.
 pub async fn enroll_generated(
@@ -181,24 +207,8 @@ pub async fn enroll_generated(
     let at = now();
     let students: Vec<student::ActiveModel> = (0..count)
         .map(|_| {
-            let (paternal, maternal, given, sex) = random_person(rng);
             *next_dni += 1;
-            let birth = NaiveDate::from_ymd_opt(
-                birth_year,
-                rng.between(1, 12) as u32,
-                rng.between(1, 28) as u32,
-            );
-            student::ActiveModel {
-                dni: Set(Some(format!("{:08}", *next_dni))),
-                student_code: Set(None),
-                paternal_surname: Set(paternal),
-                maternal_surname: Set(maternal),
-                given_names: Set(given),
-                birth_date: Set(birth),
-                sex: Set(Some(sex)),
-                created_at: Set(at),
-                ..Default::default()
-            }
+            generated_student(rng, format!("{:08}", *next_dni), birth_year, at)
         })
         .collect();
     let students = student::Entity::insert_many(students)
