@@ -1,4 +1,8 @@
 //! `mail_outbox`: e-mail written in the same transaction as the change that causes it, delivered later.
+//!
+//! A message is kept as its `template` and the JSON `context` it is rendered with when sent.
+//! Messages queued before templates were kept this way carry their rendered `subject` and bodies
+//! instead.
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
@@ -10,11 +14,11 @@ pub struct Model {
     #[sea_orm(unique)]
     pub dedupe_key: Option<String>,
     pub to_address: String,
-    pub subject: String,
-    #[sea_orm(column_type = "Text")]
-    pub text_body: String,
-    #[sea_orm(column_type = "Text")]
-    pub html_body: String,
+    pub subject: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub text_body: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub html_body: Option<String>,
     pub created_at: DateTimeUtc,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
@@ -22,6 +26,9 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+    pub template: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub context: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! The mail outbox: e-mail is written in the same transaction as the change that causes it and
-//! delivered afterwards, with retries and backoff.
+//! delivered afterwards, with retries and backoff. A message is kept as its template and data and
+//! rendered when it is sent, so queueing many is cheap.
 //!
 //! Delivery is at least once: a message is claimed with a lease, sent, then marked sent. A crash
 //! between sending and marking lets the lease expire and the message is sent again with the same
@@ -18,7 +19,7 @@ use entity::mail_outbox;
 
 use crate::{
     mail::{Email, Mailer},
-    templates::Rendered,
+    templates::{self, Mail},
 };
 
 /// How long a claimed message is reserved for the sender that claimed it.
@@ -38,7 +39,7 @@ pub fn backoff(base: i64, attempts: i32) -> Duration {
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     to: &str,
-    mail: Rendered,
+    mail: Mail,
     dedupe_key: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -49,17 +50,27 @@ pub async fn enqueue(
 /// used are skipped. Returns how many were written.
 pub async fn enqueue_many(
     db: &impl ConnectionTrait,
-    messages: Vec<(String, Rendered, Option<String>)>,
+    messages: Vec<(String, Mail, Option<String>)>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let rows: Vec<mail_outbox::ActiveModel> = messages
-        .into_iter()
-        .map(|(to, mail, dedupe_key)| mail_outbox::ActiveModel {
+    let mut rows: Vec<mail_outbox::ActiveModel> = Vec::with_capacity(messages.len());
+    for (to, mail, dedupe_key) in messages {
+        if !templates::exists(mail.template) {
+            return Err(DbErr::Custom(format!(
+                "plantilla de correo desconocida: {}",
+                mail.template
+            )));
+        }
+        let context = serde_json::to_string(&mail.context)
+            .map_err(|e| DbErr::Custom(format!("datos del correo: {e}")))?;
+        rows.push(mail_outbox::ActiveModel {
             dedupe_key: Set(dedupe_key),
             to_address: Set(to),
-            subject: Set(mail.subject),
-            text_body: Set(mail.text),
-            html_body: Set(mail.html),
+            template: Set(Some(mail.template.to_owned())),
+            context: Set(Some(context)),
+            subject: Set(None),
+            text_body: Set(None),
+            html_body: Set(None),
             created_at: Set(now),
             attempts: Set(0),
             next_attempt_at: Set(now),
@@ -67,10 +78,10 @@ pub async fn enqueue_many(
             sent_at: Set(None),
             last_error: Set(None),
             ..Default::default()
-        })
-        .collect();
+        });
+    }
     let mut written = 0;
-    // 11 columns a row: well under the bind-parameter limits of SQLite and PostgreSQL.
+    // 13 columns a row: well under the bind-parameter limits of SQLite and PostgreSQL.
     for chunk in rows.chunks(500) {
         written += mail_outbox::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -141,18 +152,10 @@ pub async fn deliver_due(
     let outcomes: Vec<(mail_outbox::Model, Result<(), String>)> =
         futures_util::stream::iter(claimed)
             .map(|message| async move {
-                let email = Email {
-                    to: message.to_address.clone(),
-                    subject: message.subject.clone(),
-                    text: message.text_body.clone(),
-                    html: message.html_body.clone(),
-                    message_id: format!(
-                        "<outbox-{}-{}@siagie>",
-                        message.id,
-                        message.created_at.timestamp()
-                    ),
+                let result = match email_of(&message) {
+                    Ok(email) => mailer.send(from, &email).await.map_err(|e| e.to_string()),
+                    Err(error) => Err(error.to_string()),
                 };
-                let result = mailer.send(from, &email).await.map_err(|e| e.to_string());
                 (message, result)
             })
             .buffer_unordered(PARALLEL_SENDS)
@@ -201,6 +204,33 @@ pub async fn deliver_due(
     }
     txn.commit().await?;
     Ok(report)
+}
+
+/// The e-mail a queued message stands for: rendered from its template now, or as it was rendered
+/// when queued.
+fn email_of(message: &mail_outbox::Model) -> anyhow::Result<Email> {
+    let (subject, text, html) = match (&message.template, &message.context) {
+        (Some(template), Some(context)) => {
+            let rendered = templates::render_json(template, context)?;
+            (rendered.subject, rendered.text, rendered.html)
+        }
+        _ => (
+            message.subject.clone().unwrap_or_default(),
+            message.text_body.clone().unwrap_or_default(),
+            message.html_body.clone().unwrap_or_default(),
+        ),
+    };
+    Ok(Email {
+        to: message.to_address.clone(),
+        subject,
+        text,
+        html,
+        message_id: format!(
+            "<outbox-{}-{}@siagie>",
+            message.id,
+            message.created_at.timestamp()
+        ),
+    })
 }
 
 /// Delivers due mail every `every`, forever; a failing pass is logged and the next one goes on.

@@ -1,8 +1,24 @@
 //! E-mail templates: one folder per e-mail under `jobs/templates/`, with `subject.txt`,
 //! `body.txt` and `body.html`, rendered with minijinja (HTML auto-escaped).
 
+use std::sync::OnceLock;
+
 pub use minijinja::context;
 use minijinja::{Environment, Value};
+
+/// An e-mail before it is sent: its template and the data it is rendered with. The outbox keeps
+/// it this way and renders it when it is delivered.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub template: &'static str,
+    pub context: Value,
+}
+
+impl Mail {
+    pub fn new(template: &'static str, context: Value) -> Self {
+        Self { template, context }
+    }
+}
 
 /// A rendered e-mail, before it has an address.
 #[derive(Debug, Clone)]
@@ -30,13 +46,30 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "ugel_digest"
 ];
 
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    for (name, source) in TEMPLATES {
-        // The sources are compiled into the binary; a broken one fails the unit tests below.
-        let _ = env.add_template(name, source);
-    }
-    env
+/// The templates, parsed once.
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            // The sources are compiled into the binary; a broken one fails the unit tests below.
+            let _ = env.add_template(name, source);
+        }
+        env
+    })
+}
+
+/// Whether an e-mail template of this name exists.
+pub fn exists(name: &str) -> bool {
+    environment()
+        .get_template(&format!("{name}/subject.txt"))
+        .is_ok()
+}
+
+/// Renders a queued e-mail: its template with the JSON its data was kept as.
+pub fn render_json(name: &str, context: &str) -> anyhow::Result<Rendered> {
+    let data: serde_json::Value = serde_json::from_str(context)?;
+    render(name, Value::from_serialize(&data))
 }
 
 /// Renders the e-mail `name` with `context`.
@@ -74,5 +107,19 @@ mod tests {
         )
         .unwrap();
         assert!(decision.text.contains("Falta la RD"));
+    }
+
+    #[test]
+    fn a_queued_mail_renders_the_same_from_its_kept_data() {
+        let context = minijinja::context! { name => "Ña <Rosa>", link => "http://x/r?t=1", expires => "23/11/2026 18:30" };
+        let direct = render("password_reset", context.clone()).unwrap();
+        let kept = serde_json::to_string(&context).unwrap();
+        let later = render_json("password_reset", &kept).unwrap();
+        assert_eq!(
+            (direct.subject, direct.text, direct.html),
+            (later.subject, later.text, later.html)
+        );
+        assert!(exists("overdue_alert"));
+        assert!(!exists("nada"));
     }
 }

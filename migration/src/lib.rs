@@ -8,6 +8,7 @@ mod m20261123_000003_provisioning;
 mod m20261123_000004_attendance;
 mod m20261123_000005_jobs;
 mod m20261123_000006_register_progress;
+mod m20261124_000007_outbox_templates;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_attendance::Migration),
             Box::new(m20261123_000005_jobs::Migration),
             Box::new(m20261123_000006_register_progress::Migration),
+            Box::new(m20261124_000007_outbox_templates::Migration),
         ]
     }
 }

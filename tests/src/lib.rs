@@ -53,6 +53,15 @@ pub async fn spawn_instance(of: &TestApp, adjust: impl FnOnce(&mut Config)) -> T
 
 /// Starts the application after letting the test adjust the configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on(adjust, async |_| {}).await
+}
+
+/// Starts the application on a database the test has first prepared (for example, left at an
+/// older schema with rows in it, as a server being upgraded would find it).
+pub async fn spawn_app_on(
+    adjust: impl FnOnce(&mut Config),
+    prepare: impl AsyncFnOnce(&DatabaseConnection),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         siagie::telemetry::init(&Default::default());
     }
@@ -73,13 +82,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
     config.auth.jwt_secret = Some(jwt_secret.clone());
     adjust(&mut config);
+    let db = Database::connect(&database_url)
+        .await
+        .expect("test connection");
+    prepare(&db).await;
     let app = Application::build(config.clone())
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let db = Database::connect(&database_url)
-        .await
-        .expect("test connection");
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,

@@ -19,6 +19,15 @@ pub struct Received {
 }
 
 impl Received {
+    /// A message as written to a file, without its envelope.
+    pub fn from_raw(raw: Vec<u8>) -> Self {
+        Self {
+            from: String::new(),
+            to: Vec::new(),
+            raw,
+        }
+    }
+
     /// The decoded subject.
     pub fn subject(&self) -> String {
         mail_parser::MessageParser::default()

@@ -105,18 +105,19 @@ pub async fn open_registers(
     today: NaiveDate,
 ) -> anyhow::Result<Vec<OpenRegister>> {
     progress::refresh(db, year, month).await?;
-    Ok(progress::registers_of_month(db, year, month, Utc::now())
-        .await?
-        .into_iter()
-        .filter(|r| !r.locked)
-        .map(|r| OpenRegister {
-            school_id: r.school_id,
-            state: r.tally.state(false),
-            missing_days: r.tally.missing_days(year, month, today),
-            grade: r.grade,
-            section: r.section,
-        })
-        .collect())
+    Ok(
+        progress::open_registers_of_month(db, year, month, Utc::now())
+            .await?
+            .into_iter()
+            .map(|r| OpenRegister {
+                school_id: r.school_id,
+                state: r.tally.state(false),
+                missing_days: r.tally.missing_days(year, month, today),
+                grade: r.grade,
+                section: r.section,
+            })
+            .collect(),
+    )
 }
 
 /// Months of the current academic year that ended before `today`.

@@ -91,15 +91,15 @@ fn section_lines(registers: &[&OpenRegister]) -> Vec<String> {
 /// A director's alert about a month's open registers, with its IE's stale tablets and held
 /// marks.
 fn director_mail(
-    template: &str,
+    template: &'static str,
     school: &data::SchoolInfo,
     (year, month): (i32, u32),
     days_after: Option<i64>,
     registers: &[&OpenRegister],
     (stale_tablets, held_marks): (Vec<String>, i64),
     config: &jobs::JobsConfig,
-) -> anyhow::Result<jobs::templates::Rendered> {
-    jobs::templates::render(
+) -> jobs::templates::Mail {
+    jobs::templates::Mail::new(
         template,
         jobs::templates::context! {
             name => school.director_name,
@@ -150,7 +150,7 @@ async fn deadline_reminder(
             &registers,
             extra,
             config,
-        )?;
+        );
         outgoing.push((
             email.clone(),
             mail,
@@ -194,7 +194,7 @@ async fn overdue_alert(
                 &registers,
                 extra,
                 config,
-            )?;
+            );
             outgoing.push((
                 email.clone(),
                 mail,
@@ -263,7 +263,7 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
                 )
             })
             .collect();
-        let mail = jobs::templates::render(
+        let mail = jobs::templates::Mail::new(
             "ugel_digest",
             jobs::templates::context! {
                 name => name,
@@ -271,7 +271,7 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
                 schools => lines,
                 without_email => without_email,
             },
-        )?;
+        );
         outgoing.push((
             email.clone(),
             mail,
@@ -286,7 +286,7 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
 /// skipped. Returns how many were new.
 async fn enqueue_all(
     db: &DatabaseConnection,
-    outgoing: Vec<(String, jobs::templates::Rendered, String)>,
+    outgoing: Vec<(String, jobs::templates::Mail, String)>,
 ) -> anyhow::Result<u64> {
     let txn = db.begin().await?;
     let messages = outgoing

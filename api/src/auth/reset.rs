@@ -56,15 +56,14 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
         "{}/restablecer-contrasena?token={token}",
         state.config.auth.public_base_url.trim_end_matches('/')
     );
-    let mail = jobs::templates::render(
+    let mail = jobs::templates::Mail::new(
         "password_reset",
         jobs::templates::context! {
             name => holder.given_names,
             link => link,
             expires => expires.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
         },
-    )
-    .map_err(ApiError::Internal)?;
+    );
     let txn = db.begin().await?;
     password_reset_token::ActiveModel {
         token_hash: Set(hash_token(&token)),

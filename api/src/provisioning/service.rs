@@ -710,7 +710,7 @@ async fn notify_requester(
         request.maternal_surname.clone().unwrap_or_default(),
         request.dni
     );
-    let mail = jobs::templates::render(
+    let mail = jobs::templates::Mail::new(
         "provisioning_decision",
         jobs::templates::context! {
             name => requester.given_names,
@@ -719,8 +719,7 @@ async fn notify_requester(
             person => person.split_whitespace().collect::<Vec<_>>().join(" "),
             reason => request.decision_reason.clone().unwrap_or_default(),
         },
-    )
-    .map_err(ApiError::Internal)?;
+    );
     jobs::outbox::enqueue(
         db,
         &to,

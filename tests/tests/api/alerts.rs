@@ -8,19 +8,22 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 use tests::{TestApp, smtp::SmtpServer, spawn_app_with, spawn_instance};
 
-async fn app_with_smtp(port: u16) -> TestApp {
-    spawn_app_with(|c| {
+/// Mail to the SMTP server on `port`, and only the job runs a test asks for.
+fn smtp_on(port: u16) -> impl FnOnce(&mut siagie::config::Config) {
+    move |c| {
         c.mail.transport = jobs::mail::MailTransport::Smtp;
         c.mail.smtp_host = "127.0.0.1".into();
         c.mail.smtp_port = port;
         c.mail.smtp_tls = jobs::mail::SmtpTls::None;
         c.mail.retry_base_secs = 1;
-        // Only the runs a test asks for.
         c.jobs.deadline_reminder = String::new();
         c.jobs.overdue_alert = String::new();
         c.jobs.ugel_digest = String::new();
-    })
-    .await
+    }
+}
+
+async fn app_with_smtp(port: u16) -> TestApp {
+    spawn_app_with(smtp_on(port)).await
 }
 
 /// An instant in Lima time.
@@ -409,5 +412,43 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
     assert!(
         text.contains("Primer grado A: parcial (4 días académicos sin registrar)"),
         "{text}"
+    );
+}
+
+#[tokio::test]
+async fn mail_queued_before_the_outbox_kept_templates_is_still_delivered() {
+    let smtp = SmtpServer::start().await;
+    let _app = tests::spawn_app_on(smtp_on(smtp.port), async |db| {
+        use migration::MigratorTrait;
+        // The schema as it was when the outbox kept rendered bodies, with one message unsent.
+        migration::Migrator::up(db, Some(6))
+            .await
+            .expect("earlier schema");
+        let queued = lima("2026-05-28", "07:00");
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "INSERT INTO mail_outbox (dedupe_key, to_address, subject, text_body, html_body, \
+             created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $6)",
+            [
+                "anterior-1".into(),
+                "rosa.quispe@example.pe".into(),
+                "Aviso ya generado".into(),
+                "Texto generado antes de la actualización: año".into(),
+                "<p>HTML generado antes</p>".into(),
+                queued.into(),
+            ],
+        ))
+        .await
+        .expect("a message queued before");
+    })
+    .await;
+    let received = smtp.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, vec!["rosa.quispe@example.pe".to_owned()]);
+    assert_eq!(received[0].subject(), "Aviso ya generado");
+    assert!(
+        received[0]
+            .text()
+            .contains("Texto generado antes de la actualización: año")
     );
 }
