@@ -37,7 +37,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum JobsCommand {
-    /// Run one job now: deadline_reminder, overdue_alert or ugel_digest.
+    /// Run one job now: deadline_reminder, overdue_alert, ugel_digest or register_coverage.
     RunOnce {
         job: String,
         /// Run as if it were this instant (RFC 3339), e.g. to replay a missed day.

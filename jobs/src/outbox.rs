@@ -9,10 +9,9 @@
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::{Expr, OnConflict},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    sea_query::Expr,
 };
 
 use entity::mail_outbox;
@@ -46,51 +45,70 @@ pub async fn enqueue(
     Ok(enqueue_many(db, vec![(to.to_owned(), mail, dedupe_key)], now).await? > 0)
 }
 
-/// Writes many messages to the outbox with multi-row inserts; those whose `dedupe_key` was already
-/// used are skipped. Returns how many were written.
+/// Messages written per statement by [`enqueue_many`].
+const MESSAGES_PER_STATEMENT: usize = 5000;
+
+/// Writes many messages to the outbox; those whose `dedupe_key` was already used are skipped.
+/// Returns how many were written. The messages travel as one JSON parameter per 5,000, which the
+/// database unpacks into rows, so a national run is a few statements.
 pub async fn enqueue_many(
     db: &impl ConnectionTrait,
     messages: Vec<(String, Mail, Option<String>)>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let mut rows: Vec<mail_outbox::ActiveModel> = Vec::with_capacity(messages.len());
-    for (to, mail, dedupe_key) in messages {
-        if !templates::exists(mail.template) {
-            return Err(DbErr::Custom(format!(
-                "plantilla de correo desconocida: {}",
-                mail.template
-            )));
-        }
-        let context = serde_json::to_string(&mail.context)
-            .map_err(|e| DbErr::Custom(format!("datos del correo: {e}")))?;
-        rows.push(mail_outbox::ActiveModel {
-            dedupe_key: Set(dedupe_key),
-            to_address: Set(to),
-            template: Set(Some(mail.template.to_owned())),
-            context: Set(Some(context)),
-            subject: Set(None),
-            text_body: Set(None),
-            html_body: Set(None),
-            created_at: Set(now),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            locked_until: Set(None),
-            sent_at: Set(None),
-            last_error: Set(None),
-            ..Default::default()
-        });
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        key: Option<String>,
+        to: String,
+        template: &'a str,
+        context: minijinja::Value,
     }
+    let backend = db.get_database_backend();
+    let rows = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT r.key, r.to, r.template, CAST(r.context AS text) AS context \
+             FROM json_to_recordset(CAST($1 AS json)) AS r(key text, \"to\" text, template text, context json)"
+        }
+        _ => {
+            "SELECT json_extract(value, '$.key') AS key, json_extract(value, '$.to') AS \"to\", \
+                    json_extract(value, '$.template') AS template, json_extract(value, '$.context') AS context \
+             FROM json_each($1)"
+        }
+    };
+    // `WHERE TRUE` keeps SQLite from reading `ON CONFLICT` as a join condition.
+    let sql = format!(
+        "INSERT INTO mail_outbox (dedupe_key, to_address, template, context, created_at, attempts, next_attempt_at) \
+         SELECT r.key, r.\"to\", r.template, r.context, $2, 0, $2 FROM ({rows}) AS r WHERE TRUE \
+         ON CONFLICT (dedupe_key) DO NOTHING"
+    );
+    let mut messages = messages.into_iter().peekable();
     let mut written = 0;
-    // 13 columns a row: well under the bind-parameter limits of SQLite and PostgreSQL.
-    for chunk in rows.chunks(500) {
-        written += mail_outbox::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(mail_outbox::Column::DedupeKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+    while messages.peek().is_some() {
+        let mut chunk = Vec::with_capacity(MESSAGES_PER_STATEMENT);
+        for (to, mail, key) in messages.by_ref().take(MESSAGES_PER_STATEMENT) {
+            if !templates::exists(mail.template) {
+                return Err(DbErr::Custom(format!(
+                    "plantilla de correo desconocida: {}",
+                    mail.template
+                )));
+            }
+            chunk.push(Row {
+                key,
+                to,
+                template: mail.template,
+                context: mail.context,
+            });
+        }
+        let json = serde_json::to_string(&chunk)
+            .map_err(|e| DbErr::Custom(format!("datos del correo: {e}")))?;
+        written += db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                &sql,
+                [json.into(), now.into()],
+            ))
+            .await?
+            .rows_affected();
     }
     Ok(written)
 }

@@ -29,6 +29,9 @@ pub struct JobsConfig {
     pub overdue_alert: String,
     /// Digest to each Especialista SIAGIE UGEL of the IEs with overdue registers.
     pub ugel_digest: String,
+    /// Recomputes the coverage of the registers changed since the last run (this month and the
+    /// one before), so that the alerts find it up to date.
+    pub register_coverage: String,
     /// The reminder starts on this day of the month.
     pub reminder_from_day: u32,
     /// Overdue alerts are sent on these days after the month ended.
@@ -43,6 +46,7 @@ impl Default for JobsConfig {
             deadline_reminder: "0 0 7 * * *".into(),
             overdue_alert: "0 30 7 * * *".into(),
             ugel_digest: "0 0 8 * * *".into(),
+            register_coverage: "0 */10 * * * *".into(),
             reminder_from_day: 25,
             overdue_days_after: vec![1, 3, 7],
             stale_tablet_days: 7,
@@ -69,11 +73,12 @@ impl JobsConfig {
     }
 
     /// (job name, schedule) of every job.
-    pub fn schedules(&self) -> [(&'static str, &str); 3] {
+    pub fn schedules(&self) -> [(&'static str, &str); 4] {
         [
             ("deadline_reminder", self.deadline_reminder.as_str()),
             ("overdue_alert", self.overdue_alert.as_str()),
             ("ugel_digest", self.ugel_digest.as_str()),
+            ("register_coverage", self.register_coverage.as_str()),
         ]
     }
 }

@@ -28,7 +28,6 @@ pub struct SchoolInfo {
 /// A register of a month that is not closed.
 #[derive(Debug, Clone)]
 pub struct OpenRegister {
-    pub school_id: i64,
     pub grade: String,
     pub section: String,
     pub state: State,
@@ -96,25 +95,31 @@ pub async fn ugel_specialists(
     Ok(out)
 }
 
-/// Registers of a month not closed, in every IE: the kept coverage is brought up to date, then
-/// read in one query.
+/// Registers of a month not closed, per IE (in IE order): the kept coverage is brought up to
+/// date, then read in one query.
 pub async fn open_registers(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     today: NaiveDate,
-) -> anyhow::Result<Vec<OpenRegister>> {
+) -> anyhow::Result<Vec<(i64, Vec<OpenRegister>)>> {
     progress::refresh(db, year, month).await?;
     Ok(
-        progress::open_registers_of_month(db, year, month, Utc::now())
+        progress::open_registers_by_school(db, year, month, Utc::now())
             .await?
             .into_iter()
-            .map(|r| OpenRegister {
-                school_id: r.school_id,
-                state: r.tally.state(false),
-                missing_days: r.tally.missing_days(year, month, today),
-                grade: r.grade,
-                section: r.section,
+            .map(|school| {
+                let registers = school
+                    .registers
+                    .into_iter()
+                    .map(|r| OpenRegister {
+                        state: r.tally.state(false),
+                        missing_days: r.tally.missing_days(year, month, today),
+                        grade: r.grade,
+                        section: r.section,
+                    })
+                    .collect();
+                (school.school_id, registers)
             })
             .collect(),
     )

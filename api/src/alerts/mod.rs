@@ -10,13 +10,18 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::{
-    attendance::register::State,
+    attendance::{progress, register::State},
     time::{LIMA, now},
 };
 use data::OpenRegister;
 
 /// The jobs this module runs.
-pub const JOBS: [&str; 3] = ["deadline_reminder", "overdue_alert", "ugel_digest"];
+pub const JOBS: [&str; 4] = [
+    "deadline_reminder",
+    "overdue_alert",
+    "ugel_digest",
+    "register_coverage",
+];
 
 const MONTHS: [&str; 12] = [
     "enero",
@@ -65,11 +70,12 @@ pub async fn run(
         "deadline_reminder" => deadline_reminder(db, config, today).await,
         "overdue_alert" => overdue_alert(db, config, today).await,
         "ugel_digest" => ugel_digest(db, today).await,
+        "register_coverage" => register_coverage(db, today).await,
         other => anyhow::bail!("trabajo desconocido: {other} (use {})", JOBS.join(", ")),
     }
 }
 
-fn section_lines(registers: &[&OpenRegister]) -> Vec<String> {
+fn section_lines(registers: &[OpenRegister]) -> Vec<String> {
     registers
         .iter()
         .map(|r| {
@@ -95,7 +101,7 @@ fn director_mail(
     school: &data::SchoolInfo,
     (year, month): (i32, u32),
     days_after: Option<i64>,
-    registers: &[&OpenRegister],
+    registers: &[OpenRegister],
     (stale_tablets, held_marks): (Vec<String>, i64),
     config: &jobs::JobsConfig,
 ) -> jobs::templates::Mail {
@@ -117,6 +123,20 @@ fn director_mail(
     )
 }
 
+/// Between alerts: recomputes the coverage of the registers changed since the last run, this
+/// month and the one before (late marks), so that an alert run finds little left to do.
+async fn register_coverage(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<String> {
+    let previous = today
+        .with_day(1)
+        .and_then(|first| first.pred_opt())
+        .unwrap_or(today);
+    let mut recomputed = 0;
+    for day in [previous, today] {
+        recomputed += progress::refresh(db, day.year(), day.month()).await?;
+    }
+    Ok(format!("{recomputed} registro(s) recalculado(s)"))
+}
+
 /// Before month end: each director with registers of the month not closed.
 async fn deadline_reminder(
     db: &DatabaseConnection,
@@ -130,24 +150,29 @@ async fn deadline_reminder(
         ));
     }
     let (year, month) = (today.year(), today.month());
-    let open = data::open_registers(db, year, month, today).await?;
-    let schools = data::schools_with_directors(db).await?;
-    let extras = data::school_extras(db, config.stale_tablet_days, now()).await?;
+    let started = std::time::Instant::now();
+    // Three independent reads, each on its own connection.
+    let (open, schools, extras) = tokio::try_join!(
+        data::open_registers(db, year, month, today),
+        data::schools_with_directors(db),
+        data::school_extras(db, config.stale_tablet_days, now()),
+    )?;
+    let selected = started.elapsed();
     let mut outgoing = Vec::new();
-    for (school_id, registers) in group_by_school(&open) {
-        let Some(school) = schools.get(&school_id) else {
+    for (school_id, registers) in &open {
+        let Some(school) = schools.get(school_id) else {
             continue;
         };
         let Some(email) = &school.director_email else {
             continue;
         };
-        let extra = extras.get(&school_id).cloned().unwrap_or_default();
+        let extra = extras.get(school_id).cloned().unwrap_or_default();
         let mail = director_mail(
             "deadline_reminder",
             school,
             (year, month),
             None,
-            &registers,
+            registers,
             extra,
             config,
         );
@@ -157,7 +182,16 @@ async fn deadline_reminder(
             format!("deadline_reminder:{school_id}:{year}-{month:02}"),
         ));
     }
+    let built = started.elapsed();
     let queued = enqueue_all(db, outgoing).await?;
+    tracing::info!(
+        schools = open.len(),
+        queued,
+        select_ms = selected.as_millis(),
+        build_ms = (built - selected).as_millis(),
+        enqueue_ms = (started.elapsed() - built).as_millis(),
+        "deadline reminder"
+    );
     Ok(format!(
         "{queued} recordatorio(s) encolado(s) para {month:02}/{year}"
     ))
@@ -178,20 +212,20 @@ async fn overdue_alert(
             continue;
         }
         let open = data::open_registers(db, year, month, today).await?;
-        for (school_id, registers) in group_by_school(&open) {
-            let Some(school) = schools.get(&school_id) else {
+        for (school_id, registers) in &open {
+            let Some(school) = schools.get(school_id) else {
                 continue;
             };
             let Some(email) = &school.director_email else {
                 continue;
             };
-            let extra = extras.get(&school_id).cloned().unwrap_or_default();
+            let extra = extras.get(school_id).cloned().unwrap_or_default();
             let mail = director_mail(
                 "overdue_alert",
                 school,
                 (year, month),
                 Some(days_after),
-                &registers,
+                registers,
                 extra,
                 config,
             );
@@ -212,8 +246,8 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
     let schools = data::schools_with_directors(db).await?;
     let mut overdue: BTreeMap<i64, BTreeMap<i64, Vec<String>>> = BTreeMap::new();
     for (year, month) in data::past_months(db, today).await? {
-        for register in data::open_registers(db, year, month, today).await? {
-            let Some(school) = schools.get(&register.school_id) else {
+        for (school_id, registers) in data::open_registers(db, year, month, today).await? {
+            let Some(school) = schools.get(&school_id) else {
                 continue;
             };
             overdue
@@ -221,11 +255,9 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
                 .or_default()
                 .entry(school.id)
                 .or_default()
-                .push(format!(
-                    "{} {}/{year}",
-                    register_label(&register),
-                    month_name(month)
-                ));
+                .extend(registers.iter().map(|register| {
+                    format!("{} {}/{year}", register_label(register), month_name(month))
+                }));
         }
     }
     let specialists = data::ugel_specialists(db).await?;
@@ -300,17 +332,6 @@ async fn enqueue_all(
 
 fn register_label(register: &OpenRegister) -> String {
     format!("{} {}", register.grade, register.section)
-}
-
-fn group_by_school(open: &[OpenRegister]) -> BTreeMap<i64, Vec<&OpenRegister>> {
-    let mut grouped: BTreeMap<i64, Vec<&OpenRegister>> = BTreeMap::new();
-    for register in open {
-        grouped
-            .entry(register.school_id)
-            .or_default()
-            .push(register);
-    }
-    grouped
 }
 
 /// The alert jobs, ready for the scheduler.

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    Statement, Value,
+    Statement, TransactionTrait, Value,
     sea_query::{Expr, Func, OnConflict},
 };
 
@@ -381,63 +381,101 @@ pub async fn refresh(db: &DatabaseConnection, year: i32, month: u32) -> Result<u
 }
 
 /// A register of a month, as the alerts need it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegisterRow {
-    pub school_id: i64,
-    pub grade_ordinal: i16,
     pub grade: String,
     pub section: String,
     pub tally: Tally,
 }
 
-/// Every register of a month that is not closed (or is open for an exceptional modification at
-/// `now`), with its section and grade: one query over the kept coverage (call [`refresh`]
-/// first). Sorted by IE, grade and section.
-pub async fn open_registers_of_month(
+/// An IE's registers of a month that are not closed, in grade and section order.
+#[derive(Debug, Clone)]
+pub struct SchoolRegisters {
+    pub school_id: i64,
+    pub registers: Vec<RegisterRow>,
+}
+
+/// Per IE, every register of a month that is not closed (or is open for an exceptional
+/// modification at `now`): one query over the kept coverage that returns a row per IE with its
+/// registers (call [`refresh`] first).
+pub async fn open_registers_by_school(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     now: DateTime<Utc>,
-) -> Result<Vec<RegisterRow>> {
-    // The negation of `engine::locked`, in SQL.
-    let rows = db
+) -> Result<Vec<SchoolRegisters>> {
+    let backend = db.get_database_backend();
+    let (concat, quote) = match backend {
+        sea_orm::DatabaseBackend::Postgres => ("string_agg", "to_json"),
+        _ => ("group_concat", "json_quote"),
+    };
+    let grades: HashMap<i64, (i16, String)> = entity::grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, (g.ordinal, g.name)))
+        .collect();
+    // One pass over every register of the country: on PostgreSQL the sort and hashes get the
+    // memory to stay off disk, for this statement only.
+    let txn = db.begin().await?;
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL work_mem = '256MB'")
+            .await?;
+    }
+    // Each IE's registers as a JSON array of `[grade, expected, filled, due days, complete
+    // days, section name]`, put together as text (cheaper than the JSON aggregates). The lock
+    // condition is the negation of `engine::locked`.
+    let rows = txn
         .query_all_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "SELECT s.school_id, g.ordinal, g.name AS grade, s.name AS section, \
-                    rp.expected, rp.filled, rp.due_days, rp.complete_days \
-             FROM register_progress rp \
-             JOIN section s ON s.id = rp.section_id \
-             JOIN grade g ON g.id = s.grade_id \
-             LEFT JOIN attendance_register ar \
-                    ON ar.section_id = rp.section_id AND ar.year = rp.year AND ar.month = rp.month \
-             WHERE rp.year = $1 AND rp.month = $2 \
-               AND (ar.closed_at IS NULL OR ar.modification_until > $3)",
+            backend,
+            format!(
+                "SELECT s.school_id, '[' || {concat}('[' || s.grade_id || ',' || rp.expected || ',' || \
+                        rp.filled || ',' || rp.due_days || ',' || rp.complete_days || ',' || \
+                        {quote}(s.name) || ']', ',') || ']' AS registers \
+                 FROM register_progress rp \
+                 JOIN section s ON s.id = rp.section_id \
+                 LEFT JOIN attendance_register ar \
+                        ON ar.section_id = rp.section_id AND ar.year = rp.year AND ar.month = rp.month \
+                 WHERE rp.year = $1 AND rp.month = $2 \
+                   AND (ar.closed_at IS NULL OR ar.modification_until > $3) \
+                 GROUP BY s.school_id"
+            ),
             [year.into(), (month as i16).into(), now.into()],
         ))
         .await?;
+    txn.commit().await?;
+    type Kept = (i64, i32, i32, i64, i64, String);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let expected: i32 = row.try_get("", "expected")?;
-        let filled: i32 = row.try_get("", "filled")?;
-        let due_days: i64 = row.try_get("", "due_days")?;
-        let complete_days: i64 = row.try_get("", "complete_days")?;
-        out.push(RegisterRow {
+        let json: String = row.try_get("", "registers")?;
+        let kept: Vec<Kept> =
+            serde_json::from_str(&json).map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+        let mut registers: Vec<(i16, RegisterRow)> = kept
+            .into_iter()
+            .map(
+                |(grade, expected, filled, due_days, complete_days, section)| {
+                    let (ordinal, grade) = grades.get(&grade).cloned().unwrap_or_default();
+                    let register = RegisterRow {
+                        grade,
+                        section,
+                        tally: Tally {
+                            expected: expected.max(0) as usize,
+                            filled: filled.max(0) as usize,
+                            due_days: due_days as u32,
+                            complete_days: complete_days as u32,
+                        },
+                    };
+                    (ordinal, register)
+                },
+            )
+            .collect();
+        registers.sort_unstable_by(|a, b| (a.0, &a.1.section).cmp(&(b.0, &b.1.section)));
+        out.push(SchoolRegisters {
             school_id: row.try_get("", "school_id")?,
-            grade_ordinal: row.try_get("", "ordinal")?,
-            grade: row.try_get("", "grade")?,
-            section: row.try_get("", "section")?,
-            tally: Tally {
-                expected: expected.max(0) as usize,
-                filled: filled.max(0) as usize,
-                due_days: due_days as u32,
-                complete_days: complete_days as u32,
-            },
+            registers: registers.into_iter().map(|(_, r)| r).collect(),
         });
     }
-    // Sorted here rather than by the database: no collation work on 800,000 rows.
-    out.sort_unstable_by(|a, b| {
-        (a.school_id, a.grade_ordinal, &a.section).cmp(&(b.school_id, b.grade_ordinal, &b.section))
-    });
+    out.sort_unstable_by_key(|s| s.school_id);
     Ok(out)
 }
 

@@ -19,6 +19,7 @@ fn smtp_on(port: u16) -> impl FnOnce(&mut siagie::config::Config) {
         c.jobs.deadline_reminder = String::new();
         c.jobs.overdue_alert = String::new();
         c.jobs.ugel_digest = String::new();
+        c.jobs.register_coverage = String::new();
     }
 }
 
@@ -451,4 +452,50 @@ async fn mail_queued_before_the_outbox_kept_templates_is_still_delivered() {
             .text()
             .contains("Texto generado antes de la actualización: año")
     );
+}
+
+#[tokio::test]
+async fn the_coverage_job_brings_changed_registers_up_to_date_between_alerts() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let section = me["sections"][0].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/sections/{section}/registers/{y}/5/complete"),
+            &teacher,
+            json!({"up_to_day": 31}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let kept = async || {
+        app.scalar(&format!(
+            "SELECT CAST(stale AS TEXT) || ' ' || CAST(filled AS TEXT) || '/' || CAST(expected AS TEXT) \
+             FROM register_progress WHERE section_id = {section} AND year = {y} AND month = 5"
+        ))
+        .await
+        .unwrap()
+    };
+    let before = kept().await;
+    assert!(
+        before.starts_with("1 ") || before.starts_with("true "),
+        "{before}"
+    );
+
+    let summary = run(
+        &app,
+        "register_coverage",
+        lima(&format!("{y}-06-02"), "10:00"),
+    )
+    .await;
+    assert!(summary.contains("recalculado"), "{summary}");
+    let after = kept().await;
+    let (stale, counts) = after.split_once(' ').unwrap();
+    assert!(stale == "0" || stale == "false", "{after}");
+    let (filled, expected) = counts.split_once('/').unwrap();
+    assert_eq!(filled, expected, "every cell of May filled: {after}");
+    assert!(filled.parse::<i64>().unwrap() > 0);
+    assert_eq!(smtp.received().len(), 0, "the coverage job sends no mail");
 }
