@@ -6,17 +6,21 @@ use std::sync::OnceLock;
 pub use minijinja::context;
 use minijinja::{Environment, Value};
 
-/// An e-mail before it is sent: its template and the data it is rendered with. The outbox keeps
-/// it this way and renders it when it is delivered.
+/// An e-mail before it is sent: its template and the data it is rendered with, as JSON. The
+/// outbox keeps it this way and renders it when it is delivered.
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub template: &'static str,
-    pub context: Value,
+    pub context: String,
 }
 
 impl Mail {
-    pub fn new(template: &'static str, context: Value) -> Self {
-        Self { template, context }
+    /// A mail of `template` with `context` (a `context!` or any serializable value).
+    pub fn new(template: &'static str, context: &impl serde::Serialize) -> anyhow::Result<Self> {
+        Ok(Self {
+            template,
+            context: serde_json::to_string(context)?,
+        })
     }
 }
 

@@ -94,6 +94,22 @@ fn section_lines(registers: &[OpenRegister]) -> Vec<String> {
         .collect()
 }
 
+/// What a director's alert is rendered with (templates `deadline_reminder` and `overdue_alert`).
+#[derive(serde::Serialize)]
+struct DirectorAlert<'a> {
+    name: Option<&'a str>,
+    school: &'a str,
+    code: &'a str,
+    month: &'static str,
+    year: i32,
+    deadline: String,
+    days_after: Option<i64>,
+    sections: Vec<String>,
+    stale_tablets: &'a [String],
+    stale_days: i64,
+    held_marks: i64,
+}
+
 /// A director's alert about a month's open registers, with its IE's stale tablets and held
 /// marks.
 fn director_mail(
@@ -102,23 +118,23 @@ fn director_mail(
     (year, month): (i32, u32),
     days_after: Option<i64>,
     registers: &[OpenRegister],
-    (stale_tablets, held_marks): (Vec<String>, i64),
+    (stale_tablets, held_marks): (&[String], i64),
     config: &jobs::JobsConfig,
-) -> jobs::templates::Mail {
+) -> anyhow::Result<jobs::templates::Mail> {
     jobs::templates::Mail::new(
         template,
-        jobs::templates::context! {
-            name => school.director_name,
-            school => school.name,
-            code => school.code,
-            month => month_name(month),
-            year => year,
-            deadline => last_day(year, month).format("%d/%m/%Y").to_string(),
-            days_after => days_after,
-            sections => section_lines(registers),
-            stale_tablets => stale_tablets,
-            stale_days => config.stale_tablet_days,
-            held_marks => held_marks,
+        &DirectorAlert {
+            name: school.director_name.as_deref(),
+            school: &school.name,
+            code: &school.code,
+            month: month_name(month),
+            year,
+            deadline: last_day(year, month).format("%d/%m/%Y").to_string(),
+            days_after,
+            sections: section_lines(registers),
+            stale_tablets,
+            stale_days: config.stale_tablet_days,
+            held_marks,
         },
     )
 }
@@ -166,7 +182,9 @@ async fn deadline_reminder(
         let Some(email) = &school.director_email else {
             continue;
         };
-        let extra = extras.get(school_id).cloned().unwrap_or_default();
+        let extra = extras
+            .get(school_id)
+            .map_or((&[][..], 0), |(tablets, held)| (tablets.as_slice(), *held));
         let mail = director_mail(
             "deadline_reminder",
             school,
@@ -175,7 +193,7 @@ async fn deadline_reminder(
             registers,
             extra,
             config,
-        );
+        )?;
         outgoing.push((
             email.clone(),
             mail,
@@ -219,7 +237,9 @@ async fn overdue_alert(
             let Some(email) = &school.director_email else {
                 continue;
             };
-            let extra = extras.get(school_id).cloned().unwrap_or_default();
+            let extra = extras
+                .get(school_id)
+                .map_or((&[][..], 0), |(tablets, held)| (tablets.as_slice(), *held));
             let mail = director_mail(
                 "overdue_alert",
                 school,
@@ -228,7 +248,7 @@ async fn overdue_alert(
                 registers,
                 extra,
                 config,
-            );
+            )?;
             outgoing.push((
                 email.clone(),
                 mail,
@@ -297,13 +317,13 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
             .collect();
         let mail = jobs::templates::Mail::new(
             "ugel_digest",
-            jobs::templates::context! {
+            &jobs::templates::context! {
                 name => name,
                 date => today.format("%d/%m/%Y").to_string(),
                 schools => lines,
                 without_email => without_email,
             },
-        );
+        )?;
         outgoing.push((
             email.clone(),
             mail,

@@ -58,12 +58,13 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
     );
     let mail = jobs::templates::Mail::new(
         "password_reset",
-        jobs::templates::context! {
+        &jobs::templates::context! {
             name => holder.given_names,
             link => link,
             expires => expires.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
         },
-    );
+    )
+    .map_err(ApiError::Internal)?;
     let txn = db.begin().await?;
     password_reset_token::ActiveModel {
         token_hash: Set(hash_token(&token)),

@@ -712,14 +712,15 @@ async fn notify_requester(
     );
     let mail = jobs::templates::Mail::new(
         "provisioning_decision",
-        jobs::templates::context! {
+        &jobs::templates::context! {
             name => requester.given_names,
             approved => approved,
             role => role,
             person => person.split_whitespace().collect::<Vec<_>>().join(" "),
             reason => request.decision_reason.clone().unwrap_or_default(),
         },
-    );
+    )
+    .map_err(ApiError::Internal)?;
     jobs::outbox::enqueue(
         db,
         &to,
