@@ -74,6 +74,7 @@ impl Application {
                 config.auth.access_token_ttl_secs,
             )),
             config: Arc::new(config),
+            places: Default::default(),
         };
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
         let listener = TcpListener::bind(&address)

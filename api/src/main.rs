@@ -163,6 +163,7 @@ async fn run() -> anyhow::Result<()> {
                 )),
                 db: db.clone(),
                 config: std::sync::Arc::new(config.clone()),
+                places: Default::default(),
             };
             let _scheduler = siagie::start_jobs(&state).await;
             let mailer = jobs::Mailer::from_config(&config.mail)?;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::tokens::TokenKeys, config::Config};
+use crate::{attendance::places::Places, auth::tokens::TokenKeys, config::Config};
 
 /// Shared application state.
 #[derive(Clone)]
@@ -12,4 +12,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenKeys>,
+    /// Where sections sit, as read so far.
+    pub places: Places,
 }

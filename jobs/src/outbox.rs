@@ -181,7 +181,7 @@ pub struct DeliveryReport {
 /// Messages sent at the same time by one sender (and SMTP connections in its pool).
 pub const PARALLEL_SENDS: usize = 16;
 
-/// Sends up to `limit` messages that are due, claiming them first (in one transaction) so that
+/// Sends up to `limit` messages that are due, claiming them first (in one statement) so that
 /// concurrent senders (other server instances) never send the same message at the same time;
 /// sends them in parallel over the pooled transport; then records every outcome in one
 /// transaction.
@@ -198,32 +198,28 @@ pub async fn deliver_due(
             .add(mail_outbox::Column::LockedUntil.is_null())
             .add(mail_outbox::Column::LockedUntil.lt(now))
     };
-    let due = mail_outbox::Entity::find()
+    let due: Vec<i64> = mail_outbox::Entity::find()
+        .select_only()
+        .column(mail_outbox::Column::Id)
         .filter(mail_outbox::Column::SentAt.is_null())
         .filter(mail_outbox::Column::NextAttemptAt.lte(now))
         .filter(unlocked())
         .order_by_asc(mail_outbox::Column::Id)
         .limit(limit)
+        .into_tuple()
         .all(db)
         .await?;
     if due.is_empty() {
         return Ok(DeliveryReport::default());
     }
-    let txn = db.begin().await?;
-    let mut claimed = Vec::with_capacity(due.len());
-    for message in due {
-        let won = mail_outbox::Entity::update_many()
-            .col_expr(mail_outbox::Column::LockedUntil, Expr::value(now + LEASE))
-            .filter(mail_outbox::Column::Id.eq(message.id))
-            .filter(mail_outbox::Column::SentAt.is_null())
-            .filter(unlocked())
-            .exec(&txn)
-            .await?;
-        if won.rows_affected == 1 {
-            claimed.push(message);
-        }
-    }
-    txn.commit().await?;
+    // One statement claims them all; a message another sender claimed meanwhile is not returned.
+    let claimed = mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::LockedUntil, Expr::value(now + LEASE))
+        .filter(mail_outbox::Column::Id.is_in(due))
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(unlocked())
+        .exec_with_returning(db)
+        .await?;
 
     let outcomes: Vec<(mail_outbox::Model, Result<(), String>)> =
         futures_util::stream::iter(claimed)

@@ -17,13 +17,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use entity::{attendance_day, attendance_mark, attendance_register, enrollment, section};
+use entity::{attendance_day, attendance_mark, attendance_register, enrollment};
 
-use super::{calendar::SchoolCalendar, codes};
+use super::{calendar::SchoolCalendar, codes, places::Places};
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::{Action, Principal},
     error::Result,
-    registry::school_scope,
     time::LIMA,
 };
 
@@ -56,8 +55,7 @@ pub fn micros(at: DateTime<FixedOffset>) -> i64 {
 
 /// What the rules need to know about one section.
 struct SectionContext {
-    section: section::Model,
-    target: Target,
+    section_id: i64,
     calendar: SchoolCalendar,
     allowed: bool,
 }
@@ -79,6 +77,7 @@ pub fn locked(
 /// Applies marks and answers one result per mark, in order.
 pub async fn apply(
     db: &impl ConnectionTrait,
+    places: &Places,
     principal: &Principal,
     source: Source,
     marks: &[Incoming],
@@ -91,30 +90,21 @@ pub async fn apply(
         .iter()
         .filter_map(|m| m.section_id.parse().ok())
         .collect();
-    let sections = section::Entity::find()
-        .filter(section::Column::Id.is_in(section_ids.iter().copied()))
-        .all(db)
-        .await?;
+    let places = places.of(db, &section_ids).await?;
     let mut contexts: HashMap<i64, SectionContext> = HashMap::new();
     let mut calendars: HashMap<(i64, i64), SchoolCalendar> = HashMap::new();
-    for section in sections {
-        let scope = school_scope(db, section.school_id).await?;
-        let key = (section.school_id, section.academic_year_id);
+    for place in places.values() {
+        let key = (place.school.id, place.year.id);
         if let std::collections::hash_map::Entry::Vacant(slot) = calendars.entry(key) {
-            let year = entity::academic_year::Entity::find_by_id(section.academic_year_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| crate::error::ApiError::not_found("el año académico"))?;
-            slot.insert(SchoolCalendar::load(db, &scope.school, year).await?);
+            slot.insert(SchoolCalendar::load(db, &place.school, place.year.clone()).await?);
         }
-        let target = scope.target.with_section(section.id);
+        let target = place.school_target.with_section(place.section.id);
         contexts.insert(
-            section.id,
+            place.section.id,
             SectionContext {
                 allowed: principal.can(Action::TakeAttendance, &target),
                 calendar: calendars[&key].clone(),
-                target,
-                section,
+                section_id: place.section.id,
             },
         );
     }
@@ -222,7 +212,7 @@ pub async fn apply(
             .student_id
             .parse::<i64>()
             .ok()
-            .and_then(|student| enrollments.get(&(context.section.id, student)))
+            .and_then(|student| enrollments.get(&(context.section_id, student)))
             .filter(|e| super::covers(e, mark.date));
         let Some(enrollment) = enrollment else {
             results.push(rejected(RejectionCode::StudentNotEnrolled));
@@ -251,7 +241,7 @@ pub async fn apply(
         seen.insert(mark.mark_id, content);
 
         let register = registers.get(&(
-            context.section.id,
+            context.section_id,
             mark.date.year(),
             mark.date.month() as i16,
         ));
@@ -259,7 +249,7 @@ pub async fn apply(
         to_store.push(attendance_mark::ActiveModel {
             mark_id: Set(mark.mark_id),
             enrollment_id: Set(enrollment.id),
-            section_id: Set(context.section.id),
+            section_id: Set(context.section_id),
             date: Set(mark.date),
             status: Set(code),
             recorded_at_us: Set(recorded),
@@ -289,7 +279,6 @@ pub async fn apply(
                 message: None,
             });
         }
-        let _ = &context.target;
     }
 
     // Latest-wins per student and day, among the stored value and this batch.

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod export;
 pub mod overview;
 pub mod pdf;
+pub mod places;
 pub mod progress;
 pub mod register;
 mod routes;

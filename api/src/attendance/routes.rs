@@ -19,6 +19,7 @@ use super::{
     calendar::SchoolCalendar,
     codes,
     engine::{self, Incoming, Source},
+    places::Places,
     register::{self, Register, State},
 };
 use crate::{
@@ -198,6 +199,7 @@ pub struct CellError {
 /// exceptional modification is open, and then every change is audited.
 async fn save_cells(
     txn: &DatabaseTransaction,
+    places: &Places,
     p: &Principal,
     scope: &SectionScope,
     year: i32,
@@ -225,7 +227,7 @@ async fn save_cells(
             note: None,
         })
         .collect();
-    let results = engine::apply(txn, p, Source::Web, &incoming, at).await?;
+    let results = engine::apply(txn, places, p, Source::Web, &incoming, at).await?;
     let errors: Vec<CellError> = results
         .iter()
         .zip(cells)
@@ -310,7 +312,7 @@ async fn write_cells(
         cells.push((cell.student_id, cell.date, status));
     }
     let txn = state.db.begin().await?;
-    save_cells(&txn, &p, &scope, year, month, &cells).await?;
+    save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
     txn.commit().await?;
     Ok(Json(
         register::build(&state.db, &scope, &calendar, year, month, now()).await?,
@@ -356,7 +358,7 @@ async fn complete(
         .collect();
     if !cells.is_empty() {
         let txn = state.db.begin().await?;
-        save_cells(&txn, &p, &scope, year, month, &cells).await?;
+        save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
         txn.commit().await?;
     }
     Ok(Json(
@@ -577,7 +579,7 @@ async fn apply_held(
             .collect()
     };
     let txn = state.db.begin().await?;
-    save_cells(&txn, &p, &scope, year, month, &cells).await?;
+    save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
     attendance_mark::Entity::update_many()
         .col_expr(
             attendance_mark::Column::Review,

@@ -156,6 +156,7 @@ async fn apply(state: &AppState, p: &Principal, batch: PushRequest) -> Result<Pu
     let txn = state.db.begin().await?;
     let results = engine::apply(
         &txn,
+        &state.places,
         p,
         Source::Tablet {
             device_id: batch.device_id,
