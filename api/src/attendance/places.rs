@@ -45,7 +45,10 @@ impl Places {
         let mut found = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
         {
-            let kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let kept = self
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             for id in ids {
                 match kept.get(id) {
                     Some(place) => {
@@ -67,7 +70,10 @@ impl Places {
         let mut loaded = Vec::with_capacity(sections.len());
         for section in sections {
             if !schools.contains_key(&section.school_id) {
-                schools.insert(section.school_id, school_scope(db, section.school_id).await?);
+                schools.insert(
+                    section.school_id,
+                    school_scope(db, section.school_id).await?,
+                );
             }
             if !years.contains_key(&section.academic_year_id) {
                 let year = academic_year::Entity::find_by_id(section.academic_year_id)
@@ -84,7 +90,10 @@ impl Places {
                 section,
             }));
         }
-        let mut kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if kept.len() + loaded.len() > CAPACITY {
             kept.clear();
         }
