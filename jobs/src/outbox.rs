@@ -45,6 +45,9 @@ pub async fn enqueue(
     Ok(enqueue_many(db, vec![(to.to_owned(), mail, dedupe_key)], now).await? > 0)
 }
 
+/// A message to queue: address, mail and the key that keeps it from being queued twice.
+pub type Queued = (String, Mail, Option<String>);
+
 /// Messages written per statement by [`enqueue_many`].
 const MESSAGES_PER_STATEMENT: usize = 5000;
 
@@ -53,7 +56,7 @@ const MESSAGES_PER_STATEMENT: usize = 5000;
 /// database unpacks into rows, so a national run is a few statements.
 pub async fn enqueue_many(
     db: &impl ConnectionTrait,
-    messages: Vec<(String, Mail, Option<String>)>,
+    messages: Vec<Queued>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
@@ -95,8 +98,8 @@ const UNIT: char = '\u{1f}';
 
 /// PostgreSQL: each column as one text of values, split into rows by `unnest`, the cheapest
 /// input the server parses.
-fn postgres_rows(chunk: &[(String, Mail, Option<String>)], now: DateTime<Utc>) -> Statement {
-    let column = |value: &dyn Fn(&(String, Mail, Option<String>)) -> &str| {
+fn postgres_rows(chunk: &[Queued], now: DateTime<Utc>) -> Statement {
+    let column = |value: &dyn Fn(&Queued) -> &str| {
         let mut text = String::new();
         for (i, message) in chunk.iter().enumerate() {
             if i > 0 {
@@ -140,7 +143,7 @@ fn postgres_rows(chunk: &[(String, Mail, Option<String>)], now: DateTime<Utc>) -
 /// SQLite: the rows as one JSON array, unpacked by `json_each`.
 fn json_rows(
     backend: DatabaseBackend,
-    chunk: &[(String, Mail, Option<String>)],
+    chunk: &[Queued],
     now: DateTime<Utc>,
 ) -> Result<Statement, DbErr> {
     #[derive(serde::Serialize)]
