@@ -3,7 +3,7 @@
 //! tablet's upload does not look them up again.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, hash_map::Entry},
     sync::{Arc, Mutex},
 };
 
@@ -69,18 +69,15 @@ impl Places {
         let mut years: HashMap<i64, academic_year::Model> = HashMap::new();
         let mut loaded = Vec::with_capacity(sections.len());
         for section in sections {
-            if !schools.contains_key(&section.school_id) {
-                schools.insert(
-                    section.school_id,
-                    school_scope(db, section.school_id).await?,
-                );
+            if let Entry::Vacant(slot) = schools.entry(section.school_id) {
+                slot.insert(school_scope(db, section.school_id).await?);
             }
-            if !years.contains_key(&section.academic_year_id) {
+            if let Entry::Vacant(slot) = years.entry(section.academic_year_id) {
                 let year = academic_year::Entity::find_by_id(section.academic_year_id)
                     .one(db)
                     .await?
                     .ok_or_else(|| crate::error::ApiError::not_found("el año académico"))?;
-                years.insert(section.academic_year_id, year);
+                slot.insert(year);
             }
             let scope = &schools[&section.school_id];
             loaded.push(Arc::new(Place {
