@@ -1,10 +1,9 @@
 //! The mail outbox keeps each message as its template and the data to render it with; the body
 //! is rendered when the message is sent. Messages queued before keep their rendered text, so the
-//! rendered columns become optional.
+//! rendered columns become optional. The sender finds pending messages through a partial index
+//! in queue order that holds only the unsent ones.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DatabaseBackend};
-
-use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -33,6 +32,10 @@ fn outbox(name: &'static str) -> TableCreateStatement {
 const KEPT: &str = "id, dedupe_key, to_address, subject, text_body, html_body, created_at, attempts, \
                     next_attempt_at, locked_until, sent_at, last_error";
 
+/// Unsent messages in queue order: the sender reads the first due ones without sorting.
+const PENDING: &str =
+    "CREATE INDEX ix_mail_outbox_pending ON mail_outbox (id) WHERE sent_at IS NULL";
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -40,8 +43,6 @@ impl MigrationTrait for Migration {
             // SQLite cannot relax NOT NULL in place: the table is rebuilt, ids and all, in one
             // script so that every step runs on the same connection.
             let create = outbox("mail_outbox_next").to_string(SqliteQueryBuilder);
-            let index = index("mail_outbox", &["sent_at", "next_attempt_at"], false)
-                .to_string(SqliteQueryBuilder);
             return manager
                 .get_connection()
                 .execute_unprepared(&format!(
@@ -49,7 +50,7 @@ impl MigrationTrait for Migration {
                      INSERT INTO mail_outbox_next ({KEPT}) SELECT {KEPT} FROM mail_outbox; \
                      DROP TABLE mail_outbox; \
                      ALTER TABLE mail_outbox_next RENAME TO mail_outbox; \
-                     {index};"
+                     {PENDING};"
                 ))
                 .await
                 .map(drop);
@@ -65,7 +66,11 @@ impl MigrationTrait for Migration {
                     .add_column(text_null("context"))
                     .to_owned(),
             )
-            .await
+            .await?;
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX ix_mail_outbox_sent_at_next_attempt_at")
+            .await?;
+        db.execute_unprepared(PENDING).await.map(drop)
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
