@@ -342,7 +342,11 @@ async fn the_directors_alert_names_stale_tablets_and_held_marks() {
 #[tokio::test]
 async fn the_alert_follows_the_register_through_new_students_and_calendar_changes() {
     let smtp = SmtpServer::start().await;
-    let app = app_with_smtp(smtp.port).await;
+    let app = spawn_app_with(|c| {
+        smtp_on(smtp.port)(c);
+        c.jobs.overdue_days_after = vec![1, 3, 7, 8, 9];
+    })
+    .await;
     let y = year(&app).await;
     let teacher = app.login_as("docente.demo").await;
     let director = app.login_as("director.demo").await;
@@ -412,6 +416,40 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
     let text = alert("06-07").await;
     assert!(
         text.contains("Primer grado A: parcial (4 días académicos sin registrar)"),
+        "{text}"
+    );
+
+    // The UGEL declares Thursday 28 May non-academic for all its IEs.
+    let ugel_specialist = app.login_as("ugel.demo").await;
+    let (_, specialist) = app.get("/me", &ugel_specialist).await;
+    let ugel = specialist["roles"][0]["ugel_id"].as_i64().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/academic-years/{y}/calendar"),
+            &ugel_specialist,
+            json!({"date": format!("{y}-05-28"), "description": "Día de la UGEL", "ugel_id": ugel}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let text = alert("06-08").await;
+    assert!(
+        text.contains("Primer grado A: parcial (3 días académicos sin registrar)"),
+        "{text}"
+    );
+
+    // And the nation, Wednesday 27 May.
+    let admin = app.login_as("admin.demo").await;
+    let (status, body) = app
+        .post(
+            &format!("/academic-years/{y}/calendar"),
+            &admin,
+            json!({"date": format!("{y}-05-27"), "description": "Feriado nacional"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let text = alert("06-09").await;
+    assert!(
+        text.contains("Primer grado A: parcial (2 días académicos sin registrar)"),
         "{text}"
     );
 }
