@@ -9,7 +9,7 @@ mod m20261123_000004_attendance;
 mod m20261123_000005_jobs;
 mod m20261123_000006_register_progress;
 mod m20261124_000007_outbox_templates;
-mod m20261124_000008_pending_review_index;
+mod m20261124_000008_history_indexes;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -25,7 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_jobs::Migration),
             Box::new(m20261123_000006_register_progress::Migration),
             Box::new(m20261124_000007_outbox_templates::Migration),
-            Box::new(m20261124_000008_pending_review_index::Migration),
+            Box::new(m20261124_000008_history_indexes::Migration),
         ]
     }
 }
