@@ -17,8 +17,8 @@ use crate::{
     registry::{SchoolScope, school_scope},
 };
 
-/// At most this many sections are kept; past it the memory starts over.
-const CAPACITY: usize = 200_000;
+/// At most this many sections are kept (about 40 MB); past it the memory starts over.
+const CAPACITY: usize = 100_000;
 
 /// A section, its IE and its academic year.
 #[derive(Debug)]
