@@ -103,7 +103,6 @@ pub async fn open_registers(
     month: u32,
     today: NaiveDate,
 ) -> anyhow::Result<Vec<(i64, Vec<OpenRegister>)>> {
-    progress::refresh(db, year, month).await?;
     Ok(
         progress::open_registers_by_school(db, year, month, Utc::now())
             .await?

@@ -245,17 +245,27 @@ pub async fn invalidate(db: &impl ConnectionTrait, change: Change<'_>) -> Result
 }
 
 /// The month's registers to recompute, with the version read: the stale ones (through the index
-/// on `year, month, stale`) and, only when some section of the year has no row yet, those never
-/// computed. Sections are never deleted and a month's rows belong to sections of its academic
-/// year, so as many rows as sections means none is missing.
+/// on `year, month, stale`) and, when `missing` is asked for and some section of the year has no
+/// row yet, those never computed. Sections are never deleted and a month's rows belong to sections
+/// of its academic year, so as many rows as sections means none is missing.
 async fn pending(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     academic_year_id: i64,
+    missing: bool,
 ) -> Result<Vec<(i64, i64)>> {
     let backend = db.get_database_backend();
     let month = month as i16;
+    let stale = Statement::from_sql_and_values(
+        backend,
+        "SELECT section_id, version FROM register_progress \
+         WHERE year = $1 AND month = $2 AND stale = TRUE",
+        [year.into(), month.into()],
+    );
+    if !missing {
+        return versions(db, stale).await;
+    }
     let count = |sql: &str, values: Vec<Value>| {
         let statement = Statement::from_sql_and_values(backend, sql, values);
         async move {
@@ -277,12 +287,7 @@ async fn pending(
     )
     .await?;
     let statement = if kept >= sections {
-        Statement::from_sql_and_values(
-            backend,
-            "SELECT section_id, version FROM register_progress \
-             WHERE year = $1 AND month = $2 AND stale = TRUE",
-            [year.into(), month.into()],
-        )
+        stale
     } else {
         Statement::from_sql_and_values(
             backend,
@@ -292,12 +297,17 @@ async fn pending(
             [year.into(), month.into(), academic_year_id.into()],
         )
     };
+    versions(db, statement).await
+}
+
+/// `(section_id, version)` rows of a query.
+async fn versions(db: &DatabaseConnection, statement: Statement) -> Result<Vec<(i64, i64)>> {
     let rows = db.query_all_raw(statement).await?;
-    let mut pending = Vec::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        pending.push((row.try_get("", "section_id")?, row.try_get("", "version")?));
+        out.push((row.try_get("", "section_id")?, row.try_get("", "version")?));
     }
-    Ok(pending)
+    Ok(out)
 }
 
 /// Recomputes the month's registers that are stale or were never computed; returns how many.
@@ -305,7 +315,18 @@ pub async fn refresh(db: &DatabaseConnection, year: i32, month: u32) -> Result<u
     let Ok((academic, _, _)) = super::overview::year_of_month(db, year, month).await else {
         return Ok(0);
     };
-    let pending = pending(db, year, month, academic.id).await?;
+    recompute(db, year, month, &academic, true).await
+}
+
+/// Recomputes the month's stale registers (with `missing`, also those never computed).
+async fn recompute(
+    db: &DatabaseConnection,
+    year: i32,
+    month: u32,
+    academic: &entity::academic_year::Model,
+    missing: bool,
+) -> Result<usize> {
+    let pending = pending(db, year, month, academic.id, missing).await?;
     let mut schools: HashMap<i64, SchoolCalendar> = HashMap::new();
     for round in pending.chunks(SECTIONS_PER_ROUND) {
         let sections = section::Entity::find()
@@ -324,7 +345,7 @@ pub async fn refresh(db: &DatabaseConnection, year: i32, month: u32) -> Result<u
                 .filter(school::Column::Id.is_in(missing))
                 .all(db)
                 .await?;
-            schools.extend(SchoolCalendar::for_schools(db, &models, &academic).await?);
+            schools.extend(SchoolCalendar::for_schools(db, &models, academic).await?);
         }
         let with_calendars: Vec<(section::Model, SchoolCalendar)> = sections
             .into_iter()
@@ -396,14 +417,37 @@ pub struct SchoolRegisters {
 }
 
 /// Per IE, every register of a month that is not closed (or is open for an exceptional
-/// modification at `now`): one query over the kept coverage that returns a row per IE with its
-/// registers (call [`refresh`] first).
+/// modification at `now`), with its coverage brought up to date first: one query over the kept
+/// coverage that returns a row per IE with its registers. Only when that query meets a section
+/// whose month was never computed is the whole month checked and the query run again.
 pub async fn open_registers_by_school(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<SchoolRegisters>> {
+    let Ok((academic, _, _)) = super::overview::year_of_month(db, year, month).await else {
+        return Ok(Vec::new());
+    };
+    recompute(db, year, month, &academic, false).await?;
+    if let Some(schools) = read_open_registers(db, year, month, academic.id, now).await? {
+        return Ok(schools);
+    }
+    recompute(db, year, month, &academic, true).await?;
+    Ok(read_open_registers(db, year, month, academic.id, now)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The query of [`open_registers_by_school`]; `None` when a section has no kept coverage for the
+/// month.
+async fn read_open_registers(
+    db: &DatabaseConnection,
+    year: i32,
+    month: u32,
+    academic_year_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<SchoolRegisters>>> {
     let backend = db.get_database_backend();
     let (concat, quote) = match backend {
         sea_orm::DatabaseBackend::Postgres => ("string_agg", "to_json"),
@@ -423,24 +467,30 @@ pub async fn open_registers_by_school(
             .await?;
     }
     // Each IE's registers as a JSON array of `[grade, expected, filled, due days, complete
-    // days, section name]`, put together as text (cheaper than the JSON aggregates). The lock
-    // condition is the negation of `engine::locked`.
+    // days, section name]`, put together as text (cheaper than the JSON aggregates); -1 cells
+    // due marks a section never computed. The lock condition is the negation of
+    // `engine::locked`.
     let rows = txn
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             format!(
-                "SELECT s.school_id, '[' || {concat}('[' || s.grade_id || ',' || rp.expected || ',' || \
-                        rp.filled || ',' || rp.due_days || ',' || rp.complete_days || ',' || \
-                        {quote}(s.name) || ']', ',') || ']' AS registers \
-                 FROM register_progress rp \
-                 JOIN section s ON s.id = rp.section_id \
+                "SELECT s.school_id, '[' || {concat}('[' || s.grade_id || ',' || COALESCE(rp.expected, -1) || ',' || \
+                        COALESCE(rp.filled, 0) || ',' || COALESCE(rp.due_days, 0) || ',' || \
+                        COALESCE(rp.complete_days, 0) || ',' || {quote}(s.name) || ']', ',') || ']' AS registers \
+                 FROM section s \
+                 LEFT JOIN register_progress rp ON rp.section_id = s.id AND rp.year = $1 AND rp.month = $2 \
                  LEFT JOIN attendance_register ar \
-                        ON ar.section_id = rp.section_id AND ar.year = rp.year AND ar.month = rp.month \
-                 WHERE rp.year = $1 AND rp.month = $2 \
+                        ON ar.section_id = s.id AND ar.year = $1 AND ar.month = $2 \
+                 WHERE s.academic_year_id = $4 \
                    AND (ar.closed_at IS NULL OR ar.modification_until > $3) \
                  GROUP BY s.school_id"
             ),
-            [year.into(), (month as i16).into(), now.into()],
+            [
+                year.into(),
+                (month as i16).into(),
+                now.into(),
+                academic_year_id.into(),
+            ],
         ))
         .await?;
     txn.commit().await?;
@@ -450,6 +500,9 @@ pub async fn open_registers_by_school(
         let json: String = row.try_get("", "registers")?;
         let kept: Vec<Kept> =
             serde_json::from_str(&json).map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+        if kept.iter().any(|register| register.1 < 0) {
+            return Ok(None);
+        }
         let mut registers: Vec<(i16, RegisterRow)> = kept
             .into_iter()
             .map(
@@ -476,7 +529,7 @@ pub async fn open_registers_by_school(
         });
     }
     out.sort_unstable_by_key(|s| s.school_id);
-    Ok(out)
+    Ok(Some(out))
 }
 
 #[cfg(test)]
