@@ -50,12 +50,8 @@ async fn run(app: &TestApp, job: &str, at: DateTime<Utc>) -> String {
         .expect("job runs")
 }
 
-#[tokio::test]
-async fn directors_with_open_registers_are_reminded_before_month_end_with_each_sections_state() {
-    let smtp = SmtpServer::start().await;
-    let app = app_with_smtp(smtp.port).await;
-    let y = year(&app).await;
-    // Give the teacher's first section some marks so its state is "parcial".
+/// The demo teacher fills in May of its first section up to `up_to_day`; returns the section.
+async fn teacher_fills_may(app: &TestApp, y: i32, up_to_day: u32) -> i64 {
     let teacher = app.login_as("docente.demo").await;
     let (_, me) = app.get("/me", &teacher).await;
     let section = me["sections"][0].as_i64().unwrap();
@@ -63,10 +59,20 @@ async fn directors_with_open_registers_are_reminded_before_month_end_with_each_s
         .post(
             &format!("/sections/{section}/registers/{y}/5/complete"),
             &teacher,
-            json!({"up_to_day": 8}),
+            json!({"up_to_day": up_to_day}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    section
+}
+
+#[tokio::test]
+async fn directors_with_open_registers_are_reminded_before_month_end_with_each_sections_state() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(smtp.port).await;
+    let y = year(&app).await;
+    // Give the teacher's first section some marks so its state is "parcial".
+    teacher_fills_may(&app, y, 8).await;
 
     let summary = run(
         &app,
@@ -348,20 +354,10 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
     })
     .await;
     let y = year(&app).await;
-    let teacher = app.login_as("docente.demo").await;
+    let section = teacher_fills_may(&app, y, 31).await;
     let director = app.login_as("director.demo").await;
-    let (_, me) = app.get("/me", &teacher).await;
-    let section = me["sections"][0].as_i64().unwrap();
-    let (_, view) = app.get(&format!("/sections/{section}"), &teacher).await;
+    let (_, view) = app.get(&format!("/sections/{section}"), &director).await;
     let school = view["school_id"].as_i64().unwrap();
-    let (status, _) = app
-        .post(
-            &format!("/sections/{section}/registers/{y}/5/complete"),
-            &teacher,
-            json!({"up_to_day": 31}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
     // Runs the overdue alert and returns the text the demo director received from it.
     let mut total = 0;
     let mut alert = async |date: &str| {
@@ -497,17 +493,7 @@ async fn the_coverage_job_brings_changed_registers_up_to_date_between_alerts() {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(smtp.port).await;
     let y = year(&app).await;
-    let teacher = app.login_as("docente.demo").await;
-    let (_, me) = app.get("/me", &teacher).await;
-    let section = me["sections"][0].as_i64().unwrap();
-    let (status, _) = app
-        .post(
-            &format!("/sections/{section}/registers/{y}/5/complete"),
-            &teacher,
-            json!({"up_to_day": 31}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let section = teacher_fills_may(&app, y, 31).await;
     let kept = async || {
         app.scalar(&format!(
             "SELECT CAST(stale AS TEXT) || ' ' || CAST(filled AS TEXT) || '/' || CAST(expected AS TEXT) \
