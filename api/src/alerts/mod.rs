@@ -4,7 +4,7 @@
 
 mod data;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -110,33 +110,69 @@ struct DirectorAlert<'a> {
     held_marks: i64,
 }
 
-/// A director's alert about a month's open registers, with its IE's stale tablets and held
-/// marks.
-fn director_mail(
+/// Which director's alert, for which month, and how many days after its deadline.
+struct AlertKind {
     template: &'static str,
-    school: &data::SchoolInfo,
-    (year, month): (i32, u32),
+    year: i32,
+    month: u32,
     days_after: Option<i64>,
-    registers: &[OpenRegister],
-    (stale_tablets, held_marks): (&[String], i64),
+}
+
+impl AlertKind {
+    /// The outbox key that keeps an IE from getting this alert twice.
+    fn key(&self, school_id: i64) -> String {
+        let base = format!(
+            "{}:{school_id}:{}-{:02}",
+            self.template, self.year, self.month
+        );
+        match self.days_after {
+            Some(days) => format!("{base}:{days}"),
+            None => base,
+        }
+    }
+}
+
+/// One alert per IE with open registers and a director with e-mail, naming the IE's stale
+/// tablets and held marks.
+fn director_alerts(
+    kind: &AlertKind,
+    open: &[(i64, Vec<OpenRegister>)],
+    schools: &HashMap<i64, data::SchoolInfo>,
+    extras: &HashMap<i64, (Vec<String>, i64)>,
     config: &jobs::JobsConfig,
-) -> anyhow::Result<jobs::templates::Mail> {
-    jobs::templates::Mail::new(
-        template,
-        &DirectorAlert {
-            name: school.director_name.as_deref(),
-            school: &school.name,
-            code: &school.code,
-            month: month_name(month),
-            year,
-            deadline: last_day(year, month).format("%d/%m/%Y").to_string(),
-            days_after,
-            sections: section_lines(registers),
-            stale_tablets,
-            stale_days: config.stale_tablet_days,
-            held_marks,
-        },
-    )
+) -> anyhow::Result<Vec<jobs::outbox::Queued>> {
+    let mut outgoing = Vec::new();
+    for (school_id, registers) in open {
+        let Some(school) = schools.get(school_id) else {
+            continue;
+        };
+        let Some(email) = &school.director_email else {
+            continue;
+        };
+        let (stale_tablets, held_marks) = extras
+            .get(school_id)
+            .map_or((&[][..], 0), |(tablets, held)| (tablets.as_slice(), *held));
+        let mail = jobs::templates::Mail::new(
+            kind.template,
+            &DirectorAlert {
+                name: school.director_name.as_deref(),
+                school: &school.name,
+                code: &school.code,
+                month: month_name(kind.month),
+                year: kind.year,
+                deadline: last_day(kind.year, kind.month)
+                    .format("%d/%m/%Y")
+                    .to_string(),
+                days_after: kind.days_after,
+                sections: section_lines(registers),
+                stale_tablets,
+                stale_days: config.stale_tablet_days,
+                held_marks,
+            },
+        )?;
+        outgoing.push((email.clone(), mail, Some(kind.key(*school_id))));
+    }
+    Ok(outgoing)
 }
 
 /// Between alerts: recomputes the coverage of the registers changed since the last run, this
@@ -174,32 +210,13 @@ async fn deadline_reminder(
         data::school_extras(db, config.stale_tablet_days, now()),
     )?;
     let selected = started.elapsed();
-    let mut outgoing = Vec::new();
-    for (school_id, registers) in &open {
-        let Some(school) = schools.get(school_id) else {
-            continue;
-        };
-        let Some(email) = &school.director_email else {
-            continue;
-        };
-        let extra = extras
-            .get(school_id)
-            .map_or((&[][..], 0), |(tablets, held)| (tablets.as_slice(), *held));
-        let mail = director_mail(
-            "deadline_reminder",
-            school,
-            (year, month),
-            None,
-            registers,
-            extra,
-            config,
-        )?;
-        outgoing.push((
-            email.clone(),
-            mail,
-            format!("deadline_reminder:{school_id}:{year}-{month:02}"),
-        ));
-    }
+    let kind = AlertKind {
+        template: "deadline_reminder",
+        year,
+        month,
+        days_after: None,
+    };
+    let outgoing = director_alerts(&kind, &open, &schools, &extras, config)?;
     let built = started.elapsed();
     let queued = enqueue_all(db, outgoing).await?;
     tracing::info!(
@@ -230,31 +247,13 @@ async fn overdue_alert(
             continue;
         }
         let open = data::open_registers(db, year, month, today).await?;
-        for (school_id, registers) in &open {
-            let Some(school) = schools.get(school_id) else {
-                continue;
-            };
-            let Some(email) = &school.director_email else {
-                continue;
-            };
-            let extra = extras
-                .get(school_id)
-                .map_or((&[][..], 0), |(tablets, held)| (tablets.as_slice(), *held));
-            let mail = director_mail(
-                "overdue_alert",
-                school,
-                (year, month),
-                Some(days_after),
-                registers,
-                extra,
-                config,
-            )?;
-            outgoing.push((
-                email.clone(),
-                mail,
-                format!("overdue_alert:{school_id}:{year}-{month:02}:{days_after}"),
-            ));
-        }
+        let kind = AlertKind {
+            template: "overdue_alert",
+            year,
+            month,
+            days_after: Some(days_after),
+        };
+        outgoing.extend(director_alerts(&kind, &open, &schools, &extras, config)?);
     }
     let queued = enqueue_all(db, outgoing).await?;
     Ok(format!("{queued} alerta(s) de atraso encolada(s)"))
@@ -327,7 +326,7 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
         outgoing.push((
             email.clone(),
             mail,
-            format!("ugel_digest:{ugel_id}:{today}"),
+            Some(format!("ugel_digest:{ugel_id}:{today}")),
         ));
     }
     let queued = enqueue_all(db, outgoing).await?;
@@ -338,14 +337,10 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
 /// skipped. Returns how many were new.
 async fn enqueue_all(
     db: &DatabaseConnection,
-    outgoing: Vec<(String, jobs::templates::Mail, String)>,
+    outgoing: Vec<jobs::outbox::Queued>,
 ) -> anyhow::Result<u64> {
     let txn = db.begin().await?;
-    let messages = outgoing
-        .into_iter()
-        .map(|(to, mail, key)| (to, mail, Some(key)))
-        .collect();
-    let queued = jobs::outbox::enqueue_many(&txn, messages, now()).await?;
+    let queued = jobs::outbox::enqueue_many(&txn, outgoing, now()).await?;
     txn.commit().await?;
     Ok(queued)
 }
