@@ -23,7 +23,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .sqlx_logging(false)
         // Plan each statement for its own arguments: a plan cached while a table was small
         // (a seq scan) would otherwise outlive its growth for the connection's life.
-        .map_sqlx_postgres_opts(|pg| pg.options([("plan_cache_mode", "force_custom_plan")]));
+        .map_sqlx_postgres_opts(|pg| pg.options([("plan_cache_mode", "force_custom_plan")]))
+        // The check below takes the place of sqlx's ping on every checkout.
+        .test_before_acquire(false)
+        .map_sqlx_postgres_before_acquire(|connection, _| {
+            Box::pin(outside_transaction(connection))
+        });
     let db = Database::connect(options)
         .await
         .context("no se pudo conectar a la base de datos")?;
@@ -32,6 +37,26 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
             .await?;
     }
     Ok(db)
+}
+
+/// Whether a pooled PostgreSQL connection is outside any transaction, checked as it is handed out;
+/// one that is not is closed, which rolls its transaction back.
+///
+/// A request cancelled while its `BEGIN` is in flight (a client that hangs up, a timeout) leaves
+/// the connection inside a transaction that nothing will end: sqlx 0.9 counts the transaction only
+/// once `BEGIN` is answered. Without this check the next borrower's statements would run inside it
+/// and never be committed. Outside a transaction each statement is its own, so its start time is
+/// the transaction's.
+async fn outside_transaction(
+    connection: &mut sea_orm::sqlx::PgConnection,
+) -> Result<bool, sea_orm::sqlx::Error> {
+    let fresh: bool = sea_orm::sqlx::query_scalar("SELECT now() = statement_timestamp()")
+        .fetch_one(connection)
+        .await?;
+    if !fresh {
+        tracing::warn!("conexión devuelta al pool dentro de una transacción: se cierra");
+    }
+    Ok(fresh)
 }
 
 /// Applies pending migrations.

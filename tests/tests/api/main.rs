@@ -4,6 +4,7 @@
 mod alerts;
 mod auth;
 mod authorization;
+mod database;
 mod demo;
 mod http;
 mod provisioning;
