@@ -4,7 +4,10 @@
 
 mod data;
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -216,15 +219,21 @@ async fn deadline_reminder(
         month,
         days_after: None,
     };
-    let outgoing = director_alerts(&kind, &open, &schools, &extras, config)?;
-    let built = started.elapsed();
-    let queued = enqueue_all(db, outgoing).await?;
+    let schools_alerted = open.len();
+    let queued = queue_director_alerts(
+        db,
+        kind,
+        open,
+        Arc::new(schools),
+        Arc::new(extras),
+        config.clone(),
+    )
+    .await?;
     tracing::info!(
-        schools = open.len(),
+        schools = schools_alerted,
         queued,
         select_ms = selected.as_millis(),
-        build_ms = (built - selected).as_millis(),
-        enqueue_ms = (started.elapsed() - built).as_millis(),
+        build_and_enqueue_ms = (started.elapsed() - selected).as_millis(),
         "deadline reminder"
     );
     Ok(format!(
@@ -238,9 +247,9 @@ async fn overdue_alert(
     config: &jobs::JobsConfig,
     today: NaiveDate,
 ) -> anyhow::Result<String> {
-    let schools = data::schools_with_directors(db).await?;
-    let extras = data::school_extras(db, config.stale_tablet_days, now()).await?;
-    let mut outgoing = Vec::new();
+    let schools = Arc::new(data::schools_with_directors(db).await?);
+    let extras = Arc::new(data::school_extras(db, config.stale_tablet_days, now()).await?);
+    let mut queued = 0;
     for (year, month) in data::past_months(db, today).await? {
         let days_after = (today - last_day(year, month)).num_days();
         if !config.overdue_days_after.contains(&days_after) {
@@ -253,9 +262,16 @@ async fn overdue_alert(
             month,
             days_after: Some(days_after),
         };
-        outgoing.extend(director_alerts(&kind, &open, &schools, &extras, config)?);
+        queued += queue_director_alerts(
+            db,
+            kind,
+            open,
+            schools.clone(),
+            extras.clone(),
+            config.clone(),
+        )
+        .await?;
     }
-    let queued = enqueue_all(db, outgoing).await?;
     Ok(format!("{queued} alerta(s) de atraso encolada(s)"))
 }
 
@@ -331,6 +347,38 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
     }
     let queued = enqueue_all(db, outgoing).await?;
     Ok(format!("{queued} resumen(es) para UGEL encolado(s)"))
+}
+
+/// Queues one month's director alerts in one transaction, built on another thread a chunk at a
+/// time while the chunk before is written, so that building and writing overlap. Returns how many
+/// were new.
+async fn queue_director_alerts(
+    db: &DatabaseConnection,
+    kind: AlertKind,
+    open: Vec<(i64, Vec<OpenRegister>)>,
+    schools: Arc<HashMap<i64, data::SchoolInfo>>,
+    extras: Arc<HashMap<i64, (Vec<String>, i64)>>,
+    config: jobs::JobsConfig,
+) -> anyhow::Result<u64> {
+    const CHUNK: usize = 5_000;
+    let (built, mut ready) = tokio::sync::mpsc::channel(2);
+    let builder = tokio::task::spawn_blocking(move || {
+        for part in open.chunks(CHUNK) {
+            let chunk = director_alerts(&kind, part, &schools, &extras, &config);
+            let failed = chunk.is_err();
+            if built.blocking_send(chunk).is_err() || failed {
+                break;
+            }
+        }
+    });
+    let txn = db.begin().await?;
+    let mut queued = 0;
+    while let Some(chunk) = ready.recv().await {
+        queued += jobs::outbox::enqueue_many(&txn, chunk?, now()).await?;
+    }
+    builder.await?;
+    txn.commit().await?;
+    Ok(queued)
 }
 
 /// Writes the alerts to the outbox in one transaction; those already queued (same key) are

@@ -92,7 +92,7 @@ async fn main() -> anyhow_free::Result<()> {
     }
     let db = Database::connect(&bench_url).await?;
     let port = 18_400;
-    let mut server = start_server(&args.server, &bench_url, port)?;
+    let server = ServerProcess(start_server(&args.server, &bench_url, port)?);
     let address = format!("http://127.0.0.1:{port}");
     let client = Client::builder().pool_max_idle_per_host(256).build()?;
     wait_ready(&client, &address).await;
@@ -112,9 +112,9 @@ async fn main() -> anyhow_free::Result<()> {
     for level in &args.devices {
         let group = &tablets[offset..offset + level];
         offset += level;
-        let cpu_before = cpu_split(server.id());
+        let cpu_before = cpu_split(server.0.id());
         let (marks, wall, mut latencies) = run_level(&client, &address, group, &days).await?;
-        let cpu = cpu_split(server.id()).since(cpu_before);
+        let cpu = cpu_split(server.0.id()).since(cpu_before);
         latencies.sort();
         let pct = |p: f64| {
             latencies[((latencies.len() as f64 * p).ceil() as usize)
@@ -139,12 +139,12 @@ async fn main() -> anyhow_free::Result<()> {
         );
         last_marks.push(marks);
     }
-    let peak = peak_memory_kib(server.id());
+    let peak = peak_memory_kib(server.0.id());
     println!(
         "Memoria máxima del servidor (VmHWM): {:.1} MiB",
         peak as f64 / 1024.0
     );
-    let _ = server.kill();
+    drop(server);
 
     let copied = *last_marks.last().unwrap_or(&0);
     let copy_rate = copy_baseline(&db, copied).await?;
@@ -175,6 +175,16 @@ async fn main() -> anyhow_free::Result<()> {
 /// The tiny error alias of this binary.
 mod anyhow_free {
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// The server under load, stopped when the benchmark ends, however it ends.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn start_server(binary: &PathBuf, url: &str, port: u16) -> std::io::Result<Child> {
@@ -319,13 +329,17 @@ async fn run_level(
         tasks.push(tokio::spawn(async move {
             let mut sent = 0usize;
             for (n, day) in days.iter().enumerate() {
+                // Recorded now, so that a run on a reused dataset supersedes the marks of the last.
+                let recorded_at = chrono::Utc::now()
+                    .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).expect("Lima offset"))
+                    .to_rfc3339();
                 let marks: Vec<Value> = students
                     .iter()
                     .enumerate()
                     .map(|(i, student)| {
                         let status = if (i + n) % 11 == 0 { "falta" } else if (i + n) % 17 == 0 { "tardanza" } else { "asistio" };
                         json!({"mark_id": Uuid::new_v4(), "section_id": section, "student_id": student, "date": day,
-                               "status": status, "recorded_at": format!("{day}T08:{:02}:00-05:00", i % 60)})
+                               "status": status, "recorded_at": recorded_at})
                     })
                     .collect();
                 let body = json!({"contract_version": 1, "device_id": device, "batch_id": Uuid::new_v4(), "marks": marks, "pending": days.len() - n - 1});
