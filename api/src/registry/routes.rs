@@ -465,10 +465,10 @@ async fn create_section(
         .map_err(|_| ApiError::field("academic_year", "El año académico no existe."))?;
     let grade = service::grade_for_school(&state.db, body.grade_id, &scope.school).await?;
     let name = body.name.trim().to_uppercase();
-    if name.is_empty() || name.chars().count() > 16 {
+    if name.is_empty() || name.chars().count() > 16 || name.chars().any(char::is_control) {
         return Err(ApiError::field(
             "name",
-            "El nombre de la sección es obligatorio (hasta 16 caracteres).",
+            "El nombre de la sección es obligatorio (hasta 16 letras, números o signos).",
         ));
     }
     let txn = state.db.begin().await?;

@@ -447,3 +447,38 @@ async fn non_numeric_ids_and_bad_queries_are_client_errors() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["level"].is_string());
 }
+
+#[tokio::test]
+async fn a_section_name_with_control_characters_is_refused() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, "0412345").await;
+    let (_, grades) = app.get("/grades", &director).await;
+    let grade = grades
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["level"] == "primaria")
+        .unwrap()["id"]
+        .clone();
+    let year = lima_year();
+    let path = format!("/schools/{school}/sections");
+    let before = app.sections(&director, school).await.len();
+    let body = json!({"academic_year": year, "grade_id": grade, "name": "B\u{1e}C"});
+    let (status, error) = app.post(&path, &director, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["fields"]["name"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("El nombre de la sección")),
+        "{error}"
+    );
+    assert_eq!(app.sections(&director, school).await.len(), before);
+    let body = json!({"academic_year": year, "grade_id": grade, "name": "Z"});
+    let (status, created) = app.post(&path, &director, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
+
+fn lima_year() -> i32 {
+    tests::lima_today().year()
+}
