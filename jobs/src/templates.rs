@@ -59,8 +59,28 @@ fn environment() -> &'static Environment<'static> {
             // The sources are compiled into the binary; a broken one fails the unit tests below.
             let _ = env.add_template(name, source);
         }
+        env.add_filter("register_line", register_line);
         env
     })
+}
+
+/// A register in a director's alert, kept as `[grade, section, state, missing days]`, as the line
+/// the director reads: "Primer grado A: parcial (3 días académicos sin registrar)".
+fn register_line(register: Value) -> Result<String, minijinja::Error> {
+    let field = |index: usize| register.get_item(&Value::from(index));
+    let (grade, section, state, missing) = (field(0)?, field(1)?, field(2)?, field(3)?);
+    let state = match state.as_str() {
+        Some("sin_datos") => "sin datos",
+        Some("parcial") => "parcial",
+        Some("completo") => "completo — falta cerrarlo",
+        Some("cerrado") => "cerrado",
+        _ => "sin estado",
+    };
+    let days = match i64::try_from(missing).unwrap_or_default() {
+        1 => "1 día académico sin registrar".to_owned(),
+        n => format!("{n} días académicos sin registrar"),
+    };
+    Ok(format!("{grade} {section}: {state} ({days})"))
 }
 
 /// Whether an e-mail template of this name exists.
@@ -125,5 +145,22 @@ mod tests {
         );
         assert!(exists("overdue_alert"));
         assert!(!exists("nada"));
+    }
+
+    #[test]
+    fn a_directors_alert_lists_its_registers_as_lines() {
+        let context = r#"{"name":"Ana","school":"IE 1","code":"0412345-0","month":"mayo","year":2026,
+            "deadline":"31/05/2026","days_after":null,"stale_tablets":[],"stale_days":7,"held_marks":0,
+            "registers":[["Primer grado","A","parcial",1],["Segundo grado","B","completo",0]]}"#;
+        let mail = render_json("deadline_reminder", context).unwrap();
+        assert!(
+            mail.text
+                .contains("- Primer grado A: parcial (1 día académico sin registrar)\n"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains(
+            "<li>Segundo grado B: completo — falta cerrarlo (0 días académicos sin registrar)</li>"
+        ));
     }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::{
-    attendance::{progress, register::State},
+    attendance::progress,
     time::{LIMA, now},
 };
 use data::OpenRegister;
@@ -45,15 +45,6 @@ fn month_name(month: u32) -> &'static str {
     MONTHS.get(month as usize - 1).copied().unwrap_or("")
 }
 
-fn state_name(state: State) -> &'static str {
-    match state {
-        State::SinDatos => "sin datos",
-        State::Parcial => "parcial",
-        State::Completo => "completo — falta cerrarlo",
-        State::Cerrado => "cerrado",
-    }
-}
-
 fn last_day(year: i32, month: u32) -> NaiveDate {
     crate::attendance::calendar::month_days(year, month)
         .last()
@@ -78,20 +69,17 @@ pub async fn run(
     }
 }
 
-fn section_lines(registers: &[OpenRegister]) -> Vec<String> {
+/// A register as a director's alert keeps it: `[grade, section, state, missing days]` (the
+/// template writes the line).
+fn register_entries(registers: &[OpenRegister]) -> Vec<(&str, &str, &'static str, usize)> {
     registers
         .iter()
         .map(|r| {
-            let days = if r.missing_days == 1 {
-                "1 día académico sin registrar".to_owned()
-            } else {
-                format!("{} días académicos sin registrar", r.missing_days)
-            };
-            format!(
-                "{} {}: {} ({days})",
-                r.grade,
-                r.section,
-                state_name(r.state)
+            (
+                r.grade.as_str(),
+                r.section.as_str(),
+                r.state.code(),
+                r.missing_days,
             )
         })
         .collect()
@@ -107,7 +95,7 @@ struct DirectorAlert<'a> {
     year: i32,
     deadline: String,
     days_after: Option<i64>,
-    sections: Vec<String>,
+    registers: Vec<(&'a str, &'a str, &'static str, usize)>,
     stale_tablets: &'a [String],
     stale_days: i64,
     held_marks: i64,
@@ -167,7 +155,7 @@ fn director_alerts(
                     .format("%d/%m/%Y")
                     .to_string(),
                 days_after: kind.days_after,
-                sections: section_lines(registers),
+                registers: register_entries(registers),
                 stale_tablets,
                 stale_days: config.stale_tablet_days,
                 held_marks,
