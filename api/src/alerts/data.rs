@@ -42,11 +42,13 @@ pub async fn schools_with_directors(
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
             "SELECT s.id AS school_id, s.ugel_id, s.name, s.codigo_modular, s.anexo, \
-                    p.given_names, p.paternal_surname, p.email \
+                    d.given_names, d.paternal_surname, d.email \
              FROM school s \
-             LEFT JOIN role_assignment ra ON ra.school_id = s.id AND ra.role = 'director' AND ra.active = TRUE \
-             LEFT JOIN user_account ua ON ua.id = ra.user_id \
-             LEFT JOIN person p ON p.id = ua.person_id"
+             LEFT JOIN (SELECT ra.school_id, p.given_names, p.paternal_surname, p.email \
+                        FROM role_assignment ra \
+                        JOIN user_account ua ON ua.id = ra.user_id \
+                        JOIN person p ON p.id = ua.person_id \
+                        WHERE ra.role = 'director' AND ra.active = TRUE) d ON d.school_id = s.id"
                 .to_owned(),
         ))
         .await?;

@@ -337,9 +337,10 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
     Ok(format!("{queued} resumen(es) para UGEL encolado(s)"))
 }
 
-/// Queues one month's director alerts in one transaction, built on another thread a chunk at a
-/// time while the chunk before is written, so that building and writing overlap. Returns how many
-/// were new.
+/// Queues one month's director alerts, built on another thread a chunk at a time while the
+/// chunks before are written. On PostgreSQL two connections write alternate chunks, each in one
+/// transaction (should one fail, the alerts the other wrote stay queued and a later run skips
+/// them by their key); SQLite, with one writer, gets one. Returns how many were new.
 async fn queue_director_alerts(
     db: &DatabaseConnection,
     kind: AlertKind,
@@ -349,24 +350,34 @@ async fn queue_director_alerts(
     config: jobs::JobsConfig,
 ) -> anyhow::Result<u64> {
     const CHUNK: usize = 5_000;
-    let (built, mut ready) = tokio::sync::mpsc::channel(2);
+    let writers = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => 2,
+        _ => 1,
+    };
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..writers)
+        .map(|_| tokio::sync::mpsc::channel::<anyhow::Result<Vec<jobs::outbox::Queued>>>(1))
+        .unzip();
     let builder = tokio::task::spawn_blocking(move || {
-        for part in open.chunks(CHUNK) {
+        for (n, part) in open.chunks(CHUNK).enumerate() {
             let chunk = director_alerts(&kind, part, &schools, &extras, &config);
             let failed = chunk.is_err();
-            if built.blocking_send(chunk).is_err() || failed {
+            if senders[n % senders.len()].blocking_send(chunk).is_err() || failed {
                 break;
             }
         }
     });
-    let txn = db.begin().await?;
-    let mut queued = 0;
-    while let Some(chunk) = ready.recv().await {
-        queued += jobs::outbox::enqueue_many(&txn, chunk?, now()).await?;
-    }
+    let writing = receivers.into_iter().map(|mut ready| async move {
+        let txn = db.begin().await?;
+        let mut queued = 0;
+        while let Some(chunk) = ready.recv().await {
+            queued += jobs::outbox::enqueue_many(&txn, chunk?, now()).await?;
+        }
+        txn.commit().await?;
+        anyhow::Ok(queued)
+    });
+    let written = futures_util::future::try_join_all(writing).await;
     builder.await?;
-    txn.commit().await?;
-    Ok(queued)
+    Ok(written?.into_iter().sum())
 }
 
 /// Writes the alerts to the outbox in one transaction; those already queued (same key) are
