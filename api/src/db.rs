@@ -45,14 +45,16 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 /// A request cancelled while its `BEGIN` is in flight (a client that hangs up, a timeout) leaves
 /// the connection inside a transaction that nothing will end: sqlx 0.9 counts the transaction only
 /// once `BEGIN` is answered. Without this check the next borrower's statements would run inside it
-/// and never be committed. Outside a transaction each statement is its own, so its start time is
-/// the transaction's.
+/// and never be committed. Outside a transaction a simple query is its own transaction, which starts
+/// when the statement does (the extended protocol would start it at `Parse`, a moment earlier).
 async fn outside_transaction(
     connection: &mut sea_orm::sqlx::PgConnection,
 ) -> Result<bool, sea_orm::sqlx::Error> {
-    let fresh: bool = sea_orm::sqlx::query_scalar("SELECT now() = statement_timestamp()")
+    use sea_orm::sqlx::Row;
+    let row = sea_orm::sqlx::raw_sql("SELECT now() = statement_timestamp()")
         .fetch_one(connection)
         .await?;
+    let fresh: bool = row.try_get(0)?;
     if !fresh {
         tracing::warn!("conexión devuelta al pool dentro de una transacción: se cierra");
     }
