@@ -10,6 +10,7 @@ mod m20261123_000005_jobs;
 mod m20261123_000006_register_progress;
 mod m20261124_000007_outbox_templates;
 mod m20261124_000008_history_indexes;
+mod m20261124_000009_marks_without_row_locks;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_register_progress::Migration),
             Box::new(m20261124_000007_outbox_templates::Migration),
             Box::new(m20261124_000008_history_indexes::Migration),
+            Box::new(m20261124_000009_marks_without_row_locks::Migration),
         ]
     }
 }
