@@ -239,17 +239,7 @@ impl TestApp {
 
     /// Runs a query returning one text column of one row.
     pub async fn scalar(&self, sql: &str) -> Option<String> {
-        use sea_orm::ConnectionTrait;
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                self.db.get_database_backend(),
-                sql,
-            ))
-            .await
-            .expect("query")?;
-        row.try_get_by_index::<Option<String>>(0)
-            .expect("text column")
+        scalar(&self.db, sql).await
     }
 }
 
@@ -306,6 +296,19 @@ impl TestApp {
     pub async fn push(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
         self.post("/sync/push", token, batch.clone()).await
     }
+}
+
+/// The first column of the first row of `sql` on `db`, as text (`None` for no row or NULL).
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> Option<String> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .expect("query")?;
+    row.try_get_by_index::<Option<String>>(0)
+        .expect("text column")
 }
 
 /// Today in Lima (UTC−5, no daylight saving).

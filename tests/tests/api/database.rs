@@ -20,7 +20,7 @@ async fn writes_after_a_cancelled_begin_are_committed() {
     let pool = siagie::db::connect(&config).await.unwrap();
     if pool.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // A connection outside any transaction is kept, not replaced at each checkout.
-        let backend = async || app_scalar(&pool, "SELECT CAST(pg_backend_pid() AS TEXT)").await;
+        let backend = async || tests::scalar(&pool, "SELECT CAST(pg_backend_pid() AS TEXT)").await;
         assert_eq!(backend().await, backend().await);
     }
     let attempts = 100;
@@ -40,16 +40,4 @@ async fn writes_after_a_cancelled_begin_are_committed() {
         attempts.to_string(),
         "every write is visible to another connection"
     );
-}
-
-async fn app_scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql,
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<String>(0).unwrap()
 }
