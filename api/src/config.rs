@@ -63,6 +63,9 @@ pub struct DatabaseConfig {
     /// `sqlite://…` or `postgres://…`; empty means a SQLite file in the data folder.
     pub url: Option<SecretString>,
     pub max_connections: u32,
+    /// How many groups of tablet batches are written at once; 0 picks one on SQLite (a single
+    /// writer) and two on PostgreSQL.
+    pub ingest_writers: usize,
 }
 
 impl Default for DatabaseConfig {
@@ -70,6 +73,7 @@ impl Default for DatabaseConfig {
         Self {
             url: None,
             max_connections: 16,
+            ingest_writers: 0,
         }
     }
 }

@@ -25,7 +25,7 @@ pub mod sync;
 pub mod telemetry;
 pub mod time;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -47,7 +47,7 @@ use tower_http::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{auth::tokens::TokenKeys, config::Config, error::ApiError, state::AppState};
+use crate::{config::Config, error::ApiError, state::AppState};
 
 /// A built application, bound to its port and ready to serve.
 pub struct Application {
@@ -67,15 +67,7 @@ impl Application {
             tracing::info!("empty database: loading the demo world");
             seed::demo::load(&db, time::today_lima()).await?;
         }
-        let state = AppState {
-            db,
-            tokens: Arc::new(TokenKeys::new(
-                &jwt_secret,
-                config.auth.access_token_ttl_secs,
-            )),
-            config: Arc::new(config),
-            places: Default::default(),
-        };
+        let state = AppState::new(db, config, &jwt_secret);
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
         let listener = TcpListener::bind(&address)
             .await

@@ -156,15 +156,8 @@ async fn run() -> anyhow::Result<()> {
         Command::Jobs { command: None } => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
-            let state = siagie::state::AppState {
-                tokens: std::sync::Arc::new(siagie::auth::tokens::TokenKeys::new(
-                    &config.jwt_secret()?,
-                    config.auth.access_token_ttl_secs,
-                )),
-                db: db.clone(),
-                config: std::sync::Arc::new(config.clone()),
-                places: Default::default(),
-            };
+            let state =
+                siagie::state::AppState::new(db.clone(), config.clone(), &config.jwt_secret()?);
             let _scheduler = siagie::start_jobs(&state).await;
             let mailer = jobs::Mailer::from_config(&config.mail)?;
             tokio::select! {

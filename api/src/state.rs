@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
+use secrecy::SecretString;
 
-use crate::{attendance::places::Places, auth::tokens::TokenKeys, config::Config};
+use crate::{attendance::places::Places, auth::tokens::TokenKeys, config::Config, sync::Ingest};
 
 /// Shared application state.
 #[derive(Clone)]
@@ -14,4 +15,28 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Where sections sit, as read so far.
     pub places: Places,
+    /// The writers of tablet batches.
+    pub ingest: Ingest,
+}
+
+impl AppState {
+    /// The state of a server on `db`; starts the ingest writers on the current runtime.
+    pub fn new(db: DatabaseConnection, config: Config, jwt_secret: &SecretString) -> Self {
+        let places = Places::default();
+        let writers = match (config.database.ingest_writers, db.get_database_backend()) {
+            (0, DbBackend::Sqlite) => 1,
+            (0, _) => 2,
+            (n, _) => n,
+        };
+        Self {
+            ingest: Ingest::start(db.clone(), places.clone(), writers),
+            tokens: Arc::new(TokenKeys::new(
+                jwt_secret,
+                config.auth.access_token_ttl_secs,
+            )),
+            config: Arc::new(config),
+            places,
+            db,
+        }
+    }
 }

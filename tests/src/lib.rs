@@ -296,6 +296,25 @@ impl TestApp {
     pub async fn push(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
         self.post("/sync/push", token, batch.clone()).await
     }
+
+    /// Pushes every batch at once, each on its own connection; the answers come in the batches'
+    /// order.
+    pub async fn push_all(&self, token: &str, batches: &[Value]) -> Vec<(StatusCode, Value)> {
+        let sends: Vec<_> = batches
+            .iter()
+            .map(|b| {
+                let request = self
+                    .request(Method::POST, "/sync/push", Some(token))
+                    .json(b);
+                tokio::spawn(async move { read(request.send().await.expect("POST")).await })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(sends.len());
+        for send in sends {
+            answers.push(send.await.expect("push task"));
+        }
+        answers
+    }
 }
 
 /// The first column of the first row of `sql` on `db`, as text (`None` for no row or NULL).

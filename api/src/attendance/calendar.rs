@@ -50,6 +50,58 @@ impl SchoolCalendar {
         Ok(Self { year, declared })
     }
 
+    /// The calendars of these IEs, each for the given academic year, with one query: the days
+    /// declared for the nation, for their UGELs or for the IEs themselves.
+    pub async fn load_many(
+        db: &impl ConnectionTrait,
+        wanted: &[(&school::Model, &academic_year::Model)],
+    ) -> Result<HashMap<(i64, i64), Self>> {
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids = |f: fn(&school::Model) -> i64| {
+            let mut ids: Vec<i64> = wanted.iter().map(|(s, _)| f(s)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut years: Vec<i64> = wanted.iter().map(|(_, y)| y.id).collect();
+        years.sort_unstable();
+        years.dedup();
+        let days = non_academic_day::Entity::find()
+            .filter(non_academic_day::Column::AcademicYearId.is_in(years))
+            .filter(
+                Condition::any()
+                    .add(non_academic_day::Column::Scope.eq("national"))
+                    .add(non_academic_day::Column::UgelId.is_in(ids(|s| s.ugel_id)))
+                    .add(non_academic_day::Column::SchoolId.is_in(ids(|s| s.id))),
+            )
+            .all(db)
+            .await?;
+        Ok(wanted
+            .iter()
+            .map(|(school, year)| {
+                let declared = days
+                    .iter()
+                    .filter(|d| {
+                        d.academic_year_id == year.id
+                            && (d.scope == "national"
+                                || d.ugel_id == Some(school.ugel_id)
+                                || d.school_id == Some(school.id))
+                    })
+                    .map(|d| (d.date, (d.scope.clone(), d.description.clone())))
+                    .collect();
+                (
+                    (school.id, year.id),
+                    Self {
+                        year: (*year).clone(),
+                        declared,
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// The calendars of many IEs of one year, with one query.
     pub async fn for_schools(
         db: &impl ConnectionTrait,

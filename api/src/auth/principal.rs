@@ -193,21 +193,20 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
             "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
         )
     };
-    // `user_id` is an integer parsed from a verified token, so it is safe to inline.
+    // One statement text for every caller, so that each connection plans it once.
     let rows = db
-        .query_all_raw(Statement::from_string(
+        .query_all_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            format!(
-                "SELECT ua.person_id, ua.username, ua.must_change_password, \
-                        ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
-                        s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id \
-                 FROM user_account ua \
-                 JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
-                 LEFT JOIN school s ON s.id = ra.school_id \
-                 LEFT JOIN ugel su ON su.id = s.ugel_id \
-                 LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
-                 WHERE ua.id = {user_id} ORDER BY ra.id"
-            ),
+            "SELECT ua.person_id, ua.username, ua.must_change_password, \
+                    ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
+                    s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id \
+             FROM user_account ua \
+             JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
+             LEFT JOIN school s ON s.id = ra.school_id \
+             LEFT JOIN ugel su ON su.id = s.ugel_id \
+             LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
+             WHERE ua.id = $1 ORDER BY ra.id",
+            [user_id.into()],
         ))
         .await?;
     let Some(first) = rows.first() else {

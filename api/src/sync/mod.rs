@@ -5,6 +5,8 @@ pub mod changes;
 mod pull;
 mod push;
 
+pub use push::Ingest;
+
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;

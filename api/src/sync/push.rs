@@ -1,5 +1,10 @@
 //! `POST /sync/push`: a batch of marks, applied whole or not at all, idempotent by `batch_id`.
 
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    sync::Arc,
+};
+
 use axum::{
     Json,
     body::Bytes,
@@ -9,15 +14,20 @@ use axum::{
 use chrono::{DateTime, Utc};
 use mobile_contract::{MAX_BATCH_BYTES, MAX_MARKS_PER_BATCH, PushRequest, PushResponse};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait, sea_query::OnConflict,
 };
+use tokio::sync::{Mutex, mpsc, oneshot};
+use uuid::Uuid;
 use validator::Validate;
 
 use entity::{device, sync_batch};
 
 use crate::{
-    attendance::engine::{self, Incoming, Source},
+    attendance::{
+        engine::{self, Batch, Incoming, Source},
+        places::Places,
+    },
     auth::{AuthUser, Principal, policy::Unit},
     error::{ApiError, ErrorBody, Result},
     http::extract::parse_json,
@@ -81,7 +91,7 @@ pub async fn push(
             .collect();
         ApiError::invalid_body("El lote no tiene la forma esperada.").with_fields(fields)
     })?;
-    Ok(Json(apply(&state, &p, batch).await?))
+    Ok(Json(state.ingest.push(p, batch).await?))
 }
 
 fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> {
@@ -101,144 +111,337 @@ fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> 
     out
 }
 
-async fn stored(
-    db: &impl ConnectionTrait,
-    batch: &PushRequest,
-    user_id: i64,
-) -> Result<Option<PushResponse>> {
-    let Some(row) = sync_batch::Entity::find_by_id(batch.batch_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
+/// The answer to a batch already applied: its stored response, for the user who sent it.
+fn answer(row: &sync_batch::Model, user_id: i64) -> Result<PushResponse> {
     if row.user_id != user_id {
         return Err(ApiError::conflict(
             "batch_id_reused",
             "Ese identificador de lote ya fue usado por otro usuario.",
         ));
     }
-    serde_json::from_str(&row.response)
-        .map(Some)
-        .map_err(|e| ApiError::Internal(e.into()))
+    serde_json::from_str(&row.response).map_err(|e| ApiError::Internal(e.into()))
 }
 
-async fn apply(state: &AppState, p: &Principal, batch: PushRequest) -> Result<PushResponse> {
-    let known_device = device::Entity::find_by_id(batch.device_id.to_string())
-        .one(&state.db)
-        .await?;
-    if known_device
-        .as_ref()
-        .is_some_and(|d| d.revoked_at.is_some())
-    {
-        return Err(ApiError::unauthorized(
-            "session_revoked",
-            "Esta tableta fue dada de baja por la dirección de la IE. Conserve las marcas y use otra tableta.",
-        ));
+fn device_revoked() -> ApiError {
+    ApiError::unauthorized(
+        "session_revoked",
+        "Esta tableta fue dada de baja por la dirección de la IE. Conserve las marcas y use otra tableta.",
+    )
+}
+
+/// Most marks written in one transaction by one writer.
+const GROUP_MARKS: usize = 4_000;
+
+/// The writers of tablet batches.
+///
+/// Batches that arrive while the writers are busy are applied together, in one transaction with
+/// one statement of each kind for all of them (a group commit): under load the cost of each round
+/// trip and commit is shared, and with no load a batch is written alone, at once. Each batch's
+/// answer is sent only once its transaction has committed. Should a group fail, each of its
+/// batches is tried again alone, so that one batch's fault never fails another's.
+#[derive(Clone)]
+pub struct Ingest {
+    jobs: mpsc::Sender<Job>,
+}
+
+struct Job {
+    principal: Principal,
+    batch: PushRequest,
+    reply: oneshot::Sender<Result<PushResponse>>,
+}
+
+impl Ingest {
+    /// Starts `writers` writer tasks on the current runtime.
+    pub fn start(db: DatabaseConnection, places: Places, writers: usize) -> Self {
+        let (jobs, queue) = mpsc::channel(4 * 1024);
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(writer(db.clone(), places.clone(), queue.clone()));
+        }
+        Self { jobs }
     }
-    if let Some(response) = stored(&state.db, &batch, p.user_id).await? {
-        return Ok(response);
+
+    /// Applies a batch and answers once it is committed. A caller that goes away does not stop
+    /// it: what was received is applied whole.
+    async fn push(&self, principal: Principal, batch: PushRequest) -> Result<PushResponse> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || ApiError::Internal(anyhow::anyhow!("the ingest writers have stopped"));
+        self.jobs
+            .send(Job {
+                principal,
+                batch,
+                reply,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
+}
+
+/// Takes every batch waiting (up to [`GROUP_MARKS`] marks) and applies them as one group.
+async fn writer(db: DatabaseConnection, places: Places, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let group = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            let mut marks = first.batch.marks.len();
+            let mut group = vec![first];
+            while marks < GROUP_MARKS {
+                match queue.try_recv() {
+                    Ok(job) => {
+                        marks += job.batch.marks.len();
+                        group.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        // On its own task, so that a panic fails only this group's requests.
+        let task = tokio::spawn(apply_group(db.clone(), places.clone(), group));
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "a group of tablet batches failed");
+        }
+    }
+}
+
+/// Applies a group of batches. Those already applied get their stored answer; the others are
+/// written in one transaction, and should it fail, each is tried alone.
+async fn apply_group(db: DatabaseConnection, places: Places, mut jobs: Vec<Job>) {
+    // Rounds: the group; then batches sent twice within it, or that raced with another group,
+    // which find their answer stored.
+    for _ in 0..3 {
+        if jobs.is_empty() {
+            return;
+        }
+        let (fresh, later, devices) = match sort_out(&db, jobs).await {
+            Ok(sorted) => sorted,
+            Err((jobs, e)) => {
+                tracing::error!(error = %e, "could not read the state of a group of batches");
+                for job in jobs {
+                    let _ = job.reply.send(Err(ApiError::Internal(anyhow::anyhow!(
+                        "could not read the state of the batch"
+                    ))));
+                }
+                return;
+            }
+        };
+        jobs = later;
+        if fresh.is_empty() {
+            continue;
+        }
+        match write(&db, &places, &fresh, &devices).await {
+            Ok(Some(responses)) => {
+                for (job, response) in fresh.into_iter().zip(responses) {
+                    let _ = job.reply.send(Ok(response));
+                }
+            }
+            Ok(None) => jobs.extend(fresh),
+            Err(e) if fresh.len() == 1 => {
+                for job in fresh {
+                    let _ = job.reply.send(Err(e));
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, batches = fresh.len(), "a group of batches failed: each is tried alone");
+                for job in fresh.into_iter().chain(jobs) {
+                    Box::pin(apply_group(db.clone(), places.clone(), vec![job])).await;
+                }
+                return;
+            }
+        }
+    }
+    for job in jobs {
+        let _ = job.reply.send(Err(ApiError::Internal(anyhow::anyhow!(
+            "the batch raced with another write more than once"
+        ))));
+    }
+}
+
+type Sorted = (Vec<Job>, Vec<Job>, HashMap<String, device::Model>);
+
+/// Answers the batches of revoked tablets and those already applied, and splits the rest into the
+/// first batch of each id and the repeats, which wait for the first.
+async fn sort_out(
+    db: &DatabaseConnection,
+    jobs: Vec<Job>,
+) -> std::result::Result<Sorted, (Vec<Job>, ApiError)> {
+    let device_ids: BTreeSet<String> = jobs.iter().map(|j| j.batch.device_id.to_string()).collect();
+    let batch_ids: BTreeSet<Uuid> = jobs.iter().map(|j| j.batch.batch_id).collect();
+    let read = async {
+        let devices = device::Entity::find()
+            .filter(device::Column::Id.is_in(device_ids))
+            .all(db)
+            .await?;
+        let stored = sync_batch::Entity::find()
+            .filter(sync_batch::Column::BatchId.is_in(batch_ids))
+            .all(db)
+            .await?;
+        Ok::<_, sea_orm::DbErr>((devices, stored))
+    };
+    let (devices, stored) = match read.await {
+        Ok(read) => read,
+        Err(e) => return Err((jobs, e.into())),
+    };
+    let devices: HashMap<String, device::Model> =
+        devices.into_iter().map(|d| (d.id.clone(), d)).collect();
+    let stored: HashMap<Uuid, sync_batch::Model> =
+        stored.into_iter().map(|b| (b.batch_id, b)).collect();
+    let mut fresh: Vec<Job> = Vec::new();
+    let mut later = Vec::new();
+    let mut taken = HashSet::new();
+    for job in jobs {
+        let device = devices.get(&job.batch.device_id.to_string());
+        if device.is_some_and(|d| d.revoked_at.is_some()) {
+            let _ = job.reply.send(Err(device_revoked()));
+        } else if let Some(row) = stored.get(&job.batch.batch_id) {
+            let _ = job.reply.send(answer(row, job.principal.user_id));
+        } else if taken.insert(job.batch.batch_id) {
+            fresh.push(job);
+        } else {
+            later.push(job);
+        }
+    }
+    Ok((fresh, later, devices))
+}
+
+/// Writes new batches in one transaction; `None` when another writer stored one of them first
+/// (nothing is written then).
+async fn write(
+    db: &DatabaseConnection,
+    places: &Places,
+    fresh: &[Job],
+    devices: &HashMap<String, device::Model>,
+) -> Result<Option<Vec<PushResponse>>> {
     let at = now();
-    let incoming: Vec<Incoming> = batch
-        .marks
+    let incoming: Vec<Vec<Incoming>> = fresh
         .iter()
-        .map(|m| Incoming {
-            mark_id: m.mark_id,
-            section_id: m.section_id.clone(),
-            student_id: m.student_id.clone(),
-            date: m.date,
-            status: m.status.clone(),
-            recorded_at: m.recorded_at,
-            note: m.note.clone(),
+        .map(|job| {
+            job.batch
+                .marks
+                .iter()
+                .map(|m| Incoming {
+                    mark_id: m.mark_id,
+                    section_id: m.section_id.clone(),
+                    student_id: m.student_id.clone(),
+                    date: m.date,
+                    status: m.status.clone(),
+                    recorded_at: m.recorded_at,
+                    note: m.note.clone(),
+                })
+                .collect()
         })
         .collect();
-    let txn = state.db.begin().await?;
-    let results = engine::apply(
-        &txn,
-        &state.places,
-        p,
-        Source::Tablet {
-            device_id: batch.device_id,
-            batch_id: batch.batch_id,
-        },
-        &incoming,
-        at,
-    )
-    .await?;
-    let response = PushResponse {
-        batch_id: batch.batch_id,
-        server_time: at.with_timezone(&LIMA).fixed_offset(),
-        results,
-    };
-    let inserted = sync_batch::Entity::insert(sync_batch::ActiveModel {
-        batch_id: Set(batch.batch_id),
-        user_id: Set(p.user_id),
-        device_id: Set(batch.device_id),
-        received_at: Set(at),
-        response: Set(serde_json::to_string(&response).map_err(|e| ApiError::Internal(e.into()))?),
-    })
-    .on_conflict(
-        OnConflict::column(sync_batch::Column::BatchId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted == 0 {
-        // The same batch was applied concurrently: its answer stands, this attempt changes nothing.
+    let batches: Vec<Batch> = fresh
+        .iter()
+        .zip(&incoming)
+        .map(|(job, marks)| Batch {
+            principal: &job.principal,
+            source: Source::Tablet {
+                device_id: job.batch.device_id,
+                batch_id: job.batch.batch_id,
+            },
+            marks,
+        })
+        .collect();
+    let txn = db.begin().await?;
+    let results = engine::apply_many(&txn, places, &batches, at).await?;
+    let server_time = at.with_timezone(&LIMA).fixed_offset();
+    let responses: Vec<PushResponse> = fresh
+        .iter()
+        .zip(results)
+        .map(|(job, results)| PushResponse {
+            batch_id: job.batch.batch_id,
+            server_time,
+            results,
+        })
+        .collect();
+    let rows = fresh
+        .iter()
+        .zip(&responses)
+        .map(|(job, response)| {
+            Ok(sync_batch::ActiveModel {
+                batch_id: Set(job.batch.batch_id),
+                user_id: Set(job.principal.user_id),
+                device_id: Set(job.batch.device_id),
+                received_at: Set(at),
+                response: Set(
+                    serde_json::to_string(response).map_err(|e| ApiError::Internal(e.into()))?
+                ),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let inserted = sync_batch::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(sync_batch::Column::BatchId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    if inserted != fresh.len() as u64 {
+        // Applied meanwhile by another writer: its answer stands, this attempt changes nothing.
         txn.rollback().await?;
-        return stored(&state.db, &batch, p.user_id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("batch vanished")));
+        return Ok(None);
     }
-    record_device(&txn, p, &batch, known_device, at).await?;
+    record_devices(&txn, fresh, devices, at).await?;
     txn.commit().await?;
-    Ok(response)
+    Ok(Some(responses))
 }
 
-/// Each push updates the tablet's record: last seen, last sync, marks still pending on it.
-async fn record_device(
+/// Each push updates its tablet's record: last seen, last sync, marks still pending on it.
+async fn record_devices(
     db: &impl ConnectionTrait,
-    p: &Principal,
-    batch: &PushRequest,
-    known: Option<device::Model>,
+    fresh: &[Job],
+    known: &HashMap<String, device::Model>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let school_id = p.assignments.iter().find_map(|a| match a.unit {
-        Unit::School { school_id, .. } => Some(school_id),
-        _ => None,
-    });
-    let id = batch.device_id.to_string();
-    let pending = batch.pending.map(|n| n.min(i32::MAX as u32) as i32);
-    match known {
-        Some(existing) => {
-            let mut active: device::ActiveModel = existing.into();
-            active.last_seen_at = Set(at);
-            active.last_sync_at = Set(Some(at));
-            active.last_user_id = Set(Some(p.user_id));
-            if pending.is_some() {
-                active.pending_marks = Set(pending);
-            }
-            if school_id.is_some() {
-                active.school_id = Set(school_id);
-            }
-            active.update(db).await?;
+    // In id order, so that concurrent writers lock the rows in the same order.
+    let mut rows: BTreeMap<String, device::Model> = BTreeMap::new();
+    for job in fresh {
+        let id = job.batch.device_id.to_string();
+        let row = rows.entry(id.clone()).or_insert_with(|| {
+            known.get(&id).cloned().unwrap_or(device::Model {
+                id,
+                school_id: None,
+                last_user_id: None,
+                first_seen_at: at,
+                last_seen_at: at,
+                last_sync_at: None,
+                pending_marks: None,
+                revoked_at: None,
+            })
+        });
+        let school_id = job.principal.assignments.iter().find_map(|a| match a.unit {
+            Unit::School { school_id, .. } => Some(school_id),
+            _ => None,
+        });
+        row.last_seen_at = at;
+        row.last_sync_at = Some(at);
+        row.last_user_id = Some(job.principal.user_id);
+        if let Some(pending) = job.batch.pending {
+            row.pending_marks = Some(pending.min(i32::MAX as u32) as i32);
         }
-        None => {
-            device::ActiveModel {
-                id: Set(id),
-                school_id: Set(school_id),
-                last_user_id: Set(Some(p.user_id)),
-                first_seen_at: Set(at),
-                last_seen_at: Set(at),
-                last_sync_at: Set(Some(at)),
-                pending_marks: Set(pending),
-                revoked_at: Set(None),
-            }
-            .insert(db)
-            .await?;
+        if school_id.is_some() {
+            row.school_id = school_id;
         }
     }
+    device::Entity::insert_many(rows.into_values().map(device::ActiveModel::from))
+        .on_conflict(
+            OnConflict::column(device::Column::Id)
+                .update_columns([
+                    device::Column::SchoolId,
+                    device::Column::LastUserId,
+                    device::Column::LastSeenAt,
+                    device::Column::LastSyncAt,
+                    device::Column::PendingMarks,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }

@@ -58,6 +58,27 @@ fn outcomes(body: &Value) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// Makes writing a day of one student fail, as a disk fault would (a trigger); answers the
+/// student's enrollment id.
+async fn install_day_fault(app: &TestApp, student: &str) -> String {
+    let enrollment = app
+        .scalar(&format!(
+            "SELECT CAST(id AS TEXT) FROM enrollment WHERE student_id = {student}"
+        ))
+        .await
+        .unwrap();
+    match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            app.db.execute_unprepared("CREATE FUNCTION fail_day() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk failure'; END $$ LANGUAGE plpgsql").await.unwrap();
+            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day FOR EACH ROW WHEN (NEW.enrollment_id = {enrollment}) EXECUTE FUNCTION fail_day()")).await.unwrap();
+        }
+        _ => {
+            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day WHEN NEW.enrollment_id = {enrollment} BEGIN SELECT RAISE(ABORT, 'disk failure'); END")).await.unwrap();
+        }
+    }
+    enrollment
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     app.scalar(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {sql}"))
         .await
@@ -391,6 +412,23 @@ async fn the_latest_recorded_mark_stands_whatever_order_batches_arrive_in() {
     assert_eq!(history, 2, "both marks are kept in the history");
 }
 
+/// The status that must stand for a student and day: the mark recorded last, ties to the larger
+/// mark id.
+fn standing<'a>(marks: &'a [Value], student: &str, day: NaiveDate) -> &'a str {
+    marks
+        .iter()
+        .filter(|m| m["student_id"] == student && m["date"] == day.to_string())
+        .max_by_key(|m| {
+            (
+                m["recorded_at"].as_str().unwrap().to_owned(),
+                Uuid::parse_str(m["mark_id"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+}
+
 /// A small deterministic generator for the property test.
 struct Lcg(u64);
 
@@ -436,19 +474,7 @@ async fn random_duplications_and_reorderings_of_batches_converge_to_the_same_reg
         }
         let expected: Vec<(NaiveDate, String)> = days
             .iter()
-            .map(|day| {
-                let winner = marks
-                    .iter()
-                    .filter(|m| m["date"] == day.to_string())
-                    .max_by_key(|m| {
-                        (
-                            m["recorded_at"].as_str().unwrap().to_owned(),
-                            Uuid::parse_str(m["mark_id"].as_str().unwrap()).unwrap(),
-                        )
-                    })
-                    .unwrap();
-                (*day, winner["status"].as_str().unwrap().to_owned())
-            })
+            .map(|day| (*day, standing(&marks, student, *day).to_owned()))
             .collect();
         // Split into batches, shuffle, and send some twice.
         let mut batches: Vec<Value> = marks
@@ -476,6 +502,126 @@ async fn random_duplications_and_reorderings_of_batches_converge_to_the_same_reg
                 "trial {trial}, {day}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the_same_answer() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let days: Vec<NaiveDate> = c.academic_days.iter().rev().take(2).copied().collect();
+    let statuses = ["asistio", "falta", "tardanza", "falta_justificada"];
+    let mut rng = Lcg(20261124);
+    // Four marks per student and day, spread over many batches that arrive together.
+    let mut marks = Vec::new();
+    for student in c.students.iter().take(8) {
+        for day in &days {
+            for _ in 0..4 {
+                let minute = rng.next(4) as u32 * 10;
+                let status = statuses[rng.next(4) as usize];
+                marks.push(mark(
+                    &c.section_id,
+                    student,
+                    *day,
+                    status,
+                    &at(*day, 9, minute),
+                ));
+            }
+        }
+    }
+    for i in (1..marks.len()).rev() {
+        let j = rng.next(i as u64 + 1) as usize;
+        marks.swap(i, j);
+    }
+    let mut batches: Vec<Value> = marks
+        .chunks(4)
+        .map(|chunk| batch(Uuid::new_v4(), chunk.to_vec()))
+        .collect();
+    // Every third batch is sent twice, and one mark of each batch again in a new batch.
+    let repeats: Vec<Value> = batches.iter().step_by(3).cloned().collect();
+    let again: Vec<Value> = batches
+        .iter()
+        .map(|b| batch(Uuid::new_v4(), vec![b["marks"][0].clone()]))
+        .collect();
+    batches.extend(repeats);
+    batches.extend(again);
+
+    let answers = app.push_all(&c.token, &batches).await;
+    let mut by_batch: std::collections::HashMap<String, Value> = Default::default();
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert!(
+            outcomes(body).iter().all(|(o, _)| o != "rejected"),
+            "{body}"
+        );
+        let id = body["batch_id"].as_str().unwrap().to_owned();
+        if let Some(first) = by_batch.insert(id, body.clone()) {
+            assert_eq!(&first, body, "a repeated batch gets the same answer");
+        }
+    }
+    // Each mark is in the history once, and exactly one mark per student and day was applied
+    // last: the latest recorded, ties to the larger mark id.
+    assert_eq!(count(&app, "attendance_mark").await, marks.len() as i64);
+    for student in c.students.iter().take(8) {
+        for day in &days {
+            assert_eq!(
+                cell(&app, &c.token, &c.section_id, student, *day).await,
+                standing(&marks, student, *day),
+                "{student} on {day}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let enrollment = install_day_fault(&app, &c.students[3]).await;
+    // One batch per student; the fourth student's batch meets a database fault.
+    let batches: Vec<Value> = c
+        .students
+        .iter()
+        .take(12)
+        .map(|student| {
+            batch(
+                Uuid::new_v4(),
+                vec![mark(
+                    &c.section_id,
+                    student,
+                    day,
+                    "tardanza",
+                    &at(day, 8, 0),
+                )],
+            )
+        })
+        .collect();
+    let answers = app.push_all(&c.token, &batches).await;
+    for (i, (status, body)) in answers.iter().enumerate() {
+        if i == 3 {
+            assert_eq!(*status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+            assert_eq!(code(body), "internal_error");
+        } else {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+            assert_eq!(outcomes(body), vec![("accepted".into(), None)]);
+        }
+    }
+    assert_eq!(count(&app, "attendance_mark").await, 11);
+    assert_eq!(count(&app, "attendance_day").await, 11);
+    assert_eq!(count(&app, "sync_batch").await, 11);
+    assert_eq!(
+        count(
+            &app,
+            &format!("attendance_mark WHERE enrollment_id = {enrollment}")
+        )
+        .await,
+        0,
+        "nothing of the failed batch is kept"
+    );
+    for (i, student) in c.students.iter().take(12).enumerate() {
+        let status = cell(&app, &c.token, &c.section_id, student, day).await;
+        assert_eq!(status == "tardanza", i != 3, "{student}: {status}");
     }
 }
 
@@ -771,24 +917,8 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
     let app = spawn_app().await;
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
-    let victim: i64 = c.students[1].parse().unwrap();
-    // A database fault while writing the second student's day (installed as a trigger).
-    let backend = app.db.get_database_backend();
-    let enrollment = app
-        .scalar(&format!(
-            "SELECT CAST(id AS TEXT) FROM enrollment WHERE student_id = {victim}"
-        ))
-        .await
-        .unwrap();
-    match backend {
-        sea_orm::DbBackend::Postgres => {
-            app.db.execute_unprepared("CREATE FUNCTION fail_day() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk failure'; END $$ LANGUAGE plpgsql").await.unwrap();
-            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day FOR EACH ROW WHEN (NEW.enrollment_id = {enrollment}) EXECUTE FUNCTION fail_day()")).await.unwrap();
-        }
-        _ => {
-            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day WHEN NEW.enrollment_id = {enrollment} BEGIN SELECT RAISE(ABORT, 'disk failure'); END")).await.unwrap();
-        }
-    }
+    // A database fault while writing the second student's day.
+    install_day_fault(&app, &c.students[1]).await;
     let body = batch(
         Uuid::new_v4(),
         vec![
