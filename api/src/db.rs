@@ -21,9 +21,6 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(15))
         .sqlx_logging(false)
-        // Plan each statement for its own arguments: a plan cached while a table was small
-        // (a seq scan) would otherwise outlive its growth for the connection's life.
-        .map_sqlx_postgres_opts(|pg| pg.options([("plan_cache_mode", "force_custom_plan")]))
         // On PostgreSQL the check below takes the place of sqlx's ping on every checkout; SQLite's
         // connections, in-process, need neither.
         .test_before_acquire(false)

@@ -60,6 +60,16 @@ struct SectionContext {
     calendar: SchoolCalendar,
 }
 
+/// A mark that passed every rule and is not held, by its place (batch, index) in the input.
+struct Candidate {
+    at: (usize, usize),
+    mark_id: Uuid,
+    enrollment_id: i64,
+    date: NaiveDate,
+    code: i16,
+    recorded: i64,
+}
+
 /// One caller's marks: a tablet's batch or a web edit.
 pub struct Batch<'a> {
     pub principal: &'a Principal,
@@ -178,8 +188,7 @@ pub async fn apply_many(
         .iter()
         .map(|b| Vec::with_capacity(b.marks.len()))
         .collect();
-    // Marks that pass every rule and are not held: ((batch, index), enrollment, date, status, recorded).
-    let mut candidates: Vec<((usize, usize), i64, NaiveDate, i16, i64)> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
     let mut to_store: Vec<attendance_mark::ActiveModel> = Vec::new();
     let mut seen: HashMap<Uuid, (i64, NaiveDate, i16, i64)> = HashMap::new();
     let mut allowed: HashMap<(usize, i64), bool> = HashMap::new();
@@ -299,7 +308,14 @@ pub async fn apply_many(
                     message: Some("El registro del mes está cerrado: la marca queda para revisión de la dirección.".into()),
                 });
             } else {
-                candidates.push(((b, index), enrollment.id, mark.date, code, recorded));
+                candidates.push(Candidate {
+                    at: (b, index),
+                    mark_id: mark.mark_id,
+                    enrollment_id: enrollment.id,
+                    date: mark.date,
+                    code,
+                    recorded,
+                });
                 // Placeholder until the winner of each day is known.
                 results.push(MarkResult {
                     mark_id: mark.mark_id,
@@ -313,23 +329,23 @@ pub async fn apply_many(
 
     // Latest-wins per student and day, among the stored value and these batches.
     let current = current_values(db, &candidates).await?;
-    let mut winners: HashMap<(i64, NaiveDate), (i64, Uuid, (usize, usize), i16)> = HashMap::new();
-    for (at, enrollment_id, date, code, recorded) in &candidates {
-        let key = (*enrollment_id, *date);
-        let mark_id = batches[at.0].marks[at.1].mark_id;
-        let beats = |other: (i64, Uuid)| (*recorded, mark_id) > other;
-        if current.get(&key).is_some_and(|c| !beats(*c)) {
+    // The standing candidate of each student and day, if any beats the stored value.
+    let mut winners: HashMap<(i64, NaiveDate), &Candidate> = HashMap::new();
+    for candidate in &candidates {
+        let key = (candidate.enrollment_id, candidate.date);
+        let order = (candidate.recorded, candidate.mark_id);
+        if current.get(&key).is_some_and(|c| order <= *c) {
             continue;
         }
         match winners.get(&key) {
-            Some(w) if !beats((w.0, w.1)) => {}
+            Some(w) if order <= (w.recorded, w.mark_id) => {}
             _ => {
-                winners.insert(key, (*recorded, mark_id, *at, *code));
+                winners.insert(key, candidate);
             }
         }
     }
-    let winning: HashSet<(usize, usize)> = winners.values().map(|w| w.2).collect();
-    for (at, ..) in &candidates {
+    let winning: HashSet<(usize, usize)> = winners.values().map(|c| c.at).collect();
+    for Candidate { at, .. } in &candidates {
         if !winning.contains(at) {
             let result = &mut results[at.0][at.1];
             result.outcome = Outcome::Superseded;
@@ -337,7 +353,7 @@ pub async fn apply_many(
                 Some("Una marca registrada después para el mismo día prevalece.".into());
         }
     }
-    let won: HashSet<Uuid> = winners.values().map(|w| w.1).collect();
+    let won: HashSet<Uuid> = winners.values().map(|c| c.mark_id).collect();
     for row in &mut to_store {
         if row.outcome.as_ref() == "pending" {
             let accepted = won.contains(row.mark_id.as_ref());
@@ -354,16 +370,17 @@ pub async fn apply_many(
         let section_of: HashMap<i64, i64> =
             enrollments.values().map(|e| (e.id, e.section_id)).collect();
         let rows: Vec<attendance_day::ActiveModel> = winners
-            .iter()
-            .map(|((enrollment_id, date), (recorded, mark_id, _, code))| {
-                attendance_day::ActiveModel {
-                    enrollment_id: Set(*enrollment_id),
-                    date: Set(*date),
-                    section_id: Set(section_of.get(enrollment_id).copied().unwrap_or_default()),
-                    status: Set(*code),
-                    recorded_at_us: Set(*recorded),
-                    mark_id: Set(*mark_id),
-                }
+            .values()
+            .map(|c| attendance_day::ActiveModel {
+                enrollment_id: Set(c.enrollment_id),
+                date: Set(c.date),
+                section_id: Set(section_of
+                    .get(&c.enrollment_id)
+                    .copied()
+                    .unwrap_or_default()),
+                status: Set(c.code),
+                recorded_at_us: Set(c.recorded),
+                mark_id: Set(c.mark_id),
             })
             .collect();
         upsert_days(db, rows).await?;
@@ -375,11 +392,11 @@ pub async fn apply_many(
 /// query, asking for each date only the enrollments with a mark on it.
 async fn current_values(
     db: &impl ConnectionTrait,
-    candidates: &[((usize, usize), i64, NaiveDate, i16, i64)],
+    candidates: &[Candidate],
 ) -> Result<HashMap<(i64, NaiveDate), (i64, Uuid)>> {
     let mut by_date: BTreeMap<NaiveDate, BTreeSet<i64>> = BTreeMap::new();
-    for (_, enrollment_id, date, ..) in candidates {
-        by_date.entry(*date).or_default().insert(*enrollment_id);
+    for c in candidates {
+        by_date.entry(c.date).or_default().insert(c.enrollment_id);
     }
     if by_date.is_empty() {
         return Ok(HashMap::new());

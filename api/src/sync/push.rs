@@ -240,9 +240,8 @@ async fn apply_group(db: DatabaseConnection, places: Places, mut jobs: Vec<Job>)
             }
             Ok(None) => jobs.extend(fresh),
             Err(e) if fresh.len() == 1 => {
-                for job in fresh {
+                if let Some(job) = fresh.into_iter().next() {
                     let _ = job.reply.send(Err(e));
-                    break;
                 }
             }
             Err(e) => {
