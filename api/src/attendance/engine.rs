@@ -6,13 +6,14 @@
 //! by the larger `mark_id`. The stored value is only ever replaced by a later one (the upsert
 //! checks it in SQL), so batches converge to the same registers in any order.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use mobile_contract::{AttendanceStatus, MarkResult, Outcome, RejectionCode};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, TransactionSession,
+    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -93,7 +94,7 @@ pub fn locked(
 
 /// Applies marks and answers one result per mark, in order.
 pub async fn apply(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     places: &Places,
     principal: &Principal,
     source: Source,
@@ -109,17 +110,18 @@ pub async fn apply(
     Ok(results.pop().unwrap_or_default())
 }
 
-/// Applies several batches together, with one query of each kind for all of them, and answers
-/// one result per mark of each batch, in order. The outcome is the one of applying the batches
-/// one after the other in the order given: a mark id sent twice is a duplicate the second time,
-/// and of two marks for the same student and day the later one stands.
+/// Applies several batches together, with one statement of each kind for all of them, and
+/// answers one result per mark of each batch, in order. A mark id sent twice is a duplicate the
+/// second time (in the order given); of the marks for one student and day, in these batches and
+/// stored, the latest recorded stands and the others are superseded.
+///
+/// Runs inside the caller's transaction, in a savepoint of its own.
 pub async fn apply_many(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     places: &Places,
     batches: &[Batch<'_>],
     now: DateTime<Utc>,
 ) -> Result<Vec<Vec<MarkResult>>> {
-    let today = now.with_timezone(&LIMA).date_naive();
     let all = || batches.iter().flat_map(|b| b.marks.iter());
 
     // Sections, their IE and calendar.
@@ -175,15 +177,61 @@ pub async fn apply_many(
             .collect()
     };
 
-    // Marks already stored under these ids.
-    let known: HashMap<Uuid, attendance_mark::Model> = attendance_mark::Entity::find()
-        .filter(attendance_mark::Column::MarkId.is_in(all().map(|m| m.mark_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.mark_id, m))
-        .collect();
+    let lookups = Lookups {
+        contexts,
+        enrollments,
+        registers,
+    };
 
+    // Written first as if every mark were new: the history's unique mark id tells which are
+    // not. Then, inside a savepoint, those are read and everything is decided again.
+    let mut known: HashMap<Uuid, attendance_mark::Model> = HashMap::new();
+    for _ in 0..3 {
+        let mut decision = decide(&lookups, batches, &known, now);
+        let attempt = db.begin().await?;
+        let repeated = write(&attempt, &lookups, &mut decision).await?;
+        if repeated.is_empty() {
+            attempt.commit().await?;
+            return Ok(decision.results);
+        }
+        attempt.rollback().await?;
+        let more = attendance_mark::Entity::find()
+            .filter(attendance_mark::Column::MarkId.is_in(repeated))
+            .all(db)
+            .await?;
+        known.extend(more.into_iter().map(|m| (m.mark_id, m)));
+    }
+    Err(anyhow::anyhow!("mark ids kept being written by another transaction").into())
+}
+
+/// What the rules read from the database.
+struct Lookups {
+    contexts: HashMap<i64, SectionContext>,
+    enrollments: HashMap<(i64, i64), enrollment::Model>,
+    registers: HashMap<(i64, i32, i16), attendance_register::Model>,
+}
+
+/// The marks' fate before the write: rejections and duplicates final, the others to store.
+struct Decision {
+    results: Vec<Vec<MarkResult>>,
+    /// History rows, `outcome` "held" or "pending" (accepted or superseded, known after the write).
+    to_store: Vec<attendance_mark::ActiveModel>,
+    candidates: Vec<Candidate>,
+}
+
+/// Applies every rule to every mark, given the marks already stored under these ids.
+fn decide(
+    lookups: &Lookups,
+    batches: &[Batch<'_>],
+    known: &HashMap<Uuid, attendance_mark::Model>,
+    now: DateTime<Utc>,
+) -> Decision {
+    let today = now.with_timezone(&LIMA).date_naive();
+    let Lookups {
+        contexts,
+        enrollments,
+        registers,
+    } = lookups;
     let mut results: Vec<Vec<MarkResult>> = batches
         .iter()
         .map(|b| Vec::with_capacity(b.marks.len()))
@@ -327,103 +375,106 @@ pub async fn apply_many(
         }
     }
 
-    // Latest-wins per student and day, among the stored value and these batches.
-    let current = current_values(db, &candidates).await?;
-    // The standing candidate of each student and day, if any beats the stored value.
-    let mut winners: HashMap<(i64, NaiveDate), &Candidate> = HashMap::new();
-    for candidate in &candidates {
+    Decision {
+        results,
+        to_store,
+        candidates,
+    }
+}
+
+/// Writes a decision: the latest candidate of each student and day as the day's value where it
+/// is later than the stored one, then the history with each mark's outcome. Answers the ids of
+/// marks the history already held (when there are any, the caller rolls this write back).
+async fn write(
+    db: &impl ConnectionTrait,
+    lookups: &Lookups,
+    decision: &mut Decision,
+) -> Result<Vec<Uuid>> {
+    // Latest-wins among these batches; the database compares with the stored value.
+    let mut latest: HashMap<(i64, NaiveDate), &Candidate> = HashMap::new();
+    for candidate in &decision.candidates {
         let key = (candidate.enrollment_id, candidate.date);
-        let order = (candidate.recorded, candidate.mark_id);
-        if current.get(&key).is_some_and(|c| order <= *c) {
-            continue;
-        }
-        match winners.get(&key) {
-            Some(w) if order <= (w.recorded, w.mark_id) => {}
+        match latest.get(&key) {
+            Some(w) if (candidate.recorded, candidate.mark_id) <= (w.recorded, w.mark_id) => {}
             _ => {
-                winners.insert(key, candidate);
+                latest.insert(key, candidate);
             }
         }
     }
-    let winning: HashSet<(usize, usize)> = winners.values().map(|c| c.at).collect();
-    for Candidate { at, .. } in &candidates {
-        if !winning.contains(at) {
-            let result = &mut results[at.0][at.1];
+    let section_of: HashMap<i64, i64> = lookups
+        .enrollments
+        .values()
+        .map(|e| (e.id, e.section_id))
+        .collect();
+    let rows: Vec<attendance_day::ActiveModel> = latest
+        .values()
+        .map(|c| attendance_day::ActiveModel {
+            enrollment_id: Set(c.enrollment_id),
+            date: Set(c.date),
+            section_id: Set(section_of
+                .get(&c.enrollment_id)
+                .copied()
+                .unwrap_or_default()),
+            status: Set(c.code),
+            recorded_at_us: Set(c.recorded),
+            mark_id: Set(c.mark_id),
+        })
+        .collect();
+    let applied = upsert_days(db, rows).await?;
+    let won: HashSet<Uuid> = latest
+        .iter()
+        .filter(|(key, _)| applied.contains(key))
+        .map(|(_, c)| c.mark_id)
+        .collect();
+
+    for c in &decision.candidates {
+        if !won.contains(&c.mark_id) {
+            let result = &mut decision.results[c.at.0][c.at.1];
             result.outcome = Outcome::Superseded;
             result.message =
                 Some("Una marca registrada después para el mismo día prevalece.".into());
         }
     }
-    let won: HashSet<Uuid> = winners.values().map(|c| c.mark_id).collect();
-    for row in &mut to_store {
+    for row in &mut decision.to_store {
         if row.outcome.as_ref() == "pending" {
             let accepted = won.contains(row.mark_id.as_ref());
             row.outcome = Set(if accepted { "accepted" } else { "superseded" }.to_owned());
         }
     }
 
-    for chunk in to_store.chunks(500) {
-        attendance_mark::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    if !winners.is_empty() {
-        let section_of: HashMap<i64, i64> =
-            enrollments.values().map(|e| (e.id, e.section_id)).collect();
-        let rows: Vec<attendance_day::ActiveModel> = winners
-            .values()
-            .map(|c| attendance_day::ActiveModel {
-                enrollment_id: Set(c.enrollment_id),
-                date: Set(c.date),
-                section_id: Set(section_of
-                    .get(&c.enrollment_id)
-                    .copied()
-                    .unwrap_or_default()),
-                status: Set(c.code),
-                recorded_at_us: Set(c.recorded),
-                mark_id: Set(c.mark_id),
-            })
-            .collect();
-        upsert_days(db, rows).await?;
-    }
-    Ok(results)
-}
-
-/// The stored value (recorded time, mark id) of each student and day among the candidates: one
-/// query, asking for each date only the enrollments with a mark on it.
-async fn current_values(
-    db: &impl ConnectionTrait,
-    candidates: &[Candidate],
-) -> Result<HashMap<(i64, NaiveDate), (i64, Uuid)>> {
-    let mut by_date: BTreeMap<NaiveDate, BTreeSet<i64>> = BTreeMap::new();
-    for c in candidates {
-        by_date.entry(c.date).or_default().insert(c.enrollment_id);
-    }
-    if by_date.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut any = Condition::any();
-    for (date, enrollments) in by_date {
-        any = any.add(
-            Condition::all()
-                .add(attendance_day::Column::Date.eq(date))
-                .add(attendance_day::Column::EnrollmentId.is_in(enrollments)),
+    let mut repeated = Vec::new();
+    for chunk in decision.to_store.chunks(500) {
+        let mut insert = attendance_mark::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(attendance_mark::Column::MarkId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .into_query();
+        insert.returning_col(attendance_mark::Column::MarkId);
+        let stored: HashSet<Uuid> = db
+            .query_all_raw(db.get_database_backend().build(&insert))
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index(0))
+            .collect::<std::result::Result<_, _>>()?;
+        repeated.extend(
+            chunk
+                .iter()
+                .map(|row| *row.mark_id.as_ref())
+                .filter(|id| !stored.contains(id)),
         );
     }
-    Ok(attendance_day::Entity::find()
-        .filter(any)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| ((d.enrollment_id, d.date), (d.recorded_at_us, d.mark_id)))
-        .collect())
+    Ok(repeated)
 }
 
 /// Writes current values, replacing a stored one only when the new mark is later (by recorded
 /// time, then mark id). The condition is checked by the database, so concurrent batches converge.
+/// Answers the students and days whose value was written.
 pub async fn upsert_days(
     db: &impl ConnectionTrait,
     mut rows: Vec<attendance_day::ActiveModel>,
-) -> Result<()> {
+) -> Result<HashSet<(i64, NaiveDate)>> {
     // In key order, so that concurrent writers lock the rows in the same order.
     rows.sort_by_key(|r| (*r.enrollment_id.as_ref(), *r.date.as_ref()));
     let cells: Vec<(i64, NaiveDate)> = rows
@@ -431,24 +482,37 @@ pub async fn upsert_days(
         .map(|r| (*r.section_id.as_ref(), *r.date.as_ref()))
         .collect();
     super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
+    let mut written = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(500) {
-        attendance_day::Entity::insert_many(chunk.to_vec())
+        let mut upsert = attendance_day::Entity::insert_many(chunk.to_vec())
             .on_conflict(
-                OnConflict::columns([attendance_day::Column::EnrollmentId, attendance_day::Column::Date])
-                    .update_columns([
-                        attendance_day::Column::Status,
-                        attendance_day::Column::RecordedAtUs,
-                        attendance_day::Column::MarkId,
-                        attendance_day::Column::SectionId,
-                    ])
-                    .action_and_where(Expr::cust(
-                        "attendance_day.recorded_at_us < excluded.recorded_at_us \
-                         OR (attendance_day.recorded_at_us = excluded.recorded_at_us AND attendance_day.mark_id < excluded.mark_id)",
-                    ))
-                    .to_owned(),
+                OnConflict::columns([
+                    attendance_day::Column::EnrollmentId,
+                    attendance_day::Column::Date,
+                ])
+                .update_columns([
+                    attendance_day::Column::Status,
+                    attendance_day::Column::RecordedAtUs,
+                    attendance_day::Column::MarkId,
+                    attendance_day::Column::SectionId,
+                ])
+                .action_and_where(Expr::cust(
+                    "attendance_day.recorded_at_us < excluded.recorded_at_us \
+                     OR (attendance_day.recorded_at_us = excluded.recorded_at_us AND attendance_day.mark_id < excluded.mark_id)",
+                ))
+                .to_owned(),
             )
-            .exec_without_returning(db)
-            .await?;
+            .into_query();
+        upsert.returning(sea_orm::sea_query::Query::returning().columns([
+            attendance_day::Column::EnrollmentId,
+            attendance_day::Column::Date,
+        ]));
+        for row in db
+            .query_all_raw(db.get_database_backend().build(&upsert))
+            .await?
+        {
+            written.insert((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
+        }
     }
-    Ok(())
+    Ok(written)
 }
