@@ -11,10 +11,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use mobile_contract::{AttendanceStatus, MarkResult, Outcome, RejectionCode};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, TransactionSession,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
     TransactionTrait,
-    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
@@ -420,7 +418,7 @@ async fn write(
             mark_id: Set(c.mark_id),
         })
         .collect();
-    let applied = upsert_days(db, rows).await?;
+    let applied = super::store::upsert_days(db, rows).await?;
     let won: HashSet<Uuid> = latest
         .iter()
         .filter(|(key, _)| applied.contains(key))
@@ -442,77 +440,12 @@ async fn write(
         }
     }
 
-    let mut repeated = Vec::new();
-    for chunk in decision.to_store.chunks(500) {
-        let mut insert = attendance_mark::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(attendance_mark::Column::MarkId)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .into_query();
-        insert.returning_col(attendance_mark::Column::MarkId);
-        let stored: HashSet<Uuid> = db
-            .query_all_raw(db.get_database_backend().build(&insert))
-            .await?
-            .iter()
-            .map(|row| row.try_get_by_index(0))
-            .collect::<std::result::Result<_, _>>()?;
-        repeated.extend(
-            chunk
-                .iter()
-                .map(|row| *row.mark_id.as_ref())
-                .filter(|id| !stored.contains(id)),
-        );
-    }
-    Ok(repeated)
-}
-
-/// Writes current values, replacing a stored one only when the new mark is later (by recorded
-/// time, then mark id). The condition is checked by the database, so concurrent batches converge.
-/// Answers the students and days whose value was written.
-pub async fn upsert_days(
-    db: &impl ConnectionTrait,
-    mut rows: Vec<attendance_day::ActiveModel>,
-) -> Result<HashSet<(i64, NaiveDate)>> {
-    // In key order, so that concurrent writers lock the rows in the same order.
-    rows.sort_by_key(|r| (*r.enrollment_id.as_ref(), *r.date.as_ref()));
-    let cells: Vec<(i64, NaiveDate)> = rows
+    let stored = super::store::insert_history(db, &decision.to_store).await?;
+    let repeated = decision
+        .to_store
         .iter()
-        .map(|r| (*r.section_id.as_ref(), *r.date.as_ref()))
+        .map(|row| *row.mark_id.as_ref())
+        .filter(|id| !stored.contains(id))
         .collect();
-    super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
-    let mut written = HashSet::with_capacity(rows.len());
-    for chunk in rows.chunks(500) {
-        let mut upsert = attendance_day::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    attendance_day::Column::EnrollmentId,
-                    attendance_day::Column::Date,
-                ])
-                .update_columns([
-                    attendance_day::Column::Status,
-                    attendance_day::Column::RecordedAtUs,
-                    attendance_day::Column::MarkId,
-                    attendance_day::Column::SectionId,
-                ])
-                .action_and_where(Expr::cust(
-                    "attendance_day.recorded_at_us < excluded.recorded_at_us \
-                     OR (attendance_day.recorded_at_us = excluded.recorded_at_us AND attendance_day.mark_id < excluded.mark_id)",
-                ))
-                .to_owned(),
-            )
-            .into_query();
-        upsert.returning(sea_orm::sea_query::Query::returning().columns([
-            attendance_day::Column::EnrollmentId,
-            attendance_day::Column::Date,
-        ]));
-        for row in db
-            .query_all_raw(db.get_database_backend().build(&upsert))
-            .await?
-        {
-            written.insert((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
-        }
-    }
-    Ok(written)
+    Ok(repeated)
 }

@@ -11,6 +11,7 @@ pub mod places;
 pub mod progress;
 pub mod register;
 mod routes;
+mod store;
 
 use chrono::NaiveDate;
 
