@@ -35,7 +35,7 @@ struct Args {
     #[arg(long, default_value_t = 35)]
     students_per_section: u64,
     /// School days each tablet uploads (one batch per day).
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 40)]
     days: usize,
     /// Concurrent tablets, one run per value.
     #[arg(long, value_delimiter = ',', default_value = "16,64")]
