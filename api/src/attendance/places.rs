@@ -3,19 +3,15 @@
 //! tablet's upload does not look them up again.
 
 use std::{
-    collections::{HashMap, HashSet, hash_map::Entry},
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
 };
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use entity::{academic_year, section};
+use entity::{academic_year, school, section, ugel};
 
-use crate::{
-    auth::Target,
-    error::Result,
-    registry::{SchoolScope, school_scope},
-};
+use crate::{auth::Target, domain::Level, error::Result};
 
 /// At most this many sections are kept (about 40 MB); past it the memory starts over.
 const CAPACITY: usize = 100_000;
@@ -65,28 +61,42 @@ impl Places {
             .filter(section::Column::Id.is_in(missing))
             .all(db)
             .await?;
-        let mut schools: HashMap<i64, SchoolScope> = HashMap::new();
-        let mut years: HashMap<i64, academic_year::Model> = HashMap::new();
-        let mut loaded = Vec::with_capacity(sections.len());
-        for section in sections {
-            if let Entry::Vacant(slot) = schools.entry(section.school_id) {
-                slot.insert(school_scope(db, section.school_id).await?);
-            }
-            if let Entry::Vacant(slot) = years.entry(section.academic_year_id) {
-                let year = academic_year::Entity::find_by_id(section.academic_year_id)
-                    .one(db)
-                    .await?
-                    .ok_or_else(|| crate::error::ApiError::not_found("el año académico"))?;
-                slot.insert(year);
-            }
-            let scope = &schools[&section.school_id];
-            loaded.push(Arc::new(Place {
-                school: scope.school.clone(),
-                school_target: scope.target,
-                year: years[&section.academic_year_id].clone(),
-                section,
-            }));
-        }
+        // Their IEs (with UGEL) and years: one query each, whatever the number of sections.
+        let school_ids: HashSet<i64> = sections.iter().map(|s| s.school_id).collect();
+        let year_ids: HashSet<i64> = sections.iter().map(|s| s.academic_year_id).collect();
+        let schools: HashMap<i64, (school::Model, Target)> = school::Entity::find()
+            .filter(school::Column::Id.is_in(school_ids))
+            .find_also_related(ugel::Entity)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|(school, ugel)| {
+                let ugel = ugel?;
+                let level = Level::parse(&school.level).unwrap_or(Level::Primaria);
+                let target = Target::school(school.id, ugel.id, ugel.dre_id, level);
+                Some((school.id, (school, target)))
+            })
+            .collect();
+        let years: HashMap<i64, academic_year::Model> = academic_year::Entity::find()
+            .filter(academic_year::Column::Id.is_in(year_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|y| (y.id, y))
+            .collect();
+        let loaded: Vec<Arc<Place>> = sections
+            .into_iter()
+            .filter_map(|section| {
+                let (school, target) = schools.get(&section.school_id)?;
+                let year = years.get(&section.academic_year_id)?;
+                Some(Arc::new(Place {
+                    school: school.clone(),
+                    school_target: *target,
+                    year: year.clone(),
+                    section,
+                }))
+            })
+            .collect();
         let mut kept = self
             .0
             .lock()

@@ -2,11 +2,11 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 
-use entity::{school, teacher_section, ugel};
+use entity::{school, ugel};
 
 use super::policy::{Action, Assignment, Role, Target, Unit, grants};
 use crate::{
@@ -184,8 +184,8 @@ fn bearer(parts: &Parts) -> Result<&str> {
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))
 }
 
-/// The caller's account and active assignments, with each unit's ancestors: one query (two for a
-/// teacher, whose sections are loaded too). It runs on every authenticated request.
+/// The caller's account, active assignments (with each unit's ancestors) and taught sections: one
+/// query. It runs on every authenticated request.
 pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<Principal> {
     let revoked = || {
         ApiError::unauthorized(
@@ -193,22 +193,36 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
             "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
         )
     };
-    // One statement text for every caller, so that each connection plans it once.
+    // One statement, with one text for every caller (so each connection plans it once): a row per
+    // active assignment, then a row per section the caller teaches (`taught_section` set).
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
             "SELECT ua.person_id, ua.username, ua.must_change_password, \
                     ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
-                    s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id \
+                    s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id, \
+                    CAST(NULL AS BIGINT) AS taught_section \
              FROM user_account ua \
              JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
              LEFT JOIN school s ON s.id = ra.school_id \
              LEFT JOIN ugel su ON su.id = s.ugel_id \
              LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
-             WHERE ua.id = $1 ORDER BY ra.id",
+             WHERE ua.id = $1 \
+             UNION ALL \
+             SELECT ua.person_id, ua.username, ua.must_change_password, \
+                    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ts.section_id \
+             FROM user_account ua \
+             JOIN teacher_section ts ON ts.person_id = ua.person_id AND ts.active = TRUE \
+             WHERE ua.id = $1",
             [user_id.into()],
         ))
         .await?;
+    let (section_rows, rows): (Vec<_>, Vec<_>) = rows.into_iter().partition(|row| {
+        matches!(
+            row.try_get::<Option<i64>>("", "taught_section"),
+            Ok(Some(_))
+        )
+    });
     let Some(first) = rows.first() else {
         return Err(revoked());
     };
@@ -264,15 +278,12 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         return Err(revoked());
     }
 
+    assignments.sort_by_key(|a| a.id);
     let taught_sections = if assignments.iter().any(|a| a.role == Role::Teacher) {
-        teacher_section::Entity::find()
-            .select_only()
-            .column(teacher_section::Column::SectionId)
-            .filter(teacher_section::Column::PersonId.eq(person_id))
-            .filter(teacher_section::Column::Active.eq(true))
-            .into_tuple()
-            .all(db)
-            .await?
+        section_rows
+            .iter()
+            .map(|row| row.try_get::<i64>("", "taught_section"))
+            .collect::<std::result::Result<_, _>>()?
     } else {
         Vec::new()
     };
