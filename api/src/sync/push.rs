@@ -165,7 +165,6 @@ impl Ingest {
     /// it: what was received is applied whole.
     async fn push(&self, principal: Principal, batch: PushRequest) -> Result<PushResponse> {
         let (reply, answer) = oneshot::channel();
-        let stopped = || ApiError::Internal(anyhow::anyhow!("the ingest writers have stopped"));
         self.jobs
             .send(Job {
                 principal,
@@ -173,8 +172,12 @@ impl Ingest {
                 reply,
             })
             .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the ingest writers have stopped")))?;
+        answer.await.map_err(|_| {
+            ApiError::Internal(anyhow::anyhow!(
+                "the batch's writer ended without answering"
+            ))
+        })?
     }
 }
 
