@@ -772,6 +772,43 @@ async fn a_closed_month_holds_late_marks_for_review_until_an_exceptional_modific
 }
 
 #[tokio::test]
+async fn a_batch_of_the_largest_size_is_applied_whole_and_its_resend_is_all_duplicates() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let marks: Vec<Value> = c
+        .academic_days
+        .iter()
+        .rev()
+        .flat_map(|day| {
+            c.students
+                .iter()
+                .map(|student| mark(&c.section_id, student, *day, "tardanza", &at(*day, 8, 0)))
+                .collect::<Vec<_>>()
+        })
+        .take(1000)
+        .collect();
+    assert_eq!(marks.len(), 1000, "the demo year has enough school days");
+    let (status, body) = app
+        .push(&c.token, &batch(Uuid::new_v4(), marks.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        outcomes(&body).iter().all(|(o, _)| o == "accepted"),
+        "{body}"
+    );
+    assert_eq!(count(&app, "attendance_mark").await, 1000);
+    assert_eq!(count(&app, "attendance_day WHERE status = 3").await, 1000);
+
+    let (status, again) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert!(
+        outcomes(&again).iter().all(|(o, _)| o == "duplicate"),
+        "{again}"
+    );
+    assert_eq!(count(&app, "attendance_mark").await, 1000);
+}
+
+#[tokio::test]
 async fn oversized_batches_are_refused_with_413() {
     let app = spawn_app().await;
     let c = app.classroom().await;
