@@ -81,23 +81,8 @@ impl SchoolCalendar {
         Ok(wanted
             .iter()
             .map(|(school, year)| {
-                let declared = days
-                    .iter()
-                    .filter(|d| {
-                        d.academic_year_id == year.id
-                            && (d.scope == "national"
-                                || d.ugel_id == Some(school.ugel_id)
-                                || d.school_id == Some(school.id))
-                    })
-                    .map(|d| (d.date, (d.scope.clone(), d.description.clone())))
-                    .collect();
-                (
-                    (school.id, year.id),
-                    Self {
-                        year: (*year).clone(),
-                        declared,
-                    },
-                )
+                let calendar = Self::among(&days, school, year);
+                ((school.id, year.id), calendar)
             })
             .collect())
     }
@@ -114,25 +99,31 @@ impl SchoolCalendar {
             .await?;
         Ok(schools
             .iter()
-            .map(|school| {
-                let declared = days
-                    .iter()
-                    .filter(|d| {
-                        d.scope == "national"
-                            || d.ugel_id == Some(school.ugel_id)
-                            || d.school_id == Some(school.id)
-                    })
-                    .map(|d| (d.date, (d.scope.clone(), d.description.clone())))
-                    .collect();
-                (
-                    school.id,
-                    Self {
-                        year: year.clone(),
-                        declared,
-                    },
-                )
-            })
+            .map(|school| (school.id, Self::among(&days, school, year)))
             .collect())
+    }
+
+    /// The calendar of an IE for a year, out of days read for many: those of that year declared
+    /// for the nation, the IE's UGEL or the IE.
+    fn among(
+        days: &[non_academic_day::Model],
+        school: &school::Model,
+        year: &academic_year::Model,
+    ) -> Self {
+        let declared = days
+            .iter()
+            .filter(|d| {
+                d.academic_year_id == year.id
+                    && (d.scope == "national"
+                        || d.ugel_id == Some(school.ugel_id)
+                        || d.school_id == Some(school.id))
+            })
+            .map(|d| (d.date, (d.scope.clone(), d.description.clone())))
+            .collect();
+        Self {
+            year: year.clone(),
+            declared,
+        }
     }
 
     pub fn kind(&self, date: NaiveDate) -> DayKind {

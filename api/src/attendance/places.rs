@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{academic_year, school, section, ugel};
 
-use crate::{auth::Target, domain::Level, error::Result};
+use crate::{auth::Target, error::Result, registry::SchoolScope};
 
 /// At most this many sections are kept (about 40 MB); past it the memory starts over.
 const CAPACITY: usize = 100_000;
@@ -64,18 +64,13 @@ impl Places {
         // Their IEs (with UGEL) and years: one query each, whatever the number of sections.
         let school_ids: HashSet<i64> = sections.iter().map(|s| s.school_id).collect();
         let year_ids: HashSet<i64> = sections.iter().map(|s| s.academic_year_id).collect();
-        let schools: HashMap<i64, (school::Model, Target)> = school::Entity::find()
+        let schools: HashMap<i64, SchoolScope> = school::Entity::find()
             .filter(school::Column::Id.is_in(school_ids))
             .find_also_related(ugel::Entity)
             .all(db)
             .await?
             .into_iter()
-            .filter_map(|(school, ugel)| {
-                let ugel = ugel?;
-                let level = Level::parse(&school.level).unwrap_or(Level::Primaria);
-                let target = Target::school(school.id, ugel.id, ugel.dre_id, level);
-                Some((school.id, (school, target)))
-            })
+            .filter_map(|(school, ugel)| Some((school.id, SchoolScope::new(school, &ugel?))))
             .collect();
         let years: HashMap<i64, academic_year::Model> = academic_year::Entity::find()
             .filter(academic_year::Column::Id.is_in(year_ids))
@@ -87,11 +82,11 @@ impl Places {
         let loaded: Vec<Arc<Place>> = sections
             .into_iter()
             .filter_map(|section| {
-                let (school, target) = schools.get(&section.school_id)?;
+                let scope = schools.get(&section.school_id)?;
                 let year = years.get(&section.academic_year_id)?;
                 Some(Arc::new(Place {
-                    school: school.clone(),
-                    school_target: *target,
+                    school: scope.school.clone(),
+                    school_target: scope.target,
                     year: year.clone(),
                     section,
                 }))

@@ -16,6 +16,15 @@ pub struct SchoolScope {
     pub target: Target,
 }
 
+impl SchoolScope {
+    /// An IE and its UGEL.
+    pub fn new(school: school::Model, ugel: &ugel::Model) -> Self {
+        let level = Level::parse(&school.level).unwrap_or(Level::Primaria);
+        let target = Target::school(school.id, ugel.id, ugel.dre_id, level);
+        Self { school, target }
+    }
+}
+
 /// A section with its IE and academic year.
 pub struct SectionScope {
     pub section: section::Model,
@@ -32,9 +41,7 @@ pub async fn school_scope(db: &impl ConnectionTrait, school_id: i64) -> Result<S
         .await?
         .ok_or_else(|| ApiError::not_found("la IE"))?;
     let ugel = ugel.ok_or_else(|| ApiError::not_found("la UGEL de la IE"))?;
-    let level = Level::parse(&school.level).unwrap_or(Level::Primaria);
-    let target = Target::school(school.id, ugel.id, ugel.dre_id, level);
-    Ok(SchoolScope { school, target })
+    Ok(SchoolScope::new(school, &ugel))
 }
 
 /// Loads a section and where it sits; 404 when it does not exist.
