@@ -189,6 +189,74 @@ async fn a_delta_pull_sends_only_changes_including_removals() {
 }
 
 #[tokio::test]
+async fn a_batch_id_of_another_user_and_a_revoked_tablet_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let device = Uuid::new_v4();
+    let body = batch(
+        device,
+        vec![mark(
+            &c.section_id,
+            &c.students[0],
+            day,
+            "falta",
+            &at(day, 8, 0),
+        )],
+    );
+    let (status, _) = app.push(&c.token, &body).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The same batch id from another user.
+    let director = app.login_as("director.demo").await;
+    let mut other = body.clone();
+    other["marks"] = json!([mark(
+        &c.section_id,
+        &c.students[1],
+        day,
+        "falta",
+        &at(day, 8, 0)
+    )]);
+    let (status, error) = app.push(&director, &other).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "batch_id_reused");
+
+    // The director revokes the tablet: its next batch is refused, the marks stay on it.
+    let school = app.school_id(&director, tests::demo::PRIMARIA).await;
+    let (status, devices) = app
+        .get(&format!("/schools/{school}/devices"), &director)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == device.to_string())
+    );
+    let (status, _) = app
+        .post(&format!("/devices/{device}/revoke"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let later = batch(
+        device,
+        vec![mark(
+            &c.section_id,
+            &c.students[2],
+            day,
+            "falta",
+            &at(day, 9, 0),
+        )],
+    );
+    let (status, error) = app.push(&c.token, &later).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
+    assert_eq!(code(&error), "session_revoked");
+
+    assert_eq!(count(&app, "attendance_mark").await, 1);
+    assert_eq!(count(&app, "sync_batch").await, 1);
+}
+
+#[tokio::test]
 async fn an_accepted_mark_becomes_the_value_of_the_day() {
     let app = spawn_app().await;
     let c = app.classroom().await;
