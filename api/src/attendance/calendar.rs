@@ -43,11 +43,7 @@ impl SchoolCalendar {
             )
             .all(db)
             .await?;
-        let declared = days
-            .into_iter()
-            .map(|d| (d.date, (d.scope, d.description)))
-            .collect();
-        Ok(Self { year, declared })
+        Ok(Self::among(&days, school, &year))
     }
 
     /// The calendars of these IEs, each for the given academic year, with one query: the days

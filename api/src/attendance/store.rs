@@ -73,14 +73,15 @@ pub async fn insert_history(
     Ok(stored)
 }
 
+/// One column of `rows`, as a PostgreSQL array.
+fn column<R, T>(rows: &[R], f: impl Fn(&R) -> T) -> Value
+where
+    Vec<T>: Into<Value>,
+{
+    rows.iter().map(f).collect::<Vec<T>>().into()
+}
+
 fn history_arrays(rows: &[attendance_mark::ActiveModel]) -> Statement {
-    fn column<T, F>(rows: &[attendance_mark::ActiveModel], f: F) -> Value
-    where
-        F: Fn(&attendance_mark::ActiveModel) -> T,
-        Vec<T>: Into<Value>,
-    {
-        rows.iter().map(f).collect::<Vec<T>>().into()
-    }
     let values = vec![
         column(rows, |r| *r.mark_id.as_ref()),
         column(rows, |r| *r.enrollment_id.as_ref()),
@@ -130,31 +131,13 @@ pub async fn upsert_days(
     super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
     let statements = match db.get_database_backend() {
         DbBackend::Postgres => {
-            let values: Vec<Value> = vec![
-                rows.iter()
-                    .map(|r| *r.enrollment_id.as_ref())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| *r.date.as_ref())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| *r.section_id.as_ref())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| *r.status.as_ref())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| *r.recorded_at_us.as_ref())
-                    .collect::<Vec<_>>()
-                    .into(),
-                rows.iter()
-                    .map(|r| *r.mark_id.as_ref())
-                    .collect::<Vec<_>>()
-                    .into(),
+            let values = vec![
+                column(&rows, |r| *r.enrollment_id.as_ref()),
+                column(&rows, |r| *r.date.as_ref()),
+                column(&rows, |r| *r.section_id.as_ref()),
+                column(&rows, |r| *r.status.as_ref()),
+                column(&rows, |r| *r.recorded_at_us.as_ref()),
+                column(&rows, |r| *r.mark_id.as_ref()),
             ];
             let sql = format!("{UPSERT_DAYS}{LATER} RETURNING enrollment_id, date");
             vec![Statement::from_sql_and_values(
