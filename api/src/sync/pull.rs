@@ -171,18 +171,23 @@ pub async fn pull(
     }
 
     // Calendars of the IEs of the visible sections, and every register state.
-    let mut calendars: HashMap<(i64, i64), SchoolCalendar> = HashMap::new();
-    for s in &visible {
-        let key = (s.school_id, s.academic_year_id);
-        if !calendars.contains_key(&key)
-            && let (Some(school), Some(year)) = (
-                school::Entity::find_by_id(s.school_id).one(db).await?,
-                years.get(&s.academic_year_id),
-            )
-        {
-            calendars.insert(key, SchoolCalendar::load(db, &school, year.clone()).await?);
-        }
-    }
+    let school_ids: HashSet<i64> = visible.iter().map(|s| s.school_id).collect();
+    let schools: HashMap<i64, school::Model> = school::Entity::find()
+        .filter(school::Column::Id.is_in(school_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let wanted: HashSet<(i64, i64)> = visible
+        .iter()
+        .map(|s| (s.school_id, s.academic_year_id))
+        .collect();
+    let wanted: Vec<_> = wanted
+        .into_iter()
+        .filter_map(|(school, year)| Some((schools.get(&school)?, years.get(&year)?)))
+        .collect();
+    let calendars = SchoolCalendar::load_many(db, &wanted).await?;
     let mut calendar = Vec::new();
     if calendar_changed {
         let mut seen = HashSet::new();
