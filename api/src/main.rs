@@ -81,6 +81,11 @@ enum AdminCommand {
     },
 }
 
+/// The server allocates and frees many small objects per request (rows, values, JSON), across
+/// threads: mimalloc does that with a fraction of the system allocator's work.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     if let Err(error) = run().await {

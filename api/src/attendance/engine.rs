@@ -381,8 +381,9 @@ fn decide(
 }
 
 /// Writes a decision: the latest candidate of each student and day as the day's value where it
-/// is later than the stored one, then the history with each mark's outcome. Answers the ids of
-/// marks the history already held (when there are any, the caller rolls this write back).
+/// is later than the stored one, then the history with each mark's outcome. When the history
+/// already holds some of these mark ids, answers the ids that may be among them (all those
+/// written), and the caller rolls this write back.
 async fn write(
     db: &impl ConnectionTrait,
     lookups: &Lookups,
@@ -440,12 +441,13 @@ async fn write(
         }
     }
 
-    let stored = super::store::insert_history(db, &decision.to_store).await?;
-    let repeated = decision
+    if super::store::insert_history(db, &decision.to_store).await? {
+        return Ok(Vec::new());
+    }
+    // Some of these ids are stored: the caller reads which.
+    Ok(decision
         .to_store
         .iter()
         .map(|row| *row.mark_id.as_ref())
-        .filter(|id| !stored.contains(id))
-        .collect();
-    Ok(repeated)
+        .collect())
 }

@@ -9,10 +9,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Statement, Value,
+    ConnectionTrait, DbBackend, EntityTrait, QueryTrait, SqlErr, Statement, Value,
     sea_query::{Expr, OnConflict, Query},
 };
-use uuid::Uuid;
 
 use entity::{attendance_day, attendance_mark};
 
@@ -31,46 +30,44 @@ const INSERT_HISTORY: &str = "INSERT INTO attendance_mark (mark_id, enrollment_i
                  $8::text[], $9::int8[], $10::bool[], $11::uuid[], $12::uuid[], $13::timestamptz[], \
                  $14::text[], $15::bool[], $16::text[]) \
           AS m(mark_id, enrollment_id, section_id, date, status, recorded_at_us, has_note, note, \
-               user_id, from_tablet, device_id, batch_id, received_at, outcome, has_review, review) \
-     ON CONFLICT (mark_id) DO NOTHING RETURNING mark_id";
+               user_id, from_tablet, device_id, batch_id, received_at, outcome, has_review, review)";
 
 /// The later mark wins: by recorded time, then by mark id.
 const LATER: &str = "attendance_day.recorded_at_us < excluded.recorded_at_us \
      OR (attendance_day.recorded_at_us = excluded.recorded_at_us AND attendance_day.mark_id < excluded.mark_id)";
 
-/// Appends marks to the history, skipping those whose id it already holds; answers the ids
-/// stored.
+/// Appends marks to the history. Answers `false`, having failed part way, when the history
+/// already holds one of these mark ids: the caller rolls the write back, reads those marks and
+/// decides again.
+///
+/// A plain insert: checking each mark id before inserting (`ON CONFLICT DO NOTHING`) costs
+/// PostgreSQL about twice the work per row, for the rare mark sent again in another batch.
 pub async fn insert_history(
     db: &impl ConnectionTrait,
     rows: &[attendance_mark::ActiveModel],
-) -> Result<HashSet<Uuid>> {
-    let mut stored = HashSet::with_capacity(rows.len());
+) -> Result<bool> {
     if rows.is_empty() {
-        return Ok(stored);
+        return Ok(true);
     }
     let statements = match db.get_database_backend() {
         DbBackend::Postgres => vec![history_arrays(rows)],
         backend => rows
             .chunks(SQLITE_CHUNK)
             .map(|chunk| {
-                let mut insert = attendance_mark::Entity::insert_many(chunk.to_vec())
-                    .on_conflict(
-                        OnConflict::column(attendance_mark::Column::MarkId)
-                            .do_nothing()
-                            .to_owned(),
-                    )
-                    .into_query();
-                insert.returning_col(attendance_mark::Column::MarkId);
-                backend.build(&insert)
+                backend.build(&attendance_mark::Entity::insert_many(chunk.to_vec()).into_query())
             })
             .collect(),
     };
     for statement in statements {
-        for row in db.query_all_raw(statement).await? {
-            stored.insert(row.try_get_by_index(0)?);
+        match db.execute_raw(statement).await {
+            Ok(_) => {}
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(stored)
+    Ok(true)
 }
 
 /// One column of `rows`, as a PostgreSQL array.
@@ -106,9 +103,8 @@ fn history_arrays(rows: &[attendance_mark::ActiveModel]) -> Statement {
 const UPSERT_DAYS: &str = "INSERT INTO attendance_day (enrollment_id, date, section_id, status, \
      recorded_at_us, mark_id) \
      SELECT * FROM unnest($1::int8[], $2::date[], $3::int8[], $4::int2[], $5::int8[], $6::uuid[]) \
-     ON CONFLICT (enrollment_id, date) DO UPDATE SET status = excluded.status, \
-         recorded_at_us = excluded.recorded_at_us, mark_id = excluded.mark_id, \
-         section_id = excluded.section_id \
+     ON CONFLICT (section_id, date, enrollment_id) DO UPDATE SET status = excluded.status, \
+         recorded_at_us = excluded.recorded_at_us, mark_id = excluded.mark_id \
      WHERE ";
 
 /// Writes current values, replacing a stored one only when the new mark is later (by recorded
@@ -123,7 +119,13 @@ pub async fn upsert_days(
         return Ok(written);
     }
     // In key order, so that concurrent writers lock the rows in the same order.
-    rows.sort_by_key(|r| (*r.enrollment_id.as_ref(), *r.date.as_ref()));
+    rows.sort_by_key(|r| {
+        (
+            *r.section_id.as_ref(),
+            *r.date.as_ref(),
+            *r.enrollment_id.as_ref(),
+        )
+    });
     let cells: Vec<(i64, NaiveDate)> = rows
         .iter()
         .map(|r| (*r.section_id.as_ref(), *r.date.as_ref()))
@@ -152,14 +154,14 @@ pub async fn upsert_days(
                 let mut upsert = attendance_day::Entity::insert_many(chunk.to_vec())
                     .on_conflict(
                         OnConflict::columns([
-                            attendance_day::Column::EnrollmentId,
+                            attendance_day::Column::SectionId,
                             attendance_day::Column::Date,
+                            attendance_day::Column::EnrollmentId,
                         ])
                         .update_columns([
                             attendance_day::Column::Status,
                             attendance_day::Column::RecordedAtUs,
                             attendance_day::Column::MarkId,
-                            attendance_day::Column::SectionId,
                         ])
                         .action_and_where(Expr::cust(LATER))
                         .to_owned(),
