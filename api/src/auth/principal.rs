@@ -1,8 +1,10 @@
 //! The authenticated caller and the extractor that builds it from a bearer token.
 
+use std::collections::HashMap;
+
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryResult, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -134,6 +136,30 @@ impl Principal {
     }
 }
 
+/// A caller known by a valid access token only: who, not yet what they may do. The push
+/// endpoint takes it, and its writer loads the callers of many batches with one query
+/// ([`load_principals`]); every other endpoint takes [`AuthUser`].
+pub struct Bearer {
+    pub user_id: i64,
+    /// The login (refresh-token family) the token belongs to.
+    pub family: String,
+}
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let claims = state.tokens.verify(bearer(parts)?)?;
+        let user_id = claims.sub.parse().map_err(|_| {
+            ApiError::unauthorized("invalid_token", "El token de acceso no es válido.")
+        })?;
+        Ok(Self {
+            user_id,
+            family: claims.fam,
+        })
+    }
+}
+
 /// The authenticated caller. Rejects a missing or bad token with 401, and an account with no
 /// active assignment with 401 `session_revoked`, whatever token it holds.
 pub struct AuthUser(pub Principal);
@@ -142,22 +168,23 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let token = bearer(parts)?;
-        let claims = state.tokens.verify(token)?;
-        let user_id: i64 = claims.sub.parse().map_err(|_| {
-            ApiError::unauthorized("invalid_token", "El token de acceso no es válido.")
-        })?;
+        let Bearer { user_id, family } = Bearer::from_request_parts(parts, state).await?;
         let mut principal = load_principal(&state.db, user_id).await?;
-        principal.family = claims.fam;
+        principal.family = family;
         if principal.must_change_password && !password_change_route(parts) {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "password_change_required",
-                "Debe cambiar su contraseña temporal antes de continuar.",
-            ));
+            return Err(password_change_required());
         }
         Ok(AuthUser(principal))
     }
+}
+
+/// 403 for a caller who must first change a temporary password.
+pub fn password_change_required() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "password_change_required",
+        "Debe cambiar su contraseña temporal antes de continuar.",
+    )
 }
 
 /// Routes a caller with a temporary password may still use. Inside the nested API router the
@@ -184,39 +211,84 @@ fn bearer(parts: &Parts) -> Result<&str> {
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))
 }
 
+/// 401 for an account that no longer has an active assignment (or no longer exists).
+pub fn session_revoked() -> ApiError {
+    ApiError::unauthorized(
+        "session_revoked",
+        "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
+    )
+}
+
 /// The caller's account, active assignments (with each unit's ancestors) and taught sections: one
 /// query. It runs on every authenticated request.
 pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<Principal> {
-    let revoked = || {
-        ApiError::unauthorized(
-            "session_revoked",
-            "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
-        )
+    load_principals(db, &[user_id])
+        .await?
+        .remove(&user_id)
+        .ok_or_else(session_revoked)
+}
+
+/// [`load_principal`] for many accounts with one query; an account with no active assignment is
+/// absent from the answer.
+pub async fn load_principals(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> Result<HashMap<i64, Principal>> {
+    // One statement, with one text for every set of callers (so each connection plans it once):
+    // a row per active assignment, then a row per section a caller teaches (`taught_section`
+    // set). The callers travel as one array (PostgreSQL) or one JSON list (SQLite).
+    let backend = db.get_database_backend();
+    let (callers, ids): (&str, sea_orm::Value) = match backend {
+        DbBackend::Postgres => ("ua.id = ANY($1)", user_ids.to_vec().into()),
+        _ => (
+            "ua.id IN (SELECT value FROM json_each($1))",
+            serde_json::to_string(user_ids)
+                .map_err(|e| ApiError::Internal(e.into()))?
+                .into(),
+        ),
     };
-    // One statement, with one text for every caller (so each connection plans it once): a row per
-    // active assignment, then a row per section the caller teaches (`taught_section` set).
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "SELECT ua.person_id, ua.username, ua.must_change_password, \
-                    ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
-                    s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id, \
-                    CAST(NULL AS BIGINT) AS taught_section \
-             FROM user_account ua \
-             JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
-             LEFT JOIN school s ON s.id = ra.school_id \
-             LEFT JOIN ugel su ON su.id = s.ugel_id \
-             LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
-             WHERE ua.id = $1 \
-             UNION ALL \
-             SELECT ua.person_id, ua.username, ua.must_change_password, \
-                    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ts.section_id \
-             FROM user_account ua \
-             JOIN teacher_section ts ON ts.person_id = ua.person_id AND ts.active = TRUE \
-             WHERE ua.id = $1",
-            [user_id.into()],
+            backend,
+            format!(
+                "SELECT ua.id AS user_id, ua.person_id, ua.username, ua.must_change_password, \
+                        ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
+                        s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id, \
+                        CAST(NULL AS BIGINT) AS taught_section \
+                 FROM user_account ua \
+                 JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
+                 LEFT JOIN school s ON s.id = ra.school_id \
+                 LEFT JOIN ugel su ON su.id = s.ugel_id \
+                 LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
+                 WHERE {callers} \
+                 UNION ALL \
+                 SELECT ua.id, ua.person_id, ua.username, ua.must_change_password, \
+                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ts.section_id \
+                 FROM user_account ua \
+                 JOIN teacher_section ts ON ts.person_id = ua.person_id AND ts.active = TRUE \
+                 WHERE {callers}"
+            ),
+            [ids],
         ))
         .await?;
+    let mut by_user: HashMap<i64, Vec<QueryResult>> = HashMap::new();
+    for row in rows {
+        by_user
+            .entry(row.try_get("", "user_id")?)
+            .or_default()
+            .push(row);
+    }
+    let mut principals = HashMap::with_capacity(by_user.len());
+    for (user_id, rows) in by_user {
+        if let Some(principal) = principal_of(user_id, rows)? {
+            principals.insert(user_id, principal);
+        }
+    }
+    Ok(principals)
+}
+
+/// One caller's rows of [`load_principals`]; `None` without an active assignment.
+fn principal_of(user_id: i64, rows: Vec<QueryResult>) -> Result<Option<Principal>> {
     let (section_rows, rows): (Vec<_>, Vec<_>) = rows.into_iter().partition(|row| {
         matches!(
             row.try_get::<Option<i64>>("", "taught_section"),
@@ -224,7 +296,7 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         )
     });
     let Some(first) = rows.first() else {
-        return Err(revoked());
+        return Ok(None);
     };
     let person_id: i64 = first.try_get("", "person_id")?;
     let username: String = first.try_get("", "username")?;
@@ -275,7 +347,7 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         });
     }
     if assignments.is_empty() {
-        return Err(revoked());
+        return Ok(None);
     }
 
     assignments.sort_by_key(|a| a.id);
@@ -288,7 +360,7 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         Vec::new()
     };
 
-    Ok(Principal {
+    Ok(Some(Principal {
         user_id,
         person_id,
         username,
@@ -296,5 +368,5 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<P
         family: String::new(),
         assignments,
         taught_sections,
-    })
+    }))
 }

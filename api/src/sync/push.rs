@@ -28,7 +28,11 @@ use crate::{
         engine::{self, Batch, Incoming, Source},
         places::Places,
     },
-    auth::{AuthUser, Principal, policy::Unit},
+    auth::{
+        Principal,
+        policy::Unit,
+        principal::{Bearer, load_principals, password_change_required, session_revoked},
+    },
     error::{ApiError, ErrorBody, Result},
     http::extract::parse_json,
     state::AppState,
@@ -55,7 +59,7 @@ fn too_large() -> ApiError {
     ))]
 pub async fn push(
     State(state): State<AppState>,
-    AuthUser(p): AuthUser,
+    caller: Bearer,
     request: Request,
 ) -> Result<Json<PushResponse>> {
     let bytes = Bytes::from_request(request, &state)
@@ -91,7 +95,7 @@ pub async fn push(
             .collect();
         ApiError::invalid_body("El lote no tiene la forma esperada.").with_fields(fields)
     })?;
-    Ok(Json(state.ingest.push(p, batch).await?))
+    Ok(Json(state.ingest.push(caller, batch).await?))
 }
 
 fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> {
@@ -145,7 +149,7 @@ pub struct Ingest {
 }
 
 struct Job {
-    principal: Principal,
+    caller: Bearer,
     batch: PushRequest,
     reply: oneshot::Sender<Result<PushResponse>>,
 }
@@ -163,11 +167,11 @@ impl Ingest {
 
     /// Applies a batch and answers once it is committed. A caller that goes away does not stop
     /// it: what was received is applied whole.
-    async fn push(&self, principal: Principal, batch: PushRequest) -> Result<PushResponse> {
+    async fn push(&self, caller: Bearer, batch: PushRequest) -> Result<PushResponse> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
-                principal,
+                caller,
                 batch,
                 reply,
             })
@@ -237,19 +241,19 @@ async fn apply_group(db: DatabaseConnection, places: Places, mut jobs: Vec<Job>)
         }
         match write(&db, &places, &fresh, &devices).await {
             Ok(Some(responses)) => {
-                for (job, response) in fresh.into_iter().zip(responses) {
-                    let _ = job.reply.send(Ok(response));
+                for (fresh, response) in fresh.into_iter().zip(responses) {
+                    let _ = fresh.job.reply.send(Ok(response));
                 }
             }
-            Ok(None) => jobs.extend(fresh),
+            Ok(None) => jobs.extend(fresh.into_iter().map(|f| f.job)),
             Err(e) if fresh.len() == 1 => {
-                if let Some(job) = fresh.into_iter().next() {
-                    let _ = job.reply.send(Err(e));
+                if let Some(fresh) = fresh.into_iter().next() {
+                    let _ = fresh.job.reply.send(Err(e));
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, batches = fresh.len(), "a group of batches failed: each is tried alone");
-                for job in fresh.into_iter().chain(jobs) {
+                for job in fresh.into_iter().map(|f| f.job).chain(jobs) {
                     Box::pin(apply_group(db.clone(), places.clone(), vec![job])).await;
                 }
                 return;
@@ -263,17 +267,31 @@ async fn apply_group(db: DatabaseConnection, places: Places, mut jobs: Vec<Job>)
     }
 }
 
-type Sorted = (Vec<Job>, Vec<Job>, HashMap<String, device::Model>);
+/// A batch to write, with its caller's account and assignments.
+struct Fresh {
+    job: Job,
+    principal: Principal,
+}
 
-/// Answers the batches of revoked tablets and those already applied, and splits the rest into the
-/// first batch of each id and the repeats, which wait for the first.
+type Sorted = (Vec<Fresh>, Vec<Job>, HashMap<String, device::Model>);
+
+/// Loads the callers, answers the batches of callers no longer active, of revoked tablets and
+/// those already applied, and splits the rest into the first batch of each id and the repeats,
+/// which wait for the first.
 async fn sort_out(
     db: &DatabaseConnection,
     jobs: Vec<Job>,
 ) -> std::result::Result<Sorted, (Vec<Job>, ApiError)> {
     let device_ids: BTreeSet<String> = jobs.iter().map(|j| j.batch.device_id.to_string()).collect();
     let batch_ids: BTreeSet<Uuid> = jobs.iter().map(|j| j.batch.batch_id).collect();
+    let user_ids: Vec<i64> = jobs
+        .iter()
+        .map(|j| j.caller.user_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let read = async {
+        let principals = load_principals(db, &user_ids).await?;
         let devices = device::Entity::find()
             .filter(device::Column::Id.is_in(device_ids))
             .all(db)
@@ -282,27 +300,35 @@ async fn sort_out(
             .filter(sync_batch::Column::BatchId.is_in(batch_ids))
             .all(db)
             .await?;
-        Ok::<_, sea_orm::DbErr>((devices, stored))
+        Ok::<_, ApiError>((principals, devices, stored))
     };
-    let (devices, stored) = match read.await {
+    let (principals, devices, stored) = match read.await {
         Ok(read) => read,
-        Err(e) => return Err((jobs, e.into())),
+        Err(e) => return Err((jobs, e)),
     };
     let devices: HashMap<String, device::Model> =
         devices.into_iter().map(|d| (d.id.clone(), d)).collect();
     let stored: HashMap<Uuid, sync_batch::Model> =
         stored.into_iter().map(|b| (b.batch_id, b)).collect();
-    let mut fresh: Vec<Job> = Vec::new();
+    let mut fresh = Vec::new();
     let mut later = Vec::new();
     let mut taken = HashSet::new();
-    for job in jobs {
+    for mut job in jobs {
+        let Some(principal) = principals.get(&job.caller.user_id) else {
+            let _ = job.reply.send(Err(session_revoked()));
+            continue;
+        };
         let device = devices.get(&job.batch.device_id.to_string());
-        if device.is_some_and(|d| d.revoked_at.is_some()) {
+        if principal.must_change_password {
+            let _ = job.reply.send(Err(password_change_required()));
+        } else if device.is_some_and(|d| d.revoked_at.is_some()) {
             let _ = job.reply.send(Err(device_revoked()));
         } else if let Some(row) = stored.get(&job.batch.batch_id) {
-            let _ = job.reply.send(answer(row, job.principal.user_id));
+            let _ = job.reply.send(answer(row, job.caller.user_id));
         } else if taken.insert(job.batch.batch_id) {
-            fresh.push(job);
+            let mut principal = principal.clone();
+            principal.family = std::mem::take(&mut job.caller.family);
+            fresh.push(Fresh { job, principal });
         } else {
             later.push(job);
         }
@@ -315,14 +341,15 @@ async fn sort_out(
 async fn write(
     db: &DatabaseConnection,
     places: &Places,
-    fresh: &[Job],
+    fresh: &[Fresh],
     devices: &HashMap<String, device::Model>,
 ) -> Result<Option<Vec<PushResponse>>> {
     let at = now();
     let incoming: Vec<Vec<Incoming>> = fresh
         .iter()
-        .map(|job| {
-            job.batch
+        .map(|f| {
+            f.job
+                .batch
                 .marks
                 .iter()
                 .map(|m| Incoming {
@@ -340,11 +367,11 @@ async fn write(
     let batches: Vec<Batch> = fresh
         .iter()
         .zip(&incoming)
-        .map(|(job, marks)| Batch {
-            principal: &job.principal,
+        .map(|(f, marks)| Batch {
+            principal: &f.principal,
             source: Source::Tablet {
-                device_id: job.batch.device_id,
-                batch_id: job.batch.batch_id,
+                device_id: f.job.batch.device_id,
+                batch_id: f.job.batch.batch_id,
             },
             marks,
         })
@@ -355,8 +382,8 @@ async fn write(
     let responses: Vec<PushResponse> = fresh
         .iter()
         .zip(results)
-        .map(|(job, results)| PushResponse {
-            batch_id: job.batch.batch_id,
+        .map(|(f, results)| PushResponse {
+            batch_id: f.job.batch.batch_id,
             server_time,
             results,
         })
@@ -364,11 +391,11 @@ async fn write(
     let rows = fresh
         .iter()
         .zip(&responses)
-        .map(|(job, response)| {
+        .map(|(f, response)| {
             Ok(sync_batch::ActiveModel {
-                batch_id: Set(job.batch.batch_id),
-                user_id: Set(job.principal.user_id),
-                device_id: Set(job.batch.device_id),
+                batch_id: Set(f.job.batch.batch_id),
+                user_id: Set(f.principal.user_id),
+                device_id: Set(f.job.batch.device_id),
                 received_at: Set(at),
                 response: Set(
                     serde_json::to_string(response).map_err(|e| ApiError::Internal(e.into()))?
@@ -397,14 +424,14 @@ async fn write(
 /// Each push updates its tablet's record: last seen, last sync, marks still pending on it.
 async fn record_devices(
     db: &impl ConnectionTrait,
-    fresh: &[Job],
+    fresh: &[Fresh],
     known: &HashMap<String, device::Model>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     // In id order, so that concurrent writers lock the rows in the same order.
     let mut rows: BTreeMap<String, device::Model> = BTreeMap::new();
-    for job in fresh {
-        let id = job.batch.device_id.to_string();
+    for f in fresh {
+        let id = f.job.batch.device_id.to_string();
         let row = rows.entry(id.clone()).or_insert_with(|| {
             known.get(&id).cloned().unwrap_or(device::Model {
                 id,
@@ -417,14 +444,14 @@ async fn record_devices(
                 revoked_at: None,
             })
         });
-        let school_id = job.principal.assignments.iter().find_map(|a| match a.unit {
+        let school_id = f.principal.assignments.iter().find_map(|a| match a.unit {
             Unit::School { school_id, .. } => Some(school_id),
             _ => None,
         });
         row.last_seen_at = at;
         row.last_sync_at = Some(at);
-        row.last_user_id = Some(job.principal.user_id);
-        if let Some(pending) = job.batch.pending {
+        row.last_user_id = Some(f.principal.user_id);
+        if let Some(pending) = f.job.batch.pending {
             row.pending_marks = Some(pending.min(i32::MAX as u32) as i32);
         }
         if school_id.is_some() {

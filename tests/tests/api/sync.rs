@@ -257,6 +257,67 @@ async fn a_batch_id_of_another_user_and_a_revoked_tablet_are_refused_and_change_
 }
 
 #[tokio::test]
+async fn a_caller_with_a_temporary_password_or_no_active_assignment_is_refused_beside_others_applied()
+ {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let director = app.login_as("director.demo").await;
+    let one = |student: &str| {
+        batch(
+            Uuid::new_v4(),
+            vec![mark(&c.section_id, student, day, "falta", &at(day, 8, 0))],
+        )
+    };
+
+    app.db
+        .execute_unprepared(
+            "UPDATE user_account SET must_change_password = TRUE WHERE username = 'docente.demo'",
+        )
+        .await
+        .unwrap();
+    let (mine, theirs) = (one(&c.students[0]), one(&c.students[1]));
+    let (teacher, by_director) =
+        tokio::join!(app.push(&c.token, &mine), app.push(&director, &theirs));
+    assert_eq!(teacher.0, StatusCode::FORBIDDEN, "{}", teacher.1);
+    assert_eq!(code(&teacher.1), "password_change_required");
+    assert_eq!(by_director.0, StatusCode::OK, "{}", by_director.1);
+
+    app.db
+        .execute_unprepared(
+            "UPDATE user_account SET must_change_password = FALSE WHERE username = 'docente.demo'",
+        )
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared(
+            "UPDATE role_assignment SET active = FALSE \
+             WHERE user_id = (SELECT id FROM user_account WHERE username = 'docente.demo')",
+        )
+        .await
+        .unwrap();
+    let (mine, theirs) = (one(&c.students[2]), one(&c.students[3]));
+    let (teacher, by_director) =
+        tokio::join!(app.push(&c.token, &mine), app.push(&director, &theirs));
+    assert_eq!(teacher.0, StatusCode::UNAUTHORIZED, "{}", teacher.1);
+    assert_eq!(code(&teacher.1), "session_revoked");
+    assert_eq!(by_director.0, StatusCode::OK, "{}", by_director.1);
+
+    // Only the director's marks and batches are stored.
+    assert_eq!(count(&app, "attendance_mark").await, 2);
+    assert_eq!(count(&app, "sync_batch").await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "attendance_mark WHERE user_id = \
+             (SELECT id FROM user_account WHERE username = 'director.demo')"
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
 async fn an_accepted_mark_becomes_the_value_of_the_day() {
     let app = spawn_app().await;
     let c = app.classroom().await;
