@@ -92,6 +92,20 @@ async fn main() -> anyhow_free::Result<()> {
     }
     let db = Database::connect(&bench_url).await?;
     let port = 18_400;
+    // The settings that weigh most on the figures, printed with them.
+    let settings: Vec<String> = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT name || ' = ' || current_setting(name) AS line FROM pg_settings \
+             WHERE name IN ('server_version', 'shared_buffers', 'max_wal_size', 'wal_compression', \
+                            'synchronous_commit', 'full_page_writes') ORDER BY name",
+        ))
+        .await?
+        .iter()
+        .filter_map(|row| row.try_get::<String>("", "line").ok())
+        .collect();
+    println!("PostgreSQL: {}", settings.join(", "));
+
     let server = ServerProcess(start_server(&args.server, &bench_url, port)?);
     let address = format!("http://127.0.0.1:{port}");
     let client = Client::builder().pool_max_idle_per_host(256).build()?;
