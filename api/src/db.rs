@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Value,
+    sea_query::{Expr, ExprTrait, SimpleExpr, extension::postgres::PgFunc},
+};
 
 use crate::config::Config;
 
@@ -64,4 +67,21 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("falló la migración del esquema")
+}
+
+/// `column IN (values)`. On PostgreSQL the values travel as one array (`= ANY($1)`), so the
+/// statement has one text whatever their number and each connection plans it once; a list of a
+/// thousand ids costs more to plan than to run. Other databases get the list.
+pub fn one_of<C, V>(backend: DbBackend, column: C, values: Vec<V>) -> SimpleExpr
+where
+    C: ColumnTrait,
+    V: Into<Value>,
+    Vec<V>: Into<Value>,
+{
+    match backend {
+        DbBackend::Postgres => {
+            Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(values)))
+        }
+        _ => column.is_in(values),
+    }
 }

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 
 use entity::{academic_year, non_academic_day, school};
 
-use crate::error::Result;
+use crate::{db::one_of, error::Result};
 
 /// The calendar of one IE for one academic year.
 #[derive(Debug, Clone)]
@@ -64,13 +64,26 @@ impl SchoolCalendar {
         let mut years: Vec<i64> = wanted.iter().map(|(_, y)| y.id).collect();
         years.sort_unstable();
         years.dedup();
+        let backend = db.get_database_backend();
         let days = non_academic_day::Entity::find()
-            .filter(non_academic_day::Column::AcademicYearId.is_in(years))
+            .filter(one_of(
+                backend,
+                non_academic_day::Column::AcademicYearId,
+                years,
+            ))
             .filter(
                 Condition::any()
                     .add(non_academic_day::Column::Scope.eq("national"))
-                    .add(non_academic_day::Column::UgelId.is_in(ids(|s| s.ugel_id)))
-                    .add(non_academic_day::Column::SchoolId.is_in(ids(|s| s.id))),
+                    .add(one_of(
+                        backend,
+                        non_academic_day::Column::UgelId,
+                        ids(|s| s.ugel_id),
+                    ))
+                    .add(one_of(
+                        backend,
+                        non_academic_day::Column::SchoolId,
+                        ids(|s| s.id),
+                    )),
             )
             .all(db)
             .await?;

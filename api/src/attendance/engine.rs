@@ -21,6 +21,7 @@ use entity::{attendance_day, attendance_mark, attendance_register, enrollment};
 use super::{calendar::SchoolCalendar, codes, places::Places};
 use crate::{
     auth::{Action, Principal},
+    db::one_of,
     error::Result,
     time::LIMA,
 };
@@ -121,6 +122,7 @@ pub async fn apply_many(
     now: DateTime<Utc>,
 ) -> Result<Vec<Vec<MarkResult>>> {
     let all = || batches.iter().flat_map(|b| b.marks.iter());
+    let backend = db.get_database_backend();
 
     // Sections, their IE and calendar.
     let section_ids: HashSet<i64> = all().filter_map(|m| m.section_id.parse().ok()).collect();
@@ -150,12 +152,18 @@ pub async fn apply_many(
         if contexts.is_empty() || student_ids.is_empty() {
             HashMap::new()
         } else {
+            // Every enrollment of those sections (a few dozen each): one statement text, where
+            // the students named would make a new one for every group of batches.
             enrollment::Entity::find()
-                .filter(enrollment::Column::SectionId.is_in(contexts.keys().copied()))
-                .filter(enrollment::Column::StudentId.is_in(student_ids.iter().copied()))
+                .filter(one_of(
+                    backend,
+                    enrollment::Column::SectionId,
+                    contexts.keys().copied().collect(),
+                ))
                 .all(db)
                 .await?
                 .into_iter()
+                .filter(|e| student_ids.contains(&e.student_id))
                 .map(|e| ((e.section_id, e.student_id), e))
                 .collect()
         };
@@ -166,8 +174,16 @@ pub async fn apply_many(
         HashMap::new()
     } else {
         attendance_register::Entity::find()
-            .filter(attendance_register::Column::SectionId.is_in(contexts.keys().copied()))
-            .filter(attendance_register::Column::Year.is_in(years))
+            .filter(one_of(
+                backend,
+                attendance_register::Column::SectionId,
+                contexts.keys().copied().collect(),
+            ))
+            .filter(one_of(
+                backend,
+                attendance_register::Column::Year,
+                years.into_iter().collect(),
+            ))
             .all(db)
             .await?
             .into_iter()

@@ -14,7 +14,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use mobile_contract::{MAX_BATCH_BYTES, MAX_MARKS_PER_BATCH, PushRequest, PushResponse};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait, sea_query::OnConflict,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -33,6 +33,7 @@ use crate::{
         policy::Unit,
         principal::{Bearer, load_principals, password_change_required, session_revoked},
     },
+    db::one_of,
     error::{ApiError, ErrorBody, Result},
     http::extract::parse_json,
     state::AppState,
@@ -292,12 +293,21 @@ async fn sort_out(
         .collect();
     let read = async {
         let principals = load_principals(db, &user_ids).await?;
+        let backend = db.get_database_backend();
         let devices = device::Entity::find()
-            .filter(device::Column::Id.is_in(device_ids))
+            .filter(one_of(
+                backend,
+                device::Column::Id,
+                device_ids.into_iter().collect(),
+            ))
             .all(db)
             .await?;
         let stored = sync_batch::Entity::find()
-            .filter(sync_batch::Column::BatchId.is_in(batch_ids))
+            .filter(one_of(
+                backend,
+                sync_batch::Column::BatchId,
+                batch_ids.into_iter().collect(),
+            ))
             .all(db)
             .await?;
         Ok::<_, ApiError>((principals, devices, stored))
