@@ -10,6 +10,8 @@ pub struct Model {
     pub user_id: i64,
     pub device_id: Uuid,
     pub received_at: DateTimeUtc,
+    /// The per-mark results, compact (see `api/src/sync/answer.rs`); the batch id and
+    /// `received_at` complete the answer.
     #[sea_orm(column_type = "Text")]
     pub response: String,
 }

@@ -91,6 +91,27 @@ pub fn locked(
     closed_at.is_some() && modification_until.is_none_or(|until| until <= now)
 }
 
+/// The result of one mark, with the Spanish message that goes with its outcome or code: the one
+/// place results are made, so that a stored answer rebuilt from outcomes and codes reads the same.
+pub fn mark_result(mark_id: Uuid, outcome: Outcome, code: Option<RejectionCode>) -> MarkResult {
+    let message = match (outcome, code) {
+        (Outcome::Rejected, Some(code)) => Some(code.message()),
+        (Outcome::Held, _) => {
+            Some("El registro del mes está cerrado: la marca queda para revisión de la dirección.")
+        }
+        (Outcome::Superseded, _) => {
+            Some("Una marca registrada después para el mismo día prevalece.")
+        }
+        _ => None,
+    };
+    MarkResult {
+        mark_id,
+        outcome,
+        code,
+        message: message.map(str::to_owned),
+    }
+}
+
 /// Applies marks and answers one result per mark, in order.
 pub async fn apply(
     db: &(impl ConnectionTrait + TransactionTrait),
@@ -265,12 +286,8 @@ fn decide(
         };
         let results = &mut results[b];
         for (index, mark) in batch.marks.iter().enumerate() {
-            let rejected = |code: RejectionCode| MarkResult {
-                mark_id: mark.mark_id,
-                outcome: Outcome::Rejected,
-                code: Some(code),
-                message: Some(code.message().to_owned()),
-            };
+            let rejected =
+                |code: RejectionCode| mark_result(mark.mark_id, Outcome::Rejected, Some(code));
             let Some(status) = AttendanceStatus::parse(&mark.status) else {
                 results.push(rejected(RejectionCode::InvalidStatus));
                 continue;
@@ -327,12 +344,7 @@ fn decide(
                 .or_else(|| seen.get(&mark.mark_id).copied());
             if let Some(earlier) = earlier {
                 results.push(if earlier == content {
-                    MarkResult {
-                        mark_id: mark.mark_id,
-                        outcome: Outcome::Duplicate,
-                        code: None,
-                        message: None,
-                    }
+                    mark_result(mark.mark_id, Outcome::Duplicate, None)
                 } else {
                     rejected(RejectionCode::MarkIdReused)
                 });
@@ -363,12 +375,7 @@ fn decide(
                 ..Default::default()
             });
             if held {
-                results.push(MarkResult {
-                    mark_id: mark.mark_id,
-                    outcome: Outcome::Held,
-                    code: None,
-                    message: Some("El registro del mes está cerrado: la marca queda para revisión de la dirección.".into()),
-                });
+                results.push(mark_result(mark.mark_id, Outcome::Held, None));
             } else {
                 candidates.push(Candidate {
                     at: (b, index),
@@ -379,12 +386,7 @@ fn decide(
                     recorded,
                 });
                 // Placeholder until the winner of each day is known.
-                results.push(MarkResult {
-                    mark_id: mark.mark_id,
-                    outcome: Outcome::Accepted,
-                    code: None,
-                    message: None,
-                });
+                results.push(mark_result(mark.mark_id, Outcome::Accepted, None));
             }
         }
     }
@@ -444,10 +446,7 @@ async fn write(
 
     for c in &decision.candidates {
         if !won.contains(&c.mark_id) {
-            let result = &mut decision.results[c.at.0][c.at.1];
-            result.outcome = Outcome::Superseded;
-            result.message =
-                Some("Una marca registrada después para el mismo día prevalece.".into());
+            decision.results[c.at.0][c.at.1] = mark_result(c.mark_id, Outcome::Superseded, None);
         }
     }
     for row in &mut decision.to_store {

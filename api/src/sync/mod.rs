@@ -1,6 +1,7 @@
 //! Tablet synchronisation, exactly as `shared/mobile-contract-v1.md` says: `GET /sync/pull` and
 //! `POST /sync/push`.
 
+mod answer;
 pub mod changes;
 mod pull;
 mod push;

@@ -11,7 +11,7 @@ use axum::{
     extract::{FromRequest, Request, State},
     http::StatusCode,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use mobile_contract::{MAX_BATCH_BYTES, MAX_MARKS_PER_BATCH, PushRequest, PushResponse};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -23,6 +23,7 @@ use validator::Validate;
 
 use entity::{device, sync_batch};
 
+use super::answer as stored;
 use crate::{
     attendance::{
         engine::{self, Batch, Incoming, Source},
@@ -124,7 +125,12 @@ fn answer(row: &sync_batch::Model, user_id: i64) -> Result<PushResponse> {
             "Ese identificador de lote ya fue usado por otro usuario.",
         ));
     }
-    serde_json::from_str(&row.response).map_err(|e| ApiError::Internal(e.into()))
+    stored::decode(&row.response, row.batch_id, row.received_at).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!(
+            "the stored answer of batch {} cannot be read",
+            row.batch_id
+        ))
+    })
 }
 
 fn device_revoked() -> ApiError {
@@ -354,7 +360,8 @@ async fn write(
     fresh: &[Fresh],
     devices: &HashMap<String, device::Model>,
 ) -> Result<Option<Vec<PushResponse>>> {
-    let at = now();
+    // To the microsecond, as the database keeps it: a resend's answer reads the same time.
+    let at = now().trunc_subsecs(6);
     let incoming: Vec<Vec<Incoming>> = fresh
         .iter()
         .map(|f| {
@@ -401,18 +408,13 @@ async fn write(
     let rows = fresh
         .iter()
         .zip(&responses)
-        .map(|(f, response)| {
-            Ok(sync_batch::ActiveModel {
-                batch_id: Set(f.job.batch.batch_id),
-                user_id: Set(f.principal.user_id),
-                device_id: Set(f.job.batch.device_id),
-                received_at: Set(at),
-                response: Set(
-                    serde_json::to_string(response).map_err(|e| ApiError::Internal(e.into()))?
-                ),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .map(|(f, response)| sync_batch::ActiveModel {
+            batch_id: Set(f.job.batch.batch_id),
+            user_id: Set(f.principal.user_id),
+            device_id: Set(f.job.batch.device_id),
+            received_at: Set(at),
+            response: Set(stored::encode(&response.results)),
+        });
     let inserted = sync_batch::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(sync_batch::Column::BatchId)
