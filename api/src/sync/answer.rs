@@ -13,13 +13,27 @@ use uuid::Uuid;
 use crate::{attendance::engine::mark_result, time::LIMA};
 
 /// One letter per outcome.
-const OUTCOMES: [(Outcome, char); 5] = [
-    (Outcome::Accepted, 'a'),
-    (Outcome::Duplicate, 'd'),
-    (Outcome::Superseded, 's'),
-    (Outcome::Held, 'h'),
-    (Outcome::Rejected, 'r'),
-];
+fn letter(outcome: Outcome) -> char {
+    match outcome {
+        Outcome::Accepted => 'a',
+        Outcome::Duplicate => 'd',
+        Outcome::Superseded => 's',
+        Outcome::Held => 'h',
+        Outcome::Rejected => 'r',
+    }
+}
+
+/// The outcome a letter stands for.
+fn outcome(letter: char) -> Option<Outcome> {
+    Some(match letter {
+        'a' => Outcome::Accepted,
+        'd' => Outcome::Duplicate,
+        's' => Outcome::Superseded,
+        'h' => Outcome::Held,
+        'r' => Outcome::Rejected,
+        _ => return None,
+    })
+}
 
 /// `<mark id, 32 hex digits><outcome letter>[<rejection code>]`, one per mark, comma-separated.
 pub fn encode(results: &[MarkResult]) -> String {
@@ -34,11 +48,7 @@ pub fn encode(results: &[MarkResult]) -> String {
                 .simple()
                 .encode_lower(&mut Uuid::encode_buffer()),
         );
-        let letter = OUTCOMES
-            .iter()
-            .find(|(outcome, _)| *outcome == result.outcome)
-            .map_or('r', |(_, letter)| *letter);
-        text.push(letter);
+        text.push(letter(result.outcome));
         if let Some(code) = result.code.and_then(code_text) {
             text.push_str(&code);
         }
@@ -66,8 +76,7 @@ pub fn decode(text: &str, batch_id: Uuid, received_at: DateTime<Utc>) -> Option<
 fn decode_one(item: &str) -> Option<MarkResult> {
     let mark_id = Uuid::try_parse(item.get(..32)?).ok()?;
     let mut rest = item.get(32..)?.chars();
-    let letter = rest.next()?;
-    let outcome = OUTCOMES.iter().find(|(_, l)| *l == letter)?.0;
+    let outcome = outcome(rest.next()?)?;
     let code = rest.as_str();
     let code = if code.is_empty() {
         None
@@ -93,10 +102,16 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-05-04T08:15:00.123456-05:00")
             .unwrap()
             .with_timezone(&Utc);
-        let mut results: Vec<MarkResult> = OUTCOMES
-            .iter()
-            .map(|(outcome, _)| mark_result(Uuid::new_v4(), *outcome, None))
-            .collect();
+        let mut results: Vec<MarkResult> = [
+            Outcome::Accepted,
+            Outcome::Duplicate,
+            Outcome::Superseded,
+            Outcome::Held,
+            Outcome::Rejected,
+        ]
+        .into_iter()
+        .map(|outcome| mark_result(Uuid::new_v4(), outcome, None))
+        .collect();
         for code in [
             RejectionCode::StudentNotEnrolled,
             RejectionCode::MarkIdReused,

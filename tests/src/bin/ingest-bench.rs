@@ -138,10 +138,11 @@ async fn main() -> anyhow_free::Result<()> {
         latencies.sort();
         cold.sort();
         let pct = |p: f64| percentile(&latencies, p);
+        let rate = marks as f64 / wall.as_secs_f64();
         println!(
             "{level:>3} tabletas: {marks} marcas en {:.2} s = {:.0} marcas/s; {} lotes; latencia por lote p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
             wall.as_secs_f64(),
-            marks as f64 / wall.as_secs_f64(),
+            rate,
             latencies.len(),
             pct(0.50).as_secs_f64() * 1000.0,
             pct(0.95).as_secs_f64() * 1000.0,
@@ -163,7 +164,7 @@ async fn main() -> anyhow_free::Result<()> {
             per_mark(cpu.postgres),
             per_mark(cpu.generator),
         );
-        rates.push((*level, marks, marks as f64 / wall.as_secs_f64()));
+        rates.push((*level, marks, rate));
     }
     let peak = peak_memory_kib(server.0.id());
     println!(
