@@ -1,8 +1,8 @@
-//! SeaORM entities of the SIAGIE back end: plain data, no behaviour.
+//! SeaORM entities of the SIAGIE back end: plain data, no behaviour, and the byte format of the
+//! columns that pack many values (a batch's marks, a section's day).
 
 pub mod academic_year;
-pub mod attendance_day;
-pub mod attendance_mark;
+pub mod attendance_entry;
 pub mod attendance_register;
 pub mod audit_event;
 pub mod change_log;
@@ -10,9 +10,11 @@ pub mod device;
 pub mod dre;
 pub mod enrollment;
 pub mod grade;
+pub mod held_mark;
 pub mod job_run;
 pub mod login_throttle;
 pub mod mail_outbox;
+pub mod mark_receipt;
 pub mod non_academic_day;
 pub mod password_reset_token;
 pub mod person;
@@ -24,8 +26,11 @@ pub mod role_assignment;
 pub mod school;
 pub mod school_staff;
 pub mod section;
+pub mod section_day;
 pub mod student;
 pub mod sync_batch;
 pub mod teacher_section;
 pub mod ugel;
+
+mod packed;
 pub mod user_account;

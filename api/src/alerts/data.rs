@@ -177,8 +177,8 @@ pub async fn school_extras(
     let held = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT sec.school_id, COUNT(*) AS held FROM attendance_mark am JOIN section sec ON sec.id = am.section_id \
-             WHERE am.review = 'pending' GROUP BY sec.school_id"
+            "SELECT sec.school_id, COUNT(*) AS held FROM held_mark hm JOIN section sec ON sec.id = hm.section_id \
+             WHERE hm.review = 'pending' GROUP BY sec.school_id"
                 .to_owned(),
         ))
         .await?;

@@ -3,20 +3,23 @@
 //! not at all.
 //!
 //! Convergence: for one student and day the mark with the latest `recorded_at` stands, ties broken
-//! by the larger `mark_id`. The stored value is only ever replaced by a later one (the upsert
-//! checks it in SQL), so batches converge to the same registers in any order.
+//! by the larger `mark_id`. The stored value is only ever replaced by a later one (checked against
+//! the section's day as stored, under its version), so batches converge to the same registers in
+//! any order.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use mobile_contract::{AttendanceStatus, MarkResult, Outcome, RejectionCode};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
     TransactionTrait,
 };
 use uuid::Uuid;
 
-use entity::{attendance_day, attendance_mark, attendance_register, enrollment};
+use entity::{
+    attendance_entry, attendance_register, enrollment, held_mark, mark_receipt, section_day::Cell,
+};
 
 use super::{calendar::SchoolCalendar, codes, places::Places};
 use crate::{
@@ -63,7 +66,10 @@ struct SectionContext {
 /// A mark that passed every rule and is not held, by its place (batch, index) in the input.
 struct Candidate {
     at: (usize, usize),
+    /// Its place among its batch's stored marks.
+    entry_index: usize,
     mark_id: Uuid,
+    section_id: i64,
     enrollment_id: i64,
     date: NaiveDate,
     code: i16,
@@ -218,25 +224,60 @@ pub async fn apply_many(
         registers,
     };
 
-    // Written first as if every mark were new: the history's unique mark id tells which are
+    // Written first as if every mark were new: the receipts' unique mark id tells which are
     // not. Then, inside a savepoint, those are read and everything is decided again.
-    let mut known: HashMap<Uuid, attendance_mark::Model> = HashMap::new();
+    let mut known: HashMap<Uuid, Known> = HashMap::new();
     for _ in 0..3 {
         let mut decision = decide(&lookups, batches, &known, now);
         let attempt = db.begin().await?;
-        let repeated = write(&attempt, &lookups, &mut decision).await?;
+        let repeated = write(&attempt, batches, &mut decision, now).await?;
         if repeated.is_empty() {
             attempt.commit().await?;
             return Ok(decision.results);
         }
         attempt.rollback().await?;
-        let more = attendance_mark::Entity::find()
-            .filter(attendance_mark::Column::MarkId.is_in(repeated))
-            .all(db)
-            .await?;
-        known.extend(more.into_iter().map(|m| (m.mark_id, m)));
+        known.extend(read_known(db, repeated).await?);
     }
     Err(anyhow::anyhow!("mark ids kept being written by another transaction").into())
+}
+
+/// What a stored mark says: enrollment, day, code and recorded time.
+type Known = (i64, NaiveDate, i16, i64);
+
+/// The stored marks among `mark_ids`, read through their receipts and entries.
+async fn read_known(
+    db: &impl ConnectionTrait,
+    mark_ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Known>> {
+    let backend = db.get_database_backend();
+    let receipts = mark_receipt::Entity::find()
+        .filter(one_of(backend, mark_receipt::Column::MarkId, mark_ids))
+        .all(db)
+        .await?;
+    let entry_ids: Vec<i64> = receipts
+        .iter()
+        .map(|r| r.entry_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let wanted: HashSet<Uuid> = receipts.iter().map(|r| r.mark_id).collect();
+    let mut known = HashMap::with_capacity(wanted.len());
+    for entry in attendance_entry::Entity::find()
+        .filter(one_of(backend, attendance_entry::Column::Id, entry_ids))
+        .all(db)
+        .await?
+    {
+        let marks = attendance_entry::decode(&entry.marks).ok_or_else(|| {
+            anyhow::anyhow!("the marks of history entry {} cannot be read", entry.id)
+        })?;
+        for m in marks.into_iter().filter(|m| wanted.contains(&m.mark_id)) {
+            known.insert(
+                m.mark_id,
+                (m.enrollment_id, m.date, m.status, m.recorded_at_us),
+            );
+        }
+    }
+    Ok(known)
 }
 
 /// What the rules read from the database.
@@ -249,8 +290,10 @@ struct Lookups {
 /// The marks' fate before the write: rejections and duplicates final, the others to store.
 struct Decision {
     results: Vec<Vec<MarkResult>>,
-    /// History rows, `outcome` "held" or "pending" (accepted or superseded, known after the write).
-    to_store: Vec<attendance_mark::ActiveModel>,
+    /// Per batch, the marks for its history entry: accepted or held for now; which accepted
+    /// ones are superseded is known after the write.
+    entries: Vec<Vec<attendance_entry::Mark>>,
+    held: Vec<held_mark::ActiveModel>,
     candidates: Vec<Candidate>,
 }
 
@@ -258,7 +301,7 @@ struct Decision {
 fn decide(
     lookups: &Lookups,
     batches: &[Batch<'_>],
-    known: &HashMap<Uuid, attendance_mark::Model>,
+    known: &HashMap<Uuid, Known>,
     now: DateTime<Utc>,
 ) -> Decision {
     let today = now.with_timezone(&LIMA).date_naive();
@@ -272,8 +315,9 @@ fn decide(
         .map(|b| Vec::with_capacity(b.marks.len()))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut to_store: Vec<attendance_mark::ActiveModel> = Vec::new();
-    let mut seen: HashMap<Uuid, (i64, NaiveDate, i16, i64)> = HashMap::new();
+    let mut entries: Vec<Vec<attendance_entry::Mark>> = vec![Vec::new(); batches.len()];
+    let mut held_rows: Vec<held_mark::ActiveModel> = Vec::new();
+    let mut seen: HashMap<Uuid, Known> = HashMap::new();
     let mut allowed: HashMap<(usize, i64), bool> = HashMap::new();
 
     for (b, batch) in batches.iter().enumerate() {
@@ -340,8 +384,8 @@ fn decide(
             let content = (enrollment.id, mark.date, code, recorded);
             let earlier = known
                 .get(&mark.mark_id)
-                .map(|k| (k.enrollment_id, k.date, k.status, k.recorded_at_us))
-                .or_else(|| seen.get(&mark.mark_id).copied());
+                .or_else(|| seen.get(&mark.mark_id))
+                .copied();
             if let Some(earlier) = earlier {
                 results.push(if earlier == content {
                     mark_result(mark.mark_id, Outcome::Duplicate, None)
@@ -358,28 +402,42 @@ fn decide(
                 mark.date.month() as i16,
             ));
             let held = register.is_some_and(|r| is_locked(r, now));
-            to_store.push(attendance_mark::ActiveModel {
-                mark_id: Set(mark.mark_id),
-                enrollment_id: Set(enrollment.id),
-                section_id: Set(context.section_id),
-                date: Set(mark.date),
-                status: Set(code),
-                recorded_at_us: Set(recorded),
-                note: Set(mark.note.clone()),
-                user_id: Set(batch.principal.user_id),
-                device_id: Set(device_id),
-                batch_id: Set(batch_id),
-                received_at: Set(now),
-                outcome: Set(if held { "held" } else { "pending" }.to_owned()),
-                review: Set(held.then(|| "pending".to_owned())),
-                ..Default::default()
+            entries[b].push(attendance_entry::Mark {
+                mark_id: mark.mark_id,
+                enrollment_id: enrollment.id,
+                date: mark.date,
+                status: code,
+                recorded_at_us: recorded,
+                note: mark.note.clone(),
+                outcome: if held {
+                    attendance_entry::Outcome::Held
+                } else {
+                    attendance_entry::Outcome::Accepted
+                },
             });
             if held {
+                held_rows.push(held_mark::ActiveModel {
+                    mark_id: Set(mark.mark_id),
+                    enrollment_id: Set(enrollment.id),
+                    section_id: Set(context.section_id),
+                    date: Set(mark.date),
+                    status: Set(code),
+                    recorded_at_us: Set(recorded),
+                    note: Set(mark.note.clone()),
+                    user_id: Set(batch.principal.user_id),
+                    device_id: Set(device_id),
+                    batch_id: Set(batch_id),
+                    received_at: Set(now),
+                    review: Set("pending".to_owned()),
+                    ..Default::default()
+                });
                 results.push(mark_result(mark.mark_id, Outcome::Held, None));
             } else {
                 candidates.push(Candidate {
                     at: (b, index),
+                    entry_index: entries[b].len() - 1,
                     mark_id: mark.mark_id,
+                    section_id: context.section_id,
                     enrollment_id: enrollment.id,
                     date: mark.date,
                     code,
@@ -393,21 +451,24 @@ fn decide(
 
     Decision {
         results,
-        to_store,
+        entries,
+        held: held_rows,
         candidates,
     }
 }
 
-/// Writes a decision: the latest candidate of each student and day as the day's value where it
-/// is later than the stored one, then the history with each mark's outcome. When the history
-/// already holds some of these mark ids, answers the ids that may be among them (all those
-/// written), and the caller rolls this write back.
+/// Writes a decision: the latest candidate of each student and day into its section's day where
+/// it is later than the stored one, then the history: an entry per batch with each mark's
+/// outcome, a receipt per mark and the held marks. When some of these mark ids are already
+/// received, answers the ids that may be among them (all those written), and the caller rolls
+/// this write back.
 async fn write(
     db: &impl ConnectionTrait,
-    lookups: &Lookups,
+    batches: &[Batch<'_>],
     decision: &mut Decision,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>> {
-    // Latest-wins among these batches; the database compares with the stored value.
+    // Latest-wins among these batches; the merge compares with the stored value.
     let mut latest: HashMap<(i64, NaiveDate), &Candidate> = HashMap::new();
     for candidate in &decision.candidates {
         let key = (candidate.enrollment_id, candidate.date);
@@ -418,51 +479,52 @@ async fn write(
             }
         }
     }
-    let section_of: HashMap<i64, i64> = lookups
-        .enrollments
-        .values()
-        .map(|e| (e.id, e.section_id))
-        .collect();
-    let rows: Vec<attendance_day::ActiveModel> = latest
-        .values()
-        .map(|c| attendance_day::ActiveModel {
-            enrollment_id: Set(c.enrollment_id),
-            date: Set(c.date),
-            section_id: Set(section_of
-                .get(&c.enrollment_id)
-                .copied()
-                .unwrap_or_default()),
-            status: Set(c.code),
-            recorded_at_us: Set(c.recorded),
-            mark_id: Set(c.mark_id),
-        })
-        .collect();
-    let applied = super::store::upsert_days(db, rows).await?;
-    let won: HashSet<Uuid> = latest
-        .iter()
-        .filter(|(key, _)| applied.contains(key))
-        .map(|(_, c)| c.mark_id)
-        .collect();
-
+    let mut days: BTreeMap<(i64, NaiveDate), Vec<Cell>> = BTreeMap::new();
+    for c in latest.values() {
+        days.entry((c.section_id, c.date)).or_default().push(Cell {
+            enrollment_id: c.enrollment_id,
+            status: c.code,
+            recorded_at_us: c.recorded,
+            mark_id: c.mark_id,
+        });
+    }
+    let standing = super::store::merge_days(db, days).await?;
     for c in &decision.candidates {
-        if !won.contains(&c.mark_id) {
+        if !standing.contains(&c.mark_id) {
             decision.results[c.at.0][c.at.1] = mark_result(c.mark_id, Outcome::Superseded, None);
-        }
-    }
-    for row in &mut decision.to_store {
-        if row.outcome.as_ref() == "pending" {
-            let accepted = won.contains(row.mark_id.as_ref());
-            row.outcome = Set(if accepted { "accepted" } else { "superseded" }.to_owned());
+            decision.entries[c.at.0][c.entry_index].outcome = attendance_entry::Outcome::Superseded;
         }
     }
 
-    if super::store::insert_history(db, &decision.to_store).await? {
-        return Ok(Vec::new());
+    let mut entries = Vec::new();
+    for (batch, marks) in batches.iter().zip(&mut decision.entries) {
+        if marks.is_empty() {
+            continue;
+        }
+        let (device_id, batch_id) = match batch.source {
+            Source::Tablet {
+                device_id,
+                batch_id,
+            } => (Some(device_id), Some(batch_id)),
+            Source::Web => (None, None),
+        };
+        entries.push(super::store::Entry {
+            batch_id,
+            user_id: batch.principal.user_id,
+            device_id,
+            marks: std::mem::take(marks),
+        });
     }
-    // Some of these ids are stored: the caller reads which.
-    Ok(decision
-        .to_store
+    let ids = super::store::insert_entries(db, &entries, now).await?;
+    let receipts: Vec<(Uuid, i64)> = entries
         .iter()
-        .map(|row| *row.mark_id.as_ref())
-        .collect())
+        .zip(&ids)
+        .flat_map(|(entry, id)| entry.marks.iter().map(move |m| (m.mark_id, *id)))
+        .collect();
+    if !super::store::insert_receipts(db, &receipts).await? {
+        // Some of these ids were received before: the caller reads which.
+        return Ok(receipts.into_iter().map(|(mark_id, _)| mark_id).collect());
+    }
+    super::store::insert_held(db, std::mem::take(&mut decision.held)).await?;
+    Ok(Vec::new())
 }

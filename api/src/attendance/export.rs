@@ -12,14 +12,12 @@ use axum::{
 };
 use chrono::{Datelike, NaiveDate};
 use mobile_contract::AttendanceStatus;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, Func},
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use entity::{attendance_day, enrollment, grade, school, student};
+use entity::{enrollment, grade, school, section_day, student};
+use futures_util::TryStreamExt;
 
 use super::{calendar::month_days, codes, covers, overview};
 use crate::{
@@ -145,31 +143,24 @@ async fn rows_for(
         .find_also_related(student::Entity)
         .all(db)
         .await?;
-    let counts: Vec<(i64, i16, i64)> = attendance_day::Entity::find()
-        .select_only()
-        .column(attendance_day::Column::EnrollmentId)
-        .column(attendance_day::Column::Status)
-        .column_as(
-            Expr::from(Func::count(Expr::col(attendance_day::Column::Date))),
-            "days",
-        )
-        .filter(attendance_day::Column::SectionId.is_in(section_ids))
-        .filter(attendance_day::Column::Date.between(first, last))
-        .group_by(attendance_day::Column::EnrollmentId)
-        .group_by(attendance_day::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
     let mut per_enrollment: HashMap<i64, [i64; 5]> = HashMap::new();
-    for (enrollment_id, status, days) in counts {
-        if let Some(status) = codes::from_db(status) {
-            let index = AttendanceStatus::ALL
-                .iter()
-                .position(|s| *s == status)
-                .unwrap_or(0);
-            per_enrollment.entry(enrollment_id).or_default()[index] += days;
+    let mut days = section_day::Entity::find()
+        .filter(section_day::Column::SectionId.is_in(section_ids))
+        .filter(section_day::Column::Date.between(first, last))
+        .stream(db)
+        .await?;
+    while let Some(day) = days.try_next().await? {
+        for cell in super::store::cells(&day)? {
+            if let Some(status) = codes::from_db(cell.status) {
+                let index = AttendanceStatus::ALL
+                    .iter()
+                    .position(|s| *s == status)
+                    .unwrap_or(0);
+                per_enrollment.entry(cell.enrollment_id).or_default()[index] += 1;
+            }
         }
     }
+    drop(days);
     let by_section: HashMap<i64, &(entity::section::Model, super::calendar::SchoolCalendar)> =
         sections.iter().map(|pair| (pair.0.id, pair)).collect();
     // Days still to come do not count against anyone: for the month in course, up to today.

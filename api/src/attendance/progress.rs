@@ -15,7 +15,7 @@ use sea_orm::{
     sea_query::{Expr, Func, OnConflict},
 };
 
-use entity::{attendance_day, enrollment, register_progress, school, section};
+use entity::{enrollment, register_progress, school, section, section_day};
 
 use super::{
     calendar::{SchoolCalendar, month_days},
@@ -99,23 +99,20 @@ pub async fn tallies(
         for span in spans {
             by_section.entry(span.0).or_default().push(span);
         }
-        let counts: Vec<(i64, NaiveDate, i64)> = attendance_day::Entity::find()
+        let counts: Vec<(i64, NaiveDate, i32)> = section_day::Entity::find()
             .select_only()
-            .column(attendance_day::Column::SectionId)
-            .column(attendance_day::Column::Date)
-            .column_as(
-                Expr::from(Func::count(Expr::col(attendance_day::Column::EnrollmentId))),
-                "filled",
-            )
-            .filter(attendance_day::Column::SectionId.is_in(ids))
-            .filter(attendance_day::Column::Date.between(first, last))
-            .group_by(attendance_day::Column::SectionId)
-            .group_by(attendance_day::Column::Date)
+            .column(section_day::Column::SectionId)
+            .column(section_day::Column::Date)
+            .column(section_day::Column::Filled)
+            .filter(section_day::Column::SectionId.is_in(ids))
+            .filter(section_day::Column::Date.between(first, last))
             .into_tuple()
             .all(db)
             .await?;
-        let counts: HashMap<(i64, NaiveDate), i64> =
-            counts.into_iter().map(|(s, d, n)| ((s, d), n)).collect();
+        let counts: HashMap<(i64, NaiveDate), i64> = counts
+            .into_iter()
+            .map(|(s, d, n)| ((s, d), i64::from(n)))
+            .collect();
         for (section, calendar) in chunk {
             let spans = by_section
                 .get(&section.id)

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use entity::{attendance_day, attendance_register, enrollment, student};
+use entity::{attendance_register, enrollment, section_day, student};
 
 use super::{
     calendar::{DayKind, SchoolCalendar, month_days},
@@ -153,14 +153,17 @@ pub async fn build(
         .order_by_asc(student::Column::GivenNames)
         .all(db)
         .await?;
-    let values: HashMap<(i64, NaiveDate), i16> = attendance_day::Entity::find()
-        .filter(attendance_day::Column::SectionId.eq(scope.section.id))
-        .filter(attendance_day::Column::Date.between(first, last))
+    let mut values: HashMap<(i64, NaiveDate), i16> = HashMap::new();
+    for day in section_day::Entity::find()
+        .filter(section_day::Column::SectionId.eq(scope.section.id))
+        .filter(section_day::Column::Date.between(first, last))
         .all(db)
         .await?
-        .into_iter()
-        .map(|d| ((d.enrollment_id, d.date), d.status))
-        .collect();
+    {
+        for cell in super::store::cells(&day)? {
+            values.insert((cell.enrollment_id, day.date), cell.status);
+        }
+    }
     let register = attendance_register::Entity::find()
         .filter(attendance_register::Column::SectionId.eq(scope.section.id))
         .filter(attendance_register::Column::Year.eq(year))
@@ -317,16 +320,16 @@ pub async fn states(
         };
         let mut filled: HashMap<i64, i64> = HashMap::new();
         for chunk in ids.chunks(500) {
-            let counts: Vec<(i64, i64)> = attendance_day::Entity::find()
+            let counts: Vec<(i64, i64)> = section_day::Entity::find()
                 .select_only()
-                .column(attendance_day::Column::SectionId)
+                .column(section_day::Column::SectionId)
                 .column_as(
-                    Expr::from(Func::count(Expr::col(attendance_day::Column::EnrollmentId))),
+                    Expr::from(Func::sum(Expr::col(section_day::Column::Filled))),
                     "filled",
                 )
-                .filter(attendance_day::Column::SectionId.is_in(chunk.to_vec()))
-                .filter(attendance_day::Column::Date.between(first, last))
-                .group_by(attendance_day::Column::SectionId)
+                .filter(section_day::Column::SectionId.is_in(chunk.to_vec()))
+                .filter(section_day::Column::Date.between(first, last))
+                .group_by(section_day::Column::SectionId)
                 .into_tuple()
                 .all(db)
                 .await?;

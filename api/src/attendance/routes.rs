@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use entity::{attendance_mark, attendance_register, register_modification};
+use entity::{attendance_register, held_mark, register_modification};
 
 use super::{
     calendar::SchoolCalendar,
@@ -507,16 +507,16 @@ async fn held_marks(
     section_id: i64,
     year: i32,
     month: u32,
-) -> Result<Vec<attendance_mark::Model>> {
+) -> Result<Vec<held_mark::Model>> {
     let days = super::calendar::month_days(year, month);
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok(Vec::new());
     };
-    Ok(attendance_mark::Entity::find()
-        .filter(attendance_mark::Column::SectionId.eq(section_id))
-        .filter(attendance_mark::Column::Date.between(*first, *last))
-        .filter(attendance_mark::Column::Review.eq("pending"))
-        .order_by_asc(attendance_mark::Column::Id)
+    Ok(held_mark::Entity::find()
+        .filter(held_mark::Column::SectionId.eq(section_id))
+        .filter(held_mark::Column::Date.between(*first, *last))
+        .filter(held_mark::Column::Review.eq("pending"))
+        .order_by_asc(held_mark::Column::Id)
         .all(db)
         .await?)
 }
@@ -547,7 +547,7 @@ async fn apply_held(
         ));
     }
     let held = held_marks(&state.db, id, year, month).await?;
-    let chosen: Vec<&attendance_mark::Model> = held
+    let chosen: Vec<&held_mark::Model> = held
         .iter()
         .filter(|m| body.mark_ids.contains(&m.mark_id))
         .collect();
@@ -580,12 +580,12 @@ async fn apply_held(
     };
     let txn = state.db.begin().await?;
     save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
-    attendance_mark::Entity::update_many()
+    held_mark::Entity::update_many()
         .col_expr(
-            attendance_mark::Column::Review,
+            held_mark::Column::Review,
             sea_orm::sea_query::Expr::value("applied"),
         )
-        .filter(attendance_mark::Column::MarkId.is_in(body.mark_ids.clone()))
+        .filter(held_mark::Column::MarkId.is_in(body.mark_ids.clone()))
         .exec(&txn)
         .await?;
     audit::record(

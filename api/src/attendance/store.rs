@@ -1,60 +1,148 @@
-//! Writing marks: the append-only history and the current value of each student and day.
+//! Writing marks: the history (an entry per batch, a receipt per mark id, held marks apart) and
+//! the values that stand, one packed row per section and day.
 //!
 //! On PostgreSQL each write is one statement of fixed text whatever the number of rows (the rows
-//! travel as arrays and `unnest` turns them back into rows), so it is planned once per connection
-//! and its arguments are bound as 16 arrays rather than thousands of values. SQLite, in process,
-//! gets multi-row inserts.
+//! travel as arrays and `unnest` turns them back into rows), so it is planned once per connection.
+//! SQLite, in process, gets multi-row inserts.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryTrait, SqlErr, Statement, Value,
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, SqlErr, Statement, Value,
     sea_query::{Expr, OnConflict, Query},
 };
+use uuid::Uuid;
 
-use entity::{attendance_day, attendance_mark};
+use entity::{
+    attendance_entry, held_mark, mark_receipt,
+    section_day::{self, Cell},
+};
 
-use crate::error::Result;
+use crate::{db::one_of, error::Result};
 
-/// Rows per statement on SQLite (13 values each, far from its limit of 32,766).
+/// Rows per statement on SQLite (far from its limit of 32,766 values).
 const SQLITE_CHUNK: usize = 500;
 
-const INSERT_HISTORY: &str = "INSERT INTO attendance_mark (mark_id, enrollment_id, section_id, \
-     date, status, recorded_at_us, note, user_id, device_id, batch_id, received_at, outcome, review) \
-     SELECT m.mark_id, m.enrollment_id, m.section_id, m.date, m.status, m.recorded_at_us, \
-            CASE WHEN m.has_note THEN m.note END, m.user_id, \
-            CASE WHEN m.from_tablet THEN m.device_id END, CASE WHEN m.from_tablet THEN m.batch_id END, \
-            m.received_at, m.outcome, CASE WHEN m.has_review THEN m.review END \
-     FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::date[], $5::int2[], $6::int8[], $7::bool[], \
-                 $8::text[], $9::int8[], $10::bool[], $11::uuid[], $12::uuid[], $13::timestamptz[], \
-                 $14::text[], $15::bool[], $16::text[]) \
-          AS m(mark_id, enrollment_id, section_id, date, status, recorded_at_us, has_note, note, \
-               user_id, from_tablet, device_id, batch_id, received_at, outcome, has_review, review)";
+/// How many times a section's day is read again when another writer changed it meanwhile.
+const MERGE_ATTEMPTS: usize = 8;
 
-/// The later mark wins: by recorded time, then by mark id.
-const LATER: &str = "attendance_day.recorded_at_us < excluded.recorded_at_us \
-     OR (attendance_day.recorded_at_us = excluded.recorded_at_us AND attendance_day.mark_id < excluded.mark_id)";
+/// One column of `rows`, as a PostgreSQL array.
+fn column<R, T>(rows: &[R], f: impl Fn(&R) -> T) -> Value
+where
+    Vec<T>: Into<Value>,
+{
+    rows.iter().map(f).collect::<Vec<T>>().into()
+}
 
-/// Appends marks to the history. Answers `false`, having failed part way, when the history
-/// already holds one of these mark ids: the caller rolls the write back, reads those marks and
-/// decides again.
-///
-/// A plain insert: checking each mark id before inserting (`ON CONFLICT DO NOTHING`) costs
-/// PostgreSQL about twice the work per row, for the rare mark sent again in another batch.
-pub async fn insert_history(
+/// An entry of the history before it is written: one batch's stored marks.
+pub struct Entry {
+    pub batch_id: Option<Uuid>,
+    pub user_id: i64,
+    pub device_id: Option<Uuid>,
+    pub marks: Vec<attendance_entry::Mark>,
+}
+
+const INSERT_ENTRIES: &str = "INSERT INTO attendance_entry (batch_id, user_id, device_id, \
+     received_at, marks) \
+     SELECT CASE WHEN e.from_tablet THEN e.batch_id END, e.user_id, \
+            CASE WHEN e.from_tablet THEN e.device_id END, e.received_at, e.marks \
+     FROM unnest($1::bool[], $2::uuid[], $3::int8[], $4::uuid[], $5::timestamptz[], $6::bytea[]) \
+          AS e(from_tablet, batch_id, user_id, device_id, received_at, marks) \
+     RETURNING id, batch_id";
+
+/// Appends entries to the history; answers their ids, in order.
+pub async fn insert_entries(
     db: &impl ConnectionTrait,
-    rows: &[attendance_mark::ActiveModel],
-) -> Result<bool> {
-    if rows.is_empty() {
+    entries: &[Entry],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let packed: Vec<Vec<u8>> = entries
+        .iter()
+        .map(|e| attendance_entry::encode(&e.marks))
+        .collect();
+    let batch_ids: HashSet<Uuid> = entries.iter().filter_map(|e| e.batch_id).collect();
+    let by_batch = batch_ids.len() == entries.len();
+    if db.get_database_backend() == DbBackend::Postgres && by_batch && entries.len() > 1 {
+        // Rows come back in no promised order: each is known by its batch.
+        let values = vec![
+            column(entries, |e| e.batch_id.is_some()),
+            column(entries, |e| e.batch_id.unwrap_or_default()),
+            column(entries, |e| e.user_id),
+            column(entries, |e| e.device_id.unwrap_or_default()),
+            column(entries, |_| received_at),
+            packed.into(),
+        ];
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                INSERT_ENTRIES,
+                values,
+            ))
+            .await?;
+        let mut ids: HashMap<Uuid, i64> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            ids.insert(row.try_get_by_index(1)?, row.try_get_by_index(0)?);
+        }
+        return entries
+            .iter()
+            .map(|e| {
+                e.batch_id
+                    .and_then(|b| ids.get(&b).copied())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("an entry of the history was not written").into()
+                    })
+            })
+            .collect();
+    }
+    let mut ids = Vec::with_capacity(entries.len());
+    for (entry, marks) in entries.iter().zip(packed) {
+        let row = attendance_entry::ActiveModel {
+            batch_id: sea_orm::Set(entry.batch_id),
+            user_id: sea_orm::Set(entry.user_id),
+            device_id: sea_orm::Set(entry.device_id),
+            received_at: sea_orm::Set(received_at),
+            marks: sea_orm::Set(marks),
+            ..Default::default()
+        };
+        ids.push(
+            attendance_entry::Entity::insert(row)
+                .exec(db)
+                .await?
+                .last_insert_id,
+        );
+    }
+    Ok(ids)
+}
+
+const INSERT_RECEIPTS: &str = "INSERT INTO mark_receipt (mark_id, entry_id) \
+     SELECT * FROM unnest($1::uuid[], $2::int8[])";
+
+/// Records each mark id with its entry. Answers `false`, having failed part way, when one of
+/// them is already recorded: the caller rolls the write back, reads those marks and decides again.
+///
+/// A plain insert: checking each id first (`ON CONFLICT DO NOTHING`) would cost every mark more
+/// work, for the rare mark sent again in another batch.
+pub async fn insert_receipts(db: &impl ConnectionTrait, receipts: &[(Uuid, i64)]) -> Result<bool> {
+    if receipts.is_empty() {
         return Ok(true);
     }
     let statements = match db.get_database_backend() {
-        DbBackend::Postgres => vec![history_arrays(rows)],
-        backend => rows
+        DbBackend::Postgres => vec![Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            INSERT_RECEIPTS,
+            vec![column(receipts, |r| r.0), column(receipts, |r| r.1)],
+        )],
+        backend => receipts
             .chunks(SQLITE_CHUNK)
             .map(|chunk| {
-                backend.build(&attendance_mark::Entity::insert_many(chunk.to_vec()).into_query())
+                let rows = chunk
+                    .iter()
+                    .map(|(mark_id, entry_id)| mark_receipt::ActiveModel {
+                        mark_id: sea_orm::Set(*mark_id),
+                        entry_id: sea_orm::Set(*entry_id),
+                    });
+                backend.build(&mark_receipt::Entity::insert_many(rows).into_query())
             })
             .collect(),
     };
@@ -70,115 +158,216 @@ pub async fn insert_history(
     Ok(true)
 }
 
-/// One column of `rows`, as a PostgreSQL array.
-fn column<R, T>(rows: &[R], f: impl Fn(&R) -> T) -> Value
-where
-    Vec<T>: Into<Value>,
-{
-    rows.iter().map(f).collect::<Vec<T>>().into()
-}
-
-fn history_arrays(rows: &[attendance_mark::ActiveModel]) -> Statement {
-    let values = vec![
-        column(rows, |r| *r.mark_id.as_ref()),
-        column(rows, |r| *r.enrollment_id.as_ref()),
-        column(rows, |r| *r.section_id.as_ref()),
-        column(rows, |r| *r.date.as_ref()),
-        column(rows, |r| *r.status.as_ref()),
-        column(rows, |r| *r.recorded_at_us.as_ref()),
-        column(rows, |r| r.note.as_ref().is_some()),
-        column(rows, |r| r.note.as_ref().clone().unwrap_or_default()),
-        column(rows, |r| *r.user_id.as_ref()),
-        column(rows, |r| r.device_id.as_ref().is_some()),
-        column(rows, |r| r.device_id.as_ref().unwrap_or_default()),
-        column(rows, |r| r.batch_id.as_ref().unwrap_or_default()),
-        column(rows, |r| -> DateTime<Utc> { *r.received_at.as_ref() }),
-        column(rows, |r| r.outcome.as_ref().clone()),
-        column(rows, |r| r.review.as_ref().is_some()),
-        column(rows, |r| r.review.as_ref().clone().unwrap_or_default()),
-    ];
-    Statement::from_sql_and_values(DbBackend::Postgres, INSERT_HISTORY, values)
-}
-
-const UPSERT_DAYS: &str = "INSERT INTO attendance_day (enrollment_id, date, section_id, status, \
-     recorded_at_us, mark_id) \
-     SELECT * FROM unnest($1::int8[], $2::date[], $3::int8[], $4::int2[], $5::int8[], $6::uuid[]) \
-     ON CONFLICT (section_id, date, enrollment_id) DO UPDATE SET status = excluded.status, \
-         recorded_at_us = excluded.recorded_at_us, mark_id = excluded.mark_id \
-     WHERE ";
-
-/// Writes current values, replacing a stored one only when the new mark is later (by recorded
-/// time, then mark id). The condition is checked by the database, so concurrent batches converge.
-/// Answers the students and days whose value was written. At most one row per student and day.
-pub async fn upsert_days(
+/// Keeps marks held for a closed month, for the director's review.
+pub async fn insert_held(
     db: &impl ConnectionTrait,
-    mut rows: Vec<attendance_day::ActiveModel>,
-) -> Result<HashSet<(i64, NaiveDate)>> {
-    let mut written = HashSet::with_capacity(rows.len());
-    if rows.is_empty() {
-        return Ok(written);
+    rows: Vec<held_mark::ActiveModel>,
+) -> Result<()> {
+    for chunk in rows.chunks(SQLITE_CHUNK) {
+        held_mark::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
-    // In key order, so that concurrent writers lock the rows in the same order.
-    rows.sort_by_key(|r| {
-        (
-            *r.section_id.as_ref(),
-            *r.date.as_ref(),
-            *r.enrollment_id.as_ref(),
-        )
-    });
-    let cells: Vec<(i64, NaiveDate)> = rows
-        .iter()
-        .map(|r| (*r.section_id.as_ref(), *r.date.as_ref()))
+    Ok(())
+}
+
+/// A section's day as read: its version and cells.
+type Stored = HashMap<(i64, NaiveDate), (i32, Vec<Cell>)>;
+
+/// The stored days among `keys` (read with a superset filter: sections × dates).
+async fn read_days(
+    db: &impl ConnectionTrait,
+    keys: &BTreeMap<(i64, NaiveDate), Vec<Cell>>,
+) -> Result<Stored> {
+    let backend = db.get_database_backend();
+    let sections: Vec<i64> = keys
+        .keys()
+        .map(|k| k.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
         .collect();
-    super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
-    let statements = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let values = vec![
-                column(&rows, |r| *r.enrollment_id.as_ref()),
-                column(&rows, |r| *r.date.as_ref()),
-                column(&rows, |r| *r.section_id.as_ref()),
-                column(&rows, |r| *r.status.as_ref()),
-                column(&rows, |r| *r.recorded_at_us.as_ref()),
-                column(&rows, |r| *r.mark_id.as_ref()),
-            ];
-            let sql = format!("{UPSERT_DAYS}{LATER} RETURNING enrollment_id, date");
-            vec![Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                sql,
-                values,
-            )]
+    let dates: Vec<NaiveDate> = keys
+        .keys()
+        .map(|k| k.1)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows = section_day::Entity::find()
+        .filter(one_of(backend, section_day::Column::SectionId, sections))
+        .filter(one_of(backend, section_day::Column::Date, dates))
+        .all(db)
+        .await?;
+    let mut stored = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let key = (row.section_id, row.date);
+        if keys.contains_key(&key) {
+            stored.insert(key, (row.version, cells(&row)?));
         }
-        backend => rows
+    }
+    Ok(stored)
+}
+
+/// A section's day to write: the version read plus one, and every cell.
+struct DayWrite {
+    section_id: i64,
+    date: NaiveDate,
+    version: i32,
+    cells: Vec<Cell>,
+}
+
+const UPSERT_DAYS: &str = "INSERT INTO section_day (section_id, date, version, filled, cells) \
+     SELECT * FROM unnest($1::int8[], $2::date[], $3::int4[], $4::int4[], $5::bytea[]) \
+     ON CONFLICT (section_id, date) DO UPDATE SET version = excluded.version, \
+         filled = excluded.filled, cells = excluded.cells \
+     WHERE section_day.version = excluded.version - 1 \
+     RETURNING section_id, date";
+
+/// Writes days whose version is still the one read; answers those written.
+async fn write_days(
+    db: &impl ConnectionTrait,
+    writes: &[DayWrite],
+) -> Result<HashSet<(i64, NaiveDate)>> {
+    let packed: Vec<Vec<u8>> = writes
+        .iter()
+        .map(|w| section_day::encode(&w.cells))
+        .collect();
+    let statements = match db.get_database_backend() {
+        DbBackend::Postgres => vec![Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            UPSERT_DAYS,
+            vec![
+                column(writes, |w| w.section_id),
+                column(writes, |w| w.date),
+                column(writes, |w| w.version),
+                column(writes, |w| w.cells.len() as i32),
+                packed.into(),
+            ],
+        )],
+        backend => writes
+            .iter()
+            .zip(packed)
+            .collect::<Vec<_>>()
             .chunks(SQLITE_CHUNK)
             .map(|chunk| {
-                let mut upsert = attendance_day::Entity::insert_many(chunk.to_vec())
+                let rows = chunk.iter().map(|(w, cells)| section_day::ActiveModel {
+                    section_id: sea_orm::Set(w.section_id),
+                    date: sea_orm::Set(w.date),
+                    version: sea_orm::Set(w.version),
+                    filled: sea_orm::Set(w.cells.len() as i32),
+                    cells: sea_orm::Set(cells.clone()),
+                });
+                let mut upsert = section_day::Entity::insert_many(rows)
                     .on_conflict(
                         OnConflict::columns([
-                            attendance_day::Column::SectionId,
-                            attendance_day::Column::Date,
-                            attendance_day::Column::EnrollmentId,
+                            section_day::Column::SectionId,
+                            section_day::Column::Date,
                         ])
                         .update_columns([
-                            attendance_day::Column::Status,
-                            attendance_day::Column::RecordedAtUs,
-                            attendance_day::Column::MarkId,
+                            section_day::Column::Version,
+                            section_day::Column::Filled,
+                            section_day::Column::Cells,
                         ])
-                        .action_and_where(Expr::cust(LATER))
+                        .action_and_where(Expr::cust("section_day.version = excluded.version - 1"))
                         .to_owned(),
                     )
                     .into_query();
-                upsert.returning(Query::returning().columns([
-                    attendance_day::Column::EnrollmentId,
-                    attendance_day::Column::Date,
-                ]));
+                upsert.returning(
+                    Query::returning()
+                        .columns([section_day::Column::SectionId, section_day::Column::Date]),
+                );
                 backend.build(&upsert)
             })
             .collect(),
     };
+    let mut written = HashSet::with_capacity(writes.len());
     for statement in statements {
         for row in db.query_all_raw(statement).await? {
             written.insert((row.try_get_by_index(0)?, row.try_get_by_index(1)?));
         }
     }
     Ok(written)
+}
+
+/// Brings new cells into their sections' days: a cell replaces the stored one of its student
+/// only when it is later (by recorded time, then mark id). Each day is written only if the
+/// version read is still the stored one; a day another writer changed meanwhile is read and
+/// merged again, so concurrent batches converge. At most one cell per student and day.
+///
+/// Answers the mark ids that now stand.
+pub async fn merge_days(
+    db: &impl ConnectionTrait,
+    mut pending: BTreeMap<(i64, NaiveDate), Vec<Cell>>,
+) -> Result<HashSet<Uuid>> {
+    let mut standing = HashSet::new();
+    let mut changed_days = Vec::new();
+    for _ in 0..MERGE_ATTEMPTS {
+        if pending.is_empty() {
+            let cells: Vec<(i64, NaiveDate)> = changed_days;
+            super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
+            return Ok(standing);
+        }
+        let mut stored = read_days(db, &pending).await?;
+        let mut writes = Vec::new();
+        let mut winners: HashMap<(i64, NaiveDate), Vec<Uuid>> = HashMap::new();
+        // In key order, so that concurrent writers lock the rows in the same order.
+        for (&(section_id, date), incoming) in &pending {
+            let (version, mut cells) = stored.remove(&(section_id, date)).unwrap_or_default();
+            let mut won = Vec::new();
+            for cell in incoming {
+                match cells
+                    .iter_mut()
+                    .find(|c| c.enrollment_id == cell.enrollment_id)
+                {
+                    Some(current) if current.rank() >= cell.rank() => {}
+                    Some(current) => {
+                        *current = *cell;
+                        won.push(cell.mark_id);
+                    }
+                    None => {
+                        cells.push(*cell);
+                        won.push(cell.mark_id);
+                    }
+                }
+            }
+            if !won.is_empty() {
+                winners.insert((section_id, date), won);
+                writes.push(DayWrite {
+                    section_id,
+                    date,
+                    version: version + 1,
+                    cells,
+                });
+            }
+        }
+        let written = if writes.is_empty() {
+            HashSet::new()
+        } else {
+            write_days(db, &writes).await?
+        };
+        pending.retain(|key, _| {
+            let Some(won) = winners.remove(key) else {
+                // Nothing of it is later than what stands: nothing to write.
+                return false;
+            };
+            if written.contains(key) {
+                standing.extend(won);
+                changed_days.push(*key);
+                return false;
+            }
+            true
+        });
+    }
+    Err(anyhow::anyhow!("a section's day kept being changed by another writer").into())
+}
+
+/// The cells of a stored section's day.
+pub fn cells(row: &section_day::Model) -> Result<Vec<Cell>> {
+    section_day::decode(&row.cells).ok_or_else(|| {
+        anyhow::anyhow!(
+            "the cells of section {} on {} cannot be read",
+            row.section_id,
+            row.date
+        )
+        .into()
+    })
 }

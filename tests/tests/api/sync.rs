@@ -58,25 +58,53 @@ fn outcomes(body: &Value) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// Makes writing a day of one student fail, as a disk fault would (a trigger); answers the
-/// student's enrollment id.
-async fn install_day_fault(app: &TestApp, student: &str) -> String {
-    let enrollment = app
-        .scalar(&format!(
-            "SELECT CAST(id AS TEXT) FROM enrollment WHERE student_id = {student}"
-        ))
-        .await
-        .unwrap();
+/// Makes recording one mark fail, as a disk fault would (a trigger on its receipt, the last
+/// write of a batch, after its section's day and history entry).
+async fn install_mark_fault(app: &TestApp, mark_id: &Value) {
+    let mark_id = Uuid::parse_str(mark_id.as_str().unwrap()).unwrap();
     match app.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
-            app.db.execute_unprepared("CREATE FUNCTION fail_day() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk failure'; END $$ LANGUAGE plpgsql").await.unwrap();
-            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day FOR EACH ROW WHEN (NEW.enrollment_id = {enrollment}) EXECUTE FUNCTION fail_day()")).await.unwrap();
+            app.db.execute_unprepared("CREATE FUNCTION fail_mark() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk failure'; END $$ LANGUAGE plpgsql").await.unwrap();
+            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON mark_receipt FOR EACH ROW WHEN (NEW.mark_id = '{mark_id}') EXECUTE FUNCTION fail_mark()")).await.unwrap();
         }
         _ => {
-            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON attendance_day WHEN NEW.enrollment_id = {enrollment} BEGIN SELECT RAISE(ABORT, 'disk failure'); END")).await.unwrap();
+            let hex = mark_id.simple();
+            app.db.execute_unprepared(&format!("CREATE TRIGGER boom BEFORE INSERT ON mark_receipt WHEN NEW.mark_id = X'{hex}' BEGIN SELECT RAISE(ABORT, 'disk failure'); END")).await.unwrap();
         }
     }
-    enrollment
+}
+
+/// Every mark of the history, with the user who sent it.
+async fn history(app: &TestApp) -> Vec<(i64, entity::attendance_entry::Mark)> {
+    use sea_orm::EntityTrait;
+    entity::attendance_entry::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|entry| {
+            let marks = entity::attendance_entry::decode(&entry.marks).expect("a readable entry");
+            marks.into_iter().map(move |m| (entry.user_id, m))
+        })
+        .collect()
+}
+
+/// Every value that stands, with its section's day.
+async fn standing_cells(app: &TestApp) -> Vec<(i64, NaiveDate, entity::section_day::Cell)> {
+    use sea_orm::EntityTrait;
+    entity::section_day::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|day| {
+            let cells = entity::section_day::decode(&day.cells).expect("readable cells");
+            assert_eq!(cells.len() as i32, day.filled);
+            cells
+                .into_iter()
+                .map(move |c| (day.section_id, day.date, c))
+        })
+        .collect()
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -252,7 +280,7 @@ async fn a_batch_id_of_another_user_and_a_revoked_tablet_are_refused_and_change_
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
     assert_eq!(code(&error), "session_revoked");
 
-    assert_eq!(count(&app, "attendance_mark").await, 1);
+    assert_eq!(count(&app, "mark_receipt").await, 1);
     assert_eq!(count(&app, "sync_batch").await, 1);
 }
 
@@ -304,17 +332,17 @@ async fn a_caller_with_a_temporary_password_or_no_active_assignment_is_refused_b
     assert_eq!(by_director.0, StatusCode::OK, "{}", by_director.1);
 
     // Only the director's marks and batches are stored.
-    assert_eq!(count(&app, "attendance_mark").await, 2);
+    assert_eq!(count(&app, "mark_receipt").await, 2);
     assert_eq!(count(&app, "sync_batch").await, 2);
-    assert_eq!(
-        count(
-            &app,
-            "attendance_mark WHERE user_id = \
-             (SELECT id FROM user_account WHERE username = 'director.demo')"
-        )
-        .await,
-        2
-    );
+    let director_id: i64 = app
+        .scalar("SELECT CAST(id AS TEXT) FROM user_account WHERE username = 'director.demo'")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    let history = history(&app).await;
+    assert_eq!(history.len(), 2);
+    assert!(history.iter().all(|(user, _)| *user == director_id));
 }
 
 #[tokio::test]
@@ -360,18 +388,18 @@ async fn a_resent_batch_gets_the_same_answer_and_changes_nothing() {
         ],
     );
     let (_, first) = app.push(&c.token, &body).await;
-    let history = count(&app, "attendance_mark").await;
+    let history = count(&app, "mark_receipt").await;
     let (status, second) = app.push(&c.token, &body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(first, second);
-    assert_eq!(count(&app, "attendance_mark").await, history);
+    assert_eq!(count(&app, "mark_receipt").await, history);
 
     // The same marks in a new batch are duplicates.
     let mut again = body.clone();
     again["batch_id"] = json!(Uuid::new_v4());
     let (_, third) = app.push(&c.token, &again).await;
     assert_eq!(outcomes(&third)[0], ("duplicate".into(), None));
-    assert_eq!(count(&app, "attendance_mark").await, history);
+    assert_eq!(count(&app, "mark_receipt").await, history);
 }
 
 #[tokio::test]
@@ -537,8 +565,12 @@ async fn the_latest_recorded_mark_stands_whatever_order_batches_arrive_in() {
         cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
         "falta_justificada"
     );
-    let history = count(&app, &format!("attendance_mark WHERE date = '{day}'")).await;
-    assert_eq!(history, 2, "both marks are kept in the history");
+    let history = history(&app).await;
+    assert_eq!(
+        history.iter().filter(|(_, m)| m.date == day).count(),
+        2,
+        "both marks are kept in the history"
+    );
 }
 
 /// The status that must stand for a student and day: the mark recorded last, ties to the larger
@@ -690,7 +722,7 @@ async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the
     }
     // Each mark is in the history once, and exactly one mark per student and day was applied
     // last: the latest recorded, ties to the larger mark id.
-    assert_eq!(count(&app, "attendance_mark").await, marks.len() as i64);
+    assert_eq!(count(&app, "mark_receipt").await, marks.len() as i64);
     for student in c.students.iter().take(8) {
         for day in &days {
             assert_eq!(
@@ -707,7 +739,6 @@ async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
     let app = spawn_app().await;
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
-    let enrollment = install_day_fault(&app, &c.students[3]).await;
     // One batch per student; the fourth student's batch meets a database fault.
     let batches: Vec<Value> = c
         .students
@@ -726,6 +757,8 @@ async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
             )
         })
         .collect();
+    let failing = batches[3]["marks"][0]["mark_id"].clone();
+    install_mark_fault(&app, &failing).await;
     let answers = app.push_all(&c.token, &batches).await;
     for (i, (status, body)) in answers.iter().enumerate() {
         if i == 3 {
@@ -736,16 +769,14 @@ async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
             assert_eq!(outcomes(body), vec![("accepted".into(), None)]);
         }
     }
-    assert_eq!(count(&app, "attendance_mark").await, 11);
-    assert_eq!(count(&app, "attendance_day").await, 11);
+    assert_eq!(count(&app, "mark_receipt").await, 11);
+    assert_eq!(standing_cells(&app).await.len(), 11);
     assert_eq!(count(&app, "sync_batch").await, 11);
-    assert_eq!(
-        count(
-            &app,
-            &format!("attendance_mark WHERE enrollment_id = {enrollment}")
-        )
-        .await,
-        0,
+    assert!(
+        history(&app)
+            .await
+            .iter()
+            .all(|(_, m)| m.mark_id.to_string() != failing.as_str().unwrap()),
         "nothing of the failed batch is kept"
     );
     for (i, student) in c.students.iter().take(12).enumerate() {
@@ -925,8 +956,10 @@ async fn a_batch_of_the_largest_size_is_applied_whole_and_its_resend_is_all_dupl
         outcomes(&body).iter().all(|(o, _)| o == "accepted"),
         "{body}"
     );
-    assert_eq!(count(&app, "attendance_mark").await, 1000);
-    assert_eq!(count(&app, "attendance_day WHERE status = 3").await, 1000);
+    assert_eq!(count(&app, "mark_receipt").await, 1000);
+    let cells = standing_cells(&app).await;
+    assert_eq!(cells.len(), 1000);
+    assert!(cells.iter().all(|(_, _, c)| c.status == 3));
 
     let (status, again) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
     assert_eq!(status, StatusCode::OK, "{again}");
@@ -934,7 +967,7 @@ async fn a_batch_of_the_largest_size_is_applied_whole_and_its_resend_is_all_dupl
         outcomes(&again).iter().all(|(o, _)| o == "duplicate"),
         "{again}"
     );
-    assert_eq!(count(&app, "attendance_mark").await, 1000);
+    assert_eq!(count(&app, "mark_receipt").await, 1000);
 }
 
 #[tokio::test]
@@ -971,7 +1004,7 @@ async fn oversized_batches_are_refused_with_413() {
     let (status, body) = app.push(&c.token, &big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(code(&body), "batch_too_large");
-    assert_eq!(count(&app, "attendance_mark").await, 0);
+    assert_eq!(count(&app, "mark_receipt").await, 0);
 }
 
 #[tokio::test]
@@ -1083,8 +1116,6 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
     let app = spawn_app().await;
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
-    // A database fault while writing the second student's day.
-    install_day_fault(&app, &c.students[1]).await;
     let body = batch(
         Uuid::new_v4(),
         vec![
@@ -1093,6 +1124,8 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
             mark(&c.section_id, &c.students[2], day, "falta", &at(day, 8, 0)),
         ],
     );
+    // A database fault while recording the second student's mark.
+    install_mark_fault(&app, &body["marks"][1]["mark_id"]).await;
     let (status, error) = app.push(&c.token, &body).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(code(&error), "internal_error");
@@ -1100,13 +1133,14 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
         !error.to_string().contains("disk failure"),
         "the cause stays in the log"
     );
-    assert_eq!(count(&app, "attendance_mark").await, 0);
-    assert_eq!(count(&app, "attendance_day").await, 0);
+    assert_eq!(count(&app, "mark_receipt").await, 0);
+    assert_eq!(count(&app, "attendance_entry").await, 0);
+    assert_eq!(count(&app, "section_day").await, 0);
     assert_eq!(count(&app, "sync_batch").await, 0);
 
     app.db.execute_unprepared("DROP TRIGGER boom").await.ok();
     app.db
-        .execute_unprepared("DROP TRIGGER IF EXISTS boom ON attendance_day")
+        .execute_unprepared("DROP TRIGGER IF EXISTS boom ON mark_receipt")
         .await
         .ok();
     let (status, result) = app.push(&c.token, &body).await;
@@ -1115,5 +1149,5 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
         outcomes(&result).iter().all(|(o, _)| o == "accepted"),
         "the resent batch is applied whole"
     );
-    assert_eq!(count(&app, "attendance_day").await, 3);
+    assert_eq!(standing_cells(&app).await.len(), 3);
 }

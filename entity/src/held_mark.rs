@@ -1,9 +1,9 @@
-//! `attendance_mark`: every attendance mark received, append-only, with who sent it and from which device.
+//! `held_mark`: a mark that arrived for a closed month, kept for the director's review.
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
-#[sea_orm(table_name = "attendance_mark")]
+#[sea_orm(table_name = "held_mark")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
@@ -13,16 +13,15 @@ pub struct Model {
     pub section_id: i64,
     pub date: Date,
     pub status: i16,
-    /// When the mark was recorded on the device, in microseconds since the Unix epoch (UTC):
-    /// an integer compares the same on every database.
+    /// When the mark was recorded on the device, in microseconds since the Unix epoch (UTC).
     pub recorded_at_us: i64,
     pub note: Option<String>,
     pub user_id: i64,
     pub device_id: Option<Uuid>,
     pub batch_id: Option<Uuid>,
     pub received_at: DateTimeUtc,
-    pub outcome: String,
-    pub review: Option<String>,
+    /// `pending` until the director applies it (`applied`).
+    pub review: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
