@@ -19,7 +19,7 @@ use entity::{
     section_day::{self, Cell},
 };
 
-use crate::{db::one_of, error::Result};
+use crate::error::Result;
 
 /// Rows per statement on SQLite (far from its limit of 32,766 values).
 const SQLITE_CHUNK: usize = 500;
@@ -174,37 +174,47 @@ pub async fn insert_held(
 /// A section's day as read: its version and cells.
 type Stored = HashMap<(i64, NaiveDate), (i32, Vec<Cell>)>;
 
-/// The stored days among `keys` (read with a superset filter: sections × dates).
+const READ_DAYS: &str = "SELECT section_id, date, version, filled, cells FROM section_day \
+     WHERE (section_id, date) IN (SELECT * FROM unnest($1::int8[], $2::date[]))";
+
+/// The stored days among `keys`.
 async fn read_days(
     db: &impl ConnectionTrait,
     keys: &BTreeMap<(i64, NaiveDate), Vec<Cell>>,
 ) -> Result<Stored> {
-    let backend = db.get_database_backend();
-    let sections: Vec<i64> = keys
-        .keys()
-        .map(|k| k.0)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let dates: Vec<NaiveDate> = keys
-        .keys()
-        .map(|k| k.1)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let rows = section_day::Entity::find()
-        .filter(one_of(backend, section_day::Column::SectionId, sections))
-        .filter(one_of(backend, section_day::Column::Date, dates))
-        .all(db)
-        .await?;
-    let mut stored = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let key = (row.section_id, row.date);
-        if keys.contains_key(&key) {
-            stored.insert(key, (row.version, cells(&row)?));
+    let keys: Vec<(i64, NaiveDate)> = keys.keys().copied().collect();
+    let rows = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let read = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                READ_DAYS,
+                vec![column(&keys, |k| k.0), column(&keys, |k| k.1)],
+            );
+            section_day::Entity::find()
+                .from_raw_sql(read)
+                .all(db)
+                .await?
         }
-    }
-    Ok(stored)
+        _ => {
+            let mut rows = Vec::new();
+            for chunk in keys.chunks(SQLITE_CHUNK) {
+                let exact = Expr::cust_with_values(
+                    format!(
+                        "(section_day.section_id, section_day.date) IN (VALUES {})",
+                        vec!["(?, ?)"; chunk.len()].join(", ")
+                    ),
+                    chunk
+                        .iter()
+                        .flat_map(|(section, date)| [Value::from(*section), Value::from(*date)]),
+                );
+                rows.extend(section_day::Entity::find().filter(exact).all(db).await?);
+            }
+            rows
+        }
+    };
+    rows.into_iter()
+        .map(|row| Ok(((row.section_id, row.date), (row.version, cells(&row)?))))
+        .collect()
 }
 
 /// A section's day to write: the version read plus one, and every cell.
