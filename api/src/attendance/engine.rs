@@ -48,6 +48,19 @@ pub enum Source {
     Web,
 }
 
+impl Source {
+    /// The tablet and batch, for a tablet's marks.
+    fn ids(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Source::Tablet {
+                device_id,
+                batch_id,
+            } => (Some(device_id), Some(batch_id)),
+            Source::Web => (None, None),
+        }
+    }
+}
+
 /// How far ahead of the server a device clock may be.
 const CLOCK_SKEW: Duration = Duration::minutes(5);
 
@@ -321,13 +334,7 @@ fn decide(
     let mut allowed: HashMap<(usize, i64), bool> = HashMap::new();
 
     for (b, batch) in batches.iter().enumerate() {
-        let (device_id, batch_id) = match batch.source {
-            Source::Tablet {
-                device_id,
-                batch_id,
-            } => (Some(device_id), Some(batch_id)),
-            Source::Web => (None, None),
-        };
+        let (device_id, batch_id) = batch.source.ids();
         let results = &mut results[b];
         for (index, mark) in batch.marks.iter().enumerate() {
             let rejected =
@@ -501,13 +508,7 @@ async fn write(
         if marks.is_empty() {
             continue;
         }
-        let (device_id, batch_id) = match batch.source {
-            Source::Tablet {
-                device_id,
-                batch_id,
-            } => (Some(device_id), Some(batch_id)),
-            Source::Web => (None, None),
-        };
+        let (device_id, batch_id) = batch.source.ids();
         entries.push(super::store::Entry {
             batch_id,
             user_id: batch.principal.user_id,
