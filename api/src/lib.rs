@@ -38,7 +38,10 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
+    compression::{
+        CompressionLayer,
+        predicate::{DefaultPredicate, Predicate, SizeAbove},
+    },
     decompression::RequestDecompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     timeout::TimeoutLayer,
@@ -159,7 +162,14 @@ pub fn router(state: AppState) -> Router {
                     Duration::from_secs(config.request_timeout_secs),
                 ))
                 // The fastest level: JSON still shrinks several times, for a fraction of the CPU.
-                .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+                // Answers under 4 KiB go as they are: they fit in the first round trip of a TCP
+                // connection either way, so gzip would save no time, and setting up a compressor
+                // costs more than the rest of a tablet's push answer.
+                .layer(
+                    CompressionLayer::new()
+                        .quality(tower_http::CompressionLevel::Fastest)
+                        .compress_when(DefaultPredicate::new().and(SizeAbove::new(4096))),
+                )
                 .layer(RequestDecompressionLayer::new())
                 .layer(DefaultBodyLimit::max(config.body_limit_bytes)),
         )
