@@ -145,7 +145,7 @@ pub async fn apply(
         source,
         marks,
     };
-    let mut results = apply_many(db, places, &[batch], now).await?;
+    let mut results = apply_many(db, db, places, &[batch], now).await?;
     Ok(results.pop().unwrap_or_default())
 }
 
@@ -154,26 +154,71 @@ pub async fn apply(
 /// second time (in the order given); of the marks for one student and day, in these batches and
 /// stored, the latest recorded stands and the others are superseded.
 ///
-/// Runs inside the caller's transaction, in a savepoint of its own.
+/// Writes inside the caller's transaction `db`, in a savepoint of its own. What the rules need
+/// (sections, calendars, enrollments, registers) is read through `reads`: the transaction itself,
+/// or the pool, where the reads run at once, each on a connection of its own.
 pub async fn apply_many(
+    reads: &impl ConnectionTrait,
     db: &(impl ConnectionTrait + TransactionTrait),
     places: &Places,
     batches: &[Batch<'_>],
     now: DateTime<Utc>,
 ) -> Result<Vec<Vec<MarkResult>>> {
     let all = || batches.iter().flat_map(|b| b.marks.iter());
-    let backend = db.get_database_backend();
+    let backend = reads.get_database_backend();
 
     // Sections, their IE and calendar.
     let section_ids: HashSet<i64> = all().filter_map(|m| m.section_id.parse().ok()).collect();
-    let places = places.of(db, &section_ids).await?;
+    let places = places.of(reads, &section_ids).await?;
     let wanted: Vec<_> = places
         .values()
         .map(|p| ((p.school.id, p.year.id), (&p.school, &p.year)))
         .collect::<HashMap<_, _>>()
         .into_values()
         .collect();
-    let calendars = SchoolCalendar::load_many(db, &wanted).await?;
+    let section_list: Vec<i64> = places.keys().copied().collect();
+    let student_ids: HashSet<i64> = all().filter_map(|m| m.student_id.parse().ok()).collect();
+    let years: Vec<i32> = all()
+        .map(|m| m.date.year())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let (calendars, enrollments, registers) = tokio::try_join!(
+        SchoolCalendar::load_many(reads, &wanted),
+        async {
+            if section_list.is_empty() || student_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            // Every enrollment of those sections (a few dozen each): one statement text, where
+            // the students named would make a new one for every group of batches.
+            Ok(enrollment::Entity::find()
+                .filter(one_of(
+                    backend,
+                    enrollment::Column::SectionId,
+                    section_list.clone(),
+                ))
+                .all(reads)
+                .await?)
+        },
+        async {
+            if section_list.is_empty() {
+                return Ok(Vec::new());
+            }
+            Ok(attendance_register::Entity::find()
+                .filter(one_of(
+                    backend,
+                    attendance_register::Column::SectionId,
+                    section_list.clone(),
+                ))
+                .filter(one_of(
+                    backend,
+                    attendance_register::Column::Year,
+                    years.clone(),
+                ))
+                .all(reads)
+                .await?)
+        },
+    )?;
     let contexts: HashMap<i64, SectionContext> = places
         .values()
         .map(|place| {
@@ -185,51 +230,17 @@ pub async fn apply_many(
             (place.section.id, context)
         })
         .collect();
-
-    // Enrollments of the students named, in those sections.
-    let student_ids: HashSet<i64> = all().filter_map(|m| m.student_id.parse().ok()).collect();
-    let enrollments: HashMap<(i64, i64), enrollment::Model> =
-        if contexts.is_empty() || student_ids.is_empty() {
-            HashMap::new()
-        } else {
-            // Every enrollment of those sections (a few dozen each): one statement text, where
-            // the students named would make a new one for every group of batches.
-            enrollment::Entity::find()
-                .filter(one_of(
-                    backend,
-                    enrollment::Column::SectionId,
-                    contexts.keys().copied().collect(),
-                ))
-                .all(db)
-                .await?
-                .into_iter()
-                .filter(|e| student_ids.contains(&e.student_id))
-                .map(|e| ((e.section_id, e.student_id), e))
-                .collect()
-        };
-
+    // Of the enrollments, those of the students named.
+    let enrollments: HashMap<(i64, i64), enrollment::Model> = enrollments
+        .into_iter()
+        .filter(|e| student_ids.contains(&e.student_id))
+        .map(|e| ((e.section_id, e.student_id), e))
+        .collect();
     // Registers of the months touched, for closure.
-    let years: HashSet<i32> = all().map(|m| m.date.year()).collect();
-    let registers: HashMap<(i64, i32, i16), attendance_register::Model> = if contexts.is_empty() {
-        HashMap::new()
-    } else {
-        attendance_register::Entity::find()
-            .filter(one_of(
-                backend,
-                attendance_register::Column::SectionId,
-                contexts.keys().copied().collect(),
-            ))
-            .filter(one_of(
-                backend,
-                attendance_register::Column::Year,
-                years.into_iter().collect(),
-            ))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| ((r.section_id, r.year, r.month), r))
-            .collect()
-    };
+    let registers: HashMap<(i64, i32, i16), attendance_register::Model> = registers
+        .into_iter()
+        .map(|r| ((r.section_id, r.year, r.month), r))
+        .collect();
 
     let lookups = Lookups {
         contexts,

@@ -401,7 +401,7 @@ async fn write(
         })
         .collect();
     let txn = db.begin().await?;
-    let results = engine::apply_many(&txn, places, &batches, at).await?;
+    let results = engine::apply_many(db, &txn, places, &batches, at).await?;
     let server_time = at.with_timezone(&LIMA).fixed_offset();
     let responses: Vec<PushResponse> = fresh
         .iter()
