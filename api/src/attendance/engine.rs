@@ -527,17 +527,12 @@ async fn write(
             marks: std::mem::take(marks),
         });
     }
-    let ids = super::store::insert_entries(db, &entries, now).await?;
-    let mut receipts: Vec<(Uuid, i64)> = entries
-        .iter()
-        .zip(&ids)
-        .flat_map(|(entry, id)| entry.marks.iter().map(move |m| (m.mark_id, *id)))
-        .collect();
-    // In id order: the index is walked once, left to right, instead of at random.
-    receipts.sort_unstable();
-    if !super::store::insert_receipts(db, &receipts).await? {
+    if !super::store::record(db, &entries, now).await? {
         // Some of these ids were received before: the caller reads which.
-        return Ok(receipts.into_iter().map(|(mark_id, _)| mark_id).collect());
+        return Ok(entries
+            .iter()
+            .flat_map(|e| e.marks.iter().map(|m| m.mark_id))
+            .collect());
     }
     super::store::insert_held(db, std::mem::take(&mut decision.held)).await?;
     Ok(Vec::new())

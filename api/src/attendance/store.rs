@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, SqlErr, Statement, Value,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, SqlErr, Statement,
+    Value,
     sea_query::{Expr, OnConflict, Query},
 };
 use uuid::Uuid;
@@ -43,119 +44,90 @@ pub struct Entry {
     pub marks: Vec<attendance_entry::Mark>,
 }
 
-const INSERT_ENTRIES: &str = "INSERT INTO attendance_entry (batch_id, user_id, device_id, \
-     received_at, marks) \
-     SELECT CASE WHEN e.from_tablet THEN e.batch_id END, e.user_id, \
-            CASE WHEN e.from_tablet THEN e.device_id END, e.received_at, e.marks \
-     FROM unnest($1::bool[], $2::uuid[], $3::int8[], $4::uuid[], $5::timestamptz[], $6::bytea[]) \
-          AS e(from_tablet, batch_id, user_id, device_id, received_at, marks) \
-     RETURNING id, batch_id";
+/// Entries and their receipts in one statement: each receipt finds its entry by batch.
+const RECORD_BATCHES: &str = "WITH entry AS ( \
+       INSERT INTO attendance_entry (batch_id, user_id, device_id, received_at, marks) \
+       SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::bytea[]) \
+       RETURNING id, batch_id) \
+     INSERT INTO mark_receipt (mark_id, entry_id) \
+     SELECT r.mark_id, entry.id FROM unnest($6::uuid[], $7::uuid[]) AS r(mark_id, batch_id) \
+     JOIN entry ON entry.batch_id = r.batch_id \
+     ORDER BY r.mark_id";
 
-/// Appends entries to the history; answers their ids, in order.
-pub async fn insert_entries(
+/// Appends entries to the history and records a receipt for each of their marks. Answers
+/// `false`, having failed part way, when a mark id is already recorded: the caller rolls the
+/// write back, reads those marks and decides again.
+///
+/// The receipts are a plain insert, in mark id order (the index is walked left to right):
+/// checking each id first (`ON CONFLICT DO NOTHING`) would cost every mark more work, for the
+/// rare mark sent again in another batch.
+pub async fn record(
     db: &impl ConnectionTrait,
     entries: &[Entry],
     received_at: DateTime<Utc>,
-) -> Result<Vec<i64>> {
-    let packed: Vec<Vec<u8>> = entries
-        .iter()
-        .map(|e| attendance_entry::encode(&e.marks))
-        .collect();
-    let batch_ids: HashSet<Uuid> = entries.iter().filter_map(|e| e.batch_id).collect();
-    let by_batch = batch_ids.len() == entries.len();
-    if db.get_database_backend() == DbBackend::Postgres && by_batch && entries.len() > 1 {
-        // Rows come back in no promised order: each is known by its batch.
+) -> Result<bool> {
+    let tablet_batches: HashSet<Uuid> = entries.iter().filter_map(|e| e.batch_id).collect();
+    if db.get_database_backend() == DbBackend::Postgres && tablet_batches.len() == entries.len() {
+        // Tablet batches, each known by its id: one statement.
+        let receipts: Vec<(Uuid, Uuid)> = entries
+            .iter()
+            .flat_map(|e| {
+                let batch = e.batch_id.unwrap_or_default();
+                e.marks.iter().map(move |m| (m.mark_id, batch))
+            })
+            .collect();
+        let packed: Vec<Vec<u8>> = entries
+            .iter()
+            .map(|e| attendance_entry::encode(&e.marks))
+            .collect();
         let values = vec![
-            column(entries, |e| e.batch_id.is_some()),
             column(entries, |e| e.batch_id.unwrap_or_default()),
             column(entries, |e| e.user_id),
             column(entries, |e| e.device_id.unwrap_or_default()),
             column(entries, |_| received_at),
             packed.into(),
+            column(&receipts, |r| r.0),
+            column(&receipts, |r| r.1),
         ];
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                INSERT_ENTRIES,
-                values,
-            ))
-            .await?;
-        let mut ids: HashMap<Uuid, i64> = HashMap::with_capacity(rows.len());
-        for row in rows {
-            ids.insert(row.try_get_by_index(1)?, row.try_get_by_index(0)?);
-        }
-        return entries
-            .iter()
-            .map(|e| {
-                e.batch_id
-                    .and_then(|b| ids.get(&b).copied())
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("an entry of the history was not written").into()
-                    })
-            })
-            .collect();
+        let statement = Statement::from_sql_and_values(DbBackend::Postgres, RECORD_BATCHES, values);
+        return unless_received(db.execute_raw(statement).await.map(drop));
     }
-    let mut ids = Vec::with_capacity(entries.len());
-    for (entry, marks) in entries.iter().zip(packed) {
+    for entry in entries {
         let row = attendance_entry::ActiveModel {
             batch_id: sea_orm::Set(entry.batch_id),
             user_id: sea_orm::Set(entry.user_id),
             device_id: sea_orm::Set(entry.device_id),
             received_at: sea_orm::Set(received_at),
-            marks: sea_orm::Set(marks),
+            marks: sea_orm::Set(attendance_entry::encode(&entry.marks)),
             ..Default::default()
         };
-        ids.push(
-            attendance_entry::Entity::insert(row)
-                .exec(db)
-                .await?
-                .last_insert_id,
-        );
-    }
-    Ok(ids)
-}
-
-const INSERT_RECEIPTS: &str = "INSERT INTO mark_receipt (mark_id, entry_id) \
-     SELECT * FROM unnest($1::uuid[], $2::int8[])";
-
-/// Records each mark id with its entry. Answers `false`, having failed part way, when one of
-/// them is already recorded: the caller rolls the write back, reads those marks and decides again.
-///
-/// A plain insert: checking each id first (`ON CONFLICT DO NOTHING`) would cost every mark more
-/// work, for the rare mark sent again in another batch.
-pub async fn insert_receipts(db: &impl ConnectionTrait, receipts: &[(Uuid, i64)]) -> Result<bool> {
-    if receipts.is_empty() {
-        return Ok(true);
-    }
-    let statements = match db.get_database_backend() {
-        DbBackend::Postgres => vec![Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            INSERT_RECEIPTS,
-            vec![column(receipts, |r| r.0), column(receipts, |r| r.1)],
-        )],
-        backend => receipts
-            .chunks(SQLITE_CHUNK)
-            .map(|chunk| {
-                let rows = chunk
-                    .iter()
-                    .map(|(mark_id, entry_id)| mark_receipt::ActiveModel {
-                        mark_id: sea_orm::Set(*mark_id),
-                        entry_id: sea_orm::Set(*entry_id),
-                    });
-                backend.build(&mark_receipt::Entity::insert_many(rows).into_query())
-            })
-            .collect(),
-    };
-    for statement in statements {
-        match db.execute_raw(statement).await {
-            Ok(_) => {}
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        let entry_id = attendance_entry::Entity::insert(row)
+            .exec(db)
+            .await?
+            .last_insert_id;
+        let mut receipts: Vec<Uuid> = entry.marks.iter().map(|m| m.mark_id).collect();
+        receipts.sort_unstable();
+        for chunk in receipts.chunks(SQLITE_CHUNK) {
+            let rows = chunk.iter().map(|mark_id| mark_receipt::ActiveModel {
+                mark_id: sea_orm::Set(*mark_id),
+                entry_id: sea_orm::Set(entry_id),
+            });
+            let insert = mark_receipt::Entity::insert_many(rows).exec_without_returning(db);
+            if !unless_received(insert.await.map(drop))? {
                 return Ok(false);
             }
-            Err(e) => return Err(e.into()),
         }
     }
     Ok(true)
+}
+
+/// `false` for a mark id already received; other errors stand.
+fn unless_received(written: std::result::Result<(), DbErr>) -> Result<bool> {
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Keeps marks held for a closed month, for the director's review.
