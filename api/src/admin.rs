@@ -1,6 +1,6 @@
 //! Operator tasks run from the command line.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use entity::{person, user_account};
 
@@ -58,7 +58,7 @@ pub async fn create_admin(
         anyhow::bail!("ya existe una persona con ese DNI");
     }
     let hash = password::hash_blocking(password_text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     world_account(
         &txn,
         &username,

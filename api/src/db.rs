@@ -5,7 +5,8 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Value,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
     sea_query::{Expr, ExprTrait, SimpleExpr, extension::postgres::PgFunc},
 };
 
@@ -60,6 +61,18 @@ async fn outside_transaction(
         tracing::warn!("conexión devuelta al pool dentro de una transacción: se cierra");
     }
     Ok(fresh)
+}
+
+/// Begins a transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`),
+/// waiting its turn behind other writers: a transaction begun as a reader that then writes fails
+/// at once ("database is locked") when another connection wrote in between. PostgreSQL ignores
+/// the mode.
+pub async fn begin<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Applies pending migrations.

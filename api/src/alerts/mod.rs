@@ -10,7 +10,7 @@ use std::{
 };
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::{
     attendance::progress,
@@ -367,7 +367,7 @@ async fn queue_director_alerts(
         }
     });
     let writing = receivers.into_iter().map(|mut ready| async move {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let mut queued = 0;
         while let Some(chunk) = ready.recv().await {
             queued += jobs::outbox::enqueue_many(&txn, chunk?, now()).await?;
@@ -386,7 +386,7 @@ async fn enqueue_all(
     db: &DatabaseConnection,
     outgoing: Vec<jobs::outbox::Queued>,
 ) -> anyhow::Result<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let queued = jobs::outbox::enqueue_many(&txn, outgoing, now()).await?;
     txn.commit().await?;
     Ok(queued)

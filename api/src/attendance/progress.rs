@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    Statement, TransactionTrait, Value,
+    Statement, Value,
     sea_query::{Expr, Func, OnConflict},
 };
 
@@ -471,7 +471,7 @@ async fn read_open_registers(
         .collect();
     // One pass over every register of the country: on PostgreSQL the sort and hashes get the
     // memory to stay off disk, for this statement only.
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if backend == sea_orm::DatabaseBackend::Postgres {
         txn.execute_unprepared("SET LOCAL work_mem = '256MB'")
             .await?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use mobile_contract::{AttendanceStatus, Outcome};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -311,7 +311,7 @@ async fn write_cells(
         })?;
         cells.push((cell.student_id, cell.date, status));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
     txn.commit().await?;
     Ok(Json(
@@ -357,7 +357,7 @@ async fn complete(
         })
         .collect();
     if !cells.is_empty() {
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin(&state.db).await?;
         save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
         txn.commit().await?;
     }
@@ -404,7 +404,7 @@ async fn close(
             .with_details(serde_json::json!({ "missing": missing })));
         }
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let row = match register_row(&txn, id, year, month).await? {
         Some(existing) => {
             let mut active: attendance_register::ActiveModel = existing.into();
@@ -578,7 +578,7 @@ async fn apply_held(
             })
             .collect()
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     save_cells(&txn, &state.places, &p, &scope, year, month, &cells).await?;
     held_mark::Entity::update_many()
         .col_expr(
@@ -678,7 +678,7 @@ async fn request_modification(
             "Ya hay una solicitud de modificación en curso para este registro.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let created = register_modification::ActiveModel {
         register_id: Set(register.id),
         status: Set("requested".into()),
@@ -758,7 +758,7 @@ async fn give_opinion(
             "La solicitud ya tiene opinión.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
     active.status = Set(if body.favorable {
         "favorable"
@@ -814,7 +814,7 @@ async fn enable_modification(
             "El plazo debe ser posterior a ahora y de hasta 30 días.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
     active.status = Set("enabled".into());
     active.enabled_by = Set(Some(p.user_id));

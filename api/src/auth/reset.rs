@@ -2,8 +2,7 @@
 
 use chrono::Duration;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 
 use entity::{password_reset_token, person, user_account};
@@ -65,7 +64,7 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
         },
     )
     .map_err(ApiError::Internal)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     password_reset_token::ActiveModel {
         token_hash: Set(hash_token(&token)),
         user_id: Set(account.id),
@@ -104,7 +103,7 @@ pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Res
         return Err(invalid());
     }
     let hash = password::hash(new_password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // Spend the token atomically: a link works once even under concurrent use.
     let spent = password_reset_token::Entity::update_many()
         .col_expr(password_reset_token::Column::UsedAt, Expr::value(at))

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -86,7 +86,7 @@ pub async fn login(
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if let Some(device_id) = device_id {
         touch_device(&txn, device_id, &principal, at).await?;
     }
@@ -140,7 +140,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<Session> {
         return Err(revoked());
     }
     let principal = load_principal(db, row.user_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let refresh = insert_refresh_token(
         &txn,
         state,
@@ -199,7 +199,7 @@ pub async fn change_password(
     }
     let hash = password::hash(new).await?;
     let at = now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     store_password(&txn, account, hash, false, at).await?;
     revoke_sessions(
         &txn,

@@ -5,7 +5,6 @@ use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -96,7 +95,7 @@ async fn revoke(
     let scope = school_scope(&state.db, school_id).await?;
     p.authorize(Action::ManageDevices, &scope.target)?;
     let at = now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let mut active: device::ActiveModel = found.clone().into();
     active.revoked_at = Set(Some(at));
     let updated = active.update(&txn).await?;

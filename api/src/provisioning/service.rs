@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 use entity::{
@@ -363,7 +363,7 @@ pub async fn create(
         row.resolution_sha256 = Set(Some(upload.sha256()));
     }
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let created = row.insert(&txn).await?;
         audit::record(
             &txn,
@@ -465,7 +465,7 @@ pub async fn approve(
     let (request, target) = load_pending(db, principal, id).await?;
     let at = now();
     let mut credentials = None;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     if request.kind == "baja" {
         let assignment_id = request.assignment_id.unwrap_or_default();
@@ -658,7 +658,7 @@ pub async fn reject(
         ));
     }
     let (request, target) = load_pending(db, principal, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     decided.status = Set("rejected".into());
     decided.decided_by = Set(Some(principal.user_id));
@@ -890,7 +890,7 @@ pub async fn reset_by_manager(
     let temporary = temporary_password();
     let hash = password::hash(temporary.clone()).await?;
     let at = now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let username = account.username.clone();
     store_password(&txn, account, hash, true, at).await?;
     revoke_sessions(&txn, Sessions::User(user_id), at).await?;

@@ -10,7 +10,6 @@ use axum::{
     http::StatusCode,
 };
 use chrono::NaiveDate;
-use sea_orm::TransactionTrait;
 
 use super::{
     dto::{ImportReport, RowError},
@@ -64,7 +63,7 @@ pub async fn import_roster(
         .map_err(|_| ApiError::invalid_body("El archivo debe estar codificado en UTF-8."))?;
     let inputs = parse(text, &scope, today_lima())?;
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let outcome = service::enroll_many(&txn, &scope, &inputs).await?;
     if !outcome.conflicts.is_empty() {
         let errors: Vec<RowError> = outcome

@@ -3,7 +3,7 @@
 use axum::{Json, extract::State, http::StatusCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -89,7 +89,7 @@ async fn create_dre(
     ApiJson(body): ApiJson<NewDre>,
 ) -> Result<(StatusCode, Json<DreView>)> {
     p.authorize(Action::ManageOrganisation, &Target::national())?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let created = service::create_dre(&txn, body).await?;
     audit::record(
         &txn,
@@ -149,7 +149,7 @@ async fn create_ugel(
     ApiJson(body): ApiJson<NewUgel>,
 ) -> Result<(StatusCode, Json<UgelView>)> {
     p.authorize(Action::ManageOrganisation, &Target::dre(body.dre_id))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let created = service::create_ugel(&txn, body).await?;
     audit::record(
         &txn,
@@ -229,7 +229,7 @@ async fn create_school(
     ApiJson(body): ApiJson<NewSchool>,
 ) -> Result<(StatusCode, Json<SchoolView>)> {
     p.authorize(Action::ManageOrganisation, &Target::national())?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let created = service::create_school(&txn, body).await?;
     let scope = repo::school_scope(&txn, created.id).await?;
     audit::record(
@@ -279,7 +279,7 @@ async fn create_year(
     ApiJson(body): ApiJson<AcademicYearView>,
 ) -> Result<(StatusCode, Json<AcademicYearView>)> {
     p.authorize(Action::ManageOrganisation, &Target::national())?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let created = service::create_year(&txn, body.year, body.starts_on, body.ends_on).await?;
     audit::record(
         &txn,
@@ -370,7 +370,7 @@ async fn add_non_academic_day(
             "Describa el día no académico (hasta 120 caracteres).",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let created = non_academic_day::ActiveModel {
         academic_year_id: Set(year.id),
         date: Set(body.date),
@@ -471,7 +471,7 @@ async fn create_section(
             "El nombre de la sección es obligatorio (hasta 16 letras, números o signos).",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let exists = section::Entity::find()
         .filter(section::Column::SchoolId.eq(id))
         .filter(section::Column::AcademicYearId.eq(year.id))
@@ -608,7 +608,7 @@ async fn enroll(
         sex: sex.flatten(),
         starts_on: body.starts_on,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let outcome = service::enroll_many(&txn, &scope, std::slice::from_ref(&input)).await?;
     if let Some((_, message)) = outcome.conflicts.into_iter().next() {
         return Err(ApiError::conflict("enrolled_elsewhere", message));
@@ -671,7 +671,7 @@ async fn change_enrollment_status(
         &scope.year,
         today_lima(),
     )?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let mut active: enrollment::ActiveModel = current.clone().into();
     active.status = Set(status.code().to_owned());
     active.status_date = Set(date);
@@ -737,7 +737,7 @@ async fn add_staff(
 ) -> Result<(StatusCode, Json<StaffView>)> {
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let (person, position) = service::add_staff(&txn, id, body).await?;
     audit::record(
         &txn,
@@ -800,7 +800,7 @@ async fn assign_teacher(
             "La persona no está registrada como personal activo de la IE.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let existing = teacher_section::Entity::find()
         .filter(teacher_section::Column::SectionId.eq(id))
         .filter(teacher_section::Column::PersonId.eq(body.person_id))
@@ -854,7 +854,7 @@ async fn unassign_teacher(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("la asignación del docente"))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin(&state.db).await?;
     let mut active: teacher_section::ActiveModel = row.clone().into();
     active.active = Set(false);
     active.update(&txn).await?;

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
 use entity::{dre, ugel};
 
@@ -23,7 +23,7 @@ pub const DEMO_PASSWORD: &str = "Demo.2026!";
 /// Loads the demo world in one transaction, for the academic year of `today`.
 pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<()> {
     let hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let at = now();
     let dre = dre::ActiveModel {
         code: Set("DRE-CAJ".into()),

@@ -11,7 +11,7 @@ use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use entity::{
@@ -113,7 +113,7 @@ pub async fn load(db: &DatabaseConnection, size: Size, show_progress: bool) -> a
     let mut n = 0;
     while n < size.schools {
         let count = SCHOOLS_PER_CHUNK.min(size.schools - n);
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         loader.chunk(&txn, n, count).await?;
         txn.commit().await?;
         n += count;

@@ -15,7 +15,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use mobile_contract::{MAX_BATCH_BYTES, MAX_MARKS_PER_BATCH, PushRequest, PushResponse};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::OnConflict,
+    sea_query::OnConflict,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
@@ -400,7 +400,7 @@ async fn write(
             marks,
         })
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let results = engine::apply_many(db, &txn, places, &batches, at).await?;
     let server_time = at.with_timezone(&LIMA).fixed_offset();
     let responses: Vec<PushResponse> = fresh

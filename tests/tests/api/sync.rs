@@ -735,6 +735,75 @@ async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the
 }
 
 #[tokio::test]
+async fn two_servers_writing_the_same_days_at_once_converge() {
+    let app = spawn_app().await;
+    let second = tests::spawn_instance(&app, |_| {}).await;
+    let c = app.classroom().await;
+    let days: Vec<NaiveDate> = c.academic_days.iter().rev().take(2).copied().collect();
+    let statuses = ["asistio", "falta", "tardanza", "falta_justificada"];
+    let mut rng = Lcg(20261130);
+    // Every student of the section, three marks per day, one mark per batch: the two servers
+    // write the same section's days at the same time, each in its own transactions.
+    let mut marks = Vec::new();
+    for student in &c.students {
+        for day in &days {
+            for _ in 0..3 {
+                let minute = rng.next(6) as u32 * 10;
+                let status = statuses[rng.next(4) as usize];
+                marks.push(mark(
+                    &c.section_id,
+                    student,
+                    *day,
+                    status,
+                    &at(*day, 9, minute),
+                ));
+            }
+        }
+    }
+    for i in (1..marks.len()).rev() {
+        let j = rng.next(i as u64 + 1) as usize;
+        marks.swap(i, j);
+    }
+    let batches: Vec<Value> = marks
+        .iter()
+        .map(|m| batch(Uuid::new_v4(), vec![m.clone()]))
+        .collect();
+    let (even, odd): (Vec<_>, Vec<_>) = batches
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
+    let even: Vec<Value> = even.into_iter().map(|(_, b)| b).collect();
+    let odd: Vec<Value> = odd.into_iter().map(|(_, b)| b).collect();
+    let (first, other) = tokio::join!(
+        app.push_all(&c.token, &even),
+        second.push_all(&c.token, &odd)
+    );
+    for (status, body) in first.iter().chain(&other) {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert!(
+            outcomes(body)
+                .iter()
+                .all(|(o, _)| o == "accepted" || o == "superseded"),
+            "{body}"
+        );
+    }
+    assert_eq!(count(&app, "mark_receipt").await, marks.len() as i64);
+    // One cell per student and day, holding the latest mark, whichever server wrote it.
+    let cells = standing_cells(&app).await;
+    assert_eq!(cells.len(), c.students.len() * days.len());
+    for student in &c.students {
+        for day in &days {
+            assert_eq!(
+                cell(&app, &c.token, &c.section_id, student, *day).await,
+                standing(&marks, student, *day),
+                "{student} on {day}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
     let app = spawn_app().await;
     let c = app.classroom().await;
