@@ -666,18 +666,20 @@ async fn random_duplications_and_reorderings_of_batches_converge_to_the_same_reg
     }
 }
 
-#[tokio::test]
-async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the_same_answer() {
-    let app = spawn_app().await;
-    let c = app.classroom().await;
-    let days: Vec<NaiveDate> = c.academic_days.iter().rev().take(2).copied().collect();
+/// `per_day` marks for each student and day, at random times of the morning (some equal, so ties
+/// fall to the mark id) and with random codes, in random order.
+fn shuffled_marks(
+    c: &tests::Classroom,
+    students: &[String],
+    days: &[NaiveDate],
+    per_day: usize,
+    rng: &mut Lcg,
+) -> Vec<Value> {
     let statuses = ["asistio", "falta", "tardanza", "falta_justificada"];
-    let mut rng = Lcg(20261124);
-    // Four marks per student and day, spread over many batches that arrive together.
     let mut marks = Vec::new();
-    for student in c.students.iter().take(8) {
-        for day in &days {
-            for _ in 0..4 {
+    for student in students {
+        for day in days {
+            for _ in 0..per_day {
                 let minute = rng.next(4) as u32 * 10;
                 let status = statuses[rng.next(4) as usize];
                 marks.push(mark(
@@ -694,6 +696,16 @@ async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the
         let j = rng.next(i as u64 + 1) as usize;
         marks.swap(i, j);
     }
+    marks
+}
+
+#[tokio::test]
+async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the_same_answer() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let days: Vec<NaiveDate> = c.academic_days.iter().rev().take(2).copied().collect();
+    // Four marks per student and day, spread over many batches that arrive together.
+    let marks = shuffled_marks(&c, &c.students[..8], &days, 4, &mut Lcg(20261124));
     let mut batches: Vec<Value> = marks
         .chunks(4)
         .map(|chunk| batch(Uuid::new_v4(), chunk.to_vec()))
@@ -740,30 +752,9 @@ async fn two_servers_writing_the_same_days_at_once_converge() {
     let second = tests::spawn_instance(&app, |_| {}).await;
     let c = app.classroom().await;
     let days: Vec<NaiveDate> = c.academic_days.iter().rev().take(2).copied().collect();
-    let statuses = ["asistio", "falta", "tardanza", "falta_justificada"];
-    let mut rng = Lcg(20261130);
     // Every student of the section, three marks per day, one mark per batch: the two servers
     // write the same section's days at the same time, each in its own transactions.
-    let mut marks = Vec::new();
-    for student in &c.students {
-        for day in &days {
-            for _ in 0..3 {
-                let minute = rng.next(6) as u32 * 10;
-                let status = statuses[rng.next(4) as usize];
-                marks.push(mark(
-                    &c.section_id,
-                    student,
-                    *day,
-                    status,
-                    &at(*day, 9, minute),
-                ));
-            }
-        }
-    }
-    for i in (1..marks.len()).rev() {
-        let j = rng.next(i as u64 + 1) as usize;
-        marks.swap(i, j);
-    }
+    let marks = shuffled_marks(&c, &c.students, &days, 3, &mut Lcg(20261130));
     let batches: Vec<Value> = marks
         .iter()
         .map(|m| batch(Uuid::new_v4(), vec![m.clone()]))
