@@ -145,25 +145,20 @@ pub async fn apply(
         source,
         marks,
     };
-    let mut results = apply_many(db, db, places, &[batch], now).await?;
+    let batches = [batch];
+    let lookups = look_up(db, places, &batches).await?;
+    let mut results = apply_many(db, &lookups, &batches, now).await?;
     Ok(results.pop().unwrap_or_default())
 }
 
-/// Applies several batches together, with one statement of each kind for all of them, and
-/// answers one result per mark of each batch, in order. A mark id sent twice is a duplicate the
-/// second time (in the order given); of the marks for one student and day, in these batches and
-/// stored, the latest recorded stands and the others are superseded.
-///
-/// Writes inside the caller's transaction `db`, in a savepoint of its own. What the rules need
-/// (sections, calendars, enrollments, registers) is read through `reads`: the transaction itself,
-/// or the pool, where the reads run at once, each on a connection of its own.
-pub async fn apply_many(
+/// Reads what the rules need to apply these batches: their sections with IE and calendar, the
+/// enrollments of those sections, and the registers of the years touched. On the pool the last
+/// three reads run at once, each on a connection of its own.
+pub async fn look_up(
     reads: &impl ConnectionTrait,
-    db: &(impl ConnectionTrait + TransactionTrait),
     places: &Places,
     batches: &[Batch<'_>],
-    now: DateTime<Utc>,
-) -> Result<Vec<Vec<MarkResult>>> {
+) -> Result<Lookups> {
     let all = || batches.iter().flat_map(|b| b.marks.iter());
     let backend = reads.get_database_backend();
 
@@ -242,17 +237,30 @@ pub async fn apply_many(
         .map(|r| ((r.section_id, r.year, r.month), r))
         .collect();
 
-    let lookups = Lookups {
+    Ok(Lookups {
         contexts,
         enrollments,
         registers,
-    };
+    })
+}
 
+/// Applies several batches together, with one statement of each kind for all of them, and
+/// answers one result per mark of each batch, in order. A mark id sent twice is a duplicate the
+/// second time (in the order given); of the marks for one student and day, in these batches and
+/// stored, the latest recorded stands and the others are superseded.
+///
+/// Runs inside the caller's transaction, in a savepoint of its own, with what [`look_up`] read.
+pub async fn apply_many(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    lookups: &Lookups,
+    batches: &[Batch<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<MarkResult>>> {
     // Written first as if every mark were new: the receipts' unique mark id tells which are
     // not. Then, inside a savepoint, those are read and everything is decided again.
     let mut known: HashMap<Uuid, Known> = HashMap::new();
     for _ in 0..3 {
-        let mut decision = decide(&lookups, batches, &known, now);
+        let mut decision = decide(lookups, batches, &known, now);
         let attempt = db.begin().await?;
         let repeated = write(&attempt, batches, &mut decision, now).await?;
         if repeated.is_empty() {
@@ -305,7 +313,7 @@ async fn read_known(
 }
 
 /// What the rules read from the database.
-struct Lookups {
+pub struct Lookups {
     contexts: HashMap<i64, SectionContext>,
     enrollments: HashMap<(i64, i64), enrollment::Model>,
     registers: HashMap<(i64, i32, i16), attendance_register::Model>,

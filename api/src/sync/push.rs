@@ -400,8 +400,10 @@ async fn write(
             marks,
         })
         .collect();
+    // Read before the transaction begins: it holds one connection only while it writes.
+    let lookups = engine::look_up(db, places, &batches).await?;
     let txn = crate::db::begin(db).await?;
-    let results = engine::apply_many(db, &txn, places, &batches, at).await?;
+    let results = engine::apply_many(&txn, &lookups, &batches, at).await?;
     let server_time = at.with_timezone(&LIMA).fixed_offset();
     let responses: Vec<PushResponse> = fresh
         .iter()
