@@ -60,20 +60,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_table(
-                Table::create()
-                    .table("held_mark")
-                    .col(big_pk_auto("id"))
-                    .col(uuid_uniq("mark_id"))
-                    .col(big_integer("enrollment_id"))
-                    .col(big_integer("section_id"))
-                    .col(date("date"))
-                    .col(small_integer("status"))
-                    .col(big_integer("recorded_at_us"))
-                    .col(string_len_null("note", 200))
-                    .col(big_integer("user_id"))
-                    .col(uuid_null("device_id"))
-                    .col(uuid_null("batch_id"))
-                    .col(timestamp_with_time_zone("received_at"))
+                mark_table("held_mark")
                     .col(string_len("review", 12))
                     .to_owned(),
             )
@@ -144,20 +131,7 @@ impl MigrationTrait for Migration {
         // The tables as migration 10 left them, empty.
         manager
             .create_table(
-                Table::create()
-                    .table("attendance_mark")
-                    .col(big_pk_auto("id"))
-                    .col(uuid_uniq("mark_id"))
-                    .col(big_integer("enrollment_id"))
-                    .col(big_integer("section_id"))
-                    .col(date("date"))
-                    .col(small_integer("status"))
-                    .col(big_integer("recorded_at_us"))
-                    .col(string_len_null("note", 200))
-                    .col(big_integer("user_id"))
-                    .col(uuid_null("device_id"))
-                    .col(uuid_null("batch_id"))
-                    .col(timestamp_with_time_zone("received_at"))
+                mark_table("attendance_mark")
                     .col(string_len("outcome", 12))
                     .col(string_len_null("review", 12))
                     .to_owned(),
@@ -197,6 +171,26 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// A table of one row per mark, with the fields of a mark, who sent it, from which device and
+/// when: the held marks, and the history as migration 10 left it.
+fn mark_table(name: &'static str) -> TableCreateStatement {
+    Table::create()
+        .table(name)
+        .col(big_pk_auto("id"))
+        .col(uuid_uniq("mark_id"))
+        .col(big_integer("enrollment_id"))
+        .col(big_integer("section_id"))
+        .col(date("date"))
+        .col(small_integer("status"))
+        .col(big_integer("recorded_at_us"))
+        .col(string_len_null("note", 200))
+        .col(big_integer("user_id"))
+        .col(uuid_null("device_id"))
+        .col(uuid_null("batch_id"))
+        .col(timestamp_with_time_zone("received_at"))
+        .to_owned()
 }
 
 /// The batch a stored mark came in, to group the old per-mark rows into entries.

@@ -495,24 +495,24 @@ async fn write(
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>> {
     // Latest-wins among these batches; the merge compares with the stored value.
-    let mut latest: HashMap<(i64, NaiveDate), &Candidate> = HashMap::new();
-    for candidate in &decision.candidates {
-        let key = (candidate.enrollment_id, candidate.date);
-        match latest.get(&key) {
-            Some(w) if (candidate.recorded, candidate.mark_id) <= (w.recorded, w.mark_id) => {}
-            _ => {
-                latest.insert(key, candidate);
-            }
-        }
-    }
-    let mut days: BTreeMap<(i64, NaiveDate), Vec<Cell>> = BTreeMap::new();
-    for c in latest.values() {
-        days.entry((c.section_id, c.date)).or_default().push(Cell {
+    let mut latest: HashMap<(i64, NaiveDate), (i64, Cell)> = HashMap::new();
+    for c in &decision.candidates {
+        let cell = Cell {
             enrollment_id: c.enrollment_id,
             status: c.code,
             recorded_at_us: c.recorded,
             mark_id: c.mark_id,
-        });
+        };
+        match latest.get(&(c.enrollment_id, c.date)) {
+            Some((_, winner)) if cell.rank() <= winner.rank() => {}
+            _ => {
+                latest.insert((c.enrollment_id, c.date), (c.section_id, cell));
+            }
+        }
+    }
+    let mut days: BTreeMap<(i64, NaiveDate), Vec<Cell>> = BTreeMap::new();
+    for ((_, date), (section_id, cell)) in latest {
+        days.entry((section_id, date)).or_default().push(cell);
     }
     let standing = super::store::merge_days(db, days).await?;
     for c in &decision.candidates {

@@ -281,13 +281,11 @@ pub async fn merge_days(
     mut pending: BTreeMap<(i64, NaiveDate), Vec<Cell>>,
 ) -> Result<HashSet<Uuid>> {
     let mut standing = HashSet::new();
+    if pending.is_empty() {
+        return Ok(standing);
+    }
     let mut changed_days = Vec::new();
     for _ in 0..MERGE_ATTEMPTS {
-        if pending.is_empty() {
-            let cells: Vec<(i64, NaiveDate)> = changed_days;
-            super::progress::invalidate(db, super::progress::Change::Cells(&cells)).await?;
-            return Ok(standing);
-        }
         let mut stored = read_days(db, &pending).await?;
         let mut writes = Vec::new();
         let mut winners: HashMap<(i64, NaiveDate), Vec<Uuid>> = HashMap::new();
@@ -338,6 +336,11 @@ pub async fn merge_days(
             }
             true
         });
+        if pending.is_empty() {
+            let changed = super::progress::Change::Cells(&changed_days);
+            super::progress::invalidate(db, changed).await?;
+            return Ok(standing);
+        }
     }
     Err(anyhow::anyhow!("a section's day kept being changed by another writer").into())
 }
