@@ -36,7 +36,7 @@ pub async fn create_admin(
         .map(Email::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    password::check_strength(password_text).map_err(anyhow::Error::msg)?;
+    password::check_strength(password_text, &input.username).map_err(anyhow::Error::msg)?;
     let username = input.username.trim().to_lowercase();
     if username.is_empty() || username.len() > 64 {
         anyhow::bail!("el usuario debe tener entre 1 y 64 caracteres");

@@ -240,6 +240,11 @@ impl Config {
     /// once and kept in the data folder.
     pub fn jwt_secret(&self) -> Result<SecretString, ConfigError> {
         if let Some(secret) = &self.auth.jwt_secret {
+            if secret.expose_secret().len() < MIN_SECRET_BYTES {
+                return Err(ConfigError::Invalid(format!(
+                    "SIAGIE_AUTH_JWT_SECRET debe tener al menos {MIN_SECRET_BYTES} bytes"
+                )));
+            }
             return Ok(secret.clone());
         }
         if let Some(path) = &self.auth.jwt_secret_file {
@@ -257,12 +262,25 @@ impl Config {
             path: self.storage.data_dir.clone(),
             source,
         })?;
-        std::fs::write(&path, &secret).map_err(|source| ConfigError::Io {
+        write_private(&path, &secret).map_err(|source| ConfigError::Io {
             path: path.clone(),
             source,
         })?;
         Ok(SecretString::from(secret))
     }
+}
+
+/// The shortest HMAC key accepted for access tokens, from any source.
+const MIN_SECRET_BYTES: usize = 32;
+
+/// Writes a file that only its owner can read (mode 0600 on Unix).
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 fn read_secret(path: &Path) -> Result<SecretString, ConfigError> {
@@ -271,7 +289,7 @@ fn read_secret(path: &Path) -> Result<SecretString, ConfigError> {
         source,
     })?;
     let secret = text.trim();
-    if secret.len() < 32 {
+    if secret.len() < MIN_SECRET_BYTES {
         return Err(ConfigError::Invalid(format!(
             "el secreto en {} debe tener al menos 32 caracteres",
             path.display()
@@ -337,6 +355,38 @@ mod tests {
         config.auth.refresh_token_ttl_days = 30;
         assert!(config.validate().is_err());
         assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn a_short_jwt_key_is_refused_from_the_environment_and_from_a_file() {
+        let dir = std::env::temp_dir().join(format!("siagie-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut config = Config {
+            mode: Mode::Production,
+            ..Config::default()
+        };
+        config.auth.jwt_secret = Some(SecretString::from("corta".to_owned()));
+        assert!(config.jwt_secret().unwrap_err().to_string().contains("32"));
+        let file = dir.join("key");
+        std::fs::write(&file, "x".repeat(31)).unwrap();
+        config.auth.jwt_secret = None;
+        config.auth.jwt_secret_file = Some(file);
+        assert!(config.jwt_secret().unwrap_err().to_string().contains("32"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_generated_key_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("siagie-cfg-{}", uuid::Uuid::new_v4()));
+        let mut config = Config::default();
+        config.storage.data_dir = dir.clone();
+        config.jwt_secret().unwrap();
+        let mode = std::fs::metadata(dir.join("jwt-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

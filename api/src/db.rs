@@ -22,8 +22,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(config.database.max_connections)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(15))
+        // A database that cannot be reached is answered 503 within seconds, not after a long
+        // wait: a tablet tells "try later" from a fault.
+        .connect_timeout(Duration::from_secs(2))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false)
         // On PostgreSQL the check below takes the place of sqlx's ping on every checkout; SQLite's
         // connections, in-process, need neither.

@@ -242,8 +242,22 @@ pub fn internal_error_response() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
+/// 503 while the database cannot be reached: the tablet keeps its queue and tries later.
+pub fn database_unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service_unavailable",
+        "El servicio no está disponible en este momento. Intente nuevamente en unos minutos; sus datos no se perdieron.",
+    )
+    .with_retry_after(30)
+}
+
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
+        if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+            tracing::warn!(error = %error, "the database cannot be reached");
+            return database_unavailable();
+        }
         match error.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::conflict("already_exists", "Ya existe un registro con esos datos.")

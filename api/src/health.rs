@@ -31,7 +31,13 @@ async fn live() -> Json<Health> {
 #[utoipa::path(get, path = "/health/ready", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.db.execute_unprepared("SELECT 1").await {
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        state.db.execute_unprepared("SELECT 1"),
+    )
+    .await
+    .unwrap_or_else(|_| Err(sea_orm::DbErr::Custom("no answer within 1 s".into())));
+    match probe {
         Ok(_) => (StatusCode::OK, Json(Health { status: "ok" })),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");

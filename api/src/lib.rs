@@ -66,7 +66,10 @@ impl Application {
         let jwt_secret = config.jwt_secret()?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
-        if config.demo.seed_on_empty && seed::is_empty(&db).await? {
+        if config.demo.seed_on_empty
+            && config.mode != config::Mode::Production
+            && seed::is_empty(&db).await?
+        {
             tracing::info!("empty database: loading the demo world");
             seed::demo::load(&db, time::today_lima()).await?;
         }

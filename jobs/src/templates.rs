@@ -45,6 +45,7 @@ macro_rules! templates {
 const TEMPLATES: &[(&str, &str)] = templates![
     "password_reset",
     "provisioning_decision",
+    "assignment_added",
     "deadline_reminder",
     "overdue_alert",
     "ugel_digest"
@@ -131,6 +132,12 @@ mod tests {
         )
         .unwrap();
         assert!(decision.text.contains("Falta la RD"));
+        let added = render(
+            "assignment_added",
+            minijinja::context! { name => "Ana", role => "Docente", unit => "IE N° 1", by => "Oscar Díaz", at => "02/12/2026 10:00" },
+        )
+        .unwrap();
+        assert!(added.subject.contains("Docente") && added.text.contains("IE N° 1"));
     }
 
     #[test]

@@ -246,6 +246,8 @@ impl TestApp {
 /// A teacher's view of its first section, for attendance tests.
 pub struct Classroom {
     pub token: String,
+    /// The tablet the teacher's pushes come from: the login is bound to it by the first push.
+    pub device: uuid::Uuid,
     pub section_id: String,
     pub students: Vec<String>,
     /// Academic days of the year up to yesterday (Lima), oldest first.
@@ -285,6 +287,7 @@ impl TestApp {
             .collect();
         Classroom {
             token,
+            device: uuid::Uuid::new_v4(),
             section_id,
             students,
             academic_days,

@@ -21,7 +21,7 @@ use futures_util::TryStreamExt;
 
 use super::{calendar::month_days, codes, covers, overview};
 use crate::{
-    auth::{Action, AuthUser},
+    auth::{Action, AuthUser, Principal, Target},
     error::{ApiError, ErrorBody, Result},
     http::ApiQuery,
     state::AppState,
@@ -37,9 +37,11 @@ pub struct ExportFilter {
     pub dre_id: Option<i64>,
     pub year: i32,
     pub month: u32,
+    /// `1` to start the file with a UTF-8 byte order mark, so that Excel opens accents right.
+    pub bom: Option<u8>,
 }
 
-const HEADER: [&str; 19] = [
+const HEADER: [&str; 20] = [
     "documento",
     "tipo_documento",
     "apellido_paterno",
@@ -58,6 +60,7 @@ const HEADER: [&str; 19] = [
     "tardanza_justificada",
     "dias_academicos",
     "dias_sin_registro",
+    "estado_registro",
     "porcentaje_asistencia",
 ];
 
@@ -75,11 +78,18 @@ pub async fn export(
         overview::schools_of_unit(&state.db, filter.school_id, filter.ugel_id, filter.dre_id)
             .await?;
     p.authorize(Action::ReadRoster, &target)?;
+    let schools = overview::readable(&p, &target, schools);
     let (year, first, last) = overview::year_of_month(&state.db, filter.year, filter.month).await?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     let db = state.db.clone();
+    let bom = filter.bom == Some(1);
     tokio::spawn(async move {
-        let mut header = csv::Writer::from_writer(Vec::new());
+        let start: Vec<u8> = if bom {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
+        let mut header = csv::Writer::from_writer(start);
         let _ = header.write_record(HEADER);
         if sender
             .send(Ok(Bytes::from(header.into_inner().unwrap_or_default())))
@@ -89,7 +99,7 @@ pub async fn export(
             return;
         }
         for chunk in schools.chunks(SCHOOLS_PER_CHUNK) {
-            let bytes = match rows_for(&db, chunk, &year, first, last).await {
+            let bytes = match rows_for(&db, &p, &target, chunk, &year, first, last).await {
                 Ok(bytes) => Ok(Bytes::from(bytes)),
                 Err(error) => {
                     tracing::error!(error = %error, "attendance export failed");
@@ -120,12 +130,19 @@ pub async fn export(
 
 async fn rows_for(
     db: &DatabaseConnection,
+    p: &Principal,
+    unit: &Target,
     schools: &[school::Model],
     year: &entity::academic_year::Model,
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Vec<u8>> {
-    let sections = overview::sections_with_calendars(db, schools, year).await?;
+    let sections = overview::readable_sections(
+        p,
+        unit,
+        schools,
+        overview::sections_with_calendars(db, schools, year).await?,
+    );
     let schools: HashMap<i64, &school::Model> = schools.iter().map(|s| (s.id, s)).collect();
     let grades: HashMap<i64, String> = grade::Entity::find()
         .all(db)
@@ -144,13 +161,34 @@ async fn rows_for(
         .all(db)
         .await?;
     let mut per_enrollment: HashMap<i64, [i64; 5]> = HashMap::new();
+    let by_section: HashMap<i64, &(entity::section::Model, super::calendar::SchoolCalendar)> =
+        sections.iter().map(|pair| (pair.0.id, pair)).collect();
+    let by_enrollment: HashMap<i64, &enrollment::Model> =
+        enrollments.iter().map(|(e, _)| (e.id, e)).collect();
+    // Days still to come do not count against anyone: for the month in course, up to today.
+    let today = crate::time::today_lima();
     let mut days = section_day::Entity::find()
         .filter(section_day::Column::SectionId.is_in(section_ids))
         .filter(section_day::Column::Date.between(first, last))
         .stream(db)
         .await?;
     while let Some(day) = days.try_next().await? {
+        // As the register grid: a mark counts only on an academic day of the student's
+        // enrollment (a day made non-academic, or after a retiro, shows no mark).
+        let academic = by_section
+            .get(&day.section_id)
+            .is_some_and(|(_, calendar)| calendar.is_academic(day.date))
+            && day.date <= today;
+        if !academic {
+            continue;
+        }
         for cell in super::store::cells(&day)? {
+            if !by_enrollment
+                .get(&cell.enrollment_id)
+                .is_some_and(|e| covers(e, day.date))
+            {
+                continue;
+            }
             if let Some(status) = codes::from_db(cell.status) {
                 let index = AttendanceStatus::ALL
                     .iter()
@@ -161,15 +199,11 @@ async fn rows_for(
         }
     }
     drop(days);
-    let by_section: HashMap<i64, &(entity::section::Model, super::calendar::SchoolCalendar)> =
-        sections.iter().map(|pair| (pair.0.id, pair)).collect();
-    // Days still to come do not count against anyone: for the month in course, up to today.
-    let today = crate::time::today_lima();
     let days: Vec<NaiveDate> = month_days(first.year(), first.month())
         .into_iter()
         .filter(|d| *d <= today)
         .collect();
-    for (e, s) in enrollments {
+    for (e, s) in &enrollments {
         let (Some(s), Some((section, calendar))) = (s, by_section.get(&e.section_id)) else {
             continue;
         };
@@ -178,42 +212,55 @@ async fn rows_for(
         };
         let academic = days
             .iter()
-            .filter(|d| calendar.is_academic(**d) && covers(&e, **d))
+            .filter(|d| calendar.is_academic(**d) && covers(e, **d))
             .count() as i64;
         let counts = per_enrollment.get(&e.id).copied().unwrap_or_default();
         let registered: i64 = counts.iter().sum();
         let attended = counts[0] + counts[2] + counts[4];
-        let rate = if academic > 0 {
-            format!("{:.1}", attended as f64 * 100.0 / academic as f64)
+        // A rate only over a register with every academic day recorded: a day not yet
+        // registered must not look like a day the child missed.
+        let (rate, register_state) = if academic == 0 {
+            (String::new(), "sin_dias_academicos")
+        } else if registered >= academic {
+            (
+                format!("{:.1}", attended as f64 * 100.0 / academic as f64),
+                "completo",
+            )
+        } else if registered == 0 {
+            (String::new(), "sin_datos")
         } else {
-            String::new()
+            (String::new(), "parcial")
         };
         let (document, kind) = match (&s.dni, &s.student_code) {
             (Some(dni), _) => (dni.clone(), "DNI"),
             (None, Some(code)) => (code.clone(), "CODIGO_ESTUDIANTE"),
             (None, None) => (String::new(), ""),
         };
-        out.write_record([
-            document,
-            kind.to_owned(),
-            s.paternal_surname,
-            s.maternal_surname,
-            s.given_names,
-            school.codigo_modular.clone(),
-            school.anexo.to_string(),
-            school.name.clone(),
-            grades.get(&section.grade_id).cloned().unwrap_or_default(),
-            section.name.clone(),
-            e.status.clone(),
-            counts[0].to_string(),
-            counts[1].to_string(),
-            counts[2].to_string(),
-            counts[3].to_string(),
-            counts[4].to_string(),
-            academic.to_string(),
-            (academic - registered).max(0).to_string(),
-            rate,
-        ])
+        out.write_record(
+            [
+                document,
+                kind.to_owned(),
+                s.paternal_surname.clone(),
+                s.maternal_surname.clone(),
+                s.given_names.clone(),
+                school.codigo_modular.clone(),
+                school.anexo.to_string(),
+                school.name.clone(),
+                grades.get(&section.grade_id).cloned().unwrap_or_default(),
+                section.name.clone(),
+                e.status.clone(),
+                counts[0].to_string(),
+                counts[1].to_string(),
+                counts[2].to_string(),
+                counts[3].to_string(),
+                counts[4].to_string(),
+                academic.to_string(),
+                (academic - registered).max(0).to_string(),
+                register_state.to_owned(),
+                rate,
+            ]
+            .map(|cell| crate::http::csv_cell(cell)),
+        )
         .map_err(|e| ApiError::Internal(e.into()))?;
     }
     out.into_inner()

@@ -9,7 +9,8 @@ use entity::{academic_year, school, section, ugel};
 
 use super::calendar::SchoolCalendar;
 use crate::{
-    auth::Target,
+    auth::{Action, Principal, Target},
+    domain::Level,
     error::{ApiError, Result},
     registry::school_scope,
 };
@@ -63,6 +64,47 @@ pub async fn schools_of_unit(
                 .with_code("invalid_query"),
         ),
     }
+}
+
+/// The place of one IE of a unit, as an authorization target.
+fn school_target(unit: &Target, school: &school::Model) -> Target {
+    Target {
+        dre_id: unit.dre_id,
+        ugel_id: Some(school.ugel_id),
+        school_id: Some(school.id),
+        school_level: Level::parse(&school.level).ok(),
+        section_id: None,
+    }
+}
+
+/// The IEs of a unit whose rosters the caller reads: an Especialista del nivel only those of its
+/// level, whatever unit it names.
+pub fn readable(p: &Principal, unit: &Target, schools: Vec<school::Model>) -> Vec<school::Model> {
+    schools
+        .into_iter()
+        .filter(|s| p.can(Action::ReadRoster, &school_target(unit, s)))
+        .collect()
+}
+
+/// The sections the caller reads: a teacher only those it teaches.
+pub fn readable_sections<T>(
+    p: &Principal,
+    unit: &Target,
+    schools: &[school::Model],
+    sections: Vec<(section::Model, T)>,
+) -> Vec<(section::Model, T)> {
+    let schools: HashMap<i64, &school::Model> = schools.iter().map(|s| (s.id, s)).collect();
+    sections
+        .into_iter()
+        .filter(|(section, _)| {
+            schools.get(&section.school_id).is_some_and(|school| {
+                p.can(
+                    Action::ReadRoster,
+                    &school_target(unit, school).with_section(section.id),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The academic year a month belongs to.

@@ -84,8 +84,14 @@ async fn list_states(
         overview::schools_of_unit(&state.db, filter.school_id, filter.ugel_id, filter.dre_id)
             .await?;
     p.authorize(Action::ReadRoster, &target)?;
+    let schools = overview::readable(&p, &target, schools);
     let (year, _, _) = overview::year_of_month(&state.db, filter.year, filter.month).await?;
-    let sections = overview::sections_with_calendars(&state.db, &schools, &year).await?;
+    let sections = overview::readable_sections(
+        &p,
+        &target,
+        &schools,
+        overview::sections_with_calendars(&state.db, &schools, &year).await?,
+    );
     let states =
         register::states(&state.db, &sections, &[(filter.year, filter.month)], now()).await?;
     let grades: std::collections::HashMap<i64, String> = entity::grade::Entity::find()

@@ -7,20 +7,68 @@ use argon2::{
 
 use crate::error::{ApiError, Result};
 
-/// Minimum rules for a password chosen by a person.
-pub fn check_strength(password: &str) -> std::result::Result<(), String> {
+/// Minimum rules for a password chosen by a person: 8 to 128 characters with letters and
+/// digits, not one of the most common passwords, and not containing the username.
+pub fn check_strength(password: &str, username: &str) -> std::result::Result<(), String> {
     let long_enough = password.chars().count() >= 8;
     let has_letter = password.chars().any(char::is_alphabetic);
     let has_digit = password.chars().any(|c| c.is_ascii_digit());
-    if long_enough && has_letter && has_digit && password.chars().count() <= 128 {
-        Ok(())
-    } else {
-        Err("La contraseña debe tener entre 8 y 128 caracteres, con letras y números.".into())
+    if !(long_enough && has_letter && has_digit && password.chars().count() <= 128) {
+        return Err(
+            "La contraseña debe tener entre 8 y 128 caracteres, con letras y números.".into(),
+        );
     }
+    let lowered = password.to_lowercase();
+    if COMMON.lines().any(|common| common.trim() == lowered) {
+        return Err(
+            "Esa contraseña es de las más usadas y fáciles de adivinar: elija otra.".into(),
+        );
+    }
+    let username = username.trim().to_lowercase();
+    if username.chars().count() >= 3 && lowered.contains(&username) {
+        return Err("La contraseña no puede contener su nombre de usuario.".into());
+    }
+    Ok(())
+}
+
+/// The most common passwords that pass the length, letter and digit rules (lower case).
+const COMMON: &str = include_str!("common-passwords.txt");
+
+/// Hashes computed at once: each takes about 19 MiB and a core for tens of milliseconds.
+static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::sync::Semaphore::new(cores * 2)
+});
+
+/// Callers waiting for a hashing slot.
+static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// At most this many wait; more are answered 429 at once.
+const MAX_WAITING: usize = 32;
+
+/// A slot to compute a hash in, or 429 when too many are waiting already.
+async fn slot() -> Result<tokio::sync::SemaphorePermit<'static>> {
+    use std::sync::atomic::Ordering;
+    if let Ok(permit) = SLOTS.try_acquire() {
+        return Ok(permit);
+    }
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "server_busy",
+            "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos.",
+        )
+        .with_retry_after(2));
+    }
+    let permit = SLOTS.acquire().await;
+    WAITING.fetch_sub(1, Ordering::SeqCst);
+    permit.map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Hashes a password into a PHC string (argon2id, default OWASP parameters).
 pub async fn hash(password: String) -> Result<String> {
+    let _slot = slot().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
@@ -37,6 +85,7 @@ pub fn hash_blocking(password: &str) -> Result<String> {
 /// Checks a password against a stored hash; `None` spends the same time against a dummy hash so
 /// that unknown accounts cannot be told apart by timing.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
+    let _slot = slot().await?;
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {
@@ -72,9 +121,12 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused() {
-        assert!(check_strength("corta1").is_err());
-        assert!(check_strength("soloLetrasLargas").is_err());
-        assert!(check_strength("12345678").is_err());
-        assert!(check_strength("Segura.2026").is_ok());
+        assert!(check_strength("corta1", "ana").is_err());
+        assert!(check_strength("soloLetrasLargas", "ana").is_err());
+        assert!(check_strength("12345678", "ana").is_err());
+        assert!(check_strength("Password1", "ana").is_err());
+        assert!(check_strength("Contraseña123", "ana").is_err());
+        assert!(check_strength("x41234567.Segura", "41234567").is_err());
+        assert!(check_strength("Segura.2026", "41234567").is_ok());
     }
 }

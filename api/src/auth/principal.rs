@@ -106,6 +106,13 @@ impl Principal {
             .any(|a| a.role == role && a.covers(target, &self.taught_sections))
     }
 
+    /// Whether the caller holds an assignment in the IE.
+    pub fn works_in(&self, school: i64) -> bool {
+        self.assignments
+            .iter()
+            .any(|a| matches!(a.unit, Unit::School { school_id, .. } if school_id == school))
+    }
+
     /// Whether the caller holds `role` anywhere.
     pub fn has_role(&self, role: Role) -> bool {
         self.assignments.iter().any(|a| a.role == role)
@@ -143,6 +150,8 @@ pub struct Bearer {
     pub user_id: i64,
     /// The login (refresh-token family) the token belongs to.
     pub family: String,
+    /// The tablet the login is bound to, if any.
+    pub device_id: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Bearer {
@@ -153,10 +162,37 @@ impl FromRequestParts<AppState> for Bearer {
         let user_id = claims.sub.parse().map_err(|_| {
             ApiError::unauthorized("invalid_token", "El token de acceso no es válido.")
         })?;
+        let device_id = live_session(&state.db, user_id, &claims.fam).await?;
         Ok(Self {
             user_id,
             family: claims.fam,
+            device_id,
         })
+    }
+}
+
+/// Whether the login an access token belongs to is still open: logout, a detected reuse, a
+/// password change or reset and revoking a tablet revoke its refresh tokens, and with them every
+/// access token already issued for it. Answers the tablet the login is bound to.
+async fn live_session(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    family: &str,
+) -> Result<Option<String>> {
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let row: Option<(i64, Option<String>)> = entity::refresh_token::Entity::find()
+        .select_only()
+        .column(entity::refresh_token::Column::UserId)
+        .column(entity::refresh_token::Column::DeviceId)
+        .filter(entity::refresh_token::Column::FamilyId.eq(family))
+        .filter(entity::refresh_token::Column::RevokedAt.is_null())
+        .order_by_desc(entity::refresh_token::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    match row {
+        Some((owner, device)) if owner == user_id => Ok(device),
+        _ => Err(session_revoked()),
     }
 }
 
@@ -168,7 +204,9 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let Bearer { user_id, family } = Bearer::from_request_parts(parts, state).await?;
+        let Bearer {
+            user_id, family, ..
+        } = Bearer::from_request_parts(parts, state).await?;
         let mut principal = load_principal(&state.db, user_id).await?;
         principal.family = family;
         if principal.must_change_password && !password_change_route(parts) {

@@ -87,7 +87,7 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
 
 /// Sets a new password with a link's token; the token is spent and every session ends.
 pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Result<()> {
-    password::check_strength(&new_password).map_err(|m| ApiError::field("new_password", m))?;
+    password::check_strength(&new_password, "").map_err(|m| ApiError::field("new_password", m))?;
     let db = &state.db;
     let at = now();
     let invalid = || {
@@ -102,6 +102,12 @@ pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Res
     if row.used_at.is_some() || row.expires_at <= at {
         return Err(invalid());
     }
+    let holder = user_account::Entity::find_by_id(row.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    password::check_strength(&new_password, &holder.username)
+        .map_err(|m| ApiError::field("new_password", m))?;
     let hash = password::hash(new_password).await?;
     let txn = crate::db::begin(db).await?;
     // Spend the token atomically: a link works once even under concurrent use.

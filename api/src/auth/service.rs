@@ -36,6 +36,15 @@ fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "Usuario o contraseña incorrectos.")
 }
 
+/// 403 for a tablet registered in an IE where the caller has no assignment.
+pub fn device_other_school() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "device_other_school",
+        "Esta tableta está registrada en otra IE. Pida a su director que la dé de baja allí antes de usarla.",
+    )
+}
+
 fn revoked() -> ApiError {
     ApiError::unauthorized(
         "session_revoked",
@@ -56,6 +65,9 @@ pub async fn login(
     let username = username.trim().to_lowercase();
     let keys = throttle::Keys::new(&username, &address.to_string());
     throttle::check(db, &keys, at).await?;
+    // The attempt is counted before the password is checked, so that parallel attempts cannot
+    // all be checked before the first failure is counted.
+    throttle::count_attempt(db, &keys, &state.config.auth, at).await?;
 
     let account = user_account::Entity::find()
         .filter(user_account::Column::Username.eq(&username))
@@ -67,10 +79,10 @@ pub async fn login(
     )
     .await?;
     let Some(account) = account.filter(|_| ok) else {
-        throttle::record_failure(db, &keys, &state.config.auth, at).await?;
+        throttle::lock_reached(db, &keys, &state.config.auth, at).await?;
         return Err(invalid_credentials());
     };
-    throttle::clear(db, &keys).await?;
+    throttle::succeeded(db, &keys).await?;
     let principal = load_principal(db, account.id).await?;
 
     if let Some(device_id) = device_id {
@@ -83,6 +95,12 @@ pub async fn login(
                 "device_revoked",
                 "Esta tableta fue dada de baja por la dirección de la IE.",
             ));
+        }
+        if known
+            .and_then(|d| d.school_id)
+            .is_some_and(|school| !principal.works_in(school))
+        {
+            return Err(device_other_school());
         }
     }
 
@@ -111,7 +129,13 @@ pub async fn login(
 }
 
 /// Rotates a refresh token. A token already used is a sign of theft: its whole family is revoked.
-pub async fn refresh(state: &AppState, presented: &str) -> Result<Session> {
+/// A token bound to a tablet works only from that tablet: presented with another tablet's id, it
+/// is taken as stolen and its whole login is revoked.
+pub async fn refresh(
+    state: &AppState,
+    presented: &str,
+    device_id: Option<Uuid>,
+) -> Result<Session> {
     let db = &state.db;
     let at = now();
     let Some(row) = refresh_token::Entity::find()
@@ -122,6 +146,16 @@ pub async fn refresh(state: &AppState, presented: &str) -> Result<Session> {
         return Err(revoked());
     };
     if row.revoked_at.is_some() || row.expires_at <= at {
+        return Err(revoked());
+    }
+    if let (Some(bound), Some(from)) = (row.device_id.as_deref(), device_id)
+        && bound != from.to_string()
+    {
+        revoke_family(db, &row.family_id, at).await?;
+        tracing::warn!(
+            user = row.user_id,
+            "refresh token of one tablet presented by another: session family revoked"
+        );
         return Err(revoked());
     }
     // Claim the token atomically: of two concurrent uses, exactly one wins.
@@ -186,7 +220,14 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> Result<()> {
-    password::check_strength(&new).map_err(|m| ApiError::field("new_password", m))?;
+    password::check_strength(&new, &principal.username)
+        .map_err(|m| ApiError::field("new_password", m))?;
+    if new == current {
+        return Err(ApiError::field(
+            "new_password",
+            "La nueva contraseña debe ser distinta de la actual (o de la temporal que recibió).",
+        ));
+    }
     let account = user_account::Entity::find_by_id(principal.user_id)
         .one(db)
         .await?
@@ -306,10 +347,11 @@ async fn touch_device(
     });
     match device::Entity::find_by_id(id.to_string()).one(db).await? {
         Some(existing) => {
+            let existing_school = existing.school_id;
             let mut active: device::ActiveModel = existing.into();
             active.last_seen_at = Set(at);
             active.last_user_id = Set(Some(principal.user_id));
-            if school_id.is_some() {
+            if existing_school.is_none() {
                 active.school_id = Set(school_id);
             }
             active.update(db).await?;

@@ -44,8 +44,8 @@ pub async fn check(db: &impl ConnectionTrait, keys: &Keys, now: DateTime<Utc>) -
                 axum::http::StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
                 format!(
-                    "Demasiados intentos fallidos. Intente nuevamente en {} minuto(s).",
-                    seconds.div_ceil(60)
+                    "Demasiados intentos fallidos. Intente nuevamente en {}.",
+                    minutes(seconds.div_ceil(60))
                 ),
             )
             .with_retry_after(seconds));
@@ -54,19 +54,16 @@ pub async fn check(db: &impl ConnectionTrait, keys: &Keys, now: DateTime<Utc>) -
     Ok(())
 }
 
-/// Counts a failure against both keys, locking a key that reaches its limit. Each step is one
-/// atomic statement, so concurrent failures are all counted.
-pub async fn record_failure(
+/// Counts an attempt against both keys before its password is checked, and answers 429 once a
+/// key is past its limit. Each step is one atomic statement, so parallel attempts are all
+/// counted and at most the limit of them is ever checked.
+pub async fn count_attempt(
     db: &impl ConnectionTrait,
     keys: &Keys,
     config: &AuthConfig,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let limits = [
-        (&keys.account, config.max_failed_logins),
-        (&keys.address, config.max_failed_logins_per_address),
-    ];
-    for (key, limit) in limits {
+    for (key, limit) in limits(keys, config) {
         // A window that ended, or a lockout that expired, starts the count again.
         login_throttle::Entity::update_many()
             .col_expr(login_throttle::Column::Failures, Expr::value(0))
@@ -102,24 +99,82 @@ pub async fn record_failure(
         )
         .exec_without_returning(db)
         .await?;
-        login_throttle::Entity::update_many()
-            .col_expr(
-                login_throttle::Column::LockedUntil,
-                Expr::value(now + Duration::seconds(config.lockout_secs)),
-            )
-            .filter(login_throttle::Column::Key.eq(key.as_str()))
-            .filter(login_throttle::Column::Failures.gte(limit))
-            .filter(login_throttle::Column::LockedUntil.is_null())
-            .exec(db)
-            .await?;
+        let counted = login_throttle::Entity::find_by_id(key.clone())
+            .one(db)
+            .await?
+            .map_or(0, |row| row.failures);
+        if counted > limit {
+            lock(db, key, limit, config, now).await?;
+            check(db, keys, now).await?;
+        }
     }
     Ok(())
 }
 
-/// Forgets the account's failures after a successful login.
-pub async fn clear(db: &impl ConnectionTrait, keys: &Keys) -> Result<()> {
-    login_throttle::Entity::delete_by_id(keys.account.clone())
+/// After a wrong password: a key whose count reached its limit is locked.
+pub async fn lock_reached(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    config: &AuthConfig,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (key, limit) in limits(keys, config) {
+        lock(db, key, limit, config, now).await?;
+    }
+    Ok(())
+}
+
+fn limits<'a>(keys: &'a Keys, config: &AuthConfig) -> [(&'a String, i32); 2] {
+    [
+        (&keys.account, config.max_failed_logins),
+        (&keys.address, config.max_failed_logins_per_address),
+    ]
+}
+
+async fn lock(
+    db: &impl ConnectionTrait,
+    key: &str,
+    limit: i32,
+    config: &AuthConfig,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::LockedUntil,
+            Expr::value(now + Duration::seconds(config.lockout_secs)),
+        )
+        .filter(login_throttle::Column::Key.eq(key))
+        .filter(login_throttle::Column::Failures.gte(limit))
+        .filter(login_throttle::Column::LockedUntil.is_null())
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// After a right password: the account's count is forgotten, and the attempt no longer counts
+/// against the address (many people sign in from one school's address).
+pub async fn succeeded(db: &impl ConnectionTrait, keys: &Keys) -> Result<()> {
+    login_throttle::Entity::delete_by_id(keys.account.clone())
+        .exec(db)
+        .await?;
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::Failures,
+            Expr::cust("login_throttle.failures - 1"),
+        )
+        .filter(login_throttle::Column::Key.eq(keys.address.as_str()))
+        .filter(login_throttle::Column::Failures.gt(0))
+        .filter(login_throttle::Column::LockedUntil.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// "1 minuto", "15 minutos".
+fn minutes(n: u64) -> String {
+    if n == 1 {
+        "1 minuto".into()
+    } else {
+        format!("{n} minutos")
+    }
 }

@@ -29,6 +29,28 @@ impl PersonName {
         &self.0
     }
 
+    /// Whether this is the same name as one stored, ignoring case, accents and spacing (ñ is
+    /// kept apart from n).
+    pub fn matches(&self, stored: &str) -> bool {
+        fn fold(name: &str) -> String {
+            name.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+                .chars()
+                .map(|c| match c {
+                    'á' | 'à' | 'ä' | 'â' => 'a',
+                    'é' | 'è' | 'ë' | 'ê' => 'e',
+                    'í' | 'ì' | 'ï' | 'î' => 'i',
+                    'ó' | 'ò' | 'ö' | 'ô' => 'o',
+                    'ú' | 'ù' | 'ü' | 'û' => 'u',
+                    other => other,
+                })
+                .collect()
+        }
+        fold(&self.0) == fold(stored)
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }
@@ -45,6 +67,18 @@ mod tests {
             "María Ñahui"
         );
         assert!(PersonName::parse("D'Angelo-Quispe").is_ok());
+    }
+
+    #[test]
+    fn a_name_matches_its_stored_form_whatever_the_case_and_accents() {
+        let typed = PersonName::parse("maria  NAHUI").unwrap();
+        assert!(
+            PersonName::parse("MARÍA ÑAHUI")
+                .unwrap()
+                .matches("María Ñahui")
+        );
+        assert!(!typed.matches("María Ñahui"));
+        assert!(PersonName::parse("Jose").unwrap().matches("José"));
     }
 
     #[test]

@@ -14,12 +14,21 @@ pub struct PageParams {
 
 impl PageParams {
     pub const MAX_PER_PAGE: u64 = 200;
+    /// Far past any listing's end, and far from overflowing an offset.
+    pub const MAX_PAGE: u64 = 1_000_000;
 
-    /// (page from 1, items per page), clamped to sensible values.
-    pub fn resolve(self) -> (u64, u64) {
+    /// (page from 1, items per page), clamped to sensible values; 400 for a page out of range.
+    pub fn resolve(self) -> Result<(u64, u64), crate::error::ApiError> {
         let page = self.page.unwrap_or(1).max(1);
+        if page > Self::MAX_PAGE {
+            return Err(crate::error::ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("La página debe ser un número entre 1 y {}.", Self::MAX_PAGE),
+            ));
+        }
         let per_page = self.per_page.unwrap_or(50).clamp(1, Self::MAX_PER_PAGE);
-        (page, per_page)
+        Ok((page, per_page))
     }
 }
 
@@ -29,14 +38,14 @@ impl<T> Page<T> {
         db: &sea_orm::DatabaseConnection,
         query: sea_orm::Select<E>,
         params: PageParams,
-    ) -> Result<Self, sea_orm::DbErr>
+    ) -> Result<Self, crate::error::ApiError>
     where
         E: sea_orm::EntityTrait<Model = M>,
         M: sea_orm::FromQueryResult + Sized + Send + Sync,
         T: From<M>,
     {
         use sea_orm::PaginatorTrait;
-        let (page, per_page) = params.resolve();
+        let (page, per_page) = params.resolve()?;
         let paginator = query.paginate(db, per_page);
         let total = paginator.num_items().await?;
         let items = paginator

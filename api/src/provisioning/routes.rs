@@ -290,8 +290,6 @@ async fn create_staff_account(
         paternal_surname: Some(person.paternal_surname.clone()),
         maternal_surname: Some(person.maternal_surname.clone()),
         given_names: Some(person.given_names.clone()),
-        email: person.email.clone(),
-        cell_phone: person.cell_phone.clone(),
         ..Default::default()
     };
     let request = service::create(&state, &p, form, None).await?;

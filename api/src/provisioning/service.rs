@@ -505,15 +505,9 @@ pub async fn approve(
             .one(&txn)
             .await?
         {
-            Some(p) => {
-                if p.email.is_none() && request.email.is_some() {
-                    let mut active: person::ActiveModel = p.into();
-                    active.email = Set(request.email.clone());
-                    active.update(&txn).await?
-                } else {
-                    p
-                }
-            }
+            // An existing person keeps the names and contact data it has: only its owner changes
+            // them (through `/me`), never an alta filed by someone else.
+            Some(p) => p,
             None => {
                 person::ActiveModel {
                     dni: Set(request.dni.clone()),
@@ -576,6 +570,14 @@ pub async fn approve(
             .filter(same_unit(&request))
             .one(&txn)
             .await?;
+        let new_unit = credentials.is_none()
+            && role_assignment::Entity::find()
+                .filter(role_assignment::Column::UserId.eq(account.id))
+                .filter(role_assignment::Column::Active.eq(true))
+                .filter(same_place(&request))
+                .one(&txn)
+                .await?
+                .is_none();
         if already.is_some() {
             return Err(ApiError::conflict(
                 "already_assigned",
@@ -622,6 +624,9 @@ pub async fn approve(
                 .after(&assignment),
         )
         .await?;
+        if new_unit && let Some(to) = person.email.clone() {
+            notify_new_assignment(&txn, principal, &person, &to, &request, at).await?;
+        }
         decided.result_user_id = Set(Some(account.id));
         decided.result_assignment_id = Set(Some(assignment.id));
     }
@@ -730,6 +735,79 @@ async fn notify_requester(
     )
     .await?;
     Ok(())
+}
+
+/// An account that gains a role in a unit where it had none is told by e-mail, so that a role
+/// given without its knowledge does not go unnoticed.
+async fn notify_new_assignment(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    person: &person::Model,
+    to: &str,
+    request: &provisioning_request::Model,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let unit = match (request.school_id, request.ugel_id, request.dre_id) {
+        (Some(id), _, _) => school::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|s| format!("{} ({}-{})", s.name, s.codigo_modular, s.anexo)),
+        (None, Some(id), _) => ugel::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        (None, None, Some(id)) => entity::dre::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|d| d.name),
+        (None, None, None) => Some("el Ministerio de Educación".to_owned()),
+    }
+    .unwrap_or_default();
+    let by = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p.given_names, p.paternal_surname, p.maternal_surname
+            )
+        })
+        .unwrap_or_default();
+    let role = Role::parse(&request.role)
+        .map(Role::label)
+        .unwrap_or_default();
+    let mail = jobs::templates::Mail::new(
+        "assignment_added",
+        &jobs::templates::context! {
+            name => person.given_names.clone(),
+            role => role,
+            unit => unit,
+            by => by,
+            at => at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    jobs::outbox::enqueue(
+        db,
+        to,
+        mail,
+        Some(format!("assignment-added-{}", request.id)),
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Assignments held in the same unit as the request (any role): a DRE, a UGEL or an IE.
+fn same_place(request: &provisioning_request::Model) -> Condition {
+    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
+        Some(v) => Condition::all().add(column.eq(v)),
+        None => Condition::all().add(column.is_null()),
+    };
+    Condition::all()
+        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
+        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
+        .add(eq_or_null(
+            role_assignment::Column::SchoolId,
+            request.school_id,
+        ))
 }
 
 fn same_unit(request: &provisioning_request::Model) -> Condition {
@@ -861,26 +939,41 @@ pub async fn reset_by_manager(
         .filter(role_assignment::Column::Active.eq(true))
         .all(db)
         .await?;
-    let mut managed_target = None;
+    // A manager resets an account only if it manages every active assignment of it: otherwise a
+    // role given in one's own unit would open an account that works elsewhere too.
+    let mut managed = Vec::new();
+    let mut unmanaged = 0;
     for assignment in &assignments {
-        let Some(role) = Role::parse(&assignment.role) else {
-            continue;
-        };
+        let role = Role::parse(&assignment.role);
         let probe = unit_ids(
             assignment.dre_id,
             assignment.ugel_id,
             assignment.school_id,
             assignment.level.clone(),
         );
-        let target = unit_for(db, role, &probe).await?.target;
-        if principal.holds(provisioning_authority(role), &target) {
-            managed_target = Some(target);
-            break;
+        let target = match role {
+            Some(role) => Some(unit_for(db, role, &probe).await?.target),
+            None => None,
+        };
+        match (role, target) {
+            (Some(role), Some(target))
+                if principal.holds(provisioning_authority(role), &target) =>
+            {
+                managed.push(target)
+            }
+            _ => unmanaged += 1,
         }
     }
-    let Some(target) = managed_target else {
+    let Some(&target) = managed.first() else {
         return Err(ApiError::not_found("la cuenta"));
     };
+    if unmanaged > 0 {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "not_sole_manager",
+            "La cuenta tiene cargos en unidades que usted no administra: su titular debe recuperar la contraseña con el enlace que se envía a su correo.",
+        ));
+    }
     if holder.email.is_some() {
         return Err(ApiError::conflict(
             "use_email_reset",

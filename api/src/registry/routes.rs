@@ -3,7 +3,7 @@
 use axum::{Json, extract::State, http::StatusCode};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -719,9 +719,44 @@ async fn list_staff(
         .order_by_asc(person::Column::PaternalSurname)
         .all(&state.db)
         .await?;
+    // The contact data of someone who also holds a role outside this IE is theirs to show, not
+    // this IE's: it is left out.
+    let elsewhere: std::collections::HashSet<i64> = entity::user_account::Entity::find()
+        .select_only()
+        .column(entity::user_account::Column::PersonId)
+        .filter(
+            entity::user_account::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(entity::role_assignment::Column::UserId)
+                    .from(entity::role_assignment::Entity)
+                    .and_where(entity::role_assignment::Column::Active.eq(true))
+                    .cond_where(
+                        Condition::any()
+                            .add(entity::role_assignment::Column::SchoolId.ne(id))
+                            .add(entity::role_assignment::Column::SchoolId.is_null()),
+                    )
+                    .to_owned(),
+            ),
+        )
+        .filter(
+            entity::user_account::Column::PersonId
+                .is_in(rows.iter().map(|(s, _)| s.person_id).collect::<Vec<_>>()),
+        )
+        .into_tuple::<i64>()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .collect();
     Ok(Json(
         rows.into_iter()
-            .filter_map(|(s, p)| p.map(|p| StaffView::new(p, s.position, s.active)))
+            .filter_map(|(s, p)| {
+                let mut view = StaffView::new(p?, s.position, s.active);
+                if elsewhere.contains(&view.person_id) {
+                    view.email = None;
+                    view.cell_phone = None;
+                }
+                Some(view)
+            })
             .collect(),
     ))
 }
@@ -738,20 +773,17 @@ async fn add_staff(
     let scope = repo::school_scope(&state.db, id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
     let txn = crate::db::begin(&state.db).await?;
-    let (person, position) = service::add_staff(&txn, id, body).await?;
+    let sent = service::add_staff(&txn, id, body).await?;
     audit::record(
         &txn,
-        Event::new("staff_registered", "person", person.id)
+        Event::new("staff_registered", "person", sent.person_id)
             .by(p.user_id)
             .in_unit(scope.target)
-            .after(&person),
+            .after(&sent),
     )
     .await?;
     txn.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(StaffView::new(person, position, true)),
-    ))
+    Ok((StatusCode::CREATED, Json(sent)))
 }
 
 /// Teachers assigned to a section.

@@ -10,7 +10,7 @@ use sea_orm::{
 use entity::{academic_year, enrollment, grade, person, school, school_staff, student, ugel};
 
 use super::{
-    dto::{NewDre, NewSchool, NewStaff, NewUgel},
+    dto::{NewDre, NewSchool, NewStaff, NewUgel, StaffView},
     repo::SectionScope,
 };
 use crate::{
@@ -417,7 +417,7 @@ pub async fn add_staff(
     db: &impl ConnectionTrait,
     school_id: i64,
     input: NewStaff,
-) -> Result<(person::Model, String)> {
+) -> Result<StaffView> {
     let mut f = Fields::default();
     let dni = f.check("dni", Dni::parse(&input.dni));
     let paternal = f.check(
@@ -453,21 +453,45 @@ pub async fn add_staff(
         .one(db)
         .await?
     {
-        Some(existing) => existing,
+        // A person already registered is confirmed by its names, never shown: what the caller
+        // reads back is what it sent, and the stored names and contact data stay as they are.
+        Some(existing) => {
+            if !(paternal.matches(&existing.paternal_surname)
+                && maternal.matches(&existing.maternal_surname)
+                && given.matches(&existing.given_names))
+            {
+                return Err(ApiError::field(
+                    "dni",
+                    "Los nombres no coinciden con los registrados para ese DNI. Revise el documento de identidad de la persona.",
+                ));
+            }
+            existing
+        }
         None => {
             person::ActiveModel {
                 dni: Set(dni.as_str().to_owned()),
-                paternal_surname: Set(paternal.into_inner()),
-                maternal_surname: Set(maternal.into_inner()),
-                given_names: Set(given.into_inner()),
-                email: Set(email.map(Email::into_inner)),
-                cell_phone: Set(phone.map(CellPhone::into_inner)),
+                paternal_surname: Set(paternal.as_str().to_owned()),
+                maternal_surname: Set(maternal.as_str().to_owned()),
+                given_names: Set(given.as_str().to_owned()),
+                email: Set(email.clone().map(Email::into_inner)),
+                cell_phone: Set(phone.clone().map(CellPhone::into_inner)),
                 created_at: Set(now()),
                 ..Default::default()
             }
             .insert(db)
             .await?
         }
+    };
+    let sent = StaffView {
+        person_id: person.id,
+        dni: dni.as_str().to_owned(),
+        paternal_surname: paternal.into_inner(),
+        maternal_surname: maternal.into_inner(),
+        given_names: given.into_inner(),
+        email: email.map(Email::into_inner),
+        cell_phone: phone.map(CellPhone::into_inner),
+        position: position.code().to_owned(),
+        active: true,
     };
     let existing = school_staff::Entity::find()
         .filter(school_staff::Column::SchoolId.eq(school_id))
@@ -494,7 +518,7 @@ pub async fn add_staff(
             .await?;
         }
     }
-    Ok((person, position.code().to_owned()))
+    Ok(sent)
 }
 
 /// The grade, checked against the level of the IE.

@@ -97,7 +97,47 @@ pub async fn push(
             .collect();
         ApiError::invalid_body("El lote no tiene la forma esperada.").with_fields(fields)
     })?;
+    let device = batch.device_id.to_string();
+    match caller.device_id.as_deref() {
+        Some(bound) if bound != device => return Err(device_mismatch()),
+        Some(_) => {}
+        None => bind_device(&state.db, &caller.family, &device).await?,
+    }
     Ok(Json(state.ingest.push(caller, batch).await?))
+}
+
+/// 403 for a batch sent with another tablet's id than the one the login is bound to.
+fn device_mismatch() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "device_mismatch",
+        "El lote indica una tableta distinta de aquella con la que se inició la sesión.",
+    )
+}
+
+/// A login opened without a tablet id is bound to the tablet of its first batch; a later batch
+/// from another tablet is refused.
+async fn bind_device(db: &DatabaseConnection, family: &str, device: &str) -> Result<()> {
+    use entity::refresh_token;
+    use sea_orm::{ColumnTrait, QueryOrder, QuerySelect, sea_query::Expr};
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::DeviceId, Expr::value(device))
+        .filter(refresh_token::Column::FamilyId.eq(family))
+        .filter(refresh_token::Column::DeviceId.is_null())
+        .exec(db)
+        .await?;
+    let bound: Option<Option<String>> = refresh_token::Entity::find()
+        .select_only()
+        .column(refresh_token::Column::DeviceId)
+        .filter(refresh_token::Column::FamilyId.eq(family))
+        .order_by_desc(refresh_token::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    match bound.flatten() {
+        Some(bound) if bound == device => Ok(()),
+        _ => Err(device_mismatch()),
+    }
 }
 
 fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> {
@@ -346,6 +386,13 @@ async fn sort_out(
             let _ = job.reply.send(Err(password_change_required()));
         } else if device.is_some_and(|d| d.revoked_at.is_some()) {
             let _ = job.reply.send(Err(device_revoked()));
+        } else if device
+            .and_then(|d| d.school_id)
+            .is_some_and(|school| !principal.works_in(school))
+        {
+            let _ = job
+                .reply
+                .send(Err(crate::auth::service::device_other_school()));
         } else if let Some(row) = stored.get(&job.batch.batch_id) {
             let _ = job.reply.send(answer(row, job.caller.user_id));
         } else if taken.insert(job.batch.batch_id) {
@@ -475,7 +522,7 @@ async fn record_devices(
         if let Some(pending) = f.job.batch.pending {
             row.pending_marks = Some(pending.min(i32::MAX as u32) as i32);
         }
-        if school_id.is_some() {
+        if row.school_id.is_none() {
             row.school_id = school_id;
         }
     }

@@ -291,9 +291,10 @@ async fn a_caller_with_a_temporary_password_or_no_active_assignment_is_refused_b
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
     let director = app.login_as("director.demo").await;
-    let one = |student: &str| {
+    let director_tablet = Uuid::new_v4();
+    let one = |student: &str, device: Uuid| {
         batch(
-            Uuid::new_v4(),
+            device,
             vec![mark(&c.section_id, student, day, "falta", &at(day, 8, 0))],
         )
     };
@@ -304,7 +305,10 @@ async fn a_caller_with_a_temporary_password_or_no_active_assignment_is_refused_b
         )
         .await
         .unwrap();
-    let (mine, theirs) = (one(&c.students[0]), one(&c.students[1]));
+    let (mine, theirs) = (
+        one(&c.students[0], c.device),
+        one(&c.students[1], director_tablet),
+    );
     let (teacher, by_director) =
         tokio::join!(app.push(&c.token, &mine), app.push(&director, &theirs));
     assert_eq!(teacher.0, StatusCode::FORBIDDEN, "{}", teacher.1);
@@ -324,7 +328,10 @@ async fn a_caller_with_a_temporary_password_or_no_active_assignment_is_refused_b
         )
         .await
         .unwrap();
-    let (mine, theirs) = (one(&c.students[2]), one(&c.students[3]));
+    let (mine, theirs) = (
+        one(&c.students[2], c.device),
+        one(&c.students[3], director_tablet),
+    );
     let (teacher, by_director) =
         tokio::join!(app.push(&c.token, &mine), app.push(&director, &theirs));
     assert_eq!(teacher.0, StatusCode::UNAUTHORIZED, "{}", teacher.1);
@@ -375,7 +382,7 @@ async fn a_resent_batch_gets_the_same_answer_and_changes_nothing() {
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
     let body = batch(
-        Uuid::new_v4(),
+        c.device,
         vec![
             mark(&c.section_id, &c.students[0], day, "falta", &at(day, 8, 0)),
             mark(
@@ -449,7 +456,7 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
     let (good, second) = (others[0], others[1]);
 
     let reused = Uuid::new_v4();
-    let (_, first) = app.push(&c.token, &batch(Uuid::new_v4(), vec![json!({
+    let (_, first) = app.push(&c.token, &batch(c.device, vec![json!({
         "mark_id": reused, "section_id": c.section_id, "student_id": second, "date": day, "status": "asistio", "recorded_at": at(day, 8, 0)
     })])).await;
     assert_eq!(outcomes(&first)[0].0, "accepted");
@@ -484,7 +491,7 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
         mark(s, &moved_id, day, "falta", &at(day, 8, 0)),
         json!({"mark_id": reused, "section_id": s, "student_id": second, "date": day, "status": "falta", "recorded_at": at(day, 8, 0)}),
     ];
-    let (status, body) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
+    let (status, body) = app.push(&c.token, &batch(c.device, marks)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let expected = [
         ("accepted", None),
@@ -527,7 +534,7 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
         .push(
             &c.token,
             &batch(
-                Uuid::new_v4(),
+                c.device,
                 vec![mark(s, &moved_id, before_transfer, "falta", &at(day, 8, 0))],
             ),
         )
@@ -550,10 +557,10 @@ async fn the_latest_recorded_mark_stands_whatever_order_batches_arrive_in() {
         &at(day, 16, 30),
     );
     let (_, a) = app
-        .push(&c.token, &batch(Uuid::new_v4(), vec![late.clone()]))
+        .push(&c.token, &batch(c.device, vec![late.clone()]))
         .await;
     let (_, b) = app
-        .push(&c.token, &batch(Uuid::new_v4(), vec![early.clone()]))
+        .push(&c.token, &batch(c.device, vec![early.clone()]))
         .await;
     assert_eq!(outcomes(&a)[0].0, "accepted");
     assert_eq!(
@@ -640,7 +647,7 @@ async fn random_duplications_and_reorderings_of_batches_converge_to_the_same_reg
         // Split into batches, shuffle, and send some twice.
         let mut batches: Vec<Value> = marks
             .chunks(3)
-            .map(|chunk| batch(Uuid::new_v4(), chunk.to_vec()))
+            .map(|chunk| batch(c.device, chunk.to_vec()))
             .collect();
         for i in (1..batches.len()).rev() {
             let j = rng.next(i as u64 + 1) as usize;
@@ -708,13 +715,13 @@ async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the
     let marks = shuffled_marks(&c, &c.students[..8], &days, 4, &mut Lcg(20261124));
     let mut batches: Vec<Value> = marks
         .chunks(4)
-        .map(|chunk| batch(Uuid::new_v4(), chunk.to_vec()))
+        .map(|chunk| batch(c.device, chunk.to_vec()))
         .collect();
     // Every third batch is sent twice, and one mark of each batch again in a new batch.
     let repeats: Vec<Value> = batches.iter().step_by(3).cloned().collect();
     let again: Vec<Value> = batches
         .iter()
-        .map(|b| batch(Uuid::new_v4(), vec![b["marks"][0].clone()]))
+        .map(|b| batch(c.device, vec![b["marks"][0].clone()]))
         .collect();
     batches.extend(repeats);
     batches.extend(again);
@@ -757,7 +764,7 @@ async fn two_servers_writing_the_same_days_at_once_converge() {
     let marks = shuffled_marks(&c, &c.students, &days, 3, &mut Lcg(20261130));
     let batches: Vec<Value> = marks
         .iter()
-        .map(|m| batch(Uuid::new_v4(), vec![m.clone()]))
+        .map(|m| batch(c.device, vec![m.clone()]))
         .collect();
     let (even, odd): (Vec<_>, Vec<_>) = batches
         .iter()
@@ -806,7 +813,7 @@ async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
         .take(12)
         .map(|student| {
             batch(
-                Uuid::new_v4(),
+                c.device,
                 vec![mark(
                     &c.section_id,
                     student,
@@ -877,7 +884,7 @@ async fn a_closed_month_holds_late_marks_for_review_until_an_exceptional_modific
         .unwrap();
     let late = mark(&c.section_id, &c.students[0], day, "falta", &at(day, 10, 0));
     let (_, body) = app
-        .push(&c.token, &batch(Uuid::new_v4(), vec![late.clone()]))
+        .push(&c.token, &batch(c.device, vec![late.clone()]))
         .await;
     assert_eq!(outcomes(&body)[0].0, "held");
     assert_eq!(
@@ -1008,9 +1015,7 @@ async fn a_batch_of_the_largest_size_is_applied_whole_and_its_resend_is_all_dupl
         .take(1000)
         .collect();
     assert_eq!(marks.len(), 1000, "the demo year has enough school days");
-    let (status, body) = app
-        .push(&c.token, &batch(Uuid::new_v4(), marks.clone()))
-        .await;
+    let (status, body) = app.push(&c.token, &batch(c.device, marks.clone())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         outcomes(&body).iter().all(|(o, _)| o == "accepted"),
@@ -1021,7 +1026,7 @@ async fn a_batch_of_the_largest_size_is_applied_whole_and_its_resend_is_all_dupl
     assert_eq!(cells.len(), 1000);
     assert!(cells.iter().all(|(_, _, c)| c.status == 3));
 
-    let (status, again) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
+    let (status, again) = app.push(&c.token, &batch(c.device, marks)).await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert!(
         outcomes(&again).iter().all(|(o, _)| o == "duplicate"),
@@ -1046,12 +1051,12 @@ async fn oversized_batches_are_refused_with_413() {
             )
         })
         .collect();
-    let (status, body) = app.push(&c.token, &batch(Uuid::new_v4(), marks)).await;
+    let (status, body) = app.push(&c.token, &batch(c.device, marks)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(code(&body), "batch_too_large");
 
     let mut big = batch(
-        Uuid::new_v4(),
+        c.device,
         vec![mark(
             &c.section_id,
             &c.students[0],
@@ -1073,7 +1078,7 @@ async fn a_body_of_the_wrong_shape_is_a_400_naming_the_field() {
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
     let mut wrong = batch(
-        Uuid::new_v4(),
+        c.device,
         vec![mark(
             &c.section_id,
             &c.students[0],
@@ -1094,7 +1099,7 @@ async fn a_body_of_the_wrong_shape_is_a_400_naming_the_field() {
         "{body}"
     );
 
-    let mut version = batch(Uuid::new_v4(), vec![]);
+    let mut version = batch(c.device, vec![]);
     version["contract_version"] = json!(2);
     let (status, body) = app.push(&c.token, &version).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -1104,7 +1109,7 @@ async fn a_body_of_the_wrong_shape_is_a_400_naming_the_field() {
     );
 
     let mut note = batch(
-        Uuid::new_v4(),
+        c.device,
         vec![mark(
             &c.section_id,
             &c.students[0],
@@ -1177,7 +1182,7 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
     let c = app.classroom().await;
     let day = *c.academic_days.last().unwrap();
     let body = batch(
-        Uuid::new_v4(),
+        c.device,
         vec![
             mark(&c.section_id, &c.students[0], day, "falta", &at(day, 8, 0)),
             mark(&c.section_id, &c.students[1], day, "falta", &at(day, 8, 0)),
