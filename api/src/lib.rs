@@ -176,6 +176,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestDecompressionLayer::new())
                 .layer(DefaultBodyLimit::max(config.body_limit_bytes)),
         )
+        .layer(axum::middleware::map_response(http::harden))
 }
 
 /// Starts the scheduled jobs; a scheduler that cannot start is logged, the API still serves.

@@ -17,6 +17,8 @@ pub struct AppState {
     pub places: Places,
     /// The writers of tablet batches.
     pub ingest: Ingest,
+    /// The bound on password checks of logins running at once.
+    pub hashing: Arc<crate::auth::password::HashSlots>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             config: Arc::new(config),
             places,
             db,
+            hashing: Arc::default(),
         }
     }
 }

@@ -153,6 +153,7 @@ pub enum RejectionCode {
     InvalidStatus,
     RecordedAtInFuture,
     MarkIdReused,
+    InvalidNote,
 }
 
 impl RejectionCode {
@@ -171,6 +172,7 @@ impl RejectionCode {
                 "La hora de registro está adelantada respecto del servidor."
             }
             Self::MarkIdReused => "El identificador de la marca ya se usó con otro contenido.",
+            Self::InvalidNote => "La nota contiene caracteres de control no permitidos.",
         }
     }
 }

@@ -362,6 +362,14 @@ fn decide(
                 results.push(rejected(RejectionCode::InvalidStatus));
                 continue;
             };
+            if mark
+                .note
+                .as_deref()
+                .is_some_and(crate::http::extract::has_control)
+            {
+                results.push(rejected(RejectionCode::InvalidNote));
+                continue;
+            }
             if mark.recorded_at.with_timezone(&Utc) > now + CLOCK_SKEW {
                 results.push(rejected(RejectionCode::RecordedAtInFuture));
                 continue;

@@ -259,7 +259,7 @@ async fn rows_for(
                 register_state.to_owned(),
                 rate,
             ]
-            .map(|cell| crate::http::csv_cell(cell)),
+            .map(crate::http::csv_cell),
         )
         .map_err(|e| ApiError::Internal(e.into()))?;
     }

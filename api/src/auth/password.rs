@@ -34,41 +34,51 @@ pub fn check_strength(password: &str, username: &str) -> std::result::Result<(),
 /// The most common passwords that pass the length, letter and digit rules (lower case).
 const COMMON: &str = include_str!("common-passwords.txt");
 
-/// Hashes computed at once: each takes about 19 MiB and a core for tens of milliseconds.
-static SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    tokio::sync::Semaphore::new(cores * 2)
-});
+/// A bound on the password checks a server runs at once: each takes about 19 MiB and a core
+/// for tens of milliseconds, so a flood of logins would otherwise take the memory of the machine.
+/// Past the bound a few wait; the rest are answered 429 at once.
+pub struct HashSlots {
+    slots: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+}
 
-/// Callers waiting for a hashing slot.
-static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// At most this many wait; more are answered 429 at once.
-const MAX_WAITING: usize = 32;
-
-/// A slot to compute a hash in, or 429 when too many are waiting already.
-async fn slot() -> Result<tokio::sync::SemaphorePermit<'static>> {
-    use std::sync::atomic::Ordering;
-    if let Ok(permit) = SLOTS.try_acquire() {
-        return Ok(permit);
+impl Default for HashSlots {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            slots: tokio::sync::Semaphore::new(cores * 2),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
-    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
-        WAITING.fetch_sub(1, Ordering::SeqCst);
-        return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "server_busy",
-            "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos.",
-        )
-        .with_retry_after(2));
+}
+
+impl HashSlots {
+    /// At most this many wait for a slot.
+    const MAX_WAITING: usize = 32;
+
+    /// A slot to check a password in, or 429 when too many are waiting already.
+    pub async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.slots.try_acquire() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= Self::MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "server_busy",
+                "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos.",
+            )
+            .with_retry_after(2));
+        }
+        let permit = self.slots.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.map_err(|e| ApiError::Internal(e.into()))
     }
-    let permit = SLOTS.acquire().await;
-    WAITING.fetch_sub(1, Ordering::SeqCst);
-    permit.map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Hashes a password into a PHC string (argon2id, default OWASP parameters).
 pub async fn hash(password: String) -> Result<String> {
-    let _slot = slot().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
@@ -85,7 +95,6 @@ pub fn hash_blocking(password: &str) -> Result<String> {
 /// Checks a password against a stored hash; `None` spends the same time against a dummy hash so
 /// that unknown accounts cannot be told apart by timing.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
-    let _slot = slot().await?;
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {

@@ -69,6 +69,7 @@ pub async fn login(
     // all be checked before the first failure is counted.
     throttle::count_attempt(db, &keys, &state.config.auth, at).await?;
 
+    let slot = state.hashing.slot().await?;
     let account = user_account::Entity::find()
         .filter(user_account::Column::Username.eq(&username))
         .one(db)
@@ -78,6 +79,7 @@ pub async fn login(
         account.as_ref().map(|a| a.password_hash.clone()),
     )
     .await?;
+    drop(slot);
     let Some(account) = account.filter(|_| ok) else {
         throttle::lock_reached(db, &keys, &state.config.auth, at).await?;
         return Err(invalid_credentials());

@@ -27,8 +27,50 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;
+        if escapes_control(&bytes) {
+            return Err(control_characters());
+        }
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Whether text holds a control character other than tab, line feed and carriage return (NUL
+/// among them: PostgreSQL cannot store it, and no person typed it).
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
+}
+
+/// 400 for text with control characters.
+pub fn control_characters() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "control_characters",
+        "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo).",
+    )
+}
+
+/// Whether a JSON text escapes the NUL character (`\u0000`), which no text column can hold
+/// (PostgreSQL refuses it). Other control characters are refused field by field, by the rules of
+/// each value; raw control characters are not valid JSON and fail to parse anyway.
+fn escapes_control(json: &[u8]) -> bool {
+    json.windows(6)
+        .enumerate()
+        .any(|(i, w)| w.eq_ignore_ascii_case(b"\\u0000") && !preceded_by_backslash(json, i))
+}
+
+/// Whether the backslash at `i` is itself escaped (an odd run of backslashes before it).
+fn preceded_by_backslash(json: &[u8], i: usize) -> bool {
+    json[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1
+}
+
+/// Whether a raw query string carries a forbidden control character, percent-encoded.
+fn query_has_control(query: &str) -> bool {
+    query.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && u8::from_str_radix(std::str::from_utf8(&w[1..3]).unwrap_or("zz"), 16)
+                .is_ok_and(|b| (b < 0x20 && !matches!(b, 0x09 | 0x0a | 0x0d)) || b == 0x7f)
+    })
 }
 
 /// Deserialises JSON, naming the failing field in the error.
@@ -100,6 +142,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(query_has_control) {
+            return Err(control_characters().with_code("invalid_query"));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
@@ -132,5 +177,22 @@ where
                 tracing::debug!(%rejection, "bad path");
                 ApiError::not_found("el recurso solicitado")
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_control_characters_are_found_and_escaped_backslashes_are_not() {
+        assert!(escapes_control(br#"{"username":"a\u0000b"}"#));
+        assert!(!escapes_control(br#"{"x":"\u001F"}"#));
+        assert!(!escapes_control(br#"{"x":"line\u000aother\ttab"}"#));
+        assert!(!escapes_control(br#"{"x":"a\\u0000"}"#));
+        assert!(escapes_control(br#"{"x":"a\\\u0000"}"#));
+        assert!(query_has_control("q=a%00b"));
+        assert!(!query_has_control("q=Ch%C3%A1vez%20x"));
+        assert!(has_control("a\u{0}b") && !has_control("Chávez\n"));
     }
 }

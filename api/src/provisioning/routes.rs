@@ -82,6 +82,12 @@ async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<U
             continue;
         }
         let value = field.text().await.map_err(bad)?;
+        if crate::http::extract::has_control(&value) {
+            return Err(ApiError::field(
+                &name,
+                "El texto contiene caracteres de control no permitidos.",
+            ));
+        }
         let id = |v: &str| {
             v.trim()
                 .parse::<i64>()

@@ -1,0 +1,715 @@
+//! What an attacker tries: taking over an account of another jurisdiction, reading people by DNI,
+//! keeping a session alive after it ended, guessing passwords.
+
+use reqwest::{
+    Method, StatusCode,
+    multipart::{Form, Part},
+};
+use serde_json::{Value, json};
+use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app, spawn_app_with};
+use uuid::Uuid;
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// The demo teacher of San Ignacio (no e-mail) and the UGEL specialist (with e-mail).
+const TEACHER: (&str, &str, [&str; 3]) = (
+    "docente.demo",
+    "40000006",
+    ["Tarrillo", "Campos", "Rosa Elvira"],
+);
+const UGEL_OFFICIAL: (&str, &str, [&str; 3]) =
+    ("ugel.demo", "40000003", ["Huamán", "Tello", "Oscar"]);
+const JAEN_DIRECTOR: (&str, &str, [&str; 3]) =
+    ("jaen.demo", "40000008", ["Llontop", "Delgado", "César"]);
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT CAST(id AS TEXT) FROM user_account WHERE username = '{username}'"
+    ))
+    .await
+    .unwrap()
+    .parse()
+    .unwrap()
+}
+
+async fn stored(app: &TestApp, username: &str) -> (String, Option<String>) {
+    let hash = app
+        .scalar(&format!(
+            "SELECT password_hash FROM user_account WHERE username = '{username}'"
+        ))
+        .await
+        .unwrap();
+    let email = app
+        .scalar(&format!(
+            "SELECT p.email FROM person p JOIN user_account u ON u.person_id = p.id WHERE u.username = '{username}'"
+        ))
+        .await;
+    (hash, email)
+}
+
+/// Registers a person as staff of an IE with the names given, answering status and body.
+async fn register_staff(
+    app: &TestApp,
+    token: &str,
+    school: i64,
+    dni: &str,
+    names: [&str; 3],
+    email: Option<&str>,
+) -> (StatusCode, Value) {
+    app.post(
+        &format!("/schools/{school}/staff"),
+        token,
+        json!({"dni": dni, "paternal_surname": names[0], "maternal_surname": names[1],
+               "given_names": names[2], "email": email, "position": "teacher"}),
+    )
+    .await
+}
+
+async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.clone());
+    }
+    form = form.part(
+        "resolution",
+        Part::bytes(PDF.to_vec())
+            .file_name("rd.pdf")
+            .mime_str("application/pdf")
+            .unwrap(),
+    );
+    read(
+        app.request(Method::POST, "/provisioning/requests", Some(token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Every e-mail delivered so far, as text.
+fn delivered(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(app.data_dir.join("mail"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The victim's password, e-mail and live session are as they were.
+async fn untouched(app: &TestApp, victim: &str, before: &(String, Option<String>), session: &str) {
+    assert_eq!(
+        &stored(app, victim).await,
+        before,
+        "{victim}'s password and e-mail"
+    );
+    let (status, _) = app.get("/me", session).await;
+    assert_eq!(status, StatusCode::OK, "{victim}'s session still works");
+    let (status, _) = read(app.login_response(victim, DEMO_PASSWORD).await).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{victim} still logs in with its password"
+    );
+}
+
+#[tokio::test]
+async fn a_director_of_another_ugel_cannot_take_over_a_teacher_by_giving_it_a_role() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let victim_session = app.login_as(TEACHER.0).await;
+    let before = stored(&app, TEACHER.0).await;
+    let school = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+    let victim = user_id(&app, TEACHER.0).await;
+
+    // Registering the teacher as staff and giving it a role in the attacker's IE is allowed …
+    let (status, staff) = register_staff(
+        &app,
+        &attacker,
+        school,
+        TEACHER.1,
+        TEACHER.2,
+        Some("ataque@correo.pe"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    let (status, decision) = app
+        .post(
+            &format!("/schools/{school}/users"),
+            &attacker,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    assert!(
+        decision.get("credentials").is_none(),
+        "no new password: {decision}"
+    );
+
+    // … but it does not make the account the attacker's to reset.
+    let (status, error) = app
+        .post(
+            &format!("/users/{victim}/password-reset"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert_eq!(code(&error), "not_sole_manager");
+    assert!(error.get("temporary_password").is_none());
+
+    // The planted e-mail was not stored: a reset link cannot reach the attacker.
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/password-reset", None)
+            .json(&json!({"username": TEACHER.0}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        !delivered(&app)
+            .iter()
+            .any(|m| m.contains("ataque@correo.pe")),
+        "no e-mail to the planted address"
+    );
+    untouched(&app, TEACHER.0, &before, &victim_session).await;
+
+    // The teacher's own director, who manages every role it holds, still can.
+    let own_director = app.login_as("director.demo").await;
+    let (status, error) = app
+        .post(
+            &format!("/users/{victim}/password-reset"),
+            &own_director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the Jaén role is not its to manage: {error}"
+    );
+}
+
+#[tokio::test]
+async fn an_alta_for_an_existing_account_plants_no_e_mail_and_the_owner_is_told() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let victim_session = app.login_as(UGEL_OFFICIAL.0).await;
+    let before = stored(&app, UGEL_OFFICIAL.0).await;
+    let school = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+
+    let (status, staff) = register_staff(
+        &app,
+        &attacker,
+        school,
+        UGEL_OFFICIAL.1,
+        UGEL_OFFICIAL.2,
+        Some("ataque@correo.pe"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    assert_eq!(
+        staff["email"], "ataque@correo.pe",
+        "the answer is what was sent"
+    );
+    assert!(!staff.to_string().contains("ugel.demo@siagie.local"));
+
+    // An alta with another e-mail, approved by the attacker itself.
+    let (status, request) = multipart(
+        &app,
+        &attacker,
+        &[
+            ("kind", "alta".into()),
+            ("role", "secretary".into()),
+            ("school_id", school.to_string()),
+            ("dni", UGEL_OFFICIAL.1.into()),
+            ("paternal_surname", UGEL_OFFICIAL.2[0].into()),
+            ("maternal_surname", UGEL_OFFICIAL.2[1].into()),
+            ("given_names", UGEL_OFFICIAL.2[2].into()),
+            ("email", "ataque@correo.pe".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert!(!decision.to_string().contains("ugel.demo@siagie.local"));
+
+    // The owner learns of the new role at its own address.
+    let mail = app.wait_for_mail("ugel.demo@siagie.local").await;
+    assert!(mail.contains("Secretario"), "{mail}");
+
+    let victim = user_id(&app, UGEL_OFFICIAL.0).await;
+    let (status, error) = app
+        .post(
+            &format!("/users/{victim}/password-reset"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    untouched(&app, UGEL_OFFICIAL.0, &before, &victim_session).await;
+    assert!(
+        !delivered(&app)
+            .iter()
+            .any(|m| m.contains("ataque@correo.pe")),
+        "nothing was sent to the planted address"
+    );
+
+    // The audit trail and the staff list of the attacker's IE do not show the stored contact.
+    let (status, audit) = app
+        .get(&format!("/audit?school_id={school}"), &attacker)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !audit.to_string().contains("ugel.demo@siagie.local"),
+        "{audit}"
+    );
+    let (_, list) = app
+        .get(&format!("/schools/{school}/staff"), &attacker)
+        .await;
+    assert!(
+        !list.to_string().contains("ugel.demo@siagie.local"),
+        "{list}"
+    );
+}
+
+#[tokio::test]
+async fn a_ugel_specialist_cannot_take_over_a_director_of_another_ugel() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(UGEL_OFFICIAL.0).await;
+    let victim_session = app.login_as(JAEN_DIRECTOR.0).await;
+    let before = stored(&app, JAEN_DIRECTOR.0).await;
+    let own_school = app.school_id(&attacker, demo::PRIMARIA).await;
+
+    // A director alta in its own UGEL for the Jaén director's DNI, with another e-mail.
+    let (status, request) = multipart(
+        &app,
+        &attacker,
+        &[
+            ("kind", "alta".into()),
+            ("role", "director".into()),
+            ("school_id", own_school.to_string()),
+            ("dni", JAEN_DIRECTOR.1.into()),
+            ("paternal_surname", JAEN_DIRECTOR.2[0].into()),
+            ("maternal_surname", JAEN_DIRECTOR.2[1].into()),
+            ("given_names", JAEN_DIRECTOR.2[2].into()),
+            ("email", "ataque@correo.pe".into()),
+            ("resolution_number", "RD 1-2026".into()),
+            ("resolution_date", "2026-03-02".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let victim = user_id(&app, JAEN_DIRECTOR.0).await;
+    let (status, error) = app
+        .post(
+            &format!("/users/{victim}/password-reset"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    untouched(&app, JAEN_DIRECTOR.0, &before, &victim_session).await;
+    app.wait_for_mail("jaen.demo@siagie.local").await;
+}
+
+#[tokio::test]
+async fn a_pronoei_coordinator_cannot_reach_an_account_of_another_ugel() {
+    let app = spawn_app().await;
+    let attacker = app.login_as("pronoei.demo").await;
+    let victim_session = app.login_as(JAEN_DIRECTOR.0).await;
+    let before = stored(&app, JAEN_DIRECTOR.0).await;
+    let school = app.school_id(&attacker, demo::PRONOEI).await;
+    let (status, staff) = register_staff(
+        &app,
+        &attacker,
+        school,
+        JAEN_DIRECTOR.1,
+        JAEN_DIRECTOR.2,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    let (status, error) = app
+        .post(
+            &format!("/schools/{school}/users"),
+            &attacker,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    let victim = user_id(&app, JAEN_DIRECTOR.0).await;
+    let (status, _) = app
+        .post(
+            &format!("/users/{victim}/password-reset"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert!(
+        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{status}"
+    );
+    untouched(&app, JAEN_DIRECTOR.0, &before, &victim_session).await;
+}
+
+#[tokio::test]
+async fn a_dni_does_not_reveal_the_names_stored_for_it() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let school = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+    let (status, error) = register_staff(
+        &app,
+        &attacker,
+        school,
+        TEACHER.1,
+        ["Pérez", "Pérez", "Juan"],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let text = error.to_string();
+    assert!(
+        !text.contains("Tarrillo") && !text.contains("Rosa"),
+        "{text}"
+    );
+    let (_, list) = app
+        .get(&format!("/schools/{school}/staff"), &attacker)
+        .await;
+    assert!(!list.to_string().contains("Tarrillo"), "{list}");
+    // Accents and case do not matter when the names are the right ones.
+    let (status, staff) = register_staff(
+        &app,
+        &attacker,
+        school,
+        TEACHER.1,
+        ["TARRILLO", "campos", "Rosa  Elvira"],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    assert_eq!(staff["paternal_surname"], "TARRILLO");
+}
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+async fn login(app: &TestApp, username: &str, device: Option<Uuid>) -> Value {
+    let (status, body) = read(
+        app.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": username, "password": DEMO_PASSWORD, "device_id": device}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn access(session: &Value) -> &str {
+    session["access_token"].as_str().unwrap()
+}
+
+async fn refresh(app: &TestApp, session: &Value, device: Option<Uuid>) -> (StatusCode, Value) {
+    read(
+        app.request(Method::POST, "/auth/refresh", None)
+            .json(&json!({"refresh_token": session["refresh_token"], "device_id": device}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn refused(app: &TestApp, token: &str, what: &str) {
+    let (status, body) = app.get("/me", token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {body}");
+    assert_eq!(code(&body), "session_revoked", "{what}");
+}
+
+#[tokio::test]
+async fn access_tokens_stop_at_once_when_their_session_ends() {
+    let app = spawn_app().await;
+
+    let session = login(&app, "director.demo", None).await;
+    let (status, _) = app
+        .post(
+            "/auth/logout",
+            access(&session),
+            json!({"refresh_token": session["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    refused(&app, access(&session), "after logout").await;
+
+    let session = login(&app, "director.demo", None).await;
+    let (status, rotated) = refresh(&app, &session, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = refresh(&app, &session, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "reuse detected");
+    refused(&app, access(&rotated), "after a refresh token's reuse").await;
+
+    let kept = login(&app, "director.demo", None).await;
+    let other = login(&app, "director.demo", None).await;
+    let (status, body) = app
+        .post(
+            "/me/password",
+            access(&kept),
+            json!({"current_password": DEMO_PASSWORD, "new_password": "Huamantanga.2026"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    refused(
+        &app,
+        access(&other),
+        "another session after a password change",
+    )
+    .await;
+    let (status, _) = app.get("/me", access(&kept)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session that changed it goes on"
+    );
+
+    let teacher = login(&app, "docente.demo", None).await;
+    let teacher_id = teacher["user"]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/users/{teacher_id}/password-reset"),
+            access(&kept),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    refused(&app, access(&teacher), "after a reset by the manager").await;
+}
+
+#[tokio::test]
+async fn a_revoked_tablet_cannot_pull_with_a_token_it_already_holds() {
+    let app = spawn_app().await;
+    let tablet = Uuid::new_v4();
+    let session = login(&app, "docente.demo", Some(tablet)).await;
+    let (status, _) = app.get("/sync/pull", access(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    let director = app.login_as("director.demo").await;
+    let (status, _) = app
+        .post(&format!("/devices/{tablet}/revoke"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = app.get("/sync/pull", access(&session)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(!body.to_string().contains("students"));
+}
+
+#[tokio::test]
+async fn a_session_is_bound_to_one_tablet() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let tablet = Uuid::new_v4();
+    let session = login(&app, "docente.demo", Some(tablet)).await;
+    let day = *c.academic_days.last().unwrap();
+    let mark = tests::mark(
+        &c.section_id,
+        &c.students[0],
+        day,
+        "falta",
+        "2026-01-01T08:00:00-05:00",
+    );
+
+    // A push naming another tablet is refused and records no phantom tablet.
+    let phantom = Uuid::new_v4();
+    let (status, body) = app
+        .push(access(&session), &tests::batch(phantom, vec![mark.clone()]))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(code(&body), "device_mismatch");
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let (_, devices) = app
+        .get(&format!("/schools/{school}/devices"), &director)
+        .await;
+    assert!(
+        !devices.to_string().contains(&phantom.to_string()),
+        "{devices}"
+    );
+
+    // Its refresh token from another tablet ends the whole login.
+    let (status, _) = refresh(&app, &session, Some(phantom)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    refused(
+        &app,
+        access(&session),
+        "a stolen tablet token presented elsewhere",
+    )
+    .await;
+    let (status, _) = refresh(&app, &session, Some(tablet)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the family is revoked");
+
+    // A login without a tablet id is bound by its first batch.
+    let web = login(&app, "docente.demo", None).await;
+    let first = Uuid::new_v4();
+    let (status, body) = app.push(access(&web), &tests::batch(first, vec![])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .push(access(&web), &tests::batch(Uuid::new_v4(), vec![]))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn a_tablet_of_another_ie_is_not_moved_by_logging_in_with_its_id() {
+    let app = spawn_app().await;
+    let tablet = Uuid::new_v4();
+    login(&app, JAEN_DIRECTOR.0, Some(tablet)).await;
+    let (status, body) = read(
+        app.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": "director.demo", "password": DEMO_PASSWORD, "device_id": tablet}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(code(&body), "device_other_school");
+    let jaen = app.login_as(JAEN_DIRECTOR.0).await;
+    let school = app.school_id(&jaen, demo::JAEN_PRIMARIA).await;
+    let (_, devices) = app.get(&format!("/schools/{school}/devices"), &jaen).await;
+    assert!(
+        devices.to_string().contains(&tablet.to_string()),
+        "{devices}"
+    );
+}
+
+// ---- guessing passwords ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_checked_no_more_than_the_limit() {
+    let app = spawn_app().await;
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let request = app
+                .request(Method::POST, "/auth/login", None)
+                .json(&json!({"username": "director.demo", "password": "Equivocada.1"}));
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    let mut checked = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked against a limit of 5"
+    );
+    let (status, _) = read(app.login_response("director.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account is locked"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_logins_is_answered_429_instead_of_hashing_them_all() {
+    let app = spawn_app_with(|c| c.auth.max_failed_logins_per_address = 10_000).await;
+    let attempts: Vec<_> = (0..200)
+        .map(|n| {
+            let request = app
+                .request(Method::POST, "/auth/login", None)
+                .json(&json!({"username": format!("nadie{n}"), "password": "Equivocada.1"}));
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                let status = response.status();
+                (status, response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut busy = 0;
+    for attempt in attempts {
+        let (status, body) = attempt.await.unwrap();
+        assert!(
+            status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS,
+            "{status} {body}"
+        );
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(code(&body), "server_busy");
+            busy += 1;
+        }
+    }
+    assert!(
+        busy > 0,
+        "some of 200 simultaneous logins wait for a later try"
+    );
+}
+
+#[tokio::test]
+async fn weak_new_passwords_and_the_temporary_one_are_refused() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let teacher = user_id(&app, TEACHER.0).await;
+    let (status, credentials) = app
+        .post(
+            &format!("/users/{teacher}/password-reset"),
+            &director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let temporary = credentials["temporary_password"].as_str().unwrap();
+    let (_, login) = read(app.login_response(TEACHER.0, temporary).await).await;
+    let token = login["access_token"].as_str().unwrap();
+    for (new, why) in [
+        (temporary, "the temporary password itself"),
+        ("Password123", "a most common password"),
+        ("docente.demo2026", "contains the username"),
+    ] {
+        let (status, body) = app
+            .post(
+                "/me/password",
+                token,
+                json!({"current_password": temporary, "new_password": new}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {body}");
+        assert!(
+            body["error"]["fields"]["new_password"].is_string(),
+            "{body}"
+        );
+    }
+    let (status, _) = app
+        .post(
+            "/me/password",
+            token,
+            json!({"current_password": temporary, "new_password": "Chirinos.Aula7"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
