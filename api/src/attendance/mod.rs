@@ -2,6 +2,7 @@
 //! closure, held marks and exceptional modification.
 
 pub mod calendar;
+pub mod closed;
 pub mod codes;
 pub mod engine;
 pub mod export;

@@ -64,6 +64,16 @@ pub async fn import_roster(
     let inputs = parse(text, &scope, today_lima())?;
 
     let txn = crate::db::begin(&state.db).await?;
+    if let Some(from) = inputs.iter().map(|i| i.starts_on).min() {
+        crate::attendance::closed::refuse_if_closed(
+            &txn,
+            crate::attendance::closed::Sections::Ids(vec![id]),
+            from,
+            scope.year.ends_on,
+            crate::time::now(),
+        )
+        .await?;
+    }
     let outcome = service::enroll_many(&txn, &scope, &inputs).await?;
     if !outcome.conflicts.is_empty() {
         let errors: Vec<RowError> = outcome

@@ -14,7 +14,10 @@ use entity::{
 
 use super::{dto::*, import, repo, service};
 use crate::{
-    attendance::progress::{self, Change},
+    attendance::{
+        closed,
+        progress::{self, Change},
+    },
     audit::{self, Event},
     auth::{Action, AuthUser, Target},
     domain::{Level, PersonName, StudentDocument},
@@ -371,6 +374,12 @@ async fn add_non_academic_day(
         ));
     }
     let txn = crate::db::begin(&state.db).await?;
+    let reach = match (body.school_id, body.ugel_id) {
+        (Some(school_id), _) => closed::Sections::School(school_id),
+        (None, Some(ugel_id)) => closed::Sections::Ugel(ugel_id),
+        (None, None) => closed::Sections::National,
+    };
+    closed::refuse_if_closed(&txn, reach, body.date, body.date, now()).await?;
     let created = non_academic_day::ActiveModel {
         academic_year_id: Set(year.id),
         date: Set(body.date),
@@ -619,6 +628,14 @@ async fn enroll(
             "El estudiante ya está matriculado en esta sección.",
         ));
     }
+    closed::refuse_if_closed(
+        &txn,
+        closed::Sections::Ids(vec![id]),
+        input.starts_on,
+        scope.year.ends_on,
+        now(),
+    )
+    .await?;
     let (e, s) = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(id))
         .find_also_related(student::Entity)
@@ -671,7 +688,21 @@ async fn change_enrollment_status(
         &scope.year,
         today_lima(),
     )?;
+    // Every day from the earlier of the old and the new date changes in the register.
+    let from = [current.status_date, date]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(current.starts_on);
     let txn = crate::db::begin(&state.db).await?;
+    closed::refuse_if_closed(
+        &txn,
+        closed::Sections::Ids(vec![current.section_id]),
+        from,
+        scope.year.ends_on,
+        now(),
+    )
+    .await?;
     let mut active: enrollment::ActiveModel = current.clone().into();
     active.status = Set(status.code().to_owned());
     active.status_date = Set(date);

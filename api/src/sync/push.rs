@@ -158,19 +158,35 @@ fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> 
 }
 
 /// The answer to a batch already applied: its stored response, for the user who sent it.
-fn answer(row: &sync_batch::Model, user_id: i64) -> Result<PushResponse> {
+/// A resend carries the same marks: a batch id sent again with other marks is refused, never
+/// answered with results for marks it did not send.
+fn answer(row: &sync_batch::Model, user_id: i64, batch: &PushRequest) -> Result<PushResponse> {
     if row.user_id != user_id {
         return Err(ApiError::conflict(
             "batch_id_reused",
             "Ese identificador de lote ya fue usado por otro usuario.",
         ));
     }
-    stored::decode(&row.response, row.batch_id, row.received_at).ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!(
-            "the stored answer of batch {} cannot be read",
-            row.batch_id
-        ))
-    })
+    let response =
+        stored::decode(&row.response, row.batch_id, row.received_at).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "the stored answer of batch {} cannot be read",
+                row.batch_id
+            ))
+        })?;
+    let same_marks = response.results.len() == batch.marks.len()
+        && response
+            .results
+            .iter()
+            .zip(&batch.marks)
+            .all(|(result, mark)| result.mark_id == mark.mark_id);
+    if !same_marks {
+        return Err(ApiError::conflict(
+            "batch_id_reused",
+            "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador.",
+        ));
+    }
+    Ok(response)
 }
 
 fn device_revoked() -> ApiError {
@@ -394,7 +410,7 @@ async fn sort_out(
                 .reply
                 .send(Err(crate::auth::service::device_other_school()));
         } else if let Some(row) = stored.get(&job.batch.batch_id) {
-            let _ = job.reply.send(answer(row, job.caller.user_id));
+            let _ = job.reply.send(answer(row, job.caller.user_id, &job.batch));
         } else if taken.insert(job.batch.batch_id) {
             let mut principal = principal.clone();
             principal.family = std::mem::take(&mut job.caller.family);

@@ -472,3 +472,255 @@ async fn the_programme_export_counts_each_code_per_student_with_the_attendance_r
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// Completes and closes last month's register of the teacher's first section.
+async fn close_last_month(app: &TestApp, s: &Setup) {
+    app.post(
+        &format!("{}/complete", base(s)),
+        &s.teacher,
+        json!({"up_to_day": s.last_day.day()}),
+    )
+    .await;
+    let (status, closed) = app
+        .post(&format!("{}/close", base(s)), &s.director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+}
+
+fn refused_naming(s: &Setup, status: StatusCode, error: &Value, what: &str) {
+    assert_eq!(status, StatusCode::CONFLICT, "{what}: {error}");
+    assert_eq!(code(error), "register_closed", "{what}");
+    let registers = error["error"]["details"]["registers"].as_array().unwrap();
+    assert!(
+        registers
+            .iter()
+            .any(|r| r["section_id"] == s.section && r["year"] == s.year && r["month"] == s.month),
+        "{what}: {error}"
+    );
+}
+
+#[tokio::test]
+async fn a_closed_register_changes_only_through_an_exceptional_modification() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    close_last_month(&app, &s).await;
+    let (_, before) = app.get(&base(&s), &s.director).await;
+    let day = first_academic(&before);
+    let (_, roster) = app
+        .get(&format!("/sections/{}/students", s.section), &s.director)
+        .await;
+    let enrollment = roster[0]["enrollment_id"].as_i64().unwrap();
+
+    for status in ["retirado", "trasladado", "fallecido"] {
+        let (code_, error) = app
+            .patch(
+                &format!("/enrollments/{enrollment}"),
+                &s.director,
+                json!({"status": status, "status_date": day + Duration::days(1)}),
+            )
+            .await;
+        refused_naming(&s, code_, &error, status);
+    }
+    let ugel = app.login_as("ugel.demo").await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let school = app.school_id(&s.director, demo::PRIMARIA).await;
+    let calendar = format!("/academic-years/{}/calendar", s.year);
+    let (status, error) = app
+        .post(
+            &calendar,
+            &s.director,
+            json!({"date": day, "description": "Aniversario", "school_id": school}),
+        )
+        .await;
+    refused_naming(&s, status, &error, "an IE day");
+    let (status, error) = app
+        .post(
+            &calendar,
+            &ugel,
+            json!({"date": day, "description": "Día de la UGEL", "ugel_id": ugel_id}),
+        )
+        .await;
+    refused_naming(&s, status, &error, "a UGEL day");
+    let (status, error) = app
+        .post(
+            &format!("/sections/{}/students", s.section),
+            &s.director,
+            json!({"document": "71234599", "paternal_surname": "Chávez", "maternal_surname": "Ñique",
+                   "given_names": "Luz", "starts_on": day}),
+        )
+        .await;
+    refused_naming(
+        &s,
+        status,
+        &error,
+        "an enrollment starting inside the month",
+    );
+    let (status, error) = read(
+        app.request(
+            Method::POST,
+            &format!("/sections/{}/roster", s.section),
+            Some(&s.director),
+        )
+        .header("content-type", "text/csv")
+        .body(format!(
+            "documento,apellido_paterno,apellido_materno,nombres,fecha_nacimiento,sexo,fecha_matricula\n71234598,Chávez,Ñique,Ana,2018-04-02,M,{day}\n"
+        ))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    refused_naming(
+        &s,
+        status,
+        &error,
+        "a roster import starting inside the month",
+    );
+
+    let (_, after) = app.get(&base(&s), &s.director).await;
+    assert_eq!(after, before, "the closed register did not change");
+
+    // With an exceptional modification enabled, the same retiro goes through.
+    let (status, request) = app
+        .post(
+            &format!("{}/modifications", base(&s)),
+            &s.director,
+            json!({"reason": "Retiro no registrado a tiempo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let nivel = app.login_as("nivel.demo").await;
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/opinion"),
+            &nivel,
+            json!({"favorable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let until = chrono::Utc::now() + Duration::days(2);
+    let (status, body) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &ugel,
+            json!({"until": until}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .patch(
+            &format!("/enrollments/{enrollment}"),
+            &s.director,
+            json!({"status": "retirado", "status_date": day + Duration::days(1)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn the_export_agrees_with_the_grid_after_a_calendar_change_and_a_retiro() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    app.post(
+        &format!("{}/complete", base(&s)),
+        &s.teacher,
+        json!({"up_to_day": s.last_day.day()}),
+    )
+    .await;
+    let (_, register) = app.get(&base(&s), &s.director).await;
+    let academic: Vec<NaiveDate> = register["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["academic"] == true)
+        .map(|d| NaiveDate::parse_from_str(d["date"].as_str().unwrap(), "%Y-%m-%d").unwrap())
+        .collect();
+    // A day made non-academic after it was filled, and a retiro after the fifth academic day.
+    let school = app.school_id(&s.director, demo::PRIMARIA).await;
+    let (status, body) = app
+        .post(
+            &format!("/academic-years/{}/calendar", s.year),
+            &s.director,
+            json!({"date": academic[2], "description": "Aniversario", "school_id": school}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, roster) = app
+        .get(&format!("/sections/{}/students", s.section), &s.director)
+        .await;
+    let leaving = &roster[0];
+    let (status, body) = app
+        .patch(
+            &format!("/enrollments/{}", leaving["enrollment_id"]),
+            &s.director,
+            json!({"status": "retirado", "status_date": academic[5]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (_, grid) = app.get(&base(&s), &s.director).await;
+    let response = app
+        .request(
+            Method::GET,
+            &format!(
+                "/exports/attendance?school_id={school}&year={}&month={}",
+                s.year, s.month
+            ),
+            Some(&s.director),
+        )
+        .send()
+        .await
+        .unwrap();
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let col =
+        |row: &Vec<String>, name: &str| row[header.iter().position(|h| h == name).unwrap()].clone();
+    for row in grid["rows"].as_array().unwrap() {
+        let document = row["document"].as_str().unwrap();
+        let line = rows
+            .iter()
+            .find(|r| r[0] == document)
+            .unwrap_or_else(|| panic!("{document} in the export"));
+        let cells = row["cells"].as_array().unwrap();
+        let count = |status: &str| cells.iter().filter(|c| c["status"] == status).count();
+        let due = cells
+            .iter()
+            .filter(|c| c["status"].is_string() || c["reason"] == "pendiente")
+            .count();
+        assert_eq!(
+            col(line, "asistio"),
+            count("asistio").to_string(),
+            "{document}"
+        );
+        assert_eq!(col(line, "falta"), count("falta").to_string(), "{document}");
+        assert_eq!(col(line, "dias_academicos"), due.to_string(), "{document}");
+        let rate: f64 = col(line, "porcentaje_asistencia").parse().unwrap();
+        assert!(rate <= 100.0, "{document}: {rate}");
+        assert_eq!(col(line, "estado_registro"), "completo", "{document}");
+    }
+    let leaving_document = grid["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["enrollment_id"] == leaving["enrollment_id"])
+        .unwrap()["document"]
+        .as_str()
+        .unwrap();
+    let left = rows.iter().find(|r| r[0] == leaving_document).unwrap();
+    assert_eq!(
+        col(left, "dias_academicos"),
+        "4",
+        "academic days before the retiro, less the one made non-academic"
+    );
+}

@@ -1415,3 +1415,35 @@ async fn marks_stored_before_an_upgrade_stand_and_are_known_after_it() {
     );
     assert_eq!(count(&app, "mark_receipt").await, 4);
 }
+
+#[tokio::test]
+async fn a_batch_id_sent_again_with_other_marks_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let day = *c.academic_days.last().unwrap();
+    let s = &c.section_id;
+    let first = batch(
+        c.device,
+        vec![mark(s, &c.students[0], day, "falta", &at(day, 8, 0))],
+    );
+    let (status, answer) = app.push(&c.token, &first).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    let mut other = first.clone();
+    other["marks"] = json!([mark(s, &c.students[1], day, "tardanza", &at(day, 8, 0))]);
+    let (status, error) = app.push(&c.token, &other).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "batch_id_reused");
+    assert_eq!(
+        cell(&app, &c.token, s, &c.students[1], day).await,
+        "pendiente"
+    );
+    assert_eq!(count(&app, "mark_receipt").await, 1);
+
+    let (status, again) = app.push(&c.token, &first).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        again["results"], answer["results"],
+        "a true resend still gets its answer"
+    );
+}
