@@ -155,11 +155,19 @@ async fn rows_for(
     if section_ids.is_empty() {
         return Ok(out.into_inner().unwrap_or_default());
     }
-    let enrollments = enrollment::Entity::find()
+    let mut enrollments = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.is_in(section_ids.clone()))
         .find_also_related(student::Entity)
         .all(db)
         .await?;
+    // Section by section, in the order of the sections; inside each, students in Spanish order.
+    let position: HashMap<i64, usize> = section_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i))
+        .collect();
+    super::register::sort_students(&mut enrollments);
+    enrollments.sort_by_key(|(e, _)| position.get(&e.section_id).copied().unwrap_or(usize::MAX));
     let mut per_enrollment: HashMap<i64, [i64; 5]> = HashMap::new();
     let by_section: HashMap<i64, &(entity::section::Model, super::calendar::SchoolCalendar)> =
         sections.iter().map(|pair| (pair.0.id, pair)).collect();

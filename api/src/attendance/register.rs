@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use mobile_contract::AttendanceStatus;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -124,6 +124,20 @@ pub struct Register {
     pub rows: Vec<Row>,
 }
 
+/// Enrollments with their students in Spanish alphabetical order of the students' names (the
+/// same on every database, whatever its collation).
+pub fn sort_students(rows: &mut [(enrollment::Model, Option<student::Model>)]) {
+    rows.sort_by_cached_key(|(e, s)| {
+        let (paternal, maternal, given) = s
+            .as_ref()
+            .map(|s| {
+                crate::domain::person_key(&s.paternal_surname, &s.maternal_surname, &s.given_names)
+            })
+            .unwrap_or_default();
+        (paternal, maternal, given, e.id)
+    });
+}
+
 const WEEKDAYS: [&str; 7] = ["L", "M", "M", "J", "V", "S", "D"];
 
 /// Builds the register of a section for a month.
@@ -145,14 +159,12 @@ pub async fn build(
             "El mes está fuera del año académico de la sección.",
         ));
     }
-    let rows = enrollment::Entity::find()
+    let mut rows = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(scope.section.id))
         .find_also_related(student::Entity)
-        .order_by_asc(student::Column::PaternalSurname)
-        .order_by_asc(student::Column::MaternalSurname)
-        .order_by_asc(student::Column::GivenNames)
         .all(db)
         .await?;
+    sort_students(&mut rows);
     let mut values: HashMap<(i64, NaiveDate), i16> = HashMap::new();
     for day in section_day::Entity::find()
         .filter(section_day::Column::SectionId.eq(scope.section.id))

@@ -56,6 +56,37 @@ impl PersonName {
     }
 }
 
+/// The key that puts names in Spanish alphabetical order: case and accents do not count, and ñ
+/// comes after n ("Chávez" before "Chuquicusma", "Núñez" after "Nuno" and before "Ochoa").
+pub fn spanish_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len() + 2);
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        match c {
+            'á' | 'à' | 'ä' | 'â' => key.push('a'),
+            'é' | 'è' | 'ë' | 'ê' => key.push('e'),
+            'í' | 'ì' | 'ï' | 'î' => key.push('i'),
+            'ó' | 'ò' | 'ö' | 'ô' => key.push('o'),
+            'ú' | 'ù' | 'ü' | 'û' => key.push('u'),
+            // After every letter of n's words, before o.
+            'ñ' => key.push_str("n~"),
+            // A space sorts before any letter: "De la Cruz" before "Delgado".
+            ' ' => key.push(' '),
+            c if c.is_alphanumeric() => key.push(c),
+            _ => {}
+        }
+    }
+    key
+}
+
+/// The key of a person's full name: paternal surname, maternal surname, given names.
+pub fn person_key(paternal: &str, maternal: &str, given: &str) -> (String, String, String) {
+    (
+        spanish_key(paternal),
+        spanish_key(maternal),
+        spanish_key(given),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +110,34 @@ mod tests {
         );
         assert!(!typed.matches("María Ñahui"));
         assert!(PersonName::parse("Jose").unwrap().matches("José"));
+    }
+
+    #[test]
+    fn names_sort_in_spanish_order() {
+        let mut names = vec![
+            "Ochoa",
+            "Ñahui",
+            "Chuquicusma",
+            "Nuñez",
+            "chávez",
+            "Nunez",
+            "Álvarez",
+            "Zapata",
+        ];
+        names.sort_by_key(|n| spanish_key(n));
+        assert_eq!(
+            names,
+            [
+                "Álvarez",
+                "chávez",
+                "Chuquicusma",
+                "Nunez",
+                "Nuñez",
+                "Ñahui",
+                "Ochoa",
+                "Zapata"
+            ]
+        );
     }
 
     #[test]

@@ -551,14 +551,12 @@ async fn list_roster(
 ) -> Result<Json<Vec<RosterEntry>>> {
     let scope = repo::section_scope(&state.db, id).await?;
     p.authorize(Action::ReadRoster, &scope.target)?;
-    let rows = enrollment::Entity::find()
+    let mut rows = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(id))
         .find_also_related(student::Entity)
-        .order_by_asc(student::Column::PaternalSurname)
-        .order_by_asc(student::Column::MaternalSurname)
-        .order_by_asc(student::Column::GivenNames)
         .all(&state.db)
         .await?;
+    crate::attendance::register::sort_students(&mut rows);
     Ok(Json(
         rows.into_iter()
             .filter_map(|(e, s)| s.map(|s| RosterEntry::new(e, s)))
@@ -747,9 +745,16 @@ async fn list_staff(
     let rows = school_staff::Entity::find()
         .filter(school_staff::Column::SchoolId.eq(id))
         .find_also_related(person::Entity)
-        .order_by_asc(person::Column::PaternalSurname)
         .all(&state.db)
         .await?;
+    let mut rows = rows;
+    rows.sort_by_cached_key(|(_, p)| {
+        p.as_ref()
+            .map(|p| {
+                crate::domain::person_key(&p.paternal_surname, &p.maternal_surname, &p.given_names)
+            })
+            .unwrap_or_default()
+    });
     // The contact data of someone who also holds a role outside this IE is theirs to show, not
     // this IE's: it is left out.
     let elsewhere: std::collections::HashSet<i64> = entity::user_account::Entity::find()
@@ -833,6 +838,14 @@ async fn list_teachers(
         .find_also_related(person::Entity)
         .all(&state.db)
         .await?;
+    let mut rows = rows;
+    rows.sort_by_cached_key(|(_, p)| {
+        p.as_ref()
+            .map(|p| {
+                crate::domain::person_key(&p.paternal_surname, &p.maternal_surname, &p.given_names)
+            })
+            .unwrap_or_default()
+    });
     Ok(Json(
         rows.into_iter()
             .filter_map(|(_, p)| p.map(|p| StaffView::new(p, "teacher".into(), true)))

@@ -482,3 +482,111 @@ async fn a_section_name_with_control_characters_is_refused() {
 fn lima_year() -> i32 {
     tests::lima_today().year()
 }
+
+#[tokio::test]
+async fn lists_of_people_are_in_spanish_alphabetical_order() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let (year, starts) = current_year(&app, &director).await;
+    let (_, grades) = app.get("/grades", &director).await;
+    let grade = grades
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["level"] == "primaria" && g["ordinal"] == 6)
+        .unwrap()["id"]
+        .clone();
+    let (status, section) = app
+        .post(
+            &format!("/schools/{school}/sections"),
+            &director,
+            json!({"academic_year": year, "grade_id": grade, "name": "Ñ"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{section}");
+    let section = section["id"].as_i64().unwrap();
+    let surnames = [
+        "Ochoa",
+        "Ñahui",
+        "Chuquicusma",
+        "Nuñez",
+        "Chávez",
+        "Nunez",
+        "Álvarez",
+    ];
+    for (n, surname) in surnames.iter().enumerate() {
+        let (status, body) = app
+            .post(
+                &format!("/sections/{section}/students"),
+                &director,
+                json!({"document": format!("7700000{n}"), "paternal_surname": surname,
+                       "maternal_surname": "Rojas", "given_names": "Ana", "starts_on": starts}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let expected = [
+        "Álvarez",
+        "Chávez",
+        "Chuquicusma",
+        "Nunez",
+        "Nuñez",
+        "Ñahui",
+        "Ochoa",
+    ];
+
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &director)
+        .await;
+    let listed: Vec<&str> = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["paternal_surname"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, expected, "the roster");
+
+    let month = starts.month();
+    let (status, grid) = app
+        .get(
+            &format!("/sections/{section}/registers/{year}/{month}"),
+            &director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{grid}");
+    let names: Vec<String> = grid["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["full_name"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(names, expected, "the grid");
+
+    let csv = app
+        .request(
+            reqwest::Method::GET,
+            &format!("/exports/attendance?school_id={school}&year={year}&month={month}"),
+            Some(&director),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let exported: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("7700000"))
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(exported, expected, "the export");
+}
