@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "password_reset",
     "provisioning_decision",
     "assignment_added",
+    "register_modification",
     "deadline_reminder",
     "overdue_alert",
     "ugel_digest"
@@ -138,6 +139,17 @@ mod tests {
         )
         .unwrap();
         assert!(added.subject.contains("Docente") && added.text.contains("IE N° 1"));
+        for step in ["requested", "favorable", "unfavorable", "enabled"] {
+            let mail = render(
+                "register_modification",
+                minijinja::context! { name => "Elena", step => step, school => "IE N° 1 (0412345-0)", section => "1.° A", month => "mayo de 2026", reason => "Error de registro", note => "Sin sustento", until => "10/06/2026 18:00" },
+            )
+            .unwrap();
+            assert!(
+                mail.text.contains("mayo de 2026") && mail.html.contains("IE N° 1"),
+                "{step}"
+            );
+        }
     }
 
     #[test]

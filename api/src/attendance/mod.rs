@@ -6,6 +6,7 @@ pub mod closed;
 pub mod codes;
 pub mod engine;
 pub mod export;
+pub mod modification;
 pub mod overview;
 pub mod pdf;
 pub mod places;

@@ -35,6 +35,14 @@ const MONTHS: [&str; 12] = [
     "DICIEMBRE",
 ];
 
+/// The Spanish name of a month (1 to 12), in lower case: "setiembre".
+pub fn month_name(month: u32) -> String {
+    MONTHS
+        .get((month as usize).wrapping_sub(1))
+        .map(|m| m.to_lowercase())
+        .unwrap_or_default()
+}
+
 /// Collects drawing operations for one page.
 struct Page {
     ops: Vec<Op>,

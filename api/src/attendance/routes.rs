@@ -44,6 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(request_modification))
         .routes(routes!(give_opinion))
         .routes(routes!(enable_modification))
+        .routes(routes!(super::modification::list))
+        .routes(routes!(super::modification::get))
         .routes(routes!(list_states))
         .routes(routes!(register_pdf))
         .routes(routes!(super::export::export))
@@ -220,6 +222,12 @@ async fn save_cells(
             "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL.",
         ));
     }
+    let audited = register.as_ref().is_some_and(|r| r.closed_at.is_some());
+    let before = if audited {
+        Some(values_before(txn, scope.section.id, cells).await?)
+    } else {
+        None
+    };
     let recorded = at.with_timezone(&LIMA).fixed_offset();
     let incoming: Vec<Incoming> = cells
         .iter()
@@ -261,12 +269,64 @@ async fn save_cells(
         )
         .with_details(serde_json::json!({ "cells": errors })));
     }
-    if register.as_ref().is_some_and(|r| r.closed_at.is_some()) {
-        audit::record(txn, Event::new("register_modified", "attendance_register", register.as_ref().map(|r| r.id)).by(p.user_id).in_unit(scope.target).after(&serde_json::json!({
-            "year": year, "month": month, "cells": cells.iter().map(|(s, d, st)| serde_json::json!({"student_id": s, "date": d, "status": st.code()})).collect::<Vec<_>>()
-        }))).await?;
+    if let Some(before) = before {
+        let cell = |s: &i64, d: &NaiveDate, status: Option<&str>| serde_json::json!({"student_id": s, "date": d, "status": status});
+        audit::record(
+            txn,
+            Event::new(
+                "register_modified",
+                "attendance_register",
+                register.as_ref().map(|r| r.id),
+            )
+            .by(p.user_id)
+            .in_unit(scope.target)
+            .before(&serde_json::json!({
+                "year": year, "month": month,
+                "cells": cells.iter().map(|(s, d, _)| cell(s, d, before.get(&(*s, *d)).copied())).collect::<Vec<_>>()
+            }))
+            .after(&serde_json::json!({
+                "year": year, "month": month,
+                "cells": cells.iter().map(|(s, d, st)| cell(s, d, Some(st.code()))).collect::<Vec<_>>()
+            })),
+        )
+        .await?;
     }
     Ok(cells.len())
+}
+
+/// The codes that stand in some cells of a section, by student and day, before they change.
+async fn values_before(
+    db: &impl sea_orm::ConnectionTrait,
+    section_id: i64,
+    cells: &[(i64, NaiveDate, AttendanceStatus)],
+) -> Result<std::collections::HashMap<(i64, NaiveDate), &'static str>> {
+    let students: Vec<i64> = cells.iter().map(|(s, _, _)| *s).collect();
+    let dates: Vec<NaiveDate> = cells.iter().map(|(_, d, _)| *d).collect();
+    let of_enrollment: std::collections::HashMap<i64, i64> = entity::enrollment::Entity::find()
+        .filter(entity::enrollment::Column::SectionId.eq(section_id))
+        .filter(entity::enrollment::Column::StudentId.is_in(students))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.student_id))
+        .collect();
+    let mut values = std::collections::HashMap::new();
+    for day in entity::section_day::Entity::find()
+        .filter(entity::section_day::Column::SectionId.eq(section_id))
+        .filter(entity::section_day::Column::Date.is_in(dates))
+        .all(db)
+        .await?
+    {
+        for cell in super::store::cells(&day)? {
+            if let (Some(student), Some(status)) = (
+                of_enrollment.get(&cell.enrollment_id),
+                codes::from_db(cell.status),
+            ) {
+                values.insert((*student, day.date), status.code());
+            }
+        }
+    }
+    Ok(values)
 }
 
 async fn register_row(
@@ -612,33 +672,29 @@ async fn apply_held(
     ))
 }
 
-/// An exceptional modification request.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ModificationView {
-    pub id: i64,
-    pub register_id: i64,
-    /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
-    pub status: String,
-    pub reason: String,
-    pub requested_at: DateTime<Utc>,
-    pub favorable: Option<bool>,
-    pub opinion_note: Option<String>,
-    pub enabled_until: Option<DateTime<Utc>>,
-}
+use super::modification::{ModificationView, Step, notify};
 
-impl From<register_modification::Model> for ModificationView {
-    fn from(m: register_modification::Model) -> Self {
-        Self {
-            id: m.id,
-            register_id: m.register_id,
-            status: m.status,
-            reason: m.reason,
-            requested_at: m.requested_at,
-            favorable: m.favorable,
-            opinion_note: m.opinion_note,
-            enabled_until: m.enabled_until,
-        }
-    }
+/// The view of one request, and the e-mail of its step to whoever acts next.
+async fn announce(
+    db: &impl sea_orm::ConnectionTrait,
+    step: Step,
+    modification: register_modification::Model,
+    scope: &SectionScope,
+) -> Result<ModificationView> {
+    let view = super::modification::views(db, vec![modification.clone()])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("modification without register")))?;
+    notify(
+        db,
+        step,
+        &modification,
+        &view,
+        scope.school.ugel_id,
+        &scope.school.level,
+    )
+    .await?;
+    Ok(view)
 }
 
 /// `POST …/modifications` body.
@@ -707,8 +763,9 @@ async fn request_modification(
         .after(&created),
     )
     .await?;
+    let view = announce(&txn, Step::Requested, created, &scope).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 async fn load_modification(
@@ -785,8 +842,14 @@ async fn give_opinion(
             .after(&updated),
     )
     .await?;
+    let step = if body.favorable {
+        Step::Favorable
+    } else {
+        Step::Unfavorable
+    };
+    let view = announce(&txn, step, updated, &scope).await?;
     txn.commit().await?;
-    Ok(Json(updated.into()))
+    Ok(Json(view))
 }
 
 /// `POST /register-modifications/{id}/enable` body.
@@ -846,6 +909,7 @@ async fn enable_modification(
         Some(register.id),
     )
     .await?;
+    let view = announce(&txn, Step::Enabled, updated, &scope).await?;
     txn.commit().await?;
-    Ok(Json(updated.into()))
+    Ok(Json(view))
 }

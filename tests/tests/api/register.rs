@@ -724,3 +724,141 @@ async fn the_export_agrees_with_the_grid_after_a_calendar_change_and_a_retiro() 
         "academic days before the retiro, less the one made non-academic"
     );
 }
+
+#[tokio::test]
+async fn the_exceptional_modification_is_followed_from_inside_and_each_next_person_is_told() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    close_last_month(&app, &s).await;
+    let nivel = app.login_as("nivel.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
+    let jaen = app.login_as("jaen.demo").await;
+    let agente = app.login_as("agente.demo").await;
+    let ask = |reason: &'static str| {
+        let path = format!("{}/modifications", base(&s));
+        let director = s.director.clone();
+        let app = &app;
+        async move { app.post(&path, &director, json!({"reason": reason})).await }
+    };
+
+    // Asked: the level specialist is told, and finds it in its list.
+    let (status, first) = ask("Se registró a un estudiante retirado").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let mail = app.wait_for_mail("nivel.demo@siagie.local").await;
+    assert!(mail.contains("opinar"), "{mail}");
+    let (status, list) = app
+        .get("/register-modifications?state=requested", &nivel)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1);
+    let item = &list["items"][0];
+    assert_eq!(item["section_id"], s.section);
+    assert_eq!(item["month"], s.month);
+    assert_eq!(item["reason"], "Se registró a un estudiante retirado");
+    assert!(
+        item["school_code"]
+            .as_str()
+            .unwrap()
+            .starts_with(demo::PRIMARIA)
+    );
+    let id = first["id"].as_i64().unwrap();
+    for (token, who) in [(&ugel, "ugel"), (&s.director, "director")] {
+        let (status, one) = app
+            .get(&format!("/register-modifications/{id}"), token)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{who}: {one}");
+        assert_eq!(one["status"], "requested");
+    }
+    let (status, none) = app.get("/register-modifications", &jaen).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(none["total"], 0, "another UGEL's director sees none");
+    let (status, _) = app
+        .get(&format!("/register-modifications/{id}"), &jaen)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.get("/register-modifications", &agente).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.get("/register-modifications", &s.teacher).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Unfavourable: the director is told why.
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/opinion"),
+            &nivel,
+            json!({"favorable": false, "note": "No adjunta sustento"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mail = app.wait_for_mail("director.demo@siagie.local").await;
+    assert!(mail.contains("No adjunta sustento"), "{mail}");
+
+    // Asked again, favourable: the UGEL specialist is told; enabled: the director, with the deadline.
+    let (_, second) = ask("Se adjunta la resolución de retiro").await;
+    let id = second["id"].as_i64().unwrap();
+    app.post(
+        &format!("/register-modifications/{id}/opinion"),
+        &nivel,
+        json!({"favorable": true}),
+    )
+    .await;
+    let mail = app.wait_for_mail("ugel.demo@siagie.local").await;
+    assert!(mail.contains("habilitar"), "{mail}");
+    let until = chrono::Utc::now() + Duration::days(3);
+    let (status, enabled) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &ugel,
+            json!({"until": until}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+    assert_eq!(enabled["status"], "enabled");
+    assert!(enabled["enabled_until"].is_string());
+    let deadline = until
+        .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap())
+        .format("%d/%m/%Y")
+        .to_string();
+    let mut told = false;
+    for _ in 0..100 {
+        told = std::fs::read_dir(app.data_dir.join("mail"))
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .any(|m| m.contains("director.demo@siagie.local") && m.contains(&deadline));
+        if told {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(told, "the director is told the deadline {deadline}");
+    let (_, list) = app
+        .get("/register-modifications?state=enabled", &s.director)
+        .await;
+    assert_eq!(list["total"], 1, "{list}");
+
+    // An edit while enabled keeps the value before and after in the audit trail.
+    let (_, register) = app.get(&base(&s), &s.director).await;
+    let student = register["rows"][0]["student_id"].as_i64().unwrap();
+    let day = first_academic(&register);
+    let (status, body) = put_cells(
+        &app,
+        &s.director,
+        &base(&s),
+        json!([{"student_id": student, "date": day, "status": "falta"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let school = app.school_id(&s.director, demo::PRIMARIA).await;
+    let (_, audit) = app
+        .get(&format!("/audit?school_id={school}"), &s.director)
+        .await;
+    let edit = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "register_modified")
+        .expect("the edit is audited");
+    let text = edit.to_string();
+    assert!(text.contains("asistio") && text.contains("falta"), "{text}");
+}

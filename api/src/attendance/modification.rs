@@ -1,0 +1,340 @@
+//! Following the exceptional modification of a closed register from inside the product: the
+//! requests each participant can read, and the e-mail that tells the next person at each step.
+
+use std::collections::HashMap;
+
+use axum::{Json, extract::State};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait, Query},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use entity::{
+    attendance_register, grade, person, register_modification, role_assignment, school, section,
+    user_account,
+};
+
+use crate::{
+    auth::{Action, AuthUser, Principal, Role},
+    error::{ApiError, ErrorBody, Result},
+    http::{ApiPath, ApiQuery, Page, PageParams},
+    registry::section_scope,
+    state::AppState,
+    time::LIMA,
+};
+
+/// An exceptional modification request, with the register it is about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModificationView {
+    pub id: i64,
+    pub register_id: i64,
+    /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
+    pub status: String,
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
+    pub favorable: Option<bool>,
+    pub opinion_note: Option<String>,
+    pub opinion_at: Option<DateTime<Utc>>,
+    /// The deadline of the enabled modification.
+    pub enabled_until: Option<DateTime<Utc>>,
+    pub school_id: i64,
+    /// Código modular and anexo, `0412345-0`.
+    pub school_code: String,
+    pub school_name: String,
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub year: i32,
+    pub month: i16,
+}
+
+/// Filters of the list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ModificationFilter {
+    /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
+    pub state: Option<String>,
+    pub ugel_id: Option<i64>,
+    pub school_id: Option<i64>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+const STATES: [&str; 5] = ["requested", "favorable", "unfavorable", "enabled", "closed"];
+
+/// The roles that take part in the workflow, and the administrator.
+const TAKING_PART: [Action; 4] = [
+    Action::CloseRegister,
+    Action::OpineModification,
+    Action::EnableModification,
+    Action::ManageOrganisation,
+];
+
+/// Modification requests in the caller's reach (the director of the IE, the Especialista del
+/// nivel and the Especialista SIAGIE of its UGEL), newest first.
+#[utoipa::path(get, path = "/register-modifications", tag = "attendance", security(("bearer" = [])), params(ModificationFilter),
+    responses((status = 200, body = inline(Page<ModificationView>)), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(filter): ApiQuery<ModificationFilter>,
+) -> Result<Json<Page<ModificationView>>> {
+    let mut reach = Condition::any();
+    let mut any = false;
+    for action in TAKING_PART {
+        let r = p.reach(action);
+        if !r.is_empty() {
+            any = true;
+            reach = reach.add(r.school_condition());
+        }
+    }
+    if !any {
+        return Err(ApiError::forbidden());
+    }
+    let mut schools = Condition::all().add(reach);
+    if let Some(ugel_id) = filter.ugel_id {
+        schools = schools.add(school::Column::UgelId.eq(ugel_id));
+    }
+    if let Some(school_id) = filter.school_id {
+        schools = schools.add(school::Column::Id.eq(school_id));
+    }
+    let mut query = register_modification::Entity::find().filter(
+        register_modification::Column::RegisterId.in_subquery(
+            Query::select()
+                .column((attendance_register::Entity, attendance_register::Column::Id))
+                .from(attendance_register::Entity)
+                .inner_join(
+                    section::Entity,
+                    Expr::col((section::Entity, section::Column::Id)).equals((
+                        attendance_register::Entity,
+                        attendance_register::Column::SectionId,
+                    )),
+                )
+                .inner_join(
+                    school::Entity,
+                    Expr::col((school::Entity, school::Column::Id))
+                        .equals((section::Entity, section::Column::SchoolId)),
+                )
+                .cond_where(schools)
+                .to_owned(),
+        ),
+    );
+    if let Some(wanted) = filter.state.as_deref() {
+        if !STATES.contains(&wanted) {
+            return Err(ApiError::field(
+                "state",
+                "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
+            ));
+        }
+        query = query.filter(register_modification::Column::Status.eq(wanted));
+    }
+    let params = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    };
+    let (page, per_page) = params.resolve()?;
+    let query = query
+        .order_by_desc(register_modification::Column::RequestedAt)
+        .order_by_desc(register_modification::Column::Id);
+    let paginator = query.paginate(&state.db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page - 1).await?;
+    Ok(Json(Page {
+        items: views(&state.db, rows).await?,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// One modification request, for those who take part in it.
+#[utoipa::path(get, path = "/register-modifications/{id}", tag = "attendance", security(("bearer" = [])),
+    responses((status = 200, body = ModificationView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ModificationView>> {
+    let modification = register_modification::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
+    let register = attendance_register::Entity::find_by_id(modification.register_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
+    let scope = section_scope(&state.db, register.section_id).await?;
+    if !takes_part(&p, &scope.target) {
+        return Err(ApiError::not_found("la solicitud de modificación"));
+    }
+    let mut views = views(&state.db, vec![modification]).await?;
+    views
+        .pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))
+}
+
+/// The views of some requests, with their registers, sections, IEs and grades read at once.
+pub async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<register_modification::Model>,
+) -> Result<Vec<ModificationView>> {
+    let registers: HashMap<i64, attendance_register::Model> = attendance_register::Entity::find()
+        .filter(attendance_register::Column::Id.is_in(rows.iter().map(|m| m.register_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let sections: HashMap<i64, section::Model> = section::Entity::find()
+        .filter(section::Column::Id.is_in(registers.values().map(|r| r.section_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let schools: HashMap<i64, school::Model> = school::Entity::find()
+        .filter(school::Column::Id.is_in(sections.values().map(|s| s.school_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let grades: HashMap<i64, String> = grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|m| {
+            let register = registers.get(&m.register_id)?;
+            let section = sections.get(&register.section_id)?;
+            let school = schools.get(&section.school_id)?;
+            Some(ModificationView {
+                id: m.id,
+                register_id: m.register_id,
+                status: m.status,
+                reason: m.reason,
+                requested_at: m.requested_at,
+                favorable: m.favorable,
+                opinion_note: m.opinion_note,
+                opinion_at: m.opinion_at,
+                enabled_until: m.enabled_until,
+                school_id: school.id,
+                school_code: format!("{}-{}", school.codigo_modular, school.anexo),
+                school_name: school.name.clone(),
+                section_id: section.id,
+                grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
+                section: section.name.clone(),
+                year: register.year,
+                month: register.month,
+            })
+        })
+        .collect())
+}
+
+/// A step of the workflow, which tells the next person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The director asked: the Especialista del nivel gives an opinion.
+    Requested,
+    /// A favourable opinion: the Especialista SIAGIE UGEL enables it.
+    Favorable,
+    /// An unfavourable opinion: the director learns why.
+    Unfavorable,
+    /// Enabled until a deadline: the director edits the register.
+    Enabled,
+}
+
+impl Step {
+    fn code(self) -> &'static str {
+        match self {
+            Step::Requested => "requested",
+            Step::Favorable => "favorable",
+            Step::Unfavorable => "unfavorable",
+            Step::Enabled => "enabled",
+        }
+    }
+}
+
+/// Writes to the outbox, in the caller's transaction, the e-mail of a step to whoever acts next.
+pub async fn notify(
+    db: &impl ConnectionTrait,
+    step: Step,
+    modification: &register_modification::Model,
+    view: &ModificationView,
+    ugel_id: i64,
+    level: &str,
+) -> Result<()> {
+    let holders = match step {
+        Step::Requested => Condition::all()
+            .add(role_assignment::Column::Role.eq(Role::LevelSpecialist.code()))
+            .add(role_assignment::Column::UgelId.eq(ugel_id))
+            .add(role_assignment::Column::Level.eq(level)),
+        Step::Favorable => Condition::all()
+            .add(role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
+            .add(role_assignment::Column::UgelId.eq(ugel_id)),
+        Step::Unfavorable | Step::Enabled => {
+            Condition::all().add(role_assignment::Column::UserId.eq(modification.requested_by))
+        }
+    };
+    let users = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(holders)
+        .all(db)
+        .await?;
+    let accounts = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(users.iter().map(|u| u.user_id)))
+        .all(db)
+        .await?;
+    let people = person::Entity::find()
+        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
+        .all(db)
+        .await?;
+    let month = crate::attendance::pdf::month_name(view.month as u32);
+    for to in people {
+        let Some(email) = to.email.clone() else {
+            continue;
+        };
+        let mail = jobs::templates::Mail::new(
+            "register_modification",
+            &jobs::templates::context! {
+                name => to.given_names,
+                step => step.code(),
+                school => format!("{} ({})", view.school_name, view.school_code),
+                section => format!("{} {}", view.grade, view.section),
+                month => format!("{month} de {}", view.year),
+                reason => view.reason.clone(),
+                note => view.opinion_note.clone().unwrap_or_default(),
+                until => view
+                    .enabled_until
+                    .map(|u| u.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string())
+                    .unwrap_or_default(),
+            },
+        )
+        .map_err(ApiError::Internal)?;
+        jobs::outbox::enqueue(
+            db,
+            &email,
+            mail,
+            Some(format!(
+                "register-modification-{}-{}-{}",
+                modification.id,
+                step.code(),
+                to.id
+            )),
+            crate::time::now(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the caller may read a request: it takes part in it.
+pub fn takes_part(p: &Principal, target: &crate::auth::Target) -> bool {
+    TAKING_PART.iter().any(|a| p.can(*a, target))
+}
