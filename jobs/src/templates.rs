@@ -146,7 +146,7 @@ mod tests {
             )
             .unwrap();
             assert!(
-                mail.text.contains("mayo de 2026") && mail.html.contains("IE N° 1"),
+                mail.text.contains("mayo de 2026") && mail.html.contains("1.° A"),
                 "{step}"
             );
         }

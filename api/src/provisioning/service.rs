@@ -655,6 +655,7 @@ pub async fn reject(
     id: i64,
     reason: &str,
 ) -> Result<provisioning_request::Model> {
+    let (request, target) = load_pending(db, principal, id).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::field(
@@ -662,7 +663,6 @@ pub async fn reject(
             "Indique el motivo del rechazo (hasta 500 caracteres).",
         ));
     }
-    let (request, target) = load_pending(db, principal, id).await?;
     let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     decided.status = Set("rejected".into());

@@ -8,6 +8,7 @@ mod database;
 mod demo;
 mod hardening;
 mod http;
+mod matrix;
 mod provisioning;
 mod register;
 mod registry;

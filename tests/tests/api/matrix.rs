@@ -1,0 +1,452 @@
+//! The authorization matrix of every endpoint of the OpenAPI document: each demo role, inside and
+//! outside its jurisdiction. An endpoint without a case here fails the test, so that no endpoint
+//! is added without saying who may call it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Datelike, Duration};
+use reqwest::{
+    Method, StatusCode,
+    multipart::{Form, Part},
+};
+use serde_json::{Value, json};
+use tests::{DEMO_PASSWORD, TestApp, demo, lima_today, read, spawn_app};
+use uuid::Uuid;
+
+const ACCOUNTS: [&str; 8] = [
+    "admin.demo",
+    "agente.demo",
+    "ugel.demo",
+    "nivel.demo",
+    "director.demo",
+    "docente.demo",
+    "pronoei.demo",
+    "jaen.demo",
+];
+
+/// What one account gets: `a` allowed (any answer but 401, 403 and 404, never a 5xx), `x`
+/// refused (403 or 404), `p` public (no sign-in needed; any answer but a 5xx).
+type Expect = &'static str;
+
+/// The ids a case's path and body are built from, all in the San Ignacio primary IE of the
+/// demo world unless named otherwise.
+struct World {
+    tokens: HashMap<&'static str, String>,
+    year: i32,
+    month: u32,
+    last_month: (i32, u32),
+    school: i64,
+    ugel: i64,
+    dre: i64,
+    jaen_school: i64,
+    taught: i64,
+    not_taught: i64,
+    enrollment: i64,
+    student: i64,
+    teacher_person: i64,
+    staff_person: i64,
+    staff_account: i64,
+    request: i64,
+    modification: i64,
+    device: Uuid,
+    starts_on: chrono::NaiveDate,
+}
+
+async fn world(app: &TestApp) -> World {
+    let mut tokens = HashMap::new();
+    for account in ACCOUNTS {
+        tokens.insert(account, app.login_as(account).await);
+    }
+    let director = tokens["director.demo"].clone();
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let jaen_school = app
+        .school_id(&tokens["admin.demo"], demo::JAEN_PRIMARIA)
+        .await;
+    let (_, me) = app.get("/me", &tokens["docente.demo"]).await;
+    let taught = me["sections"][0].as_i64().unwrap();
+    let teacher_person = me["person_id"].as_i64().unwrap();
+    let not_taught = app
+        .sections(&director, school)
+        .await
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .find(|id| !me["sections"].as_array().unwrap().iter().any(|t| t == id))
+        .unwrap();
+    let (_, ugel_me) = app.get("/me", &tokens["ugel.demo"]).await;
+    let ugel = ugel_me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let dre = ugel_me["roles"][0]["dre_id"].as_i64().unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{taught}/students"), &director)
+        .await;
+    let enrollment = roster[0]["enrollment_id"].as_i64().unwrap();
+    let student = roster[0]["student_id"].as_i64().unwrap();
+    let (_, years) = app.get("/academic-years", &director).await;
+    let year = years[0]["year"].as_i64().unwrap() as i32;
+    let starts_on =
+        chrono::NaiveDate::parse_from_str(years[0]["starts_on"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+    let today = lima_today();
+    let last = today.with_day(1).unwrap() - Duration::days(1);
+
+    // A staff account without e-mail, managed only by the IE's director.
+    let (_, staff) = app
+        .post(
+            &format!("/schools/{school}/staff"),
+            &director,
+            json!({"dni": "47770001", "paternal_surname": "Vásquez", "maternal_surname": "Rojas",
+                   "given_names": "Brayan", "position": "teacher"}),
+        )
+        .await;
+    let (_, decision) = app
+        .post(
+            &format!("/schools/{school}/users"),
+            &director,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    let staff_account = decision["request"]["result_user_id"].as_i64().unwrap();
+
+    // A pending alta the director decides.
+    let (_, other) = app
+        .post(
+            &format!("/schools/{school}/staff"),
+            &director,
+            json!({"dni": "47770002", "paternal_surname": "Cubas", "maternal_surname": "Díaz",
+                   "given_names": "Lucía", "position": "secretary"}),
+        )
+        .await;
+    assert!(other["person_id"].is_i64(), "{other}");
+    let (status, request) = multipart(
+        app,
+        &director,
+        &[
+            ("kind", "alta".into()),
+            ("role", "secretary".into()),
+            ("school_id", school.to_string()),
+            ("dni", "47770002".into()),
+            ("paternal_surname", "Cubas".into()),
+            ("maternal_surname", "Díaz".into()),
+            ("given_names", "Lucía".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+
+    // Last month closed, with a modification asked.
+    let register = format!(
+        "/sections/{taught}/registers/{}/{}",
+        last.year(),
+        last.month()
+    );
+    app.post(
+        &format!("{register}/complete"),
+        &director,
+        json!({"up_to_day": last.day()}),
+    )
+    .await;
+    let (status, closed) = app
+        .post(&format!("{register}/close"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    let (status, modification) = app
+        .post(
+            &format!("{register}/modifications"),
+            &director,
+            json!({"reason": "Corrección de un retiro"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{modification}");
+
+    // A tablet of the IE.
+    let device = Uuid::new_v4();
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": "docente.demo", "password": DEMO_PASSWORD, "device_id": device}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    World {
+        tokens,
+        year,
+        month: today.month(),
+        last_month: (last.year(), last.month()),
+        school,
+        ugel,
+        dre,
+        jaen_school,
+        taught,
+        not_taught,
+        enrollment,
+        student,
+        teacher_person,
+        staff_person: staff["person_id"].as_i64().unwrap(),
+        staff_account,
+        request: request["id"].as_i64().unwrap(),
+        modification: modification["id"].as_i64().unwrap(),
+        device,
+        starts_on,
+    }
+}
+
+async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.clone());
+    }
+    let form = form.part(
+        "resolution",
+        Part::bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec())
+            .file_name("rd.pdf")
+            .mime_str("application/pdf")
+            .unwrap(),
+    );
+    read(
+        app.request(Method::POST, "/provisioning/requests", Some(token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// How a case sends its body.
+enum Body {
+    None,
+    Json(Value),
+    Csv(String),
+    /// A provisioning request as a multipart form, with a resolution file.
+    Form(Vec<(&'static str, String)>),
+}
+
+struct Case {
+    /// Sent by the director before each account's attempt (to restore what an attempt removed).
+    before: Option<(Method, String, Value)>,
+    method: Method,
+    /// The path as the OpenAPI document names it.
+    template: &'static str,
+    path: String,
+    body: Body,
+    expect: Expect,
+}
+
+fn case(method: Method, template: &'static str, path: String, body: Body, expect: Expect) -> Case {
+    Case {
+        before: None,
+        method,
+        template,
+        path,
+        body,
+        expect,
+    }
+}
+
+/// Every endpoint, with what each account (in the order of [`ACCOUNTS`]) gets.
+fn cases(w: &World) -> Vec<Case> {
+    use Method as M;
+    let (y, m) = (w.year, w.month);
+    let (ly, lm) = w.last_month;
+    let s = w.school;
+    let t = w.taught;
+    let n = w.not_taught;
+    let reg = |section: i64| format!("/sections/{section}/registers/{ly}/{lm}");
+    let j = |v: Value| Body::Json(v);
+    #[rustfmt::skip]
+    let cases = vec![
+        //                                                                                                       admin agente ugel nivel dir doc pron jaen
+        case(M::GET, "/health/live", "/health/live".into(), Body::None, "pppppppp"),
+        case(M::GET, "/health/ready", "/health/ready".into(), Body::None, "pppppppp"),
+        case(M::POST, "/auth/login", "/auth/login".into(), j(json!({"username": "nadie", "password": "x"})), "pppppppp"),
+        case(M::POST, "/auth/refresh", "/auth/refresh".into(), j(json!({"refresh_token": "x"})), "pppppppp"),
+        case(M::POST, "/auth/logout", "/auth/logout".into(), j(json!({"refresh_token": "x"})), "pppppppp"),
+        case(M::POST, "/auth/password-reset", "/auth/password-reset".into(), j(json!({"username": "nadie"})), "pppppppp"),
+        case(M::POST, "/auth/password-reset/confirm", "/auth/password-reset/confirm".into(), j(json!({"token": "x", "new_password": "Segura.2026x"})), "pppppppp"),
+        case(M::GET, "/me", "/me".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/me/password", "/me/password".into(), j(json!({"current_password": "equivocada", "new_password": "Otra.Clave2026"})), "aaaaaaaa"),
+        case(M::GET, "/dres", "/dres".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/dres", "/dres".into(), j(json!({"code": "DRE-MX", "name": "DRE Matriz"})), "axxxxxxx"),
+        case(M::GET, "/ugels", "/ugels".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/ugels", "/ugels".into(), j(json!({"dre_id": w.dre, "code": "UGEL-MX", "name": "UGEL Matriz"})), "axxxxxxx"),
+        case(M::GET, "/schools", "/schools".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/schools", "/schools".into(), j(json!({"ugel_id": w.ugel, "codigo_modular": "0999999", "anexo": 0, "name": "IE Matriz", "level": "primaria", "modality": "ebr", "management": "publica", "is_pronoei": false, "centro_poblado": "Chirinos", "district": "Chirinos"})), "axxxxxxx"),
+        case(M::GET, "/schools/{id}", format!("/schools/{s}"), Body::None, "aaaaaaxx"),
+        case(M::GET, "/schools/{id}/sections", format!("/schools/{s}/sections"), Body::None, "axaaaaxx"),
+        case(M::POST, "/schools/{id}/sections", format!("/schools/{s}/sections"), j(json!({"academic_year": y, "grade_id": 1, "name": "M"})), "axxxaxxx"),
+        case(M::GET, "/schools/{id}/staff", format!("/schools/{s}/staff"), Body::None, "axxxaxxx"),
+        case(M::POST, "/schools/{id}/staff", format!("/schools/{s}/staff"), j(json!({"dni": "47770009", "paternal_surname": "Ruiz", "maternal_surname": "Paz", "given_names": "Eva", "position": "assistant"})), "axxxaxxx"),
+        case(M::POST, "/schools/{id}/users", format!("/schools/{s}/users"), j(json!({"person_id": w.teacher_person, "role": "assistant"})), "xxxxaxxx"),
+        case(M::GET, "/schools/{id}/devices", format!("/schools/{s}/devices"), Body::None, "axxxaxxx"),
+        case(M::GET, "/grades", "/grades".into(), Body::None, "aaaaaaaa"),
+        case(M::GET, "/academic-years", "/academic-years".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/academic-years", "/academic-years".into(), j(json!({"year": y + 3, "starts_on": format!("{}-03-01", y + 3), "ends_on": format!("{}-12-20", y + 3)})), "axxxxxxx"),
+        case(M::GET, "/academic-years/{year}/calendar", format!("/academic-years/{y}/calendar?school_id={s}"), Body::None, "aaaaaaxx"),
+        case(M::POST, "/academic-years/{year}/calendar", format!("/academic-years/{y}/calendar"), j(json!({"date": w.starts_on, "description": "Aniversario", "school_id": s})), "axaxaxxx"),
+        case(M::GET, "/sections/{id}", format!("/sections/{n}"), Body::None, "axaaaxxx"),
+        case(M::GET, "/sections/{id}/students", format!("/sections/{t}/students"), Body::None, "axaaaaxx"),
+        case(M::POST, "/sections/{id}/students", format!("/sections/{n}/students"), j(json!({"document": "71230001", "paternal_surname": "Ríos", "maternal_surname": "Paz", "given_names": "Leo", "starts_on": w.starts_on})), "axxxaxxx"),
+        case(M::POST, "/sections/{id}/roster", format!("/sections/{n}/roster"), Body::Csv(format!("documento,apellido_paterno,apellido_materno,nombres,fecha_nacimiento,sexo,fecha_matricula\n71230002,Ríos,Paz,Ana,2018-01-02,M,{}\n", w.starts_on)), "axxxaxxx"),
+        case(M::PATCH, "/enrollments/{id}", format!("/enrollments/{}", w.enrollment), j(json!({"status": "expulsado"})), "axxxaxxx"),
+        case(M::GET, "/sections/{id}/teachers", format!("/sections/{t}/teachers"), Body::None, "axaaaaxx"),
+        case(M::POST, "/sections/{id}/teachers", format!("/sections/{n}/teachers"), j(json!({"person_id": w.staff_person})), "axxxaxxx"),
+        case(M::DELETE, "/sections/{id}/teachers/{person_id}", format!("/sections/{n}/teachers/{}", w.staff_person), Body::None, "axxxaxxx"),
+        case(M::GET, "/sections/{id}/registers/{year}/{month}", format!("/sections/{t}/registers/{y}/{m}"), Body::None, "axaaaaxx"),
+        case(M::GET, "/sections/{id}/registers/{year}/{month}/pdf", format!("/sections/{n}/registers/{y}/{m}/pdf"), Body::None, "axaaaxxx"),
+        case(M::PUT, "/sections/{id}/registers/{year}/{month}/cells", format!("/sections/{t}/registers/{y}/{m}/cells"), j(json!({"cells": []})), "xxxxaaxx"),
+        case(M::POST, "/sections/{id}/registers/{year}/{month}/complete", format!("/sections/{n}/registers/{y}/{m}/complete"), j(json!({"up_to_day": 1})), "xxxxaxxx"),
+        case(M::POST, "/sections/{id}/registers/{year}/{month}/close", format!("{}/close", reg(n)), Body::None, "xxxxaxxx"),
+        case(M::GET, "/sections/{id}/registers/{year}/{month}/held", format!("{}/held", reg(t)), Body::None, "xxxxaxxx"),
+        case(M::POST, "/sections/{id}/registers/{year}/{month}/held/apply", format!("{}/held/apply", reg(t)), j(json!({"mark_ids": []})), "xxxxaxxx"),
+        case(M::POST, "/sections/{id}/registers/{year}/{month}/modifications", format!("{}/modifications", reg(t)), j(json!({"reason": "Otra corrección pendiente"})), "xxxxaxxx"),
+        case(M::GET, "/register-modifications", "/register-modifications".into(), Body::None, "axaaaxaa"),
+        case(M::GET, "/register-modifications/{id}", format!("/register-modifications/{}", w.modification), Body::None, "axaaaxxx"),
+        case(M::POST, "/register-modifications/{id}/opinion", format!("/register-modifications/{}/opinion", w.modification), j(json!({"favorable": true})), "xxxaxxxx"),
+        case(M::POST, "/register-modifications/{id}/enable", format!("/register-modifications/{}/enable", w.modification), j(json!({"until": chrono::Utc::now() + Duration::days(2)})), "xxaxxxxx"),
+        case(M::GET, "/registers", format!("/registers?school_id={s}&year={y}&month={m}"), Body::None, "axaaaaxx"),
+        case(M::GET, "/exports/attendance", format!("/exports/attendance?ugel_id={}&year={y}&month={m}", w.ugel), Body::None, "axaaxxxx"),
+        case(M::GET, "/audit", format!("/audit?school_id={s}"), Body::None, "axaxaxxx"),
+        case(M::GET, "/provisioning/requests", "/provisioning/requests".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/provisioning/requests", "/provisioning/requests".into(), Body::Form(vec![("kind", "alta".into()), ("role", "assistant".into()), ("school_id", s.to_string()), ("dni", "47770009".into()), ("paternal_surname", "Ruiz".into()), ("maternal_surname", "Paz".into()), ("given_names", "Eva".into())]), "xxxxaxxx"),
+        case(M::GET, "/provisioning/requests/{id}", format!("/provisioning/requests/{}", w.request), Body::None, "xxxxaxxx"),
+        case(M::GET, "/provisioning/requests/{id}/resolution", format!("/provisioning/requests/{}/resolution", w.request), Body::None, "xxxxaxxx"),
+        case(M::POST, "/provisioning/requests/{id}/reject", format!("/provisioning/requests/{}/reject", w.request), j(json!({"reason": "Falta la resolución firmada"})), "xxxxaxxx"),
+        case(M::POST, "/provisioning/requests/{id}/approve", format!("/provisioning/requests/{}/approve", w.request), Body::None, "xxxxaxxx"),
+        case(M::POST, "/users/{id}/password-reset", format!("/users/{}/password-reset", w.staff_account), Body::None, "xxxxaxxx"),
+        case(M::GET, "/sync/pull", "/sync/pull".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/sync/push", "/sync/push".into(), j(json!({"contract_version": 1, "device_id": Uuid::nil(), "batch_id": Uuid::new_v4(), "marks": [{"mark_id": Uuid::new_v4(), "section_id": t.to_string(), "student_id": w.student.to_string(), "date": lima_today() - Duration::days(1), "status": "asistio", "recorded_at": "2026-01-01T08:00:00-05:00"}]})), "aaaaaaaa"),
+        case(M::POST, "/devices/{id}/revoke", format!("/devices/{}/revoke", w.device), Body::None, "axxxaxxx"),
+        case(M::GET, "/schools/{id}", format!("/schools/{}", w.jaen_school), Body::None, "aaxxxxxa"),
+    ];
+    let mut cases = cases;
+    for c in &mut cases {
+        if c.method == M::DELETE {
+            c.before = Some((
+                M::POST,
+                format!("/sections/{n}/teachers"),
+                json!({"person_id": w.staff_person}),
+            ));
+        }
+    }
+    cases
+}
+
+fn accepted(expect: char, status: StatusCode) -> bool {
+    let refused = matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND);
+    match expect {
+        'a' => !refused && status != StatusCode::UNAUTHORIZED && !status.is_server_error(),
+        'x' => refused,
+        'p' => !status.is_server_error(),
+        _ => false,
+    }
+}
+
+async fn send(app: &TestApp, w: &World, c: &Case, account: &str) -> (StatusCode, Value) {
+    let token = &w.tokens[account];
+    let request = app.request(c.method.clone(), &c.path, Some(token));
+    let request = match &c.body {
+        Body::None => request,
+        Body::Json(v) => request.json(v),
+        Body::Csv(text) => request
+            .header("content-type", "text/csv")
+            .body(text.clone()),
+        Body::Form(fields) => {
+            let mut form = Form::new();
+            for (k, v) in fields {
+                form = form.text(k.to_string(), v.clone());
+            }
+            request.multipart(
+                form.part(
+                    "resolution",
+                    Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+                        .file_name("rd.pdf")
+                        .mime_str("application/pdf")
+                        .unwrap(),
+                ),
+            )
+        }
+    };
+    read(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn every_endpoint_of_the_openapi_document_has_a_case_for_every_role() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let cases = cases(&w);
+
+    let (_, document) = read(
+        app.request(Method::GET, "/api/v1/openapi.json", None)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str()))
+                .map(move |method| {
+                    (
+                        method.to_uppercase(),
+                        path.strip_prefix("/api/v1").unwrap_or(path).to_owned(),
+                    )
+                })
+        })
+        .collect();
+    let covered: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_string(), c.template.to_owned()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(missing.is_empty(), "endpoints without a case: {missing:?}");
+
+    let mut wrong = Vec::new();
+    for c in &cases {
+        let mut got = String::new();
+        let mut detail = Vec::new();
+        for (account, expect) in ACCOUNTS.iter().zip(c.expect.chars()) {
+            if let Some((method, path, body)) = &c.before {
+                app.request(method.clone(), path, Some(&w.tokens["director.demo"]))
+                    .json(body)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let (status, body) = send(&app, &w, c, account).await;
+            assert!(
+                !status.is_server_error(),
+                "{} {} as {account}: {status} {body}",
+                c.method,
+                c.path
+            );
+            let letter = if accepted(expect, status) {
+                expect
+            } else if status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND {
+                'x'
+            } else {
+                'a'
+            };
+            got.push(letter);
+            detail.push(format!("{account}={}", status.as_u16()));
+        }
+        if got != c.expect {
+            wrong.push(format!(
+                "{} {}: expected {} got {} ({})",
+                c.method,
+                c.template,
+                c.expect,
+                got,
+                detail.join(" ")
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
