@@ -317,6 +317,48 @@ pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
             false,
             "Celda gris: día no académico    – sin matrícula    TR traslado    RE retirado    FA fallecido",
         );
+        // The notes of this page's marks (the reasons of justified absences and lateness).
+        let notes: Vec<String> = register
+            .rows
+            .iter()
+            .skip(page_index * ROWS_PER_PAGE)
+            .take(ROWS_PER_PAGE)
+            .flat_map(|row| {
+                row.cells.iter().filter_map(move |cell| {
+                    let note = cell.note.as_deref()?;
+                    Some(format!(
+                        "N° {}, día {} ({}): {}",
+                        row.number,
+                        chrono::Datelike::day(&cell.date),
+                        cell.symbol.unwrap_or(""),
+                        note.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ))
+                })
+            })
+            .collect();
+        if !notes.is_empty() {
+            let text = notes.join("; ");
+            let mut lines: Vec<String> = Vec::new();
+            let mut current = String::from("Observaciones: ");
+            for word in text.split(' ') {
+                if current.chars().count() + word.chars().count() > 190 {
+                    lines.push(std::mem::take(&mut current));
+                }
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(word);
+            }
+            lines.push(current);
+            let shown = lines.len().min(2);
+            for (i, line) in lines.iter().take(shown).enumerate() {
+                let mut line = line.trim().to_owned();
+                if i + 1 == shown && lines.len() > shown {
+                    line.push_str(" …");
+                }
+                page.text(MARGIN, legend_y + 9.0 + 4.0 * i as f32, 6.5, false, &line);
+            }
+        }
         if page_index + 1 == pages_needed {
             let sign_y = (legend_y + 20.0).min(PAGE_H - 8.0);
             page.line(

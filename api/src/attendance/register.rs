@@ -88,6 +88,9 @@ pub struct Cell {
     /// `fallecido`, or `pendiente` (an academic day still to register).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
+    /// The note of the mark that stands (the reason of a falta justificada).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One student's row.
@@ -166,6 +169,7 @@ pub async fn build(
         .await?;
     sort_students(&mut rows);
     let mut values: HashMap<(i64, NaiveDate), i16> = HashMap::new();
+    let mut marks: HashMap<(i64, NaiveDate), uuid::Uuid> = HashMap::new();
     for day in section_day::Entity::find()
         .filter(section_day::Column::SectionId.eq(scope.section.id))
         .filter(section_day::Column::Date.between(first, last))
@@ -174,8 +178,11 @@ pub async fn build(
     {
         for cell in super::store::cells(&day)? {
             values.insert((cell.enrollment_id, day.date), cell.status);
+            marks.insert((cell.enrollment_id, day.date), cell.mark_id);
         }
     }
+    let ids: Vec<uuid::Uuid> = marks.values().copied().collect();
+    let notes = super::store::notes_of(db, &ids).await?;
     let register = attendance_register::Entity::find()
         .filter(attendance_register::Column::SectionId.eq(scope.section.id))
         .filter(attendance_register::Column::Year.eq(year))
@@ -216,6 +223,7 @@ pub async fn build(
                         status: None,
                         symbol: None,
                         reason: Some("no_academico"),
+                        note: None,
                     };
                 }
                 if !covers(&e, *d) {
@@ -224,6 +232,7 @@ pub async fn build(
                         status: None,
                         symbol: None,
                         reason: uncovered_reason(&e, *d),
+                        note: None,
                     };
                 }
                 expected += 1;
@@ -236,6 +245,7 @@ pub async fn build(
                             status: Some(status),
                             symbol: Some(status.symbol()),
                             reason: None,
+                            note: marks.get(&(e.id, *d)).and_then(|m| notes.get(m)).cloned(),
                         }
                     }
                     None => Cell {
@@ -243,6 +253,7 @@ pub async fn build(
                         status: None,
                         symbol: None,
                         reason: Some("pendiente"),
+                        note: None,
                     },
                 }
             })

@@ -540,6 +540,17 @@ pub struct HeldMark {
     pub received_at: DateTime<Utc>,
     pub user_id: i64,
     pub device_id: Option<Uuid>,
+    /// The student's document (DNI or código de estudiante).
+    pub document: String,
+    /// "Apellido Apellido, Nombres".
+    pub student: String,
+    /// The code that stands in the register for that student and day, if any.
+    #[schema(value_type = Option<String>)]
+    pub standing: Option<AttendanceStatus>,
+    /// Who sent the mark (names).
+    pub teacher: String,
+    /// The mark's note (the reason of a falta justificada).
+    pub note: Option<String>,
 }
 
 /// Marks held for review in a closed month (the director).
@@ -551,10 +562,55 @@ async fn list_held(
     ApiPath((id, year, month)): RegisterPath,
 ) -> Result<Json<Vec<HeldMark>>> {
     load(&state, &p, id, Action::CloseRegister).await?;
-    let rows = held_marks(&state.db, id, year, month).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|m| HeldMark {
+    let db = &state.db;
+    let rows = held_marks(db, id, year, month).await?;
+    let students: std::collections::HashMap<i64, entity::student::Model> =
+        entity::enrollment::Entity::find()
+            .filter(entity::enrollment::Column::Id.is_in(rows.iter().map(|m| m.enrollment_id)))
+            .find_also_related(entity::student::Entity)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|(e, s)| Some((e.id, s?)))
+            .collect();
+    let accounts: std::collections::HashMap<i64, i64> = entity::user_account::Entity::find()
+        .filter(entity::user_account::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.person_id))
+        .collect();
+    let people: std::collections::HashMap<i64, String> = entity::person::Entity::find()
+        .filter(entity::person::Column::Id.is_in(accounts.values().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.id,
+                format!(
+                    "{} {} {}",
+                    p.given_names, p.paternal_surname, p.maternal_surname
+                ),
+            )
+        })
+        .collect();
+    let mut standing = std::collections::HashMap::new();
+    for day in entity::section_day::Entity::find()
+        .filter(entity::section_day::Column::SectionId.eq(id))
+        .filter(entity::section_day::Column::Date.is_in(rows.iter().map(|m| m.date)))
+        .all(db)
+        .await?
+    {
+        for cell in super::store::cells(&day)? {
+            standing.insert((cell.enrollment_id, day.date), cell.status);
+        }
+    }
+    let mut out: Vec<HeldMark> = rows
+        .into_iter()
+        .map(|m| {
+            let s = students.get(&m.enrollment_id);
+            HeldMark {
                 mark_id: m.mark_id,
                 enrollment_id: m.enrollment_id,
                 date: m.date,
@@ -563,9 +619,31 @@ async fn list_held(
                 received_at: m.received_at,
                 user_id: m.user_id,
                 device_id: m.device_id,
-            })
-            .collect(),
-    ))
+                document: s
+                    .and_then(|s| s.dni.clone().or(s.student_code.clone()))
+                    .unwrap_or_default(),
+                student: s
+                    .map(|s| {
+                        format!(
+                            "{} {}, {}",
+                            s.paternal_surname, s.maternal_surname, s.given_names
+                        )
+                    })
+                    .unwrap_or_default(),
+                standing: standing
+                    .get(&(m.enrollment_id, m.date))
+                    .and_then(|v| codes::from_db(*v)),
+                teacher: accounts
+                    .get(&m.user_id)
+                    .and_then(|person| people.get(person))
+                    .cloned()
+                    .unwrap_or_default(),
+                note: m.note,
+            }
+        })
+        .collect();
+    out.sort_by_cached_key(|h| (crate::domain::spanish_key(&h.student), h.date));
+    Ok(Json(out))
 }
 
 async fn held_marks(

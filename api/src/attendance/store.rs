@@ -44,6 +44,60 @@ pub struct Entry {
     pub marks: Vec<attendance_entry::Mark>,
 }
 
+/// The notes of some marks (the reason of a falta justificada, as the teacher wrote it), read from
+/// the entries that hold them; marks without a note are absent.
+pub async fn notes_of(
+    db: &impl ConnectionTrait,
+    mark_ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>> {
+    let mut notes = HashMap::new();
+    if mark_ids.is_empty() {
+        return Ok(notes);
+    }
+    let wanted: HashSet<Uuid> = mark_ids.iter().copied().collect();
+    let mut entry_ids: Vec<i64> = Vec::new();
+    for chunk in mark_ids.chunks(SQLITE_CHUNK) {
+        entry_ids.extend(
+            mark_receipt::Entity::find()
+                .filter(sea_orm::ColumnTrait::is_in(
+                    &mark_receipt::Column::MarkId,
+                    chunk.to_vec(),
+                ))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| r.entry_id),
+        );
+    }
+    entry_ids.sort_unstable();
+    entry_ids.dedup();
+    for chunk in entry_ids.chunks(SQLITE_CHUNK) {
+        for entry in attendance_entry::Entity::find()
+            .filter(sea_orm::ColumnTrait::is_in(
+                &attendance_entry::Column::Id,
+                chunk.to_vec(),
+            ))
+            .all(db)
+            .await?
+        {
+            let marks = attendance_entry::decode(&entry.marks).ok_or_else(|| {
+                crate::error::ApiError::Internal(anyhow::anyhow!(
+                    "attendance entry {} cannot be read",
+                    entry.id
+                ))
+            })?;
+            for mark in marks {
+                if let Some(note) = mark.note
+                    && wanted.contains(&mark.mark_id)
+                {
+                    notes.insert(mark.mark_id, note);
+                }
+            }
+        }
+    }
+    Ok(notes)
+}
+
 /// Entries and their receipts in one statement: each receipt finds its entry by batch.
 const RECORD_BATCHES: &str = "WITH entry AS ( \
        INSERT INTO attendance_entry (batch_id, user_id, device_id, received_at, marks) \

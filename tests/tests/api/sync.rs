@@ -1447,3 +1447,104 @@ async fn a_batch_id_sent_again_with_other_marks_is_refused_and_stores_nothing() 
         "a true resend still gets its answer"
     );
 }
+
+/// The text of a PDF, through poppler's `pdftotext` (installed by `.ci/run`).
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("siagie-pdf-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("register.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let director = app.login_as("director.demo").await;
+    let last_month = lima_today().with_day(1).unwrap() - Duration::days(1);
+    let (y, m) = (last_month.year(), last_month.month());
+    let base = format!("/sections/{}/registers/{y}/{m}", c.section_id);
+    let day = c
+        .academic_days
+        .iter()
+        .rev()
+        .find(|d| d.month() == m && d.year() == y)
+        .copied()
+        .unwrap();
+
+    // A justified absence with its reason, sent from the tablet.
+    let mut justified = mark(
+        &c.section_id,
+        &c.students[0],
+        day,
+        "falta_justificada",
+        &at(day, 9, 0),
+    );
+    justified["note"] = json!("Cita médica en Jaén");
+    let (status, body) = app.push(&c.token, &batch(c.device, vec![justified])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, grid) = app.get(&base, &director).await;
+    let row = grid["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["student_id"].to_string() == c.students[0])
+        .unwrap();
+    let cell = row["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|cell| cell["date"] == day.to_string())
+        .unwrap();
+    assert_eq!(cell["status"], "falta_justificada");
+    assert_eq!(cell["note"], "Cita médica en Jaén");
+    let pdf = app
+        .request(Method::GET, &format!("{base}/pdf"), Some(&director))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Cita médica en Jaén"), "{text}");
+    assert!(text.contains("Observaciones"), "{text}");
+
+    // Closed, a later mark with a note is held, and the director sees whose, what stands and why.
+    app.post(
+        &format!("{base}/complete"),
+        &director,
+        json!({"up_to_day": last_month.day()}),
+    )
+    .await;
+    let (status, _) = app
+        .post(&format!("{base}/close"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut late = mark(
+        &c.section_id,
+        &c.students[0],
+        day,
+        "tardanza_justificada",
+        &at(day, 11, 0),
+    );
+    late["note"] = json!("Llegó con su madre");
+    let (_, body) = app.push(&c.token, &batch(c.device, vec![late])).await;
+    assert_eq!(outcomes(&body)[0].0, "held");
+    let (_, held) = app.get(&format!("{base}/held"), &director).await;
+    let held = &held[0];
+    assert_eq!(held["standing"], "falta_justificada");
+    assert_eq!(held["status"], "tardanza_justificada");
+    assert_eq!(held["note"], "Llegó con su madre");
+    assert_eq!(held["teacher"], "Rosa Elvira Tarrillo Campos");
+    assert!(held["student"].as_str().unwrap().contains(", "), "{held}");
+    assert_eq!(held["document"], row["document"]);
+}
