@@ -1496,7 +1496,7 @@ async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["student_id"].to_string() == c.students[0])
+        .find(|r| r["student_id"].as_i64() == c.students[0].parse().ok())
         .unwrap();
     let cell = row["cells"]
         .as_array()
