@@ -58,6 +58,8 @@ pub struct StatesFilter {
     pub dre_id: Option<i64>,
     pub year: i32,
     pub month: u32,
+    /// Only registers in this state: `sin_datos`, `parcial`, `completo` or `cerrado`.
+    pub state: Option<String>,
 }
 
 /// The state of one section's register.
@@ -106,9 +108,29 @@ async fn list_states(
         schools.iter().map(|s| (s.id, s)).collect();
     let sections: std::collections::HashMap<i64, &entity::section::Model> =
         sections.iter().map(|(s, _)| (s.id, s)).collect();
+    let wanted = match filter.state.as_deref() {
+        None => None,
+        Some(code) => Some(
+            [
+                State::SinDatos,
+                State::Parcial,
+                State::Completo,
+                State::Cerrado,
+            ]
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or_else(|| {
+                ApiError::field(
+                    "state",
+                    "El estado debe ser sin_datos, parcial, completo o cerrado.",
+                )
+            })?,
+        ),
+    };
     Ok(Json(
         states
             .into_iter()
+            .filter(|(_, _, _, state, _)| wanted.is_none_or(|w| w == *state))
             .filter_map(|(section_id, _, _, state, until)| {
                 let section = sections.get(&section_id)?;
                 let school = schools.get(&section.school_id)?;

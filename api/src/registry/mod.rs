@@ -5,6 +5,7 @@ mod dto;
 mod import;
 mod repo;
 mod routes;
+pub mod search;
 mod service;
 
 pub use dto::*;

@@ -2,8 +2,10 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, LikeExpr},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -43,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import::import_roster))
         .routes(routes!(change_enrollment_status))
         .routes(routes!(list_staff, add_staff))
+        .routes(routes!(super::search::find_student))
+        .routes(routes!(super::search::unit_accounts))
         .routes(routes!(list_teachers, assign_teacher))
         .routes(routes!(unassign_teacher))
 }
@@ -194,11 +198,26 @@ async fn list_schools(
         query = query.filter(school::Column::Level.eq(level.code()));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        query = query.filter(
-            Condition::any()
-                .add(school::Column::Name.contains(q))
-                .add(school::Column::CodigoModular.starts_with(q)),
-        );
+        query = match crate::domain::CodigoModular::parse_with_anexo(q) {
+            // `0412345-0`: that IE.
+            Ok((code, anexo)) if q.contains('-') => query
+                .filter(school::Column::CodigoModular.eq(code.as_str()))
+                .filter(school::Column::Anexo.eq(anexo.value())),
+            // Part of the name whatever its accents and case, or the start of the código modular.
+            _ => query.filter(
+                Condition::any()
+                    .add(
+                        Expr::expr(super::search::folded("\"school\".\"name\"")).like(
+                            LikeExpr::new(format!("%{}%", super::search::fold(q))).escape('\\'),
+                        ),
+                    )
+                    .add(if q.bytes().all(|b| b.is_ascii_digit()) {
+                        school::Column::CodigoModular.starts_with(q)
+                    } else {
+                        Expr::val(1).eq(0)
+                    }),
+            ),
+        };
     }
     let params = PageParams {
         page: filter.page,

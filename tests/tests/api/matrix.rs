@@ -43,6 +43,7 @@ struct World {
     not_taught: i64,
     enrollment: i64,
     student: i64,
+    student_dni: String,
     teacher_person: i64,
     staff_person: i64,
     staff_account: i64,
@@ -80,6 +81,7 @@ async fn world(app: &TestApp) -> World {
         .await;
     let enrollment = roster[0]["enrollment_id"].as_i64().unwrap();
     let student = roster[0]["student_id"].as_i64().unwrap();
+    let student_dni = roster[0]["dni"].as_str().unwrap().to_owned();
     let (_, years) = app.get("/academic-years", &director).await;
     let year = years[0]["year"].as_i64().unwrap() as i32;
     let starts_on =
@@ -182,6 +184,7 @@ async fn world(app: &TestApp) -> World {
         not_taught,
         enrollment,
         student,
+        student_dni,
         teacher_person,
         staff_person: staff["person_id"].as_i64().unwrap(),
         staff_account,
@@ -319,6 +322,11 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::POST, "/sync/push", "/sync/push".into(), j(json!({"contract_version": 1, "device_id": Uuid::nil(), "batch_id": Uuid::new_v4(), "marks": [{"mark_id": Uuid::new_v4(), "section_id": t.to_string(), "student_id": w.student.to_string(), "date": lima_today() - Duration::days(1), "status": "asistio", "recorded_at": "2026-01-01T08:00:00-05:00"}]})), "aaaaaaaa"),
         case(M::POST, "/devices/{id}/revoke", format!("/devices/{}/revoke", w.device), Body::None, "axxxaxxx"),
         case(M::GET, "/schools/{id}", format!("/schools/{}", w.jaen_school), Body::None, "aaxxxxxa"),
+        case(M::GET, "/accounts", format!("/accounts?school_id={s}"), Body::None, "axaaaxxx"),
+        case(M::GET, "/accounts", format!("/accounts?ugel_id={}", w.ugel), Body::None, "axaaxxxx"),
+        // Answered to everyone: a student outside the caller's reach is an empty list (checked in
+        // the registry tests), so that the answer never tells whether a document exists.
+        case(M::GET, "/students", format!("/students?document={}", w.student_dni), Body::None, "aaaaaaaa"),
     ];
     let mut cases = cases;
     for c in &mut cases {

@@ -590,3 +590,151 @@ async fn lists_of_people_are_in_spanish_alphabetical_order() {
         .collect();
     assert_eq!(exported, expected, "the export");
 }
+
+#[tokio::test]
+async fn people_and_schools_are_found_within_reach() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let teacher = app.login_as("docente.demo").await;
+    let jaen = app.login_as("jaen.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let taught = me["sections"][0].as_i64().unwrap();
+    let not_taught = app
+        .sections(&director, school)
+        .await
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .find(|id| !me["sections"].as_array().unwrap().iter().any(|t| t == id))
+        .unwrap();
+    let dni_of = async |section: i64| {
+        let (_, roster) = app
+            .get(&format!("/sections/{section}/students"), &director)
+            .await;
+        roster[0]["dni"].as_str().unwrap().to_owned()
+    };
+    let (mine, other) = (dni_of(taught).await, dni_of(not_taught).await);
+
+    // A student by DNI: the director and the teacher of its section find it; no one else does.
+    let (status, found) = app
+        .get(&format!("/students?document={mine}"), &director)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found[0]["dni"], mine.as_str());
+    assert_eq!(found[0]["enrollments"][0]["section_id"], taught);
+    assert!(
+        found[0]["enrollments"][0]["school_code"]
+            .as_str()
+            .unwrap()
+            .starts_with(demo::PRIMARIA)
+    );
+    let (_, found) = app
+        .get(&format!("/students?document={mine}"), &teacher)
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let (_, found) = app
+        .get(&format!("/students?document={other}"), &teacher)
+        .await;
+    assert_eq!(found, json!([]), "not a section it teaches");
+    let (_, found) = app.get(&format!("/students?document={mine}"), &jaen).await;
+    assert_eq!(found, json!([]), "another UGEL's director");
+    let (_, found) = app.get("/students?document=79999999", &director).await;
+    assert_eq!(
+        found,
+        json!([]),
+        "a document that does not exist answers the same"
+    );
+    let (status, _) = app.get("/students?document=12", &director).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // IEs by name without accents or ñ, and by código modular with its anexo.
+    for q in [
+        "senor%20de%20huamantanga",
+        "SEÑOR%20DE",
+        "0412345-0",
+        "0412345",
+    ] {
+        let (status, page) = app.get(&format!("/schools?q={q}"), &ugel).await;
+        assert_eq!(status, StatusCode::OK, "{q}: {page}");
+        assert_eq!(page["total"], 1, "{q}: {page}");
+        assert_eq!(page["items"][0]["id"], school, "{q}");
+    }
+    let (_, none) = app.get("/schools?q=0412345-1", &ugel).await;
+    assert_eq!(none["total"], 0);
+    let (_, none) = app.get("/schools?q=%25", &ugel).await;
+    assert_eq!(
+        none["total"], 0,
+        "a wildcard is a character, not everything"
+    );
+
+    // The accounts of a unit, for a baja.
+    let (status, accounts) = app
+        .get(&format!("/accounts?school_id={school}"), &director)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accounts}");
+    let teacher_account = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "docente.demo")
+        .expect("the teacher is listed");
+    assert_eq!(teacher_account["assignments"][0]["role"], "teacher");
+    assert!(teacher_account["assignments"][0]["assignment_id"].is_i64());
+    assert!(
+        !accounts.to_string().contains("@"),
+        "no e-mail addresses: {accounts}"
+    );
+    for (token, who) in [(&jaen, "jaen"), (&teacher, "teacher")] {
+        let (status, _) = app
+            .get(&format!("/accounts?school_id={school}"), token)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+    }
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let (status, accounts) = app
+        .get(&format!("/accounts?ugel_id={ugel_id}"), &ugel)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"ugel.demo") && names.contains(&"nivel.demo"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"director.demo"),
+        "an IE's roles are not the UGEL's"
+    );
+
+    // Registers filtered by state.
+    let today = tests::lima_today();
+    let (status, rows) = app
+        .get(
+            &format!(
+                "/registers?school_id={school}&year={}&month={}&state=cerrado",
+                today.year(),
+                today.month()
+            ),
+            &director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows, json!([]), "nothing is closed this month");
+    let (status, _) = app
+        .get(
+            &format!(
+                "/registers?school_id={school}&year={}&month={}&state=abierto",
+                today.year(),
+                today.month()
+            ),
+            &director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

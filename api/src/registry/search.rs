@@ -1,0 +1,369 @@
+//! Finding things within one's reach: a student by document, the accounts of a unit (what a baja
+//! needs), and IEs by name whatever the accents.
+
+use axum::{Json, extract::State};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter,
+    sea_query::{Expr, SimpleExpr},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use entity::{
+    academic_year, enrollment, grade, person, role_assignment, school, section, student,
+    user_account,
+};
+
+use crate::{
+    auth::{Action, AuthUser, Principal, Role, Target, policy::UnitKind},
+    domain::{Level, StudentDocument},
+    error::{ApiError, ErrorBody, Result},
+    http::ApiQuery,
+    state::AppState,
+};
+
+/// `GET /students?document=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StudentQuery {
+    /// DNI (8 digits) or código de estudiante (14 digits).
+    pub document: String,
+}
+
+/// A student found, with the enrollments the caller may read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StudentFound {
+    pub student_id: i64,
+    pub dni: Option<String>,
+    pub student_code: Option<String>,
+    pub paternal_surname: String,
+    pub maternal_surname: String,
+    pub given_names: String,
+    pub enrollments: Vec<EnrollmentFound>,
+}
+
+/// One enrollment of a student found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollmentFound {
+    pub enrollment_id: i64,
+    pub academic_year: i32,
+    pub school_id: i64,
+    /// Código modular and anexo, `0412345-0`.
+    pub school_code: String,
+    pub school_name: String,
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub starts_on: NaiveDate,
+    /// `activo`, `trasladado`, `retirado` or `fallecido`.
+    pub status: String,
+}
+
+/// Find a student by DNI or código de estudiante. Only a student with an enrollment in the
+/// caller's reach is answered (a teacher: in the sections it teaches), with those enrollments; any
+/// other document answers an empty list, whether or not it exists.
+#[utoipa::path(get, path = "/students", tag = "registry", security(("bearer" = [])), params(StudentQuery),
+    responses((status = 200, body = Vec<StudentFound>), (status = 422, body = ErrorBody)))]
+pub async fn find_student(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(query): ApiQuery<StudentQuery>,
+) -> Result<Json<Vec<StudentFound>>> {
+    let document =
+        StudentDocument::parse(&query.document).map_err(|m| ApiError::field("document", m))?;
+    let db = &state.db;
+    let Some(found) = student::Entity::find()
+        .filter(match &document {
+            StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
+            StudentDocument::Code(c) => student::Column::StudentCode.eq(c.as_str()),
+        })
+        .one(db)
+        .await?
+    else {
+        return Ok(Json(Vec::new()));
+    };
+    let enrollments = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.eq(found.id))
+        .all(db)
+        .await?;
+    let sections: std::collections::HashMap<i64, section::Model> = section::Entity::find()
+        .filter(section::Column::Id.is_in(enrollments.iter().map(|e| e.section_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let enrollments: Vec<(enrollment::Model, Option<section::Model>)> = enrollments
+        .into_iter()
+        .map(|e| {
+            let s = sections.get(&e.section_id).cloned();
+            (e, s)
+        })
+        .collect();
+    let schools: std::collections::HashMap<i64, (school::Model, i64)> = school::Entity::find()
+        .filter(
+            school::Column::Id.is_in(
+                enrollments
+                    .iter()
+                    .filter_map(|(_, s)| s.as_ref().map(|s| s.school_id)),
+            ),
+        )
+        .find_also_related(entity::ugel::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(s, u)| Some((s.id, (s, u?.dre_id))))
+        .collect();
+    let grades: std::collections::HashMap<i64, String> = grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let years: std::collections::HashMap<i64, i32> = academic_year::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|y| (y.id, y.year))
+        .collect();
+    let mut visible = Vec::new();
+    for (e, s) in enrollments {
+        let Some(s) = s else { continue };
+        let Some((school, dre_id)) = schools.get(&s.school_id) else {
+            continue;
+        };
+        let target = Target {
+            dre_id: Some(*dre_id),
+            ugel_id: Some(school.ugel_id),
+            school_id: Some(school.id),
+            school_level: Level::parse(&school.level).ok(),
+            section_id: Some(s.id),
+        };
+        if !p.can(Action::ReadRoster, &target) {
+            continue;
+        }
+        visible.push(EnrollmentFound {
+            enrollment_id: e.id,
+            academic_year: years.get(&s.academic_year_id).copied().unwrap_or_default(),
+            school_id: school.id,
+            school_code: format!("{}-{}", school.codigo_modular, school.anexo),
+            school_name: school.name.clone(),
+            section_id: s.id,
+            grade: grades.get(&s.grade_id).cloned().unwrap_or_default(),
+            section: s.name.clone(),
+            starts_on: e.starts_on,
+            status: e.status.clone(),
+        });
+    }
+    if visible.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    visible.sort_by_key(|e| std::cmp::Reverse((e.academic_year, e.starts_on)));
+    Ok(Json(vec![StudentFound {
+        student_id: found.id,
+        dni: found.dni,
+        student_code: found.student_code,
+        paternal_surname: found.paternal_surname,
+        maternal_surname: found.maternal_surname,
+        given_names: found.given_names,
+        enrollments: visible,
+    }]))
+}
+
+/// `GET /accounts?school_id=` (or `ugel_id`, `dre_id`).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UnitQuery {
+    pub school_id: Option<i64>,
+    pub ugel_id: Option<i64>,
+    pub dre_id: Option<i64>,
+}
+
+/// An account with its active assignments in the unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitAccount {
+    pub user_id: i64,
+    pub username: String,
+    pub paternal_surname: String,
+    pub maternal_surname: String,
+    pub given_names: String,
+    pub assignments: Vec<UnitAssignment>,
+}
+
+/// An active assignment: what a baja names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitAssignment {
+    pub assignment_id: i64,
+    pub role: Role,
+    pub role_name: &'static str,
+    pub level: Option<String>,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// Whether the caller files bajas in the unit: the director of the IE (for its staff), or a
+/// MINEDU, DRE or UGEL role over it (not the help desk).
+fn files_bajas(p: &Principal, target: &Target, is_school: bool) -> bool {
+    (is_school && p.holds(Role::Director, target))
+        || p.assignments.iter().any(|a| {
+            a.role.unit_kind() != UnitKind::School
+                && a.role != Role::HelpdeskAgent
+                && a.covers(target, &[])
+        })
+}
+
+/// The accounts with an active role held in exactly this unit (an IE, a UGEL or a DRE), with
+/// those roles, in Spanish order of their names: what a baja needs.
+#[utoipa::path(get, path = "/accounts", tag = "provisioning", security(("bearer" = [])), params(UnitQuery),
+    responses((status = 200, body = Vec<UnitAccount>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unit_accounts(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(query): ApiQuery<UnitQuery>,
+) -> Result<Json<Vec<UnitAccount>>> {
+    let db = &state.db;
+    let (target, held_here, is_school) = match (query.school_id, query.ugel_id, query.dre_id) {
+        (Some(id), None, None) => {
+            let scope = super::school_scope(db, id).await?;
+            (
+                scope.target,
+                Condition::all().add(role_assignment::Column::SchoolId.eq(id)),
+                true,
+            )
+        }
+        (None, Some(id), None) => {
+            let ugel = entity::ugel::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la UGEL"))?;
+            (
+                Target::ugel(ugel.id, ugel.dre_id),
+                Condition::all()
+                    .add(role_assignment::Column::UgelId.eq(id))
+                    .add(role_assignment::Column::SchoolId.is_null()),
+                false,
+            )
+        }
+        (None, None, Some(id)) => {
+            entity::dre::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la DRE"))?;
+            (
+                Target::dre(id),
+                Condition::all()
+                    .add(role_assignment::Column::DreId.eq(id))
+                    .add(role_assignment::Column::UgelId.is_null())
+                    .add(role_assignment::Column::SchoolId.is_null()),
+                false,
+            )
+        }
+        _ => {
+            return Err(ApiError::invalid_body(
+                "Indique una sola unidad: school_id, ugel_id o dre_id.",
+            )
+            .with_code("invalid_query"));
+        }
+    };
+    if !files_bajas(&p, &target, is_school) {
+        return Err(ApiError::forbidden());
+    }
+    let assignments = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(held_here)
+        .all(db)
+        .await?;
+    let accounts = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(assignments.iter().map(|a| a.user_id)))
+        .all(db)
+        .await?;
+    let people: std::collections::HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let accounts: Vec<(user_account::Model, Option<person::Model>)> = accounts
+        .into_iter()
+        .map(|a| {
+            let holder = people.get(&a.person_id).cloned();
+            (a, holder)
+        })
+        .collect();
+    let mut out: Vec<UnitAccount> = accounts
+        .into_iter()
+        .filter_map(|(account, holder)| {
+            let holder = holder?;
+            Some(UnitAccount {
+                user_id: account.id,
+                username: account.username,
+                paternal_surname: holder.paternal_surname,
+                maternal_surname: holder.maternal_surname,
+                given_names: holder.given_names,
+                assignments: assignments
+                    .iter()
+                    .filter(|a| a.user_id == account.id)
+                    .filter_map(|a| {
+                        let role = Role::parse(&a.role)?;
+                        Some(UnitAssignment {
+                            assignment_id: a.id,
+                            role,
+                            role_name: role.label(),
+                            level: a.level.clone(),
+                            starts_at: a.starts_at,
+                        })
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    out.sort_by_cached_key(|a| {
+        crate::domain::person_key(&a.paternal_surname, &a.maternal_surname, &a.given_names)
+    });
+    Ok(Json(out))
+}
+
+/// A text column folded as [`fold`] folds a query: lower case, without accents, ñ as n (typed on a
+/// keyboard without it), the same on SQLite (whose `LOWER` knows only ASCII) and PostgreSQL.
+pub fn folded(column: &str) -> SimpleExpr {
+    let mut sql = column.to_owned();
+    for (from, to) in [
+        ("Á", "a"),
+        ("É", "e"),
+        ("Í", "i"),
+        ("Ó", "o"),
+        ("Ú", "u"),
+        ("Ü", "u"),
+        ("á", "a"),
+        ("é", "e"),
+        ("í", "i"),
+        ("ó", "o"),
+        ("ú", "u"),
+        ("ü", "u"),
+        ("Ñ", "n"),
+        ("ñ", "n"),
+    ] {
+        sql = format!("REPLACE({sql}, '{from}', '{to}')");
+    }
+    Expr::cust(format!("LOWER({sql})"))
+}
+
+/// A query folded for [`folded`], with LIKE's wildcards escaped.
+pub fn fold(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for c in query.chars().flat_map(char::to_lowercase) {
+        match c {
+            'á' | 'à' | 'ä' => out.push('a'),
+            'é' | 'è' | 'ë' => out.push('e'),
+            'í' | 'ì' | 'ï' => out.push('i'),
+            'ó' | 'ò' | 'ö' => out.push('o'),
+            'ú' | 'ù' | 'ü' => out.push('u'),
+            'ñ' => out.push('n'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
