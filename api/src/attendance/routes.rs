@@ -434,6 +434,12 @@ async fn complete(
         ));
     }
     let current = register::build(&state.db, &scope, &calendar, year, month, now()).await?;
+    if current.state == State::Cerrado {
+        return Err(ApiError::conflict(
+            "register_closed",
+            "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL.",
+        ));
+    }
     let cells: Vec<(i64, NaiveDate, AttendanceStatus)> = current
         .rows
         .iter()

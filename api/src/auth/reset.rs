@@ -49,22 +49,50 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
     if recent.is_some() {
         return Ok(());
     }
+    let txn = crate::db::begin(db).await?;
+    send_link(
+        &txn,
+        &state.config.auth,
+        &account,
+        &holder.given_names,
+        &email,
+        at,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Event::new("password_reset_requested", "user_account", account.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes a single-use link to set the account's password, and its e-mail to the outbox, in the
+/// caller's transaction.
+pub async fn send_link(
+    db: &impl sea_orm::ConnectionTrait,
+    config: &crate::config::AuthConfig,
+    account: &user_account::Model,
+    name: &str,
+    email: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let token = random_token(32);
-    let expires = at + Duration::minutes(state.config.auth.reset_link_ttl_mins);
+    let expires = at + Duration::minutes(config.reset_link_ttl_mins);
     let link = format!(
         "{}/restablecer-contrasena?token={token}",
-        state.config.auth.public_base_url.trim_end_matches('/')
+        config.public_base_url.trim_end_matches('/')
     );
     let mail = jobs::templates::Mail::new(
         "password_reset",
         &jobs::templates::context! {
-            name => holder.given_names,
+            name => name,
             link => link,
             expires => expires.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
         },
     )
     .map_err(ApiError::Internal)?;
-    let txn = crate::db::begin(db).await?;
     password_reset_token::ActiveModel {
         token_hash: Set(hash_token(&token)),
         user_id: Set(account.id),
@@ -73,15 +101,9 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
         used_at: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    jobs::outbox::enqueue(&txn, &email, mail, None, at).await?;
-    audit::record(
-        &txn,
-        Event::new("password_reset_requested", "user_account", account.id),
-    )
-    .await?;
-    txn.commit().await?;
+    jobs::outbox::enqueue(db, email, mail, None, at).await?;
     Ok(())
 }
 

@@ -117,6 +117,9 @@ pub struct Decision {
     /// Present only when a new account was created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<Credentials>,
+    /// Why a new account came without credentials, in Spanish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<&'static str>,
 }
 
 /// `POST /provisioning/requests/{id}/reject` body.

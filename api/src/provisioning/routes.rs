@@ -134,6 +134,12 @@ async fn list_requests(
 ) -> Result<Json<Vec<RequestView>>> {
     let mut query = provisioning_request::Entity::find().filter(visible_to(&p));
     if let Some(status) = filter.status {
+        if !["pending", "approved", "rejected"].contains(&status.as_str()) {
+            return Err(ApiError::field(
+                "status",
+                "El estado debe ser pending, approved o rejected.",
+            ));
+        }
         query = query.filter(provisioning_request::Column::Status.eq(status));
     }
     let rows = query
@@ -248,10 +254,12 @@ async fn approve(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Decision>> {
-    let (request, credentials) = service::approve(&state.db, &p, id).await?;
+    let (request, credentials, notice) =
+        service::approve(&state.db, &state.config.auth, &p, id).await?;
     Ok(Json(Decision {
         request: request.into(),
         credentials,
+        notice,
     }))
 }
 
@@ -299,12 +307,14 @@ async fn create_staff_account(
         ..Default::default()
     };
     let request = service::create(&state, &p, form, None).await?;
-    let (request, credentials) = service::approve(&state.db, &p, request.id).await?;
+    let (request, credentials, notice) =
+        service::approve(&state.db, &state.config.auth, &p, request.id).await?;
     Ok((
         StatusCode::CREATED,
         Json(Decision {
             request: request.into(),
             credentials,
+            notice,
         }),
     ))
 }

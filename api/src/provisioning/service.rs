@@ -285,6 +285,20 @@ pub async fn create(
                     ));
                 }
             }
+            // An existing person is confirmed by its names, as when it is registered as staff.
+            if let Some(existing) = person::Entity::find()
+                .filter(person::Column::Dni.eq(dni.as_str()))
+                .one(db)
+                .await?
+                && !(paternal.matches(&existing.paternal_surname)
+                    && maternal.matches(&existing.maternal_surname)
+                    && given.matches(&existing.given_names))
+            {
+                return Err(ApiError::field(
+                    "dni",
+                    "Los nombres no coinciden con los registrados para ese DNI. Revise el documento de identidad de la persona.",
+                ));
+            }
             row.kind = Set("alta".into());
             row.role = Set(role.code().into());
             row.dre_id = Set(unit.dre_id);
@@ -459,12 +473,18 @@ fn temporary_password() -> String {
 /// baja, ends the assignment. Everything in one transaction.
 pub async fn approve(
     db: &DatabaseConnection,
+    auth: &crate::config::AuthConfig,
     principal: &Principal,
     id: i64,
-) -> Result<(provisioning_request::Model, Option<Credentials>)> {
+) -> Result<(
+    provisioning_request::Model,
+    Option<Credentials>,
+    Option<&'static str>,
+)> {
     let (request, target) = load_pending(db, principal, id).await?;
     let at = now();
     let mut credentials = None;
+    let mut notice = None;
     let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     if request.kind == "baja" {
@@ -523,6 +543,7 @@ pub async fn approve(
                 .await?
             }
         };
+        let account_existed = hash_for_new_account.is_none();
         let account = match (
             user_account::Entity::find()
                 .filter(user_account::Column::PersonId.eq(person.id))
@@ -551,10 +572,42 @@ pub async fn approve(
                         .in_unit(target),
                 )
                 .await?;
-                credentials = Some(Credentials {
-                    username,
-                    temporary_password: temporary,
-                });
+                // A person registered as staff where the approver has no say gets its password
+                // from its own e-mail, never from the approver: else a director elsewhere could
+                // open the account first and keep its password.
+                let (_, unmanaged) = management(&txn, principal, person.id, &[]).await?;
+                if unmanaged == 0 {
+                    credentials = Some(Credentials {
+                        username,
+                        temporary_password: temporary,
+                    });
+                } else {
+                    let unusable = password::hash(crate::auth::tokens::random_token(32)).await?;
+                    let mut sealed: user_account::ActiveModel = created.clone().into();
+                    sealed.password_hash = Set(unusable);
+                    sealed.update(&txn).await?;
+                    match &person.email {
+                        Some(email) => {
+                            crate::auth::reset::send_link(
+                                &txn,
+                                auth,
+                                &created,
+                                &person.given_names,
+                                email,
+                                at,
+                            )
+                            .await?;
+                            notice = Some(
+                                "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo.",
+                            );
+                        }
+                        None => {
+                            notice = Some(
+                                "La persona también está registrada en otra IE y no tiene correo: el Administrador SIAGIE debe restablecer su contraseña.",
+                            );
+                        }
+                    }
+                }
                 created
             }
             (None, None) => {
@@ -570,7 +623,7 @@ pub async fn approve(
             .filter(same_unit(&request))
             .one(&txn)
             .await?;
-        let new_unit = credentials.is_none()
+        let new_unit = account_existed
             && role_assignment::Entity::find()
                 .filter(role_assignment::Column::UserId.eq(account.id))
                 .filter(role_assignment::Column::Active.eq(true))
@@ -645,7 +698,7 @@ pub async fn approve(
     .await?;
     notify_requester(&txn, &decided, true).await?;
     txn.commit().await?;
-    Ok((decided, credentials))
+    Ok((decided, credentials, notice))
 }
 
 /// Rejects a request with a reason the requester will read.
@@ -939,31 +992,10 @@ pub async fn reset_by_manager(
         .filter(role_assignment::Column::Active.eq(true))
         .all(db)
         .await?;
-    // A manager resets an account only if it manages every active assignment of it: otherwise a
-    // role given in one's own unit would open an account that works elsewhere too.
-    let mut managed = Vec::new();
-    let mut unmanaged = 0;
-    for assignment in &assignments {
-        let role = Role::parse(&assignment.role);
-        let probe = unit_ids(
-            assignment.dre_id,
-            assignment.ugel_id,
-            assignment.school_id,
-            assignment.level.clone(),
-        );
-        let target = match role {
-            Some(role) => Some(unit_for(db, role, &probe).await?.target),
-            None => None,
-        };
-        match (role, target) {
-            (Some(role), Some(target))
-                if principal.holds(provisioning_authority(role), &target) =>
-            {
-                managed.push(target)
-            }
-            _ => unmanaged += 1,
-        }
-    }
+    // A manager resets an account only if it manages every active assignment of it and every IE
+    // where the person is registered as staff: otherwise a role given in one's own unit would
+    // open an account that works elsewhere too.
+    let (managed, unmanaged) = management(db, principal, holder.id, &assignments).await?;
     let Some(&target) = managed.first() else {
         return Err(ApiError::not_found("la cuenta"));
     };
@@ -971,7 +1003,7 @@ pub async fn reset_by_manager(
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
             "not_sole_manager",
-            "La cuenta tiene cargos en unidades que usted no administra: su titular debe recuperar la contraseña con el enlace que se envía a su correo.",
+            "La cuenta tiene cargos o registros en unidades que usted no administra: su titular debe recuperar la contraseña con el enlace que se envía a su correo, o el Administrador SIAGIE restablecerla.",
         ));
     }
     if holder.email.is_some() {
@@ -999,6 +1031,59 @@ pub async fn reset_by_manager(
         username,
         temporary_password: temporary,
     })
+}
+
+/// Where the caller manages a person: the units of its active assignments that the caller
+/// manages, and how many assignments and staff registrations (IEs) it does not. The MINEDU
+/// administrator manages everything; an IE's staff registration is managed by its director and
+/// the Especialista SIAGIE of its UGEL.
+async fn management(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    person_id: i64,
+    assignments: &[role_assignment::Model],
+) -> Result<(Vec<Target>, usize)> {
+    let national = principal.has_role(Role::MineduAdmin);
+    let mut managed = Vec::new();
+    let mut unmanaged = 0;
+    for assignment in assignments {
+        let role = Role::parse(&assignment.role);
+        let probe = unit_ids(
+            assignment.dre_id,
+            assignment.ugel_id,
+            assignment.school_id,
+            assignment.level.clone(),
+        );
+        let target = match role {
+            Some(role) => Some(unit_for(db, role, &probe).await?.target),
+            None => None,
+        };
+        match (role, target) {
+            (Some(role), Some(target))
+                if national || principal.holds(provisioning_authority(role), &target) =>
+            {
+                managed.push(target)
+            }
+            _ => unmanaged += 1,
+        }
+    }
+    for staff in school_staff::Entity::find()
+        .filter(school_staff::Column::PersonId.eq(person_id))
+        .filter(school_staff::Column::Active.eq(true))
+        .all(db)
+        .await?
+    {
+        let target = school_scope(db, staff.school_id).await?.target;
+        // Registrations only restrict: whether the caller manages the account at all is a
+        // matter of its roles.
+        if !(national
+            || principal.holds(Role::Director, &target)
+            || principal.holds(Role::UgelSpecialist, &target))
+        {
+            unmanaged += 1;
+        }
+    }
+    Ok((managed, unmanaged))
 }
 
 /// Parses a `YYYY-MM-DD` form field.

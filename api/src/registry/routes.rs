@@ -774,8 +774,8 @@ async fn list_staff(
             })
             .unwrap_or_default()
     });
-    // The contact data of someone who also holds a role outside this IE is theirs to show, not
-    // this IE's: it is left out.
+    // The contact data of someone who also holds a role or is staff outside this IE is not this
+    // IE's to show: it is left out.
     let elsewhere: std::collections::HashSet<i64> = entity::user_account::Entity::find()
         .select_only()
         .column(entity::user_account::Column::PersonId)
@@ -801,6 +801,21 @@ async fn list_staff(
         .all(&state.db)
         .await?
         .into_iter()
+        .chain(
+            // Or is registered as staff of another IE, whose director entered its contact.
+            school_staff::Entity::find()
+                .select_only()
+                .column(school_staff::Column::PersonId)
+                .filter(school_staff::Column::Active.eq(true))
+                .filter(school_staff::Column::SchoolId.ne(id))
+                .filter(
+                    school_staff::Column::PersonId
+                        .is_in(rows.iter().map(|(s, _)| s.person_id).collect::<Vec<_>>()),
+                )
+                .into_tuple::<i64>()
+                .all(&state.db)
+                .await?,
+        )
         .collect();
     Ok(Json(
         rows.into_iter()

@@ -317,7 +317,7 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::GET, "/provisioning/requests/{id}/resolution", format!("/provisioning/requests/{}/resolution", w.request), Body::None, "xxxxaxxx"),
         case(M::POST, "/provisioning/requests/{id}/reject", format!("/provisioning/requests/{}/reject", w.request), j(json!({"reason": "Falta la resolución firmada"})), "xxxxaxxx"),
         case(M::POST, "/provisioning/requests/{id}/approve", format!("/provisioning/requests/{}/approve", w.request), Body::None, "xxxxaxxx"),
-        case(M::POST, "/users/{id}/password-reset", format!("/users/{}/password-reset", w.staff_account), Body::None, "xxxxaxxx"),
+        case(M::POST, "/users/{id}/password-reset", format!("/users/{}/password-reset", w.staff_account), Body::None, "axxxaxxx"),
         case(M::GET, "/sync/pull", "/sync/pull".into(), Body::None, "aaaaaaaa"),
         case(M::POST, "/sync/push", "/sync/push".into(), j(json!({"contract_version": 1, "device_id": Uuid::nil(), "batch_id": Uuid::new_v4(), "marks": [{"mark_id": Uuid::new_v4(), "section_id": t.to_string(), "student_id": w.student.to_string(), "date": lima_today() - Duration::days(1), "status": "asistio", "recorded_at": "2026-01-01T08:00:00-05:00"}]})), "aaaaaaaa"),
         case(M::POST, "/devices/{id}/revoke", format!("/devices/{}/revoke", w.device), Body::None, "axxxaxxx"),

@@ -578,6 +578,16 @@ async fn a_closed_register_changes_only_through_an_exceptional_modification() {
         "a roster import starting inside the month",
     );
 
+    let (status, error) = app
+        .post(
+            &format!("{}/complete", base(&s)),
+            &s.director,
+            json!({"up_to_day": s.last_day.day()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "register_closed");
+
     let (_, after) = app.get(&base(&s), &s.director).await;
     assert_eq!(after, before, "the closed register did not change");
 

@@ -713,3 +713,103 @@ async fn weak_new_passwords_and_the_temporary_one_are_refused() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let own = app.school_id(&director, demo::PRIMARIA).await;
+    let jaen = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+    let names = ["Prueba", "Tres", "Carla"];
+
+    // San Ignacio registers a new teacher, with her e-mail; she has no account yet.
+    let (status, staff) = register_staff(
+        &app,
+        &director,
+        own,
+        "41111113",
+        names,
+        Some("carla@correo.pe"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+
+    // Jaén registers the same person and opens her account first: no password comes back.
+    let (status, _) = register_staff(&app, &attacker, jaen, "41111113", names, None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, list) = app.get(&format!("/schools/{jaen}/staff"), &attacker).await;
+    assert!(!list.to_string().contains("carla@correo.pe"), "{list}");
+    let (status, decision) = app
+        .post(
+            &format!("/schools/{jaen}/users"),
+            &attacker,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    assert!(decision.get("credentials").is_none(), "{decision}");
+    assert!(
+        decision["notice"].as_str().unwrap().contains("correo"),
+        "{decision}"
+    );
+    let account = decision["request"]["result_user_id"].as_i64().unwrap();
+    let (status, error) = app
+        .post(
+            &format!("/users/{account}/password-reset"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+
+    // She sets her password from the link sent to her own address, and signs in.
+    let mail = app.wait_for_mail("carla@correo.pe").await;
+    let body = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    let token = body
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, body) = read(
+        app.request(Method::POST, "/auth/password-reset/confirm", None)
+            .json(&json!({"token": token, "new_password": "Chirinos.Aula7"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = read(app.login_response("41111113", "Chirinos.Aula7").await).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_alta_for_an_existing_dni_must_carry_its_names() {
+    let app = spawn_app().await;
+    let ugel = app.login_as(UGEL_OFFICIAL.0).await;
+    let school = app.school_id(&ugel, demo::SECUNDARIA).await;
+    let (status, error) = multipart(
+        &app,
+        &ugel,
+        &[
+            ("kind", "alta".into()),
+            ("role", "director".into()),
+            ("school_id", school.to_string()),
+            ("dni", "40000005".into()),
+            ("paternal_surname", "Falso".into()),
+            ("maternal_surname", "Nombre".into()),
+            ("given_names", "Equis".into()),
+            ("email", "ataque@correo.pe".into()),
+            ("resolution_number", "RD 2-2026".into()),
+            ("resolution_date", "2026-03-02".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error["error"]["fields"]["dni"].is_string());
+    assert!(!error.to_string().contains("Guevara"));
+}
