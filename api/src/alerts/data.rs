@@ -23,6 +23,8 @@ pub struct SchoolInfo {
     pub code: String,
     pub director_name: Option<String>,
     pub director_email: Option<String>,
+    /// A PRONOEI: its head is a coordinator, not a director.
+    pub is_pronoei: bool,
 }
 
 /// A register of a month that is not closed.
@@ -41,7 +43,7 @@ pub async fn schools_with_directors(
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT s.id AS school_id, s.ugel_id, s.name, s.codigo_modular, s.anexo, \
+            "SELECT s.id AS school_id, s.ugel_id, s.name, s.codigo_modular, s.anexo, s.is_pronoei, \
                     d.given_names, d.paternal_surname, d.email \
              FROM school s \
              LEFT JOIN (SELECT ra.school_id, p.given_names, p.paternal_surname, p.email \
@@ -68,6 +70,7 @@ pub async fn schools_with_directors(
                 code: format!("{codigo}-{anexo}"),
                 director_name: given.map(|g| format!("{g} {}", surname.unwrap_or_default())),
                 director_email: row.try_get("", "email")?,
+                is_pronoei: row.try_get("", "is_pronoei")?,
             },
         );
     }

@@ -89,6 +89,8 @@ fn register_entries(registers: &[OpenRegister]) -> Vec<(&str, &str, &'static str
 #[derive(serde::Serialize)]
 struct DirectorAlert<'a> {
     name: Option<&'a str>,
+    /// A PRONOEI's coordinator is addressed as such.
+    is_pronoei: bool,
     school: &'a str,
     code: &'a str,
     month: &'static str,
@@ -147,6 +149,7 @@ fn director_alerts(
             kind.template,
             &DirectorAlert {
                 name: school.director_name.as_deref(),
+                is_pronoei: school.is_pronoei,
                 school: &school.name,
                 code: &school.code,
                 month: month_name(kind.month),
@@ -177,7 +180,14 @@ async fn register_coverage(db: &DatabaseConnection, today: NaiveDate) -> anyhow:
     for day in [previous, today] {
         recomputed += progress::refresh(db, day.year(), day.month()).await?;
     }
-    Ok(format!("{recomputed} registro(s) recalculado(s)"))
+    Ok(format!(
+        "{recomputed} {}",
+        plural(
+            recomputed as i64,
+            "registro recalculado",
+            "registros recalculados"
+        )
+    ))
 }
 
 /// Before month end: each director with registers of the month not closed.
@@ -225,7 +235,12 @@ async fn deadline_reminder(
         "deadline reminder"
     );
     Ok(format!(
-        "{queued} recordatorio(s) encolado(s) para {month:02}/{year}"
+        "{queued} {} para {month:02}/{year}",
+        plural(
+            queued as i64,
+            "recordatorio encolado",
+            "recordatorios encolados"
+        )
     ))
 }
 
@@ -260,7 +275,14 @@ async fn overdue_alert(
         )
         .await?;
     }
-    Ok(format!("{queued} alerta(s) de atraso encolada(s)"))
+    Ok(format!(
+        "{queued} {}",
+        plural(
+            queued as i64,
+            "alerta de atraso encolada",
+            "alertas de atraso encoladas"
+        )
+    ))
 }
 
 /// The IEs of each UGEL with overdue registers, and the directors without e-mail who could not be
@@ -296,10 +318,11 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
                 let mut periods: Vec<&String> = items.iter().collect();
                 periods.dedup();
                 Some(format!(
-                    "{} ({}): {} registro(s) sin cerrar",
+                    "{} ({}): {} {} sin cerrar",
                     school.name,
                     school.code,
-                    periods.len()
+                    periods.len(),
+                    plural(periods.len() as i64, "registro", "registros")
                 ))
             })
             .collect();
@@ -334,7 +357,14 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
         ));
     }
     let queued = enqueue_all(db, outgoing).await?;
-    Ok(format!("{queued} resumen(es) para UGEL encolado(s)"))
+    Ok(format!(
+        "{queued} {}",
+        plural(
+            queued as i64,
+            "resumen para UGEL encolado",
+            "resúmenes para UGEL encolados"
+        )
+    ))
 }
 
 /// Queues one month's director alerts, built on another thread a chunk at a time while the
@@ -411,4 +441,9 @@ pub fn scheduled(
             (*name, work)
         })
         .collect()
+}
+
+/// The singular or the plural form, by count.
+fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }

@@ -490,10 +490,14 @@ async fn close(
                 .collect();
             return Err(ApiError::conflict(
                 "register_incomplete",
-                format!(
-                    "El registro no está completo: faltan {} celda(s) de días académicos.",
-                    current.missing_cells
-                ),
+                if current.missing_cells == 1 {
+                    "El registro no está completo: falta 1 celda de un día académico.".to_owned()
+                } else {
+                    format!(
+                        "El registro no está completo: faltan {} celdas de días académicos.",
+                        current.missing_cells
+                    )
+                },
             )
             .with_details(serde_json::json!({ "missing": missing })));
         }

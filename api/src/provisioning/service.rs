@@ -761,17 +761,30 @@ async fn notify_requester(
     let role = Role::parse(&request.role)
         .map(Role::label)
         .unwrap_or_default();
-    let person = format!(
-        "{} {} {} (DNI {})",
-        request.given_names.clone().unwrap_or_default(),
-        request.paternal_surname.clone().unwrap_or_default(),
-        request.maternal_surname.clone().unwrap_or_default(),
-        request.dni
-    );
+    // A baja carries only the DNI: its person is named from the registry.
+    let named = match (&request.given_names, &request.paternal_surname) {
+        (Some(given), Some(paternal)) => format!(
+            "{given} {paternal} {}",
+            request.maternal_surname.clone().unwrap_or_default()
+        ),
+        _ => person::Entity::find()
+            .filter(person::Column::Dni.eq(&request.dni))
+            .one(db)
+            .await?
+            .map(|p| {
+                format!(
+                    "{} {} {}",
+                    p.given_names, p.paternal_surname, p.maternal_surname
+                )
+            })
+            .unwrap_or_default(),
+    };
+    let person = format!("{named} (DNI {})", request.dni);
     let mail = jobs::templates::Mail::new(
         "provisioning_decision",
         &jobs::templates::context! {
             name => requester.given_names,
+            kind => request.kind.clone(),
             approved => approved,
             role => role,
             person => person.split_whitespace().collect::<Vec<_>>().join(" "),

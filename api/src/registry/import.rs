@@ -114,8 +114,12 @@ fn rejected(errors: Vec<RowError>) -> ApiError {
         StatusCode::UNPROCESSABLE_ENTITY,
         "roster_invalid",
         format!(
-            "La nómina tiene {} error(es); no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla.",
-            errors.len()
+            "La nómina tiene {}; no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla.",
+            if errors.len() == 1 {
+                "1 error".to_owned()
+            } else {
+                format!("{} errores", errors.len())
+            }
         ),
     )
     .with_details(serde_json::json!({ "rows": errors }))

@@ -120,6 +120,23 @@ async fn directors_with_open_registers_are_reminded_before_month_end_with_each_s
     assert!(text.contains("Primer grado B: sin datos"), "{text}");
     assert!(director.html().contains("<li>"), "HTML alternative");
     assert!(String::from_utf8_lossy(&director.raw).contains("multipart/alternative"));
+    assert!(!text.contains("(s)"), "no (s) plurals: {text}");
+
+    // A PRONOEI's coordinator is addressed as such.
+    let coordinator = received
+        .iter()
+        .find(|m| m.to == ["pronoei.demo@siagie.local"])
+        .unwrap()
+        .text();
+    assert!(
+        coordinator.contains("Estimado(a) coordinador(a) Marleni"),
+        "{coordinator}"
+    );
+    assert!(
+        coordinator.contains("del PRONOEI Semillitas"),
+        "{coordinator}"
+    );
+    assert!(!coordinator.contains("director"), "{coordinator}");
 }
 
 #[tokio::test]
@@ -258,7 +275,7 @@ async fn a_run_at_2330_lima_on_the_last_day_still_belongs_to_that_month() {
                 && m.to == ["director.demo@siagie.local"]
         })
         .expect("overdue alert");
-    assert!(late.text().contains("hace 1 día(s)"), "{}", late.text());
+    assert!(late.text().contains("hace 1 día)"), "{}", late.text());
     // Day 2 is not in the cadence (1, 3, 7): nothing new.
     let again = run(&app, "overdue_alert", lima(&format!("{y}-06-02"), "08:00")).await;
     assert!(again.starts_with("0 "), "{again}");

@@ -386,6 +386,12 @@ async fn a_baja_ends_a_live_session_at_once_and_deletes_nothing() {
         Some("docente.demo"),
         "baja never deletes"
     );
+
+    // The director's e-mail says it was a baja, and whose.
+    let mail = app.wait_for_mail("director.demo@siagie.local").await;
+    let text = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    assert!(text.contains("solicitud de baja de Docente"), "{text}");
+    assert!(text.contains("Rosa Elvira Tarrillo Campos"), "{text}");
 }
 
 #[tokio::test]
