@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let config = &state.config.server;
     api.merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
+        .merge(auth::page::router())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(

@@ -13,12 +13,13 @@ use axum::response::IntoResponse;
 pub async fn harden(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, StatusCode, header};
     let status = response.status();
-    let is_json = response
+    // Plain text (or nothing) is what a layer or an extractor wrote; JSON and pages stay.
+    let plain = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if status.is_client_error() && !is_json {
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if status.is_client_error() && plain {
         let (code, message) = match status {
             StatusCode::METHOD_NOT_ALLOWED => {
                 ("method_not_allowed", "Esta ruta no admite el método usado.")

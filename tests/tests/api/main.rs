@@ -9,6 +9,7 @@ mod demo;
 mod hardening;
 mod http;
 mod matrix;
+mod pages;
 mod provisioning;
 mod register;
 mod registry;
