@@ -31,17 +31,32 @@ impl Upload {
                 "El archivo de la resolución no puede superar 5 MB.",
             ));
         }
+        let not_a_document = || {
+            ApiError::field(
+                "resolution",
+                "La resolución debe ser un archivo PDF, JPG o PNG completo y legible.",
+            )
+        };
+        // Recognised by its first bytes, then checked whole where that is cheap: a PDF must
+        // parse as one, an image must end as its format ends.
         let extension = if bytes.starts_with(b"%PDF-") {
+            if lopdf::Document::load_mem(&bytes).is_err() {
+                return Err(not_a_document());
+            }
             "pdf"
         } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            if !bytes.ends_with(&[0xFF, 0xD9]) {
+                return Err(not_a_document());
+            }
             "jpg"
         } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            // The IHDR chunk first, the IEND chunk last.
+            if bytes.get(12..16) != Some(b"IHDR") || !bytes.ends_with(b"IEND\xAE\x42\x60\x82") {
+                return Err(not_a_document());
+            }
             "png"
         } else {
-            return Err(ApiError::field(
-                "resolution",
-                "La resolución debe ser un archivo PDF, JPG o PNG.",
-            ));
+            return Err(not_a_document());
         };
         let name: String = name
             .unwrap_or("resolucion")

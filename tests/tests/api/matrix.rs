@@ -202,7 +202,7 @@ async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (St
     }
     let form = form.part(
         "resolution",
-        Part::bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec())
+        Part::bytes(tests::minimal_pdf())
             .file_name("rd.pdf")
             .mime_str("application/pdf")
             .unwrap(),
@@ -368,7 +368,7 @@ async fn send(app: &TestApp, w: &World, c: &Case, account: &str) -> (StatusCode,
             request.multipart(
                 form.part(
                     "resolution",
-                    Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+                    Part::bytes(tests::minimal_pdf())
                         .file_name("rd.pdf")
                         .mime_str("application/pdf")
                         .unwrap(),

@@ -7,8 +7,6 @@ use reqwest::{
 use serde_json::{Value, json};
 use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app};
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-
 async fn file_request(
     app: &TestApp,
     token: &str,
@@ -22,7 +20,7 @@ async fn file_request(
     if rd {
         form = form.part(
             "resolution",
-            Part::bytes(PDF.to_vec())
+            Part::bytes(tests::minimal_pdf())
                 .file_name("rd-0123-2026.pdf")
                 .mime_str("application/pdf")
                 .unwrap(),
@@ -80,7 +78,10 @@ async fn a_new_director_is_approved_by_the_ugel_gets_credentials_once_and_replac
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/pdf");
-    assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+    assert_eq!(
+        response.bytes().await.unwrap().as_ref(),
+        tests::minimal_pdf()
+    );
 
     let (status, decision) = app
         .post(
@@ -173,6 +174,32 @@ async fn a_resolution_that_is_not_a_document_is_refused() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error["error"]["fields"]["resolution"].is_string());
+
+    // Files that only start like a document: a PDF header on anything, a cut PNG, a cut JPEG.
+    let mut cut_png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    cut_png.extend_from_slice(&[0; 17]);
+    for (bytes, name) in [
+        (b"%PDF-1.7\n<script>alert(1)</script>".to_vec(), "rd.pdf"),
+        (cut_png, "rd.png"),
+        (vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F'], "rd.jpg"),
+    ] {
+        let mut form = Form::new();
+        for (k, v) in director_alta(school, "41112222") {
+            form = form.text(k, v);
+        }
+        form = form.part("resolution", Part::bytes(bytes).file_name(name));
+        let (status, error) = read(
+            app.request(Method::POST, "/provisioning/requests", Some(&ugel))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {error}");
+    }
+    let (_, requests) = app.get("/provisioning/requests", &ugel).await;
+    assert_eq!(requests, serde_json::json!([]), "nothing was filed");
 }
 
 #[tokio::test]

@@ -9,8 +9,6 @@ use serde_json::{Value, json};
 use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app, spawn_app_with};
 use uuid::Uuid;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-
 /// The demo teacher of San Ignacio (no e-mail) and the UGEL specialist (with e-mail).
 const TEACHER: (&str, &str, [&str; 3]) = (
     "docente.demo",
@@ -72,7 +70,7 @@ async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (St
     }
     form = form.part(
         "resolution",
-        Part::bytes(PDF.to_vec())
+        Part::bytes(tests::minimal_pdf())
             .file_name("rd.pdf")
             .mime_str("application/pdf")
             .unwrap(),
