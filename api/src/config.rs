@@ -44,6 +44,11 @@ pub struct ServerConfig {
     /// Largest request body accepted, after decompression.
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
+    /// A connection that sends no complete request headers for this long (slowly, or idle
+    /// between requests) is closed.
+    pub header_timeout_secs: u64,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +58,8 @@ impl Default for ServerConfig {
             port: 8080,
             body_limit_bytes: 2 * 1024 * 1024,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            max_connections: 512,
         }
     }
 }

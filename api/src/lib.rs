@@ -20,12 +20,13 @@ pub mod openapi;
 pub mod provisioning;
 pub mod registry;
 pub mod seed;
+pub mod serve;
 pub mod state;
 pub mod sync;
 pub mod telemetry;
 pub mod time;
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::{
@@ -116,13 +117,12 @@ impl Application {
         }
         let _scheduler = start_jobs(&self.state).await;
         tracing::info!(address = %self.listener.local_addr()?, "listening");
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+        let config = &self.state.config.server;
+        let limits = serve::Limits {
+            header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+            max_connections: config.max_connections,
+        };
+        serve::serve(self.listener, self.router, limits, shutdown_signal()).await
     }
 }
 
