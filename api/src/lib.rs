@@ -140,10 +140,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(health::router())
         .split_for_parts();
+    let openapi = openapi::with_contract(openapi);
 
     let request_id = HeaderName::from_static("x-request-id");
     let config = &state.config.server;
-    api.merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
+    api.merge(SwaggerUi::new("/docs").external_url_unchecked("/api/v1/openapi.json", openapi))
         .merge(auth::page::router())
         .fallback(not_found)
         .with_state(state.clone())

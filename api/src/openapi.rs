@@ -48,3 +48,101 @@ impl Modify for BearerAuth {
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+/// The document with the tablet contract's request and response types (JSON Schema from the
+/// `mobile-contract` crate) in place of the untyped bodies of `/sync/push` and `/sync/pull`.
+pub fn with_contract(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let push_request = generator.subschema_for::<mobile_contract::PushRequest>();
+    let push_response = generator.subschema_for::<mobile_contract::PushResponse>();
+    let pull_response = generator.subschema_for::<mobile_contract::PullResponse>();
+    let definitions = generator.take_definitions(true);
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    let schemas = &mut value["components"]["schemas"];
+    if let Some(schemas) = schemas.as_object_mut() {
+        for (name, schema) in definitions {
+            schemas.entry(name).or_insert(schema);
+        }
+    }
+    let set = |value: &mut serde_json::Value,
+               path: &str,
+               method: &str,
+               at: &[&str],
+               schema: serde_json::Value| {
+        let Some(mut node) = value
+            .get_mut("paths")
+            .and_then(|p| p.get_mut(path))
+            .and_then(|p| p.get_mut(method))
+        else {
+            return;
+        };
+        for key in at {
+            node = &mut node[*key];
+        }
+        node["content"]["application/json"]["schema"] = schema;
+    };
+    set(
+        &mut value,
+        "/api/v1/sync/push",
+        "post",
+        &["requestBody"],
+        push_request.to_value(),
+    );
+    set(
+        &mut value,
+        "/api/v1/sync/push",
+        "post",
+        &["responses", "200"],
+        push_response.to_value(),
+    );
+    set(
+        &mut value,
+        "/api/v1/sync/pull",
+        "get",
+        &["responses", "200"],
+        pull_response.to_value(),
+    );
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tablet_bodies_are_typed_in_the_document() {
+        let app = utoipa_axum::router::OpenApiRouter::<()>::with_openapi(super::document());
+        let (_, doc) = app.split_for_parts();
+        let mut doc = doc;
+        let mut paths = utoipa::openapi::path::Paths::new();
+        let body = utoipa::openapi::request_body::RequestBodyBuilder::new()
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::ObjectBuilder::new()))
+                    .build(),
+            )
+            .build();
+        paths.add_path_operation(
+            "/api/v1/sync/push",
+            vec![utoipa::openapi::HttpMethod::Post],
+            utoipa::openapi::path::OperationBuilder::new()
+                .request_body(Some(body))
+                .response("200", utoipa::openapi::Response::new("ok"))
+                .build(),
+        );
+        doc.paths = paths;
+        let typed = super::with_contract(doc);
+        let push = &typed["paths"]["/api/v1/sync/push"]["post"];
+        assert_eq!(
+            push["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/PushRequest"
+        );
+        let request = &typed["components"]["schemas"]["PushRequest"];
+        assert!(request["properties"]["marks"].is_object(), "{request}");
+        assert!(typed["components"]["schemas"]["Mark"]["properties"]["mark_id"].is_object());
+    }
+}

@@ -61,11 +61,20 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {answer}"))
             .to_owned();
-        Browser {
+        let browser = Browser {
             driver,
             client,
             session: format!("{base}/session/{session}"),
-        }
+        };
+        // Elements are looked for until the page has them (a click may still be loading one).
+        browser
+            .call(
+                reqwest::Method::POST,
+                "/timeouts",
+                Some(json!({"implicit": 5000})),
+            )
+            .await;
+        browser
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -139,6 +148,20 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// The page's text once it shows `needle` (the next page may still be loading after a
+    /// click), or after 10 seconds whatever it shows.
+    pub async fn text_with(&self, needle: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = self.text().await;
+            if text.contains(needle) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        text
     }
 
     /// A PNG of the page, to look at.

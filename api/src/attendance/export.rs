@@ -31,6 +31,7 @@ use crate::{
 const SCHOOLS_PER_CHUNK: usize = 50;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportFilter {
     pub school_id: Option<i64>,
     pub ugel_id: Option<i64>,

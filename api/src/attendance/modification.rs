@@ -53,6 +53,7 @@ pub struct ModificationView {
 
 /// Filters of the list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ModificationFilter {
     /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
     pub state: Option<String>,
@@ -150,7 +151,7 @@ pub async fn list(
 }
 
 /// One modification request, for those who take part in it.
-#[utoipa::path(get, path = "/register-modifications/{id}", tag = "attendance", security(("bearer" = [])),
+#[utoipa::path(get, path = "/register-modifications/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "attendance", security(("bearer" = [])),
     responses((status = 200, body = ModificationView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

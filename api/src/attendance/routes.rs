@@ -52,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatesFilter {
     pub school_id: Option<i64>,
     pub ugel_id: Option<i64>,
@@ -164,7 +165,7 @@ async fn load(
 }
 
 /// The register of a section for a month, as the grid of seed 000.
-#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}", tag = "attendance", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])),
     responses((status = 200, body = Register), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_register(
     AxumState(state): AxumState<AppState>,
@@ -178,7 +179,7 @@ async fn get_register(
 }
 
 /// The register as a PDF (A4 landscape), to print, sign and seal.
-#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}/pdf", tag = "attendance", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}/pdf", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])),
     responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn register_pdf(
     AxumState(state): AxumState<AppState>,
@@ -376,7 +377,7 @@ fn check_month(year: i32, month: u32, date: NaiveDate) -> Result<()> {
 }
 
 /// Write cells of the register (the teacher of the section or the director).
-#[utoipa::path(put, path = "/sections/{id}/registers/{year}/{month}/cells", tag = "attendance", security(("bearer" = [])), request_body = CellsInput,
+#[utoipa::path(put, path = "/sections/{id}/registers/{year}/{month}/cells", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])), request_body = CellsInput,
     responses((status = 200, body = Register), (status = 409, description = "`register_closed`", body = ErrorBody), (status = 422, description = "`invalid_cells`", body = ErrorBody)))]
 async fn write_cells(
     AxumState(state): AxumState<AppState>,
@@ -415,7 +416,7 @@ pub struct CompleteInput {
 }
 
 /// "Completar asistencias hasta día N": every empty academic cell up to day N becomes `asistio`.
-#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/complete", tag = "attendance", security(("bearer" = [])), request_body = CompleteInput,
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/complete", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])), request_body = CompleteInput,
     responses((status = 200, body = Register), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn complete(
     AxumState(state): AxumState<AppState>,
@@ -461,7 +462,7 @@ async fn complete(
 }
 
 /// Close a complete register (the director). An incomplete one is refused with what is missing.
-#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/close", tag = "attendance", security(("bearer" = [])),
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/close", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])),
     responses((status = 200, body = Register), (status = 409, description = "`register_incomplete` (with `details.missing`) or `register_closed`", body = ErrorBody)))]
 async fn close(
     AxumState(state): AxumState<AppState>,
@@ -586,7 +587,7 @@ pub struct HeldMark {
 }
 
 /// Marks held for review in a closed month (the director).
-#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}/held", tag = "attendance", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}/held", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])),
     responses((status = 200, body = Vec<HeldMark>), (status = 403, body = ErrorBody)))]
 async fn list_held(
     AxumState(state): AxumState<AppState>,
@@ -705,7 +706,7 @@ pub struct ApplyHeld {
 }
 
 /// Apply held marks (the director), only while an exceptional modification is open.
-#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/held/apply", tag = "attendance", security(("bearer" = [])), request_body = ApplyHeld,
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/held/apply", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])), request_body = ApplyHeld,
     responses((status = 200, body = Register), (status = 409, description = "`register_closed`: no modification open", body = ErrorBody)))]
 async fn apply_held(
     AxumState(state): AxumState<AppState>,
@@ -814,7 +815,7 @@ pub struct ModificationRequest {
 }
 
 /// The director asks the UGEL, with a reason, to modify a closed register.
-#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/modifications", tag = "attendance", security(("bearer" = [])), request_body = ModificationRequest,
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/modifications", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])), request_body = ModificationRequest,
     responses((status = 201, body = ModificationView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn request_modification(
     AxumState(state): AxumState<AppState>,
@@ -915,7 +916,7 @@ pub struct Opinion {
 }
 
 /// The Especialista del nivel gives its opinion on a modification request.
-#[utoipa::path(post, path = "/register-modifications/{id}/opinion", tag = "attendance", security(("bearer" = [])), request_body = Opinion,
+#[utoipa::path(post, path = "/register-modifications/{id}/opinion", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "attendance", security(("bearer" = [])), request_body = Opinion,
     responses((status = 200, body = ModificationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn give_opinion(
     AxumState(state): AxumState<AppState>,
@@ -970,7 +971,7 @@ pub struct Enable {
 }
 
 /// The Especialista SIAGIE UGEL enables a favourably reviewed modification until a deadline.
-#[utoipa::path(post, path = "/register-modifications/{id}/enable", tag = "attendance", security(("bearer" = [])), request_body = Enable,
+#[utoipa::path(post, path = "/register-modifications/{id}/enable", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "attendance", security(("bearer" = [])), request_body = Enable,
     responses((status = 200, body = ModificationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn enable_modification(
     AxumState(state): AxumState<AppState>,

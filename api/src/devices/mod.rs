@@ -46,7 +46,7 @@ pub struct DeviceView {
 }
 
 /// Tablets used in an IE (its director).
-#[utoipa::path(get, path = "/schools/{id}/devices", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, path = "/schools/{id}/devices", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = Vec<DeviceView>), (status = 403, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ async fn list(
 }
 
 /// Revoke a tablet: its refresh tokens stop working and it can no longer log in.
-#[utoipa::path(post, path = "/devices/{id}/revoke", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(post, path = "/devices/{id}/revoke", params(("id" = String, Path, description = "Identificador del recurso")), tag = "audit", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke(
     State(state): State<AppState>,

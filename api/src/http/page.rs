@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// `?page=1&per_page=50`.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page number, from 1.
     pub page: Option<u64>,

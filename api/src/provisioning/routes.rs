@@ -119,6 +119,7 @@ async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<U
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RequestFilter {
     /// `pending`, `approved` or `rejected`.
     status: Option<String>,
@@ -208,7 +209,7 @@ async fn visible_request(
 }
 
 /// One request: its requester sees the outcome and the reason of a rejection.
-#[utoipa::path(get, path = "/provisioning/requests/{id}", tag = "provisioning", security(("bearer" = [])),
+#[utoipa::path(get, path = "/provisioning/requests/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])),
     responses((status = 200, body = RequestView), (status = 404, body = ErrorBody)))]
 async fn get_request(
     State(state): State<AppState>,
@@ -219,7 +220,7 @@ async fn get_request(
 }
 
 /// The uploaded designation resolution (RD).
-#[utoipa::path(get, path = "/provisioning/requests/{id}/resolution", tag = "provisioning", security(("bearer" = [])),
+#[utoipa::path(get, path = "/provisioning/requests/{id}/resolution", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])),
     responses((status = 200, description = "The file", content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
 async fn resolution_file(
     State(state): State<AppState>,
@@ -247,7 +248,7 @@ async fn resolution_file(
 }
 
 /// Approve a request (its authority). A new account's credentials are in the answer, once.
-#[utoipa::path(post, path = "/provisioning/requests/{id}/approve", tag = "provisioning", security(("bearer" = [])),
+#[utoipa::path(post, path = "/provisioning/requests/{id}/approve", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])),
     responses((status = 200, body = Decision), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn approve(
     State(state): State<AppState>,
@@ -264,7 +265,7 @@ async fn approve(
 }
 
 /// Reject a request with a reason (its authority).
-#[utoipa::path(post, path = "/provisioning/requests/{id}/reject", tag = "provisioning", security(("bearer" = [])), request_body = Rejection,
+#[utoipa::path(post, path = "/provisioning/requests/{id}/reject", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])), request_body = Rejection,
     responses((status = 200, body = RequestView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reject(
     State(state): State<AppState>,
@@ -281,7 +282,7 @@ async fn reject(
 
 /// Give a role to a person registered as staff of the IE (its director; seed 004). Credentials
 /// are returned only when a new account is created.
-#[utoipa::path(post, path = "/schools/{id}/users", tag = "provisioning", security(("bearer" = [])), request_body = StaffAccount,
+#[utoipa::path(post, path = "/schools/{id}/users", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])), request_body = StaffAccount,
     responses((status = 201, body = Decision), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_staff_account(
     State(state): State<AppState>,
@@ -321,7 +322,7 @@ async fn create_staff_account(
 
 /// Reset the password of an account without e-mail (whoever manages it): a temporary password,
 /// shown once, that must be changed at the next login.
-#[utoipa::path(post, path = "/users/{id}/password-reset", tag = "provisioning", security(("bearer" = [])),
+#[utoipa::path(post, path = "/users/{id}/password-reset", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])),
     responses((status = 200, body = Credentials), (status = 404, body = ErrorBody), (status = 409, description = "`use_email_reset`", body = ErrorBody)))]
 async fn reset_password(
     State(state): State<AppState>,

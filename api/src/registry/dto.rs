@@ -61,6 +61,7 @@ pub struct NewUgel {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UgelFilter {
     pub dre_id: Option<i64>,
 }
@@ -125,6 +126,7 @@ pub struct NewSchool {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SchoolFilter {
     pub dre_id: Option<i64>,
     pub ugel_id: Option<i64>,
@@ -208,6 +210,7 @@ pub struct NewNonAcademicDay {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CalendarFilter {
     /// The IE whose effective calendar (national + UGEL + IE) is wanted.
     pub school_id: Option<i64>,
@@ -246,6 +249,7 @@ pub struct NewSection {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SectionFilter {
     pub year: Option<i32>,
 }

@@ -42,7 +42,7 @@ const MAX_ROWS: usize = 200;
 
 /// Import a section's roster from CSV (UTF-8, comma or semicolon separated, with a header row:
 /// `documento,apellido_paterno,apellido_materno,nombres,fecha_nacimiento,sexo,fecha_matricula`).
-#[utoipa::path(post, path = "/sections/{id}/roster", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(post, path = "/sections/{id}/roster", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses(
         (status = 200, body = ImportReport),

@@ -230,7 +230,7 @@ async fn list_schools(
 }
 
 /// One IE.
-#[utoipa::path(get, path = "/schools/{id}", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(get, path = "/schools/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = SchoolView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_school(
     State(state): State<AppState>,
@@ -316,7 +316,7 @@ async fn create_year(
 
 /// Non-academic days of a year: national ones, plus those of the IE and its UGEL when
 /// `school_id` is given.
-#[utoipa::path(get, path = "/academic-years/{year}/calendar", tag = "registry", security(("bearer" = [])), params(CalendarFilter),
+#[utoipa::path(get, path = "/academic-years/{year}/calendar", tag = "registry", security(("bearer" = [])), params(("year" = i32, Path, description = "Año (p. ej. 2026)"), CalendarFilter),
     responses((status = 200, body = Vec<NonAcademicDayView>), (status = 404, body = ErrorBody)))]
 async fn get_calendar(
     State(state): State<AppState>,
@@ -344,7 +344,7 @@ async fn get_calendar(
 
 /// Add a non-academic day: national (administrator), for a UGEL (its Especialista SIAGIE) or
 /// for an IE (its director).
-#[utoipa::path(post, path = "/academic-years/{year}/calendar", tag = "registry", security(("bearer" = [])), request_body = NewNonAcademicDay,
+#[utoipa::path(post, path = "/academic-years/{year}/calendar", params(("year" = i32, Path, description = "Año (p. ej. 2026)")), tag = "registry", security(("bearer" = [])), request_body = NewNonAcademicDay,
     responses((status = 201, body = NonAcademicDayView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_non_academic_day(
     State(state): State<AppState>,
@@ -440,7 +440,7 @@ async fn add_non_academic_day(
 }
 
 /// Sections of an IE (a teacher sees the ones it teaches).
-#[utoipa::path(get, path = "/schools/{id}/sections", tag = "registry", security(("bearer" = [])), params(SectionFilter),
+#[utoipa::path(get, path = "/schools/{id}/sections", tag = "registry", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso"), SectionFilter),
     responses((status = 200, body = Vec<SectionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_sections(
     State(state): State<AppState>,
@@ -478,7 +478,7 @@ async fn list_sections(
 }
 
 /// Create a section in an IE (its director, or the administrator).
-#[utoipa::path(post, path = "/schools/{id}/sections", tag = "registry", security(("bearer" = [])), request_body = NewSection,
+#[utoipa::path(post, path = "/schools/{id}/sections", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])), request_body = NewSection,
     responses((status = 201, body = SectionView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_section(
     State(state): State<AppState>,
@@ -540,7 +540,7 @@ async fn create_section(
 }
 
 /// One section.
-#[utoipa::path(get, path = "/sections/{id}", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sections/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = SectionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_section(
     State(state): State<AppState>,
@@ -561,7 +561,7 @@ async fn get_section(
 }
 
 /// The section's list of students (nómina de matrícula).
-#[utoipa::path(get, path = "/sections/{id}/students", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sections/{id}/students", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<RosterEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_roster(
     State(state): State<AppState>,
@@ -584,7 +584,7 @@ async fn list_roster(
 }
 
 /// Enroll one student in the section (creating the student if its document is new).
-#[utoipa::path(post, path = "/sections/{id}/students", tag = "registry", security(("bearer" = [])), request_body = NewEnrollment,
+#[utoipa::path(post, path = "/sections/{id}/students", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])), request_body = NewEnrollment,
     responses((status = 201, body = RosterEntry), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn enroll(
     State(state): State<AppState>,
@@ -684,7 +684,7 @@ async fn enroll(
 }
 
 /// Record a traslado, retiro or fallecimiento (or undo it).
-#[utoipa::path(patch, path = "/enrollments/{id}", tag = "registry", security(("bearer" = [])), request_body = EnrollmentStatusChange,
+#[utoipa::path(patch, path = "/enrollments/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])), request_body = EnrollmentStatusChange,
     responses((status = 200, body = RosterEntry), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn change_enrollment_status(
     State(state): State<AppState>,
@@ -752,7 +752,7 @@ async fn change_enrollment_status(
 }
 
 /// Staff registered in an IE.
-#[utoipa::path(get, path = "/schools/{id}/staff", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(get, path = "/schools/{id}/staff", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<StaffView>), (status = 403, body = ErrorBody)))]
 async fn list_staff(
     State(state): State<AppState>,
@@ -832,7 +832,7 @@ async fn list_staff(
 }
 
 /// Register a person as staff of the IE (its director).
-#[utoipa::path(post, path = "/schools/{id}/staff", tag = "registry", security(("bearer" = [])), request_body = NewStaff,
+#[utoipa::path(post, path = "/schools/{id}/staff", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])), request_body = NewStaff,
     responses((status = 201, body = StaffView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_staff(
     State(state): State<AppState>,
@@ -857,7 +857,7 @@ async fn add_staff(
 }
 
 /// Teachers assigned to a section.
-#[utoipa::path(get, path = "/sections/{id}/teachers", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(get, path = "/sections/{id}/teachers", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
     responses((status = 200, body = Vec<StaffView>), (status = 403, body = ErrorBody)))]
 async fn list_teachers(
     State(state): State<AppState>,
@@ -888,7 +888,7 @@ async fn list_teachers(
 }
 
 /// Assign a teacher registered in the IE to the section (its director).
-#[utoipa::path(post, path = "/sections/{id}/teachers", tag = "registry", security(("bearer" = [])), request_body = TeacherAssignment,
+#[utoipa::path(post, path = "/sections/{id}/teachers", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])), request_body = TeacherAssignment,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn assign_teacher(
     State(state): State<AppState>,
@@ -948,7 +948,7 @@ async fn assign_teacher(
 }
 
 /// End a teacher's assignment to a section (its director).
-#[utoipa::path(delete, path = "/sections/{id}/teachers/{person_id}", tag = "registry", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/sections/{id}/teachers/{person_id}", params(("id" = i64, Path, description = "Identificador del recurso"), ("person_id" = i64, Path, description = "Identificador de la persona")), tag = "registry", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unassign_teacher(
     State(state): State<AppState>,

@@ -25,6 +25,7 @@ use crate::{
 
 /// `GET /students?document=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StudentQuery {
     /// DNI (8 digits) or código de estudiante (14 digits).
     pub document: String,
@@ -172,6 +173,7 @@ pub async fn find_student(
 
 /// `GET /accounts?school_id=` (or `ugel_id`, `dre_id`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     pub school_id: Option<i64>,
     pub ugel_id: Option<i64>,

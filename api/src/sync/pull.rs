@@ -26,6 +26,7 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
     /// The cursor of the previous pull; without it, a full snapshot.
     since: Option<String>,

@@ -255,3 +255,58 @@ async fn the_export_is_safe_to_open_in_a_spreadsheet() {
     assert!(text.contains("'=HYPERLINK"), "{text}");
     assert!(!text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_declares_its_parameters_where_they_are_and_types_the_tablet_bodies() {
+    let app = spawn_app().await;
+    let (status, doc) = read(
+        app.request(Method::GET, "/api/v1/openapi.json", None)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut checked = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let in_template: std::collections::BTreeSet<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split('}').next())
+            .collect();
+        for (method, operation) in operations.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let declared: std::collections::BTreeSet<&str> = parameters
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(declared, in_template, "{method} {path}: path parameters");
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked} operations");
+    let registers = &doc["paths"]["/api/v1/registers"]["get"]["parameters"];
+    assert!(
+        registers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "month" && p["in"] == "query"),
+        "{registers}"
+    );
+    let push = &doc["paths"]["/api/v1/sync/push"]["post"];
+    assert_eq!(
+        push["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PushRequest"
+    );
+    assert!(doc["components"]["schemas"]["Mark"]["properties"]["note"].is_object());
+    let pull = &doc["paths"]["/api/v1/sync/pull"]["get"]["responses"]["200"];
+    assert_eq!(
+        pull["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PullResponse"
+    );
+}

@@ -30,7 +30,7 @@ async fn the_reset_link_opens_a_page_where_the_person_sets_a_new_password() {
     let link = reset_link(&app, "director.demo", "director.demo@siagie.local").await;
     let browser = Browser::start().await;
     browser.open(&link).await;
-    let text = browser.text().await;
+    let text = browser.text_with("Nueva contraseña").await;
     assert!(text.contains("Nueva contraseña"), "{text}");
 
     // Two different passwords: the page says so and keeps the form.
@@ -39,7 +39,7 @@ async fn the_reset_link_opens_a_page_where_the_person_sets_a_new_password() {
         .type_into("#confirm_password", "Huamantanga.2027")
         .await;
     browser.click("button[type=submit]").await;
-    let text = browser.text().await;
+    let text = browser.text_with("no coinciden").await;
     assert!(text.contains("no coinciden"), "{text}");
 
     // A password containing the username is refused on the page too.
@@ -50,15 +50,18 @@ async fn the_reset_link_opens_a_page_where_the_person_sets_a_new_password() {
         .type_into("#confirm_password", "director.demo2026")
         .await;
     browser.click("button[type=submit]").await;
-    let text = browser.text().await;
-    assert!(text.contains("nombre de usuario"), "{text}");
+    let text = browser.text_with("no puede contener").await;
+    assert!(
+        text.contains("no puede contener su nombre de usuario"),
+        "{text}"
+    );
 
     browser.type_into("#new_password", "Huamantanga.2026").await;
     browser
         .type_into("#confirm_password", "Huamantanga.2026")
         .await;
     browser.click("button[type=submit]").await;
-    let text = browser.text().await;
+    let text = browser.text_with("Contraseña actualizada").await;
     assert!(text.contains("Contraseña actualizada"), "{text}");
     browser
         .screenshot(&app.data_dir.join("restablecer-contrasena.png"))
@@ -72,7 +75,7 @@ async fn the_reset_link_opens_a_page_where_the_person_sets_a_new_password() {
 
     // The link works once.
     browser.open(&link).await;
-    let text = browser.text().await;
+    let text = browser.text_with("Enlace no válido").await;
     assert!(text.contains("Enlace no válido"), "{text}");
     browser.quit().await;
 }
