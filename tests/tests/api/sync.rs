@@ -1448,8 +1448,21 @@ async fn a_batch_id_sent_again_with_other_marks_is_refused_and_stores_nothing() 
     );
 }
 
-/// The text of a PDF, through poppler's `pdftotext` (installed by `.ci/run`).
-fn pdf_text(bytes: &[u8]) -> String {
+/// The text of a PDF, through poppler's `pdftotext` (installed by `.ci/run`); `None`, with a
+/// word on why, where it is not installed (outside CI).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pdftotext is missing: .ci/run installs poppler-utils"
+        );
+        eprintln!("skipped the PDF's text: it needs Debian's poppler-utils");
+        return None;
+    }
     let dir = std::env::temp_dir().join(format!("siagie-pdf-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("register.pdf");
@@ -1461,7 +1474,7 @@ fn pdf_text(bytes: &[u8]) -> String {
         .output()
         .expect("pdftotext (poppler-utils) is installed");
     assert!(output.status.success());
-    String::from_utf8(output.stdout).unwrap()
+    Some(String::from_utf8(output.stdout).unwrap())
 }
 
 #[tokio::test]
@@ -1514,9 +1527,10 @@ async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
         .bytes()
         .await
         .unwrap();
-    let text = pdf_text(&pdf);
-    assert!(text.contains("Cita médica en Jaén"), "{text}");
-    assert!(text.contains("Observaciones"), "{text}");
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(text.contains("Cita médica en Jaén"), "{text}");
+        assert!(text.contains("Observaciones"), "{text}");
+    }
 
     // Closed, a later mark with a note is held, and the director sees whose, what stands and why.
     app.post(
