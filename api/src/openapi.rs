@@ -107,7 +107,69 @@ pub fn with_contract(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
         &["responses", "200"],
         pull_response.to_value(),
     );
+    declare_errors(&mut value);
     value
+}
+
+/// Every operation can answer the errors every route shares, all in the one error shape: a bad
+/// body or query (400), a missing or ended session (401, where a token is required), a role or
+/// jurisdiction that does not reach (403), what does not exist or is out of reach (404), a body
+/// too large (413), values that break a rule (422), too many requests (429), a database that
+/// cannot be reached (503). Each is declared where the route did not say more.
+fn declare_errors(value: &mut serde_json::Value) {
+    let shared: [(&str, &str); 8] = [
+        (
+            "400",
+            "`invalid_body`, `invalid_query`, `control_characters`",
+        ),
+        (
+            "401",
+            "`unauthenticated`, `invalid_token`, `token_expired`, `session_revoked`",
+        ),
+        ("403", "`forbidden` and the role's own refusals"),
+        (
+            "404",
+            "`not_found`: it does not exist, or is outside the caller's reach",
+        ),
+        ("413", "`payload_too_large`"),
+        ("422", "`validation_failed`, with a message per field"),
+        (
+            "429",
+            "`too_many_attempts`, `server_busy`, with `Retry-After`",
+        ),
+        (
+            "503",
+            "`service_unavailable`, with `Retry-After`: try again later",
+        ),
+    ];
+    let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (path, operations) in paths.iter_mut() {
+        let public = path.starts_with("/health/") || path.starts_with("/api/v1/auth/");
+        let Some(operations) = operations.as_object_mut() else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(|r| r.as_object_mut())
+            else {
+                continue;
+            };
+            for (status, description) in shared {
+                if status == "401" && public {
+                    continue;
+                }
+                responses.entry(status).or_insert_with(|| {
+                    serde_json::json!({
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+                    })
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

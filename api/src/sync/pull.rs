@@ -130,9 +130,28 @@ pub async fn pull(
         .collect();
 
     let mut students = Vec::new();
+    // A teacher hears of the removal of a section it taught, not of every other section of its IE.
+    let ever_taught: Option<HashSet<i64>> =
+        match p.reach(crate::auth::Action::TakeAttendance).sections_only {
+            Some(_) => Some(
+                entity::teacher_section::Entity::find()
+                    .filter(entity::teacher_section::Column::PersonId.eq(p.person_id))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|t| t.section_id)
+                    .collect(),
+            ),
+            None => None,
+        };
     let mut removed: Vec<Removed> = affected
         .iter()
         .filter(|id| !visible_ids.contains(id))
+        .filter(|id| {
+            ever_taught
+                .as_ref()
+                .is_none_or(|taught| taught.contains(id))
+        })
         .map(|id| Removed {
             kind: "section".into(),
             id: id.to_string(),

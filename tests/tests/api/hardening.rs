@@ -181,6 +181,14 @@ async fn odd_input_is_a_clear_4xx_never_a_500() {
         .await;
     assert!(status.is_client_error(), "{status}");
     assert!(body["error"]["code"].is_string(), "{body}");
+
+    // A body over the limit (2 MiB): 413 in the same shape.
+    let name = "x".repeat(3 * 1024 * 1024);
+    let (status, body) = app
+        .post("/dres", &admin, json!({"code": "DRE-Y", "name": name}))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(code(&body), "payload_too_large", "{body}");
 }
 
 #[tokio::test]
@@ -304,6 +312,26 @@ async fn the_openapi_document_declares_its_parameters_where_they_are_and_types_t
         "#/components/schemas/PushRequest"
     );
     assert!(doc["components"]["schemas"]["Mark"]["properties"]["note"].is_object());
+    // The errors every route shares are declared, in the one error shape.
+    for (path, method) in [
+        ("/api/v1/schools/{id}", "get"),
+        ("/api/v1/sync/push", "post"),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        for status in ["400", "401", "403", "404", "422", "503"] {
+            assert!(responses[status].is_object(), "{method} {path} {status}");
+        }
+        assert_eq!(
+            responses["503"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+    }
+    assert!(
+        doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["401"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_credentials")
+    );
     let pull = &doc["paths"]["/api/v1/sync/pull"]["get"]["responses"]["200"];
     assert_eq!(
         pull["content"]["application/json"]["schema"]["$ref"],

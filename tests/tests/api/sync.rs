@@ -1562,3 +1562,67 @@ async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
     assert!(held["student"].as_str().unwrap().contains(", "), "{held}");
     assert_eq!(held["document"], row["document"]);
 }
+
+#[tokio::test]
+async fn a_teacher_hears_only_of_the_removal_of_sections_it_taught() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, tests::demo::PRIMARIA).await;
+    let cursor = c.pull["cursor"].as_str().unwrap().to_owned();
+    let (_, me) = app.get("/me", &c.token).await;
+    let not_taught = app
+        .sections(&director, school)
+        .await
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .find(|id| !me["sections"].as_array().unwrap().iter().any(|t| t == id))
+        .unwrap();
+    // Another teacher comes and goes in a section this one never taught.
+    let (_, staff) = app
+        .post(
+            &format!("/schools/{school}/staff"),
+            &director,
+            json!({"dni": "47771111", "paternal_surname": "Rojas", "maternal_surname": "Paz",
+                   "given_names": "Luis", "position": "teacher"}),
+        )
+        .await;
+    let person = staff["person_id"].as_i64().unwrap();
+    app.post(
+        &format!("/sections/{not_taught}/teachers"),
+        &director,
+        json!({"person_id": person}),
+    )
+    .await;
+    app.delete(
+        &format!("/sections/{not_taught}/teachers/{person}"),
+        &director,
+    )
+    .await;
+    // And this teacher leaves one of its own.
+    let own = me["sections"][0].as_i64().unwrap();
+    let (status, _) = app
+        .delete(
+            &format!("/sections/{own}/teachers/{}", me["person_id"]),
+            &director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (status, pull) = app
+        .get(&format!("/sync/pull?since={cursor}"), &c.token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pull}");
+    let removed: Vec<&str> = pull["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "section")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(removed.contains(&own.to_string().as_str()), "{pull}");
+    assert!(
+        !removed.contains(&not_taught.to_string().as_str()),
+        "{pull}"
+    );
+}
