@@ -113,11 +113,11 @@ pub fn with_contract(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
 
 /// Every operation can answer the errors every route shares, all in the one error shape: a bad
 /// body or query (400), a missing or ended session (401, where a token is required), a role or
-/// jurisdiction that does not reach (403), what does not exist or is out of reach (404), a body
-/// too large (413), values that break a rule (422), too many requests (429), a database that
+/// jurisdiction that does not reach (403), what does not exist or is out of reach (404), a rule
+/// broken by the current state (409, on writes), a body too large (413), values that break a rule (422), too many requests (429), a database that
 /// cannot be reached (503). Each is declared where the route did not say more.
 fn declare_errors(value: &mut serde_json::Value) {
-    let shared: [(&str, &str); 8] = [
+    let shared: [(&str, &str); 9] = [
         (
             "400",
             "`invalid_body`, `invalid_query`, `control_characters`",
@@ -130,6 +130,10 @@ fn declare_errors(value: &mut serde_json::Value) {
         (
             "404",
             "`not_found`: it does not exist, or is outside the caller's reach",
+        ),
+        (
+            "409",
+            "a rule broken by the current state (`already_exists`, `register_closed`, …)",
         ),
         ("413", "`payload_too_large`"),
         ("422", "`validation_failed`, with a message per field"),
@@ -150,7 +154,7 @@ fn declare_errors(value: &mut serde_json::Value) {
         let Some(operations) = operations.as_object_mut() else {
             continue;
         };
-        for operation in operations.values_mut() {
+        for (method, operation) in operations.iter_mut() {
             let Some(responses) = operation
                 .get_mut("responses")
                 .and_then(|r| r.as_object_mut())
@@ -158,7 +162,7 @@ fn declare_errors(value: &mut serde_json::Value) {
                 continue;
             };
             for (status, description) in shared {
-                if status == "401" && public {
+                if (status == "401" && public) || (status == "409" && method == "get") {
                     continue;
                 }
                 responses.entry(status).or_insert_with(|| {

@@ -90,7 +90,13 @@ impl Browser {
         Some(browser)
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    /// A WebDriver call: its value, or the error it answered.
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Value> {
         let request = self
             .client
             .request(method, format!("{}{path}", self.session));
@@ -106,9 +112,16 @@ impl Browser {
             .await
             .expect("webdriver answer");
         if answer["value"]["error"].is_string() {
-            panic!("webdriver {path}: {answer}");
+            Err(answer)
+        } else {
+            Ok(answer["value"].clone())
         }
-        answer["value"].clone()
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|answer| panic!("webdriver {path}: {answer}"))
     }
 
     /// Opens a URL and waits for the page to load.
@@ -153,14 +166,27 @@ impl Browser {
         .await;
     }
 
-    /// The text a person sees on the page.
+    /// The text a person sees on the page (read again if the page changed while it was read).
     pub async fn text(&self) -> String {
-        let body = self.find("body").await;
-        self.call(reqwest::Method::GET, &format!("/element/{body}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        for _ in 0..50 {
+            let body = self
+                .try_call(
+                    reqwest::Method::POST,
+                    "/element",
+                    Some(json!({"using": "css selector", "value": "body"})),
+                )
+                .await;
+            if let Ok(body) = body
+                && let Some(id) = body[ELEMENT].as_str()
+                && let Ok(text) = self
+                    .try_call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+                    .await
+            {
+                return text.as_str().unwrap_or_default().to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page's text could not be read");
     }
 
     /// The page's text once it shows `needle` (the next page may still be loading after a
