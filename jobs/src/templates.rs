@@ -139,7 +139,13 @@ mod tests {
         )
         .unwrap();
         assert!(added.subject.contains("Docente") && added.text.contains("IE N° 1"));
-        for step in ["requested", "favorable", "unfavorable", "enabled"] {
+        for step in [
+            "requested",
+            "favorable",
+            "unfavorable",
+            "enabled",
+            "expired",
+        ] {
             let mail = render(
                 "register_modification",
                 minijinja::context! { name => "Elena", step => step, school => "IE N° 1 (0412345-0)", section => "1.° A", month => "mayo de 2026", reason => "Error de registro", note => "Sin sustento", until => "10/06/2026 18:00" },

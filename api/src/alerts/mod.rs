@@ -64,7 +64,7 @@ pub async fn run(
         "deadline_reminder" => deadline_reminder(db, config, today).await,
         "overdue_alert" => overdue_alert(db, config, today).await,
         "ugel_digest" => ugel_digest(db, today).await,
-        "register_coverage" => register_coverage(db, today).await,
+        "register_coverage" => register_coverage(db, today, at).await,
         other => anyhow::bail!("trabajo desconocido: {other} (use {})", JOBS.join(", ")),
     }
 }
@@ -171,7 +171,15 @@ fn director_alerts(
 
 /// Between alerts: recomputes the coverage of the registers changed since the last run, this
 /// month and the one before (late marks), so that an alert run finds little left to do.
-async fn register_coverage(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<String> {
+/// It also closes the exceptional modifications whose deadline has passed, telling each director.
+async fn register_coverage(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+    at: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let expired = crate::attendance::modification::close_expired(db, at)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let previous = today
         .with_day(1)
         .and_then(|first| first.pred_opt())
@@ -181,11 +189,16 @@ async fn register_coverage(db: &DatabaseConnection, today: NaiveDate) -> anyhow:
         recomputed += progress::refresh(db, day.year(), day.month()).await?;
     }
     Ok(format!(
-        "{recomputed} {}",
+        "{recomputed} {}; {expired} {}",
         plural(
             recomputed as i64,
             "registro recalculado",
             "registros recalculados"
+        ),
+        plural(
+            expired as i64,
+            "modificación excepcional vencida",
+            "modificaciones excepcionales vencidas"
         )
     ))
 }

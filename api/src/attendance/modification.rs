@@ -249,6 +249,8 @@ pub enum Step {
     Unfavorable,
     /// Enabled until a deadline: the director edits the register.
     Enabled,
+    /// The deadline passed: the register is closed again, and the director is told.
+    Expired,
 }
 
 impl Step {
@@ -258,6 +260,7 @@ impl Step {
             Step::Favorable => "favorable",
             Step::Unfavorable => "unfavorable",
             Step::Enabled => "enabled",
+            Step::Expired => "expired",
         }
     }
 }
@@ -279,7 +282,7 @@ pub async fn notify(
         Step::Favorable => Condition::all()
             .add(role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
             .add(role_assignment::Column::UgelId.eq(ugel_id)),
-        Step::Unfavorable | Step::Enabled => {
+        Step::Unfavorable | Step::Enabled | Step::Expired => {
             Condition::all().add(role_assignment::Column::UserId.eq(modification.requested_by))
         }
     };
@@ -338,4 +341,69 @@ pub async fn notify(
 /// Whether the caller may read a request: it takes part in it.
 pub fn takes_part(p: &Principal, target: &crate::auth::Target) -> bool {
     TAKING_PART.iter().any(|a| p.can(*a, target))
+}
+
+/// Closes the modifications whose deadline has passed (their registers are locked again by the
+/// deadline itself) and tells each director, once: each in its own transaction. Answers how many.
+pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) -> Result<usize> {
+    let expired = register_modification::Entity::find()
+        .filter(register_modification::Column::Status.eq("enabled"))
+        .filter(register_modification::Column::EnabledUntil.lte(at))
+        .all(db)
+        .await?;
+    let mut closed = 0;
+    for modification in expired {
+        let txn = crate::db::begin(db).await?;
+        // Claimed by its status: of two runs at once, one closes it and tells the director.
+        let claimed = register_modification::Entity::update_many()
+            .col_expr(
+                register_modification::Column::Status,
+                sea_orm::sea_query::Expr::value("closed"),
+            )
+            .col_expr(
+                register_modification::Column::ClosedAt,
+                sea_orm::sea_query::Expr::value(modification.enabled_until),
+            )
+            .filter(register_modification::Column::Id.eq(modification.id))
+            .filter(register_modification::Column::Status.eq("enabled"))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 1 {
+            let register = attendance_register::Entity::find_by_id(modification.register_id)
+                .one(&txn)
+                .await?;
+            if let Some(register) = register {
+                let scope = section_scope(&txn, register.section_id).await?;
+                let mut updated = modification.clone();
+                updated.status = "closed".into();
+                updated.closed_at = modification.enabled_until;
+                if let Some(view) = views(&txn, vec![updated.clone()]).await?.pop() {
+                    notify(
+                        &txn,
+                        Step::Expired,
+                        &updated,
+                        &view,
+                        scope.school.ugel_id,
+                        &scope.school.level,
+                    )
+                    .await?;
+                }
+                crate::audit::record(
+                    &txn,
+                    crate::audit::Event::new(
+                        "register_modification_expired",
+                        "register_modification",
+                        modification.id,
+                    )
+                    .in_unit(scope.target)
+                    .before(&modification)
+                    .after(&updated),
+                )
+                .await?;
+            }
+            closed += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(closed)
 }

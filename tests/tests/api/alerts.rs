@@ -540,3 +540,91 @@ async fn the_coverage_job_brings_changed_registers_up_to_date_between_alerts() {
     assert!(filled.parse::<i64>().unwrap() > 0);
     assert_eq!(smtp.received().len(), 0, "the coverage job sends no mail");
 }
+
+#[tokio::test]
+async fn a_modification_past_its_deadline_is_closed_and_the_director_is_told() {
+    use chrono::Datelike;
+    let app = tests::spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let section = me["sections"][0].as_i64().unwrap();
+    let last = tests::lima_today().with_day(1).unwrap() - chrono::Duration::days(1);
+    let base = format!(
+        "/sections/{section}/registers/{}/{}",
+        last.year(),
+        last.month()
+    );
+    app.post(
+        &format!("{base}/complete"),
+        &teacher,
+        serde_json::json!({"up_to_day": last.day()}),
+    )
+    .await;
+    let (status, _) = app
+        .post(&format!("{base}/close"), &director, serde_json::json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let (_, asked) = app
+        .post(
+            &format!("{base}/modifications"),
+            &director,
+            serde_json::json!({"reason": "Corrección de un retiro"}),
+        )
+        .await;
+    let id = asked["id"].as_i64().unwrap();
+    let nivel = app.login_as("nivel.demo").await;
+    app.post(
+        &format!("/register-modifications/{id}/opinion"),
+        &nivel,
+        serde_json::json!({"favorable": true}),
+    )
+    .await;
+    let ugel = app.login_as("ugel.demo").await;
+    let until = Utc::now() + chrono::Duration::hours(2);
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &ugel,
+            serde_json::json!({"until": until}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+
+    // Before the deadline nothing closes; after it, the job closes it once.
+    let summary = run(&app, "register_coverage", Utc::now()).await;
+    assert!(summary.contains("0 modificaciones"), "{summary}");
+    let later = until + chrono::Duration::minutes(10);
+    let summary = run(&app, "register_coverage", later).await;
+    assert!(
+        summary.contains("1 modificación excepcional vencida"),
+        "{summary}"
+    );
+    let summary = run(&app, "register_coverage", later).await;
+    assert!(summary.contains("0 modificaciones"), "once: {summary}");
+    let (_, modification) = app
+        .get(&format!("/register-modifications/{id}"), &director)
+        .await;
+    assert_eq!(modification["status"], "closed", "{modification}");
+    let mut told = false;
+    for _ in 0..100 {
+        told = std::fs::read_dir(app.data_dir.join("mail"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| std::fs::read(e.path()).ok())
+                    .any(|raw| {
+                        String::from_utf8_lossy(&raw).contains("To: director.demo@siagie.local")
+                            && tests::smtp::Received::from_raw(raw)
+                                .text()
+                                .contains("se cerró nuevamente")
+                    })
+            })
+            .unwrap_or(false);
+        if told {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(told, "the director is told the register closed again");
+}
