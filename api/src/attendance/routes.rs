@@ -61,6 +61,9 @@ pub struct StatesFilter {
     pub month: u32,
     /// Only registers in this state: `sin_datos`, `parcial`, `completo` or `cerrado`.
     pub state: Option<String>,
+    /// With `per_page`, one page of the list (the whole count in `X-Total-Count`).
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
 }
 
 /// The state of one section's register.
@@ -83,7 +86,7 @@ async fn list_states(
     AxumState(state): AxumState<AppState>,
     AuthUser(p): AuthUser,
     crate::http::ApiQuery(filter): crate::http::ApiQuery<StatesFilter>,
-) -> Result<Json<Vec<StateRow>>> {
+) -> Result<(axum::http::HeaderMap, Json<Vec<StateRow>>)> {
     use super::overview;
     let (target, schools) =
         overview::schools_of_unit(&state.db, filter.school_id, filter.ugel_id, filter.dre_id)
@@ -128,26 +131,32 @@ async fn list_states(
             })?,
         ),
     };
-    Ok(Json(
-        states
-            .into_iter()
-            .filter(|(_, _, _, state, _)| wanted.is_none_or(|w| w == *state))
-            .filter_map(|(section_id, _, _, state, until)| {
-                let section = sections.get(&section_id)?;
-                let school = schools.get(&section.school_id)?;
-                Some(StateRow {
-                    school_id: school.id,
-                    school_code: format!("{}-{}", school.codigo_modular, school.anexo),
-                    school_name: school.name.clone(),
-                    section_id,
-                    grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
-                    section: section.name.clone(),
-                    state,
-                    modification_until: until,
-                })
+    let rows: Vec<StateRow> = states
+        .into_iter()
+        .filter(|(_, _, _, state, _)| wanted.is_none_or(|w| w == *state))
+        .filter_map(|(section_id, _, _, state, until)| {
+            let section = sections.get(&section_id)?;
+            let school = schools.get(&section.school_id)?;
+            Some(StateRow {
+                school_id: school.id,
+                school_code: format!("{}-{}", school.codigo_modular, school.anexo),
+                school_name: school.name.clone(),
+                section_id,
+                grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
+                section: section.name.clone(),
+                state,
+                modification_until: until,
             })
-            .collect(),
-    ))
+        })
+        .collect();
+    let (headers, rows) = crate::http::page::slice(
+        rows,
+        crate::http::PageParams {
+            page: filter.page,
+            per_page: filter.per_page,
+        },
+    )?;
+    Ok((headers, Json(rows)))
 }
 
 type RegisterPath = ApiPath<(i64, i32, u32)>;

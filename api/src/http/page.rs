@@ -73,3 +73,26 @@ pub struct Page<T> {
     pub page: u64,
     pub per_page: u64,
 }
+
+/// A page of a list answered as a plain array, for lists that clients read whole: when `page` or
+/// `per_page` is given, only that page, with the whole count in `X-Total-Count`; otherwise all.
+pub fn slice<T>(
+    items: Vec<T>,
+    params: PageParams,
+) -> Result<(axum::http::HeaderMap, Vec<T>), crate::error::ApiError> {
+    let mut headers = axum::http::HeaderMap::new();
+    if params.page.is_none() && params.per_page.is_none() {
+        return Ok((headers, items));
+    }
+    let (page, per_page) = params.resolve()?;
+    headers.insert("x-total-count", axum::http::HeaderValue::from(items.len()));
+    let start = ((page - 1) * per_page) as usize;
+    Ok((
+        headers,
+        items
+            .into_iter()
+            .skip(start)
+            .take(per_page as usize)
+            .collect(),
+    ))
+}

@@ -123,6 +123,9 @@ async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<U
 struct RequestFilter {
     /// `pending`, `approved` or `rejected`.
     status: Option<String>,
+    /// With `per_page`, one page (the whole count in `X-Total-Count`); without, the newest 500.
+    page: Option<u64>,
+    per_page: Option<u64>,
 }
 
 /// Requests the caller filed or decides, newest first.
@@ -132,7 +135,7 @@ async fn list_requests(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
     ApiQuery(filter): ApiQuery<RequestFilter>,
-) -> Result<Json<Vec<RequestView>>> {
+) -> Result<(axum::http::HeaderMap, Json<Vec<RequestView>>)> {
     let mut query = provisioning_request::Entity::find().filter(visible_to(&p));
     if let Some(status) = filter.status {
         if !["pending", "approved", "rejected"].contains(&status.as_str()) {
@@ -143,12 +146,25 @@ async fn list_requests(
         }
         query = query.filter(provisioning_request::Column::Status.eq(status));
     }
-    let rows = query
-        .order_by_desc(provisioning_request::Column::Id)
-        .limit(500)
-        .all(&state.db)
-        .await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let query = query.order_by_desc(provisioning_request::Column::Id);
+    let mut headers = axum::http::HeaderMap::new();
+    let rows = if filter.page.is_some() || filter.per_page.is_some() {
+        use sea_orm::PaginatorTrait;
+        let (page, per_page) = crate::http::PageParams {
+            page: filter.page,
+            per_page: filter.per_page,
+        }
+        .resolve()?;
+        let paginator = query.paginate(&state.db, per_page);
+        headers.insert(
+            "x-total-count",
+            axum::http::HeaderValue::from(paginator.num_items().await?),
+        );
+        paginator.fetch_page(page - 1).await?
+    } else {
+        query.limit(500).all(&state.db).await?
+    };
+    Ok((headers, Json(rows.into_iter().map(Into::into).collect())))
 }
 
 /// The requests a caller filed, plus those it decides.

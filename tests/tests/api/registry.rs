@@ -738,3 +738,59 @@ async fn people_and_schools_are_found_within_reach() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn lists_that_grow_with_the_country_come_by_pages() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let today = tests::lima_today();
+    let query = format!(
+        "/registers?ugel_id={ugel_id}&year={}&month={}",
+        today.year(),
+        today.month()
+    );
+    let (_, all) = app.get(&query, &ugel).await;
+    let all = all.as_array().unwrap().clone();
+    assert!(all.len() > 3, "{}", all.len());
+    let mut paged = Vec::new();
+    for page in 1.. {
+        let response = app
+            .request(
+                reqwest::Method::GET,
+                &format!("{query}&page={page}&per_page=3"),
+                Some(&ugel),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["x-total-count"],
+            all.len().to_string().as_str()
+        );
+        let rows: Value = response.json().await.unwrap();
+        let rows = rows.as_array().unwrap().clone();
+        assert!(rows.len() <= 3);
+        if rows.is_empty() {
+            break;
+        }
+        paged.extend(rows);
+    }
+    assert_eq!(
+        paged, all,
+        "the pages together are the whole list, in order"
+    );
+
+    let response = app
+        .request(
+            reqwest::Method::GET,
+            "/provisioning/requests?page=1&per_page=5",
+            Some(&ugel),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-total-count"], "0");
+}
