@@ -207,6 +207,37 @@ impl TestApp {
         body["items"][0]["id"].as_i64().expect("school id")
     }
 
+    /// Files a provisioning request (`multipart/form-data`) with these fields and, when asked, a
+    /// well-formed PDF as the designation resolution.
+    pub async fn file_request(
+        &self,
+        token: &str,
+        fields: &[(&str, String)],
+        with_resolution: bool,
+    ) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.clone());
+        }
+        if with_resolution {
+            form = form.part(
+                "resolution",
+                reqwest::multipart::Part::bytes(minimal_pdf())
+                    .file_name("rd-0123-2026.pdf")
+                    .mime_str("application/pdf")
+                    .expect("a MIME type"),
+            );
+        }
+        read(
+            self.request(Method::POST, "/provisioning/requests", Some(token))
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST multipart"),
+        )
+        .await
+    }
+
     /// Sections of an IE: (id, grade name, section name).
     pub async fn sections(&self, token: &str, school_id: i64) -> Vec<Value> {
         let (status, body) = self

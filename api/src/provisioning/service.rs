@@ -290,14 +290,8 @@ pub async fn create(
                 .filter(person::Column::Dni.eq(dni.as_str()))
                 .one(db)
                 .await?
-                && !(paternal.matches(&existing.paternal_surname)
-                    && maternal.matches(&existing.maternal_surname)
-                    && given.matches(&existing.given_names))
             {
-                return Err(ApiError::field(
-                    "dni",
-                    "Los nombres no coinciden con los registrados para ese DNI. Revise el documento de identidad de la persona.",
-                ));
+                crate::registry::confirm_person(&existing, &paternal, &maternal, &given)?;
             }
             row.kind = Set("alta".into());
             row.role = Set(role.code().into());

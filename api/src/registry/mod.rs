@@ -11,4 +11,4 @@ mod service;
 pub use dto::*;
 pub use repo::{SchoolScope, SectionScope, school_scope, section_scope, year_by_number};
 pub use routes::router;
-pub use service::{EnrollmentInput, enroll_many};
+pub use service::{EnrollmentInput, confirm_person, enroll_many};

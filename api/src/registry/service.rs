@@ -412,6 +412,27 @@ pub fn check_status_change(
     }
 }
 
+/// An existing person is confirmed by its names (case and accents aside), never shown: a 422 on
+/// `dni` that does not say what is stored.
+pub fn confirm_person(
+    existing: &person::Model,
+    paternal: &PersonName,
+    maternal: &PersonName,
+    given: &PersonName,
+) -> Result<()> {
+    if paternal.matches(&existing.paternal_surname)
+        && maternal.matches(&existing.maternal_surname)
+        && given.matches(&existing.given_names)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "dni",
+            "Los nombres no coinciden con los registrados para ese DNI. Revise el documento de identidad de la persona.",
+        ))
+    }
+}
+
 /// Registers a person (by DNI, reusing an existing one) as staff of an IE.
 pub async fn add_staff(
     db: &impl ConnectionTrait,
@@ -456,15 +477,7 @@ pub async fn add_staff(
         // A person already registered is confirmed by its names, never shown: what the caller
         // reads back is what it sent, and the stored names and contact data stay as they are.
         Some(existing) => {
-            if !(paternal.matches(&existing.paternal_surname)
-                && maternal.matches(&existing.maternal_surname)
-                && given.matches(&existing.given_names))
-            {
-                return Err(ApiError::field(
-                    "dni",
-                    "Los nombres no coinciden con los registrados para ese DNI. Revise el documento de identidad de la persona.",
-                ));
-            }
+            confirm_person(&existing, &paternal, &maternal, &given)?;
             existing
         }
         None => {

@@ -196,25 +196,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
-    let mut form = Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.clone());
-    }
-    let form = form.part(
-        "resolution",
-        Part::bytes(tests::minimal_pdf())
-            .file_name("rd.pdf")
-            .mime_str("application/pdf")
-            .unwrap(),
-    );
-    read(
-        app.request(Method::POST, "/provisioning/requests", Some(token))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    app.file_request(token, fields, true).await
 }
 
 /// How a case sends its body.

@@ -13,27 +13,7 @@ async fn file_request(
     fields: &[(&str, String)],
     rd: bool,
 ) -> (StatusCode, Value) {
-    let mut form = Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.clone());
-    }
-    if rd {
-        form = form.part(
-            "resolution",
-            Part::bytes(tests::minimal_pdf())
-                .file_name("rd-0123-2026.pdf")
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    }
-    read(
-        app.request(Method::POST, "/provisioning/requests", Some(token))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    app.file_request(token, fields, rd).await
 }
 
 fn director_alta(school_id: i64, dni: &str) -> Vec<(&'static str, String)> {

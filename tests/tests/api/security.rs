@@ -1,10 +1,7 @@
 //! What an attacker tries: taking over an account of another jurisdiction, reading people by DNI,
 //! keeping a session alive after it ended, guessing passwords.
 
-use reqwest::{
-    Method, StatusCode,
-    multipart::{Form, Part},
-};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app, spawn_app_with};
 use uuid::Uuid;
@@ -64,25 +61,7 @@ async fn register_staff(
 }
 
 async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
-    let mut form = Form::new();
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.clone());
-    }
-    form = form.part(
-        "resolution",
-        Part::bytes(tests::minimal_pdf())
-            .file_name("rd.pdf")
-            .mime_str("application/pdf")
-            .unwrap(),
-    );
-    read(
-        app.request(Method::POST, "/provisioning/requests", Some(token))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    app.file_request(token, fields, true).await
 }
 
 /// Every e-mail delivered so far, as text.
