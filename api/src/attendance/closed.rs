@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use entity::{attendance_register, school, section};
 
+use crate::error::ErrorCode;
 use crate::error::{ApiError, Result};
 
 /// The sections a change reaches.
@@ -123,8 +124,8 @@ pub async fn refuse_if_closed(
         .map(|c| format!("{:02}/{}", c.month, c.year))
         .collect();
     let count = closed.len();
-    Err(ApiError::conflict(
-        "register_closed",
+    Err(ApiError::because(
+        ErrorCode::RegisterClosed,
         format!(
             "El cambio alteraría {} ya {} ({}). Solicite antes la modificación excepcional de {}.",
             if count == 1 {

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use entity::{academic_year, school, section, ugel};
 
 use super::calendar::SchoolCalendar;
+use crate::error::ErrorCode;
 use crate::{
     auth::{Action, Principal, Target},
     domain::Level,
@@ -59,10 +60,10 @@ pub async fn schools_of_unit(
                 .await?;
             Ok((Target::dre(id), schools))
         }
-        _ => Err(
-            ApiError::invalid_body("Indique una sola unidad: school_id, ugel_id o dre_id.")
-                .with_code("invalid_query"),
-        ),
+        _ => Err(ApiError::because(
+            ErrorCode::InvalidQuery,
+            "Indique una sola unidad: school_id, ugel_id o dre_id.",
+        )),
     }
 }
 

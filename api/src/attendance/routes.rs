@@ -22,6 +22,7 @@ use super::{
     places::Places,
     register::{self, Register, State},
 };
+use crate::error::ErrorCode;
 use crate::{
     audit::{self, Event},
     auth::{Action, AuthUser, Principal},
@@ -249,10 +250,7 @@ async fn save_cells(
     let at = now();
     let register = register_row(txn, scope.section.id, year, month).await?;
     if register.as_ref().is_some_and(|r| engine::is_locked(r, at)) {
-        return Err(ApiError::conflict(
-            "register_closed",
-            "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL.",
-        ));
+        return Err(ApiError::from(ErrorCode::RegisterClosed));
     }
     let audited = register.as_ref().is_some_and(|r| r.closed_at.is_some());
     let before = if audited {
@@ -294,12 +292,8 @@ async fn save_cells(
         })
         .collect();
     if !errors.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_cells",
-            "Algunas celdas no se pueden registrar; no se guardó ninguna.",
-        )
-        .with_details(serde_json::json!({ "cells": errors })));
+        return Err(ApiError::from(ErrorCode::InvalidCells)
+            .with_details(serde_json::json!({ "cells": errors })));
     }
     if let Some(before) = before {
         let cell = |s: &i64, d: &NaiveDate, status: Option<&str>| serde_json::json!({"student_id": s, "date": d, "status": status});
@@ -445,10 +439,7 @@ async fn complete(
     }
     let current = register::build(&state.db, &scope, &calendar, year, month, now()).await?;
     if current.state == State::Cerrado {
-        return Err(ApiError::conflict(
-            "register_closed",
-            "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL.",
-        ));
+        return Err(ApiError::from(ErrorCode::RegisterClosed));
     }
     let cells: Vec<(i64, NaiveDate, AttendanceStatus)> = current
         .rows
@@ -483,10 +474,7 @@ async fn close(
     let current = register::build(&state.db, &scope, &calendar, year, month, at).await?;
     match current.state {
         State::Cerrado => {
-            return Err(ApiError::conflict(
-                "register_closed",
-                "El registro del mes ya está cerrado.",
-            ));
+            return Err(ApiError::from(ErrorCode::RegisterClosed));
         }
         State::Completo => {}
         State::SinDatos | State::Parcial => {
@@ -498,8 +486,8 @@ async fn close(
                     (!dates.is_empty()).then(|| serde_json::json!({"student_id": row.student_id, "full_name": row.full_name, "dates": dates}))
                 })
                 .collect();
-            return Err(ApiError::conflict(
-                "register_incomplete",
+            return Err(ApiError::because(
+                ErrorCode::RegisterIncomplete,
                 if current.missing_cells == 1 {
                     "El registro no está completo: falta 1 celda de un día académico.".to_owned()
                 } else {
@@ -727,8 +715,8 @@ async fn apply_held(
     let at = now();
     let register = register_row(&state.db, id, year, month).await?;
     if register.as_ref().is_none_or(|r| engine::is_locked(r, at)) {
-        return Err(ApiError::conflict(
-            "register_closed",
+        return Err(ApiError::because(
+            ErrorCode::RegisterClosed,
             "Las marcas retenidas solo se aplican durante una modificación excepcional habilitada por la UGEL.",
         ));
     }
@@ -843,22 +831,14 @@ async fn request_modification(
     let register = register_row(&state.db, id, year, month)
         .await?
         .filter(|r| r.closed_at.is_some())
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "register_not_closed",
-                "Solo se solicita modificación de un registro cerrado.",
-            )
-        })?;
+        .ok_or_else(|| ApiError::from(ErrorCode::RegisterNotClosed))?;
     let pending = register_modification::Entity::find()
         .filter(register_modification::Column::RegisterId.eq(register.id))
         .filter(register_modification::Column::Status.is_in(["requested", "favorable", "enabled"]))
         .one(&state.db)
         .await?;
     if pending.is_some() {
-        return Err(ApiError::conflict(
-            "modification_pending",
-            "Ya hay una solicitud de modificación en curso para este registro.",
-        ));
+        return Err(ApiError::from(ErrorCode::ModificationPending));
     }
     let txn = crate::db::begin(&state.db).await?;
     let created = register_modification::ActiveModel {
@@ -936,10 +916,7 @@ async fn give_opinion(
     let (modification, _, scope) =
         load_modification(&state, &p, id, Action::OpineModification).await?;
     if modification.status != "requested" {
-        return Err(ApiError::conflict(
-            "modification_decided",
-            "La solicitud ya tiene opinión.",
-        ));
+        return Err(ApiError::from(ErrorCode::ModificationDecided));
     }
     let txn = crate::db::begin(&state.db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
@@ -991,10 +968,7 @@ async fn enable_modification(
     let (modification, register, scope) =
         load_modification(&state, &p, id, Action::EnableModification).await?;
     if modification.status != "favorable" {
-        return Err(ApiError::conflict(
-            "opinion_required",
-            "La modificación requiere antes la opinión favorable del especialista del nivel.",
-        ));
+        return Err(ApiError::from(ErrorCode::OpinionRequired));
     }
     let at = now();
     if body.until <= at || body.until > at + chrono::Duration::days(30) {

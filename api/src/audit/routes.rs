@@ -9,6 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use entity::{audit_event, ugel};
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{Action, AuthUser, Target},
     error::{ApiError, ErrorBody, Result},
@@ -97,10 +98,10 @@ async fn list(
         }
         (None, None, None) => Target::national(),
         _ => {
-            return Err(ApiError::invalid_body(
+            return Err(ApiError::because(
+                ErrorCode::InvalidQuery,
                 "Indique una sola unidad: school_id, ugel_id o dre_id.",
-            )
-            .with_code("invalid_query"));
+            ));
         }
     };
     p.authorize(Action::ReadAudit, &target)?;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use entity::password_reset_token;
 
 use super::tokens::hash_token;
+use crate::error::ErrorCode;
 use crate::{error::ApiError, state::AppState, time::now};
 
 /// The page's path, the one the e-mailed link names.
@@ -63,7 +64,7 @@ async fn submit(State(state): State<AppState>, Form(sent): Form<Submitted>) -> R
              las sesiones abiertas en otros equipos se cerraron.</p>",
         ),
         Err(ApiError::Client {
-            code: "invalid_reset_token",
+            code: ErrorCode::InvalidResetToken,
             ..
         }) => page(StatusCode::BAD_REQUEST, EXPIRED),
         Err(ApiError::Client {

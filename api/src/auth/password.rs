@@ -5,6 +5,7 @@ use argon2::{
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
 
+use crate::error::ErrorCode;
 use crate::error::{ApiError, Result};
 
 /// Minimum rules for a password chosen by a person: 8 to 128 characters with letters and
@@ -64,12 +65,7 @@ impl HashSlots {
         }
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= Self::MAX_WAITING {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "server_busy",
-                "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos.",
-            )
-            .with_retry_after(2));
+            return Err(ApiError::from(ErrorCode::ServerBusy).with_retry_after(2));
         }
         let permit = self.slots.acquire().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);

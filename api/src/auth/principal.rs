@@ -11,6 +11,7 @@ use sea_orm::{
 use entity::{school, ugel};
 
 use super::policy::{Action, Assignment, Role, Target, Unit, grants};
+use crate::error::ErrorCode;
 use crate::{
     domain::Level,
     error::{ApiError, Result},
@@ -159,9 +160,10 @@ impl FromRequestParts<AppState> for Bearer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let claims = state.tokens.verify(bearer(parts)?)?;
-        let user_id = claims.sub.parse().map_err(|_| {
-            ApiError::unauthorized("invalid_token", "El token de acceso no es válido.")
-        })?;
+        let user_id = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::from(ErrorCode::InvalidToken))?;
         let device_id = live_session(&state.db, user_id, &claims.fam).await?;
         Ok(Self {
             user_id,
@@ -218,11 +220,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
 /// 403 for a caller who must first change a temporary password.
 pub fn password_change_required() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
-        "password_change_required",
-        "Debe cambiar su contraseña temporal antes de continuar.",
-    )
+    ApiError::from(ErrorCode::PasswordChangeRequired)
 }
 
 /// Routes a caller with a temporary password may still use. Inside the nested API router the
@@ -237,24 +235,19 @@ fn bearer(parts: &Parts) -> Result<&str> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            ApiError::unauthorized("unauthenticated", "Inicie sesión para continuar.")
-        })?;
+        .ok_or_else(|| ApiError::from(ErrorCode::Unauthenticated))?;
     header
         .to_str()
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "El token de acceso no es válido."))
+        .ok_or_else(|| ApiError::from(ErrorCode::InvalidToken))
 }
 
 /// 401 for an account that no longer has an active assignment (or no longer exists).
 pub fn session_revoked() -> ApiError {
-    ApiError::unauthorized(
-        "session_revoked",
-        "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente.",
-    )
+    ApiError::from(ErrorCode::SessionRevoked)
 }
 
 /// The caller's account, active assignments (with each unit's ancestors) and taught sections: one

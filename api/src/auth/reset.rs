@@ -12,6 +12,7 @@ use super::{
     service::{Sessions, revoke_sessions, store_password},
     tokens::{hash_token, random_token},
 };
+use crate::error::ErrorCode;
 use crate::{
     audit::{self, Event},
     error::{ApiError, Result},
@@ -112,10 +113,7 @@ pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Res
     password::check_strength(&new_password, "").map_err(|m| ApiError::field("new_password", m))?;
     let db = &state.db;
     let at = now();
-    let invalid = || {
-        ApiError::invalid_body("El enlace no es válido, ya se usó o venció. Solicite uno nuevo.")
-            .with_code("invalid_reset_token")
-    };
+    let invalid = || ApiError::from(ErrorCode::InvalidResetToken);
     let row = password_reset_token::Entity::find()
         .filter(password_reset_token::Column::TokenHash.eq(hash_token(token)))
         .one(db)

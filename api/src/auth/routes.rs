@@ -17,6 +17,7 @@ use super::{
     principal::{AuthUser, Principal},
     service::{self, Session},
 };
+use crate::error::ErrorCode;
 use crate::{
     error::{ApiError, ErrorBody, Result},
     http::ApiJson,
@@ -199,10 +200,7 @@ async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>> {
     if body.username.trim().is_empty() || body.username.len() > 64 || body.password.len() > 256 {
-        return Err(ApiError::unauthorized(
-            "invalid_credentials",
-            "Usuario o contraseña incorrectos.",
-        ));
+        return Err(ApiError::from(ErrorCode::InvalidCredentials));
     }
     let session = service::login(
         &state,

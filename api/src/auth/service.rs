@@ -18,6 +18,7 @@ use super::{
     throttle,
     tokens::{hash_token, random_token},
 };
+use crate::error::ErrorCode;
 use crate::{
     error::{ApiError, Result},
     state::AppState,
@@ -33,21 +34,17 @@ pub struct Session {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "Usuario o contraseña incorrectos.")
+    ApiError::from(ErrorCode::InvalidCredentials)
 }
 
 /// 403 for a tablet registered in an IE where the caller has no assignment.
 pub fn device_other_school() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
-        "device_other_school",
-        "Esta tableta está registrada en otra IE. Pida a su director que la dé de baja allí antes de usarla.",
-    )
+    ApiError::from(ErrorCode::DeviceOtherSchool)
 }
 
 fn revoked() -> ApiError {
-    ApiError::unauthorized(
-        "session_revoked",
+    ApiError::because(
+        ErrorCode::SessionRevoked,
         "Su sesión fue revocada o venció. Inicie sesión nuevamente.",
     )
 }
@@ -92,11 +89,7 @@ pub async fn login(
             .one(db)
             .await?;
         if known.as_ref().is_some_and(|d| d.revoked_at.is_some()) {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "device_revoked",
-                "Esta tableta fue dada de baja por la dirección de la IE.",
-            ));
+            return Err(ApiError::from(ErrorCode::DeviceRevoked));
         }
         if known
             .and_then(|d| d.school_id)

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use entity::login_throttle;
 
+use crate::error::ErrorCode;
 use crate::{
     config::AuthConfig,
     error::{ApiError, Result},
@@ -40,9 +41,8 @@ pub async fn check(db: &impl ConnectionTrait, keys: &Keys, now: DateTime<Utc>) -
             && until > now
         {
             let seconds = (until - now).num_seconds().max(1) as u64;
-            return Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
+            return Err(ApiError::because(
+                ErrorCode::TooManyAttempts,
                 format!(
                     "Demasiados intentos fallidos. Intente nuevamente en {}.",
                     minutes(seconds.div_ceil(60))

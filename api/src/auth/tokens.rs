@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::error::ErrorCode;
 
 /// A random URL-safe token of `bytes` bytes of entropy.
 pub fn random_token(bytes: usize) -> String {
@@ -78,14 +79,8 @@ impl TokenKeys {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
-                ErrorKind::ExpiredSignature => ApiError::unauthorized(
-                    "token_expired",
-                    "La sesión expiró. Renueve el token de acceso.",
-                ),
-                _ => ApiError::unauthorized(
-                    "invalid_token",
-                    "El token de acceso no es válido. Inicie sesión nuevamente.",
-                ),
+                ErrorKind::ExpiredSignature => ApiError::from(ErrorCode::TokenExpired),
+                _ => ApiError::from(ErrorCode::InvalidToken),
             })
     }
 }
@@ -100,7 +95,7 @@ mod tests {
 
     fn code(error: ApiError) -> &'static str {
         match error {
-            ApiError::Client { code, .. } => code,
+            ApiError::Client { code, .. } => code.as_str(),
             ApiError::Internal(_) => "internal",
         }
     }

@@ -10,6 +10,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::error::ErrorCode;
 use crate::error::{ApiError, FieldErrors};
 
 /// A JSON body. A bad body answers 400 `invalid_body` naming the field that failed; a body over
@@ -43,11 +44,7 @@ pub fn has_control(text: &str) -> bool {
 
 /// 400 for text with control characters.
 pub fn control_characters() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "control_characters",
-        "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo).",
-    )
+    ApiError::from(ErrorCode::ControlCharacters)
 }
 
 /// Whether a JSON text escapes the NUL character (`\u0000`), which no text column can hold
@@ -121,9 +118,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// Maps a failure to read the body.
 pub fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+        ApiError::because(
+            ErrorCode::PayloadTooLarge,
             "La solicitud es demasiado grande.",
         )
     } else {
@@ -143,18 +139,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if parts.uri.query().is_some_and(query_has_control) {
-            return Err(control_characters().with_code("invalid_query"));
+            return Err(ApiError::because(
+                ErrorCode::InvalidQuery,
+                ErrorCode::ControlCharacters.message(),
+            ));
         }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|rejection: QueryRejection| {
                 tracing::debug!(%rejection, "bad query");
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_query",
-                    "Los parámetros de la consulta no son válidos.",
-                )
+                ApiError::from(ErrorCode::InvalidQuery)
             })
     }
 }

@@ -6,8 +6,6 @@ pub mod page;
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use page::{Page, PageParams};
 
-use axum::response::IntoResponse;
-
 /// Headers every answer carries, and the JSON error shape for the 4xx answers that a layer or an
 /// extractor wrote as plain text (405, 408, 413, 415, a multipart body that is not one).
 pub async fn harden(mut response: axum::response::Response) -> axum::response::Response {
@@ -20,28 +18,18 @@ pub async fn harden(mut response: axum::response::Response) -> axum::response::R
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v.starts_with("text/plain"));
     if status.is_client_error() && plain {
-        let (code, message) = match status {
-            StatusCode::METHOD_NOT_ALLOWED => {
-                ("method_not_allowed", "Esta ruta no admite el método usado.")
-            }
-            StatusCode::REQUEST_TIMEOUT => (
-                "request_timeout",
-                "La solicitud tardó demasiado. Intente nuevamente.",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => (
-                "payload_too_large",
-                "El contenido enviado supera el tamaño permitido.",
-            ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-                "unsupported_media_type",
-                "El tipo de contenido no es el esperado (por ejemplo, JSON o un formulario multipart).",
-            ),
-            StatusCode::BAD_REQUEST => ("invalid_body", "La solicitud no tiene la forma esperada."),
-            _ => ("bad_request", "La solicitud no es válida."),
+        use crate::error::ErrorCode;
+        let code = match status {
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::BAD_REQUEST => ErrorCode::InvalidBody,
+            _ => ErrorCode::BadRequest,
         };
         let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
         let allow = response.headers().get(header::ALLOW).cloned();
-        response = crate::error::ApiError::new(status, code, message).into_response();
+        response = crate::error::error_response(status, code);
         for (name, value) in [(header::RETRY_AFTER, retry_after), (header::ALLOW, allow)] {
             if let Some(value) = value {
                 response.headers_mut().insert(name, value);

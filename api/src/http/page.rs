@@ -22,9 +22,8 @@ impl PageParams {
     pub fn resolve(self) -> Result<(u64, u64), crate::error::ApiError> {
         let page = self.page.unwrap_or(1).max(1);
         if page > Self::MAX_PAGE {
-            return Err(crate::error::ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "invalid_query",
+            return Err(crate::error::ApiError::because(
+                crate::error::ErrorCode::InvalidQuery,
                 format!("La página debe ser un número entre 1 y {}.", Self::MAX_PAGE),
             ));
         }

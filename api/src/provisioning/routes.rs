@@ -19,6 +19,7 @@ use super::{
     files::{self, Upload},
     service,
 };
+use crate::error::ErrorCode;
 use crate::{
     auth::{AuthUser, Principal, Role, policy::Unit},
     error::{ApiError, ErrorBody, Result},
@@ -62,9 +63,8 @@ async fn create_request(
 async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<Upload>)> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+            ApiError::because(
+                ErrorCode::PayloadTooLarge,
                 "El archivo de la resolución no puede superar 5 MB.",
             )
         } else {

@@ -16,6 +16,7 @@ use super::{
     dto::{Credentials, NewRequestForm},
     files::Upload,
 };
+use crate::error::ErrorCode;
 use crate::{
     audit::{self, Event},
     auth::{
@@ -133,11 +134,7 @@ fn check_requester(principal: &Principal, role: Role, unit: &UnitRef) -> Result<
             return Err(ApiError::forbidden());
         }
         if unit.school.as_ref().is_some_and(|s| s.is_pronoei) {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "pronoei_cannot_create_users",
-                "Los coordinadores de PRONOEI no pueden asignar usuarios adicionales (guía de altas, Director IE f).",
-            ));
+            return Err(ApiError::from(ErrorCode::PronoeiCannotCreateUsers));
         }
         return Ok(());
     }
@@ -440,10 +437,7 @@ async fn load_pending(
         });
     }
     if request.status != "pending" {
-        return Err(ApiError::conflict(
-            "request_decided",
-            "La solicitud ya fue atendida.",
-        ));
+        return Err(ApiError::from(ErrorCode::RequestDecided));
     }
     let target = request_target(db, &request).await?;
     Ok((request, target))
@@ -487,9 +481,7 @@ pub async fn approve(
             .filter(role_assignment::Column::Active.eq(true))
             .one(&txn)
             .await?
-            .ok_or_else(|| {
-                ApiError::conflict("assignment_ended", "La asignación ya había terminado.")
-            })?;
+            .ok_or_else(|| ApiError::from(ErrorCode::AssignmentEnded))?;
         end_assignment(&txn, principal, assignment, target, at).await?;
     } else {
         let hash_for_new_account = {
@@ -626,10 +618,7 @@ pub async fn approve(
                 .await?
                 .is_none();
         if already.is_some() {
-            return Err(ApiError::conflict(
-                "already_assigned",
-                "La persona ya tiene ese cargo en esa unidad.",
-            ));
+            return Err(ApiError::from(ErrorCode::AlreadyAssigned));
         }
         let role = Role::parse(&request.role).unwrap_or(Role::Teacher);
         if single_holder(role) {
@@ -973,10 +962,7 @@ async fn free_username(db: &impl ConnectionTrait, dni: &str) -> Result<String> {
             return Ok(candidate);
         }
     }
-    Err(ApiError::conflict(
-        "username_unavailable",
-        "No se pudo asignar un nombre de usuario.",
-    ))
+    Err(ApiError::from(ErrorCode::UsernameUnavailable))
 }
 
 /// A manager resets the password of an account without e-mail: it gets a temporary password,
@@ -1007,17 +993,10 @@ pub async fn reset_by_manager(
         return Err(ApiError::not_found("la cuenta"));
     };
     if unmanaged > 0 {
-        return Err(ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "not_sole_manager",
-            "La cuenta tiene cargos o registros en unidades que usted no administra: su titular debe recuperar la contraseña con el enlace que se envía a su correo, o el Administrador SIAGIE restablecerla.",
-        ));
+        return Err(ApiError::from(ErrorCode::NotSoleManager));
     }
     if holder.email.is_some() {
-        return Err(ApiError::conflict(
-            "use_email_reset",
-            "La cuenta tiene correo electrónico: el usuario debe recuperar su contraseña con el enlace que se le envía por correo.",
-        ));
+        return Err(ApiError::from(ErrorCode::UseEmailReset));
     }
     let temporary = temporary_password();
     let hash = password::hash(temporary.clone()).await?;

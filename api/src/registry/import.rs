@@ -7,7 +7,6 @@ use axum::{
     Json,
     body::Bytes,
     extract::{FromRequest, Request, State},
-    http::StatusCode,
 };
 use chrono::NaiveDate;
 
@@ -16,6 +15,7 @@ use super::{
     repo::{self, SectionScope},
     service::{self, EnrollmentInput},
 };
+use crate::error::ErrorCode;
 use crate::{
     audit::{self, Event},
     auth::{Action, AuthUser},
@@ -110,9 +110,8 @@ pub async fn import_roster(
 }
 
 fn rejected(errors: Vec<RowError>) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "roster_invalid",
+    ApiError::because(
+        ErrorCode::RosterInvalid,
         format!(
             "La nómina tiene {}; no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla.",
             if errors.len() == 1 {
@@ -199,9 +198,8 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
             continue;
         }
         if inputs.len() + errors.len() >= MAX_ROWS {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "roster_too_large",
+            return Err(ApiError::because(
+                ErrorCode::RosterTooLarge,
                 format!("Una nómina admite hasta {MAX_ROWS} estudiantes por archivo."),
             ));
         }

@@ -15,6 +15,7 @@ use entity::{
 };
 
 use super::{dto::*, import, repo, service};
+use crate::error::ErrorCode;
 use crate::{
     attendance::{
         closed,
@@ -500,19 +501,7 @@ async fn create_section(
         ));
     }
     let txn = crate::db::begin(&state.db).await?;
-    let exists = section::Entity::find()
-        .filter(section::Column::SchoolId.eq(id))
-        .filter(section::Column::AcademicYearId.eq(year.id))
-        .filter(section::Column::GradeId.eq(grade.id))
-        .filter(section::Column::Name.eq(&name))
-        .one(&txn)
-        .await?;
-    if exists.is_some() {
-        return Err(ApiError::conflict(
-            "section_exists",
-            "Esa sección ya existe para el grado y año indicados.",
-        ));
-    }
+    // A section already there breaks the unique rule: `section_exists`.
     let created = section::ActiveModel {
         school_id: Set(id),
         academic_year_id: Set(year.id),
@@ -637,13 +626,10 @@ async fn enroll(
     let txn = crate::db::begin(&state.db).await?;
     let outcome = service::enroll_many(&txn, &scope, std::slice::from_ref(&input)).await?;
     if let Some((_, message)) = outcome.conflicts.into_iter().next() {
-        return Err(ApiError::conflict("enrolled_elsewhere", message));
+        return Err(ApiError::because(ErrorCode::EnrolledElsewhere, message));
     }
     if outcome.already_enrolled == 1 {
-        return Err(ApiError::conflict(
-            "already_enrolled",
-            "El estudiante ya está matriculado en esta sección.",
-        ));
+        return Err(ApiError::from(ErrorCode::AlreadyEnrolled));
     }
     closed::refuse_if_closed(
         &txn,

@@ -15,6 +15,7 @@ use entity::{
     user_account,
 };
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{Action, AuthUser, Principal, Role, Target, policy::UnitKind},
     domain::{Level, StudentDocument},
@@ -259,10 +260,10 @@ pub async fn unit_accounts(
             )
         }
         _ => {
-            return Err(ApiError::invalid_body(
+            return Err(ApiError::because(
+                ErrorCode::InvalidQuery,
                 "Indique una sola unidad: school_id, ugel_id o dre_id.",
-            )
-            .with_code("invalid_query"));
+            ));
         }
     };
     if !files_bajas(&p, &target, is_school) {

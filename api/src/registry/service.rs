@@ -136,21 +136,7 @@ pub async fn create_school(db: &impl ConnectionTrait, input: NewSchool) -> Resul
     else {
         unreachable!("checked above")
     };
-    let exists = school::Entity::find()
-        .filter(school::Column::CodigoModular.eq(codigo.as_str()))
-        .filter(school::Column::Anexo.eq(anexo.value()))
-        .one(db)
-        .await?;
-    if exists.is_some() {
-        return Err(ApiError::conflict(
-            "school_exists",
-            format!(
-                "Ya existe una IE con el código {}-{}.",
-                codigo.as_str(),
-                anexo.value()
-            ),
-        ));
-    }
+    // A code already taken breaks the unique rule: `school_exists`.
     Ok(school::ActiveModel {
         ugel_id: Set(input.ugel_id),
         codigo_modular: Set(codigo.as_str().to_owned()),
@@ -193,16 +179,7 @@ pub async fn create_year(
         );
     }
     f.finish()?;
-    let exists = academic_year::Entity::find()
-        .filter(academic_year::Column::Year.eq(year))
-        .one(db)
-        .await?;
-    if exists.is_some() {
-        return Err(ApiError::conflict(
-            "year_exists",
-            format!("El año académico {year} ya existe."),
-        ));
-    }
+    // A year already there breaks the unique rule: `year_exists`.
     Ok(academic_year::ActiveModel {
         year: Set(year),
         starts_on: Set(starts_on),

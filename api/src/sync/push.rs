@@ -24,6 +24,7 @@ use validator::Validate;
 use entity::{device, sync_batch};
 
 use super::answer as stored;
+use crate::error::ErrorCode;
 use crate::{
     attendance::{
         engine::{self, Batch, Incoming, Source},
@@ -42,11 +43,7 @@ use crate::{
 };
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "batch_too_large",
-        "El lote es demasiado grande: envíe hasta 1000 marcas y 1 MiB por lote.",
-    )
+    ApiError::from(ErrorCode::BatchTooLarge)
 }
 
 /// Upload attendance marks recorded offline. One result per mark, in order; a resent batch gets
@@ -108,11 +105,7 @@ pub async fn push(
 
 /// 403 for a batch sent with another tablet's id than the one the login is bound to.
 fn device_mismatch() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "device_mismatch",
-        "El lote indica una tableta distinta de aquella con la que se inició la sesión.",
-    )
+    ApiError::from(ErrorCode::DeviceMismatch)
 }
 
 /// A login opened without a tablet id is bound to the tablet of its first batch; a later batch
@@ -162,8 +155,8 @@ fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> 
 /// answered with results for marks it did not send.
 fn answer(row: &sync_batch::Model, user_id: i64, batch: &PushRequest) -> Result<PushResponse> {
     if row.user_id != user_id {
-        return Err(ApiError::conflict(
-            "batch_id_reused",
+        return Err(ApiError::because(
+            ErrorCode::BatchIdReused,
             "Ese identificador de lote ya fue usado por otro usuario.",
         ));
     }
@@ -181,17 +174,14 @@ fn answer(row: &sync_batch::Model, user_id: i64, batch: &PushRequest) -> Result<
             .zip(&batch.marks)
             .all(|(result, mark)| result.mark_id == mark.mark_id);
     if !same_marks {
-        return Err(ApiError::conflict(
-            "batch_id_reused",
-            "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador.",
-        ));
+        return Err(ApiError::from(ErrorCode::BatchIdReused));
     }
     Ok(response)
 }
 
 fn device_revoked() -> ApiError {
-    ApiError::unauthorized(
-        "session_revoked",
+    ApiError::because(
+        ErrorCode::SessionRevoked,
         "Esta tableta fue dada de baja por la dirección de la IE. Conserve las marcas y use otra tableta.",
     )
 }

@@ -31,6 +31,52 @@ async fn the_probes_answer_when_the_database_is_reachable() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// A client that branches on an error code finds every code the server can answer, with its
+/// status, in the OpenAPI document; and every rejection code of a tablet's mark.
+#[tokio::test]
+async fn every_error_code_is_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let (status, doc) = read(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = |schema: &str| -> Vec<String> {
+        doc["components"]["schemas"][schema]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema} is not an enum in the document"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let codes = listed("ErrorCode");
+    for code in siagie::error::ErrorCode::ALL {
+        assert!(codes.contains(&code.as_str().to_owned()), "{code} missing");
+    }
+    assert_eq!(codes.len(), siagie::error::ErrorCode::ALL.len());
+    let rejections = listed("RejectionCode");
+    for code in [
+        "student_not_enrolled",
+        "section_not_assigned",
+        "date_in_future",
+        "outside_academic_year",
+        "non_academic_day",
+        "invalid_status",
+        "recorded_at_in_future",
+        "mark_id_reused",
+    ] {
+        assert!(rejections.contains(&code.to_owned()), "{code} missing");
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+}
+
 #[tokio::test]
 async fn the_openapi_document_describes_every_endpoint_in_version_3_1() {
     let app = spawn_app().await;

@@ -794,3 +794,31 @@ async fn lists_that_grow_with_the_country_come_by_pages() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["x-total-count"], "0");
 }
+
+/// The unique rules of the schema answer with their own codes, on SQLite and PostgreSQL alike,
+/// without a read before the write.
+#[tokio::test]
+async fn a_repeated_section_or_academic_year_is_named_by_its_own_code() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    let director = app.login_as("director.demo").await;
+    let (_, years) = app.get("/academic-years", &admin).await;
+    let year = years[0]["year"].as_i64().unwrap();
+    let school = app.school_id(&admin, demo::PRIMARIA).await;
+    let path = format!("/schools/{school}/sections");
+    let (_, sections) = app.get(&path, &director).await;
+    let grade = sections[0]["grade_id"].as_i64().unwrap();
+    let section = json!({"academic_year": year, "grade_id": grade, "name": "Z"});
+    let (status, _) = app.post(&path, &director, section.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, error) = app.post(&path, &director, section).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "section_exists");
+
+    let next = json!({"year": year + 4, "starts_on": format!("{}-03-01", year + 4), "ends_on": format!("{}-12-20", year + 4)});
+    let (status, _) = app.post("/academic-years", &admin, next.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, error) = app.post("/academic-years", &admin, next).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&error), "year_exists");
+}

@@ -11,6 +11,10 @@ use sea_orm::{DbErr, SqlErr, TransactionError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod code;
+
+pub use code::ErrorCode;
+
 /// The result of anything a request can reach.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
@@ -20,11 +24,11 @@ pub type FieldErrors = BTreeMap<String, String>;
 /// An error answered to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A 4xx with a stable code and a message for a person.
+    /// A 4xx (or 503) with a stable code and a message for a person.
     #[error("{code}: {message}")]
     Client {
-        status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
+        /// The code's message, or that message told with the facts of this case.
         message: Cow<'static, str>,
         fields: Option<FieldErrors>,
         retry_after: Option<u64>,
@@ -36,36 +40,37 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-impl ApiError {
-    /// A client error with a status, a code and a message.
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
         Self::Client {
-            status,
             code,
-            message: message.into(),
+            message: Cow::Borrowed(code.message()),
             fields: None,
             retry_after: None,
             details: None,
         }
     }
+}
 
-    /// 400 for a body or query that is not the expected shape.
+impl ApiError {
+    /// The code's error, with a message that tells the facts of this case (which IE, how many
+    /// registers) where the code's own message would be vaguer.
+    pub fn because(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        let mut error = Self::from(code);
+        if let Self::Client { message: m, .. } = &mut error {
+            *m = message.into();
+        }
+        error
+    }
+
+    /// 400 for a body or query that is not the expected shape, saying what failed.
     pub fn invalid_body(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_body", message)
+        Self::because(ErrorCode::InvalidBody, message)
     }
 
     /// 422 with a message per field.
     pub fn validation(fields: FieldErrors) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "Algunos datos no son válidos. Revise los campos indicados.",
-        )
-        .with_fields(fields)
+        Self::from(ErrorCode::ValidationFailed).with_fields(fields)
     }
 
     /// 422 for one field.
@@ -75,44 +80,18 @@ impl ApiError {
 
     /// 404 naming what was not found, in Spanish (e.g. "la IE").
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("No se encontró {what}."),
-        )
+        Self::because(ErrorCode::NotFound, format!("No se encontró {what}."))
     }
 
     /// 403: authenticated, but outside the caller's role or jurisdiction.
     pub fn forbidden() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "No tiene permiso para realizar esta acción en esta unidad.",
-        )
-    }
-
-    /// 409 for a rule about the current state.
-    pub fn conflict(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
-    }
-
-    /// 401 with a code the tablet understands.
-    pub fn unauthorized(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, message)
+        ErrorCode::Forbidden.into()
     }
 
     /// Adds per-field messages.
     pub fn with_fields(mut self, new_fields: FieldErrors) -> Self {
         if let Self::Client { fields, .. } = &mut self {
             *fields = Some(new_fields);
-        }
-        self
-    }
-
-    /// Replaces the code of a client error.
-    pub fn with_code(mut self, new_code: &'static str) -> Self {
-        if let Self::Client { code, .. } = &mut self {
-            *code = new_code;
         }
         self
     }
@@ -133,10 +112,18 @@ impl ApiError {
         self
     }
 
+    /// The code of a client error.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Client { code, .. } => Some(*code),
+            Self::Internal(_) => None,
+        }
+    }
+
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Client { status, .. } => *status,
+            Self::Client { code, .. } => code.status(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -184,7 +171,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable snake_case code.
-    pub code: String,
+    pub code: ErrorCode,
     /// Spanish text for a person.
     pub message: String,
     /// Field name → message, when the error is about specific fields.
@@ -198,16 +185,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             Self::Client {
-                status,
                 code,
                 message,
                 fields,
                 retry_after,
                 details,
             } => {
+                let status = code.status();
                 let body = ErrorBody {
                     error: ErrorDetail {
-                        code: code.into(),
+                        code,
                         message: message.into_owned(),
                         fields,
                         details,
@@ -231,25 +218,25 @@ impl IntoResponse for ApiError {
 
 /// The generic 500 answer; the cause stays in the log.
 pub fn internal_error_response() -> Response {
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError)
+}
+
+/// The JSON answer of a code under another status: for the 4xx a layer answered in plain text.
+pub fn error_response(status: StatusCode, code: ErrorCode) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
-            code: "internal_error".into(),
-            message: "Ocurrió un error interno. Intente nuevamente en unos minutos.".into(),
+            code,
+            message: code.message().to_owned(),
             fields: None,
             details: None,
         },
     };
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    (status, Json(body)).into_response()
 }
 
 /// 503 while the database cannot be reached: the tablet keeps its queue and tries later.
 pub fn database_unavailable() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "service_unavailable",
-        "El servicio no está disponible en este momento. Intente nuevamente en unos minutos; sus datos no se perdieron.",
-    )
-    .with_retry_after(30)
+    ApiError::from(ErrorCode::ServiceUnavailable).with_retry_after(30)
 }
 
 impl From<DbErr> for ApiError {
@@ -259,14 +246,10 @@ impl From<DbErr> for ApiError {
             return database_unavailable();
         }
         match error.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::conflict("already_exists", "Ya existe un registro con esos datos.")
+            Some(SqlErr::UniqueConstraintViolation(message)) => {
+                code::unique_violation(&message).into()
             }
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_reference",
-                "Uno de los registros referidos no existe.",
-            ),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => ErrorCode::InvalidReference.into(),
             _ => Self::Internal(anyhow::Error::new(error)),
         }
     }

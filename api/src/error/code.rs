@@ -1,0 +1,211 @@
+//! Every error code the API answers, with its HTTP status and its message for a person.
+//!
+//! A code is a promise to clients (the tablet app branches on `session_revoked`,
+//! `batch_too_large`, …): it is named here once, documented in the OpenAPI document as the
+//! `ErrorCode` schema, and never spelled as a string anywhere else.
+
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = ($code:literal, $status:ident, $message:literal),)*) => {
+        /// A stable, machine-readable error code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            // The variants' notes stay in this file: with a description each, the document would
+            // describe the codes one by one instead of as one list.
+            // Each variant's name is its code in snake_case (a unit test holds them together).
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The snake_case code clients read.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code,)* }
+            }
+
+            /// The HTTP status the code is answered with.
+            pub const fn status(self) -> StatusCode {
+                match self { $(Self::$variant => StatusCode::$status,)* }
+            }
+
+            /// The Spanish message a person reads.
+            pub const fn message(self) -> &'static str {
+                match self { $(Self::$variant => $message,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // 400: the request is not the expected shape.
+    /// A body that is not valid JSON or not the expected shape.
+    InvalidBody = ("invalid_body", BAD_REQUEST, "La solicitud no tiene la forma esperada."),
+    /// Query parameters that are not valid.
+    InvalidQuery = ("invalid_query", BAD_REQUEST, "Los parámetros de la consulta no son válidos."),
+    /// A NUL or another control character in the path, query or body.
+    ControlCharacters = ("control_characters", BAD_REQUEST, "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo)."),
+    /// A password-reset link that is unknown, spent or expired.
+    InvalidResetToken = ("invalid_reset_token", BAD_REQUEST, "El enlace no es válido, ya se usó o venció. Solicite uno nuevo."),
+    /// Any other malformed request a layer refused.
+    BadRequest = ("bad_request", BAD_REQUEST, "La solicitud no es válida."),
+
+    // 401: who is calling is not established.
+    Unauthenticated = ("unauthenticated", UNAUTHORIZED, "Inicie sesión para continuar."),
+    InvalidToken = ("invalid_token", UNAUTHORIZED, "El token de acceso no es válido. Inicie sesión nuevamente."),
+    TokenExpired = ("token_expired", UNAUTHORIZED, "La sesión expiró. Renueve el token de acceso."),
+    /// The session was ended (logout, password change, a revoked tablet) or the account is no longer active.
+    SessionRevoked = ("session_revoked", UNAUTHORIZED, "Su sesión fue revocada o su cuenta ya no está activa. Inicie sesión nuevamente."),
+    InvalidCredentials = ("invalid_credentials", UNAUTHORIZED, "Usuario o contraseña incorrectos."),
+
+    // 403: known caller, outside its role or jurisdiction.
+    Forbidden = ("forbidden", FORBIDDEN, "No tiene permiso para realizar esta acción en esta unidad."),
+    PasswordChangeRequired = ("password_change_required", FORBIDDEN, "Debe cambiar su contraseña temporal antes de continuar."),
+    DeviceOtherSchool = ("device_other_school", FORBIDDEN, "Esta tableta está registrada en otra IE. Pida a su director que la dé de baja allí antes de usarla."),
+    DeviceRevoked = ("device_revoked", FORBIDDEN, "Esta tableta fue dada de baja por la dirección de la IE."),
+    DeviceMismatch = ("device_mismatch", FORBIDDEN, "El lote indica una tableta distinta de aquella con la que se inició la sesión."),
+    PronoeiCannotCreateUsers = ("pronoei_cannot_create_users", FORBIDDEN, "Los coordinadores de PRONOEI no pueden asignar usuarios adicionales (guía de altas, Director IE f)."),
+    NotSoleManager = ("not_sole_manager", FORBIDDEN, "La cuenta tiene cargos o registros en unidades que usted no administra: su titular debe recuperar la contraseña con el enlace que se envía a su correo, o el Administrador SIAGIE restablecerla."),
+
+    // 404, 405, 408.
+    /// It does not exist, or it is outside the caller's reach.
+    NotFound = ("not_found", NOT_FOUND, "No se encontró lo solicitado."),
+    MethodNotAllowed = ("method_not_allowed", METHOD_NOT_ALLOWED, "Esta ruta no admite el método usado."),
+    RequestTimeout = ("request_timeout", REQUEST_TIMEOUT, "La solicitud tardó demasiado. Intente nuevamente."),
+
+    // 409: a rule about the current state.
+    /// A unique rule no more specific code names.
+    AlreadyExists = ("already_exists", CONFLICT, "Ya existe un registro con esos datos."),
+    SchoolExists = ("school_exists", CONFLICT, "Ya existe una IE con ese código modular y anexo."),
+    YearExists = ("year_exists", CONFLICT, "Ese año académico ya existe."),
+    SectionExists = ("section_exists", CONFLICT, "Esa sección ya existe para el grado y año indicados."),
+    AlreadyEnrolled = ("already_enrolled", CONFLICT, "El estudiante ya está matriculado en esta sección."),
+    EnrolledElsewhere = ("enrolled_elsewhere", CONFLICT, "El estudiante ya está matriculado en otra sección este año."),
+    AlreadyAssigned = ("already_assigned", CONFLICT, "La persona ya tiene ese cargo en esa unidad."),
+    AssignmentEnded = ("assignment_ended", CONFLICT, "La asignación ya había terminado."),
+    RequestDecided = ("request_decided", CONFLICT, "La solicitud ya fue atendida."),
+    UsernameUnavailable = ("username_unavailable", CONFLICT, "No se pudo asignar un nombre de usuario."),
+    UseEmailReset = ("use_email_reset", CONFLICT, "La cuenta tiene correo electrónico: el usuario debe recuperar su contraseña con el enlace que se le envía por correo."),
+    /// The month's register is closed: it changes only through an exceptional modification.
+    RegisterClosed = ("register_closed", CONFLICT, "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL."),
+    RegisterIncomplete = ("register_incomplete", CONFLICT, "El registro no está completo: faltan celdas de días académicos."),
+    RegisterNotClosed = ("register_not_closed", CONFLICT, "Solo se solicita modificación de un registro cerrado."),
+    ModificationPending = ("modification_pending", CONFLICT, "Ya hay una solicitud de modificación en curso para este registro."),
+    ModificationDecided = ("modification_decided", CONFLICT, "La solicitud ya tiene opinión."),
+    OpinionRequired = ("opinion_required", CONFLICT, "La modificación requiere antes la opinión favorable del especialista del nivel."),
+    BatchIdReused = ("batch_id_reused", CONFLICT, "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador."),
+
+    // 413, 415.
+    PayloadTooLarge = ("payload_too_large", PAYLOAD_TOO_LARGE, "El contenido enviado supera el tamaño permitido."),
+    BatchTooLarge = ("batch_too_large", PAYLOAD_TOO_LARGE, "El lote es demasiado grande: envíe hasta 1000 marcas y 1 MiB por lote."),
+    RosterTooLarge = ("roster_too_large", PAYLOAD_TOO_LARGE, "La nómina supera el número de estudiantes que admite un archivo."),
+    UnsupportedMediaType = ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "El tipo de contenido no es el esperado (por ejemplo, JSON o un formulario multipart)."),
+
+    // 422: values that break a rule.
+    /// A message per field under `error.fields`.
+    ValidationFailed = ("validation_failed", UNPROCESSABLE_ENTITY, "Algunos datos no son válidos. Revise los campos indicados."),
+    InvalidReference = ("invalid_reference", UNPROCESSABLE_ENTITY, "Uno de los registros referidos no existe."),
+    /// Cells of the web register that cannot be recorded, each under `error.details`.
+    InvalidCells = ("invalid_cells", UNPROCESSABLE_ENTITY, "Algunas celdas no se pueden registrar; no se guardó ninguna."),
+    /// Rows of a roster that cannot be registered, each under `error.details`.
+    RosterInvalid = ("roster_invalid", UNPROCESSABLE_ENTITY, "La nómina tiene filas con errores; no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla."),
+
+    // 429, 500, 503.
+    TooManyAttempts = ("too_many_attempts", TOO_MANY_REQUESTS, "Demasiados intentos fallidos. Intente nuevamente más tarde."),
+    ServerBusy = ("server_busy", TOO_MANY_REQUESTS, "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos."),
+    InternalError = ("internal_error", INTERNAL_SERVER_ERROR, "Ocurrió un error interno. Intente nuevamente en unos minutos."),
+    ServiceUnavailable = ("service_unavailable", SERVICE_UNAVAILABLE, "El servicio no está disponible en este momento. Intente nuevamente en unos minutos; sus datos no se perdieron."),
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A unique rule of the schema and the code that names its violation. PostgreSQL names the
+/// constraint; SQLite names the table and columns instead.
+struct UniqueRule {
+    postgres: &'static str,
+    sqlite: &'static str,
+    code: ErrorCode,
+}
+
+const UNIQUE_RULES: &[UniqueRule] = &[
+    UniqueRule {
+        postgres: "ix_school_codigo_modular_anexo",
+        sqlite: "school.codigo_modular, school.anexo",
+        code: ErrorCode::SchoolExists,
+    },
+    UniqueRule {
+        postgres: "academic_year_year_key",
+        sqlite: "academic_year.year",
+        code: ErrorCode::YearExists,
+    },
+    UniqueRule {
+        postgres: "ix_section_school_id_academic_year_id_grade_id_name",
+        sqlite: "section.school_id, section.academic_year_id, section.grade_id, section.name",
+        code: ErrorCode::SectionExists,
+    },
+    UniqueRule {
+        postgres: "ix_teacher_section_section_id_person_id",
+        sqlite: "teacher_section.section_id, teacher_section.person_id",
+        code: ErrorCode::AlreadyAssigned,
+    },
+];
+
+/// The code for a unique violation, from the database's message: the specific rule's code, or
+/// `already_exists`.
+pub fn unique_violation(message: &str) -> ErrorCode {
+    UNIQUE_RULES
+        .iter()
+        .find(|rule| {
+            message.contains(&format!("\"{}\"", rule.postgres))
+                || message
+                    .split_once("UNIQUE constraint failed: ")
+                    .is_some_and(|(_, columns)| columns.trim_end() == rule.sqlite)
+        })
+        .map_or(ErrorCode::AlreadyExists, |rule| rule.code)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_code_is_snake_case_unique_and_has_a_spanish_sentence() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} twice");
+            assert!(
+                text.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{text}"
+            );
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+            assert!(code.message().ends_with('.'), "{text}: {}", code.message());
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(text));
+        }
+    }
+
+    #[test]
+    fn a_unique_violation_is_named_by_its_constraint_on_either_database() {
+        let postgres = "error returned from database: duplicate key value violates unique constraint \"ix_section_school_id_academic_year_id_grade_id_name\"";
+        assert_eq!(unique_violation(postgres), ErrorCode::SectionExists);
+        let sqlite = "error returned from database: (code: 2067) UNIQUE constraint failed: school.codigo_modular, school.anexo";
+        assert_eq!(unique_violation(sqlite), ErrorCode::SchoolExists);
+        let sqlite_prefix = "UNIQUE constraint failed: section.school_id";
+        assert_eq!(unique_violation(sqlite_prefix), ErrorCode::AlreadyExists);
+        assert_eq!(
+            unique_violation("duplicate key value violates unique constraint \"other\""),
+            ErrorCode::AlreadyExists
+        );
+    }
+}
