@@ -151,3 +151,276 @@ impl<'a> Reader<'a> {
         self.i32().and_then(from_day_number)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Datelike;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::{
+        attendance_entry::{self, Mark, Outcome},
+        section_day::{self, Cell},
+    };
+
+    fn sample_marks() -> Vec<Mark> {
+        vec![
+            Mark {
+                mark_id: Uuid::from_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10),
+                enrollment_id: 0x1122_3344_5566_7788,
+                date: Date::from_ymd_opt(2026, 11, 30).unwrap(),
+                status: -2,
+                recorded_at_us: 1_764_500_000_123_456,
+                note: Some("ñ".to_owned()),
+                outcome: Outcome::Held,
+            },
+            Mark {
+                mark_id: Uuid::nil(),
+                enrollment_id: 7,
+                date: Date::from_ymd_opt(1, 1, 1).unwrap(),
+                status: 1,
+                recorded_at_us: 0,
+                note: None,
+                outcome: Outcome::Accepted,
+            },
+        ]
+    }
+
+    fn sample_cells() -> Vec<Cell> {
+        vec![
+            Cell {
+                enrollment_id: 3,
+                status: 4,
+                recorded_at_us: -1,
+                mark_id: Uuid::from_u128(9),
+            },
+            Cell {
+                enrollment_id: -5,
+                status: i16::MIN,
+                recorded_at_us: 1,
+                mark_id: Uuid::max(),
+            },
+        ]
+    }
+
+    /// The tables of the module documentation, byte by byte.
+    #[test]
+    fn the_documented_layout_is_the_one_written() {
+        let mut marks = vec![FORMAT];
+        marks.extend(1u8..=16); // mark_id
+        marks.extend([0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]); // enrollment_id
+        marks.extend(739_950i32.to_le_bytes()); // 2026-11-30
+        marks.extend([0xfe, 0xff]); // status -2
+        marks.extend(1_764_500_000_123_456i64.to_le_bytes());
+        marks.extend([b'h', 1, 2, 0, 0xc3, 0xb1]); // held, a note of 2 bytes: "ñ"
+        marks.extend([0; 16]); // mark_id nil
+        marks.extend([7, 0, 0, 0, 0, 0, 0, 0]);
+        marks.extend([1, 0, 0, 0]); // 0001-01-01 is day 1
+        marks.extend([1, 0]);
+        marks.extend([0; 8]);
+        marks.extend([b'a', 0]); // accepted, no note
+        assert_eq!(marks.len(), 1 + (42 + 2) + 40);
+        assert_eq!(attendance_entry::encode(&sample_marks()), marks);
+        assert_eq!(attendance_entry::decode(&marks), Some(sample_marks()));
+
+        let mut cells = vec![FORMAT];
+        cells.extend((-5i64).to_le_bytes()); // the lower enrollment first
+        cells.extend([0x00, 0x80]); // i16::MIN
+        cells.extend([1, 0, 0, 0, 0, 0, 0, 0]);
+        cells.extend([0xff; 16]);
+        cells.extend([3, 0, 0, 0, 0, 0, 0, 0]);
+        cells.extend([4, 0]);
+        cells.extend([0xff; 8]); // -1
+        cells.extend(9u128.to_be_bytes());
+        assert_eq!(cells.len(), 1 + 2 * 34);
+        assert_eq!(section_day::encode(&sample_cells()), cells);
+        let mut sorted = sample_cells();
+        sorted.reverse();
+        assert_eq!(section_day::decode(&cells), Some(sorted));
+
+        assert_eq!(
+            Date::from_ymd_opt(2026, 11, 30).unwrap().num_days_from_ce(),
+            739_950
+        );
+    }
+
+    #[test]
+    fn the_readers_accept_the_current_format_and_refuse_unknown_ones() {
+        assert!(READABLE.contains(&FORMAT));
+        if let Some(previous) = FORMAT.checked_sub(1).filter(|p| *p >= V1) {
+            assert!(
+                READABLE.contains(&previous),
+                "the previous format is still read"
+            );
+        }
+        let marks = attendance_entry::encode(&sample_marks());
+        let cells = section_day::encode(&sample_cells());
+        assert_eq!(marks[0], FORMAT);
+        assert_eq!(cells[0], FORMAT);
+        assert!(attendance_entry::decode(&marks).is_some());
+        assert!(section_day::decode(&cells).is_some());
+        for byte in (0..=u8::MAX).filter(|b| !READABLE.contains(b)) {
+            let (mut marks, mut cells) = (marks.clone(), cells.clone());
+            marks[0] = byte;
+            cells[0] = byte;
+            assert_eq!(attendance_entry::decode(&marks), None, "format {byte}");
+            assert_eq!(section_day::decode(&cells), None, "format {byte}");
+        }
+    }
+
+    #[test]
+    fn a_note_too_long_for_its_length_is_cut_at_a_character() {
+        let mut mark = sample_marks().remove(1);
+        // 65 535 bytes would end inside the last "ñ".
+        mark.note = Some(format!("{}{}", "a".repeat(65_534), "ñ".repeat(3)));
+        let read = attendance_entry::decode(&attendance_entry::encode(&[mark])).unwrap();
+        assert_eq!(read[0].note.as_deref(), Some("a".repeat(65_534).as_str()));
+    }
+
+    fn any_uuid() -> impl Strategy<Value = Uuid> {
+        any::<u128>().prop_map(Uuid::from_u128)
+    }
+
+    fn any_date() -> impl Strategy<Value = Date> {
+        (Date::MIN.num_days_from_ce()..=Date::MAX.num_days_from_ce())
+            .prop_map(|days| from_day_number(days).expect("a day within chrono's range"))
+    }
+
+    fn any_outcome() -> impl Strategy<Value = Outcome> {
+        prop_oneof![
+            Just(Outcome::Accepted),
+            Just(Outcome::Superseded),
+            Just(Outcome::Held),
+        ]
+    }
+
+    /// Notes of any characters, up to 60 of them (the encoder only cuts past 65 535 bytes).
+    fn any_note() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(
+            proptest::collection::vec(any::<char>(), 0..60).prop_map(String::from_iter),
+        )
+    }
+
+    fn any_mark() -> impl Strategy<Value = Mark> {
+        (
+            any_uuid(),
+            any::<i64>(),
+            any_date(),
+            any::<i16>(),
+            any::<i64>(),
+            any_note(),
+            any_outcome(),
+        )
+            .prop_map(
+                |(mark_id, enrollment_id, date, status, recorded_at_us, note, outcome)| Mark {
+                    mark_id,
+                    enrollment_id,
+                    date,
+                    status,
+                    recorded_at_us,
+                    note,
+                    outcome,
+                },
+            )
+    }
+
+    fn any_cell() -> impl Strategy<Value = Cell> {
+        (any::<i64>(), any::<i16>(), any::<i64>(), any_uuid()).prop_map(
+            |(enrollment_id, status, recorded_at_us, mark_id)| Cell {
+                enrollment_id,
+                status,
+                recorded_at_us,
+                mark_id,
+            },
+        )
+    }
+
+    /// Every proper prefix of `bytes` reads as `None`, but those that end between two records,
+    /// which read as the records before the cut. `ends[k]` is where record `k` ends.
+    fn check_prefixes<T: PartialEq + std::fmt::Debug>(
+        bytes: &[u8],
+        ends: &[usize],
+        records: &[T],
+        decode: fn(&[u8]) -> Option<Vec<T>>,
+    ) -> Result<(), TestCaseError> {
+        for cut in 0..bytes.len() {
+            let expected = match cut {
+                0 => None,
+                1 => Some(&records[..0]),
+                _ => ends
+                    .iter()
+                    .position(|&end| end == cut)
+                    .map(|k| &records[..=k]),
+            };
+            let read = decode(&bytes[..cut]);
+            prop_assert_eq!(read.as_deref(), expected, "cut at {}", cut);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn marks_read_back_as_written(marks in proptest::collection::vec(any_mark(), 0..12)) {
+            let bytes = attendance_entry::encode(&marks);
+            let mut ends = Vec::with_capacity(marks.len());
+            let mut end = 1;
+            for mark in &marks {
+                end += 40 + mark.note.as_ref().map_or(0, |note| 2 + note.len());
+                ends.push(end);
+            }
+            prop_assert_eq!(bytes.len(), end);
+            prop_assert_eq!(attendance_entry::decode(&bytes), Some(marks.clone()));
+            check_prefixes(&bytes, &ends, &marks, attendance_entry::decode)?;
+        }
+
+        #[test]
+        fn cells_read_back_in_enrollment_order(cells in proptest::collection::vec(any_cell(), 0..12)) {
+            let bytes = section_day::encode(&cells);
+            prop_assert_eq!(bytes.len(), 1 + 34 * cells.len());
+            let mut sorted = cells.clone();
+            sorted.sort_by_key(|c| c.enrollment_id);
+            prop_assert_eq!(section_day::decode(&bytes), Some(sorted.clone()));
+            let ends: Vec<usize> = (1..=cells.len()).map(|k| 1 + 34 * k).collect();
+            check_prefixes(&bytes, &ends, &sorted, section_day::decode)?;
+        }
+
+        /// Any bytes at all: no panic, and whatever reads writes back to the same bytes.
+        #[test]
+        fn any_bytes_read_as_marks_or_none(
+            first in prop_oneof![Just(FORMAT), any::<u8>()],
+            rest in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let mut bytes = vec![first];
+            bytes.extend(rest);
+            if let Some(marks) = attendance_entry::decode(&bytes) {
+                prop_assert_eq!(attendance_entry::encode(&marks), bytes);
+            } else {
+                prop_assert!(first != FORMAT || bytes.len() > 1);
+            }
+        }
+
+        /// Any bytes at all: no panic; a value reads when, and only when, it is the format byte
+        /// and whole cells.
+        #[test]
+        fn any_bytes_read_as_cells_or_none(
+            first in prop_oneof![Just(FORMAT), any::<u8>()],
+            rest in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let mut bytes = vec![first];
+            bytes.extend(rest);
+            let whole = first == FORMAT && (bytes.len() - 1) % 34 == 0;
+            prop_assert_eq!(section_day::decode(&bytes).is_some(), whole);
+            if let Some(cells) = section_day::decode(&bytes) {
+                prop_assert_eq!(cells.len(), (bytes.len() - 1) / 34);
+            }
+        }
+    }
+
+    #[test]
+    fn empty_values_are_not_read() {
+        assert_eq!(attendance_entry::decode(&[]), None);
+        assert_eq!(section_day::decode(&[]), None);
+        assert_eq!(attendance_entry::decode(&[FORMAT]), Some(vec![]));
+        assert_eq!(section_day::decode(&[FORMAT]), Some(vec![]));
+    }
+}
