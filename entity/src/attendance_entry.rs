@@ -4,7 +4,7 @@
 //! of any mark id.
 use sea_orm::entity::prelude::*;
 
-use crate::packed::{FORMAT, Reader, day_number};
+use crate::packed::{self, FORMAT, Reader, V1, day_number};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "attendance_entry")]
@@ -69,7 +69,8 @@ pub struct Mark {
     pub outcome: Outcome,
 }
 
-/// Packs marks, in order: 40 bytes each, plus the note's length and text where there is one.
+/// Packs marks, in order, in the current format: 40 bytes each, plus the note's length and text
+/// where there is one (the layout is in the `packed` module's documentation).
 pub fn encode(marks: &[Mark]) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + marks.len() * 40);
     out.push(FORMAT);
@@ -97,10 +98,19 @@ pub fn encode(marks: &[Mark]) -> Vec<u8> {
     out
 }
 
-/// Unpacks marks; `None` for a damaged value.
+/// Unpacks marks of any format the readers accept; `None` for a damaged value.
 pub fn decode(bytes: &[u8]) -> Option<Vec<Mark>> {
-    let mut reader = Reader::new(bytes)?;
-    let mut marks = Vec::with_capacity(bytes.len() / 40);
+    let (format, reader) = packed::open(bytes)?;
+    match format {
+        V1 => decode_v1(reader),
+        // When the format changes, this arm stays (the previous format) beside the new one.
+        _ => None,
+    }
+}
+
+/// The marks after a format 1 byte.
+fn decode_v1(mut reader: Reader) -> Option<Vec<Mark>> {
+    let mut marks = Vec::with_capacity(reader.remaining() / 40);
     while !reader.is_empty() {
         let mark_id = reader.uuid()?;
         let enrollment_id = reader.i64()?;

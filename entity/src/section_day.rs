@@ -3,7 +3,7 @@
 //! sends marks and a register is read; the cells are packed (see [`Cell`]).
 use sea_orm::entity::prelude::*;
 
-use crate::packed::{FORMAT, Reader};
+use crate::packed::{self, FORMAT, Reader, V1};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "section_day")]
@@ -47,7 +47,8 @@ impl Cell {
 
 const CELL_BYTES: usize = 8 + 2 + 8 + 16;
 
-/// Packs cells (34 bytes each), in enrollment order.
+/// Packs cells (34 bytes each), in enrollment order, in the current format (the layout is in
+/// the `packed` module's documentation).
 pub fn encode(cells: &[Cell]) -> Vec<u8> {
     let mut sorted: Vec<&Cell> = cells.iter().collect();
     sorted.sort_by_key(|c| c.enrollment_id);
@@ -62,10 +63,19 @@ pub fn encode(cells: &[Cell]) -> Vec<u8> {
     out
 }
 
-/// Unpacks cells; `None` for a damaged value.
+/// Unpacks cells of any format the readers accept; `None` for a damaged value.
 pub fn decode(bytes: &[u8]) -> Option<Vec<Cell>> {
-    let mut reader = Reader::new(bytes)?;
-    let mut cells = Vec::with_capacity(bytes.len() / CELL_BYTES);
+    let (format, reader) = packed::open(bytes)?;
+    match format {
+        V1 => decode_v1(reader),
+        // When the format changes, this arm stays (the previous format) beside the new one.
+        _ => None,
+    }
+}
+
+/// The cells after a format 1 byte.
+fn decode_v1(mut reader: Reader) -> Option<Vec<Cell>> {
+    let mut cells = Vec::with_capacity(reader.remaining() / CELL_BYTES);
     while !reader.is_empty() {
         cells.push(Cell {
             enrollment_id: reader.i64()?,

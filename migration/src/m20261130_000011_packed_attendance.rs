@@ -11,11 +11,14 @@
 //! - `section_day`: the value that stands for each student, one row per section and day, its
 //!   cells packed.
 //!
-//! The data of `attendance_mark` and `attendance_day` is carried over, then those tables go.
+//! The data of `attendance_mark` and `attendance_day` is carried over, then those tables go. The
+//! marks and cells carried over are packed in format 1 by this migration's own copy of the
+//! encoders ([`v1`]), never by `entity`'s, which follow the format of the day.
+
+mod v1;
 
 use std::collections::BTreeMap;
 
-use entity::{attendance_entry, section_day};
 use sea_orm_migration::{
     prelude::*,
     schema::*,
@@ -234,7 +237,7 @@ async fn carry_history(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             return Ok(());
         };
         after = last.try_get("", "id")?;
-        let mut runs: Vec<(Origin, Vec<attendance_entry::Mark>)> = Vec::new();
+        let mut runs: Vec<(Origin, Vec<v1::Mark>)> = Vec::new();
         for row in rows {
             let origin = Origin {
                 batch_id: row.try_get("", "batch_id")?,
@@ -243,7 +246,7 @@ async fn carry_history(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                 received_at: row.try_get("", "received_at")?,
             };
             let outcome: String = row.try_get("", "outcome")?;
-            let mark = attendance_entry::Mark {
+            let mark = v1::Mark {
                 mark_id: row.try_get("", "mark_id")?,
                 enrollment_id: row.try_get("", "enrollment_id")?,
                 date: row.try_get("", "date")?,
@@ -251,9 +254,9 @@ async fn carry_history(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                 recorded_at_us: row.try_get("", "recorded_at_us")?,
                 note: row.try_get("", "note")?,
                 outcome: match outcome.as_str() {
-                    "held" => attendance_entry::Outcome::Held,
-                    "superseded" => attendance_entry::Outcome::Superseded,
-                    _ => attendance_entry::Outcome::Accepted,
+                    "held" => v1::Outcome::Held,
+                    "superseded" => v1::Outcome::Superseded,
+                    _ => v1::Outcome::Accepted,
                 },
             };
             match runs.last_mut() {
@@ -272,7 +275,7 @@ async fn carry_history(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                             origin.user_id.into(),
                             origin.device_id.into(),
                             origin.received_at.into(),
-                            attendance_entry::encode(&marks).into(),
+                            v1::encode_marks(&marks).into(),
                         ])
                         .map_err(|e| DbErr::Migration(e.to_string()))?
                         .returning_col("id")
@@ -327,10 +330,10 @@ async fn carry_days(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                     .to_owned(),
             )
             .await?;
-        let mut days: BTreeMap<(i64, Date), Vec<section_day::Cell>> = BTreeMap::new();
+        let mut days: BTreeMap<(i64, Date), Vec<v1::Cell>> = BTreeMap::new();
         for row in rows {
             let key = (row.try_get("", "section_id")?, row.try_get("", "date")?);
-            days.entry(key).or_default().push(section_day::Cell {
+            days.entry(key).or_default().push(v1::Cell {
                 enrollment_id: row.try_get("", "enrollment_id")?,
                 status: row.try_get("", "status")?,
                 recorded_at_us: row.try_get("", "recorded_at_us")?,
@@ -353,7 +356,7 @@ async fn carry_days(db: &impl ConnectionTrait) -> Result<(), DbErr> {
                         (*date).into(),
                         1i32.into(),
                         (cells.len() as i32).into(),
-                        section_day::encode(cells).into(),
+                        v1::encode_cells(cells).into(),
                     ])
                     .map_err(|e| DbErr::Migration(e.to_string()))?;
             }
