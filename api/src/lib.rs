@@ -18,6 +18,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod provisioning;
+pub mod record;
 pub mod registry;
 pub mod seed;
 pub mod serve;

@@ -22,6 +22,7 @@ use entity::{
 };
 
 use super::{calendar::SchoolCalendar, codes, places::Places};
+use crate::record::{Change, record};
 use crate::{
     auth::{Action, Principal},
     db::one_of,
@@ -522,9 +523,10 @@ async fn write(
     for ((_, date), (section_id, cell)) in latest {
         days.entry((section_id, date)).or_default().push(cell);
     }
-    let standing = super::store::merge_days(db, days).await?;
+    let merged = super::store::merge_days(db, days).await?;
+    record(db, Change::Cells(&merged.changed_days)).await?;
     for c in &decision.candidates {
-        if !standing.contains(&c.mark_id) {
+        if !merged.standing.contains(&c.mark_id) {
             decision.results[c.at.0][c.at.1] = mark_result(c.mark_id, Outcome::Superseded, None);
             decision.entries[c.at.0][c.entry_index].outcome = attendance_entry::Outcome::Superseded;
         }

@@ -17,6 +17,7 @@ use entity::{
     user_account,
 };
 
+use crate::record::{AuditAction, Change, Event, record};
 use crate::{
     auth::{Action, AuthUser, Principal, Role},
     error::{ApiError, ErrorBody, Result},
@@ -388,18 +389,18 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
                     )
                     .await?;
                 }
-                crate::audit::record(
-                    &txn,
-                    crate::audit::Event::new(
-                        "register_modification_expired",
-                        "register_modification",
-                        modification.id,
-                    )
+                let event = Event::new(AuditAction::RegisterModificationExpired, modification.id)
                     .in_unit(scope.target)
                     .before(&modification)
-                    .after(&updated),
-                )
-                .await?;
+                    .after(&updated);
+                // The register is closed again: tablets learn it like any other closure.
+                let change = Change::RegisterState {
+                    school_id: scope.school.id,
+                    section_id: register.section_id,
+                    register_id: register.id,
+                    event,
+                };
+                record(&txn, change).await?;
             }
             closed += 1;
         }

@@ -24,13 +24,12 @@ use super::{
 };
 use crate::error::ErrorCode;
 use crate::{
-    audit::{self, Event},
     auth::{Action, AuthUser, Principal},
     error::{ApiError, ErrorBody, Result},
     http::{ApiJson, ApiPath},
+    record::{AuditAction, Change, Event, record},
     registry::{SectionScope, section_scope},
     state::AppState,
-    sync::changes,
     time::{LIMA, now},
 };
 
@@ -297,12 +296,7 @@ async fn save_cells(
     }
     if let Some(before) = before {
         let cell = |s: &i64, d: &NaiveDate, status: Option<&str>| serde_json::json!({"student_id": s, "date": d, "status": status});
-        audit::record(
-            txn,
-            Event::new(
-                "register_modified",
-                "attendance_register",
-                register.as_ref().map(|r| r.id),
+        record(txn, Change::Audited(Event::new(AuditAction::RegisterModified, register.as_ref().map(|r| r.id),
             )
             .by(p.user_id)
             .in_unit(scope.target)
@@ -313,8 +307,7 @@ async fn save_cells(
             .after(&serde_json::json!({
                 "year": year, "month": month,
                 "cells": cells.iter().map(|(s, d, st)| cell(s, d, Some(st.code()))).collect::<Vec<_>>()
-            })),
-        )
+            }))))
         .await?;
     }
     Ok(cells.len())
@@ -524,15 +517,17 @@ async fn close(
         }
     };
     close_open_modifications(&txn, row.id, at).await?;
-    audit::record(
-        &txn,
-        Event::new("register_closed", "attendance_register", row.id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&row),
-    )
-    .await?;
-    changes::log(&txn, scope.school.id, Some(id), "register", Some(row.id)).await?;
+    let event = Event::new(AuditAction::RegisterClosed, row.id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&row);
+    let change = Change::RegisterState {
+        school_id: scope.school.id,
+        section_id: id,
+        register_id: row.id,
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     Ok(Json(
         register::build(&state.db, &scope, &calendar, year, month, now()).await?,
@@ -762,16 +757,14 @@ async fn apply_held(
         .filter(held_mark::Column::MarkId.is_in(body.mark_ids.clone()))
         .exec(&txn)
         .await?;
-    audit::record(
+    record(
         &txn,
-        Event::new(
-            "held_marks_applied",
-            "attendance_register",
-            register.map(|r| r.id),
-        )
-        .by(p.user_id)
-        .in_unit(scope.target)
-        .after(&body.mark_ids),
+        Change::Audited(
+            Event::new(AuditAction::HeldMarksApplied, register.map(|r| r.id))
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&body.mark_ids),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -851,16 +844,14 @@ async fn request_modification(
     }
     .insert(&txn)
     .await?;
-    audit::record(
+    record(
         &txn,
-        Event::new(
-            "register_modification_requested",
-            "register_modification",
-            created.id,
-        )
-        .by(p.user_id)
-        .in_unit(scope.target)
-        .after(&created),
+        Change::Audited(
+            Event::new(AuditAction::RegisterModificationRequested, created.id)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&created),
+        ),
     )
     .await?;
     let view = announce(&txn, Step::Requested, created, &scope).await?;
@@ -931,12 +922,14 @@ async fn give_opinion(
     active.opinion_by = Set(Some(p.user_id));
     active.opinion_at = Set(Some(now()));
     let updated = active.update(&txn).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("register_modification_opinion", "register_modification", id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&updated),
+        Change::Audited(
+            Event::new(AuditAction::RegisterModificationOpinion, id)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&updated),
+        ),
     )
     .await?;
     let step = if body.favorable {
@@ -987,22 +980,17 @@ async fn enable_modification(
     let mut reg: attendance_register::ActiveModel = register.clone().into();
     reg.modification_until = Set(Some(body.until));
     reg.update(&txn).await?;
-    audit::record(
-        &txn,
-        Event::new("register_modification_enabled", "register_modification", id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&updated),
-    )
-    .await?;
-    changes::log(
-        &txn,
-        scope.school.id,
-        Some(register.section_id),
-        "register",
-        Some(register.id),
-    )
-    .await?;
+    let event = Event::new(AuditAction::RegisterModificationEnabled, id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&updated);
+    let change = Change::RegisterState {
+        school_id: scope.school.id,
+        section_id: register.section_id,
+        register_id: register.id,
+        event,
+    };
+    record(&txn, change).await?;
     let view = announce(&txn, Step::Enabled, updated, &scope).await?;
     txn.commit().await?;
     Ok(Json(view))

@@ -324,19 +324,28 @@ async fn write_days(
     Ok(written)
 }
 
+/// What [`merge_days`] did.
+#[derive(Default)]
+pub struct Merged {
+    /// The mark ids that now stand.
+    pub standing: HashSet<Uuid>,
+    /// The (section, day) whose cells changed.
+    pub changed_days: Vec<(i64, NaiveDate)>,
+}
+
 /// Brings new cells into their sections' days: a cell replaces the stored one of its student
 /// only when it is later (by recorded time, then mark id). Each day is written only if the
 /// version read is still the stored one; a day another writer changed meanwhile is read and
 /// merged again, so concurrent batches converge. At most one cell per student and day.
 ///
-/// Answers the mark ids that now stand.
+/// Answers the mark ids that now stand and the days whose cells changed.
 pub async fn merge_days(
     db: &impl ConnectionTrait,
     mut pending: BTreeMap<(i64, NaiveDate), Vec<Cell>>,
-) -> Result<HashSet<Uuid>> {
+) -> Result<Merged> {
     let mut standing = HashSet::new();
     if pending.is_empty() {
-        return Ok(standing);
+        return Ok(Merged::default());
     }
     let mut changed_days = Vec::new();
     for _ in 0..MERGE_ATTEMPTS {
@@ -391,9 +400,10 @@ pub async fn merge_days(
             true
         });
         if pending.is_empty() {
-            let changed = super::progress::Change::Cells(&changed_days);
-            super::progress::invalidate(db, changed).await?;
-            return Ok(standing);
+            return Ok(Merged {
+                standing,
+                changed_days,
+            });
         }
     }
     Err(anyhow::anyhow!("a section's day kept being changed by another writer").into())

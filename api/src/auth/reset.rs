@@ -14,8 +14,8 @@ use super::{
 };
 use crate::error::ErrorCode;
 use crate::{
-    audit::{self, Event},
     error::{ApiError, Result},
+    record::{AuditAction, Change, Event, record},
     state::AppState,
     time::{LIMA, now},
 };
@@ -60,9 +60,9 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
         at,
     )
     .await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("password_reset_requested", "user_account", account.id),
+        Change::Audited(Event::new(AuditAction::PasswordResetRequested, account.id)),
     )
     .await?;
     txn.commit().await?;
@@ -146,9 +146,11 @@ pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Res
         .ok_or_else(invalid)?;
     store_password(&txn, account, hash, false, at).await?;
     revoke_sessions(&txn, Sessions::User(row.user_id), at).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("password_reset_completed", "user_account", row.user_id).by(row.user_id),
+        Change::Audited(
+            Event::new(AuditAction::PasswordResetCompleted, row.user_id).by(row.user_id),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -19,6 +19,7 @@ use super::{
     tokens::{hash_token, random_token},
 };
 use crate::error::ErrorCode;
+use crate::record::{AuditAction, Change, Event, record};
 use crate::{
     error::{ApiError, Result},
     state::AppState,
@@ -243,10 +244,11 @@ pub async fn change_password(
         at,
     )
     .await?;
-    crate::audit::record(
+    record(
         &txn,
-        crate::audit::Event::new("password_changed", "user_account", principal.user_id)
-            .by(principal.user_id),
+        Change::Audited(
+            Event::new(AuditAction::PasswordChanged, principal.user_id).by(principal.user_id),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -13,13 +13,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use entity::{device, user_account};
 
 use crate::{
-    audit::{self, Event},
     auth::{
         Action, AuthUser,
         service::{Sessions, revoke_sessions},
     },
     error::{ApiError, ErrorBody, Result},
     http::ApiPath,
+    record::{AuditAction, Change, Event, record},
     registry::school_scope,
     state::AppState,
     time::now,
@@ -100,13 +100,15 @@ async fn revoke(
     active.revoked_at = Set(Some(at));
     let updated = active.update(&txn).await?;
     revoke_sessions(&txn, Sessions::Device(&id), at).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("device_revoked", "device", None)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .before(&found)
-            .after(&updated),
+        Change::Audited(
+            Event::new(AuditAction::DeviceRevoked, None)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .before(&found)
+                .after(&updated),
+        ),
     )
     .await?;
     txn.commit().await?;

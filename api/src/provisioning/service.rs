@@ -18,7 +18,6 @@ use super::{
 };
 use crate::error::ErrorCode;
 use crate::{
-    audit::{self, Event},
     auth::{
         Principal, Role, Target, password,
         policy::{
@@ -28,6 +27,7 @@ use crate::{
     },
     domain::{CellPhone, Dni, Email, Level, PersonName},
     error::{ApiError, Result},
+    record::{AuditAction, Change, Event, record},
     registry::school_scope,
     state::AppState,
     time::{LIMA, now},
@@ -370,12 +370,14 @@ pub async fn create(
     let result = async {
         let txn = crate::db::begin(db).await?;
         let created = row.insert(&txn).await?;
-        audit::record(
+        record(
             &txn,
-            Event::new("provisioning_requested", "provisioning_request", created.id)
-                .by(principal.user_id)
-                .in_unit(target)
-                .after(&created),
+            Change::Audited(
+                Event::new(AuditAction::ProvisioningRequested, created.id)
+                    .by(principal.user_id)
+                    .in_unit(target)
+                    .after(&created),
+            ),
         )
         .await?;
         txn.commit().await?;
@@ -551,11 +553,13 @@ pub async fn approve(
                 }
                 .insert(&txn)
                 .await?;
-                audit::record(
+                record(
                     &txn,
-                    Event::new("account_created", "user_account", created.id)
-                        .by(principal.user_id)
-                        .in_unit(target),
+                    Change::Audited(
+                        Event::new(AuditAction::AccountCreated, created.id)
+                            .by(principal.user_id)
+                            .in_unit(target),
+                    ),
                 )
                 .await?;
                 // A person registered as staff where the approver has no say gets its password
@@ -652,12 +656,14 @@ pub async fn approve(
         }
         .insert(&txn)
         .await?;
-        audit::record(
+        record(
             &txn,
-            Event::new("assignment_created", "role_assignment", assignment.id)
-                .by(principal.user_id)
-                .in_unit(target)
-                .after(&assignment),
+            Change::Audited(
+                Event::new(AuditAction::AssignmentCreated, assignment.id)
+                    .by(principal.user_id)
+                    .in_unit(target)
+                    .after(&assignment),
+            ),
         )
         .await?;
         if new_unit && let Some(to) = person.email.clone() {
@@ -670,13 +676,15 @@ pub async fn approve(
     decided.decided_by = Set(Some(principal.user_id));
     decided.decided_at = Set(Some(at));
     let decided = decided.update(&txn).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("provisioning_approved", "provisioning_request", id)
-            .by(principal.user_id)
-            .in_unit(target)
-            .before(&request)
-            .after(&decided),
+        Change::Audited(
+            Event::new(AuditAction::ProvisioningApproved, id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .before(&request)
+                .after(&decided),
+        ),
     )
     .await?;
     notify_requester(&txn, &decided, true).await?;
@@ -706,13 +714,15 @@ pub async fn reject(
     decided.decided_at = Set(Some(now()));
     decided.decision_reason = Set(Some(reason.to_owned()));
     let decided = decided.update(&txn).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("provisioning_rejected", "provisioning_request", id)
-            .by(principal.user_id)
-            .in_unit(target)
-            .before(&request)
-            .after(&decided),
+        Change::Audited(
+            Event::new(AuditAction::ProvisioningRejected, id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .before(&request)
+                .after(&decided),
+        ),
     )
     .await?;
     notify_requester(&txn, &decided, false).await?;
@@ -891,13 +901,15 @@ async fn end_assignment(
     ended.active = Set(false);
     ended.ended_at = Set(Some(at));
     let ended = ended.update(db).await?;
-    audit::record(
+    record(
         db,
-        Event::new("assignment_ended", "role_assignment", assignment.id)
-            .by(principal.user_id)
-            .in_unit(target)
-            .before(&assignment)
-            .after(&ended),
+        Change::Audited(
+            Event::new(AuditAction::AssignmentEnded, assignment.id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .before(&assignment)
+                .after(&ended),
+        ),
     )
     .await?;
     let still_active = role_assignment::Entity::find()
@@ -1005,11 +1017,13 @@ pub async fn reset_by_manager(
     let username = account.username.clone();
     store_password(&txn, account, hash, true, at).await?;
     revoke_sessions(&txn, Sessions::User(user_id), at).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("password_reset_by_manager", "user_account", user_id)
-            .by(principal.user_id)
-            .in_unit(target),
+        Change::Audited(
+            Event::new(AuditAction::PasswordResetByManager, user_id)
+                .by(principal.user_id)
+                .in_unit(target),
+        ),
     )
     .await?;
     txn.commit().await?;

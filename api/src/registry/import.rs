@@ -17,11 +17,11 @@ use super::{
 };
 use crate::error::ErrorCode;
 use crate::{
-    audit::{self, Event},
     auth::{Action, AuthUser},
     domain::{PersonName, StudentDocument},
     error::{ApiError, ErrorBody, Result},
     http::{ApiPath, extract::body_rejection},
+    record::{AuditAction, Change, Event, record},
     state::AppState,
     time::{parse_date, today_lima},
 };
@@ -87,19 +87,21 @@ pub async fn import_roster(
             .collect();
         return Err(rejected(errors));
     }
-    audit::record(
-        &txn,
-        Event::new("roster_imported", "section", id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&serde_json::json!({
-                "rows": inputs.len(),
-                "students_created": outcome.students_created,
-                "enrolled": outcome.enrolled,
-            })),
-    )
-    .await?;
-    crate::sync::changes::log(&txn, scope.school.id, Some(id), "enrollment", None).await?;
+    let event = Event::new(AuditAction::RosterImported, id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&serde_json::json!({
+            "rows": inputs.len(),
+            "students_created": outcome.students_created,
+            "enrolled": outcome.enrolled,
+        }));
+    let change = Change::Roster {
+        school_id: scope.school.id,
+        section_id: id,
+        enrollment_id: None,
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     Ok(Json(ImportReport {
         rows: inputs.len(),

@@ -17,17 +17,13 @@ use entity::{
 use super::{dto::*, import, repo, service};
 use crate::error::ErrorCode;
 use crate::{
-    attendance::{
-        closed,
-        progress::{self, Change},
-    },
-    audit::{self, Event},
+    attendance::closed,
     auth::{Action, AuthUser, Target},
     domain::{Level, PersonName, StudentDocument},
     error::{ApiError, ErrorBody, Result},
     http::{ApiJson, ApiPath, ApiQuery, Page, PageParams},
+    record::{AuditAction, Change, Event, record},
     state::AppState,
-    sync::changes,
     time::{now, today_lima},
 };
 
@@ -99,12 +95,14 @@ async fn create_dre(
     p.authorize(Action::ManageOrganisation, &Target::national())?;
     let txn = crate::db::begin(&state.db).await?;
     let created = service::create_dre(&txn, body).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("dre_created", "dre", created.id)
-            .by(p.user_id)
-            .in_unit(Target::dre(created.id))
-            .after(&created),
+        Change::Audited(
+            Event::new(AuditAction::DreCreated, created.id)
+                .by(p.user_id)
+                .in_unit(Target::dre(created.id))
+                .after(&created),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -159,12 +157,14 @@ async fn create_ugel(
     p.authorize(Action::ManageOrganisation, &Target::dre(body.dre_id))?;
     let txn = crate::db::begin(&state.db).await?;
     let created = service::create_ugel(&txn, body).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("ugel_created", "ugel", created.id)
-            .by(p.user_id)
-            .in_unit(Target::ugel(created.id, created.dre_id))
-            .after(&created),
+        Change::Audited(
+            Event::new(AuditAction::UgelCreated, created.id)
+                .by(p.user_id)
+                .in_unit(Target::ugel(created.id, created.dre_id))
+                .after(&created),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -255,12 +255,14 @@ async fn create_school(
     let txn = crate::db::begin(&state.db).await?;
     let created = service::create_school(&txn, body).await?;
     let scope = repo::school_scope(&txn, created.id).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("school_created", "school", created.id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&created),
+        Change::Audited(
+            Event::new(AuditAction::SchoolCreated, created.id)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&created),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -304,11 +306,13 @@ async fn create_year(
     p.authorize(Action::ManageOrganisation, &Target::national())?;
     let txn = crate::db::begin(&state.db).await?;
     let created = service::create_year(&txn, body.year, body.starts_on, body.ends_on).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("academic_year_created", "academic_year", created.id)
-            .by(p.user_id)
-            .after(&created),
+        Change::Audited(
+            Event::new(AuditAction::AcademicYearCreated, created.id)
+                .by(p.user_id)
+                .after(&created),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -411,29 +415,16 @@ async fn add_non_academic_day(
     }
     .insert(&txn)
     .await?;
-    progress::invalidate(
+    let event = Event::new(AuditAction::NonAcademicDayAdded, created.id)
+        .by(p.user_id)
+        .in_unit(target)
+        .after(&created);
+    record(
         &txn,
-        Change::Calendar {
-            date: created.date,
-            ugel_id: created.ugel_id,
-            school_id: created.school_id,
+        Change::CalendarDay {
+            day: &created,
+            event,
         },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        Event::new("non_academic_day_added", "non_academic_day", created.id)
-            .by(p.user_id)
-            .in_unit(target)
-            .after(&created),
-    )
-    .await?;
-    changes::log(
-        &txn,
-        target.school_id.unwrap_or(0),
-        None,
-        "calendar",
-        Some(created.id),
     )
     .await?;
     txn.commit().await?;
@@ -512,15 +503,16 @@ async fn create_section(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        Event::new("section_created", "section", created.id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&created),
-    )
-    .await?;
-    changes::log(&txn, id, Some(created.id), "section", Some(created.id)).await?;
+    let event = Event::new(AuditAction::SectionCreated, created.id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&created);
+    let change = Change::SectionCreated {
+        school_id: id,
+        section_id: created.id,
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -656,15 +648,17 @@ async fn enroll(
     let s = s.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("student vanished inside its transaction"))
     })?;
-    audit::record(
-        &txn,
-        Event::new("student_enrolled", "enrollment", e.id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&e),
-    )
-    .await?;
-    changes::log(&txn, scope.school.id, Some(id), "enrollment", Some(e.id)).await?;
+    let event = Event::new(AuditAction::StudentEnrolled, e.id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&e);
+    let change = Change::Roster {
+        school_id: scope.school.id,
+        section_id: id,
+        enrollment_id: Some(e.id),
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(RosterEntry::new(e, s))))
 }
@@ -711,24 +705,18 @@ async fn change_enrollment_status(
     active.status_date = Set(date);
     active.updated_at = Set(now());
     let updated = active.update(&txn).await?;
-    progress::invalidate(&txn, Change::Enrollments(updated.section_id)).await?;
-    audit::record(
-        &txn,
-        Event::new("enrollment_status_changed", "enrollment", id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .before(&current)
-            .after(&updated),
-    )
-    .await?;
-    changes::log(
-        &txn,
-        scope.school.id,
-        Some(scope.section.id),
-        "enrollment",
-        Some(id),
-    )
-    .await?;
+    let event = Event::new(AuditAction::EnrollmentStatusChanged, id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .before(&current)
+        .after(&updated);
+    let change = Change::Roster {
+        school_id: scope.school.id,
+        section_id: updated.section_id,
+        enrollment_id: Some(id),
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     let s = student::Entity::find_by_id(updated.student_id)
         .one(&state.db)
@@ -830,12 +818,14 @@ async fn add_staff(
     p.authorize(Action::ManageRoster, &scope.target)?;
     let txn = crate::db::begin(&state.db).await?;
     let sent = service::add_staff(&txn, id, body).await?;
-    audit::record(
+    record(
         &txn,
-        Event::new("staff_registered", "person", sent.person_id)
-            .by(p.user_id)
-            .in_unit(scope.target)
-            .after(&sent),
+        Change::Audited(
+            Event::new(AuditAction::StaffRegistered, sent.person_id)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&sent),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -921,14 +911,16 @@ async fn assign_teacher(
             .id
         }
     };
-    audit::record(
-        &txn,
-        Event::new("teacher_assigned", "teacher_section", row_id)
-            .by(p.user_id)
-            .in_unit(scope.target),
-    )
-    .await?;
-    changes::log(&txn, scope.school.id, Some(id), "teacher", Some(row_id)).await?;
+    let event = Event::new(AuditAction::TeacherAssigned, row_id)
+        .by(p.user_id)
+        .in_unit(scope.target);
+    let change = Change::Teachers {
+        school_id: scope.school.id,
+        section_id: id,
+        row_id: row_id,
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -954,14 +946,16 @@ async fn unassign_teacher(
     let mut active: teacher_section::ActiveModel = row.clone().into();
     active.active = Set(false);
     active.update(&txn).await?;
-    audit::record(
-        &txn,
-        Event::new("teacher_unassigned", "teacher_section", row.id)
-            .by(p.user_id)
-            .in_unit(scope.target),
-    )
-    .await?;
-    changes::log(&txn, scope.school.id, Some(id), "teacher", Some(row.id)).await?;
+    let event = Event::new(AuditAction::TeacherUnassigned, row.id)
+        .by(p.user_id)
+        .in_unit(scope.target);
+    let change = Change::Teachers {
+        school_id: scope.school.id,
+        section_id: id,
+        row_id: row.id,
+        event,
+    };
+    record(&txn, change).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -349,13 +349,7 @@ pub async fn enroll_many(
         current.insert(student_id, created);
         outcome.enrolled += 1;
     }
-    if outcome.enrolled > 0 {
-        crate::attendance::progress::invalidate(
-            db,
-            crate::attendance::progress::Change::Enrollments(scope.section.id),
-        )
-        .await?;
-    }
+    // The caller records the roster's change (`Change::Roster`), which marks its registers stale.
     Ok(outcome)
 }
 

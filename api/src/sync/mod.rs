@@ -2,7 +2,7 @@
 //! `POST /sync/push`.
 
 mod answer;
-pub mod changes;
+
 mod pull;
 mod push;
 

@@ -16,6 +16,7 @@ use utoipa::IntoParams;
 
 use entity::{academic_year, change_log, enrollment, grade, school, section, student};
 
+use crate::record::{ChangeKind, Reach};
 use crate::{
     attendance::{calendar::SchoolCalendar, register},
     auth::{AuthUser, Principal, Role, policy::Unit},
@@ -86,11 +87,13 @@ pub async fn pull(
                 .filter(
                     Condition::any()
                         .add(change_log::Column::SchoolId.is_in(school_ids.iter().copied()))
-                        .add(change_log::Column::SchoolId.eq(0)),
+                        .add(change_log::Column::SchoolId.eq(Reach::COUNTRY_SCHOOL_ID)),
                 )
                 .all(db)
                 .await?;
-            let calendar = changes.iter().any(|c| c.kind == "calendar");
+            let calendar = changes
+                .iter()
+                .any(|c| ChangeKind::parse(&c.kind) == Some(ChangeKind::Calendar));
             (
                 false,
                 changes.iter().filter_map(|c| c.section_id).collect(),

@@ -1,0 +1,155 @@
+//! The floor every write stands on: [`record`] takes what changed and does, in the write's own
+//! transaction, everything that change implies — the audit trail's event, the change log the
+//! tablets pull from, the register coverage to recompute. A service says *what* happened; which
+//! side effects follow is decided here, once, so that no write can forget one.
+//!
+//! | change | audit trail | tablets' change log | register coverage |
+//! |---|---|---|---|
+//! | [`Change::Audited`] | ✓ | | |
+//! | [`Change::CalendarDay`] | ✓ | calendar (the country, or the IE) | that day's registers in reach |
+//! | [`Change::SectionCreated`] | ✓ | section | |
+//! | [`Change::Roster`] | ✓ | enrollment | the section's registers |
+//! | [`Change::Teachers`] | ✓ | teacher | |
+//! | [`Change::RegisterState`] | ✓ | register | |
+//! | [`Change::Cells`] | (the batch is the history) | | those days' registers |
+//!
+//! It depends on nothing above it: the entities, the error type, the clock and the unit an event
+//! belongs to.
+
+mod audit;
+mod change_log;
+mod coverage;
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+use entity::non_academic_day;
+
+pub use audit::{AuditAction, Event};
+pub use change_log::{ChangeKind, Reach};
+
+use crate::error::Result;
+
+/// What a write changed.
+#[derive(Debug)]
+pub enum Change<'a> {
+    /// A write only the trail keeps: units of the registry, accounts, assignments, provisioning
+    /// requests, devices, the steps of a modification request.
+    Audited(Event),
+    /// A non-academic day added, for the country, a UGEL or an IE.
+    CalendarDay {
+        day: &'a non_academic_day::Model,
+        event: Event,
+    },
+    /// A section created.
+    SectionCreated {
+        school_id: i64,
+        section_id: i64,
+        event: Event,
+    },
+    /// A section's roster changed: students enrolled (one or a whole roster), a traslado,
+    /// retiro or fallecimiento recorded or undone.
+    Roster {
+        school_id: i64,
+        section_id: i64,
+        enrollment_id: Option<i64>,
+        event: Event,
+    },
+    /// A teacher assigned to a section, or no longer.
+    Teachers {
+        school_id: i64,
+        section_id: i64,
+        row_id: i64,
+        event: Event,
+    },
+    /// A month's register closed, opened for an exceptional modification, or closed again.
+    RegisterState {
+        school_id: i64,
+        section_id: i64,
+        register_id: i64,
+        event: Event,
+    },
+    /// The standing value of these cells (section, day) changed.
+    Cells(&'a [(i64, NaiveDate)]),
+}
+
+/// Records a change and everything it implies, in the caller's transaction.
+pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()> {
+    match change {
+        Change::Audited(event) => audit::append(db, event).await,
+        Change::CalendarDay { day, event } => {
+            coverage::invalidate(
+                db,
+                coverage::Stale::Calendar {
+                    date: day.date,
+                    ugel_id: day.ugel_id,
+                    school_id: day.school_id,
+                },
+            )
+            .await?;
+            audit::append(db, event).await?;
+            let reach = match day.school_id {
+                Some(school_id) => Reach::School {
+                    school_id,
+                    section_id: None,
+                },
+                // A UGEL's day reaches its IEs' tablets; the log names IEs or the country.
+                None => Reach::Country,
+            };
+            change_log::append(db, reach, ChangeKind::Calendar, Some(day.id)).await
+        }
+        Change::SectionCreated {
+            school_id,
+            section_id,
+            event,
+        } => {
+            audit::append(db, event).await?;
+            let reach = Reach::School {
+                school_id,
+                section_id: Some(section_id),
+            };
+            change_log::append(db, reach, ChangeKind::Section, Some(section_id)).await
+        }
+        Change::Roster {
+            school_id,
+            section_id,
+            enrollment_id,
+            event,
+        } => {
+            coverage::invalidate(db, coverage::Stale::Enrollments(section_id)).await?;
+            audit::append(db, event).await?;
+            let reach = Reach::School {
+                school_id,
+                section_id: Some(section_id),
+            };
+            change_log::append(db, reach, ChangeKind::Enrollment, enrollment_id).await
+        }
+        Change::Teachers {
+            school_id,
+            section_id,
+            row_id,
+            event,
+        } => {
+            audit::append(db, event).await?;
+            let reach = Reach::School {
+                school_id,
+                section_id: Some(section_id),
+            };
+            change_log::append(db, reach, ChangeKind::Teacher, Some(row_id)).await
+        }
+        Change::RegisterState {
+            school_id,
+            section_id,
+            register_id,
+            event,
+        } => {
+            audit::append(db, event).await?;
+            let reach = Reach::School {
+                school_id,
+                section_id: Some(section_id),
+            };
+            change_log::append(db, reach, ChangeKind::Register, Some(register_id)).await
+        }
+        Change::Cells(cells) => coverage::invalidate(db, coverage::Stale::Cells(cells)).await,
+    }
+}
