@@ -6,9 +6,11 @@ pub mod smtp;
 
 use std::path::PathBuf;
 
+use mobile_contract::{PullResponse, PushResponse};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use siagie::{Application, config::Config};
 
@@ -284,29 +286,24 @@ pub struct Classroom {
     pub students: Vec<String>,
     /// Academic days of the year up to yesterday (Lima), oldest first.
     pub academic_days: Vec<chrono::NaiveDate>,
-    pub pull: Value,
+    pub pull: PullResponse,
 }
 
 impl TestApp {
     /// Logs in the demo teacher and reads its first section through a full pull.
     pub async fn classroom(&self) -> Classroom {
         let token = self.login_as("docente.demo").await;
-        let (status, pull) = self.get("/sync/pull", &token).await;
-        assert_eq!(status, StatusCode::OK, "{pull}");
-        let section_id = pull["sections"][0]["id"].as_str().unwrap().to_owned();
-        let students = pull["students"]
-            .as_array()
-            .unwrap()
+        let (status, pull) = self.pull(&token, None).await;
+        assert_eq!(status, StatusCode::OK, "{pull:?}");
+        let section_id = pull.sections[0].id.clone();
+        let students = pull
+            .students
             .iter()
-            .filter(|s| s["section_id"] == section_id.as_str() && s["status"] == "activo")
-            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .filter(|s| s.section_id == section_id && s.status == "activo")
+            .map(|s| s.id.clone())
             .collect();
-        let closed: std::collections::HashSet<String> = pull["calendar"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["date"].as_str().unwrap().to_owned())
-            .collect();
+        let closed: std::collections::HashSet<chrono::NaiveDate> =
+            pull.calendar.iter().map(|d| d.date).collect();
         let (_, years) = self.get("/academic-years", &token).await;
         let starts =
             chrono::NaiveDate::parse_from_str(years[0]["starts_on"].as_str().unwrap(), "%Y-%m-%d")
@@ -315,7 +312,7 @@ impl TestApp {
         let academic_days = starts
             .iter_days()
             .take_while(|d| *d <= yesterday)
-            .filter(|d| !closed.contains(&d.to_string()))
+            .filter(|d| !closed.contains(d))
             .collect();
         Classroom {
             token,
@@ -327,9 +324,26 @@ impl TestApp {
         }
     }
 
-    /// Pushes a batch and returns status and body.
+    /// Pulls (the full snapshot, or the changes `since` a cursor) and reads the answer as the
+    /// contract's type.
+    pub async fn pull(&self, token: &str, since: Option<&str>) -> (StatusCode, PullResponse) {
+        let path = match since {
+            Some(cursor) => format!("/sync/pull?since={cursor}"),
+            None => "/sync/pull".to_owned(),
+        };
+        let (status, body) = self.get(&path, token).await;
+        (status, contract(status, &body))
+    }
+
+    /// Pushes a batch and returns status and body, as JSON: for answers that may be errors.
     pub async fn push(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
         self.post("/sync/push", token, batch.clone()).await
+    }
+
+    /// Pushes a batch the server answers with one result per mark, read as the contract's type.
+    pub async fn push_answer(&self, token: &str, batch: &Value) -> (StatusCode, PushResponse) {
+        let (status, body) = self.push(token, batch).await;
+        (status, contract(status, &body))
     }
 
     /// Pushes every batch at once, each on its own connection; the answers come in the batches'
@@ -350,6 +364,17 @@ impl TestApp {
         }
         answers
     }
+}
+
+/// A JSON answer read as a type of the tablet contract (`mobile_contract`); a body that is not
+/// one fails the test, showing the status and the body.
+pub fn contract<T: DeserializeOwned>(status: StatusCode, body: &Value) -> T {
+    serde_json::from_value(body.clone()).unwrap_or_else(|error| {
+        panic!(
+            "not a {} ({error}): {status} {body}",
+            std::any::type_name::<T>()
+        )
+    })
 }
 
 /// The first column of the first row of `sql` on `db`, as text (`None` for no row or NULL).

@@ -1,9 +1,10 @@
 //! A batch is applied whole or not at all, and a failing batch fails alone.
 
+use mobile_contract::{Outcome, PushResponse};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
-use tests::{TestApp, batch, code, mark, spawn_app};
+use tests::{TestApp, batch, code, contract, mark, spawn_app};
 use uuid::Uuid;
 
 use super::{at, cell, count, history, outcomes, standing_cells};
@@ -56,7 +57,8 @@ async fn a_failing_batch_among_batches_sent_at_once_fails_alone() {
             assert_eq!(code(body), "internal_error");
         } else {
             assert_eq!(*status, StatusCode::OK, "{body}");
-            assert_eq!(outcomes(body), vec![("accepted".into(), None)]);
+            let body: PushResponse = contract(*status, body);
+            assert_eq!(outcomes(&body), vec![(Outcome::Accepted, None)]);
         }
     }
     assert_eq!(count(&app, "mark_receipt").await, 11);
@@ -107,10 +109,12 @@ async fn an_error_in_the_middle_of_a_batch_leaves_nothing_of_it() {
         .execute_unprepared("DROP TRIGGER IF EXISTS boom ON mark_receipt")
         .await
         .ok();
-    let (status, result) = app.push(&c.token, &body).await;
-    assert_eq!(status, StatusCode::OK, "{result}");
+    let (status, result) = app.push_answer(&c.token, &body).await;
+    assert_eq!(status, StatusCode::OK, "{result:?}");
     assert!(
-        outcomes(&result).iter().all(|(o, _)| o == "accepted"),
+        outcomes(&result)
+            .iter()
+            .all(|(o, _)| *o == Outcome::Accepted),
         "the resent batch is applied whole"
     );
     assert_eq!(standing_cells(&app).await.len(), 3);

@@ -1,6 +1,7 @@
 //! A closed month holds late marks for the director's review; notes travel with marks.
 
 use chrono::{Datelike, Duration};
+use mobile_contract::Outcome;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tests::{batch, code, lima_today, mark, read, spawn_app};
@@ -40,25 +41,21 @@ async fn a_closed_month_holds_late_marks_for_review_until_an_exceptional_modific
         .unwrap();
     let late = mark(&c.section_id, &c.students[0], day, "falta", &at(day, 10, 0));
     let (_, body) = app
-        .push(&c.token, &batch(c.device, vec![late.clone()]))
+        .push_answer(&c.token, &batch(c.device, vec![late.clone()]))
         .await;
-    assert_eq!(outcomes(&body)[0].0, "held");
+    assert_eq!(outcomes(&body)[0].0, Outcome::Held);
     assert_eq!(
         cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
         "asistio",
         "not applied"
     );
-    let (_, pull) = app.get("/sync/pull", &c.token).await;
-    let state = pull["registers"]
-        .as_array()
-        .unwrap()
+    let (_, pull) = app.pull(&c.token, None).await;
+    let state = pull
+        .registers
         .iter()
-        .find(|r| r["section_id"] == c.section_id.as_str() && r["month"] == m)
+        .find(|r| r.section_id == c.section_id && r.month == m)
         .unwrap();
-    assert_eq!(
-        state["state"], "cerrado",
-        "tablets learn the closure by pull"
-    );
+    assert_eq!(state.state, "cerrado", "tablets learn the closure by pull");
 
     let (_, held) = app.get(&format!("{base}/held"), &director).await;
     assert_eq!(held[0]["mark_id"], late["mark_id"]);
@@ -257,8 +254,10 @@ async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
         &at(day, 11, 0),
     );
     late["note"] = json!("Llegó con su madre");
-    let (_, body) = app.push(&c.token, &batch(c.device, vec![late])).await;
-    assert_eq!(outcomes(&body)[0].0, "held");
+    let (_, body) = app
+        .push_answer(&c.token, &batch(c.device, vec![late]))
+        .await;
+    assert_eq!(outcomes(&body)[0].0, Outcome::Held);
     let (_, held) = app.get(&format!("{base}/held"), &director).await;
     let held = &held[0];
     assert_eq!(held["standing"], "falta_justificada");

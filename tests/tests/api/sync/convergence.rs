@@ -1,9 +1,10 @@
 //! The mark recorded last stands, whatever order, repeats and concurrency batches arrive with.
 
 use chrono::NaiveDate;
+use mobile_contract::{Outcome, PushResponse};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tests::{batch, mark, spawn_app};
+use tests::{batch, contract, mark, spawn_app};
 use uuid::Uuid;
 
 use super::{at, cell, count, history, outcomes, standing_cells};
@@ -22,15 +23,15 @@ async fn the_latest_recorded_mark_stands_whatever_order_batches_arrive_in() {
         &at(day, 16, 30),
     );
     let (_, a) = app
-        .push(&c.token, &batch(c.device, vec![late.clone()]))
+        .push_answer(&c.token, &batch(c.device, vec![late.clone()]))
         .await;
     let (_, b) = app
-        .push(&c.token, &batch(c.device, vec![early.clone()]))
+        .push_answer(&c.token, &batch(c.device, vec![early.clone()]))
         .await;
-    assert_eq!(outcomes(&a)[0].0, "accepted");
+    assert_eq!(outcomes(&a)[0].0, Outcome::Accepted);
     assert_eq!(
         outcomes(&b)[0].0,
-        "superseded",
+        Outcome::Superseded,
         "an older mark arriving later does not win"
     );
     assert_eq!(
@@ -121,11 +122,11 @@ async fn random_duplications_and_reorderings_of_batches_converge_to_the_same_reg
         let extra = batches[rng.next(batches.len() as u64) as usize].clone();
         batches.insert(rng.next(batches.len() as u64) as usize, extra);
         for b in &batches {
-            let (status, body) = app.push(&c.token, b).await;
-            assert_eq!(status, StatusCode::OK, "{body}");
+            let (status, body) = app.push_answer(&c.token, b).await;
+            assert_eq!(status, StatusCode::OK, "{body:?}");
             assert!(
-                outcomes(&body).iter().all(|(o, _)| o != "rejected"),
-                "{body}"
+                outcomes(&body).iter().all(|(o, _)| *o != Outcome::Rejected),
+                "{body:?}"
             );
         }
         for (day, status) in expected {
@@ -192,16 +193,16 @@ async fn batches_sent_all_at_once_with_repeats_converge_and_each_repeat_gets_the
     batches.extend(again);
 
     let answers = app.push_all(&c.token, &batches).await;
-    let mut by_batch: std::collections::HashMap<String, Value> = Default::default();
+    let mut by_batch: std::collections::HashMap<Uuid, PushResponse> = Default::default();
     for (status, body) in &answers {
         assert_eq!(*status, StatusCode::OK, "{body}");
+        let body: PushResponse = contract(*status, body);
         assert!(
-            outcomes(body).iter().all(|(o, _)| o != "rejected"),
-            "{body}"
+            outcomes(&body).iter().all(|(o, _)| *o != Outcome::Rejected),
+            "{body:?}"
         );
-        let id = body["batch_id"].as_str().unwrap().to_owned();
-        if let Some(first) = by_batch.insert(id, body.clone()) {
-            assert_eq!(&first, body, "a repeated batch gets the same answer");
+        if let Some(first) = by_batch.insert(body.batch_id, body.clone()) {
+            assert_eq!(first, body, "a repeated batch gets the same answer");
         }
     }
     // Each mark is in the history once, and exactly one mark per student and day was applied
@@ -244,11 +245,12 @@ async fn two_servers_writing_the_same_days_at_once_converge() {
     );
     for (status, body) in first.iter().chain(&other) {
         assert_eq!(*status, StatusCode::OK, "{body}");
+        let body: PushResponse = contract(*status, body);
         assert!(
-            outcomes(body)
+            outcomes(&body)
                 .iter()
-                .all(|(o, _)| o == "accepted" || o == "superseded"),
-            "{body}"
+                .all(|(o, _)| matches!(o, Outcome::Accepted | Outcome::Superseded)),
+            "{body:?}"
         );
     }
     assert_eq!(count(&app, "mark_receipt").await, marks.len() as i64);

@@ -1,9 +1,10 @@
 //! Who may push: tablets, their revocation and pending counts, and sessions that may not.
 
+use mobile_contract::{Outcome, PushResponse};
 use reqwest::{Method, StatusCode, header};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use tests::{batch, code, mark, read, spawn_app};
+use tests::{batch, code, contract, mark, read, spawn_app};
 use uuid::Uuid;
 
 use super::{at, count, history, outcomes};
@@ -176,7 +177,8 @@ async fn a_gzip_batch_is_accepted_and_the_device_is_recorded_with_its_pending_co
         .unwrap();
     let (status, result) = read(response).await;
     assert_eq!(status, StatusCode::OK, "{result}");
-    assert_eq!(outcomes(&result)[0].0, "accepted");
+    let result: PushResponse = contract(status, &result);
+    assert_eq!(outcomes(&result)[0].0, Outcome::Accepted);
 
     let director = app.login_as("director.demo").await;
     let school = app.school_id(&director, tests::demo::PRIMARIA).await;

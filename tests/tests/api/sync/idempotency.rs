@@ -1,5 +1,6 @@
 //! Sending the same batch or the same marks again: the same answer, nothing changed.
 
+use mobile_contract::Outcome;
 use reqwest::StatusCode;
 use serde_json::json;
 use tests::{batch, code, mark, spawn_app};
@@ -25,9 +26,9 @@ async fn a_resent_batch_gets_the_same_answer_and_changes_nothing() {
             ),
         ],
     );
-    let (_, first) = app.push(&c.token, &body).await;
+    let (_, first) = app.push_answer(&c.token, &body).await;
     let history = count(&app, "mark_receipt").await;
-    let (status, second) = app.push(&c.token, &body).await;
+    let (status, second) = app.push_answer(&c.token, &body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(first, second);
     assert_eq!(count(&app, "mark_receipt").await, history);
@@ -35,8 +36,8 @@ async fn a_resent_batch_gets_the_same_answer_and_changes_nothing() {
     // The same marks in a new batch are duplicates.
     let mut again = body.clone();
     again["batch_id"] = json!(Uuid::new_v4());
-    let (_, third) = app.push(&c.token, &again).await;
-    assert_eq!(outcomes(&third)[0], ("duplicate".into(), None));
+    let (_, third) = app.push_answer(&c.token, &again).await;
+    assert_eq!(outcomes(&third)[0], (Outcome::Duplicate, None));
     assert_eq!(count(&app, "mark_receipt").await, history);
 }
 
@@ -50,8 +51,8 @@ async fn a_batch_id_sent_again_with_other_marks_is_refused_and_stores_nothing() 
         c.device,
         vec![mark(s, &c.students[0], day, "falta", &at(day, 8, 0))],
     );
-    let (status, answer) = app.push(&c.token, &first).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = app.push_answer(&c.token, &first).await;
+    assert_eq!(status, StatusCode::OK, "{answer:?}");
 
     let mut other = first.clone();
     other["marks"] = json!([mark(s, &c.students[1], day, "tardanza", &at(day, 8, 0))]);
@@ -64,10 +65,10 @@ async fn a_batch_id_sent_again_with_other_marks_is_refused_and_stores_nothing() 
     );
     assert_eq!(count(&app, "mark_receipt").await, 1);
 
-    let (status, again) = app.push(&c.token, &first).await;
+    let (status, again) = app.push_answer(&c.token, &first).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        again["results"], answer["results"],
+        again.results, answer.results,
         "a true resend still gets its answer"
     );
 }

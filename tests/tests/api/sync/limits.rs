@@ -1,5 +1,6 @@
 //! The largest batch, batches over the limits, and bodies of the wrong shape.
 
+use mobile_contract::Outcome;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{batch, code, mark, spawn_app};
@@ -23,22 +24,26 @@ async fn a_batch_of_the_largest_size_is_applied_whole_and_its_resend_is_all_dupl
         .take(1000)
         .collect();
     assert_eq!(marks.len(), 1000, "the demo year has enough school days");
-    let (status, body) = app.push(&c.token, &batch(c.device, marks.clone())).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .push_answer(&c.token, &batch(c.device, marks.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body:?}");
     assert!(
-        outcomes(&body).iter().all(|(o, _)| o == "accepted"),
-        "{body}"
+        outcomes(&body).iter().all(|(o, _)| *o == Outcome::Accepted),
+        "{body:?}"
     );
     assert_eq!(count(&app, "mark_receipt").await, 1000);
     let cells = standing_cells(&app).await;
     assert_eq!(cells.len(), 1000);
     assert!(cells.iter().all(|(_, _, c)| c.status == 3));
 
-    let (status, again) = app.push(&c.token, &batch(c.device, marks)).await;
-    assert_eq!(status, StatusCode::OK, "{again}");
+    let (status, again) = app.push_answer(&c.token, &batch(c.device, marks)).await;
+    assert_eq!(status, StatusCode::OK, "{again:?}");
     assert!(
-        outcomes(&again).iter().all(|(o, _)| o == "duplicate"),
-        "{again}"
+        outcomes(&again)
+            .iter()
+            .all(|(o, _)| *o == Outcome::Duplicate),
+        "{again:?}"
     );
     assert_eq!(count(&app, "mark_receipt").await, 1000);
 }

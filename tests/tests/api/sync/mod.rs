@@ -12,8 +12,8 @@ mod pull;
 mod upgrade;
 
 use chrono::{Datelike, NaiveDate};
+use mobile_contract::{Outcome, PushResponse, RejectionCode};
 use reqwest::StatusCode;
-use serde_json::Value;
 use tests::TestApp;
 
 /// The status of one cell of the web register, or its reason.
@@ -54,18 +54,8 @@ fn at(date: NaiveDate, hour: u32, minute: u32) -> String {
 }
 
 /// The outcome and rejection code of each mark of a push's answer, in order.
-fn outcomes(body: &Value) -> Vec<(String, Option<String>)> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["outcome"].as_str().unwrap().to_owned(),
-                r["code"].as_str().map(str::to_owned),
-            )
-        })
-        .collect()
+fn outcomes(answer: &PushResponse) -> Vec<(Outcome, Option<RejectionCode>)> {
+    answer.results.iter().map(|r| (r.outcome, r.code)).collect()
 }
 
 /// Every mark of the history, with the user who sent it.

@@ -1,6 +1,7 @@
 //! Push: what happens to each mark, and every rejection code of the contract.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use mobile_contract::{Outcome, RejectionCode};
 use reqwest::StatusCode;
 use serde_json::json;
 use tests::{batch, lima_today, mark, spawn_app};
@@ -21,11 +22,18 @@ async fn an_accepted_mark_becomes_the_value_of_the_day() {
         "tardanza",
         &at(day, 8, 5),
     )];
-    let (status, body) = app.push(&c.token, &batch(device, marks.clone())).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["results"][0]["mark_id"], marks[0]["mark_id"]);
-    assert_eq!(outcomes(&body), vec![("accepted".into(), None)]);
-    assert!(body["server_time"].as_str().unwrap().ends_with("-05:00"));
+    let (status, body) = app
+        .push_answer(&c.token, &batch(device, marks.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+    assert_eq!(body.results[0].mark_id.to_string(), marks[0]["mark_id"]);
+    assert_eq!(outcomes(&body), vec![(Outcome::Accepted, None)]);
+    assert_eq!(
+        body.server_time.offset().local_minus_utc(),
+        -5 * 3600,
+        "Lima time: {}",
+        body.server_time
+    );
     assert_eq!(
         cell(&app, &c.token, &c.section_id, &c.students[0], day).await,
         "tardanza"
@@ -46,12 +54,7 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
     let holiday = NaiveDate::from_ymd_opt(year, 5, 1).unwrap();
     let school = app.school_id(&director, tests::demo::PRIMARIA).await;
     let sections = app.sections(&director, school).await;
-    let taught: Vec<String> = c.pull["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_owned())
-        .collect();
+    let taught: Vec<String> = c.pull.sections.iter().map(|s| s.id.clone()).collect();
     let not_taught = sections
         .iter()
         .map(|s| s["id"].to_string())
@@ -79,10 +82,10 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
     let (good, second) = (others[0], others[1]);
 
     let reused = Uuid::new_v4();
-    let (_, first) = app.push(&c.token, &batch(c.device, vec![json!({
+    let (_, first) = app.push_answer(&c.token, &batch(c.device, vec![json!({
         "mark_id": reused, "section_id": c.section_id, "student_id": second, "date": day, "status": "asistio", "recorded_at": at(day, 8, 0)
     })])).await;
-    assert_eq!(outcomes(&first)[0].0, "accepted");
+    assert_eq!(outcomes(&first)[0].0, Outcome::Accepted);
 
     let future = (chrono::Utc::now() + Duration::hours(1))
         .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap())
@@ -114,33 +117,31 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
         mark(s, &moved_id, day, "falta", &at(day, 8, 0)),
         json!({"mark_id": reused, "section_id": s, "student_id": second, "date": day, "status": "falta", "recorded_at": at(day, 8, 0)}),
     ];
-    let (status, body) = app.push(&c.token, &batch(c.device, marks)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.push_answer(&c.token, &batch(c.device, marks)).await;
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+    let rejected = |code| (Outcome::Rejected, Some(code));
     let expected = [
-        ("accepted", None),
-        ("rejected", Some("invalid_status")),
-        ("rejected", Some("recorded_at_in_future")),
-        ("rejected", Some("section_not_assigned")),
-        ("rejected", Some("section_not_assigned")),
-        ("rejected", Some("date_in_future")),
-        ("rejected", Some("outside_academic_year")),
-        ("rejected", Some("non_academic_day")),
-        ("rejected", Some("non_academic_day")),
-        ("rejected", Some("student_not_enrolled")),
-        ("rejected", Some("student_not_enrolled")),
-        ("rejected", Some("mark_id_reused")),
+        (Outcome::Accepted, None),
+        rejected(RejectionCode::InvalidStatus),
+        rejected(RejectionCode::RecordedAtInFuture),
+        rejected(RejectionCode::SectionNotAssigned),
+        rejected(RejectionCode::SectionNotAssigned),
+        rejected(RejectionCode::DateInFuture),
+        rejected(RejectionCode::OutsideAcademicYear),
+        rejected(RejectionCode::NonAcademicDay),
+        rejected(RejectionCode::NonAcademicDay),
+        rejected(RejectionCode::StudentNotEnrolled),
+        rejected(RejectionCode::StudentNotEnrolled),
+        rejected(RejectionCode::MarkIdReused),
     ];
     let got = outcomes(&body);
-    for (i, (outcome, code)) in expected.iter().enumerate() {
-        assert_eq!(
-            got[i],
-            (outcome.to_string(), code.map(str::to_owned)),
-            "mark {i}"
-        );
+    for (i, expected) in expected.iter().enumerate() {
+        assert_eq!(got[i], *expected, "mark {i}");
     }
     assert!(
-        body["results"][1]["message"]
-            .as_str()
+        body.results[1]
+            .message
+            .as_deref()
             .unwrap()
             .contains("código"),
         "Spanish message"
@@ -154,7 +155,7 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
     // Before the transfer the moved student's marks are fine; from its date on, the register says why not.
     let before_transfer = c.academic_days[c.academic_days.len() - 4];
     let (_, before) = app
-        .push(
+        .push_answer(
             &c.token,
             &batch(
                 c.device,
@@ -162,6 +163,6 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
             ),
         )
         .await;
-    assert_eq!(outcomes(&before)[0].0, "accepted");
+    assert_eq!(outcomes(&before)[0].0, Outcome::Accepted);
     assert_eq!(cell(&app, &c.token, s, &moved_id, day).await, "traslado");
 }

@@ -10,25 +10,21 @@ async fn a_full_pull_gives_the_teacher_its_sections_students_calendar_and_regist
     let app = spawn_app().await;
     let c = app.classroom().await;
     let pull = &c.pull;
-    assert_eq!(pull["full"], true);
-    assert_eq!(pull["sections"].as_array().unwrap().len(), 2);
-    assert!(pull["students"].as_array().unwrap().len() >= 30);
-    assert!(pull["cursor"].as_str().unwrap().len() > 1);
-    let calendar = pull["calendar"].as_array().unwrap();
-    assert!(calendar.iter().any(|d| d["scope"] == "weekend"));
-    assert!(
-        calendar
-            .iter()
-            .any(|d| d["description"] == "Día del Trabajo")
-    );
-    let registers = pull["registers"].as_array().unwrap();
-    assert!(registers.iter().all(|r| r["state"] == "sin_datos"));
-    assert!(registers.iter().any(|r| r["month"] == lima_today().month()));
+    assert!(pull.full);
+    assert_eq!(pull.sections.len(), 2);
+    assert!(pull.students.len() >= 30);
+    assert!(pull.cursor.len() > 1);
+    let calendar = &pull.calendar;
+    assert!(calendar.iter().any(|d| d.scope == "weekend"));
+    assert!(calendar.iter().any(|d| d.description == "Día del Trabajo"));
+    let registers = &pull.registers;
+    assert!(registers.iter().all(|r| r.state == "sin_datos"));
+    assert!(registers.iter().any(|r| r.month == lima_today().month()));
 
     let director = app.login_as("director.demo").await;
-    let (_, all) = app.get("/sync/pull", &director).await;
+    let (_, all) = app.pull(&director, None).await;
     assert_eq!(
-        all["sections"].as_array().unwrap().len(),
+        all.sections.len(),
         4,
         "the director gets every section of the IE"
     );
@@ -38,14 +34,12 @@ async fn a_full_pull_gives_the_teacher_its_sections_students_calendar_and_regist
 async fn a_delta_pull_sends_only_changes_including_removals() {
     let app = spawn_app().await;
     let c = app.classroom().await;
-    let cursor = c.pull["cursor"].as_str().unwrap().to_owned();
-    let (_, same) = app
-        .get(&format!("/sync/pull?since={cursor}"), &c.token)
-        .await;
-    assert_eq!(same["full"], false);
-    assert!(same["sections"].as_array().unwrap().is_empty());
-    assert!(same["students"].as_array().unwrap().is_empty());
-    assert!(same["removed"].as_array().unwrap().is_empty());
+    let cursor = &c.pull.cursor;
+    let (_, same) = app.pull(&c.token, Some(cursor)).await;
+    assert!(!same.full);
+    assert!(same.sections.is_empty());
+    assert!(same.students.is_empty());
+    assert!(same.removed.is_empty());
 
     // The director records a transfer and takes the second section away from the teacher.
     let director = app.login_as("director.demo").await;
@@ -62,7 +56,7 @@ async fn a_delta_pull_sends_only_changes_including_removals() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let other = c.pull["sections"][1]["id"].as_str().unwrap();
+    let other = &c.pull.sections[1].id;
     let (_, me) = app.get("/me", &c.token).await;
     let (status, _) = app
         .delete(
@@ -73,35 +67,28 @@ async fn a_delta_pull_sends_only_changes_including_removals() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     let moved_id = moved["student_id"].to_string();
-    let (_, delta) = app
-        .get(&format!("/sync/pull?since={cursor}"), &c.token)
-        .await;
-    assert_eq!(delta["full"], false);
-    let removed = delta["removed"].as_array().unwrap();
+    let (_, delta) = app.pull(&c.token, Some(cursor)).await;
+    assert!(!delta.full);
+    let removed = &delta.removed;
     assert!(
         removed
             .iter()
-            .any(|r| r["kind"] == "section" && r["id"] == other),
+            .any(|r| r.kind == "section" && r.id == *other),
         "{removed:?}"
     );
     assert!(
         removed
             .iter()
-            .any(|r| r["kind"] == "student" && r["id"] == moved_id.as_str()),
+            .any(|r| r.kind == "student" && r.id == moved_id),
         "{removed:?}"
     );
-    let student = delta["students"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == moved_id.as_str())
-        .unwrap();
-    assert_eq!(student["status"], "trasladado");
-    assert_eq!(student["status_date"], day.to_string());
+    let student = delta.students.iter().find(|s| s.id == moved_id).unwrap();
+    assert_eq!(student.status, "trasladado");
+    assert_eq!(student.status_date, Some(day));
 
-    let (_, garbage) = app.get("/sync/pull?since=cualquier-cosa", &c.token).await;
-    assert_eq!(
-        garbage["full"], true,
+    let (_, garbage) = app.pull(&c.token, Some("cualquier-cosa")).await;
+    assert!(
+        garbage.full,
         "a cursor the server cannot serve gives a full snapshot"
     );
 }
@@ -112,7 +99,7 @@ async fn a_teacher_hears_only_of_the_removal_of_sections_it_taught() {
     let c = app.classroom().await;
     let director = app.login_as("director.demo").await;
     let school = app.school_id(&director, tests::demo::PRIMARIA).await;
-    let cursor = c.pull["cursor"].as_str().unwrap().to_owned();
+    let cursor = &c.pull.cursor;
     let (_, me) = app.get("/me", &c.token).await;
     let not_taught = app
         .sections(&director, school)
@@ -152,20 +139,17 @@ async fn a_teacher_hears_only_of_the_removal_of_sections_it_taught() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
-    let (status, pull) = app
-        .get(&format!("/sync/pull?since={cursor}"), &c.token)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{pull}");
-    let removed: Vec<&str> = pull["removed"]
-        .as_array()
-        .unwrap()
+    let (status, pull) = app.pull(&c.token, Some(cursor)).await;
+    assert_eq!(status, StatusCode::OK, "{pull:?}");
+    let removed: Vec<&str> = pull
+        .removed
         .iter()
-        .filter(|r| r["kind"] == "section")
-        .map(|r| r["id"].as_str().unwrap())
+        .filter(|r| r.kind == "section")
+        .map(|r| r.id.as_str())
         .collect();
-    assert!(removed.contains(&own.to_string().as_str()), "{pull}");
+    assert!(removed.contains(&own.to_string().as_str()), "{pull:?}");
     assert!(
         !removed.contains(&not_taught.to_string().as_str()),
-        "{pull}"
+        "{pull:?}"
     );
 }

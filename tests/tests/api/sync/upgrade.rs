@@ -1,6 +1,7 @@
 //! Marks stored before attendance was packed, as an upgraded server finds them.
 
 use chrono::{Datelike, NaiveDate};
+use mobile_contract::{Outcome, RejectionCode};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -191,14 +192,14 @@ async fn marks_stored_before_an_upgrade_stand_and_are_known_after_it() {
             mark(&section, &students[1], day, "asistio", &at(day, 10, 0)),
         ],
     );
-    let (status, result) = app.push(&token, &body).await;
-    assert_eq!(status, StatusCode::OK, "{result}");
+    let (status, result) = app.push_answer(&token, &body).await;
+    assert_eq!(status, StatusCode::OK, "{result:?}");
     assert_eq!(
         outcomes(&result),
         vec![
-            ("duplicate".into(), None),
-            ("rejected".into(), Some("mark_id_reused".into())),
-            ("accepted".into(), None),
+            (Outcome::Duplicate, None),
+            (Outcome::Rejected, Some(RejectionCode::MarkIdReused)),
+            (Outcome::Accepted, None),
         ]
     );
     assert_eq!(
