@@ -81,7 +81,9 @@ pub async fn spawn_app_on(
     config.database.max_connections = 5;
     config.storage.data_dir = data_dir.clone();
     config.mail.dir = data_dir.join("mail");
-    config.mail.send_interval_secs = 1;
+    // The server's own sender passes as it starts and then once a day: a test delivers mail when
+    // it means to, with `TestApp::deliver_mail`, and nothing else sends meanwhile.
+    config.mail.send_interval_secs = 24 * 60 * 60;
     let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
     config.auth.jwt_secret = Some(jwt_secret.clone());
     adjust(&mut config);
@@ -251,24 +253,83 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Waits (up to 15 s) until a delivered `.eml` file is addressed to `to`, and returns it.
-    pub async fn wait_for_mail(&self, to: &str) -> String {
-        let dir = self.data_dir.join("mail");
+    /// Runs one pass of the mail outbox's sender here and now, as the server's own sender does,
+    /// against this test's database and mail transport (the mail folder, or the SMTP server the
+    /// test configured), and answers how many messages it sent and how many failed. When it
+    /// returns, what was sent is in the folder or in the SMTP server's inbox: nothing to wait for.
+    ///
+    /// The server's own sender passes only as it starts (see `spawn_app_on`), so it does not race
+    /// with this pass; a message that its pass at start had claimed is waited for too.
+    pub async fn deliver_mail(&self) -> jobs::outbox::DeliveryReport {
+        let mail = &self.config.mail;
+        let mailer = jobs::Mailer::from_config(mail).expect("the test's mail transport");
+        let mut report = jobs::outbox::DeliveryReport::default();
+        for _ in 0..300 {
+            let pass = jobs::outbox::deliver_due(
+                &self.db,
+                &mailer,
+                &mail.from,
+                mail.retry_base_secs,
+                10_000,
+            )
+            .await
+            .expect("a delivery pass");
+            report.sent += pass.sent;
+            report.failed += pass.failed;
+            let claimed_elsewhere = self
+                .scalar(
+                    "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+                     WHERE sent_at IS NULL AND locked_until IS NOT NULL",
+                )
+                .await;
+            if claimed_elsewhere.as_deref() == Some("0") {
+                return report;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("mail claimed by the server's sender was not delivered within 15 s");
+    }
+
+    /// Delivers what is due, then answers the message in the mail folder addressed to `to`, as
+    /// text; there must be one.
+    pub async fn mail_to(&self, to: &str) -> String {
+        self.deliver_mail().await;
+        self.delivered()
+            .into_iter()
+            .find(|text| {
+                text.lines()
+                    .any(|l| l.starts_with("To: ") && l.contains(to))
+            })
+            .unwrap_or_else(|| panic!("no e-mail delivered to {to}"))
+    }
+
+    /// Every message delivered to the mail folder so far, as text.
+    pub fn delivered(&self) -> Vec<String> {
+        std::fs::read_dir(&self.config.mail.dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to 15 s) until the outbox holds an unsent message to `to`: for mail that the
+    /// server queues after it has answered (a password reset request does its work then, so that
+    /// its timing tells nothing about the account).
+    pub async fn wait_until_queued(&self, to: &str) {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+             WHERE to_address = '{to}' AND sent_at IS NULL"
+        );
         for _ in 0..150 {
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                for entry in entries.flatten() {
-                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                    if text
-                        .lines()
-                        .any(|l| l.starts_with("To: ") && l.contains(to))
-                    {
-                        return text;
-                    }
-                }
+            if self.scalar(&sql).await.as_deref() != Some("0") {
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("no e-mail delivered to {to}");
+        panic!("no e-mail to {to} was queued");
     }
 
     /// Runs a query returning one text column of one row.
