@@ -6,9 +6,11 @@ pub mod smtp;
 
 use std::path::PathBuf;
 
+use mobile_contract::{PullResponse, PushResponse};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use siagie::{Application, config::Config};
 
@@ -79,7 +81,9 @@ pub async fn spawn_app_on(
     config.database.max_connections = 5;
     config.storage.data_dir = data_dir.clone();
     config.mail.dir = data_dir.join("mail");
-    config.mail.send_interval_secs = 1;
+    // The server's own sender passes as it starts and then once a day: a test delivers mail when
+    // it means to, with `TestApp::deliver_mail`, and nothing else sends meanwhile.
+    config.mail.send_interval_secs = 24 * 60 * 60;
     let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
     config.auth.jwt_secret = Some(jwt_secret.clone());
     adjust(&mut config);
@@ -249,24 +253,83 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Waits (up to 15 s) until a delivered `.eml` file is addressed to `to`, and returns it.
-    pub async fn wait_for_mail(&self, to: &str) -> String {
-        let dir = self.data_dir.join("mail");
+    /// Runs one pass of the mail outbox's sender here and now, as the server's own sender does,
+    /// against this test's database and mail transport (the mail folder, or the SMTP server the
+    /// test configured), and answers how many messages it sent and how many failed. When it
+    /// returns, what was sent is in the folder or in the SMTP server's inbox: nothing to wait for.
+    ///
+    /// The server's own sender passes only as it starts (see `spawn_app_on`), so it does not race
+    /// with this pass; a message that its pass at start had claimed is waited for too.
+    pub async fn deliver_mail(&self) -> jobs::outbox::DeliveryReport {
+        let mail = &self.config.mail;
+        let mailer = jobs::Mailer::from_config(mail).expect("the test's mail transport");
+        let mut report = jobs::outbox::DeliveryReport::default();
+        for _ in 0..300 {
+            let pass = jobs::outbox::deliver_due(
+                &self.db,
+                &mailer,
+                &mail.from,
+                mail.retry_base_secs,
+                10_000,
+            )
+            .await
+            .expect("a delivery pass");
+            report.sent += pass.sent;
+            report.failed += pass.failed;
+            let claimed_elsewhere = self
+                .scalar(
+                    "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+                     WHERE sent_at IS NULL AND locked_until IS NOT NULL",
+                )
+                .await;
+            if claimed_elsewhere.as_deref() == Some("0") {
+                return report;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("mail claimed by the server's sender was not delivered within 15 s");
+    }
+
+    /// Delivers what is due, then answers the message in the mail folder addressed to `to`, as
+    /// text; there must be one.
+    pub async fn mail_to(&self, to: &str) -> String {
+        self.deliver_mail().await;
+        self.delivered()
+            .into_iter()
+            .find(|text| {
+                text.lines()
+                    .any(|l| l.starts_with("To: ") && l.contains(to))
+            })
+            .unwrap_or_else(|| panic!("no e-mail delivered to {to}"))
+    }
+
+    /// Every message delivered to the mail folder so far, as text.
+    pub fn delivered(&self) -> Vec<String> {
+        std::fs::read_dir(&self.config.mail.dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to 15 s) until the outbox holds an unsent message to `to`: for mail that the
+    /// server queues after it has answered (a password reset request does its work then, so that
+    /// its timing tells nothing about the account).
+    pub async fn wait_until_queued(&self, to: &str) {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+             WHERE to_address = '{to}' AND sent_at IS NULL"
+        );
         for _ in 0..150 {
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                for entry in entries.flatten() {
-                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                    if text
-                        .lines()
-                        .any(|l| l.starts_with("To: ") && l.contains(to))
-                    {
-                        return text;
-                    }
-                }
+            if self.scalar(&sql).await.as_deref() != Some("0") {
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("no e-mail delivered to {to}");
+        panic!("no e-mail to {to} was queued");
     }
 
     /// Runs a query returning one text column of one row.
@@ -284,29 +347,24 @@ pub struct Classroom {
     pub students: Vec<String>,
     /// Academic days of the year up to yesterday (Lima), oldest first.
     pub academic_days: Vec<chrono::NaiveDate>,
-    pub pull: Value,
+    pub pull: PullResponse,
 }
 
 impl TestApp {
     /// Logs in the demo teacher and reads its first section through a full pull.
     pub async fn classroom(&self) -> Classroom {
         let token = self.login_as("docente.demo").await;
-        let (status, pull) = self.get("/sync/pull", &token).await;
-        assert_eq!(status, StatusCode::OK, "{pull}");
-        let section_id = pull["sections"][0]["id"].as_str().unwrap().to_owned();
-        let students = pull["students"]
-            .as_array()
-            .unwrap()
+        let (status, pull) = self.pull(&token, None).await;
+        assert_eq!(status, StatusCode::OK, "{pull:?}");
+        let section_id = pull.sections[0].id.clone();
+        let students = pull
+            .students
             .iter()
-            .filter(|s| s["section_id"] == section_id.as_str() && s["status"] == "activo")
-            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .filter(|s| s.section_id == section_id && s.status == "activo")
+            .map(|s| s.id.clone())
             .collect();
-        let closed: std::collections::HashSet<String> = pull["calendar"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["date"].as_str().unwrap().to_owned())
-            .collect();
+        let closed: std::collections::HashSet<chrono::NaiveDate> =
+            pull.calendar.iter().map(|d| d.date).collect();
         let (_, years) = self.get("/academic-years", &token).await;
         let starts =
             chrono::NaiveDate::parse_from_str(years[0]["starts_on"].as_str().unwrap(), "%Y-%m-%d")
@@ -315,7 +373,7 @@ impl TestApp {
         let academic_days = starts
             .iter_days()
             .take_while(|d| *d <= yesterday)
-            .filter(|d| !closed.contains(&d.to_string()))
+            .filter(|d| !closed.contains(d))
             .collect();
         Classroom {
             token,
@@ -327,9 +385,26 @@ impl TestApp {
         }
     }
 
-    /// Pushes a batch and returns status and body.
+    /// Pulls (the full snapshot, or the changes `since` a cursor) and reads the answer as the
+    /// contract's type.
+    pub async fn pull(&self, token: &str, since: Option<&str>) -> (StatusCode, PullResponse) {
+        let path = match since {
+            Some(cursor) => format!("/sync/pull?since={cursor}"),
+            None => "/sync/pull".to_owned(),
+        };
+        let (status, body) = self.get(&path, token).await;
+        (status, contract(status, &body))
+    }
+
+    /// Pushes a batch and returns status and body, as JSON: for answers that may be errors.
     pub async fn push(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
         self.post("/sync/push", token, batch.clone()).await
+    }
+
+    /// Pushes a batch the server answers with one result per mark, read as the contract's type.
+    pub async fn push_answer(&self, token: &str, batch: &Value) -> (StatusCode, PushResponse) {
+        let (status, body) = self.push(token, batch).await;
+        (status, contract(status, &body))
     }
 
     /// Pushes every batch at once, each on its own connection; the answers come in the batches'
@@ -350,6 +425,17 @@ impl TestApp {
         }
         answers
     }
+}
+
+/// A JSON answer read as a type of the tablet contract (`mobile_contract`); a body that is not
+/// one fails the test, showing the status and the body.
+pub fn contract<T: DeserializeOwned>(status: StatusCode, body: &Value) -> T {
+    serde_json::from_value(body.clone()).unwrap_or_else(|error| {
+        panic!(
+            "not a {} ({error}): {status} {body}",
+            std::any::type_name::<T>()
+        )
+    })
 }
 
 /// The first column of the first row of `sql` on `db`, as text (`None` for no row or NULL).

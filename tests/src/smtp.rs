@@ -103,7 +103,15 @@ impl SmtpServer {
         self.inbox.lock().expect("inbox").clone()
     }
 
-    /// Waits (up to 15 s) until `n` messages have arrived.
+    /// Everything received so far, which must be at least `n` messages: checked now, without
+    /// waiting (deliver first, with `TestApp::deliver_mail`).
+    pub fn received_at_least(&self, n: usize) -> Vec<Received> {
+        let got = self.received();
+        assert!(got.len() >= n, "expected {n} messages, got {}", got.len());
+        got
+    }
+
+    /// Waits (up to 15 s) until `n` messages have arrived (sent by the server's own sender).
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         for _ in 0..300 {
             let got = self.received();

@@ -89,7 +89,8 @@ async fn directors_with_open_registers_are_reminded_before_month_end_with_each_s
     .await;
     assert!(summary.starts_with("3 recordatorio"), "{summary}");
 
-    let received = smtp.wait_for(3).await;
+    app.deliver_mail().await;
+    let received = smtp.received_at_least(3);
     let mut to: Vec<String> = received.iter().flat_map(|m| m.to.clone()).collect();
     to.sort();
     assert_eq!(
@@ -176,15 +177,22 @@ async fn nobody_gets_the_same_alert_twice_across_repeated_runs_and_two_instances
     )
     .await;
     run(&app, "deadline_reminder", at).await;
-    smtp.wait_for(3).await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // Both instances deliver what they find due.
+    app.deliver_mail().await;
+    smtp.received_at_least(3);
+    second.deliver_mail().await;
     assert_eq!(smtp.received().len(), 3, "each director once");
 }
 
 #[tokio::test]
 async fn an_smtp_outage_delays_mail_but_loses_none() {
     let (port, inbox) = SmtpServer::start().await.stop();
-    let app = app_with_smtp(port).await;
+    // The server's own sender, every second, is what this test watches: it retries by itself.
+    let app = spawn_app_with(|c| {
+        smtp_on(port)(c);
+        c.mail.send_interval_secs = 1;
+    })
+    .await;
     let y = year(&app).await;
     run(
         &app,
@@ -256,7 +264,8 @@ async fn a_run_at_2330_lima_on_the_last_day_still_belongs_to_that_month() {
         overdue.starts_with("0 "),
         "May is not overdue yet: {overdue}"
     );
-    let received = smtp.wait_for(3).await;
+    app.deliver_mail().await;
+    let received = smtp.received_at_least(3);
     assert!(
         received.iter().all(|m| m.subject().contains("mayo")),
         "{:?}",
@@ -266,7 +275,8 @@ async fn a_run_at_2330_lima_on_the_last_day_still_belongs_to_that_month() {
     // The next evening in Lima (1 June), May is one day overdue.
     let overdue = run(&app, "overdue_alert", lima(&format!("{y}-06-01"), "23:30")).await;
     assert!(!overdue.starts_with("0 "), "{overdue}");
-    let received = smtp.wait_for(6).await;
+    app.deliver_mail().await;
+    let received = smtp.received_at_least(6);
     let late = received
         .iter()
         .find(|m| {
@@ -296,7 +306,8 @@ async fn the_ugel_digest_lists_overdue_schools_and_directors_without_e_mail() {
         summary.starts_with("1 "),
         "only UGEL San Ignacio has a specialist: {summary}"
     );
-    let received = smtp.wait_for(1).await;
+    app.deliver_mail().await;
+    let received = smtp.received_at_least(1);
     let digest = &received[0];
     assert_eq!(digest.to, ["ugel.demo@siagie.local"]);
     let text = digest.text();
@@ -347,7 +358,8 @@ async fn the_directors_alert_names_stale_tablets_and_held_marks() {
         lima(&format!("{y}-05-29"), "07:00"),
     )
     .await;
-    let received = smtp.wait_for(3).await;
+    app.deliver_mail().await;
+    let received = smtp.received_at_least(3);
     let director = received
         .iter()
         .find(|m| m.to == ["director.demo@siagie.local"])
@@ -381,7 +393,8 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
         let summary = run(&app, "overdue_alert", lima(&format!("{y}-{date}"), "08:00")).await;
         let queued: usize = summary.split(' ').next().unwrap().parse().unwrap();
         total += queued;
-        let received = smtp.wait_for(total).await;
+        app.deliver_mail().await;
+        let received = smtp.received_at_least(total);
         received
             .iter()
             .rev()
@@ -470,7 +483,7 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
 #[tokio::test]
 async fn mail_queued_before_the_outbox_kept_templates_is_still_delivered() {
     let smtp = SmtpServer::start().await;
-    let _app = tests::spawn_app_on(smtp_on(smtp.port), async |db| {
+    let app = tests::spawn_app_on(smtp_on(smtp.port), async |db| {
         use migration::MigratorTrait;
         // The schema as it was when the outbox kept rendered bodies, with one message unsent.
         migration::Migrator::up(db, Some(6))
@@ -494,7 +507,8 @@ async fn mail_queued_before_the_outbox_kept_templates_is_still_delivered() {
         .expect("a message queued before");
     })
     .await;
-    let received = smtp.wait_for(1).await;
+    app.deliver_mail().await;
+    let received = smtp.received_at_least(1);
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].to, vec!["rosa.quispe@example.pe".to_owned()]);
     assert_eq!(received[0].subject(), "Aviso ya generado");
@@ -538,6 +552,7 @@ async fn the_coverage_job_brings_changed_registers_up_to_date_between_alerts() {
     let (filled, expected) = counts.split_once('/').unwrap();
     assert_eq!(filled, expected, "every cell of May filled: {after}");
     assert!(filled.parse::<i64>().unwrap() > 0);
+    app.deliver_mail().await;
     assert_eq!(smtp.received().len(), 0, "the coverage job sends no mail");
 }
 
@@ -606,25 +621,12 @@ async fn a_modification_past_its_deadline_is_closed_and_the_director_is_told() {
         .get(&format!("/register-modifications/{id}"), &director)
         .await;
     assert_eq!(modification["status"], "closed", "{modification}");
-    let mut told = false;
-    for _ in 0..100 {
-        told = std::fs::read_dir(app.data_dir.join("mail"))
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| std::fs::read(e.path()).ok())
-                    .any(|raw| {
-                        String::from_utf8_lossy(&raw).contains("To: director.demo@siagie.local")
-                            && tests::smtp::Received::from_raw(raw)
-                                .text()
-                                .contains("se cerró nuevamente")
-                    })
-            })
-            .unwrap_or(false);
-        if told {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.deliver_mail().await;
+    let told = app.delivered().into_iter().any(|mail| {
+        mail.contains("To: director.demo@siagie.local")
+            && tests::smtp::Received::from_raw(mail.into_bytes())
+                .text()
+                .contains("se cerró nuevamente")
+    });
     assert!(told, "the director is told the register closed again");
 }

@@ -104,8 +104,8 @@ async fn the_synthetic_dataset_adds_schools_with_directors_teachers_and_students
         .await;
     assert_eq!(roster.as_array().unwrap().len(), 4);
     let teacher = app.login_as(&format!("docente.{code}.1")).await;
-    let (_, pull) = app.get("/sync/pull", &teacher).await;
-    assert_eq!(pull["sections"].as_array().unwrap().len(), 1);
+    let (_, pull) = app.pull(&teacher, None).await;
+    assert_eq!(pull.sections.len(), 1);
     let director = app.login_as(&format!("director.{code}")).await;
     let (_, me) = app.get("/me", &director).await;
     assert_eq!(me["roles"][0]["role"], "director");

@@ -1,6 +1,7 @@
 //! Production settings, reads within reach, and answers to odd input: each a defect found by
 //! trying the product as an attacker would.
 
+use mobile_contract::{Outcome, RejectionCode};
 use reqwest::{Method, StatusCode};
 use sea_orm::ConnectionTrait;
 use secrecy::SecretString;
@@ -202,11 +203,11 @@ async fn a_mark_whose_note_holds_a_nul_is_rejected_alone() {
     let good = tests::mark(&c.section_id, &c.students[1], day, "asistio", at);
     let body = tests::batch(c.device, vec![bad, good]);
     for _ in 0..2 {
-        let (status, answer) = app.push(&c.token, &body).await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        assert_eq!(answer["results"][0]["outcome"], "rejected");
-        assert_eq!(answer["results"][0]["code"], "invalid_note");
-        assert_eq!(answer["results"][1]["outcome"], "accepted");
+        let (status, answer) = app.push_answer(&c.token, &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer:?}");
+        assert_eq!(answer.results[0].outcome, Outcome::Rejected);
+        assert_eq!(answer.results[0].code, Some(RejectionCode::InvalidNote));
+        assert_eq!(answer.results[1].outcome, Outcome::Accepted);
     }
 }
 

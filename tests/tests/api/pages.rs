@@ -15,7 +15,8 @@ async fn reset_link(app: &TestApp, username: &str, email: &str) -> String {
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let mail = Received::from_raw(app.wait_for_mail(email).await.into_bytes()).text();
+    app.wait_until_queued(email).await;
+    let mail = Received::from_raw(app.mail_to(email).await.into_bytes()).text();
     let link = mail
         .split_whitespace()
         .find(|w| w.contains("/restablecer-contrasena?token="))

@@ -248,7 +248,7 @@ async fn a_rejected_request_tells_the_requester_why_by_api_and_e_mail() {
         .await;
     assert_eq!(seen["status"], "rejected");
     assert_eq!(seen["decision_reason"], "La RD no corresponde al año 2026.");
-    let mail = app.wait_for_mail("ugel.demo@siagie.local").await;
+    let mail = app.mail_to("ugel.demo@siagie.local").await;
     assert!(mail.contains("Subject: "), "{mail}");
     let (status, _) = read(app.login_response("42223333", "cualquiera").await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no account was created");
@@ -395,7 +395,7 @@ async fn a_baja_ends_a_live_session_at_once_and_deletes_nothing() {
     );
 
     // The director's e-mail says it was a baja, and whose.
-    let mail = app.wait_for_mail("director.demo@siagie.local").await;
+    let mail = app.mail_to("director.demo@siagie.local").await;
     let text = tests::smtp::Received::from_raw(mail.into_bytes()).text();
     assert!(text.contains("solicitud de baja de Docente"), "{text}");
     assert!(text.contains("Rosa Elvira Tarrillo Campos"), "{text}");
@@ -429,7 +429,8 @@ async fn a_password_reset_link_is_e_mailed_works_once_and_ends_sessions() {
         "same answer for an unknown account"
     );
 
-    let delivered = app.wait_for_mail("director.demo@siagie.local").await;
+    app.wait_until_queued("director.demo@siagie.local").await;
+    let delivered = app.mail_to("director.demo@siagie.local").await;
     let body = tests::smtp::Received::from_raw(delivered.into_bytes()).text();
     assert!(body.contains("restablecer la contraseña"), "{body}");
     let token = body

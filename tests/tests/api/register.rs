@@ -754,7 +754,7 @@ async fn the_exceptional_modification_is_followed_from_inside_and_each_next_pers
     // Asked: the level specialist is told, and finds it in its list.
     let (status, first) = ask("Se registró a un estudiante retirado").await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
-    let mail = app.wait_for_mail("nivel.demo@siagie.local").await;
+    let mail = app.mail_to("nivel.demo@siagie.local").await;
     assert!(mail.contains("opinar"), "{mail}");
     let (status, list) = app
         .get("/register-modifications?state=requested", &nivel)
@@ -800,7 +800,7 @@ async fn the_exceptional_modification_is_followed_from_inside_and_each_next_pers
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let mail = app.wait_for_mail("director.demo@siagie.local").await;
+    let mail = app.mail_to("director.demo@siagie.local").await;
     assert!(mail.contains("No adjunta sustento"), "{mail}");
 
     // Asked again, favourable: the UGEL specialist is told; enabled: the director, with the deadline.
@@ -812,7 +812,7 @@ async fn the_exceptional_modification_is_followed_from_inside_and_each_next_pers
         json!({"favorable": true}),
     )
     .await;
-    let mail = app.wait_for_mail("ugel.demo@siagie.local").await;
+    let mail = app.mail_to("ugel.demo@siagie.local").await;
     assert!(mail.contains("habilitar"), "{mail}");
     let until = chrono::Utc::now() + Duration::days(3);
     let (status, enabled) = app
@@ -829,18 +829,11 @@ async fn the_exceptional_modification_is_followed_from_inside_and_each_next_pers
         .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap())
         .format("%d/%m/%Y")
         .to_string();
-    let mut told = false;
-    for _ in 0..100 {
-        told = std::fs::read_dir(app.data_dir.join("mail"))
-            .unwrap()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .any(|m| m.contains("director.demo@siagie.local") && m.contains(&deadline));
-        if told {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    app.deliver_mail().await;
+    let told = app
+        .delivered()
+        .iter()
+        .any(|m| m.contains("director.demo@siagie.local") && m.contains(&deadline));
     assert!(told, "the director is told the deadline {deadline}");
     let (_, list) = app
         .get("/register-modifications?state=enabled", &s.director)
