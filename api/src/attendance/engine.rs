@@ -30,16 +30,33 @@ use crate::{
     time::LIMA,
 };
 
-/// A mark as received, before any rule.
+/// A mark as received, parsed once at the edge, before any rule. A value the contract's text
+/// cannot give is `None` here, and [`decide`] rejects the mark for it in the contract's order of
+/// rules: a status that is not a code (`invalid_status`), a section or student id that is not a
+/// number (no section or student has it: `section_not_assigned`, `student_not_enrolled`).
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub mark_id: Uuid,
-    pub section_id: String,
-    pub student_id: String,
+    pub section_id: Option<i64>,
+    pub student_id: Option<i64>,
     pub date: NaiveDate,
-    pub status: String,
+    pub status: Option<AttendanceStatus>,
     pub recorded_at: DateTime<FixedOffset>,
     pub note: Option<String>,
+}
+
+impl From<&mobile_contract::Mark> for Incoming {
+    fn from(mark: &mobile_contract::Mark) -> Self {
+        Self {
+            mark_id: mark.mark_id,
+            section_id: mark.section_id.parse().ok(),
+            student_id: mark.student_id.parse().ok(),
+            date: mark.date,
+            status: AttendanceStatus::parse(&mark.status),
+            recorded_at: mark.recorded_at,
+            note: mark.note.clone(),
+        }
+    }
 }
 
 /// Where marks come from.
@@ -164,7 +181,7 @@ pub async fn look_up(
     let backend = reads.get_database_backend();
 
     // Sections, their IE and calendar.
-    let section_ids: HashSet<i64> = all().filter_map(|m| m.section_id.parse().ok()).collect();
+    let section_ids: HashSet<i64> = all().filter_map(|m| m.section_id).collect();
     let places = places.of(reads, &section_ids).await?;
     let wanted: Vec<_> = places
         .values()
@@ -173,7 +190,7 @@ pub async fn look_up(
         .into_values()
         .collect();
     let section_list: Vec<i64> = places.keys().copied().collect();
-    let student_ids: HashSet<i64> = all().filter_map(|m| m.student_id.parse().ok()).collect();
+    let student_ids: HashSet<i64> = all().filter_map(|m| m.student_id).collect();
     let years: Vec<i32> = all()
         .map(|m| m.date.year())
         .collect::<HashSet<_>>()
@@ -359,7 +376,7 @@ fn decide(
         for (index, mark) in batch.marks.iter().enumerate() {
             let rejected =
                 |code: RejectionCode| mark_result(mark.mark_id, Outcome::Rejected, Some(code));
-            let Some(status) = AttendanceStatus::parse(&mark.status) else {
+            let Some(status) = mark.status else {
                 results.push(rejected(RejectionCode::InvalidStatus));
                 continue;
             };
@@ -377,8 +394,6 @@ fn decide(
             }
             let Some(context) = mark
                 .section_id
-                .parse::<i64>()
-                .ok()
                 .and_then(|id| contexts.get(&id))
                 .filter(|c| {
                     *allowed
@@ -406,8 +421,6 @@ fn decide(
             }
             let enrollment = mark
                 .student_id
-                .parse::<i64>()
-                .ok()
                 .and_then(|student| enrollments.get(&(context.section_id, student)))
                 .filter(|e| super::covers(e, mark.date));
             let Some(enrollment) = enrollment else {
@@ -555,3 +568,7 @@ async fn write(
     super::store::insert_held(db, std::mem::take(&mut decision.held)).await?;
     Ok(Vec::new())
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

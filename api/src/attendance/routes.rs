@@ -262,10 +262,10 @@ async fn save_cells(
         .iter()
         .map(|(student, date, status)| Incoming {
             mark_id: Uuid::new_v4(),
-            section_id: scope.section.id.to_string(),
-            student_id: student.to_string(),
+            section_id: Some(scope.section.id),
+            student_id: Some(*student),
             date: *date,
-            status: status.code().to_owned(),
+            status: Some(*status),
             recorded_at: recorded,
             note: None,
         })

@@ -424,22 +424,7 @@ async fn write(
     let at = now().trunc_subsecs(6);
     let incoming: Vec<Vec<Incoming>> = fresh
         .iter()
-        .map(|f| {
-            f.job
-                .batch
-                .marks
-                .iter()
-                .map(|m| Incoming {
-                    mark_id: m.mark_id,
-                    section_id: m.section_id.clone(),
-                    student_id: m.student_id.clone(),
-                    date: m.date,
-                    status: m.status.clone(),
-                    recorded_at: m.recorded_at,
-                    note: m.note.clone(),
-                })
-                .collect()
-        })
+        .map(|f| f.job.batch.marks.iter().map(Incoming::from).collect())
         .collect();
     let batches: Vec<Batch> = fresh
         .iter()

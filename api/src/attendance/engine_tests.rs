@@ -1,0 +1,1 @@
+//! Unit tests of [`super::decide`]: every rule of the tablet contract, on lookups built in memory.
