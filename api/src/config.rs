@@ -264,7 +264,14 @@ impl Config {
         if path.exists() {
             return read_secret(&path);
         }
-        let secret = crate::auth::tokens::random_token(48);
+        // 48 random bytes, URL-safe: a key no one chose.
+        let secret = {
+            use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+            use rand::Rng;
+            let mut key = [0u8; 48];
+            rand::rng().fill_bytes(&mut key);
+            URL_SAFE_NO_PAD.encode(key)
+        };
         std::fs::create_dir_all(&self.storage.data_dir).map_err(|source| ConfigError::Io {
             path: self.storage.data_dir.clone(),
             source,

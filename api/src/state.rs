@@ -5,7 +5,11 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DbBackend};
 use secrecy::SecretString;
 
-use crate::{attendance::places::Places, auth::tokens::TokenKeys, config::Config, sync::Ingest};
+use axum::extract::FromRef;
+
+use crate::{
+    attendance::places::Places, auth::tokens::TokenKeys, config::Config, sync::ingest::Ingest,
+};
 
 /// Shared application state.
 #[derive(Clone)]
@@ -41,5 +45,17 @@ impl AppState {
             db,
             hashing: Arc::default(),
         }
+    }
+}
+
+impl FromRef<AppState> for DatabaseConnection {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<TokenKeys> {
+    fn from_ref(state: &AppState) -> Self {
+        state.tokens.clone()
     }
 }

@@ -89,6 +89,9 @@ use lettre::{
 };
 use secrecy::ExposeSecret;
 
+/// Messages sent at the same time by one sender (and SMTP connections in its pool).
+pub const PARALLEL_SENDS: usize = 16;
+
 /// A ready-to-send e-mail.
 #[derive(Debug, Clone)]
 pub struct Email {
@@ -129,8 +132,7 @@ impl Mailer {
                     .port(config.smtp_port)
                     .timeout(Some(std::time::Duration::from_secs(20)))
                     .pool_config(
-                        lettre::transport::smtp::PoolConfig::new()
-                            .max_size(crate::outbox::PARALLEL_SENDS as u32),
+                        lettre::transport::smtp::PoolConfig::new().max_size(PARALLEL_SENDS as u32),
                     );
                 if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password)
                 {

@@ -181,8 +181,7 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-/// Messages sent at the same time by one sender (and SMTP connections in its pool).
-pub const PARALLEL_SENDS: usize = 16;
+pub use crate::mail::PARALLEL_SENDS;
 
 /// Sends up to `limit` messages that are due, claiming them first (in one statement) so that
 /// concurrent senders (other server instances) never send the same message at the same time;

@@ -13,7 +13,7 @@ use crate::{
     auth::{Action, Principal, Target},
     domain::Level,
     error::{ApiError, Result},
-    registry::school_scope,
+    registry::repo::school_scope,
 };
 
 /// The IEs of a unit named by exactly one of its ids, with the unit as an authorization target.

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{academic_year, school, section, ugel};
 
-use crate::{auth::Target, error::Result, registry::SchoolScope};
+use crate::{auth::policy::Target, error::Result, registry::repo::SchoolScope};
 
 /// At most this many sections are kept (about 40 MB); past it the memory starts over.
 const CAPACITY: usize = 100_000;

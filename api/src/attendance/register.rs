@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, Result},
-    registry::SectionScope,
+    registry::repo::SectionScope,
 };
 
 /// The state of a monthly register (seed 000's legend).

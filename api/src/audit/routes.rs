@@ -14,7 +14,7 @@ use crate::{
     auth::{Action, AuthUser, Target},
     error::{ApiError, ErrorBody, Result},
     http::{ApiQuery, Page, PageParams},
-    registry::school_scope,
+    registry::repo::school_scope,
     state::AppState,
 };
 

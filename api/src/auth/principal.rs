@@ -2,20 +2,26 @@
 
 use std::collections::HashMap;
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryResult, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 
 use entity::{school, ugel};
 
-use super::policy::{Action, Assignment, Role, Target, Unit, grants};
-use crate::error::ErrorCode;
+use super::{
+    policy::{Action, Assignment, Role, Target, Unit, grants},
+    tokens::TokenKeys,
+};
 use crate::{
     domain::Level,
-    error::{ApiError, Result},
-    state::AppState,
+    error::{ApiError, ErrorCode, Result},
 };
 
 /// The caller of a request, with its active assignments.
@@ -155,16 +161,23 @@ pub struct Bearer {
     pub device_id: Option<String>,
 }
 
-impl FromRequestParts<AppState> for Bearer {
+/// What the extractors need of the application's state: the token keys and the database.
+impl<S> FromRequestParts<S> for Bearer
+where
+    S: Send + Sync,
+    Arc<TokenKeys>: FromRef<S>,
+    DatabaseConnection: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let claims = state.tokens.verify(bearer(parts)?)?;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let claims = Arc::<TokenKeys>::from_ref(state).verify(bearer(parts)?)?;
         let user_id = claims
             .sub
             .parse()
             .map_err(|_| ApiError::from(ErrorCode::InvalidToken))?;
-        let device_id = live_session(&state.db, user_id, &claims.fam).await?;
+        let device_id =
+            live_session(&DatabaseConnection::from_ref(state), user_id, &claims.fam).await?;
         Ok(Self {
             user_id,
             family: claims.fam,
@@ -202,14 +215,19 @@ async fn live_session(
 /// active assignment with 401 `session_revoked`, whatever token it holds.
 pub struct AuthUser(pub Principal);
 
-impl FromRequestParts<AppState> for AuthUser {
+impl<S> FromRequestParts<S> for AuthUser
+where
+    S: Send + Sync,
+    Arc<TokenKeys>: FromRef<S>,
+    DatabaseConnection: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let Bearer {
             user_id, family, ..
         } = Bearer::from_request_parts(parts, state).await?;
-        let mut principal = load_principal(&state.db, user_id).await?;
+        let mut principal = load_principal(&DatabaseConnection::from_ref(state), user_id).await?;
         principal.family = family;
         if principal.must_change_password && !password_change_route(parts) {
             return Err(password_change_required());

@@ -3,7 +3,7 @@
 
 mod dto;
 mod import;
-mod repo;
+pub mod repo;
 mod routes;
 pub mod search;
 mod service;

@@ -2,11 +2,9 @@
 //! `POST /sync/push`.
 
 mod answer;
-
+pub mod ingest;
 mod pull;
 mod push;
-
-pub use push::Ingest;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
