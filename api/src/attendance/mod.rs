@@ -2,7 +2,9 @@
 //! closure, held marks and exceptional modification.
 
 pub mod calendar;
+pub mod cells;
 pub mod closed;
+pub mod closure;
 pub mod codes;
 pub mod engine;
 pub mod export;
@@ -13,6 +15,7 @@ pub mod places;
 pub mod progress;
 pub mod register;
 mod routes;
+pub mod scope;
 mod store;
 
 use chrono::NaiveDate;

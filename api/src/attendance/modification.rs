@@ -1,12 +1,16 @@
-//! Following the exceptional modification of a closed register from inside the product: the
-//! requests each participant can read, and the e-mail that tells the next person at each step.
+//! The exceptional modification of a closed register: the director asks with a reason, the
+//! Especialista del nivel gives its opinion, the Especialista SIAGIE UGEL enables it until a
+//! deadline, and the register closes again then; the requests each participant can read, and
+//! the e-mail that tells the next person at each step.
 
 use std::collections::HashMap;
 
-use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -17,14 +21,17 @@ use entity::{
     user_account,
 };
 
-use crate::record::{AuditAction, Change, Event, record};
+use super::{cells::register_row, scope::in_reach};
 use crate::{
-    auth::{Action, AuthUser, Principal, Role},
-    error::{ApiError, ErrorBody, Result},
-    http::{ApiPath, ApiQuery, Page, PageParams},
-    registry::section_scope,
-    state::AppState,
-    time::LIMA,
+    auth::{
+        policy::{Action, Role},
+        principal::Principal,
+    },
+    error::{ApiError, ErrorCode, Result},
+    http::{Page, PageParams},
+    record::{AuditAction, Change, Event, record},
+    registry::repo::{SectionScope, section_scope},
+    time::{LIMA, now},
 };
 
 /// An exceptional modification request, with the register it is about.
@@ -73,110 +80,6 @@ const TAKING_PART: [Action; 4] = [
     Action::EnableModification,
     Action::ManageOrganisation,
 ];
-
-/// Modification requests in the caller's reach (the director of the IE, the Especialista del
-/// nivel and the Especialista SIAGIE of its UGEL), newest first.
-#[utoipa::path(get, path = "/register-modifications", tag = "attendance", security(("bearer" = [])), params(ModificationFilter),
-    responses((status = 200, body = inline(Page<ModificationView>)), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiQuery(filter): ApiQuery<ModificationFilter>,
-) -> Result<Json<Page<ModificationView>>> {
-    let mut reach = Condition::any();
-    let mut any = false;
-    for action in TAKING_PART {
-        let r = p.reach(action);
-        if !r.is_empty() {
-            any = true;
-            reach = reach.add(r.school_condition());
-        }
-    }
-    if !any {
-        return Err(ApiError::forbidden());
-    }
-    let mut schools = Condition::all().add(reach);
-    if let Some(ugel_id) = filter.ugel_id {
-        schools = schools.add(school::Column::UgelId.eq(ugel_id));
-    }
-    if let Some(school_id) = filter.school_id {
-        schools = schools.add(school::Column::Id.eq(school_id));
-    }
-    let mut query = register_modification::Entity::find().filter(
-        register_modification::Column::RegisterId.in_subquery(
-            Query::select()
-                .column((attendance_register::Entity, attendance_register::Column::Id))
-                .from(attendance_register::Entity)
-                .inner_join(
-                    section::Entity,
-                    Expr::col((section::Entity, section::Column::Id)).equals((
-                        attendance_register::Entity,
-                        attendance_register::Column::SectionId,
-                    )),
-                )
-                .inner_join(
-                    school::Entity,
-                    Expr::col((school::Entity, school::Column::Id))
-                        .equals((section::Entity, section::Column::SchoolId)),
-                )
-                .cond_where(schools)
-                .to_owned(),
-        ),
-    );
-    if let Some(wanted) = filter.state.as_deref() {
-        if !STATES.contains(&wanted) {
-            return Err(ApiError::field(
-                "state",
-                "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
-            ));
-        }
-        query = query.filter(register_modification::Column::Status.eq(wanted));
-    }
-    let params = PageParams {
-        page: filter.page,
-        per_page: filter.per_page,
-    };
-    let (page, per_page) = params.resolve()?;
-    let query = query
-        .order_by_desc(register_modification::Column::RequestedAt)
-        .order_by_desc(register_modification::Column::Id);
-    let paginator = query.paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let rows = paginator.fetch_page(page - 1).await?;
-    Ok(Json(Page {
-        items: views(&state.db, rows).await?,
-        total,
-        page,
-        per_page,
-    }))
-}
-
-/// One modification request, for those who take part in it.
-#[utoipa::path(get, path = "/register-modifications/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "attendance", security(("bearer" = [])),
-    responses((status = 200, body = ModificationView), (status = 404, body = ErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<ModificationView>> {
-    let modification = register_modification::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
-    let register = attendance_register::Entity::find_by_id(modification.register_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
-    let scope = section_scope(&state.db, register.section_id).await?;
-    if !takes_part(&p, &scope.target) {
-        return Err(ApiError::not_found("la solicitud de modificación"));
-    }
-    let mut views = views(&state.db, vec![modification]).await?;
-    views
-        .pop()
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))
-}
 
 /// The views of some requests, with their registers, sections, IEs and grades read at once.
 pub async fn views(
@@ -407,4 +310,319 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
         txn.commit().await?;
     }
     Ok(closed)
+}
+
+/// `POST …/modifications` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ModificationRequest {
+    pub reason: String,
+}
+
+/// `POST /register-modifications/{id}/opinion` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Opinion {
+    pub favorable: bool,
+    pub note: Option<String>,
+}
+
+/// `POST /register-modifications/{id}/enable` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Enable {
+    /// The register closes again at this time (at most 30 days ahead).
+    pub until: DateTime<Utc>,
+}
+
+/// Modification requests in the caller's reach (the director of the IE, the Especialista del
+/// nivel and the Especialista SIAGIE of its UGEL), newest first.
+pub async fn list_in_reach(
+    db: &DatabaseConnection,
+    p: &Principal,
+    filter: ModificationFilter,
+) -> Result<Page<ModificationView>> {
+    let mut reach = Condition::any();
+    let mut any = false;
+    for action in TAKING_PART {
+        let r = p.reach(action);
+        if !r.is_empty() {
+            any = true;
+            reach = reach.add(r.school_condition());
+        }
+    }
+    if !any {
+        return Err(ApiError::forbidden());
+    }
+    let mut schools = Condition::all().add(reach);
+    if let Some(ugel_id) = filter.ugel_id {
+        schools = schools.add(school::Column::UgelId.eq(ugel_id));
+    }
+    if let Some(school_id) = filter.school_id {
+        schools = schools.add(school::Column::Id.eq(school_id));
+    }
+    let mut query = register_modification::Entity::find().filter(
+        register_modification::Column::RegisterId.in_subquery(
+            Query::select()
+                .column((attendance_register::Entity, attendance_register::Column::Id))
+                .from(attendance_register::Entity)
+                .inner_join(
+                    section::Entity,
+                    Expr::col((section::Entity, section::Column::Id)).equals((
+                        attendance_register::Entity,
+                        attendance_register::Column::SectionId,
+                    )),
+                )
+                .inner_join(
+                    school::Entity,
+                    Expr::col((school::Entity, school::Column::Id))
+                        .equals((section::Entity, section::Column::SchoolId)),
+                )
+                .cond_where(schools)
+                .to_owned(),
+        ),
+    );
+    if let Some(wanted) = filter.state.as_deref() {
+        if !STATES.contains(&wanted) {
+            return Err(ApiError::field(
+                "state",
+                "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
+            ));
+        }
+        query = query.filter(register_modification::Column::Status.eq(wanted));
+    }
+    let params = PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    };
+    let (page, per_page) = params.resolve()?;
+    let query = query
+        .order_by_desc(register_modification::Column::RequestedAt)
+        .order_by_desc(register_modification::Column::Id);
+    let paginator = query.paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page - 1).await?;
+    Ok(Page {
+        items: views(db, rows).await?,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One modification request, for those who take part in it.
+pub async fn get_in_reach(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<ModificationView> {
+    let modification = register_modification::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
+    let register = attendance_register::Entity::find_by_id(modification.register_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
+    let scope = section_scope(db, register.section_id).await?;
+    if !takes_part(p, &scope.target) {
+        return Err(ApiError::not_found("la solicitud de modificación"));
+    }
+    let mut views = views(db, vec![modification]).await?;
+    views
+        .pop()
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))
+}
+
+/// The view of one request, and the e-mail of its step to whoever acts next.
+async fn announce(
+    db: &impl sea_orm::ConnectionTrait,
+    step: Step,
+    modification: register_modification::Model,
+    scope: &SectionScope,
+) -> Result<ModificationView> {
+    let view = super::modification::views(db, vec![modification.clone()])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("modification without register")))?;
+    notify(
+        db,
+        step,
+        &modification,
+        &view,
+        scope.school.ugel_id,
+        &scope.school.level,
+    )
+    .await?;
+    Ok(view)
+}
+
+/// The director asks the UGEL, with a reason, to modify a closed register.
+pub async fn request(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+    year: i32,
+    month: u32,
+    body: ModificationRequest,
+) -> Result<ModificationView> {
+    let (scope, _) = in_reach(db, p, id, Action::CloseRegister).await?;
+    let reason = body.reason.trim();
+    if reason.chars().count() < 10 || reason.chars().count() > 1000 {
+        return Err(ApiError::field(
+            "reason",
+            "Sustente la solicitud (entre 10 y 1000 caracteres).",
+        ));
+    }
+    let register = register_row(db, id, year, month)
+        .await?
+        .filter(|r| r.closed_at.is_some())
+        .ok_or_else(|| ApiError::from(ErrorCode::RegisterNotClosed))?;
+    let pending = register_modification::Entity::find()
+        .filter(register_modification::Column::RegisterId.eq(register.id))
+        .filter(register_modification::Column::Status.is_in(["requested", "favorable", "enabled"]))
+        .one(db)
+        .await?;
+    if pending.is_some() {
+        return Err(ApiError::from(ErrorCode::ModificationPending));
+    }
+    let txn = crate::db::begin(db).await?;
+    let created = register_modification::ActiveModel {
+        register_id: Set(register.id),
+        status: Set("requested".into()),
+        reason: Set(reason.to_owned()),
+        requested_by: Set(p.user_id),
+        requested_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::RegisterModificationRequested, created.id)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&created),
+        ),
+    )
+    .await?;
+    let view = announce(&txn, Step::Requested, created, &scope).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn load_modification(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+    action: Action,
+) -> Result<(
+    register_modification::Model,
+    attendance_register::Model,
+    SectionScope,
+)> {
+    let modification = register_modification::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
+    let register = attendance_register::Entity::find_by_id(modification.register_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el registro"))?;
+    let scope = section_scope(db, register.section_id).await?;
+    if !p.can(action, &scope.target) {
+        return Err(if p.can(Action::ReadRoster, &scope.target) {
+            ApiError::forbidden()
+        } else {
+            ApiError::not_found("la solicitud de modificación")
+        });
+    }
+    Ok((modification, register, scope))
+}
+
+/// The Especialista del nivel gives its opinion on a modification request.
+pub async fn give_opinion(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+    body: Opinion,
+) -> Result<ModificationView> {
+    let (modification, _, scope) = load_modification(db, p, id, Action::OpineModification).await?;
+    if modification.status != "requested" {
+        return Err(ApiError::from(ErrorCode::ModificationDecided));
+    }
+    let txn = crate::db::begin(db).await?;
+    let mut active: register_modification::ActiveModel = modification.into();
+    active.status = Set(if body.favorable {
+        "favorable"
+    } else {
+        "unfavorable"
+    }
+    .into());
+    active.favorable = Set(Some(body.favorable));
+    active.opinion_note = Set(body.note.map(|n| n.trim().chars().take(1000).collect()));
+    active.opinion_by = Set(Some(p.user_id));
+    active.opinion_at = Set(Some(now()));
+    let updated = active.update(&txn).await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::RegisterModificationOpinion, id)
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&updated),
+        ),
+    )
+    .await?;
+    let step = if body.favorable {
+        Step::Favorable
+    } else {
+        Step::Unfavorable
+    };
+    let view = announce(&txn, step, updated, &scope).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The Especialista SIAGIE UGEL enables a favourably reviewed modification until a deadline.
+pub async fn enable(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+    body: Enable,
+) -> Result<ModificationView> {
+    let (modification, register, scope) =
+        load_modification(db, p, id, Action::EnableModification).await?;
+    if modification.status != "favorable" {
+        return Err(ApiError::from(ErrorCode::OpinionRequired));
+    }
+    let at = now();
+    if body.until <= at || body.until > at + chrono::Duration::days(30) {
+        return Err(ApiError::field(
+            "until",
+            "El plazo debe ser posterior a ahora y de hasta 30 días.",
+        ));
+    }
+    let txn = crate::db::begin(db).await?;
+    let mut active: register_modification::ActiveModel = modification.into();
+    active.status = Set("enabled".into());
+    active.enabled_by = Set(Some(p.user_id));
+    active.enabled_at = Set(Some(at));
+    active.enabled_until = Set(Some(body.until));
+    let updated = active.update(&txn).await?;
+    let mut reg: attendance_register::ActiveModel = register.clone().into();
+    reg.modification_until = Set(Some(body.until));
+    reg.update(&txn).await?;
+    let event = Event::new(AuditAction::RegisterModificationEnabled, id)
+        .by(p.user_id)
+        .in_unit(scope.target)
+        .after(&updated);
+    let change = Change::RegisterState {
+        school_id: scope.school.id,
+        section_id: register.section_id,
+        register_id: register.id,
+        event,
+    };
+    record(&txn, change).await?;
+    let view = announce(&txn, Step::Enabled, updated, &scope).await?;
+    txn.commit().await?;
+    Ok(view)
 }

@@ -2,18 +2,28 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use entity::{academic_year, school, section, ugel};
 
-use super::calendar::SchoolCalendar;
-use crate::error::ErrorCode;
+use super::{
+    calendar::SchoolCalendar,
+    register::{self, State},
+};
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::{
+        policy::{Action, Target},
+        principal::Principal,
+    },
     domain::Level,
-    error::{ApiError, Result},
+    error::{ApiError, ErrorCode, Result},
     registry::repo::school_scope,
+    time::now,
 };
 
 /// The IEs of a unit named by exactly one of its ids, with the unit as an authorization target.
@@ -153,4 +163,100 @@ pub async fn sections_with_calendars(
         }
     }
     Ok(out)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatesFilter {
+    pub school_id: Option<i64>,
+    pub ugel_id: Option<i64>,
+    pub dre_id: Option<i64>,
+    pub year: i32,
+    pub month: u32,
+    /// Only registers in this state: `sin_datos`, `parcial`, `completo` or `cerrado`.
+    pub state: Option<String>,
+    /// With `per_page`, one page of the list (the whole count in `X-Total-Count`).
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// The state of one section's register.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateRow {
+    pub school_id: i64,
+    pub school_code: String,
+    pub school_name: String,
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub state: State,
+    pub modification_until: Option<DateTime<Utc>>,
+}
+
+/// Register states of every section of an IE, a UGEL or a DRE for a month.
+pub async fn states_of_unit(
+    db: &DatabaseConnection,
+    p: &Principal,
+    filter: &StatesFilter,
+) -> Result<Vec<StateRow>> {
+    let (target, schools) =
+        schools_of_unit(db, filter.school_id, filter.ugel_id, filter.dre_id).await?;
+    p.authorize(Action::ReadRoster, &target)?;
+    let schools = readable(p, &target, schools);
+    let (year, _, _) = year_of_month(db, filter.year, filter.month).await?;
+    let sections = readable_sections(
+        p,
+        &target,
+        &schools,
+        sections_with_calendars(db, &schools, &year).await?,
+    );
+    let states = register::states(db, &sections, &[(filter.year, filter.month)], now()).await?;
+    let grades: std::collections::HashMap<i64, String> = entity::grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let schools: std::collections::HashMap<i64, &entity::school::Model> =
+        schools.iter().map(|s| (s.id, s)).collect();
+    let sections: std::collections::HashMap<i64, &entity::section::Model> =
+        sections.iter().map(|(s, _)| (s.id, s)).collect();
+    let wanted = match filter.state.as_deref() {
+        None => None,
+        Some(code) => Some(
+            [
+                State::SinDatos,
+                State::Parcial,
+                State::Completo,
+                State::Cerrado,
+            ]
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or_else(|| {
+                ApiError::field(
+                    "state",
+                    "El estado debe ser sin_datos, parcial, completo o cerrado.",
+                )
+            })?,
+        ),
+    };
+    let rows: Vec<StateRow> = states
+        .into_iter()
+        .filter(|(_, _, _, state, _)| wanted.is_none_or(|w| w == *state))
+        .filter_map(|(section_id, _, _, state, until)| {
+            let section = sections.get(&section_id)?;
+            let school = schools.get(&section.school_id)?;
+            Some(StateRow {
+                school_id: school.id,
+                school_code: format!("{}-{}", school.codigo_modular, school.anexo),
+                school_name: school.name.clone(),
+                section_id,
+                grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
+                section: section.name.clone(),
+                state,
+                modification_until: until,
+            })
+        })
+        .collect();
+    Ok(rows)
 }

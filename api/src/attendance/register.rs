@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use mobile_contract::AttendanceStatus;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,8 +18,10 @@ use super::{
     uncovered_reason,
 };
 use crate::{
+    auth::{policy::Action, principal::Principal},
     error::{ApiError, Result},
     registry::repo::SectionScope,
+    time::now,
 };
 
 /// The state of a monthly register (seed 000's legend).
@@ -142,6 +144,18 @@ pub fn sort_students(rows: &mut [(enrollment::Model, Option<student::Model>)]) {
 }
 
 const WEEKDAYS: [&str; 7] = ["L", "M", "M", "J", "V", "S", "D"];
+
+/// The register of a section for a month, for a caller who may read the section's roster.
+pub async fn read(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Register> {
+    let (scope, calendar) = super::scope::in_reach(db, p, section_id, Action::ReadRoster).await?;
+    build(db, &scope, &calendar, year, month, now()).await
+}
 
 /// Builds the register of a section for a month.
 pub async fn build(

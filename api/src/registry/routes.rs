@@ -917,7 +917,7 @@ async fn assign_teacher(
     let change = Change::Teachers {
         school_id: scope.school.id,
         section_id: id,
-        row_id: row_id,
+        row_id,
         event,
     };
     record(&txn, change).await?;
