@@ -4,12 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::{
-    body::{Body, Bytes},
-    extract::State,
-    http::header,
-    response::Response,
-};
+use axum::body::Bytes;
 use chrono::{Datelike, NaiveDate};
 use mobile_contract::AttendanceStatus;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -18,13 +13,15 @@ use utoipa::IntoParams;
 
 use entity::{enrollment, grade, school, section_day, student};
 use futures_util::TryStreamExt;
+use tokio::sync::mpsc;
 
 use super::{calendar::month_days, codes, covers, overview};
 use crate::{
-    auth::{Action, AuthUser, Principal, Target},
-    error::{ApiError, ErrorBody, Result},
-    http::ApiQuery,
-    state::AppState,
+    auth::{
+        policy::{Action, Target},
+        principal::Principal,
+    },
+    error::{ApiError, Result},
 };
 
 /// IEs per database round.
@@ -65,24 +62,22 @@ const HEADER: [&str; 20] = [
     "porcentaje_asistencia",
 ];
 
-/// CSV (UTF-8) of a month's attendance per student of a UGEL, a DRE or an IE. The rate counts
-/// attended days (asistió, tardanza and tardanza justificada) over the student's academic days
-/// (up to today for the month in course).
-#[utoipa::path(get, path = "/exports/attendance", tag = "attendance", security(("bearer" = [])), params(ExportFilter),
-    responses((status = 200, description = "CSV, streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
-pub async fn export(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiQuery(filter): ApiQuery<ExportFilter>,
-) -> Result<Response> {
+/// The CSV of a unit's month, one student and section per row, as chunks of bytes: the first
+/// (the header) at once, then one per group of IEs, read while the client takes the previous.
+/// A failure midway ends the stream with an error, so the client sees a cut file, never a short
+/// one that looks whole.
+pub async fn csv_chunks(
+    db: &DatabaseConnection,
+    p: Principal,
+    filter: &ExportFilter,
+) -> Result<mpsc::Receiver<std::io::Result<Bytes>>> {
     let (target, schools) =
-        overview::schools_of_unit(&state.db, filter.school_id, filter.ugel_id, filter.dre_id)
-            .await?;
+        overview::schools_of_unit(db, filter.school_id, filter.ugel_id, filter.dre_id).await?;
     p.authorize(Action::ReadRoster, &target)?;
     let schools = overview::readable(&p, &target, schools);
-    let (year, first, last) = overview::year_of_month(&state.db, filter.year, filter.month).await?;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-    let db = state.db.clone();
+    let (year, first, last) = overview::year_of_month(db, filter.year, filter.month).await?;
+    let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(4);
+    let db = db.clone();
     let bom = filter.bom == Some(1);
     tokio::spawn(async move {
         let start: Vec<u8> = if bom {
@@ -113,20 +108,7 @@ pub async fn export(
             }
         }
     });
-    // Fused: the compression layer may poll once more after the end.
-    let stream = futures_util::StreamExt::fuse(futures_util::stream::unfold(
-        receiver,
-        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
-    ));
-    let name = format!("asistencia-{}-{:02}.csv", filter.year, filter.month);
-    Response::builder()
-        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        )
-        .body(Body::from_stream(stream))
-        .map_err(|e| ApiError::Internal(e.into()))
+    Ok(receiver)
 }
 
 async fn rows_for(

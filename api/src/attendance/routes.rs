@@ -3,14 +3,17 @@
 
 use axum::{
     Json,
+    body::Body,
     extract::State,
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     cells::{self, CellsInput},
     closure::{self, ApplyHeld, CompleteInput, HeldMark},
+    export::{self, ExportFilter},
     modification::{
         self, Enable, ModificationFilter, ModificationRequest, ModificationView, Opinion,
     },
@@ -40,7 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(list_states))
         .routes(routes!(register_pdf))
-        .routes(routes!(super::export::export))
+        .routes(routes!(export))
 }
 
 type RegisterPath = ApiPath<(i64, i32, u32)>;
@@ -223,5 +226,32 @@ async fn register_pdf(
             format!("inline; filename=\"registro-asistencia-{id}-{year}-{month:02}.pdf\""),
         )
         .body(axum::body::Body::from(bytes))
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// CSV (UTF-8) of a month's attendance per student of a UGEL, a DRE or an IE. The rate counts
+/// attended days (asistió, tardanza and tardanza justificada) over the student's academic days
+/// (up to today for the month in course).
+#[utoipa::path(get, path = "/exports/attendance", tag = "attendance", security(("bearer" = [])), params(ExportFilter),
+    responses((status = 200, description = "CSV, streamed", content_type = "text/csv"), (status = 403, body = ErrorBody)))]
+async fn export(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(filter): ApiQuery<ExportFilter>,
+) -> Result<Response> {
+    let receiver = export::csv_chunks(&state.db, p, &filter).await?;
+    // Fused: the compression layer may poll once more after the end.
+    let stream = futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+    ));
+    let name = format!("asistencia-{}-{:02}.csv", filter.year, filter.month);
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+        .body(Body::from_stream(stream))
         .map_err(|e| ApiError::Internal(e.into()))
 }

@@ -2,5 +2,6 @@
 //! Events are written by [`crate::record`], in the transaction of the write they describe.
 
 mod routes;
+pub mod trail;
 
 pub use routes::router;

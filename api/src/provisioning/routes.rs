@@ -1,18 +1,16 @@
-//! HTTP surface of altas y bajas.
+//! HTTP surface of altas y bajas: each handler extracts (the multipart form, the file), calls
+//! `service` and answers.
 
 use axum::{
     Json,
     body::Body,
     extract::{DefaultBodyLimit, Multipart, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::Response,
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-use entity::{provisioning_request, school};
 
 use super::{
     dto::{Credentials, Decision, NewRequestForm, Rejection, RequestView, StaffAccount},
@@ -21,9 +19,9 @@ use super::{
 };
 use crate::error::ErrorCode;
 use crate::{
-    auth::{AuthUser, Principal, Role, policy::Unit},
+    auth::AuthUser,
     error::{ApiError, ErrorBody, Result},
-    http::{ApiJson, ApiPath, ApiQuery},
+    http::{ApiJson, ApiPath, ApiQuery, PageParams},
     state::AppState,
 };
 
@@ -136,92 +134,16 @@ async fn list_requests(
     AuthUser(p): AuthUser,
     ApiQuery(filter): ApiQuery<RequestFilter>,
 ) -> Result<(axum::http::HeaderMap, Json<Vec<RequestView>>)> {
-    let mut query = provisioning_request::Entity::find().filter(visible_to(&p));
-    if let Some(status) = filter.status {
-        if !["pending", "approved", "rejected"].contains(&status.as_str()) {
-            return Err(ApiError::field(
-                "status",
-                "El estado debe ser pending, approved o rejected.",
-            ));
-        }
-        query = query.filter(provisioning_request::Column::Status.eq(status));
+    let paging = (filter.page.is_some() || filter.per_page.is_some()).then_some(PageParams {
+        page: filter.page,
+        per_page: filter.per_page,
+    });
+    let (total, rows) = service::list(&state.db, &p, filter.status.as_deref(), paging).await?;
+    let mut headers = HeaderMap::new();
+    if let Some(total) = total {
+        headers.insert("x-total-count", HeaderValue::from(total));
     }
-    let query = query.order_by_desc(provisioning_request::Column::Id);
-    let mut headers = axum::http::HeaderMap::new();
-    let rows = if filter.page.is_some() || filter.per_page.is_some() {
-        use sea_orm::PaginatorTrait;
-        let (page, per_page) = crate::http::PageParams {
-            page: filter.page,
-            per_page: filter.per_page,
-        }
-        .resolve()?;
-        let paginator = query.paginate(&state.db, per_page);
-        headers.insert(
-            "x-total-count",
-            axum::http::HeaderValue::from(paginator.num_items().await?),
-        );
-        paginator.fetch_page(page - 1).await?
-    } else {
-        query.limit(500).all(&state.db).await?
-    };
     Ok((headers, Json(rows.into_iter().map(Into::into).collect())))
-}
-
-/// The requests a caller filed, plus those it decides.
-fn visible_to(p: &Principal) -> Condition {
-    let mut any = Condition::any().add(provisioning_request::Column::RequestedBy.eq(p.user_id));
-    let staff: Vec<&str> = Role::ALL
-        .iter()
-        .filter(|r| r.unit_kind() == crate::auth::policy::UnitKind::School && **r != Role::Director)
-        .map(|r| r.code())
-        .collect();
-    for a in &p.assignments {
-        match (a.role, a.unit) {
-            (Role::MineduAdmin, _) => {
-                any = any.add(provisioning_request::Column::SchoolId.is_null());
-            }
-            (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
-                any = any.add(
-                    Condition::all()
-                        .add(provisioning_request::Column::Role.eq(Role::Director.code()))
-                        .add(
-                            provisioning_request::Column::SchoolId.in_subquery(
-                                sea_orm::sea_query::Query::select()
-                                    .column(school::Column::Id)
-                                    .from(school::Entity)
-                                    .and_where(school::Column::UgelId.eq(ugel_id))
-                                    .to_owned(),
-                            ),
-                        ),
-                );
-            }
-            (Role::Director, Unit::School { school_id, .. }) => {
-                any = any.add(
-                    Condition::all()
-                        .add(provisioning_request::Column::Role.is_in(staff.clone()))
-                        .add(provisioning_request::Column::SchoolId.eq(school_id)),
-                );
-            }
-            _ => {}
-        }
-    }
-    any
-}
-
-async fn visible_request(
-    state: &AppState,
-    p: &Principal,
-    id: i64,
-) -> Result<provisioning_request::Model> {
-    let request = provisioning_request::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la solicitud"))?;
-    if request.requested_by == p.user_id || service::is_authority(&state.db, p, &request).await? {
-        Ok(request)
-    } else {
-        Err(ApiError::not_found("la solicitud"))
-    }
 }
 
 /// One request: its requester sees the outcome and the reason of a rejection.
@@ -232,7 +154,9 @@ async fn get_request(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RequestView>> {
-    Ok(Json(visible_request(&state, &p, id).await?.into()))
+    Ok(Json(
+        service::visible_request(&state.db, &p, id).await?.into(),
+    ))
 }
 
 /// The uploaded designation resolution (RD).
@@ -243,7 +167,7 @@ async fn resolution_file(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
-    let request = visible_request(&state, &p, id).await?;
+    let request = service::visible_request(&state.db, &p, id).await?;
     let path = request
         .resolution_file
         .ok_or_else(|| ApiError::not_found("el archivo de la resolución"))?;
@@ -306,26 +230,8 @@ async fn create_staff_account(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StaffAccount>,
 ) -> Result<(StatusCode, Json<Decision>)> {
-    let person = entity::person::Entity::find_by_id(body.person_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::field("person_id", "La persona no existe."))?;
-    let role = Role::parse(&body.role)
-        .filter(|r| r.unit_kind() == crate::auth::policy::UnitKind::School && *r != Role::Director)
-        .ok_or_else(|| ApiError::field("role", "El cargo debe ser uno del personal de la IE."))?;
-    let form = NewRequestForm {
-        kind: "alta".into(),
-        role: Some(role.code().into()),
-        school_id: Some(id),
-        dni: Some(person.dni.clone()),
-        paternal_surname: Some(person.paternal_surname.clone()),
-        maternal_surname: Some(person.maternal_surname.clone()),
-        given_names: Some(person.given_names.clone()),
-        ..Default::default()
-    };
-    let request = service::create(&state, &p, form, None).await?;
     let (request, credentials, notice) =
-        service::approve(&state.db, &state.config.auth, &p, request.id).await?;
+        service::create_staff_account(&state, &p, id, body).await?;
     Ok((
         StatusCode::CREATED,
         Json(Decision {

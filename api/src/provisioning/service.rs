@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use entity::{
@@ -13,7 +13,7 @@ use entity::{
 };
 
 use super::{
-    dto::{Credentials, NewRequestForm},
+    dto::{Credentials, NewRequestForm, StaffAccount},
     files::Upload,
 };
 use crate::error::ErrorCode;
@@ -21,12 +21,14 @@ use crate::{
     auth::{
         Principal, Role, Target, password,
         policy::{
-            UnitKind, provisioning_authority, requires_email, requires_resolution, single_holder,
+            Unit, UnitKind, provisioning_authority, requires_email, requires_resolution,
+            single_holder,
         },
         service::{Sessions, revoke_sessions, store_password},
     },
     domain::{CellPhone, Dni, Email, Level, PersonName},
     error::{ApiError, Result},
+    http::PageParams,
     record::{AuditAction, Change, Event, record},
     registry::school_scope,
     state::AppState,
@@ -1089,4 +1091,125 @@ async fn management(
 /// Parses a `YYYY-MM-DD` form field.
 pub fn parse_form_date(field: &str, value: &str) -> Result<NaiveDate> {
     crate::time::parse_date(value).map_err(|m| ApiError::field(field, m))
+}
+
+/// The requests a caller filed or decides, newest first, with `status` if given: one page and the
+/// whole count when paging is asked, the newest 500 otherwise.
+pub async fn list(
+    db: &DatabaseConnection,
+    p: &Principal,
+    status: Option<&str>,
+    paging: Option<PageParams>,
+) -> Result<(Option<u64>, Vec<provisioning_request::Model>)> {
+    let mut query = provisioning_request::Entity::find().filter(visible_to(p));
+    if let Some(status) = status {
+        if !["pending", "approved", "rejected"].contains(&status) {
+            return Err(ApiError::field(
+                "status",
+                "El estado debe ser pending, approved o rejected.",
+            ));
+        }
+        query = query.filter(provisioning_request::Column::Status.eq(status));
+    }
+    let query = query.order_by_desc(provisioning_request::Column::Id);
+    match paging {
+        Some(paging) => {
+            let (page, per_page) = paging.resolve()?;
+            let paginator = query.paginate(db, per_page);
+            let total = paginator.num_items().await?;
+            Ok((Some(total), paginator.fetch_page(page - 1).await?))
+        }
+        None => Ok((None, query.limit(500).all(db).await?)),
+    }
+}
+
+/// Gives a role to a person registered as staff of the IE (its director; seed 004): an alta
+/// filed and approved in one step.
+pub async fn create_staff_account(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    body: StaffAccount,
+) -> Result<(
+    provisioning_request::Model,
+    Option<Credentials>,
+    Option<&'static str>,
+)> {
+    let person = entity::person::Entity::find_by_id(body.person_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::field("person_id", "La persona no existe."))?;
+    let role = Role::parse(&body.role)
+        .filter(|r| r.unit_kind() == UnitKind::School && *r != Role::Director)
+        .ok_or_else(|| ApiError::field("role", "El cargo debe ser uno del personal de la IE."))?;
+    let form = NewRequestForm {
+        kind: "alta".into(),
+        role: Some(role.code().into()),
+        school_id: Some(school_id),
+        dni: Some(person.dni.clone()),
+        paternal_surname: Some(person.paternal_surname.clone()),
+        maternal_surname: Some(person.maternal_surname.clone()),
+        given_names: Some(person.given_names.clone()),
+        ..Default::default()
+    };
+    let request = create(state, p, form, None).await?;
+    approve(&state.db, &state.config.auth, p, request.id).await
+}
+
+/// The requests a caller filed, plus those it decides.
+fn visible_to(p: &Principal) -> Condition {
+    let mut any = Condition::any().add(provisioning_request::Column::RequestedBy.eq(p.user_id));
+    let staff: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|r| r.unit_kind() == UnitKind::School && **r != Role::Director)
+        .map(|r| r.code())
+        .collect();
+    for a in &p.assignments {
+        match (a.role, a.unit) {
+            (Role::MineduAdmin, _) => {
+                any = any.add(provisioning_request::Column::SchoolId.is_null());
+            }
+            (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
+                any = any.add(
+                    Condition::all()
+                        .add(provisioning_request::Column::Role.eq(Role::Director.code()))
+                        .add(
+                            provisioning_request::Column::SchoolId.in_subquery(
+                                sea_orm::sea_query::Query::select()
+                                    .column(school::Column::Id)
+                                    .from(school::Entity)
+                                    .and_where(school::Column::UgelId.eq(ugel_id))
+                                    .to_owned(),
+                            ),
+                        ),
+                );
+            }
+            (Role::Director, Unit::School { school_id, .. }) => {
+                any = any.add(
+                    Condition::all()
+                        .add(provisioning_request::Column::Role.is_in(staff.clone()))
+                        .add(provisioning_request::Column::SchoolId.eq(school_id)),
+                );
+            }
+            _ => {}
+        }
+    }
+    any
+}
+
+/// A request the caller filed or decides; any other is not found.
+pub async fn visible_request(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<provisioning_request::Model> {
+    let request = provisioning_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud"))?;
+    if request.requested_by == p.user_id || is_authority(db, p, &request).await? {
+        Ok(request)
+    } else {
+        Err(ApiError::not_found("la solicitud"))
+    }
 }

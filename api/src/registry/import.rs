@@ -3,26 +3,19 @@
 
 use std::collections::HashSet;
 
-use axum::{
-    Json,
-    body::Bytes,
-    extract::{FromRequest, Request, State},
-};
 use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
 
 use super::{
     dto::{ImportReport, RowError},
+    enrollments::{self, EnrollmentInput},
     repo::{self, SectionScope},
-    service::{self, EnrollmentInput},
 };
-use crate::error::ErrorCode;
 use crate::{
-    auth::{Action, AuthUser},
+    auth::{policy::Action, principal::Principal},
     domain::{PersonName, StudentDocument},
-    error::{ApiError, ErrorBody, Result},
-    http::{ApiPath, extract::body_rejection},
+    error::{ApiError, ErrorCode, Result},
     record::{AuditAction, Change, Event, record},
-    state::AppState,
     time::{parse_date, today_lima},
 };
 
@@ -40,30 +33,30 @@ const COLUMNS: [&str; 7] = [
 /// Most rows accepted in one file.
 const MAX_ROWS: usize = 200;
 
-/// Import a section's roster from CSV (UTF-8, comma or semicolon separated, with a header row:
-/// `documento,apellido_paterno,apellido_materno,nombres,fecha_nacimiento,sexo,fecha_matricula`).
-#[utoipa::path(post, path = "/sections/{id}/roster", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "registry", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
-    responses(
-        (status = 200, body = ImportReport),
-        (status = 422, description = "`roster_invalid`: `error.details` lists every bad row", body = ErrorBody),
-    ))]
-pub async fn import_roster(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiPath(id): ApiPath<i64>,
-    request: Request,
-) -> Result<Json<ImportReport>> {
-    let scope = repo::section_scope(&state.db, id).await?;
+/// The section, when the caller may import its roster: checked before the file is read.
+pub async fn section_for_import(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+) -> Result<SectionScope> {
+    let scope = repo::section_scope(db, section_id).await?;
     p.authorize(Action::ManageRoster, &scope.target)?;
-    let bytes = Bytes::from_request(request, &state)
-        .await
-        .map_err(body_rejection)?;
-    let text = std::str::from_utf8(&bytes)
+    Ok(scope)
+}
+
+/// Registers a section's roster from the CSV text of a file (see [`COLUMNS`]): all rows or none.
+pub async fn import_roster(
+    db: &DatabaseConnection,
+    p: &Principal,
+    scope: SectionScope,
+    bytes: &[u8],
+) -> Result<ImportReport> {
+    let id = scope.section.id;
+    let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::invalid_body("El archivo debe estar codificado en UTF-8."))?;
     let inputs = parse(text, &scope, today_lima())?;
 
-    let txn = crate::db::begin(&state.db).await?;
+    let txn = crate::db::begin(db).await?;
     if let Some(from) = inputs.iter().map(|i| i.starts_on).min() {
         crate::attendance::closed::refuse_if_closed(
             &txn,
@@ -74,7 +67,7 @@ pub async fn import_roster(
         )
         .await?;
     }
-    let outcome = service::enroll_many(&txn, &scope, &inputs).await?;
+    let outcome = enrollments::enroll_many(&txn, &scope, &inputs).await?;
     if !outcome.conflicts.is_empty() {
         let errors: Vec<RowError> = outcome
             .conflicts
@@ -103,12 +96,12 @@ pub async fn import_roster(
     };
     record(&txn, change).await?;
     txn.commit().await?;
-    Ok(Json(ImportReport {
+    Ok(ImportReport {
         rows: inputs.len(),
         students_created: outcome.students_created,
         enrolled: outcome.enrolled,
         already_enrolled: outcome.already_enrolled,
-    }))
+    })
 }
 
 fn rejected(errors: Vec<RowError>) -> ApiError {
@@ -248,7 +241,7 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
             if cell(5).is_empty() {
                 Ok(None)
             } else {
-                service::parse_sex(cell(5)).map(Some)
+                enrollments::parse_sex(cell(5)).map(Some)
             },
         );
         let starts = take(
@@ -256,7 +249,7 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
             line,
             COLUMNS[6],
             parse_date(cell(6))
-                .and_then(|d| service::check_start(d, &scope.year, today).map(|()| d)),
+                .and_then(|d| enrollments::check_start(d, &scope.year, today).map(|()| d)),
         );
         if let (Some(Some(b)), Some(s)) = (birth, starts)
             && b >= s

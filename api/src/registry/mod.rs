@@ -2,13 +2,17 @@
 //! sections, students, enrollments, staff and teacher assignments.
 
 mod dto;
+mod enrollments;
 mod import;
 pub mod repo;
 mod routes;
 pub mod search;
-mod service;
+mod sections;
+mod staff;
+mod units;
 
 pub use dto::*;
+pub use enrollments::{EnrollmentInput, enroll_many};
 pub use repo::{SchoolScope, SectionScope, school_scope, section_scope, year_by_number};
 pub use routes::router;
-pub use service::{EnrollmentInput, confirm_person, enroll_many};
+pub use staff::confirm_person;

@@ -1,10 +1,9 @@
 //! Finding things within one's reach: a student by document, the accounts of a unit (what a baja
 //! needs), and IEs by name whatever the accents.
 
-use axum::{Json, extract::State};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
     sea_query::{Expr, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -15,13 +14,13 @@ use entity::{
     user_account,
 };
 
-use crate::error::ErrorCode;
 use crate::{
-    auth::{Action, AuthUser, Principal, Role, Target, policy::UnitKind},
+    auth::{
+        policy::{Action, Role, Target, UnitKind},
+        principal::Principal,
+    },
     domain::{Level, StudentDocument},
-    error::{ApiError, ErrorBody, Result},
-    http::ApiQuery,
-    state::AppState,
+    error::{ApiError, ErrorCode, Result},
 };
 
 /// `GET /students?document=`.
@@ -61,19 +60,103 @@ pub struct EnrollmentFound {
     pub status: String,
 }
 
+/// `GET /accounts?school_id=` (or `ugel_id`, `dre_id`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitQuery {
+    pub school_id: Option<i64>,
+    pub ugel_id: Option<i64>,
+    pub dre_id: Option<i64>,
+}
+
+/// An account with its active assignments in the unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitAccount {
+    pub user_id: i64,
+    pub username: String,
+    pub paternal_surname: String,
+    pub maternal_surname: String,
+    pub given_names: String,
+    pub assignments: Vec<UnitAssignment>,
+}
+
+/// An active assignment: what a baja names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitAssignment {
+    pub assignment_id: i64,
+    pub role: Role,
+    pub role_name: &'static str,
+    pub level: Option<String>,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// Whether the caller files bajas in the unit: the director of the IE (for its staff), or a
+/// MINEDU, DRE or UGEL role over it (not the help desk).
+fn files_bajas(p: &Principal, target: &Target, is_school: bool) -> bool {
+    (is_school && p.holds(Role::Director, target))
+        || p.assignments.iter().any(|a| {
+            a.role.unit_kind() != UnitKind::School
+                && a.role != Role::HelpdeskAgent
+                && a.covers(target, &[])
+        })
+}
+
+/// A text column folded as [`fold`] folds a query: lower case, without accents, ñ as n (typed on a
+/// keyboard without it), the same on SQLite (whose `LOWER` knows only ASCII) and PostgreSQL.
+pub fn folded(column: &str) -> SimpleExpr {
+    let mut sql = column.to_owned();
+    for (from, to) in [
+        ("Á", "a"),
+        ("É", "e"),
+        ("Í", "i"),
+        ("Ó", "o"),
+        ("Ú", "u"),
+        ("Ü", "u"),
+        ("á", "a"),
+        ("é", "e"),
+        ("í", "i"),
+        ("ó", "o"),
+        ("ú", "u"),
+        ("ü", "u"),
+        ("Ñ", "n"),
+        ("ñ", "n"),
+    ] {
+        sql = format!("REPLACE({sql}, '{from}', '{to}')");
+    }
+    Expr::cust(format!("LOWER({sql})"))
+}
+
+/// A query folded for [`folded`], with LIKE's wildcards escaped.
+pub fn fold(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for c in query.chars().flat_map(char::to_lowercase) {
+        match c {
+            'á' | 'à' | 'ä' => out.push('a'),
+            'é' | 'è' | 'ë' => out.push('e'),
+            'í' | 'ì' | 'ï' => out.push('i'),
+            'ó' | 'ò' | 'ö' => out.push('o'),
+            'ú' | 'ù' | 'ü' => out.push('u'),
+            'ñ' => out.push('n'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Find a student by DNI or código de estudiante. Only a student with an enrollment in the
 /// caller's reach is answered (a teacher: in the sections it teaches), with those enrollments; any
 /// other document answers an empty list, whether or not it exists.
-#[utoipa::path(get, path = "/students", tag = "registry", security(("bearer" = [])), params(StudentQuery),
-    responses((status = 200, body = Vec<StudentFound>), (status = 422, body = ErrorBody)))]
 pub async fn find_student(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiQuery(query): ApiQuery<StudentQuery>,
-) -> Result<Json<Vec<StudentFound>>> {
+    db: &DatabaseConnection,
+    p: &Principal,
+    query: StudentQuery,
+) -> Result<Vec<StudentFound>> {
     let document =
         StudentDocument::parse(&query.document).map_err(|m| ApiError::field("document", m))?;
-    let db = &state.db;
     let Some(found) = student::Entity::find()
         .filter(match &document {
             StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
@@ -82,7 +165,7 @@ pub async fn find_student(
         .one(db)
         .await?
     else {
-        return Ok(Json(Vec::new()));
+        return Ok(Vec::new());
     };
     let enrollments = enrollment::Entity::find()
         .filter(enrollment::Column::StudentId.eq(found.id))
@@ -158,10 +241,10 @@ pub async fn find_student(
         });
     }
     if visible.is_empty() {
-        return Ok(Json(Vec::new()));
+        return Ok(Vec::new());
     }
     visible.sort_by_key(|e| std::cmp::Reverse((e.academic_year, e.starts_on)));
-    Ok(Json(vec![StudentFound {
+    Ok(vec![StudentFound {
         student_id: found.id,
         dni: found.dni,
         student_code: found.student_code,
@@ -169,63 +252,19 @@ pub async fn find_student(
         maternal_surname: found.maternal_surname,
         given_names: found.given_names,
         enrollments: visible,
-    }]))
-}
-
-/// `GET /accounts?school_id=` (or `ugel_id`, `dre_id`).
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UnitQuery {
-    pub school_id: Option<i64>,
-    pub ugel_id: Option<i64>,
-    pub dre_id: Option<i64>,
-}
-
-/// An account with its active assignments in the unit.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UnitAccount {
-    pub user_id: i64,
-    pub username: String,
-    pub paternal_surname: String,
-    pub maternal_surname: String,
-    pub given_names: String,
-    pub assignments: Vec<UnitAssignment>,
-}
-
-/// An active assignment: what a baja names.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UnitAssignment {
-    pub assignment_id: i64,
-    pub role: Role,
-    pub role_name: &'static str,
-    pub level: Option<String>,
-    pub starts_at: DateTime<Utc>,
-}
-
-/// Whether the caller files bajas in the unit: the director of the IE (for its staff), or a
-/// MINEDU, DRE or UGEL role over it (not the help desk).
-fn files_bajas(p: &Principal, target: &Target, is_school: bool) -> bool {
-    (is_school && p.holds(Role::Director, target))
-        || p.assignments.iter().any(|a| {
-            a.role.unit_kind() != UnitKind::School
-                && a.role != Role::HelpdeskAgent
-                && a.covers(target, &[])
-        })
+    }])
 }
 
 /// The accounts with an active role held in exactly this unit (an IE, a UGEL or a DRE), with
 /// those roles, in Spanish order of their names: what a baja needs.
-#[utoipa::path(get, path = "/accounts", tag = "provisioning", security(("bearer" = [])), params(UnitQuery),
-    responses((status = 200, body = Vec<UnitAccount>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unit_accounts(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiQuery(query): ApiQuery<UnitQuery>,
-) -> Result<Json<Vec<UnitAccount>>> {
-    let db = &state.db;
+    db: &DatabaseConnection,
+    p: &Principal,
+    query: UnitQuery,
+) -> Result<Vec<UnitAccount>> {
     let (target, held_here, is_school) = match (query.school_id, query.ugel_id, query.dre_id) {
         (Some(id), None, None) => {
-            let scope = super::school_scope(db, id).await?;
+            let scope = super::repo::school_scope(db, id).await?;
             (
                 scope.target,
                 Condition::all().add(role_assignment::Column::SchoolId.eq(id)),
@@ -266,7 +305,7 @@ pub async fn unit_accounts(
             ));
         }
     };
-    if !files_bajas(&p, &target, is_school) {
+    if !files_bajas(p, &target, is_school) {
         return Err(ApiError::forbidden());
     }
     let assignments = role_assignment::Entity::find()
@@ -322,51 +361,5 @@ pub async fn unit_accounts(
     out.sort_by_cached_key(|a| {
         crate::domain::person_key(&a.paternal_surname, &a.maternal_surname, &a.given_names)
     });
-    Ok(Json(out))
-}
-
-/// A text column folded as [`fold`] folds a query: lower case, without accents, ñ as n (typed on a
-/// keyboard without it), the same on SQLite (whose `LOWER` knows only ASCII) and PostgreSQL.
-pub fn folded(column: &str) -> SimpleExpr {
-    let mut sql = column.to_owned();
-    for (from, to) in [
-        ("Á", "a"),
-        ("É", "e"),
-        ("Í", "i"),
-        ("Ó", "o"),
-        ("Ú", "u"),
-        ("Ü", "u"),
-        ("á", "a"),
-        ("é", "e"),
-        ("í", "i"),
-        ("ó", "o"),
-        ("ú", "u"),
-        ("ü", "u"),
-        ("Ñ", "n"),
-        ("ñ", "n"),
-    ] {
-        sql = format!("REPLACE({sql}, '{from}', '{to}')");
-    }
-    Expr::cust(format!("LOWER({sql})"))
-}
-
-/// A query folded for [`folded`], with LIKE's wildcards escaped.
-pub fn fold(query: &str) -> String {
-    let mut out = String::with_capacity(query.len());
-    for c in query.chars().flat_map(char::to_lowercase) {
-        match c {
-            'á' | 'à' | 'ä' => out.push('a'),
-            'é' | 'è' | 'ë' => out.push('e'),
-            'í' | 'ì' | 'ï' => out.push('i'),
-            'ó' | 'ò' | 'ö' => out.push('o'),
-            'ú' | 'ù' | 'ü' => out.push('u'),
-            'ñ' => out.push('n'),
-            '%' | '_' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    Ok(out)
 }

@@ -5,13 +5,6 @@ mod answer;
 pub mod ingest;
 mod pull;
 mod push;
+mod routes;
 
-use utoipa_axum::{router::OpenApiRouter, routes};
-
-use crate::state::AppState;
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(pull::pull))
-        .routes(routes!(push::push))
-}
+pub use routes::router;

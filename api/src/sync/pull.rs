@@ -1,14 +1,14 @@
-//! `GET /sync/pull`: a full snapshot, or the changes since a cursor, of what a tablet needs
-//! offline.
+//! What a tablet needs offline (`GET /sync/pull`): a full snapshot, or the changes since a
+//! cursor.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use axum::{Json, extract::State};
 use mobile_contract::{
     CalendarDay, PullResponse, RegisterState, Removed, SyncSection, SyncStudent,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
 };
 use serde::Deserialize;
@@ -16,13 +16,14 @@ use utoipa::IntoParams;
 
 use entity::{academic_year, change_log, enrollment, grade, school, section, student};
 
-use crate::record::{ChangeKind, Reach};
 use crate::{
     attendance::{calendar::SchoolCalendar, register},
-    auth::{AuthUser, Principal, Role, policy::Unit},
-    error::{ErrorBody, Result},
-    http::ApiQuery,
-    state::AppState,
+    auth::{
+        policy::{Role, Unit},
+        principal::Principal,
+    },
+    error::Result,
+    record::{ChangeKind, Reach},
     time::{LIMA, now, today_lima},
 };
 
@@ -30,7 +31,7 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct PullParams {
     /// The cursor of the previous pull; without it, a full snapshot.
-    since: Option<String>,
+    pub since: Option<String>,
 }
 
 const CURSOR_PREFIX: &str = "v1.";
@@ -41,17 +42,11 @@ fn parse_cursor(cursor: Option<&str>, latest: i64) -> Option<i64> {
 }
 
 /// What the tablet needs offline: sections, students, calendar, register states and removals.
-#[utoipa::path(get, path = "/sync/pull", tag = "sync", security(("bearer" = [])), params(PullParams),
-    responses(
-        (status = 200, description = "See `PullResponse` in the mobile-contract JSON Schema", body = serde_json::Value),
-        (status = 401, body = ErrorBody),
-    ))]
 pub async fn pull(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    ApiQuery(params): ApiQuery<PullParams>,
-) -> Result<Json<PullResponse>> {
-    let db = &state.db;
+    db: &DatabaseConnection,
+    p: &Principal,
+    since: Option<&str>,
+) -> Result<PullResponse> {
     // Read the log position first: a change committed while this pull runs is sent again next
     // time rather than lost.
     let latest: Option<i64> = change_log::Entity::find()
@@ -65,9 +60,9 @@ pub async fn pull(
         .await?
         .flatten();
     let latest = latest.unwrap_or(0);
-    let since = parse_cursor(params.since.as_deref(), latest);
+    let since = parse_cursor(since, latest);
 
-    let visible = visible_sections(db, &p).await?;
+    let visible = visible_sections(db, p).await?;
     let visible_ids: HashSet<i64> = visible.iter().map(|s| s.id).collect();
     let school_ids: BTreeSet<i64> = p
         .assignments
@@ -253,7 +248,7 @@ pub async fn pull(
         })
         .collect();
 
-    Ok(Json(PullResponse {
+    Ok(PullResponse {
         cursor: format!("{CURSOR_PREFIX}{latest}"),
         full,
         sections,
@@ -261,7 +256,7 @@ pub async fn pull(
         calendar,
         registers,
         removed,
-    }))
+    })
 }
 
 /// The sections a caller takes attendance in, in the current academic year: those it teaches, or

@@ -1,81 +1,31 @@
-//! `POST /sync/push`: a batch of marks, applied whole or not at all, idempotent by `batch_id`.
+//! Accepting a tablet's batch (`POST /sync/push`): applied whole or not at all, idempotent by
+//! `batch_id`, by the writers of `ingest.rs`.
 
-use axum::{
-    Json,
-    body::Bytes,
-    extract::{FromRequest, Request, State},
-    http::StatusCode,
-};
-use mobile_contract::{MAX_BATCH_BYTES, MAX_MARKS_PER_BATCH, PushRequest, PushResponse};
+use mobile_contract::{PushRequest, PushResponse};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
-use validator::Validate;
 
+use super::ingest::Ingest;
 use crate::{
     auth::principal::Bearer,
-    error::{ApiError, ErrorBody, ErrorCode, Result},
-    http::extract::parse_json,
-    state::AppState,
+    error::{ApiError, ErrorCode, Result},
 };
 
-fn too_large() -> ApiError {
-    ApiError::from(ErrorCode::BatchTooLarge)
-}
-
-/// Upload attendance marks recorded offline. One result per mark, in order; a resent batch gets
-/// the same answer and changes nothing.
-#[utoipa::path(post, path = "/sync/push", tag = "sync", security(("bearer" = [])),
-    request_body = inline(serde_json::Value),
-    responses(
-        (status = 200, description = "One result per mark (see `PushResponse` in the mobile-contract JSON Schema)", body = serde_json::Value),
-        (status = 400, description = "`invalid_body`", body = ErrorBody),
-        (status = 401, description = "`token_expired`, `session_revoked`: keep the queue", body = ErrorBody),
-        (status = 413, description = "`batch_too_large`", body = ErrorBody),
-    ))]
-pub async fn push(
-    State(state): State<AppState>,
+/// Queues a checked batch for the ingest writers, after binding the login to the batch's tablet
+/// (a login opened without a tablet id is bound to the tablet of its first batch), and answers
+/// once it is durable.
+pub async fn accept(
+    db: &DatabaseConnection,
+    ingest: &Ingest,
     caller: Bearer,
-    request: Request,
-) -> Result<Json<PushResponse>> {
-    let bytes = Bytes::from_request(request, &state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                ApiError::invalid_body("No se pudo leer el lote.")
-            }
-        })?;
-    if bytes.len() > MAX_BATCH_BYTES {
-        return Err(too_large());
-    }
-    let batch: PushRequest = parse_json(&bytes)?;
-    if batch.marks.len() > MAX_MARKS_PER_BATCH {
-        return Err(too_large());
-    }
-    batch.validate().map_err(|errors| {
-        let fields = errors
-            .field_errors()
-            .iter()
-            .map(|(field, errs)| {
-                (
-                    field.to_string(),
-                    errs.first()
-                        .and_then(|e| e.message.clone())
-                        .map(|m| m.into_owned())
-                        .unwrap_or_else(|| "Valor no válido.".into()),
-                )
-            })
-            .chain(nested_errors(&errors))
-            .collect();
-        ApiError::invalid_body("El lote no tiene la forma esperada.").with_fields(fields)
-    })?;
+    batch: PushRequest,
+) -> Result<PushResponse> {
     let device = batch.device_id.to_string();
     match caller.device_id.as_deref() {
         Some(bound) if bound != device => return Err(device_mismatch()),
         Some(_) => {}
-        None => bind_device(&state.db, &caller.family, &device).await?,
+        None => bind_device(db, &caller.family, &device).await?,
     }
-    Ok(Json(state.ingest.push(caller, batch).await?))
+    ingest.push(caller, batch).await
 }
 
 /// 403 for a batch sent with another tablet's id than the one the login is bound to.
@@ -106,21 +56,4 @@ async fn bind_device(db: &DatabaseConnection, family: &str, device: &str) -> Res
         Some(bound) if bound == device => Ok(()),
         _ => Err(device_mismatch()),
     }
-}
-
-fn nested_errors(errors: &validator::ValidationErrors) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(validator::ValidationErrorsKind::List(items)) = errors.errors().get("marks") {
-        for (index, item) in items {
-            for (field, errs) in item.field_errors() {
-                let message = errs
-                    .first()
-                    .and_then(|e| e.message.clone())
-                    .map(|m| m.into_owned())
-                    .unwrap_or_else(|| "Valor no válido.".into());
-                out.push((format!("marks[{index}].{field}"), message));
-            }
-        }
-    }
-    out
 }
