@@ -52,7 +52,7 @@ pub type Queued = (String, Mail, Option<String>);
 const MESSAGES_PER_STATEMENT: usize = 5000;
 
 /// Writes many messages to the outbox; those whose `dedupe_key` was already used are skipped.
-/// Returns how many were written. Each 5,000 messages travel as a few text parameters that the
+/// Returns how many were written. Each 5,000 messages travel as a few parameters that the
 /// database unpacks into rows, so a national run is a few statements.
 pub async fn enqueue_many(
     db: &impl ConnectionTrait,
@@ -92,50 +92,28 @@ fn insert_from(rows: &str) -> String {
     )
 }
 
-/// Separates values in the PostgreSQL lists: a control character, which none of them holds (the
-/// contexts are JSON, where control characters are escaped).
-const UNIT: char = '\u{1f}';
-
-/// PostgreSQL: each column as one text of values, split into rows by `unnest`, the cheapest
-/// input the server parses.
+/// PostgreSQL: each column as one array parameter, turned into rows by `unnest` (as the
+/// attendance store writes marks): one statement, planned once, whatever the number of rows.
 fn postgres_rows(chunk: &[Queued], now: DateTime<Utc>) -> Statement {
-    let column = |value: &dyn Fn(&Queued) -> &str| {
-        let mut text = String::new();
-        for (i, message) in chunk.iter().enumerate() {
-            if i > 0 {
-                text.push(UNIT);
-            }
-            let value = value(message);
-            if value.contains(UNIT) {
-                text.extend(value.chars().filter(|c| *c != UNIT));
-            } else {
-                text.push_str(value);
-            }
-        }
-        text
+    let column = |value: &dyn Fn(&Queued) -> &str| -> sea_orm::Value {
+        chunk
+            .iter()
+            .map(|message| value(message).to_owned())
+            .collect::<Vec<String>>()
+            .into()
     };
-    let keys = column(&|(_, _, key)| key.as_deref().unwrap_or(""));
-    let to = column(&|(to, _, _)| to);
-    let templates = column(&|(_, mail, _)| mail.template);
-    let contexts = column(&|(_, mail, _)| &mail.context);
-    let split = |n: usize| format!("string_to_array(${n}, chr(31))");
-    let rows = format!(
-        "SELECT NULLIF(u.key, '') AS key, u.to AS \"to\", u.template, u.context \
-         FROM unnest({}, {}, {}, {}) AS u(key, \"to\", template, context)",
-        split(2),
-        split(3),
-        split(4),
-        split(5)
-    );
+    let rows = "SELECT NULLIF(u.key, '') AS key, u.to AS \"to\", u.template, u.context \
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
+                AS u(key, \"to\", template, context)";
     Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
-        insert_from(&rows),
+        insert_from(rows),
         [
             now.into(),
-            keys.into(),
-            to.into(),
-            templates.into(),
-            contexts.into(),
+            column(&|(_, _, key)| key.as_deref().unwrap_or("")),
+            column(&|(to, _, _)| to),
+            column(&|(_, mail, _)| mail.template),
+            column(&|(_, mail, _)| &mail.context),
         ],
     )
 }

@@ -1,18 +1,14 @@
 //! Writing marks: the history (an entry per batch, a receipt per mark id, held marks apart) and
 //! the values that stand, one packed row per section and day.
 //!
-//! On PostgreSQL each write is one statement of fixed text whatever the number of rows (the rows
-//! travel as arrays and `unnest` turns them back into rows), so it is planned once per connection.
-//! SQLite, in process, gets multi-row inserts.
+//! What differs between the databases is apart, behind this module: `postgres.rs` (one statement
+//! of fixed text per write, the rows as arrays turned back into rows by `unnest`) and `sqlite.rs`
+//! (multi-row statements); this module decides, the same way on both, what to write.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, SqlErr, Statement,
-    Value,
-    sea_query::{Expr, OnConflict, Query},
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr};
 use uuid::Uuid;
 
 use entity::{
@@ -22,19 +18,14 @@ use entity::{
 
 use crate::error::Result;
 
+mod postgres;
+mod sqlite;
+
 /// Rows per statement on SQLite (far from its limit of 32,766 values).
 const SQLITE_CHUNK: usize = 500;
 
 /// How many times a section's day is read again when another writer changed it meanwhile.
 const MERGE_ATTEMPTS: usize = 8;
-
-/// One column of `rows`, as a PostgreSQL array.
-fn column<R, T>(rows: &[R], f: impl Fn(&R) -> T) -> Value
-where
-    Vec<T>: Into<Value>,
-{
-    rows.iter().map(f).collect::<Vec<T>>().into()
-}
 
 /// An entry of the history before it is written: one batch's stored marks.
 pub struct Entry {
@@ -98,16 +89,6 @@ pub async fn notes_of(
     Ok(notes)
 }
 
-/// Entries and their receipts in one statement: each receipt finds its entry by batch.
-const RECORD_BATCHES: &str = "WITH entry AS ( \
-       INSERT INTO attendance_entry (batch_id, user_id, device_id, received_at, marks) \
-       SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::timestamptz[], $5::bytea[]) \
-       RETURNING id, batch_id) \
-     INSERT INTO mark_receipt (mark_id, entry_id) \
-     SELECT r.mark_id, entry.id FROM unnest($6::uuid[], $7::uuid[]) AS r(mark_id, batch_id) \
-     JOIN entry ON entry.batch_id = r.batch_id \
-     ORDER BY r.mark_id";
-
 /// Appends entries to the history and records a receipt for each of their marks. Answers
 /// `false`, having failed part way, when a mark id is already recorded: the caller rolls the
 /// write back, reads those marks and decides again.
@@ -121,31 +102,31 @@ pub async fn record(
     received_at: DateTime<Utc>,
 ) -> Result<bool> {
     let tablet_batches: HashSet<Uuid> = entries.iter().filter_map(|e| e.batch_id).collect();
-    if db.get_database_backend() == DbBackend::Postgres && tablet_batches.len() == entries.len() {
+    match db.get_database_backend() {
         // Tablet batches, each known by its id: one statement.
-        let receipts: Vec<(Uuid, Uuid)> = entries
-            .iter()
-            .flat_map(|e| {
-                let batch = e.batch_id.unwrap_or_default();
-                e.marks.iter().map(move |m| (m.mark_id, batch))
-            })
-            .collect();
-        let packed: Vec<Vec<u8>> = entries
-            .iter()
-            .map(|e| attendance_entry::encode(&e.marks))
-            .collect();
-        let values = vec![
-            column(entries, |e| e.batch_id.unwrap_or_default()),
-            column(entries, |e| e.user_id),
-            column(entries, |e| e.device_id.unwrap_or_default()),
-            column(entries, |_| received_at),
-            packed.into(),
-            column(&receipts, |r| r.0),
-            column(&receipts, |r| r.1),
-        ];
-        let statement = Statement::from_sql_and_values(DbBackend::Postgres, RECORD_BATCHES, values);
-        return unless_received(db.execute_raw(statement).await.map(drop));
+        DbBackend::Postgres if tablet_batches.len() == entries.len() => {
+            postgres::record(db, entries, received_at).await
+        }
+        _ => record_each(db, entries, received_at).await,
     }
+}
+
+/// `false` for a mark id already received; other errors stand.
+fn unless_received(written: std::result::Result<(), DbErr>) -> Result<bool> {
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One entry at a time, its receipts in multi-row inserts: on SQLite, and for web edits (which
+/// have no batch id) on PostgreSQL.
+async fn record_each(
+    db: &impl ConnectionTrait,
+    entries: &[Entry],
+    received_at: DateTime<Utc>,
+) -> Result<bool> {
     for entry in entries {
         let row = attendance_entry::ActiveModel {
             batch_id: sea_orm::Set(entry.batch_id),
@@ -175,15 +156,6 @@ pub async fn record(
     Ok(true)
 }
 
-/// `false` for a mark id already received; other errors stand.
-fn unless_received(written: std::result::Result<(), DbErr>) -> Result<bool> {
-    match written {
-        Ok(()) => Ok(true),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Keeps marks held for a closed month, for the director's review.
 pub async fn insert_held(
     db: &impl ConnectionTrait,
@@ -200,9 +172,6 @@ pub async fn insert_held(
 /// A section's day as read: its version and cells.
 type Stored = HashMap<(i64, NaiveDate), (i32, Vec<Cell>)>;
 
-const READ_DAYS: &str = "SELECT section_id, date, version, filled, cells FROM section_day \
-     WHERE (section_id, date) IN (SELECT * FROM unnest($1::int8[], $2::date[]))";
-
 /// The stored days among `keys`.
 async fn read_days(
     db: &impl ConnectionTrait,
@@ -210,33 +179,8 @@ async fn read_days(
 ) -> Result<Stored> {
     let keys: Vec<(i64, NaiveDate)> = keys.keys().copied().collect();
     let rows = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let read = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                READ_DAYS,
-                vec![column(&keys, |k| k.0), column(&keys, |k| k.1)],
-            );
-            section_day::Entity::find()
-                .from_raw_sql(read)
-                .all(db)
-                .await?
-        }
-        _ => {
-            let mut rows = Vec::new();
-            for chunk in keys.chunks(SQLITE_CHUNK) {
-                let exact = Expr::cust_with_values(
-                    format!(
-                        "(section_day.section_id, section_day.date) IN (VALUES {})",
-                        vec!["(?, ?)"; chunk.len()].join(", ")
-                    ),
-                    chunk
-                        .iter()
-                        .flat_map(|(section, date)| [Value::from(*section), Value::from(*date)]),
-                );
-                rows.extend(section_day::Entity::find().filter(exact).all(db).await?);
-            }
-            rows
-        }
+        DbBackend::Postgres => postgres::read_days(db, &keys).await?,
+        _ => sqlite::read_days(db, &keys).await?,
     };
     rows.into_iter()
         .map(|row| Ok(((row.section_id, row.date), (row.version, cells(&row)?))))
@@ -251,13 +195,6 @@ struct DayWrite {
     cells: Vec<Cell>,
 }
 
-const UPSERT_DAYS: &str = "INSERT INTO section_day (section_id, date, version, filled, cells) \
-     SELECT * FROM unnest($1::int8[], $2::date[], $3::int4[], $4::int4[], $5::bytea[]) \
-     ON CONFLICT (section_id, date) DO UPDATE SET version = excluded.version, \
-         filled = excluded.filled, cells = excluded.cells \
-     WHERE section_day.version = excluded.version - 1 \
-     RETURNING section_id, date";
-
 /// Writes days whose version is still the one read; answers those written.
 async fn write_days(
     db: &impl ConnectionTrait,
@@ -268,52 +205,8 @@ async fn write_days(
         .map(|w| section_day::encode(&w.cells))
         .collect();
     let statements = match db.get_database_backend() {
-        DbBackend::Postgres => vec![Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            UPSERT_DAYS,
-            vec![
-                column(writes, |w| w.section_id),
-                column(writes, |w| w.date),
-                column(writes, |w| w.version),
-                column(writes, |w| w.cells.len() as i32),
-                packed.into(),
-            ],
-        )],
-        backend => writes
-            .iter()
-            .zip(packed)
-            .collect::<Vec<_>>()
-            .chunks(SQLITE_CHUNK)
-            .map(|chunk| {
-                let rows = chunk.iter().map(|(w, cells)| section_day::ActiveModel {
-                    section_id: sea_orm::Set(w.section_id),
-                    date: sea_orm::Set(w.date),
-                    version: sea_orm::Set(w.version),
-                    filled: sea_orm::Set(w.cells.len() as i32),
-                    cells: sea_orm::Set(cells.clone()),
-                });
-                let mut upsert = section_day::Entity::insert_many(rows)
-                    .on_conflict(
-                        OnConflict::columns([
-                            section_day::Column::SectionId,
-                            section_day::Column::Date,
-                        ])
-                        .update_columns([
-                            section_day::Column::Version,
-                            section_day::Column::Filled,
-                            section_day::Column::Cells,
-                        ])
-                        .action_and_where(Expr::cust("section_day.version = excluded.version - 1"))
-                        .to_owned(),
-                    )
-                    .into_query();
-                upsert.returning(
-                    Query::returning()
-                        .columns([section_day::Column::SectionId, section_day::Column::Date]),
-                );
-                backend.build(&upsert)
-            })
-            .collect(),
+        DbBackend::Postgres => vec![postgres::upsert_days(writes, packed)],
+        backend => sqlite::upsert_days(backend, writes, packed),
     };
     let mut written = HashSet::with_capacity(writes.len());
     for statement in statements {
