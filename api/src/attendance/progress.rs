@@ -22,7 +22,7 @@ use super::{
     covers_span,
     register::State,
 };
-use crate::error::Result;
+use crate::{db::dialect, error::Result};
 
 /// Sections recomputed per round of queries.
 const SECTIONS_PER_ROUND: usize = 2000;
@@ -352,19 +352,20 @@ async fn read_open_registers(
     // the unit separator, the registers of an IE joined by the record separator (neither can be
     // left in a name): plain text is far cheaper to put together than JSON. An expected count of
     // -1 marks a section never computed.
-    let registers = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "string_agg(concat_ws(chr(31), s.grade_id, COALESCE(rp.expected, -1), \
-             COALESCE(rp.filled, 0), COALESCE(rp.due_days, 0), COALESCE(rp.complete_days, 0), \
-             translate(s.name, chr(30) || chr(31), '  ')), chr(30))"
-        }
-        _ => {
-            "group_concat(s.grade_id || char(31) || COALESCE(rp.expected, -1) || char(31) || \
-             COALESCE(rp.filled, 0) || char(31) || COALESCE(rp.due_days, 0) || char(31) || \
-             COALESCE(rp.complete_days, 0) || char(31) || \
-             replace(replace(s.name, char(30), ' '), char(31), ' '), char(30))"
-        }
-    };
+    let name = dialect::without(backend, "s.name", &[30, 31]);
+    let register = dialect::joined(
+        backend,
+        &[
+            "s.grade_id",
+            "COALESCE(rp.expected, -1)",
+            "COALESCE(rp.filled, 0)",
+            "COALESCE(rp.due_days, 0)",
+            "COALESCE(rp.complete_days, 0)",
+            &name,
+        ],
+        31,
+    );
+    let registers = dialect::aggregate(backend, &register, 30);
     let grades: HashMap<i64, (i16, String)> = entity::grade::Entity::find()
         .all(db)
         .await?
@@ -374,10 +375,7 @@ async fn read_open_registers(
     // One pass over every register of the country: on PostgreSQL the sort and hashes get the
     // memory to stay off disk, for this statement only.
     let txn = crate::db::begin(db).await?;
-    if backend == sea_orm::DatabaseBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL work_mem = '256MB'")
-            .await?;
-    }
+    dialect::work_mem(&txn, 256).await?;
     // The lock condition is the negation of `engine::locked`.
     let rows = txn
         .query_all_raw(Statement::from_sql_and_values(

@@ -9,7 +9,7 @@ use axum::{
     http::request::Parts,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryResult, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -287,15 +287,7 @@ pub async fn load_principals(
     // a row per active assignment, then a row per section a caller teaches (`taught_section`
     // set). The callers travel as one array (PostgreSQL) or one JSON list (SQLite).
     let backend = db.get_database_backend();
-    let (callers, ids): (&str, sea_orm::Value) = match backend {
-        DbBackend::Postgres => ("ua.id = ANY($1)", padded(user_ids).into()),
-        _ => (
-            "ua.id IN (SELECT value FROM json_each($1))",
-            serde_json::to_string(user_ids)
-                .map_err(|e| ApiError::Internal(e.into()))?
-                .into(),
-        ),
-    };
+    let (callers, ids) = crate::db::dialect::in_ids(backend, "ua.id", 1, padded(user_ids));
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
