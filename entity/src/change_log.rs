@@ -9,7 +9,7 @@ pub struct Model {
     pub seq: i64,
     pub school_id: i64,
     pub section_id: Option<i64>,
-    pub kind: String,
+    pub kind: crate::vocabulary::ChangeKind,
     pub entity_id: Option<i64>,
     pub at: DateTimeUtc,
 }

@@ -21,7 +21,7 @@ pub struct Model {
     pub batch_id: Option<Uuid>,
     pub received_at: DateTimeUtc,
     /// `pending` until the director applies it (`applied`).
-    pub review: String,
+    pub review: crate::vocabulary::HeldReview,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,3 +34,4 @@ pub mod ugel;
 
 mod packed;
 pub mod user_account;
+pub mod vocabulary;

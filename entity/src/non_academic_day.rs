@@ -9,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub academic_year_id: i64,
     pub date: Date,
-    pub scope: String,
+    pub scope: crate::vocabulary::DayScope,
     pub ugel_id: Option<i64>,
     pub school_id: Option<i64>,
     pub description: String,

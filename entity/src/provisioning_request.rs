@@ -7,7 +7,7 @@ use serde::Serialize;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub kind: String,
+    pub kind: crate::vocabulary::RequestKind,
     pub role: String,
     pub dre_id: Option<i64>,
     pub ugel_id: Option<i64>,
@@ -27,7 +27,7 @@ pub struct Model {
     pub resolution_sha256: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
-    pub status: String,
+    pub status: crate::vocabulary::RequestStatus,
     pub requested_by: i64,
     pub requested_at: DateTimeUtc,
     pub decided_by: Option<i64>,

@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub register_id: i64,
-    pub status: String,
+    pub status: crate::vocabulary::ModificationStatus,
     #[sea_orm(column_type = "Text")]
     pub reason: String,
     pub requested_by: i64,

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
+use entity::vocabulary::DayScope;
 use entity::{academic_year, non_academic_day, school};
 
 use crate::{db::one_of, error::Result};
@@ -37,7 +38,7 @@ impl SchoolCalendar {
             .filter(non_academic_day::Column::AcademicYearId.eq(year.id))
             .filter(
                 Condition::any()
-                    .add(non_academic_day::Column::Scope.eq("national"))
+                    .add(non_academic_day::Column::Scope.eq(DayScope::National))
                     .add(non_academic_day::Column::UgelId.eq(school.ugel_id))
                     .add(non_academic_day::Column::SchoolId.eq(school.id)),
             )
@@ -73,7 +74,7 @@ impl SchoolCalendar {
             ))
             .filter(
                 Condition::any()
-                    .add(non_academic_day::Column::Scope.eq("national"))
+                    .add(non_academic_day::Column::Scope.eq(DayScope::National))
                     .add(one_of(
                         backend,
                         non_academic_day::Column::UgelId,
@@ -123,11 +124,11 @@ impl SchoolCalendar {
             .iter()
             .filter(|d| {
                 d.academic_year_id == year.id
-                    && (d.scope == "national"
+                    && (d.scope == DayScope::National
                         || d.ugel_id == Some(school.ugel_id)
                         || d.school_id == Some(school.id))
             })
-            .map(|d| (d.date, (d.scope.clone(), d.description.clone())))
+            .map(|d| (d.date, (d.scope.to_value(), d.description.clone())))
             .collect();
         Self {
             year: year.clone(),

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use entity::{attendance_register, held_mark, register_modification};
+use entity::{
+    attendance_register, held_mark, register_modification,
+    vocabulary::{HeldReview, ModificationStatus},
+};
 
 use super::{
     cells::{register_row, save_cells},
@@ -164,12 +167,12 @@ async fn close_open_modifications(
 ) -> Result<()> {
     let open = register_modification::Entity::find()
         .filter(register_modification::Column::RegisterId.eq(register_id))
-        .filter(register_modification::Column::Status.eq("enabled"))
+        .filter(register_modification::Column::Status.eq(ModificationStatus::Enabled))
         .all(txn)
         .await?;
     for modification in open {
         let mut active: register_modification::ActiveModel = modification.into();
-        active.status = Set("closed".into());
+        active.status = Set(ModificationStatus::Closed);
         active.closed_at = Set(Some(at));
         active.update(txn).await?;
     }
@@ -305,7 +308,7 @@ async fn held_marks(
     Ok(held_mark::Entity::find()
         .filter(held_mark::Column::SectionId.eq(section_id))
         .filter(held_mark::Column::Date.between(*first, *last))
-        .filter(held_mark::Column::Review.eq("pending"))
+        .filter(held_mark::Column::Review.eq(HeldReview::Pending))
         .order_by_asc(held_mark::Column::Id)
         .all(db)
         .await?)
@@ -374,7 +377,7 @@ pub async fn apply_held(
     held_mark::Entity::update_many()
         .col_expr(
             held_mark::Column::Review,
-            sea_orm::sea_query::Expr::value("applied"),
+            sea_orm::sea_query::Expr::value(HeldReview::Applied),
         )
         .filter(held_mark::Column::MarkId.is_in(body.mark_ids.clone()))
         .exec(&txn)

@@ -476,7 +476,7 @@ fn decide(
                     device_id: Set(device_id),
                     batch_id: Set(batch_id),
                     received_at: Set(now),
-                    review: Set("pending".to_owned()),
+                    review: Set(entity::vocabulary::HeldReview::Pending),
                     ..Default::default()
                 });
                 results.push(mark_result(mark.mark_id, Outcome::Held, None));

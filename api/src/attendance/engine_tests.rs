@@ -510,7 +510,7 @@ fn a_mark_for_a_closed_month_without_a_modification_open_is_held_for_the_directo
     assert_eq!(held.user_id, Set(1));
     assert_eq!(held.device_id, Set(Some(Uuid::from_u128(0xD1))));
     assert_eq!(held.batch_id, Set(Some(Uuid::from_u128(0xB1))));
-    assert_eq!(held.review, Set("pending".to_owned()));
+    assert_eq!(held.review, Set(entity::vocabulary::HeldReview::Pending));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait,
+    ActiveEnum, ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use entity::{
     attendance_register, grade, person, register_modification, role_assignment, school, section,
-    user_account,
+    user_account, vocabulary::ModificationStatus,
 };
 
 use super::{cells::register_row, scope::in_reach};
@@ -71,8 +71,6 @@ pub struct ModificationFilter {
     pub per_page: Option<u64>,
 }
 
-const STATES: [&str; 5] = ["requested", "favorable", "unfavorable", "enabled", "closed"];
-
 /// The roles that take part in the workflow, and the administrator.
 const TAKING_PART: [Action; 4] = [
     Action::CloseRegister,
@@ -122,7 +120,7 @@ pub async fn views(
             Some(ModificationView {
                 id: m.id,
                 register_id: m.register_id,
-                status: m.status,
+                status: m.status.to_value(),
                 reason: m.reason,
                 requested_at: m.requested_at,
                 favorable: m.favorable,
@@ -251,7 +249,7 @@ pub fn takes_part(p: &Principal, target: &crate::auth::Target) -> bool {
 /// deadline itself) and tells each director, once: each in its own transaction. Answers how many.
 pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) -> Result<usize> {
     let expired = register_modification::Entity::find()
-        .filter(register_modification::Column::Status.eq("enabled"))
+        .filter(register_modification::Column::Status.eq(ModificationStatus::Enabled))
         .filter(register_modification::Column::EnabledUntil.lte(at))
         .all(db)
         .await?;
@@ -262,14 +260,14 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
         let claimed = register_modification::Entity::update_many()
             .col_expr(
                 register_modification::Column::Status,
-                sea_orm::sea_query::Expr::value("closed"),
+                sea_orm::sea_query::Expr::value(ModificationStatus::Closed),
             )
             .col_expr(
                 register_modification::Column::ClosedAt,
                 sea_orm::sea_query::Expr::value(modification.enabled_until),
             )
             .filter(register_modification::Column::Id.eq(modification.id))
-            .filter(register_modification::Column::Status.eq("enabled"))
+            .filter(register_modification::Column::Status.eq(ModificationStatus::Enabled))
             .exec(&txn)
             .await?;
         if claimed.rows_affected == 1 {
@@ -279,7 +277,7 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
             if let Some(register) = register {
                 let scope = section_scope(&txn, register.section_id).await?;
                 let mut updated = modification.clone();
-                updated.status = "closed".into();
+                updated.status = ModificationStatus::Closed;
                 updated.closed_at = modification.enabled_until;
                 if let Some(view) = views(&txn, vec![updated.clone()]).await?.pop() {
                     notify(
@@ -380,12 +378,12 @@ pub async fn list_in_reach(
         ),
     );
     if let Some(wanted) = filter.state.as_deref() {
-        if !STATES.contains(&wanted) {
-            return Err(ApiError::field(
+        let wanted = ModificationStatus::try_from_value(&wanted.to_owned()).map_err(|_| {
+            ApiError::field(
                 "state",
                 "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
-            ));
-        }
+            )
+        })?;
         query = query.filter(register_modification::Column::Status.eq(wanted));
     }
     let params = PageParams {
@@ -477,7 +475,11 @@ pub async fn request(
         .ok_or_else(|| ApiError::from(ErrorCode::RegisterNotClosed))?;
     let pending = register_modification::Entity::find()
         .filter(register_modification::Column::RegisterId.eq(register.id))
-        .filter(register_modification::Column::Status.is_in(["requested", "favorable", "enabled"]))
+        .filter(register_modification::Column::Status.is_in([
+            ModificationStatus::Requested,
+            ModificationStatus::Favorable,
+            ModificationStatus::Enabled,
+        ]))
         .one(db)
         .await?;
     if pending.is_some() {
@@ -486,7 +488,7 @@ pub async fn request(
     let txn = crate::db::begin(db).await?;
     let created = register_modification::ActiveModel {
         register_id: Set(register.id),
-        status: Set("requested".into()),
+        status: Set(ModificationStatus::Requested),
         reason: Set(reason.to_owned()),
         requested_by: Set(p.user_id),
         requested_at: Set(now()),
@@ -546,17 +548,16 @@ pub async fn give_opinion(
     body: Opinion,
 ) -> Result<ModificationView> {
     let (modification, _, scope) = load_modification(db, p, id, Action::OpineModification).await?;
-    if modification.status != "requested" {
+    if modification.status != ModificationStatus::Requested {
         return Err(ApiError::from(ErrorCode::ModificationDecided));
     }
     let txn = crate::db::begin(db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
     active.status = Set(if body.favorable {
-        "favorable"
+        ModificationStatus::Favorable
     } else {
-        "unfavorable"
-    }
-    .into());
+        ModificationStatus::Unfavorable
+    });
     active.favorable = Set(Some(body.favorable));
     active.opinion_note = Set(body.note.map(|n| n.trim().chars().take(1000).collect()));
     active.opinion_by = Set(Some(p.user_id));
@@ -591,7 +592,7 @@ pub async fn enable(
 ) -> Result<ModificationView> {
     let (modification, register, scope) =
         load_modification(db, p, id, Action::EnableModification).await?;
-    if modification.status != "favorable" {
+    if modification.status != ModificationStatus::Favorable {
         return Err(ApiError::from(ErrorCode::OpinionRequired));
     }
     let at = now();
@@ -603,7 +604,7 @@ pub async fn enable(
     }
     let txn = crate::db::begin(db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
-    active.status = Set("enabled".into());
+    active.status = Set(ModificationStatus::Enabled);
     active.enabled_by = Set(Some(p.user_id));
     active.enabled_at = Set(Some(at));
     active.enabled_until = Set(Some(body.until));

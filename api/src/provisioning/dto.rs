@@ -47,7 +47,7 @@ impl From<provisioning_request::Model> for RequestView {
                 .map(|r| r.label().to_owned())
                 .unwrap_or_default(),
             id: m.id,
-            kind: m.kind,
+            kind: sea_orm::ActiveEnum::to_value(&m.kind),
             role: m.role,
             dre_id: m.dre_id,
             ugel_id: m.ugel_id,
@@ -63,7 +63,7 @@ impl From<provisioning_request::Model> for RequestView {
             resolution_date: m.resolution_date,
             has_resolution_file: m.resolution_file.is_some(),
             reason: m.reason,
-            status: m.status,
+            status: sea_orm::ActiveEnum::to_value(&m.status),
             requested_by: m.requested_by,
             requested_at: m.requested_at,
             decided_by: m.decided_by,

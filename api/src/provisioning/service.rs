@@ -4,12 +4,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngExt;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use entity::{
     person, provisioning_request, role_assignment, school, school_staff, ugel, user_account,
+    vocabulary::{RequestKind, RequestStatus},
 };
 
 use super::{
@@ -171,7 +172,7 @@ pub async fn create(
     let db = &state.db;
     let at = now();
     let mut row = provisioning_request::ActiveModel {
-        status: Set("pending".into()),
+        status: Set(RequestStatus::Pending),
         requested_by: Set(principal.user_id),
         requested_at: Set(at),
         reason: Set(form
@@ -292,7 +293,7 @@ pub async fn create(
             {
                 crate::registry::confirm_person(&existing, &paternal, &maternal, &given)?;
             }
-            row.kind = Set("alta".into());
+            row.kind = Set(RequestKind::Alta);
             row.role = Set(role.code().into());
             row.dre_id = Set(unit.dre_id);
             row.ugel_id = Set(unit.ugel_id);
@@ -342,7 +343,7 @@ pub async fn create(
                 .one(db)
                 .await?
                 .ok_or_else(|| ApiError::not_found("la persona"))?;
-            row.kind = Set("baja".into());
+            row.kind = Set(RequestKind::Baja);
             row.role = Set(assignment.role.clone());
             row.dre_id = Set(assignment.dre_id);
             row.ugel_id = Set(assignment.ugel_id);
@@ -440,7 +441,7 @@ async fn load_pending(
             ApiError::not_found("la solicitud")
         });
     }
-    if request.status != "pending" {
+    if request.status != RequestStatus::Pending {
         return Err(ApiError::from(ErrorCode::RequestDecided));
     }
     let target = request_target(db, &request).await?;
@@ -479,7 +480,7 @@ pub async fn approve(
     let mut notice = None;
     let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
-    if request.kind == "baja" {
+    if request.kind == RequestKind::Baja {
         let assignment_id = request.assignment_id.unwrap_or_default();
         let assignment = role_assignment::Entity::find_by_id(assignment_id)
             .filter(role_assignment::Column::Active.eq(true))
@@ -674,7 +675,7 @@ pub async fn approve(
         decided.result_user_id = Set(Some(account.id));
         decided.result_assignment_id = Set(Some(assignment.id));
     }
-    decided.status = Set("approved".into());
+    decided.status = Set(RequestStatus::Approved);
     decided.decided_by = Set(Some(principal.user_id));
     decided.decided_at = Set(Some(at));
     let decided = decided.update(&txn).await?;
@@ -711,7 +712,7 @@ pub async fn reject(
     }
     let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
-    decided.status = Set("rejected".into());
+    decided.status = Set(RequestStatus::Rejected);
     decided.decided_by = Set(Some(principal.user_id));
     decided.decided_at = Set(Some(now()));
     decided.decision_reason = Set(Some(reason.to_owned()));
@@ -1103,12 +1104,9 @@ pub async fn list(
 ) -> Result<(Option<u64>, Vec<provisioning_request::Model>)> {
     let mut query = provisioning_request::Entity::find().filter(visible_to(p));
     if let Some(status) = status {
-        if !["pending", "approved", "rejected"].contains(&status) {
-            return Err(ApiError::field(
-                "status",
-                "El estado debe ser pending, approved o rejected.",
-            ));
-        }
+        let status = RequestStatus::try_from_value(&status.to_owned()).map_err(|_| {
+            ApiError::field("status", "El estado debe ser pending, approved o rejected.")
+        })?;
         query = query.filter(provisioning_request::Column::Status.eq(status));
     }
     let query = query.order_by_desc(provisioning_request::Column::Id);

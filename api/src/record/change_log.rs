@@ -4,48 +4,9 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 
 use entity::change_log;
+pub use entity::vocabulary::ChangeKind;
 
 use crate::{error::Result, time::now};
-
-/// What a tablet must read again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// The calendar: non-academic days.
-    Calendar,
-    /// A section was created.
-    Section,
-    /// A section's roster.
-    Enrollment,
-    /// Who teaches a section.
-    Teacher,
-    /// A register's state (closed, open for a modification).
-    Register,
-}
-
-impl ChangeKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Calendar => "calendar",
-            Self::Section => "section",
-            Self::Enrollment => "enrollment",
-            Self::Teacher => "teacher",
-            Self::Register => "register",
-        }
-    }
-
-    /// The kind of a stored row (`None` for a kind this version does not know).
-    pub fn parse(stored: &str) -> Option<Self> {
-        [
-            Self::Calendar,
-            Self::Section,
-            Self::Enrollment,
-            Self::Teacher,
-            Self::Register,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == stored)
-    }
-}
 
 /// Whose tablets must learn of a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +42,7 @@ pub(super) async fn append(
     change_log::ActiveModel {
         school_id: Set(school_id),
         section_id: Set(section_id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         entity_id: Set(entity_id),
         at: Set(now()),
         ..Default::default()

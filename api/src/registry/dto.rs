@@ -192,7 +192,7 @@ impl From<non_academic_day::Model> for NonAcademicDayView {
         Self {
             id: m.id,
             date: m.date,
-            scope: m.scope,
+            scope: sea_orm::ActiveEnum::to_value(&m.scope),
             ugel_id: m.ugel_id,
             school_id: m.school_id,
             description: m.description,

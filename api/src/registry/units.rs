@@ -11,7 +11,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr},
 };
 
-use entity::{academic_year, dre, grade, non_academic_day, school, ugel};
+use entity::{academic_year, dre, grade, non_academic_day, school, ugel, vocabulary::DayScope};
 
 use super::{dto::*, repo};
 use crate::{
@@ -248,7 +248,7 @@ pub async fn calendar(
     filter: CalendarFilter,
 ) -> Result<Vec<NonAcademicDayView>> {
     let year = repo::year_by_number(db, year).await?;
-    let mut scope = Condition::any().add(non_academic_day::Column::Scope.eq("national"));
+    let mut scope = Condition::any().add(non_academic_day::Column::Scope.eq(DayScope::National));
     if let Some(school_id) = filter.school_id {
         let school = repo::school_scope(db, school_id).await?;
         p.authorize(Action::ReadOrganisation, &school.target)?;
@@ -284,7 +284,7 @@ pub async fn add_non_academic_day(
         (Some(school_id), None) => {
             let school = repo::school_scope(db, school_id).await?;
             p.authorize(Action::ManageCalendar, &school.target)?;
-            ("school", school.target)
+            (DayScope::School, school.target)
         }
         (None, Some(ugel_id)) => {
             let ugel = ugel::Entity::find_by_id(ugel_id)
@@ -293,11 +293,11 @@ pub async fn add_non_academic_day(
                 .ok_or_else(|| ApiError::not_found("la UGEL"))?;
             let target = Target::ugel(ugel.id, ugel.dre_id);
             p.authorize(Action::ManageCalendar, &target)?;
-            ("ugel", target)
+            (DayScope::Ugel, target)
         }
         (None, None) => {
             p.authorize(Action::ManageOrganisation, &Target::national())?;
-            ("national", Target::national())
+            (DayScope::National, Target::national())
         }
     };
     if body.date < year.starts_on || body.date > year.ends_on {
@@ -323,7 +323,7 @@ pub async fn add_non_academic_day(
     let created = non_academic_day::ActiveModel {
         academic_year_id: Set(year.id),
         date: Set(body.date),
-        scope: Set(scope.into()),
+        scope: Set(scope),
         ugel_id: Set(body.ugel_id),
         school_id: Set(body.school_id),
         description: Set(description.to_owned()),

@@ -95,7 +95,7 @@ pub async fn create_year(
         .map(|(date, description)| non_academic_day::ActiveModel {
             academic_year_id: Set(created.id),
             date: Set(date),
-            scope: Set("national".into()),
+            scope: Set(entity::vocabulary::DayScope::National),
             ugel_id: Set(None),
             school_id: Set(None),
             description: Set(description),

@@ -86,9 +86,7 @@ pub async fn pull(
                 )
                 .all(db)
                 .await?;
-            let calendar = changes
-                .iter()
-                .any(|c| ChangeKind::parse(&c.kind) == Some(ChangeKind::Calendar));
+            let calendar = changes.iter().any(|c| c.kind == ChangeKind::Calendar);
             (
                 false,
                 changes.iter().filter_map(|c| c.section_id).collect(),

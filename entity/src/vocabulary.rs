@@ -1,0 +1,144 @@
+//! The closed vocabularies of workflow columns, typed: a row read with a value outside its
+//! vocabulary is an error, never a string compared by hand. Each is stored as its snake_case
+//! text, so the schema is unchanged.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where an exceptional modification request stands (`register_modification.status`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ModificationStatus {
+    /// The director asked; the Especialista del nivel has not given its opinion.
+    #[sea_orm(string_value = "requested")]
+    Requested,
+    #[sea_orm(string_value = "favorable")]
+    Favorable,
+    #[sea_orm(string_value = "unfavorable")]
+    Unfavorable,
+    /// The register is open for changes until the request's deadline.
+    #[sea_orm(string_value = "enabled")]
+    Enabled,
+    /// Closed again (at the deadline, or when the director closed the register).
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}
+
+/// The director's review of a mark held for a closed month (`held_mark.review`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum HeldReview {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "applied")]
+    Applied,
+}
+
+/// Where a provisioning request stands (`provisioning_request.status`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
+/// What a provisioning request asks (`provisioning_request.kind`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// A role given.
+    #[sea_orm(string_value = "alta")]
+    Alta,
+    /// A role ended.
+    #[sea_orm(string_value = "baja")]
+    Baja,
+}
+
+/// Whom a non-academic day applies to (`non_academic_day.scope`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum DayScope {
+    #[sea_orm(string_value = "national")]
+    National,
+    #[sea_orm(string_value = "ugel")]
+    Ugel,
+    #[sea_orm(string_value = "school")]
+    School,
+}
+
+/// What a tablet must read again (`change_log.kind`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The calendar: non-academic days.
+    #[sea_orm(string_value = "calendar")]
+    Calendar,
+    /// A section was created.
+    #[sea_orm(string_value = "section")]
+    Section,
+    /// A section's roster.
+    #[sea_orm(string_value = "enrollment")]
+    Enrollment,
+    /// Who teaches a section.
+    #[sea_orm(string_value = "teacher")]
+    Teacher,
+    /// A register's state (closed, open for a modification).
+    #[sea_orm(string_value = "register")]
+    Register,
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, Iterable};
+
+    use super::*;
+
+    /// What is stored is what the API and the e-mails say: the serde name of each value.
+    fn stored_as_serialized<E: ActiveEnum<Value = String> + Iterable + Serialize>() {
+        for value in E::iter() {
+            assert_eq!(
+                serde_json::to_value(&value).unwrap(),
+                serde_json::Value::String(value.to_value())
+            );
+            assert_eq!(
+                E::try_from_value(&value.to_value())
+                    .ok()
+                    .map(|v| v.to_value()),
+                Some(value.to_value())
+            );
+        }
+    }
+
+    #[test]
+    fn every_vocabulary_stores_its_snake_case_name() {
+        stored_as_serialized::<ModificationStatus>();
+        stored_as_serialized::<HeldReview>();
+        stored_as_serialized::<RequestStatus>();
+        stored_as_serialized::<RequestKind>();
+        stored_as_serialized::<DayScope>();
+        stored_as_serialized::<ChangeKind>();
+        assert!(ModificationStatus::try_from_value(&"abierto".to_owned()).is_err());
+    }
+}
