@@ -6,7 +6,7 @@ use entity::{person, user_account};
 
 use crate::{
     auth::{Role, password},
-    domain::{Dni, Email, PersonName},
+    domain::{Dni, Email, FullName},
     seed::world_account,
 };
 
@@ -27,9 +27,15 @@ pub async fn create_admin(
     password_text: &str,
 ) -> anyhow::Result<()> {
     let dni = Dni::parse(&input.dni).map_err(anyhow::Error::msg)?;
-    let paternal = PersonName::parse(&input.paternal_surname).map_err(anyhow::Error::msg)?;
-    let maternal = PersonName::parse(&input.maternal_surname).map_err(anyhow::Error::msg)?;
-    let given = PersonName::parse(&input.given_names).map_err(anyhow::Error::msg)?;
+    let name = FullName::parse(
+        &input.paternal_surname,
+        &input.maternal_surname,
+        &input.given_names,
+    )
+    .map_err(|errors| {
+        let messages: Vec<String> = errors.into_iter().map(|(_, message)| message).collect();
+        anyhow::anyhow!(messages.join(" "))
+    })?;
     let email = input
         .email
         .as_deref()
@@ -63,7 +69,11 @@ pub async fn create_admin(
         &txn,
         &username,
         dni.as_str(),
-        (paternal.as_str(), maternal.as_str(), given.as_str()),
+        (
+            name.paternal.as_str(),
+            name.maternal.as_str(),
+            name.given.as_str(),
+        ),
         email.as_ref().map(Email::as_str),
         Role::MineduAdmin,
         &hash,

@@ -10,7 +10,7 @@ mod names;
 pub use contact::{CellPhone, Email};
 pub use documents::{Anexo, CodigoModular, Dni, StudentCode, StudentDocument};
 pub use enums::{EnrollmentStatus, Level, Management, Modality, Position};
-pub use names::{PersonName, person_key, spanish_key};
+pub use names::{FullName, NamePart, PersonName, person_key, spanish_key};
 
 fn all_digits(value: &str, len: usize) -> bool {
     value.len() == len && value.bytes().all(|b| b.is_ascii_digit())

@@ -56,6 +56,73 @@ impl PersonName {
     }
 }
 
+/// A person's full name as Peruvian documents write it: paternal surname, maternal surname and
+/// given names, each a [`PersonName`]. Parsed once, where a request or a file brings it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullName {
+    pub paternal: PersonName,
+    pub maternal: PersonName,
+    pub given: PersonName,
+}
+
+/// The part of a [`FullName`] a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamePart {
+    Paternal,
+    Maternal,
+    Given,
+}
+
+impl NamePart {
+    /// Its place in [`FullName::FIELDS`] (and in any list of the three parts in that order).
+    pub fn index(self) -> usize {
+        match self {
+            Self::Paternal => 0,
+            Self::Maternal => 1,
+            Self::Given => 2,
+        }
+    }
+}
+
+impl FullName {
+    /// The fields of the three parts in the API's bodies.
+    pub const FIELDS: [&'static str; 3] = ["paternal_surname", "maternal_surname", "given_names"];
+
+    /// The three parts, or the message of each part that is not a name.
+    pub fn parse(
+        paternal: &str,
+        maternal: &str,
+        given: &str,
+    ) -> Result<Self, Vec<(NamePart, String)>> {
+        let mut errors = Vec::new();
+        let mut part = |which: NamePart, value: &str| {
+            PersonName::parse(value)
+                .map_err(|message| errors.push((which, message)))
+                .ok()
+        };
+        let (paternal, maternal, given) = (
+            part(NamePart::Paternal, paternal),
+            part(NamePart::Maternal, maternal),
+            part(NamePart::Given, given),
+        );
+        match (paternal, maternal, given) {
+            (Some(paternal), Some(maternal), Some(given)) => Ok(Self {
+                paternal,
+                maternal,
+                given,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Whether this is the name stored for a person, whatever the case, accents and spacing.
+    pub fn matches(&self, paternal: &str, maternal: &str, given: &str) -> bool {
+        self.paternal.matches(paternal)
+            && self.maternal.matches(maternal)
+            && self.given.matches(given)
+    }
+}
+
 /// The key that puts names in Spanish alphabetical order: case and accents do not count, and ñ
 /// comes after n ("Chávez" before "Chuquicusma", "Núñez" after "Nuno" and before "Ochoa").
 pub fn spanish_key(name: &str) -> String {
@@ -138,6 +205,16 @@ mod tests {
                 "Zapata"
             ]
         );
+    }
+
+    #[test]
+    fn a_full_name_is_parsed_once_with_a_message_per_bad_part() {
+        let name = FullName::parse(" Quispe ", "Ñahui", "Ana  María").unwrap();
+        assert_eq!(name.given.as_str(), "Ana María");
+        assert!(name.matches("QUISPE", "ñahui", "ana maria"));
+        let errors = FullName::parse("", "Ñahui", "Ana2").unwrap_err();
+        let parts: Vec<NamePart> = errors.iter().map(|(part, _)| *part).collect();
+        assert_eq!(parts, [NamePart::Paternal, NamePart::Given]);
     }
 
     #[test]

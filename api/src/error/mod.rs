@@ -13,6 +13,8 @@ use utoipa::ToSchema;
 
 mod code;
 
+use crate::domain::{FullName, NamePart};
+
 pub use code::ErrorCode;
 
 /// The result of anything a request can reach.
@@ -140,6 +142,24 @@ impl Fields {
             Ok(value) => Some(value),
             Err(message) => {
                 self.0.entry(field.to_owned()).or_insert(message);
+                None
+            }
+        }
+    }
+
+    /// Records the errors of a full name under `fields` (paternal, maternal, given), returning
+    /// the name when all three parts are valid.
+    pub fn name(
+        &mut self,
+        fields: [&str; 3],
+        result: std::result::Result<FullName, Vec<(NamePart, String)>>,
+    ) -> Option<FullName> {
+        match result {
+            Ok(name) => Some(name),
+            Err(errors) => {
+                for (part, message) in errors {
+                    self.add(fields[part.index()], message);
+                }
                 None
             }
         }

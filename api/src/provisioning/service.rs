@@ -27,7 +27,7 @@ use crate::{
         },
         service::{Sessions, revoke_sessions, store_password},
     },
-    domain::{CellPhone, Dni, Email, Level, PersonName},
+    domain::{CellPhone, Dni, Email, FullName, Level},
     error::{ApiError, Result},
     http::PageParams,
     record::{AuditAction, Change, Event, record},
@@ -198,17 +198,13 @@ pub async fn create(
 
             let mut fields = crate::error::Fields::default();
             let dni = fields.check("dni", Dni::parse(form.dni.as_deref().unwrap_or_default()));
-            let paternal = fields.check(
-                "paternal_surname",
-                PersonName::parse(form.paternal_surname.as_deref().unwrap_or_default()),
-            );
-            let maternal = fields.check(
-                "maternal_surname",
-                PersonName::parse(form.maternal_surname.as_deref().unwrap_or_default()),
-            );
-            let given = fields.check(
-                "given_names",
-                PersonName::parse(form.given_names.as_deref().unwrap_or_default()),
+            let name = fields.name(
+                FullName::FIELDS,
+                FullName::parse(
+                    form.paternal_surname.as_deref().unwrap_or_default(),
+                    form.maternal_surname.as_deref().unwrap_or_default(),
+                    form.given_names.as_deref().unwrap_or_default(),
+                ),
             );
             let email = match form
                 .email
@@ -258,9 +254,7 @@ pub async fn create(
                 }
             }
             fields.finish()?;
-            let (Some(dni), Some(paternal), Some(maternal), Some(given)) =
-                (dni, paternal, maternal, given)
-            else {
+            let (Some(dni), Some(name)) = (dni, name) else {
                 unreachable!("checked above")
             };
             if provisioning_authority(role) == Role::Director {
@@ -291,7 +285,7 @@ pub async fn create(
                 .one(db)
                 .await?
             {
-                crate::registry::confirm_person(&existing, &paternal, &maternal, &given)?;
+                crate::registry::confirm_person(&existing, &name)?;
             }
             row.kind = Set(RequestKind::Alta);
             row.role = Set(role.code().into());
@@ -300,9 +294,9 @@ pub async fn create(
             row.school_id = Set(unit.school.as_ref().map(|s| s.id));
             row.level = Set(unit.level.map(|l| l.code().to_owned()));
             row.dni = Set(dni.as_str().to_owned());
-            row.paternal_surname = Set(Some(paternal.into_inner()));
-            row.maternal_surname = Set(Some(maternal.into_inner()));
-            row.given_names = Set(Some(given.into_inner()));
+            row.paternal_surname = Set(Some(name.paternal.into_inner()));
+            row.maternal_surname = Set(Some(name.maternal.into_inner()));
+            row.given_names = Set(Some(name.given.into_inner()));
             row.email = Set(email.map(Email::into_inner));
             row.cell_phone = Set(phone.map(CellPhone::into_inner));
             row.resolution_number = Set(form.resolution_number.map(|n| n.trim().to_owned()));

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     attendance::closed,
     auth::{policy::Action, principal::Principal},
-    domain::{EnrollmentStatus, PersonName, StudentDocument},
+    domain::{EnrollmentStatus, FullName, StudentDocument},
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
     time::{now, today_lima},
@@ -51,15 +51,14 @@ pub async fn enroll(
     p.authorize(Action::ManageRoster, &scope.target)?;
     let mut f = crate::error::Fields::default();
     let document = f.check("document", StudentDocument::parse(&body.document));
-    let paternal = f.check(
-        "paternal_surname",
-        PersonName::parse(&body.paternal_surname),
+    let name = f.name(
+        FullName::FIELDS,
+        FullName::parse(
+            &body.paternal_surname,
+            &body.maternal_surname,
+            &body.given_names,
+        ),
     );
-    let maternal = f.check(
-        "maternal_surname",
-        PersonName::parse(&body.maternal_surname),
-    );
-    let given = f.check("given_names", PersonName::parse(&body.given_names));
     let sex = body.sex.as_deref().map(|s| f.check("sex", parse_sex(s)));
     f.check(
         "starts_on",
@@ -72,16 +71,12 @@ pub async fn enroll(
         );
     }
     f.finish()?;
-    let (Some(document), Some(paternal), Some(maternal), Some(given)) =
-        (document, paternal, maternal, given)
-    else {
+    let (Some(document), Some(name)) = (document, name) else {
         unreachable!("checked above")
     };
     let input = EnrollmentInput {
         document,
-        paternal_surname: paternal,
-        maternal_surname: maternal,
-        given_names: given,
+        name,
         birth_date: body.birth_date,
         sex: sex.flatten(),
         starts_on: body.starts_on,
@@ -198,9 +193,7 @@ pub async fn change_status(
 #[derive(Debug, Clone)]
 pub struct EnrollmentInput {
     pub document: StudentDocument,
-    pub paternal_surname: PersonName,
-    pub maternal_surname: PersonName,
-    pub given_names: PersonName,
+    pub name: FullName,
     pub birth_date: Option<NaiveDate>,
     pub sex: Option<String>,
     pub starts_on: NaiveDate,
@@ -319,9 +312,9 @@ pub async fn enroll_many(
                 let created = student::ActiveModel {
                     dni: Set(dni),
                     student_code: Set(code),
-                    paternal_surname: Set(input.paternal_surname.as_str().to_owned()),
-                    maternal_surname: Set(input.maternal_surname.as_str().to_owned()),
-                    given_names: Set(input.given_names.as_str().to_owned()),
+                    paternal_surname: Set(input.name.paternal.as_str().to_owned()),
+                    maternal_surname: Set(input.name.maternal.as_str().to_owned()),
+                    given_names: Set(input.name.given.as_str().to_owned()),
                     birth_date: Set(input.birth_date),
                     sex: Set(input.sex.clone()),
                     created_at: Set(at),

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::{policy::Action, principal::Principal},
-    domain::{PersonName, StudentDocument},
+    domain::{FullName, StudentDocument},
     error::{ApiError, ErrorCode, Result},
     record::{AuditAction, Change, Event, record},
     time::{parse_date, today_lima},
@@ -206,24 +206,20 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
             COLUMNS[0],
             StudentDocument::parse(cell(0)),
         );
-        let paternal = take(
-            &mut row_errors,
-            line,
-            COLUMNS[1],
-            PersonName::parse(cell(1)),
-        );
-        let maternal = take(
-            &mut row_errors,
-            line,
-            COLUMNS[2],
-            PersonName::parse(cell(2)),
-        );
-        let given = take(
-            &mut row_errors,
-            line,
-            COLUMNS[3],
-            PersonName::parse(cell(3)),
-        );
+        let name = match FullName::parse(cell(1), cell(2), cell(3)) {
+            Ok(name) => Some(name),
+            Err(parts) => {
+                for (part, message) in parts {
+                    take::<()>(
+                        &mut row_errors,
+                        line,
+                        COLUMNS[1 + part.index()],
+                        Err(message),
+                    );
+                }
+                None
+            }
+        };
         let birth = take(
             &mut row_errors,
             line,
@@ -271,21 +267,13 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
                 Err("El documento se repite en el archivo.".into()),
             );
         }
-        match (document, paternal, maternal, given, birth, sex, starts) {
-            (
-                Some(document),
-                Some(paternal_surname),
-                Some(maternal_surname),
-                Some(given_names),
-                Some(birth_date),
-                Some(sex),
-                Some(starts_on),
-            ) if row_errors.is_empty() => {
+        match (document, name, birth, sex, starts) {
+            (Some(document), Some(name), Some(birth_date), Some(sex), Some(starts_on))
+                if row_errors.is_empty() =>
+            {
                 inputs.push(EnrollmentInput {
                     document,
-                    paternal_surname,
-                    maternal_surname,
-                    given_names,
+                    name,
                     birth_date,
                     sex,
                     starts_on,

@@ -10,7 +10,7 @@ use entity::{person, school_staff};
 use super::{dto::*, repo, units::optional};
 use crate::{
     auth::{policy::Action, principal::Principal},
-    domain::{CellPhone, Dni, Email, PersonName, Position},
+    domain::{CellPhone, Dni, Email, FullName, Position},
     error::{ApiError, Fields, Result},
     record::{AuditAction, Change, Event, record},
     time::now,
@@ -116,16 +116,12 @@ pub async fn add_staff(
 
 /// An existing person is confirmed by its names (case and accents aside), never shown: a 422 on
 /// `dni` that does not say what is stored.
-pub fn confirm_person(
-    existing: &person::Model,
-    paternal: &PersonName,
-    maternal: &PersonName,
-    given: &PersonName,
-) -> Result<()> {
-    if paternal.matches(&existing.paternal_surname)
-        && maternal.matches(&existing.maternal_surname)
-        && given.matches(&existing.given_names)
-    {
+pub fn confirm_person(existing: &person::Model, name: &FullName) -> Result<()> {
+    if name.matches(
+        &existing.paternal_surname,
+        &existing.maternal_surname,
+        &existing.given_names,
+    ) {
         Ok(())
     } else {
         Err(ApiError::field(
@@ -143,15 +139,14 @@ async fn insert_staff(
 ) -> Result<StaffView> {
     let mut f = Fields::default();
     let dni = f.check("dni", Dni::parse(&input.dni));
-    let paternal = f.check(
-        "paternal_surname",
-        PersonName::parse(&input.paternal_surname),
+    let name = f.name(
+        FullName::FIELDS,
+        FullName::parse(
+            &input.paternal_surname,
+            &input.maternal_surname,
+            &input.given_names,
+        ),
     );
-    let maternal = f.check(
-        "maternal_surname",
-        PersonName::parse(&input.maternal_surname),
-    );
-    let given = f.check("given_names", PersonName::parse(&input.given_names));
     let email = f.check("email", optional(input.email.as_deref(), Email::parse));
     let phone = f.check(
         "cell_phone",
@@ -159,15 +154,8 @@ async fn insert_staff(
     );
     let position = f.check("position", Position::parse(&input.position));
     f.finish()?;
-    let (
-        Some(dni),
-        Some(paternal),
-        Some(maternal),
-        Some(given),
-        Some(email),
-        Some(phone),
-        Some(position),
-    ) = (dni, paternal, maternal, given, email, phone, position)
+    let (Some(dni), Some(name), Some(email), Some(phone), Some(position)) =
+        (dni, name, email, phone, position)
     else {
         unreachable!("checked above")
     };
@@ -179,15 +167,15 @@ async fn insert_staff(
         // A person already registered is confirmed by its names, never shown: what the caller
         // reads back is what it sent, and the stored names and contact data stay as they are.
         Some(existing) => {
-            confirm_person(&existing, &paternal, &maternal, &given)?;
+            confirm_person(&existing, &name)?;
             existing
         }
         None => {
             person::ActiveModel {
                 dni: Set(dni.as_str().to_owned()),
-                paternal_surname: Set(paternal.as_str().to_owned()),
-                maternal_surname: Set(maternal.as_str().to_owned()),
-                given_names: Set(given.as_str().to_owned()),
+                paternal_surname: Set(name.paternal.as_str().to_owned()),
+                maternal_surname: Set(name.maternal.as_str().to_owned()),
+                given_names: Set(name.given.as_str().to_owned()),
                 email: Set(email.clone().map(Email::into_inner)),
                 cell_phone: Set(phone.clone().map(CellPhone::into_inner)),
                 created_at: Set(now()),
@@ -200,9 +188,9 @@ async fn insert_staff(
     let sent = StaffView {
         person_id: person.id,
         dni: dni.as_str().to_owned(),
-        paternal_surname: paternal.into_inner(),
-        maternal_surname: maternal.into_inner(),
-        given_names: given.into_inner(),
+        paternal_surname: name.paternal.into_inner(),
+        maternal_surname: name.maternal.into_inner(),
+        given_names: name.given.into_inner(),
         email: email.map(Email::into_inner),
         cell_phone: phone.map(CellPhone::into_inner),
         position: position.code().to_owned(),
