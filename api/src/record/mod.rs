@@ -103,11 +103,8 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
             section_id,
             event,
         } => {
+            let reach = section_reach(school_id, section_id);
             audit::append(db, event).await?;
-            let reach = Reach::School {
-                school_id,
-                section_id: Some(section_id),
-            };
             change_log::append(db, reach, ChangeKind::Section, Some(section_id)).await
         }
         Change::Roster {
@@ -118,10 +115,7 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
         } => {
             coverage::invalidate(db, coverage::Stale::Enrollments(section_id)).await?;
             audit::append(db, event).await?;
-            let reach = Reach::School {
-                school_id,
-                section_id: Some(section_id),
-            };
+            let reach = section_reach(school_id, section_id);
             change_log::append(db, reach, ChangeKind::Enrollment, enrollment_id).await
         }
         Change::Teachers {
@@ -131,10 +125,7 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
             event,
         } => {
             audit::append(db, event).await?;
-            let reach = Reach::School {
-                school_id,
-                section_id: Some(section_id),
-            };
+            let reach = section_reach(school_id, section_id);
             change_log::append(db, reach, ChangeKind::Teacher, Some(row_id)).await
         }
         Change::RegisterState {
@@ -144,12 +135,17 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
             event,
         } => {
             audit::append(db, event).await?;
-            let reach = Reach::School {
-                school_id,
-                section_id: Some(section_id),
-            };
+            let reach = section_reach(school_id, section_id);
             change_log::append(db, reach, ChangeKind::Register, Some(register_id)).await
         }
         Change::Cells(cells) => coverage::invalidate(db, coverage::Stale::Cells(cells)).await,
+    }
+}
+
+/// The tablets of a section of an IE.
+fn section_reach(school_id: i64, section_id: i64) -> Reach {
+    Reach::School {
+        school_id,
+        section_id: Some(section_id),
     }
 }
