@@ -1,9 +1,11 @@
 //! Altas y bajas (seed 002): requests to give or end a role, approved or rejected by the authority
 //! the seed names, with credentials shown once for a new account; manager password resets.
 
+mod accounts;
+mod decisions;
 mod dto;
 mod files;
+mod requests;
 mod routes;
-mod service;
 
 pub use routes::router;

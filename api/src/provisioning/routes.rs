@@ -1,5 +1,5 @@
 //! HTTP surface of altas y bajas: each handler extracts (the multipart form, the file), calls
-//! `service` and answers.
+//! the service of its step (`requests`, `decisions`, `accounts`) and answers.
 
 use axum::{
     Json,
@@ -13,9 +13,10 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    accounts, decisions,
     dto::{Credentials, Decision, NewRequestForm, Rejection, RequestView, StaffAccount},
     files::{self, Upload},
-    service,
+    requests,
 };
 use crate::error::ErrorCode;
 use crate::{
@@ -54,7 +55,7 @@ async fn create_request(
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<RequestView>)> {
     let (form, upload) = read_form(multipart).await?;
-    let created = service::create(&state, &p, form, upload).await?;
+    let created = requests::create(&state, &p, form, upload).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -107,7 +108,7 @@ async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<U
             "cell_phone" => form.cell_phone = Some(value),
             "resolution_number" => form.resolution_number = Some(value),
             "resolution_date" if !value.trim().is_empty() => {
-                form.resolution_date = Some(service::parse_form_date("resolution_date", &value)?)
+                form.resolution_date = Some(requests::parse_form_date("resolution_date", &value)?)
             }
             "reason" => form.reason = Some(value),
             _ => {}
@@ -138,7 +139,7 @@ async fn list_requests(
         page: filter.page,
         per_page: filter.per_page,
     });
-    let (total, rows) = service::list(&state.db, &p, filter.status.as_deref(), paging).await?;
+    let (total, rows) = requests::list(&state.db, &p, filter.status.as_deref(), paging).await?;
     let mut headers = HeaderMap::new();
     if let Some(total) = total {
         headers.insert("x-total-count", HeaderValue::from(total));
@@ -155,7 +156,7 @@ async fn get_request(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(
-        service::visible_request(&state.db, &p, id).await?.into(),
+        requests::visible_request(&state.db, &p, id).await?.into(),
     ))
 }
 
@@ -167,7 +168,7 @@ async fn resolution_file(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
-    let request = service::visible_request(&state.db, &p, id).await?;
+    let request = requests::visible_request(&state.db, &p, id).await?;
     let path = request
         .resolution_file
         .ok_or_else(|| ApiError::not_found("el archivo de la resolución"))?;
@@ -196,7 +197,7 @@ async fn approve(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Decision>> {
     let (request, credentials, notice) =
-        service::approve(&state.db, &state.config.auth, &p, id).await?;
+        decisions::approve(&state.db, &state.config.auth, &p, id).await?;
     Ok(Json(Decision {
         request: request.into(),
         credentials,
@@ -214,7 +215,7 @@ async fn reject(
     ApiJson(body): ApiJson<Rejection>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(
-        service::reject(&state.db, &p, id, &body.reason)
+        decisions::reject(&state.db, &p, id, &body.reason)
             .await?
             .into(),
     ))
@@ -231,7 +232,7 @@ async fn create_staff_account(
     ApiJson(body): ApiJson<StaffAccount>,
 ) -> Result<(StatusCode, Json<Decision>)> {
     let (request, credentials, notice) =
-        service::create_staff_account(&state, &p, id, body).await?;
+        decisions::create_staff_account(&state, &p, id, body).await?;
     Ok((
         StatusCode::CREATED,
         Json(Decision {
@@ -251,5 +252,5 @@ async fn reset_password(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Credentials>> {
-    Ok(Json(service::reset_by_manager(&state.db, &p, id).await?))
+    Ok(Json(accounts::reset_by_manager(&state.db, &p, id).await?))
 }

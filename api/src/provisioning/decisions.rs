@@ -1,0 +1,607 @@
+//! Deciding a request (its authority): an approval gives or ends the role, creates the account
+//! when the person has none (credentials shown once), and tells those concerned; a rejection
+//! carries its reason. All in one transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter,
+};
+
+use entity::{
+    person, provisioning_request, role_assignment, school, school_staff, ugel, user_account,
+    vocabulary::{RequestKind, RequestStatus},
+};
+
+use super::dto::{Credentials, NewRequestForm, StaffAccount};
+use super::{
+    accounts::{management, temporary_password},
+    requests::{create, is_authority, request_target},
+};
+use crate::error::ErrorCode;
+use crate::{
+    auth::{
+        Principal, Role, Target, password,
+        policy::{UnitKind, single_holder},
+        service::{Sessions, revoke_sessions},
+    },
+    error::{ApiError, Result},
+    record::{AuditAction, Change, Event, record},
+    state::AppState,
+    time::{LIMA, now},
+};
+
+pub(super) async fn load_pending(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: i64,
+) -> Result<(provisioning_request::Model, Target)> {
+    let request = provisioning_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud"))?;
+    if !is_authority(db, principal, &request).await? {
+        return Err(if request.requested_by == principal.user_id {
+            ApiError::forbidden()
+        } else {
+            ApiError::not_found("la solicitud")
+        });
+    }
+    if request.status != RequestStatus::Pending {
+        return Err(ApiError::from(ErrorCode::RequestDecided));
+    }
+    let target = request_target(db, &request).await?;
+    Ok((request, target))
+}
+
+/// Approves a request: for an alta, creates the person and account when new (credentials are
+/// returned once) and the assignment, ending the previous holder where a unit has one; for a
+/// baja, ends the assignment. Everything in one transaction.
+pub async fn approve(
+    db: &DatabaseConnection,
+    auth: &crate::config::AuthConfig,
+    principal: &Principal,
+    id: i64,
+) -> Result<(
+    provisioning_request::Model,
+    Option<Credentials>,
+    Option<&'static str>,
+)> {
+    let (request, target) = load_pending(db, principal, id).await?;
+    let at = now();
+    let mut credentials = None;
+    let mut notice = None;
+    let txn = crate::db::begin(db).await?;
+    let mut decided: provisioning_request::ActiveModel = request.clone().into();
+    if request.kind == RequestKind::Baja {
+        let assignment_id = request.assignment_id.unwrap_or_default();
+        let assignment = role_assignment::Entity::find_by_id(assignment_id)
+            .filter(role_assignment::Column::Active.eq(true))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::from(ErrorCode::AssignmentEnded))?;
+        end_assignment(&txn, principal, assignment, target, at).await?;
+    } else {
+        let hash_for_new_account = {
+            let existing = person::Entity::find()
+                .filter(person::Column::Dni.eq(&request.dni))
+                .one(&txn)
+                .await?;
+            match &existing {
+                Some(p)
+                    if user_account::Entity::find()
+                        .filter(user_account::Column::PersonId.eq(p.id))
+                        .one(&txn)
+                        .await?
+                        .is_some() =>
+                {
+                    None
+                }
+                _ => {
+                    let temporary = temporary_password();
+                    let hash = password::hash(temporary.clone()).await?;
+                    Some((temporary, hash))
+                }
+            }
+        };
+        let person = match person::Entity::find()
+            .filter(person::Column::Dni.eq(&request.dni))
+            .one(&txn)
+            .await?
+        {
+            // An existing person keeps the names and contact data it has: only its owner changes
+            // them (through `/me`), never an alta filed by someone else.
+            Some(p) => p,
+            None => {
+                person::ActiveModel {
+                    dni: Set(request.dni.clone()),
+                    paternal_surname: Set(request.paternal_surname.clone().unwrap_or_default()),
+                    maternal_surname: Set(request.maternal_surname.clone().unwrap_or_default()),
+                    given_names: Set(request.given_names.clone().unwrap_or_default()),
+                    email: Set(request.email.clone()),
+                    cell_phone: Set(request.cell_phone.clone()),
+                    created_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        let account_existed = hash_for_new_account.is_none();
+        let account = match (
+            user_account::Entity::find()
+                .filter(user_account::Column::PersonId.eq(person.id))
+                .one(&txn)
+                .await?,
+            hash_for_new_account,
+        ) {
+            (Some(account), _) => account,
+            (None, Some((temporary, hash))) => {
+                let username = free_username(&txn, &request.dni).await?;
+                let created = user_account::ActiveModel {
+                    person_id: Set(person.id),
+                    username: Set(username.clone()),
+                    password_hash: Set(hash),
+                    must_change_password: Set(true),
+                    created_at: Set(at),
+                    password_changed_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                record(
+                    &txn,
+                    Change::Audited(
+                        Event::new(AuditAction::AccountCreated, created.id)
+                            .by(principal.user_id)
+                            .in_unit(target),
+                    ),
+                )
+                .await?;
+                // A person registered as staff where the approver has no say gets its password
+                // from its own e-mail, never from the approver: else a director elsewhere could
+                // open the account first and keep its password.
+                let (_, unmanaged) = management(&txn, principal, person.id, &[]).await?;
+                if unmanaged == 0 {
+                    credentials = Some(Credentials {
+                        username,
+                        temporary_password: temporary,
+                    });
+                } else {
+                    let unusable = password::hash(crate::auth::tokens::random_token(32)).await?;
+                    let mut sealed: user_account::ActiveModel = created.clone().into();
+                    sealed.password_hash = Set(unusable);
+                    sealed.update(&txn).await?;
+                    match &person.email {
+                        Some(email) => {
+                            crate::auth::reset::send_link(
+                                &txn,
+                                auth,
+                                &created,
+                                &person.given_names,
+                                email,
+                                at,
+                            )
+                            .await?;
+                            notice = Some(
+                                "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo.",
+                            );
+                        }
+                        None => {
+                            notice = Some(
+                                "La persona también está registrada en otra IE y no tiene correo: el Administrador SIAGIE debe restablecer su contraseña.",
+                            );
+                        }
+                    }
+                }
+                created
+            }
+            (None, None) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "account vanished during approval"
+                )));
+            }
+        };
+        let already = role_assignment::Entity::find()
+            .filter(role_assignment::Column::UserId.eq(account.id))
+            .filter(role_assignment::Column::Role.eq(&request.role))
+            .filter(role_assignment::Column::Active.eq(true))
+            .filter(same_unit(&request))
+            .one(&txn)
+            .await?;
+        let new_unit = account_existed
+            && role_assignment::Entity::find()
+                .filter(role_assignment::Column::UserId.eq(account.id))
+                .filter(role_assignment::Column::Active.eq(true))
+                .filter(same_place(&request))
+                .one(&txn)
+                .await?
+                .is_none();
+        if already.is_some() {
+            return Err(ApiError::from(ErrorCode::AlreadyAssigned));
+        }
+        let role = Role::parse(&request.role).unwrap_or(Role::Teacher);
+        if single_holder(role) {
+            let holders = role_assignment::Entity::find()
+                .filter(role_assignment::Column::Role.eq(&request.role))
+                .filter(role_assignment::Column::Active.eq(true))
+                .filter(same_unit(&request))
+                .all(&txn)
+                .await?;
+            for holder in holders {
+                end_assignment(&txn, principal, holder, target, at).await?;
+            }
+        }
+        if let (UnitKind::School, Some(school_id)) = (role.unit_kind(), request.school_id) {
+            ensure_staff(&txn, school_id, person.id, role, at).await?;
+        }
+        let assignment = role_assignment::ActiveModel {
+            user_id: Set(account.id),
+            role: Set(request.role.clone()),
+            dre_id: Set(request.dre_id),
+            ugel_id: Set(request.ugel_id),
+            school_id: Set(request.school_id),
+            level: Set(request.level.clone()),
+            active: Set(true),
+            starts_at: Set(at),
+            ended_at: Set(None),
+            resolution_number: Set(request.resolution_number.clone()),
+            resolution_date: Set(request.resolution_date),
+            request_id: Set(Some(request.id)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        record(
+            &txn,
+            Change::Audited(
+                Event::new(AuditAction::AssignmentCreated, assignment.id)
+                    .by(principal.user_id)
+                    .in_unit(target)
+                    .after(&assignment),
+            ),
+        )
+        .await?;
+        if new_unit && let Some(to) = person.email.clone() {
+            notify_new_assignment(&txn, principal, &person, &to, &request, at).await?;
+        }
+        decided.result_user_id = Set(Some(account.id));
+        decided.result_assignment_id = Set(Some(assignment.id));
+    }
+    decided.status = Set(RequestStatus::Approved);
+    decided.decided_by = Set(Some(principal.user_id));
+    decided.decided_at = Set(Some(at));
+    let decided = decided.update(&txn).await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::ProvisioningApproved, id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .before(&request)
+                .after(&decided),
+        ),
+    )
+    .await?;
+    notify_requester(&txn, &decided, true).await?;
+    txn.commit().await?;
+    Ok((decided, credentials, notice))
+}
+
+/// Rejects a request with a reason the requester will read.
+pub async fn reject(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    reason: &str,
+) -> Result<provisioning_request::Model> {
+    let (request, target) = load_pending(db, principal, id).await?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::field(
+            "reason",
+            "Indique el motivo del rechazo (hasta 500 caracteres).",
+        ));
+    }
+    let txn = crate::db::begin(db).await?;
+    let mut decided: provisioning_request::ActiveModel = request.clone().into();
+    decided.status = Set(RequestStatus::Rejected);
+    decided.decided_by = Set(Some(principal.user_id));
+    decided.decided_at = Set(Some(now()));
+    decided.decision_reason = Set(Some(reason.to_owned()));
+    let decided = decided.update(&txn).await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::ProvisioningRejected, id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .before(&request)
+                .after(&decided),
+        ),
+    )
+    .await?;
+    notify_requester(&txn, &decided, false).await?;
+    txn.commit().await?;
+    Ok(decided)
+}
+
+/// The requester learns the outcome by e-mail too, when it has an address.
+pub(super) async fn notify_requester(
+    db: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+    approved: bool,
+) -> Result<()> {
+    let Some(account) = user_account::Entity::find_by_id(request.requested_by)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(requester) = person::Entity::find_by_id(account.person_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(to) = requester.email.clone() else {
+        return Ok(());
+    };
+    let role = Role::parse(&request.role)
+        .map(Role::label)
+        .unwrap_or_default();
+    // A baja carries only the DNI: its person is named from the registry.
+    let named = match (&request.given_names, &request.paternal_surname) {
+        (Some(given), Some(paternal)) => format!(
+            "{given} {paternal} {}",
+            request.maternal_surname.clone().unwrap_or_default()
+        ),
+        _ => person::Entity::find()
+            .filter(person::Column::Dni.eq(&request.dni))
+            .one(db)
+            .await?
+            .map(|p| {
+                format!(
+                    "{} {} {}",
+                    p.given_names, p.paternal_surname, p.maternal_surname
+                )
+            })
+            .unwrap_or_default(),
+    };
+    let person = format!("{named} (DNI {})", request.dni);
+    let mail = jobs::templates::Mail::new(
+        "provisioning_decision",
+        &jobs::templates::context! {
+            name => requester.given_names,
+            kind => request.kind.clone(),
+            approved => approved,
+            role => role,
+            person => person.split_whitespace().collect::<Vec<_>>().join(" "),
+            reason => request.decision_reason.clone().unwrap_or_default(),
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    jobs::outbox::enqueue(
+        db,
+        &to,
+        mail,
+        Some(format!("provisioning-decision-{}", request.id)),
+        now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// An account that gains a role in a unit where it had none is told by e-mail, so that a role
+/// given without its knowledge does not go unnoticed.
+pub(super) async fn notify_new_assignment(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    person: &person::Model,
+    to: &str,
+    request: &provisioning_request::Model,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let unit = match (request.school_id, request.ugel_id, request.dre_id) {
+        (Some(id), _, _) => school::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|s| format!("{} ({}-{})", s.name, s.codigo_modular, s.anexo)),
+        (None, Some(id), _) => ugel::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        (None, None, Some(id)) => entity::dre::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|d| d.name),
+        (None, None, None) => Some("el Ministerio de Educación".to_owned()),
+    }
+    .unwrap_or_default();
+    let by = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p.given_names, p.paternal_surname, p.maternal_surname
+            )
+        })
+        .unwrap_or_default();
+    let role = Role::parse(&request.role)
+        .map(Role::label)
+        .unwrap_or_default();
+    let mail = jobs::templates::Mail::new(
+        "assignment_added",
+        &jobs::templates::context! {
+            name => person.given_names.clone(),
+            role => role,
+            unit => unit,
+            by => by,
+            at => at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    jobs::outbox::enqueue(
+        db,
+        to,
+        mail,
+        Some(format!("assignment-added-{}", request.id)),
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Assignments held in the same unit as the request (any role): a DRE, a UGEL or an IE.
+pub(super) fn same_place(request: &provisioning_request::Model) -> Condition {
+    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
+        Some(v) => Condition::all().add(column.eq(v)),
+        None => Condition::all().add(column.is_null()),
+    };
+    Condition::all()
+        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
+        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
+        .add(eq_or_null(
+            role_assignment::Column::SchoolId,
+            request.school_id,
+        ))
+}
+
+pub(super) fn same_unit(request: &provisioning_request::Model) -> Condition {
+    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
+        Some(v) => Condition::all().add(column.eq(v)),
+        None => Condition::all().add(column.is_null()),
+    };
+    let level = match &request.level {
+        Some(l) => Condition::all().add(role_assignment::Column::Level.eq(l.clone())),
+        None => Condition::all().add(role_assignment::Column::Level.is_null()),
+    };
+    Condition::all()
+        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
+        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
+        .add(eq_or_null(
+            role_assignment::Column::SchoolId,
+            request.school_id,
+        ))
+        .add(level)
+}
+
+/// Ends an assignment (baja never deletes); an account left with no active assignment loses its
+/// sessions at once.
+pub(super) async fn end_assignment(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    assignment: role_assignment::Model,
+    target: Target,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let mut ended: role_assignment::ActiveModel = assignment.clone().into();
+    ended.active = Set(false);
+    ended.ended_at = Set(Some(at));
+    let ended = ended.update(db).await?;
+    record(
+        db,
+        Change::Audited(
+            Event::new(AuditAction::AssignmentEnded, assignment.id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .before(&assignment)
+                .after(&ended),
+        ),
+    )
+    .await?;
+    let still_active = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(assignment.user_id))
+        .filter(role_assignment::Column::Active.eq(true))
+        .one(db)
+        .await?;
+    if still_active.is_none() {
+        revoke_sessions(db, Sessions::User(assignment.user_id), at).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn ensure_staff(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    person_id: i64,
+    role: Role,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let existing = school_staff::Entity::find()
+        .filter(school_staff::Column::SchoolId.eq(school_id))
+        .filter(school_staff::Column::PersonId.eq(person_id))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.active => {}
+        Some(row) => {
+            let mut active: school_staff::ActiveModel = row.into();
+            active.active = Set(true);
+            active.update(db).await?;
+        }
+        None => {
+            school_staff::ActiveModel {
+                school_id: Set(school_id),
+                person_id: Set(person_id),
+                position: Set(role.code().into()),
+                active: Set(true),
+                created_at: Set(at),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// New accounts log in with their DNI; a taken name gets a suffix.
+pub(super) async fn free_username(db: &impl ConnectionTrait, dni: &str) -> Result<String> {
+    for n in 0..100 {
+        let candidate = if n == 0 {
+            dni.to_owned()
+        } else {
+            format!("{dni}.{n}")
+        };
+        let taken = user_account::Entity::find()
+            .filter(user_account::Column::Username.eq(&candidate))
+            .one(db)
+            .await?;
+        if taken.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::from(ErrorCode::UsernameUnavailable))
+}
+
+/// Gives a role to a person registered as staff of the IE (its director; seed 004): an alta
+/// filed and approved in one step.
+pub async fn create_staff_account(
+    state: &AppState,
+    p: &Principal,
+    school_id: i64,
+    body: StaffAccount,
+) -> Result<(
+    provisioning_request::Model,
+    Option<Credentials>,
+    Option<&'static str>,
+)> {
+    let person = entity::person::Entity::find_by_id(body.person_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::field("person_id", "La persona no existe."))?;
+    let role = Role::parse(&body.role)
+        .filter(|r| r.unit_kind() == UnitKind::School && *r != Role::Director)
+        .ok_or_else(|| ApiError::field("role", "El cargo debe ser uno del personal de la IE."))?;
+    let form = NewRequestForm {
+        kind: "alta".into(),
+        role: Some(role.code().into()),
+        school_id: Some(school_id),
+        dni: Some(person.dni.clone()),
+        paternal_surname: Some(person.paternal_surname.clone()),
+        maternal_surname: Some(person.maternal_surname.clone()),
+        given_names: Some(person.given_names.clone()),
+        ..Default::default()
+    };
+    let request = create(state, p, form, None).await?;
+    approve(&state.db, &state.config.auth, p, request.id).await
+}

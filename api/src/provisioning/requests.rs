@@ -1,0 +1,506 @@
+//! Filing a request (alta or baja): who may ask for which role in which unit, what a request
+//! must carry (names, document, e-mail, the resolution), and the requests a caller may read.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use entity::{
+    person, provisioning_request, role_assignment, school, school_staff, ugel, user_account,
+    vocabulary::{RequestKind, RequestStatus},
+};
+
+use super::{dto::NewRequestForm, files::Upload};
+use crate::error::ErrorCode;
+use crate::{
+    auth::{
+        Principal, Role, Target,
+        policy::{Unit, UnitKind, provisioning_authority, requires_email, requires_resolution},
+    },
+    domain::{CellPhone, Dni, Email, FullName, Level},
+    error::{ApiError, Result},
+    http::PageParams,
+    record::{AuditAction, Change, Event, record},
+    registry::school_scope,
+    state::AppState,
+    time::{LIMA, now},
+};
+
+/// A form carrying only the ids of a unit, to look the unit up.
+pub(super) fn unit_ids(
+    dre_id: Option<i64>,
+    ugel_id: Option<i64>,
+    school_id: Option<i64>,
+    level: Option<String>,
+) -> NewRequestForm {
+    NewRequestForm {
+        dre_id,
+        ugel_id,
+        school_id,
+        level,
+        ..Default::default()
+    }
+}
+
+/// Where a role is held, checked to exist.
+pub(super) struct UnitRef {
+    pub(super) dre_id: Option<i64>,
+    pub(super) ugel_id: Option<i64>,
+    pub(super) school: Option<school::Model>,
+    pub(super) level: Option<Level>,
+    pub(super) target: Target,
+}
+
+pub(super) async fn unit_for(
+    db: &impl ConnectionTrait,
+    role: Role,
+    form: &NewRequestForm,
+) -> Result<UnitRef> {
+    let missing =
+        |field: &str, what: &str| ApiError::field(field, format!("Indique {what} del cargo."));
+    match role.unit_kind() {
+        UnitKind::Minedu => Ok(UnitRef {
+            dre_id: None,
+            ugel_id: None,
+            school: None,
+            level: None,
+            target: Target::national(),
+        }),
+        UnitKind::Dre => {
+            let dre_id = form.dre_id.ok_or_else(|| missing("dre_id", "la DRE"))?;
+            entity::dre::Entity::find_by_id(dre_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::field("dre_id", "La DRE no existe."))?;
+            Ok(UnitRef {
+                dre_id: Some(dre_id),
+                ugel_id: None,
+                school: None,
+                level: None,
+                target: Target::dre(dre_id),
+            })
+        }
+        UnitKind::Ugel => {
+            let ugel_id = form.ugel_id.ok_or_else(|| missing("ugel_id", "la UGEL"))?;
+            let ugel = ugel::Entity::find_by_id(ugel_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::field("ugel_id", "La UGEL no existe."))?;
+            let level = match (role, form.level.as_deref()) {
+                (Role::LevelSpecialist, Some(level)) => {
+                    Some(Level::parse(level).map_err(|m| ApiError::field("level", m))?)
+                }
+                (Role::LevelSpecialist, None) => {
+                    return Err(missing("level", "el nivel educativo"));
+                }
+                _ => None,
+            };
+            Ok(UnitRef {
+                dre_id: None,
+                ugel_id: Some(ugel_id),
+                school: None,
+                level,
+                target: Target::ugel(ugel.id, ugel.dre_id),
+            })
+        }
+        UnitKind::School => {
+            let school_id = form
+                .school_id
+                .ok_or_else(|| missing("school_id", "la IE"))?;
+            let scope = school_scope(db, school_id)
+                .await
+                .map_err(|_| ApiError::field("school_id", "La IE no existe."))?;
+            Ok(UnitRef {
+                dre_id: None,
+                ugel_id: None,
+                target: scope.target,
+                school: Some(scope.school),
+                level: None,
+            })
+        }
+    }
+}
+
+/// Whether the caller may file a request for `role` in the unit: the staff of an IE only through
+/// its director (never a PRONOEI coordinator); other roles through the deciding authority or
+/// anyone holding a MINEDU, DRE or UGEL role over the unit (who registers the oficio).
+pub(super) fn check_requester(principal: &Principal, role: Role, unit: &UnitRef) -> Result<()> {
+    let authority = provisioning_authority(role);
+    if authority == Role::Director {
+        if !principal.holds(Role::Director, &unit.target) {
+            return Err(ApiError::forbidden());
+        }
+        if unit.school.as_ref().is_some_and(|s| s.is_pronoei) {
+            return Err(ApiError::from(ErrorCode::PronoeiCannotCreateUsers));
+        }
+        return Ok(());
+    }
+    let oversees = principal.assignments.iter().any(|a| {
+        a.role.unit_kind() != UnitKind::School
+            && a.role != Role::HelpdeskAgent
+            && a.covers(&unit.target, &[])
+    });
+    if principal.holds(authority, &unit.target) || oversees {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+pub(super) fn required(field: &str, value: Option<&str>) -> Result<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::field(field, "Este campo es obligatorio."))
+}
+
+/// Files a request. For an alta the form carries the person and, where seed 002 asks for it, the
+/// designation resolution; for a baja, the assignment to end and the reason.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    form: NewRequestForm,
+    upload: Option<Upload>,
+) -> Result<provisioning_request::Model> {
+    let db = &state.db;
+    let at = now();
+    let mut row = provisioning_request::ActiveModel {
+        status: Set(RequestStatus::Pending),
+        requested_by: Set(principal.user_id),
+        requested_at: Set(at),
+        reason: Set(form
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)),
+        ..Default::default()
+    };
+    let target = match form.kind.trim() {
+        "alta" => {
+            let role = Role::parse(&required("role", form.role.as_deref())?)
+                .ok_or_else(|| ApiError::field("role", "El cargo solicitado no existe."))?;
+            if role == Role::MineduAdmin {
+                return Err(ApiError::field(
+                    "role",
+                    "Los administradores se crean con la tarea de administración del servidor.",
+                ));
+            }
+            let unit = unit_for(db, role, &form).await?;
+            check_requester(principal, role, &unit)?;
+
+            let mut fields = crate::error::Fields::default();
+            let dni = fields.check("dni", Dni::parse(form.dni.as_deref().unwrap_or_default()));
+            let name = fields.name(
+                FullName::FIELDS,
+                FullName::parse(
+                    form.paternal_surname.as_deref().unwrap_or_default(),
+                    form.maternal_surname.as_deref().unwrap_or_default(),
+                    form.given_names.as_deref().unwrap_or_default(),
+                ),
+            );
+            let email = match form
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                Some(e) => fields.check("email", Email::parse(e)),
+                None if requires_email(role) => fields.check(
+                    "email",
+                    Err("El correo electrónico es obligatorio para este cargo.".into()),
+                ),
+                None => None,
+            };
+            let phone = form
+                .cell_phone
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .and_then(|p| fields.check("cell_phone", CellPhone::parse(p)));
+            if requires_resolution(role) {
+                if form
+                    .resolution_number
+                    .as_deref()
+                    .is_none_or(|n| n.trim().is_empty())
+                {
+                    fields.add(
+                        "resolution_number",
+                        "Indique el número de la resolución de designación (RD).",
+                    );
+                }
+                match form.resolution_date {
+                    None => fields.add(
+                        "resolution_date",
+                        "Indique la fecha de la resolución de designación.",
+                    ),
+                    Some(d) if d > at.with_timezone(&LIMA).date_naive() => fields.add(
+                        "resolution_date",
+                        "La fecha de la resolución no puede ser futura.",
+                    ),
+                    Some(_) => {}
+                }
+                if upload.is_none() {
+                    fields.add(
+                        "resolution",
+                        "Adjunte la resolución de designación (RD) en PDF, JPG o PNG.",
+                    );
+                }
+            }
+            fields.finish()?;
+            let (Some(dni), Some(name)) = (dni, name) else {
+                unreachable!("checked above")
+            };
+            if provisioning_authority(role) == Role::Director {
+                let registered = school_staff::Entity::find()
+                    .filter(school_staff::Column::SchoolId.eq(unit.target.school_id))
+                    .filter(school_staff::Column::Active.eq(true))
+                    .filter(
+                        school_staff::Column::PersonId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(person::Column::Id)
+                                .from(person::Entity)
+                                .and_where(person::Column::Dni.eq(dni.as_str()))
+                                .to_owned(),
+                        ),
+                    )
+                    .one(db)
+                    .await?;
+                if registered.is_none() {
+                    return Err(ApiError::field(
+                        "dni",
+                        "La persona no está registrada como personal de la IE: regístrela primero.",
+                    ));
+                }
+            }
+            // An existing person is confirmed by its names, as when it is registered as staff.
+            if let Some(existing) = person::Entity::find()
+                .filter(person::Column::Dni.eq(dni.as_str()))
+                .one(db)
+                .await?
+            {
+                crate::registry::confirm_person(&existing, &name)?;
+            }
+            row.kind = Set(RequestKind::Alta);
+            row.role = Set(role.code().into());
+            row.dre_id = Set(unit.dre_id);
+            row.ugel_id = Set(unit.ugel_id);
+            row.school_id = Set(unit.school.as_ref().map(|s| s.id));
+            row.level = Set(unit.level.map(|l| l.code().to_owned()));
+            row.dni = Set(dni.as_str().to_owned());
+            row.paternal_surname = Set(Some(name.paternal.into_inner()));
+            row.maternal_surname = Set(Some(name.maternal.into_inner()));
+            row.given_names = Set(Some(name.given.into_inner()));
+            row.email = Set(email.map(Email::into_inner));
+            row.cell_phone = Set(phone.map(CellPhone::into_inner));
+            row.resolution_number = Set(form.resolution_number.map(|n| n.trim().to_owned()));
+            row.resolution_date = Set(form.resolution_date);
+            unit.target
+        }
+        "baja" => {
+            let assignment_id = form.assignment_id.ok_or_else(|| {
+                ApiError::field("assignment_id", "Indique la asignación que termina.")
+            })?;
+            let assignment = role_assignment::Entity::find_by_id(assignment_id)
+                .filter(role_assignment::Column::Active.eq(true))
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::field("assignment_id", "La asignación no existe o ya terminó.")
+                })?;
+            let role = Role::parse(&assignment.role)
+                .ok_or_else(|| ApiError::field("assignment_id", "Cargo desconocido."))?;
+            let probe = unit_ids(
+                assignment.dre_id,
+                assignment.ugel_id,
+                assignment.school_id,
+                assignment.level.clone(),
+            );
+            let unit = unit_for(db, role, &probe).await?;
+            if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
+                check_requester(principal, role, &unit)?;
+            }
+            if row.reason.as_ref().is_none() {
+                return Err(ApiError::field("reason", "Indique el motivo de la baja."));
+            }
+            let account = user_account::Entity::find_by_id(assignment.user_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la cuenta"))?;
+            let holder = person::Entity::find_by_id(account.person_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found("la persona"))?;
+            row.kind = Set(RequestKind::Baja);
+            row.role = Set(assignment.role.clone());
+            row.dre_id = Set(assignment.dre_id);
+            row.ugel_id = Set(assignment.ugel_id);
+            row.school_id = Set(assignment.school_id);
+            row.level = Set(assignment.level.clone());
+            row.dni = Set(holder.dni);
+            row.assignment_id = Set(Some(assignment.id));
+            unit.target
+        }
+        _ => {
+            return Err(ApiError::field(
+                "kind",
+                "El tipo de solicitud debe ser «alta» o «baja».",
+            ));
+        }
+    };
+
+    let stored = match &upload {
+        Some(upload) => Some(upload.store(&state.config.storage.data_dir).await?),
+        None => None,
+    };
+    if let (Some(upload), Some(path)) = (&upload, &stored) {
+        row.resolution_file = Set(Some(path.clone()));
+        row.resolution_file_name = Set(Some(upload.name.clone()));
+        row.resolution_sha256 = Set(Some(upload.sha256()));
+    }
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let created = row.insert(&txn).await?;
+        record(
+            &txn,
+            Change::Audited(
+                Event::new(AuditAction::ProvisioningRequested, created.id)
+                    .by(principal.user_id)
+                    .in_unit(target)
+                    .after(&created),
+            ),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>(created)
+    }
+    .await;
+    if result.is_err()
+        && let Some(path) = stored
+    {
+        let _ = tokio::fs::remove_file(state.config.storage.data_dir.join(path)).await;
+    }
+    result
+}
+
+/// Parses a `YYYY-MM-DD` form field.
+pub fn parse_form_date(field: &str, value: &str) -> Result<NaiveDate> {
+    crate::time::parse_date(value).map_err(|m| ApiError::field(field, m))
+}
+
+/// The requests a caller filed or decides, newest first, with `status` if given: one page and the
+/// whole count when paging is asked, the newest 500 otherwise.
+pub async fn list(
+    db: &DatabaseConnection,
+    p: &Principal,
+    status: Option<&str>,
+    paging: Option<PageParams>,
+) -> Result<(Option<u64>, Vec<provisioning_request::Model>)> {
+    let mut query = provisioning_request::Entity::find().filter(visible_to(p));
+    if let Some(status) = status {
+        let status = RequestStatus::try_from_value(&status.to_owned()).map_err(|_| {
+            ApiError::field("status", "El estado debe ser pending, approved o rejected.")
+        })?;
+        query = query.filter(provisioning_request::Column::Status.eq(status));
+    }
+    let query = query.order_by_desc(provisioning_request::Column::Id);
+    match paging {
+        Some(paging) => {
+            let (page, per_page) = paging.resolve()?;
+            let paginator = query.paginate(db, per_page);
+            let total = paginator.num_items().await?;
+            Ok((Some(total), paginator.fetch_page(page - 1).await?))
+        }
+        None => Ok((None, query.limit(500).all(db).await?)),
+    }
+}
+
+/// The requests a caller filed, plus those it decides.
+pub(super) fn visible_to(p: &Principal) -> Condition {
+    let mut any = Condition::any().add(provisioning_request::Column::RequestedBy.eq(p.user_id));
+    let staff: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|r| r.unit_kind() == UnitKind::School && **r != Role::Director)
+        .map(|r| r.code())
+        .collect();
+    for a in &p.assignments {
+        match (a.role, a.unit) {
+            (Role::MineduAdmin, _) => {
+                any = any.add(provisioning_request::Column::SchoolId.is_null());
+            }
+            (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
+                any = any.add(
+                    Condition::all()
+                        .add(provisioning_request::Column::Role.eq(Role::Director.code()))
+                        .add(
+                            provisioning_request::Column::SchoolId.in_subquery(
+                                sea_orm::sea_query::Query::select()
+                                    .column(school::Column::Id)
+                                    .from(school::Entity)
+                                    .and_where(school::Column::UgelId.eq(ugel_id))
+                                    .to_owned(),
+                            ),
+                        ),
+                );
+            }
+            (Role::Director, Unit::School { school_id, .. }) => {
+                any = any.add(
+                    Condition::all()
+                        .add(provisioning_request::Column::Role.is_in(staff.clone()))
+                        .add(provisioning_request::Column::SchoolId.eq(school_id)),
+                );
+            }
+            _ => {}
+        }
+    }
+    any
+}
+
+/// A request the caller filed or decides; any other is not found.
+pub async fn visible_request(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<provisioning_request::Model> {
+    let request = provisioning_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la solicitud"))?;
+    if request.requested_by == p.user_id || is_authority(db, p, &request).await? {
+        Ok(request)
+    } else {
+        Err(ApiError::not_found("la solicitud"))
+    }
+}
+
+/// The unit a stored request is about.
+pub(super) async fn request_target(
+    db: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+) -> Result<Target> {
+    let role = Role::parse(&request.role).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("unknown role in request {}", request.id))
+    })?;
+    let probe = unit_ids(
+        request.dre_id,
+        request.ugel_id,
+        request.school_id,
+        request.level.clone(),
+    );
+    Ok(unit_for(db, role, &probe).await?.target)
+}
+
+/// Whether the caller decides this request.
+pub async fn is_authority(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    request: &provisioning_request::Model,
+) -> Result<bool> {
+    let Some(role) = Role::parse(&request.role) else {
+        return Ok(false);
+    };
+    let target = request_target(db, request).await?;
+    Ok(principal.holds(provisioning_authority(role), &target))
+}
