@@ -160,6 +160,19 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The OpenAPI document the server publishes.
+    pub async fn openapi(&self) -> Value {
+        let (status, document) = read(
+            self.request(Method::GET, "/api/v1/openapi.json", None)
+                .send()
+                .await
+                .expect("GET openapi.json"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        document
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         read(
             self.request(Method::GET, path, Some(token))

@@ -268,14 +268,7 @@ async fn the_export_is_safe_to_open_in_a_spreadsheet() {
 #[tokio::test]
 async fn the_openapi_document_declares_its_parameters_where_they_are_and_types_the_tablet_bodies() {
     let app = spawn_app().await;
-    let (status, doc) = read(
-        app.request(Method::GET, "/api/v1/openapi.json", None)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let doc = app.openapi().await;
     let mut checked = 0;
     for (path, operations) in doc["paths"].as_object().unwrap() {
         let in_template: std::collections::BTreeSet<&str> = path

@@ -36,15 +36,7 @@ async fn the_probes_answer_when_the_database_is_reachable() {
 #[tokio::test]
 async fn every_error_code_is_in_the_openapi_document() {
     let app = spawn_app().await;
-    let (status, doc) = read(
-        app.client
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let doc = app.openapi().await;
     let listed = |schema: &str| -> Vec<String> {
         doc["components"]["schemas"][schema]["enum"]
             .as_array()

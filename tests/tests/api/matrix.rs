@@ -367,13 +367,7 @@ async fn every_endpoint_of_the_openapi_document_has_a_case_for_every_role() {
     let w = world(&app).await;
     let cases = cases(&w);
 
-    let (_, document) = read(
-        app.request(Method::GET, "/api/v1/openapi.json", None)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let document = app.openapi().await;
     let documented: BTreeSet<(String, String)> = document["paths"]
         .as_object()
         .unwrap()
