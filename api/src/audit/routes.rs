@@ -15,6 +15,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))
 }
 
+/// The audit trail of one unit (an IE, a UGEL or a DRE; without one, the whole country for the
+/// MINEDU roles), newest first. Events of an IE appear in its UGEL's and DRE's trails too.
 #[utoipa::path(get, path = "/audit", tag = "audit", security(("bearer" = [])), params(AuditFilter),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, body = ErrorBody)))]
 async fn list(

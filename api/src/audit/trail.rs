@@ -28,7 +28,6 @@ pub struct AuditFilter {
 }
 
 /// One entry of the trail.
-/// One event of the trail, with its record before and after as JSON.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
     id: i64,
@@ -65,8 +64,6 @@ impl From<audit_event::Model> for AuditEntry {
     }
 }
 
-/// The audit trail of one unit (an IE, a UGEL or a DRE; without one, the whole country for the
-/// MINEDU roles), newest first. Events of an IE appear in its UGEL's and DRE's trails too.
 /// The events of one unit (an IE, a UGEL, a DRE, or the whole country), one page.
 pub async fn list(
     db: &DatabaseConnection,

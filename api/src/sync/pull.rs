@@ -140,14 +140,20 @@ pub async fn pull(
             ),
             None => None,
         };
-    let mut removed: Vec<Removed> = affected
+    // In id order: the same pull answers the same list.
+    let mut gone: Vec<i64> = affected
         .iter()
+        .copied()
         .filter(|id| !visible_ids.contains(id))
         .filter(|id| {
             ever_taught
                 .as_ref()
                 .is_none_or(|taught| taught.contains(id))
         })
+        .collect();
+    gone.sort_unstable();
+    let mut removed: Vec<Removed> = gone
+        .into_iter()
         .map(|id| Removed {
             kind: "section".into(),
             id: id.to_string(),

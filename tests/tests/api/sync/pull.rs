@@ -153,3 +153,40 @@ async fn a_teacher_hears_only_of_the_removal_of_sections_it_taught() {
         "{pull:?}"
     );
 }
+
+#[tokio::test]
+async fn the_sections_a_teacher_left_come_in_id_order_every_time() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let director = app.login_as("director.demo").await;
+    let (_, me) = app.get("/me", &c.token).await;
+    let taught: Vec<i64> = me["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_i64().unwrap())
+        .collect();
+    assert!(taught.len() >= 2, "{me}");
+    for section in taught.iter().rev() {
+        let (status, _) = app
+            .delete(
+                &format!("/sections/{section}/teachers/{}", me["person_id"]),
+                &director,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let mut expected: Vec<String> = taught.iter().map(i64::to_string).collect();
+    expected.sort_by_key(|id| id.parse::<i64>().unwrap());
+    for _ in 0..5 {
+        let (status, pull) = app.pull(&c.token, Some(&c.pull.cursor)).await;
+        assert_eq!(status, StatusCode::OK, "{pull:?}");
+        let removed: Vec<String> = pull
+            .removed
+            .iter()
+            .filter(|r| r.kind == "section")
+            .map(|r| r.id.clone())
+            .collect();
+        assert_eq!(removed, expected);
+    }
+}
