@@ -11,7 +11,7 @@ pub struct Model {
     pub section_id: i64,
     pub academic_year_id: i64,
     pub starts_on: Date,
-    pub status: String,
+    pub status: crate::vocabulary::EnrollmentStatus,
     pub status_date: Option<Date>,
     pub updated_at: DateTimeUtc,
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub level: String,
+    pub level: crate::vocabulary::Level,
     pub ordinal: i16,
     pub name: String,
 }

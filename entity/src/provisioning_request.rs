@@ -12,7 +12,7 @@ pub struct Model {
     pub dre_id: Option<i64>,
     pub ugel_id: Option<i64>,
     pub school_id: Option<i64>,
-    pub level: Option<String>,
+    pub level: Option<crate::vocabulary::Level>,
     pub dni: String,
     pub paternal_surname: Option<String>,
     pub maternal_surname: Option<String>,

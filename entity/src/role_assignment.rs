@@ -12,7 +12,7 @@ pub struct Model {
     pub dre_id: Option<i64>,
     pub ugel_id: Option<i64>,
     pub school_id: Option<i64>,
-    pub level: Option<String>,
+    pub level: Option<crate::vocabulary::Level>,
     pub active: bool,
     pub starts_at: DateTimeUtc,
     pub ended_at: Option<DateTimeUtc>,

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub school_id: i64,
     pub person_id: i64,
+    /// A [`crate::vocabulary::Position`], or the code of the school role it was registered
+    /// for when a role was given (`director`, …): text, as both vocabularies meet here.
     pub position: String,
     pub active: bool,
     pub created_at: DateTimeUtc,

@@ -5,6 +5,69 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A closed vocabulary of the registry: a typed column, its machine codes, and the Spanish
+/// message that names what is allowed when a request brings another value.
+macro_rules! registry_vocabulary {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize,
+            Deserialize, utoipa::ToSchema,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $(#[sea_orm(string_value = $code)] $variant),+ }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The machine code stored and sent over the API.
+            pub fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code),+ }
+            }
+
+            /// Reads a machine code.
+            pub fn parse(value: &str) -> Result<Self, String> {
+                match value.trim() {
+                    $($code => Ok(Self::$variant),)+
+                    other => Err(format!(
+                        concat!($what, " no válido: «{}». Valores permitidos: {}."),
+                        other,
+                        [$($code),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+registry_vocabulary!(
+    /// Educational level of an IE or a grade.
+    Level, "Nivel" { Inicial => "inicial", Primaria => "primaria", Secundaria => "secundaria" }
+);
+registry_vocabulary!(
+    /// Modality: regular (EBR), special (EBE) or alternative (EBA) basic education.
+    Modality, "Modalidad" { Ebr => "ebr", Ebe => "ebe", Eba => "eba" }
+);
+registry_vocabulary!(
+    /// Management type of an IE.
+    Management, "Tipo de gestión" { Publica => "publica", Privada => "privada" }
+);
+registry_vocabulary!(
+    /// Status of an enrollment (matrícula).
+    EnrollmentStatus, "Estado de matrícula" {
+        Activo => "activo", Trasladado => "trasladado", Retirado => "retirado", Fallecido => "fallecido"
+    }
+);
+registry_vocabulary!(
+    /// Position of a staff member registered in an IE (personal de la IE).
+    Position, "Cargo" {
+        DeputyDirector => "deputy_director", Secretary => "secretary", Teacher => "teacher",
+        Assistant => "assistant", Administrative => "administrative"
+    }
+);
+
 /// Where an exceptional modification request stands (`register_modification.status`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -139,6 +202,11 @@ mod tests {
         stored_as_serialized::<RequestKind>();
         stored_as_serialized::<DayScope>();
         stored_as_serialized::<ChangeKind>();
+        stored_as_serialized::<Level>();
+        stored_as_serialized::<Modality>();
+        stored_as_serialized::<Management>();
+        stored_as_serialized::<EnrollmentStatus>();
+        stored_as_serialized::<Position>();
         assert!(ModificationStatus::try_from_value(&"abierto".to_owned()).is_err());
     }
 }

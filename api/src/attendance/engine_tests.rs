@@ -87,7 +87,7 @@ fn enrollment(
         section_id,
         academic_year_id: 1,
         starts_on,
-        status: status.to_owned(),
+        status: entity::vocabulary::EnrollmentStatus::parse(status).unwrap(),
         status_date,
         updated_at: now(),
     }
@@ -400,7 +400,7 @@ fn a_day_from_a_traslado_or_retiro_on_is_rejected_as_student_not_enrolled() {
             .enrollments
             .get_mut(&(SECTION, TRANSFERRED))
             .unwrap()
-            .status = status.to_owned();
+            .status = entity::vocabulary::EnrollmentStatus::parse(status).unwrap();
         let principal = teacher();
         let marks = [
             mark(1, TRANSFERRED, day(5, 8)),

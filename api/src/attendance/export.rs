@@ -239,7 +239,7 @@ async fn rows_for(
                 school.name.clone(),
                 grades.get(&section.grade_id).cloned().unwrap_or_default(),
                 section.name.clone(),
-                e.status.clone(),
+                e.status.code().to_owned(),
                 counts[0].to_string(),
                 counts[1].to_string(),
                 counts[2].to_string(),

@@ -28,7 +28,7 @@ pub use routes::router;
 pub fn covers(enrollment: &enrollment::Model, date: NaiveDate) -> bool {
     covers_span(
         enrollment.starts_on,
-        &enrollment.status,
+        enrollment.status.code(),
         enrollment.status_date,
         date,
     )
@@ -49,7 +49,7 @@ pub fn uncovered_reason(enrollment: &enrollment::Model, date: NaiveDate) -> Opti
     if date < enrollment.starts_on {
         return Some("sin_matricula");
     }
-    match (enrollment.status.as_str(), enrollment.status_date) {
+    match (enrollment.status.code(), enrollment.status_date) {
         ("trasladado", Some(end)) if date >= end => Some("traslado"),
         ("retirado", Some(end)) if date >= end => Some("retirado"),
         ("fallecido", Some(end)) if date >= end => Some("fallecido"),

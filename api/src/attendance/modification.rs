@@ -286,7 +286,7 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
                         &updated,
                         &view,
                         scope.school.ugel_id,
-                        &scope.school.level,
+                        scope.school.level.code(),
                     )
                     .await?;
                 }
@@ -446,7 +446,7 @@ async fn announce(
         &modification,
         &view,
         scope.school.ugel_id,
-        &scope.school.level,
+        scope.school.level.code(),
     )
     .await?;
     Ok(view)

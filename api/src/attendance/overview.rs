@@ -20,7 +20,6 @@ use crate::{
         policy::{Action, Target},
         principal::Principal,
     },
-    domain::Level,
     error::{ApiError, ErrorCode, Result},
     registry::repo::school_scope,
     time::now,
@@ -83,7 +82,7 @@ fn school_target(unit: &Target, school: &school::Model) -> Target {
         dre_id: unit.dre_id,
         ugel_id: Some(school.ugel_id),
         school_id: Some(school.id),
-        school_level: Level::parse(&school.level).ok(),
+        school_level: Some(school.level),
         section_id: None,
     }
 }

@@ -96,7 +96,7 @@ pub(super) async fn management(
             assignment.dre_id,
             assignment.ugel_id,
             assignment.school_id,
-            assignment.level.clone(),
+            assignment.level.map(|l| l.code().to_owned()),
         );
         let target = match role {
             Some(role) => Some(unit_for(db, role, &probe).await?.target),

@@ -241,7 +241,7 @@ pub async fn approve(
             dre_id: Set(request.dre_id),
             ugel_id: Set(request.ugel_id),
             school_id: Set(request.school_id),
-            level: Set(request.level.clone()),
+            level: Set(request.level),
             active: Set(true),
             starts_at: Set(at),
             ended_at: Set(None),
@@ -471,7 +471,7 @@ pub(super) fn same_unit(request: &provisioning_request::Model) -> Condition {
         None => Condition::all().add(column.is_null()),
     };
     let level = match &request.level {
-        Some(l) => Condition::all().add(role_assignment::Column::Level.eq(l.clone())),
+        Some(l) => Condition::all().add(role_assignment::Column::Level.eq(*l)),
         None => Condition::all().add(role_assignment::Column::Level.is_null()),
     };
     Condition::all()

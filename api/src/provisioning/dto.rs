@@ -52,7 +52,7 @@ impl From<provisioning_request::Model> for RequestView {
             dre_id: m.dre_id,
             ugel_id: m.ugel_id,
             school_id: m.school_id,
-            level: m.level,
+            level: m.level.map(|l| l.code().to_owned()),
             dni: m.dni,
             paternal_surname: m.paternal_surname,
             maternal_surname: m.maternal_surname,

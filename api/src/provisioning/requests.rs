@@ -288,7 +288,7 @@ pub async fn create(
             row.dre_id = Set(unit.dre_id);
             row.ugel_id = Set(unit.ugel_id);
             row.school_id = Set(unit.school.as_ref().map(|s| s.id));
-            row.level = Set(unit.level.map(|l| l.code().to_owned()));
+            row.level = Set(unit.level);
             row.dni = Set(dni.as_str().to_owned());
             row.paternal_surname = Set(Some(name.paternal.into_inner()));
             row.maternal_surname = Set(Some(name.maternal.into_inner()));
@@ -316,7 +316,7 @@ pub async fn create(
                 assignment.dre_id,
                 assignment.ugel_id,
                 assignment.school_id,
-                assignment.level.clone(),
+                assignment.level.map(|l| l.code().to_owned()),
             );
             let unit = unit_for(db, role, &probe).await?;
             if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
@@ -338,7 +338,7 @@ pub async fn create(
             row.dre_id = Set(assignment.dre_id);
             row.ugel_id = Set(assignment.ugel_id);
             row.school_id = Set(assignment.school_id);
-            row.level = Set(assignment.level.clone());
+            row.level = Set(assignment.level);
             row.dni = Set(holder.dni);
             row.assignment_id = Set(Some(assignment.id));
             unit.target
@@ -487,7 +487,7 @@ pub(super) async fn request_target(
         request.dre_id,
         request.ugel_id,
         request.school_id,
-        request.level.clone(),
+        request.level.map(|l| l.code().to_owned()),
     );
     Ok(unit_for(db, role, &probe).await?.target)
 }

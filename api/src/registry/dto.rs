@@ -97,9 +97,9 @@ impl From<school::Model> for SchoolView {
             codigo_modular: m.codigo_modular,
             anexo: m.anexo,
             name: m.name,
-            level: m.level,
-            modality: m.modality,
-            management: m.management,
+            level: m.level.code().to_owned(),
+            modality: m.modality.code().to_owned(),
+            management: m.management.code().to_owned(),
             is_pronoei: m.is_pronoei,
             centro_poblado: m.centro_poblado,
             district: m.district,
@@ -150,7 +150,7 @@ impl From<grade::Model> for GradeView {
     fn from(m: grade::Model) -> Self {
         Self {
             id: m.id,
-            level: m.level,
+            level: m.level.code().to_owned(),
             ordinal: m.ordinal,
             name: m.name,
         }
@@ -281,7 +281,7 @@ impl RosterEntry {
             maternal_surname: s.maternal_surname,
             given_names: s.given_names,
             starts_on: e.starts_on,
-            status: e.status,
+            status: e.status.code().to_owned(),
             status_date: e.status_date,
         }
     }

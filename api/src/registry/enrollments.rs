@@ -165,7 +165,7 @@ pub async fn change_status(
     )
     .await?;
     let mut active: enrollment::ActiveModel = current.clone().into();
-    active.status = Set(status.code().to_owned());
+    active.status = Set(status);
     active.status_date = Set(date);
     active.updated_at = Set(now());
     let updated = active.update(&txn).await?;
@@ -336,7 +336,7 @@ pub async fn enroll_many(
             section_id: Set(scope.section.id),
             academic_year_id: Set(scope.year.id),
             starts_on: Set(input.starts_on),
-            status: Set(EnrollmentStatus::Activo.code().to_owned()),
+            status: Set(EnrollmentStatus::Activo),
             status_date: Set(None),
             updated_at: Set(at),
             ..Default::default()

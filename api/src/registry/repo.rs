@@ -6,7 +6,6 @@ use entity::{academic_year, school, section, ugel};
 
 use crate::{
     auth::Target,
-    domain::Level,
     error::{ApiError, Result},
 };
 
@@ -19,7 +18,7 @@ pub struct SchoolScope {
 impl SchoolScope {
     /// An IE and its UGEL.
     pub fn new(school: school::Model, ugel: &ugel::Model) -> Self {
-        let level = Level::parse(&school.level).unwrap_or(Level::Primaria);
+        let level = school.level;
         let target = Target::school(school.id, ugel.id, ugel.dre_id, level);
         Self { school, target }
     }

@@ -19,7 +19,7 @@ use crate::{
         policy::{Action, Role, Target, UnitKind},
         principal::Principal,
     },
-    domain::{Level, StudentDocument},
+    domain::StudentDocument,
     error::{ApiError, ErrorCode, Result},
 };
 
@@ -221,7 +221,7 @@ pub async fn find_student(
             dre_id: Some(*dre_id),
             ugel_id: Some(school.ugel_id),
             school_id: Some(school.id),
-            school_level: Level::parse(&school.level).ok(),
+            school_level: Some(school.level),
             section_id: Some(s.id),
         };
         if !p.can(Action::ReadRoster, &target) {
@@ -237,7 +237,7 @@ pub async fn find_student(
             grade: grades.get(&s.grade_id).cloned().unwrap_or_default(),
             section: s.name.clone(),
             starts_on: e.starts_on,
-            status: e.status.clone(),
+            status: e.status.code().to_owned(),
         });
     }
     if visible.is_empty() {
@@ -350,7 +350,7 @@ pub async fn unit_accounts(
                             assignment_id: a.id,
                             role,
                             role_name: role.label(),
-                            level: a.level.clone(),
+                            level: a.level.map(|l| l.code().to_owned()),
                             starts_at: a.starts_at,
                         })
                     })

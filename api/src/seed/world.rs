@@ -5,6 +5,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
+use entity::vocabulary::{EnrollmentStatus, Level, Management, Modality};
 use entity::{
     academic_year, enrollment, grade, non_academic_day, person, role_assignment, school,
     school_staff, section, student, teacher_section, user_account,
@@ -126,9 +127,9 @@ pub async fn create_school(
         codigo_modular: Set(spec.codigo_modular.into()),
         anexo: Set(0),
         name: Set(spec.name.into()),
-        level: Set(spec.level.into()),
-        modality: Set(spec.modality.into()),
-        management: Set("publica".into()),
+        level: Set(Level::parse(spec.level).map_err(anyhow::Error::msg)?),
+        modality: Set(Modality::parse(spec.modality).map_err(anyhow::Error::msg)?),
+        management: Set(Management::Publica),
         is_pronoei: Set(spec.is_pronoei),
         centro_poblado: Set(spec.centro_poblado.into()),
         district: Set(spec.district.into()),
@@ -148,7 +149,7 @@ pub async fn create_sections(
     sections: &[(i16, &str)],
 ) -> anyhow::Result<Vec<section::Model>> {
     let grades = grade::Entity::find()
-        .filter(grade::Column::Level.eq(&school.level))
+        .filter(grade::Column::Level.eq(school.level))
         .all(db)
         .await?;
     let rows = sections.iter().filter_map(|(ordinal, name)| {
@@ -219,7 +220,7 @@ pub async fn enroll_generated(
         section_id: Set(section.id),
         academic_year_id: Set(year.id),
         starts_on: Set(year.starts_on),
-        status: Set("activo".into()),
+        status: Set(EnrollmentStatus::Activo),
         status_date: Set(None),
         updated_at: Set(at),
         ..Default::default()
@@ -280,7 +281,11 @@ pub async fn create_account(
         dre_id: Set(spec.dre_id),
         ugel_id: Set(spec.ugel_id),
         school_id: Set(spec.school_id),
-        level: Set(spec.level.map(Into::into)),
+        level: Set(spec
+            .level
+            .map(Level::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?),
         active: Set(true),
         starts_at: Set(at),
         ended_at: Set(None),

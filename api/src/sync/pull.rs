@@ -14,7 +14,10 @@ use sea_orm::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use entity::{academic_year, change_log, enrollment, grade, school, section, student};
+use entity::{
+    academic_year, change_log, enrollment, grade, school, section, student,
+    vocabulary::EnrollmentStatus,
+};
 
 use crate::{
     attendance::{calendar::SchoolCalendar, register},
@@ -170,7 +173,7 @@ pub async fn pull(
             .await?;
         for (e, s) in rows {
             let Some(s) = s else { continue };
-            if e.status != "activo" && !full {
+            if e.status != EnrollmentStatus::Activo && !full {
                 removed.push(Removed {
                     kind: "student".into(),
                     id: s.id.to_string(),
@@ -186,7 +189,7 @@ pub async fn pull(
                 maternal_surname: s.maternal_surname,
                 given_names: s.given_names,
                 enrollment_start: e.starts_on,
-                status: e.status,
+                status: e.status.code().to_owned(),
                 status_date: e.status_date,
             });
         }
