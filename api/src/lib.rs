@@ -1,8 +1,9 @@
 //! The SIAGIE back end: an HTTP API for attendance, provisioning and the organisation registry.
 //!
 //! A request enters through [`Application`], passes the middleware of [`router`] and reaches one
-//! capability folder: `auth` (identity and the authorization matrix), `registry` (DRE, UGEL, IE,
-//! calendar, sections, students, enrollments), `health`.
+//! capability folder (`auth`, `registry`, `provisioning`, `attendance`, `sync`, `devices`,
+//! `audit`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
+//! write records its side effects through [`record`]; errors are [`error::ErrorCode`]s.
 
 pub mod admin;
 pub mod alerts;
