@@ -411,15 +411,7 @@ pub async fn get_in_reach(
     p: &Principal,
     id: i64,
 ) -> Result<ModificationView> {
-    let modification = register_modification::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
-    let register = attendance_register::Entity::find_by_id(modification.register_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
-    let scope = section_scope(db, register.section_id).await?;
+    let (modification, _, scope) = find(db, id).await?;
     if !takes_part(p, &scope.target) {
         return Err(ApiError::not_found("la solicitud de modificación"));
     }
@@ -511,6 +503,28 @@ pub async fn request(
     Ok(view)
 }
 
+/// A request with its register and the register's section, whoever asks.
+async fn find(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<(
+    register_modification::Model,
+    attendance_register::Model,
+    SectionScope,
+)> {
+    let not_found = || ApiError::not_found("la solicitud de modificación");
+    let modification = register_modification::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let register = attendance_register::Entity::find_by_id(modification.register_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let scope = section_scope(db, register.section_id).await?;
+    Ok((modification, register, scope))
+}
+
 async fn load_modification(
     db: &DatabaseConnection,
     p: &Principal,
@@ -521,15 +535,7 @@ async fn load_modification(
     attendance_register::Model,
     SectionScope,
 )> {
-    let modification = register_modification::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la solicitud de modificación"))?;
-    let register = attendance_register::Entity::find_by_id(modification.register_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("el registro"))?;
-    let scope = section_scope(db, register.section_id).await?;
+    let (modification, register, scope) = find(db, id).await?;
     if !p.can(action, &scope.target) {
         return Err(if p.can(Action::ReadRoster, &scope.target) {
             ApiError::forbidden()
