@@ -15,9 +15,12 @@ pub mod db;
 pub mod devices;
 pub mod domain;
 pub mod error;
+pub mod evaluation;
+pub mod exceptional;
 pub mod health;
 pub mod http;
 pub mod openapi;
+pub mod pdf;
 pub mod provisioning;
 pub mod record;
 pub mod registry;
@@ -137,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(devices::router())
         .merge(attendance::router())
+        .merge(evaluation::router())
         .merge(sync::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
         .nest("/api/v1", api)

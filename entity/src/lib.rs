@@ -2,13 +2,18 @@
 //! columns that pack many values (a batch's marks, a section's day).
 
 pub mod academic_year;
+pub mod acta;
+pub mod acta_modification;
 pub mod attendance_entry;
 pub mod attendance_register;
 pub mod audit_event;
 pub mod change_log;
+pub mod curricular_area;
 pub mod device;
 pub mod dre;
 pub mod enrollment;
+pub mod final_grade;
+pub mod final_situation;
 pub mod grade;
 pub mod held_mark;
 pub mod job_run;
@@ -29,6 +34,7 @@ pub mod section;
 pub mod section_day;
 pub mod student;
 pub mod sync_batch;
+pub mod teacher_area;
 pub mod teacher_section;
 pub mod ugel;
 

@@ -68,7 +68,25 @@ registry_vocabulary!(
     }
 );
 
-/// Where an exceptional modification request stands (`register_modification.status`).
+registry_vocabulary!(
+    /// What a curricular area is in an acta: a general area, a workshop (taller) or behaviour
+    /// (comportamiento).
+    AreaKind, "Tipo de área" { General => "general", Taller => "taller", Comportamiento => "comportamiento" }
+);
+registry_vocabulary!(
+    /// The scale an area is graded on: vigesimal (0 to 20) or literal (AD, A, B, C).
+    GradeScale, "Escala de calificación" { Vigesimal => "vigesimal", Literal => "literal" }
+);
+registry_vocabulary!(
+    /// A student's final situation in the acta of a year.
+    FinalSituation, "Situación final" {
+        Promovido => "promovido", RequiereRecuperacion => "requiere_recuperacion",
+        Permanece => "permanece", Retirado => "retirado", Trasladado => "trasladado"
+    }
+);
+
+/// Where an exceptional modification request stands (`register_modification.status`,
+/// `acta_modification.status`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
@@ -207,6 +225,9 @@ mod tests {
         stored_as_serialized::<Management>();
         stored_as_serialized::<EnrollmentStatus>();
         stored_as_serialized::<Position>();
+        stored_as_serialized::<AreaKind>();
+        stored_as_serialized::<GradeScale>();
+        stored_as_serialized::<FinalSituation>();
         assert!(ModificationStatus::try_from_value(&"abierto".to_owned()).is_err());
     }
 }

@@ -47,6 +47,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "provisioning_decision",
     "assignment_added",
     "register_modification",
+    "acta_modification",
     "deadline_reminder",
     "overdue_alert",
     "ugel_digest"
@@ -153,6 +154,17 @@ mod tests {
             .unwrap();
             assert!(
                 mail.text.contains("mayo de 2026") && mail.html.contains("1.° A"),
+                "{step}"
+            );
+            let acta = render(
+                "acta_modification",
+                minijinja::context! { name => "Elena", step => step, school => "IE N° 1 (0412345-0)", section => "5.° A", year => 2025, reason => "Error de registro", note => "", until => "10/06/2026 18:00" },
+            )
+            .unwrap();
+            assert!(
+                acta.subject.contains("2025")
+                    && acta.text.contains("acta de evaluación de 5.° A, año 2025")
+                    && !acta.text.contains("Opinión"),
                 "{step}"
             );
         }

@@ -179,7 +179,10 @@ async fn register_coverage(
 ) -> anyhow::Result<String> {
     let expired = crate::attendance::modification::close_expired(db, at)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        + crate::evaluation::modification::close_expired(db, at)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let previous = today
         .with_day(1)
         .and_then(|first| first.pred_opt())

@@ -17,14 +17,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use entity::{
-    attendance_register, grade, person, register_modification, role_assignment, school, section,
-    user_account, vocabulary::ModificationStatus,
+    attendance_register, grade, register_modification, school, section,
+    vocabulary::ModificationStatus,
 };
 
 use super::{cells::register_row, scope::in_reach};
+pub use crate::exceptional::{Enable, ModificationRequest, Opinion};
 use crate::{
+    exceptional::{Step, recipients, schools_taking_part, takes_part},
     auth::{
-        policy::{Action, Role},
+        policy::Action,
         principal::Principal,
     },
     error::{ApiError, ErrorCode, Result},
@@ -70,14 +72,6 @@ pub struct ModificationFilter {
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
-
-/// The roles that take part in the workflow, and the administrator.
-const TAKING_PART: [Action; 4] = [
-    Action::CloseRegister,
-    Action::OpineModification,
-    Action::EnableModification,
-    Action::ManageOrganisation,
-];
 
 /// The views of some requests, with their registers, sections, IEs and grades read at once.
 pub async fn views(
@@ -140,33 +134,6 @@ pub async fn views(
         .collect())
 }
 
-/// A step of the workflow, which tells the next person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// The director asked: the Especialista del nivel gives an opinion.
-    Requested,
-    /// A favourable opinion: the Especialista SIAGIE UGEL enables it.
-    Favorable,
-    /// An unfavourable opinion: the director learns why.
-    Unfavorable,
-    /// Enabled until a deadline: the director edits the register.
-    Enabled,
-    /// The deadline passed: the register is closed again, and the director is told.
-    Expired,
-}
-
-impl Step {
-    fn code(self) -> &'static str {
-        match self {
-            Step::Requested => "requested",
-            Step::Favorable => "favorable",
-            Step::Unfavorable => "unfavorable",
-            Step::Enabled => "enabled",
-            Step::Expired => "expired",
-        }
-    }
-}
-
 /// Writes to the outbox, in the caller's transaction, the e-mail of a step to whoever acts next.
 pub async fn notify(
     db: &impl ConnectionTrait,
@@ -176,31 +143,7 @@ pub async fn notify(
     ugel_id: i64,
     level: &str,
 ) -> Result<()> {
-    let holders = match step {
-        Step::Requested => Condition::all()
-            .add(role_assignment::Column::Role.eq(Role::LevelSpecialist.code()))
-            .add(role_assignment::Column::UgelId.eq(ugel_id))
-            .add(role_assignment::Column::Level.eq(level)),
-        Step::Favorable => Condition::all()
-            .add(role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
-            .add(role_assignment::Column::UgelId.eq(ugel_id)),
-        Step::Unfavorable | Step::Enabled | Step::Expired => {
-            Condition::all().add(role_assignment::Column::UserId.eq(modification.requested_by))
-        }
-    };
-    let users = role_assignment::Entity::find()
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(holders)
-        .all(db)
-        .await?;
-    let accounts = user_account::Entity::find()
-        .filter(user_account::Column::Id.is_in(users.iter().map(|u| u.user_id)))
-        .all(db)
-        .await?;
-    let people = person::Entity::find()
-        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
-        .all(db)
-        .await?;
+    let people = recipients(db, step, modification.requested_by, ugel_id, level).await?;
     let month = crate::attendance::pdf::month_name(view.month as u32);
     for to in people {
         let Some(email) = to.email.clone() else {
@@ -238,11 +181,6 @@ pub async fn notify(
         .await?;
     }
     Ok(())
-}
-
-/// Whether the caller may read a request: it takes part in it.
-pub fn takes_part(p: &Principal, target: &crate::auth::Target) -> bool {
-    TAKING_PART.iter().any(|a| p.can(*a, target))
 }
 
 /// Closes the modifications whose deadline has passed (their registers are locked again by the
@@ -310,26 +248,6 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
     Ok(closed)
 }
 
-/// `POST …/modifications` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ModificationRequest {
-    pub reason: String,
-}
-
-/// `POST /register-modifications/{id}/opinion` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct Opinion {
-    pub favorable: bool,
-    pub note: Option<String>,
-}
-
-/// `POST /register-modifications/{id}/enable` body.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct Enable {
-    /// The register closes again at this time (at most 30 days ahead).
-    pub until: DateTime<Utc>,
-}
-
 /// Modification requests in the caller's reach (the director of the IE, the Especialista del
 /// nivel and the Especialista SIAGIE of its UGEL), newest first.
 pub async fn list_in_reach(
@@ -337,19 +255,7 @@ pub async fn list_in_reach(
     p: &Principal,
     filter: ModificationFilter,
 ) -> Result<Page<ModificationView>> {
-    let mut reach = Condition::any();
-    let mut any = false;
-    for action in TAKING_PART {
-        let r = p.reach(action);
-        if !r.is_empty() {
-            any = true;
-            reach = reach.add(r.school_condition());
-        }
-    }
-    if !any {
-        return Err(ApiError::forbidden());
-    }
-    let mut schools = Condition::all().add(reach);
+    let mut schools = Condition::all().add(schools_taking_part(p)?);
     if let Some(ugel_id) = filter.ugel_id {
         schools = schools.add(school::Column::UgelId.eq(ugel_id));
     }
@@ -454,13 +360,7 @@ pub async fn request(
     body: ModificationRequest,
 ) -> Result<ModificationView> {
     let (scope, _) = in_reach(db, p, id, Action::CloseRegister).await?;
-    let reason = body.reason.trim();
-    if reason.chars().count() < 10 || reason.chars().count() > 1000 {
-        return Err(ApiError::field(
-            "reason",
-            "Sustente la solicitud (entre 10 y 1000 caracteres).",
-        ));
-    }
+    let reason = body.checked_reason()?;
     let register = register_row(db, id, year, month)
         .await?
         .filter(|r| r.closed_at.is_some())
@@ -481,7 +381,7 @@ pub async fn request(
     let created = register_modification::ActiveModel {
         register_id: Set(register.id),
         status: Set(ModificationStatus::Requested),
-        reason: Set(reason.to_owned()),
+        reason: Set(reason),
         requested_by: Set(p.user_id),
         requested_at: Set(now()),
         ..Default::default()
@@ -565,7 +465,7 @@ pub async fn give_opinion(
         ModificationStatus::Unfavorable
     });
     active.favorable = Set(Some(body.favorable));
-    active.opinion_note = Set(body.note.map(|n| n.trim().chars().take(1000).collect()));
+    active.opinion_note = Set(body.checked_note());
     active.opinion_by = Set(Some(p.user_id));
     active.opinion_at = Set(Some(now()));
     let updated = active.update(&txn).await?;
@@ -602,12 +502,7 @@ pub async fn enable(
         return Err(ApiError::from(ErrorCode::OpinionRequired));
     }
     let at = now();
-    if body.until <= at || body.until > at + chrono::Duration::days(30) {
-        return Err(ApiError::field(
-            "until",
-            "El plazo debe ser posterior a ahora y de hasta 30 días.",
-        ));
-    }
+    body.check(at)?;
     let txn = crate::db::begin(db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
     active.status = Set(ModificationStatus::Enabled);

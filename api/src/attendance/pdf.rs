@@ -3,13 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use mobile_contract::AttendanceStatus;
-use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
-};
+use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 use super::register::{Register, State};
-use crate::time::LIMA;
+use crate::{pdf::Page, time::LIMA};
 
 const PAGE_W: f32 = 297.0;
 const PAGE_H: f32 = 210.0;
@@ -43,98 +40,6 @@ pub fn month_name(month: u32) -> String {
         .unwrap_or_default()
 }
 
-/// Collects drawing operations for one page.
-struct Page {
-    ops: Vec<Op>,
-}
-
-fn gray(level: f32) -> Color {
-    Color::Rgb(Rgb {
-        r: level,
-        g: level,
-        b: level,
-        icc_profile: None,
-    })
-}
-
-impl Page {
-    fn new() -> Self {
-        Self { ops: Vec::new() }
-    }
-
-    /// Text with its baseline at (x, y) from the top-left corner, in millimetres.
-    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
-        let font = if bold {
-            BuiltinFont::HelveticaBold
-        } else {
-            BuiltinFont::Helvetica
-        };
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFillColor { col: gray(0.0) },
-            Op::SetTextCursor {
-                pos: Point::new(Mm(x), Mm(PAGE_H - y)),
-            },
-            Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
-                size: Pt(size),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
-            },
-            Op::EndTextSection,
-        ]);
-    }
-
-    /// Text centred in a cell.
-    fn centered(&mut self, x: f32, width: f32, y: f32, size: f32, bold: bool, text: &str) {
-        // Helvetica averages about half its size per character.
-        let estimate = text.chars().count() as f32 * size * 0.5 * 0.3528;
-        self.text(x + (width - estimate).max(0.0) / 2.0, y, size, bold, text);
-    }
-
-    fn fill(&mut self, x: f32, y: f32, w: f32, h: f32, level: f32) {
-        let corner = |px: f32, py: f32| LinePoint {
-            p: Point::new(Mm(px), Mm(PAGE_H - py)),
-            bezier: false,
-        };
-        self.ops.extend([
-            Op::SetFillColor { col: gray(level) },
-            Op::DrawPolygon {
-                polygon: Polygon {
-                    rings: vec![PolygonRing {
-                        points: vec![
-                            corner(x, y),
-                            corner(x + w, y),
-                            corner(x + w, y + h),
-                            corner(x, y + h),
-                        ],
-                    }],
-                    mode: PaintMode::Fill,
-                    winding_order: WindingOrder::NonZero,
-                },
-            },
-        ]);
-    }
-
-    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
-        let point = |px: f32, py: f32| LinePoint {
-            p: Point::new(Mm(px), Mm(PAGE_H - py)),
-            bezier: false,
-        };
-        self.ops.extend([
-            Op::SetOutlineColor { col: gray(0.0) },
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::DrawLine {
-                line: Line {
-                    points: vec![point(x1, y1), point(x2, y2)],
-                    is_closed: false,
-                },
-            },
-        ]);
-    }
-}
-
 fn reason_mark(reason: &str) -> &'static str {
     match reason {
         "sin_matricula" => "–",
@@ -163,7 +68,7 @@ pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
     let pages_needed = register.rows.len().div_ceil(ROWS_PER_PAGE).max(1);
     let mut pages = Vec::new();
     for page_index in 0..pages_needed {
-        let mut page = Page::new();
+        let mut page = Page::new(PAGE_H);
         let month = MONTHS
             .get(register.month as usize - 1)
             .copied()

@@ -150,6 +150,14 @@ pub enum Action {
     OpineModification,
     /// Enable an exceptional modification for a limited time.
     EnableModification,
+    /// Enter final grades in a section's acta (a teacher in the sections and areas it teaches,
+    /// the director in every section of its IE).
+    EnterGrades,
+    /// Keep an IE's actas: record final situations, close an acta, ask for its exceptional
+    /// modification.
+    KeepActa,
+    /// Read a student's record of closed actas across years and schools.
+    ReadRecord,
 }
 
 use Action::*;
@@ -158,18 +166,18 @@ use Role::*;
 /// The matrix: which actions each role is granted, anywhere inside its unit.
 #[rustfmt::skip]
 const MATRIX: &[(Role, &[Action])] = &[
-    (MineduAdmin,      &[ReadOrganisation, ManageOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices]),
-    (MineduSpecialist, &[ReadOrganisation, ReadRoster, ReadAudit]),
+    (MineduAdmin,      &[ReadOrganisation, ManageOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, ReadRecord]),
+    (MineduSpecialist, &[ReadOrganisation, ReadRoster, ReadAudit, ReadRecord]),
     (HelpdeskAgent,    &[ReadOrganisation]),
-    (DreSpecialist,    &[ReadOrganisation, ReadRoster, ReadAudit]),
+    (DreSpecialist,    &[ReadOrganisation, ReadRoster, ReadAudit, ReadRecord]),
     (DreStatistician,  &[ReadOrganisation, ReadRoster]),
-    (UgelSpecialist,   &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit, EnableModification]),
-    (LevelSpecialist,  &[ReadOrganisation, ReadRoster, OpineModification]),
+    (UgelSpecialist,   &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit, EnableModification, ReadRecord]),
+    (LevelSpecialist,  &[ReadOrganisation, ReadRoster, OpineModification, ReadRecord]),
     (UgelStatistician, &[ReadOrganisation, ReadRoster]),
-    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister]),
+    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister, EnterGrades, KeepActa, ReadRecord]),
     (DeputyDirector,   &[ReadOrganisation, ReadRoster]),
     (Secretary,        &[ReadOrganisation, ReadRoster]),
-    (Teacher,          &[ReadOrganisation, ReadRoster, TakeAttendance]),
+    (Teacher,          &[ReadOrganisation, ReadRoster, TakeAttendance, EnterGrades]),
     (Assistant,        &[ReadOrganisation]),
     (Administrative,   &[ReadOrganisation]),
 ];

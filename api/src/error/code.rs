@@ -86,6 +86,7 @@ error_codes! {
     SectionExists = ("section_exists", CONFLICT, "Esa sección ya existe para el grado y año indicados."),
     AlreadyEnrolled = ("already_enrolled", CONFLICT, "El estudiante ya está matriculado en esta sección."),
     EnrolledElsewhere = ("enrolled_elsewhere", CONFLICT, "El estudiante ya está matriculado en otra sección este año."),
+    AreaExists = ("area_exists", CONFLICT, "Ya existe un área con ese código para el nivel y el año de inicio."),
     AlreadyAssigned = ("already_assigned", CONFLICT, "La persona ya tiene ese cargo en esa unidad."),
     AssignmentEnded = ("assignment_ended", CONFLICT, "La asignación ya había terminado."),
     RequestDecided = ("request_decided", CONFLICT, "La solicitud ya fue atendida."),
@@ -98,7 +99,17 @@ error_codes! {
     ModificationPending = ("modification_pending", CONFLICT, "Ya hay una solicitud de modificación en curso para este registro."),
     ModificationDecided = ("modification_decided", CONFLICT, "La solicitud ya tiene opinión."),
     OpinionRequired = ("opinion_required", CONFLICT, "La modificación requiere antes la opinión favorable del especialista del nivel."),
+    /// The acta of the section is closed: it changes only through an exceptional modification.
+    ActaClosed = ("acta_closed", CONFLICT, "El acta de evaluación está cerrada: solicite una modificación excepcional a la UGEL."),
+    /// Students without a grade in some area or without a final situation, under `error.details`.
+    ActaIncomplete = ("acta_incomplete", CONFLICT, "El acta no está completa: faltan calificaciones o situaciones finales."),
+    ActaNotClosed = ("acta_not_closed", CONFLICT, "Solo se solicita modificación de un acta cerrada."),
+    /// A year's set of curricular areas is fixed once it has grades.
+    CurriculumFixed = ("curriculum_fixed", CONFLICT, "Ya hay calificaciones registradas con esas áreas curriculares: el plan de ese año no se puede cambiar."),
     BatchIdReused = ("batch_id_reused", CONFLICT, "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador."),
+
+    /// A teacher grading an area it is not assigned in the section.
+    AreaNotAssigned = ("area_not_assigned", FORBIDDEN, "No tiene asignada esa área curricular en la sección."),
 
     // 413, 415.
     PayloadTooLarge = ("payload_too_large", PAYLOAD_TOO_LARGE, "El contenido enviado supera el tamaño permitido."),
@@ -114,6 +125,11 @@ error_codes! {
     InvalidCells = ("invalid_cells", UNPROCESSABLE_ENTITY, "Algunas celdas no se pueden registrar; no se guardó ninguna."),
     /// Rows of a roster that cannot be registered, each under `error.details`.
     RosterInvalid = ("roster_invalid", UNPROCESSABLE_ENTITY, "La nómina tiene filas con errores; no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla."),
+
+    /// Grades that cannot be recorded, each under `error.details`.
+    InvalidGrades = ("invalid_grades", UNPROCESSABLE_ENTITY, "Algunas calificaciones no se pueden registrar; no se guardó ninguna."),
+    /// Rows of a grades file that cannot be recorded, each under `error.details`.
+    GradesFileInvalid = ("grades_file_invalid", UNPROCESSABLE_ENTITY, "El archivo de calificaciones tiene filas con errores; no se registró ninguna calificación. Corrija las filas indicadas y vuelva a enviarlo."),
 
     // 429, 500, 503.
     TooManyAttempts = ("too_many_attempts", TOO_MANY_REQUESTS, "Demasiados intentos fallidos. Intente nuevamente más tarde."),
@@ -151,6 +167,11 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         postgres: "ix_section_school_id_academic_year_id_grade_id_name",
         sqlite: "section.school_id, section.academic_year_id, section.grade_id, section.name",
         code: ErrorCode::SectionExists,
+    },
+    UniqueRule {
+        postgres: "ix_curricular_area_level_code_from_year",
+        sqlite: "curricular_area.level, curricular_area.code, curricular_area.from_year",
+        code: ErrorCode::AreaExists,
     },
     UniqueRule {
         postgres: "ix_teacher_section_section_id_person_id",

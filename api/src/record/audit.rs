@@ -65,6 +65,18 @@ actions! {
     RegisterModificationOpinion = ("register_modification_opinion", "register_modification"),
     RegisterModificationEnabled = ("register_modification_enabled", "register_modification"),
     RegisterModificationExpired = ("register_modification_expired", "register_modification"),
+    // Evaluation.
+    CurricularAreaCreated = ("curricular_area_created", "curricular_area"),
+    CurricularAreaChanged = ("curricular_area_changed", "curricular_area"),
+    TeacherAreasSet = ("teacher_areas_set", "section"),
+    GradesEntered = ("grades_entered", "acta"),
+    GradesImported = ("grades_imported", "acta"),
+    FinalSituationsRecorded = ("final_situations_recorded", "acta"),
+    ActaClosed = ("acta_closed", "acta"),
+    ActaModificationRequested = ("acta_modification_requested", "acta_modification"),
+    ActaModificationOpinion = ("acta_modification_opinion", "acta_modification"),
+    ActaModificationEnabled = ("acta_modification_enabled", "acta_modification"),
+    ActaModificationExpired = ("acta_modification_expired", "acta_modification"),
 }
 
 /// One entry of the trail, built step by step.

@@ -1,0 +1,453 @@
+//! Entering final grades: a section's grades in one request (the web), or a CSV file of the
+//! section (one row per student, one column per area). Both check everything first and write all
+//! or nothing; a student whose grades change must have its final situation confirmed again.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use entity::{
+    final_grade, final_situation, teacher_area,
+    vocabulary::{EnrollmentStatus, FinalSituation},
+};
+
+use super::{
+    scale,
+    sheet::{self, Sheet},
+};
+use crate::{
+    auth::{policy::Action, principal::Principal},
+    error::{ApiError, ErrorCode, Result},
+    record::{AuditAction, Change, Event, record},
+    registry::repo::{SectionScope, section_scope},
+    time::now,
+};
+
+/// Most grades in one request: a section of 60 students with 20 areas.
+const MAX_GRADES: usize = 1200;
+
+/// One grade to record.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GradeInput {
+    pub enrollment_id: i64,
+    pub area_id: i64,
+    /// `0`–`20` on the vigesimal scale, `AD`, `A`, `B` or `C` on the literal one; `null` erases it.
+    pub value: Option<String>,
+}
+
+/// `PUT /sections/{id}/acta/grades` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GradesInput {
+    pub grades: Vec<GradeInput>,
+}
+
+/// A grade that cannot be recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GradeError {
+    /// Position in `grades` (from 0), or the line of a file (the header is line 1).
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// What a write of grades did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GradesSaved {
+    /// Grades written, changed or erased.
+    pub changed: usize,
+    /// Students whose recorded final situation must be confirmed again.
+    pub situations_to_confirm: usize,
+}
+
+/// A grade checked against the acta.
+struct Checked {
+    enrollment_id: i64,
+    area_id: i64,
+    value: Option<i16>,
+}
+
+/// The section, authorized for entering grades.
+async fn in_reach(db: &DatabaseConnection, p: &Principal, section_id: i64) -> Result<SectionScope> {
+    let scope = section_scope(db, section_id).await?;
+    p.authorize(Action::EnterGrades, &scope.target)?;
+    Ok(scope)
+}
+
+/// The areas a caller may grade in a section: every one for whoever keeps the IE's actas; for a
+/// teacher, those assigned to it there (all when none is).
+async fn allowed_areas(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    scope: &SectionScope,
+) -> Result<Option<HashSet<i64>>> {
+    if p.can(Action::KeepActa, &scope.target) {
+        return Ok(None);
+    }
+    let assigned: HashSet<i64> = teacher_area::Entity::find()
+        .filter(teacher_area::Column::SectionId.eq(scope.section.id))
+        .filter(teacher_area::Column::PersonId.eq(p.person_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.area_id)
+        .collect();
+    Ok((!assigned.is_empty()).then_some(assigned))
+}
+
+/// Checks one grade against the acta: a student of the section still enrolled, an area the
+/// section takes, a value on its scale.
+fn check(sheet: &Sheet, input: &GradeInput) -> std::result::Result<Checked, (String, String)> {
+    let Some((enrollment, _)) = sheet.enrollment(input.enrollment_id) else {
+        return Err((
+            "enrollment_id".into(),
+            "El estudiante no está matriculado en esta sección.".into(),
+        ));
+    };
+    if enrollment.status != EnrollmentStatus::Activo {
+        let date = enrollment
+            .status_date
+            .map(|d| format!(" el {}", d.format("%d/%m/%Y")))
+            .unwrap_or_default();
+        return Err((
+            "enrollment_id".into(),
+            format!(
+                "La matrícula del estudiante terminó ({}{date}): conserva las calificaciones registradas antes, pero no se registran nuevas.",
+                enrollment.status.code()
+            ),
+        ));
+    }
+    let Some(area) = sheet.area(input.area_id) else {
+        return Err((
+            "area_id".into(),
+            format!(
+                "La sección no lleva esa área curricular en {}.",
+                sheet.scope.year.year
+            ),
+        ));
+    };
+    let value = match input.value.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            scale::parse(area.scale, text)
+                .map_err(|m| ("value".to_owned(), format!("{}: {m}", area.name)))?,
+        ),
+    };
+    Ok(Checked {
+        enrollment_id: input.enrollment_id,
+        area_id: input.area_id,
+        value,
+    })
+}
+
+/// Records a section's grades (teachers of the section in their areas, the director in every
+/// section of its IE): all or none.
+pub async fn enter(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+    input: GradesInput,
+) -> Result<GradesSaved> {
+    let scope = in_reach(db, p, section_id).await?;
+    if input.grades.len() > MAX_GRADES {
+        return Err(ApiError::field(
+            "grades",
+            format!("Envíe hasta {MAX_GRADES} calificaciones por solicitud."),
+        ));
+    }
+    let txn = crate::db::begin(db).await?;
+    let saved = apply(&txn, p, scope, Source::Request(input.grades)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Records a section's grades from a CSV file: a `documento` column and one column per area code
+/// (`MAT`, `COM`, …); an empty cell leaves the grade as it is. All rows or none.
+pub async fn import(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+    bytes: &[u8],
+) -> Result<GradesSaved> {
+    let scope = in_reach(db, p, section_id).await?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::invalid_body("El archivo debe estar codificado en UTF-8."))?;
+    let txn = crate::db::begin(db).await?;
+    let saved = apply(&txn, p, scope, Source::File(text)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Where the grades come from.
+enum Source<'a> {
+    Request(Vec<GradeInput>),
+    File(&'a str),
+}
+
+async fn apply(
+    txn: &impl ConnectionTrait,
+    p: &Principal,
+    scope: SectionScope,
+    source: Source<'_>,
+) -> Result<GradesSaved> {
+    let at = now();
+    let acta = sheet::lock(txn, scope.section.id).await?;
+    let target = scope.target;
+    let sheet = Sheet::load(txn, scope).await?;
+    sheet.ensure_writable(at)?;
+    let (inputs, from_file) = match source {
+        Source::Request(inputs) => (inputs.into_iter().enumerate().collect(), false),
+        Source::File(text) => (read_file(&sheet, text)?, true),
+    };
+    let allowed = allowed_areas(txn, p, &sheet.scope).await?;
+
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(inputs.len());
+    let mut seen = HashSet::new();
+    for (index, input) in &inputs {
+        match check(&sheet, input) {
+            Ok(c) if !seen.insert((c.enrollment_id, c.area_id)) => errors.push(GradeError {
+                index: *index,
+                field: "area_id".into(),
+                message: "La calificación de ese estudiante y área se repite.".into(),
+            }),
+            Ok(c) => checked.push(c),
+            Err((field, message)) => errors.push(GradeError {
+                index: *index,
+                // A file names the column of the area.
+                field: match sheet.area(input.area_id) {
+                    Some(area) if from_file && field == "value" => area.code.clone(),
+                    _ => field,
+                },
+                message,
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        let code = if from_file {
+            ErrorCode::GradesFileInvalid
+        } else {
+            ErrorCode::InvalidGrades
+        };
+        return Err(ApiError::from(code).with_details(serde_json::json!({ "grades": errors })));
+    }
+    if let Some(allowed) = &allowed
+        && checked.iter().any(|c| !allowed.contains(&c.area_id))
+    {
+        return Err(ApiError::from(ErrorCode::AreaNotAssigned));
+    }
+
+    // Only what changes is written and audited.
+    let changes: Vec<&Checked> = checked
+        .iter()
+        .filter(|c| sheet.grades.get(&(c.enrollment_id, c.area_id)).copied() != c.value)
+        .collect();
+    if changes.is_empty() {
+        return Ok(GradesSaved {
+            changed: 0,
+            situations_to_confirm: 0,
+        });
+    }
+    let written: Vec<final_grade::ActiveModel> = changes
+        .iter()
+        .filter_map(|c| {
+            c.value.map(|value| final_grade::ActiveModel {
+                enrollment_id: sea_orm::ActiveValue::Set(c.enrollment_id),
+                area_id: sea_orm::ActiveValue::Set(c.area_id),
+                value: sea_orm::ActiveValue::Set(value),
+            })
+        })
+        .collect();
+    if !written.is_empty() {
+        final_grade::Entity::insert_many(written)
+            .on_conflict(
+                OnConflict::columns([
+                    final_grade::Column::EnrollmentId,
+                    final_grade::Column::AreaId,
+                ])
+                .update_column(final_grade::Column::Value)
+                .to_owned(),
+            )
+            .exec(txn)
+            .await?;
+    }
+    let erased: Vec<&&Checked> = changes.iter().filter(|c| c.value.is_none()).collect();
+    if !erased.is_empty() {
+        let mut which = Condition::any();
+        for c in &erased {
+            which = which.add(
+                Condition::all()
+                    .add(final_grade::Column::EnrollmentId.eq(c.enrollment_id))
+                    .add(final_grade::Column::AreaId.eq(c.area_id)),
+            );
+        }
+        final_grade::Entity::delete_many()
+            .filter(which)
+            .exec(txn)
+            .await?;
+    }
+    // A situation confirmed against other grades must be confirmed again.
+    let touched: HashSet<i64> = changes.iter().map(|c| c.enrollment_id).collect();
+    let to_confirm: Vec<i64> = touched
+        .iter()
+        .copied()
+        .filter(|e| sheet.situations.contains_key(e))
+        .collect();
+    if !to_confirm.is_empty() {
+        final_situation::Entity::delete_many()
+            .filter(final_situation::Column::EnrollmentId.is_in(to_confirm.iter().copied()))
+            .filter(final_situation::Column::Situation.is_in([
+                FinalSituation::Promovido,
+                FinalSituation::RequiereRecuperacion,
+                FinalSituation::Permanece,
+            ]))
+            .exec(txn)
+            .await?;
+    }
+
+    let cell = |c: &Checked, value: Option<i16>| {
+        let area = sheet.area(c.area_id);
+        serde_json::json!({
+            "enrollment_id": c.enrollment_id,
+            "area": area.map(|a| a.code.as_str()),
+            "value": value.zip(area).map(|(v, a)| scale::show(a.scale, v)),
+        })
+    };
+    let before: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| cell(c, sheet.grades.get(&(c.enrollment_id, c.area_id)).copied()))
+        .collect();
+    let after: Vec<serde_json::Value> = changes.iter().map(|c| cell(c, c.value)).collect();
+    let action = if from_file {
+        AuditAction::GradesImported
+    } else {
+        AuditAction::GradesEntered
+    };
+    record(
+        txn,
+        Change::Audited(
+            Event::new(action, acta.id)
+                .by(p.user_id)
+                .in_unit(target)
+                .before(&before)
+                .after(&after),
+        ),
+    )
+    .await?;
+    Ok(GradesSaved {
+        changed: changes.len(),
+        situations_to_confirm: to_confirm.len(),
+    })
+}
+
+/// Most rows of a file.
+const MAX_ROWS: usize = 200;
+
+/// Reads a grades file into the grades it carries, each with its line; every bad cell is reported.
+fn read_file(sheet: &Sheet, text: &str) -> Result<Vec<(usize, GradeInput)>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| ApiError::invalid_body("No se pudo leer la fila de encabezados del CSV."))?
+        .iter()
+        .map(|h| h.trim().to_uppercase())
+        .collect();
+    let Some(document_column) = headers.iter().position(|h| h == "DOCUMENTO") else {
+        return Err(ApiError::invalid_body(
+            "Falta la columna «documento» en el encabezado.",
+        ));
+    };
+    let codes: HashMap<&str, i64> = sheet
+        .areas
+        .iter()
+        .map(|a| (a.code.as_str(), a.id))
+        .collect();
+    let mut columns = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, header) in headers.iter().enumerate() {
+        if i == document_column {
+            continue;
+        }
+        match codes.get(header.as_str()) {
+            Some(area_id) => columns.push((i, *area_id)),
+            None => unknown.push(header.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        let expected: Vec<&str> = sheet.areas.iter().map(|a| a.code.as_str()).collect();
+        return Err(ApiError::invalid_body(format!(
+            "Columnas que no son áreas de la sección en {}: {}. Las áreas son: {}.",
+            sheet.scope.year.year,
+            unknown.join(", "),
+            expected.join(", ")
+        )));
+    }
+    let by_document: HashMap<String, i64> = sheet
+        .students
+        .iter()
+        .map(|(e, s)| (sheet::document(s), e.id))
+        .collect();
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for (n, row) in reader.records().enumerate() {
+        let line = n + 2;
+        let Ok(row) = row else {
+            errors.push(GradeError {
+                index: line,
+                field: "fila".into(),
+                message: "La fila no se pudo leer.".into(),
+            });
+            continue;
+        };
+        if row.iter().all(str::is_empty) {
+            continue;
+        }
+        if n >= MAX_ROWS {
+            return Err(ApiError::invalid_body(format!(
+                "Un archivo de calificaciones admite hasta {MAX_ROWS} estudiantes."
+            )));
+        }
+        let document = row.get(document_column).unwrap_or_default().to_uppercase();
+        let Some(enrollment_id) = by_document.get(&document).copied() else {
+            errors.push(GradeError {
+                index: line,
+                field: "documento".into(),
+                message: "No hay un estudiante con ese documento en la sección.".into(),
+            });
+            continue;
+        };
+        for (column, area_id) in &columns {
+            let cell = row.get(*column).unwrap_or_default();
+            if !cell.is_empty() {
+                inputs.push((
+                    line,
+                    GradeInput {
+                        enrollment_id,
+                        area_id: *area_id,
+                        value: Some(cell.to_owned()),
+                    },
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::from(ErrorCode::GradesFileInvalid)
+            .with_details(serde_json::json!({ "grades": errors })));
+    }
+    Ok(inputs)
+}

@@ -1,0 +1,625 @@
+//! A section's acta as one value: its areas, its students in Spanish alphabetical order, their
+//! grades and final situations, what is missing before it can close, and its state.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use entity::{
+    acta, curricular_area, enrollment, final_grade, final_situation, grade, student,
+    vocabulary::{EnrollmentStatus, FinalSituation, Level},
+};
+
+use super::{
+    catalogue::{Area, areas_for},
+    scale::{self, Graded},
+};
+use crate::{
+    error::{ApiError, Result},
+    registry::repo::SectionScope,
+};
+
+/// Where an acta stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActaState {
+    /// Grades and situations are being recorded.
+    Abierta,
+    /// Closed by the director: it changes only through an exceptional modification.
+    Cerrada,
+    /// Closed, with an exceptional modification enabled until `modification_until`.
+    EnModificacion,
+}
+
+/// A grade as people read it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GradeCell {
+    pub area_id: i64,
+    /// `15` (vigesimal) or `AD`, `A`, `B`, `C` (literal).
+    pub value: String,
+}
+
+/// One student's row of the acta.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StudentRow {
+    pub number: usize,
+    pub enrollment_id: i64,
+    pub student_id: i64,
+    /// DNI or código de estudiante.
+    pub document: String,
+    /// `APELLIDO APELLIDO, Nombres`.
+    pub full_name: String,
+    pub enrollment_status: EnrollmentStatus,
+    pub status_date: Option<NaiveDate>,
+    pub grades: Vec<GradeCell>,
+    /// The final situation recorded (or that of a student trasladado or retirado).
+    pub situation: Option<FinalSituation>,
+    /// What the grades suggest (README, "Evaluación").
+    pub suggested: Option<FinalSituation>,
+    /// Why the situation recorded differs from the suggestion.
+    pub reason: Option<String>,
+    /// Codes of the areas still without a grade.
+    pub missing_areas: Vec<String>,
+}
+
+/// The acta consolidada de evaluación of a section.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActaView {
+    pub section_id: i64,
+    pub school_id: i64,
+    /// Código modular and anexo, `0412345-0`.
+    pub school_code: String,
+    pub school_name: String,
+    pub level: Level,
+    pub grade: String,
+    pub section: String,
+    pub year: i32,
+    pub state: ActaState,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub modification_until: Option<DateTime<Utc>>,
+    pub areas: Vec<Area>,
+    pub students: Vec<StudentRow>,
+}
+
+/// What an acta lacks before it can close, for one student.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Missing {
+    pub enrollment_id: i64,
+    pub full_name: String,
+    /// Names of the areas without a grade.
+    pub areas: Vec<String>,
+    pub situation: bool,
+}
+
+/// A section's acta read at once.
+pub struct Sheet {
+    pub scope: SectionScope,
+    pub grade: grade::Model,
+    pub acta: Option<acta::Model>,
+    pub areas: Vec<curricular_area::Model>,
+    pub students: Vec<(enrollment::Model, student::Model)>,
+    pub grades: HashMap<(i64, i64), i16>,
+    pub situations: HashMap<i64, final_situation::Model>,
+}
+
+/// The situation an enrollment that ended has without anyone recording it.
+fn ended(status: EnrollmentStatus) -> Option<FinalSituation> {
+    match status {
+        EnrollmentStatus::Activo => None,
+        EnrollmentStatus::Trasladado => Some(FinalSituation::Trasladado),
+        EnrollmentStatus::Retirado | EnrollmentStatus::Fallecido => Some(FinalSituation::Retirado),
+    }
+}
+
+impl Sheet {
+    /// Reads the acta of a section (it need not exist yet).
+    pub async fn load(db: &impl ConnectionTrait, scope: SectionScope) -> Result<Self> {
+        let grade = grade::Entity::find_by_id(scope.section.grade_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("el grado de la sección"))?;
+        let acta = acta::Entity::find()
+            .filter(acta::Column::SectionId.eq(scope.section.id))
+            .one(db)
+            .await?;
+        let areas = areas_for(db, grade.level, scope.year.year).await?;
+        let mut students: Vec<(enrollment::Model, Option<student::Model>)> =
+            enrollment::Entity::find()
+                .filter(enrollment::Column::SectionId.eq(scope.section.id))
+                .find_also_related(student::Entity)
+                .all(db)
+                .await?;
+        crate::attendance::register::sort_students(&mut students);
+        let students: Vec<(enrollment::Model, student::Model)> = students
+            .into_iter()
+            .filter_map(|(e, s)| Some((e, s?)))
+            .collect();
+        let ids: Vec<i64> = students.iter().map(|(e, _)| e.id).collect();
+        let mut grades = HashMap::new();
+        let mut situations = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for g in final_grade::Entity::find()
+                .filter(final_grade::Column::EnrollmentId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+            {
+                grades.insert((g.enrollment_id, g.area_id), g.value);
+            }
+            for s in final_situation::Entity::find()
+                .filter(final_situation::Column::EnrollmentId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+            {
+                situations.insert(s.enrollment_id, s);
+            }
+        }
+        Ok(Self {
+            scope,
+            grade,
+            acta,
+            areas,
+            students,
+            grades,
+            situations,
+        })
+    }
+
+    pub fn area(&self, id: i64) -> Option<&curricular_area::Model> {
+        self.areas.iter().find(|a| a.id == id)
+    }
+
+    pub fn enrollment(&self, id: i64) -> Option<&(enrollment::Model, student::Model)> {
+        self.students.iter().find(|(e, _)| e.id == id)
+    }
+
+    /// What a student's grades suggest, once every area that counts has one.
+    pub fn suggestion(&self, enrollment_id: i64) -> Option<FinalSituation> {
+        let graded: Vec<Graded> = self
+            .areas
+            .iter()
+            .map(|a| Graded {
+                code: &a.code,
+                kind: a.kind,
+                scale: a.scale,
+                value: self.grades.get(&(enrollment_id, a.id)).copied(),
+            })
+            .collect();
+        scale::suggest(self.grade.level, self.grade.ordinal, &graded)
+    }
+
+    /// The final situation of a student: the one recorded, or the end of its enrollment.
+    pub fn situation(&self, e: &enrollment::Model) -> Option<FinalSituation> {
+        ended(e.status).or_else(|| self.situations.get(&e.id).map(|s| s.situation))
+    }
+
+    /// What each student still lacks: every active student needs a grade in every area and a
+    /// final situation; a student trasladado or retirado keeps what it had and needs nothing.
+    pub fn missing(&self) -> Vec<Missing> {
+        self.students
+            .iter()
+            .filter(|(e, _)| e.status == EnrollmentStatus::Activo)
+            .filter_map(|(e, s)| {
+                let areas: Vec<String> = self
+                    .areas
+                    .iter()
+                    .filter(|a| !self.grades.contains_key(&(e.id, a.id)))
+                    .map(|a| a.name.clone())
+                    .collect();
+                let situation = !self.situations.contains_key(&e.id);
+                (!areas.is_empty() || situation).then(|| Missing {
+                    enrollment_id: e.id,
+                    full_name: full_name(s),
+                    areas,
+                    situation,
+                })
+            })
+            .collect()
+    }
+
+    pub fn state(&self, now: DateTime<Utc>) -> ActaState {
+        match &self.acta {
+            Some(a) if a.closed_at.is_some() => {
+                if a.modification_until.is_some_and(|until| until > now) {
+                    ActaState::EnModificacion
+                } else {
+                    ActaState::Cerrada
+                }
+            }
+            _ => ActaState::Abierta,
+        }
+    }
+
+    /// 409 `acta_closed` unless the acta is open or under an enabled modification.
+    pub fn ensure_writable(&self, now: DateTime<Utc>) -> Result<()> {
+        match self.state(now) {
+            ActaState::Cerrada => Err(ApiError::from(crate::error::ErrorCode::ActaClosed)),
+            ActaState::Abierta | ActaState::EnModificacion => Ok(()),
+        }
+    }
+
+    pub fn school_code(&self) -> String {
+        let school = &self.scope.school;
+        format!("{}-{}", school.codigo_modular, school.anexo)
+    }
+
+    pub fn view(&self, now: DateTime<Utc>) -> ActaView {
+        let students = self
+            .students
+            .iter()
+            .enumerate()
+            .map(|(i, (e, s))| StudentRow {
+                number: i + 1,
+                enrollment_id: e.id,
+                student_id: s.id,
+                document: document(s),
+                full_name: full_name(s),
+                enrollment_status: e.status,
+                status_date: e.status_date,
+                grades: self
+                    .areas
+                    .iter()
+                    .filter_map(|a| {
+                        self.grades.get(&(e.id, a.id)).map(|v| GradeCell {
+                            area_id: a.id,
+                            value: scale::show(a.scale, *v),
+                        })
+                    })
+                    .collect(),
+                situation: self.situation(e),
+                suggested: (e.status == EnrollmentStatus::Activo)
+                    .then(|| self.suggestion(e.id))
+                    .flatten(),
+                reason: self.situations.get(&e.id).and_then(|s| s.reason.clone()),
+                missing_areas: if e.status == EnrollmentStatus::Activo {
+                    self.areas
+                        .iter()
+                        .filter(|a| !self.grades.contains_key(&(e.id, a.id)))
+                        .map(|a| a.code.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        ActaView {
+            section_id: self.scope.section.id,
+            school_id: self.scope.school.id,
+            school_code: self.school_code(),
+            school_name: self.scope.school.name.clone(),
+            level: self.grade.level,
+            grade: self.grade.name.clone(),
+            section: self.scope.section.name.clone(),
+            year: self.scope.year.year,
+            state: self.state(now),
+            closed_at: self.acta.as_ref().and_then(|a| a.closed_at),
+            modification_until: self.acta.as_ref().and_then(|a| a.modification_until),
+            areas: self.areas.iter().cloned().map(Area::from).collect(),
+            students,
+        }
+    }
+}
+
+/// `APELLIDO APELLIDO, Nombres`.
+    pub full_name: String,
+    pub enrollment_status: EnrollmentStatus,
+    pub status_date: Option<NaiveDate>,
+    pub grades: Vec<GradeCell>,
+    /// The final situation recorded (or that of a student trasladado or retirado).
+    pub situation: Option<FinalSituation>,
+    /// What the grades suggest (README, "Evaluación").
+    pub suggested: Option<FinalSituation>,
+    /// Why the situation recorded differs from the suggestion.
+    pub reason: Option<String>,
+    /// Codes of the areas still without a grade.
+    pub missing_areas: Vec<String>,
+}
+
+/// The acta consolidada de evaluación of a section.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActaView {
+    pub section_id: i64,
+    pub school_id: i64,
+    /// Código modular and anexo, `0412345-0`.
+    pub school_code: String,
+    pub school_name: String,
+    pub level: Level,
+    pub grade: String,
+    pub section: String,
+    pub year: i32,
+    pub state: ActaState,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub modification_until: Option<DateTime<Utc>>,
+    pub areas: Vec<Area>,
+    pub students: Vec<StudentRow>,
+}
+
+/// What an acta lacks before it can close, for one student.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Missing {
+    pub enrollment_id: i64,
+    pub full_name: String,
+    /// Names of the areas without a grade.
+    pub areas: Vec<String>,
+    pub situation: bool,
+}
+
+/// A section's acta read at once.
+pub struct Sheet {
+    pub scope: SectionScope,
+    pub grade: grade::Model,
+    pub acta: Option<acta::Model>,
+    pub areas: Vec<curricular_area::Model>,
+    pub students: Vec<(enrollment::Model, student::Model)>,
+    pub grades: HashMap<(i64, i64), i16>,
+    pub situations: HashMap<i64, final_situation::Model>,
+}
+
+/// The situation an enrollment that ended has without anyone recording it.
+fn ended(status: EnrollmentStatus) -> Option<FinalSituation> {
+    match status {
+        EnrollmentStatus::Activo => None,
+        EnrollmentStatus::Trasladado => Some(FinalSituation::Trasladado),
+        EnrollmentStatus::Retirado | EnrollmentStatus::Fallecido => Some(FinalSituation::Retirado),
+    }
+}
+
+impl Sheet {
+    /// Reads the acta of a section (it need not exist yet).
+    pub async fn load(db: &impl ConnectionTrait, scope: SectionScope) -> Result<Self> {
+        let grade = grade::Entity::find_by_id(scope.section.grade_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::not_found("el grado de la sección"))?;
+        let acta = acta::Entity::find()
+            .filter(acta::Column::SectionId.eq(scope.section.id))
+            .one(db)
+            .await?;
+        let areas = areas_for(db, grade.level, scope.year.year).await?;
+        let mut students: Vec<(enrollment::Model, Option<student::Model>)> =
+            enrollment::Entity::find()
+                .filter(enrollment::Column::SectionId.eq(scope.section.id))
+                .find_also_related(student::Entity)
+                .all(db)
+                .await?;
+        crate::attendance::register::sort_students(&mut students);
+        let students: Vec<(enrollment::Model, student::Model)> = students
+            .into_iter()
+            .filter_map(|(e, s)| Some((e, s?)))
+            .collect();
+        let ids: Vec<i64> = students.iter().map(|(e, _)| e.id).collect();
+        let mut grades = HashMap::new();
+        let mut situations = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for g in final_grade::Entity::find()
+                .filter(final_grade::Column::EnrollmentId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+            {
+                grades.insert((g.enrollment_id, g.area_id), g.value);
+            }
+            for s in final_situation::Entity::find()
+                .filter(final_situation::Column::EnrollmentId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+            {
+                situations.insert(s.enrollment_id, s);
+            }
+        }
+        Ok(Self {
+            scope,
+            grade,
+            acta,
+            areas,
+            students,
+            grades,
+            situations,
+        })
+    }
+
+    pub fn area(&self, id: i64) -> Option<&curricular_area::Model> {
+        self.areas.iter().find(|a| a.id == id)
+    }
+
+    pub fn enrollment(&self, id: i64) -> Option<&(enrollment::Model, student::Model)> {
+        self.students.iter().find(|(e, _)| e.id == id)
+    }
+
+    /// What a student's grades suggest, once every area that counts has one.
+    pub fn suggestion(&self, enrollment_id: i64) -> Option<FinalSituation> {
+        let graded: Vec<Graded> = self
+            .areas
+            .iter()
+            .map(|a| Graded {
+                code: &a.code,
+                kind: a.kind,
+                scale: a.scale,
+                value: self.grades.get(&(enrollment_id, a.id)).copied(),
+            })
+            .collect();
+        scale::suggest(self.grade.level, self.grade.ordinal, &graded)
+    }
+
+    /// The final situation of a student: the one recorded, or the end of its enrollment.
+    pub fn situation(&self, e: &enrollment::Model) -> Option<FinalSituation> {
+        ended(e.status).or_else(|| self.situations.get(&e.id).map(|s| s.situation))
+    }
+
+    /// What each student still lacks: every active student needs a grade in every area and a
+    /// final situation; a student trasladado or retirado keeps what it had and needs nothing.
+    pub fn missing(&self) -> Vec<Missing> {
+        self.students
+            .iter()
+            .filter(|(e, _)| e.status == EnrollmentStatus::Activo)
+            .filter_map(|(e, s)| {
+                let areas: Vec<String> = self
+                    .areas
+                    .iter()
+                    .filter(|a| !self.grades.contains_key(&(e.id, a.id)))
+                    .map(|a| a.name.clone())
+                    .collect();
+                let situation = !self.situations.contains_key(&e.id);
+                (!areas.is_empty() || situation).then(|| Missing {
+                    enrollment_id: e.id,
+                    full_name: full_name(s),
+                    areas,
+                    situation,
+                })
+            })
+            .collect()
+    }
+
+    pub fn state(&self, now: DateTime<Utc>) -> ActaState {
+        match &self.acta {
+            Some(a) if a.closed_at.is_some() => {
+                if a.modification_until.is_some_and(|until| until > now) {
+                    ActaState::EnModificacion
+                } else {
+                    ActaState::Cerrada
+                }
+            }
+            _ => ActaState::Abierta,
+        }
+    }
+
+    /// 409 `acta_closed` unless the acta is open or under an enabled modification.
+    pub fn ensure_writable(&self, now: DateTime<Utc>) -> Result<()> {
+        match self.state(now) {
+            ActaState::Cerrada => Err(ApiError::from(crate::error::ErrorCode::ActaClosed)),
+            ActaState::Abierta | ActaState::EnModificacion => Ok(()),
+        }
+    }
+
+    pub fn school_code(&self) -> String {
+        let school = &self.scope.school;
+        format!("{}-{}", school.codigo_modular, school.anexo)
+    }
+
+    pub fn view(&self, now: DateTime<Utc>) -> ActaView {
+        let students = self
+            .students
+            .iter()
+            .enumerate()
+            .map(|(i, (e, s))| StudentRow {
+                number: i + 1,
+                enrollment_id: e.id,
+                student_id: s.id,
+                document: document(s),
+                full_name: full_name(s),
+                enrollment_status: e.status,
+                status_date: e.status_date,
+                grades: self
+                    .areas
+                    .iter()
+                    .filter_map(|a| {
+                        self.grades.get(&(e.id, a.id)).map(|v| GradeCell {
+                            area_id: a.id,
+                            value: scale::show(a.scale, *v),
+                        })
+                    })
+                    .collect(),
+                situation: self.situation(e),
+                suggested: (e.status == EnrollmentStatus::Activo)
+                    .then(|| self.suggestion(e.id))
+                    .flatten(),
+                reason: self.situations.get(&e.id).and_then(|s| s.reason.clone()),
+                missing_areas: if e.status == EnrollmentStatus::Activo {
+                    self.areas
+                        .iter()
+                        .filter(|a| !self.grades.contains_key(&(e.id, a.id)))
+                        .map(|a| a.code.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        ActaView {
+            section_id: self.scope.section.id,
+            school_id: self.scope.school.id,
+            school_code: self.school_code(),
+            school_name: self.scope.school.name.clone(),
+            level: self.grade.level,
+            grade: self.grade.name.clone(),
+            section: self.scope.section.name.clone(),
+            year: self.scope.year.year,
+            state: self.state(now),
+            closed_at: self.acta.as_ref().and_then(|a| a.closed_at),
+            modification_until: self.acta.as_ref().and_then(|a| a.modification_until),
+            areas: self.areas.iter().cloned().map(Area::from).collect(),
+            students,
+        }
+    }
+}
+
+/// How a grade of an area is written.
+pub fn shown(area: &curricular_area::Model, value: i16) -> String {
+    scale::show(area.scale, value)
+}
+
+/// Whether an area is graded on the literal scale (behaviour always is).
+pub fn is_literal(area: &curricular_area::Model) -> bool {
+    area.scale == GradeScale::Literal || area.kind == AreaKind::Comportamiento
+}
+
+/// `APELLIDO APELLIDO, Nombres`.
+pub fn full_name(s: &student::Model) -> String {
+    format!(
+        "{} {}, {}",
+        s.paternal_surname, s.maternal_surname, s.given_names
+    )
+}
+
+/// A student's DNI, or its código de estudiante.
+pub fn document(s: &student::Model) -> String {
+    s.dni
+        .clone()
+        .or_else(|| s.student_code.clone())
+        .unwrap_or_default()
+}
+
+/// The acta of a section, created when missing and locked for the rest of the transaction: writes
+/// to one acta (grades, situations, closure) happen one after another, so a grade cannot slip in
+/// while the acta closes.
+pub async fn lock(db: &impl ConnectionTrait, section_id: i64) -> Result<acta::Model> {
+    acta::Entity::insert(acta::ActiveModel {
+        section_id: Set(section_id),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(acta::Column::SectionId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    // A write to the row takes its lock on both databases.
+    acta::Entity::update_many()
+        .col_expr(acta::Column::SectionId, Expr::col(acta::Column::SectionId).into())
+        .filter(acta::Column::SectionId.eq(section_id))
+        .exec(db)
+        .await?;
+    acta::Entity::find()
+        .filter(acta::Column::SectionId.eq(section_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el acta"))
+}
+
+/// The acta of a section, for a caller who reads its roster (its teachers, the IE's director,
+/// the UGEL and DRE within their jurisdiction).
+pub async fn read(
+    db: &sea_orm::DatabaseConnection,
+    p: &crate::auth::principal::Principal,
+    section_id: i64,
+) -> Result<ActaView> {
+    let scope = crate::registry::repo::section_scope(db, section_id).await?;
+    p.authorize(crate::auth::policy::Action::ReadRoster, &scope.target)?;
+    let at = crate::time::now();
+    Ok(Sheet::load(db, scope).await?.view(at))
+}

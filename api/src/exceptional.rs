@@ -1,0 +1,176 @@
+//! What the exceptional modification of a closed record has in common, whether the record is a
+//! month's attendance register or a section's acta de evaluación (seed 002, Director IE e;
+//! Especialista SIAGIE UGEL h): the director asks with a reason, the Especialista del nivel of the
+//! IE's UGEL and level gives its opinion, the Especialista SIAGIE UGEL enables it until a deadline,
+//! and the record closes again then. Each step tells the next person by e-mail.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use entity::{person, role_assignment, user_account};
+
+use crate::{
+    auth::{
+        Target,
+        policy::{Action, Role},
+        principal::Principal,
+    },
+    error::{ApiError, Result},
+};
+
+/// A step of the workflow, which tells the next person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The director asked: the Especialista del nivel gives an opinion.
+    Requested,
+    /// A favourable opinion: the Especialista SIAGIE UGEL enables it.
+    Favorable,
+    /// An unfavourable opinion: the director learns why.
+    Unfavorable,
+    /// Enabled until a deadline: the director edits the record.
+    Enabled,
+    /// The deadline passed: the record is closed again, and the director is told.
+    Expired,
+}
+
+impl Step {
+    /// The step's name in the e-mail templates and the outbox keys.
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Requested => "requested",
+            Step::Favorable => "favorable",
+            Step::Unfavorable => "unfavorable",
+            Step::Enabled => "enabled",
+            Step::Expired => "expired",
+        }
+    }
+}
+
+/// `POST …/modifications` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ModificationRequest {
+    pub reason: String,
+}
+
+impl ModificationRequest {
+    /// The reason, trimmed: a request must be argued.
+    pub fn checked_reason(&self) -> Result<String> {
+        let reason = self.reason.trim();
+        let length = reason.chars().count();
+        if !(10..=1000).contains(&length) {
+            return Err(ApiError::field(
+                "reason",
+                "Sustente la solicitud (entre 10 y 1000 caracteres).",
+            ));
+        }
+        Ok(reason.to_owned())
+    }
+}
+
+/// `POST …-modifications/{id}/opinion` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Opinion {
+    pub favorable: bool,
+    pub note: Option<String>,
+}
+
+impl Opinion {
+    /// The note, trimmed and cut to 1,000 characters.
+    pub fn checked_note(&self) -> Option<String> {
+        self.note
+            .as_deref()
+            .map(|n| n.trim().chars().take(1000).collect())
+    }
+}
+
+/// `POST …-modifications/{id}/enable` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Enable {
+    /// The record closes again at this time (at most 30 days ahead).
+    pub until: DateTime<Utc>,
+}
+
+impl Enable {
+    /// A deadline after `at` and at most 30 days ahead.
+    pub fn check(&self, at: DateTime<Utc>) -> Result<()> {
+        if self.until <= at || self.until > at + chrono::Duration::days(30) {
+            return Err(ApiError::field(
+                "until",
+                "El plazo debe ser posterior a ahora y de hasta 30 días.",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The roles that take part in the workflow (the director asks, the Especialista del nivel
+/// opines, the Especialista SIAGIE UGEL enables), and the administrator.
+const TAKING_PART: [Action; 5] = [
+    Action::CloseRegister,
+    Action::KeepActa,
+    Action::OpineModification,
+    Action::EnableModification,
+    Action::ManageOrganisation,
+];
+
+/// Whether the caller may read a request about a record of `target`: it takes part in it.
+pub fn takes_part(p: &Principal, target: &Target) -> bool {
+    TAKING_PART.iter().any(|a| p.can(*a, target))
+}
+
+/// The IEs whose requests the caller takes part in, as a condition on `school`; 403 for a
+/// caller who takes part in none.
+pub fn schools_taking_part(p: &Principal) -> Result<Condition> {
+    let mut reach = Condition::any();
+    let mut any = false;
+    for action in TAKING_PART {
+        let r = p.reach(action);
+        if !r.is_empty() {
+            any = true;
+            reach = reach.add(r.school_condition());
+        }
+    }
+    if any {
+        Ok(reach)
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// Who a step tells: the Especialista del nivel of the IE's UGEL and level for a request, the
+/// Especialista SIAGIE UGEL for a favourable opinion, the director who asked otherwise.
+pub async fn recipients(
+    db: &impl ConnectionTrait,
+    step: Step,
+    requested_by: i64,
+    ugel_id: i64,
+    level: &str,
+) -> Result<Vec<person::Model>> {
+    let holders = match step {
+        Step::Requested => Condition::all()
+            .add(role_assignment::Column::Role.eq(Role::LevelSpecialist.code()))
+            .add(role_assignment::Column::UgelId.eq(ugel_id))
+            .add(role_assignment::Column::Level.eq(level)),
+        Step::Favorable => Condition::all()
+            .add(role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
+            .add(role_assignment::Column::UgelId.eq(ugel_id)),
+        Step::Unfavorable | Step::Enabled | Step::Expired => {
+            Condition::all().add(role_assignment::Column::UserId.eq(requested_by))
+        }
+    };
+    let users = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(holders)
+        .all(db)
+        .await?;
+    let accounts = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(users.iter().map(|u| u.user_id)))
+        .all(db)
+        .await?;
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
+        .all(db)
+        .await?)
+}
