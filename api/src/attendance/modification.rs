@@ -24,12 +24,9 @@ use entity::{
 use super::{cells::register_row, scope::in_reach};
 pub use crate::exceptional::{Enable, ModificationRequest, Opinion};
 use crate::{
-    exceptional::{Step, recipients, schools_taking_part, takes_part},
-    auth::{
-        policy::Action,
-        principal::Principal,
-    },
+    auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
+    exceptional::{Step, recipients, schools_taking_part, takes_part},
     http::{Page, PageParams},
     record::{AuditAction, Change, Event, record},
     registry::repo::{SectionScope, section_scope},

@@ -3,8 +3,10 @@
 //! change, and no area is added to or removed from a level's year that has grades.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -152,9 +154,8 @@ async fn graded_years(
     from: i32,
     to: Option<i32>,
 ) -> Result<bool> {
-    let mut years = Condition::all().add(
-        Expr::col((academic_year::Entity, academic_year::Column::Year)).gte(from),
-    );
+    let mut years = Condition::all()
+        .add(Expr::col((academic_year::Entity, academic_year::Column::Year)).gte(from));
     if let Some(to) = to {
         years = years.add(Expr::col((academic_year::Entity, academic_year::Column::Year)).lte(to));
     }
@@ -216,9 +217,15 @@ pub async fn create(db: &DatabaseConnection, p: &Principal, body: NewArea) -> Re
         fields.add("name", "El nombre tiene de 2 a 80 caracteres.");
     }
     if !(2000..=2100).contains(&body.from_year) {
-        fields.add("from_year", "El año de inicio debe estar entre 2000 y 2100.");
+        fields.add(
+            "from_year",
+            "El año de inicio debe estar entre 2000 y 2100.",
+        );
     }
-    if body.to_year.is_some_and(|to| to < body.from_year || to > 2100) {
+    if body
+        .to_year
+        .is_some_and(|to| to < body.from_year || to > 2100)
+    {
         fields.add(
             "to_year",
             "El último año no puede ser anterior al año de inicio.",

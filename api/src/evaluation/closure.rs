@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,7 +60,11 @@ pub struct Incomplete {
 }
 
 /// The section, authorized for keeping its acta.
-pub async fn kept_by(db: &DatabaseConnection, p: &Principal, section_id: i64) -> Result<SectionScope> {
+pub async fn kept_by(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+) -> Result<SectionScope> {
     let scope = section_scope(db, section_id).await?;
     p.authorize(Action::KeepActa, &scope.target)?;
     Ok(scope)

@@ -5,8 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveEnum, ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -125,7 +127,10 @@ async fn views(
                 section_id: section.id,
                 grade: grades.get(&section.grade_id).cloned().unwrap_or_default(),
                 section: section.name.clone(),
-                year: years.get(&section.academic_year_id).copied().unwrap_or_default(),
+                year: years
+                    .get(&section.academic_year_id)
+                    .copied()
+                    .unwrap_or_default(),
             })
         })
         .collect())

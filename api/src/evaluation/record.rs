@@ -198,7 +198,11 @@ pub async fn student_record(db: &impl ConnectionTrait, student_id: i64) -> Resul
 /// The record of a student found by document, for a caller who reads records where the student
 /// studied (its IE's director, the UGEL and DRE specialists over one of its IEs, MINEDU). Any
 /// other document, existing or not, is answered 404 alike.
-pub async fn read(db: &DatabaseConnection, p: &Principal, query: RecordQuery) -> Result<StudentRecord> {
+pub async fn read(
+    db: &DatabaseConnection,
+    p: &Principal,
+    query: RecordQuery,
+) -> Result<StudentRecord> {
     let document =
         StudentDocument::parse(&query.document).map_err(|m| ApiError::field("document", m))?;
     if p.reach(Action::ReadRecord).is_empty() {

@@ -1,13 +1,13 @@
 //! The curricular areas a teacher grades in a section, which the director sets (in secondary each
 //! area has its teacher; in primary one teacher grades them all, and needs no areas set).
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, ActiveValue::Set};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use entity::{teacher_area, teacher_section};
 
-use super::{catalogue::{Area, areas_for}};
+use super::catalogue::{Area, areas_for};
 use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, Result},
@@ -50,17 +50,18 @@ pub async fn set_areas(
     let mut chosen = Vec::new();
     for id in &body.area_ids {
         match areas.iter().find(|a| a.id == *id) {
-            Some(area) if !chosen.iter().any(|c: &&entity::curricular_area::Model| c.id == *id) => {
+            Some(area)
+                if !chosen
+                    .iter()
+                    .any(|c: &&entity::curricular_area::Model| c.id == *id) =>
+            {
                 chosen.push(area)
             }
             Some(_) => {}
             None => {
                 return Err(ApiError::field(
                     "area_ids",
-                    format!(
-                        "El área {id} no es de la sección en {}.",
-                        scope.year.year
-                    ),
+                    format!("El área {id} no es de la sección en {}.", scope.year.year),
                 ));
             }
         }
