@@ -194,6 +194,17 @@ impl TestApp {
         .await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        read(
+            self.request(Method::PUT, path, Some(token))
+                .json(&body)
+                .send()
+                .await
+                .expect("PUT"),
+        )
+        .await
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         read(
             self.request(Method::PATCH, path, Some(token))
@@ -256,12 +267,19 @@ impl TestApp {
     }
 
     /// Sections of an IE: (id, grade name, section name).
+    /// The sections of an IE in the latest academic year it has sections in (the demo world also
+    /// has closed years of the past).
     pub async fn sections(&self, token: &str, school_id: i64) -> Vec<Value> {
         let (status, body) = self
             .get(&format!("/schools/{school_id}/sections"), token)
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        body.as_array().expect("sections").clone()
+        let all = body.as_array().expect("sections");
+        let latest = all.iter().filter_map(|s| s["academic_year"].as_i64()).max();
+        all.iter()
+            .filter(|s| s["academic_year"].as_i64() == latest)
+            .cloned()
+            .collect()
     }
 }
 
@@ -515,6 +533,37 @@ pub mod demo {
     pub const SECUNDARIA: &str = "0523456";
     pub const PRONOEI: &str = "1413889";
     pub const JAEN_PRIMARIA: &str = "0745678";
+    /// The secondary IE of UGEL Jaén whose past cohort has five closed years.
+    pub const BOLOGNESI: &str = "0967890";
+}
+
+/// The text of a PDF, through poppler's `pdftotext` (installed by `.ci/run`); `None`, with a
+/// word on why, where it is not installed (outside CI).
+pub fn pdf_text(bytes: &[u8]) -> Option<String> {
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pdftotext is missing: .ci/run installs poppler-utils"
+        );
+        eprintln!("skipped the PDF's text: it needs Debian's poppler-utils");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("siagie-pdf-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("document.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success());
+    Some(String::from_utf8(output.stdout).unwrap())
 }
 
 /// A small, well-formed one-page PDF (with its cross-reference table), as a scanner would send.

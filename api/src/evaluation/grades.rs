@@ -199,13 +199,15 @@ async fn apply(
     let target = scope.target;
     let sheet = Sheet::load(txn, scope).await?;
     sheet.ensure_writable(at)?;
-    let (inputs, from_file) = match source {
-        Source::Request(inputs) => (inputs.into_iter().enumerate().collect(), false),
-        Source::File(text) => (read_file(&sheet, text)?, true),
+    let (inputs, mut errors, from_file) = match source {
+        Source::Request(inputs) => (inputs.into_iter().enumerate().collect(), Vec::new(), false),
+        Source::File(text) => {
+            let (inputs, errors) = read_file(&sheet, text)?;
+            (inputs, errors, true)
+        }
     };
     let allowed = allowed_areas(txn, p, &sheet.scope).await?;
 
-    let mut errors = Vec::new();
     let mut checked = Vec::with_capacity(inputs.len());
     let mut seen = HashSet::new();
     for (index, input) in &inputs {
@@ -228,6 +230,7 @@ async fn apply(
         }
     }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| e.index);
         let code = if from_file {
             ErrorCode::GradesFileInvalid
         } else {
@@ -347,8 +350,9 @@ async fn apply(
 /// Most rows of a file.
 const MAX_ROWS: usize = 200;
 
-/// Reads a grades file into the grades it carries, each with its line; every bad cell is reported.
-fn read_file(sheet: &Sheet, text: &str) -> Result<Vec<(usize, GradeInput)>> {
+/// Reads a grades file into the grades it carries, each with its line, and the lines whose student
+/// is not in the section.
+fn read_file(sheet: &Sheet, text: &str) -> Result<(Vec<(usize, GradeInput)>, Vec<GradeError>)> {
     let text = text.trim_start_matches('\u{feff}');
     let first_line = text.lines().next().unwrap_or_default();
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
@@ -445,9 +449,5 @@ fn read_file(sheet: &Sheet, text: &str) -> Result<Vec<(usize, GradeInput)>> {
             }
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::from(ErrorCode::GradesFileInvalid)
-            .with_details(serde_json::json!({ "grades": errors })));
-    }
-    Ok(inputs)
+    Ok((inputs, errors))
 }

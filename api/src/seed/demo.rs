@@ -1,5 +1,6 @@
-//! The demo world: one DRE, two UGELs, six IEs (one of them a PRONOEI), sections of 15 to 35
-//! students, the current academic year's calendar, and one account per role. Every demo account's
+//! The demo world: one DRE, two UGELs, seven IEs (one of them a PRONOEI), sections of 15 to 35
+//! students, the current academic year's calendar, closed actas of past years (`history`), and one
+//! account per role. Every demo account's
 //! password is [`DEMO_PASSWORD`].
 
 use chrono::{Datelike, NaiveDate};
@@ -9,6 +10,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 use entity::{dre, ugel};
 
 use super::{
+    history,
     names::Lcg,
     world::{self, AccountSpec, SchoolSpec},
 };
@@ -22,6 +24,15 @@ pub const DEMO_PASSWORD: &str = "Demo.2026!";
 
 /// Loads the demo world in one transaction, for the academic year of `today`.
 pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<()> {
+    load_with(db, today, true).await
+}
+
+/// The demo world without its past actas: what a schema from before evaluation can hold.
+pub async fn load_without_history(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<()> {
+    load_with(db, today, false).await
+}
+
+async fn load_with(db: &DatabaseConnection, today: NaiveDate, past: bool) -> anyhow::Result<()> {
     let hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     let txn = crate::db::begin(db).await?;
     let at = now();
@@ -157,6 +168,21 @@ pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<(
     )
     .await?;
 
+    let bolognesi = world::create_school(
+        &txn,
+        spec(
+            jaen.id,
+            "0967890",
+            "IE Francisco Bolognesi",
+            "secundaria",
+            "ebr",
+            false,
+            "Jaén",
+            "Jaén",
+        ),
+    )
+    .await?;
+
     let mut rng = Lcg::new(2026);
     let mut next_dni = 70_000_000;
     let mut sections_of = Vec::new();
@@ -261,7 +287,23 @@ pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<(
         &hash,
     )
     .await?;
-    world::create_account(
+    let (_, secondary_director) = world::create_account(
+        &txn,
+        account(
+            "secundaria.demo",
+            "40000009",
+            ("Huamán", "Ñañez", "Julia Esther"),
+            Some("secundaria.demo@siagie.local"),
+            Role::Director,
+            None,
+            None,
+            Some(bolognesi.id),
+            None,
+        ),
+        &hash,
+    )
+    .await?;
+    let (_, primary_director) = world::create_account(
         &txn,
         account(
             "director.demo",
@@ -327,6 +369,23 @@ pub async fn load(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<(
     .await?;
     let first_grade: Vec<i64> = sections_of[0].iter().take(2).map(|s| s.id).collect();
     world::assign_teacher(&txn, teacher.id, &first_grade).await?;
+
+    if past {
+        history::load(
+            &txn,
+            &mut rng,
+            &mut next_dni,
+            &bolognesi,
+            &secundaria,
+            &primaria,
+            year.year - 1,
+            history::Closers {
+                secondary: secondary_director.id,
+                primary: primary_director.id,
+            },
+        )
+        .await?;
+    }
 
     txn.commit().await?;
     Ok(())

@@ -167,7 +167,7 @@ async fn listings_show_only_what_is_in_reach() {
     //                  admin agente ugel nivel dir pron jaen
     assert_eq!(
         totals,
-        [6, 6, 4, 1, 1, 1, 1, 1],
+        [7, 7, 4, 1, 1, 1, 1, 1],
         "schools visible per account"
     );
 

@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod database;
 mod demo;
+mod evaluation;
 mod hardening;
 mod http;
 mod matrix;

@@ -49,6 +49,8 @@ struct World {
     staff_account: i64,
     request: i64,
     modification: i64,
+    acta_modification: i64,
+    area: i64,
     device: Uuid,
     starts_on: chrono::NaiveDate,
 }
@@ -159,6 +161,27 @@ async fn world(app: &TestApp) -> World {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{modification}");
 
+    // Last year's closed acta of the IE, with a modification asked.
+    let (_, past) = app
+        .get(
+            &format!("/schools/{school}/sections?year={}", year - 1),
+            &director,
+        )
+        .await;
+    let past = past[0]["id"].as_i64().expect("a section of last year");
+    let (status, acta_modification) = app
+        .post(
+            &format!("/sections/{past}/acta/modifications"),
+            &director,
+            json!({"reason": "Corrección de una calificación mal digitada"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{acta_modification}");
+    let (_, areas) = app
+        .get("/curricular-areas?level=secundaria", &director)
+        .await;
+    let area = areas[0]["id"].as_i64().unwrap();
+
     // A tablet of the IE.
     let device = Uuid::new_v4();
     let (status, _) = read(
@@ -190,6 +213,8 @@ async fn world(app: &TestApp) -> World {
         staff_account,
         request: request["id"].as_i64().unwrap(),
         modification: modification["id"].as_i64().unwrap(),
+        acta_modification: acta_modification["id"].as_i64().unwrap(),
+        area,
         device,
         starts_on,
     }
@@ -290,6 +315,22 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::GET, "/register-modifications/{id}", format!("/register-modifications/{}", w.modification), Body::None, "axaaaxxx"),
         case(M::POST, "/register-modifications/{id}/opinion", format!("/register-modifications/{}/opinion", w.modification), j(json!({"favorable": true})), "xxxaxxxx"),
         case(M::POST, "/register-modifications/{id}/enable", format!("/register-modifications/{}/enable", w.modification), j(json!({"until": chrono::Utc::now() + Duration::days(2)})), "xxaxxxxx"),
+        case(M::GET, "/curricular-areas", "/curricular-areas?level=primaria".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/curricular-areas", "/curricular-areas".into(), j(json!({"level": "secundaria", "code": "ROB", "name": "Taller de robótica", "kind": "taller", "scale": "literal", "from_year": 2040})), "axxxxxxx"),
+        case(M::PATCH, "/curricular-areas/{id}", format!("/curricular-areas/{}", w.area), j(json!({"position": 1})), "axxxxxxx"),
+        case(M::PUT, "/sections/{id}/teachers/{person_id}/areas", format!("/sections/{t}/teachers/{}/areas", w.teacher_person), j(json!({"area_ids": []})), "axxxaxxx"),
+        case(M::GET, "/sections/{id}/acta", format!("/sections/{t}/acta"), Body::None, "axaaaaxx"),
+        case(M::GET, "/sections/{id}/acta/pdf", format!("/sections/{t}/acta/pdf"), Body::None, "axaaaaxx"),
+        case(M::PUT, "/sections/{id}/acta/grades", format!("/sections/{t}/acta/grades"), j(json!({"grades": []})), "xxxxaaxx"),
+        case(M::POST, "/sections/{id}/acta/grades", format!("/sections/{t}/acta/grades"), Body::Csv("documento\n".into()), "xxxxaaxx"),
+        case(M::PUT, "/sections/{id}/acta/situations", format!("/sections/{t}/acta/situations"), j(json!({"situations": []})), "xxxxaxxx"),
+        case(M::POST, "/sections/{id}/acta/close", format!("/sections/{n}/acta/close"), Body::None, "xxxxaxxx"),
+        case(M::POST, "/sections/{id}/acta/modifications", format!("/sections/{t}/acta/modifications"), j(json!({"reason": "Otra corrección pendiente"})), "xxxxaxxx"),
+        case(M::GET, "/acta-modifications", "/acta-modifications".into(), Body::None, "axaaaxaa"),
+        case(M::GET, "/acta-modifications/{id}", format!("/acta-modifications/{}", w.acta_modification), Body::None, "axaaaxxx"),
+        case(M::POST, "/acta-modifications/{id}/opinion", format!("/acta-modifications/{}/opinion", w.acta_modification), j(json!({"favorable": true})), "xxxaxxxx"),
+        case(M::POST, "/acta-modifications/{id}/enable", format!("/acta-modifications/{}/enable", w.acta_modification), j(json!({"until": chrono::Utc::now() + Duration::days(2)})), "xxaxxxxx"),
+        case(M::GET, "/students/record", format!("/students/record?document={}", w.student_dni), Body::None, "axaaaxxx"),
         case(M::GET, "/registers", format!("/registers?school_id={s}&year={y}&month={m}"), Body::None, "axaaaaxx"),
         case(M::GET, "/exports/attendance", format!("/exports/attendance?ugel_id={}&year={y}&month={m}", w.ugel), Body::None, "axaaxxxx"),
         case(M::GET, "/audit", format!("/audit?school_id={s}"), Body::None, "axaxaxxx"),

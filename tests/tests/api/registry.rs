@@ -95,7 +95,7 @@ async fn a_bad_ie_gets_every_field_error_in_spanish_and_nothing_is_written() {
         "El código modular debe tener exactamente 7 dígitos."
     );
     let (_, all) = app.get("/schools", &admin).await;
-    assert_eq!(all["total"], 6);
+    assert_eq!(all["total"], 7);
 }
 
 #[tokio::test]

@@ -5,7 +5,6 @@ use mobile_contract::Outcome;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tests::{batch, code, lima_today, mark, read, spawn_app};
-use uuid::Uuid;
 
 use super::{at, cell, outcomes};
 
@@ -151,35 +150,6 @@ async fn a_closed_month_holds_late_marks_for_review_until_an_exceptional_modific
     assert_eq!(code(&error), "register_closed");
 }
 
-/// The text of a PDF, through poppler's `pdftotext` (installed by `.ci/run`); `None`, with a
-/// word on why, where it is not installed (outside CI).
-fn pdf_text(bytes: &[u8]) -> Option<String> {
-    if std::process::Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pdftotext is missing: .ci/run installs poppler-utils"
-        );
-        eprintln!("skipped the PDF's text: it needs Debian's poppler-utils");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("siagie-pdf-{}", Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("register.pdf");
-    std::fs::write(&file, bytes).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(output.status.success());
-    Some(String::from_utf8(output.stdout).unwrap())
-}
-
 #[tokio::test]
 async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
     let app = spawn_app().await;
@@ -230,7 +200,7 @@ async fn a_note_is_kept_and_shown_in_the_grid_the_pdf_and_the_held_marks() {
         .bytes()
         .await
         .unwrap();
-    if let Some(text) = pdf_text(&pdf) {
+    if let Some(text) = tests::pdf_text(&pdf) {
         assert!(text.contains("Cita médica en Jaén"), "{text}");
         assert!(text.contains("Observaciones"), "{text}");
     }

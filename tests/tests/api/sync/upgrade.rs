@@ -26,7 +26,7 @@ async fn store_marks_the_old_way(db: &sea_orm::DatabaseConnection) -> EarlierMar
     migration::Migrator::up(db, Some(10))
         .await
         .expect("earlier schema");
-    siagie::seed::demo::load(db, tests::lima_today())
+    siagie::seed::demo::load_without_history(db, tests::lima_today())
         .await
         .expect("demo world");
     let number =
