@@ -10,11 +10,22 @@ use crate::{fk, index};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// (level, code, name, kind, scale, from, to): the areas of the national curricula, in the order
+/// An area of the catalogue: level, code, name, kind, scale, first year, last year.
+type Area = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i32,
+    Option<i32>,
+);
+
+/// The areas of the national curricula, in the order
 /// of the actas. Primary is graded on the literal scale; secondary on the vigesimal scale before
 /// the Currículo Nacional reached it and on the literal one after; behaviour always literal.
 #[rustfmt::skip]
-const CATALOGUE: &[(&str, &str, &str, &str, &str, i32, Option<i32>)] = &[
+const CATALOGUE: &[Area] = &[
     ("primaria", "COM", "Comunicación", "general", "literal", 2009, Some(2016)),
     ("primaria", "MAT", "Matemática", "general", "literal", 2009, Some(2016)),
     ("primaria", "PS", "Personal Social", "general", "literal", 2009, Some(2016)),

@@ -1,6 +1,7 @@
 //! Black-box test harness: the real application on a random port, against a fresh database per
 //! test (a SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set).
 
+pub mod bench;
 pub mod browser;
 pub mod smtp;
 

@@ -347,12 +347,15 @@ async fn apply(
     })
 }
 
+/// A grade read from a file, with its line.
+type Lined = (usize, GradeInput);
+
 /// Most rows of a file.
 const MAX_ROWS: usize = 200;
 
 /// Reads a grades file into the grades it carries, each with its line, and the lines whose student
 /// is not in the section.
-fn read_file(sheet: &Sheet, text: &str) -> Result<(Vec<(usize, GradeInput)>, Vec<GradeError>)> {
+fn read_file(sheet: &Sheet, text: &str) -> Result<(Vec<Lined>, Vec<GradeError>)> {
     let text = text.trim_start_matches('\u{feff}');
     let first_line = text.lines().next().unwrap_or_default();
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {

@@ -339,10 +339,7 @@ pub async fn lock(db: &impl ConnectionTrait, section_id: i64) -> Result<acta::Mo
     .await?;
     // A write to the row takes its lock on both databases.
     acta::Entity::update_many()
-        .col_expr(
-            acta::Column::SectionId,
-            Expr::col(acta::Column::SectionId).into(),
-        )
+        .col_expr(acta::Column::SectionId, Expr::col(acta::Column::SectionId))
         .filter(acta::Column::SectionId.eq(section_id))
         .exec(db)
         .await?;

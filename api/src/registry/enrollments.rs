@@ -97,6 +97,7 @@ pub async fn enroll(
         now(),
     )
     .await?;
+    crate::evaluation::closed::refuse_if_acta_closed(&txn, id, now()).await?;
     let (e, s) = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(id))
         .find_also_related(student::Entity)
@@ -164,6 +165,7 @@ pub async fn change_status(
         now(),
     )
     .await?;
+    crate::evaluation::closed::refuse_if_acta_closed(&txn, current.section_id, now()).await?;
     let mut active: enrollment::ActiveModel = current.clone().into();
     active.status = Set(status);
     active.status_date = Set(date);

@@ -67,6 +67,7 @@ pub async fn import_roster(
         )
         .await?;
     }
+    crate::evaluation::closed::refuse_if_acta_closed(&txn, id, crate::time::now()).await?;
     let outcome = enrollments::enroll_many(&txn, &scope, &inputs).await?;
     if !outcome.conflicts.is_empty() {
         let errors: Vec<RowError> = outcome

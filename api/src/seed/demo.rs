@@ -375,13 +375,12 @@ async fn load_with(db: &DatabaseConnection, today: NaiveDate, past: bool) -> any
             &txn,
             &mut rng,
             &mut next_dni,
-            &bolognesi,
-            &secundaria,
-            &primaria,
-            year.year - 1,
-            history::Closers {
-                secondary: secondary_director.id,
-                primary: primary_director.id,
+            history::Past {
+                cohort_school: &bolognesi,
+                earlier_school: &secundaria,
+                primary_school: &primaria,
+                last_year: year.year - 1,
+                closed_by: (secondary_director.id, primary_director.id),
             },
         )
         .await?;

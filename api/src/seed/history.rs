@@ -30,10 +30,17 @@ use crate::{
 /// The first year of the secondary cohort (first grade); it finished fifth grade four years later.
 pub const COHORT_FROM: i32 = 2016;
 
-/// Who closed the actas.
-pub struct Closers {
-    pub secondary: i64,
-    pub primary: i64,
+/// Where and when the past happened, and who closed its actas.
+pub struct Past<'a> {
+    /// The secondary IE of the cohort.
+    pub cohort_school: &'a school::Model,
+    /// The secondary IE where the newcomer studied its first two years.
+    pub earlier_school: &'a school::Model,
+    /// The primary IE with last year's sixth grade.
+    pub primary_school: &'a school::Model,
+    pub last_year: i32,
+    /// The accounts that closed the secondary and the primary actas.
+    pub closed_by: (i64, i64),
 }
 
 /// Creates the closed actas of the demo's past.
@@ -41,12 +48,15 @@ pub async fn load(
     db: &impl ConnectionTrait,
     rng: &mut Lcg,
     next_dni: &mut u64,
-    secundaria: &school::Model,
-    elsewhere: &school::Model,
-    primaria: &school::Model,
-    last_year: i32,
-    closers: Closers,
+    past: Past<'_>,
 ) -> anyhow::Result<()> {
+    let Past {
+        cohort_school: secundaria,
+        earlier_school: elsewhere,
+        primary_school: primaria,
+        last_year,
+        closed_by: (secondary_closer, primary_closer),
+    } = past;
     let mut years = HashMap::new();
     for year in (COHORT_FROM..=COHORT_FROM + 4).chain([last_year]) {
         if let std::collections::hash_map::Entry::Vacant(e) = years.entry(year) {
@@ -80,7 +90,7 @@ pub async fn load(
             &section,
             year,
             &students,
-            closers.secondary,
+            secondary_closer,
             |student, year| student == recovering && year == 2018,
         )
         .await?;
@@ -102,7 +112,7 @@ pub async fn load(
                 .map(|s| s.id)
                 .collect();
             there.push(newcomer);
-            close_section(db, rng, &before, year, &there, closers.secondary, |_, _| {
+            close_section(db, rng, &before, year, &there, secondary_closer, |_, _| {
                 false
             })
             .await?;
@@ -126,10 +136,7 @@ pub async fn load(
         .into_iter()
         .map(|s| s.id)
         .collect();
-    close_section(db, rng, &sixth, year, &pupils, closers.primary, |_, _| {
-        false
-    })
-    .await?;
+    close_section(db, rng, &sixth, year, &pupils, primary_closer, |_, _| false).await?;
     Ok(())
 }
 

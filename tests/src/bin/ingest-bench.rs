@@ -7,7 +7,7 @@
 use std::{
     io::Write,
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -16,6 +16,7 @@ use clap::Parser;
 use reqwest::{Client, header};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
+use tests::bench::{ServerProcess, percentile, start_server, wait_ready};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -220,48 +221,6 @@ async fn main() -> anyhow_free::Result<()> {
 /// The tiny error alias of this binary.
 mod anyhow_free {
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
-}
-
-/// The server under load, stopped when the benchmark ends, however it ends.
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_server(binary: &PathBuf, url: &str, port: u16) -> std::io::Result<Child> {
-    Command::new(binary)
-        .arg("serve")
-        .env("SIAGIE_DATABASE_URL", url)
-        .env("SIAGIE_SERVER_PORT", port.to_string())
-        .env("SIAGIE_DEMO_SEED_ON_EMPTY", "false")
-        .env("SIAGIE_DATABASE_MAX_CONNECTIONS", "32")
-        .env("SIAGIE_AUTH_MAX_FAILED_LOGINS_PER_ADDRESS", "100000")
-        .env("SIAGIE_LOG_FILTER", "warn")
-        .env(
-            "SIAGIE_STORAGE_DATA_DIR",
-            std::env::temp_dir().join("siagie-bench"),
-        )
-        .stdout(Stdio::null())
-        .spawn()
-}
-
-async fn wait_ready(client: &Client, address: &str) {
-    for _ in 0..200 {
-        if client
-            .get(format!("{address}/health/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not start");
 }
 
 /// Logs in `count` synthetic teachers spread over the schools, each with its own tablet.
@@ -477,16 +436,6 @@ async fn upload(
     let wall = started.elapsed();
     let latencies = std::mem::take(&mut *latencies.lock().await);
     Ok((marks, wall, latencies))
-}
-
-/// The `p` quantile of sorted durations (zero for none).
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 * p).ceil() as usize)
-        .saturating_sub(1)
-        .min(sorted.len() - 1)]
 }
 
 /// Core-seconds of CPU used so far by the server, every PostgreSQL process and this generator.

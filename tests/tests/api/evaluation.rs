@@ -219,6 +219,16 @@ async fn an_acta_is_graded_closed_modified_through_the_ugel_and_read_in_the_reco
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "acta_closed");
+    // Nor does its roster: a retiro would change who the acta lists.
+    let (status, body) = app
+        .patch(
+            &format!("/enrollments/{}", acta["students"][2]["enrollment_id"]),
+            &director,
+            json!({"status": "retirado", "status_date": tests::lima_today()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "acta_closed");
 
     // The exceptional modification: asked, opined, enabled.
     let (status, modification) = app
