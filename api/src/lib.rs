@@ -1,8 +1,9 @@
-//! The SIAGIE back end: an HTTP API for attendance, provisioning and the organisation registry.
+//! The SIAGIE back end: an HTTP API for attendance, evaluation, provisioning and the organisation
+//! registry.
 //!
 //! A request enters through [`Application`], passes the middleware of [`router`] and reaches one
-//! capability folder (`auth`, `registry`, `provisioning`, `attendance`, `sync`, `devices`,
-//! `audit`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
+//! capability folder (`auth`, `registry`, `provisioning`, `attendance`, `evaluation`, `sync`,
+//! `devices`, `audit`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
 //! write records its side effects through [`record`]; errors are [`error::ErrorCode`]s.
 
 pub mod admin;
