@@ -5,11 +5,11 @@
 //! and the record closes again then. Each step tells the next person by e-mail.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use entity::{person, role_assignment, user_account};
+use entity::{person, role_assignment, user_account, vocabulary::ModificationStatus};
 
 use crate::{
     auth::{
@@ -18,6 +18,7 @@ use crate::{
         principal::Principal,
     },
     error::{ApiError, Result},
+    time::{LIMA, now},
 };
 
 /// A step of the workflow, which tells the next person.
@@ -77,6 +78,24 @@ pub struct Opinion {
 }
 
 impl Opinion {
+    /// Where the request stands after this opinion.
+    pub fn status(&self) -> ModificationStatus {
+        if self.favorable {
+            ModificationStatus::Favorable
+        } else {
+            ModificationStatus::Unfavorable
+        }
+    }
+
+    /// The step it is, for the e-mail it causes.
+    pub fn step(&self) -> Step {
+        if self.favorable {
+            Step::Favorable
+        } else {
+            Step::Unfavorable
+        }
+    }
+
     /// The note, trimmed and cut to 1,000 characters.
     pub fn checked_note(&self) -> Option<String> {
         self.note
@@ -173,4 +192,76 @@ pub async fn recipients(
         .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
         .all(db)
         .await?)
+}
+
+/// The state a list is filtered by, read from the query.
+pub fn parse_state(state: Option<&str>) -> Result<Option<ModificationStatus>> {
+    state
+        .map(|wanted| {
+            ModificationStatus::try_from_value(&wanted.to_owned()).map_err(|_| {
+                ApiError::field(
+                    "state",
+                    "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Whether the caller may take a step of `action` on a request about a record of `target`: 404
+/// (as `what`) outside its reach, 403 inside it without the role that takes the step.
+pub fn may_take_step(p: &Principal, action: Action, target: &Target, what: &str) -> Result<()> {
+    if p.can(action, target) {
+        Ok(())
+    } else if p.can(Action::ReadRoster, target) {
+        Err(ApiError::forbidden())
+    } else {
+        Err(ApiError::not_found(what))
+    }
+}
+
+/// What an e-mail of the workflow says about the request: its IE, section, reason, opinion and
+/// deadline, and what names its record (`month` or `year`).
+pub struct Told<'a> {
+    pub school: String,
+    pub section: String,
+    pub record: (&'a str, serde_json::Value),
+    pub reason: &'a str,
+    pub note: Option<&'a str>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Writes to the outbox, in the caller's transaction, the e-mail of a step (`template`) to each
+/// person it tells who has an address, once per request, step and person (`key` names the
+/// request).
+pub async fn tell(
+    db: &impl ConnectionTrait,
+    step: Step,
+    people: Vec<person::Model>,
+    template: &'static str,
+    told: Told<'_>,
+    key: &str,
+) -> Result<()> {
+    let mut context = serde_json::json!({
+        "step": step.code(),
+        "school": told.school,
+        "section": told.section,
+        "reason": told.reason,
+        "note": told.note.unwrap_or_default(),
+        "until": told
+            .until
+            .map(|u| u.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_default(),
+    });
+    context[told.record.0] = told.record.1;
+    for to in people {
+        let Some(email) = to.email.clone() else {
+            continue;
+        };
+        context["name"] = serde_json::Value::String(to.given_names.clone());
+        let mail = jobs::templates::Mail::new(template, &context).map_err(ApiError::Internal)?;
+        let key = format!("{key}-{}-{}", step.code(), to.id);
+        jobs::outbox::enqueue(db, &email, mail, Some(key), now()).await?;
+    }
+    Ok(())
 }

@@ -26,11 +26,13 @@ pub use crate::exceptional::{Enable, ModificationRequest, Opinion};
 use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
-    exceptional::{Step, recipients, schools_taking_part, takes_part},
+    exceptional::{
+        Step, Told, may_take_step, parse_state, recipients, schools_taking_part, takes_part, tell,
+    },
     http::{Page, PageParams},
     record::{AuditAction, Change, Event, record},
     registry::repo::{SectionScope, section_scope},
-    time::{LIMA, now},
+    time::now,
 };
 
 /// An exceptional modification request, with the register it is about.
@@ -142,42 +144,16 @@ pub async fn notify(
 ) -> Result<()> {
     let people = recipients(db, step, modification.requested_by, ugel_id, level).await?;
     let month = crate::attendance::pdf::month_name(view.month as u32);
-    for to in people {
-        let Some(email) = to.email.clone() else {
-            continue;
-        };
-        let mail = jobs::templates::Mail::new(
-            "register_modification",
-            &jobs::templates::context! {
-                name => to.given_names,
-                step => step.code(),
-                school => format!("{} ({})", view.school_name, view.school_code),
-                section => format!("{} {}", view.grade, view.section),
-                month => format!("{month} de {}", view.year),
-                reason => view.reason.clone(),
-                note => view.opinion_note.clone().unwrap_or_default(),
-                until => view
-                    .enabled_until
-                    .map(|u| u.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string())
-                    .unwrap_or_default(),
-            },
-        )
-        .map_err(ApiError::Internal)?;
-        jobs::outbox::enqueue(
-            db,
-            &email,
-            mail,
-            Some(format!(
-                "register-modification-{}-{}-{}",
-                modification.id,
-                step.code(),
-                to.id
-            )),
-            crate::time::now(),
-        )
-        .await?;
-    }
-    Ok(())
+    let told = Told {
+        school: format!("{} ({})", view.school_name, view.school_code),
+        section: format!("{} {}", view.grade, view.section),
+        record: ("month", format!("{month} de {}", view.year).into()),
+        reason: &view.reason,
+        note: view.opinion_note.as_deref(),
+        until: view.enabled_until,
+    };
+    let key = format!("register-modification-{}", modification.id);
+    tell(db, step, people, "register_modification", told, &key).await
 }
 
 /// Closes the modifications whose deadline has passed (their registers are locked again by the
@@ -280,13 +256,7 @@ pub async fn list_in_reach(
                 .to_owned(),
         ),
     );
-    if let Some(wanted) = filter.state.as_deref() {
-        let wanted = ModificationStatus::try_from_value(&wanted.to_owned()).map_err(|_| {
-            ApiError::field(
-                "state",
-                "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
-            )
-        })?;
+    if let Some(wanted) = parse_state(filter.state.as_deref())? {
         query = query.filter(register_modification::Column::Status.eq(wanted));
     }
     let params = PageParams {
@@ -433,13 +403,7 @@ async fn load_modification(
     SectionScope,
 )> {
     let (modification, register, scope) = find(db, id).await?;
-    if !p.can(action, &scope.target) {
-        return Err(if p.can(Action::ReadRoster, &scope.target) {
-            ApiError::forbidden()
-        } else {
-            ApiError::not_found("la solicitud de modificación")
-        });
-    }
+    may_take_step(p, action, &scope.target, "la solicitud de modificación")?;
     Ok((modification, register, scope))
 }
 
@@ -456,11 +420,7 @@ pub async fn give_opinion(
     }
     let txn = crate::db::begin(db).await?;
     let mut active: register_modification::ActiveModel = modification.into();
-    active.status = Set(if body.favorable {
-        ModificationStatus::Favorable
-    } else {
-        ModificationStatus::Unfavorable
-    });
+    active.status = Set(body.status());
     active.favorable = Set(Some(body.favorable));
     active.opinion_note = Set(body.checked_note());
     active.opinion_by = Set(Some(p.user_id));
@@ -476,12 +436,7 @@ pub async fn give_opinion(
         ),
     )
     .await?;
-    let step = if body.favorable {
-        Step::Favorable
-    } else {
-        Step::Unfavorable
-    };
-    let view = announce(&txn, step, updated, &scope).await?;
+    let view = announce(&txn, body.step(), updated, &scope).await?;
     txn.commit().await?;
     Ok(view)
 }

@@ -21,12 +21,13 @@ use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
     exceptional::{
-        Enable, ModificationRequest, Opinion, Step, recipients, schools_taking_part, takes_part,
+        Enable, ModificationRequest, Opinion, Step, Told, may_take_step, parse_state, recipients,
+        schools_taking_part, takes_part, tell,
     },
     http::{Page, PageParams},
     record::{AuditAction, Change, Event, record},
     registry::repo::{SectionScope, section_scope},
-    time::{LIMA, now},
+    time::now,
 };
 
 /// An exceptional modification request of an acta, with the section it is about.
@@ -155,41 +156,16 @@ async fn announce(
         scope.school.level.code(),
     )
     .await?;
-    for to in people {
-        let Some(email) = to.email.clone() else {
-            continue;
-        };
-        let mail = jobs::templates::Mail::new(
-            "acta_modification",
-            &jobs::templates::context! {
-                name => to.given_names,
-                step => step.code(),
-                school => format!("{} ({})", view.school_name, view.school_code),
-                section => format!("{} {}", view.grade, view.section),
-                year => view.year,
-                reason => view.reason.clone(),
-                note => view.opinion_note.clone().unwrap_or_default(),
-                until => view
-                    .enabled_until
-                    .map(|u| u.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string())
-                    .unwrap_or_default(),
-            },
-        )
-        .map_err(ApiError::Internal)?;
-        jobs::outbox::enqueue(
-            db,
-            &email,
-            mail,
-            Some(format!(
-                "acta-modification-{}-{}-{}",
-                modification.id,
-                step.code(),
-                to.id
-            )),
-            now(),
-        )
-        .await?;
-    }
+    let told = Told {
+        school: format!("{} ({})", view.school_name, view.school_code),
+        section: format!("{} {}", view.grade, view.section),
+        record: ("year", view.year.into()),
+        reason: &view.reason,
+        note: view.opinion_note.as_deref(),
+        until: view.enabled_until,
+    };
+    let key = format!("acta-modification-{}", modification.id);
+    tell(db, step, people, "acta_modification", told, &key).await?;
     Ok(view)
 }
 
@@ -275,13 +251,7 @@ async fn for_step(
     action: Action,
 ) -> Result<(acta_modification::Model, acta::Model, SectionScope)> {
     let (modification, acta, scope) = find(db, id).await?;
-    if !p.can(action, &scope.target) {
-        return Err(if p.can(Action::ReadRoster, &scope.target) {
-            ApiError::forbidden()
-        } else {
-            ApiError::not_found(NOT_FOUND)
-        });
-    }
+    may_take_step(p, action, &scope.target, NOT_FOUND)?;
     Ok((modification, acta, scope))
 }
 
@@ -298,11 +268,7 @@ pub async fn give_opinion(
     }
     let txn = crate::db::begin(db).await?;
     let mut active: acta_modification::ActiveModel = modification.into();
-    active.status = Set(if body.favorable {
-        ModificationStatus::Favorable
-    } else {
-        ModificationStatus::Unfavorable
-    });
+    active.status = Set(body.status());
     active.favorable = Set(Some(body.favorable));
     active.opinion_note = Set(body.checked_note());
     active.opinion_by = Set(Some(p.user_id));
@@ -318,12 +284,7 @@ pub async fn give_opinion(
         ),
     )
     .await?;
-    let step = if body.favorable {
-        Step::Favorable
-    } else {
-        Step::Unfavorable
-    };
-    let view = announce(&txn, step, updated, &scope).await?;
+    let view = announce(&txn, body.step(), updated, &scope).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -400,13 +361,7 @@ pub async fn list_in_reach(
                 .to_owned(),
         ),
     );
-    if let Some(wanted) = filter.state.as_deref() {
-        let wanted = ModificationStatus::try_from_value(&wanted.to_owned()).map_err(|_| {
-            ApiError::field(
-                "state",
-                "El estado debe ser requested, favorable, unfavorable, enabled o closed.",
-            )
-        })?;
+    if let Some(wanted) = parse_state(filter.state.as_deref())? {
         query = query.filter(acta_modification::Column::Status.eq(wanted));
     }
     let (page, per_page) = PageParams {
