@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod config;
 pub mod db;
 pub mod devices;
