@@ -2,7 +2,7 @@
 //!
 //! A request enters through [`Application`], passes the middleware of [`router`] and reaches one
 //! capability folder (`auth`, `registry`, `provisioning`, `attendance`, `sync`, `devices`,
-//! `audit`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
+//! `audit`, `certificates`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
 //! write records its side effects through [`record`]; errors are [`error::ErrorCode`]s.
 
 pub mod admin;
@@ -68,6 +68,7 @@ impl Application {
     /// empty, and binds the listening socket (port 0 picks a free one).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let jwt_secret = config.jwt_secret()?;
+        let certificates = certificates::Certificates::from_config(&config)?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
         if config.demo.seed_on_empty
@@ -77,7 +78,7 @@ impl Application {
             tracing::info!("empty database: loading the demo world");
             seed::demo::load(&db, time::today_lima()).await?;
         }
-        let state = AppState::new(db, config, &jwt_secret);
+        let state = AppState::new(db, config, &jwt_secret, certificates);
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
         let listener = TcpListener::bind(&address)
             .await
@@ -138,7 +139,8 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(devices::router())
         .merge(attendance::router())
-        .merge(sync::router());
+        .merge(sync::router())
+        .merge(certificates::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
         .nest("/api/v1", api)
         .merge(health::router())
@@ -149,6 +151,7 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config.server;
     api.merge(SwaggerUi::new("/docs").external_url_unchecked("/api/v1/openapi.json", openapi))
         .merge(auth::page::router())
+        .merge(certificates::pages())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(

@@ -49,7 +49,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "register_modification",
     "deadline_reminder",
     "overdue_alert",
-    "ugel_digest"
+    "ugel_digest",
+    "certificate_issued",
+    "certificate_rejected"
 ];
 
 /// The templates, parsed once.

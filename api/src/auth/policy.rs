@@ -150,6 +150,12 @@ pub enum Action {
     OpineModification,
     /// Enable an exceptional modification for a limited time.
     EnableModification,
+    // Certificates (Mi Certificado).
+    /// Issue, reject, annul and correct the study certificates of an IE, and list them (staff
+    /// the director granted it to also may, see `certificates::access`).
+    IssueCertificates,
+    /// Enable the constancia and public requests for an IE, grant the right to issue.
+    ConfigureCertificates,
 }
 
 use Action::*;
@@ -166,7 +172,7 @@ const MATRIX: &[(Role, &[Action])] = &[
     (UgelSpecialist,   &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit, EnableModification]),
     (LevelSpecialist,  &[ReadOrganisation, ReadRoster, OpineModification]),
     (UgelStatistician, &[ReadOrganisation, ReadRoster]),
-    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister]),
+    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister, IssueCertificates, ConfigureCertificates]),
     (DeputyDirector,   &[ReadOrganisation, ReadRoster]),
     (Secretary,        &[ReadOrganisation, ReadRoster]),
     (Teacher,          &[ReadOrganisation, ReadRoster, TakeAttendance]),

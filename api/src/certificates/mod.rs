@@ -3,11 +3,77 @@
 //! online and a verifier can check offline with the published keys.
 //!
 //! `payload` is what a certificate states and its CBOR; `signing` the keys and the COSE_Sign1;
-//! `qr` the text and picture of the QR.
+//! `qr` the text and picture of the QR; `pdf` the printed certificate. `requests` holds the
+//! requests and their typed-in `years` (with `record` the one reader of the years closed actas
+//! give); `issue` issues, previews, annuls and corrects; `verify` checks; `lists` searches;
+//! `settings` is the director's configuration; `public` the requests of people without an
+//! account; `offline` the verifier of the `siagie certificate verify` command. `routes` is the
+//! JSON API, `page` the public pages.
 
+mod access;
+pub mod issue;
+pub mod lists;
+mod mail;
+pub mod offline;
+mod page;
 pub mod payload;
+pub mod pdf;
+pub mod public;
 pub mod qr;
+pub mod record;
+pub mod requests;
+mod routes;
+pub mod settings;
 pub mod signing;
+mod throttle;
+pub mod verify;
+pub mod years;
+
+use std::time::Duration;
+
+pub use page::router as pages;
+pub use routes::router;
+
+use crate::config::{Config, ConfigError};
+
+/// What the certificates' handlers share: the keys, the address the QR names, the limits.
+#[derive(Debug)]
+pub struct Certificates {
+    pub ring: signing::KeyRing,
+    /// The public address, without a trailing slash.
+    pub base_url: String,
+    verifications: throttle::Limiter,
+    requests_by_address: throttle::Limiter,
+    requests_by_document: throttle::Limiter,
+}
+
+impl Certificates {
+    /// The keys and settings of a configuration.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let settings = &config.certificates;
+        let hour = Duration::from_secs(3600);
+        Ok(Self {
+            ring: signing::KeyRing::from_config(config)?,
+            base_url: config.certificate_base_url().to_owned(),
+            verifications: throttle::Limiter::new(
+                settings.verifications_per_minute,
+                Duration::from_secs(60),
+            ),
+            requests_by_address: throttle::Limiter::new(settings.public_requests_per_hour, hour),
+            requests_by_document: throttle::Limiter::new(settings.public_requests_per_hour, hour),
+        })
+    }
+
+    /// The QR text of signed bytes.
+    pub fn qr_text(&self, cose: &[u8]) -> String {
+        qr::qr_text(&self.base_url, &qr::encode_payload(cose))
+    }
+
+    /// The address of the verification by code.
+    pub fn verify_url(&self) -> String {
+        format!("{}{}", self.base_url, page::VERIFY_PATH)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -65,6 +65,18 @@ actions! {
     RegisterModificationOpinion = ("register_modification_opinion", "register_modification"),
     RegisterModificationEnabled = ("register_modification_enabled", "register_modification"),
     RegisterModificationExpired = ("register_modification_expired", "register_modification"),
+    // Certificates (Mi Certificado).
+    CertificateRequested = ("certificate_requested", "certificate_request"),
+    CertificateYearsSaved = ("certificate_years_saved", "certificate_request"),
+    CertificateRequestRejected = ("certificate_request_rejected", "certificate_request"),
+    CertificateIssued = ("certificate_issued", "certificate"),
+    CertificateAnnulled = ("certificate_annulled", "certificate"),
+    CertificateSuperseded = ("certificate_superseded", "certificate"),
+    CertificateVerified = ("certificate_verified", "certificate"),
+    CertificateDownloaded = ("certificate_downloaded", "certificate"),
+    CertificateSettingsChanged = ("certificate_settings_changed", "certificate_setting"),
+    CertificateIssuerGranted = ("certificate_issuer_granted", "certificate_issuer"),
+    CertificateIssuerRevoked = ("certificate_issuer_revoked", "certificate_issuer"),
 }
 
 /// One entry of the trail, built step by step.
