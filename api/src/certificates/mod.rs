@@ -31,7 +31,7 @@ pub mod years;
 
 use std::time::Duration;
 
-pub use page::router as pages;
+pub use page::{StatusEntry, router as pages};
 pub use routes::router;
 
 use crate::config::{Config, ConfigError};

@@ -10,19 +10,39 @@ use super::{
 /// The QR text inside a certificate's PDF: the link over its QR.
 pub fn qr_text_of_pdf(bytes: &[u8]) -> Option<String> {
     let document = lopdf::Document::load_mem(bytes).ok()?;
-    document.objects.values().find_map(|object| {
-        let dictionary = object.as_dict().ok()?;
-        let action = match dictionary.get(b"A") {
-            Ok(lopdf::Object::Reference(id)) => document.get_object(*id).ok()?.as_dict().ok()?,
-            Ok(other) => other.as_dict().ok()?,
-            Err(_) => dictionary,
-        };
-        let uri = action.get(b"URI").ok()?.as_str().ok()?;
-        let text = String::from_utf8_lossy(uri).into_owned();
-        text.to_ascii_uppercase()
-            .contains(qr::PATH_PREFIX)
-            .then_some(text)
-    })
+    document
+        .objects
+        .values()
+        .find_map(|object| uri_in(&document, object, 0))
+}
+
+/// A verification link anywhere inside an object (annotations may be inline or referenced).
+fn uri_in(document: &lopdf::Document, object: &lopdf::Object, depth: u8) -> Option<String> {
+    if depth > 6 {
+        return None;
+    }
+    match object {
+        lopdf::Object::Dictionary(dictionary) => {
+            if let Ok(uri) = dictionary.get(b"URI").and_then(|u| u.as_str()) {
+                let text = String::from_utf8_lossy(uri).into_owned();
+                if text.to_ascii_uppercase().contains(qr::PATH_PREFIX) {
+                    return Some(text);
+                }
+            }
+            dictionary
+                .iter()
+                .filter(|(key, _)| matches!(key.as_slice(), b"Annots" | b"A"))
+                .find_map(|(_, value)| uri_in(document, value, depth + 1))
+        }
+        lopdf::Object::Array(items) => items
+            .iter()
+            .find_map(|item| uri_in(document, item, depth + 1)),
+        lopdf::Object::Reference(id) => document
+            .get_object(*id)
+            .ok()
+            .and_then(|o| uri_in(document, o, depth + 1)),
+        _ => None,
+    }
 }
 
 /// Checks a QR text (or a PDF's path) against a key set; the report is Spanish, `Err` when the
