@@ -290,35 +290,37 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
     }
     areas.sort_by_key(|a| crate::domain::spanish_key(a));
     let top = y;
-    let header_rows: [(&str, Box<dyn Fn(usize) -> String>); 3] = [
+    let header_rows: [(&str, Vec<String>); 3] = [
         (
             "Año lectivo",
-            Box::new(|i| {
-                let y = &years[i];
-                format!(
-                    "{}{}",
-                    y.year,
-                    if y.transcribed.is_some() { " *" } else { "" }
-                )
-            }),
+            years
+                .iter()
+                .map(|y| {
+                    format!(
+                        "{}{}",
+                        y.year,
+                        if y.transcribed.is_some() { " *" } else { "" }
+                    )
+                })
+                .collect(),
         ),
-        ("Grado", Box::new(|i| years[i].grade.clone())),
+        ("Grado", years.iter().map(|y| y.grade.clone()).collect()),
         (
             "Código modular de la IE",
-            Box::new(|i| years[i].codigo_modular.clone()),
+            years.iter().map(|y| y.codigo_modular.clone()).collect(),
         ),
     ];
     for (label, cell) in &header_rows {
         page.fill(MARGIN, y, inner, row_h, 0.9);
         page.text(MARGIN + 1.5, y + 4.0, 8.0, true, label);
-        for i in 0..years.len() {
+        for (i, value) in cell.iter().enumerate() {
             page.centered(
                 MARGIN + label_w + col_w * i as f32,
                 col_w,
                 y + 4.0,
                 8.0,
                 true,
-                &cell(i),
+                value,
             );
         }
         y += row_h;
@@ -427,7 +429,7 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
     }
 
     // Place, date and the director's signature and seal.
-    let sign_y = (y + 10.0).max(PAGE_H - 95.0).min(PAGE_H - 70.0);
+    let sign_y = (y + 10.0).clamp(PAGE_H - 95.0, PAGE_H - 70.0);
     page.text(
         MARGIN,
         sign_y,

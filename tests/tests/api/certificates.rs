@@ -679,8 +679,8 @@ async fn bad_input_is_refused_with_its_code_and_nothing_is_written() {
     let mut other_ie = year(2011, "2.º", 4);
     other_ie["codigo_modular"] = json!("0999999");
     other_ie["school_name"] = json!("IE Particular San Martín");
-    let (status, saved) = app
-        .request(
+    let (status, saved) = read(
+        app.request(
             Method::PUT,
             &format!("/certificate-requests/{id}/years"),
             Some(&ie.token),
@@ -688,11 +688,10 @@ async fn bad_input_is_refused_with_its_code_and_nothing_is_written() {
         .json(&json!({"years": [year(2010, "1.º", 4), other_ie]}))
         .send()
         .await
-        .map(|r| r.status())
-        .map(|s| (s, ()))
-        .unwrap();
-    assert_eq!(status, StatusCode::OK);
-    let _ = saved;
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
     let (_, request) = app
         .get(&format!("/certificate-requests/{id}"), &ie.token)
         .await;
