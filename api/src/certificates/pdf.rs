@@ -4,10 +4,13 @@
 //! seal, and the virtual code with the QR (also a link in the PDF, so a program can read it).
 
 use chrono::{Datelike, NaiveDate};
+use std::sync::OnceLock;
+
 use printpdf::{
     Actions, BorderArray, BuiltinFont, Color, Line, LinePoint, LinkAnnotation, Mm, Op, PaintMode,
-    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, RawImage,
-    RawImageData, RawImageFormat, Rect, Rgb, TextItem, WindingOrder, XObjectTransform,
+    ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing,
+    Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, WindingOrder,
+    XObjectTransform,
 };
 
 use super::{
@@ -79,16 +82,56 @@ fn gray(level: f32) -> Color {
     })
 }
 
+/// Liberation Sans (SIL Open Font License, Debian's fonts-liberation2), cut down to Latin-1
+/// and a few punctuation marks with fonttools' `pyftsubset`: embedded, the PDF prints the same
+/// everywhere and stays small.
+static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular-latin1.ttf");
+static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold-latin1.ttf");
+
+/// The embedded fonts, parsed once (`None` if they could not be: the builtin Helvetica then).
+fn fonts() -> Option<&'static (ParsedFont, ParsedFont)> {
+    static FONTS: OnceLock<Option<(ParsedFont, ParsedFont)>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut warnings = Vec::new();
+            Some((
+                ParsedFont::from_bytes(REGULAR_TTF, 0, &mut warnings)?,
+                ParsedFont::from_bytes(BOLD_TTF, 0, &mut warnings)?,
+            ))
+        })
+        .as_ref()
+}
+
 struct Page {
     ops: Vec<Op>,
+    regular: PdfFontHandle,
+    bold: PdfFontHandle,
 }
 
 impl Page {
+    fn new(doc: &mut PdfDocument) -> Self {
+        let (regular, bold) = match fonts() {
+            Some((regular, bold)) => (
+                PdfFontHandle::External(doc.add_font(regular)),
+                PdfFontHandle::External(doc.add_font(bold)),
+            ),
+            None => (
+                PdfFontHandle::Builtin(BuiltinFont::Helvetica),
+                PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
+            ),
+        };
+        Self {
+            ops: Vec::new(),
+            regular,
+            bold,
+        }
+    }
+
     fn text_gray(&mut self, x: f32, y: f32, size: f32, bold: bool, level: f32, text: &str) {
         let font = if bold {
-            BuiltinFont::HelveticaBold
+            self.bold.clone()
         } else {
-            BuiltinFont::Helvetica
+            self.regular.clone()
         };
         self.ops.extend([
             Op::StartTextSection,
@@ -97,7 +140,7 @@ impl Page {
                 pos: Point::new(Mm(x), Mm(PAGE_H - y)),
             },
             Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
+                font,
                 size: Pt(size),
             },
             Op::ShowText {
@@ -158,7 +201,7 @@ impl Page {
     }
 }
 
-/// Helvetica's width of a text, in millimetres (an estimate good enough to centre and wrap).
+/// Liberation Sans' (Helvetica's) width of a text, in millimetres (an estimate good enough to centre and wrap).
 fn text_width(text: &str, size: f32, bold: bool) -> f32 {
     let em: f32 = text
         .chars()
@@ -211,7 +254,7 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
         "Certificado oficial de estudios {}",
         content.virtual_code
     ));
-    let mut page = Page { ops: Vec::new() };
+    let mut page = Page::new(&mut doc);
     let preview = sheet.qr_text.is_none();
     let inner = PAGE_W - 2.0 * MARGIN;
 
@@ -429,7 +472,7 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
     }
 
     // Place, date and the director's signature and seal.
-    let sign_y = (y + 10.0).clamp(PAGE_H - 95.0, PAGE_H - 70.0);
+    let sign_y = (y + 10.0).clamp(PAGE_H - 110.0, PAGE_H - 92.0);
     page.text(
         MARGIN,
         sign_y,
