@@ -12,7 +12,10 @@ use entity::{
     student,
 };
 
-use super::access;
+use super::{
+    access,
+    requests::{document_of, listed_name},
+};
 use crate::{
     auth::principal::Principal,
     domain::spanish_key,
@@ -48,6 +51,9 @@ pub struct IssuedLine {
     pub id: i64,
     pub virtual_code: String,
     pub status: CertificateStatus,
+    pub student_id: i64,
+    /// "PATERNO MATERNO, NOMBRES".
+    pub student_name: String,
     pub student_document: String,
     pub last_year: Option<i32>,
     pub issued_at: DateTime<Utc>,
@@ -60,6 +66,8 @@ impl From<certificate::Model> for IssuedLine {
             id: c.id,
             virtual_code: c.virtual_code,
             status: c.status,
+            student_id: c.student_id,
+            student_name: String::new(),
             student_document: c.student_document,
             last_year: c.last_year,
             issued_at: c.issued_at,
@@ -75,6 +83,10 @@ pub struct RequestLine {
     pub status: RequestStatus,
     pub origin: RequestOrigin,
     pub student_id: i64,
+    /// "PATERNO MATERNO, NOMBRES".
+    pub student_name: String,
+    /// The student's DNI or código de estudiante.
+    pub student_document: String,
     pub last_year: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -89,6 +101,8 @@ impl From<certificate_request::Model> for RequestLine {
             status: r.status,
             origin: r.origin,
             student_id: r.student_id,
+            student_name: String::new(),
+            student_document: String::new(),
             last_year: r.last_year,
             created_at: r.created_at,
             decided_at: r.decided_at,
@@ -96,6 +110,21 @@ impl From<certificate_request::Model> for RequestLine {
             certificate_id: r.certificate_id,
         }
     }
+}
+
+/// Names and documents of students, by id.
+async fn students(
+    db: &DatabaseConnection,
+    ids: Vec<i64>,
+) -> Result<std::collections::HashMap<i64, (String, String)>> {
+    let rows = student::Entity::find()
+        .filter(student::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| (s.id, (listed_name(&s), document_of(&s))))
+        .collect())
 }
 
 /// The start of a Lima day as an instant.
@@ -155,7 +184,7 @@ pub async fn issued(
     let query = query
         .order_by_desc(certificate::Column::IssuedAt)
         .order_by_desc(certificate::Column::Id);
-    Page::fetch(
+    let mut page: Page<IssuedLine> = Page::fetch(
         db,
         query,
         PageParams {
@@ -163,7 +192,14 @@ pub async fn issued(
             per_page: search.per_page,
         },
     )
-    .await
+    .await?;
+    let names = students(db, page.items.iter().map(|l| l.student_id).collect()).await?;
+    for line in &mut page.items {
+        if let Some((name, _)) = names.get(&line.student_id) {
+            line.student_name = name.clone();
+        }
+    }
+    Ok(page)
 }
 
 /// The requests of an IE in one state (pending by default), newest first.
@@ -201,7 +237,7 @@ pub async fn requests(
     let query = query
         .order_by_desc(date)
         .order_by_desc(certificate_request::Column::Id);
-    Page::fetch(
+    let mut page: Page<RequestLine> = Page::fetch(
         db,
         query,
         PageParams {
@@ -209,5 +245,13 @@ pub async fn requests(
             per_page: search.per_page,
         },
     )
-    .await
+    .await?;
+    let names = students(db, page.items.iter().map(|l| l.student_id).collect()).await?;
+    for line in &mut page.items {
+        if let Some((name, document)) = names.get(&line.student_id) {
+            line.student_name = name.clone();
+            line.student_document = document.clone();
+        }
+    }
+    Ok(page)
 }

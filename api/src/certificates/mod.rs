@@ -36,6 +36,15 @@ pub use routes::router;
 
 use crate::config::{Config, ConfigError};
 
+/// Whether a request path holds a certificate's signed content (the QR's page), which logs leave
+/// out.
+pub fn page_carries_content(path: &str) -> bool {
+    path.len() > qr::PATH_PREFIX.len()
+        && path
+            .get(..qr::PATH_PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(qr::PATH_PREFIX))
+}
+
 /// What the certificates' handlers share: the keys, the address the QR names, the limits.
 #[derive(Debug)]
 pub struct Certificates {
@@ -81,6 +90,14 @@ mod tests {
     use secrecy::SecretString;
 
     use super::{payload::tests::sample, qr, signing::KeyRing};
+
+    #[test]
+    fn the_qr_page_path_is_recognised_to_keep_it_out_of_logs() {
+        assert!(super::page_carries_content("/V/9ABC"));
+        assert!(super::page_carries_content("/v/9ABC"));
+        assert!(!super::page_carries_content("/verificar"));
+        assert!(!super::page_carries_content("/ñ"));
+    }
 
     #[test]
     fn a_five_year_certificate_fits_a_qr_that_prints_at_45_mm() {

@@ -306,6 +306,39 @@ async fn a_director_issues_a_certificate_with_typed_in_years_and_anyone_verifies
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["virtual_code"], virtual_code.as_str());
+    let name = list["items"][0]["student_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(name.contains(','), "{list}");
+    // By a surname typed without accents or capitals.
+    let surname: String = name
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_lowercase()
+        .replace(['á', 'Á'], "a")
+        .replace(['é', 'É'], "e")
+        .replace(['í', 'Í'], "i")
+        .replace(['ó', 'Ó'], "o")
+        .replace(['ú', 'Ú'], "u");
+    let (_, by_name) = app
+        .get(
+            &format!("/certificates?school_id={}&name={surname}", ie.school),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(by_name["total"], 1, "{surname}: {by_name}");
+    let (_, by_date) = app
+        .get(
+            &format!(
+                "/certificates?school_id={}&from=2000-01-01&to=2000-12-31",
+                ie.school
+            ),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(by_date["total"], 0, "{by_date}");
     let (_, by_year) = app
         .get(
             &format!("/certificates?school_id={}&last_year=2011", ie.school),
