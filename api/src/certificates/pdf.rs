@@ -587,7 +587,14 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
 
     let mut warnings = Vec::new();
     doc.with_pages(vec![PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops)])
-        .save(&PdfSaveOptions::default(), &mut warnings)
+        .save(
+            // The fonts are cut down already: subsetting them again per PDF costs most of the time.
+            &PdfSaveOptions {
+                subset_fonts: false,
+                ..PdfSaveOptions::default()
+            },
+            &mut warnings,
+        )
 }
 
 #[cfg(test)]
