@@ -162,7 +162,7 @@ pub async fn issue(
 }
 
 /// [`issue`] inside the caller's transaction.
-async fn issue_in(
+pub(super) async fn issue_in(
     db: &impl ConnectionTrait,
     service: &Certificates,
     p: &Principal,

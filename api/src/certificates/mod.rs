@@ -11,6 +11,7 @@
 //! JSON API, `page` the public pages.
 
 mod access;
+pub mod batch;
 pub mod issue;
 pub mod lists;
 mod mail;

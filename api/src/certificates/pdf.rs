@@ -88,6 +88,20 @@ fn gray(level: f32) -> Color {
 static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular-latin1.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold-latin1.ttf");
 
+/// The fonts of a document (regular, bold), added to it once.
+fn add_fonts(doc: &mut PdfDocument) -> (PdfFontHandle, PdfFontHandle) {
+    match fonts() {
+        Some((regular, bold)) => (
+            PdfFontHandle::External(doc.add_font(regular)),
+            PdfFontHandle::External(doc.add_font(bold)),
+        ),
+        None => (
+            PdfFontHandle::Builtin(BuiltinFont::Helvetica),
+            PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
+        ),
+    }
+}
+
 /// The embedded fonts, parsed once (`None` if they could not be: the builtin Helvetica then).
 fn fonts() -> Option<&'static (ParsedFont, ParsedFont)> {
     static FONTS: OnceLock<Option<(ParsedFont, ParsedFont)>> = OnceLock::new();
@@ -109,21 +123,11 @@ struct Page {
 }
 
 impl Page {
-    fn new(doc: &mut PdfDocument) -> Self {
-        let (regular, bold) = match fonts() {
-            Some((regular, bold)) => (
-                PdfFontHandle::External(doc.add_font(regular)),
-                PdfFontHandle::External(doc.add_font(bold)),
-            ),
-            None => (
-                PdfFontHandle::Builtin(BuiltinFont::Helvetica),
-                PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
-            ),
-        };
+    fn new(fonts: &(PdfFontHandle, PdfFontHandle)) -> Self {
         Self {
             ops: Vec::new(),
-            regular,
-            bold,
+            regular: fonts.0.clone(),
+            bold: fonts.1.clone(),
         }
     }
 
@@ -249,12 +253,42 @@ fn grades_sentence(grades: &[String]) -> String {
 
 /// Renders a certificate (or its preview) as PDF bytes.
 pub fn render(sheet: &Sheet) -> Vec<u8> {
+    render_all(
+        &format!(
+            "Certificado oficial de estudios {}",
+            sheet.content.virtual_code
+        ),
+        std::slice::from_ref(sheet),
+    )
+}
+
+/// Renders certificates as one PDF, a page each (the certificates of a section issued at once).
+pub fn render_all(title: &str, sheets: &[Sheet]) -> Vec<u8> {
+    let mut doc = PdfDocument::new(title);
+    let fonts = add_fonts(&mut doc);
+    let pages: Vec<PdfPage> = sheets
+        .iter()
+        .map(|sheet| page_of(&mut doc, &fonts, sheet))
+        .collect();
+    let mut warnings = Vec::new();
+    doc.with_pages(pages).save(
+        // The fonts are cut down already: subsetting them again per PDF costs most of the time.
+        &PdfSaveOptions {
+            subset_fonts: false,
+            ..PdfSaveOptions::default()
+        },
+        &mut warnings,
+    )
+}
+
+/// One certificate's page, its fonts and QR image added to the document.
+fn page_of(
+    doc: &mut PdfDocument,
+    fonts: &(PdfFontHandle, PdfFontHandle),
+    sheet: &Sheet,
+) -> PdfPage {
     let content = sheet.content;
-    let mut doc = PdfDocument::new(&format!(
-        "Certificado oficial de estudios {}",
-        content.virtual_code
-    ));
-    let mut page = Page::new(&mut doc);
+    let mut page = Page::new(fonts);
     let preview = sheet.qr_text.is_none();
     let inner = PAGE_W - 2.0 * MARGIN;
 
@@ -585,16 +619,7 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
         );
     }
 
-    let mut warnings = Vec::new();
-    doc.with_pages(vec![PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops)])
-        .save(
-            // The fonts are cut down already: subsetting them again per PDF costs most of the time.
-            &PdfSaveOptions {
-                subset_fonts: false,
-                ..PdfSaveOptions::default()
-            },
-            &mut warnings,
-        )
+    PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    batch::{self, Batch, BatchResult, SectionRow},
     issue::{self, Correction, IssuedView},
     lists::{self, IssuedLine, RequestLine, Search},
     public::{self, PublicRequest},
@@ -37,6 +38,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(issue_request))
         .routes(routes!(reject_request))
         .routes(routes!(list_issued))
+        .routes(routes!(section_status))
+        .routes(routes!(issue_batch))
+        .routes(routes!(batch_pdf))
         .routes(routes!(read_certificate))
         .routes(routes!(certificate_pdf))
         .routes(routes!(annul))
@@ -152,6 +156,59 @@ async fn list_issued(
     ApiQuery(search): ApiQuery<Search>,
 ) -> Result<Json<Page<IssuedLine>>> {
     Ok(Json(lists::issued(&state.db, &p, search).await?))
+}
+
+/// Where the query names a section.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SectionQuery {
+    pub section_id: i64,
+}
+
+/// The students of a section and where each one's certificate stands (§5.2).
+#[utoipa::path(get, path = "/certificates/section-status", tag = "certificates", security(("bearer" = [])), params(SectionQuery),
+    responses((status = 200, body = Vec<SectionRow>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn section_status(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(query): ApiQuery<SectionQuery>,
+) -> Result<Json<Vec<SectionRow>>> {
+    Ok(Json(
+        batch::section_status(&state.db, &p, query.section_id).await?,
+    ))
+}
+
+/// Issue the certificates of the students ticked (those complete or ready), in one step.
+#[utoipa::path(post, path = "/certificates/batch", tag = "certificates", security(("bearer" = [])), request_body = Batch,
+    responses((status = 200, body = BatchResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn issue_batch(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<Batch>,
+) -> Result<Json<BatchResult>> {
+    Ok(Json(
+        batch::issue_batch(&state.db, &state.certificates, &p, body).await?,
+    ))
+}
+
+/// Certificates by id.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IdsQuery {
+    /// Certificate ids separated by commas.
+    pub ids: String,
+}
+
+/// Several certificates as one PDF, a page each (a batch, to print).
+#[utoipa::path(get, path = "/certificates/batch-pdf", tag = "certificates", security(("bearer" = [])), params(IdsQuery),
+    responses((status = 200, description = "PDF", content_type = "application/pdf"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn batch_pdf(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(query): ApiQuery<IdsQuery>,
+) -> Result<Response> {
+    let bytes = batch::combined_pdf(&state.db, &state.certificates, &p, &query.ids).await?;
+    pdf_response("certificados", bytes)
 }
 
 /// An issued certificate, with its QR text and status.

@@ -949,3 +949,96 @@ async fn the_verification_page_works_in_a_real_browser_without_javascript() {
     assert!(page.contains("Contenido firmado"), "{page}");
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_section_shows_each_students_state_and_issues_the_complete_ones_in_one_step() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let section = app.sections(&ie.token, ie.school).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &ie.token)
+        .await;
+    let student = |i: usize| {
+        (
+            roster[i]["student_id"].as_i64().unwrap(),
+            roster[i]["dni"].as_str().unwrap().to_owned(),
+        )
+    };
+    // Two students with complete typed-in years, one incomplete, the rest with nothing.
+    for (i, areas) in [(0, 4), (1, 5), (2, 2)] {
+        let (_, dni) = student(i);
+        let (status, body) = app
+            .post(
+                "/certificate-requests",
+                &ie.token,
+                json!({"school_id": ie.school, "document": dni, "years": [year(2012, "1.º", areas)]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={section}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let state_of = |rows: &Value, id: i64| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["student_id"] == id)
+            .map(|r| r["state"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(state_of(&rows, student(0).0), "informacion_completa");
+    assert_eq!(state_of(&rows, student(1).0), "informacion_completa");
+    assert_eq!(state_of(&rows, student(2).0), "informacion_incompleta");
+    assert_eq!(state_of(&rows, student(3).0), "informacion_incompleta");
+
+    let ticked: Vec<i64> = (0..4).map(|i| student(i).0).collect();
+    let (status, result) = app
+        .post(
+            "/certificates/batch",
+            &ie.token,
+            json!({"section_id": section, "student_ids": ticked}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["issued"].as_array().unwrap().len(), 2, "{result}");
+    assert_eq!(result["skipped"].as_array().unwrap().len(), 2, "{result}");
+    assert!(
+        result["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("incompleta")
+    );
+    let (_, trail) = app
+        .get(&format!("/audit?school_id={}", ie.school), &ie.token)
+        .await;
+    assert_eq!(
+        trail.to_string().matches("certificate_issued").count(),
+        2,
+        "one event per certificate"
+    );
+    let (_, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={section}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(state_of(&rows, student(0).0), "emitido");
+
+    // One PDF with a page per certificate, each with its own QR link.
+    let path = result["pdf_path"].as_str().unwrap();
+    let (status, pdf) = bytes(&app, path, &ie.token).await;
+    assert_eq!(status, StatusCode::OK);
+    let document = lopdf::Document::load_mem(&pdf).unwrap();
+    assert_eq!(document.get_pages().len(), 2);
+    // Another IE's director cannot print them.
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, _) = bytes(&app, path, &jaen).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
