@@ -262,9 +262,9 @@ pub async fn combined_pdf(
     let mut allowed: HashMap<i64, String> = HashMap::new();
     for id in ids {
         let c = issue::find(db, id).await?;
-        if !allowed.contains_key(&c.school_id) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = allowed.entry(c.school_id) {
             let scope = access::issuer(db, p, c.school_id).await?;
-            allowed.insert(c.school_id, scope.school.district);
+            entry.insert(scope.school.district);
         }
         certificates.push(c);
     }
