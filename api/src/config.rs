@@ -523,4 +523,23 @@ mod tests {
             "{shown}"
         );
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_development_certificate_key_is_generated_once_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("siagie-cfg-{}", uuid::Uuid::new_v4()));
+        let mut config = Config::default();
+        config.storage.data_dir = dir.clone();
+        let first = config.certificate_signing_key().unwrap();
+        let second = config.certificate_signing_key().unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        let path = dir.join("certificate-signing-key");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        config.mode = Mode::Production;
+        let error = config.certificate_signing_key().unwrap_err().to_string();
+        assert!(error.contains("SIAGIE_CERTIFICATES_SIGNING_KEY"), "{error}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
