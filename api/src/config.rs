@@ -34,6 +34,7 @@ pub struct Config {
     pub log: LogConfig,
     pub storage: StorageConfig,
     pub demo: DemoConfig,
+    pub certificates: CertificatesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -178,6 +179,54 @@ impl Default for DemoConfig {
     }
 }
 
+/// Certificates (Mi Certificado): the signing keys, the address printed in the QR, the limits
+/// of the public pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CertificatesConfig {
+    /// The address the QR names (`<public_base_url>/V/<payload>`); `auth.public_base_url` when
+    /// empty.
+    pub public_base_url: Option<String>,
+    /// The Ed25519 signing key: a 32-byte seed in base64. Never logged.
+    pub signing_key: Option<SecretString>,
+    pub signing_key_file: Option<PathBuf>,
+    /// First day certificates are dated under the current key.
+    pub signing_key_valid_from: chrono::NaiveDate,
+    /// The current key is revoked from this day (a compromised key, before a new one is set).
+    pub signing_key_revoked_from: Option<chrono::NaiveDate>,
+    /// Keys used before, still published so that what they signed stays verifiable.
+    pub retired_keys: Vec<RetiredKey>,
+    /// Verifications answered per client address per minute.
+    pub verifications_per_minute: u32,
+    /// Public requests accepted per client address, and per student document, per hour.
+    pub public_requests_per_hour: u32,
+}
+
+/// A public key that signed certificates between two dates.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetiredKey {
+    /// The 32-byte Ed25519 public key, base64url.
+    pub public_key: String,
+    pub valid_from: chrono::NaiveDate,
+    pub valid_until: chrono::NaiveDate,
+    pub revoked_from: Option<chrono::NaiveDate>,
+}
+
+impl Default for CertificatesConfig {
+    fn default() -> Self {
+        Self {
+            public_base_url: None,
+            signing_key: None,
+            signing_key_file: None,
+            signing_key_valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+            signing_key_revoked_from: None,
+            retired_keys: Vec::new(),
+            verifications_per_minute: 60,
+            public_requests_per_hour: 5,
+        }
+    }
+}
+
 /// A configuration that cannot run, with a message for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -281,6 +330,64 @@ impl Config {
             source,
         })?;
         Ok(SecretString::from(secret))
+    }
+}
+
+impl Config {
+    /// The seed of the certificates' signing key: given, read from a file, or (development only)
+    /// generated once and kept in the data folder with mode 0600.
+    pub fn certificate_signing_key(&self) -> Result<SecretString, ConfigError> {
+        let settings = &self.certificates;
+        if let Some(secret) = &settings.signing_key {
+            return Ok(secret.clone());
+        }
+        let read = |path: &Path| {
+            std::fs::read_to_string(path)
+                .map(|text| SecretString::from(text.trim().to_owned()))
+                .map_err(|source| ConfigError::Io {
+                    path: path.to_owned(),
+                    source,
+                })
+        };
+        if let Some(path) = &settings.signing_key_file {
+            return read(path);
+        }
+        if self.mode == Mode::Production {
+            return Err(ConfigError::MissingSecret(
+                "SIAGIE_CERTIFICATES_SIGNING_KEY",
+            ));
+        }
+        let path = self.storage.data_dir.join("certificate-signing-key");
+        if path.exists() {
+            return read(&path);
+        }
+        std::fs::create_dir_all(&self.storage.data_dir).map_err(|source| ConfigError::Io {
+            path: self.storage.data_dir.clone(),
+            source,
+        })?;
+        // A 32-byte Ed25519 seed no one chose, base64url.
+        let seed = {
+            use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+            use rand::Rng;
+            let mut seed = [0u8; 32];
+            rand::rng().fill_bytes(&mut seed);
+            URL_SAFE_NO_PAD.encode(seed)
+        };
+        write_private(&path, &seed).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(SecretString::from(seed))
+    }
+
+    /// The address the certificates' QR codes name.
+    pub fn certificate_base_url(&self) -> &str {
+        self.certificates
+            .public_base_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or(&self.auth.public_base_url)
+            .trim_end_matches('/')
     }
 }
 
@@ -415,5 +522,24 @@ mod tests {
             !shown.contains("muy-secreto") && !shown.contains("clave-db"),
             "{shown}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_development_certificate_key_is_generated_once_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("siagie-cfg-{}", uuid::Uuid::new_v4()));
+        let mut config = Config::default();
+        config.storage.data_dir = dir.clone();
+        let first = config.certificate_signing_key().unwrap();
+        let second = config.certificate_signing_key().unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        let path = dir.join("certificate-signing-key");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        config.mode = Mode::Production;
+        let error = config.certificate_signing_key().unwrap_err().to_string();
+        assert!(error.contains("SIAGIE_CERTIFICATES_SIGNING_KEY"), "{error}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! A request enters through [`Application`], passes the middleware of [`router`] and reaches one
 //! capability folder (`auth`, `registry`, `provisioning`, `attendance`, `evaluation`, `sync`,
-//! `devices`, `audit`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
+//! `devices`, `audit`, `certificates`, `health`). In each, `routes.rs` is HTTP only and calls the services beside it; every
 //! write records its side effects through [`record`]; errors are [`error::ErrorCode`]s.
 
 pub mod admin;
@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod config;
 pub mod db;
 pub mod devices;
@@ -71,6 +72,7 @@ impl Application {
     /// empty, and binds the listening socket (port 0 picks a free one).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let jwt_secret = config.jwt_secret()?;
+        let certificates = certificates::Certificates::from_config(&config)?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
         if config.demo.seed_on_empty
@@ -80,7 +82,7 @@ impl Application {
             tracing::info!("empty database: loading the demo world");
             seed::demo::load(&db, time::today_lima()).await?;
         }
-        let state = AppState::new(db, config, &jwt_secret);
+        let state = AppState::new(db, config, &jwt_secret, certificates);
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
         let listener = TcpListener::bind(&address)
             .await
@@ -142,7 +144,8 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(attendance::router())
         .merge(evaluation::router())
-        .merge(sync::router());
+        .merge(sync::router())
+        .merge(certificates::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
         .nest("/api/v1", api)
         .merge(health::router())
@@ -153,6 +156,7 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config.server;
     api.merge(SwaggerUi::new("/docs").external_url_unchecked("/api/v1/openapi.json", openapi))
         .merge(auth::page::router())
+        .merge(certificates::pages())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(
@@ -165,7 +169,10 @@ pub fn router(state: AppState) -> Router {
                         .get::<RequestId>()
                         .and_then(|id| id.header_value().to_str().ok())
                         .unwrap_or_default();
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                    // A certificate's QR path carries its signed content (a name, grades): not logged.
+                    let path = request.uri().path();
+                    let path = if certificates::page_carries_content(path) { "/V/…" } else { path };
+                    tracing::info_span!("request", method = %request.method(), path = %path, request_id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(CatchPanicLayer::custom(|_| error::internal_error_response()))

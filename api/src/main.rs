@@ -33,6 +33,22 @@ enum Command {
         #[command(subcommand)]
         command: Option<JobsCommand>,
     },
+    /// Study certificates (Mi Certificado).
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
+}
+
+#[derive(Subcommand)]
+enum CertificateCommand {
+    /// Check a certificate offline, with only the published key set: the text of its QR, or the
+    /// path of its PDF. Exits with 1 when it is not valid.
+    Verify {
+        /// The QR text (HTTPS://…/V/…), the payload alone, or a certificate's PDF.
+        input: String,
+        /// The published key set (`/.well-known/siagie-certificate-keys`), saved as a file.
+        #[arg(long)]
+        keys: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,9 +112,26 @@ async fn main() {
 
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Offline: no configuration, no database.
+    if let Some(Command::Certificate(CertificateCommand::Verify { input, keys })) = &cli.command {
+        let keys = std::fs::read_to_string(keys)
+            .with_context(|| format!("no se pudo leer {}", keys.display()))?;
+        match siagie::certificates::offline::verify(input, &keys) {
+            Ok(report) => {
+                print!("{report}");
+                return Ok(());
+            }
+            Err(reason) => {
+                println!("{reason}");
+                std::process::exit(1);
+            }
+        }
+    }
     let mut config = Config::load()?;
     telemetry::init(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
+        // Answered above, before the configuration is read.
+        Command::Certificate(_) => {}
         Command::Serve => {
             let app = Application::build(config).await?;
             app.run_until_stopped().await?;
@@ -161,8 +194,12 @@ async fn run() -> anyhow::Result<()> {
         Command::Jobs { command: None } => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
-            let state =
-                siagie::state::AppState::new(db.clone(), config.clone(), &config.jwt_secret()?);
+            let state = siagie::state::AppState::new(
+                db.clone(),
+                config.clone(),
+                &config.jwt_secret()?,
+                siagie::certificates::Certificates::from_config(&config)?,
+            );
             let _scheduler = siagie::start_jobs(&state).await;
             let mailer = jobs::Mailer::from_config(&config.mail)?;
             tokio::select! {

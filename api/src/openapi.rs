@@ -23,6 +23,7 @@ use crate::error::ErrorBody;
         (name = "attendance", description = "Registro mensual de asistencia, cierre y modificación excepcional"),
         (name = "sync", description = "Sincronización de tabletas (contrato móvil v1)"),
         (name = "health", description = "Sondas de vida y disponibilidad"),
+        (name = "certificates", description = "Mi Certificado: solicitudes, emisión, verificación y configuración de certificados de estudios"),
     )
 )]
 struct ApiDoc;

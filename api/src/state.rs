@@ -23,11 +23,18 @@ pub struct AppState {
     pub ingest: Ingest,
     /// The bound on password checks of logins running at once.
     pub hashing: Arc<crate::auth::password::HashSlots>,
+    /// The certificates' keys, address and limits.
+    pub certificates: Arc<crate::certificates::Certificates>,
 }
 
 impl AppState {
     /// The state of a server on `db`; starts the ingest writers on the current runtime.
-    pub fn new(db: DatabaseConnection, config: Config, jwt_secret: &SecretString) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        jwt_secret: &SecretString,
+        certificates: crate::certificates::Certificates,
+    ) -> Self {
         let places = Places::default();
         let writers = match (config.database.ingest_writers, db.get_database_backend()) {
             (0, DbBackend::Sqlite) => 1,
@@ -44,6 +51,7 @@ impl AppState {
             places,
             db,
             hashing: Arc::default(),
+            certificates: Arc::new(certificates),
         }
     }
 }

@@ -50,7 +50,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "acta_modification",
     "deadline_reminder",
     "overdue_alert",
-    "ugel_digest"
+    "ugel_digest",
+    "certificate_issued",
+    "certificate_rejected"
 ];
 
 /// The templates, parsed once.

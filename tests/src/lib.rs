@@ -87,6 +87,9 @@ pub async fn spawn_app_on(
     config.mail.send_interval_secs = 24 * 60 * 60;
     let jwt_secret = SecretString::from(format!("test-secret-{id}-{id}"));
     config.auth.jwt_secret = Some(jwt_secret.clone());
+    config.certificates.signing_key = Some(SecretString::from(
+        siagie::certificates::signing::KeyRing::generate_seed(),
+    ));
     adjust(&mut config);
     let db = Database::connect(&database_url)
         .await

@@ -158,6 +158,12 @@ pub enum Action {
     KeepActa,
     /// Read a student's record of closed actas across years and schools.
     ReadRecord,
+    // Certificates (Mi Certificado).
+    /// Issue, reject, annul and correct the study certificates of an IE, and list them (staff
+    /// the director granted it to also may, see `certificates::access`).
+    IssueCertificates,
+    /// Enable the constancia and public requests for an IE, grant the right to issue.
+    ConfigureCertificates,
 }
 
 use Action::*;
@@ -174,7 +180,7 @@ const MATRIX: &[(Role, &[Action])] = &[
     (UgelSpecialist,   &[ReadOrganisation, ManageCalendar, ReadRoster, ReadAudit, EnableModification, ReadRecord]),
     (LevelSpecialist,  &[ReadOrganisation, ReadRoster, OpineModification, ReadRecord]),
     (UgelStatistician, &[ReadOrganisation, ReadRoster]),
-    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister, EnterGrades, KeepActa, ReadRecord]),
+    (Director,         &[ReadOrganisation, ManageCalendar, ReadRoster, ManageRoster, ReadAudit, ManageDevices, TakeAttendance, CloseRegister, EnterGrades, KeepActa, ReadRecord, IssueCertificates, ConfigureCertificates]),
     (DeputyDirector,   &[ReadOrganisation, ReadRoster]),
     (Secretary,        &[ReadOrganisation, ReadRoster]),
     (Teacher,          &[ReadOrganisation, ReadRoster, TakeAttendance, EnterGrades]),

@@ -136,6 +136,26 @@ error_codes! {
     ServerBusy = ("server_busy", TOO_MANY_REQUESTS, "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos."),
     InternalError = ("internal_error", INTERNAL_SERVER_ERROR, "Ocurrió un error interno. Intente nuevamente en unos minutos."),
     ServiceUnavailable = ("service_unavailable", SERVICE_UNAVAILABLE, "El servicio no está disponible en este momento. Intente nuevamente en unos minutos; sus datos no se perdieron."),
+
+    // Certificates (Mi Certificado).
+    /// No student has that DNI or código de estudiante (or none in the caller's IE).
+    CertificateStudentNotFound = ("certificate_student_not_found", UNPROCESSABLE_ENTITY, "No se encontró un estudiante con ese documento."),
+    /// A typed-in year with fewer than 4 curricular areas, at issuance.
+    TooFewAreas = ("too_few_areas", UNPROCESSABLE_ENTITY, "Cada año registrado necesita al menos 4 áreas curriculares antes de emitir el certificado."),
+    /// A grade outside its scale, each under `error.fields`.
+    GradeOutOfScale = ("grade_out_of_scale", UNPROCESSABLE_ENTITY, "Hay notas fuera de su escala: de 0 a 20 en la vigesimal, AD, A, B o C en la literal."),
+    /// A certificate with no year at all.
+    CertificateWithoutYears = ("certificate_without_years", UNPROCESSABLE_ENTITY, "El certificado no tiene ningún año con notas: registre al menos un año."),
+    /// A year typed in that the closed actas already give.
+    YearFromActas = ("year_from_actas", CONFLICT, "Ese año ya tiene notas en actas cerradas del SIAGIE: no se registra a mano."),
+    /// Annulling or correcting a certificate that is no longer valid.
+    CertificateNotValid = ("certificate_not_valid", CONFLICT, "El certificado ya fue anulado o reemplazado."),
+    /// Too many verifications from one client address.
+    TooManyVerifications = ("too_many_verifications", TOO_MANY_REQUESTS, "Demasiadas consultas desde esta dirección. Intente nuevamente en un minuto."),
+    /// Too many public requests from one address or for one student.
+    TooManyCertificateRequests = ("too_many_certificate_requests", TOO_MANY_REQUESTS, "Se recibieron demasiadas solicitudes. Intente nuevamente más tarde."),
+    /// A certificate download link that is unknown or already used.
+    InvalidDownloadLink = ("invalid_download_link", NOT_FOUND, "El enlace de descarga no es válido o ya se usó. Pida a la IE que le envíe el certificado nuevamente."),
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -77,6 +77,18 @@ actions! {
     ActaModificationOpinion = ("acta_modification_opinion", "acta_modification"),
     ActaModificationEnabled = ("acta_modification_enabled", "acta_modification"),
     ActaModificationExpired = ("acta_modification_expired", "acta_modification"),
+    // Certificates (Mi Certificado).
+    CertificateRequested = ("certificate_requested", "certificate_request"),
+    CertificateYearsSaved = ("certificate_years_saved", "certificate_request"),
+    CertificateRequestRejected = ("certificate_request_rejected", "certificate_request"),
+    CertificateIssued = ("certificate_issued", "certificate"),
+    CertificateAnnulled = ("certificate_annulled", "certificate"),
+    CertificateSuperseded = ("certificate_superseded", "certificate"),
+    CertificateVerified = ("certificate_verified", "certificate"),
+    CertificateDownloaded = ("certificate_downloaded", "certificate"),
+    CertificateSettingsChanged = ("certificate_settings_changed", "certificate_setting"),
+    CertificateIssuerGranted = ("certificate_issuer_granted", "certificate_issuer"),
+    CertificateIssuerRevoked = ("certificate_issuer_revoked", "certificate_issuer"),
 }
 
 /// One entry of the trail, built step by step.

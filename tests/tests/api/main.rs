@@ -4,6 +4,7 @@
 mod alerts;
 mod auth;
 mod authorization;
+mod certificates;
 mod database;
 mod demo;
 mod evaluation;

@@ -53,6 +53,7 @@ struct World {
     area: i64,
     device: Uuid,
     starts_on: chrono::NaiveDate,
+    certificates: CertificateWorld,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -194,7 +195,9 @@ async fn world(app: &TestApp) -> World {
     .await;
     assert_eq!(status, StatusCode::OK);
 
+    let certificates = certificate_world(app, &director, school, &student_dni).await;
     World {
+        certificates,
         tokens,
         year,
         month: today.month(),
@@ -217,6 +220,68 @@ async fn world(app: &TestApp) -> World {
         area,
         device,
         starts_on,
+    }
+}
+
+/// A typed-in year of primary with four areas, all with the same grade.
+fn certificate_year(year: i32, grade: &str) -> Value {
+    let areas: Vec<Value> = ["Matemática", "Comunicación", "Arte", "Personal Social"]
+        .iter()
+        .map(|a| json!({"area": a, "scale": "literal", "value": grade}))
+        .collect();
+    json!({"year": year, "grade": "1.º", "codigo_modular": "0412345-0", "situation": "promovido", "areas": areas})
+}
+
+/// Certificates of the IE for the cases: pending requests and two issued certificates.
+struct CertificateWorld {
+    /// Pending, with a complete typed-in year (saved, previewed, then issued).
+    request: i64,
+    /// Pending (rejected).
+    to_reject: i64,
+    /// Issued (annulled).
+    to_annul: i64,
+    /// Issued (corrected).
+    to_correct: i64,
+    code: String,
+}
+
+async fn certificate_world(
+    app: &TestApp,
+    director: &str,
+    school: i64,
+    dni: &str,
+) -> CertificateWorld {
+    let year = certificate_year(2011, "A");
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let (status, request) = app
+            .post(
+                "/certificate-requests",
+                director,
+                json!({"school_id": school, "document": dni, "years": [year.clone()]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{request}");
+        ids.push(request["id"].as_i64().unwrap());
+    }
+    let mut issued = Vec::new();
+    for id in &ids[2..] {
+        let (status, certificate) = app
+            .post(
+                &format!("/certificate-requests/{id}/issue"),
+                director,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{certificate}");
+        issued.push(certificate);
+    }
+    CertificateWorld {
+        request: ids[0],
+        to_reject: ids[1],
+        to_annul: issued[0]["id"].as_i64().unwrap(),
+        to_correct: issued[1]["id"].as_i64().unwrap(),
+        code: issued[0]["virtual_code"].as_str().unwrap().to_owned(),
     }
 }
 
@@ -350,10 +415,37 @@ fn cases(w: &World) -> Vec<Case> {
         // Answered to everyone: a student outside the caller's reach is an empty list (checked in
         // the registry tests), so that the answer never tells whether a document exists.
         case(M::GET, "/students", format!("/students?document={}", w.student_dni), Body::None, "aaaaaaaa"),
+        // Certificates: the IE's director (and staff it grants the right to); verification and
+        // public requests are open to anyone.
+        case(M::POST, "/certificate-requests", "/certificate-requests".into(), j(json!({"school_id": s, "document": w.student_dni, "years": []})), "xxxxaxxx"),
+        case(M::GET, "/certificate-requests", format!("/certificate-requests?school_id={s}"), Body::None, "xxxxaxxx"),
+        case(M::GET, "/certificate-requests/{id}", format!("/certificate-requests/{}", w.certificates.request), Body::None, "xxxxaxxx"),
+        case(M::PUT, "/certificate-requests/{id}/years", format!("/certificate-requests/{}/years", w.certificates.request), j(json!({"years": [certificate_year(2012, "B")]})), "xxxxaxxx"),
+        case(M::GET, "/certificate-requests/{id}/preview", format!("/certificate-requests/{}/preview", w.certificates.request), Body::None, "xxxxaxxx"),
+        case(M::POST, "/certificate-requests/{id}/issue", format!("/certificate-requests/{}/issue", w.certificates.request), Body::None, "xxxxaxxx"),
+        case(M::POST, "/certificate-requests/{id}/reject", format!("/certificate-requests/{}/reject", w.certificates.to_reject), j(json!({"reason": "Falta de documentos"})), "xxxxaxxx"),
+        case(M::GET, "/certificates", format!("/certificates?school_id={s}"), Body::None, "xxxxaxxx"),
+        case(M::GET, "/certificates/section-status", format!("/certificates/section-status?section_id={t}"), Body::None, "xxxxaxxx"),
+        case(M::POST, "/certificates/batch", "/certificates/batch".into(), j(json!({"section_id": t, "student_ids": [w.student]})), "xxxxaxxx"),
+        case(M::GET, "/certificates/batch-pdf", format!("/certificates/batch-pdf?ids={}", w.certificates.to_correct), Body::None, "xxxxaxxx"),
+        case(M::GET, "/certificates/{id}", format!("/certificates/{}", w.certificates.to_annul), Body::None, "xxxxaxxx"),
+        case(M::GET, "/certificates/{id}/pdf", format!("/certificates/{}/pdf", w.certificates.to_annul), Body::None, "xxxxaxxx"),
+        case(M::POST, "/certificates/{id}/annul", format!("/certificates/{}/annul", w.certificates.to_annul), j(json!({"reason": "Emitido por error"})), "xxxxaxxx"),
+        case(M::POST, "/certificates/{id}/correct", format!("/certificates/{}/correct", w.certificates.to_correct), j(json!({"reason": "Nota mal transcrita"})), "xxxxaxxx"),
+        case(M::GET, "/certificates/verify", format!("/certificates/verify?code={}", w.certificates.code), Body::None, "pppppppp"),
+        case(M::POST, "/certificates/public-requests", "/certificates/public-requests".into(), j(json!({"student_document": w.student_dni, "birth_date": "2019-01-01", "requester_dni": "41234567", "requester_names": "Rosa Quispe", "email": "rosa@example.pe", "cell_phone": "987654321", "purpose": "Traslado"})), "pppppppp"),
+        case(M::GET, "/schools/{id}/certificate-settings", format!("/schools/{s}/certificate-settings"), Body::None, "xxxxaxxx"),
+        case(M::PUT, "/schools/{id}/certificate-settings", format!("/schools/{s}/certificate-settings"), j(json!({"constancia_enabled": true, "public_requests_enabled": true})), "xxxxaxxx"),
+        case(M::GET, "/schools/{id}/certificate-issuers", format!("/schools/{s}/certificate-issuers"), Body::None, "xxxxaxxx"),
+        case(M::POST, "/schools/{id}/certificate-issuers", format!("/schools/{s}/certificate-issuers"), j(json!({"user_id": w.staff_account})), "xxxxaxxx"),
+        Case {
+            before: Some((M::POST, format!("/schools/{s}/certificate-issuers"), json!({"user_id": w.staff_account}))),
+            ..case(M::DELETE, "/schools/{id}/certificate-issuers/{user_id}", format!("/schools/{s}/certificate-issuers/{}", w.staff_account), Body::None, "xxxxaxxx")
+        },
     ];
     let mut cases = cases;
     for c in &mut cases {
-        if c.method == M::DELETE {
+        if c.method == M::DELETE && c.before.is_none() {
             c.before = Some((
                 M::POST,
                 format!("/sections/{n}/teachers"),

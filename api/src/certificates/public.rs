@@ -1,0 +1,220 @@
+//! Requests from the public (§6): a guardian or an adult former student asks without an account;
+//! the request reaches the IE where the student last studied. The answer is the same whether or
+//! not the student exists; each address and each document is limited per hour. Issuing such a
+//! request e-mails a single-use download link.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use entity::{
+    certificate_request::{self, RequestOrigin, RequestStatus},
+    enrollment, section, student,
+};
+
+use super::{Certificates, issue, requests, settings};
+use crate::{
+    auth::tokens::{hash_token, random_token},
+    domain::{CellPhone, Dni, Email, StudentDocument, spanish_key},
+    error::{ApiError, ErrorCode, Fields, Result},
+    record::{AuditAction, Change, Event, record},
+    registry::repo::school_scope,
+    time::{now, parse_date},
+};
+
+/// A request from the public.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PublicRequest {
+    /// The student's DNI or código de estudiante.
+    pub student_document: String,
+    /// The student's birth date (AAAA-MM-DD).
+    pub birth_date: String,
+    pub requester_dni: String,
+    /// The requester's surnames and names.
+    pub requester_names: String,
+    pub email: String,
+    pub cell_phone: String,
+    /// What the certificate is for.
+    pub purpose: String,
+}
+
+/// What a requester is told, whatever happened to the request.
+pub const RECEIVED: &str = "Solicitud recibida. Si los datos del estudiante corresponden a un estudiante registrado, la IE donde estudió por última vez atenderá su solicitud y le escribirá al correo indicado.";
+
+/// Checks and files a public request; the same answer whether or not the student exists.
+pub async fn submit(
+    db: &DatabaseConnection,
+    service: &Certificates,
+    input: PublicRequest,
+    address: &str,
+) -> Result<()> {
+    let mut f = Fields::default();
+    let document = f.check(
+        "student_document",
+        StudentDocument::parse(&input.student_document),
+    );
+    let birth = f.check("birth_date", parse_date(&input.birth_date));
+    f.check("requester_dni", Dni::parse(&input.requester_dni));
+    let names = input
+        .requester_names
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if names.is_empty() || names.chars().count() > 120 {
+        f.check::<()>(
+            "requester_names",
+            Err("Escriba sus apellidos y nombres (hasta 120 caracteres).".into()),
+        );
+    }
+    let email = f.check("email", Email::parse(&input.email));
+    let phone = f.check("cell_phone", CellPhone::parse(&input.cell_phone));
+    let purpose = input
+        .purpose
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if purpose.is_empty() || purpose.chars().count() > 300 {
+        f.check::<()>(
+            "purpose",
+            Err("Indique para qué necesita el certificado (hasta 300 caracteres).".into()),
+        );
+    }
+    f.finish()?;
+    let (Some(document), Some(birth), Some(email), Some(phone)) = (document, birth, email, phone)
+    else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let too_many =
+        |seconds| ApiError::from(ErrorCode::TooManyCertificateRequests).with_retry_after(seconds);
+    service.requests_by_address.hit(address).map_err(too_many)?;
+    service
+        .requests_by_document
+        .hit(document.as_str())
+        .map_err(too_many)?;
+
+    let Some(student) = student::Entity::find()
+        .filter(match &document {
+            StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
+            StudentDocument::Code(c) => student::Column::StudentCode.eq(c.as_str()),
+        })
+        .one(db)
+        .await?
+        .filter(|s| s.birth_date == Some(birth))
+    else {
+        return Ok(());
+    };
+    // The IE of the latest enrollment.
+    let latest = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.eq(student.id))
+        .order_by_desc(enrollment::Column::StartsOn)
+        .order_by_desc(enrollment::Column::Id)
+        .one(db)
+        .await?;
+    let Some(latest) = latest else { return Ok(()) };
+    let Some(section) = section::Entity::find_by_id(latest.section_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let school_id = section.school_id;
+    if !settings::public_requests_enabled(db, school_id).await? {
+        return Ok(());
+    }
+    let scope = school_scope(db, school_id).await?;
+    let txn = crate::db::begin(db).await?;
+    let request = certificate_request::ActiveModel {
+        school_id: Set(school_id),
+        student_id: Set(student.id),
+        status: Set(RequestStatus::Pending),
+        origin: Set(RequestOrigin::Public),
+        guardian_dni: Set(Some(input.requester_dni.trim().to_owned())),
+        guardian_names: Set(Some(names)),
+        guardian_relationship: Set(Some("solicitante".into())),
+        guardian_contact: Set(Some(phone.as_str().to_owned())),
+        requester_email: Set(Some(email.as_str().to_owned())),
+        requester_phone: Set(Some(phone.as_str().to_owned())),
+        purpose: Set(Some(purpose)),
+        observations: Set("[]".into()),
+        search_name: Set(spanish_key(&requests::listed_name(&student))),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::CertificateRequested, request.id)
+                .in_unit(scope.target)
+                .after(&serde_json::json!({"origin": "public", "student_id": student.id})),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A new single-use download token for an issued public request (its hash is stored).
+pub async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<String> {
+    let token = random_token(32);
+    certificate_request::Entity::update_many()
+        .col_expr(
+            certificate_request::Column::DownloadTokenHash,
+            Expr::value(hash_token(&token)),
+        )
+        .filter(certificate_request::Column::Id.eq(request_id))
+        .exec(db)
+        .await?;
+    Ok(token)
+}
+
+/// The certificate behind a download link, once: (virtual code, PDF).
+pub async fn download(
+    db: &DatabaseConnection,
+    service: &Certificates,
+    token: &str,
+) -> Result<(String, Vec<u8>)> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(ErrorCode::InvalidDownloadLink.into());
+    }
+    let hash = hash_token(token);
+    let txn = crate::db::begin(db).await?;
+    let request = certificate_request::Entity::find()
+        .filter(certificate_request::Column::DownloadTokenHash.eq(hash.clone()))
+        .one(&txn)
+        .await?
+        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let changed = certificate_request::Entity::update_many()
+        .col_expr(
+            certificate_request::Column::DownloadUsedAt,
+            Expr::value(now()),
+        )
+        .filter(certificate_request::Column::Id.eq(request.id))
+        .filter(certificate_request::Column::DownloadUsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let Some(certificate_id) = request
+        .certificate_id
+        .filter(|_| changed.rows_affected == 1)
+    else {
+        return Err(ErrorCode::InvalidDownloadLink.into());
+    };
+    let certificate = issue::find(&txn, certificate_id).await?;
+    let scope = school_scope(&txn, certificate.school_id).await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::CertificateDownloaded, certificate.id)
+                .in_unit(scope.target)
+                .after(&serde_json::json!({"via": "public_link"})),
+        ),
+    )
+    .await?;
+    let bytes = issue::pdf_of(&txn, service, &certificate).await?;
+    txn.commit().await?;
+    Ok((certificate.virtual_code, bytes))
+}

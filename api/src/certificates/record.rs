@@ -1,0 +1,38 @@
+//! The one place a certificate reads the years a student's closed actas give.
+
+use sea_orm::ConnectionTrait;
+
+use super::payload::{AreaGrade, CertificateYear};
+use crate::{error::Result, evaluation::record::student_record};
+
+/// The years of a student's record that come from closed actas de evaluación, oldest first, as a
+/// certificate prints them: the grade as its ordinal ("5.º"), the areas' names in capitals. Every
+/// other year of a certificate is typed in by its issuer, who cannot type a year that is here.
+pub async fn years_from_actas(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+) -> Result<Vec<CertificateYear>> {
+    Ok(student_record(db, student_id)
+        .await?
+        .into_iter()
+        .map(|y| CertificateYear {
+            year: y.year,
+            grade: format!("{}.º", y.grade_ordinal),
+            level: y.level,
+            codigo_modular: y.codigo_modular,
+            school_name: Some(y.school_name),
+            areas: y
+                .grades
+                .into_iter()
+                .map(|g| AreaGrade {
+                    area: g.area.to_uppercase(),
+                    kind: g.kind,
+                    scale: g.scale,
+                    value: g.value,
+                })
+                .collect(),
+            situation: y.situation.code().to_owned(),
+            transcribed: None,
+        })
+        .collect())
+}

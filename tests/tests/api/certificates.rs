@@ -1,0 +1,1044 @@
+//! Mi Certificado: direct issuance with typed-in years, the PDF and its QR read back from the
+//! rendered page, verification online (page, JSON, a real browser) and offline, annulment and
+//! correction, the lists, and bad input.
+
+use std::process::Command;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::{TestApp, browser::Browser, code, demo, read, spawn_app};
+use uuid::Uuid;
+
+/// The director's token, its IE and a student enrolled there (with its DNI).
+struct Ie {
+    token: String,
+    school: i64,
+    dni: String,
+}
+
+async fn ie(app: &TestApp) -> Ie {
+    let token = app.login_as("director.demo").await;
+    let school = app.school_id(&token, demo::PRIMARIA).await;
+    let section = app.sections(&token, school).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &token)
+        .await;
+    let dni = roster[0]["dni"].as_str().unwrap().to_owned();
+    Ie { token, school, dni }
+}
+
+/// A typed-in year of primary with `areas` areas (the first grades vigesimal 0–20 would be
+/// secondary; primary is literal).
+fn year(year: i32, grade: &str, areas: usize) -> Value {
+    let names = [
+        "Matemática",
+        "Comunicación",
+        "Personal Social",
+        "Ciencia y Ambiente",
+        "Educación Física",
+        "Arte",
+    ];
+    let mut list: Vec<Value> = names
+        .iter()
+        .take(areas)
+        .enumerate()
+        .map(|(i, n)| {
+            let value = ["AD", "A", "B", "A"][i % 4];
+            json!({"area": n, "scale": "literal", "value": value})
+        })
+        .collect();
+    if areas > names.len() {
+        list.push(json!({"area": "Comportamiento", "kind": "comportamiento", "scale": "literal", "value": "A"}));
+    }
+    json!({"year": year, "grade": grade, "codigo_modular": "0412345-0", "situation": "promovido", "areas": list})
+}
+
+async fn new_request(app: &TestApp, ie: &Ie, years: Vec<Value>) -> (StatusCode, Value) {
+    app.post(
+        "/certificate-requests",
+        &ie.token,
+        json!({
+            "school_id": ie.school,
+            "document": ie.dni,
+            "guardian": {"dni": "41234567", "names": "Quispe Mamani, Rosa", "relationship": "madre", "contact": "987654321"},
+            "additional_info": "Solicita para traslado a otra IE.",
+            "years": years,
+            "observations": [{"observation": "Notas transcritas del libro de actas de la IE", "year": 2011, "resolution": "RD 045-2011", "reason": "Años sin registro en el SIAGIE"}],
+        }),
+    )
+    .await
+}
+
+/// A request with two complete typed years, issued: the certificate's answer.
+async fn issued(app: &TestApp, ie: &Ie) -> Value {
+    let (status, request) =
+        new_request(app, ie, vec![year(2010, "1.º", 6), year(2011, "2.º", 7)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
+    certificate
+}
+
+async fn bytes(app: &TestApp, path: &str, token: &str) -> (StatusCode, Vec<u8>) {
+    let response = app
+        .request(Method::GET, path, Some(token))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+/// The HTML of a public page.
+async fn html(app: &TestApp, url: &str) -> (StatusCode, String) {
+    let url = if url.starts_with('/') {
+        format!("{}{url}", app.address)
+    } else {
+        url.to_owned()
+    };
+    let response = app.client.get(url).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The QR text of a certificate's PDF, read from its page rendered as an image (poppler's
+/// `pdftoppm`), as a phone's camera would; `None` where poppler is not installed (outside CI).
+fn qr_of_rendered_pdf(pdf: &[u8]) -> Option<(String, std::path::PathBuf)> {
+    if Command::new("pdftoppm").arg("-v").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pdftoppm is missing: .ci/run installs poppler-utils"
+        );
+        eprintln!("skipped reading the QR from the page: it needs Debian's poppler-utils");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("siagie-cert-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("certificado.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-png", "-singlefile"])
+        .arg(&file)
+        .arg(dir.join("pagina"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let png_path = dir.join("pagina.png");
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let channels = info.line_size / w;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        buffer[y * info.line_size + x * channels]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR on the page");
+    let (meta, text) = grids[0].decode().expect("the QR decodes");
+    eprintln!(
+        "QR read from the page: version {:?}, {} characters",
+        meta.version,
+        text.len()
+    );
+    Some((text, png_path))
+}
+
+#[tokio::test]
+async fn a_director_issues_a_certificate_with_typed_in_years_and_anyone_verifies_it() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let (status, request) =
+        new_request(&app, &ie, vec![year(2011, "2.º", 6), year(2010, "1.º", 7)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["state"], "informacion_completa", "{request}");
+    assert_eq!(request["years"][0]["year"], 2010, "oldest first");
+    assert_eq!(request["years"][0]["source"], "transcribed");
+    assert_eq!(
+        request["years"][0]["registered"], true,
+        "0412345-0 is in the registry"
+    );
+    assert_eq!(request["years"][0]["codigo_modular"], "0412345-0");
+    let id = request["id"].as_i64().unwrap();
+
+    // The preview: a PDF that says what it is, with no QR.
+    let (status, preview) = bytes(
+        &app,
+        &format!("/certificate-requests/{id}/preview"),
+        &ie.token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(preview.starts_with(b"%PDF"));
+    assert!(
+        siagie::certificates::offline::qr_text_of_pdf(&preview).is_none(),
+        "a preview carries no verifiable link"
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM certificate")
+            .await
+            .as_deref(),
+        Some("0"),
+        "a preview stores nothing"
+    );
+
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
+    let virtual_code = certificate["virtual_code"].as_str().unwrap().to_owned();
+    assert_eq!(virtual_code.len(), 12);
+    assert!(
+        !virtual_code.contains(['0', 'O', '1', 'I', 'L']),
+        "{virtual_code}"
+    );
+    let qr_text = certificate["qr_text"].as_str().unwrap().to_owned();
+    assert!(qr_text.starts_with("HTTP://127.0.0.1:8080/V/"), "{qr_text}");
+    assert_eq!(certificate["status"], "valid");
+
+    // Issued once: the request is decided.
+    let (status, again) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+    // Its PDF, downloaded again, is small and its link is the QR's text.
+    let cid = certificate["id"].as_i64().unwrap();
+    let (status, pdf) = bytes(&app, &format!("/certificates/{cid}/pdf"), &ie.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.len() <= 60 * 1024, "{} bytes", pdf.len());
+    eprintln!("certificate PDF: {} bytes", pdf.len());
+    assert_eq!(
+        siagie::certificates::offline::qr_text_of_pdf(&pdf).as_deref(),
+        Some(qr_text.as_str())
+    );
+
+    // JSON verification of the payload: valid, with the signed years, marked transcribed.
+    let payload = qr_text.rsplit('/').next().unwrap();
+    let (status, verification) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?payload={payload}"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{verification}");
+    assert_eq!(verification["valid"], true, "{verification}");
+    assert_eq!(verification["status"], "vigente");
+    let years = verification["content"]["years"].as_array().unwrap();
+    assert_eq!(years.len(), 2);
+    assert!(
+        years[0]["transcribed"]["entered_by"]
+            .as_str()
+            .unwrap()
+            .contains(','),
+        "{verification}"
+    );
+    assert_eq!(years[0]["areas"].as_array().unwrap().len(), 7);
+    assert_eq!(years[1]["areas"].as_array().unwrap().len(), 6);
+    let masked = verification["content"]["masked_document"].as_str().unwrap();
+    assert!(
+        masked.contains('*') && !masked.contains(&ie.dni),
+        "{masked}"
+    );
+
+    // By code alone: validity, IE and date, not the grades; with the document, everything.
+    let (_, by_code) = app
+        .get(
+            &format!("/certificates/verify?code={virtual_code}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(by_code["valid"], true);
+    assert!(by_code["content"].is_null(), "{by_code}");
+    let (_, with_document) = app
+        .get(
+            &format!(
+                "/certificates/verify?code={}&document={}",
+                virtual_code.to_lowercase(),
+                ie.dni
+            ),
+            &ie.token,
+        )
+        .await;
+    assert!(
+        with_document["content"]["years"].is_array(),
+        "{with_document}"
+    );
+    let (_, wrong_document) = app
+        .get(
+            &format!("/certificates/verify?code={virtual_code}&document=12345678"),
+            &ie.token,
+        )
+        .await;
+    assert!(wrong_document["content"].is_null());
+    assert_eq!(wrong_document["document_mismatch"], true);
+
+    // The lists: found by document, by name without accents, by last year; not when rejected.
+    let (status, list) = app
+        .get(
+            &format!("/certificates?school_id={}&document={}", ie.school, ie.dni),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["virtual_code"], virtual_code.as_str());
+    let name = list["items"][0]["student_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(name.contains(','), "{list}");
+    // By a surname typed without accents or capitals.
+    let surname: String = name
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_lowercase()
+        .replace(['á', 'Á'], "a")
+        .replace(['é', 'É'], "e")
+        .replace(['í', 'Í'], "i")
+        .replace(['ó', 'Ó'], "o")
+        .replace(['ú', 'Ú'], "u");
+    let (_, by_name) = app
+        .get(
+            &format!("/certificates?school_id={}&name={surname}", ie.school),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(by_name["total"], 1, "{surname}: {by_name}");
+    let (_, by_date) = app
+        .get(
+            &format!(
+                "/certificates?school_id={}&from=2000-01-01&to=2000-12-31",
+                ie.school
+            ),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(by_date["total"], 0, "{by_date}");
+    let (_, by_year) = app
+        .get(
+            &format!("/certificates?school_id={}&last_year=2011", ie.school),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(by_year["total"], 1);
+    let (_, other_year) = app
+        .get(
+            &format!("/certificates?school_id={}&last_year=2009", ie.school),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(other_year["total"], 0);
+    let (_, issued_requests) = app
+        .get(
+            &format!(
+                "/certificate-requests?school_id={}&status=issued",
+                ie.school
+            ),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(issued_requests["total"], 1);
+
+    // Issuing was audited in the IE's trail.
+    let (_, trail) = app
+        .get(&format!("/audit?school_id={}", ie.school), &ie.token)
+        .await;
+    assert!(trail.to_string().contains("certificate_issued"), "{trail}");
+    // A director of another IE sees none of it.
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, _) = app.get(&format!("/certificates/{cid}"), &jaen).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_qr_read_from_the_rendered_page_opens_a_page_that_says_it_is_valid() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let certificate = issued(&app, &ie).await;
+    let cid = certificate["id"].as_i64().unwrap();
+    let (_, pdf) = bytes(&app, &format!("/certificates/{cid}/pdf"), &ie.token).await;
+    let Some((text, png)) = qr_of_rendered_pdf(&pdf) else {
+        return;
+    };
+    eprintln!("rendered page: {}", png.display());
+    assert_eq!(text, certificate["qr_text"].as_str().unwrap());
+    assert!(
+        text.chars()
+            .all(|c| "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".contains(c)),
+        "the whole QR is alphanumeric"
+    );
+    // The QR names the configured address; this server answers on another port.
+    let path = &text[text.find("/V/").unwrap()..];
+    let (status, page) = html(&app, path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(page.contains("MATEMÁTICA"), "{page}");
+    assert!(page.contains("Año transcrito"), "{page}");
+}
+
+#[tokio::test]
+async fn a_tampered_truncated_or_foreign_payload_is_shown_as_not_valid() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let certificate = issued(&app, &ie).await;
+    let text = certificate["qr_text"].as_str().unwrap();
+    let payload = text.rsplit('/').next().unwrap().to_owned();
+
+    // A character changed in the middle: the bytes no longer match their signature.
+    let mut altered: Vec<char> = payload.chars().collect();
+    let at = altered.len() / 2;
+    altered[at] = if altered[at] == 'A' { 'B' } else { 'A' };
+    let altered: String = altered.into_iter().collect();
+    for bad in [
+        altered.as_str(),
+        &payload[..payload.len() - 9],
+        "1ZZZZ",
+        "NOVALIDO",
+    ] {
+        let (status, page) = html(&app, &format!("/V/{bad}")).await;
+        assert_eq!(status, StatusCode::OK, "{bad}");
+        assert!(page.contains("No válido"), "{bad}: {page}");
+        assert!(!page.contains("vigente"), "{page}");
+    }
+
+    // Signed by a key no one published: the same content, another key.
+    let ring = siagie::certificates::signing::KeyRing::new(
+        &secrecy::SecretString::from(siagie::certificates::signing::KeyRing::generate_seed()),
+        chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        None,
+    )
+    .unwrap();
+    let (_, genuine) = app
+        .get(
+            &format!("/certificates/verify?payload={payload}"),
+            &ie.token,
+        )
+        .await;
+    let content: siagie::certificates::payload::CertificateContent =
+        serde_json::from_value(genuine["content"].clone()).unwrap();
+    let foreign = siagie::certificates::qr::encode_payload(&ring.sign(&content));
+    let (_, page) = html(&app, &format!("/V/{foreign}")).await;
+    assert!(page.contains("No válido"), "{page}");
+    assert!(page.contains("clave que el MINEDU no publicó"), "{page}");
+    let (_, json) = read(
+        app.client
+            .get(format!("{}/V/{foreign}", app.address))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(json["reason_code"], "unknown_key", "{json}");
+    assert_eq!(json["valid"], false);
+}
+
+#[tokio::test]
+async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let first = issued(&app, &ie).await;
+    let second = issued(&app, &ie).await;
+
+    let (status, annulled) = app
+        .post(
+            &format!("/certificates/{}/annul", first["id"]),
+            &ie.token,
+            json!({"reason": "Emitido por error a otro estudiante"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{annulled}");
+    let path = |c: &Value| {
+        let text = c["qr_text"].as_str().unwrap();
+        text[text.find("/V/").unwrap()..].to_owned()
+    };
+    let (_, page) = html(&app, &path(&first)).await;
+    assert!(page.contains("ANULADO"), "{page}");
+    assert!(
+        page.contains("Emitido por error a otro estudiante"),
+        "{page}"
+    );
+    let (status, again) = app
+        .post(
+            &format!("/certificates/{}/annul", first["id"]),
+            &ie.token,
+            json!({"reason": "otra vez"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&again), "certificate_not_valid");
+
+    // A correction: a new certificate with a corrected grade replaces the second one.
+    let (status, corrected) = app
+        .post(
+            &format!("/certificates/{}/correct", second["id"]),
+            &ie.token,
+            json!({"reason": "Nota de Matemática mal transcrita", "years": {"years": [year(2010, "1.º", 6), year(2011, "2.º", 5)], "observations": []}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{corrected}");
+    assert_eq!(corrected["supersedes"], second["virtual_code"]);
+    let (_, page) = html(&app, &path(&second)).await;
+    assert!(page.contains("REEMPLAZADO"), "{page}");
+    assert!(
+        page.contains(corrected["virtual_code"].as_str().unwrap()),
+        "{page}"
+    );
+    let (_, page) = html(&app, &path(&corrected)).await;
+    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "Reemplaza al certificado {}",
+            second["virtual_code"].as_str().unwrap()
+        )),
+        "{page}"
+    );
+
+    // The published lists: the key set checks itself, and the status list is signed by it.
+    let (_, keys) = read(
+        app.client
+            .get(format!(
+                "{}/.well-known/siagie-certificate-keys",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let keys: siagie::certificates::signing::PublishedKeySet =
+        serde_json::from_value(keys).unwrap();
+    let set = siagie::certificates::signing::KeySet::from_published(&keys).unwrap();
+    let (_, list) = read(
+        app.client
+            .get(format!(
+                "{}/.well-known/siagie-certificate-status",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let list: siagie::certificates::signing::SignedList<siagie::certificates::StatusEntry> =
+        serde_json::from_value(list).unwrap();
+    assert!(list.is_signed_by(&set));
+    let statuses: Vec<(String, Value)> = list
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.virtual_code.clone(),
+                serde_json::to_value(e.status).unwrap(),
+            )
+        })
+        .collect();
+    assert!(statuses.contains(&(
+        first["virtual_code"].as_str().unwrap().to_owned(),
+        json!("annulled")
+    )));
+    assert!(statuses.contains(&(
+        second["virtual_code"].as_str().unwrap().to_owned(),
+        json!("superseded")
+    )));
+    let replaced = list
+        .entries
+        .iter()
+        .find(|e| e.virtual_code == second["virtual_code"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        replaced.superseded_by.as_deref(),
+        corrected["virtual_code"].as_str()
+    );
+}
+
+#[tokio::test]
+async fn the_offline_verifier_checks_a_pdf_with_only_the_published_keys() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let certificate = issued(&app, &ie).await;
+    let (_, pdf) = bytes(
+        &app,
+        &format!("/certificates/{}/pdf", certificate["id"]),
+        &ie.token,
+    )
+    .await;
+    let dir = app.data_dir.join("offline");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf_path = dir.join("certificado.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let keys = app
+        .client
+        .get(format!(
+            "{}/.well-known/siagie-certificate-keys",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let keys_path = dir.join("claves.json");
+    std::fs::write(&keys_path, &keys).unwrap();
+
+    let report = siagie::certificates::offline::verify(pdf_path.to_str().unwrap(), &keys).unwrap();
+    assert!(report.starts_with("VÁLIDO"), "{report}");
+    assert!(report.contains(certificate["virtual_code"].as_str().unwrap()));
+    assert!(report.contains("transcrito por"), "{report}");
+    let text = certificate["qr_text"].as_str().unwrap();
+    let middle = text.len() - 40;
+    let swapped = if &text[middle..=middle] == "Q" {
+        "R"
+    } else {
+        "Q"
+    };
+    let tampered = format!("{}{swapped}{}", &text[..middle], &text[middle + 1..]);
+    let refused = siagie::certificates::offline::verify(&tampered, &keys).unwrap_err();
+    assert!(refused.starts_with("NO VÁLIDO"), "{refused}");
+    // The `siagie certificate verify` command itself is run in `api/tests/certificate_cli.rs`.
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_its_code_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+
+    // A grade outside its scale: 21 in the vigesimal one, "AB" in the literal one.
+    let mut bad = year(2010, "1.º", 4);
+    bad["areas"][0] = json!({"area": "Matemática", "scale": "vigesimal", "value": "21"});
+    bad["areas"][1] = json!({"area": "Comunicación", "scale": "literal", "value": "AB"});
+    let (status, error) = new_request(&app, &ie, vec![bad]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(code(&error), "grade_out_of_scale");
+    assert!(
+        error["error"]["fields"]["years[0].areas[0].value"].is_string(),
+        "{error}"
+    );
+    assert!(
+        error["error"]["fields"]["years[0].areas[1].value"].is_string(),
+        "{error}"
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM certificate_request")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+
+    // A student the registry does not have (or not in this IE).
+    let (status, error) = app
+        .post(
+            "/certificate-requests",
+            &ie.token,
+            json!({"school_id": ie.school, "document": "99999999", "years": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&error), "certificate_student_not_found");
+    let (status, error) = app
+        .post(
+            "/certificate-requests",
+            &ie.token,
+            json!({"school_id": ie.school, "document": "12", "years": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error["error"]["fields"]["document"].is_string());
+
+    // A bad código modular and situation.
+    let mut bad = year(2010, "1.º", 4);
+    bad["codigo_modular"] = json!("12AB");
+    let (status, error) = new_request(&app, &ie, vec![bad]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error["error"]["fields"]["years[0].codigo_modular"].is_string(),
+        "{error}"
+    );
+
+    // Three areas: saved, incomplete, not issued.
+    let (status, request) = new_request(&app, &ie, vec![year(2010, "1.º", 3)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["state"], "informacion_incompleta");
+    assert!(
+        request["missing"][0]
+            .as_str()
+            .unwrap()
+            .contains("al menos 4"),
+        "{request}"
+    );
+    let id = request["id"].as_i64().unwrap();
+    let (status, error) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(code(&error), "too_few_areas");
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM certificate")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    // Completed (with a year not in the registry), then issued.
+    let mut other_ie = year(2011, "2.º", 4);
+    other_ie["codigo_modular"] = json!("0999999");
+    other_ie["school_name"] = json!("IE Particular San Martín");
+    let (status, saved) = read(
+        app.request(
+            Method::PUT,
+            &format!("/certificate-requests/{id}/years"),
+            Some(&ie.token),
+        )
+        .json(&json!({"years": [year(2010, "1.º", 4), other_ie]}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, request) = app
+        .get(&format!("/certificate-requests/{id}"), &ie.token)
+        .await;
+    assert_eq!(request["state"], "informacion_completa", "{request}");
+    assert_eq!(request["years"][1]["registered"], false, "{request}");
+
+    // A request rejected with a reason shows in the rejected list with it.
+    let (status, rejected) = app
+        .post(
+            &format!("/certificate-requests/{id}/reject"),
+            &ie.token,
+            json!({"reason": "Falta de documentos"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rejected}");
+    let (_, list) = app
+        .get(
+            &format!(
+                "/certificate-requests?school_id={}&status=rejected",
+                ie.school
+            ),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(
+        list["items"][0]["reject_reason"], "Falta de documentos",
+        "{list}"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a rejected request is not issued"
+    );
+
+    // A teacher of the IE may not issue until the director grants it.
+    let teacher = app.login_as("docente.demo").await;
+    let (status, _) = new_request(
+        &app,
+        &Ie {
+            token: teacher.clone(),
+            school: ie.school,
+            dni: ie.dni.clone(),
+        },
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, me) = app.get("/me", &teacher).await;
+    let (status, issuers) = app
+        .post(
+            &format!("/schools/{}/certificate-issuers", ie.school),
+            &ie.token,
+            json!({"user_id": me["user_id"].as_i64().or(me["id"].as_i64())}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{issuers} {me}");
+    let teacher_ie = Ie {
+        token: teacher.clone(),
+        school: ie.school,
+        dni: ie.dni.clone(),
+    };
+    let (status, request) = new_request(&app, &teacher_ie, vec![year(2010, "1.º", 4)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let status = app
+        .request(
+            Method::DELETE,
+            &format!(
+                "/schools/{}/certificate-issuers/{}",
+                ie.school, issuers[0]["user_id"]
+            ),
+            Some(&ie.token),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = new_request(&app, &teacher_ie, vec![]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn verification_is_throttled_per_address() {
+    let app = tests::spawn_app_with(|c| c.certificates.verifications_per_minute = 3).await;
+    for _ in 0..3 {
+        let (status, _) = html(&app, "/verificar?codigo=ABCDEFGHJKMN").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let response = app
+        .client
+        .get(format!("{}/verificar?codigo=ABCDEFGHJKMN", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_link() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let birth = app
+        .scalar(&format!(
+            "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{}'",
+            ie.dni
+        ))
+        .await
+        .expect("the demo student has a birth date");
+    let form = |document: &str, birth: &str| {
+        json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
+               "requester_names": "Quispe Mamani, Rosa", "email": "rosa.quispe@example.pe",
+               "cell_phone": "987654321", "purpose": "Traslado a otra IE"})
+    };
+    // The same answer for a student that does not exist.
+    for body in [form(&ie.dni, &birth), form("99999998", "2015-01-01")] {
+        let (status, answer) = read(
+            app.request(Method::POST, "/certificates/public-requests", None)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Solicitud recibida")
+        );
+    }
+    let (_, pending) = app
+        .get(
+            &format!("/certificate-requests?school_id={}", ie.school),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(pending["total"], 1, "{pending}");
+    assert_eq!(pending["items"][0]["origin"], "public");
+    let id = pending["items"][0]["id"].as_i64().unwrap();
+    let status = app
+        .request(
+            Method::PUT,
+            &format!("/certificate-requests/{id}/years"),
+            Some(&ie.token),
+        )
+        .json(&json!({"years": [year(2012, "1.º", 5)]}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
+    let mail = app.mail_to("rosa.quispe@example.pe").await;
+    let mail = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    let link = mail
+        .split_whitespace()
+        .find(|w| w.contains("/certificado/descarga?token="))
+        .unwrap_or_else(|| panic!("a link in {mail}"));
+    let path = &link[link.find("/certificado/descarga").unwrap()..];
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (status, page) = html(&app, path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the link works once: {page}");
+    assert!(page.contains("Enlace no válido"));
+}
+
+#[tokio::test]
+async fn the_verification_page_works_in_a_real_browser_without_javascript() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let certificate = issued(&app, &ie).await;
+    let text = certificate["qr_text"].as_str().unwrap();
+    let path = &text[text.find("/V/").unwrap()..];
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser.open(&format!("{}{path}", app.address)).await;
+    let page = browser.text_with("Certificado válido y vigente").await;
+    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(page.contains("COMUNICACIÓN"), "{page}");
+    browser
+        .screenshot(&app.data_dir.join("verificacion.png"))
+        .await;
+
+    // By code: the form, then the answer, then the grades with the document.
+    browser.open(&format!("{}/verificar", app.address)).await;
+    browser
+        .type_into("#codigo", certificate["virtual_code"].as_str().unwrap())
+        .await;
+    browser.click("button[type=submit]").await;
+    let page = browser.text_with("Código virtual").await;
+    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(
+        !page.contains("COMUNICACIÓN"),
+        "no grades without the document: {page}"
+    );
+    browser.type_into("#documento", &ie.dni).await;
+    browser.click("button[type=submit]").await;
+    let page = browser.text_with("COMUNICACIÓN").await;
+    assert!(page.contains("Contenido firmado"), "{page}");
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_section_shows_each_students_state_and_issues_the_complete_ones_in_one_step() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let section = app.sections(&ie.token, ie.school).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &ie.token)
+        .await;
+    let student = |i: usize| {
+        (
+            roster[i]["student_id"].as_i64().unwrap(),
+            roster[i]["dni"].as_str().unwrap().to_owned(),
+        )
+    };
+    // Two students with complete typed-in years, one incomplete, the rest with nothing.
+    for (i, areas) in [(0, 4), (1, 5), (2, 2)] {
+        let (_, dni) = student(i);
+        let (status, body) = app
+            .post(
+                "/certificate-requests",
+                &ie.token,
+                json!({"school_id": ie.school, "document": dni, "years": [year(2012, "1.º", areas)]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={section}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let state_of = |rows: &Value, id: i64| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["student_id"] == id)
+            .map(|r| r["state"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(state_of(&rows, student(0).0), "informacion_completa");
+    assert_eq!(state_of(&rows, student(1).0), "informacion_completa");
+    assert_eq!(state_of(&rows, student(2).0), "informacion_incompleta");
+    assert_eq!(state_of(&rows, student(3).0), "informacion_incompleta");
+
+    let ticked: Vec<i64> = (0..4).map(|i| student(i).0).collect();
+    let (status, result) = app
+        .post(
+            "/certificates/batch",
+            &ie.token,
+            json!({"section_id": section, "student_ids": ticked}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["issued"].as_array().unwrap().len(), 2, "{result}");
+    assert_eq!(result["skipped"].as_array().unwrap().len(), 2, "{result}");
+    assert!(
+        result["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("incompleta")
+    );
+    let (_, trail) = app
+        .get(&format!("/audit?school_id={}", ie.school), &ie.token)
+        .await;
+    assert_eq!(
+        trail.to_string().matches("certificate_issued").count(),
+        2,
+        "one event per certificate"
+    );
+    let (_, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={section}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(state_of(&rows, student(0).0), "emitido");
+
+    // One PDF with a page per certificate, each with its own QR link.
+    let path = result["pdf_path"].as_str().unwrap();
+    let (status, pdf) = bytes(&app, path, &ie.token).await;
+    assert_eq!(status, StatusCode::OK);
+    let document = lopdf::Document::load_mem(&pdf).unwrap();
+    assert_eq!(document.get_pages().len(), 2);
+    // Another IE's director cannot print them.
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, _) = bytes(&app, path, &jaen).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
