@@ -22,8 +22,18 @@ use crate::domain::Level;
 const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
 const MARGIN: f32 = 15.0;
-/// The printed side of the QR, quiet zone included.
+/// The printed side of the QR, quiet zone included, for a small code: a larger one (several
+/// years of grades) is printed at [`MODULE_MM`] a module, up to [`QR_MAX_MM`].
 pub const QR_MM: f32 = 45.0;
+/// The least a module is printed at, so that a phone's camera resolves it on paper.
+pub const MODULE_MM: f32 = 0.45;
+/// The largest the QR is printed, beside the virtual code, under the signature.
+pub const QR_MAX_MM: f32 = 62.0;
+
+/// The printed side of a QR of `modules` per side (quiet zone included).
+pub fn qr_side_mm(modules: usize) -> f32 {
+    (modules as f32 * MODULE_MM).clamp(QR_MM, QR_MAX_MM)
+}
 /// Pixels per QR module in the embedded image (crisp when a viewer scales it).
 const PX_PER_MODULE: usize = 4;
 
@@ -526,9 +536,11 @@ fn page_of(
     );
 
     // Virtual code and QR at the foot.
-    let qr_top = PAGE_H - MARGIN - QR_MM;
-    let text_x = MARGIN + QR_MM + 6.0;
-    match sheet.qr_text.and_then(qr::image) {
+    let image = sheet.qr_text.and_then(qr::image);
+    let qr_mm = image.as_ref().map_or(QR_MM, |i| qr_side_mm(i.side));
+    let qr_top = PAGE_H - MARGIN - qr_mm;
+    let text_x = MARGIN + qr_mm + 6.0;
+    match image {
         Some(image) => {
             let qr_text = sheet.qr_text.unwrap_or_default();
             let px = image.side * PX_PER_MODULE;
@@ -549,7 +561,7 @@ fn page_of(
                 data_format: RawImageFormat::R8,
                 tag: Vec::new(),
             });
-            let side_pt = Mm(QR_MM).into_pt().0;
+            let side_pt = Mm(qr_mm).into_pt().0;
             page.ops.push(Op::UseXobject {
                 id,
                 transform: XObjectTransform {

@@ -124,34 +124,40 @@ fn qr_of_rendered_pdf(pdf: &[u8]) -> Option<(String, std::path::PathBuf)> {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("certificado.pdf");
     std::fs::write(&file, pdf).unwrap();
-    let status = Command::new("pdftoppm")
-        .args(["-r", "200", "-gray", "-png", "-singlefile"])
-        .arg(&file)
-        .arg(dir.join("pagina"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let png_path = dir.join("pagina.png");
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&png_path).unwrap(),
-    ));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buffer).unwrap();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let channels = info.line_size / w;
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        buffer[y * info.line_size + x * channels]
-    });
-    let grids = image.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR on the page");
-    let (meta, text) = grids[0].decode().expect("the QR decodes");
-    eprintln!(
-        "QR read from the page: version {:?}, {} characters",
-        meta.version,
-        text.len()
-    );
-    Some((text, png_path))
+    // As a phone gets closer: a page rendered finer until the code is found.
+    for dpi in ["200", "300"] {
+        let status = Command::new("pdftoppm")
+            .args(["-r", dpi, "-gray", "-png", "-singlefile"])
+            .arg(&file)
+            .arg(dir.join("pagina"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let png_path = dir.join("pagina.png");
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(&png_path).unwrap(),
+        ));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buffer).unwrap();
+        let (w, h) = (info.width as usize, info.height as usize);
+        let channels = info.line_size / w;
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+            buffer[y * info.line_size + x * channels]
+        });
+        let grids = image.detect_grids();
+        assert!(grids.len() <= 1, "one QR on the page");
+        if let Some(grid) = grids.first() {
+            let (meta, text) = grid.decode().expect("the QR decodes");
+            eprintln!(
+                "QR read from the page at {dpi} dpi: version {:?}, {} characters",
+                meta.version,
+                text.len()
+            );
+            return Some((text, png_path));
+        }
+    }
+    panic!("no QR found on the page");
 }
 
 #[tokio::test]
@@ -1041,4 +1047,117 @@ async fn a_section_shows_each_students_state_and_issues_the_complete_ones_in_one
     let jaen = app.login_as("jaen.demo").await;
     let (status, _) = bytes(&app, path, &jaen).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_graduates_certificates_come_from_its_closed_actas_and_the_qr_carries_the_grades() {
+    let app = spawn_app().await;
+    let director = app.login_as("secundaria.demo").await;
+    let school = app.school_id(&director, demo::BOLOGNESI).await;
+    let (_, sections) = app
+        .get(&format!("/schools/{school}/sections?year=2020"), &director)
+        .await;
+    let fifth = sections[0]["id"].as_i64().unwrap();
+    let (status, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={fifth}"),
+            &director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 25);
+    assert!(
+        rows.iter()
+            .all(|r| r["state"] == "por_emitir" && r["missing"] == json!([])),
+        "five closed years each, ready to issue: {rows:?}"
+    );
+
+    // The whole section in one step.
+    let ids: Vec<Value> = rows.iter().map(|r| r["student_id"].clone()).collect();
+    let (status, result) = app
+        .post(
+            "/certificates/batch",
+            &director,
+            json!({"section_id": fifth, "student_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["issued"].as_array().unwrap().len(), 25, "{result}");
+
+    // The student who came from another IE: its first two years carry that IE's código modular,
+    // signed with the grades, none of them transcribed.
+    let mut newcomer = None;
+    for issued in result["issued"].as_array().unwrap() {
+        let document = issued["student_document"].as_str().unwrap();
+        let (_, record) = app
+            .get(&format!("/students/record?document={document}"), &director)
+            .await;
+        if record["years"][0]["codigo_modular"] == "0523456-0" {
+            newcomer = Some((issued.clone(), record));
+        }
+    }
+    let (issued, record) = newcomer.expect("the student who transferred in");
+    let id = issued["id"].as_i64().unwrap();
+    let (status, pdf) = bytes(&app, &format!("/certificates/{id}/pdf"), &director).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.len() <= 60 * 1024, "{} bytes", pdf.len());
+    let qr_text = match qr_of_rendered_pdf(&pdf) {
+        Some((text, _)) => text,
+        None => siagie::certificates::offline::qr_text_of_pdf(&pdf).unwrap(),
+    };
+    let payload = qr_text.rsplit('/').next().unwrap();
+    let (_, verification) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?payload={payload}"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(verification["valid"], true, "{verification}");
+    let years = verification["content"]["years"].as_array().unwrap();
+    let numbers: Vec<i64> = years.iter().map(|y| y["year"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [2016, 2017, 2018, 2019, 2020]);
+    assert_eq!(years[0]["codigo_modular"], "0523456-0");
+    assert_eq!(years[4]["codigo_modular"], "0967890-0");
+    assert!(years.iter().all(|y| y["transcribed"].is_null()));
+    // The grades signed are the grades of the record, area by area.
+    for (signed, kept) in years.iter().zip(record["years"].as_array().unwrap()) {
+        let signed: Vec<(String, String)> = signed["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["area"].as_str().unwrap().to_owned(),
+                    a["value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let kept: Vec<(String, String)> = kept["grades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["area"].as_str().unwrap().to_uppercase(),
+                    g["value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(signed, kept);
+    }
+    // Typing in a year that comes from an acta is refused.
+    let (status, body) = app
+        .post(
+            "/certificate-requests",
+            &director,
+            json!({"school_id": school, "document": issued["student_document"], "years": [year(2018, "3.º", 5)]}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
 }
