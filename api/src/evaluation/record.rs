@@ -1,16 +1,15 @@
 //! A student's record: every year with a closed acta, from the IE where it was closed, with its
 //! areas, grades and final situation. What a certificate is issued from.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use entity::{
-    academic_year, acta, curricular_area, enrollment, final_grade, final_situation, grade, school,
-    section, student, ugel,
+    student,
     vocabulary::{AreaKind, EnrollmentStatus, FinalSituation, GradeScale, Level},
 };
 
@@ -68,131 +67,117 @@ pub struct StudentRecord {
     pub years: Vec<RecordYear>,
 }
 
+/// The record's query: every enrollment of a student with its section, grade, year and IE (with
+/// its UGEL and DRE, for the caller's reach), and for the closed actas its situation and grades,
+/// one row per grade. One round trip, served by the keys of each table.
+const RECORD: &str = "\
+    SELECT e.id AS enrollment_id, e.status AS status, s.name AS section, g.level AS level, \
+           g.name AS grade, g.ordinal AS ordinal, ay.year AS year, sc.id AS school_id, \
+           sc.codigo_modular AS codigo_modular, sc.anexo AS anexo, sc.name AS school_name, \
+           sc.level AS school_level, u.id AS ugel_id, u.dre_id AS dre_id, a.id AS acta_id, \
+           fs.situation AS situation, ca.code AS code, ca.name AS area, ca.kind AS kind, \
+           ca.scale AS scale, fg.value AS value \
+    FROM enrollment e \
+    JOIN section s ON s.id = e.section_id \
+    JOIN grade g ON g.id = s.grade_id \
+    JOIN academic_year ay ON ay.id = s.academic_year_id \
+    JOIN school sc ON sc.id = s.school_id \
+    JOIN ugel u ON u.id = sc.ugel_id \
+    LEFT JOIN acta a ON a.section_id = s.id AND a.closed_at IS NOT NULL \
+    LEFT JOIN final_situation fs ON fs.enrollment_id = e.id AND a.id IS NOT NULL \
+    LEFT JOIN final_grade fg ON fg.enrollment_id = e.id AND a.id IS NOT NULL \
+    LEFT JOIN curricular_area ca ON ca.id = fg.area_id \
+    WHERE e.student_id = $1 \
+    ORDER BY ay.year, e.id, ca.position, ca.id";
+
+/// Where a student studied and what its closed actas say.
+struct Studied {
+    /// The IE of each enrollment, as an authorization target.
+    schools: Vec<Target>,
+    years: Vec<RecordYear>,
+}
+
+async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            RECORD,
+            [student_id.into()],
+        ))
+        .await?;
+    let mut schools: Vec<Target> = Vec::new();
+    let mut years: Vec<(i64, RecordYear)> = Vec::new();
+    let bad = |what: &str| ApiError::Internal(anyhow::anyhow!("record: {what}"));
+    for row in rows {
+        let text = |column: &str| row.try_get::<String>("", column);
+        let school_level = Level::parse(&text("school_level")?).map_err(|_| bad("level"))?;
+        let target = Target::school(
+            row.try_get("", "school_id")?,
+            row.try_get("", "ugel_id")?,
+            row.try_get("", "dre_id")?,
+            school_level,
+        );
+        if !schools.contains(&target) {
+            schools.push(target);
+        }
+        // A year is in the record once its acta is closed; one left by traslado is told by the
+        // IE the student moved to.
+        let acta: Option<i64> = row.try_get("", "acta_id")?;
+        let status = EnrollmentStatus::parse(&text("status")?).map_err(|_| bad("status"))?;
+        if acta.is_none() || status == EnrollmentStatus::Trasladado {
+            continue;
+        }
+        let situation = match row.try_get::<Option<String>>("", "situation")? {
+            Some(code) => FinalSituation::parse(&code).map_err(|_| bad("situation"))?,
+            None if status == EnrollmentStatus::Activo => continue,
+            None => FinalSituation::Retirado,
+        };
+        let enrollment: i64 = row.try_get("", "enrollment_id")?;
+        if years.last().is_none_or(|(id, _)| *id != enrollment) {
+            let anexo: i16 = row.try_get("", "anexo")?;
+            years.push((
+                enrollment,
+                RecordYear {
+                    year: row.try_get("", "year")?,
+                    level: Level::parse(&text("level")?).map_err(|_| bad("level"))?,
+                    grade: text("grade")?,
+                    grade_ordinal: row.try_get("", "ordinal")?,
+                    section: text("section")?,
+                    school_id: row.try_get("", "school_id")?,
+                    codigo_modular: format!("{}-{anexo}", text("codigo_modular")?),
+                    school_name: text("school_name")?,
+                    grades: Vec::new(),
+                    situation,
+                },
+            ));
+        }
+        if let (Some(code), Some(value)) = (
+            row.try_get::<Option<String>>("", "code")?,
+            row.try_get::<Option<i16>>("", "value")?,
+        ) && let Some((_, year)) = years.last_mut()
+        {
+            let kind = AreaKind::parse(&text("kind")?).map_err(|_| bad("kind"))?;
+            let scale = GradeScale::parse(&text("scale")?).map_err(|_| bad("scale"))?;
+            year.grades.push(RecordGrade {
+                code,
+                area: text("area")?,
+                kind,
+                scale,
+                value: scale::show(scale, value),
+            });
+        }
+    }
+    Ok(Studied {
+        schools,
+        years: years.into_iter().map(|(_, y)| y).collect(),
+    })
+}
+
 /// Every closed year of a student, oldest first. A year the student left by traslado is told by
 /// the IE it moved to; a year whose acta is not closed is not part of the record yet.
 pub async fn student_record(db: &impl ConnectionTrait, student_id: i64) -> Result<Vec<RecordYear>> {
-    let enrollments = enrollment::Entity::find()
-        .filter(enrollment::Column::StudentId.eq(student_id))
-        .filter(enrollment::Column::Status.ne(EnrollmentStatus::Trasladado))
-        .all(db)
-        .await?;
-    if enrollments.is_empty() {
-        return Ok(Vec::new());
-    }
-    let section_ids: Vec<i64> = enrollments.iter().map(|e| e.section_id).collect();
-    let closed: HashSet<i64> = acta::Entity::find()
-        .filter(acta::Column::SectionId.is_in(section_ids.iter().copied()))
-        .filter(acta::Column::ClosedAt.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.section_id)
-        .collect();
-    let enrollments: Vec<enrollment::Model> = enrollments
-        .into_iter()
-        .filter(|e| closed.contains(&e.section_id))
-        .collect();
-    if enrollments.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sections: HashMap<i64, section::Model> = section::Entity::find()
-        .filter(section::Column::Id.is_in(enrollments.iter().map(|e| e.section_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let schools: HashMap<i64, school::Model> = school::Entity::find()
-        .filter(school::Column::Id.is_in(sections.values().map(|s| s.school_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let grades: HashMap<i64, grade::Model> = grade::Entity::find()
-        .filter(grade::Column::Id.is_in(sections.values().map(|s| s.grade_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g))
-        .collect();
-    let years: HashMap<i64, i32> = academic_year::Entity::find()
-        .filter(academic_year::Column::Id.is_in(sections.values().map(|s| s.academic_year_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|y| (y.id, y.year))
-        .collect();
-    let ids: Vec<i64> = enrollments.iter().map(|e| e.id).collect();
-    let marks = final_grade::Entity::find()
-        .filter(final_grade::Column::EnrollmentId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    let situations: HashMap<i64, FinalSituation> = final_situation::Entity::find()
-        .filter(final_situation::Column::EnrollmentId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.enrollment_id, s.situation))
-        .collect();
-    let areas: HashMap<i64, curricular_area::Model> = curricular_area::Entity::find()
-        .filter(curricular_area::Column::Id.is_in(marks.iter().map(|m| m.area_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-
-    let mut record = Vec::new();
-    for e in &enrollments {
-        let (Some(section), Some(situation)) = (
-            sections.get(&e.section_id),
-            situations.get(&e.id).copied().or(match e.status {
-                EnrollmentStatus::Retirado | EnrollmentStatus::Fallecido => {
-                    Some(FinalSituation::Retirado)
-                }
-                _ => None,
-            }),
-        ) else {
-            continue;
-        };
-        let (Some(school), Some(grade), Some(year)) = (
-            schools.get(&section.school_id),
-            grades.get(&section.grade_id),
-            years.get(&section.academic_year_id),
-        ) else {
-            continue;
-        };
-        let mut year_grades: Vec<(&curricular_area::Model, i16)> = marks
-            .iter()
-            .filter(|m| m.enrollment_id == e.id)
-            .filter_map(|m| areas.get(&m.area_id).map(|a| (a, m.value)))
-            .collect();
-        year_grades.sort_by_key(|(a, _)| (a.position, a.id));
-        record.push(RecordYear {
-            year: *year,
-            level: grade.level,
-            grade: grade.name.clone(),
-            grade_ordinal: grade.ordinal,
-            section: section.name.clone(),
-            school_id: school.id,
-            codigo_modular: format!("{}-{}", school.codigo_modular, school.anexo),
-            school_name: school.name.clone(),
-            grades: year_grades
-                .into_iter()
-                .map(|(a, value)| RecordGrade {
-                    code: a.code.clone(),
-                    area: a.name.clone(),
-                    kind: a.kind,
-                    scale: a.scale,
-                    value: scale::show(a.scale, value),
-                })
-                .collect(),
-            situation,
-        });
-    }
-    record.sort_by_key(|y| y.year);
-    Ok(record)
+    Ok(studied(db, student_id).await?.years)
 }
 
 /// The record of a student found by document, for a caller who reads records where the student
@@ -217,35 +202,15 @@ pub async fn read(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    // Where the student studied: the IEs of its enrollments, each with its UGEL and DRE.
-    let section_ids: Vec<i64> = enrollment::Entity::find()
-        .filter(enrollment::Column::StudentId.eq(student.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.section_id)
-        .collect();
-    let sections = section::Entity::find()
-        .filter(section::Column::Id.is_in(section_ids))
-        .all(db)
-        .await?;
-    let schools = school::Entity::find()
-        .filter(school::Column::Id.is_in(sections.iter().map(|s| s.school_id)))
-        .find_also_related(ugel::Entity)
-        .all(db)
-        .await?;
-    let in_reach = schools.iter().any(|(school, ugel)| {
-        ugel.as_ref().is_some_and(|ugel| {
-            p.can(
-                Action::ReadRecord,
-                &Target::school(school.id, ugel.id, ugel.dre_id, school.level),
-            )
-        })
-    });
-    if !in_reach {
+    let studied = studied(db, student.id).await?;
+    if !studied
+        .schools
+        .iter()
+        .any(|school| p.can(Action::ReadRecord, school))
+    {
         return Err(not_found());
     }
-    let years = student_record(db, student.id).await?;
+    let years = studied.years;
     Ok(StudentRecord {
         student_id: student.id,
         document: sheet::document(&student),
