@@ -34,6 +34,8 @@ pub struct Config {
     pub log: LogConfig,
     pub storage: StorageConfig,
     pub demo: DemoConfig,
+    // Help desk
+    pub helpdesk: crate::helpdesk::HelpdeskConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

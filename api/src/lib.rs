@@ -19,6 +19,7 @@ pub mod error;
 pub mod evaluation;
 pub mod exceptional;
 pub mod health;
+pub mod helpdesk;
 pub mod http;
 pub mod openapi;
 pub mod pdf;
@@ -142,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(attendance::router())
         .merge(evaluation::router())
+        .merge(helpdesk::router())
         .merge(sync::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
         .nest("/api/v1", api)

@@ -50,7 +50,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "acta_modification",
     "deadline_reminder",
     "overdue_alert",
-    "ugel_digest"
+    "ugel_digest",
+    // Help desk
+    "helpdesk_ticket",
+    "helpdesk_sla"
 ];
 
 /// The templates, parsed once.

@@ -14,6 +14,7 @@ mod m20261124_000009_marks_without_row_locks;
 mod m20261124_000010_days_keyed_by_section;
 mod m20261130_000011_packed_attendance;
 mod m20261202_000012_evaluation;
+mod m20261202_000014_helpdesk;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_days_keyed_by_section::Migration),
             Box::new(m20261130_000011_packed_attendance::Migration),
             Box::new(m20261202_000012_evaluation::Migration),
+            Box::new(m20261202_000014_helpdesk::Migration),
         ]
     }
 }

@@ -77,6 +77,13 @@ actions! {
     ActaModificationOpinion = ("acta_modification_opinion", "acta_modification"),
     ActaModificationEnabled = ("acta_modification_enabled", "acta_modification"),
     ActaModificationExpired = ("acta_modification_expired", "acta_modification"),
+    // Help desk
+    HelpdeskTicketFiled = ("helpdesk_ticket_filed", "helpdesk_ticket"),
+    HelpdeskTicketChanged = ("helpdesk_ticket_changed", "helpdesk_ticket"),
+    HelpdeskMessagePosted = ("helpdesk_message_posted", "helpdesk_message"),
+    HelpdeskTopicChanged = ("helpdesk_topic_changed", "helpdesk_topic"),
+    HelpdeskHolidayAdded = ("helpdesk_holiday_added", "helpdesk_holiday"),
+    HelpdeskArticleChanged = ("helpdesk_article_changed", "helpdesk_article"),
 }
 
 /// One entry of the trail, built step by step.

@@ -4,7 +4,7 @@ pub mod demo;
 mod history;
 mod names;
 pub mod synthetic;
-mod world;
+pub(crate) mod world;
 
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
