@@ -223,6 +223,16 @@ impl MigrationTrait for Migration {
             .await?;
 
         let db = manager.get_connection();
+        // Peru's national holidays from 2024 to 2032; the administrator keeps later years.
+        let rows: Vec<String> = (2024..=2032)
+            .flat_map(national_holidays)
+            .map(|(date, name)| format!("('{date}', NULL, '{}')", name.replace('\'', "''")))
+            .collect();
+        db.execute_unprepared(&format!(
+            "INSERT INTO helpdesk_holiday (date, dre_id, description) VALUES {}",
+            rows.join(", ")
+        ))
+        .await?;
         match manager.get_database_backend() {
             DbBackend::Postgres => {
                 db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS unaccent")
@@ -285,5 +295,78 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Easter Sunday (anonymous Gregorian algorithm), as (month, day).
+fn easter(year: i32) -> (i32, i32) {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    (month, day)
+}
+
+/// The national holidays of a year as `YYYY-MM-DD` and name (Holy Thursday and Friday from
+/// Easter: Easter falls from 22 March to 25 April, so both are in March or April).
+fn national_holidays(year: i32) -> Vec<(String, &'static str)> {
+    let mut days: Vec<(i32, i32, &'static str)> = vec![
+        (1, 1, "Año Nuevo"),
+        (5, 1, "Día del Trabajo"),
+        (6, 7, "Batalla de Arica y Día de la Bandera"),
+        (6, 29, "San Pedro y San Pablo"),
+        (7, 23, "Día de la Fuerza Aérea del Perú"),
+        (7, 28, "Fiestas Patrias"),
+        (7, 29, "Fiestas Patrias"),
+        (8, 6, "Batalla de Junín"),
+        (8, 30, "Santa Rosa de Lima"),
+        (10, 8, "Combate de Angamos"),
+        (11, 1, "Día de Todos los Santos"),
+        (12, 8, "Inmaculada Concepción"),
+        (12, 9, "Batalla de Ayacucho"),
+        (12, 25, "Navidad"),
+    ];
+    let (month, day) = easter(year);
+    // Days before Easter, stepping back across the end of March.
+    let before = |n: i32| {
+        if day > n {
+            (month, day - n)
+        } else {
+            (month - 1, 31 + day - n)
+        }
+    };
+    let (m, d) = before(3);
+    days.push((m, d, "Jueves Santo"));
+    let (m, d) = before(2);
+    days.push((m, d, "Viernes Santo"));
+    days.into_iter()
+        .map(|(m, d, name)| (format!("{year}-{m:02}-{d:02}"), name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn holy_week_is_placed_from_easter() {
+        // Easter 2026: 5 April; 2024: 31 March; 2027: 28 March.
+        let has = |year, date: &str, name| {
+            super::national_holidays(year)
+                .iter()
+                .any(|(d, n)| d == date && *n == name)
+        };
+        assert!(has(2026, "2026-04-02", "Jueves Santo"));
+        assert!(has(2026, "2026-04-03", "Viernes Santo"));
+        assert!(has(2024, "2024-03-28", "Jueves Santo"));
+        assert!(has(2027, "2027-03-25", "Jueves Santo"));
     }
 }

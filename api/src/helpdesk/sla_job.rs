@@ -238,7 +238,8 @@ pub async fn run(
         }
     }
     let txn = crate::db::begin(db).await?;
-    let queued = jobs::outbox::enqueue_many(&txn, outgoing, at).await?;
+    // Queued now, whatever instant the run is for: it is sent at once.
+    let queued = jobs::outbox::enqueue_many(&txn, outgoing, crate::time::now()).await?;
 
     // Resolved tickets the requester did not confirm close after the configured working days.
     let resolved = helpdesk_ticket::Entity::find()

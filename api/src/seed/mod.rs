@@ -1,6 +1,7 @@
 //! Data to start with: the demo world, and synthetic datasets for benchmarks.
 
 pub mod demo;
+mod helpdesk;
 mod history;
 mod names;
 pub mod synthetic;

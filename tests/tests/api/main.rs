@@ -8,6 +8,7 @@ mod database;
 mod demo;
 mod evaluation;
 mod hardening;
+mod helpdesk;
 mod http;
 mod matrix;
 mod pages;
