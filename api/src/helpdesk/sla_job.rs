@@ -183,12 +183,13 @@ pub async fn run(
     for ticket in &open {
         let calendar = match (ticket.level, ticket.dre_id) {
             (2, Some(dre)) => {
-                if !regional.contains_key(&dre) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = regional.entry(dre) {
                     let (opens, closes) = config.hours();
-                    regional.insert(
-                        dre,
-                        Calendar::new(opens, closes, holidays(db, Some(dre)).await?),
-                    );
+                    slot.insert(Calendar::new(
+                        opens,
+                        closes,
+                        holidays(db, Some(dre)).await?,
+                    ));
                 }
                 &regional[&dre]
             }

@@ -103,6 +103,9 @@ const TICKETS: &[Spec] = &[
     ("jaen.demo", "evaluacion", "El área de Inglés no aparece en el acta de primaria.", TicketState::EnAtencion, 1, 2, 1),
 ];
 
+/// An entry of a demo ticket's log: kind, state after, level, minutes after filing, reason, actor.
+type DemoStep = (&'static str, TicketState, i16, i64, Option<&'static str>, Option<i64>);
+
 const RESOLUTION: &str =
     "Se orientó al usuario paso a paso y confirmó que el procedimiento funcionó.";
 
@@ -264,7 +267,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
         if n == 0 {
             first_of_merge = Some(ticket.id);
         }
-        let mut steps: Vec<(&str, TicketState, i16, i64, Option<&str>, Option<i64>)> =
+        let mut steps: Vec<DemoStep> =
             vec![("filed", TicketState::Nuevo, 1, 0, None, Some(user.id))];
         if worked {
             steps.push(("taken", TicketState::EnAtencion, 1, 20, None, Some(agent)));
