@@ -192,7 +192,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Starts the scheduled jobs; a scheduler that cannot start is logged, the API still serves.
 pub async fn start_jobs(state: &AppState) -> Option<tokio_cron_scheduler::JobScheduler> {
-    let jobs = alerts::scheduled(state.db.clone(), state.config.jobs.clone());
+    let mut jobs = alerts::scheduled(state.db.clone(), state.config.jobs.clone());
+    jobs.push(helpdesk::sla_job::scheduled(
+        state.db.clone(),
+        state.config.helpdesk.clone(),
+    ));
     match jobs::schedule::start(state.db.clone(), &state.config.jobs, jobs).await {
         Ok(scheduler) => Some(scheduler),
         Err(error) => {

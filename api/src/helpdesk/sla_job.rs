@@ -141,6 +141,18 @@ async fn contacts(
         .collect())
 }
 
+/// The job for the scheduler (`jobs.helpdesk_sla`), claimed per occurrence like the alerts.
+pub fn scheduled(
+    db: DatabaseConnection,
+    config: HelpdeskConfig,
+) -> (&'static str, jobs::schedule::JobFn) {
+    let work: jobs::schedule::JobFn = std::sync::Arc::new(move |at| {
+        let (db, config) = (db.clone(), config.clone());
+        Box::pin(async move { run(&db, &config, at).await })
+    });
+    ("helpdesk_sla", work)
+}
+
 /// Runs the SLA job as of `at`: outside working hours it does nothing (no alert at midnight).
 pub async fn run(
     db: &DatabaseConnection,
@@ -185,11 +197,7 @@ pub async fn run(
             (2, Some(dre)) => {
                 if let std::collections::hash_map::Entry::Vacant(slot) = regional.entry(dre) {
                     let (opens, closes) = config.hours();
-                    slot.insert(Calendar::new(
-                        opens,
-                        closes,
-                        holidays(db, Some(dre)).await?,
-                    ));
+                    slot.insert(Calendar::new(opens, closes, holidays(db, Some(dre)).await?));
                 }
                 &regional[&dre]
             }

@@ -104,7 +104,14 @@ const TICKETS: &[Spec] = &[
 ];
 
 /// An entry of a demo ticket's log: kind, state after, level, minutes after filing, reason, actor.
-type DemoStep = (&'static str, TicketState, i16, i64, Option<&'static str>, Option<i64>);
+type DemoStep = (
+    &'static str,
+    TicketState,
+    i16,
+    i64,
+    Option<&'static str>,
+    Option<i64>,
+);
 
 const RESOLUTION: &str =
     "Se orientó al usuario paso a paso y confirmó que el procedimiento funcionó.";

@@ -804,6 +804,19 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_a_holiday_moves_the_de
         .await
         .unwrap();
     assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
+    // Scheduled on two instances at the same minute, the run is claimed once.
+    let (name, work) =
+        siagie::helpdesk::sla_job::scheduled(app.db.clone(), app.config.helpdesk.clone());
+    let at = lima(2026, 12, 7, 12);
+    tokio::join!(
+        jobs::schedule::run_claimed(&app.db, name, &work, at),
+        jobs::schedule::run_claimed(&app.db, name, &work, at),
+    );
+    let runs = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM job_run WHERE job = 'helpdesk_sla'")
+        .await;
+    assert_eq!(runs.as_deref(), Some("1"));
+    assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
     let mail = app.mail_to("admin.demo@siagie.local").await;
     assert!(mail.contains("Plazo vencido"), "{mail}");
 
