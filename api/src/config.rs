@@ -35,6 +35,8 @@ pub struct Config {
     pub storage: StorageConfig,
     pub demo: DemoConfig,
     pub certificates: CertificatesConfig,
+    // Help desk
+    pub helpdesk: crate::helpdesk::HelpdeskConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

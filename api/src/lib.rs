@@ -20,6 +20,7 @@ pub mod error;
 pub mod evaluation;
 pub mod exceptional;
 pub mod health;
+pub mod helpdesk;
 pub mod http;
 pub mod openapi;
 pub mod pdf;
@@ -144,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(attendance::router())
         .merge(evaluation::router())
+        .merge(helpdesk::router())
         .merge(sync::router())
         .merge(certificates::router());
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::document())
@@ -197,7 +199,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Starts the scheduled jobs; a scheduler that cannot start is logged, the API still serves.
 pub async fn start_jobs(state: &AppState) -> Option<tokio_cron_scheduler::JobScheduler> {
-    let jobs = alerts::scheduled(state.db.clone(), state.config.jobs.clone());
+    let mut jobs = alerts::scheduled(state.db.clone(), state.config.jobs.clone());
+    jobs.push(helpdesk::sla_job::scheduled(
+        state.db.clone(),
+        state.config.helpdesk.clone(),
+    ));
     match jobs::schedule::start(state.db.clone(), &state.config.jobs, jobs).await {
         Ok(scheduler) => Some(scheduler),
         Err(error) => {

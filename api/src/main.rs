@@ -53,7 +53,8 @@ enum CertificateCommand {
 
 #[derive(Subcommand)]
 enum JobsCommand {
-    /// Run one job now: deadline_reminder, overdue_alert, ugel_digest or register_coverage.
+    /// Run one job now: deadline_reminder, overdue_alert, ugel_digest, register_coverage or
+    /// helpdesk_sla.
     RunOnce {
         job: String,
         /// Run as if it were this instant (RFC 3339), e.g. to replay a missed day.
@@ -176,7 +177,10 @@ async fn run() -> anyhow::Result<()> {
             let at = at
                 .map(|a| a.with_timezone(&chrono::Utc))
                 .unwrap_or_else(time::now);
-            let summary = siagie::alerts::run(&db, &config.jobs, &job, at).await?;
+            let summary = match job.as_str() {
+                "helpdesk_sla" => siagie::helpdesk::sla_job::run(&db, &config.helpdesk, at).await?,
+                _ => siagie::alerts::run(&db, &config.jobs, &job, at).await?,
+            };
             let mailer = jobs::Mailer::from_config(&config.mail)?;
             let report = jobs::outbox::deliver_due(
                 &db,

@@ -101,6 +101,9 @@ pub struct Email {
     pub html: String,
     /// A stable Message-ID, so that a message sent again after a crash can be recognised.
     pub message_id: String,
+    /// The Message-ID of the first message of its thread (a help-desk ticket's e-mails), set as
+    /// In-Reply-To and References.
+    pub thread: Option<String>,
 }
 
 /// The configured transport.
@@ -150,15 +153,20 @@ impl Mailer {
     pub async fn send(&self, from: &str, email: &Email) -> anyhow::Result<()> {
         let from: Mailbox = from.parse()?;
         let to: Mailbox = email.to.parse()?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(from)
             .to(to)
             .subject(&email.subject)
-            .message_id(Some(email.message_id.clone()))
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))?;
+            .message_id(Some(email.message_id.clone()));
+        if let Some(thread) = email.thread.as_ref().filter(|t| **t != email.message_id) {
+            builder = builder
+                .in_reply_to(thread.clone())
+                .references(thread.clone());
+        }
+        let message = builder.multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))?;
         match self {
             Self::File(transport) => {
                 transport.send(message).await?;

@@ -272,16 +272,31 @@ fn email_of(message: &mail_outbox::Model) -> anyhow::Result<Email> {
             message.html_body.clone().unwrap_or_default(),
         ),
     };
+    // A help-desk ticket's e-mails form one thread: the first is its root, the others refer to it.
+    let thread = message
+        .context
+        .as_deref()
+        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+        .and_then(|c| {
+            let thread = c.get("thread")?.as_str()?.to_ascii_lowercase();
+            let root = c.get("thread_root").and_then(|r| r.as_bool()) == Some(true);
+            Some((format!("<{thread}@siagie>"), root))
+        });
+    let message_id = match &thread {
+        Some((id, true)) => id.clone(),
+        _ => format!(
+            "<outbox-{}-{}@siagie>",
+            message.id,
+            message.created_at.timestamp()
+        ),
+    };
     Ok(Email {
         to: message.to_address.clone(),
         subject,
         text,
         html,
-        message_id: format!(
-            "<outbox-{}-{}@siagie>",
-            message.id,
-            message.created_at.timestamp()
-        ),
+        message_id,
+        thread: thread.map(|(id, _)| id),
     })
 }
 

@@ -38,6 +38,10 @@ pub struct JobsConfig {
     pub overdue_days_after: Vec<i64>,
     /// A tablet that has not synced for this many days is reported to the director.
     pub stale_tablet_days: i64,
+    // Help desk
+    /// The help desk's SLA warnings (80 % and breach, in working hours only) and the closing of
+    /// resolved tickets the requester did not answer.
+    pub helpdesk_sla: String,
 }
 
 impl Default for JobsConfig {
@@ -50,6 +54,7 @@ impl Default for JobsConfig {
             reminder_from_day: 25,
             overdue_days_after: vec![1, 3, 7],
             stale_tablet_days: 7,
+            helpdesk_sla: "0 */15 * * * *".into(),
         }
     }
 }
@@ -73,12 +78,13 @@ impl JobsConfig {
     }
 
     /// (job name, schedule) of every job.
-    pub fn schedules(&self) -> [(&'static str, &str); 4] {
+    pub fn schedules(&self) -> [(&'static str, &str); 5] {
         [
             ("deadline_reminder", self.deadline_reminder.as_str()),
             ("overdue_alert", self.overdue_alert.as_str()),
             ("ugel_digest", self.ugel_digest.as_str()),
             ("register_coverage", self.register_coverage.as_str()),
+            ("helpdesk_sla", self.helpdesk_sla.as_str()),
         ]
     }
 }

@@ -52,7 +52,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "overdue_alert",
     "ugel_digest",
     "certificate_issued",
-    "certificate_rejected"
+    "certificate_rejected",
+    // Help desk
+    "helpdesk_ticket",
+    "helpdesk_sla"
 ];
 
 /// The templates, parsed once.

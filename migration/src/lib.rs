@@ -15,6 +15,7 @@ mod m20261124_000010_days_keyed_by_section;
 mod m20261130_000011_packed_attendance;
 mod m20261202_000012_evaluation;
 mod m20261202_000013_certificates;
+mod m20261202_000014_helpdesk;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_packed_attendance::Migration),
             Box::new(m20261202_000012_evaluation::Migration),
             Box::new(m20261202_000013_certificates::Migration),
+            Box::new(m20261202_000014_helpdesk::Migration),
         ]
     }
 }

@@ -164,6 +164,16 @@ pub enum Action {
     IssueCertificates,
     /// Enable the constancia and public requests for an IE, grant the right to issue.
     ConfigureCertificates,
+    // Help desk
+    /// File a ticket with the help desk (every signed-in person).
+    FileTicket,
+    /// Work the help desk's tickets at the role's level: N1 the Central de Atención, N2 the
+    /// Especialista SIAGIE of the UGEL or DRE, N3 the Especialista SIAGIE MINEDU.
+    WorkTickets,
+    /// Keep the help desk's topics, calendar and knowledge base.
+    ManageHelpdesk,
+    /// Read the help desk's reports.
+    ReadHelpdeskReports,
 }
 
 use Action::*;
@@ -188,11 +198,24 @@ const MATRIX: &[(Role, &[Action])] = &[
     (Administrative,   &[ReadOrganisation]),
 ];
 
+// Help desk
+/// The help desk's part of the matrix: every role files tickets; the levels work them.
+#[rustfmt::skip]
+const HELPDESK_MATRIX: &[(Role, &[Action])] = &[
+    (MineduAdmin,      &[WorkTickets, ManageHelpdesk, ReadHelpdeskReports]),
+    (MineduSpecialist, &[WorkTickets, ReadHelpdeskReports]),
+    (HelpdeskAgent,    &[WorkTickets, ManageHelpdesk, ReadHelpdeskReports]),
+    (DreSpecialist,    &[WorkTickets]),
+    (UgelSpecialist,   &[WorkTickets]),
+];
+
 /// Whether a role is granted an action (in its own unit).
 pub fn grants(role: Role, action: Action) -> bool {
-    MATRIX
-        .iter()
-        .any(|(r, actions)| *r == role && actions.contains(&action))
+    action == FileTicket
+        || MATRIX
+            .iter()
+            .chain(HELPDESK_MATRIX)
+            .any(|(r, actions)| *r == role && actions.contains(&action))
 }
 
 /// Who decides a request (alta or baja) for a role, per seed 002: the MINEDU administrator for

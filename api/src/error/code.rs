@@ -107,6 +107,13 @@ error_codes! {
     /// A year's set of curricular areas is fixed once it has grades.
     CurriculumFixed = ("curriculum_fixed", CONFLICT, "Ya hay calificaciones registradas con esas áreas curriculares: el plan de ese año no se puede cambiar."),
     BatchIdReused = ("batch_id_reused", CONFLICT, "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador."),
+    // Help desk
+    /// The ticket's state does not allow the step (e.g. resolving a closed ticket).
+    TicketStateConflict = ("ticket_state_conflict", CONFLICT, "El estado actual del ticket no admite esa acción."),
+    /// A ticket is rated once.
+    TicketAlreadyRated = ("ticket_already_rated", CONFLICT, "El ticket ya fue calificado."),
+    /// A resolved ticket is reopened only within the days the help desk allows.
+    ReopenWindowOver = ("reopen_window_over", CONFLICT, "Ya pasó el plazo para reabrir el ticket: registre un ticket nuevo."),
 
     /// A teacher grading an area it is not assigned in the section.
     AreaNotAssigned = ("area_not_assigned", FORBIDDEN, "No tiene asignada esa área curricular en la sección."),

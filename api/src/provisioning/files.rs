@@ -9,6 +9,27 @@ use crate::error::{ApiError, Result};
 /// Largest RD file accepted.
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
+/// The part of a form a file travels in, and how its messages name it.
+pub struct Part {
+    /// The form field, named in a 422.
+    pub field: &'static str,
+    /// "de la resolución": "El archivo de la resolución está vacío."
+    pub of: &'static str,
+    /// "La resolución": "La resolución debe ser un archivo PDF, JPG o PNG …"
+    pub subject: &'static str,
+    /// The name kept when the part has none.
+    pub default_name: &'static str,
+}
+
+impl Part {
+    const RESOLUTION: Part = Part {
+        field: "resolution",
+        of: "de la resolución",
+        subject: "La resolución",
+        default_name: "resolucion",
+    };
+}
+
 /// A checked upload.
 pub struct Upload {
     pub name: String,
@@ -19,22 +40,30 @@ pub struct Upload {
 impl Upload {
     /// Accepts PDF, JPEG and PNG, recognised by their first bytes rather than their names.
     pub fn check(name: Option<&str>, bytes: Vec<u8>) -> Result<Self> {
+        Self::check_part(&Part::RESOLUTION, name, bytes)
+    }
+
+    /// [`Upload::check`] for a file sent in another part of a form, named in its messages.
+    pub fn check_part(part: &Part, name: Option<&str>, bytes: Vec<u8>) -> Result<Self> {
         if bytes.is_empty() {
             return Err(ApiError::field(
-                "resolution",
-                "El archivo de la resolución está vacío.",
+                part.field,
+                format!("El archivo {} está vacío.", part.of),
             ));
         }
         if bytes.len() > MAX_FILE_BYTES {
             return Err(ApiError::field(
-                "resolution",
-                "El archivo de la resolución no puede superar 5 MB.",
+                part.field,
+                format!("El archivo {} no puede superar 5 MB.", part.of),
             ));
         }
         let not_a_document = || {
             ApiError::field(
-                "resolution",
-                "La resolución debe ser un archivo PDF, JPG o PNG completo y legible.",
+                part.field,
+                format!(
+                    "{} debe ser un archivo PDF, JPG o PNG completo y legible.",
+                    part.subject
+                ),
             )
         };
         // Recognised by its first bytes, then checked whole where that is cheap: a PDF must
@@ -59,7 +88,7 @@ impl Upload {
             return Err(not_a_document());
         };
         let name: String = name
-            .unwrap_or("resolucion")
+            .unwrap_or(part.default_name)
             .chars()
             .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
             .take(120)
@@ -80,15 +109,16 @@ impl Upload {
 
     /// Writes the file under `data_dir/resolutions/`, returning its path relative to `data_dir`.
     pub async fn store(&self, data_dir: &Path) -> Result<String> {
-        let folder = data_dir.join("resolutions");
-        tokio::fs::create_dir_all(&folder)
+        self.store_in(data_dir, "resolutions").await
+    }
+
+    /// Writes the file under `data_dir/<folder>/`, returning its path relative to `data_dir`.
+    pub async fn store_in(&self, data_dir: &Path, folder: &str) -> Result<String> {
+        tokio::fs::create_dir_all(data_dir.join(folder))
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
-        let relative = PathBuf::from("resolutions").join(format!(
-            "{}.{}",
-            uuid::Uuid::new_v4(),
-            self.extension
-        ));
+        let relative =
+            PathBuf::from(folder).join(format!("{}.{}", uuid::Uuid::new_v4(), self.extension));
         tokio::fs::write(data_dir.join(&relative), &self.bytes)
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;

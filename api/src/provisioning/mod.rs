@@ -4,7 +4,7 @@
 mod accounts;
 mod decisions;
 mod dto;
-mod files;
+pub mod files;
 mod requests;
 mod routes;
 

@@ -89,6 +89,13 @@ actions! {
     CertificateSettingsChanged = ("certificate_settings_changed", "certificate_setting"),
     CertificateIssuerGranted = ("certificate_issuer_granted", "certificate_issuer"),
     CertificateIssuerRevoked = ("certificate_issuer_revoked", "certificate_issuer"),
+    // Help desk
+    HelpdeskTicketFiled = ("helpdesk_ticket_filed", "helpdesk_ticket"),
+    HelpdeskTicketChanged = ("helpdesk_ticket_changed", "helpdesk_ticket"),
+    HelpdeskMessagePosted = ("helpdesk_message_posted", "helpdesk_message"),
+    HelpdeskTopicChanged = ("helpdesk_topic_changed", "helpdesk_topic"),
+    HelpdeskHolidayAdded = ("helpdesk_holiday_added", "helpdesk_holiday"),
+    HelpdeskArticleChanged = ("helpdesk_article_changed", "helpdesk_article"),
 }
 
 /// One entry of the trail, built step by step.

@@ -386,6 +386,7 @@ async fn load_with(db: &DatabaseConnection, today: NaiveDate, past: bool) -> any
         .await?;
     }
 
+    super::helpdesk::load(&txn, &hash, at).await?;
     txn.commit().await?;
     Ok(())
 }

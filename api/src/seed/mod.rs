@@ -1,10 +1,11 @@
 //! Data to start with: the demo world, and synthetic datasets for benchmarks.
 
 pub mod demo;
+mod helpdesk;
 mod history;
 mod names;
 pub mod synthetic;
-mod world;
+pub(crate) mod world;
 
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 

@@ -9,6 +9,7 @@ mod database;
 mod demo;
 mod evaluation;
 mod hardening;
+mod helpdesk;
 mod http;
 mod matrix;
 mod pages;

@@ -54,6 +54,8 @@ struct World {
     device: Uuid,
     starts_on: chrono::NaiveDate,
     certificates: CertificateWorld,
+    // Help desk
+    helpdesk: Helpdesk,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -220,6 +222,42 @@ async fn world(app: &TestApp) -> World {
         area,
         device,
         starts_on,
+        helpdesk: helpdesk(app, &director).await,
+    }
+}
+
+// Help desk
+/// A ticket the director filed with a file, still at N1, and a published article.
+struct Helpdesk {
+    ticket: i64,
+    attachment: i64,
+    article: i64,
+}
+
+async fn helpdesk(app: &TestApp, director: &str) -> Helpdesk {
+    let form = Form::new()
+        .text("email", "ie16471@siagie.local")
+        .text("cell_phone", "987654321")
+        .text("topic", "acceso")
+        .text("comment", "No puedo ingresar al SIAGIE")
+        .part(
+            "attachment",
+            Part::bytes(tests::minimal_pdf()).file_name("captura.pdf"),
+        );
+    let (status, ticket) = read(
+        app.request(Method::POST, "/helpdesk/tickets", Some(director))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let (_, articles) = app.get("/helpdesk/articles", director).await;
+    Helpdesk {
+        ticket: ticket["id"].as_i64().unwrap(),
+        attachment: ticket["attachments"][0]["id"].as_i64().unwrap(),
+        article: articles[0]["id"].as_i64().unwrap(),
     }
 }
 
@@ -330,6 +368,8 @@ fn cases(w: &World) -> Vec<Case> {
     let n = w.not_taught;
     let reg = |section: i64| format!("/sections/{section}/registers/{ly}/{lm}");
     let j = |v: Value| Body::Json(v);
+    // Help desk
+    let hd = |rest: &str, w: &World| format!("/helpdesk/tickets/{}{rest}", w.helpdesk.ticket);
     #[rustfmt::skip]
     let cases = vec![
         //                                                                                                       admin agente ugel nivel dir doc pron jaen
@@ -442,6 +482,38 @@ fn cases(w: &World) -> Vec<Case> {
             before: Some((M::POST, format!("/schools/{s}/certificate-issuers"), json!({"user_id": w.staff_account}))),
             ..case(M::DELETE, "/schools/{id}/certificate-issuers/{user_id}", format!("/schools/{s}/certificate-issuers/{}", w.staff_account), Body::None, "xxxxaxxx")
         },
+        // Help desk: the director's ticket at N1 (N2 and N3 reach it only once escalated); bodies
+        // that fail validation, so that an allowed attempt changes nothing.
+        case(M::GET, "/helpdesk/topics", "/helpdesk/topics".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/helpdesk/topics", "/helpdesk/topics".into(), j(json!({"code": "", "name": ""})), "aaxxxxxx"),
+        case(M::GET, "/helpdesk/tickets", "/helpdesk/tickets".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/helpdesk/tickets", "/helpdesk/tickets".into(), Body::Form(vec![("comment", String::new())]), "aaaaaaaa"),
+        case(M::GET, "/helpdesk/tickets/{id}", hd("", w), Body::None, "aaxxaxxx"),
+        case(M::GET, "/helpdesk/tickets/{id}/attachments/{attachment_id}", hd(&format!("/attachments/{}", w.helpdesk.attachment), w), Body::None, "aaxxaxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/messages", hd("/messages", w), j(json!({"body": ""})), "aaxxaxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/take", hd("/take", w), Body::None, "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/assign", hd("/assign", w), j(json!({"user_id": -5})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/wait", hd("/wait", w), j(json!({"reason": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/escalate", hd("/escalate", w), j(json!({"reason": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/return", hd("/return", w), j(json!({"reason": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/resolve", hd("/resolve", w), j(json!({"resolution": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/close", hd("/close", w), Body::None, "axxxaxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/reopen", hd("/reopen", w), j(json!({"reason": ""})), "xxxxaxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/merge", hd("/merge", w), j(json!({"into": "", "reason": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/annul", hd("/annul", w), j(json!({"reason": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/priority", hd("/priority", w), j(json!({"impact": "x", "urgency": "x", "reason": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/rating", hd("/rating", w), j(json!({"score": 9})), "xxxxaxxx"),
+        case(M::GET, "/helpdesk/tickets/{id}/similar", hd("/similar", w), Body::None, "aaxxxxxx"),
+        case(M::POST, "/helpdesk/tickets/{id}/article", hd("/article", w), Body::None, "aaxxxxxx"),
+        case(M::GET, "/helpdesk/articles", "/helpdesk/articles?q=contraseña".into(), Body::None, "aaaaaaaa"),
+        case(M::POST, "/helpdesk/articles", "/helpdesk/articles".into(), j(json!({"title": ""})), "aaxxxxxx"),
+        case(M::GET, "/helpdesk/articles/{id}", format!("/helpdesk/articles/{}", w.helpdesk.article), Body::None, "aaaaaaaa"),
+        case(M::PATCH, "/helpdesk/articles/{id}", format!("/helpdesk/articles/{}", w.helpdesk.article), j(json!({"title": ""})), "aaxxxxxx"),
+        case(M::POST, "/helpdesk/articles/{id}/feedback", format!("/helpdesk/articles/{}/feedback", w.helpdesk.article), j(json!({})), "aaaaaaaa"),
+        case(M::GET, "/helpdesk/holidays", format!("/helpdesk/holidays?year={y}"), Body::None, "aaaaaaaa"),
+        case(M::POST, "/helpdesk/holidays", "/helpdesk/holidays".into(), j(json!({"date": format!("{y}-01-01"), "description": ""})), "aaxxxxxx"),
+        case(M::GET, "/helpdesk/reports/backlog", "/helpdesk/reports/backlog".into(), Body::None, "aaxxxxxx"),
+        case(M::GET, "/helpdesk/reports/summary", "/helpdesk/reports/summary?format=csv".into(), Body::None, "aaxxxxxx"),
     ];
     let mut cases = cases;
     for c in &mut cases {

@@ -1,0 +1,133 @@
+//! Who reaches a ticket: its requester, and the help desk's levels within their jurisdiction. An
+//! N1 agent reaches every ticket; an N2 specialist the tickets of its UGEL or DRE that reached N2;
+//! an N3 specialist those that reached N3; the administrator, all, as supervisor.
+
+use sea_orm::{ColumnTrait, Condition};
+
+use entity::helpdesk_ticket::{self, Column};
+
+use crate::auth::{
+    Principal,
+    policy::{Action, Role, Target, grants},
+};
+
+/// The level a role works at (the administrator: every level).
+pub fn level_of(role: Role) -> Option<i16> {
+    match role {
+        Role::HelpdeskAgent => Some(1),
+        Role::UgelSpecialist | Role::DreSpecialist => Some(2),
+        Role::MineduSpecialist => Some(3),
+        _ => None,
+    }
+}
+
+/// The unit a ticket belongs to.
+pub fn target(ticket: &helpdesk_ticket::Model) -> Target {
+    Target {
+        dre_id: ticket.dre_id,
+        ugel_id: ticket.ugel_id,
+        school_id: ticket.school_id,
+        school_level: None,
+        section_id: None,
+    }
+}
+
+/// What the caller may do with one ticket.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    /// The caller filed it.
+    pub requester: bool,
+    /// The caller reads it as the help desk (internal notes included).
+    pub staff: bool,
+    /// The caller works it at its current level.
+    pub works: bool,
+    /// The caller supervises (the administrator).
+    pub supervisor: bool,
+}
+
+impl Access {
+    pub fn reads(&self) -> bool {
+        self.requester || self.staff
+    }
+}
+
+/// The caller's access to a ticket.
+pub fn of(p: &Principal, ticket: &helpdesk_ticket::Model) -> Access {
+    let target = target(ticket);
+    let mut access = Access {
+        requester: ticket.requester_id == p.user_id,
+        staff: false,
+        works: false,
+        supervisor: false,
+    };
+    for a in &p.assignments {
+        if !grants(a.role, Action::WorkTickets) || !a.covers(&target, &[]) {
+            continue;
+        }
+        if a.role == Role::MineduAdmin {
+            access.staff = true;
+            access.works = true;
+            access.supervisor = true;
+            continue;
+        }
+        let Some(level) = level_of(a.role) else {
+            continue;
+        };
+        if level == 1 || ticket.reached_level >= level {
+            access.staff = true;
+        }
+        if ticket.level == level {
+            access.works = true;
+        }
+    }
+    access
+}
+
+/// Whether the caller works tickets at all (has a queue).
+pub fn is_staff(p: &Principal) -> bool {
+    p.assignments
+        .iter()
+        .any(|a| grants(a.role, Action::WorkTickets))
+}
+
+/// The tickets of the caller's queues, as a filter (nothing when the caller has none).
+pub fn queue_condition(p: &Principal) -> Condition {
+    let mut any = Condition::any();
+    let mut some = false;
+    for a in p
+        .assignments
+        .iter()
+        .filter(|a| grants(a.role, Action::WorkTickets))
+    {
+        use crate::auth::policy::Unit;
+        some = true;
+        match (a.role, a.unit) {
+            (Role::MineduAdmin | Role::HelpdeskAgent, _) => return Condition::all(),
+            (Role::MineduSpecialist, _) => any = any.add(Column::ReachedLevel.gte(3)),
+            (_, Unit::Ugel { ugel_id, .. }) => {
+                any = any.add(
+                    Condition::all()
+                        .add(Column::UgelId.eq(ugel_id))
+                        .add(Column::ReachedLevel.gte(2)),
+                )
+            }
+            (_, Unit::Dre { dre_id }) => {
+                any = any.add(
+                    Condition::all()
+                        .add(Column::DreId.eq(dre_id))
+                        .add(Column::ReachedLevel.gte(2)),
+                )
+            }
+            _ => {}
+        }
+    }
+    if !some {
+        any = any.add(Column::Id.eq(-1));
+    }
+    any
+}
+
+/// Whether the caller keeps the help desk (topics, calendar, knowledge base).
+pub fn manages(p: &Principal) -> bool {
+    p.can(Action::ManageHelpdesk, &Target::national())
+}

@@ -1,0 +1,102 @@
+//! The conversation of a ticket: public replies (the requester reads them and gets them by
+//! e-mail, threaded by the ticket number) and internal notes (never shown to the requester, never
+//! e-mailed); the requester's replies, which end a wait for the requester.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+use entity::{helpdesk_message, helpdesk_ticket, helpdesk_vocabulary::TicketState};
+
+use super::{
+    access,
+    dto::{NewMessage, TicketView},
+    mail::{Notice, notify},
+    rules::{self, MAX_TEXT, text},
+    tickets,
+};
+use crate::{
+    auth::Principal,
+    error::{ApiError, ErrorCode, Result},
+    record::{AuditAction, Change, Event, record},
+    state::AppState,
+};
+
+/// Posts a message: the requester replies (public only); the help desk replies at the ticket's
+/// level, or adds an internal note from any level that reads it.
+pub async fn post(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    input: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<TicketView> {
+    let (txn, ticket, access) = tickets::begin_on(&state.db, p, id).await?;
+    let allowed = if input.internal {
+        access.staff
+    } else {
+        access.requester || access.works
+    };
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let body = text(Some(&input.body), MAX_TEXT, "Escriba el mensaje.")
+        .map_err(|m| ApiError::field("body", m))?;
+    if matches!(
+        ticket.state,
+        TicketState::Cerrado | TicketState::Fusionado | TicketState::Anulado
+    ) {
+        return Err(ApiError::because(
+            ErrorCode::TicketStateConflict,
+            "El ticket está cerrado: reábralo o registre uno nuevo.",
+        ));
+    }
+    let message = helpdesk_message::ActiveModel {
+        ticket_id: Set(ticket.id),
+        author_id: Set(p.user_id),
+        internal: Set(input.internal),
+        body: Set(body.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let from_requester = access.requester && !input.internal;
+    let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
+    next.updated_at = Set(now);
+    let mut kind = None;
+    if from_requester && ticket.state == TicketState::EsperandoUsuario {
+        next.state = Set(TicketState::EnAtencion);
+        kind = Some("replied");
+    }
+    if !from_requester && !input.internal && ticket.first_response_at.is_none() {
+        next.first_response_at = Set(Some(now));
+    }
+    let saved = next.update(&txn).await?;
+    if let Some(kind) = kind {
+        rules::log(
+            &txn,
+            &saved,
+            Some(p.user_id),
+            kind,
+            Some(ticket.state),
+            None,
+            now,
+        )
+        .await?;
+    }
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::HelpdeskMessagePosted, message.id)
+                .by(p.user_id)
+                .in_unit(access::target(&saved))
+                .after(&serde_json::json!({"ticket": saved.number, "internal": input.internal})),
+        ),
+    )
+    .await?;
+    if !input.internal && !from_requester {
+        notify(&txn, &saved, Notice::Reply(body), now).await?;
+    }
+    txn.commit().await?;
+    tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await
+}

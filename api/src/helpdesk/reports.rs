@@ -1,0 +1,304 @@
+//! Reports of the help desk (JSON, or CSV): the backlog by level, state, topic and UGEL; and a
+//! summary — SLA compliance per level and target, median time to first response and to
+//! resolution, time spent at each level, bounces between levels, reopen rate, satisfaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use entity::{
+    helpdesk_event, helpdesk_ticket, helpdesk_topic, helpdesk_vocabulary::TicketState, ugel,
+};
+
+use super::{HelpdeskConfig, sla_job};
+use crate::{
+    auth::{
+        Principal,
+        policy::{Action, Target},
+    },
+    error::{ApiError, Result},
+};
+
+/// One cell of the backlog.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BacklogRow {
+    pub level: i16,
+    pub state: TicketState,
+    pub topic: String,
+    pub ugel: Option<String>,
+    pub tickets: u64,
+}
+
+/// SLA compliance of one target at one level.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Compliance {
+    pub level: i16,
+    pub target: &'static str,
+    pub met: u64,
+    pub missed: u64,
+    /// Met ÷ measured, 0 to 100 (no measure: null).
+    pub percent: Option<f64>,
+}
+
+/// The help desk's figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Summary {
+    pub tickets: u64,
+    pub open: u64,
+    pub sla: Vec<Compliance>,
+    /// Median minutes (wall clock) from filing to the first response.
+    pub median_first_response_minutes: Option<i64>,
+    /// Median minutes (wall clock) from filing to resolution.
+    pub median_resolution_minutes: Option<i64>,
+    /// Minutes spent at each level, summed over tickets (wall clock).
+    pub minutes_per_level: BTreeMap<i16, i64>,
+    /// Tickets returned to a lower level at least once, and returns in total.
+    pub bounced_tickets: u64,
+    pub returns: u64,
+    /// Reopened ÷ resolved at some point, 0 to 100.
+    pub reopen_rate: Option<f64>,
+    /// Ratings 1 to 5: how many of each, and the average.
+    pub ratings: BTreeMap<i16, u64>,
+    pub average_rating: Option<f64>,
+}
+
+fn authorize(p: &Principal) -> Result<()> {
+    if p.can(Action::ReadHelpdeskReports, &Target::national()) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// Level, state, topic and UGEL of a backlog cell.
+type BacklogKey = (i16, &'static str, String, Option<String>);
+
+/// The open tickets counted by level, state, topic and UGEL.
+pub async fn backlog(db: &DatabaseConnection, p: &Principal) -> Result<Vec<BacklogRow>> {
+    authorize(p)?;
+    let topics: HashMap<i64, String> = helpdesk_topic::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let ugels: HashMap<i64, String> = ugel::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let mut counts: BTreeMap<BacklogKey, (TicketState, u64)> = BTreeMap::new();
+    let open = helpdesk_ticket::Entity::find()
+        .filter(
+            helpdesk_ticket::Column::State
+                .is_in(TicketState::ALL.iter().copied().filter(|s| s.is_open())),
+        )
+        .all(db)
+        .await?;
+    for t in open {
+        let key = (
+            t.level,
+            t.state.code(),
+            topics.get(&t.topic_id).cloned().unwrap_or_default(),
+            t.ugel_id.and_then(|u| ugels.get(&u).cloned()),
+        );
+        counts.entry(key).or_insert((t.state, 0)).1 += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((level, _, topic, ugel), (state, tickets))| BacklogRow {
+            level,
+            state,
+            topic,
+            ugel,
+            tickets,
+        })
+        .collect())
+}
+
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    Some(values[values.len() / 2])
+}
+
+/// The summary figures, as of `now`.
+pub async fn summary(
+    db: &DatabaseConnection,
+    config: &HelpdeskConfig,
+    p: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Summary> {
+    authorize(p)?;
+    let tickets = helpdesk_ticket::Entity::find().all(db).await?;
+    let mut events: HashMap<i64, Vec<helpdesk_event::Model>> = HashMap::new();
+    for e in helpdesk_event::Entity::find()
+        .order_by_asc(helpdesk_event::Column::Id)
+        .all(db)
+        .await?
+    {
+        events.entry(e.ticket_id).or_default().push(e);
+    }
+    let mut compliance: BTreeMap<(i16, &'static str), (u64, u64)> = BTreeMap::new();
+    let mut first_response = Vec::new();
+    let mut resolution = Vec::new();
+    let mut per_level: BTreeMap<i16, i64> = BTreeMap::new();
+    let (mut bounced, mut returns, mut reopened, mut ever_resolved) = (0, 0, 0, 0);
+    let mut ratings: BTreeMap<i16, u64> = BTreeMap::new();
+    let mut open = 0;
+    for t in &tickets {
+        if t.state.is_open() {
+            open += 1;
+        }
+        let log = events.get(&t.id).map(Vec::as_slice).unwrap_or_default();
+        let calendar = sla_job::calendar_for(db, t, config).await?;
+        for clock in sla_job::clocks(&calendar, t, log, now) {
+            let level = if clock.target == "first_response" {
+                1
+            } else {
+                t.level
+            };
+            let entry = compliance.entry((level, clock.target)).or_default();
+            match clock.met {
+                Some(true) => entry.0 += 1,
+                Some(false) => entry.1 += 1,
+                None if clock.status == "vencido" => entry.1 += 1,
+                None => {}
+            }
+        }
+        if let Some(at) = t.first_response_at {
+            first_response.push((at - t.created_at).num_minutes());
+        }
+        if let Some(at) = t.resolved_at {
+            resolution.push((at - t.created_at).num_minutes());
+        }
+        let mut since = t.created_at;
+        let mut level = 1;
+        let mut bounces = 0;
+        for e in log {
+            if e.level != level {
+                *per_level.entry(level).or_default() += (e.at - since).num_minutes();
+                since = e.at;
+                level = e.level;
+            }
+            match e.kind.as_str() {
+                "returned" => bounces += 1,
+                "reopened" => reopened += 1,
+                "resolved" => ever_resolved += 1,
+                _ => {}
+            }
+        }
+        let end = t.resolved_at.or(t.closed_at).unwrap_or(now);
+        if t.state.is_open() || t.resolved_at.is_some() {
+            *per_level.entry(level).or_default() += (end - since).num_minutes().max(0);
+        }
+        if bounces > 0 {
+            bounced += 1;
+            returns += bounces;
+        }
+        if let Some(r) = t.rating {
+            *ratings.entry(r).or_default() += 1;
+        }
+    }
+    let rated: u64 = ratings.values().sum();
+    let average_rating = (rated > 0).then(|| {
+        ratings
+            .iter()
+            .map(|(r, n)| f64::from(*r) * *n as f64)
+            .sum::<f64>()
+            / rated as f64
+    });
+    Ok(Summary {
+        tickets: tickets.len() as u64,
+        open,
+        sla: compliance
+            .into_iter()
+            .map(|((level, target), (met, missed))| Compliance {
+                level,
+                target,
+                met,
+                missed,
+                percent: (met + missed > 0).then(|| 100.0 * met as f64 / (met + missed) as f64),
+            })
+            .collect(),
+        median_first_response_minutes: median(first_response),
+        median_resolution_minutes: median(resolution),
+        minutes_per_level: per_level,
+        bounced_tickets: bounced,
+        returns,
+        reopen_rate: (ever_resolved > 0).then(|| 100.0 * reopened as f64 / ever_resolved as f64),
+        ratings,
+        average_rating,
+    })
+}
+
+fn csv_field(value: &str) -> String {
+    // A leading =, +, - or @ would be a formula in a spreadsheet.
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The backlog as CSV lines (header first).
+pub fn backlog_csv(rows: &[BacklogRow]) -> Vec<String> {
+    let mut lines = vec!["nivel,estado,tema,ugel,tickets\n".to_owned()];
+    for r in rows {
+        lines.push(format!(
+            "N{},{},{},{},{}\n",
+            r.level,
+            r.state.code(),
+            csv_field(&r.topic),
+            csv_field(r.ugel.as_deref().unwrap_or("")),
+            r.tickets
+        ));
+    }
+    lines
+}
+
+/// The summary as CSV lines `indicador,valor`.
+pub fn summary_csv(s: &Summary) -> Vec<String> {
+    let opt = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+    let mut lines = vec!["indicador,valor\n".to_owned()];
+    let mut push = |k: String, v: String| lines.push(format!("{},{}\n", csv_field(&k), v));
+    push("tickets".into(), s.tickets.to_string());
+    push("abiertos".into(), s.open.to_string());
+    for c in &s.sla {
+        push(
+            format!("sla_N{}_{}_cumplimiento", c.level, c.target),
+            opt(c.percent),
+        );
+    }
+    push(
+        "mediana_primera_respuesta_min".into(),
+        s.median_first_response_minutes
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+    );
+    push(
+        "mediana_resolucion_min".into(),
+        s.median_resolution_minutes
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+    );
+    for (level, minutes) in &s.minutes_per_level {
+        push(format!("minutos_en_N{level}"), minutes.to_string());
+    }
+    push("tickets_devueltos".into(), s.bounced_tickets.to_string());
+    push("devoluciones".into(), s.returns.to_string());
+    push("tasa_reapertura".into(), opt(s.reopen_rate));
+    push("satisfaccion_promedio".into(), opt(s.average_rating));
+    lines
+}

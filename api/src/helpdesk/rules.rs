@@ -1,0 +1,104 @@
+//! The help desk's small rules, shared by its services: labels, the priority matrix, the
+//! checks of typed text, and the append-only event log's writer.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+
+use entity::{
+    helpdesk_event, helpdesk_ticket,
+    helpdesk_vocabulary::{Severity, TicketState},
+};
+
+use crate::error::Result;
+
+/// Longest comment or message, in characters.
+pub const MAX_TEXT: usize = 8000;
+
+/// The label of a priority (1 … 5).
+pub fn priority_label(priority: i16) -> &'static str {
+    match priority {
+        5 => "Muy alta",
+        4 => "Alta",
+        3 => "Media",
+        2 => "Baja",
+        _ => "Muy baja",
+    }
+}
+
+/// The label of a level.
+pub fn level_label(level: i16) -> &'static str {
+    match level {
+        1 => "N1 — Central de Atención",
+        2 => "N2 — Especialista SIAGIE UGEL/DRE",
+        _ => "N3 — Especialista SIAGIE MINEDU",
+    }
+}
+
+/// Priority from impact × urgency (GLPI's matrix, on three steps each).
+pub fn priority(impact: Severity, urgency: Severity) -> i16 {
+    let step = |s: Severity| match s {
+        Severity::Baja => 0,
+        Severity::Media => 1,
+        Severity::Alta => 2,
+    };
+    1 + step(impact) + step(urgency)
+}
+
+/// A text a person typed: trimmed, without control characters other than line breaks, within a
+/// length.
+pub fn text(
+    value: Option<&str>,
+    max: usize,
+    required: &str,
+) -> std::result::Result<String, String> {
+    let value = value.unwrap_or_default().trim();
+    if value.is_empty() {
+        return Err(required.to_owned());
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err("El texto contiene caracteres de control no permitidos.".into());
+    }
+    if value.chars().count() > max {
+        return Err(format!("El texto no puede superar {max} caracteres."));
+    }
+    Ok(value.to_owned())
+}
+
+/// The first line of a comment, shortened: a list's subject.
+pub fn subject(comment: &str) -> String {
+    let line = comment.lines().next().unwrap_or_default();
+    let mut short: String = line.chars().take(80).collect();
+    if line.chars().count() > 80 {
+        short.push('…');
+    }
+    short
+}
+
+/// Appends an entry to a ticket's log, after the change: `ticket` is the ticket as it is now.
+pub async fn log(
+    db: &impl ConnectionTrait,
+    ticket: &helpdesk_ticket::Model,
+    actor: Option<i64>,
+    kind: &str,
+    from: Option<TicketState>,
+    reason: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    helpdesk_event::ActiveModel {
+        ticket_id: Set(ticket.id),
+        at: Set(at),
+        actor_id: Set(actor),
+        kind: Set(kind.to_owned()),
+        from_state: Set(from),
+        to_state: Set(ticket.state),
+        level: Set(ticket.level),
+        reason: Set(reason),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

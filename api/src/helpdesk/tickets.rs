@@ -1,0 +1,725 @@
+//! Filing a ticket through the help form, and reading tickets within reach: lists (keyset pages),
+//! the detail (internal notes only to the help desk), attachments, the topic catalogue.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+
+use entity::{
+    helpdesk_attachment, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
+    helpdesk_vocabulary::{Severity, TicketState},
+    person, school, ugel, user_account,
+};
+
+use super::{
+    access::{self, Access},
+    dto::{
+        AttachmentView, EventView, MessageView, TicketFilter, TicketForm, TicketPage,
+        TicketSummary, TicketView, Topic,
+    },
+    mail::{self, Notice},
+    rules::{self, MAX_TEXT, priority, priority_label, subject, text},
+    sla_job,
+};
+use crate::{
+    auth::{Principal, policy::Unit},
+    domain::{CellPhone, Email},
+    error::{ApiError, ErrorCode, Fields, Result},
+    provisioning::files::{Part, Upload},
+    record::{AuditAction, Change, Event, record},
+    state::AppState,
+};
+
+/// Files sent with a ticket, at most.
+pub const MAX_ATTACHMENTS: usize = 3;
+
+/// The part files travel in.
+pub const ATTACHMENT: Part = Part {
+    field: "attachment",
+    of: "adjunto",
+    subject: "El archivo adjunto",
+    default_name: "adjunto",
+};
+
+/// A short single-line code (error code, request id).
+fn code(value: Option<&str>, max: usize) -> std::result::Result<Option<String>, String> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v)
+            if v.len() <= max
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')) =>
+        {
+            Ok(Some(v.to_owned()))
+        }
+        Some(_) => Err(format!(
+            "Debe tener hasta {max} letras, dígitos, guiones o puntos."
+        )),
+    }
+}
+
+/// The active topics (everyone) or all of them (the help desk).
+pub async fn topics(db: &DatabaseConnection, p: &Principal) -> Result<Vec<Topic>> {
+    let mut query = helpdesk_topic::Entity::find().order_by_asc(helpdesk_topic::Column::Position);
+    if !access::is_staff(p) {
+        query = query.filter(helpdesk_topic::Column::Active.eq(true));
+    }
+    Ok(query.all(db).await?.into_iter().map(topic_view).collect())
+}
+
+pub fn topic_view(t: helpdesk_topic::Model) -> Topic {
+    Topic {
+        id: t.id,
+        code: t.code,
+        name: t.name,
+        active: t.active,
+    }
+}
+
+/// Adds a topic or changes the one with that code (the administrator and the Central de
+/// Atención).
+pub async fn save_topic(
+    db: &DatabaseConnection,
+    p: &Principal,
+    input: super::dto::TopicInput,
+) -> Result<Topic> {
+    if !access::manages(p) {
+        return Err(ApiError::forbidden());
+    }
+    let mut fields = Fields::default();
+    let code_ok = input.code.trim().to_owned();
+    if code_ok.is_empty()
+        || code_ok.len() > 32
+        || !code_ok
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+    {
+        fields.add(
+            "code",
+            "El código debe tener hasta 32 letras minúsculas, dígitos o guiones bajos.",
+        );
+    }
+    let name = fields.check(
+        "name",
+        text(Some(&input.name), 120, "Indique el nombre del tema."),
+    );
+    fields.finish()?;
+    let name = name.unwrap_or_default();
+    let txn = crate::db::begin(db).await?;
+    let existing = helpdesk_topic::Entity::find()
+        .filter(helpdesk_topic::Column::Code.eq(&code_ok))
+        .one(&txn)
+        .await?;
+    let saved = match existing {
+        Some(t) => {
+            let mut active: helpdesk_topic::ActiveModel = t.into();
+            active.name = Set(name);
+            active.active = Set(input.active);
+            active.update(&txn).await?
+        }
+        None => {
+            let position = helpdesk_topic::Entity::find().all(&txn).await?.len() as i16 + 1;
+            helpdesk_topic::ActiveModel {
+                code: Set(code_ok),
+                name: Set(name),
+                active: Set(input.active),
+                position: Set(position),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::HelpdeskTopicChanged, saved.id)
+                .by(p.user_id)
+                .after(&saved),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(topic_view(saved))
+}
+
+/// The unit a ticket is filed in: the IE of the código modular given, or the requester's IE (or
+/// UGEL, or DRE).
+struct Place {
+    school: Option<school::Model>,
+    ugel_id: Option<i64>,
+    dre_id: Option<i64>,
+}
+
+async fn place(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    codigo_modular: Option<&str>,
+    fields: &mut Fields,
+) -> Result<Place> {
+    let codigo = codigo_modular.map(str::trim).filter(|c| !c.is_empty());
+    let school = match codigo {
+        Some(codigo) => {
+            if codigo.len() != 7 || !codigo.chars().all(|c| c.is_ascii_digit()) {
+                fields.add("codigo_modular", "El código modular tiene 7 dígitos.");
+                None
+            } else {
+                let found = school::Entity::find()
+                    .filter(school::Column::CodigoModular.eq(codigo))
+                    .order_by_asc(school::Column::Anexo)
+                    .one(db)
+                    .await?;
+                if found.is_none() {
+                    fields.add("codigo_modular", "No existe una IE con ese código modular.");
+                }
+                found
+            }
+        }
+        None => {
+            let own = p.assignments.iter().find_map(|a| match a.unit {
+                Unit::School { school_id, .. } => Some(school_id),
+                _ => None,
+            });
+            match own {
+                Some(id) => school::Entity::find_by_id(id).one(db).await?,
+                None => None,
+            }
+        }
+    };
+    if let Some(school) = school {
+        let dre_id = ugel::Entity::find_by_id(school.ugel_id)
+            .one(db)
+            .await?
+            .map(|u| u.dre_id);
+        return Ok(Place {
+            ugel_id: Some(school.ugel_id),
+            dre_id,
+            school: Some(school),
+        });
+    }
+    let (ugel_id, dre_id) = p
+        .assignments
+        .iter()
+        .find_map(|a| match a.unit {
+            Unit::Ugel { ugel_id, dre_id } => Some((Some(ugel_id), Some(dre_id))),
+            Unit::Dre { dre_id } => Some((None, Some(dre_id))),
+            _ => None,
+        })
+        .unwrap_or((None, None));
+    Ok(Place {
+        school: None,
+        ugel_id,
+        dre_id,
+    })
+}
+
+/// Codes of failed operations that make a ticket urgent: the service itself failed.
+fn urgent_error(code: &str) -> bool {
+    matches!(
+        code,
+        "internal_error" | "service_unavailable" | "request_timeout"
+    )
+}
+
+/// Files a ticket: the form checked whole (422 with every wrong field), then the ticket, its
+/// attachments, its first log entry, the audit event and the acknowledgement e-mail in one
+/// transaction.
+pub async fn file(
+    state: &AppState,
+    p: &Principal,
+    form: TicketForm,
+    uploads: Vec<Upload>,
+    now: DateTime<Utc>,
+) -> Result<TicketView> {
+    let (db, data_dir) = (&state.db, state.config.storage.data_dir.as_path());
+    let mut fields = Fields::default();
+    let email = fields.check(
+        "email",
+        Email::parse(form.email.as_deref().unwrap_or_default()),
+    );
+    let phone = fields.check(
+        "cell_phone",
+        CellPhone::parse(form.cell_phone.as_deref().unwrap_or_default()),
+    );
+    let extension = match form
+        .extension
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) if e.len() <= 8 && e.chars().all(|c| c.is_ascii_digit()) => Some(e.to_owned()),
+        Some(_) => {
+            fields.add("extension", "El anexo tiene hasta 8 dígitos.");
+            None
+        }
+        None => None,
+    };
+    let comment = fields.check(
+        "comment",
+        text(
+            form.comment.as_deref(),
+            MAX_TEXT,
+            "Escriba su consulta o el problema que encontró.",
+        ),
+    );
+    let error_code = fields.check("error_code", code(form.error_code.as_deref(), 64));
+    let request_id = fields.check("request_id", code(form.request_id.as_deref(), 64));
+    let topic = match form
+        .topic
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => {
+            fields.add("topic", "Elija el tema de su consulta.");
+            None
+        }
+        Some(code) => {
+            let found = helpdesk_topic::Entity::find()
+                .filter(helpdesk_topic::Column::Code.eq(code))
+                .filter(helpdesk_topic::Column::Active.eq(true))
+                .one(db)
+                .await?;
+            if found.is_none() {
+                fields.add(
+                    "topic",
+                    "El tema no existe en el catálogo de la mesa de ayuda.",
+                );
+            }
+            found
+        }
+    };
+    if uploads.len() > MAX_ATTACHMENTS {
+        fields.add("attachment", "Adjunte hasta 3 archivos.");
+    }
+    let place = place(db, p, form.codigo_modular.as_deref(), &mut fields).await?;
+    fields.finish()?;
+    let (Some(email), Some(phone), Some(comment), Some(topic)) = (email, phone, comment, topic)
+    else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let error_code = error_code.flatten();
+    let impact = Severity::Media;
+    let urgency = if error_code.as_deref().is_some_and(urgent_error) {
+        Severity::Alta
+    } else {
+        Severity::Media
+    };
+
+    // The files go to disk first; a failed transaction leaves orphans no row names.
+    let mut stored = Vec::new();
+    for upload in &uploads {
+        stored.push(upload.store_in(data_dir, "helpdesk").await?);
+    }
+
+    let txn = crate::db::begin(db).await?;
+    let year = now.with_timezone(&crate::time::LIMA).year();
+    let number = next_number(&txn, year).await?;
+    let ticket = helpdesk_ticket::ActiveModel {
+        number: Set(number),
+        requester_id: Set(p.user_id),
+        school_id: Set(place.school.as_ref().map(|s| s.id)),
+        ugel_id: Set(place.ugel_id),
+        dre_id: Set(place.dre_id),
+        codigo_modular: Set(place.school.as_ref().map(|s| s.codigo_modular.clone())),
+        email: Set(email.into_inner()),
+        cell_phone: Set(phone.into_inner()),
+        extension: Set(extension),
+        topic_id: Set(topic.id),
+        comment: Set(comment),
+        error_code: Set(error_code),
+        request_id: Set(request_id.flatten()),
+        state: Set(TicketState::Nuevo),
+        level: Set(1),
+        reached_level: Set(1),
+        assignee_id: Set(None),
+        owner_id: Set(None),
+        impact: Set(impact),
+        urgency: Set(urgency),
+        priority: Set(priority(impact, urgency)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        level_since: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for (upload, path) in uploads.iter().zip(stored) {
+        helpdesk_attachment::ActiveModel {
+            ticket_id: Set(ticket.id),
+            name: Set(upload.name.clone()),
+            path: Set(path.clone()),
+            content_type: Set(crate::provisioning::files::content_type(&path).to_owned()),
+            size: Set(upload.bytes.len() as i64),
+            sha256: Set(upload.sha256()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    rules::log(&txn, &ticket, Some(p.user_id), "filed", None, None, now).await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
+                .by(p.user_id)
+                .in_unit(access::target(&ticket))
+                .after(&serde_json::json!({
+                    "number": ticket.number,
+                    "topic": topic.code,
+                    "priority": ticket.priority,
+                })),
+        ),
+    )
+    .await?;
+    mail::notify(&txn, &ticket, Notice::Filed, now).await?;
+    txn.commit().await?;
+    read_as(db, &state.config.helpdesk, p, &ticket, now).await
+}
+
+/// The next readable number of the year, `ISOS-2026-000123`: one row per year incremented in the
+/// filing's transaction, so two filings never share a number (the row is locked until commit on
+/// PostgreSQL; SQLite has one writer).
+async fn next_number(db: &impl ConnectionTrait, year: i32) -> Result<String> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO helpdesk_counter (year, last) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = helpdesk_counter.last + 1 RETURNING last",
+            [year.into()],
+        ))
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the counter answered no row")))?;
+    let last: i64 = row.try_get_by_index(0)?;
+    Ok(format!("ISOS-{year}-{last:06}"))
+}
+
+/// One ticket the caller reaches (404 otherwise, so that its existence is not told).
+pub async fn load(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    id: i64,
+) -> Result<(helpdesk_ticket::Model, Access)> {
+    let ticket = helpdesk_ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el ticket"))?;
+    let access = access::of(p, &ticket);
+    if !access.reads() {
+        return Err(ApiError::not_found("el ticket"));
+    }
+    Ok((ticket, access))
+}
+
+/// A ticket's detail.
+pub async fn read(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<TicketView> {
+    let (ticket, _) = load(&state.db, p, id).await?;
+    read_as(&state.db, &state.config.helpdesk, p, &ticket, now).await
+}
+
+/// Who wrote: "Apellidos, Nombres" of each account.
+async fn names(db: &impl ConnectionTrait, users: Vec<i64>) -> Result<HashMap<i64, String>> {
+    if users.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let accounts = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(users))
+        .all(db)
+        .await?;
+    let people: HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(accounts
+        .into_iter()
+        .map(|a| {
+            let name = people
+                .get(&a.person_id)
+                .map(|p| {
+                    format!(
+                        "{} {}, {}",
+                        p.paternal_surname, p.maternal_surname, p.given_names
+                    )
+                })
+                .unwrap_or(a.username);
+            (a.id, name)
+        })
+        .collect())
+}
+
+/// The detail as this caller may see it.
+pub async fn read_as(
+    db: &impl ConnectionTrait,
+    config: &super::HelpdeskConfig,
+    p: &Principal,
+    ticket: &helpdesk_ticket::Model,
+    now: DateTime<Utc>,
+) -> Result<TicketView> {
+    let access = access::of(p, ticket);
+    // The help desk sees the whole case; a requester who is not also its worker sees only what
+    // is public.
+    let staff = access.staff;
+    let topic = helpdesk_topic::Entity::find_by_id(ticket.topic_id)
+        .one(db)
+        .await?
+        .map(topic_view)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket without topic")))?;
+    let mut messages = helpdesk_message::Entity::find()
+        .filter(helpdesk_message::Column::TicketId.eq(ticket.id))
+        .order_by_asc(helpdesk_message::Column::Id);
+    if !staff {
+        messages = messages.filter(helpdesk_message::Column::Internal.eq(false));
+    }
+    let messages = messages.all(db).await?;
+    let events = helpdesk_event::Entity::find()
+        .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
+        .order_by_asc(helpdesk_event::Column::Id)
+        .all(db)
+        .await?;
+    let attachments = helpdesk_attachment::Entity::find()
+        .filter(helpdesk_attachment::Column::TicketId.eq(ticket.id))
+        .order_by_asc(helpdesk_attachment::Column::Id)
+        .all(db)
+        .await?;
+    let mut users: Vec<i64> = messages.iter().map(|m| m.author_id).collect();
+    users.push(ticket.requester_id);
+    let names = names(db, users).await?;
+    let school = match ticket.school_id {
+        Some(id) => school::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|s| s.name),
+        None => None,
+    };
+    let merged_into = match ticket.merged_into {
+        Some(id) => helpdesk_ticket::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|t| t.number),
+        None => None,
+    };
+    let sla = if staff {
+        let calendar = sla_job::calendar_for(db, ticket, config).await?;
+        sla_job::clocks(&calendar, ticket, &events, now)
+    } else {
+        Vec::new()
+    };
+    let requester_role = if staff {
+        crate::auth::principal::load_principal(db, ticket.requester_id)
+            .await
+            .ok()
+            .and_then(|r| r.assignments.first().map(|a| a.role.label().to_owned()))
+    } else {
+        None
+    };
+    Ok(TicketView {
+        id: ticket.id,
+        number: ticket.number.clone(),
+        state: ticket.state,
+        state_label: ticket.state.label(),
+        level: ticket.level,
+        level_label: rules::level_label(ticket.level),
+        impact: ticket.impact,
+        urgency: ticket.urgency,
+        priority: ticket.priority,
+        priority_label: priority_label(ticket.priority),
+        topic,
+        requester: names.get(&ticket.requester_id).cloned().unwrap_or_default(),
+        requester_role,
+        school_id: ticket.school_id,
+        school,
+        ugel_id: ticket.ugel_id,
+        dre_id: ticket.dre_id,
+        codigo_modular: ticket.codigo_modular.clone(),
+        email: ticket.email.clone(),
+        cell_phone: ticket.cell_phone.clone(),
+        extension: ticket.extension.clone(),
+        comment: ticket.comment.clone(),
+        error_code: ticket.error_code.clone(),
+        request_id: ticket.request_id.clone(),
+        assignee_id: ticket.assignee_id,
+        owner_id: ticket.owner_id,
+        resolution: ticket.resolution.clone(),
+        merged_into,
+        rating: ticket.rating,
+        rating_comment: ticket.rating_comment.clone(),
+        created_at: ticket.created_at,
+        updated_at: ticket.updated_at,
+        resolved_at: ticket.resolved_at,
+        closed_at: ticket.closed_at,
+        messages: messages
+            .into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                author: names.get(&m.author_id).cloned().unwrap_or_default(),
+                from_requester: m.author_id == ticket.requester_id,
+                internal: m.internal,
+                body: m.body,
+                created_at: m.created_at,
+            })
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                at: e.at,
+                kind: e.kind,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                level: e.level,
+                reason: if staff { e.reason } else { None },
+            })
+            .collect(),
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentView {
+                id: a.id,
+                name: a.name,
+                content_type: a.content_type,
+                size: a.size,
+            })
+            .collect(),
+        sla,
+        can_work: access.works,
+    })
+}
+
+/// A page of tickets: those the caller filed, or those of its queues.
+pub async fn list(
+    db: &DatabaseConnection,
+    p: &Principal,
+    filter: TicketFilter,
+) -> Result<TicketPage> {
+    let staff = access::is_staff(p);
+    let queue = match filter.view.as_deref() {
+        None => staff,
+        Some("queue") => true,
+        Some("filed") => false,
+        Some(_) => {
+            return Err(ApiError::because(
+                ErrorCode::InvalidQuery,
+                "La vista debe ser «filed» o «queue».",
+            ));
+        }
+    };
+    if queue && !staff {
+        return Err(ApiError::forbidden());
+    }
+    let mut query = helpdesk_ticket::Entity::find();
+    query = if queue {
+        query.filter(access::queue_condition(p))
+    } else {
+        query.filter(helpdesk_ticket::Column::RequesterId.eq(p.user_id))
+    };
+    if let Some(state) = filter.state.as_deref() {
+        let state =
+            TicketState::parse(state).map_err(|m| ApiError::because(ErrorCode::InvalidQuery, m))?;
+        query = query.filter(helpdesk_ticket::Column::State.eq(state));
+    }
+    if let Some(level) = filter.level {
+        query = query.filter(helpdesk_ticket::Column::Level.eq(level));
+    }
+    if let Some(ugel_id) = filter.ugel_id {
+        query = query.filter(helpdesk_ticket::Column::UgelId.eq(ugel_id));
+    }
+    if filter.mine == Some(true) {
+        query = query.filter(helpdesk_ticket::Column::AssigneeId.eq(p.user_id));
+    }
+    let topics: HashMap<i64, helpdesk_topic::Model> = helpdesk_topic::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    if let Some(code) = filter.topic.as_deref() {
+        let id = topics
+            .values()
+            .find(|t| t.code == code)
+            .map(|t| t.id)
+            .unwrap_or(-1);
+        query = query.filter(helpdesk_ticket::Column::TopicId.eq(id));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(helpdesk_ticket::Column::Id.lt(before));
+    }
+    let limit = filter.limit.unwrap_or(50).clamp(1, 200);
+    let rows = query
+        .order_by_desc(helpdesk_ticket::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    let items: Vec<TicketSummary> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|t| TicketSummary {
+            id: t.id,
+            number: t.number,
+            state: t.state,
+            state_label: t.state.label(),
+            level: t.level,
+            priority: t.priority,
+            priority_label: priority_label(t.priority),
+            topic: topics
+                .get(&t.topic_id)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            subject: subject(&t.comment),
+            codigo_modular: t.codigo_modular,
+            ugel_id: t.ugel_id,
+            assignee_id: t.assignee_id,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        })
+        .collect();
+    let next_before = if more {
+        items.last().map(|t| t.id)
+    } else {
+        None
+    };
+    Ok(TicketPage { items, next_before })
+}
+
+/// An attachment's bytes and type, for a reader of its ticket.
+pub async fn attachment(
+    db: &DatabaseConnection,
+    data_dir: &std::path::Path,
+    p: &Principal,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(Vec<u8>, String, String)> {
+    let (ticket, _) = load(db, p, id).await?;
+    let file = helpdesk_attachment::Entity::find_by_id(attachment_id)
+        .filter(helpdesk_attachment::Column::TicketId.eq(ticket.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("el archivo adjunto"))?;
+    let bytes = tokio::fs::read(data_dir.join(&file.path))
+        .await
+        .map_err(|_| ApiError::not_found("el archivo adjunto"))?;
+    Ok((bytes, file.content_type, file.name))
+}
+
+/// Starts a write on a ticket the caller reaches: the transaction and the ticket read in it.
+pub async fn begin_on(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<(sea_orm::DatabaseTransaction, helpdesk_ticket::Model, Access)> {
+    let txn = crate::db::begin(db).await?;
+    let (ticket, access) = load(&txn, p, id).await?;
+    Ok((txn, ticket, access))
+}

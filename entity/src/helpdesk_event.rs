@@ -1,0 +1,30 @@
+//! `helpdesk_event`: the append-only log of a ticket's transitions.
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::helpdesk_vocabulary::TicketState;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "helpdesk_event")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub ticket_id: i64,
+    pub at: DateTimeUtc,
+    /// No one: a scheduled job.
+    pub actor_id: Option<i64>,
+    /// filed, taken, assigned, waiting, replied, escalated, returned, resolved, closed, reopened,
+    /// merged, annulled, priority, rated.
+    pub kind: String,
+    pub from_state: Option<TicketState>,
+    pub to_state: TicketState,
+    /// The level after the event.
+    pub level: i16,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,60 @@
+//! `helpdesk_ticket`: a case of the help desk (mesa de ayuda ISOS), filed through the help form.
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::helpdesk_vocabulary::{Severity, TicketState};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "helpdesk_ticket")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `ISOS-2026-000123`.
+    #[sea_orm(unique)]
+    pub number: String,
+    /// The account that filed it.
+    pub requester_id: i64,
+    pub school_id: Option<i64>,
+    pub ugel_id: Option<i64>,
+    pub dre_id: Option<i64>,
+    pub codigo_modular: Option<String>,
+    /// The IE's e-mail.
+    pub email: String,
+    pub cell_phone: String,
+    pub extension: Option<String>,
+    pub topic_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub comment: String,
+    pub error_code: Option<String>,
+    pub request_id: Option<String>,
+    pub state: TicketState,
+    /// 1: Central de Atención; 2: Especialista SIAGIE UGEL/DRE; 3: Especialista SIAGIE MINEDU.
+    pub level: i16,
+    /// The highest level the ticket has been at.
+    pub reached_level: i16,
+    pub assignee_id: Option<i64>,
+    /// The agent of the Central de Atención who keeps the case.
+    pub owner_id: Option<i64>,
+    pub impact: Severity,
+    pub urgency: Severity,
+    /// 1 (muy baja) to 5 (muy alta).
+    pub priority: i16,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub resolution: Option<String>,
+    pub merged_into: Option<i64>,
+    pub rating: Option<i16>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rating_comment: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    /// When the ticket reached its current level.
+    pub level_since: DateTimeUtc,
+    pub first_response_at: Option<DateTimeUtc>,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

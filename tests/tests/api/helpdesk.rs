@@ -1,0 +1,846 @@
+//! The help desk end to end: a ticket's whole life across the three levels, internal notes that
+//! never reach the requester, reach by jurisdiction, the requester's e-mails on a real SMTP
+//! server, bad input, readable numbers under concurrency, and the SLA job.
+
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::{
+    Method, StatusCode,
+    multipart::{Form, Part},
+};
+use serde_json::{Value, json};
+use tests::{TestApp, code, read, smtp::SmtpServer, spawn_app, spawn_app_with};
+
+/// The fields of a valid help form, with these changes.
+fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = [
+        ("email", "ie16471@siagie.local"),
+        ("cell_phone", "987654321"),
+        ("extension", "12"),
+        ("topic", "traslados"),
+        (
+            "comment",
+            "No puedo registrar el traslado de una estudiante a otra IE: el sistema no la encuentra.",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in changes {
+        fields.retain(|(key, _)| key != k);
+        if !v.is_empty() {
+            fields.push((k.to_string(), v.to_string()));
+        }
+    }
+    fields
+}
+
+async fn file(
+    app: &TestApp,
+    token: &str,
+    fields: &[(String, String)],
+    files: Vec<(&str, Vec<u8>)>,
+) -> (StatusCode, Value) {
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text(k.clone(), v.clone());
+    }
+    for (name, bytes) in files {
+        form = form.part("attachment", Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    read(
+        app.request(Method::POST, "/helpdesk/tickets", Some(token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn file_ok(app: &TestApp, token: &str, changes: &[(&str, &str)]) -> Value {
+    let (status, ticket) = file(app, token, &form(changes), vec![]).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    ticket
+}
+
+async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
+    let (status, ticket) = app
+        .post(&format!("/helpdesk/tickets/{id}/{action}"), token, body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{action}: {ticket}");
+    ticket
+}
+
+fn queue_has(page: &Value, id: i64) -> bool {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == id)
+}
+
+/// The smallest complete PNG (1×1).
+fn png() -> Vec<u8> {
+    let mut bytes =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    bytes.extend_from_slice(b"\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4");
+    bytes.extend_from_slice(b"\0\0\0\0IEND\xae\x42\x60\x82");
+    bytes
+}
+
+#[tokio::test]
+async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggested_to_the_next_user()
+ {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
+    let minedu = app.login_as("especialista.demo").await;
+
+    // Filed from the form with a PDF: identity from the login, IE prefilled, readable number.
+    let (status, ticket) = file(
+        &app,
+        &director,
+        &form(&[
+            ("error_code", "enrolled_elsewhere"),
+            ("request_id", "0b7c9f1e-1234"),
+        ]),
+        vec![("constancia.pdf", tests::minimal_pdf())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let id = ticket["id"].as_i64().unwrap();
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    let year = chrono::Datelike::year(&tests::lima_today());
+    assert!(
+        number.starts_with(&format!("ISOS-{year}-")) && number.len() == 16,
+        "{number}"
+    );
+    assert_eq!(ticket["state"], "nuevo");
+    assert_eq!(ticket["level"], 1);
+    assert_eq!(ticket["codigo_modular"], "0412345");
+    assert!(
+        ticket["requester"].as_str().unwrap().contains(','),
+        "{ticket}"
+    );
+    assert_eq!(ticket["attachments"].as_array().unwrap().len(), 1);
+    let attachment = ticket["attachments"][0]["id"].as_i64().unwrap();
+    let download = app
+        .request(
+            Method::GET,
+            &format!("/helpdesk/tickets/{id}/attachments/{attachment}"),
+            Some(&director),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.bytes().await.unwrap().to_vec(),
+        tests::minimal_pdf()
+    );
+    let mail = app.mail_to("ie16471@siagie.local").await;
+    assert!(mail.contains(&number), "{mail}");
+
+    // N1: the agent takes it, notes internally, escalates to the UGEL of the requester.
+    let (_, queue) = app.get("/helpdesk/tickets?state=nuevo", &agent).await;
+    assert!(queue_has(&queue, id), "{queue}");
+    let (_, before) = app.get("/helpdesk/tickets", &ugel).await;
+    assert!(!queue_has(&before, id), "N2 sees only what was escalated");
+    let taken = step(&app, &agent, id, "take", json!({})).await;
+    assert_eq!(taken["state"], "en_atencion");
+    let (status, _) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/messages"),
+            &agent,
+            json!({"body": "Nota interna: la IE de destino tiene deuda de matrícula", "internal": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/escalate"),
+            &agent,
+            json!({"reason": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
+    let escalated = step(
+        &app,
+        &agent,
+        id,
+        "escalate",
+        json!({"reason": "La estudiante figura matriculada en otra IE de la UGEL"}),
+    )
+    .await;
+    assert_eq!(
+        (escalated["state"].as_str(), escalated["level"].as_i64()),
+        (Some("escalado"), Some(2))
+    );
+
+    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to N3.
+    let (_, queue) = app.get("/helpdesk/tickets?level=2", &ugel).await;
+    assert!(queue_has(&queue, id), "{queue}");
+    let (status, _) = app
+        .post(&format!("/helpdesk/tickets/{id}/take"), &agent, json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "N1 does not work an N2 ticket"
+    );
+    step(&app, &ugel, id, "take", json!({})).await;
+    let returned = step(
+        &app,
+        &ugel,
+        id,
+        "return",
+        json!({"reason": "Falta el DNI de la estudiante"}),
+    )
+    .await;
+    assert_eq!(returned["level"], 1);
+    assert_eq!(returned["state"], "en_atencion", "back to the N1 owner");
+    step(
+        &app,
+        &agent,
+        id,
+        "escalate",
+        json!({"reason": "DNI agregado en la nota"}),
+    )
+    .await;
+    step(&app, &ugel, id, "take", json!({})).await;
+    let n3 = step(
+        &app,
+        &ugel,
+        id,
+        "escalate",
+        json!({"reason": "La matrícula duplicada requiere corrección en MINEDU"}),
+    )
+    .await;
+    assert_eq!(n3["level"], 3);
+
+    // N3 resolves; the requester is told by e-mail, rates and confirms.
+    step(&app, &minedu, id, "take", json!({})).await;
+    let resolved = step(
+        &app,
+        &minedu,
+        id,
+        "resolve",
+        json!({"resolution": "Se anuló la matrícula duplicada: registre el traslado desde la nómina de la sección."}),
+    )
+    .await;
+    assert_eq!(resolved["state"], "resuelto");
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/rating"),
+            &director,
+            json!({"score": 2}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a low score needs a comment"
+    );
+    assert!(body["error"]["fields"]["comment"].is_string(), "{body}");
+    let rated = step(&app, &director, id, "rating", json!({"score": 5})).await;
+    assert_eq!(rated["rating"], 5);
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/rating"),
+            &director,
+            json!({"score": 4}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ticket_already_rated")
+    );
+    let closed = step(&app, &director, id, "close", json!({})).await;
+    assert_eq!(closed["state"], "cerrado");
+    let kinds: Vec<&str> = closed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "filed",
+            "taken",
+            "escalated",
+            "taken",
+            "returned",
+            "escalated",
+            "taken",
+            "escalated",
+            "taken",
+            "resolved",
+            "rated",
+            "closed"
+        ]
+    );
+
+    // The agent turns it into an article in one step and publishes it.
+    let (status, article) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/article"),
+            &agent,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{article}");
+    assert_eq!(article["state"], "borrador");
+    assert_eq!(article["source_ticket"], number.as_str());
+    let article_id = article["id"].as_i64().unwrap();
+    let (status, article) = app
+        .patch(
+            &format!("/helpdesk/articles/{article_id}"),
+            &agent,
+            json!({"title": "Traslado bloqueado por una matrícula duplicada", "state": "publicado"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{article}");
+
+    // The next user who types the same problem, with other accents and inflections, gets it.
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, hits) = app
+        .get(
+            "/helpdesk/articles?q=traslados%20bloqueados%20matriculas%20duplicadas",
+            &jaen,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{hits}");
+    assert_eq!(hits[0]["id"], article_id, "{hits}");
+    let (status, read) = app
+        .post(
+            &format!("/helpdesk/articles/{article_id}/feedback"),
+            &jaen,
+            json!({"helpful": true, "deflected": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(
+        (read["helpful"].as_i64(), read["deflections"].as_i64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn the_knowledge_base_matches_spanish_words_without_accents_and_with_other_endings() {
+    let app = spawn_app().await;
+    let docente = app.login_as("docente.demo").await;
+    for (query, title) in [
+        ("contrasenas olvidadas", "Olvidé mi contraseña del SIAGIE"),
+        (
+            "cuenta bloqueo",
+            "Mi cuenta está bloqueada por intentos fallidos",
+        ),
+        (
+            "importacion de nominas",
+            "Importar la nómina de matrícula desde un archivo",
+        ),
+    ] {
+        let (status, hits) = app
+            .get(&format!("/helpdesk/articles?q={query}"), &docente)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{hits}");
+        let titles: Vec<&str> = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["title"].as_str().unwrap())
+            .collect();
+        assert!(titles.contains(&title), "{query}: {titles:?}");
+    }
+    // Drafts are the help desk's.
+    let (status, _) = app.get("/helpdesk/articles?state=all", &docente).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn internal_notes_never_reach_the_requester_in_lists_detail_or_e_mail() {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let app = spawn_app_with(move |c| {
+        c.mail.transport = jobs::mail::MailTransport::Smtp;
+        c.mail.smtp_host = "127.0.0.1".into();
+        c.mail.smtp_port = port;
+        c.mail.smtp_tls = jobs::mail::SmtpTls::None;
+    })
+    .await;
+    let docente = app.login_as("docente.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let ticket = file_ok(&app, &docente, &[("email", "docente16471@siagie.local")]).await;
+    let id = ticket["id"].as_i64().unwrap();
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    step(&app, &agent, id, "take", json!({})).await;
+    let secret = "SECRETO-INTERNO: posible mal uso de la cuenta";
+    app.post(
+        &format!("/helpdesk/tickets/{id}/messages"),
+        &agent,
+        json!({"body": secret, "internal": true}),
+    )
+    .await;
+    step(
+        &app,
+        &agent,
+        id,
+        "wait",
+        json!({"reason": "¿Desde qué tableta registró la asistencia?"}),
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/escalate"),
+            &agent,
+            json!({"reason": "RAZÓN-INTERNA de la derivación"}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ticket_state_conflict"),
+        "the requester is awaited"
+    );
+    let (status, replied) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/messages"),
+            &docente,
+            json!({"body": "Desde la tableta del aula de primer grado."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replied}");
+    assert_eq!(replied["state"], "en_atencion", "a reply ends the wait");
+    step(
+        &app,
+        &agent,
+        id,
+        "escalate",
+        json!({"reason": "RAZÓN-INTERNA de la derivación"}),
+    )
+    .await;
+
+    // The requester's detail and list: no note, no reasons.
+    let (_, detail) = app.get(&format!("/helpdesk/tickets/{id}"), &docente).await;
+    let (_, list) = app.get("/helpdesk/tickets", &docente).await;
+    for text in [detail.to_string(), list.to_string()] {
+        assert!(!text.contains("SECRETO-INTERNO"), "{text}");
+        assert!(!text.contains("RAZÓN-INTERNA"), "{text}");
+    }
+    assert!(
+        detail.to_string().contains("¿Desde qué tableta"),
+        "{detail}"
+    );
+    assert!(detail["sla"].as_array().unwrap().is_empty());
+    // The requester cannot write an internal note.
+    let (status, _) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/messages"),
+            &docente,
+            json!({"body": "nota", "internal": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The help desk sees both.
+    let (_, staff) = app.get(&format!("/helpdesk/tickets/{id}"), &agent).await;
+    assert!(staff.to_string().contains("SECRETO-INTERNO"));
+    assert!(staff.to_string().contains("RAZÓN-INTERNA"));
+    assert_eq!(staff["sla"].as_array().unwrap().len(), 2, "{staff}");
+
+    // E-mails: the acknowledgement and the question, threaded, with the number; no note.
+    app.deliver_mail().await;
+    let mails = smtp.wait_for(2).await;
+    let to_requester: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("docente16471")))
+        .collect();
+    assert_eq!(to_requester.len(), 2, "{mails:?}");
+    let root = format!("<{}@siagie>", number.to_lowercase());
+    for mail in &to_requester {
+        assert!(mail.subject().contains(&number), "{}", mail.subject());
+        let raw = String::from_utf8_lossy(&mail.raw);
+        assert!(!raw.contains("SECRETO") && !mail.text().contains("SECRETO"));
+        assert!(raw.contains(&root), "{raw}");
+    }
+    assert!(
+        to_requester
+            .iter()
+            .any(|m| m.text().contains("¿Desde qué tableta"))
+    );
+    assert!(
+        to_requester
+            .iter()
+            .any(|m| String::from_utf8_lossy(&m.raw).contains("References:")),
+        "the reply refers to the thread's first message"
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_is_read_only_within_reach() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let jaen = app.login_as("jaen.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
+    let dre = app.login_as("dre.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let docente = app.login_as("docente.demo").await;
+
+    let (status, mine) = file(&app, &director, &form(&[]), vec![("captura.png", png())]).await;
+    assert_eq!(status, StatusCode::CREATED, "{mine}");
+    let id = mine["id"].as_i64().unwrap();
+    let attachment = mine["attachments"][0]["id"].as_i64().unwrap();
+    // Another requester, even of the same IE, gets 404 on the ticket and its file.
+    for token in [&jaen, &docente, &ugel] {
+        let (status, _) = app.get(&format!("/helpdesk/tickets/{id}"), token).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app
+            .get(
+                &format!("/helpdesk/tickets/{id}/attachments/{attachment}"),
+                token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (_, own) = app.get("/helpdesk/tickets", &jaen).await;
+    assert!(!queue_has(&own, id));
+    let (status, _) = app.get("/helpdesk/tickets?view=queue", &jaen).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A Jaén ticket escalated to N2: the DRE sees it, San Ignacio's UGEL does not.
+    let jaen_ticket = file_ok(&app, &jaen, &[("email", "ie16003@siagie.local")]).await;
+    let jid = jaen_ticket["id"].as_i64().unwrap();
+    step(
+        &app,
+        &agent,
+        jid,
+        "escalate",
+        json!({"reason": "Datos de la IE"}),
+    )
+    .await;
+    let (_, queue) = app.get("/helpdesk/tickets", &ugel).await;
+    assert!(!queue_has(&queue, jid), "another UGEL's ticket");
+    let (status, _) = app.get(&format!("/helpdesk/tickets/{jid}"), &ugel).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, queue) = app.get("/helpdesk/tickets", &dre).await;
+    assert!(queue_has(&queue, jid), "{queue}");
+    // The requester cannot work its own ticket.
+    let (status, _) = app
+        .post(
+            &format!("/helpdesk/tickets/{jid}/resolve"),
+            &jaen,
+            json!({"resolution": "listo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Nor can it read the help desk's similar tickets.
+    let (status, _) = app
+        .get(&format!("/helpdesk/tickets/{jid}/similar"), &jaen)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_wrong_form_answers_every_field_and_writes_nothing() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let count = "SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_ticket";
+    let before = app.scalar(count).await;
+    let outbox = "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox";
+    let mail_before = app.scalar(outbox).await;
+
+    let (status, body) = file(
+        &app,
+        &director,
+        &form(&[
+            ("email", "no-es-correo"),
+            ("cell_phone", "812345678"),
+            ("topic", "clima"),
+            ("codigo_modular", "9999999"),
+            ("comment", "   "),
+            ("extension", "12a"),
+        ]),
+        vec![],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields = &body["error"]["fields"];
+    for field in [
+        "email",
+        "cell_phone",
+        "topic",
+        "codigo_modular",
+        "comment",
+        "extension",
+    ] {
+        assert!(fields[field].is_string(), "{field}: {body}");
+    }
+    assert!(fields["cell_phone"].as_str().unwrap().contains("9 dígitos"));
+
+    // A file is checked by its content, not its name.
+    let (status, body) = file(
+        &app,
+        &director,
+        &form(&[]),
+        vec![("informe.pdf", b"esto no es un PDF".to_vec())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["attachment"].is_string(), "{body}");
+    // At most three files.
+    let pdf = tests::minimal_pdf();
+    let (status, body) = file(
+        &app,
+        &director,
+        &form(&[]),
+        vec![
+            ("a.pdf", pdf.clone()),
+            ("b.pdf", pdf.clone()),
+            ("c.pdf", pdf.clone()),
+            ("d.pdf", pdf),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Not a form at all.
+    let (status, body) = app
+        .post("/helpdesk/tickets", &director, json!({"comment": "hola"}))
+        .await;
+    assert!(
+        status.is_client_error() && status != StatusCode::NOT_FOUND,
+        "{status} {body}"
+    );
+
+    assert_eq!(app.scalar(count).await, before, "no ticket written");
+    assert_eq!(app.scalar(outbox).await, mail_before, "no e-mail queued");
+
+    // Steps with wrong values.
+    let agent = app.login_as("agente.demo").await;
+    let ticket = file_ok(&app, &director, &[]).await;
+    let id = ticket["id"].as_i64().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/priority"),
+            &agent,
+            json!({"impact": "enorme", "urgency": "alta", "reason": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["fields"]["impact"].is_string()
+            && body["error"]["fields"]["reason"].is_string()
+    );
+    let changed = step(
+        &app,
+        &agent,
+        id,
+        "priority",
+        json!({"impact": "alta", "urgency": "alta", "reason": "Afecta a toda la IE"}),
+    )
+    .await;
+    assert_eq!(changed["priority"], 5);
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/close"),
+            &director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ticket_state_conflict")
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_found_merged_and_numbers_never_repeat_under_concurrency() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let one = || file_ok(&app, &director, &[("error_code", "register_incomplete")]);
+    let (a, b, c, d, e, f) = tokio::join!(one(), one(), one(), one(), one(), one());
+    let tickets = [a, b, c, d, e, f];
+    let mut numbers: Vec<&str> = tickets
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 6, "{numbers:?}");
+
+    let first = tickets[0]["id"].as_i64().unwrap();
+    let second = tickets[1]["id"].as_i64().unwrap();
+    let (status, similar) = app
+        .get(&format!("/helpdesk/tickets/{second}/similar"), &agent)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{similar}");
+    let dup = similar
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == first)
+        .expect("the first filing is similar");
+    assert_eq!(dup["probable_duplicate"], true, "{similar}");
+    let merged = step(
+        &app,
+        &agent,
+        second,
+        "merge",
+        json!({"into": tickets[0]["number"], "reason": "Mismo problema"}),
+    )
+    .await;
+    assert_eq!(merged["state"], "fusionado");
+    assert_eq!(merged["merged_into"], tickets[0]["number"]);
+    let annulled = step(
+        &app,
+        &agent,
+        tickets[2]["id"].as_i64().unwrap(),
+        "annul",
+        json!({"reason": "Registrado por error"}),
+    )
+    .await;
+    assert_eq!(annulled["state"], "anulado");
+    // Round-robin assigns the least loaded agent of the level.
+    let assigned = step(
+        &app,
+        &agent,
+        tickets[3]["id"].as_i64().unwrap(),
+        "assign",
+        json!({}),
+    )
+    .await;
+    assert_eq!(assigned["state"], "en_atencion");
+    assert!(assigned["assignee_id"].is_i64());
+}
+
+#[tokio::test]
+async fn reports_count_the_backlog_and_stream_csv() {
+    let app = spawn_app().await;
+    let agent = app.login_as("agente.demo").await;
+    let (status, backlog) = app.get("/helpdesk/reports/backlog", &agent).await;
+    assert_eq!(status, StatusCode::OK, "{backlog}");
+    assert!(!backlog.as_array().unwrap().is_empty());
+    let (status, summary) = app.get("/helpdesk/reports/summary", &agent).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert!(summary["tickets"].as_u64().unwrap() >= 20, "{summary}");
+    assert!(summary["average_rating"].is_number(), "{summary}");
+    let csv = app
+        .request(
+            Method::GET,
+            "/helpdesk/reports/backlog?format=csv",
+            Some(&agent),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("nivel,estado,tema,ugel,tickets\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("UGEL Jaén") && text.contains("UGEL San Ignacio"),
+        "{text}"
+    );
+    let director = app.login_as("director.demo").await;
+    let (status, _) = app.get("/helpdesk/reports/summary", &director).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// An instant in Lima time.
+fn lima(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    siagie::time::LIMA
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn the_sla_job_warns_once_only_in_working_hours_and_a_holiday_moves_the_deadline() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let admin = app.login_as("admin.demo").await;
+    let ticket = file_ok(&app, &director, &[]).await;
+    let id = ticket["id"].as_i64().unwrap();
+    let config = app.config.helpdesk.clone();
+
+    // Filed "on Friday 4 December 2026 at 09:00", Lima.
+    let filed = lima(2026, 12, 4, 9);
+    {
+        use entity::{helpdesk_event, helpdesk_ticket};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        helpdesk_ticket::Entity::update_many()
+            .col_expr(helpdesk_ticket::Column::CreatedAt, Expr::value(filed))
+            .col_expr(helpdesk_ticket::Column::LevelSince, Expr::value(filed))
+            .filter(helpdesk_ticket::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        helpdesk_event::Entity::update_many()
+            .col_expr(helpdesk_event::Column::At, Expr::value(filed))
+            .filter(helpdesk_event::Column::TicketId.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+
+    // Saturday: nothing is sent, whatever is due.
+    let summary = siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 5, 11))
+        .await
+        .unwrap();
+    assert!(summary.contains("fuera del horario"), "{summary}");
+    // Monday 7 December, 10:00: the first response (4 working hours for priority media) is
+    // overdue since Friday 13:00; the supervisors are told, once, across runs.
+    let count = "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE template = 'helpdesk_sla'";
+    siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 7, 10))
+        .await
+        .unwrap();
+    let first = app.scalar(count).await.unwrap();
+    assert_ne!(first, "0");
+    siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 7, 11))
+        .await
+        .unwrap();
+    assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
+    // Scheduled on two instances at the same minute, the run is claimed once.
+    let (name, work) =
+        siagie::helpdesk::sla_job::scheduled(app.db.clone(), app.config.helpdesk.clone());
+    let at = lima(2026, 12, 7, 12);
+    tokio::join!(
+        jobs::schedule::run_claimed(&app.db, name, &work, at),
+        jobs::schedule::run_claimed(&app.db, name, &work, at),
+    );
+    let runs = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM job_run WHERE job = 'helpdesk_sla'")
+        .await;
+    assert_eq!(runs.as_deref(), Some("1"));
+    assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
+    let mail = app.mail_to("admin.demo@siagie.local").await;
+    assert!(mail.contains("Plazo vencido"), "{mail}");
+
+    // A regional holiday of the DRE moves an N2 clock's deadline; the national one is kept.
+    let (status, holidays) = app.get("/helpdesk/holidays?year=2026", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(holidays.to_string().contains("2026-12-08"), "{holidays}");
+    let (status, body) = app
+        .post(
+            "/helpdesk/holidays",
+            &admin,
+            json!({"date": "2026-12-08", "description": "Inmaculada Concepción"}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "already_exists")
+    );
+    let (status, body) = app
+        .post(
+            "/helpdesk/holidays",
+            &director,
+            json!({"date": "2026-12-10", "description": "Aniversario"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
