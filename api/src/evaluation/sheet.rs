@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    sea_query::{Expr, OnConflict},
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -326,28 +324,19 @@ pub fn document(s: &student::Model) -> String {
 /// to one acta (grades, situations, closure) happen one after another, so a grade cannot slip in
 /// while the acta closes.
 pub async fn lock(db: &impl ConnectionTrait, section_id: i64) -> Result<acta::Model> {
-    acta::Entity::insert(acta::ActiveModel {
+    // One statement: created when missing, and written either way, which takes the row's lock on
+    // both databases until the transaction ends.
+    Ok(acta::Entity::insert(acta::ActiveModel {
         section_id: Set(section_id),
         ..Default::default()
     })
     .on_conflict(
         OnConflict::column(acta::Column::SectionId)
-            .do_nothing()
+            .update_column(acta::Column::SectionId)
             .to_owned(),
     )
-    .exec_without_returning(db)
-    .await?;
-    // A write to the row takes its lock on both databases.
-    acta::Entity::update_many()
-        .col_expr(acta::Column::SectionId, Expr::col(acta::Column::SectionId))
-        .filter(acta::Column::SectionId.eq(section_id))
-        .exec(db)
-        .await?;
-    acta::Entity::find()
-        .filter(acta::Column::SectionId.eq(section_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("el acta"))
+    .exec_with_returning(db)
+    .await?)
 }
 
 /// The acta of a section, for a caller who reads its roster (its teachers, the IE's director,
