@@ -54,6 +54,7 @@ pub struct Summary {
     /// Median minutes (wall clock) from filing to resolution.
     pub median_resolution_minutes: Option<i64>,
     /// Minutes spent at each level, summed over tickets (wall clock).
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub minutes_per_level: BTreeMap<i16, i64>,
     /// Tickets returned to a lower level at least once, and returns in total.
     pub bounced_tickets: u64,
@@ -61,6 +62,7 @@ pub struct Summary {
     /// Reopened ÷ resolved at some point, 0 to 100.
     pub reopen_rate: Option<f64>,
     /// Ratings 1 to 5: how many of each, and the average.
+    #[schema(value_type = BTreeMap<String, u64>)]
     pub ratings: BTreeMap<i16, u64>,
     pub average_rating: Option<f64>,
 }
