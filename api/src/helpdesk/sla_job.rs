@@ -305,6 +305,12 @@ pub async fn list_holidays(
     year: i32,
 ) -> crate::error::Result<Vec<super::dto::Holiday>> {
     use chrono::NaiveDate;
+    if !(2000..=2100).contains(&year) {
+        return Err(crate::error::ApiError::field(
+            "year",
+            "El año debe estar entre 2000 y 2100.",
+        ));
+    }
     let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
     let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     Ok(helpdesk_holiday::Entity::find()
@@ -339,6 +345,12 @@ pub async fn add_holiday(
         "Indique el nombre del feriado.",
     )
     .map_err(|m| ApiError::field("description", m))?;
+    if !(2000..=2100).contains(&chrono::Datelike::year(&input.date)) {
+        return Err(ApiError::field(
+            "date",
+            "La fecha debe estar entre los años 2000 y 2100.",
+        ));
+    }
     if let Some(dre) = input.dre_id
         && entity::dre::Entity::find_by_id(dre)
             .one(db)
