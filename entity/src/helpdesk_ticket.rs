@@ -52,6 +52,10 @@ pub struct Model {
     pub first_response_at: Option<DateTimeUtc>,
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// The SLA warnings already given at the current level (see `helpdesk::sla_job`).
+    pub sla_notified: i16,
+    /// The `level_since` those warnings belong to: at a new level they start again.
+    pub sla_notified_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

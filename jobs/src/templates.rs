@@ -55,7 +55,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "certificate_rejected",
     // Help desk
     "helpdesk_ticket",
-    "helpdesk_sla"
+    "helpdesk_sla",
+    "helpdesk_sla_digest"
 ];
 
 /// The templates, parsed once.
@@ -173,6 +174,65 @@ mod tests {
                 "{step}"
             );
         }
+    }
+
+    #[test]
+    fn the_help_desk_mails_name_the_ticket_and_escape_what_people_type() {
+        let reply = render(
+            "helpdesk_ticket",
+            minijinja::context! { number => "ISOS-2026-000123", headline => "Respuesta de la mesa de ayuda", body => "Ingrese con <su DNI>", state => "En atención", resolved => false, thread => "ISOS-2026-000123", thread_root => false },
+        )
+        .unwrap();
+        assert_eq!(
+            reply.subject,
+            "[ISOS-2026-000123] Respuesta de la mesa de ayuda"
+        );
+        assert!(reply.text.contains("Ingrese con <su DNI>"));
+        assert!(reply.html.contains("Ingrese con &lt;su DNI&gt;"));
+        for (breached, subject) in [(true, "Plazo vencido"), (false, "Plazo por vencer")] {
+            let sla = render(
+                "helpdesk_sla",
+                minijinja::context! { name => "Rosa", number => "ISOS-2026-000007", breached => breached, target => "primera respuesta", level => "N1", due => "07/12/2026 13:00", priority => "media" },
+            )
+            .unwrap();
+            assert!(
+                sla.subject.starts_with("[ISOS-2026-000007]"),
+                "{}",
+                sla.subject
+            );
+            assert!(sla.subject.contains(subject), "{}", sla.subject);
+            assert_eq!(sla.text.contains("Vence el 07/12/2026 13:00"), !breached);
+        }
+        let one = minijinja::context! { number => "ISOS-2026-000007", target => "resolución", level => "N2", priority => "alta", due => "07/12/2026 13:00" };
+        let digest = render(
+            "helpdesk_sla_digest",
+            minijinja::context! { name => "Oscar", count => 3, date => "07/12/2026 10:00", tickets => vec![one], more => 2 },
+        )
+        .unwrap();
+        assert!(
+            digest.subject.contains("3 tickets superaron su plazo"),
+            "{}",
+            digest.subject
+        );
+        assert!(
+            digest.text.contains(
+                "- ISOS-2026-000007: resolución (N2, prioridad alta), venció el 07/12/2026 13:00"
+            ),
+            "{}",
+            digest.text
+        );
+        assert!(digest.text.contains("y 2 más") && digest.html.contains("y 2 más"));
+        let single = render(
+            "helpdesk_sla_digest",
+            minijinja::context! { name => "Oscar", count => 1, date => "07/12/2026 10:00", tickets => Vec::<minijinja::Value>::new(), more => 0 },
+        )
+        .unwrap();
+        assert!(
+            single.subject.contains("1 ticket superó su plazo"),
+            "{}",
+            single.subject
+        );
+        assert!(!single.text.contains("más"));
     }
 
     #[test]

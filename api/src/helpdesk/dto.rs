@@ -332,10 +332,14 @@ pub struct SimilarTicket {
     pub reasons: Vec<&'static str>,
 }
 
-/// `?format=csv` for a report as CSV.
+/// `?format=csv` for a report as CSV; the summary's period.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// The summary covers the tickets filed from this day (Lima; default: 30 days before `to`).
+    pub from: Option<chrono::NaiveDate>,
+    /// … up to this day included (default: today). At most 366 days.
+    pub to: Option<chrono::NaiveDate>,
 }

@@ -169,8 +169,8 @@ pub async fn search(
         let sql = match backend {
             DbBackend::Postgres => format!(
                 "SELECT a.id FROM helpdesk_article a, to_tsquery('spanish', $1) q \
-                 WHERE to_tsvector('spanish', helpdesk_unaccent(a.title || ' ' || a.tags || ' ' || a.problem || ' ' || a.solution)) @@ q {state_filter} \
-                 ORDER BY ts_rank(to_tsvector('spanish', helpdesk_unaccent(a.title || ' ' || a.tags || ' ' || a.problem || ' ' || a.solution)), q) DESC, a.id DESC LIMIT {limit}"
+                 WHERE a.search @@ q {state_filter} \
+                 ORDER BY ts_rank(a.search, q) DESC, a.id DESC LIMIT {limit}"
             ),
             _ => format!(
                 "SELECT a.id FROM helpdesk_article_fts f JOIN helpdesk_article a ON a.id = f.rowid \

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,13 +13,14 @@ use entity::{
     helpdesk_event, helpdesk_ticket, helpdesk_topic, helpdesk_vocabulary::TicketState, ugel,
 };
 
-use super::{HelpdeskConfig, sla_job};
+use super::{HelpdeskConfig, sla, sla_job};
 use crate::{
     auth::{
         Principal,
         policy::{Action, Target},
     },
-    error::{ApiError, Result},
+    error::{ApiError, ErrorCode, Result},
+    time::LIMA,
 };
 
 /// One cell of the backlog.
@@ -43,9 +44,14 @@ pub struct Compliance {
     pub percent: Option<f64>,
 }
 
-/// The help desk's figures.
+/// The help desk's figures, over the tickets filed in a period.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Summary {
+    /// The first day of the period (Lima).
+    pub from: NaiveDate,
+    /// The last day of the period, included.
+    pub to: NaiveDate,
+    /// Tickets filed in the period.
     pub tickets: u64,
     pub open: u64,
     pub sla: Vec<Compliance>,
@@ -93,22 +99,28 @@ pub async fn backlog(db: &DatabaseConnection, p: &Principal) -> Result<Vec<Backl
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    let mut counts: BTreeMap<BacklogKey, (TicketState, u64)> = BTreeMap::new();
-    let open = helpdesk_ticket::Entity::find()
-        .filter(
-            helpdesk_ticket::Column::State
-                .is_in(TicketState::ALL.iter().copied().filter(|s| s.is_open())),
-        )
+    use helpdesk_ticket::Column as T;
+    let cells: Vec<(i16, TicketState, i64, Option<i64>, i64)> = helpdesk_ticket::Entity::find()
+        .select_only()
+        .columns([T::Level, T::State, T::TopicId, T::UgelId])
+        .column_as(T::Id.count(), "tickets")
+        .filter(T::State.is_in(TicketState::ALL.iter().copied().filter(|s| s.is_open())))
+        .group_by(T::Level)
+        .group_by(T::State)
+        .group_by(T::TopicId)
+        .group_by(T::UgelId)
+        .into_tuple()
         .all(db)
         .await?;
-    for t in open {
+    let mut counts: BTreeMap<BacklogKey, (TicketState, u64)> = BTreeMap::new();
+    for (level, state, topic, ugel, tickets) in cells {
         let key = (
-            t.level,
-            t.state.code(),
-            topics.get(&t.topic_id).cloned().unwrap_or_default(),
-            t.ugel_id.and_then(|u| ugels.get(&u).cloned()),
+            level,
+            state.code(),
+            topics.get(&topic).cloned().unwrap_or_default(),
+            ugel.and_then(|u| ugels.get(&u).cloned()),
         );
-        counts.entry(key).or_insert((t.state, 0)).1 += 1;
+        counts.entry(key).or_insert((state, 0)).1 += tickets.max(0) as u64;
     }
     Ok(counts
         .into_iter()
@@ -130,23 +142,62 @@ fn median(mut values: Vec<i64>) -> Option<i64> {
     Some(values[values.len() / 2])
 }
 
-/// The summary figures, as of `now`.
+/// The days a summary covers: `to` (default today, Lima) and the 30 days before, or `from`.
+pub fn period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<(NaiveDate, NaiveDate)> {
+    let to = to.unwrap_or_else(|| now.with_timezone(&LIMA).date_naive());
+    let from = from.unwrap_or(to - Duration::days(30));
+    if from > to {
+        return Err(ApiError::because(
+            ErrorCode::InvalidQuery,
+            "La fecha inicial («from») no puede ser posterior a la final («to»).",
+        ));
+    }
+    if (to - from).num_days() > 366 {
+        return Err(ApiError::because(
+            ErrorCode::InvalidQuery,
+            "El periodo del resumen abarca hasta 366 días.",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// The summary figures of the tickets filed in a period (see [`period`]), as of `now`.
 pub async fn summary(
     db: &DatabaseConnection,
     config: &HelpdeskConfig,
     p: &Principal,
+    (from, to): (NaiveDate, NaiveDate),
     now: DateTime<Utc>,
 ) -> Result<Summary> {
     authorize(p)?;
-    let tickets = helpdesk_ticket::Entity::find().all(db).await?;
-    let mut events: HashMap<i64, Vec<helpdesk_event::Model>> = HashMap::new();
-    for e in helpdesk_event::Entity::find()
-        .order_by_asc(helpdesk_event::Column::Id)
+    let start_of = |day: NaiveDate| {
+        LIMA.from_local_datetime(&day.and_time(NaiveTime::MIN))
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now)
+    };
+    let tickets = helpdesk_ticket::Entity::find()
+        .filter(helpdesk_ticket::Column::CreatedAt.gte(start_of(from)))
+        .filter(helpdesk_ticket::Column::CreatedAt.lt(start_of(to + Duration::days(1))))
         .all(db)
-        .await?
-    {
-        events.entry(e.ticket_id).or_default().push(e);
+        .await?;
+    let mut events: HashMap<i64, Vec<helpdesk_event::Model>> = HashMap::new();
+    for chunk in tickets.chunks(1_000) {
+        for e in helpdesk_event::Entity::find()
+            .filter(helpdesk_event::Column::TicketId.is_in(chunk.iter().map(|t| t.id)))
+            .order_by_asc(helpdesk_event::Column::Id)
+            .all(db)
+            .await?
+        {
+            events.entry(e.ticket_id).or_default().push(e);
+        }
     }
+    // One calendar per DRE (their holidays apply to N2), read once.
+    let mut calendars: HashMap<Option<i64>, sla::Calendar> = HashMap::new();
     let mut compliance: BTreeMap<(i16, &'static str), (u64, u64)> = BTreeMap::new();
     let mut first_response = Vec::new();
     let mut resolution = Vec::new();
@@ -159,8 +210,11 @@ pub async fn summary(
             open += 1;
         }
         let log = events.get(&t.id).map(Vec::as_slice).unwrap_or_default();
-        let calendar = sla_job::calendar_for(db, t, config).await?;
-        for clock in sla_job::clocks(&calendar, t, log, now) {
+        let dre = if t.level == 2 { t.dre_id } else { None };
+        if let std::collections::hash_map::Entry::Vacant(slot) = calendars.entry(dre) {
+            slot.insert(sla_job::calendar_for(db, t, config).await?);
+        }
+        for clock in sla_job::clocks(&calendars[&dre], t, log, now) {
             let level = if clock.target == "first_response" {
                 1
             } else {
@@ -217,6 +271,8 @@ pub async fn summary(
             / rated as f64
     });
     Ok(Summary {
+        from,
+        to,
         tickets: tickets.len() as u64,
         open,
         sla: compliance
@@ -275,6 +331,8 @@ pub fn summary_csv(s: &Summary) -> Vec<String> {
     let opt = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
     let mut lines = vec!["indicador,valor\n".to_owned()];
     let mut push = |k: String, v: String| lines.push(format!("{},{}\n", csv_field(&k), v));
+    push("desde".into(), s.from.to_string());
+    push("hasta".into(), s.to.to_string());
     push("tickets".into(), s.tickets.to_string());
     push("abiertos".into(), s.open.to_string());
     for c in &s.sla {

@@ -561,7 +561,8 @@ async fn backlog(
     }
 }
 
-/// SLA compliance, medians, time per level, bounces, reopen rate and satisfaction (JSON, or CSV).
+/// SLA compliance, medians, time per level, bounces, reopen rate and satisfaction of the tickets
+/// filed in a period (`from`, `to`; by default the last 30 days), as JSON or CSV.
 #[utoipa::path(get, path = "/helpdesk/reports/summary", tag = "helpdesk", security(("bearer" = [])), params(ReportQuery),
     responses((status = 200, body = reports::Summary, description = "JSON, o CSV con `format=csv`"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn summary(
@@ -570,7 +571,9 @@ async fn summary(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response> {
     let as_csv = wants_csv(&q)?;
-    let summary = reports::summary(&state.db, &state.config.helpdesk, &p, now()).await?;
+    let now = now();
+    let period = reports::period(q.from, q.to, now)?;
+    let summary = reports::summary(&state.db, &state.config.helpdesk, &p, period, now).await?;
     if as_csv {
         csv(reports::summary_csv(&summary), "resumen")
     } else {

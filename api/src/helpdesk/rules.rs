@@ -1,15 +1,46 @@
 //! The help desk's small rules, shared by its services: labels, the priority matrix, the
 //! checks of typed text, and the append-only event log's writer.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
 use entity::{
     helpdesk_event, helpdesk_ticket,
     helpdesk_vocabulary::{Severity, TicketState},
+    person, user_account,
 };
 
 use crate::error::Result;
+
+/// The accounts and the person behind each, by account (a thousand accounts a query).
+pub async fn accounts(
+    db: &impl ConnectionTrait,
+    users: &[i64],
+) -> std::result::Result<Vec<(user_account::Model, Option<person::Model>)>, sea_orm::DbErr> {
+    let mut found = Vec::new();
+    for chunk in users.chunks(1_000) {
+        let accounts = user_account::Entity::find()
+            .filter(user_account::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let mut people: HashMap<i64, person::Model> = person::Entity::find()
+            .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        found.extend(accounts.into_iter().map(|a| {
+            let person = people.remove(&a.person_id);
+            (a, person)
+        }));
+    }
+    Ok(found)
+}
 
 /// Longest comment or message, in characters.
 pub const MAX_TEXT: usize = 8000;

@@ -19,6 +19,23 @@ pub struct Calendar {
     pub opens: NaiveTime,
     pub closes: NaiveTime,
     pub holidays: HashSet<NaiveDate>,
+    /// Working seconds summed day by day over a span, for a job that measures many clocks.
+    index: Option<DayIndex>,
+}
+
+/// `before[i]`: the working seconds of the days from `first` up to `first + i` (excluded).
+#[derive(Debug, Clone)]
+struct DayIndex {
+    first: NaiveDate,
+    before: Vec<i64>,
+}
+
+impl DayIndex {
+    /// The position of a day in the index, when it is inside it.
+    fn position(&self, day: NaiveDate) -> Option<usize> {
+        let offset = usize::try_from((day - self.first).num_days()).ok()?;
+        (offset + 1 < self.before.len()).then_some(offset)
+    }
 }
 
 impl Calendar {
@@ -27,7 +44,34 @@ impl Calendar {
             opens,
             closes: closes.max(opens),
             holidays,
+            index: None,
         }
+    }
+
+    /// The same calendar, answering in constant time for instants between `from` and `to` (a
+    /// job measuring thousands of clocks); outside them it counts day by day as always.
+    pub fn indexed(mut self, from: NaiveDate, to: NaiveDate) -> Self {
+        let mut before = vec![0];
+        let mut day = from;
+        while day <= to {
+            let secs = self
+                .window(day)
+                .map_or(0, |(open, close)| (close - open).num_seconds());
+            before.push(before[before.len() - 1] + secs);
+            day += Duration::days(1);
+        }
+        self.index = Some(DayIndex {
+            first: from,
+            before,
+        });
+        self
+    }
+
+    /// Working seconds of `day` from `from` on (`from` may be on another day).
+    fn rest_of_day(&self, day: NaiveDate, from: DateTime<Utc>) -> i64 {
+        self.window(day).map_or(0, |(open, close)| {
+            (close - open.max(from)).num_seconds().max(0)
+        })
     }
 
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
@@ -61,6 +105,16 @@ impl Calendar {
         }
         let mut day = from.with_timezone(&LIMA).date_naive();
         let last = to.with_timezone(&LIMA).date_naive();
+        if let Some(index) = &self.index
+            && let (Some(a), Some(b)) = (index.position(day), index.position(last))
+            && a < b
+        {
+            // The rest of the first day, the whole days between, and the last day up to `to`.
+            let last_day = self.window(last).map_or(0, |(open, close)| {
+                (close.min(to) - open).num_seconds().max(0)
+            });
+            return self.rest_of_day(day, from) + index.before[b] - index.before[a + 1] + last_day;
+        }
         let mut total = 0;
         while day <= last {
             if let Some((open, close)) = self.window(day) {
@@ -79,6 +133,22 @@ impl Calendar {
     pub fn add_working(&self, from: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
         let mut left = secs.max(0);
         let mut day = from.with_timezone(&LIMA).date_naive();
+        if let Some(index) = &self.index
+            && let Some(a) = index.position(day)
+        {
+            let today = self.rest_of_day(day, from);
+            if left > today {
+                // The first later day whose working seconds, added up, reach what is left.
+                let need = index.before[a + 1] + left - today;
+                let after = index.before.partition_point(|&sum| sum < need);
+                if after < index.before.len() {
+                    let end = index.first + Duration::days(after as i64 - 1);
+                    if let Some((open, _)) = self.window(end) {
+                        return open + Duration::seconds(need - index.before[after - 1]);
+                    }
+                }
+            }
+        }
         // Ten years of days at most: a calendar without working days ends the search.
         for _ in 0..3660 {
             if let Some((open, close)) = self.window(day) {
@@ -273,6 +343,36 @@ mod tests {
         assert!(cal.is_working_time(lima(2026, 12, 4, 8, 0)));
         assert!(!cal.is_working_time(lima(2026, 12, 5, 10, 0)));
         assert!(!cal.is_working_time(lima(2026, 12, 4, 17, 0)));
+    }
+
+    #[test]
+    fn the_indexed_calendar_answers_as_the_day_by_day_count() {
+        let plain = calendar(&[(2026, 12, 8), (2026, 12, 25), (2027, 1, 1)]);
+        let indexed = plain.clone().indexed(
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
+        );
+        // Instants every 97 minutes over four months (nights, weekends and holidays included),
+        // some outside the index, paired with spans of up to six weeks.
+        let start = lima(2026, 10, 20, 0, 7);
+        for i in 0..2_000_i64 {
+            let from = start + Duration::minutes(97 * i);
+            for span in [0, 45, 600, 2_000, 9_000, 60_000] {
+                let to = from + Duration::minutes(span + i % 13);
+                assert_eq!(
+                    indexed.working_secs(from, to),
+                    plain.working_secs(from, to),
+                    "{from} → {to}"
+                );
+            }
+            for secs in [0, 1, 1_800, 9 * 3600, 9 * 3600 + 1, 40 * 3600, 300 * 3600] {
+                assert_eq!(
+                    indexed.add_working(from, secs),
+                    plain.add_working(from, secs),
+                    "{from} + {secs} s"
+                );
+            }
+        }
     }
 
     #[test]

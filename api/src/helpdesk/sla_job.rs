@@ -1,19 +1,19 @@
 //! The SLA of open tickets, measured from their event log on the help-desk calendar (so a change
 //! of the calendar re-evaluates every open ticket), and the scheduled job that warns the assignee
-//! at 80 % of a target, alerts the supervisors on a breach, and closes resolved tickets the
-//! requester did not answer — each once (the outbox's keys), only in working hours.
+//! at 80 % of a target and on a breach, sends the supervisors a digest of the breaches, and
+//! closes resolved tickets the requester did not answer — each once, only in working hours.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use entity::{
-    helpdesk_event, helpdesk_holiday, helpdesk_ticket, helpdesk_vocabulary::TicketState, person,
-    role_assignment, user_account,
+    helpdesk_event, helpdesk_holiday, helpdesk_ticket, helpdesk_vocabulary::TicketState,
+    role_assignment,
 };
 
 use super::{
@@ -59,6 +59,44 @@ pub async fn calendar_for(
     Ok(Calendar::new(opens, closes, holidays(db, dre).await?))
 }
 
+/// What the clocks of a ticket are measured from.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SlaTicket {
+    pub id: i64,
+    pub number: String,
+    pub state: TicketState,
+    pub level: i16,
+    pub dre_id: Option<i64>,
+    pub priority: i16,
+    pub assignee_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub level_since: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub sla_notified: i16,
+    pub sla_notified_since: Option<DateTime<Utc>>,
+}
+
+impl From<&helpdesk_ticket::Model> for SlaTicket {
+    fn from(t: &helpdesk_ticket::Model) -> Self {
+        Self {
+            id: t.id,
+            number: t.number.clone(),
+            state: t.state,
+            level: t.level,
+            dre_id: t.dre_id,
+            priority: t.priority,
+            assignee_id: t.assignee_id,
+            created_at: t.created_at,
+            level_since: t.level_since,
+            first_response_at: t.first_response_at,
+            resolved_at: t.resolved_at,
+            sla_notified: t.sla_notified,
+            sla_notified_since: t.sla_notified_since,
+        }
+    }
+}
+
 /// A ticket's clocks: first response (from filing) and resolution at the current level (from
 /// when the ticket reached it), with the waits for the requester as pauses.
 pub fn clocks(
@@ -67,9 +105,6 @@ pub fn clocks(
     events: &[helpdesk_event::Model],
     now: DateTime<Utc>,
 ) -> Vec<Target> {
-    if matches!(ticket.state, TicketState::Fusionado | TicketState::Anulado) {
-        return Vec::new();
-    }
     let steps: Vec<Step> = events
         .iter()
         .map(|e| Step {
@@ -77,13 +112,25 @@ pub fn clocks(
             state: e.to_state,
         })
         .collect();
+    measure_clocks(calendar, &ticket.into(), &steps, now)
+}
+
+fn measure_clocks(
+    calendar: &Calendar,
+    ticket: &SlaTicket,
+    steps: &[Step],
+    now: DateTime<Utc>,
+) -> Vec<Target> {
+    if matches!(ticket.state, TicketState::Fusionado | TicketState::Anulado) {
+        return Vec::new();
+    }
     let first = sla::measure(
         calendar,
         "first_response",
         sla::first_response_hours(ticket.priority) * 3600,
         ticket.created_at,
         ticket.first_response_at,
-        &steps,
+        steps,
         now,
     );
     let resolution = sla::measure(
@@ -92,11 +139,56 @@ pub fn clocks(
         sla::resolution_hours(ticket.priority, ticket.level) * 3600,
         ticket.level_since,
         ticket.resolved_at,
-        &steps,
+        steps,
         now,
     );
     vec![first, resolution]
 }
+
+/// The warnings a ticket has had, kept in `sla_notified`: per target, at 80 % and on a breach.
+/// The resolution's belong to the level the ticket reached at `sla_notified_since`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Notified(i16);
+
+impl Notified {
+    const FIRST_WARNED: i16 = 1;
+    const FIRST_BREACHED: i16 = 2;
+    const RESOLUTION_WARNED: i16 = 4;
+    const RESOLUTION_BREACHED: i16 = 8;
+
+    /// What still holds for the ticket's current level.
+    fn of(t: &SlaTicket) -> Self {
+        if t.sla_notified_since == Some(t.level_since) {
+            Self(t.sla_notified)
+        } else {
+            Self(t.sla_notified & (Self::FIRST_WARNED | Self::FIRST_BREACHED))
+        }
+    }
+
+    fn bits(target: &str) -> (i16, i16) {
+        match target {
+            "first_response" => (Self::FIRST_WARNED, Self::FIRST_BREACHED),
+            _ => (Self::RESOLUTION_WARNED, Self::RESOLUTION_BREACHED),
+        }
+    }
+
+    /// Whether a clock that has run at most `wall` seconds of `target` might owe a warning: its
+    /// working time cannot exceed the time on the wall, so most tickets are settled unread.
+    fn may_owe(self, warned: i16, breached: i16, wall: i64, target: i64) -> bool {
+        let reached_80 = wall * 5 >= target * 4;
+        (self.0 & breached == 0 && wall > target)
+            || (self.0 & (warned | breached) == 0 && reached_80)
+    }
+}
+
+/// The open tickets' states, as the SLA job reads them.
+const OPEN_STATES: [TicketState; 5] = [
+    TicketState::Nuevo,
+    TicketState::EnAtencion,
+    TicketState::EsperandoUsuario,
+    TicketState::Escalado,
+    TicketState::Reabierto,
+];
 
 /// Accounts holding these roles, with their e-mail and name.
 async fn holders(
@@ -114,32 +206,26 @@ async fn holders(
     contacts(db, users).await
 }
 
+/// The e-mail and given names of accounts, by account.
 async fn contacts(
     db: &impl ConnectionTrait,
     users: Vec<i64>,
 ) -> Result<Vec<(i64, String, String)>, sea_orm::DbErr> {
-    if users.is_empty() {
-        return Ok(Vec::new());
-    }
-    let accounts = user_account::Entity::find()
-        .filter(user_account::Column::Id.is_in(users))
-        .all(db)
-        .await?;
-    let people: HashMap<i64, person::Model> = person::Entity::find()
-        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
-        .all(db)
+    Ok(rules::accounts(db, &users)
         .await?
         .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    Ok(accounts
-        .into_iter()
-        .filter_map(|a| {
-            let p = people.get(&a.person_id)?;
-            Some((a.id, p.email.clone()?, p.given_names.clone()))
+        .filter_map(|(a, p)| {
+            let p = p?;
+            Some((a.id, p.email?, p.given_names))
         })
         .collect())
 }
+
+/// Ids per `IN (…)` list.
+const CHUNK: usize = 1_000;
+
+/// Tickets listed in a supervisor's digest; the rest are counted.
+const DIGEST_LISTS: usize = 50;
 
 /// The job for the scheduler (`jobs.helpdesk_sla`), claimed per occurrence like the alerts.
 pub fn scheduled(
@@ -153,106 +239,250 @@ pub fn scheduled(
     ("helpdesk_sla", work)
 }
 
+/// A warning the run owes: a ticket's clock that reached 80 % or was breached.
+struct Owed {
+    ticket: usize,
+    clock: Target,
+    breached: bool,
+}
+
 /// Runs the SLA job as of `at`: outside working hours it does nothing (no alert at midnight).
+///
+/// Each open ticket's clocks are measured from its event log, but only where a warning may be
+/// owed: a clock whose time on the wall has not reached 80 % of its target, or whose warnings
+/// were given, is settled without reading its log. The assignee is told of each ticket at 80 %
+/// and on a breach; the supervisors get one digest of the run's breaches. The warnings given are
+/// kept on the ticket in the same transaction as the e-mails, and the outbox's keys make each
+/// e-mail once even if two runs overlap.
 pub async fn run(
     db: &DatabaseConnection,
     config: &HelpdeskConfig,
     at: DateTime<Utc>,
 ) -> anyhow::Result<String> {
-    let national = {
-        let (opens, closes) = config.hours();
-        Calendar::new(opens, closes, holidays(db, None).await?)
+    let today = at.with_timezone(&LIMA).date_naive();
+    let span = |calendar: Calendar| {
+        calendar.indexed(
+            today - chrono::Duration::days(730),
+            today + chrono::Duration::days(400),
+        )
     };
+    let (opens, closes) = config.hours();
+    let national = span(Calendar::new(opens, closes, holidays(db, None).await?));
     if !national.is_working_time(at) {
         return Ok("fuera del horario de atención: sin avisos".into());
     }
-    let open_states = [
-        TicketState::Nuevo,
-        TicketState::EnAtencion,
-        TicketState::EsperandoUsuario,
-        TicketState::Escalado,
-        TicketState::Reabierto,
-    ];
-    let open = helpdesk_ticket::Entity::find()
-        .filter(helpdesk_ticket::Column::State.is_in(open_states))
+
+    use helpdesk_ticket::Column as T;
+    let open: Vec<SlaTicket> = helpdesk_ticket::Entity::find()
+        .select_only()
+        .columns([
+            T::Id,
+            T::Number,
+            T::State,
+            T::Level,
+            T::DreId,
+            T::Priority,
+            T::AssigneeId,
+            T::CreatedAt,
+            T::LevelSince,
+            T::FirstResponseAt,
+            T::ResolvedAt,
+            T::SlaNotified,
+            T::SlaNotifiedSince,
+        ])
+        .filter(T::State.is_in(OPEN_STATES))
+        .into_model::<SlaTicket>()
         .all(db)
         .await?;
-    let ids: Vec<i64> = open.iter().map(|t| t.id).collect();
-    let mut events: HashMap<i64, Vec<helpdesk_event::Model>> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for e in helpdesk_event::Entity::find()
-            .filter(helpdesk_event::Column::TicketId.is_in(chunk.to_vec()))
+    let candidates: Vec<usize> = open
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| {
+            let notified = Notified::of(t);
+            let wall = |from: DateTime<Utc>| (at - from).num_seconds();
+            let (warned, breached) = Notified::bits("first_response");
+            let first = t.first_response_at.is_none()
+                && notified.may_owe(
+                    warned,
+                    breached,
+                    wall(t.created_at),
+                    sla::first_response_hours(t.priority) * 3600,
+                );
+            let (warned, breached) = Notified::bits("resolution");
+            first
+                || notified.may_owe(
+                    warned,
+                    breached,
+                    wall(t.level_since),
+                    sla::resolution_hours(t.priority, t.level) * 3600,
+                )
+        })
+        .map(|(i, _)| i)
+        .collect();
+
+    // The state changes of the candidates, in order: the pauses of their clocks.
+    let mut steps: HashMap<i64, Vec<Step>> = HashMap::new();
+    for chunk in candidates.chunks(CHUNK) {
+        let rows: Vec<(i64, DateTime<Utc>, TicketState)> = helpdesk_event::Entity::find()
+            .select_only()
+            .columns([
+                helpdesk_event::Column::TicketId,
+                helpdesk_event::Column::At,
+                helpdesk_event::Column::ToState,
+            ])
+            .filter(helpdesk_event::Column::TicketId.is_in(chunk.iter().map(|&i| open[i].id)))
             .order_by_asc(helpdesk_event::Column::Id)
+            .into_tuple()
             .all(db)
-            .await?
-        {
-            events.entry(e.ticket_id).or_default().push(e);
+            .await?;
+        for (ticket, at, state) in rows {
+            steps.entry(ticket).or_default().push(Step { at, state });
         }
     }
-    let supervisors = holders(db, &[Role::MineduAdmin]).await?;
+
     let mut regional: HashMap<i64, Calendar> = HashMap::new();
-    let mut outgoing = Vec::new();
-    for ticket in &open {
+    let mut owed = Vec::new();
+    let mut marks: HashMap<i16, Vec<i64>> = HashMap::new();
+    for &i in &candidates {
+        let ticket = &open[i];
         let calendar = match (ticket.level, ticket.dre_id) {
             (2, Some(dre)) => {
                 if let std::collections::hash_map::Entry::Vacant(slot) = regional.entry(dre) {
-                    let (opens, closes) = config.hours();
-                    slot.insert(Calendar::new(opens, closes, holidays(db, Some(dre)).await?));
+                    slot.insert(span(Calendar::new(
+                        opens,
+                        closes,
+                        holidays(db, Some(dre)).await?,
+                    )));
                 }
                 &regional[&dre]
             }
             _ => &national,
         };
-        let log = events
-            .get(&ticket.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for clock in clocks(calendar, ticket, log, at) {
-            let breached = match clock.status {
-                "vencido" => true,
-                "por_vencer" => false,
+        let log = steps.get(&ticket.id).map(Vec::as_slice).unwrap_or_default();
+        let before = Notified::of(ticket);
+        let mut after = before;
+        for clock in measure_clocks(calendar, ticket, log, at) {
+            let (warned, breached) = Notified::bits(clock.target);
+            let (bits, is_breach) = match clock.status {
+                "vencido" => (warned | breached, true),
+                "por_vencer" => (warned, false),
                 _ => continue,
             };
-            let target = match clock.target {
-                "first_response" => "primera respuesta",
-                _ => "resolución",
-            };
-            let mut to = Vec::new();
-            if let Some(assignee) = ticket.assignee_id {
-                to.extend(contacts(db, vec![assignee]).await?);
+            if after.0 & bits == bits {
+                continue;
             }
-            if breached {
-                to.extend(supervisors.iter().cloned());
-            }
-            let kind = if breached { "vencido" } else { "80" };
-            for (user, email, name) in to {
-                let context = serde_json::json!({
-                    "name": name,
-                    "number": ticket.number,
-                    "breached": breached,
-                    "target": target,
-                    "level": rules::level_label(ticket.level),
-                    "due": clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
-                    "priority": rules::priority_label(ticket.priority),
-                });
-                outgoing.push((
-                    email,
-                    jobs::templates::Mail::new("helpdesk_sla", &context)?,
-                    Some(format!(
-                        "helpdesk_sla:{}:{}:{}:{}:{}",
-                        ticket.id, clock.target, ticket.level, kind, user
-                    )),
-                ));
-            }
+            after.0 |= bits;
+            owed.push(Owed {
+                ticket: i,
+                clock,
+                breached: is_breach,
+            });
+        }
+        // Kept when it grew, or to forget a former level's warnings.
+        if after != before || ticket.sla_notified != after.0 {
+            marks.entry(after.0).or_default().push(ticket.id);
         }
     }
+
+    // The assignees' e-mails, one per ticket and warning; the supervisors', one digest.
+    let mut assignees: Vec<i64> = owed
+        .iter()
+        .filter_map(|o| open[o.ticket].assignee_id)
+        .collect();
+    assignees.sort_unstable();
+    assignees.dedup();
+    let assignees: HashMap<i64, (String, String)> = contacts(db, assignees)
+        .await?
+        .into_iter()
+        .map(|(id, email, name)| (id, (email, name)))
+        .collect();
+    let describe = |o: &Owed| {
+        let ticket = &open[o.ticket];
+        serde_json::json!({
+            "number": ticket.number,
+            "breached": o.breached,
+            "target": match o.clock.target {
+                "first_response" => "primera respuesta",
+                _ => "resolución",
+            },
+            "level": rules::level_label(ticket.level),
+            "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+            "priority": rules::priority_label(ticket.priority),
+        })
+    };
+    let mut outgoing = Vec::new();
+    for o in &owed {
+        let ticket = &open[o.ticket];
+        let Some((email, name)) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
+            continue;
+        };
+        let mut context = describe(o);
+        context["name"] = name.clone().into();
+        // A level's clock is keyed by when the ticket reached it: a ticket that comes back to a
+        // level is warned again.
+        let clock_key = match o.clock.target {
+            "first_response" => "first_response".to_owned(),
+            _ => format!(
+                "resolution:{}:{}",
+                ticket.level,
+                ticket.level_since.timestamp()
+            ),
+        };
+        outgoing.push((
+            email.clone(),
+            jobs::templates::Mail::new("helpdesk_sla", &context)?,
+            Some(format!(
+                "helpdesk_sla:{}:{clock_key}:{}:{}",
+                ticket.id,
+                if o.breached { "vencido" } else { "80" },
+                ticket.assignee_id.unwrap_or_default()
+            )),
+        ));
+    }
+    let breaches: Vec<&Owed> = owed.iter().filter(|o| o.breached).collect();
+    if !breaches.is_empty() {
+        let listed: Vec<serde_json::Value> = breaches
+            .iter()
+            .take(DIGEST_LISTS)
+            .map(|o| describe(o))
+            .collect();
+        for (user, email, name) in holders(db, &[Role::MineduAdmin]).await? {
+            let context = serde_json::json!({
+                "name": name,
+                "count": breaches.len(),
+                "date": at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+                "tickets": listed,
+                "more": breaches.len().saturating_sub(DIGEST_LISTS),
+            });
+            outgoing.push((
+                email,
+                jobs::templates::Mail::new("helpdesk_sla_digest", &context)?,
+                Some(format!("helpdesk_sla_digest:{}:{user}", at.timestamp())),
+            ));
+        }
+    }
+
     let txn = crate::db::begin(db).await?;
     // Queued now, whatever instant the run is for: it is sent at once.
     let queued = jobs::outbox::enqueue_many(&txn, outgoing, crate::time::now()).await?;
+    for (bits, ids) in marks {
+        for chunk in ids.chunks(CHUNK) {
+            helpdesk_ticket::Entity::update_many()
+                .col_expr(T::SlaNotified, Expr::value(bits))
+                .col_expr(T::SlaNotifiedSince, Expr::col(T::LevelSince))
+                .filter(T::Id.is_in(chunk.to_vec()))
+                .exec(&txn)
+                .await?;
+        }
+    }
 
-    // Resolved tickets the requester did not confirm close after the configured working days.
+    // Resolved tickets the requester did not confirm close after the configured working days;
+    // as working time never outruns the wall, older ones are the only candidates.
+    let day = (closes - opens).num_seconds().max(1);
+    let wait = config.close_after_working_days * day;
     let resolved = helpdesk_ticket::Entity::find()
-        .filter(helpdesk_ticket::Column::State.eq(TicketState::Resuelto))
+        .filter(T::State.eq(TicketState::Resuelto))
+        .filter(T::ResolvedAt.lte(at - chrono::Duration::seconds(wait)))
         .all(&txn)
         .await?;
     let mut closed = 0;
@@ -260,10 +490,7 @@ pub async fn run(
         let Some(resolved_at) = ticket.resolved_at else {
             continue;
         };
-        let waited = national.working_secs(resolved_at, at);
-        let (opens, closes) = config.hours();
-        let day = (closes - opens).num_seconds().max(1);
-        if waited < config.close_after_working_days * day {
+        if national.working_secs(resolved_at, at) < wait {
             continue;
         }
         let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
@@ -295,7 +522,10 @@ pub async fn run(
     }
     txn.commit().await?;
     Ok(format!(
-        "{queued} avisos de plazo encolados; {closed} tickets resueltos cerrados sin respuesta del usuario"
+        "{} tickets abiertos, {} medidos; {queued} avisos de plazo encolados; \
+         {closed} tickets resueltos cerrados sin respuesta del usuario",
+        open.len(),
+        candidates.len()
     ))
 }
 

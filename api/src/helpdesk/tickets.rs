@@ -12,7 +12,7 @@ use sea_orm::{
 use entity::{
     helpdesk_attachment, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
     helpdesk_vocabulary::{Severity, TicketState},
-    person, school, ugel, user_account,
+    school, ugel,
 };
 
 use super::{
@@ -310,81 +310,103 @@ pub async fn file(
         Severity::Media
     };
 
-    // The files go to disk first; a failed transaction leaves orphans no row names.
+    // The number is drawn in a statement of its own, so that concurrent filings do not wait for
+    // each other's transactions on the counter's row; a filing that then fails leaves a gap in
+    // the numbers, never a duplicate.
+    let year = now.with_timezone(&crate::time::LIMA).year();
+    let number = next_number(db, year).await?;
+    // The files go to disk (synced) first and are removed if the transaction fails.
     let mut stored = Vec::new();
     for upload in &uploads {
-        stored.push(upload.store_in(data_dir, "helpdesk").await?);
+        match upload.store_in(data_dir, "helpdesk").await {
+            Ok(path) => stored.push(path),
+            Err(e) => {
+                remove(data_dir, &stored).await;
+                return Err(e);
+            }
+        }
     }
-
-    let txn = crate::db::begin(db).await?;
-    let year = now.with_timezone(&crate::time::LIMA).year();
-    let number = next_number(&txn, year).await?;
-    let ticket = helpdesk_ticket::ActiveModel {
-        number: Set(number),
-        requester_id: Set(p.user_id),
-        school_id: Set(place.school.as_ref().map(|s| s.id)),
-        ugel_id: Set(place.ugel_id),
-        dre_id: Set(place.dre_id),
-        codigo_modular: Set(place.school.as_ref().map(|s| s.codigo_modular.clone())),
-        email: Set(email.into_inner()),
-        cell_phone: Set(phone.into_inner()),
-        extension: Set(extension),
-        topic_id: Set(topic.id),
-        comment: Set(comment),
-        error_code: Set(error_code),
-        request_id: Set(request_id.flatten()),
-        state: Set(TicketState::Nuevo),
-        level: Set(1),
-        reached_level: Set(1),
-        assignee_id: Set(None),
-        owner_id: Set(None),
-        impact: Set(impact),
-        urgency: Set(urgency),
-        priority: Set(priority(impact, urgency)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        level_since: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    for (upload, path) in uploads.iter().zip(stored) {
-        helpdesk_attachment::ActiveModel {
-            ticket_id: Set(ticket.id),
-            name: Set(upload.name.clone()),
-            path: Set(path.clone()),
-            content_type: Set(crate::provisioning::files::content_type(&path).to_owned()),
-            size: Set(upload.bytes.len() as i64),
-            sha256: Set(upload.sha256()),
+    let written = async {
+        let txn = crate::db::begin(db).await?;
+        let ticket = helpdesk_ticket::ActiveModel {
+            number: Set(number),
+            requester_id: Set(p.user_id),
+            school_id: Set(place.school.as_ref().map(|s| s.id)),
+            ugel_id: Set(place.ugel_id),
+            dre_id: Set(place.dre_id),
+            codigo_modular: Set(place.school.as_ref().map(|s| s.codigo_modular.clone())),
+            email: Set(email.into_inner()),
+            cell_phone: Set(phone.into_inner()),
+            extension: Set(extension),
+            topic_id: Set(topic.id),
+            comment: Set(comment),
+            error_code: Set(error_code),
+            request_id: Set(request_id.flatten()),
+            state: Set(TicketState::Nuevo),
+            level: Set(1),
+            reached_level: Set(1),
+            assignee_id: Set(None),
+            owner_id: Set(None),
+            impact: Set(impact),
+            urgency: Set(urgency),
+            priority: Set(priority(impact, urgency)),
             created_at: Set(now),
+            updated_at: Set(now),
+            level_since: Set(now),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
+        for (upload, path) in uploads.iter().zip(&stored) {
+            helpdesk_attachment::ActiveModel {
+                ticket_id: Set(ticket.id),
+                name: Set(upload.name.clone()),
+                path: Set(path.clone()),
+                content_type: Set(crate::provisioning::files::content_type(path).to_owned()),
+                size: Set(upload.bytes.len() as i64),
+                sha256: Set(upload.sha256()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        rules::log(&txn, &ticket, Some(p.user_id), "filed", None, None, now).await?;
+        record(
+            &txn,
+            Change::Audited(
+                Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
+                    .by(p.user_id)
+                    .in_unit(access::target(&ticket))
+                    .after(&serde_json::json!({
+                        "number": ticket.number,
+                        "topic": topic.code,
+                        "priority": ticket.priority,
+                    })),
+            ),
+        )
+        .await?;
+        mail::notify(&txn, &ticket, Notice::Filed, now).await?;
+        txn.commit().await?;
+        Ok::<_, ApiError>(ticket)
     }
-    rules::log(&txn, &ticket, Some(p.user_id), "filed", None, None, now).await?;
-    record(
-        &txn,
-        Change::Audited(
-            Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
-                .by(p.user_id)
-                .in_unit(access::target(&ticket))
-                .after(&serde_json::json!({
-                    "number": ticket.number,
-                    "topic": topic.code,
-                    "priority": ticket.priority,
-                })),
-        ),
-    )
-    .await?;
-    mail::notify(&txn, &ticket, Notice::Filed, now).await?;
-    txn.commit().await?;
+    .await;
+    if written.is_err() {
+        remove(data_dir, &stored).await;
+    }
+    let ticket = written?;
     read_as(db, &state.config.helpdesk, p, &ticket, now).await
 }
 
-/// The next readable number of the year, `ISOS-2026-000123`: one row per year incremented in the
-/// filing's transaction, so two filings never share a number (the row is locked until commit on
-/// PostgreSQL; SQLite has one writer).
+/// Removes files stored for a filing that did not happen.
+async fn remove(data_dir: &std::path::Path, stored: &[String]) {
+    for path in stored {
+        let _ = tokio::fs::remove_file(data_dir.join(path)).await;
+    }
+}
+
+/// The next readable number of the year, `ISOS-2026-000123`: one row per year, incremented by
+/// one atomic statement, so two filings never share a number.
 async fn next_number(db: &impl ConnectionTrait, year: i32) -> Result<String> {
     let backend = db.get_database_backend();
     let row = db
@@ -430,25 +452,11 @@ pub async fn read(
 
 /// Who wrote: "Apellidos, Nombres" of each account.
 async fn names(db: &impl ConnectionTrait, users: Vec<i64>) -> Result<HashMap<i64, String>> {
-    if users.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let accounts = user_account::Entity::find()
-        .filter(user_account::Column::Id.is_in(users))
-        .all(db)
-        .await?;
-    let people: HashMap<i64, person::Model> = person::Entity::find()
-        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
-        .all(db)
+    Ok(rules::accounts(db, &users)
         .await?
         .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    Ok(accounts
-        .into_iter()
-        .map(|a| {
-            let name = people
-                .get(&a.person_id)
+        .map(|(a, person)| {
+            let name = person
                 .map(|p| {
                     format!(
                         "{} {}, {}",

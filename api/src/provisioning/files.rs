@@ -119,9 +119,13 @@ impl Upload {
             .map_err(|e| ApiError::Internal(e.into()))?;
         let relative =
             PathBuf::from(folder).join(format!("{}.{}", uuid::Uuid::new_v4(), self.extension));
-        tokio::fs::write(data_dir.join(&relative), &self.bytes)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        // Synced before the row that names it is committed: an acknowledged file is on disk.
+        let path = data_dir.join(&relative);
+        let write = async {
+            tokio::fs::write(&path, &self.bytes).await?;
+            tokio::fs::File::open(&path).await?.sync_all().await
+        };
+        write.await.map_err(|e| ApiError::Internal(e.into()))?;
         Ok(relative.to_string_lossy().into_owned())
     }
 }

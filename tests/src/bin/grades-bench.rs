@@ -6,19 +6,17 @@
 //! It prints figures; it asserts nothing about speed. Run it with
 //! `cargo run --release -p tests --bin grades-bench -- --database-url postgres://…/postgres`.
 
-use std::{
-    path::PathBuf,
-    process::Command,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{path::PathBuf, sync::Arc, time::Instant};
 
 use chrono::Datelike;
 use clap::Parser;
 use reqwest::Client;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use tests::bench::{ServerProcess, percentile, start_server, wait_ready};
+use tests::bench::{
+    ServerProcess, database_url, fresh_database, login, ms, percentile, seed, start_server,
+    wait_ready,
+};
 
 #[derive(Parser)]
 #[command(about = "Calificaciones y actas: carga de notas y lectura del historial en PostgreSQL")]
@@ -62,36 +60,23 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let (base, _) = args
-        .database_url
-        .rsplit_once('/')
-        .expect("URL with a database name");
-    let bench_url = format!("{base}/siagie_grades_bench");
-    let admin = Database::connect(&args.database_url).await?;
+    let bench_url = database_url(&args.database_url, "siagie_grades_bench");
     if !args.reuse {
-        admin
-            .execute_unprepared("DROP DATABASE IF EXISTS siagie_grades_bench WITH (FORCE)")
-            .await?;
-        admin
-            .execute_unprepared("CREATE DATABASE siagie_grades_bench")
-            .await?;
+        fresh_database(&args.database_url, "siagie_grades_bench").await?;
         println!(
             "Sembrando {} IE × 6 secciones × {} estudiantes…",
             args.schools, args.students_per_section
         );
         let started = Instant::now();
-        let status = Command::new(&args.server)
-            .args([
-                "seed",
-                "--schools",
-                &args.schools.to_string(),
-                "--students-per-section",
-                &args.students_per_section.to_string(),
-            ])
-            .env("SIAGIE_DATABASE_URL", &bench_url)
-            .env("SIAGIE_LOG_FILTER", "warn")
-            .status()?;
-        assert!(status.success(), "seed failed");
+        let (schools, students) = (
+            args.schools.to_string(),
+            args.students_per_section.to_string(),
+        );
+        seed(
+            &args.server,
+            &bench_url,
+            &["--schools", &schools, "--students-per-section", &students],
+        )?;
         println!(
             "Siembra del año en curso: {:.1} s",
             started.elapsed().as_secs_f64()
@@ -251,10 +236,6 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 /// The whole section: each student × each area, on the area's scale, different every round.
 fn grades_body(acta: &Value, round: usize) -> Value {
     const LITERAL: [&str; 4] = ["C", "B", "A", "AD"];
@@ -384,17 +365,6 @@ async fn documents_of(
         .filter_map(|r| r.try_get::<String>("", "dni").ok())
         .collect();
     Ok(documents.iter().cycle().take(count).cloned().collect())
-}
-
-async fn login(client: &Client, address: &str, username: &str) -> Result<String> {
-    let login: Value = client
-        .post(format!("{address}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": "Demo.2026!"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(login["access_token"].as_str().expect("token").to_owned())
 }
 
 async fn get(client: &Client, address: &str, path: &str, token: &str) -> Result<Value> {

@@ -721,10 +721,50 @@ async fn reports_count_the_backlog_and_stream_csv() {
     let (status, backlog) = app.get("/helpdesk/reports/backlog", &agent).await;
     assert_eq!(status, StatusCode::OK, "{backlog}");
     assert!(!backlog.as_array().unwrap().is_empty());
+    // The backlog counts every open ticket once.
+    let counted: u64 = backlog
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cell| cell["tickets"].as_u64().unwrap())
+        .sum();
+    let open = app
+        .scalar(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_ticket \
+             WHERE state IN ('nuevo', 'en_atencion', 'esperando_usuario', 'escalado', 'reabierto')",
+        )
+        .await
+        .unwrap();
+    assert_eq!(counted.to_string(), open);
     let (status, summary) = app.get("/helpdesk/reports/summary", &agent).await;
     assert_eq!(status, StatusCode::OK, "{summary}");
     assert!(summary["tickets"].as_u64().unwrap() >= 20, "{summary}");
     assert!(summary["average_rating"].is_number(), "{summary}");
+    // A period: the tickets filed in it, and only a sensible one.
+    let (status, past) = app
+        .get(
+            "/helpdesk/reports/summary?from=2020-01-01&to=2020-12-31",
+            &agent,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{past}");
+    assert_eq!(
+        (&past["tickets"], &past["from"], &past["to"]),
+        (&json!(0), &json!("2020-01-01"), &json!("2020-12-31"))
+    );
+    for wrong in [
+        "from=2026-12-10&to=2026-12-01",
+        "from=2024-01-01&to=2026-01-01",
+    ] {
+        let (status, body) = app
+            .get(&format!("/helpdesk/reports/summary?{wrong}"), &agent)
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "invalid_query"),
+            "{wrong}"
+        );
+    }
     let csv = app
         .request(
             Method::GET,
@@ -794,7 +834,8 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_a_holiday_moves_the_de
     assert!(summary.contains("fuera del horario"), "{summary}");
     // Monday 7 December, 10:00: the first response (4 working hours for priority media) is
     // overdue since Friday 13:00; the supervisors are told, once, across runs.
-    let count = "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE template = 'helpdesk_sla'";
+    let count =
+        "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE template LIKE 'helpdesk_sla%'";
     siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 7, 10))
         .await
         .unwrap();
@@ -817,8 +858,15 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_a_holiday_moves_the_de
         .await;
     assert_eq!(runs.as_deref(), Some("1"));
     assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
-    let mail = app.mail_to("admin.demo@siagie.local").await;
-    assert!(mail.contains("Plazo vencido"), "{mail}");
+    let mail =
+        tests::smtp::Received::from_raw(app.mail_to("admin.demo@siagie.local").await.into_bytes())
+            .text();
+    let number = ticket["number"].as_str().unwrap();
+    assert!(mail.contains("su plazo desde el último aviso"), "{mail}");
+    assert!(
+        mail.contains(&format!("{number}: primera respuesta")),
+        "{mail}"
+    );
 
     // A regional holiday of the DRE moves an N2 clock's deadline; the national one is kept.
     let (status, holidays) = app.get("/helpdesk/holidays?year=2026", &admin).await;
