@@ -133,8 +133,11 @@ async fn view(db: &impl ConnectionTrait, a: helpdesk_article::Model) -> Result<A
     })
 }
 
-/// Searches the articles (published ones; the help desk may ask for all), best first. Without
-/// words, the latest.
+/// Matches PostgreSQL ranks at most, per search.
+const RANKED: usize = 1_000;
+
+/// Searches the articles (published ones; the help desk may ask for all), best first: those with
+/// every word typed, then those with any. Without words, the latest.
 pub async fn search(
     db: &DatabaseConnection,
     p: &Principal,
@@ -166,40 +169,50 @@ pub async fn search(
     } else {
         let backend = db.get_database_backend();
         let state_filter = if all { "" } else { "AND a.state = 'publicado'" };
+        // PostgreSQL ranks at most `RANKED` of the matches: `ts_rank` reads each one's vector, and
+        // a few common words typed so far may match a large part of the base.
         let sql = match backend {
             DbBackend::Postgres => format!(
-                "SELECT a.id FROM helpdesk_article a, to_tsquery('spanish', $1) q \
-                 WHERE a.search @@ q {state_filter} \
-                 ORDER BY ts_rank(a.search, q) DESC, a.id DESC LIMIT {limit}"
+                "SELECT c.id FROM (SELECT a.id, a.search FROM helpdesk_article a                  WHERE a.search @@ to_tsquery('spanish', $1) {state_filter} LIMIT {RANKED}) c                  ORDER BY ts_rank(c.search, to_tsquery('spanish', $1)) DESC, c.id DESC LIMIT {limit}"
             ),
             _ => format!(
-                "SELECT a.id FROM helpdesk_article_fts f JOIN helpdesk_article a ON a.id = f.rowid \
-                 WHERE helpdesk_article_fts MATCH $1 {state_filter} \
-                 ORDER BY bm25(helpdesk_article_fts, 3.0, 1.0), a.id DESC LIMIT {limit}"
+                "SELECT a.id FROM helpdesk_article_fts f JOIN helpdesk_article a ON a.id = f.rowid                  WHERE helpdesk_article_fts MATCH $1 {state_filter}                  ORDER BY bm25(helpdesk_article_fts, 3.0, 1.0), a.id DESC LIMIT {limit}"
             ),
         };
-        let expression = match backend {
-            DbBackend::Postgres => words
-                .iter()
-                .map(|w| format!("{w}:*"))
-                .collect::<Vec<_>>()
-                .join(" | "),
-            _ => words
-                .iter()
-                .map(|w| format!("\"{w}\"*"))
-                .collect::<Vec<_>>()
-                .join(" OR "),
+        let (and, or) = match backend {
+            DbBackend::Postgres => (" & ", " | "),
+            _ => (" AND ", " OR "),
         };
-        let ids: Vec<i64> = db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [expression.into()],
-            ))
-            .await?
-            .into_iter()
-            .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+        let terms: Vec<String> = words
+            .iter()
+            .map(|w| match backend {
+                DbBackend::Postgres => format!("{w}:*"),
+                _ => format!("\"{w}\"*"),
+            })
             .collect();
+        // Articles with every word first; then, if they are too few, those with any.
+        let mut ids: Vec<i64> = Vec::new();
+        for joiner in [and, or] {
+            let rows = db
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    sql.clone(),
+                    [terms.join(joiner).into()],
+                ))
+                .await?;
+            for id in rows
+                .into_iter()
+                .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+            {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            if ids.len() as u64 >= limit || terms.len() == 1 {
+                break;
+            }
+        }
+        ids.truncate(limit as usize);
         let mut found: HashMap<i64, helpdesk_article::Model> = helpdesk_article::Entity::find()
             .filter(helpdesk_article::Column::Id.is_in(ids.clone()))
             .all(db)

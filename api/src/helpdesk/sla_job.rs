@@ -626,3 +626,60 @@ pub async fn add_holiday(
         dre_id: saved.dre_id,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(notified: i16, since_matches: bool) -> SlaTicket {
+        let at = Utc::now();
+        SlaTicket {
+            id: 1,
+            number: "ISOS-2026-000001".into(),
+            state: TicketState::EnAtencion,
+            level: 2,
+            dre_id: None,
+            priority: 3,
+            assignee_id: None,
+            created_at: at,
+            level_since: at,
+            first_response_at: None,
+            resolved_at: None,
+            sla_notified: notified,
+            sla_notified_since: Some(if since_matches {
+                at
+            } else {
+                at - chrono::Duration::hours(1)
+            }),
+        }
+    }
+
+    #[test]
+    fn a_new_level_forgets_the_resolution_warnings_and_keeps_the_first_response_ones() {
+        let all = Notified::FIRST_WARNED
+            | Notified::FIRST_BREACHED
+            | Notified::RESOLUTION_WARNED
+            | Notified::RESOLUTION_BREACHED;
+        assert_eq!(Notified::of(&ticket(all, true)).0, all);
+        assert_eq!(
+            Notified::of(&ticket(all, false)).0,
+            Notified::FIRST_WARNED | Notified::FIRST_BREACHED
+        );
+    }
+
+    #[test]
+    fn a_clock_is_read_only_when_the_wall_says_a_warning_may_be_owed() {
+        let (warned, breached) = Notified::bits("resolution");
+        let target = 10_000;
+        let none = Notified(0);
+        // Below 80 % on the wall: working time is less still.
+        assert!(!none.may_owe(warned, breached, 7_999, target));
+        assert!(none.may_owe(warned, breached, 8_000, target));
+        // Warned at 80 %: only a breach is left to tell, once the wall passes the target.
+        let told = Notified(warned);
+        assert!(!told.may_owe(warned, breached, 9_000, target));
+        assert!(told.may_owe(warned, breached, 10_001, target));
+        // Breached: nothing more.
+        assert!(!Notified(warned | breached).may_owe(warned, breached, 99_999, target));
+    }
+}

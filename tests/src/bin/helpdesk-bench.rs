@@ -179,7 +179,9 @@ async fn main() -> Result<()> {
 
     queue_pages(&client, &address, &db, args.samples).await?;
     suggestions(&client, &address, &db, args.samples).await?;
-    filing(&client, &address, &db, &args).await?;
+    // Without queueing (few at once), then as many as the goal asks.
+    filing(&client, &address, &db, &args, 4).await?;
+    filing(&client, &address, &db, &args, args.filers).await?;
     drop(server);
     sla_job(&db).await?;
     Ok(())
@@ -232,7 +234,7 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
                           WHEN g % 50 = 1 THEN 'resuelto' WHEN g % 97 = 2 THEN 'anulado' ELSE 'cerrado' END AS state, \
                      CASE WHEN g % {open} = 0 THEN now() - make_interval(mins => ((g * 7919) % 86400)::int) \
                           ELSE now() - make_interval(mins => (60 * 24 * 3 + (g * 7919) % 1051200)::int) END AS created_at \
-                   FROM generate_series({from}, {to}) AS g) \
+                   FROM generate_series({from}::bigint, {to}::bigint) AS g) \
              INSERT INTO helpdesk_ticket (number, requester_id, school_id, ugel_id, dre_id, codigo_modular, email, cell_phone, topic_id, comment, \
                state, level, reached_level, assignee_id, impact, urgency, priority, created_at, updated_at, level_since, first_response_at, resolved_at, closed_at, resolution) \
              SELECT 'ISOS-2025-' || LPAD(g.g::text, 7, '0'), d.user_id, d.school_id, d.ugel_id, d.dre_id, d.codigo_modular, 'ie' || d.codigo_modular || '@siagie.local', '987654321', \
@@ -286,7 +288,7 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
            'Ingrese al módulo de ' || (ARRAY[{words}])[1 + (g * 23) % 40] || ', revise ' || (ARRAY[{words}])[1 + (g * 29) % 40] || ' y vuelva a intentarlo; si persiste, adjunte una captura.', \
            (SELECT id FROM helpdesk_topic ORDER BY id OFFSET (g % 8) LIMIT 1), (ARRAY[{words}])[1 + (g * 31) % 40], \
            CASE WHEN g % 10 = 0 THEN 'borrador' ELSE 'publicado' END, (SELECT id FROM user_account WHERE username = 'agente.bench'), 0, 0, 0, now(), now(), now() \
-         FROM generate_series(1, {}) AS g",
+         FROM generate_series(1::bigint, {}::bigint) AS g",
         args.articles
     ))
     .await?;
@@ -495,9 +497,10 @@ async fn filing(
     address: &str,
     db: &DatabaseConnection,
     args: &Args,
+    filers: usize,
 ) -> Result<()> {
     let mut tokens = Vec::new();
-    for username in &directors(db, args.filers).await? {
+    for username in &directors(db, filers).await? {
         tokens.push(login(client, address, username).await?);
     }
     let started = Instant::now();
@@ -548,7 +551,7 @@ async fn filing(
         &format!(
             "Registrar un ticket con un adjunto de {} KiB ({} personas a la vez; {:.0} tickets/s)",
             args.attachment_kib,
-            args.filers,
+            filers,
             count as f64 / wall.as_secs_f64()
         ),
         latencies,
