@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use entity::helpdesk_vocabulary::{ArticleState, Severity, TicketState};
+use entity::helpdesk_vocabulary::{ArticleState, N2Unit, Severity, TicketState};
 
 use super::sla;
 
@@ -64,6 +64,8 @@ pub struct TicketSummary {
     pub state: TicketState,
     pub state_label: &'static str,
     pub level: i16,
+    /// At N2: `ugel` or `dre`, whose specialist works it.
+    pub n2_unit: Option<N2Unit>,
     pub priority: i16,
     pub priority_label: &'static str,
     pub topic: String,
@@ -93,6 +95,8 @@ pub struct TicketFilter {
     pub view: Option<String>,
     pub state: Option<String>,
     pub level: Option<i16>,
+    /// `ugel` or `dre`: the tickets at that stage of N2.
+    pub n2_unit: Option<String>,
     pub topic: Option<String>,
     pub ugel_id: Option<i64>,
     /// `true`: only the tickets assigned to the caller.
@@ -124,6 +128,8 @@ pub struct EventView {
     pub from_state: Option<TicketState>,
     pub to_state: TicketState,
     pub level: i16,
+    /// The N2 stage after the step (at N2 only).
+    pub n2_unit: Option<N2Unit>,
     /// The reason given (only to the help desk).
     pub reason: Option<String>,
 }
@@ -146,6 +152,8 @@ pub struct TicketView {
     pub state: TicketState,
     pub state_label: &'static str,
     pub level: i16,
+    /// At N2: `ugel` (the Especialista SIAGIE of the requester's UGEL) or `dre` (of its DRE).
+    pub n2_unit: Option<N2Unit>,
     pub level_label: &'static str,
     pub impact: Severity,
     pub urgency: Severity,

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_attachment, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{Severity, TicketState},
+    helpdesk_vocabulary::{N2Unit, Severity, TicketState},
     person, school, ugel, user_account,
 };
 
@@ -532,7 +532,8 @@ pub async fn read_as(
         state: ticket.state,
         state_label: ticket.state.label(),
         level: ticket.level,
-        level_label: rules::level_label(ticket.level),
+        n2_unit: ticket.n2_unit,
+        level_label: rules::stage_label(ticket.level, ticket.n2_unit),
         impact: ticket.impact,
         urgency: ticket.urgency,
         priority: ticket.priority,
@@ -580,6 +581,7 @@ pub async fn read_as(
                 from_state: e.from_state,
                 to_state: e.to_state,
                 level: e.level,
+                n2_unit: e.n2_unit,
                 reason: if staff { e.reason } else { None },
             })
             .collect(),
@@ -632,6 +634,13 @@ pub async fn list(
     if let Some(level) = filter.level {
         query = query.filter(helpdesk_ticket::Column::Level.eq(level));
     }
+    if let Some(unit) = filter.n2_unit.as_deref() {
+        let unit =
+            N2Unit::parse(unit).map_err(|m| ApiError::because(ErrorCode::InvalidQuery, m))?;
+        query = query
+            .filter(helpdesk_ticket::Column::Level.eq(2))
+            .filter(helpdesk_ticket::Column::N2Unit.eq(unit));
+    }
     if let Some(ugel_id) = filter.ugel_id {
         query = query.filter(helpdesk_ticket::Column::UgelId.eq(ugel_id));
     }
@@ -671,6 +680,7 @@ pub async fn list(
             state: t.state,
             state_label: t.state.label(),
             level: t.level,
+            n2_unit: t.n2_unit,
             priority: t.priority,
             priority_label: priority_label(t.priority),
             topic: topics

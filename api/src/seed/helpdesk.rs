@@ -12,7 +12,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_article, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{ArticleState, Severity, TicketState},
+    helpdesk_vocabulary::{ArticleState, N2Unit, Severity, TicketState},
     person, school, ugel, user_account,
 };
 
@@ -203,6 +203,14 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
         .await?;
     }
 
+    let staffed: Vec<i64> = entity::role_assignment::Entity::find()
+        .filter(entity::role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
+        .filter(entity::role_assignment::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|a| a.ugel_id)
+        .collect();
     let year = now.with_timezone(&crate::time::LIMA).year();
     let mut first_of_merge: Option<i64> = None;
     for (n, &(requester, topic, comment, state, level, priority, days_ago)) in
@@ -221,6 +229,12 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             Some(u) => ugel::Entity::find_by_id(u).one(db).await?.map(|u| u.dre_id),
             None => None,
         };
+        // N2 is the UGEL's specialist where the UGEL has one (San Ignacio), else the DRE's.
+        let n2 = if ugel_id.is_some_and(|u| staffed.contains(&u)) {
+            N2Unit::Ugel
+        } else {
+            N2Unit::Dre
+        };
         let filed = now - Duration::days(days_ago) - Duration::hours(2 + n as i64 % 5);
         let resolved = matches!(state, TicketState::Resuelto | TicketState::Cerrado);
         let worked = !matches!(state, TicketState::Nuevo | TicketState::Anulado);
@@ -229,7 +243,10 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 TicketState::EnAtencion | TicketState::EsperandoUsuario | TicketState::Reabierto,
                 1,
             ) => Some(agent),
-            (TicketState::EnAtencion, 2) => id("ugel.demo").filter(|_| ugel_id.is_some()),
+            (TicketState::EnAtencion, 2) => match n2 {
+                N2Unit::Ugel => id("ugel.demo"),
+                N2Unit::Dre => id("dre.demo"),
+            },
             (TicketState::EnAtencion, 3) => id("especialista.demo"),
             _ => None,
         };
@@ -252,6 +269,9 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             state: Set(state),
             level: Set(level),
             reached_level: Set(level),
+            n2_unit: Set((level == 2).then_some(n2)),
+            reached_ugel: Set(level >= 2 && n2 == N2Unit::Ugel),
+            reached_dre: Set(level >= 2 && n2 == N2Unit::Dre),
             assignee_id: Set(assignee),
             owner_id: Set(worked.then_some(agent)),
             impact: Set(Severity::Media),
@@ -300,7 +320,10 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 3,
                 90,
                 Some("Requiere corrección de datos en MINEDU."),
-                id("ugel.demo"),
+                match n2 {
+                    N2Unit::Ugel => id("ugel.demo"),
+                    N2Unit::Dre => id("dre.demo"),
+                },
             ));
         }
         let last = match state {
@@ -346,6 +369,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 from_state: Set(previous),
                 to_state: Set(to),
                 level: Set(level),
+                n2_unit: Set((level == 2).then_some(n2)),
                 reason: Set(reason.map(Into::into)),
                 ..Default::default()
             }

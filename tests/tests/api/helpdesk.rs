@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tests::{TestApp, code, read, smtp::SmtpServer, spawn_app, spawn_app_with};
 
 /// The fields of a valid help form, with these changes.
-fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = [
         ("email", "ie16471@siagie.local"),
         ("cell_phone", "987654321"),
@@ -34,7 +34,7 @@ fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
     fields
 }
 
-async fn file(
+pub(crate) async fn file(
     app: &TestApp,
     token: &str,
     fields: &[(String, String)],
@@ -57,13 +57,13 @@ async fn file(
     .await
 }
 
-async fn file_ok(app: &TestApp, token: &str, changes: &[(&str, &str)]) -> Value {
+pub(crate) async fn file_ok(app: &TestApp, token: &str, changes: &[(&str, &str)]) -> Value {
     let (status, ticket) = file(app, token, &form(changes), vec![]).await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     ticket
 }
 
-async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
+pub(crate) async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
     let (status, ticket) = app
         .post(&format!("/helpdesk/tickets/{id}/{action}"), token, body)
         .await;
@@ -71,7 +71,7 @@ async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) ->
     ticket
 }
 
-fn queue_has(page: &Value, id: i64) -> bool {
+pub(crate) fn queue_has(page: &Value, id: i64) -> bool {
     page["items"]
         .as_array()
         .unwrap()
@@ -179,7 +179,8 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
         (Some("escalado"), Some(2))
     );
 
-    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to N3.
+    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to its
+    // DRE, which sends it to N3.
     let (_, queue) = app.get("/helpdesk/tickets?level=2", &ugel).await;
     assert!(queue_has(&queue, id), "{queue}");
     let (status, _) = app
@@ -210,9 +211,23 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
     )
     .await;
     step(&app, &ugel, id, "take", json!({})).await;
-    let n3 = step(
+    let dre_stage = step(
         &app,
         &ugel,
+        id,
+        "escalate",
+        json!({"reason": "La matrícula duplicada la revisa la DRE"}),
+    )
+    .await;
+    assert_eq!(
+        (dre_stage["level"].as_i64(), dre_stage["n2_unit"].as_str()),
+        (Some(2), Some("dre"))
+    );
+    let dre = app.login_as("dre.demo").await;
+    step(&app, &dre, id, "take", json!({})).await;
+    let n3 = step(
+        &app,
+        &dre,
         id,
         "escalate",
         json!({"reason": "La matrícula duplicada requiere corrección en MINEDU"}),
@@ -273,6 +288,8 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
             "escalated",
             "taken",
             "returned",
+            "escalated",
+            "taken",
             "escalated",
             "taken",
             "escalated",
