@@ -340,6 +340,21 @@ pub struct SimilarTicket {
     pub reasons: Vec<&'static str>,
 }
 
+/// Whether a person of the help desk takes new tickets by round-robin.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Availability {
+    pub available: bool,
+    /// When the person last changed it (never: available).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Setting one's availability.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AvailabilityInput {
+    /// `false`: away; round-robin assigns nothing new until `true`.
+    pub available: Option<bool>,
+}
+
 /// `?format=csv` for a report as CSV.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

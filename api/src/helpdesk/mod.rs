@@ -4,6 +4,7 @@
 //! the knowledge base they feed, and reports.
 
 pub mod access;
+pub mod availability;
 pub mod conversation;
 pub mod dto;
 pub mod knowledge;

@@ -10,12 +10,12 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    conversation,
+    availability, conversation,
     dto::{
-        Article, ArticleHit, ArticleInput, AssignInput, Feedback, Holiday, HolidayInput,
-        MergeInput, NewMessage, PriorityInput, RatingInput, Reason, ReportQuery, Resolution,
-        SearchQuery, SimilarTicket, TicketFilter, TicketForm, TicketPage, TicketView, Topic,
-        TopicInput, YearQuery,
+        Article, ArticleHit, ArticleInput, AssignInput, Availability, AvailabilityInput, Feedback,
+        Holiday, HolidayInput, MergeInput, NewMessage, PriorityInput, RatingInput, Reason,
+        ReportQuery, Resolution, SearchQuery, SimilarTicket, TicketFilter, TicketForm, TicketPage,
+        TicketView, Topic, TopicInput, YearQuery,
     },
     knowledge, reports, sla_job,
     tickets::{self, ATTACHMENT, MAX_ATTACHMENTS},
@@ -60,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_article, change_article))
         .routes(routes!(article_feedback))
         .routes(routes!(list_holidays, add_holiday))
+        .routes(routes!(my_availability, set_my_availability))
         .routes(routes!(backlog))
         .routes(routes!(summary))
 }
@@ -509,6 +510,30 @@ async fn add_holiday(
     Ok((
         StatusCode::CREATED,
         Json(sla_job::add_holiday(&state.db, &p, body).await?),
+    ))
+}
+
+/// The caller's availability for round-robin assignment (agents and specialists).
+#[utoipa::path(get, path = "/helpdesk/me/availability", tag = "helpdesk", security(("bearer" = [])),
+    responses((status = 200, body = Availability), (status = 403, body = ErrorBody)))]
+async fn my_availability(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> Result<Json<Availability>> {
+    Ok(Json(availability::read(&state.db, &p).await?))
+}
+
+/// Set the caller's availability: round-robin assigns new tickets only to those available
+/// (agents and specialists; each sets its own).
+#[utoipa::path(put, path = "/helpdesk/me/availability", tag = "helpdesk", security(("bearer" = [])), request_body = AvailabilityInput,
+    responses((status = 200, body = Availability), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_my_availability(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<AvailabilityInput>,
+) -> Result<Json<Availability>> {
+    Ok(Json(
+        availability::set(&state.db, &p, body.available, now()).await?,
     ))
 }
 

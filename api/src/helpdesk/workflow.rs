@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use entity::{
-    helpdesk_event, helpdesk_message, helpdesk_ticket,
+    helpdesk_availability, helpdesk_event, helpdesk_message, helpdesk_ticket,
     helpdesk_vocabulary::{N2Unit, Severity, TicketState},
     role_assignment,
 };
@@ -193,7 +193,9 @@ pub async fn apply(
                     }
                     user
                 }
-                Step::Assign(None) => round_robin(&txn, &ticket).await?.unwrap_or(p.user_id),
+                Step::Assign(None) => round_robin(&txn, &ticket)
+                    .await?
+                    .ok_or_else(|| ApiError::from(ErrorCode::NoAgentAvailable))?,
                 _ => p.user_id,
             };
             if !matches!(
@@ -500,7 +502,7 @@ async fn find_ticket(
 }
 
 /// The person of the ticket's stage with the fewest open tickets assigned (the lowest id first
-/// among equals): round-robin by load among those who work this ticket.
+/// among equals): round-robin by load among those who work this ticket and are available.
 async fn round_robin(
     db: &impl ConnectionTrait,
     ticket: &helpdesk_ticket::Model,
@@ -516,8 +518,16 @@ async fn round_robin(
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
+    let away: std::collections::HashSet<i64> = helpdesk_availability::Entity::find()
+        .filter(helpdesk_availability::Column::UserId.is_in(candidates.clone()))
+        .filter(helpdesk_availability::Column::Available.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.user_id)
+        .collect();
     let mut best: Option<(u64, i64)> = None;
-    for user in candidates {
+    for user in candidates.into_iter().filter(|u| !away.contains(u)) {
         let Ok(them) = crate::auth::principal::load_principal(db, user).await else {
             continue;
         };

@@ -1,6 +1,6 @@
 //! The help desk's N2 in two stages — the Especialista SIAGIE of the requester's UGEL, then of its
-//! DRE — with returns one step back, reach by stage and jurisdiction, and an upgraded database's
-//! N2 tickets.
+//! DRE — with returns one step back, reach by stage and jurisdiction, an upgraded database's N2
+//! tickets, and round-robin among the people who are available.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -18,6 +18,11 @@ fn stage(ticket: &Value) -> (i64, Option<&str>) {
 
 async fn reason(app: &TestApp, token: &str, id: i64, action: &str, why: &str) -> Value {
     step(app, token, id, action, json!({ "reason": why })).await
+}
+
+async fn user_id(app: &TestApp, token: &str) -> i64 {
+    let (_, me) = app.get("/me", token).await;
+    me["id"].as_i64().unwrap()
 }
 
 #[tokio::test]
@@ -182,6 +187,98 @@ async fn an_n2_specialist_reaches_only_its_unit_and_only_what_reached_its_stage(
     assert_eq!(status, StatusCode::NOT_FOUND);
     let back = reason(&app, &minedu, id, "return", "Se atiende en la Central").await;
     assert_eq!(stage(&back), (1, None));
+}
+
+#[tokio::test]
+async fn round_robin_assigns_only_people_who_are_available() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let agent2 = app.login_as("agente2.demo").await;
+    let (me, me2) = (user_id(&app, &agent).await, user_id(&app, &agent2).await);
+
+    let (status, mine) = app.get("/helpdesk/me/availability", &agent2).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["available"], true, "available until said otherwise");
+    let assign = async |id: i64| {
+        app.post(&format!("/helpdesk/tickets/{id}/assign"), &agent, json!({}))
+            .await
+    };
+    let new = async || file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+
+    // agente2 has nothing assigned: it is the least loaded.
+    let (status, first) = assign(new().await).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["assignee_id"], me2);
+
+    // Away, it is passed over.
+    let (status, away) = app
+        .put(
+            "/helpdesk/me/availability",
+            &agent2,
+            json!({"available": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{away}");
+    assert_eq!(away["available"], false);
+    let (_, read) = app.get("/helpdesk/me/availability", &agent2).await;
+    assert_eq!(read["available"], false);
+    let (_, second) = assign(new().await).await;
+    assert_eq!(second["assignee_id"], me);
+
+    // Nobody available: a 409, and the ticket stays as it was.
+    app.put(
+        "/helpdesk/me/availability",
+        &agent,
+        json!({"available": false}),
+    )
+    .await;
+    let id = new().await;
+    let (status, body) = assign(id).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "no_agent_available"),
+        "{body}"
+    );
+    let (_, still) = app.get(&format!("/helpdesk/tickets/{id}"), &agent).await;
+    assert_eq!(still["state"], "nuevo");
+    // An agent who is away still takes a ticket by hand, or names a person.
+    step(&app, &agent, id, "take", json!({})).await;
+
+    // Back: assigned again.
+    app.put(
+        "/helpdesk/me/availability",
+        &agent2,
+        json!({"available": true}),
+    )
+    .await;
+    let (_, third) = assign(new().await).await;
+    assert_eq!(third["assignee_id"], me2);
+
+    // A wrong body is a 422 naming the field; someone who works no tickets has no availability.
+    let (status, body) = app
+        .put("/helpdesk/me/availability", &agent2, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["available"].is_string(), "{body}");
+    let (status, _) = app.get("/helpdesk/me/availability", &director).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .put(
+            "/helpdesk/me/availability",
+            &director,
+            json!({"available": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The change is audited.
+    let audited = app
+        .scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM audit_event \
+             WHERE action = 'helpdesk_availability_changed' AND actor_user_id = {me2}"
+        ))
+        .await;
+    assert_eq!(audited.as_deref(), Some("2"));
 }
 
 #[tokio::test]

@@ -512,6 +512,9 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::POST, "/helpdesk/articles/{id}/feedback", format!("/helpdesk/articles/{}/feedback", w.helpdesk.article), j(json!({})), "aaaaaaaa"),
         case(M::GET, "/helpdesk/holidays", format!("/helpdesk/holidays?year={y}"), Body::None, "aaaaaaaa"),
         case(M::POST, "/helpdesk/holidays", "/helpdesk/holidays".into(), j(json!({"date": format!("{y}-01-01"), "description": ""})), "aaxxxxxx"),
+        // Availability for round-robin: agents and specialists (ugel.demo), each its own.
+        case(M::GET, "/helpdesk/me/availability", "/helpdesk/me/availability".into(), Body::None, "aaaxxxxx"),
+        case(M::PUT, "/helpdesk/me/availability", "/helpdesk/me/availability".into(), j(json!({})), "aaaxxxxx"),
         case(M::GET, "/helpdesk/reports/backlog", "/helpdesk/reports/backlog".into(), Body::None, "aaxxxxxx"),
         case(M::GET, "/helpdesk/reports/summary", "/helpdesk/reports/summary?format=csv".into(), Body::None, "aaxxxxxx"),
     ];
