@@ -284,6 +284,8 @@ pub struct Article {
     pub helpful: i32,
     pub not_helpful: i32,
     pub deflections: i32,
+    /// The caller's own answer to "¿Le sirvió?" (null: none yet).
+    pub my_vote: Option<bool>,
     pub updated_at: DateTime<Utc>,
 }
 

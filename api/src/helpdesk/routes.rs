@@ -472,7 +472,9 @@ async fn change_article(
     ))
 }
 
-/// "¿Le sirvió?", and a deflection when the reader leaves without filing a ticket.
+/// "¿Le sirvió?" (one vote per person: a second one replaces the first; the article's counts and
+/// the caller's own vote come back), and a deflection when the reader leaves without filing a
+/// ticket.
 #[utoipa::path(post, path = "/helpdesk/articles/{id}/feedback", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "helpdesk", security(("bearer" = [])), request_body = Feedback,
     responses((status = 200, body = Article), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn article_feedback(
@@ -481,7 +483,9 @@ async fn article_feedback(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Feedback>,
 ) -> Result<Json<Article>> {
-    Ok(Json(knowledge::feedback(&state.db, &p, id, body).await?))
+    Ok(Json(
+        knowledge::feedback(&state.db, &p, id, body, now()).await?,
+    ))
 }
 
 /// The help-desk calendar's holidays of a year (national, and each DRE's for its N2 queues).

@@ -378,6 +378,73 @@ async fn the_knowledge_base_matches_spanish_words_without_accents_and_with_other
 }
 
 #[tokio::test]
+async fn le_sirvio_counts_one_vote_per_person_and_a_second_vote_replaces_the_first() {
+    let app = spawn_app().await;
+    let docente = app.login_as("docente.demo").await;
+    let director = app.login_as("director.demo").await;
+    let (_, hits) = app.get("/helpdesk/articles?q=contraseña", &docente).await;
+    let id = hits[0]["id"].as_i64().unwrap();
+    let path = format!("/helpdesk/articles/{id}/feedback");
+    let counts = |a: &Value| {
+        (
+            a["helpful"].as_i64().unwrap(),
+            a["not_helpful"].as_i64().unwrap(),
+        )
+    };
+    let vote = async |token: &str, body: Value| {
+        let (status, article) = app.post(&path, token, body).await;
+        assert_eq!(status, StatusCode::OK, "{article}");
+        article
+    };
+
+    let first = vote(&docente, json!({"helpful": true})).await;
+    assert_eq!(
+        (counts(&first), first["my_vote"].as_bool()),
+        ((1, 0), Some(true))
+    );
+    let again = vote(&docente, json!({"helpful": true})).await;
+    assert_eq!(counts(&again), (1, 0), "the same vote twice counts once");
+    let changed = vote(&docente, json!({"helpful": false})).await;
+    assert_eq!(
+        (counts(&changed), changed["my_vote"].as_bool()),
+        ((0, 1), Some(false))
+    );
+    let other = vote(&director, json!({"helpful": true})).await;
+    assert_eq!(
+        (counts(&other), other["my_vote"].as_bool()),
+        ((1, 1), Some(true))
+    );
+    let (_, read) = app.get(&format!("/helpdesk/articles/{id}"), &docente).await;
+    assert_eq!(read["my_vote"], false, "each reader sees its own vote");
+
+    // Many clicks at once from one person are still one vote.
+    let jaen = app.login_as("jaen.demo").await;
+    let click = || app.post(&path, &jaen, json!({"helpful": false}));
+    let answers = tokio::join!(click(), click(), click(), click(), click());
+    for (status, body) in [answers.0, answers.1, answers.2, answers.3, answers.4] {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, read) = app.get(&format!("/helpdesk/articles/{id}"), &jaen).await;
+    assert_eq!(counts(&read), (1, 2), "{read}");
+    let votes = app
+        .scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_article_vote WHERE article_id = {id}"
+        ))
+        .await;
+    assert_eq!(votes.as_deref(), Some("3"));
+
+    // A deflection counts each time; a body with neither is a 422.
+    let deflected = vote(&docente, json!({"deflected": true})).await;
+    assert_eq!(
+        (counts(&deflected), deflected["deflections"].as_i64()),
+        ((1, 2), Some(1))
+    );
+    let (status, body) = app.post(&path, &docente, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["helpful"].is_string(), "{body}");
+}
+
+#[tokio::test]
 async fn internal_notes_never_reach_the_requester_in_lists_detail_or_e_mail() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
