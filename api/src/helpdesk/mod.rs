@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod availability;
+pub mod calendar;
 pub mod conversation;
 pub mod dto;
 pub mod knowledge;

@@ -10,14 +10,14 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    availability, conversation,
+    availability, calendar, conversation,
     dto::{
         Article, ArticleHit, ArticleInput, AssignInput, Availability, AvailabilityInput, Feedback,
         Holiday, HolidayInput, MergeInput, NewMessage, PriorityInput, RatingInput, Reason,
         ReportQuery, Resolution, SearchQuery, SimilarTicket, TicketFilter, TicketForm, TicketPage,
         TicketView, Topic, TopicInput, YearQuery,
     },
-    knowledge, reports, sla_job,
+    knowledge, reports,
     tickets::{self, ATTACHMENT, MAX_ATTACHMENTS},
     workflow::{self, Step},
 };
@@ -60,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_article, change_article))
         .routes(routes!(article_feedback))
         .routes(routes!(list_holidays, add_holiday))
+        .routes(routes!(change_holiday, delete_holiday))
         .routes(routes!(my_availability, set_my_availability))
         .routes(routes!(backlog))
         .routes(routes!(summary))
@@ -499,7 +500,7 @@ async fn list_holidays(
     let year = q
         .year
         .unwrap_or_else(|| chrono::Datelike::year(&crate::time::today_lima()));
-    Ok(Json(sla_job::list_holidays(&state.db, year).await?))
+    Ok(Json(calendar::list_holidays(&state.db, year).await?))
 }
 
 /// Add a holiday to the help-desk calendar (the administrator and the Central de Atención);
@@ -513,7 +514,7 @@ async fn add_holiday(
 ) -> Result<(StatusCode, Json<Holiday>)> {
     Ok((
         StatusCode::CREATED,
-        Json(sla_job::add_holiday(&state.db, &p, body).await?),
+        Json(calendar::add_holiday(&state.db, &p, body).await?),
     ))
 }
 
@@ -539,6 +540,34 @@ async fn set_my_availability(
     Ok(Json(
         availability::set(&state.db, &p, body.available, now()).await?,
     ))
+}
+
+/// Change a holiday of the help-desk calendar (the administrator and the Central de Atención);
+/// open tickets' SLA follows at once.
+#[utoipa::path(put, path = "/helpdesk/holidays/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "helpdesk", security(("bearer" = [])), request_body = HolidayInput,
+    responses((status = 200, body = Holiday), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn change_holiday(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<HolidayInput>,
+) -> Result<Json<Holiday>> {
+    Ok(Json(
+        calendar::change_holiday(&state.db, &p, id, body).await?,
+    ))
+}
+
+/// Delete a holiday from the help-desk calendar (the administrator and the Central de Atención);
+/// open tickets' SLA follows at once.
+#[utoipa::path(delete, path = "/helpdesk/holidays/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "helpdesk", security(("bearer" = [])),
+    responses((status = 204, description = "Eliminado"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_holiday(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode> {
+    calendar::delete_holiday(&state.db, &p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn csv(lines: Vec<String>, name: &str) -> Result<Response> {

@@ -834,7 +834,7 @@ async fn reports_count_the_backlog_and_stream_csv() {
 }
 
 /// An instant in Lima time.
-fn lima(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn lima(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     siagie::time::LIMA
         .with_ymd_and_hms(y, m, d, h, 0, 0)
         .single()

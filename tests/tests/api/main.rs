@@ -10,6 +10,7 @@ mod demo;
 mod evaluation;
 mod hardening;
 mod helpdesk;
+mod helpdesk_calendar;
 mod helpdesk_levels;
 mod http;
 mod matrix;
