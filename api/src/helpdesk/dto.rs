@@ -357,6 +357,38 @@ pub struct AvailabilityInput {
     pub available: Option<bool>,
 }
 
+/// `?error_code=…&request_id=…`: the `code` and `request_id` of an error answer.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportProblemQuery {
+    pub error_code: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The help form pre-filled from an error answer ("report this problem"): send these fields
+/// (with the comment completed) to `POST /helpdesk/tickets`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportProblem {
+    /// The IE's e-mail, or the caller's.
+    pub email: Option<String>,
+    /// The caller's IE.
+    pub codigo_modular: Option<String>,
+    pub cell_phone: Option<String>,
+    /// The topic the error code files under (null: the requester chooses).
+    pub topic: Option<String>,
+    pub topic_name: Option<String>,
+    pub error_code: String,
+    pub request_id: Option<String>,
+    /// What the error answer told the person.
+    pub error_message: String,
+    /// A first line for the comment.
+    pub comment: String,
+    /// The ticket will be filed as urgent (the service itself failed).
+    pub urgent: bool,
+    /// Published articles of the topic, to read before filing.
+    pub articles: Vec<ArticleHit>,
+}
+
 /// `?format=csv` for a report as CSV.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -12,6 +12,7 @@ pub mod knowledge;
 pub mod mail;
 pub mod reports;
 pub mod routes;
+pub mod routing;
 pub mod rules;
 pub mod sla;
 pub mod sla_job;

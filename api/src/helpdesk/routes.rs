@@ -14,10 +14,10 @@ use super::{
     dto::{
         Article, ArticleHit, ArticleInput, AssignInput, Availability, AvailabilityInput, Feedback,
         Holiday, HolidayInput, MergeInput, NewMessage, PriorityInput, RatingInput, Reason,
-        ReportQuery, Resolution, SearchQuery, SimilarTicket, TicketFilter, TicketForm, TicketPage,
-        TicketView, Topic, TopicInput, YearQuery,
+        ReportProblem, ReportProblemQuery, ReportQuery, Resolution, SearchQuery, SimilarTicket,
+        TicketFilter, TicketForm, TicketPage, TicketView, Topic, TopicInput, YearQuery,
     },
-    knowledge, reports,
+    knowledge, reports, routing,
     tickets::{self, ATTACHMENT, MAX_ATTACHMENTS},
     workflow::{self, Step},
 };
@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(uploads)
         .routes(routes!(list_topics, save_topic))
+        .routes(routes!(report_problem))
         .routes(routes!(get_ticket))
         .routes(routes!(attachment))
         .routes(routes!(post_message))
@@ -85,6 +86,19 @@ async fn save_topic(
     ApiJson(body): ApiJson<TopicInput>,
 ) -> Result<Json<Topic>> {
     Ok(Json(tickets::save_topic(&state.db, &p, body).await?))
+}
+
+/// "Report this problem": the help form pre-filled for the caller from an error answer's `code`
+/// and `request_id` (its identity and IE, the topic and urgency the code gives, a first line of
+/// the comment, and articles of that topic to read first).
+#[utoipa::path(get, path = "/helpdesk/report-problem", tag = "helpdesk", security(("bearer" = [])), params(ReportProblemQuery),
+    responses((status = 200, body = ReportProblem), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn report_problem(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(q): ApiQuery<ReportProblemQuery>,
+) -> Result<Json<ReportProblem>> {
+    Ok(Json(routing::report_problem(&state.db, &p, q).await?))
 }
 
 /// File a ticket (any signed-in person): `multipart/form-data` with the fields of the help form

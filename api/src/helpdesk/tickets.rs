@@ -22,6 +22,7 @@ use super::{
         TicketSummary, TicketView, Topic,
     },
     mail::{self, Notice},
+    routing,
     rules::{self, MAX_TEXT, priority, priority_label, subject, text},
     sla_job,
 };
@@ -219,10 +220,7 @@ async fn place(
 
 /// Codes of failed operations that make a ticket urgent: the service itself failed.
 fn urgent_error(code: &str) -> bool {
-    matches!(
-        code,
-        "internal_error" | "service_unavailable" | "request_timeout"
-    )
+    routing::urgent(code)
 }
 
 /// Files a ticket: the form checked whole (422 with every wrong field), then the ticket, its
@@ -268,12 +266,31 @@ pub async fn file(
     );
     let error_code = fields.check("error_code", code(form.error_code.as_deref(), 64));
     let request_id = fields.check("request_id", code(form.request_id.as_deref(), 64));
-    let topic = match form
+    let chosen = form
         .topic
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+        .filter(|t| !t.is_empty());
+    // "Report this problem": the failed operation's code picks the topic when none, or «otros»,
+    // was chosen (`routing::ROUTES`).
+    let routed = match (
+        chosen,
+        error_code
+            .as_ref()
+            .and_then(Option::as_deref)
+            .and_then(routing::topic_for),
+    ) {
+        (None | Some("otros"), Some(code)) => {
+            helpdesk_topic::Entity::find()
+                .filter(helpdesk_topic::Column::Code.eq(code))
+                .filter(helpdesk_topic::Column::Active.eq(true))
+                .one(db)
+                .await?
+        }
+        _ => None,
+    };
+    let topic = match chosen {
+        _ if routed.is_some() => routed,
         None => {
             fields.add("topic", "Elija el tema de su consulta.");
             None

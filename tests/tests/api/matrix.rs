@@ -541,6 +541,7 @@ fn cases(w: &World) -> Vec<Case> {
             restore: Some(w.helpdesk.restore_holiday.clone()),
             ..case(M::DELETE, "/helpdesk/holidays/{id}", format!("/helpdesk/holidays/{}", w.helpdesk.holiday), Body::None, "aaxxxxxx")
         },
+        case(M::GET, "/helpdesk/report-problem", "/helpdesk/report-problem?error_code=register_closed&request_id=abc-123".into(), Body::None, "aaaaaaaa"),
         // Availability for round-robin: agents and specialists (ugel.demo), each its own.
         case(M::GET, "/helpdesk/me/availability", "/helpdesk/me/availability".into(), Body::None, "aaaxxxxx"),
         case(M::PUT, "/helpdesk/me/availability", "/helpdesk/me/availability".into(), j(json!({})), "aaaxxxxx"),
