@@ -291,7 +291,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             reached_level: Set(level),
             n2_unit: Set((level == 2).then_some(n2)),
             reached_ugel: Set(level >= 2 && n2 == N2Unit::Ugel),
-            reached_dre: Set(level >= 2 && n2 == N2Unit::Dre),
+            reached_dre: Set(level >= 3 || (level == 2 && n2 == N2Unit::Dre)),
             assignee_id: Set(assignee),
             owner_id: Set(worked.then_some(agent)),
             impact: Set(Severity::Media),
@@ -334,16 +334,24 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             ));
         }
         if level >= 3 {
+            // To N3 through the DRE's stage, as escalation goes.
+            if n2 == N2Unit::Ugel {
+                steps.push((
+                    "escalated",
+                    TicketState::Escalado,
+                    2,
+                    70,
+                    Some("Requiere la revisión de la DRE."),
+                    id("ugel.demo"),
+                ));
+            }
             steps.push((
                 "escalated",
                 TicketState::Escalado,
                 3,
                 90,
                 Some("Requiere corrección de datos en MINEDU."),
-                match n2 {
-                    N2Unit::Ugel => id("ugel.demo"),
-                    N2Unit::Dre => id("dre.demo"),
-                },
+                id("dre.demo"),
             ));
         }
         let last = match state {
@@ -380,7 +388,16 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             steps.push((kind, state, level, minutes, reason, actor));
         }
         let mut previous = None;
+        // The N2 stage after each entry: the first at N2, then the DRE's after an escalation
+        // within N2.
+        let mut stage: Option<N2Unit> = None;
         for (kind, to, level, minutes, reason, actor) in steps {
+            stage = match (level, stage) {
+                (2, None) => Some(n2),
+                (2, Some(_)) if kind == "escalated" => Some(N2Unit::Dre),
+                (2, kept) => kept,
+                _ => stage,
+            };
             helpdesk_event::ActiveModel {
                 ticket_id: Set(ticket.id),
                 at: Set(filed + Duration::minutes(minutes)),
@@ -389,7 +406,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 from_state: Set(previous),
                 to_state: Set(to),
                 level: Set(level),
-                n2_unit: Set((level == 2).then_some(n2)),
+                n2_unit: Set(stage.filter(|_| level == 2)),
                 reason: Set(reason.map(Into::into)),
                 ..Default::default()
             }

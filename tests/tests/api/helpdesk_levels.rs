@@ -344,3 +344,27 @@ async fn an_upgraded_database_keeps_its_n2_tickets_at_the_ugel_stage() {
     let back = reason(&app, &ugel, id, "return", "Corresponde a la Central").await;
     assert_eq!(stage(&back), (1, None));
 }
+
+#[tokio::test]
+async fn the_demos_n2_tickets_wait_at_a_stage_someone_works() {
+    let app = spawn_app().await;
+    for (account, unit) in [("ugel.demo", "ugel"), ("dre.demo", "dre")] {
+        let token = app.login_as(account).await;
+        let (status, queue) = app
+            .get(&format!("/helpdesk/tickets?n2_unit={unit}"), &token)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{queue}");
+        let items = queue["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{account}: {queue}");
+        for item in items {
+            let (_, ticket) = app
+                .get(&format!("/helpdesk/tickets/{}", item["id"]), &token)
+                .await;
+            assert_eq!(ticket["can_work"], true, "{account}: {ticket}");
+        }
+    }
+    // The tickets that reached N3 passed the DRE's stage: the DRE still reads them.
+    let dre = app.login_as("dre.demo").await;
+    let (_, n3) = app.get("/helpdesk/tickets?level=3", &dre).await;
+    assert!(!n3["items"].as_array().unwrap().is_empty(), "{n3}");
+}
