@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::helpdesk_vocabulary::TicketState;
+use crate::helpdesk_vocabulary::{N2Unit, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "helpdesk_event")]
@@ -20,6 +20,8 @@ pub struct Model {
     pub to_state: TicketState,
     /// The level after the event.
     pub level: i16,
+    /// The N2 stage after the event (at N2 only).
+    pub n2_unit: Option<N2Unit>,
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
 }

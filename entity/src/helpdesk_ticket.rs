@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::helpdesk_vocabulary::{Severity, TicketState};
+use crate::helpdesk_vocabulary::{N2Unit, Severity, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "helpdesk_ticket")]
@@ -28,10 +28,17 @@ pub struct Model {
     pub error_code: Option<String>,
     pub request_id: Option<String>,
     pub state: TicketState,
-    /// 1: Central de Atención; 2: Especialista SIAGIE UGEL/DRE; 3: Especialista SIAGIE MINEDU.
+    /// 1: Central de Atención; 2: Especialista SIAGIE UGEL, then DRE (`n2_unit`); 3: Especialista
+    /// SIAGIE MINEDU.
     pub level: i16,
     /// The highest level the ticket has been at.
     pub reached_level: i16,
+    /// At N2: whether the UGEL's or the DRE's specialist works it (none at N1 and N3).
+    pub n2_unit: Option<N2Unit>,
+    /// The ticket has been at the UGEL's N2 stage (its specialist keeps reading it).
+    pub reached_ugel: bool,
+    /// The ticket has been at the DRE's N2 stage (its specialist keeps reading it).
+    pub reached_dre: bool,
     pub assignee_id: Option<i64>,
     /// The agent of the Central de Atención who keeps the case.
     pub owner_id: Option<i64>,

@@ -82,6 +82,12 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// The stage of N2 a ticket is at: the Especialista SIAGIE of the requester's UGEL, then of
+    /// its DRE.
+    N2Unit, "Unidad de N2" { Ugel => "ugel", Dre => "dre" }
+);
+
+vocabulary!(
     /// The state of a knowledge-base article.
     ArticleState, "Estado del artículo" { Borrador => "borrador", Publicado => "publicado", Archivado => "archivado" }
 );

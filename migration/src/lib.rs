@@ -16,6 +16,7 @@ mod m20261130_000011_packed_attendance;
 mod m20261202_000012_evaluation;
 mod m20261202_000013_certificates;
 mod m20261202_000014_helpdesk;
+mod m20261203_000015_helpdesk_levels;
 mod m20261203_000016_helpdesk_sla_marks;
 
 /// Every migration of the schema, in order.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_evaluation::Migration),
             Box::new(m20261202_000013_certificates::Migration),
             Box::new(m20261202_000014_helpdesk::Migration),
+            Box::new(m20261203_000015_helpdesk_levels::Migration),
             Box::new(m20261203_000016_helpdesk_sla_marks::Migration),
         ]
     }

@@ -114,6 +114,8 @@ error_codes! {
     TicketAlreadyRated = ("ticket_already_rated", CONFLICT, "El ticket ya fue calificado."),
     /// A resolved ticket is reopened only within the days the help desk allows.
     ReopenWindowOver = ("reopen_window_over", CONFLICT, "Ya pasó el plazo para reabrir el ticket: registre un ticket nuevo."),
+    /// Round-robin found nobody available at the ticket's stage.
+    NoAgentAvailable = ("no_agent_available", CONFLICT, "Nadie que atienda este nivel está disponible ahora: asigne el ticket a una persona o tómelo usted."),
 
     /// A teacher grading an area it is not assigned in the section.
     AreaNotAssigned = ("area_not_assigned", FORBIDDEN, "No tiene asignada esa área curricular en la sección."),

@@ -1,23 +1,39 @@
 //! Who reaches a ticket: its requester, and the help desk's levels within their jurisdiction. An
-//! N1 agent reaches every ticket; an N2 specialist the tickets of its UGEL or DRE that reached N2;
-//! an N3 specialist those that reached N3; the administrator, all, as supervisor.
+//! N1 agent reaches every ticket; at N2, the Especialista SIAGIE UGEL the tickets of its UGEL that
+//! reached its stage, and the Especialista SIAGIE DRE those of its DRE that reached the DRE's
+//! stage (each keeps reading them after they move on, but works them only while they are at its
+//! stage); an N3 specialist those that reached N3; the administrator, all, as supervisor.
 
 use sea_orm::{ColumnTrait, Condition};
 
-use entity::helpdesk_ticket::{self, Column};
+use entity::{
+    helpdesk_ticket::{self, Column},
+    helpdesk_vocabulary::N2Unit,
+};
 
 use crate::auth::{
     Principal,
     policy::{Action, Role, Target, grants},
 };
 
-/// The level a role works at (the administrator: every level).
-pub fn level_of(role: Role) -> Option<i16> {
+/// Where a role works: its level, and at N2 its stage (the administrator: everywhere).
+pub fn stage_of(role: Role) -> Option<(i16, Option<N2Unit>)> {
     match role {
-        Role::HelpdeskAgent => Some(1),
-        Role::UgelSpecialist | Role::DreSpecialist => Some(2),
-        Role::MineduSpecialist => Some(3),
+        Role::HelpdeskAgent => Some((1, None)),
+        Role::UgelSpecialist => Some((2, Some(N2Unit::Ugel))),
+        Role::DreSpecialist => Some((2, Some(N2Unit::Dre))),
+        Role::MineduSpecialist => Some((3, None)),
         _ => None,
+    }
+}
+
+/// The roles that work a stage.
+pub fn roles_at(level: i16, unit: Option<N2Unit>) -> &'static [Role] {
+    match (level, unit) {
+        (1, _) => &[Role::HelpdeskAgent],
+        (2, Some(N2Unit::Dre)) => &[Role::DreSpecialist],
+        (2, _) => &[Role::UgelSpecialist],
+        _ => &[Role::MineduSpecialist],
     }
 }
 
@@ -70,13 +86,19 @@ pub fn of(p: &Principal, ticket: &helpdesk_ticket::Model) -> Access {
             access.supervisor = true;
             continue;
         }
-        let Some(level) = level_of(a.role) else {
+        let Some((level, unit)) = stage_of(a.role) else {
             continue;
         };
-        if level == 1 || ticket.reached_level >= level {
+        let reached = match (level, unit) {
+            (1, _) => true,
+            (2, Some(N2Unit::Ugel)) => ticket.reached_ugel,
+            (2, _) => ticket.reached_dre,
+            _ => ticket.reached_level >= 3,
+        };
+        if reached {
             access.staff = true;
         }
-        if ticket.level == level {
+        if ticket.level == level && (level != 2 || ticket.n2_unit == unit) {
             access.works = true;
         }
     }
@@ -104,18 +126,18 @@ pub fn queue_condition(p: &Principal) -> Condition {
         match (a.role, a.unit) {
             (Role::MineduAdmin | Role::HelpdeskAgent, _) => return Condition::all(),
             (Role::MineduSpecialist, _) => any = any.add(Column::ReachedLevel.gte(3)),
-            (_, Unit::Ugel { ugel_id, .. }) => {
+            (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
                 any = any.add(
                     Condition::all()
                         .add(Column::UgelId.eq(ugel_id))
-                        .add(Column::ReachedLevel.gte(2)),
+                        .add(Column::ReachedUgel.eq(true)),
                 )
             }
-            (_, Unit::Dre { dre_id }) => {
+            (Role::DreSpecialist, Unit::Dre { dre_id }) => {
                 any = any.add(
                     Condition::all()
                         .add(Column::DreId.eq(dre_id))
-                        .add(Column::ReachedLevel.gte(2)),
+                        .add(Column::ReachedDre.eq(true)),
                 )
             }
             _ => {}

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use entity::helpdesk_vocabulary::{ArticleState, Severity, TicketState};
+use entity::helpdesk_vocabulary::{ArticleState, N2Unit, Severity, TicketState};
 
 use super::sla;
 
@@ -64,6 +64,8 @@ pub struct TicketSummary {
     pub state: TicketState,
     pub state_label: &'static str,
     pub level: i16,
+    /// At N2: `ugel` or `dre`, whose specialist works it.
+    pub n2_unit: Option<N2Unit>,
     pub priority: i16,
     pub priority_label: &'static str,
     pub topic: String,
@@ -93,6 +95,8 @@ pub struct TicketFilter {
     pub view: Option<String>,
     pub state: Option<String>,
     pub level: Option<i16>,
+    /// `ugel` or `dre`: the tickets at that stage of N2.
+    pub n2_unit: Option<String>,
     pub topic: Option<String>,
     pub ugel_id: Option<i64>,
     /// `true`: only the tickets assigned to the caller.
@@ -124,6 +128,8 @@ pub struct EventView {
     pub from_state: Option<TicketState>,
     pub to_state: TicketState,
     pub level: i16,
+    /// The N2 stage after the step (at N2 only).
+    pub n2_unit: Option<N2Unit>,
     /// The reason given (only to the help desk).
     pub reason: Option<String>,
 }
@@ -146,6 +152,8 @@ pub struct TicketView {
     pub state: TicketState,
     pub state_label: &'static str,
     pub level: i16,
+    /// At N2: `ugel` (the Especialista SIAGIE of the requester's UGEL) or `dre` (of its DRE).
+    pub n2_unit: Option<N2Unit>,
     pub level_label: &'static str,
     pub impact: Severity,
     pub urgency: Severity,
@@ -276,6 +284,8 @@ pub struct Article {
     pub helpful: i32,
     pub not_helpful: i32,
     pub deflections: i32,
+    /// The caller's own answer to "¿Le sirvió?" (null: none yet).
+    pub my_vote: Option<bool>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -330,6 +340,53 @@ pub struct SimilarTicket {
     pub probable_duplicate: bool,
     /// Why: `texto`, `codigo_error`, `misma_ie`.
     pub reasons: Vec<&'static str>,
+}
+
+/// Whether a person of the help desk takes new tickets by round-robin.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Availability {
+    pub available: bool,
+    /// When the person last changed it (never: available).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Setting one's availability.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AvailabilityInput {
+    /// `false`: away; round-robin assigns nothing new until `true`.
+    pub available: Option<bool>,
+}
+
+/// `?error_code=…&request_id=…`: the `code` and `request_id` of an error answer.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportProblemQuery {
+    pub error_code: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The help form pre-filled from an error answer ("report this problem"): send these fields
+/// (with the comment completed) to `POST /helpdesk/tickets`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportProblem {
+    /// The IE's e-mail, or the caller's.
+    pub email: Option<String>,
+    /// The caller's IE.
+    pub codigo_modular: Option<String>,
+    pub cell_phone: Option<String>,
+    /// The topic the error code files under (null: the requester chooses).
+    pub topic: Option<String>,
+    pub topic_name: Option<String>,
+    pub error_code: String,
+    pub request_id: Option<String>,
+    /// What the error answer told the person.
+    pub error_message: String,
+    /// A first line for the comment.
+    pub comment: String,
+    /// The ticket will be filed as urgent (the service itself failed).
+    pub urgent: bool,
+    /// Published articles of the topic, to read before filing.
+    pub articles: Vec<ArticleHit>,
 }
 
 /// `?format=csv` for a report as CSV; the summary's period.

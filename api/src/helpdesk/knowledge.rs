@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use entity::{
-    helpdesk_article, helpdesk_ticket, helpdesk_topic,
+    helpdesk_article, helpdesk_article_vote, helpdesk_ticket, helpdesk_topic,
     helpdesk_vocabulary::{ArticleState, TicketState},
 };
 
@@ -129,6 +129,7 @@ async fn view(db: &impl ConnectionTrait, a: helpdesk_article::Model) -> Result<A
         helpful: a.helpful,
         not_helpful: a.not_helpful,
         deflections: a.deflections,
+        my_vote: None,
         updated_at: a.updated_at,
     })
 }
@@ -240,7 +241,13 @@ pub async fn read(db: &DatabaseConnection, p: &Principal, id: i64) -> Result<Art
         .await?
         .filter(|a| a.state == ArticleState::Publicado || access::is_staff(p))
         .ok_or_else(|| ApiError::not_found("el artículo"))?;
-    view(db, article).await
+    let mine = helpdesk_article_vote::Entity::find_by_id((article.id, p.user_id))
+        .one(db)
+        .await?;
+    Ok(Article {
+        my_vote: mine.map(|v| v.helpful),
+        ..view(db, article).await?
+    })
 }
 
 struct Checked {
@@ -443,12 +450,15 @@ pub async fn from_ticket(
     save(db, p, model, checked, now).await
 }
 
-/// "¿Le sirvió?" and deflections: counted on a published article by any reader.
+/// "¿Le sirvió?" and deflections on an article any reader reaches: one vote per person and
+/// article (a second vote replaces the first); the article's counters move with the votes in the
+/// same transaction, so they always equal what the votes say. A deflection is counted each time.
 pub async fn feedback(
     db: &DatabaseConnection,
     p: &Principal,
     id: i64,
     input: Feedback,
+    now: DateTime<Utc>,
 ) -> Result<Article> {
     let article = read(db, p, id).await?;
     if input.helpful.is_none() && !input.deflected {
@@ -458,30 +468,71 @@ pub async fn feedback(
         ));
     }
     use sea_orm::sea_query::{Expr, ExprTrait};
+    let counter = |helpful: bool| {
+        if helpful {
+            helpdesk_article::Column::Helpful
+        } else {
+            helpdesk_article::Column::NotHelpful
+        }
+    };
+    let txn = crate::db::begin(db).await?;
     let mut update =
         helpdesk_article::Entity::update_many().filter(helpdesk_article::Column::Id.eq(article.id));
-    match input.helpful {
-        Some(true) => {
-            update = update.col_expr(
-                helpdesk_article::Column::Helpful,
-                Expr::col(helpdesk_article::Column::Helpful).add(1),
-            )
+    let mut changed = false;
+    if let Some(helpful) = input.helpful {
+        let backend = txn.get_database_backend();
+        // The first vote inserts; a concurrent second one waits for it and finds it there.
+        let inserted = txn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO helpdesk_article_vote (article_id, user_id, helpful, voted_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (article_id, user_id) DO NOTHING",
+                [
+                    article.id.into(),
+                    p.user_id.into(),
+                    helpful.into(),
+                    now.into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        if inserted == 1 {
+            update = update.col_expr(counter(helpful), Expr::col(counter(helpful)).add(1));
+            changed = true;
+        } else {
+            let switched = txn
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    "UPDATE helpdesk_article_vote SET helpful = $1, voted_at = $2 \
+                     WHERE article_id = $3 AND user_id = $4 AND helpful <> $1",
+                    [
+                        helpful.into(),
+                        now.into(),
+                        article.id.into(),
+                        p.user_id.into(),
+                    ],
+                ))
+                .await?
+                .rows_affected();
+            if switched == 1 {
+                update = update
+                    .col_expr(counter(helpful), Expr::col(counter(helpful)).add(1))
+                    .col_expr(counter(!helpful), Expr::col(counter(!helpful)).sub(1));
+                changed = true;
+            }
         }
-        Some(false) => {
-            update = update.col_expr(
-                helpdesk_article::Column::NotHelpful,
-                Expr::col(helpdesk_article::Column::NotHelpful).add(1),
-            )
-        }
-        None => {}
     }
     if input.deflected {
         update = update.col_expr(
             helpdesk_article::Column::Deflections,
             Expr::col(helpdesk_article::Column::Deflections).add(1),
         );
+        changed = true;
     }
-    update.exec(db).await?;
+    if changed {
+        update.exec(&txn).await?;
+    }
+    txn.commit().await?;
     read(db, p, id).await
 }
 

@@ -4,12 +4,15 @@
 //! the knowledge base they feed, and reports.
 
 pub mod access;
+pub mod availability;
+pub mod calendar;
 pub mod conversation;
 pub mod dto;
 pub mod knowledge;
 pub mod mail;
 pub mod reports;
 pub mod routes;
+pub mod routing;
 pub mod rules;
 pub mod sla;
 pub mod sla_job;

@@ -10,14 +10,14 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    conversation,
+    availability, calendar, conversation,
     dto::{
-        Article, ArticleHit, ArticleInput, AssignInput, Feedback, Holiday, HolidayInput,
-        MergeInput, NewMessage, PriorityInput, RatingInput, Reason, ReportQuery, Resolution,
-        SearchQuery, SimilarTicket, TicketFilter, TicketForm, TicketPage, TicketView, Topic,
-        TopicInput, YearQuery,
+        Article, ArticleHit, ArticleInput, AssignInput, Availability, AvailabilityInput, Feedback,
+        Holiday, HolidayInput, MergeInput, NewMessage, PriorityInput, RatingInput, Reason,
+        ReportProblem, ReportProblemQuery, ReportQuery, Resolution, SearchQuery, SimilarTicket,
+        TicketFilter, TicketForm, TicketPage, TicketView, Topic, TopicInput, YearQuery,
     },
-    knowledge, reports, sla_job,
+    knowledge, reports, routing,
     tickets::{self, ATTACHMENT, MAX_ATTACHMENTS},
     workflow::{self, Step},
 };
@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(uploads)
         .routes(routes!(list_topics, save_topic))
+        .routes(routes!(report_problem))
         .routes(routes!(get_ticket))
         .routes(routes!(attachment))
         .routes(routes!(post_message))
@@ -60,6 +61,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_article, change_article))
         .routes(routes!(article_feedback))
         .routes(routes!(list_holidays, add_holiday))
+        .routes(routes!(change_holiday, delete_holiday))
+        .routes(routes!(my_availability, set_my_availability))
         .routes(routes!(backlog))
         .routes(routes!(summary))
 }
@@ -83,6 +86,19 @@ async fn save_topic(
     ApiJson(body): ApiJson<TopicInput>,
 ) -> Result<Json<Topic>> {
     Ok(Json(tickets::save_topic(&state.db, &p, body).await?))
+}
+
+/// "Report this problem": the help form pre-filled for the caller from an error answer's `code`
+/// and `request_id` (its identity and IE, the topic and urgency the code gives, a first line of
+/// the comment, and articles of that topic to read first).
+#[utoipa::path(get, path = "/helpdesk/report-problem", tag = "helpdesk", security(("bearer" = [])), params(ReportProblemQuery),
+    responses((status = 200, body = ReportProblem), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn report_problem(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(q): ApiQuery<ReportProblemQuery>,
+) -> Result<Json<ReportProblem>> {
+    Ok(Json(routing::report_problem(&state.db, &p, q).await?))
 }
 
 /// File a ticket (any signed-in person): `multipart/form-data` with the fields of the help form
@@ -471,7 +487,9 @@ async fn change_article(
     ))
 }
 
-/// "¿Le sirvió?", and a deflection when the reader leaves without filing a ticket.
+/// "¿Le sirvió?" (one vote per person: a second one replaces the first; the article's counts and
+/// the caller's own vote come back), and a deflection when the reader leaves without filing a
+/// ticket.
 #[utoipa::path(post, path = "/helpdesk/articles/{id}/feedback", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "helpdesk", security(("bearer" = [])), request_body = Feedback,
     responses((status = 200, body = Article), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn article_feedback(
@@ -480,7 +498,9 @@ async fn article_feedback(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Feedback>,
 ) -> Result<Json<Article>> {
-    Ok(Json(knowledge::feedback(&state.db, &p, id, body).await?))
+    Ok(Json(
+        knowledge::feedback(&state.db, &p, id, body, now()).await?,
+    ))
 }
 
 /// The help-desk calendar's holidays of a year (national, and each DRE's for its N2 queues).
@@ -494,7 +514,7 @@ async fn list_holidays(
     let year = q
         .year
         .unwrap_or_else(|| chrono::Datelike::year(&crate::time::today_lima()));
-    Ok(Json(sla_job::list_holidays(&state.db, year).await?))
+    Ok(Json(calendar::list_holidays(&state.db, year).await?))
 }
 
 /// Add a holiday to the help-desk calendar (the administrator and the Central de Atención);
@@ -508,8 +528,60 @@ async fn add_holiday(
 ) -> Result<(StatusCode, Json<Holiday>)> {
     Ok((
         StatusCode::CREATED,
-        Json(sla_job::add_holiday(&state.db, &p, body).await?),
+        Json(calendar::add_holiday(&state.db, &p, body).await?),
     ))
+}
+
+/// The caller's availability for round-robin assignment (agents and specialists).
+#[utoipa::path(get, path = "/helpdesk/me/availability", tag = "helpdesk", security(("bearer" = [])),
+    responses((status = 200, body = Availability), (status = 403, body = ErrorBody)))]
+async fn my_availability(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> Result<Json<Availability>> {
+    Ok(Json(availability::read(&state.db, &p).await?))
+}
+
+/// Set the caller's availability: round-robin assigns new tickets only to those available
+/// (agents and specialists; each sets its own).
+#[utoipa::path(put, path = "/helpdesk/me/availability", tag = "helpdesk", security(("bearer" = [])), request_body = AvailabilityInput,
+    responses((status = 200, body = Availability), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_my_availability(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<AvailabilityInput>,
+) -> Result<Json<Availability>> {
+    Ok(Json(
+        availability::set(&state.db, &p, body.available, now()).await?,
+    ))
+}
+
+/// Change a holiday of the help-desk calendar (the administrator and the Central de Atención);
+/// open tickets' SLA follows at once.
+#[utoipa::path(put, path = "/helpdesk/holidays/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "helpdesk", security(("bearer" = [])), request_body = HolidayInput,
+    responses((status = 200, body = Holiday), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn change_holiday(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<HolidayInput>,
+) -> Result<Json<Holiday>> {
+    Ok(Json(
+        calendar::change_holiday(&state.db, &p, id, body).await?,
+    ))
+}
+
+/// Delete a holiday from the help-desk calendar (the administrator and the Central de Atención);
+/// open tickets' SLA follows at once.
+#[utoipa::path(delete, path = "/helpdesk/holidays/{id}", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "helpdesk", security(("bearer" = [])),
+    responses((status = 204, description = "Eliminado"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_holiday(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode> {
+    calendar::delete_holiday(&state.db, &p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn csv(lines: Vec<String>, name: &str) -> Result<Response> {

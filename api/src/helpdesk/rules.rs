@@ -10,7 +10,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_event, helpdesk_ticket,
-    helpdesk_vocabulary::{Severity, TicketState},
+    helpdesk_vocabulary::{N2Unit, Severity, TicketState},
     person, user_account,
 };
 
@@ -62,6 +62,15 @@ pub fn level_label(level: i16) -> &'static str {
         1 => "N1 — Central de Atención",
         2 => "N2 — Especialista SIAGIE UGEL/DRE",
         _ => "N3 — Especialista SIAGIE MINEDU",
+    }
+}
+
+/// The label of a stage: the level, and at N2 whose specialist works it.
+pub fn stage_label(level: i16, unit: Option<N2Unit>) -> &'static str {
+    match (level, unit) {
+        (2, Some(N2Unit::Ugel)) => "N2 — Especialista SIAGIE UGEL",
+        (2, Some(N2Unit::Dre)) => "N2 — Especialista SIAGIE DRE",
+        _ => level_label(level),
     }
 }
 
@@ -126,6 +135,7 @@ pub async fn log(
         from_state: Set(from),
         to_state: Set(ticket.state),
         level: Set(ticket.level),
+        n2_unit: Set(ticket.n2_unit),
         reason: Set(reason),
         ..Default::default()
     }

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_attachment, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{Severity, TicketState},
+    helpdesk_vocabulary::{N2Unit, Severity, TicketState},
     school, ugel,
 };
 
@@ -22,6 +22,7 @@ use super::{
         TicketSummary, TicketView, Topic,
     },
     mail::{self, Notice},
+    routing,
     rules::{self, MAX_TEXT, priority, priority_label, subject, text},
     sla_job,
 };
@@ -219,10 +220,7 @@ async fn place(
 
 /// Codes of failed operations that make a ticket urgent: the service itself failed.
 fn urgent_error(code: &str) -> bool {
-    matches!(
-        code,
-        "internal_error" | "service_unavailable" | "request_timeout"
-    )
+    routing::urgent(code)
 }
 
 /// Files a ticket: the form checked whole (422 with every wrong field), then the ticket, its
@@ -268,12 +266,31 @@ pub async fn file(
     );
     let error_code = fields.check("error_code", code(form.error_code.as_deref(), 64));
     let request_id = fields.check("request_id", code(form.request_id.as_deref(), 64));
-    let topic = match form
+    let chosen = form
         .topic
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+        .filter(|t| !t.is_empty());
+    // "Report this problem": the failed operation's code picks the topic when none, or «otros»,
+    // was chosen (`routing::ROUTES`).
+    let routed = match (
+        chosen,
+        error_code
+            .as_ref()
+            .and_then(Option::as_deref)
+            .and_then(routing::topic_for),
+    ) {
+        (None | Some("otros"), Some(code)) => {
+            helpdesk_topic::Entity::find()
+                .filter(helpdesk_topic::Column::Code.eq(code))
+                .filter(helpdesk_topic::Column::Active.eq(true))
+                .one(db)
+                .await?
+        }
+        _ => None,
+    };
+    let topic = match chosen {
+        _ if routed.is_some() => routed,
         None => {
             fields.add("topic", "Elija el tema de su consulta.");
             None
@@ -540,7 +557,8 @@ pub async fn read_as(
         state: ticket.state,
         state_label: ticket.state.label(),
         level: ticket.level,
-        level_label: rules::level_label(ticket.level),
+        n2_unit: ticket.n2_unit,
+        level_label: rules::stage_label(ticket.level, ticket.n2_unit),
         impact: ticket.impact,
         urgency: ticket.urgency,
         priority: ticket.priority,
@@ -588,6 +606,7 @@ pub async fn read_as(
                 from_state: e.from_state,
                 to_state: e.to_state,
                 level: e.level,
+                n2_unit: e.n2_unit,
                 reason: if staff { e.reason } else { None },
             })
             .collect(),
@@ -640,6 +659,13 @@ pub async fn list(
     if let Some(level) = filter.level {
         query = query.filter(helpdesk_ticket::Column::Level.eq(level));
     }
+    if let Some(unit) = filter.n2_unit.as_deref() {
+        let unit =
+            N2Unit::parse(unit).map_err(|m| ApiError::because(ErrorCode::InvalidQuery, m))?;
+        query = query
+            .filter(helpdesk_ticket::Column::Level.eq(2))
+            .filter(helpdesk_ticket::Column::N2Unit.eq(unit));
+    }
     if let Some(ugel_id) = filter.ugel_id {
         query = query.filter(helpdesk_ticket::Column::UgelId.eq(ugel_id));
     }
@@ -679,6 +705,7 @@ pub async fn list(
             state: t.state,
             state_label: t.state.label(),
             level: t.level,
+            n2_unit: t.n2_unit,
             priority: t.priority,
             priority_label: priority_label(t.priority),
             topic: topics

@@ -6,11 +6,12 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 
 use entity::{
-    helpdesk_message, helpdesk_ticket,
-    helpdesk_vocabulary::{Severity, TicketState},
+    helpdesk_availability, helpdesk_event, helpdesk_message, helpdesk_ticket,
+    helpdesk_vocabulary::{N2Unit, Severity, TicketState},
     role_assignment,
 };
 
@@ -73,21 +74,87 @@ fn conflict(message: &'static str) -> ApiError {
     ApiError::because(ErrorCode::TicketStateConflict, message)
 }
 
-/// The level above (N2 only when the ticket has a UGEL or DRE).
-fn level_up(ticket: &helpdesk_ticket::Model) -> Option<i16> {
-    match ticket.level {
-        1 if ticket.ugel_id.is_some() || ticket.dre_id.is_some() => Some(2),
-        1 | 2 => Some(3),
-        _ => None,
+/// Where a ticket is worked: its level, and at N2 whose specialist (the UGEL's or the DRE's).
+type Stage = (i16, Option<N2Unit>);
+
+/// The order of the stages: N1, N2 UGEL, N2 DRE, N3.
+fn rank((level, unit): Stage) -> u8 {
+    match (level, unit) {
+        (1, _) => 0,
+        (2, Some(N2Unit::Dre)) => 2,
+        (2, _) => 1,
+        _ => 3,
     }
 }
 
-fn level_down(ticket: &helpdesk_ticket::Model) -> Option<i16> {
-    match ticket.level {
-        3 if ticket.ugel_id.is_some() || ticket.dre_id.is_some() => Some(2),
-        3 | 2 => Some(1),
-        _ => None,
+/// Whether someone holds the role, active, in the unit (a UGEL's or a DRE's id).
+async fn staffed(
+    db: &impl ConnectionTrait,
+    role: Role,
+    column: role_assignment::Column,
+    unit: i64,
+) -> Result<bool> {
+    Ok(role_assignment::Entity::find()
+        .filter(role_assignment::Column::Role.eq(role.code()))
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(column.eq(unit))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The stage above the ticket's: from N1 the Especialista SIAGIE of the requester's UGEL, from
+/// there the one of its DRE, from there N3 (MINEDU). A stage the ticket has no unit for (filed by
+/// someone without an IE or UGEL), or whose unit has no active specialist, is passed over, so
+/// that a ticket never waits in a queue nobody works.
+async fn stage_up(
+    db: &impl ConnectionTrait,
+    ticket: &helpdesk_ticket::Model,
+) -> Result<Option<Stage>> {
+    let here = rank((ticket.level, ticket.n2_unit));
+    if here < 1
+        && let Some(ugel) = ticket.ugel_id
+        && staffed(
+            db,
+            Role::UgelSpecialist,
+            role_assignment::Column::UgelId,
+            ugel,
+        )
+        .await?
+    {
+        return Ok(Some((2, Some(N2Unit::Ugel))));
     }
+    if here < 2
+        && let Some(dre) = ticket.dre_id
+        && staffed(db, Role::DreSpecialist, role_assignment::Column::DreId, dre).await?
+    {
+        return Ok(Some((2, Some(N2Unit::Dre))));
+    }
+    Ok((here < 3).then_some((3, None)))
+}
+
+/// The stage below the ticket's: the one it was escalated from into its current stage (N3 goes
+/// back to the N2 it came from, the DRE to the UGEL, the UGEL to N1), read from the event log.
+async fn stage_down(
+    db: &impl ConnectionTrait,
+    ticket: &helpdesk_ticket::Model,
+) -> Result<Option<Stage>> {
+    let here: Stage = (ticket.level, ticket.n2_unit);
+    if rank(here) == 0 {
+        return Ok(None);
+    }
+    let events = helpdesk_event::Entity::find()
+        .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
+        .order_by_asc(helpdesk_event::Column::Id)
+        .all(db)
+        .await?;
+    let from = events
+        .iter()
+        .rposition(|e| e.kind == "escalated" && rank((e.level, e.n2_unit)) == rank(here))
+        .and_then(|i| i.checked_sub(1))
+        .map(|i| (events[i].level, events[i].n2_unit))
+        .filter(|s| rank(*s) < rank(here));
+    Ok(Some(from.unwrap_or((1, None))))
 }
 
 /// Takes a step on a ticket: the caller must reach it (404), be allowed the step (403), give
@@ -126,7 +193,9 @@ pub async fn apply(
                     }
                     user
                 }
-                Step::Assign(None) => round_robin(&txn, &ticket).await?.unwrap_or(p.user_id),
+                Step::Assign(None) => round_robin(&txn, &ticket)
+                    .await?
+                    .ok_or_else(|| ApiError::from(ErrorCode::NoAgentAvailable))?,
                 _ => p.user_id,
             };
             if !matches!(
@@ -168,34 +237,38 @@ pub async fn apply(
         }
         Step::Escalate(why) => {
             let why = reason(&why, "reason", "Indique el motivo de la derivación.")?;
-            let Some(level) = level_up(&ticket) else {
-                return Err(conflict("El ticket ya está en el último nivel (N3)."));
-            };
             if !open || before == TicketState::EsperandoUsuario {
                 return Err(conflict(
                     "Solo se deriva un ticket abierto que no espera al usuario.",
                 ));
             }
+            let Some((level, unit)) = stage_up(&txn, &ticket).await? else {
+                return Err(conflict("El ticket ya está en el último nivel (N3)."));
+            };
             next.state = Set(TicketState::Escalado);
             next.level = Set(level);
+            next.n2_unit = Set(unit);
             next.reached_level = Set(ticket.reached_level.max(level));
+            next.reached_ugel = Set(ticket.reached_ugel || unit == Some(N2Unit::Ugel));
+            next.reached_dre = Set(ticket.reached_dre || unit == Some(N2Unit::Dre));
             next.assignee_id = Set(None);
             next.level_since = Set(now);
             ("escalated", Some(why))
         }
         Step::Return(why) => {
             let why = reason(&why, "reason", "Indique el motivo de la devolución.")?;
-            let Some(level) = level_down(&ticket) else {
-                return Err(conflict(
-                    "El ticket está en el primer nivel: no se puede devolver.",
-                ));
-            };
             if !open || before == TicketState::EsperandoUsuario {
                 return Err(conflict(
                     "Solo se devuelve un ticket abierto que no espera al usuario.",
                 ));
             }
+            let Some((level, unit)) = stage_down(&txn, &ticket).await? else {
+                return Err(conflict(
+                    "El ticket está en el primer nivel: no se puede devolver.",
+                ));
+            };
             next.level = Set(level);
+            next.n2_unit = Set(unit);
             next.level_since = Set(now);
             match (level, ticket.owner_id) {
                 (1, Some(owner)) => {
@@ -387,9 +460,9 @@ pub async fn apply(
             Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
                 .by(p.user_id)
                 .in_unit(access::target(&saved))
-                .before(&serde_json::json!({"state": before, "level": ticket.level}))
+                .before(&serde_json::json!({"state": before, "level": ticket.level, "n2_unit": ticket.n2_unit}))
                 .after(
-                    &serde_json::json!({"step": kind, "state": saved.state, "level": saved.level}),
+                    &serde_json::json!({"step": kind, "state": saved.state, "level": saved.level, "n2_unit": saved.n2_unit}),
                 ),
         ),
     )
@@ -428,17 +501,13 @@ async fn find_ticket(
     Ok(query.one(db).await?)
 }
 
-/// The agent of the ticket's level with the fewest open tickets assigned (the lowest id first
-/// among equals): round-robin by load among those who work this ticket.
+/// The person of the ticket's stage with the fewest open tickets assigned (the lowest id first
+/// among equals): round-robin by load among those who work this ticket and are available.
 async fn round_robin(
     db: &impl ConnectionTrait,
     ticket: &helpdesk_ticket::Model,
 ) -> Result<Option<i64>> {
-    let roles: &[Role] = match ticket.level {
-        1 => &[Role::HelpdeskAgent],
-        2 => &[Role::UgelSpecialist, Role::DreSpecialist],
-        _ => &[Role::MineduSpecialist],
-    };
+    let roles = access::roles_at(ticket.level, ticket.n2_unit);
     let mut candidates: Vec<i64> = role_assignment::Entity::find()
         .filter(role_assignment::Column::Active.eq(true))
         .filter(role_assignment::Column::Role.is_in(roles.iter().map(|r| r.code())))
@@ -449,8 +518,16 @@ async fn round_robin(
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
+    let away: std::collections::HashSet<i64> = helpdesk_availability::Entity::find()
+        .filter(helpdesk_availability::Column::UserId.is_in(candidates.clone()))
+        .filter(helpdesk_availability::Column::Available.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.user_id)
+        .collect();
     let mut best: Option<(u64, i64)> = None;
-    for user in candidates {
+    for user in candidates.into_iter().filter(|u| !away.contains(u)) {
         let Ok(them) = crate::auth::principal::load_principal(db, user).await else {
             continue;
         };

@@ -95,6 +95,9 @@ actions! {
     HelpdeskMessagePosted = ("helpdesk_message_posted", "helpdesk_message"),
     HelpdeskTopicChanged = ("helpdesk_topic_changed", "helpdesk_topic"),
     HelpdeskHolidayAdded = ("helpdesk_holiday_added", "helpdesk_holiday"),
+    HelpdeskHolidayChanged = ("helpdesk_holiday_changed", "helpdesk_holiday"),
+    HelpdeskHolidayDeleted = ("helpdesk_holiday_deleted", "helpdesk_holiday"),
+    HelpdeskAvailabilityChanged = ("helpdesk_availability_changed", "helpdesk_availability"),
     HelpdeskArticleChanged = ("helpdesk_article_changed", "helpdesk_article"),
 }
 

@@ -1,6 +1,7 @@
 //! The help desk's part of the demo world: the specialists of N2 (DRE Cajamarca) and N3
-//! (MINEDU), a second agent of the Central de Atención, a few dozen tickets in every state filed
-//! from IEs of both UGELs, and a knowledge base of articles on SIAGIE's common problems.
+//! (MINEDU), a second agent of the Central de Atención, the DRE's regional holidays, a few dozen
+//! tickets in every state filed from IEs of both UGELs, and a knowledge base of articles on
+//! SIAGIE's common problems.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_article, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{ArticleState, Severity, TicketState},
+    helpdesk_vocabulary::{ArticleState, N2Unit, Severity, TicketState},
     person, school, ugel, user_account,
 };
 
@@ -166,6 +167,25 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
         world::create_account(db, account, hash).await?;
     }
 
+    // The DRE's regional holidays (Carnaval de Cajamarca, Monday and Tuesday before Ash
+    // Wednesday): its N2 clocks skip them, the national ones do not.
+    let this_year = now.with_timezone(&crate::time::LIMA).year();
+    for year in [this_year, this_year + 1] {
+        let Some(easter) = easter(year) else {
+            continue;
+        };
+        for (days_before, name) in [(48, "Lunes de Carnaval"), (47, "Martes de Carnaval")] {
+            entity::helpdesk_holiday::ActiveModel {
+                date: Set(easter - Duration::days(days_before)),
+                dre_id: Set(Some(dre.id)),
+                description: Set(format!("{name} (feriado regional de Cajamarca)")),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+
     let users: HashMap<String, user_account::Model> = user_account::Entity::find()
         .all(db)
         .await?
@@ -203,6 +223,14 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
         .await?;
     }
 
+    let staffed: Vec<i64> = entity::role_assignment::Entity::find()
+        .filter(entity::role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
+        .filter(entity::role_assignment::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|a| a.ugel_id)
+        .collect();
     let year = now.with_timezone(&crate::time::LIMA).year();
     let mut first_of_merge: Option<i64> = None;
     for (n, &(requester, topic, comment, state, level, priority, days_ago)) in
@@ -221,6 +249,12 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             Some(u) => ugel::Entity::find_by_id(u).one(db).await?.map(|u| u.dre_id),
             None => None,
         };
+        // N2 is the UGEL's specialist where the UGEL has one (San Ignacio), else the DRE's.
+        let n2 = if ugel_id.is_some_and(|u| staffed.contains(&u)) {
+            N2Unit::Ugel
+        } else {
+            N2Unit::Dre
+        };
         let filed = now - Duration::days(days_ago) - Duration::hours(2 + n as i64 % 5);
         let resolved = matches!(state, TicketState::Resuelto | TicketState::Cerrado);
         let worked = !matches!(state, TicketState::Nuevo | TicketState::Anulado);
@@ -229,7 +263,10 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 TicketState::EnAtencion | TicketState::EsperandoUsuario | TicketState::Reabierto,
                 1,
             ) => Some(agent),
-            (TicketState::EnAtencion, 2) => id("ugel.demo").filter(|_| ugel_id.is_some()),
+            (TicketState::EnAtencion, 2) => match n2 {
+                N2Unit::Ugel => id("ugel.demo"),
+                N2Unit::Dre => id("dre.demo"),
+            },
             (TicketState::EnAtencion, 3) => id("especialista.demo"),
             _ => None,
         };
@@ -252,6 +289,9 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             state: Set(state),
             level: Set(level),
             reached_level: Set(level),
+            n2_unit: Set((level == 2).then_some(n2)),
+            reached_ugel: Set(level >= 2 && n2 == N2Unit::Ugel),
+            reached_dre: Set(level >= 3 || (level == 2 && n2 == N2Unit::Dre)),
             assignee_id: Set(assignee),
             owner_id: Set(worked.then_some(agent)),
             impact: Set(Severity::Media),
@@ -294,13 +334,24 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             ));
         }
         if level >= 3 {
+            // To N3 through the DRE's stage, as escalation goes.
+            if n2 == N2Unit::Ugel {
+                steps.push((
+                    "escalated",
+                    TicketState::Escalado,
+                    2,
+                    70,
+                    Some("Requiere la revisión de la DRE."),
+                    id("ugel.demo"),
+                ));
+            }
             steps.push((
                 "escalated",
                 TicketState::Escalado,
                 3,
                 90,
                 Some("Requiere corrección de datos en MINEDU."),
-                id("ugel.demo"),
+                id("dre.demo"),
             ));
         }
         let last = match state {
@@ -337,7 +388,16 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             steps.push((kind, state, level, minutes, reason, actor));
         }
         let mut previous = None;
+        // The N2 stage after each entry: the first at N2, then the DRE's after an escalation
+        // within N2.
+        let mut stage: Option<N2Unit> = None;
         for (kind, to, level, minutes, reason, actor) in steps {
+            stage = match (level, stage) {
+                (2, None) => Some(n2),
+                (2, Some(_)) if kind == "escalated" => Some(N2Unit::Dre),
+                (2, kept) => kept,
+                _ => stage,
+            };
             helpdesk_event::ActiveModel {
                 ticket_id: Set(ticket.id),
                 at: Set(filed + Duration::minutes(minutes)),
@@ -346,6 +406,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 from_state: Set(previous),
                 to_state: Set(to),
                 level: Set(level),
+                n2_unit: Set(stage.filter(|_| level == 2)),
                 reason: Set(reason.map(Into::into)),
                 ..Default::default()
             }
@@ -399,6 +460,19 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
     Ok(())
 }
 
+/// Easter Sunday of a year (anonymous Gregorian algorithm).
+fn easter(year: i32) -> Option<chrono::NaiveDate> {
+    let (a, b, c) = (year % 19, year / 100, year % 100);
+    let (d, e) = (b / 4, b % 4);
+    let g = (b - (b + 8) / 25 + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let l = (32 + 2 * e + 2 * (c / 4) - h - c % 4) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    chrono::NaiveDate::from_ymd_opt(year, month as u32, day as u32)
+}
+
 /// The IE a demo account works in, if any.
 async fn world_school(db: &impl ConnectionTrait, user_id: i64) -> anyhow::Result<Option<i64>> {
     Ok(entity::role_assignment::Entity::find()
@@ -425,4 +499,20 @@ async fn schema_has_helpdesk(db: &impl ConnectionTrait) -> anyhow::Result<bool> 
         .and_then(|r| r.try_get_by_index::<i64>(0).ok())
         .unwrap_or(0)
         > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn carnival_falls_48_and_47_days_before_easter() {
+        // Easter 2026: 5 April (carnival 16–17 February); 2027: 28 March (8–9 February).
+        assert_eq!(
+            super::easter(2026),
+            chrono::NaiveDate::from_ymd_opt(2026, 4, 5)
+        );
+        assert_eq!(
+            super::easter(2027),
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 28)
+        );
+    }
 }

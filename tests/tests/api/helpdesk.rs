@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tests::{TestApp, code, read, smtp::SmtpServer, spawn_app, spawn_app_with};
 
 /// The fields of a valid help form, with these changes.
-fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = [
         ("email", "ie16471@siagie.local"),
         ("cell_phone", "987654321"),
@@ -34,7 +34,7 @@ fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
     fields
 }
 
-async fn file(
+pub(crate) async fn file(
     app: &TestApp,
     token: &str,
     fields: &[(String, String)],
@@ -57,13 +57,13 @@ async fn file(
     .await
 }
 
-async fn file_ok(app: &TestApp, token: &str, changes: &[(&str, &str)]) -> Value {
+pub(crate) async fn file_ok(app: &TestApp, token: &str, changes: &[(&str, &str)]) -> Value {
     let (status, ticket) = file(app, token, &form(changes), vec![]).await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     ticket
 }
 
-async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
+pub(crate) async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
     let (status, ticket) = app
         .post(&format!("/helpdesk/tickets/{id}/{action}"), token, body)
         .await;
@@ -71,7 +71,7 @@ async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) ->
     ticket
 }
 
-fn queue_has(page: &Value, id: i64) -> bool {
+pub(crate) fn queue_has(page: &Value, id: i64) -> bool {
     page["items"]
         .as_array()
         .unwrap()
@@ -179,7 +179,8 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
         (Some("escalado"), Some(2))
     );
 
-    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to N3.
+    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to its
+    // DRE, which sends it to N3.
     let (_, queue) = app.get("/helpdesk/tickets?level=2", &ugel).await;
     assert!(queue_has(&queue, id), "{queue}");
     let (status, _) = app
@@ -210,9 +211,23 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
     )
     .await;
     step(&app, &ugel, id, "take", json!({})).await;
-    let n3 = step(
+    let dre_stage = step(
         &app,
         &ugel,
+        id,
+        "escalate",
+        json!({"reason": "La matrícula duplicada la revisa la DRE"}),
+    )
+    .await;
+    assert_eq!(
+        (dre_stage["level"].as_i64(), dre_stage["n2_unit"].as_str()),
+        (Some(2), Some("dre"))
+    );
+    let dre = app.login_as("dre.demo").await;
+    step(&app, &dre, id, "take", json!({})).await;
+    let n3 = step(
+        &app,
+        &dre,
         id,
         "escalate",
         json!({"reason": "La matrícula duplicada requiere corrección en MINEDU"}),
@@ -273,6 +288,8 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
             "escalated",
             "taken",
             "returned",
+            "escalated",
+            "taken",
             "escalated",
             "taken",
             "escalated",
@@ -358,6 +375,73 @@ async fn the_knowledge_base_matches_spanish_words_without_accents_and_with_other
     // Drafts are the help desk's.
     let (status, _) = app.get("/helpdesk/articles?state=all", &docente).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn le_sirvio_counts_one_vote_per_person_and_a_second_vote_replaces_the_first() {
+    let app = spawn_app().await;
+    let docente = app.login_as("docente.demo").await;
+    let director = app.login_as("director.demo").await;
+    let (_, hits) = app.get("/helpdesk/articles?q=contraseña", &docente).await;
+    let id = hits[0]["id"].as_i64().unwrap();
+    let path = format!("/helpdesk/articles/{id}/feedback");
+    let counts = |a: &Value| {
+        (
+            a["helpful"].as_i64().unwrap(),
+            a["not_helpful"].as_i64().unwrap(),
+        )
+    };
+    let vote = async |token: &str, body: Value| {
+        let (status, article) = app.post(&path, token, body).await;
+        assert_eq!(status, StatusCode::OK, "{article}");
+        article
+    };
+
+    let first = vote(&docente, json!({"helpful": true})).await;
+    assert_eq!(
+        (counts(&first), first["my_vote"].as_bool()),
+        ((1, 0), Some(true))
+    );
+    let again = vote(&docente, json!({"helpful": true})).await;
+    assert_eq!(counts(&again), (1, 0), "the same vote twice counts once");
+    let changed = vote(&docente, json!({"helpful": false})).await;
+    assert_eq!(
+        (counts(&changed), changed["my_vote"].as_bool()),
+        ((0, 1), Some(false))
+    );
+    let other = vote(&director, json!({"helpful": true})).await;
+    assert_eq!(
+        (counts(&other), other["my_vote"].as_bool()),
+        ((1, 1), Some(true))
+    );
+    let (_, read) = app.get(&format!("/helpdesk/articles/{id}"), &docente).await;
+    assert_eq!(read["my_vote"], false, "each reader sees its own vote");
+
+    // Many clicks at once from one person are still one vote.
+    let jaen = app.login_as("jaen.demo").await;
+    let click = || app.post(&path, &jaen, json!({"helpful": false}));
+    let answers = tokio::join!(click(), click(), click(), click(), click());
+    for (status, body) in [answers.0, answers.1, answers.2, answers.3, answers.4] {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, read) = app.get(&format!("/helpdesk/articles/{id}"), &jaen).await;
+    assert_eq!(counts(&read), (1, 2), "{read}");
+    let votes = app
+        .scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_article_vote WHERE article_id = {id}"
+        ))
+        .await;
+    assert_eq!(votes.as_deref(), Some("3"));
+
+    // A deflection counts each time; a body with neither is a 422.
+    let deflected = vote(&docente, json!({"deflected": true})).await;
+    assert_eq!(
+        (counts(&deflected), deflected["deflections"].as_i64()),
+        ((1, 2), Some(1))
+    );
+    let (status, body) = app.post(&path, &docente, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["helpful"].is_string(), "{body}");
 }
 
 #[tokio::test]
@@ -790,7 +874,7 @@ async fn reports_count_the_backlog_and_stream_csv() {
 }
 
 /// An instant in Lima time.
-fn lima(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn lima(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     siagie::time::LIMA
         .with_ymd_and_hms(y, m, d, h, 0, 0)
         .single()

@@ -198,6 +198,7 @@ async fn world(app: &TestApp) -> World {
     assert_eq!(status, StatusCode::OK);
 
     let certificates = certificate_world(app, &director, school, &student_dni).await;
+    let helpdesk = helpdesk(app, &director, &tokens["admin.demo"]).await;
     World {
         certificates,
         tokens,
@@ -222,19 +223,22 @@ async fn world(app: &TestApp) -> World {
         area,
         device,
         starts_on,
-        helpdesk: helpdesk(app, &director).await,
+        helpdesk,
     }
 }
 
 // Help desk
-/// A ticket the director filed with a file, still at N1, and a published article.
+/// A ticket the director filed with a file, still at N1, a published article, and a holiday of
+/// the help-desk calendar with the SQL that puts it back once deleted.
 struct Helpdesk {
     ticket: i64,
     attachment: i64,
     article: i64,
+    holiday: i64,
+    restore_holiday: String,
 }
 
-async fn helpdesk(app: &TestApp, director: &str) -> Helpdesk {
+async fn helpdesk(app: &TestApp, director: &str, admin: &str) -> Helpdesk {
     let form = Form::new()
         .text("email", "ie16471@siagie.local")
         .text("cell_phone", "987654321")
@@ -254,10 +258,26 @@ async fn helpdesk(app: &TestApp, director: &str) -> Helpdesk {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     let (_, articles) = app.get("/helpdesk/articles", director).await;
+    let date = format!("{}-11-11", lima_today().year() + 1);
+    let (status, holiday) = app
+        .post(
+            "/helpdesk/holidays",
+            admin,
+            json!({"date": date, "description": "Feriado de prueba"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{holiday}");
+    let holiday = holiday["id"].as_i64().unwrap();
     Helpdesk {
         ticket: ticket["id"].as_i64().unwrap(),
         attachment: ticket["attachments"][0]["id"].as_i64().unwrap(),
         article: articles[0]["id"].as_i64().unwrap(),
+        holiday,
+        restore_holiday: format!(
+            "INSERT INTO helpdesk_holiday (id, date, dre_id, description) \
+             SELECT {holiday}, '{date}', NULL, 'Feriado de prueba' \
+             WHERE NOT EXISTS (SELECT 1 FROM helpdesk_holiday WHERE id = {holiday})"
+        ),
     }
 }
 
@@ -339,6 +359,9 @@ enum Body {
 struct Case {
     /// Sent by the director before each account's attempt (to restore what an attempt removed).
     before: Option<(Method, String, Value)>,
+    /// Run on the database before each account's attempt, when no request can restore what an
+    /// attempt removed with the same id.
+    restore: Option<String>,
     method: Method,
     /// The path as the OpenAPI document names it.
     template: &'static str,
@@ -350,6 +373,7 @@ struct Case {
 fn case(method: Method, template: &'static str, path: String, body: Body, expect: Expect) -> Case {
     Case {
         before: None,
+        restore: None,
         method,
         template,
         path,
@@ -512,12 +536,21 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::POST, "/helpdesk/articles/{id}/feedback", format!("/helpdesk/articles/{}/feedback", w.helpdesk.article), j(json!({})), "aaaaaaaa"),
         case(M::GET, "/helpdesk/holidays", format!("/helpdesk/holidays?year={y}"), Body::None, "aaaaaaaa"),
         case(M::POST, "/helpdesk/holidays", "/helpdesk/holidays".into(), j(json!({"date": format!("{y}-01-01"), "description": ""})), "aaxxxxxx"),
+        case(M::PUT, "/helpdesk/holidays/{id}", format!("/helpdesk/holidays/{}", w.helpdesk.holiday), j(json!({"date": format!("{y}-01-01"), "description": ""})), "aaxxxxxx"),
+        Case {
+            restore: Some(w.helpdesk.restore_holiday.clone()),
+            ..case(M::DELETE, "/helpdesk/holidays/{id}", format!("/helpdesk/holidays/{}", w.helpdesk.holiday), Body::None, "aaxxxxxx")
+        },
+        case(M::GET, "/helpdesk/report-problem", "/helpdesk/report-problem?error_code=register_closed&request_id=abc-123".into(), Body::None, "aaaaaaaa"),
+        // Availability for round-robin: agents and specialists (ugel.demo), each its own.
+        case(M::GET, "/helpdesk/me/availability", "/helpdesk/me/availability".into(), Body::None, "aaaxxxxx"),
+        case(M::PUT, "/helpdesk/me/availability", "/helpdesk/me/availability".into(), j(json!({})), "aaaxxxxx"),
         case(M::GET, "/helpdesk/reports/backlog", "/helpdesk/reports/backlog".into(), Body::None, "aaxxxxxx"),
         case(M::GET, "/helpdesk/reports/summary", "/helpdesk/reports/summary?format=csv".into(), Body::None, "aaxxxxxx"),
     ];
     let mut cases = cases;
     for c in &mut cases {
-        if c.method == M::DELETE && c.before.is_none() {
+        if c.method == M::DELETE && c.before.is_none() && c.restore.is_none() {
             c.before = Some((
                 M::POST,
                 format!("/sections/{n}/teachers"),
@@ -602,6 +635,10 @@ async fn every_endpoint_of_the_openapi_document_has_a_case_for_every_role() {
         let mut got = String::new();
         let mut detail = Vec::new();
         for (account, expect) in ACCOUNTS.iter().zip(c.expect.chars()) {
+            if let Some(sql) = &c.restore {
+                use sea_orm::ConnectionTrait;
+                app.db.execute_unprepared(sql).await.unwrap();
+            }
             if let Some((method, path, body)) = &c.before {
                 app.request(method.clone(), path, Some(&w.tokens["director.demo"]))
                     .json(body)
