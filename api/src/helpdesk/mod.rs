@@ -1,7 +1,7 @@
 //! The help desk (mesa de ayuda ISOS): tickets filed through the help form, worked at three levels
 //! by jurisdiction (N1 the Central de Atención, N2 the Especialista SIAGIE of the requester's UGEL
-//! or DRE, N3 the Especialista SIAGIE MINEDU), their conversation, SLA clocks in working time,
-//! the knowledge base they feed, and reports.
+//! and then of its DRE, N3 the Especialista SIAGIE MINEDU), their conversation, SLA clocks in
+//! working time, the knowledge base they feed, and reports.
 
 pub mod access;
 pub mod availability;
