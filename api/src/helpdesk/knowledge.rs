@@ -74,17 +74,23 @@ pub fn stem(word: &str) -> String {
     word.to_owned()
 }
 
-/// The stems of a text's meaningful words, in order, without repeats (at most `max`).
-pub fn stems(text: &str, max: usize) -> Vec<String> {
+/// The meaningful words of a text, folded, each with its stem, in order, without repeated stems
+/// (at most `max`).
+pub fn terms(text: &str, max: usize) -> Vec<(String, String)> {
     let folded = fold(text);
     let mut seen = HashSet::new();
     folded
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| w.len() >= 3 && !STOPWORDS.contains(w))
-        .map(stem)
-        .filter(|s| seen.insert(s.clone()))
+        .map(|w| (w.to_owned(), stem(w)))
+        .filter(|(_, s)| seen.insert(s.clone()))
         .take(max)
         .collect()
+}
+
+/// The stems of a text's meaningful words, in order, without repeats (at most `max`).
+pub fn stems(text: &str, max: usize) -> Vec<String> {
+    terms(text, max).into_iter().map(|(_, s)| s).collect()
 }
 
 async fn topic_names(db: &impl ConnectionTrait) -> Result<HashMap<i64, helpdesk_topic::Model>> {
@@ -135,7 +141,7 @@ async fn view(db: &impl ConnectionTrait, a: helpdesk_article::Model) -> Result<A
 }
 
 /// Matches PostgreSQL ranks at most, per search.
-const RANKED: usize = 1_000;
+const RANKED: usize = 200;
 
 /// Searches the articles (published ones; the help desk may ask for all), best first: those with
 /// every word typed, then those with any. Without words, the latest.
@@ -156,7 +162,7 @@ pub async fn search(
         }
     };
     let limit = q.limit.unwrap_or(10).clamp(1, 50);
-    let words = stems(q.q.as_deref().unwrap_or_default(), 12);
+    let words = terms(q.q.as_deref().unwrap_or_default(), 12);
     let rows: Vec<helpdesk_article::Model> = if words.is_empty() {
         let mut query = helpdesk_article::Entity::find();
         if !all {
@@ -184,11 +190,14 @@ pub async fn search(
             DbBackend::Postgres => (" & ", " | "),
             _ => (" AND ", " OR "),
         };
+        // PostgreSQL stems the query with Spanish Snowball, whose stems are not always ours
+        // ("asistencia": ours "asistenci", Snowball's "asistent"): a word matches by either.
         let terms: Vec<String> = words
             .iter()
-            .map(|w| match backend {
-                DbBackend::Postgres => format!("{w}:*"),
-                _ => format!("\"{w}\"*"),
+            .map(|(word, stem)| match backend {
+                DbBackend::Postgres if word != stem => format!("({stem}:* | {word}:*)"),
+                DbBackend::Postgres => format!("{stem}:*"),
+                _ => format!("\"{stem}\"*"),
             })
             .collect();
         // Articles with every word first; then, if they are too few, those with any.

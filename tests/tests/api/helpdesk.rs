@@ -372,6 +372,17 @@ async fn the_knowledge_base_matches_spanish_words_without_accents_and_with_other
             .collect();
         assert!(titles.contains(&title), "{query}: {titles:?}");
     }
+    // Articles with every word typed come before those with only some.
+    let (_, hits) = app
+        .get(
+            "/helpdesk/articles?q=corregir%20asistencias%20cerradas",
+            &docente,
+        )
+        .await;
+    assert_eq!(
+        hits[0]["title"], "Cómo corregir un registro de asistencia ya cerrado",
+        "{hits}"
+    );
     // Drafts are the help desk's.
     let (status, _) = app.get("/helpdesk/articles?state=all", &docente).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
