@@ -84,7 +84,7 @@ vocabulary!(
 vocabulary!(
     /// The stage of N2 a ticket is at: the Especialista SIAGIE of the requester's UGEL, then of
     /// its DRE.
-    N2Unit, "Unidad de N2" { Ugel => "ugel", Dre => "dre" }
+    N2Unit, "Valor de unidad de N2" { Ugel => "ugel", Dre => "dre" }
 );
 
 vocabulary!(

@@ -5,10 +5,14 @@
 //!   `level_since`), so a run reads the event log only of the tickets that may cross a threshold;
 //! - a partial index over the open tickets, the only ones the job measures, and one by filing
 //!   time, for the summary report of a period;
+//! - the deflections an article had, one per person (`helpdesk_deflection`), so that nobody
+//!   counts one twice;
 //! - on PostgreSQL, the articles' search vector is stored (a generated column with its GIN index)
 //!   instead of recomputed from the text for every candidate an article search ranks.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
+
+use crate::fk;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -44,6 +48,23 @@ impl MigrationTrait for Migration {
             "CREATE INDEX ix_helpdesk_ticket_created_at ON helpdesk_ticket (created_at)",
         )
         .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("helpdesk_deflection")
+                    .col(big_integer("article_id"))
+                    .col(big_integer("user_id"))
+                    .col(timestamp_with_time_zone("deflected_at"))
+                    .primary_key(Index::create().col("article_id").col("user_id"))
+                    .foreign_key(&mut fk(
+                        "helpdesk_deflection",
+                        "article_id",
+                        "helpdesk_article",
+                    ))
+                    .foreign_key(&mut fk("helpdesk_deflection", "user_id", "user_account"))
+                    .to_owned(),
+            )
+            .await?;
         if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared("DROP INDEX IF EXISTS ix_helpdesk_article_search")
                 .await?;
@@ -73,6 +94,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
+        manager
+            .drop_table(Table::drop().table("helpdesk_deflection").to_owned())
+            .await?;
         for index in ["ix_helpdesk_ticket_open", "ix_helpdesk_ticket_created_at"] {
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS {index}"))
                 .await?;

@@ -389,7 +389,15 @@ pub struct ReportProblem {
     pub articles: Vec<ArticleHit>,
 }
 
-/// `?format=csv` for a report as CSV; the summary's period.
+/// `?format=csv` for the backlog as CSV.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BacklogQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// `?format=csv` for the summary as CSV, and its period.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {

@@ -470,6 +470,10 @@ pub async fn feedback(
     now: DateTime<Utc>,
 ) -> Result<Article> {
     let article = read(db, p, id).await?;
+    // Only a published article is suggested, so only it can have helped or spared a ticket.
+    if article.state != ArticleState::Publicado {
+        return Err(ApiError::not_found("el artículo"));
+    }
     if input.helpful.is_none() && !input.deflected {
         return Err(ApiError::field(
             "helpful",
@@ -531,7 +535,19 @@ pub async fn feedback(
             }
         }
     }
-    if input.deflected {
+    // A deflection counts once per person and article.
+    if input.deflected
+        && txn
+            .execute_raw(Statement::from_sql_and_values(
+                txn.get_database_backend(),
+                "INSERT INTO helpdesk_deflection (article_id, user_id, deflected_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (article_id, user_id) DO NOTHING",
+                [article.id.into(), p.user_id.into(), now.into()],
+            ))
+            .await?
+            .rows_affected()
+            == 1
+    {
         update = update.col_expr(
             helpdesk_article::Column::Deflections,
             Expr::col(helpdesk_article::Column::Deflections).add(1),

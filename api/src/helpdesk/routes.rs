@@ -12,10 +12,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     availability, calendar, conversation,
     dto::{
-        Article, ArticleHit, ArticleInput, AssignInput, Availability, AvailabilityInput, Feedback,
-        Holiday, HolidayInput, MergeInput, NewMessage, PriorityInput, RatingInput, Reason,
-        ReportProblem, ReportProblemQuery, ReportQuery, Resolution, SearchQuery, SimilarTicket,
-        TicketFilter, TicketForm, TicketPage, TicketView, Topic, TopicInput, YearQuery,
+        Article, ArticleHit, ArticleInput, AssignInput, Availability, AvailabilityInput,
+        BacklogQuery, Feedback, Holiday, HolidayInput, MergeInput, NewMessage, PriorityInput,
+        RatingInput, Reason, ReportProblem, ReportProblemQuery, ReportQuery, Resolution,
+        SearchQuery, SimilarTicket, TicketFilter, TicketForm, TicketPage, TicketView, Topic,
+        TopicInput, YearQuery,
     },
     knowledge, reports, routing,
     tickets::{self, ATTACHMENT, MAX_ATTACHMENTS},
@@ -605,8 +606,8 @@ fn json<T: serde::Serialize>(value: &T) -> Result<Response> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
-fn wants_csv(q: &ReportQuery) -> Result<bool> {
-    match q.format.as_deref() {
+fn wants_csv(format: Option<&str>) -> Result<bool> {
+    match format {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
         Some(_) => Err(ApiError::because(
@@ -617,14 +618,14 @@ fn wants_csv(q: &ReportQuery) -> Result<bool> {
 }
 
 /// The open tickets by level, state, topic and UGEL (JSON, or CSV with `format=csv`).
-#[utoipa::path(get, path = "/helpdesk/reports/backlog", tag = "helpdesk", security(("bearer" = [])), params(ReportQuery),
+#[utoipa::path(get, path = "/helpdesk/reports/backlog", tag = "helpdesk", security(("bearer" = [])), params(BacklogQuery),
     responses((status = 200, body = Vec<reports::BacklogRow>, description = "JSON, o CSV con `format=csv`"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn backlog(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
-    ApiQuery(q): ApiQuery<ReportQuery>,
+    ApiQuery(q): ApiQuery<BacklogQuery>,
 ) -> Result<Response> {
-    let as_csv = wants_csv(&q)?;
+    let as_csv = wants_csv(q.format.as_deref())?;
     let rows = reports::backlog(&state.db, &p).await?;
     if as_csv {
         csv(reports::backlog_csv(&rows), "pendientes")
@@ -642,7 +643,7 @@ async fn summary(
     AuthUser(p): AuthUser,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response> {
-    let as_csv = wants_csv(&q)?;
+    let as_csv = wants_csv(q.format.as_deref())?;
     let now = now();
     let period = reports::period(q.from, q.to, now)?;
     let summary = reports::summary(&state.db, &state.config.helpdesk, &p, period, now).await?;

@@ -265,6 +265,11 @@ pub async fn file(
         ),
     );
     let error_code = fields.check("error_code", code(form.error_code.as_deref(), 64));
+    if let Some(Some(c)) = &error_code
+        && !ErrorCode::ALL.iter().any(|k| k.as_str() == c)
+    {
+        fields.add("error_code", "No es un código de error del SIAGIE.");
+    }
     let request_id = fields.check("request_id", code(form.request_id.as_deref(), 64));
     let chosen = form
         .topic

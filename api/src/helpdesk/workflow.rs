@@ -342,11 +342,11 @@ pub async fn apply(
                     None
                 }
             };
-            if target
-                .as_ref()
-                .is_some_and(|t| matches!(t.state, TicketState::Fusionado | TicketState::Anulado))
-            {
-                fields.add("into", "Ese ticket está fusionado o anulado.");
+            if target.as_ref().is_some_and(|t| !t.state.is_open()) {
+                fields.add(
+                    "into",
+                    "Un ticket se fusiona solo en otro que siga abierto (no resuelto, cerrado, fusionado ni anulado).",
+                );
             }
             fields.finish()?;
             if !open {

@@ -444,15 +444,37 @@ async fn le_sirvio_counts_one_vote_per_person_and_a_second_vote_replaces_the_fir
         .await;
     assert_eq!(votes.as_deref(), Some("3"));
 
-    // A deflection counts each time; a body with neither is a 422.
+    // A deflection counts once per person; a body with neither is a 422.
     let deflected = vote(&docente, json!({"deflected": true})).await;
     assert_eq!(
         (counts(&deflected), deflected["deflections"].as_i64()),
         ((1, 2), Some(1))
     );
+    let again = vote(&docente, json!({"deflected": true})).await;
+    assert_eq!(again["deflections"].as_i64(), Some(1), "{again}");
     let (status, body) = app.post(&path, &docente, json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["helpful"].is_string(), "{body}");
+
+    // A draft is suggested to nobody: nobody votes on it, not even the help desk.
+    let agent = app.login_as("agente.demo").await;
+    let (status, draft) = app
+        .post(
+            "/helpdesk/articles",
+            &agent,
+            json!({"title": "Borrador de prueba", "problem": "Un problema.", "solution": "Una solución.", "topic": "otros"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let draft_path = format!("/helpdesk/articles/{}/feedback", draft["id"]);
+    let (status, body) = app
+        .post(
+            &draft_path,
+            &agent,
+            json!({"helpful": true, "deflected": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
 #[tokio::test]
@@ -655,6 +677,7 @@ async fn a_wrong_form_answers_every_field_and_writes_nothing() {
             ("codigo_modular", "9999999"),
             ("comment", "   "),
             ("extension", "12a"),
+            ("error_code", "no_such_code"),
         ]),
         vec![],
     )
@@ -668,6 +691,7 @@ async fn a_wrong_form_answers_every_field_and_writes_nothing() {
         "codigo_modular",
         "comment",
         "extension",
+        "error_code",
     ] {
         assert!(fields[field].is_string(), "{field}: {body}");
     }
@@ -787,6 +811,26 @@ async fn duplicates_are_found_merged_and_numbers_never_repeat_under_concurrency(
     .await;
     assert_eq!(merged["state"], "fusionado");
     assert_eq!(merged["merged_into"], tickets[0]["number"]);
+    // Nothing is merged into a ticket that is no longer open, such as a resolved one.
+    let resolved = tickets[4]["id"].as_i64().unwrap();
+    step(&app, &agent, resolved, "take", json!({})).await;
+    step(
+        &app,
+        &agent,
+        resolved,
+        "resolve",
+        json!({"resolution": "Se completaron los días sin marcas y se cerró el registro."}),
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{}/merge", tickets[2]["id"]),
+            &agent,
+            json!({"into": tickets[4]["number"], "reason": "Duplicado."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["into"].is_string(), "{body}");
     let annulled = step(
         &app,
         &agent,
