@@ -2,7 +2,7 @@
 //! requester chose none, or «otros») and may make it urgent — one table, here, that the README
 //! repeats — and the call that pre-fills the help form from an error answer.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use entity::{helpdesk_article, helpdesk_topic, helpdesk_vocabulary::ArticleState, person, school};
 
@@ -86,24 +86,14 @@ pub fn topic_for(code: &str) -> Option<&'static str> {
         .filter(|t| *t != "otros")
 }
 
+/// The error code of that name, if the product has one.
+pub fn known(code: &str) -> Option<ErrorCode> {
+    ErrorCode::ALL.iter().copied().find(|k| k.as_str() == code)
+}
+
 /// Whether an error code makes its ticket urgent.
 pub fn urgent(code: &str) -> bool {
     route(code).is_some_and(|(_, _, urgent)| urgent)
-}
-
-/// A short single-line code (error code, request id).
-fn code(value: Option<&str>) -> std::result::Result<Option<String>, String> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v)
-            if v.len() <= 64
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')) =>
-        {
-            Ok(Some(v.to_owned()))
-        }
-        Some(_) => Err("Debe tener hasta 64 letras, dígitos, guiones o puntos.".into()),
-    }
 }
 
 /// The help form pre-filled for the caller from an error answer's code and request id: who they
@@ -115,15 +105,21 @@ pub async fn report_problem(
     query: ReportProblemQuery,
 ) -> Result<ReportProblem> {
     let mut fields = Fields::default();
-    let error_code = fields.check("error_code", code(query.error_code.as_deref()));
-    let request_id = fields.check("request_id", code(query.request_id.as_deref()));
+    let error_code = fields.check(
+        "error_code",
+        super::rules::code(query.error_code.as_deref()),
+    );
+    let request_id = fields.check(
+        "request_id",
+        super::rules::code(query.request_id.as_deref()),
+    );
     let known = match error_code.as_ref().and_then(Option::as_deref) {
         None => {
             fields.add("error_code", "Indique el código del error que recibió.");
             None
         }
         Some(c) => {
-            let known = ErrorCode::ALL.iter().copied().find(|k| k.as_str() == c);
+            let known = known(c);
             if known.is_none() {
                 fields.add("error_code", "No es un código de error del SIAGIE.");
             }
@@ -164,10 +160,10 @@ pub async fn report_problem(
             .filter(helpdesk_article::Column::State.eq(ArticleState::Publicado))
             .order_by_desc(helpdesk_article::Column::Helpful)
             .order_by_asc(helpdesk_article::Column::Id)
+            .limit(5)
             .all(db)
             .await?
             .into_iter()
-            .take(5)
             .map(|a| super::dto::ArticleHit {
                 id: a.id,
                 title: a.title,

@@ -42,6 +42,25 @@ pub async fn accounts(
     Ok(found)
 }
 
+/// A short single-line code (an error code, a request id): up to 64 letters, digits, `_`, `-`,
+/// `.` or `:`; empty is none.
+pub fn code(value: Option<&str>) -> std::result::Result<Option<String>, String> {
+    const MAX: usize = 64;
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v)
+            if v.len() <= MAX
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')) =>
+        {
+            Ok(Some(v.to_owned()))
+        }
+        Some(_) => Err(format!(
+            "Debe tener hasta {MAX} letras, dígitos, guiones o puntos."
+        )),
+    }
+}
+
 /// Longest comment or message, in characters.
 pub const MAX_TEXT: usize = 8000;
 

@@ -46,23 +46,6 @@ pub const ATTACHMENT: Part = Part {
     default_name: "adjunto",
 };
 
-/// A short single-line code (error code, request id).
-fn code(value: Option<&str>, max: usize) -> std::result::Result<Option<String>, String> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v)
-            if v.len() <= max
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')) =>
-        {
-            Ok(Some(v.to_owned()))
-        }
-        Some(_) => Err(format!(
-            "Debe tener hasta {max} letras, dígitos, guiones o puntos."
-        )),
-    }
-}
-
 /// The active topics (everyone) or all of them (the help desk).
 pub async fn topics(db: &DatabaseConnection, p: &Principal) -> Result<Vec<Topic>> {
     let mut query = helpdesk_topic::Entity::find().order_by_asc(helpdesk_topic::Column::Position);
@@ -218,11 +201,6 @@ async fn place(
     })
 }
 
-/// Codes of failed operations that make a ticket urgent: the service itself failed.
-fn urgent_error(code: &str) -> bool {
-    routing::urgent(code)
-}
-
 /// Files a ticket: the form checked whole (422 with every wrong field), then the ticket, its
 /// attachments, its first log entry, the audit event and the acknowledgement e-mail in one
 /// transaction.
@@ -264,13 +242,13 @@ pub async fn file(
             "Escriba su consulta o el problema que encontró.",
         ),
     );
-    let error_code = fields.check("error_code", code(form.error_code.as_deref(), 64));
+    let error_code = fields.check("error_code", rules::code(form.error_code.as_deref()));
     if let Some(Some(c)) = &error_code
-        && !ErrorCode::ALL.iter().any(|k| k.as_str() == c)
+        && routing::known(c).is_none()
     {
         fields.add("error_code", "No es un código de error del SIAGIE.");
     }
-    let request_id = fields.check("request_id", code(form.request_id.as_deref(), 64));
+    let request_id = fields.check("request_id", rules::code(form.request_id.as_deref()));
     let chosen = form
         .topic
         .as_deref()
@@ -326,7 +304,7 @@ pub async fn file(
     };
     let error_code = error_code.flatten();
     let impact = Severity::Media;
-    let urgency = if error_code.as_deref().is_some_and(urgent_error) {
+    let urgency = if error_code.as_deref().is_some_and(routing::urgent) {
         Severity::Alta
     } else {
         Severity::Media
