@@ -35,6 +35,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub demo: DemoConfig,
     pub certificates: CertificatesConfig,
+    pub clock: ClockConfig,
     // Help desk
     pub helpdesk: crate::helpdesk::HelpdeskConfig,
 }
@@ -166,6 +167,25 @@ impl Default for StorageConfig {
     }
 }
 
+/// The server's clock: the system's, unless `start` sets the instant the server starts at (a
+/// demonstration on a given day, or a test). Refused in production.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ClockConfig {
+    /// RFC 3339, e.g. `2027-06-16T10:00:00-05:00`; the clock runs on from there.
+    pub start: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+impl ClockConfig {
+    /// The clock this setting describes, starting now.
+    pub fn clock(&self) -> jobs::Clock {
+        match self.start {
+            Some(start) => jobs::Clock::starting_at(start.to_utc()),
+            None => jobs::Clock::system(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct DemoConfig {
@@ -273,6 +293,12 @@ impl Config {
         if self.auth.refresh_token_ttl_days < 45 {
             return Err(ConfigError::Invalid(
                 "auth.refresh_token_ttl_days debe ser al menos 45 (una tableta puede pasar un mes sin conexión)".into(),
+            ));
+        }
+        if self.mode == Mode::Production && self.clock.start.is_some() {
+            return Err(ConfigError::Invalid(
+                "clock.start no se admite en producción: el servidor usa el reloj del sistema"
+                    .into(),
             ));
         }
         if self.mode == Mode::Production && self.database.url.is_none() {

@@ -72,6 +72,11 @@ impl Application {
     /// Connects to the database, migrates it, loads the demo world when asked and the database is
     /// empty, and binds the listening socket (port 0 picks a free one).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let clock = config.clock.clock();
+        clock.scope(Self::build_on(config, clock)).await
+    }
+
+    async fn build_on(config: Config, clock: time::Clock) -> anyhow::Result<Self> {
         let jwt_secret = config.jwt_secret()?;
         let certificates = certificates::Certificates::from_config(&config)?;
         let db = db::connect(&config).await?;
@@ -83,7 +88,7 @@ impl Application {
             tracing::info!("empty database: loading the demo world");
             seed::demo::load(&db, time::today_lima()).await?;
         }
-        let state = AppState::new(db, config, &jwt_secret, certificates);
+        let state = AppState::new(db, config, &jwt_secret, certificates, clock);
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
         let listener = TcpListener::bind(&address)
             .await
@@ -109,10 +114,15 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, finishing requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let clock = self.state.clock;
+        clock.scope(self.run()).await
+    }
+
+    async fn run(self) -> std::io::Result<()> {
         let mail = &self.state.config.mail;
         match jobs::Mailer::from_config(mail) {
             Ok(mailer) => {
-                tokio::spawn(jobs::outbox::run_sender(
+                time::spawn(jobs::outbox::run_sender(
                     self.state.db.clone(),
                     mailer,
                     mail.from.clone(),
@@ -130,6 +140,7 @@ impl Application {
         let limits = serve::Limits {
             header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
             max_connections: config.max_connections,
+            clock: self.state.clock,
         };
         serve::serve(self.listener, self.router, limits, shutdown_signal()).await
     }
@@ -204,7 +215,7 @@ pub async fn start_jobs(state: &AppState) -> Option<tokio_cron_scheduler::JobSch
         state.db.clone(),
         state.config.helpdesk.clone(),
     ));
-    match jobs::schedule::start(state.db.clone(), &state.config.jobs, jobs).await {
+    match jobs::schedule::start(state.db.clone(), &state.config.jobs, jobs, state.clock).await {
         Ok(scheduler) => Some(scheduler),
         Err(error) => {
             tracing::error!(

@@ -128,8 +128,13 @@ async fn run() -> anyhow::Result<()> {
             }
         }
     }
-    let mut config = Config::load()?;
+    let config = Config::load()?;
     telemetry::init(&config.log);
+    // Every command reads the configured clock (the system's unless `clock.start` is set).
+    config.clock.clock().scope(command(cli, config)).await
+}
+
+async fn command(cli: Cli, mut config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         // Answered above, before the configuration is read.
         Command::Certificate(_) => {}
@@ -203,6 +208,7 @@ async fn run() -> anyhow::Result<()> {
                 config.clone(),
                 &config.jwt_secret()?,
                 siagie::certificates::Certificates::from_config(&config)?,
+                time::Clock::current(),
             );
             let _scheduler = siagie::start_jobs(&state).await;
             let mailer = jobs::Mailer::from_config(&config.mail)?;

@@ -21,6 +21,8 @@ use tower::ServiceExt;
 pub struct Limits {
     pub header_timeout: Duration,
     pub max_connections: usize,
+    /// The clock the requests of every connection read.
+    pub clock: jobs::Clock,
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in flight
@@ -62,7 +64,7 @@ pub async fn serve(
                 request
             });
         let mut closed = closed.clone();
-        tokio::spawn(async move {
+        tokio::spawn(limits.clock.scope(async move {
             let _slot = slot;
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
@@ -82,7 +84,7 @@ pub async fn serve(
                     let _ = connection.await;
                 }
             }
-        });
+        }));
     }
     drop(listener);
     let _ = closing.send(true);
@@ -126,6 +128,7 @@ mod tests {
         let address = server(Limits {
             header_timeout: Duration::from_millis(300),
             max_connections: 1,
+            clock: jobs::Clock::system(),
         })
         .await;
         // One idle client holds the only slot …

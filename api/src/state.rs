@@ -25,6 +25,8 @@ pub struct AppState {
     pub hashing: Arc<crate::auth::password::HashSlots>,
     /// The certificates' keys, address and limits.
     pub certificates: Arc<crate::certificates::Certificates>,
+    /// The clock every request and job of this server reads.
+    pub clock: crate::time::Clock,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
         config: Config,
         jwt_secret: &SecretString,
         certificates: crate::certificates::Certificates,
+        clock: crate::time::Clock,
     ) -> Self {
         let places = Places::default();
         let writers = match (config.database.ingest_writers, db.get_database_backend()) {
@@ -52,6 +55,7 @@ impl AppState {
             db,
             hashing: Arc::default(),
             certificates: Arc::new(certificates),
+            clock,
         }
     }
 }

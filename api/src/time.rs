@@ -6,9 +6,14 @@ use chrono_tz::Tz;
 /// America/Lima.
 pub const LIMA: Tz = chrono_tz::America::Lima;
 
-/// The current instant.
+pub use jobs::{
+    Clock,
+    clock::{spawn, spawn_blocking},
+};
+
+/// The current instant on the server's clock ([`Clock`]).
 pub fn now() -> DateTime<Utc> {
-    Utc::now()
+    jobs::clock::now()
 }
 
 /// Today's date in Lima.

@@ -172,7 +172,7 @@ pub async fn deliver_due(
     retry_base_secs: i64,
     limit: u64,
 ) -> Result<DeliveryReport, DbErr> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let unlocked = || {
         Condition::any()
             .add(mail_outbox::Column::LockedUntil.is_null())
@@ -223,7 +223,10 @@ pub async fn deliver_due(
         .collect();
     for chunk in sent.chunks(500) {
         mail_outbox::Entity::update_many()
-            .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
+            .col_expr(
+                mail_outbox::Column::SentAt,
+                Expr::value(crate::clock::now()),
+            )
             .col_expr(
                 mail_outbox::Column::LockedUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
@@ -242,7 +245,7 @@ pub async fn deliver_due(
             .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
             .col_expr(
                 mail_outbox::Column::NextAttemptAt,
-                Expr::value(Utc::now() + backoff(retry_base_secs, attempts)),
+                Expr::value(crate::clock::now() + backoff(retry_base_secs, attempts)),
             )
             .col_expr(
                 mail_outbox::Column::LockedUntil,

@@ -128,7 +128,10 @@ pub async fn finish(
     outcome: &str,
 ) -> Result<(), DbErr> {
     job_run::Entity::update_many()
-        .col_expr(job_run::Column::FinishedAt, Expr::value(Utc::now()))
+        .col_expr(
+            job_run::Column::FinishedAt,
+            Expr::value(crate::clock::now()),
+        )
         .col_expr(job_run::Column::Outcome, Expr::value(outcome.to_owned()))
         .filter(job_run::Column::Job.eq(job))
         .filter(job_run::Column::RunKey.eq(run_key))
@@ -164,11 +167,12 @@ pub async fn run_claimed(db: &DatabaseConnection, name: &str, work: &JobFn, now:
     }
 }
 
-/// Starts the scheduler with the jobs whose schedule is not empty.
+/// Starts the scheduler with the jobs whose schedule is not empty; each run reads `clock`.
 pub async fn start(
     db: DatabaseConnection,
     config: &JobsConfig,
     jobs: Vec<(&'static str, JobFn)>,
+    clock: crate::Clock,
 ) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await?;
     for (name, schedule) in config.schedules() {
@@ -182,7 +186,10 @@ pub async fn start(
         let (db, work) = (db.clone(), work.clone());
         let job = Job::new_async_tz(schedule, LIMA, move |_, _| {
             let (db, work) = (db.clone(), work.clone());
-            Box::pin(async move { run_claimed(&db, name, &work, Utc::now()).await })
+            Box::pin(
+                clock
+                    .scope(async move { run_claimed(&db, name, &work, crate::clock::now()).await }),
+            )
         })?;
         scheduler.add(job).await?;
         tracing::info!(job = name, schedule, "job scheduled (America/Lima)");

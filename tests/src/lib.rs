@@ -5,7 +5,9 @@ pub mod bench;
 pub mod browser;
 pub mod smtp;
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::OnceLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
 
 use mobile_contract::{PullResponse, PushResponse};
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
@@ -18,6 +20,34 @@ use siagie::{Application, config::Config};
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = siagie::seed::demo::DEMO_PASSWORD;
 
+/// The instant every test's server starts at unless the test sets another: a school day
+/// (Wednesday 16 June 2027, 10:00 in Lima), with the previous month in the same academic year.
+/// Tests never read the real date: what they build and check is on this clock.
+pub const TEST_START: &str = "2027-06-16T10:00:00-05:00";
+
+/// The clock of the tests (shared by every server a test starts unless it sets its own, and
+/// read by the library functions a test calls directly).
+pub fn clock() -> siagie::time::Clock {
+    static CLOCK: OnceLock<siagie::time::Clock> = OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        let clock = siagie::time::Clock::starting_at(instant(TEST_START));
+        jobs::clock::set_process_clock(clock);
+        clock
+    })
+}
+
+/// An RFC 3339 instant, as written in a test.
+pub fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .to_utc()
+}
+
+/// The current instant on the tests' clock.
+pub fn now() -> DateTime<Utc> {
+    clock().now()
+}
+
 /// A running application and a client for it.
 pub struct TestApp {
     pub address: String,
@@ -28,6 +58,8 @@ pub struct TestApp {
     pub jwt_secret: SecretString,
     /// The configuration the server runs with.
     pub config: Config,
+    /// The server's clock.
+    pub clock: siagie::time::Clock,
 }
 
 /// Starts the application with the demo world loaded.
@@ -51,6 +83,7 @@ pub async fn spawn_instance(of: &TestApp, adjust: impl FnOnce(&mut Config)) -> T
         db: of.db.clone(),
         data_dir: of.data_dir.clone(),
         jwt_secret: of.jwt_secret.clone(),
+        clock: config.clock.clock(),
         config,
     }
 }
@@ -92,11 +125,13 @@ pub async fn spawn_app_on(
     config.certificates.signing_key = Some(SecretString::from(
         siagie::certificates::signing::KeyRing::generate_seed(),
     ));
+    config.clock.start = Some(clock().now().fixed_offset());
     adjust(&mut config);
+    let clock = config.clock.clock();
     let db = Database::connect(&database_url)
         .await
         .expect("test connection");
-    prepare(&db).await;
+    clock.scope(prepare(&db)).await;
     let app = Application::build(config.clone())
         .await
         .expect("the application starts");
@@ -109,6 +144,7 @@ pub async fn spawn_app_on(
         data_dir,
         jwt_secret,
         config,
+        clock,
     }
 }
 
@@ -129,6 +165,16 @@ async fn fresh_postgres(admin_url: &str, id: &str) -> String {
 }
 
 impl TestApp {
+    /// The current instant on the server's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The server's date in Lima.
+    pub fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&siagie::time::LIMA).date_naive()
+    }
+
     /// An absolute URL for an API path (`/api/v1` is prefixed unless the path is absolute).
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("/api/") || path.starts_with("/health") || path.starts_with("/docs") {
@@ -298,6 +344,10 @@ impl TestApp {
     /// The server's own sender passes only as it starts (see `spawn_app_on`), so it does not race
     /// with this pass; a message that its pass at start had claimed is waited for too.
     pub async fn deliver_mail(&self) -> jobs::outbox::DeliveryReport {
+        self.clock.scope(self.deliver_due_mail()).await
+    }
+
+    async fn deliver_due_mail(&self) -> jobs::outbox::DeliveryReport {
         let mail = &self.config.mail;
         let mailer = jobs::Mailer::from_config(mail).expect("the test's mail transport");
         let mut report = jobs::outbox::DeliveryReport::default();
@@ -488,9 +538,9 @@ pub async fn scalar(db: &DatabaseConnection, sql: &str) -> Option<String> {
         .expect("text column")
 }
 
-/// Today in Lima (UTC−5, no daylight saving).
-pub fn lima_today() -> chrono::NaiveDate {
-    (chrono::Utc::now() - chrono::Duration::hours(5)).date_naive()
+/// Today in Lima on the tests' clock.
+pub fn lima_today() -> NaiveDate {
+    now().with_timezone(&siagie::time::LIMA).date_naive()
 }
 
 /// A mark as the tablet sends it.

@@ -109,7 +109,7 @@ pub async fn open_registers(
     today: NaiveDate,
 ) -> anyhow::Result<Vec<(i64, Vec<OpenRegister>)>> {
     Ok(
-        progress::open_registers_by_school(db, year, month, Utc::now())
+        progress::open_registers_by_school(db, year, month, crate::time::now())
             .await?
             .into_iter()
             .map(|school| {

@@ -403,7 +403,7 @@ async fn queue_director_alerts(
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..writers)
         .map(|_| tokio::sync::mpsc::channel::<anyhow::Result<Vec<jobs::outbox::Queued>>>(1))
         .unzip();
-    let builder = tokio::task::spawn_blocking(move || {
+    let builder = crate::time::spawn_blocking(move || {
         for (n, part) in open.chunks(CHUNK).enumerate() {
             let chunk = director_alerts(&kind, part, &schools, &extras, &config);
             let failed = chunk.is_err();

@@ -79,7 +79,7 @@ pub async fn csv_chunks(
     let (sender, receiver) = mpsc::channel::<std::io::Result<Bytes>>(4);
     let db = db.clone();
     let bom = filter.bom == Some(1);
-    tokio::spawn(async move {
+    crate::time::spawn(async move {
         let start: Vec<u8> = if bom {
             b"\xEF\xBB\xBF".to_vec()
         } else {

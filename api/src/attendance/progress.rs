@@ -254,7 +254,7 @@ async fn recompute(
             })
             .collect();
         let tallies = tallies(db, &with_calendars, year, month).await?;
-        let at = Utc::now();
+        let at = crate::time::now();
         let rows = round.iter().filter_map(|(section_id, version)| {
             let tally = tallies.get(section_id)?;
             Some(register_progress::ActiveModel {

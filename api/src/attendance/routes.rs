@@ -216,7 +216,7 @@ async fn register_pdf(
 ) -> Result<axum::response::Response> {
     let at = now();
     let register = register::read(&state.db, &p, id, year, month).await?;
-    let bytes = tokio::task::spawn_blocking(move || super::pdf::render(&register, at))
+    let bytes = crate::time::spawn_blocking(move || super::pdf::render(&register, at))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     axum::response::Response::builder()

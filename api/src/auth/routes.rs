@@ -59,7 +59,7 @@ async fn request_password_reset(
 ) -> Result<StatusCode> {
     // The work happens after the answer, so that its time tells nothing about the account.
     if body.username.len() <= 64 {
-        tokio::spawn(async move {
+        crate::time::spawn(async move {
             if let Err(error) = super::reset::request(&state, &body.username).await {
                 tracing::error!(error = %error, "a password reset request failed");
             }

@@ -49,6 +49,8 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
+        // Expiry is checked against the server's clock (`verify`), not the library's.
+        validation.validate_exp = false;
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
@@ -74,14 +76,19 @@ impl TokenKeys {
             .map_err(|e| ApiError::Internal(e.into()))
     }
 
-    /// Checks signature, algorithm and expiry; answers the 401 the tablet expects.
+    /// Checks signature, algorithm and expiry (on the server's clock); answers the 401 the
+    /// tablet expects.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => ApiError::from(ErrorCode::TokenExpired),
                 _ => ApiError::from(ErrorCode::InvalidToken),
-            })
+            })?;
+        if claims.exp <= crate::time::now().timestamp() {
+            return Err(ErrorCode::TokenExpired.into());
+        }
+        Ok(claims)
     }
 }
 

@@ -278,7 +278,7 @@ pub async fn combined_pdf(
         ));
     }
     let verify_url = service.verify_url();
-    tokio::task::spawn_blocking(move || {
+    crate::time::spawn_blocking(move || {
         let sheets: Vec<Sheet> = parts
             .iter()
             .map(|(content, document, place, qr)| Sheet {

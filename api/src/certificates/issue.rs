@@ -372,7 +372,7 @@ pub async fn download(
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
+    crate::time::spawn_blocking(work)
         .await
         .map_err(|e| ApiError::Internal(e.into()))
 }

@@ -175,7 +175,7 @@ async fn acta_pdf(
     let at = now();
     let view = sheet::read(&state.db, &p, id).await?;
     let filename = format!("acta-evaluacion-{}-{}.pdf", view.year, id);
-    let bytes = tokio::task::spawn_blocking(move || super::pdf::render(&view, at))
+    let bytes = crate::time::spawn_blocking(move || super::pdf::render(&view, at))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     axum::response::Response::builder()

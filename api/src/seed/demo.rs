@@ -3,7 +3,7 @@
 //! account per role. Every demo account's
 //! password is [`DEMO_PASSWORD`].
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
@@ -62,12 +62,7 @@ async fn load_with(db: &DatabaseConnection, today: NaiveDate, past: bool) -> any
     }
     .insert(&txn)
     .await?;
-    // Before the school year starts (January to March) the current year is still the last one.
-    let year_number = if today < world::year_bounds(today.year()).0 {
-        today.year() - 1
-    } else {
-        today.year()
-    };
+    let year_number = world::academic_year_of(today);
     let year = world::create_year(&txn, year_number).await?;
 
     let spec =

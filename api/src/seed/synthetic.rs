@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Datelike;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -56,7 +55,7 @@ pub async fn load(db: &DatabaseConnection, size: Size, show_progress: bool) -> a
         anyhow::bail!("las IE sintéticas tienen entre 1 y 18 secciones");
     }
     let hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let year_number = today_lima().year();
+    let year_number = world::academic_year_of(today_lima());
     let year = match academic_year::Entity::find()
         .filter(academic_year::Column::Year.eq(year_number))
         .one(db)

@@ -21,6 +21,16 @@ pub fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
     (starts, ends)
 }
 
+/// The academic year a day belongs to: before the school year starts (January to March, the
+/// summer vacation) the current year is still the last one.
+pub fn academic_year_of(day: NaiveDate) -> i32 {
+    if day < year_bounds(day.year()).0 {
+        day.year() - 1
+    } else {
+        day.year()
+    }
+}
+
 /// Easter Sunday (anonymous Gregorian algorithm).
 fn easter(year: i32) -> NaiveDate {
     let a = year % 19;

@@ -98,7 +98,7 @@ impl Ingest {
         let (jobs, queue) = mpsc::channel(4 * 1024);
         let queue = Arc::new(Mutex::new(queue));
         for _ in 0..writers.max(1) {
-            tokio::spawn(writer(db.clone(), places.clone(), queue.clone()));
+            crate::time::spawn(writer(db.clone(), places.clone(), queue.clone()));
         }
         Self { jobs }
     }
@@ -145,7 +145,7 @@ async fn writer(db: DatabaseConnection, places: Places, queue: Arc<Mutex<mpsc::R
             group
         };
         // On its own task, so that a panic fails only this group's requests.
-        let task = tokio::spawn(apply_group(db.clone(), places.clone(), group));
+        let task = crate::time::spawn(apply_group(db.clone(), places.clone(), group));
         if let Err(e) = task.await {
             tracing::error!(error = %e, "a group of tablet batches failed");
         }

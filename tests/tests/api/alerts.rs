@@ -2,7 +2,7 @@
 //! content, nobody twice across runs and instances, delivery after an outage, Lima month
 //! boundaries.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -345,7 +345,7 @@ async fn the_directors_alert_names_stale_tablets_and_held_marks() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let old = (Utc::now() - chrono::Duration::days(12)).to_rfc3339();
+    let old = (tests::now() - chrono::Duration::days(12)).to_rfc3339();
     app.db
         .execute_unprepared(&format!(
             "UPDATE device SET last_seen_at = '{old}', last_sync_at = '{old}'"
@@ -408,8 +408,24 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
         text.contains("Primer grado A: completo — falta cerrarlo"),
         "{text}"
     );
+    // The last whole school week of May (Monday to Friday), whatever the year.
+    let may_31 = NaiveDate::from_ymd_opt(y, 5, 31).unwrap();
+    let monday = (0..7)
+        .map(|back| may_31 - chrono::Duration::days(4 + back))
+        .find(|d| d.weekday() == chrono::Weekday::Mon)
+        .unwrap();
+    let day = |offset: i64| (monday + chrono::Duration::days(offset)).to_string();
+    // The school days from that Monday to the end of May (five, or more when May ends on a
+    // weekday after it).
+    let school_days = (0..=(may_31 - monday).num_days())
+        .map(|n| monday + chrono::Duration::days(n))
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .count();
+    let partial = |missing: usize| {
+        format!("Primer grado A: parcial ({missing} días académicos sin registrar)")
+    };
 
-    // A student who joined on Monday 25 May has no marks: the register is partial again.
+    // A student who joined on that Monday has no marks: the register is partial again.
     let (status, body) = app
         .post(
             &format!("/sections/{section}/students"),
@@ -419,33 +435,27 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
                 "paternal_surname": "Quispe",
                 "maternal_surname": "Mamani",
                 "given_names": "Rosa Elena",
-                "starts_on": format!("{y}-05-25"),
+                "starts_on": day(0),
             }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let text = alert("06-03").await;
-    assert!(
-        text.contains("Primer grado A: parcial (5 días académicos sin registrar)"),
-        "{text}"
-    );
+    assert!(text.contains(&partial(school_days - 0)), "{text}");
 
-    // The IE declares Friday 29 May a non-academic day: one day fewer to fill in.
+    // The IE declares that Friday a non-academic day: one day fewer to fill in.
     let (status, body) = app
         .post(
             &format!("/academic-years/{y}/calendar"),
             &director,
-            json!({"date": format!("{y}-05-29"), "description": "Aniversario de la IE", "school_id": school}),
+            json!({"date": day(4), "description": "Aniversario de la IE", "school_id": school}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let text = alert("06-07").await;
-    assert!(
-        text.contains("Primer grado A: parcial (4 días académicos sin registrar)"),
-        "{text}"
-    );
+    assert!(text.contains(&partial(school_days - 1)), "{text}");
 
-    // The UGEL declares Thursday 28 May non-academic for all its IEs.
+    // The UGEL declares that Thursday non-academic for all its IEs.
     let ugel_specialist = app.login_as("ugel.demo").await;
     let (_, specialist) = app.get("/me", &ugel_specialist).await;
     let ugel = specialist["roles"][0]["ugel_id"].as_i64().unwrap();
@@ -453,31 +463,25 @@ async fn the_alert_follows_the_register_through_new_students_and_calendar_change
         .post(
             &format!("/academic-years/{y}/calendar"),
             &ugel_specialist,
-            json!({"date": format!("{y}-05-28"), "description": "Día de la UGEL", "ugel_id": ugel}),
+            json!({"date": day(3), "description": "Día de la UGEL", "ugel_id": ugel}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let text = alert("06-08").await;
-    assert!(
-        text.contains("Primer grado A: parcial (3 días académicos sin registrar)"),
-        "{text}"
-    );
+    assert!(text.contains(&partial(school_days - 2)), "{text}");
 
-    // And the nation, Wednesday 27 May.
+    // And the nation, that Wednesday.
     let admin = app.login_as("admin.demo").await;
     let (status, body) = app
         .post(
             &format!("/academic-years/{y}/calendar"),
             &admin,
-            json!({"date": format!("{y}-05-27"), "description": "Feriado nacional"}),
+            json!({"date": day(2), "description": "Feriado nacional"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let text = alert("06-09").await;
-    assert!(
-        text.contains("Primer grado A: parcial (2 días académicos sin registrar)"),
-        "{text}"
-    );
+    assert!(text.contains(&partial(school_days - 3)), "{text}");
 }
 
 #[tokio::test]
@@ -596,7 +600,7 @@ async fn a_modification_past_its_deadline_is_closed_and_the_director_is_told() {
     )
     .await;
     let ugel = app.login_as("ugel.demo").await;
-    let until = Utc::now() + chrono::Duration::hours(2);
+    let until = tests::now() + chrono::Duration::hours(2);
     let (status, _) = app
         .post(
             &format!("/register-modifications/{id}/enable"),
@@ -607,7 +611,7 @@ async fn a_modification_past_its_deadline_is_closed_and_the_director_is_told() {
     assert_eq!(status, reqwest::StatusCode::OK);
 
     // Before the deadline nothing closes; after it, the job closes it once.
-    let summary = run(&app, "register_coverage", Utc::now()).await;
+    let summary = run(&app, "register_coverage", tests::now()).await;
     assert!(summary.contains("0 modificaciones"), "{summary}");
     let later = until + chrono::Duration::minutes(10);
     let summary = run(&app, "register_coverage", later).await;

@@ -192,11 +192,7 @@ async fn an_expired_access_token_says_token_expired() {
     // A token the server itself would have issued an hour ago.
     let keys = siagie::auth::tokens::TokenKeys::new(&app.jwt_secret, 900);
     let old = keys
-        .issue(
-            user_id,
-            "family",
-            chrono::Utc::now() - chrono::Duration::hours(1),
-        )
+        .issue(user_id, "family", tests::now() - chrono::Duration::hours(1))
         .unwrap();
     let (status, body) = app.get("/me", &old).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -2,7 +2,7 @@
 //! acta, a closed acta changes only through the exceptional modification, and a student's record
 //! gathers its closed years across schools and curricula.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::{TestApp, demo, read, smtp::Received, spawn_app};
@@ -251,7 +251,7 @@ async fn an_acta_is_graded_closed_modified_through_the_ugel_and_read_in_the_reco
         .post(
             &format!("/acta-modifications/{id}/enable"),
             &ugel,
-            json!({"until": Utc::now() + Duration::days(3)}),
+            json!({"until": tests::now() + Duration::days(3)}),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "no opinion yet: {body}");
@@ -267,7 +267,7 @@ async fn an_acta_is_graded_closed_modified_through_the_ugel_and_read_in_the_reco
         .post(
             &format!("/acta-modifications/{id}/enable"),
             &ugel,
-            json!({"until": Utc::now() + Duration::days(3)}),
+            json!({"until": tests::now() + Duration::days(3)}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{enabled}");

@@ -299,7 +299,7 @@ async fn an_upgraded_database_keeps_its_n2_tickets_at_the_ugel_stage() {
             migration::Migrator::up(db, Some(1))
                 .await
                 .expect("the first help-desk schema");
-            let at = chrono::Utc::now() - chrono::Duration::hours(3);
+            let at = tests::now() - chrono::Duration::hours(3);
             for sql in [
                 "INSERT INTO helpdesk_ticket (number, requester_id, school_id, ugel_id, dre_id, \
                  codigo_modular, email, cell_phone, topic_id, comment, state, level, reached_level, \

@@ -610,7 +610,7 @@ async fn a_closed_register_changes_only_through_an_exceptional_modification() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let until = chrono::Utc::now() + Duration::days(2);
+    let until = tests::now() + Duration::days(2);
     let (status, body) = app
         .post(
             &format!("/register-modifications/{id}/enable"),
@@ -814,7 +814,7 @@ async fn the_exceptional_modification_is_followed_from_inside_and_each_next_pers
     .await;
     let mail = app.mail_to("ugel.demo@siagie.local").await;
     assert!(mail.contains("habilitar"), "{mail}");
-    let until = chrono::Utc::now() + Duration::days(3);
+    let until = tests::now() + Duration::days(3);
     let (status, enabled) = app
         .post(
             &format!("/register-modifications/{id}/enable"),

@@ -183,7 +183,7 @@ async fn a_director_enrolls_a_student_and_cannot_enroll_it_twice_in_the_year() {
         sections[1]["id"].as_i64().unwrap(),
     );
     let (_, starts) = current_year(&app, &director).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = tests::lima_today();
     let start = if starts < today {
         starts + Duration::days(1)
     } else {
@@ -282,7 +282,7 @@ async fn a_transfer_is_recorded_with_its_date_and_checked() {
     let enrollment = entry["enrollment_id"].as_i64().unwrap();
     let starts =
         NaiveDate::parse_from_str(entry["starts_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-    let today = chrono::Utc::now().date_naive() - Duration::days(1);
+    let today = tests::lima_today() - Duration::days(1);
 
     let (status, error) = app
         .patch(

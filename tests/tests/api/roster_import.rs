@@ -17,7 +17,7 @@ async fn setup(app: &TestApp) -> (String, i64, NaiveDate) {
     let (_, years) = app.get("/academic-years", &director).await;
     let starts =
         NaiveDate::parse_from_str(years[0]["starts_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-    let today = chrono::Utc::now().date_naive() - Duration::days(1);
+    let today = tests::lima_today() - Duration::days(1);
     (director, section, (starts + Duration::days(1)).min(today))
 }
 

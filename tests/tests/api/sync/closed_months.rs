@@ -79,7 +79,7 @@ async fn a_closed_month_holds_late_marks_for_review_until_an_exceptional_modific
     let id = request["id"].as_i64().unwrap();
     let ugel = app.login_as("ugel.demo").await;
     let nivel = app.login_as("nivel.demo").await;
-    let until = chrono::Utc::now() + Duration::days(3);
+    let until = tests::now() + Duration::days(3);
     let (status, _) = app
         .post(
             &format!("/register-modifications/{id}/enable"),

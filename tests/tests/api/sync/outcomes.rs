@@ -87,7 +87,7 @@ async fn every_rejection_code_of_the_contract_and_one_bad_mark_never_fails_the_o
     })])).await;
     assert_eq!(outcomes(&first)[0].0, Outcome::Accepted);
 
-    let future = (chrono::Utc::now() + Duration::hours(1))
+    let future = (tests::now() + Duration::hours(1))
         .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap())
         .to_rfc3339();
     let s = &c.section_id;

@@ -81,7 +81,7 @@ async fn store_marks_the_old_way(db: &sea_orm::DatabaseConnection) -> EarlierMar
     };
     let user_id =
         number("SELECT CAST(id AS TEXT) FROM user_account WHERE username = 'docente.demo'").await;
-    let received = chrono::Utc::now();
+    let received = tests::now();
     let rows = [
         (0, ids[0], Some("Llegó con su mamá"), "accepted"),
         (1, ids[0], None, "superseded"),
