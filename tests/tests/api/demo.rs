@@ -113,3 +113,78 @@ async fn the_synthetic_dataset_adds_schools_with_directors_teachers_and_students
     let (_, me) = app.get("/me", &director).await;
     assert_eq!(me["roles"][0]["role"], "director");
 }
+
+/// The demo world loaded on days far from a school day: the turn of the year in Lima (already
+/// the next year in UTC), the summer vacation, a leap day in the vacation, a Sunday and a
+/// national holiday. Each time it is built for the academic year the day belongs to, with that
+/// year's calendar, and its people can work.
+#[tokio::test]
+async fn the_demo_world_is_coherent_on_any_day() {
+    for (start, academic_year, month) in [
+        // 31 December 23:30 in Lima: the year that ends, and its last month.
+        ("2027-01-01T04:30:00Z", 2026, 12),
+        // The summer vacation belongs to the year that ended.
+        ("2027-02-10T09:00:00-05:00", 2026, 12),
+        ("2028-02-29T12:00:00-05:00", 2027, 12),
+        // A Sunday in March, and San Pedro y San Pablo.
+        ("2027-03-21T12:00:00-05:00", 2027, 3),
+        ("2027-06-29T12:00:00-05:00", 2027, 6),
+    ] {
+        let app = tests::spawn_app_with(|c| {
+            c.clock.start = Some(chrono::DateTime::parse_from_rfc3339(start).unwrap())
+        })
+        .await;
+        let admin = app.login_as("admin.demo").await;
+        let (status, years) = app.get("/academic-years", &admin).await;
+        assert_eq!(status, StatusCode::OK, "{start}: {years}");
+        assert_eq!(years[0]["year"], academic_year, "{start}: {years}");
+        let (_, calendar) = app
+            .get(&format!("/academic-years/{academic_year}/calendar"), &admin)
+            .await;
+        let days = calendar.as_array().unwrap();
+        for holiday in ["Viernes Santo", "Vacaciones de medio año"] {
+            assert!(
+                days.iter().any(|d| d["description"] == holiday),
+                "{start}: {holiday} in {calendar}"
+            );
+        }
+        assert!(
+            days.iter()
+                .all(|d| d["date"].as_str().unwrap().starts_with(&academic_year.to_string())),
+            "{start}: {calendar}"
+        );
+
+        // The director reads the month's register, and the teacher's tablet gets the year.
+        let director = app.login_as("director.demo").await;
+        let primaria = app.school_id(&director, demo::PRIMARIA).await;
+        let section = app.sections(&director, primaria).await[0]["id"].clone();
+        let (status, register) = app
+            .get(
+                &format!("/sections/{section}/registers/{academic_year}/{month}"),
+                &director,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{start}: {register}");
+        let teacher = app.login_as("docente.demo").await;
+        let (status, pull) = app.pull(&teacher, None).await;
+        assert_eq!(status, StatusCode::OK, "{start}");
+        assert_eq!(pull.sections.len(), 2, "{start}");
+        assert!(
+            pull.registers
+                .iter()
+                .all(|r| r.year == academic_year),
+            "{start}"
+        );
+
+        // The help desk's demo tickets were filed on this clock: none is from the future.
+        let agent = app.login_as("agente.demo").await;
+        let (status, queue) = app.get("/helpdesk/tickets", &agent).await;
+        assert_eq!(status, StatusCode::OK, "{start}: {queue}");
+        let now = app.now();
+        for ticket in queue["items"].as_array().unwrap() {
+            let filed = chrono::DateTime::parse_from_rfc3339(ticket["created_at"].as_str().unwrap())
+                .unwrap();
+            assert!(filed <= now, "{start}: {ticket}");
+        }
+    }
+}
