@@ -265,3 +265,99 @@ pub async fn tell(
     }
     Ok(())
 }
+
+/// The unit that takes a step about an IE's record: the IE's UGEL when someone there holds the
+/// step's role, otherwise the unit above (the DRE's Especialista SIAGIE, then MINEDU's), so that
+/// no step waits where nobody can see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Ugel,
+    Dre,
+    Minedu,
+}
+
+impl Stage {
+    /// Who decides at this stage, as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Ugel => "la UGEL",
+            Stage::Dre => "la DRE (la UGEL no tiene especialista activo)",
+            Stage::Minedu => "el MINEDU (ni la UGEL ni la DRE tienen especialista activo)",
+        }
+    }
+}
+
+/// The stage that takes a step whose role at the UGEL is `at_ugel` (for `level`, where the role
+/// is per level) on a record of `target`, and the people active there.
+pub async fn deciders(
+    db: &impl ConnectionTrait,
+    at_ugel: Role,
+    level: Option<&str>,
+    target: &Target,
+) -> Result<(Stage, Vec<person::Model>)> {
+    let mut at_ugel_holders = Condition::all()
+        .add(role_assignment::Column::Role.eq(at_ugel.code()))
+        .add(role_assignment::Column::UgelId.eq(target.ugel_id));
+    if let Some(level) = level {
+        at_ugel_holders = at_ugel_holders.add(role_assignment::Column::Level.eq(level));
+    }
+    let stages = [
+        (Stage::Ugel, at_ugel_holders),
+        (
+            Stage::Dre,
+            Condition::all()
+                .add(role_assignment::Column::Role.eq(Role::DreSpecialist.code()))
+                .add(role_assignment::Column::DreId.eq(target.dre_id)),
+        ),
+        (
+            Stage::Minedu,
+            Condition::all().add(role_assignment::Column::Role.eq(Role::MineduSpecialist.code())),
+        ),
+        (
+            Stage::Minedu,
+            Condition::all().add(role_assignment::Column::Role.eq(Role::MineduAdmin.code())),
+        ),
+    ];
+    for (stage, holders) in stages {
+        let people = people_holding(db, holders).await?;
+        if !people.is_empty() {
+            return Ok((stage, people));
+        }
+    }
+    Ok((Stage::Minedu, Vec::new()))
+}
+
+/// Whether the caller takes the step at `stage` on a record of `target`.
+pub fn decides_at(p: &Principal, stage: Stage, at_ugel: Role, target: &Target) -> bool {
+    match stage {
+        Stage::Ugel => p.holds(at_ugel, target),
+        Stage::Dre => p.holds(Role::DreSpecialist, target),
+        Stage::Minedu => {
+            p.holds(Role::MineduSpecialist, target) || p.holds(Role::MineduAdmin, target)
+        }
+    }
+}
+
+/// The people with an active assignment matching `holders`.
+async fn people_holding(
+    db: &impl ConnectionTrait,
+    holders: Condition,
+) -> Result<Vec<person::Model>> {
+    let users = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(holders)
+        .all(db)
+        .await?;
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let accounts = user_account::Entity::find()
+        .filter(user_account::Column::Id.is_in(users.iter().map(|u| u.user_id)))
+        .all(db)
+        .await?;
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
+        .all(db)
+        .await?)
+}

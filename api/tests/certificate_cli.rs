@@ -42,6 +42,7 @@ fn content() -> CertificateContent {
             transcribed: Some(Transcription {
                 entered_by: "GUEVARA CUBAS, WILDER".into(),
             }),
+            regularized: None,
         }],
         observations: Vec::new(),
         supersedes: None,

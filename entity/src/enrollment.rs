@@ -14,6 +14,8 @@ pub struct Model {
     pub status: crate::vocabulary::EnrollmentStatus,
     pub status_date: Option<Date>,
     pub updated_at: DateTimeUtc,
+    /// Made after its academic year ended: counts once its section's regularization is approved.
+    pub regularization: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

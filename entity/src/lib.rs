@@ -42,6 +42,7 @@ pub mod provisioning_request;
 pub mod refresh_token;
 pub mod register_modification;
 pub mod register_progress;
+pub mod regularization;
 pub mod role_assignment;
 pub mod school;
 pub mod school_staff;

@@ -108,6 +108,24 @@ pub enum ModificationStatus {
     Closed,
 }
 
+/// Where a regularization stands (`regularization.status`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RegularizationStatus {
+    /// The director asked; the Especialista SIAGIE (of the UGEL, or the unit above) decides.
+    #[sea_orm(string_value = "requested")]
+    Requested,
+    /// Approved: the section's late years count in records and certificates.
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    /// Rejected, with the reason: the director may ask again.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
 /// The director's review of a mark held for a closed month (`held_mark.review`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -216,6 +234,7 @@ mod tests {
     fn every_vocabulary_stores_its_snake_case_name() {
         stored_as_serialized::<ModificationStatus>();
         stored_as_serialized::<HeldReview>();
+        stored_as_serialized::<RegularizationStatus>();
         stored_as_serialized::<RequestStatus>();
         stored_as_serialized::<RequestKind>();
         stored_as_serialized::<DayScope>();

@@ -48,6 +48,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "assignment_added",
     "register_modification",
     "acta_modification",
+    "regularization",
     "deadline_reminder",
     "overdue_alert",
     "ugel_digest",

@@ -90,6 +90,7 @@ fn enrollment(
         status: entity::vocabulary::EnrollmentStatus::parse(status).unwrap(),
         status_date,
         updated_at: now(),
+        regularization: false,
     }
 }
 

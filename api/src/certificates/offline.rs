@@ -99,6 +99,10 @@ pub fn report(content: &CertificateContent, kid: &str) -> String {
             year.transcribed
                 .as_ref()
                 .map(|t| format!(" (transcrito por {})", t.entered_by))
+                .or_else(|| year
+                    .regularized
+                    .as_ref()
+                    .map(|r| format!(" (regularización aprobada por {})", r.approved_by)))
                 .unwrap_or_default()
         ));
         for area in &year.areas {

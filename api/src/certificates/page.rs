@@ -249,6 +249,12 @@ fn content_html(c: &CertificateContent) -> String {
                 escape(&t.entered_by)
             ));
         }
+        if let Some(r) = &year.regularized {
+            out.push_str(&format!(
+                "<p class=\"note\">Año registrado después del fin de su año académico (regularización), aprobado por {}.</p>",
+                escape(&r.approved_by)
+            ));
+        }
         out.push_str("<table><thead><tr><th>Área curricular</th><th>Nota</th></tr></thead><tbody>");
         for area in &year.areas {
             out.push_str(&format!(

@@ -45,6 +45,12 @@ pub struct Transcription {
     pub entered_by: String,
 }
 
+/// Who approved a year recorded after its academic year ended (a regularization).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Regularized {
+    pub approved_by: String,
+}
+
 /// One school year of a certificate: from a closed acta, or typed in by the issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CertificateYear {
@@ -61,6 +67,9 @@ pub struct CertificateYear {
     pub situation: String,
     /// Set for a year typed in, with who entered it.
     pub transcribed: Option<Transcription>,
+    /// Set for a year from an acta recorded after its year ended, with who approved it.
+    #[serde(default)]
+    pub regularized: Option<Regularized>,
 }
 
 /// A note printed under the grades (§6.2.5): an observation, its year, resolution and reason.
@@ -240,7 +249,7 @@ pub fn encode(content: &CertificateContent) -> Vec<u8> {
                     Value::Array(cells)
                 })
                 .collect();
-            Value::Array(vec![
+            let mut cells = vec![
                 int(i64::from(y.year)),
                 text(&y.grade),
                 int(level_number(y.level)),
@@ -248,7 +257,12 @@ pub fn encode(content: &CertificateContent) -> Vec<u8> {
                 situation_number(&y.situation),
                 Value::Array(areas),
                 opt_text(y.transcribed.as_ref().map(|t| t.entered_by.as_str())),
-            ])
+            ];
+            // An eighth cell only for a regularized year: other years are encoded as before.
+            if let Some(r) = &y.regularized {
+                cells.push(text(&r.approved_by));
+            }
+            Value::Array(cells)
         })
         .collect();
     let issued = content.issued_on;
@@ -314,7 +328,11 @@ pub fn decode(bytes: &[u8]) -> Option<CertificateContent> {
     let mut years = Vec::new();
     for year in get(K_YEARS)?.into_array().ok()? {
         let cells = year.into_array().ok()?;
-        let [year, grade, level, code, situation, areas, transcribed] = cells.as_slice() else {
+        let (cells, regularized) = match cells.as_slice() {
+            [rest @ .., approver] if rest.len() == 7 => (rest, Some(as_text(approver)?)),
+            all => (all, None),
+        };
+        let [year, grade, level, code, situation, areas, transcribed] = cells else {
             return None;
         };
         let situation = match situation {
@@ -360,6 +378,7 @@ pub fn decode(bytes: &[u8]) -> Option<CertificateContent> {
                     entered_by: as_text(other)?,
                 }),
             },
+            regularized: regularized.map(|approved_by| Regularized { approved_by }),
         });
     }
     let mut observations = Vec::new();
@@ -437,6 +456,7 @@ pub(crate) mod tests {
                 transcribed: Some(Transcription {
                     entered_by: "ROJAS DÍAZ, ANA".into(),
                 }),
+                regularized: None,
             })
             .collect();
         years[4].areas.push(AreaGrade {
@@ -470,6 +490,22 @@ pub(crate) mod tests {
         let content = sample();
         let bytes = encode(&content);
         assert_eq!(decode(&bytes), Some(content));
+    }
+
+    #[test]
+    fn a_regularized_year_names_its_approver_and_other_years_encode_as_before() {
+        let plain = sample();
+        let mut regularized = sample();
+        regularized.years[4].regularized = Some(Regularized {
+            approved_by: "Oscar Huamán Tello".into(),
+        });
+        let bytes = encode(&regularized);
+        assert_eq!(decode(&bytes), Some(regularized));
+        // Only the regularized year grows by its approver's name.
+        assert_eq!(
+            bytes.len(),
+            encode(&plain).len() + "Oscar Huamán Tello".len() + 1
+        );
     }
 
     #[test]

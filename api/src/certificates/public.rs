@@ -106,9 +106,11 @@ pub async fn submit(
     else {
         return Ok(());
     };
-    // The IE of the latest enrollment.
+    // The IE of the latest enrollment that counts: never one that merely enrolled the student
+    // in a past year (a regularization not approved).
     let latest = enrollment::Entity::find()
         .filter(enrollment::Column::StudentId.eq(student.id))
+        .filter(crate::registry::regularization::counting_enrollments())
         .order_by_desc(enrollment::Column::StartsOn)
         .order_by_desc(enrollment::Column::Id)
         .one(db)

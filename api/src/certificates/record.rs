@@ -2,8 +2,11 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::payload::{AreaGrade, CertificateYear};
-use crate::{error::Result, evaluation::record::student_record};
+use super::payload::{AreaGrade, CertificateYear, Regularized};
+use crate::{
+    error::Result,
+    evaluation::record::{YearOrigin, student_record},
+};
 
 /// The years of a student's record that come from closed actas de evaluación, oldest first, as a
 /// certificate prints them: the grade as its ordinal ("5.º"), the areas' names in capitals. Every
@@ -33,6 +36,10 @@ pub async fn years_from_actas(
                 .collect(),
             situation: y.situation.code().to_owned(),
             transcribed: None,
+            regularized: match y.origin {
+                YearOrigin::Acta => None,
+                YearOrigin::Regularization { approved_by, .. } => Some(Regularized { approved_by }),
+            },
         })
         .collect())
 }

@@ -417,6 +417,7 @@ pub async fn certificate_years(
                 transcribed: Some(Transcription {
                     entered_by: row.entered_by_name,
                 }),
+                regularized: None,
             },
         });
     }

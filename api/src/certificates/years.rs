@@ -179,6 +179,7 @@ pub async fn parse_years(
                 transcribed: Some(Transcription {
                     entered_by: entered_by.to_owned(),
                 }),
+                regularized: None,
             },
         });
     }

@@ -104,6 +104,12 @@ error_codes! {
     /// Students without a grade in some area or without a final situation, under `error.details`.
     ActaIncomplete = ("acta_incomplete", CONFLICT, "El acta no está completa: faltan calificaciones o situaciones finales."),
     ActaNotClosed = ("acta_not_closed", CONFLICT, "Solo se solicita modificación de un acta cerrada."),
+    /// A regularization is asked for a section with enrollments made after its year ended.
+    NothingToRegularize = ("nothing_to_regularize", CONFLICT, "La sección no tiene matrículas registradas después del fin de su año académico: no hay nada que regularizar."),
+    /// The acta is approved as closed.
+    RegularizationActaOpen = ("regularization_acta_open", CONFLICT, "Cierre primero el acta de la sección: la regularización se aprueba sobre el acta cerrada."),
+    RegularizationPending = ("regularization_pending", CONFLICT, "Ya hay una solicitud de regularización en curso o aprobada para esta sección."),
+    RegularizationDecided = ("regularization_decided", CONFLICT, "La solicitud de regularización ya fue decidida."),
     /// A year's set of curricular areas is fixed once it has grades.
     CurriculumFixed = ("curriculum_fixed", CONFLICT, "Ya hay calificaciones registradas con esas áreas curriculares: el plan de ese año no se puede cambiar."),
     BatchIdReused = ("batch_id_reused", CONFLICT, "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador."),

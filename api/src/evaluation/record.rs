@@ -18,6 +18,7 @@ use crate::{
     auth::{Target, policy::Action, principal::Principal},
     domain::StudentDocument,
     error::{ApiError, Result},
+    record::{AuditAction, Change, Event, record},
 };
 
 /// `GET /students/record?document=`.
@@ -39,6 +40,19 @@ pub struct RecordGrade {
     pub value: String,
 }
 
+/// Where a year of the record comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum YearOrigin {
+    /// An acta of a section enrolled during its academic year.
+    Acta,
+    /// An acta of a year recorded after it ended, approved by the Especialista SIAGIE named.
+    Regularization {
+        approved_by: String,
+        approved_on: NaiveDate,
+    },
+}
+
 /// A year of the record: the closed acta of the section the student finished it in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecordYear {
@@ -55,6 +69,7 @@ pub struct RecordYear {
     pub school_name: String,
     pub grades: Vec<RecordGrade>,
     pub situation: FinalSituation,
+    pub origin: YearOrigin,
 }
 
 /// A student and its record.
@@ -69,14 +84,18 @@ pub struct StudentRecord {
 
 /// The record's query: every enrollment of a student with its section, grade, year and IE (with
 /// its UGEL and DRE, for the caller's reach), and for the closed actas its situation and grades,
-/// one row per grade. One round trip, served by the keys of each table.
+/// one row per grade. One round trip, served by the keys of each table. An enrollment made after
+/// its year ended (a regularization) counts only once its section's regularization is approved,
+/// and then names who approved it.
 const RECORD: &str = "\
     SELECT e.id AS enrollment_id, e.status AS status, s.name AS section, g.level AS level, \
            g.name AS grade, g.ordinal AS ordinal, ay.year AS year, sc.id AS school_id, \
            sc.codigo_modular AS codigo_modular, sc.anexo AS anexo, sc.name AS school_name, \
            sc.level AS school_level, u.id AS ugel_id, u.dre_id AS dre_id, a.id AS acta_id, \
            fs.situation AS situation, ca.code AS code, ca.name AS area, ca.kind AS kind, \
-           ca.scale AS scale, fg.value AS value \
+           ca.scale AS scale, fg.value AS value, r.decided_at AS approved_at, \
+           ap.given_names AS approver_given, ap.paternal_surname AS approver_paternal, \
+           ap.maternal_surname AS approver_maternal \
     FROM enrollment e \
     JOIN section s ON s.id = e.section_id \
     JOIN grade g ON g.id = s.grade_id \
@@ -87,13 +106,18 @@ const RECORD: &str = "\
     LEFT JOIN final_situation fs ON fs.enrollment_id = e.id AND a.id IS NOT NULL \
     LEFT JOIN final_grade fg ON fg.enrollment_id = e.id AND a.id IS NOT NULL \
     LEFT JOIN curricular_area ca ON ca.id = fg.area_id \
-    WHERE e.student_id = $1 \
+    LEFT JOIN regularization r ON r.section_id = s.id AND e.regularization = TRUE \
+    LEFT JOIN user_account ua ON ua.id = r.decided_by \
+    LEFT JOIN person ap ON ap.id = ua.person_id \
+    WHERE e.student_id = $1 AND (e.regularization = FALSE OR r.status = 'approved') \
     ORDER BY ay.year, e.id, ca.position, ca.id";
 
 /// Where a student studied and what its closed actas say.
 struct Studied {
     /// The IE of each enrollment, as an authorization target.
     schools: Vec<Target>,
+    /// The IE of the latest enrollment (the current one, or the last).
+    current: Option<Target>,
     years: Vec<RecordYear>,
 }
 
@@ -107,6 +131,7 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
         ))
         .await?;
     let mut schools: Vec<Target> = Vec::new();
+    let mut current = None;
     let mut years: Vec<(i64, RecordYear)> = Vec::new();
     let bad = |what: &str| ApiError::Internal(anyhow::anyhow!("record: {what}"));
     for row in rows {
@@ -121,6 +146,8 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
         if !schools.contains(&target) {
             schools.push(target);
         }
+        // Rows come by year: the last one is the latest enrollment.
+        current = Some(target);
         // A year is in the record once its acta is closed; one left by traslado is told by the
         // IE the student moved to.
         let acta: Option<i64> = row.try_get("", "acta_id")?;
@@ -149,6 +176,7 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
                     school_name: text("school_name")?,
                     grades: Vec::new(),
                     situation,
+                    origin: origin(&row)?,
                 },
             ));
         }
@@ -170,7 +198,31 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
     }
     Ok(Studied {
         schools,
+        current,
         years: years.into_iter().map(|(_, y)| y).collect(),
+    })
+}
+
+/// Where the year of a row of [`RECORD`] comes from.
+fn origin(row: &sea_orm::QueryResult) -> Result<YearOrigin> {
+    let Some(approved_at) =
+        row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "approved_at")?
+    else {
+        return Ok(YearOrigin::Acta);
+    };
+    let name = |column: &str| row.try_get::<Option<String>>("", column);
+    let approved_by = [
+        name("approver_given")?,
+        name("approver_paternal")?,
+        name("approver_maternal")?,
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    Ok(YearOrigin::Regularization {
+        approved_by,
+        approved_on: approved_at.with_timezone(&crate::time::LIMA).date_naive(),
     })
 }
 
@@ -181,8 +233,11 @@ pub async fn student_record(db: &impl ConnectionTrait, student_id: i64) -> Resul
 }
 
 /// The record of a student found by document, for a caller who reads records where the student
-/// studied (its IE's director, the UGEL and DRE specialists over one of its IEs, MINEDU). Any
-/// other document, existing or not, is answered 404 alike.
+/// studied (the UGEL and DRE specialists over one of its IEs, MINEDU) and for the director of an
+/// IE where it studied. A director reads the years of other IEs only for a student whose latest
+/// enrollment is in its IE (a traslado, or the next year's matrícula, made with the student's
+/// names), and that read is audited; otherwise only its own IE's years. Any other document,
+/// existing or not, is answered 404 alike.
 pub async fn read(
     db: &DatabaseConnection,
     p: &Principal,
@@ -210,7 +265,38 @@ pub async fn read(
     {
         return Err(not_found());
     }
-    let years = studied.years;
+    let reach = p.reach(Action::ReadRecord);
+    let oversees = reach.national || !reach.dres.is_empty() || !reach.ugels.is_empty();
+    let continues_here = studied
+        .current
+        .is_some_and(|current| p.can(Action::ReadRecord, &current));
+    let mut years = studied.years;
+    if !oversees {
+        let own = |year: &RecordYear| {
+            studied
+                .schools
+                .iter()
+                .any(|s| s.school_id == Some(year.school_id) && p.can(Action::ReadRecord, s))
+        };
+        if continues_here {
+            let elsewhere: Vec<(i32, &str)> = years
+                .iter()
+                .filter(|y| !own(y))
+                .map(|y| (y.year, y.codigo_modular.as_str()))
+                .collect();
+            if !elsewhere.is_empty()
+                && let Some(current) = studied.current
+            {
+                let event = Event::new(AuditAction::StudentRecordRead, student.id)
+                    .by(p.user_id)
+                    .in_unit(current)
+                    .after(&serde_json::json!({ "years_elsewhere": elsewhere }));
+                record(db, Change::Audited(event)).await?;
+            }
+        } else {
+            years.retain(own);
+        }
+    }
     Ok(StudentRecord {
         student_id: student.id,
         document: sheet::document(&student),

@@ -74,6 +74,11 @@ actions! {
     FinalSituationsRecorded = ("final_situations_recorded", "acta"),
     ActaClosed = ("acta_closed", "acta"),
     ActaModificationRequested = ("acta_modification_requested", "acta_modification"),
+    RegularizationRequested = ("regularization_requested", "regularization"),
+    RegularizationApproved = ("regularization_approved", "regularization"),
+    RegularizationRejected = ("regularization_rejected", "regularization"),
+    // A director read years a student studied at other IEs.
+    StudentRecordRead = ("student_record_read", "student"),
     ActaModificationOpinion = ("acta_modification_opinion", "acta_modification"),
     ActaModificationEnabled = ("acta_modification_enabled", "acta_modification"),
     ActaModificationExpired = ("acta_modification_expired", "acta_modification"),

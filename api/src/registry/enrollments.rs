@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    EntityTrait, QueryFilter, QuerySelect,
 };
 
 use entity::{academic_year, enrollment, student};
@@ -83,8 +83,13 @@ pub async fn enroll(
     };
     let txn = crate::db::begin(db).await?;
     let outcome = enroll_many(&txn, &scope, std::slice::from_ref(&input)).await?;
-    if let Some((_, message)) = outcome.conflicts.into_iter().next() {
-        return Err(ApiError::because(ErrorCode::EnrolledElsewhere, message));
+    if let Some((_, conflict)) = outcome.conflicts.into_iter().next() {
+        return Err(match conflict {
+            Conflict::EnrolledElsewhere(message) => {
+                ApiError::because(ErrorCode::EnrolledElsewhere, message)
+            }
+            Conflict::NamesDiffer => ApiError::field("document", Conflict::NAMES_DIFFER),
+        });
     }
     if outcome.already_enrolled == 1 {
         return Err(ApiError::from(ErrorCode::AlreadyEnrolled));
@@ -236,12 +241,40 @@ pub struct EnrollOutcome {
     pub enrolled: usize,
     pub already_enrolled: usize,
     /// Index in the input → why it cannot be enrolled.
-    pub conflicts: Vec<(usize, String)>,
+    pub conflicts: Vec<(usize, Conflict)>,
+}
+
+/// Why a student of a batch cannot be enrolled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another enrollment of the same year overlaps this one.
+    EnrolledElsewhere(String),
+    /// An existing student given with other names: never enrolled, and what is stored is not
+    /// shown.
+    NamesDiffer,
+}
+
+impl Conflict {
+    /// What a person reads when the names differ from the stored ones.
+    pub const NAMES_DIFFER: &str = "Los nombres no coinciden con los registrados para ese documento. Revise el documento de identidad del estudiante.";
+}
+
+/// Whether an enrollment of the student in the same year stands in the way of one from
+/// `starts_on`: any does, unless the student left it (traslado or retiro) before that day.
+fn overlaps(existing: &enrollment::Model, starts_on: NaiveDate) -> bool {
+    match existing.status {
+        EnrollmentStatus::Trasladado | EnrollmentStatus::Retirado => {
+            existing.status_date.is_none_or(|left| left >= starts_on)
+        }
+        _ => true,
+    }
 }
 
 /// Enrolls students in a section, creating the students that are new. Nothing is written when
-/// any student is already enrolled in another section of the year: the caller gets the list.
-/// Run inside a transaction.
+/// any student is already enrolled in another section of the year (an enrollment never overlaps
+/// another of the same student in the same year, at any IE) or is an existing student given with
+/// other names: the caller gets the list. An enrollment made after its academic year ended is a
+/// regularization (see `registry::regularization`). Run inside a transaction.
 pub async fn enroll_many(
     db: &impl ConnectionTrait,
     scope: &SectionScope,
@@ -257,9 +290,14 @@ pub async fn enroll_many(
         }
     }
     let mut known: HashMap<String, student::Model> = HashMap::new();
+    // The known students' rows are locked (PostgreSQL) until the transaction ends, so that two
+    // enrollments of one student cannot both pass the overlap check; SQLite has one writer.
+    let locked = |query: sea_orm::Select<student::Entity>| match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => query.lock_exclusive(),
+        _ => query,
+    };
     for chunk in dnis.chunks(500) {
-        for s in student::Entity::find()
-            .filter(student::Column::Dni.is_in(chunk.to_vec()))
+        for s in locked(student::Entity::find().filter(student::Column::Dni.is_in(chunk.to_vec())))
             .all(db)
             .await?
         {
@@ -267,16 +305,18 @@ pub async fn enroll_many(
         }
     }
     for chunk in codes.chunks(500) {
-        for s in student::Entity::find()
-            .filter(student::Column::StudentCode.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
+        for s in locked(
+            student::Entity::find().filter(student::Column::StudentCode.is_in(chunk.to_vec())),
+        )
+        .all(db)
+        .await?
         {
             known.insert(s.student_code.clone().unwrap_or_default(), s);
         }
     }
     let known_ids: Vec<i64> = known.values().map(|s| s.id).collect();
-    let mut current: HashMap<i64, enrollment::Model> = HashMap::new();
+    // Every enrollment of the known students in the section's year, at any IE.
+    let mut same_year: HashMap<i64, Vec<enrollment::Model>> = HashMap::new();
     for chunk in known_ids.chunks(500) {
         for e in enrollment::Entity::find()
             .filter(enrollment::Column::StudentId.is_in(chunk.to_vec()))
@@ -284,17 +324,33 @@ pub async fn enroll_many(
             .all(db)
             .await?
         {
-            current.insert(e.student_id, e);
+            same_year.entry(e.student_id).or_default().push(e);
         }
     }
+    let mut current: HashMap<i64, enrollment::Model> = HashMap::new();
     for (index, input) in inputs.iter().enumerate() {
-        if let Some(s) = known.get(input.document.as_str())
-            && let Some(e) = current.get(&s.id)
-            && e.section_id != scope.section.id
+        let Some(s) = known.get(input.document.as_str()) else {
+            continue;
+        };
+        if !input
+            .name
+            .matches(&s.paternal_surname, &s.maternal_surname, &s.given_names)
         {
+            outcome.conflicts.push((index, Conflict::NamesDiffer));
+            continue;
+        }
+        let enrollments = same_year.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+        if let Some(here) = enrollments
+            .iter()
+            .find(|e| e.section_id == scope.section.id)
+        {
+            current.insert(s.id, here.clone());
+        } else if enrollments.iter().any(|e| overlaps(e, input.starts_on)) {
             outcome.conflicts.push((
                 index,
-                "El estudiante ya tiene matrícula en otra sección este año; registre primero su traslado.".into(),
+                Conflict::EnrolledElsewhere(
+                    "El estudiante ya tiene matrícula en otra sección ese año; registre primero su traslado o retiro.".into(),
+                ),
             ));
         }
     }
@@ -303,6 +359,8 @@ pub async fn enroll_many(
     }
 
     let at = now();
+    // Made after the academic year ended: a regularization, which counts once approved.
+    let regularization = scope.year.ends_on < today_lima();
     for input in inputs {
         let student_id = match known.get(input.document.as_str()) {
             Some(s) => s.id,
@@ -341,6 +399,7 @@ pub async fn enroll_many(
             status: Set(EnrollmentStatus::Activo),
             status_date: Set(None),
             updated_at: Set(at),
+            regularization: Set(regularization),
             ..Default::default()
         }
         .insert(db)

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use super::{
     dto::{ImportReport, RowError},
-    enrollments::{self, EnrollmentInput},
+    enrollments::{self, Conflict, EnrollmentInput},
     repo::{self, SectionScope},
 };
 use crate::{
@@ -73,10 +73,17 @@ pub async fn import_roster(
         let errors: Vec<RowError> = outcome
             .conflicts
             .into_iter()
-            .map(|(index, message)| RowError {
-                line: index + 2,
-                field: "documento".into(),
-                message,
+            .map(|(index, conflict)| match conflict {
+                Conflict::EnrolledElsewhere(message) => RowError {
+                    line: index + 2,
+                    field: "documento".into(),
+                    message,
+                },
+                Conflict::NamesDiffer => RowError {
+                    line: index + 2,
+                    field: "nombres".into(),
+                    message: Conflict::NAMES_DIFFER.into(),
+                },
             })
             .collect();
         return Err(rejected(errors));

@@ -4,6 +4,7 @@
 mod dto;
 mod enrollments;
 mod import;
+pub mod regularization;
 pub mod repo;
 mod routes;
 pub mod search;

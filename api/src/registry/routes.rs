@@ -12,6 +12,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     dto::*,
     enrollments, import,
+    regularization::{
+        self, RegularizationDecision, RegularizationFilter, RegularizationRequest,
+        RegularizationView,
+    },
     search::{self, StudentFound, StudentQuery, UnitAccount, UnitQuery},
     sections, staff, units,
 };
@@ -41,6 +45,65 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unit_accounts))
         .routes(routes!(list_teachers, assign_teacher))
         .routes(routes!(unassign_teacher))
+        .routes(routes!(request_regularization))
+        .routes(routes!(list_regularizations))
+        .routes(routes!(get_regularization))
+        .routes(routes!(decide_regularization))
+}
+
+/// Ask for the years recorded in a section after its academic year ended to count (the director,
+/// once the acta is closed): the Especialista SIAGIE of the UGEL decides, or the unit above where
+/// the UGEL has nobody in that role.
+#[utoipa::path(post, path = "/sections/{id}/regularization", tag = "registry", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Identificador del recurso")), request_body = RegularizationRequest,
+    responses((status = 201, body = RegularizationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn request_regularization(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RegularizationRequest>,
+) -> Result<(StatusCode, Json<RegularizationView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(regularization::request(&state.db, &p, id, body).await?),
+    ))
+}
+
+/// Regularizations of the IEs whose records the caller reads, newest first.
+#[utoipa::path(get, path = "/regularizations", tag = "registry", security(("bearer" = [])), params(RegularizationFilter),
+    responses((status = 200, body = Vec<RegularizationView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_regularizations(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(filter): ApiQuery<RegularizationFilter>,
+) -> Result<Json<Vec<RegularizationView>>> {
+    Ok(Json(regularization::list(&state.db, &p, filter).await?))
+}
+
+/// One regularization.
+#[utoipa::path(get, path = "/regularizations/{id}", tag = "registry", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Identificador del recurso")),
+    responses((status = 200, body = RegularizationView), (status = 404, body = ErrorBody)))]
+async fn get_regularization(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<RegularizationView>> {
+    Ok(Json(regularization::get(&state.db, &p, id).await?))
+}
+
+/// Approve or reject a regularization (the Especialista SIAGIE of the IE's UGEL; of the DRE, or
+/// MINEDU, where the UGEL has nobody in that role).
+#[utoipa::path(post, path = "/regularizations/{id}/decision", tag = "registry", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Identificador del recurso")), request_body = RegularizationDecision,
+    responses((status = 200, body = RegularizationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide_regularization(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RegularizationDecision>,
+) -> Result<Json<RegularizationView>> {
+    Ok(Json(regularization::decide(&state.db, &p, id, body).await?))
 }
 
 /// DREs in the caller's reach.

@@ -63,6 +63,7 @@ fn content(i: usize) -> CertificateContent {
             transcribed: (y < 2).then(|| Transcription {
                 entered_by: "ROJAS DÍAZ, ANA".into(),
             }),
+            regularized: None,
         })
         .collect();
     CertificateContent {

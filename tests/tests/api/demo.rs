@@ -149,8 +149,10 @@ async fn the_demo_world_is_coherent_on_any_day() {
             );
         }
         assert!(
-            days.iter()
-                .all(|d| d["date"].as_str().unwrap().starts_with(&academic_year.to_string())),
+            days.iter().all(|d| d["date"]
+                .as_str()
+                .unwrap()
+                .starts_with(&academic_year.to_string())),
             "{start}: {calendar}"
         );
 
@@ -170,9 +172,7 @@ async fn the_demo_world_is_coherent_on_any_day() {
         assert_eq!(status, StatusCode::OK, "{start}");
         assert_eq!(pull.sections.len(), 2, "{start}");
         assert!(
-            pull.registers
-                .iter()
-                .all(|r| r.year == academic_year),
+            pull.registers.iter().all(|r| r.year == academic_year),
             "{start}"
         );
 
@@ -182,8 +182,9 @@ async fn the_demo_world_is_coherent_on_any_day() {
         assert_eq!(status, StatusCode::OK, "{start}: {queue}");
         let now = app.now();
         for ticket in queue["items"].as_array().unwrap() {
-            let filed = chrono::DateTime::parse_from_rfc3339(ticket["created_at"].as_str().unwrap())
-                .unwrap();
+            let filed =
+                chrono::DateTime::parse_from_rfc3339(ticket["created_at"].as_str().unwrap())
+                    .unwrap();
             assert!(filed <= now, "{start}: {ticket}");
         }
     }

@@ -19,6 +19,7 @@ mod pages;
 mod provisioning;
 mod register;
 mod registry;
+mod regularization;
 mod roster_import;
 mod security;
 mod sync;

@@ -50,6 +50,8 @@ struct World {
     request: i64,
     modification: i64,
     acta_modification: i64,
+    /// A regularization of a section of last year the IE recorded late, waiting for the UGEL.
+    regularization: i64,
     area: i64,
     device: Uuid,
     starts_on: chrono::NaiveDate,
@@ -197,6 +199,7 @@ async fn world(app: &TestApp) -> World {
     .await;
     assert_eq!(status, StatusCode::OK);
 
+    let regularization = regularization(app, &director, school, year - 1).await;
     let certificates = certificate_world(app, &director, school, &student_dni).await;
     let helpdesk = helpdesk(app, &director, &tokens["admin.demo"]).await;
     World {
@@ -220,11 +223,82 @@ async fn world(app: &TestApp) -> World {
         request: request["id"].as_i64().unwrap(),
         modification: modification["id"].as_i64().unwrap(),
         acta_modification: acta_modification["id"].as_i64().unwrap(),
+        regularization,
         area,
         device,
         starts_on,
         helpdesk,
     }
+}
+
+/// A section of `year` (ended) created now, with one student, its acta closed and its
+/// regularization asked for.
+async fn regularization(app: &TestApp, director: &str, school: i64, year: i32) -> i64 {
+    let (_, grades) = app.get("/grades", director).await;
+    let grade = grades
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["level"] == "primaria" && g["ordinal"] == 2)
+        .unwrap()["id"]
+        .clone();
+    let (status, section) = app
+        .post(
+            &format!("/schools/{school}/sections"),
+            director,
+            json!({"academic_year": year, "grade_id": grade, "name": "R"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{section}");
+    let section = section["id"].as_i64().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/sections/{section}/students"),
+            director,
+            json!({"document": "47770077", "paternal_surname": "Mego", "maternal_surname": "Tapia",
+                   "given_names": "Iris", "starts_on": format!("{year}-04-01")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, acta) = app
+        .get(&format!("/sections/{section}/acta"), director)
+        .await;
+    let student = acta["students"][0]["enrollment_id"].clone();
+    let grades: Vec<Value> = acta["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| json!({"enrollment_id": student, "area_id": a["id"], "value": "A"}))
+        .collect();
+    app.put(
+        &format!("/sections/{section}/acta/grades"),
+        director,
+        json!({ "grades": grades }),
+    )
+    .await;
+    app.put(
+        &format!("/sections/{section}/acta/situations"),
+        director,
+        json!({"situations": [{"enrollment_id": student}]}),
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            &format!("/sections/{section}/acta/close"),
+            director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, asked) = app
+        .post(
+            &format!("/sections/{section}/regularization"),
+            director,
+            json!({"reason": "Acta registrada fuera de plazo", "document": "Oficio N.° 12-2027"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{asked}");
+    asked["id"].as_i64().unwrap()
 }
 
 // Help desk
@@ -460,6 +534,10 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::POST, "/acta-modifications/{id}/opinion", format!("/acta-modifications/{}/opinion", w.acta_modification), j(json!({"favorable": true})), "xxxaxxxx"),
         case(M::POST, "/acta-modifications/{id}/enable", format!("/acta-modifications/{}/enable", w.acta_modification), j(json!({"until": tests::now() + Duration::days(2)})), "xxaxxxxx"),
         case(M::GET, "/students/record", format!("/students/record?document={}", w.student_dni), Body::None, "axaaaxxx"),
+        case(M::POST, "/sections/{id}/regularization", format!("/sections/{t}/regularization"), j(json!({"reason": "Nada que regularizar aquí", "document": "Oficio N.° 1"})), "xxxxaxxx"),
+        case(M::GET, "/regularizations", "/regularizations".into(), Body::None, "axaaaxaa"),
+        case(M::GET, "/regularizations/{id}", format!("/regularizations/{}", w.regularization), Body::None, "axaaaxxx"),
+        case(M::POST, "/regularizations/{id}/decision", format!("/regularizations/{}/decision", w.regularization), j(json!({"approved": true})), "xxaxxxxx"),
         case(M::GET, "/registers", format!("/registers?school_id={s}&year={y}&month={m}"), Body::None, "axaaaaxx"),
         case(M::GET, "/exports/attendance", format!("/exports/attendance?ugel_id={}&year={y}&month={m}", w.ugel), Body::None, "axaaxxxx"),
         case(M::GET, "/audit", format!("/audit?school_id={s}"), Body::None, "axaxaxxx"),
