@@ -116,7 +116,8 @@ const RECORD: &str = "\
 struct Studied {
     /// The IE of each enrollment, as an authorization target.
     schools: Vec<Target>,
-    /// The IE of the latest enrollment (the current one, or the last).
+    /// The IE of the latest enrollment (the current one, or the last), when it continues the
+    /// student's schooling: in the year of the one before it (a traslado) or the next.
     current: Option<Target>,
     years: Vec<RecordYear>,
 }
@@ -131,7 +132,9 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
         ))
         .await?;
     let mut schools: Vec<Target> = Vec::new();
-    let mut current = None;
+    // (enrollment, year, IE) of the latest two enrollments.
+    let mut latest: Option<(i64, i32, Target)> = None;
+    let mut before_latest: Option<i32> = None;
     let mut years: Vec<(i64, RecordYear)> = Vec::new();
     let bad = |what: &str| ApiError::Internal(anyhow::anyhow!("record: {what}"));
     for row in rows {
@@ -146,8 +149,13 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
         if !schools.contains(&target) {
             schools.push(target);
         }
-        // Rows come by year: the last one is the latest enrollment.
-        current = Some(target);
+        // Rows come by year: the last enrollment is the latest.
+        let enrollment_id: i64 = row.try_get("", "enrollment_id")?;
+        let year_number: i32 = row.try_get("", "year")?;
+        if latest.is_none_or(|(id, _, _)| id != enrollment_id) {
+            before_latest = latest.map(|(_, year, _)| year);
+            latest = Some((enrollment_id, year_number, target));
+        }
         // A year is in the record once its acta is closed; one left by traslado is told by the
         // IE the student moved to.
         let acta: Option<i64> = row.try_get("", "acta_id")?;
@@ -196,6 +204,9 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
             });
         }
     }
+    let current = latest
+        .filter(|(_, year, _)| before_latest.is_none_or(|before| year - before <= 1))
+        .map(|(_, _, target)| target);
     Ok(Studied {
         schools,
         current,

@@ -349,3 +349,92 @@ async fn an_enrollment_never_overlaps_another_of_the_same_year_at_any_ie() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
+
+#[tokio::test]
+async fn a_director_reads_other_ies_years_only_of_a_student_who_continues_its_schooling_there() {
+    let app = spawn_app().await;
+    // A student of the demo's cohort: two years at 0523456, then three at Bolognesi (2018-2020).
+    let bolognesi_director = app.login_as("secundaria.demo").await;
+    let bolognesi = app.school_id(&bolognesi_director, demo::BOLOGNESI).await;
+    let (_, sections) = app
+        .get(
+            &format!("/schools/{bolognesi}/sections?year=2020"),
+            &bolognesi_director,
+        )
+        .await;
+    let fifth = sections[0]["id"].as_i64().unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{fifth}/students"), &bolognesi_director)
+        .await;
+    let mut newcomer = None;
+    for pupil in roster.as_array().unwrap() {
+        let dni = pupil["dni"].as_str().unwrap();
+        let (status, record) = app
+            .get(
+                &format!("/students/record?document={dni}"),
+                &bolognesi_director,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{record}");
+        if record["years"][0]["codigo_modular"] == "0523456-0" {
+            newcomer = Some(pupil.clone());
+            assert_eq!(years_of(&record).len(), 5, "{record}");
+            break;
+        }
+    }
+    let pupil = newcomer.expect("a student who moved in");
+    let dni = pupil["dni"].as_str().unwrap().to_owned();
+    // The IE the student continued at reads the years of the other, and that read is kept.
+    let (status, trail) = app
+        .get(
+            &format!("/audit?school_id={bolognesi}&per_page=100"),
+            &bolognesi_director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    assert!(
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "student_record_read"),
+        "{trail}"
+    );
+
+    // Another IE enrolls the graduate this year, with its names: not the continuation of a
+    // schooling that ended in 2020, so it reads none of the years before.
+    let jaen = app.login_as("jaen.demo").await;
+    let school = app.school_id(&jaen, demo::JAEN_PRIMARIA).await;
+    let section = app.sections(&jaen, school).await[0]["id"].clone();
+    let (status, body) = app
+        .post(
+            &format!("/sections/{section}/students"),
+            &jaen,
+            json!({
+                "document": dni, "paternal_surname": pupil["paternal_surname"],
+                "maternal_surname": pupil["maternal_surname"], "given_names": pupil["given_names"],
+                "starts_on": app.today(),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, record) = app
+        .get(&format!("/students/record?document={dni}"), &jaen)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert!(years_of(&record).is_empty(), "{record}");
+    // The IE where it studied keeps reading its own years.
+    let (_, record) = app
+        .get(
+            &format!("/students/record?document={dni}"),
+            &bolognesi_director,
+        )
+        .await;
+    let own: Vec<i64> = record["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(own, vec![2018, 2019, 2020], "{record}");
+}
