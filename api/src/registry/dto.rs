@@ -264,6 +264,8 @@ pub struct RosterEntry {
     pub paternal_surname: String,
     pub maternal_surname: String,
     pub given_names: String,
+    /// `H` (hombre) or `M` (mujer), as SIAGIE writes it.
+    pub sex: Option<String>,
     pub starts_on: NaiveDate,
     /// `activo`, `trasladado`, `retirado` or `fallecido`.
     pub status: String,
@@ -280,6 +282,7 @@ impl RosterEntry {
             paternal_surname: s.paternal_surname,
             maternal_surname: s.maternal_surname,
             given_names: s.given_names,
+            sex: s.sex,
             starts_on: e.starts_on,
             status: e.status.code().to_owned(),
             status_date: e.status_date,

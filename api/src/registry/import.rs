@@ -182,6 +182,7 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
     let idx: Vec<usize> = COLUMNS.iter().map(|c| column(c)).collect();
 
     let mut inputs = Vec::new();
+    let mut sexes = Vec::new();
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     for (n, record) in reader.records().enumerate() {
@@ -245,7 +246,7 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
             if cell(5).is_empty() {
                 Ok(None)
             } else {
-                enrollments::parse_sex(cell(5)).map(Some)
+                SexCell::parse(cell(5)).map(Some)
             },
         );
         let starts = take(
@@ -279,15 +280,26 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
             (Some(document), Some(name), Some(birth_date), Some(sex), Some(starts_on))
                 if row_errors.is_empty() =>
             {
+                sexes.push((line, sex));
                 inputs.push(EnrollmentInput {
                     document,
                     name,
                     birth_date,
-                    sex,
+                    sex: None,
                     starts_on,
                 });
             }
             _ => errors.append(&mut row_errors),
+        }
+    }
+    if errors.is_empty() {
+        match read_sexes(&sexes) {
+            Ok(read) => {
+                for (input, sex) in inputs.iter_mut().zip(read) {
+                    input.sex = sex;
+                }
+            }
+            Err(mut wrong) => errors.append(&mut wrong),
         }
     }
     if !errors.is_empty() {
@@ -299,4 +311,119 @@ fn parse(text: &str, scope: &SectionScope, today: NaiveDate) -> Result<Vec<Enrol
         ));
     }
     Ok(inputs)
+}
+
+/// The `sexo` cell as written: a word says what it means; a letter depends on the convention of
+/// the whole file (SIAGIE's H/M, or the DNI's M/F).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SexCell {
+    /// `hombre` or `masculino`.
+    Male,
+    /// `mujer` or `femenino`.
+    Female,
+    H,
+    M,
+    F,
+}
+
+impl SexCell {
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        match super::search::fold(value.trim()).as_str() {
+            "hombre" | "masculino" | "varon" => Ok(Self::Male),
+            "mujer" | "femenino" => Ok(Self::Female),
+            "h" => Ok(Self::H),
+            "m" => Ok(Self::M),
+            "f" => Ok(Self::F),
+            _ => Err(
+                "El sexo debe ser H o M (hombre, mujer) o, como en el DNI, M o F (masculino, femenino)."
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// The sex of each row, stored as SIAGIE writes it (`H`, `M`). A file whose letters are M and F
+/// follows the DNI (M masculino, F femenino); one with H and M (or only M: the nómina's own
+/// columns are SIAGIE's), SIAGIE's (H hombre, M mujer). A file that mixes H and F is refused
+/// naming the rows, since reading it either way would record some boy as a girl.
+fn read_sexes(
+    rows: &[(usize, Option<SexCell>)],
+) -> std::result::Result<Vec<Option<String>>, Vec<RowError>> {
+    let has = |wanted: SexCell| rows.iter().any(|(_, s)| *s == Some(wanted));
+    let dni = has(SexCell::F);
+    let siagie = has(SexCell::H);
+    if dni && siagie {
+        let message = "El archivo mezcla H (hombre) con F (femenino, como en el DNI): use en todas las filas H/M o M/F, o escriba hombre/mujer.";
+        return Err(rows
+            .iter()
+            .filter(|(_, s)| matches!(s, Some(SexCell::H | SexCell::M | SexCell::F)))
+            .map(|(line, _)| RowError {
+                line: *line,
+                field: "sexo".into(),
+                message: message.into(),
+            })
+            .collect());
+    }
+    Ok(rows
+        .iter()
+        .map(|(_, sex)| {
+            sex.map(|sex| {
+                let male = match sex {
+                    SexCell::Male | SexCell::H => true,
+                    SexCell::Female | SexCell::F => false,
+                    SexCell::M => dni,
+                };
+                if male { "H" } else { "M" }.to_owned()
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(letters: &[&str]) -> std::result::Result<Vec<Option<String>>, Vec<usize>> {
+        let rows: Vec<(usize, Option<SexCell>)> = letters
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i + 2, (!l.is_empty()).then(|| SexCell::parse(l).unwrap())))
+            .collect();
+        read_sexes(&rows).map_err(|errors| errors.into_iter().map(|e| e.line).collect())
+    }
+
+    fn stored(values: &[&str]) -> Vec<Option<String>> {
+        values
+            .iter()
+            .map(|v| (!v.is_empty()).then(|| (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_file_in_the_dnis_letters_records_m_as_a_boy() {
+        assert_eq!(read(&["M", "F", "m", ""]), Ok(stored(&["H", "M", "H", ""])));
+    }
+
+    #[test]
+    fn a_file_in_siagies_letters_records_m_as_a_girl() {
+        assert_eq!(read(&["H", "M", "h"]), Ok(stored(&["H", "M", "H"])));
+        assert_eq!(read(&["H", "H"]), Ok(stored(&["H", "H"])));
+        assert_eq!(read(&["F"]), Ok(stored(&["M"])));
+    }
+
+    #[test]
+    fn words_say_what_they_mean_in_any_file() {
+        assert_eq!(
+            read(&["Masculino", "mujer", "HOMBRE", "Femenino"]),
+            Ok(stored(&["H", "M", "H", "M"]))
+        );
+        assert_eq!(read(&["varón", "F"]), Ok(stored(&["H", "M"])));
+    }
+
+    #[test]
+    fn a_file_that_mixes_the_conventions_is_refused_naming_its_rows() {
+        assert_eq!(read(&["H", "M", "F", "mujer"]), Err(vec![2, 3, 4]));
+        // Only M: the nómina's own convention, mujer.
+        assert_eq!(read(&["M", "M", "hombre"]), Ok(stored(&["M", "M", "H"])));
+    }
 }

@@ -199,3 +199,50 @@ async fn a_teacher_cannot_import_a_roster() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_file_in_the_dnis_letters_records_boys_as_boys_and_a_mixed_one_is_refused() {
+    let app = spawn_app().await;
+    let (director, section, start) = setup(&app).await;
+    // As the DNI writes it: M masculino, F femenino.
+    let csv = format!(
+        "{HEADER}\n81230001,Tantaleán,Vargas,Luis Alberto,2018-03-01,M,{start}\n\
+         81230002,Tantaleán,Vargas,María José,2018-03-01,F,{start}\n"
+    );
+    let (status, report) = import(&app, &director, section, csv).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &director)
+        .await;
+    let sex_of = |dni: &str| {
+        roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["dni"] == dni)
+            .unwrap()["sex"]
+            .clone()
+    };
+    assert_eq!(sex_of("81230001"), "H", "a boy, whom the DNI marks M");
+    assert_eq!(sex_of("81230002"), "M");
+
+    // H, M and F together: nothing is written, and the rows are named.
+    let before = roster_len(&app, &director, section).await;
+    let csv = format!(
+        "{HEADER}\n81230003,Ramos,Cieza,Pedro,2018-03-01,H,{start}\n\
+         81230004,Ramos,Cieza,Ana,2018-03-01,F,{start}\n\
+         81230005,Ramos,Cieza,José,2018-03-01,M,{start}\n"
+    );
+    let (status, body) = import(&app, &director, section, csv).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(code(&body), "roster_invalid");
+    let rows: Vec<i64> = body["error"]["details"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["field"] == "sexo")
+        .map(|r| r["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![2, 3, 4], "{body}");
+    assert_eq!(roster_len(&app, &director, section).await, before);
+}
