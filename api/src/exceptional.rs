@@ -125,13 +125,15 @@ impl Enable {
 }
 
 /// The roles that take part in the workflow (the director asks, the Especialista del nivel
-/// opines, the Especialista SIAGIE UGEL enables), and the administrator.
-const TAKING_PART: [Action; 5] = [
+/// opines, the Especialista SIAGIE UGEL enables; the DRE's and MINEDU's specialists where the
+/// UGEL has nobody in those roles), and the administrator.
+const TAKING_PART: [Action; 6] = [
     Action::CloseRegister,
     Action::KeepActa,
     Action::OpineModification,
     Action::EnableModification,
     Action::ManageOrganisation,
+    Action::ReadRecord,
 ];
 
 /// Whether the caller may read a request about a record of `target`: it takes part in it.
@@ -158,40 +160,48 @@ pub fn schools_taking_part(p: &Principal) -> Result<Condition> {
     }
 }
 
-/// Who a step tells: the Especialista del nivel of the IE's UGEL and level for a request, the
-/// Especialista SIAGIE UGEL for a favourable opinion, the director who asked otherwise.
+/// Who a step tells: whoever takes the next step ([`deciders`]: the Especialista del nivel of
+/// the IE's UGEL and level for a request, the Especialista SIAGIE UGEL for a favourable opinion,
+/// or the unit above where the UGEL has nobody in that role), the director who asked otherwise.
 pub async fn recipients(
     db: &impl ConnectionTrait,
     step: Step,
     requested_by: i64,
-    ugel_id: i64,
+    target: &Target,
     level: &str,
 ) -> Result<Vec<person::Model>> {
-    let holders = match step {
-        Step::Requested => Condition::all()
-            .add(role_assignment::Column::Role.eq(Role::LevelSpecialist.code()))
-            .add(role_assignment::Column::UgelId.eq(ugel_id))
-            .add(role_assignment::Column::Level.eq(level)),
-        Step::Favorable => Condition::all()
-            .add(role_assignment::Column::Role.eq(Role::UgelSpecialist.code()))
-            .add(role_assignment::Column::UgelId.eq(ugel_id)),
+    match step {
+        Step::Requested => Ok(deciders(db, Role::LevelSpecialist, Some(level), target)
+            .await?
+            .1),
+        Step::Favorable => Ok(deciders(db, Role::UgelSpecialist, None, target).await?.1),
         Step::Unfavorable | Step::Enabled | Step::Expired => {
-            Condition::all().add(role_assignment::Column::UserId.eq(requested_by))
+            people_holding(
+                db,
+                Condition::all().add(role_assignment::Column::UserId.eq(requested_by)),
+            )
+            .await
         }
-    };
-    let users = role_assignment::Entity::find()
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(holders)
-        .all(db)
-        .await?;
-    let accounts = user_account::Entity::find()
-        .filter(user_account::Column::Id.is_in(users.iter().map(|u| u.user_id)))
-        .all(db)
-        .await?;
-    Ok(person::Entity::find()
-        .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
-        .all(db)
-        .await?)
+    }
+}
+
+/// The role at the UGEL that takes a step, and the level it is held for.
+fn step_role(action: Action, level: &str) -> (Role, Option<&str>) {
+    match action {
+        Action::OpineModification => (Role::LevelSpecialist, Some(level)),
+        _ => (Role::UgelSpecialist, None),
+    }
+}
+
+/// The stage (and its people) that takes the step of `action` on a record of an IE of `level`.
+pub async fn stage_of_step(
+    db: &impl ConnectionTrait,
+    action: Action,
+    target: &Target,
+    level: &str,
+) -> Result<(Stage, Vec<person::Model>)> {
+    let (role, level) = step_role(action, level);
+    deciders(db, role, level, target).await
 }
 
 /// The state a list is filtered by, read from the query.
@@ -208,12 +218,22 @@ pub fn parse_state(state: Option<&str>) -> Result<Option<ModificationStatus>> {
         .transpose()
 }
 
-/// Whether the caller may take a step of `action` on a request about a record of `target`: 404
-/// (as `what`) outside its reach, 403 inside it without the role that takes the step.
-pub fn may_take_step(p: &Principal, action: Action, target: &Target, what: &str) -> Result<()> {
-    if p.can(action, target) {
+/// Whether the caller may take a step of `action` on a request about a record of `target` (an
+/// IE of `level`), at the stage that takes it: 404 (as `what`) outside its reach, 403 inside it
+/// without the role that takes the step there.
+pub async fn may_take_step(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    action: Action,
+    target: &Target,
+    level: &str,
+    what: &str,
+) -> Result<()> {
+    let (stage, _) = stage_of_step(db, action, target, level).await?;
+    let (role, _) = step_role(action, level);
+    if decides_at(p, stage, role, target) {
         Ok(())
-    } else if p.can(Action::ReadRoster, target) {
+    } else if p.can(Action::ReadRoster, target) || takes_part(p, target) {
         Err(ApiError::forbidden())
     } else {
         Err(ApiError::not_found(what))
@@ -360,4 +380,29 @@ async fn people_holding(
         .filter(person::Column::Id.is_in(accounts.iter().map(|a| a.person_id)))
         .all(db)
         .await?)
+}
+
+/// Who takes the step after `step` on a record of the section, as a person reads it: the unit
+/// that gives the opinion after a request, the one that enables after a favourable opinion.
+pub async fn next_step_by(
+    db: &impl ConnectionTrait,
+    step: Step,
+    scope: &crate::registry::SectionScope,
+) -> Result<Option<String>> {
+    let action = match step {
+        Step::Requested => Action::OpineModification,
+        Step::Favorable => Action::EnableModification,
+        _ => return Ok(None),
+    };
+    let level = scope.school.level.code();
+    let (stage, _) = stage_of_step(db, action, &scope.target, level).await?;
+    let who = match (action, stage) {
+        (Action::OpineModification, Stage::Ugel) => "el Especialista del nivel de la UGEL",
+        (_, Stage::Ugel) => "el Especialista SIAGIE de la UGEL",
+        (_, Stage::Dre) => {
+            "el Especialista SIAGIE de la DRE (la UGEL no tiene a quién le corresponde)"
+        }
+        (_, Stage::Minedu) => "el MINEDU (ni la UGEL ni la DRE tienen a quién le corresponde)",
+    };
+    Ok(Some(who.to_owned()))
 }

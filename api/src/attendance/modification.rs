@@ -58,6 +58,9 @@ pub struct ModificationView {
     pub section: String,
     pub year: i32,
     pub month: i16,
+    /// In the answer to a step: who takes the next one (the UGEL, or the unit above where the
+    /// UGEL has nobody in that role).
+    pub next_step_by: Option<String>,
 }
 
 /// Filters of the list.
@@ -128,6 +131,7 @@ pub async fn views(
                 section: section.name.clone(),
                 year: register.year,
                 month: register.month,
+                next_step_by: None,
             })
         })
         .collect())
@@ -139,10 +143,10 @@ pub async fn notify(
     step: Step,
     modification: &register_modification::Model,
     view: &ModificationView,
-    ugel_id: i64,
+    target: &crate::auth::Target,
     level: &str,
 ) -> Result<()> {
-    let people = recipients(db, step, modification.requested_by, ugel_id, level).await?;
+    let people = recipients(db, step, modification.requested_by, target, level).await?;
     let month = crate::attendance::pdf::month_name(view.month as u32);
     let told = Told {
         school: format!("{} ({})", view.school_name, view.school_code),
@@ -196,7 +200,7 @@ pub async fn close_expired(db: &sea_orm::DatabaseConnection, at: DateTime<Utc>) 
                         Step::Expired,
                         &updated,
                         &view,
-                        scope.school.ugel_id,
+                        &scope.target,
                         scope.school.level.code(),
                     )
                     .await?;
@@ -301,16 +305,17 @@ async fn announce(
     modification: register_modification::Model,
     scope: &SectionScope,
 ) -> Result<ModificationView> {
-    let view = super::modification::views(db, vec![modification.clone()])
+    let mut view = super::modification::views(db, vec![modification.clone()])
         .await?
         .pop()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("modification without register")))?;
+    view.next_step_by = crate::exceptional::next_step_by(db, step, scope).await?;
     notify(
         db,
         step,
         &modification,
         &view,
-        scope.school.ugel_id,
+        &scope.target,
         scope.school.level.code(),
     )
     .await?;
@@ -403,7 +408,15 @@ async fn load_modification(
     SectionScope,
 )> {
     let (modification, register, scope) = find(db, id).await?;
-    may_take_step(p, action, &scope.target, "la solicitud de modificación")?;
+    may_take_step(
+        db,
+        p,
+        action,
+        &scope.target,
+        scope.school.level.code(),
+        "la solicitud de modificación",
+    )
+    .await?;
     Ok((modification, register, scope))
 }
 

@@ -52,6 +52,9 @@ pub struct ActaModificationView {
     pub grade: String,
     pub section: String,
     pub year: i32,
+    /// In the answer to a step: who takes the next one (the UGEL, or the unit above where the
+    /// UGEL has nobody in that role).
+    pub next_step_by: Option<String>,
 }
 
 /// Filters of the list.
@@ -132,6 +135,7 @@ async fn views(
                     .get(&section.academic_year_id)
                     .copied()
                     .unwrap_or_default(),
+                next_step_by: None,
             })
         })
         .collect())
@@ -144,15 +148,16 @@ async fn announce(
     modification: acta_modification::Model,
     scope: &SectionScope,
 ) -> Result<ActaModificationView> {
-    let view = views(db, vec![modification.clone()])
+    let mut view = views(db, vec![modification.clone()])
         .await?
         .pop()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("modification without acta")))?;
+    view.next_step_by = crate::exceptional::next_step_by(db, step, scope).await?;
     let people = recipients(
         db,
         step,
         modification.requested_by,
-        scope.school.ugel_id,
+        &scope.target,
         scope.school.level.code(),
     )
     .await?;
@@ -251,7 +256,15 @@ async fn for_step(
     action: Action,
 ) -> Result<(acta_modification::Model, acta::Model, SectionScope)> {
     let (modification, acta, scope) = find(db, id).await?;
-    may_take_step(p, action, &scope.target, NOT_FOUND)?;
+    may_take_step(
+        db,
+        p,
+        action,
+        &scope.target,
+        scope.school.level.code(),
+        NOT_FOUND,
+    )
+    .await?;
     Ok((modification, acta, scope))
 }
 

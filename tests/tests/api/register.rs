@@ -865,3 +865,95 @@ async fn the_exceptional_modification_is_followed_from_inside_and_each_next_pers
     let text = edit.to_string();
     assert!(text.contains("asistio") && text.contains("falta"), "{text}");
 }
+
+/// UGEL Jaén has neither an Especialista del nivel nor an Especialista SIAGIE: a request of one
+/// of its IEs goes to the DRE's Especialista SIAGIE, who is told, lists it and takes both steps;
+/// the director learns who will decide.
+#[tokio::test]
+async fn a_modification_where_the_ugel_has_nobody_goes_to_the_dre_and_nobody_is_left_waiting() {
+    let app = spawn_app().await;
+    let director = app.login_as("jaen.demo").await;
+    let school = app.school_id(&director, demo::JAEN_PRIMARIA).await;
+    let section = app.sections(&director, school).await[0]["id"].clone();
+    let last_day = lima_today().with_day(1).unwrap() - Duration::days(1);
+    let register = format!(
+        "/sections/{section}/registers/{}/{}",
+        last_day.year(),
+        last_day.month()
+    );
+    app.post(
+        &format!("{register}/complete"),
+        &director,
+        json!({"up_to_day": last_day.day()}),
+    )
+    .await;
+    let (status, body) = app
+        .post(&format!("{register}/close"), &director, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, request) = app
+        .post(
+            &format!("{register}/modifications"),
+            &director,
+            json!({"reason": "Un retiro registrado en la fecha equivocada"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert!(
+        request["next_step_by"].as_str().unwrap().contains("DRE"),
+        "{request}"
+    );
+    let id = request["id"].as_i64().unwrap();
+
+    let told =
+        tests::smtp::Received::from_raw(app.mail_to("dre.demo@siagie.local").await.into_bytes())
+            .text();
+    assert!(told.contains("Cristo Rey"), "{told}");
+    let dre = app.login_as("dre.demo").await;
+    let (status, listed) = app.get("/register-modifications", &dre).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id),
+        "{listed}"
+    );
+    // Not the administrator's step, nor a specialist's of another UGEL.
+    for who in ["admin.demo", "nivel.demo", "ugel.demo"] {
+        let token = app.login_as(who).await;
+        let (status, body) = app
+            .post(
+                &format!("/register-modifications/{id}/opinion"),
+                &token,
+                json!({"favorable": true}),
+            )
+            .await;
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            "{who}: {status} {body}"
+        );
+    }
+    let (status, body) = app
+        .post(
+            &format!("/register-modifications/{id}/opinion"),
+            &dre,
+            json!({"favorable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/register-modifications/{id}/enable"),
+            &dre,
+            json!({"until": tests::now() + Duration::days(2)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "enabled");
+    let enabled =
+        tests::smtp::Received::from_raw(app.mail_to("jaen.demo@siagie.local").await.into_bytes())
+            .text();
+    assert!(enabled.contains("habilitada"), "{enabled}");
+}
