@@ -229,6 +229,16 @@ impl IntoResponse for ApiError {
                 response
             }
             Self::Internal(error) => {
+                // A database error that reached here wrapped (through a job or a library) is
+                // still an outage, not a fault of the request.
+                if error
+                    .chain()
+                    .filter_map(|cause| cause.downcast_ref::<DbErr>())
+                    .any(connection_lost)
+                {
+                    tracing::warn!(error = format!("{error:#}"), "the database cannot be reached");
+                    return database_unavailable().into_response();
+                }
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 internal_error_response()
             }
@@ -259,9 +269,32 @@ pub fn database_unavailable() -> ApiError {
     ApiError::from(ErrorCode::ServiceUnavailable).with_retry_after(30)
 }
 
+/// Whether the database went away (or could not be reached) rather than refused the statement:
+/// no connection to be had, one lost in flight (a closed socket, a server shutting down or
+/// restarting), or a pool closed under the request.
+fn connection_lost(error: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    let runtime = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return false;
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        // PostgreSQL's connection exceptions (08…) and its shutdowns (57P01–57P03).
+        Sqlx::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
-        if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+        if connection_lost(&error) {
             tracing::warn!(error = %error, "the database cannot be reached");
             return database_unavailable();
         }
@@ -281,5 +314,58 @@ impl From<TransactionError<ApiError>> for ApiError {
             TransactionError::Connection(db) => db.into(),
             TransactionError::Transaction(api) => api,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::{RuntimeErr, sqlx};
+
+    use super::*;
+
+    fn status_of(error: DbErr) -> (StatusCode, bool) {
+        let response = ApiError::from(error).into_response();
+        (
+            response.status(),
+            response.headers().contains_key(header::RETRY_AFTER),
+        )
+    }
+
+    fn sqlx(error: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
+    }
+
+    #[test]
+    fn a_connection_lost_in_flight_is_a_503_to_retry_never_a_500() {
+        let lost = [
+            sqlx(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            ))),
+            sqlx(sqlx::Error::PoolClosed),
+            sqlx(sqlx::Error::PoolTimedOut),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::WorkerCrashed))),
+        ];
+        for error in lost {
+            assert_eq!(
+                status_of(error),
+                (StatusCode::SERVICE_UNAVAILABLE, true)
+            );
+        }
+        // Wrapped on its way (a job, a library), it is still an outage.
+        let wrapped = ApiError::Internal(
+            anyhow::Error::new(sqlx(sqlx::Error::PoolClosed)).context("while issuing"),
+        );
+        assert_eq!(
+            wrapped.into_response().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        // A statement the database refused is not.
+        assert_eq!(
+            status_of(sqlx(sqlx::Error::RowNotFound)).0,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }
