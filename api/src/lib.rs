@@ -205,6 +205,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(RequestDecompressionLayer::new())
                 .layer(DefaultBodyLimit::max(config.body_limit_bytes)),
         )
+        .layer(axum::middleware::from_fn(http::bound_request))
         .layer(axum::middleware::map_response(http::harden))
 }
 

@@ -69,7 +69,9 @@ pub async fn serve(
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
+                .header_read_timeout(limits.header_timeout)
+                // Above the bound `http::bound_request` answers in JSON, so that it answers first.
+                .max_headers(2 * crate::http::MAX_HEADER_FIELDS);
             let connection = builder
                 .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
                 .with_upgrades();

@@ -128,6 +128,8 @@ error_codes! {
 
     // 413, 415.
     PayloadTooLarge = ("payload_too_large", PAYLOAD_TOO_LARGE, "El contenido enviado supera el tamaño permitido."),
+    UriTooLong = ("uri_too_long", URI_TOO_LONG, "La dirección solicitada es demasiado larga."),
+    HeadersTooLarge = ("headers_too_large", REQUEST_HEADER_FIELDS_TOO_LARGE, "Las cabeceras de la solicitud son demasiado grandes."),
     BatchTooLarge = ("batch_too_large", PAYLOAD_TOO_LARGE, "El lote es demasiado grande: envíe hasta 1000 marcas y 1 MiB por lote."),
     RosterTooLarge = ("roster_too_large", PAYLOAD_TOO_LARGE, "La nómina supera el número de estudiantes que admite un archivo."),
     UnsupportedMediaType = ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "El tipo de contenido no es el esperado (por ejemplo, JSON o un formulario multipart)."),

@@ -236,7 +236,10 @@ impl IntoResponse for ApiError {
                     .filter_map(|cause| cause.downcast_ref::<DbErr>())
                     .any(connection_lost)
                 {
-                    tracing::warn!(error = format!("{error:#}"), "the database cannot be reached");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "the database cannot be reached"
+                    );
                     return database_unavailable().into_response();
                 }
                 tracing::error!(error = format!("{error:#}"), "request failed");
@@ -285,9 +288,9 @@ fn connection_lost(error: &DbErr) -> bool {
     match sqlx.as_ref() {
         Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
         // PostgreSQL's connection exceptions (08…) and its shutdowns (57P01–57P03).
-        Sqlx::Database(db) => db
-            .code()
-            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
         _ => false,
     }
 }
@@ -349,10 +352,7 @@ mod tests {
             DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::WorkerCrashed))),
         ];
         for error in lost {
-            assert_eq!(
-                status_of(error),
-                (StatusCode::SERVICE_UNAVAILABLE, true)
-            );
+            assert_eq!(status_of(error), (StatusCode::SERVICE_UNAVAILABLE, true));
         }
         // Wrapped on its way (a job, a library), it is still an outage.
         let wrapped = ApiError::Internal(

@@ -1,4 +1,5 @@
-//! HTTP plumbing shared by every area: extractors with the JSON error shape, pagination.
+//! HTTP plumbing shared by every area: extractors with the JSON error shape, pagination, the
+//! bounds on a request's address and headers.
 
 pub mod extract;
 pub mod page;
@@ -6,8 +7,46 @@ pub mod page;
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use page::{Page, PageParams};
 
+/// Longest request target (path and query) served; longer ones get a JSON 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Largest header section served, and most header fields; more get a JSON 431. Both are well
+/// under the connection's own bounds (`serve`), which answer without a body.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+pub const MAX_HEADER_FIELDS: usize = 64;
+
+/// Refuses, in the JSON error shape, a request whose address or headers are too large.
+pub async fn bound_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let target = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if target > MAX_URI_BYTES {
+        return crate::error::error_response(
+            StatusCode::URI_TOO_LONG,
+            crate::error::ErrorCode::UriTooLong,
+        )
+        .into_response();
+    }
+    let headers = request.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers.len() > MAX_HEADER_FIELDS || header_bytes > MAX_HEADER_BYTES {
+        return crate::error::error_response(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            crate::error::ErrorCode::HeadersTooLarge,
+        );
+    }
+    next.run(request).await
+}
+
 /// Headers every answer carries, and the JSON error shape for the 4xx answers that a layer or an
-/// extractor wrote as plain text (405, 408, 413, 415, a multipart body that is not one).
+/// extractor wrote as plain text (405, 408, 413, 415, a multipart body that is not one). A 413
+/// says `Connection: close`: the body it refused was not read, so the connection ends with it.
 pub async fn harden(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, StatusCode, header};
     let status = response.status();
@@ -35,6 +74,11 @@ pub async fn harden(mut response: axum::response::Response) -> axum::response::R
                 response.headers_mut().insert(name, value);
             }
         }
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     let headers = response.headers_mut();
     headers.insert(

@@ -243,9 +243,58 @@ async fn a_body_over_the_limit_is_refused_with_413_even_when_it_arrives_compress
         .send()
         .await
         .unwrap();
+    // The refused body is not read: the connection ends, and the answer says so.
+    assert_eq!(
+        response
+            .headers()
+            .get(header::CONNECTION)
+            .and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
     let (status, body) = read(response).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(code(&body), "payload_too_large");
+}
+
+#[tokio::test]
+async fn an_address_or_headers_too_large_are_refused_in_the_json_error_shape() {
+    let app = spawn_app().await;
+    let long = format!("/schools?q={}", "a".repeat(9 * 1024));
+    let (status, body) = read(app.request(Method::GET, &long, None).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG, "{body}");
+    assert_eq!(code(&body), "uri_too_long");
+
+    let mut request = app.request(Method::GET, "/health/live", None);
+    for n in 0..80 {
+        request = request.header(format!("x-relleno-{n}"), "x");
+    }
+    let (status, body) = read(request.send().await.unwrap()).await;
+    assert_eq!(
+        status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "{body}"
+    );
+    assert_eq!(code(&body), "headers_too_large");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cabeceras")
+    );
+
+    let (status, body) = read(
+        app.request(Method::GET, "/health/live", None)
+            .header("x-relleno", "x".repeat(40 * 1024))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "{body}"
+    );
 }
 
 #[tokio::test]
