@@ -135,6 +135,9 @@ error_codes! {
     /// Rows of a roster that cannot be registered, each under `error.details`.
     RosterInvalid = ("roster_invalid", UNPROCESSABLE_ENTITY, "La nómina tiene filas con errores; no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla."),
 
+    /// An article whose text holds a DNI, a phone number or an e-mail address, each field under `error.fields`.
+    PersonalDataInArticle = ("personal_data_in_article", UNPROCESSABLE_ENTITY, "El artículo contiene datos personales (DNI, teléfono o correo): quítelos o reemplácelos por [DNI], [teléfono] o [correo]."),
+
     /// Grades that cannot be recorded, each under `error.details`.
     InvalidGrades = ("invalid_grades", UNPROCESSABLE_ENTITY, "Algunas calificaciones no se pueden registrar; no se guardó ninguna."),
     /// Rows of a grades file that cannot be recorded, each under `error.details`.

@@ -287,6 +287,19 @@ pub struct Article {
     /// The caller's own answer to "¿Le sirvió?" (null: none yet).
     pub my_vote: Option<bool>,
     pub updated_at: DateTime<Utc>,
+    /// Personal data taken out of a draft drawn from a ticket, field by field (empty otherwise).
+    pub removed: Vec<Removed>,
+}
+
+/// Personal data replaced by a placeholder in one field of a draft: its kind and how many.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Removed {
+    /// `title`, `problem` or `solution`.
+    pub field: &'static str,
+    pub kind: super::privacy::Kind,
+    /// The placeholder that took its place: `[DNI]`, `[teléfono]` or `[correo]`.
+    pub placeholder: &'static str,
+    pub count: usize,
 }
 
 /// A new article, or its change (the help desk).

@@ -12,6 +12,7 @@ mod hardening;
 mod helpdesk;
 mod helpdesk_calendar;
 mod helpdesk_levels;
+mod helpdesk_privacy;
 mod helpdesk_report_problem;
 mod http;
 mod matrix;
