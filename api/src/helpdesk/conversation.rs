@@ -71,7 +71,13 @@ pub async fn post(
     if !from_requester && !input.internal && ticket.first_response_at.is_none() {
         next.first_response_at = Set(Some(now));
     }
-    let saved = next.update(&txn).await?;
+    // A reply depends on the ticket's state and stage (an internal note does not): it is written
+    // only if no other step changed them meanwhile.
+    let saved = if input.internal {
+        next.update(&txn).await?
+    } else {
+        tickets::write_if_unchanged(&txn, &ticket, next).await?
+    };
     if let Some(kind) = kind {
         rules::log(
             &txn,

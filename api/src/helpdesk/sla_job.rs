@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use entity::{
@@ -497,7 +497,22 @@ pub async fn run(
         next.state = Set(TicketState::Cerrado);
         next.closed_at = Set(Some(at));
         next.updated_at = Set(at);
-        let saved = next.update(&txn).await?;
+        // Only if it is still resolved: a requester who reopened it meanwhile wins.
+        let written = helpdesk_ticket::Entity::update_many()
+            .set(next)
+            .filter(T::Id.eq(ticket.id))
+            .filter(T::State.eq(TicketState::Resuelto))
+            .exec(&txn)
+            .await?;
+        if written.rows_affected != 1 {
+            continue;
+        }
+        let Some(saved) = helpdesk_ticket::Entity::find_by_id(ticket.id)
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
         rules::log(
             &txn,
             &saved,

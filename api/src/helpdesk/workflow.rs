@@ -178,6 +178,15 @@ pub async fn apply(
     let mut public_message: Option<String> = None;
     let (kind, why): (&str, Option<String>) = match step {
         Step::Take | Step::Assign(_) => {
+            // Taking is for a ticket nobody works yet: another person's is reassigned by name.
+            if matches!(step, Step::Take)
+                && before == TicketState::EnAtencion
+                && ticket.assignee_id.is_some_and(|a| a != p.user_id)
+            {
+                return Err(conflict(
+                    "Otra persona ya atiende este ticket: para reasignarlo, use «asignar».",
+                ));
+            }
             let assignee = match step {
                 Step::Assign(Some(user)) => {
                     let them = crate::auth::principal::load_principal(&txn, user)
@@ -428,7 +437,7 @@ pub async fn apply(
             ("rated", None)
         }
     };
-    let saved = next.update(&txn).await?;
+    let saved = tickets::write_if_unchanged(&txn, &ticket, next).await?;
     if let Some(body) = public_message {
         helpdesk_message::ActiveModel {
             ticket_id: Set(saved.id),
