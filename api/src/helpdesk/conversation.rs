@@ -10,7 +10,7 @@ use entity::{helpdesk_message, helpdesk_ticket, helpdesk_vocabulary::TicketState
 use super::{
     access,
     dto::{NewMessage, TicketView},
-    mail::{Notice, notify},
+    mail::{Notice, StaffNotice, notify, tell_staff},
     rules::{self, MAX_TEXT, text},
     tickets,
 };
@@ -102,6 +102,8 @@ pub async fn post(
     .await?;
     if !input.internal && !from_requester {
         notify(&txn, &saved, Notice::Reply(body), now).await?;
+    } else if from_requester {
+        tell_staff(&txn, &saved, StaffNotice::Replied(body), p.user_id, now).await?;
     }
     txn.commit().await?;
     tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use entity::{
-    helpdesk_article, helpdesk_article_vote, helpdesk_ticket, helpdesk_topic,
+    helpdesk_article, helpdesk_article_vote, helpdesk_event, helpdesk_ticket, helpdesk_topic,
     helpdesk_vocabulary::{ArticleState, TicketState},
 };
 
@@ -457,7 +457,16 @@ pub async fn from_ticket(
     now: DateTime<Utc>,
 ) -> Result<Article> {
     let (ticket, access) = tickets::load(db, p, ticket_id).await?;
-    if !access.staff || !access::manages(p) {
+    // Those who keep the knowledge base, and whoever resolved the ticket (an N2 or N3 specialist
+    // knows the solution best); publishing stays with those who keep it.
+    let resolver = helpdesk_event::Entity::find()
+        .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
+        .filter(helpdesk_event::Column::Kind.eq("resolved"))
+        .order_by_desc(helpdesk_event::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|e| e.actor_id);
+    if !access.staff || !(access::manages(p) || resolver == Some(p.user_id)) {
         return Err(ApiError::forbidden());
     }
     let Some(resolution) = ticket

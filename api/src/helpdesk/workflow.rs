@@ -18,7 +18,7 @@ use entity::{
 use super::{
     access::{self, Access},
     dto::TicketView,
-    mail::{self, Notice},
+    mail::{self, Notice, StaffNotice},
     rules::{self, MAX_TEXT, text},
     tickets,
 };
@@ -176,6 +176,7 @@ pub async fn apply(
     next.updated_at = Set(now);
     let mut notice = None;
     let mut public_message: Option<String> = None;
+    let mut staff_notice = None;
     let (kind, why): (&str, Option<String>) = match step {
         Step::Take | Step::Assign(_) => {
             // Taking is for a ticket nobody works yet: another person's is reassigned by name.
@@ -220,6 +221,9 @@ pub async fn apply(
             }
             next.state = Set(TicketState::EnAtencion);
             next.assignee_id = Set(Some(assignee));
+            if assignee != p.user_id {
+                staff_notice = Some(StaffNotice::Assigned);
+            }
             if ticket.level == 1 && ticket.owner_id.is_none() {
                 next.owner_id = Set(Some(assignee));
             }
@@ -262,6 +266,7 @@ pub async fn apply(
             next.reached_dre = Set(ticket.reached_dre || unit == Some(N2Unit::Dre));
             next.assignee_id = Set(None);
             next.level_since = Set(now);
+            staff_notice = Some(StaffNotice::Escalated(why.clone()));
             ("escalated", Some(why))
         }
         Step::Return(why) => {
@@ -293,6 +298,7 @@ pub async fn apply(
                     next.assignee_id = Set(None);
                 }
             }
+            staff_notice = Some(StaffNotice::Returned(why.clone()));
             ("returned", Some(why))
         }
         Step::Resolve(resolution) => {
@@ -330,6 +336,7 @@ pub async fn apply(
             next.state = Set(TicketState::Reabierto);
             next.closed_at = Set(None);
             next.resolved_at = Set(None);
+            staff_notice = Some(StaffNotice::Reopened(why.clone()));
             public_message = Some(why);
             ("reopened", None)
         }
@@ -478,6 +485,9 @@ pub async fn apply(
     .await?;
     if let Some(notice) = notice {
         mail::notify(&txn, &saved, notice, now).await?;
+    }
+    if let Some(notice) = staff_notice {
+        mail::tell_staff(&txn, &saved, notice, p.user_id, now).await?;
     }
     txn.commit().await?;
     tickets::read_as(&state.db, config, p, &saved, now).await

@@ -13,7 +13,7 @@ mod helpdesk;
 mod helpdesk_calendar;
 mod helpdesk_concurrency;
 mod helpdesk_levels;
-mod helpdesk_privacy;
+mod helpdesk_notices;
 mod helpdesk_privacy;
 mod helpdesk_report_problem;
 mod http;
