@@ -408,6 +408,8 @@ pub struct ReportProblem {
 pub struct BacklogQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// `1` to start the CSV with a UTF-8 byte order mark, so that Excel opens accents right.
+    pub bom: Option<u8>,
 }
 
 /// `?format=csv` for the summary as CSV, and its period.
@@ -416,6 +418,8 @@ pub struct BacklogQuery {
 pub struct ReportQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// `1` to start the CSV with a UTF-8 byte order mark, so that Excel opens accents right.
+    pub bom: Option<u8>,
     /// The summary covers the tickets filed from this day (Lima; default: 30 days before `to`).
     pub from: Option<chrono::NaiveDate>,
     /// … up to this day included (default: today). At most 366 days.

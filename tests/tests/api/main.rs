@@ -16,6 +16,7 @@ mod helpdesk_levels;
 mod helpdesk_notices;
 mod helpdesk_privacy;
 mod helpdesk_report_problem;
+mod helpdesk_reports;
 mod http;
 mod matrix;
 mod pages;
