@@ -442,11 +442,12 @@ pub async fn run(
                 ugel_id: ticket.ugel_id,
                 dre_id: ticket.dre_id,
             };
-            if !stages.contains_key(&stage) {
-                let people = mail::stage_people(db, stage)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                stages.insert(stage, people);
+            if let std::collections::hash_map::Entry::Vacant(slot) = stages.entry(stage) {
+                slot.insert(
+                    mail::stage_people(db, stage)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
             }
             for (user, email, name) in &stages[&stage] {
                 let mut context = describe(o);
