@@ -48,6 +48,8 @@ error_codes! {
     InvalidBody = ("invalid_body", BAD_REQUEST, "La solicitud no tiene la forma esperada."),
     /// Query parameters that are not valid.
     InvalidQuery = ("invalid_query", BAD_REQUEST, "Los parámetros de la consulta no son válidos."),
+    /// A query parameter the endpoint does not take (named in the message and `error.details.parameter`).
+    UnknownQueryParameter = ("unknown_query_parameter", BAD_REQUEST, "La consulta tiene un parámetro que este recurso no admite."),
     /// A NUL or another control character in the path, query or body.
     ControlCharacters = ("control_characters", BAD_REQUEST, "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo)."),
     /// A password-reset link that is unknown, spent or expired.

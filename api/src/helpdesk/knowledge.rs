@@ -156,10 +156,13 @@ pub async fn search(
         None | Some("publicado") => false,
         Some("all") if access::is_staff(p) => true,
         Some("all") => return Err(ApiError::forbidden()),
-        Some(_) => {
+        Some(other) => {
             return Err(ApiError::because(
                 ErrorCode::InvalidQuery,
-                "El estado debe ser «publicado» o «all».",
+                format!(
+                    "Estado no válido: «{}». Valores permitidos: publicado, all.",
+                    other.chars().take(40).collect::<String>()
+                ),
             ));
         }
     };

@@ -177,7 +177,9 @@ async fn list_tickets(
     AuthUser(p): AuthUser,
     ApiQuery(filter): ApiQuery<TicketFilter>,
 ) -> Result<Json<TicketPage>> {
-    Ok(Json(tickets::list(&state.db, &p, filter).await?))
+    Ok(Json(
+        tickets::list(&state.db, &state.config.helpdesk, &p, filter, now()).await?,
+    ))
 }
 
 /// A ticket: its requester sees the public conversation; the help desk within reach sees the
@@ -625,9 +627,12 @@ fn wants_csv(format: Option<&str>) -> Result<bool> {
     match format {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
-        Some(_) => Err(ApiError::because(
+        Some(other) => Err(ApiError::because(
             ErrorCode::InvalidQuery,
-            "El formato debe ser «json» o «csv».",
+            format!(
+                "Formato no válido: «{}». Valores permitidos: json, csv.",
+                other.chars().take(40).collect::<String>()
+            ),
         )),
     }
 }

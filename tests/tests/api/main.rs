@@ -15,6 +15,7 @@ mod helpdesk_concurrency;
 mod helpdesk_levels;
 mod helpdesk_notices;
 mod helpdesk_privacy;
+mod helpdesk_queue;
 mod helpdesk_report_problem;
 mod helpdesk_reports;
 mod http;
