@@ -134,3 +134,54 @@ async fn a_take_and_an_escalation_at_once_never_leave_an_n2_ticket_with_an_n1_ag
         }
     }
 }
+
+#[tokio::test]
+async fn a_requesters_reply_and_a_resolution_at_once_never_reopen_a_resolved_ticket_silently() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let agent = app.login_as("agente.demo").await;
+
+    for _ in 0..ROUNDS {
+        let id = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+        let (take, wait) = (
+            format!("/helpdesk/tickets/{id}/take"),
+            format!("/helpdesk/tickets/{id}/wait"),
+        );
+        app.post(&take, &agent, json!({})).await;
+        app.post(&wait, &agent, json!({"reason": "¿Qué estudiante?"}))
+            .await;
+        let (reply, resolve) = (
+            format!("/helpdesk/tickets/{id}/messages"),
+            format!("/helpdesk/tickets/{id}/resolve"),
+        );
+        let ((replied, reply_body), (resolved, resolve_body)) = tokio::join!(
+            app.post(&reply, &director, json!({"body": "La de primer grado."})),
+            app.post(&resolve, &agent, json!({"resolution": "Se corrigió."})),
+        );
+        for (status, body) in [(replied, &reply_body), (resolved, &resolve_body)] {
+            assert!(
+                status == StatusCode::OK
+                    || (status == StatusCode::CONFLICT && code(body) == "ticket_state_conflict"),
+                "{status} {body}"
+            );
+        }
+        let (_, ticket) = app.get(&format!("/helpdesk/tickets/{id}"), &agent).await;
+        // A resolution that answered 200 is what the ticket says, whatever came after it: a
+        // reply that lost is refused, never turning the ticket back to «en atención».
+        if resolved == StatusCode::OK {
+            assert_eq!(ticket["state"], "resuelto", "{ticket}");
+        } else {
+            assert_eq!(ticket["state"], "en_atencion", "{ticket}");
+        }
+        let kinds = kinds(&ticket);
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some(if resolved == StatusCode::OK {
+                "resolved"
+            } else {
+                "replied"
+            }),
+            "{kinds:?}"
+        );
+    }
+}
