@@ -57,7 +57,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     // Help desk
     "helpdesk_ticket",
     "helpdesk_sla",
-    "helpdesk_sla_digest"
+    "helpdesk_sla_digest",
+    "helpdesk_staff"
 ];
 
 /// The templates, parsed once.
@@ -204,6 +205,27 @@ mod tests {
             assert!(sla.subject.contains(subject), "{}", sla.subject);
             assert_eq!(sla.text.contains("Vence el 07/12/2026 13:00"), !breached);
         }
+        let unassigned = render(
+            "helpdesk_sla",
+            minijinja::context! { name => "Rosa", number => "ISOS-2026-000007", breached => true, target => "resolución", level => "N2", due => "07/12/2026 13:00", priority => "media", unassigned => true },
+        )
+        .unwrap();
+        assert!(unassigned.text.contains("Nadie tiene asignado este ticket"));
+        let staff = render(
+            "helpdesk_staff",
+            minijinja::context! { name => "Rosa", number => "ISOS-2026-000007", headline => "Ticket derivado a su nivel", stage => "N2 — Especialista SIAGIE UGEL", priority => "Media", detail_label => "Motivo", detail => "Revisar <matrícula>", subject => "No puedo matricular", action => "Tómelo desde su bandeja." },
+        )
+        .unwrap();
+        assert_eq!(
+            staff.subject,
+            "[ISOS-2026-000007] Ticket derivado a su nivel"
+        );
+        assert!(
+            staff.text.contains("Motivo: Revisar <matrícula>"),
+            "{}",
+            staff.text
+        );
+        assert!(staff.html.contains("Revisar &lt;matrícula&gt;"));
         let one = minijinja::context! { number => "ISOS-2026-000007", target => "resolución", level => "N2", priority => "alta", due => "07/12/2026 13:00" };
         let digest = render(
             "helpdesk_sla_digest",

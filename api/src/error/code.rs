@@ -48,6 +48,8 @@ error_codes! {
     InvalidBody = ("invalid_body", BAD_REQUEST, "La solicitud no tiene la forma esperada."),
     /// Query parameters that are not valid.
     InvalidQuery = ("invalid_query", BAD_REQUEST, "Los parámetros de la consulta no son válidos."),
+    /// A query parameter the endpoint does not take (named in the message and `error.details.parameter`).
+    UnknownQueryParameter = ("unknown_query_parameter", BAD_REQUEST, "La consulta tiene un parámetro que este recurso no admite."),
     /// A NUL or another control character in the path, query or body.
     ControlCharacters = ("control_characters", BAD_REQUEST, "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo)."),
     /// A password-reset link that is unknown, spent or expired.
@@ -142,6 +144,9 @@ error_codes! {
     InvalidCells = ("invalid_cells", UNPROCESSABLE_ENTITY, "Algunas celdas no se pueden registrar; no se guardó ninguna."),
     /// Rows of a roster that cannot be registered, each under `error.details`.
     RosterInvalid = ("roster_invalid", UNPROCESSABLE_ENTITY, "La nómina tiene filas con errores; no se registró ningún estudiante. Corrija las filas indicadas y vuelva a enviarla."),
+
+    /// An article whose text holds a DNI, a phone number or an e-mail address, each field under `error.fields`.
+    PersonalDataInArticle = ("personal_data_in_article", UNPROCESSABLE_ENTITY, "El artículo contiene datos personales (DNI, teléfono o correo): quítelos o reemplácelos por [DNI], [teléfono] o [correo]."),
 
     /// Grades that cannot be recorded, each under `error.details`.
     InvalidGrades = ("invalid_grades", UNPROCESSABLE_ENTITY, "Algunas calificaciones no se pueden registrar; no se guardó ninguna."),

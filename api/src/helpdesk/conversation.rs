@@ -10,7 +10,7 @@ use entity::{helpdesk_message, helpdesk_ticket, helpdesk_vocabulary::TicketState
 use super::{
     access,
     dto::{NewMessage, TicketView},
-    mail::{Notice, notify},
+    mail::{Notice, StaffNotice, notify, tell_staff},
     rules::{self, MAX_TEXT, text},
     tickets,
 };
@@ -71,7 +71,13 @@ pub async fn post(
     if !from_requester && !input.internal && ticket.first_response_at.is_none() {
         next.first_response_at = Set(Some(now));
     }
-    let saved = next.update(&txn).await?;
+    // A reply depends on the ticket's state and stage (an internal note does not): it is written
+    // only if no other step changed them meanwhile.
+    let saved = if input.internal {
+        next.update(&txn).await?
+    } else {
+        tickets::write_if_unchanged(&txn, &ticket, next).await?
+    };
     if let Some(kind) = kind {
         rules::log(
             &txn,
@@ -96,6 +102,8 @@ pub async fn post(
     .await?;
     if !input.internal && !from_requester {
         notify(&txn, &saved, Notice::Reply(body), now).await?;
+    } else if from_requester {
+        tell_staff(&txn, &saved, StaffNotice::Replied(body), p.user_id, now).await?;
     }
     txn.commit().await?;
     tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await

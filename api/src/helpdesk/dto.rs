@@ -72,10 +72,33 @@ pub struct TicketSummary {
     /// The first line of the comment, shortened.
     pub subject: String,
     pub codigo_modular: Option<String>,
+    /// The IE's name (none for a ticket filed without an IE).
+    pub school: Option<String>,
     pub ugel_id: Option<i64>,
+    /// Who filed it: "Apellidos, Nombres".
+    pub requester: String,
     pub assignee_id: Option<i64>,
+    /// The running SLA clock (the help desk's queue; none for a ticket no longer open).
+    pub clock: Option<Clock>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The SLA clock a ticket runs on now: the first response until it is given, then the
+/// resolution at the ticket's level.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Clock {
+    /// `first_response` or `resolution`.
+    pub target: &'static str,
+    /// When it falls due (moved by every pause; while paused, as if the pause ended now).
+    pub due_at: DateTime<Utc>,
+    /// Working minutes left before it falls due; negative once overdue.
+    pub minutes_left: i64,
+    pub overdue: bool,
+    /// The requester is awaited: the clock is stopped.
+    pub paused: bool,
+    /// `en_plazo`, `por_vencer` (80 %), `vencido` or `pausado`.
+    pub status: &'static str,
 }
 
 /// One page of tickets, newest first; pass `next_before` as `before` for the next page.
@@ -88,12 +111,22 @@ pub struct TicketPage {
 /// Filters of a ticket list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TicketFilter {
     /// `filed`: the tickets the caller filed (the default for those without a queue);
     /// `queue`: the tickets of the caller's help-desk queues (the default for agents and
     /// specialists).
     pub view: Option<String>,
+    /// One state or several separated by commas (`nuevo,escalado`); `todos` for every state. The
+    /// queue shows open tickets unless told otherwise; `view=filed`, every state.
     pub state: Option<String>,
+    /// A ticket's number (`ISOS-2026-000123`, or its last digits), an IE's código modular, or words
+    /// of the comment.
+    pub q: Option<String>,
+    /// `newest` (the default), `deadline` (the running clock's due instant, soonest first; open
+    /// tickets only, at most 5,000 of them), `priority` (highest first, then the oldest) or `age`
+    /// (oldest first).
+    pub sort: Option<String>,
     pub level: Option<i16>,
     /// `ugel` or `dre`: the tickets at that stage of N2.
     pub n2_unit: Option<String>,
@@ -101,7 +134,7 @@ pub struct TicketFilter {
     pub ugel_id: Option<i64>,
     /// `true`: only the tickets assigned to the caller.
     pub mine: Option<bool>,
-    /// Keyset: tickets with a smaller id.
+    /// Keyset: the `next_before` of the previous page (in the order asked).
     pub before: Option<i64>,
     /// 1 to 200 (default 50).
     pub limit: Option<u64>,
@@ -266,6 +299,7 @@ pub struct Holiday {
 /// `?year=2026`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct YearQuery {
     pub year: Option<i32>,
 }
@@ -287,6 +321,19 @@ pub struct Article {
     /// The caller's own answer to "¿Le sirvió?" (null: none yet).
     pub my_vote: Option<bool>,
     pub updated_at: DateTime<Utc>,
+    /// Personal data taken out of a draft drawn from a ticket, field by field (empty otherwise).
+    pub removed: Vec<Removed>,
+}
+
+/// Personal data replaced by a placeholder in one field of a draft: its kind and how many.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Removed {
+    /// `title`, `problem` or `solution`.
+    pub field: &'static str,
+    pub kind: super::privacy::Kind,
+    /// The placeholder that took its place: `[DNI]`, `[teléfono]` or `[correo]`.
+    pub placeholder: &'static str,
+    pub count: usize,
 }
 
 /// A new article, or its change (the help desk).
@@ -304,6 +351,7 @@ pub struct ArticleInput {
 /// `?q=…` full-text search (accents and inflections ignored).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     pub q: Option<String>,
     /// The help desk may search drafts and archived articles too: `all`.
@@ -360,6 +408,7 @@ pub struct AvailabilityInput {
 /// `?error_code=…&request_id=…`: the `code` and `request_id` of an error answer.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ReportProblemQuery {
     pub error_code: Option<String>,
     pub request_id: Option<String>,
@@ -392,17 +441,23 @@ pub struct ReportProblem {
 /// `?format=csv` for the backlog as CSV.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct BacklogQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// `1` to start the CSV with a UTF-8 byte order mark, so that Excel opens accents right.
+    pub bom: Option<u8>,
 }
 
 /// `?format=csv` for the summary as CSV, and its period.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// `1` to start the CSV with a UTF-8 byte order mark, so that Excel opens accents right.
+    pub bom: Option<u8>,
     /// The summary covers the tickets filed from this day (Lima; default: 30 days before `to`).
     pub from: Option<chrono::NaiveDate>,
     /// … up to this day included (default: today). At most 366 days.

@@ -13,13 +13,14 @@ use sea_orm::{
 };
 
 use entity::{
-    helpdesk_article, helpdesk_article_vote, helpdesk_ticket, helpdesk_topic,
+    helpdesk_article, helpdesk_article_vote, helpdesk_event, helpdesk_ticket, helpdesk_topic,
     helpdesk_vocabulary::{ArticleState, TicketState},
 };
 
 use super::{
     access,
-    dto::{Article, ArticleHit, ArticleInput, Feedback, SearchQuery, SimilarTicket},
+    dto::{Article, ArticleHit, ArticleInput, Feedback, Removed, SearchQuery, SimilarTicket},
+    privacy,
     rules::{self, text},
     tickets,
 };
@@ -137,6 +138,7 @@ async fn view(db: &impl ConnectionTrait, a: helpdesk_article::Model) -> Result<A
         deflections: a.deflections,
         my_vote: None,
         updated_at: a.updated_at,
+        removed: Vec::new(),
     })
 }
 
@@ -154,10 +156,13 @@ pub async fn search(
         None | Some("publicado") => false,
         Some("all") if access::is_staff(p) => true,
         Some("all") => return Err(ApiError::forbidden()),
-        Some(_) => {
+        Some(other) => {
             return Err(ApiError::because(
                 ErrorCode::InvalidQuery,
-                "El estado debe ser «publicado» o «all».",
+                format!(
+                    "Estado no válido: «{}». Valores permitidos: publicado, all.",
+                    other.chars().take(40).collect::<String>()
+                ),
             ));
         }
     };
@@ -320,6 +325,31 @@ async fn check(db: &impl ConnectionTrait, input: ArticleInput, creating: bool) -
     })
 }
 
+/// Refuses an article whose text, as it would be stored, holds personal data (each field named):
+/// whatever its state, since a draft is one step from being published.
+fn refuse_personal_data(model: &helpdesk_article::ActiveModel) -> Result<()> {
+    let mut fields = crate::error::FieldErrors::new();
+    for (name, value) in [
+        ("title", &model.title),
+        ("problem", &model.problem),
+        ("solution", &model.solution),
+        ("tags", &model.tags),
+    ] {
+        let kinds = value
+            .try_as_ref()
+            .map(|v| privacy::kinds(v))
+            .unwrap_or_default();
+        if !kinds.is_empty() {
+            fields.insert(name.to_owned(), privacy::message(&kinds));
+        }
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::from(ErrorCode::PersonalDataInArticle).with_fields(fields))
+    }
+}
+
 /// Writes an article (new or changed), with its audit event.
 async fn save(
     db: &DatabaseConnection,
@@ -350,6 +380,7 @@ async fn save(
         }
     }
     model.updated_at = Set(now);
+    refuse_personal_data(&model)?;
     let txn = crate::db::begin(db).await?;
     let saved = model.save(&txn).await?;
     let saved: helpdesk_article::Model = sea_orm::TryIntoModel::try_into_model(saved)?;
@@ -420,7 +451,8 @@ pub async fn change(
 }
 
 /// Turns a resolved ticket into a draft article in one step: its first line as the title, the
-/// comment as the problem, the resolution as the solution, its topic and error code as tags.
+/// comment as the problem, the resolution as the solution, its topic and error code as tags,
+/// with DNIs, phone numbers and e-mail addresses replaced by placeholders (listed in `removed`).
 pub async fn from_ticket(
     db: &DatabaseConnection,
     p: &Principal,
@@ -428,7 +460,16 @@ pub async fn from_ticket(
     now: DateTime<Utc>,
 ) -> Result<Article> {
     let (ticket, access) = tickets::load(db, p, ticket_id).await?;
-    if !access.staff || !access::manages(p) {
+    // Those who keep the knowledge base, and whoever resolved the ticket (an N2 or N3 specialist
+    // knows the solution best); publishing stays with those who keep it.
+    let resolver = helpdesk_event::Entity::find()
+        .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
+        .filter(helpdesk_event::Column::Kind.eq("resolved"))
+        .order_by_desc(helpdesk_event::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|e| e.actor_id);
+    if !access.staff || !(access::manages(p) || resolver == Some(p.user_id)) {
         return Err(ApiError::forbidden());
     }
     let Some(resolution) = ticket
@@ -448,15 +489,34 @@ pub async fn from_ticket(
     tags.extend(ticket.error_code.clone());
     let mut model = new_article(p, now);
     model.source_ticket_id = Set(Some(ticket.id));
+    // Personal data never leaves the ticket: the draft holds placeholders and says what it took
+    // out. The title is drawn from the scrubbed comment, so that no number is cut in half.
+    let problem = privacy::scrub(&ticket.comment);
+    let title = privacy::scrub(&rules::subject(&problem.text));
+    let solution = privacy::scrub(&resolution);
+    let mut removed = Vec::new();
+    for (field, scrubbed) in [
+        ("title", &title),
+        ("problem", &problem),
+        ("solution", &solution),
+    ] {
+        removed.extend(scrubbed.found.iter().map(|(&kind, &count)| Removed {
+            field,
+            kind,
+            placeholder: kind.placeholder(),
+            count,
+        }));
+    }
     let checked = Checked {
-        title: Some(rules::subject(&ticket.comment)),
-        problem: Some(ticket.comment.clone()),
-        solution: Some(resolution),
+        title: Some(title.text),
+        problem: Some(problem.text),
+        solution: Some(solution.text),
         topic_id: Some(Some(ticket.topic_id)),
         tags: Some(tags.join(",")),
         state: None,
     };
-    save(db, p, model, checked, now).await
+    let article = save(db, p, model, checked, now).await?;
+    Ok(Article { removed, ..article })
 }
 
 /// "¿Le sirvió?" and deflections on an article any reader reaches: one vote per person and
@@ -563,6 +623,7 @@ pub async fn feedback(
 
 /// Tickets like one (the help desk): sharing much of its text, its error code or its IE and
 /// topic; probable duplicates are open ones of the same IE with the same error code or text.
+/// Only tickets within the caller's reach are listed (the same reach as its queues).
 pub async fn similar(
     db: &DatabaseConnection,
     p: &Principal,
@@ -574,7 +635,10 @@ pub async fn similar(
     }
     let mine: HashSet<String> = stems(&ticket.comment, 40).into_iter().collect();
     let since = ticket.created_at - Duration::days(180);
+    // Only tickets the caller reaches, by the rules of its queues: a ticket of another UGEL, or
+    // one that never reached the caller's stage, is not shown even as a number.
     let candidates = helpdesk_ticket::Entity::find()
+        .filter(access::queue_condition(p))
         .filter(helpdesk_ticket::Column::Id.ne(ticket.id))
         .filter(helpdesk_ticket::Column::CreatedAt.gte(since))
         .filter(
@@ -588,7 +652,10 @@ pub async fn similar(
         .all(db)
         .await?;
     let mut found = Vec::new();
-    for other in candidates {
+    for other in candidates
+        .into_iter()
+        .filter(|other| access::of(p, other).staff)
+    {
         let theirs: HashSet<String> = stems(&other.comment, 40).into_iter().collect();
         let shared = mine.intersection(&theirs).count();
         let union = mine.union(&theirs).count().max(1);

@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod dto;
 pub mod knowledge;
 pub mod mail;
+pub mod privacy;
 pub mod reports;
 pub mod routes;
 pub mod routing;

@@ -40,7 +40,7 @@ pub struct Compliance {
     pub target: &'static str,
     pub met: u64,
     pub missed: u64,
-    /// Met ÷ measured, 0 to 100 (no measure: null).
+    /// Met ÷ measured, 0 to 100 with one decimal (no measure: null).
     pub percent: Option<f64>,
 }
 
@@ -65,7 +65,7 @@ pub struct Summary {
     /// Tickets returned to a lower level at least once, and returns in total.
     pub bounced_tickets: u64,
     pub returns: u64,
-    /// Reopened ÷ resolved at some point, 0 to 100.
+    /// Reopened ÷ resolved at some point, 0 to 100 with one decimal.
     pub reopen_rate: Option<f64>,
     /// Ratings 1 to 5: how many of each, and the average.
     #[schema(value_type = BTreeMap<String, u64>)]
@@ -264,11 +264,13 @@ pub async fn summary(
     }
     let rated: u64 = ratings.values().sum();
     let average_rating = (rated > 0).then(|| {
-        ratings
-            .iter()
-            .map(|(r, n)| f64::from(*r) * *n as f64)
-            .sum::<f64>()
-            / rated as f64
+        one_decimal(
+            ratings
+                .iter()
+                .map(|(r, n)| f64::from(*r) * *n as f64)
+                .sum::<f64>()
+                / rated as f64,
+        )
     });
     Ok(Summary {
         from,
@@ -282,7 +284,8 @@ pub async fn summary(
                 target,
                 met,
                 missed,
-                percent: (met + missed > 0).then(|| 100.0 * met as f64 / (met + missed) as f64),
+                percent: (met + missed > 0)
+                    .then(|| one_decimal(100.0 * met as f64 / (met + missed) as f64)),
             })
             .collect(),
         median_first_response_minutes: median(first_response),
@@ -290,10 +293,16 @@ pub async fn summary(
         minutes_per_level: per_level,
         bounced_tickets: bounced,
         returns,
-        reopen_rate: (ever_resolved > 0).then(|| 100.0 * reopened as f64 / ever_resolved as f64),
+        reopen_rate: (ever_resolved > 0)
+            .then(|| one_decimal(100.0 * reopened as f64 / ever_resolved as f64)),
         ratings,
         average_rating,
     })
+}
+
+/// A figure rounded to one decimal, as a person reads it (66.666… → 66.7).
+fn one_decimal(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
 }
 
 fn csv_field(value: &str) -> String {
@@ -310,14 +319,14 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-/// The backlog as CSV lines (header first).
+/// The backlog as CSV lines (header first), its columns and states in Spanish.
 pub fn backlog_csv(rows: &[BacklogRow]) -> Vec<String> {
-    let mut lines = vec!["nivel,estado,tema,ugel,tickets\n".to_owned()];
+    let mut lines = vec!["Nivel,Estado,Tema,UGEL,Tickets abiertos\n".to_owned()];
     for r in rows {
         lines.push(format!(
             "N{},{},{},{},{}\n",
             r.level,
-            r.state.code(),
+            csv_field(r.state.label()),
             csv_field(&r.topic),
             csv_field(r.ugel.as_deref().unwrap_or("")),
             r.tickets
@@ -326,39 +335,50 @@ pub fn backlog_csv(rows: &[BacklogRow]) -> Vec<String> {
     lines
 }
 
-/// The summary as CSV lines `indicador,valor`.
+/// The summary as CSV lines `Indicador,Valor`, each indicator named in Spanish, percentages
+/// and the average with one decimal.
 pub fn summary_csv(s: &Summary) -> Vec<String> {
     let opt = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
-    let mut lines = vec!["indicador,valor\n".to_owned()];
+    let mut lines = vec!["Indicador,Valor\n".to_owned()];
     let mut push = |k: String, v: String| lines.push(format!("{},{}\n", csv_field(&k), v));
-    push("desde".into(), s.from.to_string());
-    push("hasta".into(), s.to.to_string());
-    push("tickets".into(), s.tickets.to_string());
-    push("abiertos".into(), s.open.to_string());
+    push("Desde".into(), s.from.to_string());
+    push("Hasta".into(), s.to.to_string());
+    push("Tickets registrados".into(), s.tickets.to_string());
+    push("Tickets abiertos".into(), s.open.to_string());
     for c in &s.sla {
+        let target = match c.target {
+            "first_response" => "primera respuesta",
+            _ => "resolución",
+        };
         push(
-            format!("sla_N{}_{}_cumplimiento", c.level, c.target),
+            format!("Cumplimiento del SLA de {target} en N{} (%)", c.level),
             opt(c.percent),
         );
     }
     push(
-        "mediana_primera_respuesta_min".into(),
+        "Mediana hasta la primera respuesta (minutos)".into(),
         s.median_first_response_minutes
             .map(|v| v.to_string())
             .unwrap_or_default(),
     );
     push(
-        "mediana_resolucion_min".into(),
+        "Mediana hasta la resolución (minutos)".into(),
         s.median_resolution_minutes
             .map(|v| v.to_string())
             .unwrap_or_default(),
     );
     for (level, minutes) in &s.minutes_per_level {
-        push(format!("minutos_en_N{level}"), minutes.to_string());
+        push(format!("Minutos en N{level}"), minutes.to_string());
     }
-    push("tickets_devueltos".into(), s.bounced_tickets.to_string());
-    push("devoluciones".into(), s.returns.to_string());
-    push("tasa_reapertura".into(), opt(s.reopen_rate));
-    push("satisfaccion_promedio".into(), opt(s.average_rating));
+    push("Tickets devueltos".into(), s.bounced_tickets.to_string());
+    push("Devoluciones".into(), s.returns.to_string());
+    push("Tasa de reapertura (%)".into(), opt(s.reopen_rate));
+    for (score, count) in &s.ratings {
+        push(format!("Calificaciones de {score}"), count.to_string());
+    }
+    push(
+        "Satisfacción promedio (1 a 5)".into(),
+        opt(s.average_rating),
+    );
     lines
 }

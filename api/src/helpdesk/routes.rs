@@ -177,7 +177,9 @@ async fn list_tickets(
     AuthUser(p): AuthUser,
     ApiQuery(filter): ApiQuery<TicketFilter>,
 ) -> Result<Json<TicketPage>> {
-    Ok(Json(tickets::list(&state.db, &p, filter).await?))
+    Ok(Json(
+        tickets::list(&state.db, &state.config.helpdesk, &p, filter, now()).await?,
+    ))
 }
 
 /// A ticket: its requester sees the public conversation; the help desk within reach sees the
@@ -585,7 +587,10 @@ async fn delete_holiday(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn csv(lines: Vec<String>, name: &str) -> Result<Response> {
+fn csv(mut lines: Vec<String>, name: &str, bom: bool) -> Result<Response> {
+    if bom && let Some(first) = lines.first_mut() {
+        first.insert(0, '\u{feff}');
+    }
     let stream = futures_util::stream::iter(lines.into_iter().map(Ok::<_, std::io::Error>));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
@@ -606,13 +611,28 @@ fn json<T: serde::Serialize>(value: &T) -> Result<Response> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
+/// `bom=1` starts a CSV with a UTF-8 byte order mark (as the attendance export does).
+fn wants_bom(bom: Option<u8>) -> Result<bool> {
+    match bom {
+        None | Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        Some(_) => Err(ApiError::because(
+            ErrorCode::InvalidQuery,
+            "El parámetro «bom» debe ser 0 o 1.",
+        )),
+    }
+}
+
 fn wants_csv(format: Option<&str>) -> Result<bool> {
     match format {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
-        Some(_) => Err(ApiError::because(
+        Some(other) => Err(ApiError::because(
             ErrorCode::InvalidQuery,
-            "El formato debe ser «json» o «csv».",
+            format!(
+                "Formato no válido: «{}». Valores permitidos: json, csv.",
+                other.chars().take(40).collect::<String>()
+            ),
         )),
     }
 }
@@ -626,9 +646,10 @@ async fn backlog(
     ApiQuery(q): ApiQuery<BacklogQuery>,
 ) -> Result<Response> {
     let as_csv = wants_csv(q.format.as_deref())?;
+    let bom = wants_bom(q.bom)?;
     let rows = reports::backlog(&state.db, &p).await?;
     if as_csv {
-        csv(reports::backlog_csv(&rows), "pendientes")
+        csv(reports::backlog_csv(&rows), "pendientes", bom)
     } else {
         json(&rows)
     }
@@ -644,11 +665,12 @@ async fn summary(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response> {
     let as_csv = wants_csv(q.format.as_deref())?;
+    let bom = wants_bom(q.bom)?;
     let now = now();
     let period = reports::period(q.from, q.to, now)?;
     let summary = reports::summary(&state.db, &state.config.helpdesk, &p, period, now).await?;
     if as_csv {
-        csv(reports::summary_csv(&summary), "resumen")
+        csv(reports::summary_csv(&summary), "resumen", bom)
     } else {
         json(&summary)
     }

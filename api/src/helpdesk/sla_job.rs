@@ -7,17 +7,20 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use entity::{
-    helpdesk_event, helpdesk_holiday, helpdesk_ticket, helpdesk_vocabulary::TicketState,
+    helpdesk_event, helpdesk_holiday, helpdesk_ticket,
+    helpdesk_vocabulary::{N2Unit, TicketState},
     role_assignment,
 };
 
 use super::{
-    HelpdeskConfig, rules,
+    HelpdeskConfig,
+    mail::{self, Stage},
+    rules,
     sla::{self, Calendar, Step, Target},
 };
 use crate::{
@@ -66,6 +69,8 @@ pub struct SlaTicket {
     pub number: String,
     pub state: TicketState,
     pub level: i16,
+    pub n2_unit: Option<N2Unit>,
+    pub ugel_id: Option<i64>,
     pub dre_id: Option<i64>,
     pub priority: i16,
     pub assignee_id: Option<i64>,
@@ -84,6 +89,8 @@ impl From<&helpdesk_ticket::Model> for SlaTicket {
             number: t.number.clone(),
             state: t.state,
             level: t.level,
+            n2_unit: t.n2_unit,
+            ugel_id: t.ugel_id,
             dre_id: t.dre_id,
             priority: t.priority,
             assignee_id: t.assignee_id,
@@ -280,6 +287,8 @@ pub async fn run(
             T::Number,
             T::State,
             T::Level,
+            T::N2Unit,
+            T::UgelId,
             T::DreId,
             T::Priority,
             T::AssigneeId,
@@ -405,19 +414,16 @@ pub async fn run(
                 "first_response" => "primera respuesta",
                 _ => "resolución",
             },
-            "level": rules::level_label(ticket.level),
+            "level": rules::stage_label(ticket.level, ticket.n2_unit),
             "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
             "priority": rules::priority_label(ticket.priority),
         })
     };
     let mut outgoing = Vec::new();
+    // The people of each stage that has an unassigned ticket in breach.
+    let mut stages: HashMap<Stage, Vec<mail::Contact>> = HashMap::new();
     for o in &owed {
         let ticket = &open[o.ticket];
-        let Some((email, name)) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
-            continue;
-        };
-        let mut context = describe(o);
-        context["name"] = name.clone().into();
         // A level's clock is keyed by when the ticket reached it: a ticket that comes back to a
         // level is warned again.
         let clock_key = match o.clock.target {
@@ -428,6 +434,41 @@ pub async fn run(
                 ticket.level_since.timestamp()
             ),
         };
+        // A breach of a ticket nobody has is told to everyone who works its stage.
+        if ticket.assignee_id.is_none() && o.breached {
+            let stage = Stage {
+                level: ticket.level,
+                n2_unit: ticket.n2_unit,
+                ugel_id: ticket.ugel_id,
+                dre_id: ticket.dre_id,
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = stages.entry(stage) {
+                slot.insert(
+                    mail::stage_people(db, stage)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
+            }
+            for (user, email, name) in &stages[&stage] {
+                let mut context = describe(o);
+                context["name"] = name.clone().into();
+                context["unassigned"] = true.into();
+                outgoing.push((
+                    email.clone(),
+                    jobs::templates::Mail::new("helpdesk_sla", &context)?,
+                    Some(format!(
+                        "helpdesk_sla:{}:{clock_key}:vencido:etapa:{user}",
+                        ticket.id
+                    )),
+                ));
+            }
+            continue;
+        }
+        let Some((email, name)) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
+            continue;
+        };
+        let mut context = describe(o);
+        context["name"] = name.clone().into();
         outgoing.push((
             email.clone(),
             jobs::templates::Mail::new("helpdesk_sla", &context)?,
@@ -497,7 +538,22 @@ pub async fn run(
         next.state = Set(TicketState::Cerrado);
         next.closed_at = Set(Some(at));
         next.updated_at = Set(at);
-        let saved = next.update(&txn).await?;
+        // Only if it is still resolved: a requester who reopened it meanwhile wins.
+        let written = helpdesk_ticket::Entity::update_many()
+            .set(next)
+            .filter(T::Id.eq(ticket.id))
+            .filter(T::State.eq(TicketState::Resuelto))
+            .exec(&txn)
+            .await?;
+        if written.rows_affected != 1 {
+            continue;
+        }
+        let Some(saved) = helpdesk_ticket::Entity::find_by_id(ticket.id)
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
         rules::log(
             &txn,
             &saved,
@@ -539,6 +595,8 @@ mod tests {
             number: "ISOS-2026-000001".into(),
             state: TicketState::EnAtencion,
             level: 2,
+            n2_unit: Some(N2Unit::Ugel),
+            ugel_id: None,
             dre_id: None,
             priority: 3,
             assignee_id: None,

@@ -18,7 +18,7 @@ use entity::{
 use super::{
     access::{self, Access},
     dto::TicketView,
-    mail::{self, Notice},
+    mail::{self, Notice, StaffNotice},
     rules::{self, MAX_TEXT, text},
     tickets,
 };
@@ -176,8 +176,18 @@ pub async fn apply(
     next.updated_at = Set(now);
     let mut notice = None;
     let mut public_message: Option<String> = None;
+    let mut staff_notice = None;
     let (kind, why): (&str, Option<String>) = match step {
         Step::Take | Step::Assign(_) => {
+            // Taking is for a ticket nobody works yet: another person's is reassigned by name.
+            if matches!(step, Step::Take)
+                && before == TicketState::EnAtencion
+                && ticket.assignee_id.is_some_and(|a| a != p.user_id)
+            {
+                return Err(conflict(
+                    "Otra persona ya atiende este ticket: para reasignarlo, use «asignar».",
+                ));
+            }
             let assignee = match step {
                 Step::Assign(Some(user)) => {
                     let them = crate::auth::principal::load_principal(&txn, user)
@@ -211,6 +221,9 @@ pub async fn apply(
             }
             next.state = Set(TicketState::EnAtencion);
             next.assignee_id = Set(Some(assignee));
+            if assignee != p.user_id {
+                staff_notice = Some(StaffNotice::Assigned);
+            }
             if ticket.level == 1 && ticket.owner_id.is_none() {
                 next.owner_id = Set(Some(assignee));
             }
@@ -253,6 +266,7 @@ pub async fn apply(
             next.reached_dre = Set(ticket.reached_dre || unit == Some(N2Unit::Dre));
             next.assignee_id = Set(None);
             next.level_since = Set(now);
+            staff_notice = Some(StaffNotice::Escalated(why.clone()));
             ("escalated", Some(why))
         }
         Step::Return(why) => {
@@ -284,6 +298,7 @@ pub async fn apply(
                     next.assignee_id = Set(None);
                 }
             }
+            staff_notice = Some(StaffNotice::Returned(why.clone()));
             ("returned", Some(why))
         }
         Step::Resolve(resolution) => {
@@ -321,6 +336,7 @@ pub async fn apply(
             next.state = Set(TicketState::Reabierto);
             next.closed_at = Set(None);
             next.resolved_at = Set(None);
+            staff_notice = Some(StaffNotice::Reopened(why.clone()));
             public_message = Some(why);
             ("reopened", None)
         }
@@ -428,7 +444,7 @@ pub async fn apply(
             ("rated", None)
         }
     };
-    let saved = next.update(&txn).await?;
+    let saved = tickets::write_if_unchanged(&txn, &ticket, next).await?;
     if let Some(body) = public_message {
         helpdesk_message::ActiveModel {
             ticket_id: Set(saved.id),
@@ -469,6 +485,9 @@ pub async fn apply(
     .await?;
     if let Some(notice) = notice {
         mail::notify(&txn, &saved, notice, now).await?;
+    }
+    if let Some(notice) = staff_notice {
+        mail::tell_staff(&txn, &saved, notice, p.user_id, now).await?;
     }
     txn.commit().await?;
     tickets::read_as(&state.db, config, p, &saved, now).await

@@ -149,9 +149,23 @@ where
             .map(|q| ApiQuery(q.0))
             .map_err(|rejection: QueryRejection| {
                 tracing::debug!(%rejection, "bad query");
-                ApiError::from(ErrorCode::InvalidQuery)
+                match unknown_field(&rejection.body_text()) {
+                    Some(name) => ApiError::because(
+                        ErrorCode::UnknownQueryParameter,
+                        format!("Este recurso no admite el parámetro «{name}» en la consulta."),
+                    )
+                    .with_details(serde_json::json!({ "parameter": name })),
+                    None => ApiError::from(ErrorCode::InvalidQuery),
+                }
             })
     }
+}
+
+/// The parameter serde refused as unknown (a query struct with `deny_unknown_fields`).
+fn unknown_field(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("unknown field `")?;
+    let (name, _) = rest.split_once('`')?;
+    Some(name.chars().take(64).collect())
 }
 
 /// Path parameters; a bad one (e.g. a non-numeric id) answers 404, as no such resource exists.

@@ -916,7 +916,7 @@ async fn reports_count_the_backlog_and_stream_csv() {
     assert_eq!(csv.status(), StatusCode::OK);
     let text = csv.text().await.unwrap();
     assert!(
-        text.starts_with("nivel,estado,tema,ugel,tickets\n"),
+        text.starts_with("Nivel,Estado,Tema,UGEL,Tickets abiertos\n"),
         "{text}"
     );
     assert!(
