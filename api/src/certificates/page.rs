@@ -19,8 +19,9 @@ use utoipa::ToSchema;
 use entity::certificate::{self, CertificateStatus};
 
 use super::{
+    issue::StatusCategory,
     payload::{CertificateContent, situation_label},
-    public::{self, PublicRequest},
+    public::{self, Download, NoLongerValid, PublicRequest},
     signing::SignedList,
     verify::{self, Verification},
 };
@@ -113,7 +114,9 @@ fn answer_verification(
         Ok(v) if json => Json(v).into_response(),
         Ok(v) => {
             let mut body = verification_html(&v);
-            if code.is_some() && v.content.is_none() && v.signature_valid {
+            if let (Some(code), true) = (code, v.document_mismatch) {
+                body.push_str(&code_form(&verify::normalize_code(code), ""));
+            } else if code.is_some() && v.content.is_none() && v.signature_valid {
                 body.push_str(
                     "<p>Para ver las notas, escriba también el número de documento del estudiante.</p>",
                 );
@@ -170,27 +173,39 @@ fn code_form(code: &str, document: &str) -> String {
 
 fn verification_html(v: &Verification) -> String {
     let mut out = String::new();
+    let code_only = v.signature_valid && v.content.is_none();
     let (class, title) = match v.status.as_str() {
+        "vigente" if code_only => ("ok", "Código de un certificado vigente"),
         "vigente" => ("ok", "Certificado válido y vigente"),
         "anulado" => ("bad", "Certificado ANULADO"),
         "reemplazado" => ("warn", "Certificado REEMPLAZADO"),
         "no_registrado" => ("warn", "Firma válida, certificado no registrado"),
+        "documento_no_coincide" => ("bad", "No verificado"),
         _ => ("bad", "Certificado no válido"),
     };
     out.push_str(&format!("<h1 class=\"{class}\" id=\"estado\">{title}</h1>"));
+    if v.document_mismatch {
+        // Nothing of the certificate: only that the pair does not match.
+        out.push_str(&format!(
+            "<p class=\"bad\" role=\"alert\"><strong>El número de documento no corresponde a este código.</strong> {}</p>",
+            escape(v.reason.as_deref().unwrap_or_default())
+        ));
+        return out;
+    }
     if !v.signature_valid {
         out.push_str("<p class=\"bad\"><strong>No válido.</strong> ");
     } else {
         out.push_str("<p>");
     }
-    if let Some(reason) = &v.reason {
-        out.push_str(&escape(reason));
-    } else {
-        out.push_str(
-            "La firma digital del MINEDU corresponde al contenido: compárelo con el papel.",
-        );
+    match (&v.reason, &v.proves) {
+        (Some(reason), _) => out.push_str(&escape(reason)),
+        (None, Some(proves)) => out.push_str(&escape(proves)),
+        (None, None) => {}
     }
     out.push_str("</p>");
+    if let (Some(_), Some(proves)) = (&v.reason, &v.proves) {
+        out.push_str(&format!("<p class=\"note\">{}</p>", escape(proves)));
+    }
     if let Some(reason) = &v.annul_reason {
         out.push_str(&format!(
             "<p><strong>Motivo:</strong> {}</p>",
@@ -202,11 +217,6 @@ fn verification_html(v: &Verification) -> String {
             "<p><strong>Reemplazado por el certificado:</strong> <a href=\"{VERIFY_PATH}?codigo={0}\">{0}</a></p>",
             escape(code)
         ));
-    }
-    if v.document_mismatch {
-        out.push_str(
-            "<p class=\"bad\">El número de documento no corresponde a este certificado.</p>",
-        );
     }
     if let (Some(code), Some(school), Some(date)) = (&v.virtual_code, &v.school_name, v.issued_on) {
         out.push_str(&format!(
@@ -313,14 +323,7 @@ async fn request_sent(
         cell_phone: sent.cell_phone.clone(),
         purpose: sent.purpose.clone(),
     };
-    match public::submit(
-        &state.db,
-        &state.certificates,
-        request,
-        &peer.ip().to_string(),
-    )
-    .await
-    {
+    match public::submit(&state, request, &peer.ip().to_string()).await {
         Ok(()) => page(
             StatusCode::OK,
             "Solicitud recibida",
@@ -430,8 +433,15 @@ struct DownloadQuery {
 async fn download(State(state): State<AppState>, Query(query): Query<DownloadQuery>) -> Response {
     let token = query.token.unwrap_or_default();
     match public::download(&state.db, &state.certificates, &token).await {
-        Ok((code, bytes)) => super::routes::pdf_response(&format!("certificado-{code}"), bytes)
-            .unwrap_or_else(IntoResponse::into_response),
+        Ok(Download::Pdf(code, bytes)) => {
+            super::routes::pdf_response(&format!("certificado-{code}"), bytes)
+                .unwrap_or_else(IntoResponse::into_response)
+        }
+        Ok(Download::NotValid(gone)) => page(
+            StatusCode::GONE,
+            "Descarga de certificado",
+            &no_longer_valid_html(&gone),
+        ),
         Err(error) => page(
             error.status(),
             "Descarga de certificado",
@@ -441,6 +451,48 @@ async fn download(State(state): State<AppState>, Query(query): Query<DownloadQue
             ),
         ),
     }
+}
+
+fn no_longer_valid_html(gone: &NoLongerValid) -> String {
+    let since = gone
+        .since
+        .map(|at| {
+            format!(
+                " el {}",
+                at.with_timezone(&crate::time::LIMA).format("%d/%m/%Y")
+            )
+        })
+        .unwrap_or_default();
+    let mut out = match gone.status {
+        CertificateStatus::Superseded => format!(
+            "<h1 class=\"warn\">Certificado reemplazado</h1>\
+             <p role=\"alert\">El certificado {} fue reemplazado{since} por un certificado corregido y ya no es válido. \
+             No se descarga.</p>",
+            escape(&gone.virtual_code)
+        ),
+        _ => format!(
+            "<h1 class=\"bad\">Certificado anulado</h1>\
+             <p role=\"alert\">La institución educativa anuló el certificado {}{since}: ya no es válido y no se descarga.</p>",
+            escape(&gone.virtual_code)
+        ),
+    };
+    if let Some(category) = gone.category {
+        out.push_str(&format!(
+            "<p><strong>Motivo:</strong> {}</p>",
+            escape(category.label())
+        ));
+    }
+    if let Some(code) = &gone.superseded_by {
+        out.push_str(&format!(
+            "<p>El certificado vigente es el de código <a href=\"{VERIFY_PATH}?codigo={0}\">{0}</a>: pida a la institución educativa que se lo envíe.</p>",
+            escape(code)
+        ));
+    } else {
+        out.push_str(
+            "<p>Si necesita un certificado, comuníquese con la institución educativa.</p>",
+        );
+    }
+    out
 }
 
 /// The published key set, signed by the current key.
@@ -460,7 +512,9 @@ pub struct StatusEntry {
     /// `annulled` or `superseded`.
     pub status: CertificateStatus,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
-    pub reason: Option<String>,
+    /// Why, as a category (`error_de_emision`, `datos_incorrectos`, `duplicado`, `fraude`,
+    /// `correccion`, `otro`): the issuer's own words, which may name people, are not published.
+    pub category: StatusCategory,
     pub superseded_by: Option<String>,
 }
 
@@ -496,7 +550,11 @@ async fn status_list(State(state): State<AppState>) -> Response {
             virtual_code: c.virtual_code,
             status: c.status,
             since: c.status_changed_at,
-            reason: c.annul_reason,
+            category: match (&c.status_category, c.status) {
+                (Some(code), _) => StatusCategory::from_code(code),
+                (None, CertificateStatus::Superseded) => StatusCategory::Correccion,
+                (None, _) => StatusCategory::Otro,
+            },
         })
         .collect();
     Json(SignedList::sign(&state.certificates.ring, now(), entries)).into_response()

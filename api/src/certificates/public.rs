@@ -11,17 +11,23 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use entity::{
+    certificate::CertificateStatus,
     certificate_request::{self, RequestOrigin, RequestStatus},
     enrollment, section, student,
 };
 
-use super::{Certificates, issue, requests, settings};
+use super::{
+    Certificates,
+    issue::{self, StatusCategory},
+    requests, settings,
+};
 use crate::{
     auth::tokens::{hash_token, random_token},
     domain::{CellPhone, Dni, Email, StudentDocument, spanish_key},
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
     registry::repo::school_scope,
+    state::AppState,
     time::{now, parse_date},
 };
 
@@ -44,13 +50,32 @@ pub struct PublicRequest {
 /// What a requester is told, whatever happened to the request.
 pub const RECEIVED: &str = "Solicitud recibida. Si los datos del estudiante corresponden a un estudiante registrado, la IE donde estudió por última vez atenderá su solicitud y le escribirá al correo indicado.";
 
-/// Checks and files a public request; the same answer whether or not the student exists.
-pub async fn submit(
-    db: &DatabaseConnection,
-    service: &Certificates,
-    input: PublicRequest,
-    address: &str,
-) -> Result<()> {
+/// A public request whose fields and limits checked, to be filed.
+struct Checked {
+    document: StudentDocument,
+    birth: chrono::NaiveDate,
+    requester_dni: String,
+    names: String,
+    email: Email,
+    phone: CellPhone,
+    purpose: String,
+}
+
+/// Checks a public request (its fields, then the limits) and files it after the answer: the
+/// answer, and its time, are the same whether or not the student exists, as with a password
+/// reset.
+pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Result<()> {
+    let checked = check(&state.certificates, input, address)?;
+    let state = state.clone();
+    crate::time::spawn(async move {
+        if let Err(error) = file(&state.db, checked).await {
+            tracing::error!(error = %error, "a public certificate request failed");
+        }
+    });
+    Ok(())
+}
+
+fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<Checked> {
     let mut f = Fields::default();
     let document = f.check(
         "student_document",
@@ -94,7 +119,29 @@ pub async fn submit(
         .requests_by_document
         .hit(document.as_str())
         .map_err(too_many)?;
+    Ok(Checked {
+        document,
+        birth,
+        requester_dni: input.requester_dni.trim().to_owned(),
+        names,
+        email,
+        phone,
+        purpose,
+    })
+}
 
+/// Files a checked request with the IE where the student last studied, when the document and
+/// birth date match a student and that IE takes public requests; otherwise nothing.
+async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
+    let Checked {
+        document,
+        birth,
+        requester_dni,
+        names,
+        email,
+        phone,
+        purpose,
+    } = checked;
     let Some(student) = student::Entity::find()
         .filter(match &document {
             StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
@@ -131,7 +178,7 @@ pub async fn submit(
         student_id: Set(student.id),
         status: Set(RequestStatus::Pending),
         origin: Set(RequestOrigin::Public),
-        guardian_dni: Set(Some(input.requester_dni.trim().to_owned())),
+        guardian_dni: Set(Some(requester_dni)),
         guardian_names: Set(Some(names)),
         guardian_relationship: Set(Some("solicitante".into())),
         guardian_contact: Set(Some(phone.as_str().to_owned())),
@@ -172,12 +219,31 @@ pub async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Resul
     Ok(token)
 }
 
-/// The certificate behind a download link, once: (virtual code, PDF).
+/// What a download link leads to.
+pub enum Download {
+    /// The PDF of the valid certificate: (virtual code, bytes). The link is spent.
+    Pdf(String, Vec<u8>),
+    /// The certificate was annulled or replaced after the link was sent: no PDF.
+    NotValid(NoLongerValid),
+}
+
+/// A certificate that stopped being valid, as its download link tells it.
+pub struct NoLongerValid {
+    pub virtual_code: String,
+    pub status: CertificateStatus,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub category: Option<StatusCategory>,
+    /// The code of the certificate that replaced it.
+    pub superseded_by: Option<String>,
+}
+
+/// The certificate behind a download link, once; an annulled or replaced one is told as such
+/// (and the link is not spent).
 pub async fn download(
     db: &DatabaseConnection,
     service: &Certificates,
     token: &str,
-) -> Result<(String, Vec<u8>)> {
+) -> Result<Download> {
     if token.is_empty() || token.len() > 128 {
         return Err(ErrorCode::InvalidDownloadLink.into());
     }
@@ -188,6 +254,26 @@ pub async fn download(
         .one(&txn)
         .await?
         .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let certificate_id = request
+        .certificate_id
+        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let certificate = issue::find(&txn, certificate_id).await?;
+    if certificate.status != CertificateStatus::Valid {
+        let superseded_by = match certificate.superseded_by {
+            Some(id) => Some(issue::find(&txn, id).await?.virtual_code),
+            None => None,
+        };
+        return Ok(Download::NotValid(NoLongerValid {
+            virtual_code: certificate.virtual_code,
+            status: certificate.status,
+            since: certificate.status_changed_at,
+            category: certificate
+                .status_category
+                .as_deref()
+                .map(StatusCategory::from_code),
+            superseded_by,
+        }));
+    }
     let changed = certificate_request::Entity::update_many()
         .col_expr(
             certificate_request::Column::DownloadUsedAt,
@@ -197,13 +283,9 @@ pub async fn download(
         .filter(certificate_request::Column::DownloadUsedAt.is_null())
         .exec(&txn)
         .await?;
-    let Some(certificate_id) = request
-        .certificate_id
-        .filter(|_| changed.rows_affected == 1)
-    else {
+    if changed.rows_affected != 1 {
         return Err(ErrorCode::InvalidDownloadLink.into());
-    };
-    let certificate = issue::find(&txn, certificate_id).await?;
+    }
     let scope = school_scope(&txn, certificate.school_id).await?;
     record(
         &txn,
@@ -216,5 +298,5 @@ pub async fn download(
     .await?;
     let bytes = issue::pdf_of(&txn, service, &certificate).await?;
     txn.commit().await?;
-    Ok((certificate.virtual_code, bytes))
+    Ok(Download::Pdf(certificate.virtual_code, bytes))
 }

@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     batch::{self, Batch, BatchResult, SectionRow},
-    issue::{self, Correction, IssuedView},
+    issue::{self, Annulment, Correction, IssuedView},
     lists::{self, IssuedLine, RequestLine, Search},
     public::{self, PublicRequest},
     requests::{self, NewRequest, Reason, RequestView, SavedYears},
@@ -236,14 +236,15 @@ async fn certificate_pdf(
     pdf_response(&format!("certificado-{code}"), bytes)
 }
 
-/// Annul a certificate with a reason (it stays verifiable, shown as annulled).
-#[utoipa::path(post, path = "/certificates/{id}/annul", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")), request_body = Reason,
+/// Annul a certificate with a reason and its category (it stays verifiable, shown as annulled;
+/// the published status list gives only the category).
+#[utoipa::path(post, path = "/certificates/{id}/annul", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")), request_body = Annulment,
     responses((status = 200, body = IssuedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn annul(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<Reason>,
+    ApiJson(body): ApiJson<Annulment>,
 ) -> Result<Json<IssuedView>> {
     Ok(Json(
         issue::annul(&state.db, &state.certificates, &p, id, body).await?,
@@ -316,7 +317,7 @@ async fn public_request(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<PublicRequest>,
 ) -> Result<Response> {
-    public::submit(&state.db, &state.certificates, body, &peer.ip().to_string()).await?;
+    public::submit(&state, body, &peer.ip().to_string()).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({"message": public::RECEIVED})),

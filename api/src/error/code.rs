@@ -157,6 +157,8 @@ error_codes! {
     CertificateWithoutYears = ("certificate_without_years", UNPROCESSABLE_ENTITY, "El certificado no tiene ningún año con notas: registre al menos un año."),
     /// A year typed in that the closed actas already give.
     YearFromActas = ("year_from_actas", CONFLICT, "Ese año ya tiene notas en actas cerradas del SIAGIE: no se registra a mano."),
+    /// The student already holds a valid certificate of that level (one per student and level).
+    CertificateAlreadyValid = ("certificate_already_valid", CONFLICT, "El estudiante ya tiene un certificado vigente de ese nivel: corríjalo o anúlelo antes de emitir otro."),
     /// Annulling or correcting a certificate that is no longer valid.
     CertificateNotValid = ("certificate_not_valid", CONFLICT, "El certificado ya fue anulado o reemplazado."),
     /// Too many verifications from one client address.
@@ -207,6 +209,11 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         sqlite: "teacher_section.section_id, teacher_section.person_id",
         code: ErrorCode::AlreadyAssigned,
     },
+    UniqueRule {
+        postgres: "ix_certificate_valid_student_id_level",
+        sqlite: "certificate.student_id, certificate.level",
+        code: ErrorCode::CertificateAlreadyValid,
+    },
 ];
 
 /// The code for a unique violation, from the database's message: the specific rule's code, or
@@ -253,6 +260,10 @@ mod tests {
         assert_eq!(unique_violation(sqlite), ErrorCode::SchoolExists);
         let sqlite_prefix = "UNIQUE constraint failed: section.school_id";
         assert_eq!(unique_violation(sqlite_prefix), ErrorCode::AlreadyExists);
+        assert_eq!(
+            unique_violation("UNIQUE constraint failed: certificate.student_id, certificate.level"),
+            ErrorCode::CertificateAlreadyValid
+        );
         assert_eq!(
             unique_violation("duplicate key value violates unique constraint \"other\""),
             ErrorCode::AlreadyExists

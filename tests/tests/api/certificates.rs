@@ -5,6 +5,7 @@
 use std::process::Command;
 
 use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{TestApp, browser::Browser, code, demo, read, spawn_app};
 use uuid::Uuid;
@@ -469,16 +470,16 @@ async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() 
     let app = spawn_app().await;
     let ie = ie(&app).await;
     let first = issued(&app, &ie).await;
-    let second = issued(&app, &ie).await;
-
     let (status, annulled) = app
         .post(
             &format!("/certificates/{}/annul", first["id"]),
             &ie.token,
-            json!({"reason": "Emitido por error a otro estudiante"}),
+            json!({"reason": "Emitido por error a otro estudiante", "category": "error_de_emision"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{annulled}");
+    // One valid certificate per student and level: the second only once the first is annulled.
+    let second = issued(&app, &ie).await;
     let path = |c: &Value| {
         let text = c["qr_text"].as_str().unwrap();
         text[text.find("/V/").unwrap()..].to_owned()
@@ -551,6 +552,15 @@ async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() 
             .unwrap(),
     )
     .await;
+    assert!(
+        !list
+            .to_string()
+            .contains("Emitido por error a otro estudiante")
+            && !list
+                .to_string()
+                .contains("Nota de Matemática mal transcrita"),
+        "the status list publishes categories, never the issuer's words: {list}"
+    );
     let list: siagie::certificates::signing::SignedList<siagie::certificates::StatusEntry> =
         serde_json::from_value(list).unwrap();
     assert!(list.is_signed_by(&set));
@@ -581,6 +591,16 @@ async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() 
         replaced.superseded_by.as_deref(),
         corrected["virtual_code"].as_str()
     );
+    let category = |code: &Value| {
+        let entry = list
+            .entries
+            .iter()
+            .find(|e| e.virtual_code == code.as_str().unwrap())
+            .unwrap();
+        serde_json::to_value(entry.category).unwrap()
+    };
+    assert_eq!(category(&first["virtual_code"]), "error_de_emision");
+    assert_eq!(category(&second["virtual_code"]), "correccion");
 }
 
 #[tokio::test]
@@ -836,6 +856,25 @@ async fn verification_is_throttled_per_address() {
     assert!(response.headers().get("retry-after").is_some());
 }
 
+/// The IE's pending requests once `count` are there (a public request is filed after its
+/// answer), within 10 s.
+async fn filed_requests(app: &TestApp, ie: &Ie, count: i64) -> Value {
+    for _ in 0..100 {
+        let (_, pending) = app
+            .get(
+                &format!("/certificate-requests?school_id={}", ie.school),
+                &ie.token,
+            )
+            .await;
+        if pending["total"].as_i64() >= Some(count) {
+            assert_eq!(pending["total"], count, "{pending}");
+            return pending;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the IE did not receive {count} public requests");
+}
+
 #[tokio::test]
 async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_link() {
     let app = spawn_app().await;
@@ -870,13 +909,7 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
                 .starts_with("Solicitud recibida")
         );
     }
-    let (_, pending) = app
-        .get(
-            &format!("/certificate-requests?school_id={}", ie.school),
-            &ie.token,
-        )
-        .await;
-    assert_eq!(pending["total"], 1, "{pending}");
+    let pending = filed_requests(&app, &ie, 1).await;
     assert_eq!(pending["items"][0]["origin"], "public");
     let id = pending["items"][0]["id"].as_i64().unwrap();
     let status = app
@@ -944,7 +977,8 @@ async fn the_verification_page_works_in_a_real_browser_without_javascript() {
         .await;
     browser.click("button[type=submit]").await;
     let page = browser.text_with("Código virtual").await;
-    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(page.contains("Código de un certificado vigente"), "{page}");
+    assert!(page.contains("No prueba que el papel"), "{page}");
     assert!(
         !page.contains("COMUNICACIÓN"),
         "no grades without the document: {page}"
@@ -1160,4 +1194,381 @@ async fn a_graduates_certificates_come_from_its_closed_actas_and_the_qr_carries_
         )
         .await;
     assert!(status.is_client_error(), "{status} {body}");
+}
+
+/// The director of the IE Bolognesi and its 2020 fifth-year section, whose 25 students each have
+/// five closed years: ready to issue.
+async fn graduates(app: &TestApp) -> (String, i64, i64, Vec<Value>) {
+    let director = app.login_as("secundaria.demo").await;
+    let school = app.school_id(&director, demo::BOLOGNESI).await;
+    let (_, sections) = app
+        .get(&format!("/schools/{school}/sections?year=2020"), &director)
+        .await;
+    let fifth = sections[0]["id"].as_i64().unwrap();
+    let (_, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={fifth}"),
+            &director,
+        )
+        .await;
+    let ids = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["student_id"].clone())
+        .collect();
+    (director, school, fifth, ids)
+}
+
+/// The most valid certificates any student holds for one level, as the database has them.
+async fn most_valid_per_student(app: &TestApp) -> String {
+    app.scalar(
+        "SELECT CAST(COALESCE(MAX(n), 0) AS TEXT) FROM \
+         (SELECT COUNT(*) AS n FROM certificate WHERE status = 'valid' GROUP BY student_id, level) t",
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn batches_sent_at_the_same_moment_for_a_section_leave_each_student_one_valid_certificate() {
+    let app = spawn_app().await;
+    let (director, _, fifth, ids) = graduates(&app).await;
+    assert_eq!(ids.len(), 25);
+    // Four clicks at once, the students ticked in different orders.
+    let sends: Vec<_> = (0..4)
+        .map(|i| {
+            let mut ticked = ids.clone();
+            if i % 2 == 1 {
+                ticked.reverse();
+            }
+            let request = app
+                .request(Method::POST, "/certificates/batch", Some(&director))
+                .json(&json!({"section_id": fifth, "student_ids": ticked}));
+            tokio::spawn(async move { read(request.send().await.unwrap()).await })
+        })
+        .collect();
+    let mut issued = 0;
+    for send in sends {
+        let (status, body) = send.await.unwrap();
+        assert!(
+            status == StatusCode::OK
+                || (status == StatusCode::CONFLICT && code(&body) == "certificate_already_valid"),
+            "{status} {body}"
+        );
+        if status == StatusCode::OK {
+            issued += body["issued"].as_array().unwrap().len();
+            for skipped in body["skipped"].as_array().unwrap() {
+                assert!(
+                    skipped["reason"].as_str().unwrap().contains("vigente"),
+                    "{body}"
+                );
+            }
+        }
+    }
+    assert_eq!(issued, 25, "each student issued once across the batches");
+    assert_eq!(most_valid_per_student(&app).await, "1");
+    let (_, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={fifth}"),
+            &director,
+        )
+        .await;
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "emitido"),
+        "{rows}"
+    );
+    // A batch sent again issues nothing and says why.
+    let (status, again) = app
+        .post(
+            "/certificates/batch",
+            &director,
+            json!({"section_id": fifth, "student_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["issued"], json!([]));
+    assert_eq!(again["skipped"].as_array().unwrap().len(), 25);
+}
+
+#[tokio::test]
+async fn a_second_valid_certificate_of_a_student_and_level_is_refused_with_a_clear_conflict() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let mut pending = Vec::new();
+    for _ in 0..4 {
+        let (status, request) =
+            new_request(&app, &ie, vec![year(2010, "1.º", 6), year(2011, "2.º", 6)]).await;
+        assert_eq!(status, StatusCode::CREATED, "{request}");
+        pending.push(request["id"].as_i64().unwrap());
+    }
+    let issue = |id: i64| {
+        let request = app
+            .request(
+                Method::POST,
+                &format!("/certificate-requests/{id}/issue"),
+                Some(&ie.token),
+            )
+            .json(&json!({}));
+        tokio::spawn(async move { read(request.send().await.unwrap()).await })
+    };
+    // Two requests of the same student issued at the same moment: one certificate.
+    let (a, b) = (issue(pending[0]), issue(pending[1]));
+    let answers = [a.await.unwrap(), b.await.unwrap()];
+    let created: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(created.len(), 1, "{answers:?}");
+    let (status, refused) = answers
+        .iter()
+        .find(|(s, _)| *s != StatusCode::CREATED)
+        .unwrap();
+    assert_eq!(*status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(refused), "certificate_already_valid");
+    assert_eq!(most_valid_per_student(&app).await, "1");
+
+    // Later, one at a time: refused, naming the certificate that stands.
+    let first = created[0].clone();
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{}/issue", pending[2]),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(&refused), "certificate_already_valid");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(first["virtual_code"].as_str().unwrap()),
+        "{refused}"
+    );
+    let (_, request) = app
+        .get(&format!("/certificate-requests/{}", pending[2]), &ie.token)
+        .await;
+    assert_eq!(
+        request["status"], "pending",
+        "nothing was written: {request}"
+    );
+
+    // The database itself holds the rule, whatever the code above it does.
+    let (status, _) = app
+        .post(
+            &format!("/certificates/{}/annul", first["id"]),
+            &ie.token,
+            json!({"reason": "Datos del apoderado equivocados", "category": "datos_incorrectos"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, second) = app
+        .post(
+            &format!("/certificate-requests/{}/issue", pending[2]),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let revived = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE certificate SET status = 'valid' WHERE id = {}",
+            first["id"]
+        ))
+        .await;
+    assert!(
+        revived.is_err(),
+        "a second valid row is refused by the index"
+    );
+
+    // A correction replaces the valid one: still one valid certificate.
+    let (status, corrected) = app
+        .post(
+            &format!("/certificates/{}/correct", second["id"]),
+            &ie.token,
+            json!({"reason": "Grado mal escrito"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{corrected}");
+    assert_eq!(most_valid_per_student(&app).await, "1");
+}
+
+#[tokio::test]
+async fn a_wrong_document_is_shown_as_not_verified_with_nothing_of_the_certificate() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let certificate = issued(&app, &ie).await;
+    let code = certificate["virtual_code"].as_str().unwrap();
+    let (_, by_code) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?code={code}"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let school = by_code["school_name"].as_str().unwrap().to_owned();
+    assert!(
+        by_code["proves"].as_str().unwrap().contains("No prueba"),
+        "the code-only answer says what it does not prove: {by_code}"
+    );
+
+    let (status, page) = html(
+        &app,
+        &format!("/verificar?codigo={code}&documento=12345678"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<h1 class=\"bad\" id=\"estado\">No verificado</h1>"),
+        "{page}"
+    );
+    for shown in [
+        "vigente",
+        "válido y",
+        school.as_str(),
+        "MATEMÁTICA",
+        "Fecha de emisión",
+        "Contenido firmado",
+        certificate["student_name"].as_str().unwrap(),
+    ] {
+        assert!(!page.contains(shown), "«{shown}» shown: {page}");
+    }
+    assert!(
+        page.contains("El número de documento no corresponde"),
+        "{page}"
+    );
+    let (_, json) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?code={code}&document=12345678"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(json["valid"], false, "{json}");
+    assert_eq!(json["status"], "documento_no_coincide");
+    assert_eq!(json["document_mismatch"], true);
+    for field in ["school_name", "issued_on", "content", "virtual_code"] {
+        assert!(json[field].is_null(), "{field}: {json}");
+    }
+
+    // By code alone: green, with what it proves and what it does not, and no grades.
+    let (_, page) = html(&app, &format!("/verificar?codigo={code}")).await;
+    assert!(
+        page.contains("<h1 class=\"ok\" id=\"estado\">Código de un certificado vigente</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("No prueba que el papel"), "{page}");
+    assert!(page.contains(&school), "{page}");
+    assert!(!page.contains("MATEMÁTICA"), "{page}");
+    // With the right document: the whole signed content.
+    let (_, page) = html(
+        &app,
+        &format!("/verificar?codigo={code}&documento={}", ie.dni),
+    )
+    .await;
+    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(page.contains("MATEMÁTICA"), "{page}");
+}
+
+/// A public request's form for a student (`document`, `birth`).
+fn public_form(document: &str, birth: &str, email: &str) -> Value {
+    json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
+           "requester_names": "Quispe Mamani, Rosa", "email": email,
+           "cell_phone": "987654321", "purpose": "Traslado a otra IE"})
+}
+
+async fn birth_date(app: &TestApp, dni: &str) -> String {
+    app.scalar(&format!(
+        "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{dni}'"
+    ))
+    .await
+    .expect("the demo student has a birth date")
+}
+
+#[tokio::test]
+async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student_matches() {
+    let app = tests::spawn_app_with(|c| c.certificates.public_requests_per_hour = 1000).await;
+    let ie = ie(&app).await;
+    let birth = birth_date(&app, &ie.dni).await;
+    let send = async |body: Value| {
+        let started = std::time::Instant::now();
+        let (status, answer) = read(
+            app.request(Method::POST, "/certificates/public-requests", None)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        (started.elapsed(), answer)
+    };
+
+    // While the requests' table cannot be written, a matching request is still answered at once:
+    // its answer does not wait for the work that depends on the student.
+    {
+        use sea_orm::{DbBackend, TransactionTrait};
+        let blocker = app
+            .db
+            .begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if app.db.get_database_backend() == DbBackend::Postgres {
+            blocker
+                .execute_unprepared("LOCK TABLE certificate_request IN SHARE ROW EXCLUSIVE MODE")
+                .await
+                .unwrap();
+        }
+        let (took, matched) = send(public_form(&ie.dni, &birth, "rosa@example.pe")).await;
+        let (_, unknown) = send(public_form("99999998", "2015-01-01", "rosa@example.pe")).await;
+        assert_eq!(matched, unknown, "the same answer");
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "answered in {took:?} while the table was locked"
+        );
+        blocker.rollback().await.unwrap();
+    }
+    filed_requests(&app, &ie, 1).await;
+
+    // The times, for the README: ten of each, interleaved.
+    let (mut matching, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..10 {
+        matching.push(
+            send(public_form(&ie.dni, &birth, "rosa@example.pe"))
+                .await
+                .0,
+        );
+        unknown.push(
+            send(public_form(
+                &format!("9999990{i}"),
+                "2015-01-01",
+                "rosa@example.pe",
+            ))
+            .await
+            .0,
+        );
+    }
+    matching.sort();
+    unknown.sort();
+    eprintln!(
+        "public request answered in: matching p50 {:?}, unknown p50 {:?}",
+        matching[5], unknown[5]
+    );
 }

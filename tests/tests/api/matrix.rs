@@ -87,6 +87,7 @@ async fn world(app: &TestApp) -> World {
     let enrollment = roster[0]["enrollment_id"].as_i64().unwrap();
     let student = roster[0]["student_id"].as_i64().unwrap();
     let student_dni = roster[0]["dni"].as_str().unwrap().to_owned();
+    let second_dni = roster[1]["dni"].as_str().unwrap().to_owned();
     let (_, years) = app.get("/academic-years", &director).await;
     let year = years[0]["year"].as_i64().unwrap() as i32;
     let starts_on =
@@ -197,7 +198,7 @@ async fn world(app: &TestApp) -> World {
     .await;
     assert_eq!(status, StatusCode::OK);
 
-    let certificates = certificate_world(app, &director, school, &student_dni).await;
+    let certificates = certificate_world(app, &director, school, [&student_dni, &second_dni]).await;
     let helpdesk = helpdesk(app, &director, &tokens["admin.demo"]).await;
     World {
         certificates,
@@ -290,7 +291,8 @@ fn certificate_year(year: i32, grade: &str) -> Value {
     json!({"year": year, "grade": "1.º", "codigo_modular": "0412345-0", "situation": "promovido", "areas": areas})
 }
 
-/// Certificates of the IE for the cases: pending requests and two issued certificates.
+/// Certificates of the IE for the cases: pending requests and two issued certificates (of two
+/// students: one valid certificate per student and level).
 struct CertificateWorld {
     /// Pending, with a complete typed-in year (saved, previewed, then issued).
     request: i64,
@@ -307,11 +309,12 @@ async fn certificate_world(
     app: &TestApp,
     director: &str,
     school: i64,
-    dni: &str,
+    dnis: [&str; 2],
 ) -> CertificateWorld {
     let year = certificate_year(2011, "A");
     let mut ids = Vec::new();
-    for _ in 0..4 {
+    for i in 0..4 {
+        let dni = dnis[usize::from(i == 3)];
         let (status, request) = app
             .post(
                 "/certificate-requests",
