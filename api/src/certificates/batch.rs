@@ -20,6 +20,7 @@ use entity::{
 
 use super::{
     Certificates, access,
+    completeness::missing_grades,
     issue::{self, IssuedView},
     pdf::{self, Sheet},
     record::years_from_actas,
@@ -137,8 +138,16 @@ pub async fn section_status(
                 "informacion_incompleta"
             }
             .into();
-        } else if !years_from_actas(db, s.id).await?.is_empty() {
-            row.state = "por_emitir".into();
+        } else if let actas = years_from_actas(db, s.id).await?
+            && !actas.is_empty()
+        {
+            row.missing = missing_grades(&actas);
+            row.state = if row.missing.is_empty() {
+                "por_emitir"
+            } else {
+                "informacion_incompleta"
+            }
+            .into();
         } else {
             row.state = "informacion_incompleta".into();
             row.missing.push(

@@ -160,6 +160,17 @@ async fn content_of(
         return Err(ErrorCode::CertificateWithoutYears.into());
     }
     check_complete(&years)?;
+    let gaps = super::completeness::missing_grades(&years);
+    if !gaps.is_empty() {
+        return Err(ApiError::because(
+            ErrorCode::CertificateIncomplete,
+            format!(
+                "El certificado no cubre todos los grados del nivel. {}",
+                gaps.join(" ")
+            ),
+        )
+        .with_details(serde_json::json!({ "missing": gaps })));
+    }
     let school = &scope.school;
     Ok(CertificateContent {
         virtual_code: code,

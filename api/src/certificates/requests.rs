@@ -439,6 +439,8 @@ pub fn missing(years: &[YearView]) -> Vec<String> {
             ));
         }
     }
+    let signed: Vec<CertificateYear> = years.iter().map(|y| y.year.clone()).collect();
+    missing.extend(super::completeness::missing_grades(&signed));
     missing
 }
 

@@ -153,6 +153,8 @@ error_codes! {
     TooFewAreas = ("too_few_areas", UNPROCESSABLE_ENTITY, "Cada año registrado necesita al menos 4 áreas curriculares antes de emitir el certificado."),
     /// A grade outside its scale, each under `error.fields`.
     GradeOutOfScale = ("grade_out_of_scale", UNPROCESSABLE_ENTITY, "Hay notas fuera de su escala: de 0 a 20 en la vigesimal, AD, A, B o C en la literal."),
+    /// A certificate that lacks grades of its level (the grades missing under `error.details`).
+    CertificateIncomplete = ("certificate_incomplete", UNPROCESSABLE_ENTITY, "El certificado no cubre todos los grados del nivel: registre los que faltan antes de emitirlo."),
     /// A certificate with no year at all.
     CertificateWithoutYears = ("certificate_without_years", UNPROCESSABLE_ENTITY, "El certificado no tiene ningún año con notas: registre al menos un año."),
     /// A year typed in that the closed actas already give.

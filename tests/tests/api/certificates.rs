@@ -976,8 +976,7 @@ async fn the_verification_page_works_in_a_real_browser_without_javascript() {
         .type_into("#codigo", certificate["virtual_code"].as_str().unwrap())
         .await;
     browser.click("button[type=submit]").await;
-    let page = browser.text_with("Código virtual").await;
-    assert!(page.contains("Código de un certificado vigente"), "{page}");
+    let page = browser.text_with("Código de un certificado vigente").await;
     assert!(page.contains("No prueba que el papel"), "{page}");
     assert!(
         !page.contains("COMUNICACIÓN"),
@@ -1571,4 +1570,129 @@ async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student
         "public request answered in: matching p50 {:?}, unknown p50 {:?}",
         matching[5], unknown[5]
     );
+}
+
+#[tokio::test]
+async fn a_certificate_of_only_sixth_grade_is_incomplete_until_every_earlier_grade_is_there() {
+    use chrono::Datelike;
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    // Last year's sixth grade of the primary IE: each student's only closed acta.
+    let last_year = app.today().year() - 1;
+    let (_, sections) = app
+        .get(
+            &format!("/schools/{}/sections?year={last_year}", ie.school),
+            &ie.token,
+        )
+        .await;
+    let sixth = sections[0]["id"].as_i64().unwrap();
+    let (status, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={sixth}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let rows = rows.as_array().unwrap().clone();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_eq!(row["state"], "informacion_incompleta", "{row}");
+        let missing = row["missing"].to_string();
+        assert!(
+            missing.contains(&format!("1.er grado de primaria (año {}", last_year - 5))
+                && missing.contains(&format!("5.º grado de primaria (año {}", last_year - 1)),
+            "{missing}"
+        );
+    }
+    let ids: Vec<Value> = rows.iter().map(|r| r["student_id"].clone()).collect();
+    let (status, result) = app
+        .post(
+            "/certificates/batch",
+            &ie.token,
+            json!({"section_id": sixth, "student_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["issued"], json!([]), "{result}");
+
+    // One student's request: incomplete and not issued until the five grades are typed in.
+    let dni = rows[0]["document"].as_str().unwrap();
+    let student = Ie {
+        token: ie.token.clone(),
+        school: ie.school,
+        dni: dni.to_owned(),
+    };
+    let (status, request) = new_request(&app, &student, vec![]).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["state"], "informacion_incompleta", "{request}");
+    assert_eq!(request["missing"].as_array().unwrap().len(), 5, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(code(&refused), "certificate_incomplete");
+    assert_eq!(
+        refused["error"]["details"]["missing"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    // A grade that is not one of the level is refused as typed.
+    let (status, error) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": [year(last_year - 5, "Séptimo", 4)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["fields"]["years[0].grade"].is_string(),
+        "{error}"
+    );
+    // Four of the five: still incomplete, naming the one left.
+    let grades = ["1.º", "Segundo", "3.º", "4.º", "5.º"];
+    let typed = |upto: usize| -> Vec<Value> {
+        (0..upto)
+            .map(|i| year(last_year - 5 + i as i32, grades[i], 4))
+            .collect()
+    };
+    let (status, saved) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": typed(4)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["state"], "informacion_incompleta");
+    assert_eq!(
+        saved["missing"],
+        json!([format!(
+            "Falta el 5.º grado de primaria (año {}, según los años siguientes): regístrelo con sus notas.",
+            last_year - 1
+        )])
+    );
+    let (_, saved) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": typed(5)}),
+        )
+        .await;
+    assert_eq!(saved["state"], "informacion_completa", "{saved}");
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
 }
