@@ -341,6 +341,7 @@ pub async fn combined_pdf(
                 place,
                 qr_text: Some(qr),
                 verify_url: &verify_url,
+                digital: false,
             })
             .collect();
         pdf::render_all("Certificados oficiales de estudios", &sheets)

@@ -218,6 +218,7 @@ pub async fn preview(
             place: &place,
             qr_text: None,
             verify_url: &verify_url,
+            digital: false,
         })
     })
     .await
@@ -319,12 +320,11 @@ pub(super) async fn issue_in(
     if request.origin == RequestOrigin::Public
         && let Some(email) = &request.requester_email
     {
-        let token = super::public::download_token(db, request.id).await?;
-        let link = format!("{}/certificado/descarga?token={token}", service.base_url);
-        super::mail::issued(
+        super::public::send_link(
             db,
+            service,
+            request.id,
             email,
-            &link,
             &certificate.virtual_code,
             &scope.school.name,
         )
@@ -453,11 +453,13 @@ pub fn stored_content(c: &certificate::Model) -> Result<CertificateContent> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("certificate {} unreadable", c.id)))
 }
 
-/// The PDF of an issued certificate, rendered again from what was signed.
+/// The PDF of an issued certificate, rendered again from what was signed: to print and sign at
+/// the IE, or `digital`, delivered as a file and valid by its digital signature and QR.
 pub async fn pdf_of(
     db: &impl ConnectionTrait,
     service: &Certificates,
     c: &certificate::Model,
+    digital: bool,
 ) -> Result<Vec<u8>> {
     let content = stored_content(c)?;
     let place = school::Entity::find_by_id(c.school_id)
@@ -475,6 +477,7 @@ pub async fn pdf_of(
             place: &place,
             qr_text: Some(&qr_text),
             verify_url: &verify_url,
+            digital,
         })
     })
     .await
@@ -489,7 +492,7 @@ pub async fn download(
 ) -> Result<(String, Vec<u8>)> {
     let c = find(db, id).await?;
     access::issuer(db, p, c.school_id).await?;
-    let bytes = pdf_of(db, service, &c).await?;
+    let bytes = pdf_of(db, service, &c, false).await?;
     Ok((c.virtual_code, bytes))
 }
 

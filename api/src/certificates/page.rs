@@ -21,7 +21,7 @@ use entity::certificate::{self, CertificateStatus};
 use super::{
     issue::StatusCategory,
     payload::{CertificateContent, situation_label},
-    public::{self, Download, NoLongerValid, PublicRequest},
+    public::{self, Download, LinkState, NewLinkRequest, NoLongerValid, PublicRequest},
     signing::SignedList,
     verify::{self, Verification},
 };
@@ -36,7 +36,9 @@ pub const VERIFY_PATH: &str = "/verificar";
 /// The public request form.
 pub const REQUEST_PATH: &str = "/certificado/solicitar";
 /// The download of an issued certificate by its single-use link.
-pub const DOWNLOAD_PATH: &str = "/certificado/descarga";
+pub const DOWNLOAD_PATH: &str = public::DOWNLOAD_PATH;
+/// Asking for a new download link.
+pub const NEW_LINK_PATH: &str = public::NEW_LINK_PATH;
 /// The published key set.
 pub const KEYS_PATH: &str = "/.well-known/siagie-certificate-keys";
 /// The published list of annulled and superseded certificates.
@@ -48,7 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/v/{payload}", get(by_qr))
         .route(VERIFY_PATH, get(by_code))
         .route(REQUEST_PATH, get(request_form).post(request_sent))
-        .route(DOWNLOAD_PATH, get(download))
+        .route(DOWNLOAD_PATH, get(download_page).post(download))
+        .route(NEW_LINK_PATH, get(new_link_form).post(new_link_sent))
         .route(KEYS_PATH, get(keys))
         .route(STATUS_PATH, get(status_list))
 }
@@ -429,10 +432,48 @@ struct DownloadQuery {
     token: Option<String>,
 }
 
-/// An issued certificate by its single-use e-mailed link.
-async fn download(State(state): State<AppState>, Query(query): Query<DownloadQuery>) -> Response {
+/// The page a download link opens: a button that downloads (a POST), so that opening the link
+/// (a mail scanner does) does not spend it.
+async fn download_page(
+    State(state): State<AppState>,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
     let token = query.token.unwrap_or_default();
-    match public::download(&state.db, &state.certificates, &token).await {
+    match public::link_state(&state.db, &token).await {
+        Ok(LinkState::Ready { virtual_code }) => page(
+            StatusCode::OK,
+            "Descarga de certificado",
+            &format!(
+                "<h1>Su certificado de estudios</h1>\
+                 <p>Certificado con código virtual <strong>{}</strong>. Se entrega en formato digital: \
+                 es válido por su firma digital y su código QR.</p>\
+                 <form method=\"post\" action=\"{DOWNLOAD_PATH}\">\
+                 <input type=\"hidden\" name=\"token\" value=\"{}\">\
+                 <button type=\"submit\">Descargar el certificado (PDF)</button></form>\
+                 <p class=\"note\">La descarga se puede hacer una sola vez: guarde el archivo. \
+                 Si lo necesita de nuevo, <a href=\"{NEW_LINK_PATH}\">pida un nuevo enlace</a>.</p>",
+                escape(&virtual_code),
+                escape(&token)
+            ),
+        ),
+        Ok(LinkState::NotValid(gone)) => page(
+            StatusCode::GONE,
+            "Descarga de certificado",
+            &no_longer_valid_html(&gone),
+        ),
+        Err(error) => invalid_link_page(&error),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DownloadForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// The download itself: the PDF, once.
+async fn download(State(state): State<AppState>, Form(form): Form<DownloadForm>) -> Response {
+    match public::download(&state.db, &state.certificates, &form.token).await {
         Ok(Download::Pdf(code, bytes)) => {
             super::routes::pdf_response(&format!("certificado-{code}"), bytes)
                 .unwrap_or_else(IntoResponse::into_response)
@@ -442,11 +483,108 @@ async fn download(State(state): State<AppState>, Query(query): Query<DownloadQue
             "Descarga de certificado",
             &no_longer_valid_html(&gone),
         ),
+        Err(error) => invalid_link_page(&error),
+    }
+}
+
+fn invalid_link_page(error: &ApiError) -> Response {
+    page(
+        error.status(),
+        "Descarga de certificado",
+        &format!(
+            "<h1>Enlace no válido</h1><p role=\"alert\">{}</p>\
+             <h2>Pedir un nuevo enlace</h2>{}",
+            escape(&client_message(error)),
+            new_link_html(None, &NewLinkSent::default())
+        ),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewLinkSent {
+    #[serde(default)]
+    student_document: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    email: String,
+}
+
+fn new_link_html(errors: Option<&str>, sent: &NewLinkSent) -> String {
+    format!(
+        "<p>Escriba los datos del estudiante y el correo con el que hizo la solicitud: si corresponden a una \
+         solicitud atendida, le enviaremos a ese correo un nuevo enlace de descarga.</p>{}\
+         <form method=\"post\" action=\"{NEW_LINK_PATH}\">\
+         <label for=\"student_document\">DNI o código del estudiante</label>\
+         <input id=\"student_document\" name=\"student_document\" value=\"{}\" required inputmode=\"numeric\" maxlength=\"14\">\
+         <label for=\"birth_date\">Fecha de nacimiento del estudiante</label>\
+         <input id=\"birth_date\" name=\"birth_date\" type=\"date\" value=\"{}\" required>\
+         <label for=\"email\">Correo electrónico de la solicitud</label>\
+         <input id=\"email\" name=\"email\" type=\"email\" value=\"{}\" required maxlength=\"120\">\
+         <button type=\"submit\">Enviarme un nuevo enlace</button></form>",
+        errors
+            .map(|e| format!("<div class=\"bad\" role=\"alert\">{e}</div>"))
+            .unwrap_or_default(),
+        escape(&sent.student_document),
+        escape(&sent.birth_date),
+        escape(&sent.email),
+    )
+}
+
+/// The form to ask for a new download link.
+async fn new_link_form() -> Response {
+    page(
+        StatusCode::OK,
+        "Nuevo enlace de descarga",
+        &format!(
+            "<h1>Nuevo enlace de descarga</h1>{}",
+            new_link_html(None, &NewLinkSent::default())
+        ),
+    )
+}
+
+/// The ask for a new link sent: the same answer whether or not the data match.
+async fn new_link_sent(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(sent): Form<NewLinkSent>,
+) -> Response {
+    let request = NewLinkRequest {
+        student_document: sent.student_document.clone(),
+        birth_date: sent.birth_date.clone(),
+        email: sent.email.clone(),
+    };
+    match public::ask_new_link(&state, request, &peer.ip().to_string()).await {
+        Ok(()) => page(
+            StatusCode::OK,
+            "Nuevo enlace de descarga",
+            &format!(
+                "<h1>Solicitud recibida</h1><p role=\"status\">{}</p>",
+                public::NEW_LINK_SENT
+            ),
+        ),
+        Err(ApiError::Client {
+            fields: Some(fields),
+            ..
+        }) => {
+            let errors: String = fields
+                .values()
+                .map(|m| format!("<li>{}</li>", escape(m)))
+                .collect();
+            page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Nuevo enlace de descarga",
+                &format!(
+                    "<h1>Nuevo enlace de descarga</h1>{}",
+                    new_link_html(Some(&format!("<ul>{errors}</ul>")), &sent)
+                ),
+            )
+        }
         Err(error) => page(
             error.status(),
-            "Descarga de certificado",
+            "Nuevo enlace de descarga",
             &format!(
-                "<h1>Enlace no válido</h1><p role=\"alert\">{}</p>",
+                "<h1>No se pudo enviar</h1><p role=\"alert\">{}</p>",
                 escape(&client_message(&error))
             ),
         ),

@@ -7,22 +7,25 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use entity::{
-    certificate::CertificateStatus,
+    certificate::{self, CertificateStatus},
     certificate_request::{self, RequestOrigin, RequestStatus},
     enrollment, section, student,
 };
 
 use super::{
-    Certificates,
+    Certificates, access,
     issue::{self, StatusCategory},
     requests, settings,
 };
 use crate::{
-    auth::tokens::{hash_token, random_token},
+    auth::{
+        principal::Principal,
+        tokens::{hash_token, random_token},
+    },
     domain::{CellPhone, Dni, Email, StudentDocument, spanish_key},
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
@@ -205,13 +208,23 @@ async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
     Ok(())
 }
 
-/// A new single-use download token for an issued public request (its hash is stored).
-pub async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<String> {
+/// The page a download link opens (its button downloads, with a POST).
+pub const DOWNLOAD_PATH: &str = "/certificado/descarga";
+/// The page where a requester asks for a new download link.
+pub const NEW_LINK_PATH: &str = "/certificado/nuevo-enlace";
+
+/// A new single-use download token for an issued public request (its hash is stored); the token
+/// before it stops working.
+async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<String> {
     let token = random_token(32);
     certificate_request::Entity::update_many()
         .col_expr(
             certificate_request::Column::DownloadTokenHash,
             Expr::value(hash_token(&token)),
+        )
+        .col_expr(
+            certificate_request::Column::DownloadUsedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
         .filter(certificate_request::Column::Id.eq(request_id))
         .exec(db)
@@ -219,11 +232,34 @@ pub async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Resul
     Ok(token)
 }
 
+/// E-mails the requester of an issued public request a new single-use download link, in the
+/// caller's transaction.
+pub(super) async fn send_link(
+    db: &impl ConnectionTrait,
+    service: &Certificates,
+    request_id: i64,
+    email: &str,
+    virtual_code: &str,
+    school_name: &str,
+) -> Result<()> {
+    let token = download_token(db, request_id).await?;
+    let link = format!("{}{DOWNLOAD_PATH}?token={token}", service.base_url);
+    super::mail::issued(db, email, &link, virtual_code, school_name).await
+}
+
 /// What a download link leads to.
 pub enum Download {
     /// The PDF of the valid certificate: (virtual code, bytes). The link is spent.
     Pdf(String, Vec<u8>),
     /// The certificate was annulled or replaced after the link was sent: no PDF.
+    NotValid(NoLongerValid),
+}
+
+/// Where an unspent download link stands.
+pub enum LinkState {
+    /// Its certificate stands: the page offers to download it (once).
+    Ready { virtual_code: String },
+    /// The certificate was annulled or replaced.
     NotValid(NoLongerValid),
 }
 
@@ -237,6 +273,61 @@ pub struct NoLongerValid {
     pub superseded_by: Option<String>,
 }
 
+/// The request and certificate of an unspent link; 404 `invalid_download_link` otherwise.
+async fn linked(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<(certificate_request::Model, certificate::Model)> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(ErrorCode::InvalidDownloadLink.into());
+    }
+    let request = certificate_request::Entity::find()
+        .filter(certificate_request::Column::DownloadTokenHash.eq(hash_token(token)))
+        .filter(certificate_request::Column::DownloadUsedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let certificate_id = request
+        .certificate_id
+        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let certificate = issue::find(db, certificate_id).await?;
+    Ok((request, certificate))
+}
+
+async fn no_longer_valid(
+    db: &impl ConnectionTrait,
+    certificate: &certificate::Model,
+) -> Result<Option<NoLongerValid>> {
+    if certificate.status == CertificateStatus::Valid {
+        return Ok(None);
+    }
+    let superseded_by = match certificate.superseded_by {
+        Some(id) => Some(issue::find(db, id).await?.virtual_code),
+        None => None,
+    };
+    Ok(Some(NoLongerValid {
+        virtual_code: certificate.virtual_code.clone(),
+        status: certificate.status,
+        since: certificate.status_changed_at,
+        category: certificate
+            .status_category
+            .as_deref()
+            .map(StatusCategory::from_code),
+        superseded_by,
+    }))
+}
+
+/// Where a download link stands, without spending it (a mail scanner's visit costs nothing).
+pub async fn link_state(db: &DatabaseConnection, token: &str) -> Result<LinkState> {
+    let (_, certificate) = linked(db, token).await?;
+    Ok(match no_longer_valid(db, &certificate).await? {
+        Some(gone) => LinkState::NotValid(gone),
+        None => LinkState::Ready {
+            virtual_code: certificate.virtual_code,
+        },
+    })
+}
+
 /// The certificate behind a download link, once; an annulled or replaced one is told as such
 /// (and the link is not spent).
 pub async fn download(
@@ -244,35 +335,10 @@ pub async fn download(
     service: &Certificates,
     token: &str,
 ) -> Result<Download> {
-    if token.is_empty() || token.len() > 128 {
-        return Err(ErrorCode::InvalidDownloadLink.into());
-    }
-    let hash = hash_token(token);
     let txn = crate::db::begin(db).await?;
-    let request = certificate_request::Entity::find()
-        .filter(certificate_request::Column::DownloadTokenHash.eq(hash.clone()))
-        .one(&txn)
-        .await?
-        .ok_or(ErrorCode::InvalidDownloadLink)?;
-    let certificate_id = request
-        .certificate_id
-        .ok_or(ErrorCode::InvalidDownloadLink)?;
-    let certificate = issue::find(&txn, certificate_id).await?;
-    if certificate.status != CertificateStatus::Valid {
-        let superseded_by = match certificate.superseded_by {
-            Some(id) => Some(issue::find(&txn, id).await?.virtual_code),
-            None => None,
-        };
-        return Ok(Download::NotValid(NoLongerValid {
-            virtual_code: certificate.virtual_code,
-            status: certificate.status,
-            since: certificate.status_changed_at,
-            category: certificate
-                .status_category
-                .as_deref()
-                .map(StatusCategory::from_code),
-            superseded_by,
-        }));
+    let (request, certificate) = linked(&txn, token).await?;
+    if let Some(gone) = no_longer_valid(&txn, &certificate).await? {
+        return Ok(Download::NotValid(gone));
     }
     let changed = certificate_request::Entity::update_many()
         .col_expr(
@@ -296,7 +362,174 @@ pub async fn download(
         ),
     )
     .await?;
-    let bytes = issue::pdf_of(&txn, service, &certificate).await?;
+    let bytes = issue::pdf_of(&txn, service, &certificate, true).await?;
     txn.commit().await?;
     Ok(Download::Pdf(certificate.virtual_code, bytes))
+}
+
+/// A requester's ask for a new download link: the student's document and birth date, and the
+/// e-mail the request was filed with.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewLinkRequest {
+    pub student_document: String,
+    /// AAAA-MM-DD.
+    pub birth_date: String,
+    pub email: String,
+}
+
+/// What a requester is told after asking for a new link, whatever happened.
+pub const NEW_LINK_SENT: &str = "Si los datos corresponden a una solicitud atendida cuyo certificado está vigente, enviamos un nuevo enlace de descarga al correo de esa solicitud. El enlace anterior deja de funcionar.";
+
+/// Checks an ask for a new link (fields, then the limits shared with public requests) and
+/// answers at once; the link is sent after the answer, only when the document, the birth date
+/// and the e-mail match an issued public request whose certificate is valid.
+pub async fn ask_new_link(state: &AppState, input: NewLinkRequest, address: &str) -> Result<()> {
+    let mut f = Fields::default();
+    let document = f.check(
+        "student_document",
+        StudentDocument::parse(&input.student_document),
+    );
+    let birth = f.check("birth_date", parse_date(&input.birth_date));
+    let email = f.check("email", Email::parse(&input.email));
+    f.finish()?;
+    let (Some(document), Some(birth), Some(email)) = (document, birth, email) else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let service = &state.certificates;
+    let too_many =
+        |seconds| ApiError::from(ErrorCode::TooManyCertificateRequests).with_retry_after(seconds);
+    service.requests_by_address.hit(address).map_err(too_many)?;
+    service
+        .requests_by_document
+        .hit(document.as_str())
+        .map_err(too_many)?;
+    let state = state.clone();
+    crate::time::spawn(async move {
+        if let Err(error) = resend_to_requester(&state, document, birth, email).await {
+            tracing::error!(error = %error, "a new certificate link failed");
+        }
+    });
+    Ok(())
+}
+
+async fn resend_to_requester(
+    state: &AppState,
+    document: StudentDocument,
+    birth: chrono::NaiveDate,
+    email: Email,
+) -> Result<()> {
+    let db = &state.db;
+    let Some(student) = student::Entity::find()
+        .filter(match &document {
+            StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
+            StudentDocument::Code(c) => student::Column::StudentCode.eq(c.as_str()),
+        })
+        .one(db)
+        .await?
+        .filter(|s| s.birth_date == Some(birth))
+    else {
+        return Ok(());
+    };
+    let requests = certificate_request::Entity::find()
+        .filter(certificate_request::Column::StudentId.eq(student.id))
+        .filter(certificate_request::Column::Origin.eq(RequestOrigin::Public))
+        .filter(certificate_request::Column::Status.eq(RequestStatus::Issued))
+        .filter(certificate_request::Column::RequesterEmail.eq(email.as_str()))
+        .order_by_desc(certificate_request::Column::Id)
+        .all(db)
+        .await?;
+    for request in requests {
+        let Some(certificate_id) = request.certificate_id else {
+            continue;
+        };
+        let certificate = issue::find(db, certificate_id).await?;
+        if certificate.status != CertificateStatus::Valid {
+            continue;
+        }
+        let txn = crate::db::begin(db).await?;
+        link_resent(&txn, &state.certificates, &request, &certificate, None).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    Ok(())
+}
+
+/// Sends a new link for an issued public request and records who asked (`by`, the IE's issuer;
+/// none for the requester).
+async fn link_resent(
+    db: &impl ConnectionTrait,
+    service: &Certificates,
+    request: &certificate_request::Model,
+    certificate: &certificate::Model,
+    by: Option<i64>,
+) -> Result<String> {
+    let email = request
+        .requester_email
+        .clone()
+        .ok_or(ErrorCode::NoLinkToResend)?;
+    let scope = school_scope(db, request.school_id).await?;
+    send_link(
+        db,
+        service,
+        request.id,
+        &email,
+        &certificate.virtual_code,
+        &scope.school.name,
+    )
+    .await?;
+    let mut event = Event::new(AuditAction::CertificateLinkSent, request.id)
+        .in_unit(scope.target)
+        .after(&serde_json::json!({"asked_by": if by.is_some() { "ie" } else { "requester" }}));
+    if let Some(user) = by {
+        event = event.by(user);
+    }
+    record(db, Change::Audited(event)).await?;
+    Ok(email)
+}
+
+/// Where a new link went: the requester's e-mail, masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkSent {
+    pub message: String,
+    /// e.g. `r***@example.pe`.
+    pub email: String,
+}
+
+/// The IE's issuer sends the requester of an issued public request a new download link (the one
+/// before stops working); 409 `no_link_to_resend` unless the request is public, issued, has an
+/// e-mail and its certificate is valid.
+pub async fn resend_link(
+    db: &DatabaseConnection,
+    service: &Certificates,
+    p: &Principal,
+    request_id: i64,
+) -> Result<LinkSent> {
+    let request = requests::find(db, request_id).await?;
+    access::issuer(db, p, request.school_id).await?;
+    let certificate = match request.certificate_id {
+        Some(id) if request.origin == RequestOrigin::Public => issue::find(db, id).await?,
+        _ => return Err(ErrorCode::NoLinkToResend.into()),
+    };
+    if certificate.status != CertificateStatus::Valid {
+        return Err(ErrorCode::NoLinkToResend.into());
+    }
+    let txn = crate::db::begin(db).await?;
+    let email = link_resent(&txn, service, &request, &certificate, Some(p.user_id)).await?;
+    txn.commit().await?;
+    let masked = mask_email(&email);
+    Ok(LinkSent {
+        message: format!("Se envió un nuevo enlace de descarga a {masked}."),
+        email: masked,
+    })
+}
+
+/// `rosa@example.pe` as `r***@example.pe`.
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((user, domain)) => format!(
+            "{}***@{domain}",
+            user.chars().next().map(String::from).unwrap_or_default()
+        ),
+        None => "***".into(),
+    }
 }

@@ -17,7 +17,7 @@ use super::{
     batch::{self, Batch, BatchResult, SectionRow},
     issue::{self, Annulment, Correction, IssuedView},
     lists::{self, IssuedLine, RequestLine, Search},
-    public::{self, PublicRequest},
+    public::{self, LinkSent, PublicRequest},
     requests::{self, NewRequest, Reason, RequestView, SavedYears},
     settings::{self, Grant, Issuer, Settings},
     verify::{self, Verification},
@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(preview))
         .routes(routes!(issue_request))
         .routes(routes!(reject_request))
+        .routes(routes!(resend_link))
         .routes(routes!(list_issued))
         .routes(routes!(section_status))
         .routes(routes!(issue_batch))
@@ -145,6 +146,20 @@ async fn reject_request(
     ApiJson(body): ApiJson<Reason>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(requests::reject(&state.db, &p, id, body).await?))
+}
+
+/// Send the requester of an issued public request a new single-use download link (the one
+/// before stops working), to the e-mail on the request.
+#[utoipa::path(post, path = "/certificate-requests/{id}/resend-link", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")),
+    responses((status = 200, body = LinkSent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`no_link_to_resend`", body = ErrorBody)))]
+async fn resend_link(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<LinkSent>> {
+    Ok(Json(
+        public::resend_link(&state.db, &state.certificates, &p, id).await?,
+    ))
 }
 
 /// The IE's issued certificates, searchable.

@@ -168,7 +168,9 @@ error_codes! {
     /// Too many public requests from one address or for one student.
     TooManyCertificateRequests = ("too_many_certificate_requests", TOO_MANY_REQUESTS, "Se recibieron demasiadas solicitudes. Intente nuevamente más tarde."),
     /// A certificate download link that is unknown or already used.
-    InvalidDownloadLink = ("invalid_download_link", NOT_FOUND, "El enlace de descarga no es válido o ya se usó. Pida a la IE que le envíe el certificado nuevamente."),
+    InvalidDownloadLink = ("invalid_download_link", NOT_FOUND, "El enlace de descarga no es válido o ya se usó. Pida uno nuevo con el documento y la fecha de nacimiento del estudiante y el correo de la solicitud, o a la IE."),
+    /// Resending a download link of a request that is not public and issued, or whose certificate is no longer valid.
+    NoLinkToResend = ("no_link_to_resend", CONFLICT, "Solo se reenvía el enlace de una solicitud pública atendida cuyo certificado está vigente."),
 }
 
 impl std::fmt::Display for ErrorCode {

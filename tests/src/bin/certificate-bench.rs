@@ -111,6 +111,7 @@ async fn main() {
             place: "San Ignacio",
             qr_text: Some(&text),
             verify_url: "https://certificado.siagie.gob.pe/verificar",
+            digital: false,
         });
         bytes += pdf.len();
     }

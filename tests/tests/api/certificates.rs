@@ -934,22 +934,125 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
     assert_eq!(status, StatusCode::CREATED, "{certificate}");
     let mail = app.mail_to("rosa.quispe@example.pe").await;
     let mail = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    assert!(
+        mail.contains("es válido por su firma digital y su código QR")
+            && !mail.contains("firma y el sello"),
+        "{mail}"
+    );
+    let path = link_path(&mail);
+    // Opening the link (as a mail scanner does) shows a page with a button; it spends nothing.
+    for _ in 0..2 {
+        let (status, page) = html(&app, &path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("Descargar el certificado (PDF)"), "{page}");
+        assert!(page.contains("method=\"post\""), "{page}");
+    }
+    let (status, pdf) = press_download(&app, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF"));
+    if let Some(text) = tests::pdf_text(&pdf) {
+        assert!(
+            text.contains("Emitido digitalmente: es válido por su firma digital y su código QR."),
+            "{text}"
+        );
+        assert!(!text.contains("Firma y sello"), "{text}");
+    }
+    let (status, page) = press_download(&app, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the link works once");
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Enlace no válido"), "{page}");
+    assert!(page.contains("Enviarme un nuevo enlace"), "{page}");
+}
+
+/// The path of the download link in an e-mail's text.
+fn link_path(mail: &str) -> String {
     let link = mail
         .split_whitespace()
         .find(|w| w.contains("/certificado/descarga?token="))
         .unwrap_or_else(|| panic!("a link in {mail}"));
-    let path = &link[link.find("/certificado/descarga").unwrap()..];
+    link[link.find("/certificado/descarga").unwrap()..].to_owned()
+}
+
+/// A form's fields as a browser sends them (`application/x-www-form-urlencoded`).
+fn form_body(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Presses the download page's button: the POST its form sends.
+async fn press_download(app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+    let token = path.split("token=").nth(1).unwrap();
     let response = app
         .client
-        .get(format!("{}{path}", app.address))
+        .post(format!("{}/certificado/descarga", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("token", token)]))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.bytes().await.unwrap().starts_with(b"%PDF"));
-    let (status, page) = html(&app, path).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "the link works once: {page}");
-    assert!(page.contains("Enlace no válido"));
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+/// A public request of the IE's student, filed, given a typed year and issued: (request id,
+/// certificate, the link path e-mailed to `email`).
+async fn public_certificate(app: &TestApp, ie: &Ie, email: &str) -> (i64, Value, String) {
+    let birth = birth_date(app, &ie.dni).await;
+    let (status, _) = read(
+        app.request(Method::POST, "/certificates/public-requests", None)
+            .json(&public_form(&ie.dni, &birth, email))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let pending = filed_requests(app, ie, 1).await;
+    let id = pending["items"][0]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": [year(2012, "1.º", 5)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
+    let links = links_to(app, email).await;
+    assert_eq!(links.len(), 1);
+    (id, certificate, links[0].clone())
+}
+
+/// Every download link delivered to `email` so far, oldest first as far as the folder tells.
+async fn links_to(app: &TestApp, email: &str) -> Vec<String> {
+    app.deliver_mail().await;
+    app.delivered()
+        .into_iter()
+        .filter(|raw| {
+            raw.lines()
+                .any(|l| l.starts_with("To: ") && l.contains(email))
+        })
+        .map(|raw| link_path(&tests::smtp::Received::from_raw(raw.into_bytes()).text()))
+        .collect()
 }
 
 #[tokio::test]
@@ -1695,4 +1798,158 @@ async fn a_certificate_of_only_sixth_grade_is_incomplete_until_every_earlier_gra
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{certificate}");
+}
+
+#[tokio::test]
+async fn a_spent_link_is_replaced_by_the_requester_with_the_students_data_or_by_the_ie() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let email = "rosa.quispe@example.pe";
+    let (request, _, first) = public_certificate(&app, &ie, email).await;
+    let (status, _) = press_download(&app, &first).await;
+    assert_eq!(status, StatusCode::OK);
+    let birth = birth_date(&app, &ie.dni).await;
+    let ask = async |document: &str, birth: &str, email: &str| {
+        let response = app
+            .client
+            .post(format!("{}/certificado/nuevo-enlace", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[
+                ("student_document", document),
+                ("birth_date", birth),
+                ("email", email),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    };
+
+    // Another e-mail, or another birth date: the same answer, and nothing is sent.
+    let (status, wrong_email) = ask(&ie.dni, &birth, "otra@example.pe").await;
+    assert_eq!(status, StatusCode::OK, "{wrong_email}");
+    let (_, wrong_birth) = ask(&ie.dni, "2001-01-01", email).await;
+    // The requester's data: a new link to the request's e-mail, which downloads once more.
+    let (_, right) = ask(&ie.dni, &birth, email).await;
+    assert!(right.contains("enviamos un nuevo enlace"), "{right}");
+    assert_eq!(wrong_email, right);
+    assert_eq!(wrong_birth, right);
+    app.wait_until_queued(email).await;
+    let links = links_to(&app, email).await;
+    assert_eq!(links.len(), 2, "one new link, none for the wrong data");
+    assert!(links_to(&app, "otra@example.pe").await.is_empty());
+    let second = links.iter().find(|l| **l != first).unwrap().clone();
+    let (status, pdf) = press_download(&app, &second).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF"));
+
+    // The IE resends it too: a new link, and the one before stops working.
+    let (status, sent) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["email"], "r***@example.pe");
+    let links = links_to(&app, email).await;
+    assert_eq!(links.len(), 3);
+    let third = links
+        .iter()
+        .find(|l| **l != first && **l != second)
+        .unwrap()
+        .clone();
+    let (status, _) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = press_download(&app, &third).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "replaced by the next one");
+    let (_, trail) = app
+        .get(&format!("/audit?school_id={}", ie.school), &ie.token)
+        .await;
+    assert_eq!(
+        trail.to_string().matches("certificate_link_sent").count(),
+        3,
+        "{trail}"
+    );
+    // Only for a public request: a direct one has nobody to send it to.
+    let direct = issued(
+        &app,
+        &Ie {
+            token: ie.token.clone(),
+            school: ie.school,
+            dni: app
+                .get(
+                    &format!(
+                        "/sections/{}/students",
+                        app.sections(&ie.token, ie.school).await[0]["id"]
+                    ),
+                    &ie.token,
+                )
+                .await
+                .1[1]["dni"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        },
+    )
+    .await;
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{}/resend-link", direct["request_id"]),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(&refused), "no_link_to_resend");
+    // Another IE's director may not.
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, _) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &jaen,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_annulled_certificates_download_link_gives_a_page_saying_so_not_the_pdf() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let email = "rosa.quispe@example.pe";
+    let (request, certificate, link) = public_certificate(&app, &ie, email).await;
+    let (status, _) = app
+        .post(
+            &format!("/certificates/{}/annul", certificate["id"]),
+            &ie.token,
+            json!({"reason": "Se emitió con el apoderado equivocado", "category": "datos_incorrectos"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, page) = html(&app, &link).await;
+    assert_eq!(status, StatusCode::GONE, "{page}");
+    assert!(page.contains("Certificado anulado"), "{page}");
+    assert!(page.contains("Datos o notas incorrectos"), "{page}");
+    assert!(!page.contains("Descargar el certificado"), "{page}");
+    let (status, body) = press_download(&app, &link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(!body.starts_with(b"%PDF"));
+    // Nor is a new link sent for it.
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
 }

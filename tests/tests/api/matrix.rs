@@ -491,6 +491,7 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::GET, "/certificate-requests/{id}/preview", format!("/certificate-requests/{}/preview", w.certificates.request), Body::None, "xxxxaxxx"),
         case(M::POST, "/certificate-requests/{id}/issue", format!("/certificate-requests/{}/issue", w.certificates.request), Body::None, "xxxxaxxx"),
         case(M::POST, "/certificate-requests/{id}/reject", format!("/certificate-requests/{}/reject", w.certificates.to_reject), j(json!({"reason": "Falta de documentos"})), "xxxxaxxx"),
+        case(M::POST, "/certificate-requests/{id}/resend-link", format!("/certificate-requests/{}/resend-link", w.certificates.request), Body::None, "xxxxaxxx"),
         case(M::GET, "/certificates", format!("/certificates?school_id={s}"), Body::None, "xxxxaxxx"),
         case(M::GET, "/certificates/section-status", format!("/certificates/section-status?section_id={t}"), Body::None, "xxxxaxxx"),
         case(M::POST, "/certificates/batch", "/certificates/batch".into(), j(json!({"section_id": t, "student_ids": [w.student]})), "xxxxaxxx"),
