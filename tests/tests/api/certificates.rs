@@ -1953,3 +1953,91 @@ async fn an_annulled_certificates_download_link_gives_a_page_saying_so_not_the_p
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
 }
+
+#[tokio::test]
+async fn an_upgrade_keeps_the_newest_of_two_valid_certificates_and_supersedes_the_other() {
+    let app = tests::spawn_app_on(
+        |_| {},
+        async |db| {
+            use migration::MigratorTrait;
+            // The schema before one valid certificate per student and level, with a student
+            // issued twice at once (as two batches did).
+            let before = migration::Migrator::migrations()
+                .iter()
+                .position(|m| m.name() == "m20261206_121500_one_valid_certificate")
+                .expect("the migration");
+            migration::Migrator::up(db, Some(before as u32))
+                .await
+                .expect("earlier schema");
+            siagie::seed::demo::load_without_history(db, tests::lima_today())
+                .await
+                .expect("demo world");
+            let at = tests::now() - chrono::Duration::hours(3);
+            let statements = [
+                "INSERT INTO certificate_request (school_id, student_id, status, origin, observations, \
+                 search_name, created_at) \
+                 SELECT s.id, e.student_id, 'issued', 'direct', '[]', 'x', $1 FROM school s \
+                 JOIN section c ON c.school_id = s.id JOIN enrollment e ON e.section_id = c.id \
+                 WHERE s.codigo_modular = '0412345' ORDER BY e.id LIMIT 1",
+                "INSERT INTO certificate (virtual_code, request_id, school_id, student_id, status, \
+                 issued_by, issued_at, search_name, student_document, cose, sha256) \
+                 SELECT 'AAAAAAAAAAAA', r.id, r.school_id, r.student_id, 'valid', u.id, $1, 'x', \
+                 '70000000', $2, 'ab' FROM certificate_request r, user_account u \
+                 WHERE u.username = 'director.demo'",
+                "INSERT INTO certificate (virtual_code, request_id, school_id, student_id, status, \
+                 issued_by, issued_at, search_name, student_document, cose, sha256) \
+                 SELECT 'BBBBBBBBBBBB', r.id, r.school_id, r.student_id, 'valid', u.id, $1, 'x', \
+                 '70000000', $2, 'ab' FROM certificate_request r, user_account u \
+                 WHERE u.username = 'director.demo'",
+            ];
+            for sql in statements {
+                let mut values = vec![at.into()];
+                if sql.contains("$2") {
+                    values.push(vec![0u8, 1, 2].into());
+                }
+                db.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    db.get_database_backend(),
+                    sql,
+                    values,
+                ))
+                .await
+                .expect("a certificate of the earlier schema");
+            }
+        },
+    )
+    .await;
+    let status_of = async |code: &str| {
+        app.scalar(&format!(
+            "SELECT status || ' ' || level FROM certificate WHERE virtual_code = '{code}'"
+        ))
+        .await
+        .unwrap()
+    };
+    assert_eq!(status_of("AAAAAAAAAAAA").await, "superseded primaria");
+    assert_eq!(status_of("BBBBBBBBBBBB").await, "valid primaria");
+    assert_eq!(
+        app.scalar(
+            "SELECT b.virtual_code FROM certificate a JOIN certificate b ON b.id = a.superseded_by \
+             WHERE a.virtual_code = 'AAAAAAAAAAAA'"
+        )
+        .await
+        .as_deref(),
+        Some("BBBBBBBBBBBB")
+    );
+    let (_, list) = read(
+        app.client
+            .get(format!(
+                "{}/.well-known/siagie-certificate-status",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let entry = &list["entries"][0];
+    assert_eq!(entry["virtual_code"], "AAAAAAAAAAAA", "{list}");
+    assert_eq!(entry["category"], "duplicado");
+    assert_eq!(entry["superseded_by"], "BBBBBBBBBBBB");
+    assert!(entry["since"].is_string(), "{list}");
+}
