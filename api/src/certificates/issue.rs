@@ -601,6 +601,7 @@ pub async fn correct(
     copy.requester_email = Set(None);
     copy.download_token_hash = Set(None);
     copy.download_used_at = Set(None);
+    copy.number = Set(None);
     let new_request = copy.insert(&txn).await?;
     match correction.years {
         Some(years) => {

@@ -309,6 +309,8 @@ struct Sent {
     cell_phone: String,
     #[serde(default)]
     purpose: String,
+    #[serde(default)]
+    relationship: String,
 }
 
 /// The form sent: the same answer whether or not the student exists.
@@ -325,13 +327,16 @@ async fn request_sent(
         email: sent.email.clone(),
         cell_phone: sent.cell_phone.clone(),
         purpose: sent.purpose.clone(),
+        relationship: sent.relationship.clone(),
     };
     match public::submit(&state, request, &peer.ip().to_string()).await {
-        Ok(()) => page(
+        Ok(number) => page(
             StatusCode::OK,
             "Solicitud recibida",
             &format!(
-                "<h1>Solicitud recibida</h1><p role=\"status\">{}</p>",
+                "<h1>Solicitud recibida</h1><p>Número de solicitud: <strong>{}</strong></p>\
+                 <p role=\"status\">{}</p>",
+                escape(&number),
                 public::RECEIVED
             ),
         ),
@@ -374,9 +379,10 @@ fn request_html(errors: Option<&str>, sent: &Sent) -> String {
          {}\
          <form method=\"post\" action=\"{REQUEST_PATH}\">\
          <fieldset><legend>Estudiante</legend>{}{}</fieldset>\
-         <fieldset><legend>Solicitante</legend>{}{}{}{}</fieldset>\
+         <fieldset><legend>Solicitante</legend>{}{}{}{}{}</fieldset>\
          <label for=\"purpose\">¿Para qué necesita el certificado?</label>\
          <textarea id=\"purpose\" name=\"purpose\" required maxlength=\"300\">{}</textarea>\
+         <p class=\"note\" id=\"datos-personales\">{}</p>\
          <button type=\"submit\">Enviar solicitud</button></form>",
         errors
             .map(|e| format!("<div class=\"bad\" role=\"alert\">{e}</div>"))
@@ -423,7 +429,31 @@ fn request_html(errors: Option<&str>, sent: &Sent) -> String {
             "tel",
             "inputmode=\"numeric\" maxlength=\"9\""
         ),
+        relationship_select(&sent.relationship),
         escape(&sent.purpose),
+        escape(public::DATA_NOTICE),
+    )
+}
+
+fn relationship_select(chosen: &str) -> String {
+    let options: String = [
+        ("madre", "Madre"),
+        ("padre", "Padre"),
+        ("apoderado", "Apoderado(a)"),
+        ("estudiante", "Soy el estudiante (mayor de edad)"),
+    ]
+    .iter()
+    .map(|(code, label)| {
+        format!(
+            "<option value=\"{code}\"{}>{label}</option>",
+            if *code == chosen { " selected" } else { "" }
+        )
+    })
+    .collect();
+    format!(
+        "<label for=\"relationship\">Su relación con el estudiante</label>\
+         <select id=\"relationship\" name=\"relationship\" required>\
+         <option value=\"\">Elija una opción</option>{options}</select>"
     )
 }
 

@@ -3,6 +3,7 @@
 //! not the student exists; each address and each document is limited per hour. Issuing such a
 //! request e-mails a single-use download link.
 
+use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
@@ -48,10 +49,35 @@ pub struct PublicRequest {
     pub cell_phone: String,
     /// What the certificate is for.
     pub purpose: String,
+    /// Who asks, for the student: `madre`, `padre`, `apoderado` or `estudiante` (the former
+    /// student, of age).
+    #[serde(default)]
+    pub relationship: String,
 }
 
+/// Who may ask for a student's certificate: (code, as the IE's e-mail names who asked).
+pub const RELATIONSHIPS: &[(&str, &str)] = &[
+    ("madre", "su madre"),
+    ("padre", "su padre"),
+    ("apoderado", "su apoderado(a)"),
+    ("estudiante", "el propio estudiante (mayor de edad)"),
+];
+
+/// The notice of personal data the request form shows (Ley N.º 29733).
+pub const DATA_NOTICE: &str = "Protección de datos personales (Ley N.º 29733 y su reglamento): los datos que registre en este formulario, los suyos y los del estudiante, se usan solo para atender esta solicitud de certificado, la IE donde el estudiante estudió por última vez y el Ministerio de Educación, titular del banco de datos del SIAGIE, los tratan con ese fin y los conservan el tiempo que exige la normativa de archivo. No se comparten con terceros. Puede ejercer sus derechos de acceso, rectificación, cancelación y oposición ante el Ministerio de Educación. Al enviar la solicitud declara que es la madre, el padre o el apoderado del estudiante, o el propio estudiante mayor de edad.";
+
 /// What a requester is told, whatever happened to the request.
-pub const RECEIVED: &str = "Solicitud recibida. Si los datos del estudiante corresponden a un estudiante registrado, la IE donde estudió por última vez atenderá su solicitud y le escribirá al correo indicado.";
+pub const RECEIVED: &str = "Solicitud recibida. Le enviamos una constancia con el número de su solicitud al correo indicado. Si los datos del estudiante corresponden a un estudiante registrado, la IE donde estudió por última vez atenderá su solicitud y le escribirá a ese correo.";
+
+/// A new request number: `SC-` and eight letters and digits that are not read as others.
+fn request_number() -> String {
+    let mut rng = rand::rng();
+    let alphabet = issue::CODE_ALPHABET;
+    let code: String = (0..8)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect();
+    format!("SC-{code}")
+}
 
 /// A public request whose fields and limits checked, to be filed.
 struct Checked {
@@ -62,20 +88,24 @@ struct Checked {
     email: Email,
     phone: CellPhone,
     purpose: String,
+    /// The code of [`RELATIONSHIPS`].
+    relationship: &'static str,
+    number: String,
 }
 
 /// Checks a public request (its fields, then the limits) and files it after the answer: the
 /// answer, and its time, are the same whether or not the student exists, as with a password
-/// reset.
-pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Result<()> {
+/// reset. The answer is the request's number, which the requester's acknowledgement repeats.
+pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Result<String> {
     let checked = check(&state.certificates, input, address)?;
+    let number = checked.number.clone();
     let state = state.clone();
     crate::time::spawn(async move {
         if let Err(error) = file(&state.db, checked).await {
             tracing::error!(error = %error, "a public certificate request failed");
         }
     });
-    Ok(())
+    Ok(number)
 }
 
 fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<Checked> {
@@ -110,8 +140,19 @@ fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<
             Err("Indique para qué necesita el certificado (hasta 300 caracteres).".into()),
         );
     }
+    let relationship = RELATIONSHIPS
+        .iter()
+        .find(|(code, _)| *code == input.relationship.trim())
+        .map(|(code, _)| *code);
+    if relationship.is_none() {
+        f.check::<()>(
+            "relationship",
+            Err("Indique su relación con el estudiante: madre, padre, apoderado o estudiante (usted mismo, mayor de edad).".into()),
+        );
+    }
     f.finish()?;
-    let (Some(document), Some(birth), Some(email), Some(phone)) = (document, birth, email, phone)
+    let (Some(document), Some(birth), Some(email), Some(phone), Some(relationship)) =
+        (document, birth, email, phone, relationship)
     else {
         return Err(ErrorCode::ValidationFailed.into());
     };
@@ -130,12 +171,29 @@ fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<
         email,
         phone,
         purpose,
+        relationship,
+        number: request_number(),
     })
 }
 
-/// Files a checked request with the IE where the student last studied, when the document and
-/// birth date match a student and that IE takes public requests; otherwise nothing.
+/// Acknowledges a checked request to its requester, and files it with the IE where the student
+/// last studied (telling the IE's issuers) when the document and birth date match a student and
+/// that IE takes public requests.
 async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
+    let txn = crate::db::begin(db).await?;
+    super::mail::received(
+        &txn,
+        checked.email.as_str(),
+        &checked.names,
+        &checked.number,
+    )
+    .await?;
+    file_with_ie(&txn, checked).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn file_with_ie(db: &impl ConnectionTrait, checked: Checked) -> Result<()> {
     let Checked {
         document,
         birth,
@@ -144,6 +202,8 @@ async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
         email,
         phone,
         purpose,
+        relationship,
+        number,
     } = checked;
     let Some(student) = student::Entity::find()
         .filter(match &document {
@@ -175,7 +235,6 @@ async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
         return Ok(());
     }
     let scope = school_scope(db, school_id).await?;
-    let txn = crate::db::begin(db).await?;
     let request = certificate_request::ActiveModel {
         school_id: Set(school_id),
         student_id: Set(student.id),
@@ -183,7 +242,7 @@ async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
         origin: Set(RequestOrigin::Public),
         guardian_dni: Set(Some(requester_dni)),
         guardian_names: Set(Some(names)),
-        guardian_relationship: Set(Some("solicitante".into())),
+        guardian_relationship: Set(Some(relationship.into())),
         guardian_contact: Set(Some(phone.as_str().to_owned())),
         requester_email: Set(Some(email.as_str().to_owned())),
         requester_phone: Set(Some(phone.as_str().to_owned())),
@@ -191,20 +250,38 @@ async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
         observations: Set("[]".into()),
         search_name: Set(spanish_key(&requests::listed_name(&student))),
         created_at: Set(now()),
+        number: Set(Some(number.clone())),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
     record(
-        &txn,
+        db,
         Change::Audited(
             Event::new(AuditAction::CertificateRequested, request.id)
                 .in_unit(scope.target)
-                .after(&serde_json::json!({"origin": "public", "student_id": student.id})),
+                .after(&serde_json::json!({"origin": "public", "student_id": student.id, "number": number})),
         ),
     )
     .await?;
-    txn.commit().await?;
+    let asked_by = RELATIONSHIPS
+        .iter()
+        .find(|(code, _)| *code == relationship)
+        .map_or("", |(_, phrase)| phrase);
+    let student_name = requests::listed_name(&student);
+    for issuer in access::issuers_to_tell(db, school_id).await? {
+        let Some(to) = &issuer.email else { continue };
+        super::mail::new_request(
+            db,
+            to,
+            &format!("{} {}", issuer.given_names, issuer.paternal_surname),
+            &number,
+            &scope.school.name,
+            &student_name,
+            asked_by,
+        )
+        .await?;
+    }
     Ok(())
 }
 

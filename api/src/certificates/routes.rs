@@ -323,8 +323,9 @@ async fn verify_json(
     Ok(Json(answer))
 }
 
-/// Ask for a certificate without an account (public). The answer is the same whether or not
-/// the student exists.
+/// Ask for a certificate without an account (public). The answer (a message and the request's
+/// number, which the requester's acknowledgement e-mail repeats) is the same whether or not the
+/// student exists.
 #[utoipa::path(post, path = "/certificates/public-requests", tag = "certificates", request_body = PublicRequest,
     responses((status = 202, description = "Recibida"), (status = 422, body = ErrorBody), (status = 429, description = "`too_many_certificate_requests`", body = ErrorBody)))]
 async fn public_request(
@@ -332,10 +333,10 @@ async fn public_request(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<PublicRequest>,
 ) -> Result<Response> {
-    public::submit(&state, body, &peer.ip().to_string()).await?;
+    let number = public::submit(&state, body, &peer.ip().to_string()).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({"message": public::RECEIVED})),
+        Json(serde_json::json!({"message": public::RECEIVED, "number": number})),
     )
         .into_response())
 }

@@ -889,7 +889,7 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
     let form = |document: &str, birth: &str| {
         json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
                "requester_names": "Quispe Mamani, Rosa", "email": "rosa.quispe@example.pe",
-               "cell_phone": "987654321", "purpose": "Traslado a otra IE"})
+               "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"})
     };
     // The same answer for a student that does not exist.
     for body in [form(&ie.dni, &birth), form("99999998", "2015-01-01")] {
@@ -932,8 +932,11 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{certificate}");
-    let mail = app.mail_to("rosa.quispe@example.pe").await;
-    let mail = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    let mail = mails_to(&app, "rosa.quispe@example.pe")
+        .await
+        .into_iter()
+        .find(|m| m.contains("/certificado/descarga?token="))
+        .expect("the e-mail with the link");
     assert!(
         mail.contains("es válido por su firma digital y su código QR")
             && !mail.contains("firma y el sello"),
@@ -1042,8 +1045,8 @@ async fn public_certificate(app: &TestApp, ie: &Ie, email: &str) -> (i64, Value,
     (id, certificate, links[0].clone())
 }
 
-/// Every download link delivered to `email` so far, oldest first as far as the folder tells.
-async fn links_to(app: &TestApp, email: &str) -> Vec<String> {
+/// The text of every e-mail delivered to `email` so far.
+async fn mails_to(app: &TestApp, email: &str) -> Vec<String> {
     app.deliver_mail().await;
     app.delivered()
         .into_iter()
@@ -1051,7 +1054,17 @@ async fn links_to(app: &TestApp, email: &str) -> Vec<String> {
             raw.lines()
                 .any(|l| l.starts_with("To: ") && l.contains(email))
         })
-        .map(|raw| link_path(&tests::smtp::Received::from_raw(raw.into_bytes()).text()))
+        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
+        .collect()
+}
+
+/// Every download link delivered to `email` so far.
+async fn links_to(app: &TestApp, email: &str) -> Vec<String> {
+    mails_to(app, email)
+        .await
+        .iter()
+        .filter(|m| m.contains("/certificado/descarga?token="))
+        .map(|m| link_path(m))
         .collect()
 }
 
@@ -1590,7 +1603,7 @@ async fn a_wrong_document_is_shown_as_not_verified_with_nothing_of_the_certifica
 fn public_form(document: &str, birth: &str, email: &str) -> Value {
     json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
            "requester_names": "Quispe Mamani, Rosa", "email": email,
-           "cell_phone": "987654321", "purpose": "Traslado a otra IE"})
+           "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"})
 }
 
 async fn birth_date(app: &TestApp, dni: &str) -> String {
@@ -1640,7 +1653,9 @@ async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student
         }
         let (took, matched) = send(public_form(&ie.dni, &birth, "rosa@example.pe")).await;
         let (_, unknown) = send(public_form("99999998", "2015-01-01", "rosa@example.pe")).await;
-        assert_eq!(matched, unknown, "the same answer");
+        assert_eq!(matched["message"], unknown["message"], "the same answer");
+        let number = |answer: &Value| answer["number"].as_str().unwrap().len();
+        assert_eq!(number(&matched), number(&unknown), "a number each, alike");
         assert!(
             took < std::time::Duration::from_secs(2),
             "answered in {took:?} while the table was locked"
@@ -2040,4 +2055,89 @@ async fn an_upgrade_keeps_the_newest_of_two_valid_certificates_and_supersedes_th
     assert_eq!(entry["category"], "duplicado");
     assert_eq!(entry["superseded_by"], "BBBBBBBBBBBB");
     assert!(entry["since"].is_string(), "{list}");
+}
+
+#[tokio::test]
+async fn a_public_requester_is_acknowledged_with_a_number_and_the_ies_issuers_are_told() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    // The form asks who the requester is and shows the personal-data notice.
+    let (status, form) = html(&app, "/certificado/solicitar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Ley N.º 29733"), "{form}");
+    assert!(form.contains("<select id=\"relationship\" name=\"relationship\" required>"));
+    let response = app
+        .client
+        .post(format!("{}/certificado/solicitar", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[
+            ("student_document", &ie.dni),
+            ("birth_date", "2015-01-01"),
+            ("requester_dni", "41234567"),
+            ("requester_names", "Quispe Mamani, Rosa"),
+            ("email", "rosa@example.pe"),
+            ("cell_phone", "987654321"),
+            ("purpose", "Traslado"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Indique su relación con el estudiante")
+    );
+
+    // A request for the IE's student and one for nobody: each answered with a number.
+    let birth = birth_date(&app, &ie.dni).await;
+    let send = async |body: Value| {
+        let (status, answer) = read(
+            app.request(Method::POST, "/certificates/public-requests", None)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        answer["number"].as_str().unwrap().to_owned()
+    };
+    let real = send(public_form(&ie.dni, &birth, "rosa@example.pe")).await;
+    let nobody = send(public_form("99999998", "2015-01-01", "nadie@example.pe")).await;
+    assert!(real.starts_with("SC-") && real.len() == 11, "{real}");
+    assert_ne!(real, nobody);
+
+    // The IE sees the number on the request.
+    let pending = filed_requests(&app, &ie, 1).await;
+    assert_eq!(pending["items"][0]["number"], real.as_str(), "{pending}");
+
+    // Both requesters get the same acknowledgement, each with its number.
+    app.wait_until_queued("nadie@example.pe").await;
+    let ack = |mails: Vec<String>, number: &str| {
+        let mail = mails
+            .into_iter()
+            .find(|m| m.contains("Recibimos su solicitud"))
+            .expect("an acknowledgement");
+        assert!(mail.contains(&format!("N.º {number}")), "{mail}");
+        mail.replace(number, "#")
+    };
+    let real_ack = ack(mails_to(&app, "rosa@example.pe").await, &real);
+    let nobody_ack = ack(mails_to(&app, "nadie@example.pe").await, &nobody);
+    let body = |m: &str| m[m.find("Estimado").unwrap()..].to_owned();
+    assert_eq!(
+        body(&real_ack),
+        body(&nobody_ack),
+        "tells nothing of the student"
+    );
+
+    // The IE's director is told of the new request, with its number and who asked.
+    let director = mails_to(&app, "director.demo@siagie.local").await;
+    let told = director
+        .iter()
+        .find(|m| m.contains("recibió por Mi Certificado la solicitud"))
+        .unwrap_or_else(|| panic!("{director:?}"));
+    assert!(told.contains(&real) && told.contains("su madre"), "{told}");
 }
