@@ -109,16 +109,12 @@ mod tests {
     use super::*;
 
     fn year(year: i32, grade: &str, level: Level) -> CertificateYear {
-        CertificateYear {
-            year,
-            grade: grade.into(),
-            level,
-            codigo_modular: "0412345-0".into(),
-            school_name: None,
-            areas: Vec::new(),
-            situation: "promovido".into(),
-            transcribed: None,
-        }
+        // Built as a client would send it, so that fields added later take their defaults.
+        serde_json::from_value(serde_json::json!({
+            "year": year, "grade": grade, "level": level, "codigo_modular": "0412345-0",
+            "school_name": null, "areas": [], "situation": "promovido", "transcribed": null,
+        }))
+        .unwrap()
     }
 
     #[test]
