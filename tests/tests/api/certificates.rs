@@ -1364,8 +1364,13 @@ async fn batches_sent_at_the_same_moment_for_a_section_leave_each_student_one_va
         })
         .collect();
     let mut issued = 0;
+    let mut answers = Vec::new();
     for send in sends {
         let (status, body) = send.await.unwrap();
+        answers.push(format!(
+            "{status}: {} issued",
+            body["issued"].as_array().map_or(0, Vec::len)
+        ));
         assert!(
             status == StatusCode::OK
                 || (status == StatusCode::CONFLICT && code(&body) == "certificate_already_valid"),
@@ -1381,6 +1386,7 @@ async fn batches_sent_at_the_same_moment_for_a_section_leave_each_student_one_va
             }
         }
     }
+    eprintln!("four batches at once: {answers:?}");
     assert_eq!(issued, 25, "each student issued once across the batches");
     assert_eq!(most_valid_per_student(&app).await, "1");
     let (_, rows) = app
