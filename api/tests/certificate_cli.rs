@@ -68,6 +68,7 @@ fn the_command_verifies_a_pdf_offline_and_refuses_a_tampered_text() {
         place: "San Ignacio",
         qr_text: Some(&text),
         verify_url: "https://certificado.siagie.gob.pe/verificar",
+        digital: true,
     });
     let dir = std::env::temp_dir().join(format!("siagie-cli-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();

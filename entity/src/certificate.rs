@@ -41,6 +41,11 @@ pub struct Model {
     pub school_id: i64,
     pub student_id: i64,
     pub status: CertificateStatus,
+    /// The level it certifies: a student holds one valid certificate per level.
+    pub level: crate::vocabulary::Level,
+    /// Why it stopped being valid, as a category the status list publishes (`status_category`).
+    pub status_category: Option<String>,
+    /// Why it stopped being valid, in the issuer's words (never published in the status list).
     pub annul_reason: Option<String>,
     pub status_changed_at: Option<DateTimeUtc>,
     pub superseded_by: Option<i64>,

@@ -83,6 +83,8 @@ pub struct Model {
     #[serde(skip)]
     pub download_token_hash: Option<String>,
     pub download_used_at: Option<DateTimeUtc>,
+    /// The number a public request is acknowledged with (`SC-7KQ4M2XP`).
+    pub number: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

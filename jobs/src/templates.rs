@@ -54,6 +54,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "ugel_digest",
     "certificate_issued",
     "certificate_rejected",
+    "certificate_request_received",
+    "certificate_request_new",
     // Help desk
     "helpdesk_ticket",
     "helpdesk_sla",

@@ -19,6 +19,8 @@ mod m20261202_000014_helpdesk;
 mod m20261203_000015_helpdesk_levels;
 mod m20261203_000016_helpdesk_sla_marks;
 mod m20261206_000017_regularization;
+mod m20261206_121500_one_valid_certificate;
+mod m20261206_123000_certificate_request_number;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_helpdesk_levels::Migration),
             Box::new(m20261203_000016_helpdesk_sla_marks::Migration),
             Box::new(m20261206_000017_regularization::Migration),
+            Box::new(m20261206_121500_one_valid_certificate::Migration),
+            Box::new(m20261206_123000_certificate_request_number::Migration),
         ]
     }
 }

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,6 +20,7 @@ use entity::{
 
 use super::{
     Certificates, access,
+    completeness::missing_grades,
     issue::{self, IssuedView},
     pdf::{self, Sheet},
     record::years_from_actas,
@@ -28,8 +29,8 @@ use super::{
 use crate::{
     auth::principal::Principal,
     domain::spanish_key,
-    error::{ApiError, Result},
-    registry::repo::section_scope,
+    error::{ApiError, ErrorCode, Result},
+    registry::repo::{SchoolScope, section_scope},
     time::now,
 };
 
@@ -78,7 +79,7 @@ pub struct BatchResult {
 
 /// The students of a section (in alphabetical order) and the state of their certificates.
 pub async fn section_status(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     p: &Principal,
     section_id: i64,
 ) -> Result<Vec<SectionRow>> {
@@ -137,8 +138,16 @@ pub async fn section_status(
                 "informacion_incompleta"
             }
             .into();
-        } else if !years_from_actas(db, s.id).await?.is_empty() {
-            row.state = "por_emitir".into();
+        } else if let actas = years_from_actas(db, s.id).await?
+            && !actas.is_empty()
+        {
+            row.missing = missing_grades(&actas);
+            row.state = if row.missing.is_empty() {
+                "por_emitir"
+            } else {
+                "informacion_incompleta"
+            }
+            .into();
         } else {
             row.state = "informacion_incompleta".into();
             row.missing.push(
@@ -166,13 +175,20 @@ pub async fn issue_batch(
             format!("Marque entre 1 y {MAX_BATCH} estudiantes."),
         ));
     }
-    let rows = section_status(db, p, batch.section_id).await?;
     let section = section_scope(db, batch.section_id).await?;
     let school = access::issuer(db, p, section.section.school_id).await?;
     let mut skipped = Vec::new();
+    // Decided inside the transaction: a batch begun while another was issuing sees what that one
+    // committed (SQLite's write lock, PostgreSQL's unique index on the valid certificates), and a
+    // student another transaction issued meanwhile is skipped, not issued twice.
     let txn = crate::db::begin(db).await?;
+    let rows = section_status(&txn, p, batch.section_id).await?;
     let mut issued = Vec::new();
-    for student_id in &batch.student_ids {
+    // In one order whatever the order ticked, so that two batches never wait on each other.
+    let mut ticked = batch.student_ids.clone();
+    ticked.sort_unstable();
+    ticked.dedup();
+    for student_id in &ticked {
         let Some(row) = rows.iter().find(|r| r.student_id == *student_id) else {
             skipped.push(Skipped {
                 student_id: *student_id,
@@ -180,43 +196,41 @@ pub async fn issue_batch(
             });
             continue;
         };
-        let request = match (row.state.as_str(), row.request_id) {
-            ("informacion_completa", Some(id)) => requests::find(&txn, id).await?,
-            ("por_emitir", _) => {
-                let student = student::Entity::find_by_id(row.student_id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("el estudiante"))?;
-                certificate_request::ActiveModel {
-                    school_id: Set(school.school.id),
-                    student_id: Set(student.id),
-                    status: Set(RequestStatus::Pending),
-                    origin: Set(RequestOrigin::Direct),
-                    observations: Set("[]".into()),
-                    search_name: Set(spanish_key(&listed_name(&student))),
-                    created_by: Set(Some(p.user_id)),
-                    created_at: Set(now()),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?
+        if !matches!(
+            (row.state.as_str(), row.request_id),
+            ("informacion_completa", Some(_)) | ("por_emitir", _)
+        ) {
+            skipped.push(Skipped {
+                student_id: row.student_id,
+                reason: if row.state == "emitido" {
+                    "Ya tiene un certificado vigente.".into()
+                } else {
+                    format!("Información incompleta: {}", row.missing.join(" "))
+                },
+            });
+            continue;
+        }
+        // Each student in a savepoint: a conflict undoes only that student's writes.
+        let savepoint = txn.begin().await?;
+        match issue_one(&savepoint, service, p, &school, row).await {
+            Ok(certificate) => {
+                savepoint.commit().await?;
+                issued.push(certificate);
             }
-            ("emitido", _) => {
+            Err(error)
+                if matches!(
+                    error.code(),
+                    Some(ErrorCode::CertificateAlreadyValid | ErrorCode::RequestDecided)
+                ) =>
+            {
+                savepoint.rollback().await?;
                 skipped.push(Skipped {
                     student_id: row.student_id,
-                    reason: "Ya tiene un certificado vigente.".into(),
+                    reason: client_message(&error),
                 });
-                continue;
             }
-            _ => {
-                skipped.push(Skipped {
-                    student_id: row.student_id,
-                    reason: format!("Información incompleta: {}", row.missing.join(" ")),
-                });
-                continue;
-            }
-        };
-        issued.push(issue::issue_in(&txn, service, p, &school, &request, None).await?);
+            Err(error) => return Err(error),
+        }
     }
     txn.commit().await?;
     let mut views = Vec::with_capacity(issued.len());
@@ -238,6 +252,46 @@ pub async fn issue_batch(
         skipped,
         pdf_path,
     })
+}
+
+/// Issues one student's certificate: its pending request, or a new one for years from actas.
+async fn issue_one(
+    txn: &impl ConnectionTrait,
+    service: &Certificates,
+    p: &Principal,
+    school: &SchoolScope,
+    row: &SectionRow,
+) -> Result<certificate::Model> {
+    let request = match row.request_id {
+        Some(id) => requests::find(txn, id).await?,
+        None => {
+            let student = student::Entity::find_by_id(row.student_id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| ApiError::not_found("el estudiante"))?;
+            certificate_request::ActiveModel {
+                school_id: Set(school.school.id),
+                student_id: Set(student.id),
+                status: Set(RequestStatus::Pending),
+                origin: Set(RequestOrigin::Direct),
+                observations: Set("[]".into()),
+                search_name: Set(spanish_key(&listed_name(&student))),
+                created_by: Set(Some(p.user_id)),
+                created_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?
+        }
+    };
+    issue::issue_in(txn, service, p, school, &request, None).await
+}
+
+fn client_message(error: &ApiError) -> String {
+    match error {
+        ApiError::Client { message, .. } => message.to_string(),
+        ApiError::Internal(_) => ErrorCode::InternalError.message().to_owned(),
+    }
 }
 
 /// The certificates of the caller's IE with these ids, as one PDF (a page each).
@@ -287,6 +341,7 @@ pub async fn combined_pdf(
                 place,
                 qr_text: Some(qr),
                 verify_url: &verify_url,
+                digital: false,
             })
             .collect();
         pdf::render_all("Certificados oficiales de estudios", &sheets)

@@ -20,11 +20,12 @@ use super::{
     Certificates, access,
     payload::{self, CertificateContent, mask_document},
     pdf::{self, Sheet},
-    requests::{self, Reason, SavedYears, document_of},
+    requests::{self, SavedYears, document_of},
     years::check_complete,
 };
 use crate::{
     auth::principal::Principal,
+    domain::Level,
     error::{ApiError, ErrorCode, Result},
     record::{AuditAction, Change, Event, record},
     registry::repo::{SchoolScope, school_scope},
@@ -66,6 +67,73 @@ pub struct IssuedView {
     pub qr_text: String,
 }
 
+/// Why a certificate stopped being valid, as the published status list tells it (the issuer's
+/// own words stay with the issuer and the certificate's page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusCategory {
+    /// Issued by mistake (to another student, or when it should not have been).
+    ErrorDeEmision,
+    /// Its data or grades are wrong.
+    DatosIncorrectos,
+    /// Issued twice.
+    Duplicado,
+    /// Obtained or used fraudulently.
+    Fraude,
+    /// Replaced by a corrected certificate.
+    Correccion,
+    /// Any other reason.
+    Otro,
+}
+
+impl StatusCategory {
+    /// The code stored and published.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ErrorDeEmision => "error_de_emision",
+            Self::DatosIncorrectos => "datos_incorrectos",
+            Self::Duplicado => "duplicado",
+            Self::Fraude => "fraude",
+            Self::Correccion => "correccion",
+            Self::Otro => "otro",
+        }
+    }
+
+    /// Reads a stored code; an unknown one is `otro`.
+    pub fn from_code(code: &str) -> Self {
+        [
+            Self::ErrorDeEmision,
+            Self::DatosIncorrectos,
+            Self::Duplicado,
+            Self::Fraude,
+            Self::Correccion,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
+        .unwrap_or(Self::Otro)
+    }
+
+    /// In Spanish, for a page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ErrorDeEmision => "Emitido por error",
+            Self::DatosIncorrectos => "Datos o notas incorrectos",
+            Self::Duplicado => "Emitido dos veces",
+            Self::Fraude => "Uso u obtención fraudulenta",
+            Self::Correccion => "Reemplazado por un certificado corregido",
+            Self::Otro => "Otro motivo",
+        }
+    }
+}
+
+/// An annulment: why, in the issuer's words, and its category (`otro` when absent).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Annulment {
+    pub reason: String,
+    /// `error_de_emision`, `datos_incorrectos`, `duplicado`, `fraude` or `otro`.
+    pub category: Option<StatusCategory>,
+}
+
 /// A correction: the typed-in years and observations of the new certificate (those of the
 /// old one when absent) and why.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -92,6 +160,17 @@ async fn content_of(
         return Err(ErrorCode::CertificateWithoutYears.into());
     }
     check_complete(&years)?;
+    let gaps = super::completeness::missing_grades(&years);
+    if !gaps.is_empty() {
+        return Err(ApiError::because(
+            ErrorCode::CertificateIncomplete,
+            format!(
+                "El certificado no cubre todos los grados del nivel. {}",
+                gaps.join(" ")
+            ),
+        )
+        .with_details(serde_json::json!({ "missing": gaps })));
+    }
     let school = &scope.school;
     Ok(CertificateContent {
         virtual_code: code,
@@ -139,6 +218,7 @@ pub async fn preview(
             place: &place,
             qr_text: None,
             verify_url: &verify_url,
+            digital: false,
         })
     })
     .await
@@ -181,6 +261,12 @@ pub(super) async fn issue_in(
         supersedes.map(|s| s.virtual_code.clone()),
     )
     .await?;
+    // Decided inside the caller's transaction: on SQLite it holds the write lock, on PostgreSQL
+    // the partial unique index makes a certificate issued meanwhile by another transaction a
+    // unique violation, answered with the same code.
+    if let Some(existing) = valid_of_level(db, request.student_id, content.level).await? {
+        return Err(already_valid(&existing, request.school_id));
+    }
     let cose = service.ring.sign(&content);
     let at = now();
     let certificate = certificate::ActiveModel {
@@ -189,6 +275,7 @@ pub(super) async fn issue_in(
         school_id: Set(request.school_id),
         student_id: Set(request.student_id),
         status: Set(CertificateStatus::Valid),
+        level: Set(content.level),
         supersedes: Set(supersedes.map(|s| s.id)),
         issued_by: Set(p.user_id),
         issued_at: Set(at),
@@ -233,12 +320,11 @@ pub(super) async fn issue_in(
     if request.origin == RequestOrigin::Public
         && let Some(email) = &request.requester_email
     {
-        let token = super::public::download_token(db, request.id).await?;
-        let link = format!("{}/certificado/descarga?token={token}", service.base_url);
-        super::mail::issued(
+        super::public::send_link(
             db,
+            service,
+            request.id,
             email,
-            &link,
             &certificate.virtual_code,
             &scope.school.name,
         )
@@ -259,6 +345,42 @@ pub(super) async fn issue_in(
     )
     .await?;
     Ok(certificate)
+}
+
+/// The valid certificate of a student and level, if any (there is at most one).
+pub async fn valid_of_level(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+    level: Level,
+) -> Result<Option<certificate::Model>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::StudentId.eq(student_id))
+        .filter(certificate::Column::Level.eq(level))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .one(db)
+        .await?)
+}
+
+/// 409 `certificate_already_valid`, naming the certificate when the caller's IE issued it.
+fn already_valid(existing: &certificate::Model, school_id: i64) -> ApiError {
+    let level = existing.level.code();
+    if existing.school_id == school_id {
+        ApiError::because(
+            ErrorCode::CertificateAlreadyValid,
+            format!(
+                "El estudiante ya tiene un certificado vigente de {level} (código {}): corríjalo o anúlelo antes de emitir otro.",
+                existing.virtual_code
+            ),
+        )
+        .with_details(serde_json::json!({"certificate_id": existing.id, "virtual_code": existing.virtual_code}))
+    } else {
+        ApiError::because(
+            ErrorCode::CertificateAlreadyValid,
+            format!(
+                "El estudiante ya tiene un certificado vigente de {level} emitido por otra IE: esa IE debe anularlo antes de que se emita otro."
+            ),
+        )
+    }
 }
 
 /// A certificate by id; 404 when there is none.
@@ -331,11 +453,13 @@ pub fn stored_content(c: &certificate::Model) -> Result<CertificateContent> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("certificate {} unreadable", c.id)))
 }
 
-/// The PDF of an issued certificate, rendered again from what was signed.
+/// The PDF of an issued certificate, rendered again from what was signed: to print and sign at
+/// the IE, or `digital`, delivered as a file and valid by its digital signature and QR.
 pub async fn pdf_of(
     db: &impl ConnectionTrait,
     service: &Certificates,
     c: &certificate::Model,
+    digital: bool,
 ) -> Result<Vec<u8>> {
     let content = stored_content(c)?;
     let place = school::Entity::find_by_id(c.school_id)
@@ -353,6 +477,7 @@ pub async fn pdf_of(
             place: &place,
             qr_text: Some(&qr_text),
             verify_url: &verify_url,
+            digital,
         })
     })
     .await
@@ -367,7 +492,7 @@ pub async fn download(
 ) -> Result<(String, Vec<u8>)> {
     let c = find(db, id).await?;
     access::issuer(db, p, c.school_id).await?;
-    let bytes = pdf_of(db, service, &c).await?;
+    let bytes = pdf_of(db, service, &c, false).await?;
     Ok((c.virtual_code, bytes))
 }
 
@@ -394,11 +519,21 @@ pub async fn annul(
     service: &Certificates,
     p: &Principal,
     id: i64,
-    reason: Reason,
+    annulment: Annulment,
 ) -> Result<IssuedView> {
     let c = find(db, id).await?;
     let scope = access::issuer(db, p, c.school_id).await?;
-    let reason = reason_text(&reason.reason)?;
+    let reason = reason_text(&annulment.reason)?;
+    let category = match annulment.category {
+        Some(StatusCategory::Correccion) => {
+            return Err(ApiError::field(
+                "category",
+                "Un certificado se reemplaza con «corregir», no se anula con esa categoría.",
+            ));
+        }
+        Some(category) => category,
+        None => StatusCategory::Otro,
+    };
     let txn = crate::db::begin(db).await?;
     let changed = certificate::Entity::update_many()
         .col_expr(
@@ -408,6 +543,10 @@ pub async fn annul(
         .col_expr(
             certificate::Column::AnnulReason,
             Expr::value(reason.clone()),
+        )
+        .col_expr(
+            certificate::Column::StatusCategory,
+            Expr::value(category.code()),
         )
         .col_expr(certificate::Column::StatusChangedAt, Expr::value(now()))
         .filter(certificate::Column::Id.eq(c.id))
@@ -423,7 +562,7 @@ pub async fn annul(
             Event::new(AuditAction::CertificateAnnulled, c.id)
                 .by(p.user_id)
                 .in_unit(scope.target)
-                .after(&serde_json::json!({"reason": reason})),
+                .after(&serde_json::json!({"reason": reason, "category": category.code()})),
         ),
     )
     .await?;
@@ -462,6 +601,7 @@ pub async fn correct(
     copy.requester_email = Set(None);
     copy.download_token_hash = Set(None);
     copy.download_used_at = Set(None);
+    copy.number = Set(None);
     let new_request = copy.insert(&txn).await?;
     match correction.years {
         Some(years) => {
@@ -489,13 +629,17 @@ pub async fn correct(
         }
     }
     let new_request = requests::find(&txn, new_request.id).await?;
-    let new = issue_in(&txn, service, p, &scope, &new_request, Some(&old)).await?;
+    // The old one stops being valid before the new one is written: one valid certificate per
+    // student and level, at every statement.
     let changed = certificate::Entity::update_many()
         .col_expr(
             certificate::Column::Status,
             Expr::value(CertificateStatus::Superseded),
         )
-        .col_expr(certificate::Column::SupersededBy, Expr::value(new.id))
+        .col_expr(
+            certificate::Column::StatusCategory,
+            Expr::value(StatusCategory::Correccion.code()),
+        )
         .col_expr(
             certificate::Column::AnnulReason,
             Expr::value(reason.clone()),
@@ -508,6 +652,12 @@ pub async fn correct(
     if changed.rows_affected != 1 {
         return Err(ErrorCode::CertificateNotValid.into());
     }
+    let new = issue_in(&txn, service, p, &scope, &new_request, Some(&old)).await?;
+    certificate::Entity::update_many()
+        .col_expr(certificate::Column::SupersededBy, Expr::value(new.id))
+        .filter(certificate::Column::Id.eq(old.id))
+        .exec(&txn)
+        .await?;
     record(
         &txn,
         Change::Audited(

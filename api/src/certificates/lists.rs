@@ -92,6 +92,8 @@ pub struct RequestLine {
     pub decided_at: Option<DateTime<Utc>>,
     pub reject_reason: Option<String>,
     pub certificate_id: Option<i64>,
+    /// A public request's number, as its requester quotes it.
+    pub number: Option<String>,
 }
 
 impl From<certificate_request::Model> for RequestLine {
@@ -108,6 +110,7 @@ impl From<certificate_request::Model> for RequestLine {
             decided_at: r.decided_at,
             reject_reason: r.reject_reason,
             certificate_id: r.certificate_id,
+            number: r.number,
         }
     }
 }

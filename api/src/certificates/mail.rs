@@ -1,5 +1,7 @@
-//! The e-mails a public request's requester gets: issued (with a single-use download link) or
-//! rejected (with the reason), written to the outbox in the decision's transaction.
+//! The e-mails of public requests: the requester's acknowledgement (with the request's number),
+//! the IE's issuers told of a new request, and the requester's answer, issued (with a
+//! single-use download link) or rejected (with the reason); each written to the outbox in the
+//! transaction of the step that causes it.
 
 use sea_orm::ConnectionTrait;
 
@@ -35,6 +37,49 @@ pub async fn rejected(
     let mail = jobs::templates::Mail::new(
         "certificate_rejected",
         &jobs::templates::context! { reason => reason, school => school },
+    )
+    .map_err(ApiError::Internal)?;
+    jobs::outbox::enqueue(db, to, mail, None, now()).await?;
+    Ok(())
+}
+
+/// The requester of a public request: it was received, with its number (sent whether or not the
+/// student was found, so that the mail tells nothing about the student).
+pub async fn received(
+    db: &impl ConnectionTrait,
+    to: &str,
+    names: &str,
+    number: &str,
+) -> Result<()> {
+    let date = now()
+        .with_timezone(&crate::time::LIMA)
+        .format("%d/%m/%Y")
+        .to_string();
+    let mail = jobs::templates::Mail::new(
+        "certificate_request_received",
+        &jobs::templates::context! { names => names, number => number, date => date },
+    )
+    .map_err(ApiError::Internal)?;
+    jobs::outbox::enqueue(db, to, mail, None, now()).await?;
+    Ok(())
+}
+
+/// One of the IE's issuers: a public request arrived.
+pub async fn new_request(
+    db: &impl ConnectionTrait,
+    to: &str,
+    name: &str,
+    number: &str,
+    school: &str,
+    student: &str,
+    relationship: &str,
+) -> Result<()> {
+    let mail = jobs::templates::Mail::new(
+        "certificate_request_new",
+        &jobs::templates::context! {
+            name => name, number => number, school => school, student => student,
+            relationship => relationship,
+        },
     )
     .map_err(ApiError::Internal)?;
     jobs::outbox::enqueue(db, to, mail, None, now()).await?;

@@ -12,6 +12,7 @@
 
 mod access;
 pub mod batch;
+pub mod completeness;
 pub mod issue;
 pub mod lists;
 mod mail;

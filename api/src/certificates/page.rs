@@ -19,8 +19,9 @@ use utoipa::ToSchema;
 use entity::certificate::{self, CertificateStatus};
 
 use super::{
+    issue::StatusCategory,
     payload::{CertificateContent, situation_label},
-    public::{self, PublicRequest},
+    public::{self, Download, LinkState, NewLinkRequest, NoLongerValid, PublicRequest},
     signing::SignedList,
     verify::{self, Verification},
 };
@@ -35,7 +36,9 @@ pub const VERIFY_PATH: &str = "/verificar";
 /// The public request form.
 pub const REQUEST_PATH: &str = "/certificado/solicitar";
 /// The download of an issued certificate by its single-use link.
-pub const DOWNLOAD_PATH: &str = "/certificado/descarga";
+pub const DOWNLOAD_PATH: &str = public::DOWNLOAD_PATH;
+/// Asking for a new download link.
+pub const NEW_LINK_PATH: &str = public::NEW_LINK_PATH;
 /// The published key set.
 pub const KEYS_PATH: &str = "/.well-known/siagie-certificate-keys";
 /// The published list of annulled and superseded certificates.
@@ -47,7 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/v/{payload}", get(by_qr))
         .route(VERIFY_PATH, get(by_code))
         .route(REQUEST_PATH, get(request_form).post(request_sent))
-        .route(DOWNLOAD_PATH, get(download))
+        .route(DOWNLOAD_PATH, get(download_page).post(download))
+        .route(NEW_LINK_PATH, get(new_link_form).post(new_link_sent))
         .route(KEYS_PATH, get(keys))
         .route(STATUS_PATH, get(status_list))
 }
@@ -113,7 +117,9 @@ fn answer_verification(
         Ok(v) if json => Json(v).into_response(),
         Ok(v) => {
             let mut body = verification_html(&v);
-            if code.is_some() && v.content.is_none() && v.signature_valid {
+            if let (Some(code), true) = (code, v.document_mismatch) {
+                body.push_str(&code_form(&verify::normalize_code(code), ""));
+            } else if code.is_some() && v.content.is_none() && v.signature_valid {
                 body.push_str(
                     "<p>Para ver las notas, escriba también el número de documento del estudiante.</p>",
                 );
@@ -170,27 +176,39 @@ fn code_form(code: &str, document: &str) -> String {
 
 fn verification_html(v: &Verification) -> String {
     let mut out = String::new();
+    let code_only = v.signature_valid && v.content.is_none();
     let (class, title) = match v.status.as_str() {
+        "vigente" if code_only => ("ok", "Código de un certificado vigente"),
         "vigente" => ("ok", "Certificado válido y vigente"),
         "anulado" => ("bad", "Certificado ANULADO"),
         "reemplazado" => ("warn", "Certificado REEMPLAZADO"),
         "no_registrado" => ("warn", "Firma válida, certificado no registrado"),
+        "documento_no_coincide" => ("bad", "No verificado"),
         _ => ("bad", "Certificado no válido"),
     };
     out.push_str(&format!("<h1 class=\"{class}\" id=\"estado\">{title}</h1>"));
+    if v.document_mismatch {
+        // Nothing of the certificate: only that the pair does not match.
+        out.push_str(&format!(
+            "<p class=\"bad\" role=\"alert\"><strong>El número de documento no corresponde a este código.</strong> {}</p>",
+            escape(v.reason.as_deref().unwrap_or_default())
+        ));
+        return out;
+    }
     if !v.signature_valid {
         out.push_str("<p class=\"bad\"><strong>No válido.</strong> ");
     } else {
         out.push_str("<p>");
     }
-    if let Some(reason) = &v.reason {
-        out.push_str(&escape(reason));
-    } else {
-        out.push_str(
-            "La firma digital del MINEDU corresponde al contenido: compárelo con el papel.",
-        );
+    match (&v.reason, &v.proves) {
+        (Some(reason), _) => out.push_str(&escape(reason)),
+        (None, Some(proves)) => out.push_str(&escape(proves)),
+        (None, None) => {}
     }
     out.push_str("</p>");
+    if let (Some(_), Some(proves)) = (&v.reason, &v.proves) {
+        out.push_str(&format!("<p class=\"note\">{}</p>", escape(proves)));
+    }
     if let Some(reason) = &v.annul_reason {
         out.push_str(&format!(
             "<p><strong>Motivo:</strong> {}</p>",
@@ -202,11 +220,6 @@ fn verification_html(v: &Verification) -> String {
             "<p><strong>Reemplazado por el certificado:</strong> <a href=\"{VERIFY_PATH}?codigo={0}\">{0}</a></p>",
             escape(code)
         ));
-    }
-    if v.document_mismatch {
-        out.push_str(
-            "<p class=\"bad\">El número de documento no corresponde a este certificado.</p>",
-        );
     }
     if let (Some(code), Some(school), Some(date)) = (&v.virtual_code, &v.school_name, v.issued_on) {
         out.push_str(&format!(
@@ -302,6 +315,8 @@ struct Sent {
     cell_phone: String,
     #[serde(default)]
     purpose: String,
+    #[serde(default)]
+    relationship: String,
 }
 
 /// The form sent: the same answer whether or not the student exists.
@@ -318,20 +333,16 @@ async fn request_sent(
         email: sent.email.clone(),
         cell_phone: sent.cell_phone.clone(),
         purpose: sent.purpose.clone(),
+        relationship: sent.relationship.clone(),
     };
-    match public::submit(
-        &state.db,
-        &state.certificates,
-        request,
-        &peer.ip().to_string(),
-    )
-    .await
-    {
-        Ok(()) => page(
+    match public::submit(&state, request, &peer.ip().to_string()).await {
+        Ok(number) => page(
             StatusCode::OK,
             "Solicitud recibida",
             &format!(
-                "<h1>Solicitud recibida</h1><p role=\"status\">{}</p>",
+                "<h1>Solicitud recibida</h1><p>Número de solicitud: <strong>{}</strong></p>\
+                 <p role=\"status\">{}</p>",
+                escape(&number),
                 public::RECEIVED
             ),
         ),
@@ -374,9 +385,10 @@ fn request_html(errors: Option<&str>, sent: &Sent) -> String {
          {}\
          <form method=\"post\" action=\"{REQUEST_PATH}\">\
          <fieldset><legend>Estudiante</legend>{}{}</fieldset>\
-         <fieldset><legend>Solicitante</legend>{}{}{}{}</fieldset>\
+         <fieldset><legend>Solicitante</legend>{}{}{}{}{}</fieldset>\
          <label for=\"purpose\">¿Para qué necesita el certificado?</label>\
          <textarea id=\"purpose\" name=\"purpose\" required maxlength=\"300\">{}</textarea>\
+         <p class=\"note\" id=\"datos-personales\">{}</p>\
          <button type=\"submit\">Enviar solicitud</button></form>",
         errors
             .map(|e| format!("<div class=\"bad\" role=\"alert\">{e}</div>"))
@@ -423,7 +435,31 @@ fn request_html(errors: Option<&str>, sent: &Sent) -> String {
             "tel",
             "inputmode=\"numeric\" maxlength=\"9\""
         ),
+        relationship_select(&sent.relationship),
         escape(&sent.purpose),
+        escape(public::DATA_NOTICE),
+    )
+}
+
+fn relationship_select(chosen: &str) -> String {
+    let options: String = [
+        ("madre", "Madre"),
+        ("padre", "Padre"),
+        ("apoderado", "Apoderado(a)"),
+        ("estudiante", "Soy el estudiante (mayor de edad)"),
+    ]
+    .iter()
+    .map(|(code, label)| {
+        format!(
+            "<option value=\"{code}\"{}>{label}</option>",
+            if *code == chosen { " selected" } else { "" }
+        )
+    })
+    .collect();
+    format!(
+        "<label for=\"relationship\">Su relación con el estudiante</label>\
+         <select id=\"relationship\" name=\"relationship\" required>\
+         <option value=\"\">Elija una opción</option>{options}</select>"
     )
 }
 
@@ -432,21 +468,205 @@ struct DownloadQuery {
     token: Option<String>,
 }
 
-/// An issued certificate by its single-use e-mailed link.
-async fn download(State(state): State<AppState>, Query(query): Query<DownloadQuery>) -> Response {
+/// The page a download link opens: a button that downloads (a POST), so that opening the link
+/// (a mail scanner does) does not spend it.
+async fn download_page(
+    State(state): State<AppState>,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
     let token = query.token.unwrap_or_default();
-    match public::download(&state.db, &state.certificates, &token).await {
-        Ok((code, bytes)) => super::routes::pdf_response(&format!("certificado-{code}"), bytes)
-            .unwrap_or_else(IntoResponse::into_response),
-        Err(error) => page(
-            error.status(),
+    match public::link_state(&state.db, &token).await {
+        Ok(LinkState::Ready { virtual_code }) => page(
+            StatusCode::OK,
             "Descarga de certificado",
             &format!(
-                "<h1>Enlace no válido</h1><p role=\"alert\">{}</p>",
+                "<h1>Su certificado de estudios</h1>\
+                 <p>Certificado con código virtual <strong>{}</strong>. Se entrega en formato digital: \
+                 es válido por su firma digital y su código QR.</p>\
+                 <form method=\"post\" action=\"{DOWNLOAD_PATH}\">\
+                 <input type=\"hidden\" name=\"token\" value=\"{}\">\
+                 <button type=\"submit\">Descargar el certificado (PDF)</button></form>\
+                 <p class=\"note\">La descarga se puede hacer una sola vez: guarde el archivo. \
+                 Si lo necesita de nuevo, <a href=\"{NEW_LINK_PATH}\">pida un nuevo enlace</a>.</p>",
+                escape(&virtual_code),
+                escape(&token)
+            ),
+        ),
+        Ok(LinkState::NotValid(gone)) => page(
+            StatusCode::GONE,
+            "Descarga de certificado",
+            &no_longer_valid_html(&gone),
+        ),
+        Err(error) => invalid_link_page(&error),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DownloadForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// The download itself: the PDF, once.
+async fn download(State(state): State<AppState>, Form(form): Form<DownloadForm>) -> Response {
+    match public::download(&state.db, &state.certificates, &form.token).await {
+        Ok(Download::Pdf(code, bytes)) => {
+            super::routes::pdf_response(&format!("certificado-{code}"), bytes)
+                .unwrap_or_else(IntoResponse::into_response)
+        }
+        Ok(Download::NotValid(gone)) => page(
+            StatusCode::GONE,
+            "Descarga de certificado",
+            &no_longer_valid_html(&gone),
+        ),
+        Err(error) => invalid_link_page(&error),
+    }
+}
+
+fn invalid_link_page(error: &ApiError) -> Response {
+    page(
+        error.status(),
+        "Descarga de certificado",
+        &format!(
+            "<h1>Enlace no válido</h1><p role=\"alert\">{}</p>\
+             <h2>Pedir un nuevo enlace</h2>{}",
+            escape(&client_message(error)),
+            new_link_html(None, &NewLinkSent::default())
+        ),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NewLinkSent {
+    #[serde(default)]
+    student_document: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    email: String,
+}
+
+fn new_link_html(errors: Option<&str>, sent: &NewLinkSent) -> String {
+    format!(
+        "<p>Escriba los datos del estudiante y el correo con el que hizo la solicitud: si corresponden a una \
+         solicitud atendida, le enviaremos a ese correo un nuevo enlace de descarga.</p>{}\
+         <form method=\"post\" action=\"{NEW_LINK_PATH}\">\
+         <label for=\"student_document\">DNI o código del estudiante</label>\
+         <input id=\"student_document\" name=\"student_document\" value=\"{}\" required inputmode=\"numeric\" maxlength=\"14\">\
+         <label for=\"birth_date\">Fecha de nacimiento del estudiante</label>\
+         <input id=\"birth_date\" name=\"birth_date\" type=\"date\" value=\"{}\" required>\
+         <label for=\"email\">Correo electrónico de la solicitud</label>\
+         <input id=\"email\" name=\"email\" type=\"email\" value=\"{}\" required maxlength=\"120\">\
+         <button type=\"submit\">Enviarme un nuevo enlace</button></form>",
+        errors
+            .map(|e| format!("<div class=\"bad\" role=\"alert\">{e}</div>"))
+            .unwrap_or_default(),
+        escape(&sent.student_document),
+        escape(&sent.birth_date),
+        escape(&sent.email),
+    )
+}
+
+/// The form to ask for a new download link.
+async fn new_link_form() -> Response {
+    page(
+        StatusCode::OK,
+        "Nuevo enlace de descarga",
+        &format!(
+            "<h1>Nuevo enlace de descarga</h1>{}",
+            new_link_html(None, &NewLinkSent::default())
+        ),
+    )
+}
+
+/// The ask for a new link sent: the same answer whether or not the data match.
+async fn new_link_sent(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(sent): Form<NewLinkSent>,
+) -> Response {
+    let request = NewLinkRequest {
+        student_document: sent.student_document.clone(),
+        birth_date: sent.birth_date.clone(),
+        email: sent.email.clone(),
+    };
+    match public::ask_new_link(&state, request, &peer.ip().to_string()).await {
+        Ok(()) => page(
+            StatusCode::OK,
+            "Nuevo enlace de descarga",
+            &format!(
+                "<h1>Solicitud recibida</h1><p role=\"status\">{}</p>",
+                public::NEW_LINK_SENT
+            ),
+        ),
+        Err(ApiError::Client {
+            fields: Some(fields),
+            ..
+        }) => {
+            let errors: String = fields
+                .values()
+                .map(|m| format!("<li>{}</li>", escape(m)))
+                .collect();
+            page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Nuevo enlace de descarga",
+                &format!(
+                    "<h1>Nuevo enlace de descarga</h1>{}",
+                    new_link_html(Some(&format!("<ul>{errors}</ul>")), &sent)
+                ),
+            )
+        }
+        Err(error) => page(
+            error.status(),
+            "Nuevo enlace de descarga",
+            &format!(
+                "<h1>No se pudo enviar</h1><p role=\"alert\">{}</p>",
                 escape(&client_message(&error))
             ),
         ),
     }
+}
+
+fn no_longer_valid_html(gone: &NoLongerValid) -> String {
+    let since = gone
+        .since
+        .map(|at| {
+            format!(
+                " el {}",
+                at.with_timezone(&crate::time::LIMA).format("%d/%m/%Y")
+            )
+        })
+        .unwrap_or_default();
+    let mut out = match gone.status {
+        CertificateStatus::Superseded => format!(
+            "<h1 class=\"warn\">Certificado reemplazado</h1>\
+             <p role=\"alert\">El certificado {} fue reemplazado{since} por un certificado corregido y ya no es válido. \
+             No se descarga.</p>",
+            escape(&gone.virtual_code)
+        ),
+        _ => format!(
+            "<h1 class=\"bad\">Certificado anulado</h1>\
+             <p role=\"alert\">La institución educativa anuló el certificado {}{since}: ya no es válido y no se descarga.</p>",
+            escape(&gone.virtual_code)
+        ),
+    };
+    if let Some(category) = gone.category {
+        out.push_str(&format!(
+            "<p><strong>Motivo:</strong> {}</p>",
+            escape(category.label())
+        ));
+    }
+    if let Some(code) = &gone.superseded_by {
+        out.push_str(&format!(
+            "<p>El certificado vigente es el de código <a href=\"{VERIFY_PATH}?codigo={0}\">{0}</a>: pida a la institución educativa que se lo envíe.</p>",
+            escape(code)
+        ));
+    } else {
+        out.push_str(
+            "<p>Si necesita un certificado, comuníquese con la institución educativa.</p>",
+        );
+    }
+    out
 }
 
 /// The published key set, signed by the current key.
@@ -466,7 +686,9 @@ pub struct StatusEntry {
     /// `annulled` or `superseded`.
     pub status: CertificateStatus,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
-    pub reason: Option<String>,
+    /// Why, as a category (`error_de_emision`, `datos_incorrectos`, `duplicado`, `fraude`,
+    /// `correccion`, `otro`): the issuer's own words, which may name people, are not published.
+    pub category: StatusCategory,
     pub superseded_by: Option<String>,
 }
 
@@ -502,7 +724,11 @@ async fn status_list(State(state): State<AppState>) -> Response {
             virtual_code: c.virtual_code,
             status: c.status,
             since: c.status_changed_at,
-            reason: c.annul_reason,
+            category: match (&c.status_category, c.status) {
+                (Some(code), _) => StatusCategory::from_code(code),
+                (None, CertificateStatus::Superseded) => StatusCategory::Correccion,
+                (None, _) => StatusCategory::Otro,
+            },
         })
         .collect();
     Json(SignedList::sign(&state.certificates.ring, now(), entries)).into_response()

@@ -48,6 +48,9 @@ pub struct Sheet<'a> {
     pub qr_text: Option<&'a str>,
     /// The address of the verification by code.
     pub verify_url: &'a str,
+    /// Delivered as a file (the requester's download): valid by its digital signature and QR,
+    /// with no line for a handwritten signature and seal.
+    pub digital: bool,
 }
 
 const MONTHS: [&str; 12] = [
@@ -524,16 +527,18 @@ fn page_of(
         false,
         &format!("{}, {}", sheet.place, long_date(content.issued_on)),
     );
-    let sx = PAGE_W - MARGIN - 75.0;
-    page.line(sx, sign_y + 22.0, PAGE_W - MARGIN, sign_y + 22.0, 0.5);
-    page.centered(
-        sx,
-        75.0,
-        sign_y + 26.0,
-        8.0,
-        false,
-        "Firma y sello del director(a)",
-    );
+    if !sheet.digital {
+        let sx = PAGE_W - MARGIN - 75.0;
+        page.line(sx, sign_y + 22.0, PAGE_W - MARGIN, sign_y + 22.0, 0.5);
+        page.centered(
+            sx,
+            75.0,
+            sign_y + 26.0,
+            8.0,
+            false,
+            "Firma y sello del director(a)",
+        );
+    }
 
     // Virtual code and QR at the foot.
     let image = sheet.qr_text.and_then(qr::image);
@@ -604,7 +609,11 @@ fn page_of(
         "Verifique este certificado escaneando el código QR con la cámara de su",
         "celular, o ingresando el código virtual y el número de documento en:",
         sheet.verify_url,
-        "El certificado es válido con la firma y el sello del director(a) de la IE.",
+        if sheet.digital {
+            "Emitido digitalmente: es válido por su firma digital y su código QR."
+        } else {
+            "El certificado es válido con la firma y el sello del director(a) de la IE."
+        },
     ]
     .iter()
     .enumerate()
@@ -649,6 +658,7 @@ mod tests {
             place: "San Ignacio",
             qr_text: Some(&text),
             verify_url: "https://certificado.siagie.gob.pe/verificar",
+            digital: false,
         });
         assert!(bytes.starts_with(b"%PDF"));
         assert!(bytes.len() < 60 * 1024, "{} bytes", bytes.len());

@@ -3,25 +3,35 @@
 //! not the student exists; each address and each document is limited per hour. Issuing such a
 //! request e-mails a single-use download link.
 
+use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use entity::{
+    certificate::{self, CertificateStatus},
     certificate_request::{self, RequestOrigin, RequestStatus},
     enrollment, section, student,
 };
 
-use super::{Certificates, issue, requests, settings};
+use super::{
+    Certificates, access,
+    issue::{self, StatusCategory},
+    requests, settings,
+};
 use crate::{
-    auth::tokens::{hash_token, random_token},
+    auth::{
+        principal::Principal,
+        tokens::{hash_token, random_token},
+    },
     domain::{CellPhone, Dni, Email, StudentDocument, spanish_key},
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
     registry::repo::school_scope,
+    state::AppState,
     time::{now, parse_date},
 };
 
@@ -39,18 +49,66 @@ pub struct PublicRequest {
     pub cell_phone: String,
     /// What the certificate is for.
     pub purpose: String,
+    /// Who asks, for the student: `madre`, `padre`, `apoderado` or `estudiante` (the former
+    /// student, of age).
+    #[serde(default)]
+    pub relationship: String,
 }
 
-/// What a requester is told, whatever happened to the request.
-pub const RECEIVED: &str = "Solicitud recibida. Si los datos del estudiante corresponden a un estudiante registrado, la IE donde estudió por última vez atenderá su solicitud y le escribirá al correo indicado.";
+/// Who may ask for a student's certificate: (code, as the IE's e-mail names who asked).
+pub const RELATIONSHIPS: &[(&str, &str)] = &[
+    ("madre", "su madre"),
+    ("padre", "su padre"),
+    ("apoderado", "su apoderado(a)"),
+    ("estudiante", "el propio estudiante (mayor de edad)"),
+];
 
-/// Checks and files a public request; the same answer whether or not the student exists.
-pub async fn submit(
-    db: &DatabaseConnection,
-    service: &Certificates,
-    input: PublicRequest,
-    address: &str,
-) -> Result<()> {
+/// The notice of personal data the request form shows (Ley N.º 29733).
+pub const DATA_NOTICE: &str = "Protección de datos personales (Ley N.º 29733 y su reglamento): los datos que registre en este formulario, los suyos y los del estudiante, se usan solo para atender esta solicitud de certificado, la IE donde el estudiante estudió por última vez y el Ministerio de Educación, titular del banco de datos del SIAGIE, los tratan con ese fin y los conservan el tiempo que exige la normativa de archivo. No se comparten con terceros. Puede ejercer sus derechos de acceso, rectificación, cancelación y oposición ante el Ministerio de Educación. Al enviar la solicitud declara que es la madre, el padre o el apoderado del estudiante, o el propio estudiante mayor de edad.";
+
+/// What a requester is told, whatever happened to the request.
+pub const RECEIVED: &str = "Solicitud recibida. Le enviamos una constancia con el número de su solicitud al correo indicado. Si los datos del estudiante corresponden a un estudiante registrado, la IE donde estudió por última vez atenderá su solicitud y le escribirá a ese correo.";
+
+/// A new request number: `SC-` and eight letters and digits that are not read as others.
+fn request_number() -> String {
+    let mut rng = rand::rng();
+    let alphabet = issue::CODE_ALPHABET;
+    let code: String = (0..8)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect();
+    format!("SC-{code}")
+}
+
+/// A public request whose fields and limits checked, to be filed.
+struct Checked {
+    document: StudentDocument,
+    birth: chrono::NaiveDate,
+    requester_dni: String,
+    names: String,
+    email: Email,
+    phone: CellPhone,
+    purpose: String,
+    /// The code of [`RELATIONSHIPS`].
+    relationship: &'static str,
+    number: String,
+}
+
+/// Checks a public request (its fields, then the limits) and files it after the answer: the
+/// answer, and its time, are the same whether or not the student exists, as with a password
+/// reset. The answer is the request's number, which the requester's acknowledgement repeats.
+pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Result<String> {
+    let checked = check(&state.certificates, input, address)?;
+    let number = checked.number.clone();
+    let state = state.clone();
+    crate::time::spawn(async move {
+        if let Err(error) = file(&state.db, checked).await {
+            tracing::error!(error = %error, "a public certificate request failed");
+        }
+    });
+    Ok(number)
+}
+
+fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<Checked> {
     let mut f = Fields::default();
     let document = f.check(
         "student_document",
@@ -82,8 +140,19 @@ pub async fn submit(
             Err("Indique para qué necesita el certificado (hasta 300 caracteres).".into()),
         );
     }
+    let relationship = RELATIONSHIPS
+        .iter()
+        .find(|(code, _)| *code == input.relationship.trim())
+        .map(|(code, _)| *code);
+    if relationship.is_none() {
+        f.check::<()>(
+            "relationship",
+            Err("Indique su relación con el estudiante: madre, padre, apoderado o estudiante (usted mismo, mayor de edad).".into()),
+        );
+    }
     f.finish()?;
-    let (Some(document), Some(birth), Some(email), Some(phone)) = (document, birth, email, phone)
+    let (Some(document), Some(birth), Some(email), Some(phone), Some(relationship)) =
+        (document, birth, email, phone, relationship)
     else {
         return Err(ErrorCode::ValidationFailed.into());
     };
@@ -94,7 +163,48 @@ pub async fn submit(
         .requests_by_document
         .hit(document.as_str())
         .map_err(too_many)?;
+    Ok(Checked {
+        document,
+        birth,
+        requester_dni: input.requester_dni.trim().to_owned(),
+        names,
+        email,
+        phone,
+        purpose,
+        relationship,
+        number: request_number(),
+    })
+}
 
+/// Acknowledges a checked request to its requester, and files it with the IE where the student
+/// last studied (telling the IE's issuers) when the document and birth date match a student and
+/// that IE takes public requests.
+async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
+    let txn = crate::db::begin(db).await?;
+    super::mail::received(
+        &txn,
+        checked.email.as_str(),
+        &checked.names,
+        &checked.number,
+    )
+    .await?;
+    file_with_ie(&txn, checked).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn file_with_ie(db: &impl ConnectionTrait, checked: Checked) -> Result<()> {
+    let Checked {
+        document,
+        birth,
+        requester_dni,
+        names,
+        email,
+        phone,
+        purpose,
+        relationship,
+        number,
+    } = checked;
     let Some(student) = student::Entity::find()
         .filter(match &document {
             StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
@@ -127,15 +237,14 @@ pub async fn submit(
         return Ok(());
     }
     let scope = school_scope(db, school_id).await?;
-    let txn = crate::db::begin(db).await?;
     let request = certificate_request::ActiveModel {
         school_id: Set(school_id),
         student_id: Set(student.id),
         status: Set(RequestStatus::Pending),
         origin: Set(RequestOrigin::Public),
-        guardian_dni: Set(Some(input.requester_dni.trim().to_owned())),
+        guardian_dni: Set(Some(requester_dni)),
         guardian_names: Set(Some(names)),
-        guardian_relationship: Set(Some("solicitante".into())),
+        guardian_relationship: Set(Some(relationship.into())),
         guardian_contact: Set(Some(phone.as_str().to_owned())),
         requester_email: Set(Some(email.as_str().to_owned())),
         requester_phone: Set(Some(phone.as_str().to_owned())),
@@ -143,30 +252,58 @@ pub async fn submit(
         observations: Set("[]".into()),
         search_name: Set(spanish_key(&requests::listed_name(&student))),
         created_at: Set(now()),
+        number: Set(Some(number.clone())),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
     record(
-        &txn,
+        db,
         Change::Audited(
             Event::new(AuditAction::CertificateRequested, request.id)
                 .in_unit(scope.target)
-                .after(&serde_json::json!({"origin": "public", "student_id": student.id})),
+                .after(&serde_json::json!({"origin": "public", "student_id": student.id, "number": number})),
         ),
     )
     .await?;
-    txn.commit().await?;
+    let asked_by = RELATIONSHIPS
+        .iter()
+        .find(|(code, _)| *code == relationship)
+        .map_or("", |(_, phrase)| phrase);
+    let student_name = requests::listed_name(&student);
+    for issuer in access::issuers_to_tell(db, school_id).await? {
+        let Some(to) = &issuer.email else { continue };
+        super::mail::new_request(
+            db,
+            to,
+            &format!("{} {}", issuer.given_names, issuer.paternal_surname),
+            &number,
+            &scope.school.name,
+            &student_name,
+            asked_by,
+        )
+        .await?;
+    }
     Ok(())
 }
 
-/// A new single-use download token for an issued public request (its hash is stored).
-pub async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<String> {
+/// The page a download link opens (its button downloads, with a POST).
+pub const DOWNLOAD_PATH: &str = "/certificado/descarga";
+/// The page where a requester asks for a new download link.
+pub const NEW_LINK_PATH: &str = "/certificado/nuevo-enlace";
+
+/// A new single-use download token for an issued public request (its hash is stored); the token
+/// before it stops working.
+async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<String> {
     let token = random_token(32);
     certificate_request::Entity::update_many()
         .col_expr(
             certificate_request::Column::DownloadTokenHash,
             Expr::value(hash_token(&token)),
+        )
+        .col_expr(
+            certificate_request::Column::DownloadUsedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
         .filter(certificate_request::Column::Id.eq(request_id))
         .exec(db)
@@ -174,22 +311,114 @@ pub async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Resul
     Ok(token)
 }
 
-/// The certificate behind a download link, once: (virtual code, PDF).
+/// E-mails the requester of an issued public request a new single-use download link, in the
+/// caller's transaction.
+pub(super) async fn send_link(
+    db: &impl ConnectionTrait,
+    service: &Certificates,
+    request_id: i64,
+    email: &str,
+    virtual_code: &str,
+    school_name: &str,
+) -> Result<()> {
+    let token = download_token(db, request_id).await?;
+    let link = format!("{}{DOWNLOAD_PATH}?token={token}", service.base_url);
+    super::mail::issued(db, email, &link, virtual_code, school_name).await
+}
+
+/// What a download link leads to.
+pub enum Download {
+    /// The PDF of the valid certificate: (virtual code, bytes). The link is spent.
+    Pdf(String, Vec<u8>),
+    /// The certificate was annulled or replaced after the link was sent: no PDF.
+    NotValid(NoLongerValid),
+}
+
+/// Where an unspent download link stands.
+pub enum LinkState {
+    /// Its certificate stands: the page offers to download it (once).
+    Ready { virtual_code: String },
+    /// The certificate was annulled or replaced.
+    NotValid(NoLongerValid),
+}
+
+/// A certificate that stopped being valid, as its download link tells it.
+pub struct NoLongerValid {
+    pub virtual_code: String,
+    pub status: CertificateStatus,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub category: Option<StatusCategory>,
+    /// The code of the certificate that replaced it.
+    pub superseded_by: Option<String>,
+}
+
+/// The request and certificate of an unspent link; 404 `invalid_download_link` otherwise.
+async fn linked(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<(certificate_request::Model, certificate::Model)> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(ErrorCode::InvalidDownloadLink.into());
+    }
+    let request = certificate_request::Entity::find()
+        .filter(certificate_request::Column::DownloadTokenHash.eq(hash_token(token)))
+        .filter(certificate_request::Column::DownloadUsedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let certificate_id = request
+        .certificate_id
+        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let certificate = issue::find(db, certificate_id).await?;
+    Ok((request, certificate))
+}
+
+async fn no_longer_valid(
+    db: &impl ConnectionTrait,
+    certificate: &certificate::Model,
+) -> Result<Option<NoLongerValid>> {
+    if certificate.status == CertificateStatus::Valid {
+        return Ok(None);
+    }
+    let superseded_by = match certificate.superseded_by {
+        Some(id) => Some(issue::find(db, id).await?.virtual_code),
+        None => None,
+    };
+    Ok(Some(NoLongerValid {
+        virtual_code: certificate.virtual_code.clone(),
+        status: certificate.status,
+        since: certificate.status_changed_at,
+        category: certificate
+            .status_category
+            .as_deref()
+            .map(StatusCategory::from_code),
+        superseded_by,
+    }))
+}
+
+/// Where a download link stands, without spending it (a mail scanner's visit costs nothing).
+pub async fn link_state(db: &DatabaseConnection, token: &str) -> Result<LinkState> {
+    let (_, certificate) = linked(db, token).await?;
+    Ok(match no_longer_valid(db, &certificate).await? {
+        Some(gone) => LinkState::NotValid(gone),
+        None => LinkState::Ready {
+            virtual_code: certificate.virtual_code,
+        },
+    })
+}
+
+/// The certificate behind a download link, once; an annulled or replaced one is told as such
+/// (and the link is not spent).
 pub async fn download(
     db: &DatabaseConnection,
     service: &Certificates,
     token: &str,
-) -> Result<(String, Vec<u8>)> {
-    if token.is_empty() || token.len() > 128 {
-        return Err(ErrorCode::InvalidDownloadLink.into());
-    }
-    let hash = hash_token(token);
+) -> Result<Download> {
     let txn = crate::db::begin(db).await?;
-    let request = certificate_request::Entity::find()
-        .filter(certificate_request::Column::DownloadTokenHash.eq(hash.clone()))
-        .one(&txn)
-        .await?
-        .ok_or(ErrorCode::InvalidDownloadLink)?;
+    let (request, certificate) = linked(&txn, token).await?;
+    if let Some(gone) = no_longer_valid(&txn, &certificate).await? {
+        return Ok(Download::NotValid(gone));
+    }
     let changed = certificate_request::Entity::update_many()
         .col_expr(
             certificate_request::Column::DownloadUsedAt,
@@ -199,13 +428,9 @@ pub async fn download(
         .filter(certificate_request::Column::DownloadUsedAt.is_null())
         .exec(&txn)
         .await?;
-    let Some(certificate_id) = request
-        .certificate_id
-        .filter(|_| changed.rows_affected == 1)
-    else {
+    if changed.rows_affected != 1 {
         return Err(ErrorCode::InvalidDownloadLink.into());
-    };
-    let certificate = issue::find(&txn, certificate_id).await?;
+    }
     let scope = school_scope(&txn, certificate.school_id).await?;
     record(
         &txn,
@@ -216,7 +441,174 @@ pub async fn download(
         ),
     )
     .await?;
-    let bytes = issue::pdf_of(&txn, service, &certificate).await?;
+    let bytes = issue::pdf_of(&txn, service, &certificate, true).await?;
     txn.commit().await?;
-    Ok((certificate.virtual_code, bytes))
+    Ok(Download::Pdf(certificate.virtual_code, bytes))
+}
+
+/// A requester's ask for a new download link: the student's document and birth date, and the
+/// e-mail the request was filed with.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewLinkRequest {
+    pub student_document: String,
+    /// AAAA-MM-DD.
+    pub birth_date: String,
+    pub email: String,
+}
+
+/// What a requester is told after asking for a new link, whatever happened.
+pub const NEW_LINK_SENT: &str = "Si los datos corresponden a una solicitud atendida cuyo certificado está vigente, enviamos un nuevo enlace de descarga al correo de esa solicitud. El enlace anterior deja de funcionar.";
+
+/// Checks an ask for a new link (fields, then the limits shared with public requests) and
+/// answers at once; the link is sent after the answer, only when the document, the birth date
+/// and the e-mail match an issued public request whose certificate is valid.
+pub async fn ask_new_link(state: &AppState, input: NewLinkRequest, address: &str) -> Result<()> {
+    let mut f = Fields::default();
+    let document = f.check(
+        "student_document",
+        StudentDocument::parse(&input.student_document),
+    );
+    let birth = f.check("birth_date", parse_date(&input.birth_date));
+    let email = f.check("email", Email::parse(&input.email));
+    f.finish()?;
+    let (Some(document), Some(birth), Some(email)) = (document, birth, email) else {
+        return Err(ErrorCode::ValidationFailed.into());
+    };
+    let service = &state.certificates;
+    let too_many =
+        |seconds| ApiError::from(ErrorCode::TooManyCertificateRequests).with_retry_after(seconds);
+    service.requests_by_address.hit(address).map_err(too_many)?;
+    service
+        .requests_by_document
+        .hit(document.as_str())
+        .map_err(too_many)?;
+    let state = state.clone();
+    crate::time::spawn(async move {
+        if let Err(error) = resend_to_requester(&state, document, birth, email).await {
+            tracing::error!(error = %error, "a new certificate link failed");
+        }
+    });
+    Ok(())
+}
+
+async fn resend_to_requester(
+    state: &AppState,
+    document: StudentDocument,
+    birth: chrono::NaiveDate,
+    email: Email,
+) -> Result<()> {
+    let db = &state.db;
+    let Some(student) = student::Entity::find()
+        .filter(match &document {
+            StudentDocument::Dni(d) => student::Column::Dni.eq(d.as_str()),
+            StudentDocument::Code(c) => student::Column::StudentCode.eq(c.as_str()),
+        })
+        .one(db)
+        .await?
+        .filter(|s| s.birth_date == Some(birth))
+    else {
+        return Ok(());
+    };
+    let requests = certificate_request::Entity::find()
+        .filter(certificate_request::Column::StudentId.eq(student.id))
+        .filter(certificate_request::Column::Origin.eq(RequestOrigin::Public))
+        .filter(certificate_request::Column::Status.eq(RequestStatus::Issued))
+        .filter(certificate_request::Column::RequesterEmail.eq(email.as_str()))
+        .order_by_desc(certificate_request::Column::Id)
+        .all(db)
+        .await?;
+    for request in requests {
+        let Some(certificate_id) = request.certificate_id else {
+            continue;
+        };
+        let certificate = issue::find(db, certificate_id).await?;
+        if certificate.status != CertificateStatus::Valid {
+            continue;
+        }
+        let txn = crate::db::begin(db).await?;
+        link_resent(&txn, &state.certificates, &request, &certificate, None).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    Ok(())
+}
+
+/// Sends a new link for an issued public request and records who asked (`by`, the IE's issuer;
+/// none for the requester).
+async fn link_resent(
+    db: &impl ConnectionTrait,
+    service: &Certificates,
+    request: &certificate_request::Model,
+    certificate: &certificate::Model,
+    by: Option<i64>,
+) -> Result<String> {
+    let email = request
+        .requester_email
+        .clone()
+        .ok_or(ErrorCode::NoLinkToResend)?;
+    let scope = school_scope(db, request.school_id).await?;
+    send_link(
+        db,
+        service,
+        request.id,
+        &email,
+        &certificate.virtual_code,
+        &scope.school.name,
+    )
+    .await?;
+    let mut event = Event::new(AuditAction::CertificateLinkSent, request.id)
+        .in_unit(scope.target)
+        .after(&serde_json::json!({"asked_by": if by.is_some() { "ie" } else { "requester" }}));
+    if let Some(user) = by {
+        event = event.by(user);
+    }
+    record(db, Change::Audited(event)).await?;
+    Ok(email)
+}
+
+/// Where a new link went: the requester's e-mail, masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkSent {
+    pub message: String,
+    /// e.g. `r***@example.pe`.
+    pub email: String,
+}
+
+/// The IE's issuer sends the requester of an issued public request a new download link (the one
+/// before stops working); 409 `no_link_to_resend` unless the request is public, issued, has an
+/// e-mail and its certificate is valid.
+pub async fn resend_link(
+    db: &DatabaseConnection,
+    service: &Certificates,
+    p: &Principal,
+    request_id: i64,
+) -> Result<LinkSent> {
+    let request = requests::find(db, request_id).await?;
+    access::issuer(db, p, request.school_id).await?;
+    let certificate = match request.certificate_id {
+        Some(id) if request.origin == RequestOrigin::Public => issue::find(db, id).await?,
+        _ => return Err(ErrorCode::NoLinkToResend.into()),
+    };
+    if certificate.status != CertificateStatus::Valid {
+        return Err(ErrorCode::NoLinkToResend.into());
+    }
+    let txn = crate::db::begin(db).await?;
+    let email = link_resent(&txn, service, &request, &certificate, Some(p.user_id)).await?;
+    txn.commit().await?;
+    let masked = mask_email(&email);
+    Ok(LinkSent {
+        message: format!("Se envió un nuevo enlace de descarga a {masked}."),
+        email: masked,
+    })
+}
+
+/// `rosa@example.pe` as `r***@example.pe`.
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((user, domain)) => format!(
+            "{}***@{domain}",
+            user.chars().next().map(String::from).unwrap_or_default()
+        ),
+        None => "***".into(),
+    }
 }

@@ -113,6 +113,8 @@ pub struct RequestView {
     pub created_at: DateTime<Utc>,
     pub reject_reason: Option<String>,
     pub certificate_id: Option<i64>,
+    /// A public request's number, as its requester quotes it.
+    pub number: Option<String>,
 }
 
 /// `APELLIDOS, NOMBRES` in capitals.
@@ -440,6 +442,8 @@ pub fn missing(years: &[YearView]) -> Vec<String> {
             ));
         }
     }
+    let signed: Vec<CertificateYear> = years.iter().map(|y| y.year.clone()).collect();
+    missing.extend(super::completeness::missing_grades(&signed));
     missing
 }
 
@@ -491,6 +495,7 @@ pub async fn view(
         created_at: request.created_at,
         reject_reason: request.reject_reason.clone(),
         certificate_id: request.certificate_id,
+        number: request.number.clone(),
     })
 }
 

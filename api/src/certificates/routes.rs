@@ -15,9 +15,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     batch::{self, Batch, BatchResult, SectionRow},
-    issue::{self, Correction, IssuedView},
+    issue::{self, Annulment, Correction, IssuedView},
     lists::{self, IssuedLine, RequestLine, Search},
-    public::{self, PublicRequest},
+    public::{self, LinkSent, PublicRequest},
     requests::{self, NewRequest, Reason, RequestView, SavedYears},
     settings::{self, Grant, Issuer, Settings},
     verify::{self, Verification},
@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(preview))
         .routes(routes!(issue_request))
         .routes(routes!(reject_request))
+        .routes(routes!(resend_link))
         .routes(routes!(list_issued))
         .routes(routes!(section_status))
         .routes(routes!(issue_batch))
@@ -147,6 +148,20 @@ async fn reject_request(
     Ok(Json(requests::reject(&state.db, &p, id, body).await?))
 }
 
+/// Send the requester of an issued public request a new single-use download link (the one
+/// before stops working), to the e-mail on the request.
+#[utoipa::path(post, path = "/certificate-requests/{id}/resend-link", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")),
+    responses((status = 200, body = LinkSent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`no_link_to_resend`", body = ErrorBody)))]
+async fn resend_link(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<LinkSent>> {
+    Ok(Json(
+        public::resend_link(&state.db, &state.certificates, &p, id).await?,
+    ))
+}
+
 /// The IE's issued certificates, searchable.
 #[utoipa::path(get, path = "/certificates", tag = "certificates", security(("bearer" = [])), params(Search),
     responses((status = 200, body = Page<IssuedLine>), (status = 403, body = ErrorBody)))]
@@ -236,14 +251,15 @@ async fn certificate_pdf(
     pdf_response(&format!("certificado-{code}"), bytes)
 }
 
-/// Annul a certificate with a reason (it stays verifiable, shown as annulled).
-#[utoipa::path(post, path = "/certificates/{id}/annul", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")), request_body = Reason,
+/// Annul a certificate with a reason and its category (it stays verifiable, shown as annulled;
+/// the published status list gives only the category).
+#[utoipa::path(post, path = "/certificates/{id}/annul", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")), request_body = Annulment,
     responses((status = 200, body = IssuedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn annul(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<Reason>,
+    ApiJson(body): ApiJson<Annulment>,
 ) -> Result<Json<IssuedView>> {
     Ok(Json(
         issue::annul(&state.db, &state.certificates, &p, id, body).await?,
@@ -307,8 +323,9 @@ async fn verify_json(
     Ok(Json(answer))
 }
 
-/// Ask for a certificate without an account (public). The answer is the same whether or not
-/// the student exists.
+/// Ask for a certificate without an account (public). The answer (a message and the request's
+/// number, which the requester's acknowledgement e-mail repeats) is the same whether or not the
+/// student exists.
 #[utoipa::path(post, path = "/certificates/public-requests", tag = "certificates", request_body = PublicRequest,
     responses((status = 202, description = "Recibida"), (status = 422, body = ErrorBody), (status = 429, description = "`too_many_certificate_requests`", body = ErrorBody)))]
 async fn public_request(
@@ -316,10 +333,10 @@ async fn public_request(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<PublicRequest>,
 ) -> Result<Response> {
-    public::submit(&state.db, &state.certificates, body, &peer.ip().to_string()).await?;
+    let number = public::submit(&state, body, &peer.ip().to_string()).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({"message": public::RECEIVED})),
+        Json(serde_json::json!({"message": public::RECEIVED, "number": number})),
     )
         .into_response())
 }

@@ -27,12 +27,14 @@ pub struct Verification {
     pub valid: bool,
     /// The signature checks (the content is what was issued).
     pub signature_valid: bool,
-    /// `vigente`, `anulado`, `reemplazado`, `no_registrado` or `no_valido`.
+    /// `vigente`, `anulado`, `reemplazado`, `no_registrado`, `no_valido` or
+    /// `documento_no_coincide`.
     pub status: String,
     /// Why it is not valid, in Spanish.
     pub reason: Option<String>,
     /// A machine code for `reason`: `malformed`, `unknown_key`, `bad_signature`,
-    /// `outside_key_window`, `key_revoked`, `unknown_code`, `annulled`, `superseded`.
+    /// `outside_key_window`, `key_revoked`, `unknown_code`, `annulled`, `superseded`,
+    /// `document_mismatch`.
     pub reason_code: Option<String>,
     pub virtual_code: Option<String>,
     pub school_name: Option<String>,
@@ -45,9 +47,19 @@ pub struct Verification {
     pub key_id: Option<String>,
     /// Everything the certificate states (from the QR, or by code with the document number).
     pub content: Option<CertificateContent>,
-    /// Set when a document number was given and does not match.
+    /// Set when a document number was given and does not match: then nothing of the
+    /// certificate is told, and `valid` is false.
     pub document_mismatch: bool,
+    /// What this answer proves and what it does not, in Spanish (by code alone: that a
+    /// certificate with this code stands, not that a paper is that certificate).
+    pub proves: Option<String>,
 }
+
+/// What a verification by code alone proves, and what it does not.
+pub const CODE_ONLY_PROVES: &str = "Esto prueba que existe un certificado con este código virtual, emitido por la institución educativa y en la fecha que se muestran, y su estado. No prueba que el papel que tiene a la vista sea ese certificado: no muestra el nombre del estudiante ni sus notas. Para comprobarlos, escanee el código QR del certificado o escriba también el DNI o código del estudiante.";
+
+/// What a verification of the signed content proves.
+pub const CONTENT_PROVES: &str = "La firma digital del MINEDU corresponde a este contenido: compare el nombre, los años y las notas con el papel.";
 
 impl Verification {
     fn invalid(code: &str, reason: &str) -> Self {
@@ -66,6 +78,7 @@ impl Verification {
             key_id: None,
             content: None,
             document_mismatch: false,
+            proves: None,
         }
     }
 
@@ -165,6 +178,7 @@ pub async fn by_payload(
                 key_id: Some(kid),
                 content: Some(content),
                 document_mismatch: false,
+                proves: Some(CONTENT_PROVES.into()),
             };
             (with_status(db, v, stored.as_ref()).await?, stored)
         }
@@ -205,25 +219,42 @@ pub async fn by_code_and_document(
             Err(why) => Verification::from_invalid(why),
             Ok((content, kid)) => {
                 let document = document.map(str::trim).filter(|d| !d.is_empty());
-                let mismatch = document.is_some_and(|d| d != c.student_document);
-                let full = document.is_some() && !mismatch;
-                let v = Verification {
-                    valid: false,
-                    signature_valid: true,
-                    status: String::new(),
-                    reason: None,
-                    reason_code: None,
-                    virtual_code: Some(content.virtual_code.clone()),
-                    school_name: Some(content.school_name.clone()),
-                    school_code: Some(content.school_code.clone()),
-                    issued_on: Some(content.issued_on),
-                    annul_reason: None,
-                    superseded_by: None,
-                    key_id: Some(kid),
-                    content: full.then_some(content),
-                    document_mismatch: mismatch,
-                };
-                with_status(db, v, Some(c)).await?
+                if document.is_some_and(|d| d != c.student_document) {
+                    let mut v = Verification::invalid(
+                        "document_mismatch",
+                        "El número de documento no corresponde al certificado con ese código: no se verificó nada. Revise el código y el documento, o escanee el código QR del certificado.",
+                    );
+                    v.status = "documento_no_coincide".into();
+                    v.document_mismatch = true;
+                    v
+                } else {
+                    let full = document.is_some();
+                    let v = Verification {
+                        valid: false,
+                        signature_valid: true,
+                        status: String::new(),
+                        reason: None,
+                        reason_code: None,
+                        virtual_code: Some(content.virtual_code.clone()),
+                        school_name: Some(content.school_name.clone()),
+                        school_code: Some(content.school_code.clone()),
+                        issued_on: Some(content.issued_on),
+                        annul_reason: None,
+                        superseded_by: None,
+                        key_id: Some(kid),
+                        content: full.then_some(content),
+                        document_mismatch: false,
+                        proves: Some(
+                            if full {
+                                CONTENT_PROVES
+                            } else {
+                                CODE_ONLY_PROVES
+                            }
+                            .into(),
+                        ),
+                    };
+                    with_status(db, v, Some(c)).await?
+                }
             }
         },
     };

@@ -96,10 +96,24 @@ pub async fn parse_years(
             fields.insert(at("year"), format!("El año {} está repetido.", input.year));
         }
         let grade = clean(&input.grade, 32);
+        let level = input.level.unwrap_or(default_level);
         if grade.is_none() {
             fields.insert(
                 at("grade"),
                 "Indique el grado (hasta 32 caracteres).".into(),
+            );
+        } else if grade
+            .as_deref()
+            .and_then(|g| super::completeness::grade_ordinal(level, g))
+            .is_none()
+        {
+            let (first, last) = super::completeness::grade_range(level);
+            fields.insert(
+                at("grade"),
+                format!(
+                    "Indique un grado de {}, del {first} al {last}, como número («{first}.º») o en letras («Primero»).",
+                    level.code()
+                ),
             );
         }
         let code = input.codigo_modular.trim();
@@ -169,7 +183,7 @@ pub async fn parse_years(
             year: CertificateYear {
                 year: input.year,
                 grade: grade.unwrap_or_default(),
-                level: input.level.unwrap_or(default_level),
+                level,
                 codigo_modular,
                 school_name: registered
                     .map(|s| s.name)

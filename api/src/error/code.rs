@@ -166,10 +166,14 @@ error_codes! {
     TooFewAreas = ("too_few_areas", UNPROCESSABLE_ENTITY, "Cada año registrado necesita al menos 4 áreas curriculares antes de emitir el certificado."),
     /// A grade outside its scale, each under `error.fields`.
     GradeOutOfScale = ("grade_out_of_scale", UNPROCESSABLE_ENTITY, "Hay notas fuera de su escala: de 0 a 20 en la vigesimal, AD, A, B o C en la literal."),
+    /// A certificate that lacks grades of its level (the grades missing under `error.details`).
+    CertificateIncomplete = ("certificate_incomplete", UNPROCESSABLE_ENTITY, "El certificado no cubre todos los grados del nivel: registre los que faltan antes de emitirlo."),
     /// A certificate with no year at all.
     CertificateWithoutYears = ("certificate_without_years", UNPROCESSABLE_ENTITY, "El certificado no tiene ningún año con notas: registre al menos un año."),
     /// A year typed in that the closed actas already give.
     YearFromActas = ("year_from_actas", CONFLICT, "Ese año ya tiene notas en actas cerradas del SIAGIE: no se registra a mano."),
+    /// The student already holds a valid certificate of that level (one per student and level).
+    CertificateAlreadyValid = ("certificate_already_valid", CONFLICT, "El estudiante ya tiene un certificado vigente de ese nivel: corríjalo o anúlelo antes de emitir otro."),
     /// Annulling or correcting a certificate that is no longer valid.
     CertificateNotValid = ("certificate_not_valid", CONFLICT, "El certificado ya fue anulado o reemplazado."),
     /// Too many verifications from one client address.
@@ -177,7 +181,9 @@ error_codes! {
     /// Too many public requests from one address or for one student.
     TooManyCertificateRequests = ("too_many_certificate_requests", TOO_MANY_REQUESTS, "Se recibieron demasiadas solicitudes. Intente nuevamente más tarde."),
     /// A certificate download link that is unknown or already used.
-    InvalidDownloadLink = ("invalid_download_link", NOT_FOUND, "El enlace de descarga no es válido o ya se usó. Pida a la IE que le envíe el certificado nuevamente."),
+    InvalidDownloadLink = ("invalid_download_link", NOT_FOUND, "El enlace de descarga no es válido o ya se usó. Pida uno nuevo con el documento y la fecha de nacimiento del estudiante y el correo de la solicitud, o a la IE."),
+    /// Resending a download link of a request that is not public and issued, or whose certificate is no longer valid.
+    NoLinkToResend = ("no_link_to_resend", CONFLICT, "Solo se reenvía el enlace de una solicitud pública atendida cuyo certificado está vigente."),
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -219,6 +225,11 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         postgres: "ix_teacher_section_section_id_person_id",
         sqlite: "teacher_section.section_id, teacher_section.person_id",
         code: ErrorCode::AlreadyAssigned,
+    },
+    UniqueRule {
+        postgres: "ix_certificate_valid_student_id_level",
+        sqlite: "certificate.student_id, certificate.level",
+        code: ErrorCode::CertificateAlreadyValid,
     },
 ];
 
@@ -266,6 +277,10 @@ mod tests {
         assert_eq!(unique_violation(sqlite), ErrorCode::SchoolExists);
         let sqlite_prefix = "UNIQUE constraint failed: section.school_id";
         assert_eq!(unique_violation(sqlite_prefix), ErrorCode::AlreadyExists);
+        assert_eq!(
+            unique_violation("UNIQUE constraint failed: certificate.student_id, certificate.level"),
+            ErrorCode::CertificateAlreadyValid
+        );
         assert_eq!(
             unique_violation("duplicate key value violates unique constraint \"other\""),
             ErrorCode::AlreadyExists

@@ -63,6 +63,9 @@ pub const ROUTES: &[(ErrorCode, &str, bool)] = &[
     (ErrorCode::CertificateNotValid, "certificados", false),
     (ErrorCode::TooManyCertificateRequests, "certificados", false),
     (ErrorCode::InvalidDownloadLink, "certificados", false),
+    (ErrorCode::CertificateAlreadyValid, "certificados", false),
+    (ErrorCode::CertificateIncomplete, "certificados", false),
+    (ErrorCode::NoLinkToResend, "certificados", false),
     // Accounts of the IE's staff: altas y bajas.
     (ErrorCode::PronoeiCannotCreateUsers, "altas_bajas", false),
     (ErrorCode::RequestDecided, "altas_bajas", false),

@@ -91,6 +91,7 @@ actions! {
     CertificateSuperseded = ("certificate_superseded", "certificate"),
     CertificateVerified = ("certificate_verified", "certificate"),
     CertificateDownloaded = ("certificate_downloaded", "certificate"),
+    CertificateLinkSent = ("certificate_link_sent", "certificate_request"),
     CertificateSettingsChanged = ("certificate_settings_changed", "certificate_setting"),
     CertificateIssuerGranted = ("certificate_issuer_granted", "certificate_issuer"),
     CertificateIssuerRevoked = ("certificate_issuer_revoked", "certificate_issuer"),

@@ -112,6 +112,7 @@ async fn main() {
             place: "San Ignacio",
             qr_text: Some(&text),
             verify_url: "https://certificado.siagie.gob.pe/verificar",
+            digital: false,
         });
         bytes += pdf.len();
     }

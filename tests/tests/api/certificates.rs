@@ -5,6 +5,7 @@
 use std::process::Command;
 
 use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{TestApp, browser::Browser, code, demo, read, spawn_app};
 use uuid::Uuid;
@@ -469,16 +470,16 @@ async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() 
     let app = spawn_app().await;
     let ie = ie(&app).await;
     let first = issued(&app, &ie).await;
-    let second = issued(&app, &ie).await;
-
     let (status, annulled) = app
         .post(
             &format!("/certificates/{}/annul", first["id"]),
             &ie.token,
-            json!({"reason": "Emitido por error a otro estudiante"}),
+            json!({"reason": "Emitido por error a otro estudiante", "category": "error_de_emision"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{annulled}");
+    // One valid certificate per student and level: the second only once the first is annulled.
+    let second = issued(&app, &ie).await;
     let path = |c: &Value| {
         let text = c["qr_text"].as_str().unwrap();
         text[text.find("/V/").unwrap()..].to_owned()
@@ -551,6 +552,15 @@ async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() 
             .unwrap(),
     )
     .await;
+    assert!(
+        !list
+            .to_string()
+            .contains("Emitido por error a otro estudiante")
+            && !list
+                .to_string()
+                .contains("Nota de Matemática mal transcrita"),
+        "the status list publishes categories, never the issuer's words: {list}"
+    );
     let list: siagie::certificates::signing::SignedList<siagie::certificates::StatusEntry> =
         serde_json::from_value(list).unwrap();
     assert!(list.is_signed_by(&set));
@@ -581,6 +591,16 @@ async fn annulled_and_superseded_certificates_say_so_and_are_published_signed() 
         replaced.superseded_by.as_deref(),
         corrected["virtual_code"].as_str()
     );
+    let category = |code: &Value| {
+        let entry = list
+            .entries
+            .iter()
+            .find(|e| e.virtual_code == code.as_str().unwrap())
+            .unwrap();
+        serde_json::to_value(entry.category).unwrap()
+    };
+    assert_eq!(category(&first["virtual_code"]), "error_de_emision");
+    assert_eq!(category(&second["virtual_code"]), "correccion");
 }
 
 #[tokio::test]
@@ -836,6 +856,25 @@ async fn verification_is_throttled_per_address() {
     assert!(response.headers().get("retry-after").is_some());
 }
 
+/// The IE's pending requests once `count` are there (a public request is filed after its
+/// answer), within 10 s.
+async fn filed_requests(app: &TestApp, ie: &Ie, count: i64) -> Value {
+    for _ in 0..100 {
+        let (_, pending) = app
+            .get(
+                &format!("/certificate-requests?school_id={}", ie.school),
+                &ie.token,
+            )
+            .await;
+        if pending["total"].as_i64() >= Some(count) {
+            assert_eq!(pending["total"], count, "{pending}");
+            return pending;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the IE did not receive {count} public requests");
+}
+
 #[tokio::test]
 async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_link() {
     let app = spawn_app().await;
@@ -850,7 +889,7 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
     let form = |document: &str, birth: &str| {
         json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
                "requester_names": "Quispe Mamani, Rosa", "email": "rosa.quispe@example.pe",
-               "cell_phone": "987654321", "purpose": "Traslado a otra IE"})
+               "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"})
     };
     // The same answer for a student that does not exist.
     for body in [form(&ie.dni, &birth), form("99999998", "2015-01-01")] {
@@ -870,13 +909,7 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
                 .starts_with("Solicitud recibida")
         );
     }
-    let (_, pending) = app
-        .get(
-            &format!("/certificate-requests?school_id={}", ie.school),
-            &ie.token,
-        )
-        .await;
-    assert_eq!(pending["total"], 1, "{pending}");
+    let pending = filed_requests(&app, &ie, 1).await;
     assert_eq!(pending["items"][0]["origin"], "public");
     let id = pending["items"][0]["id"].as_i64().unwrap();
     let status = app
@@ -899,24 +932,140 @@ async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_lin
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{certificate}");
-    let mail = app.mail_to("rosa.quispe@example.pe").await;
-    let mail = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    let mail = mails_to(&app, "rosa.quispe@example.pe")
+        .await
+        .into_iter()
+        .find(|m| m.contains("/certificado/descarga?token="))
+        .expect("the e-mail with the link");
+    assert!(
+        mail.contains("es válido por su firma digital y su código QR")
+            && !mail.contains("firma y el sello"),
+        "{mail}"
+    );
+    let path = link_path(&mail);
+    // Opening the link (as a mail scanner does) shows a page with a button; it spends nothing.
+    for _ in 0..2 {
+        let (status, page) = html(&app, &path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("Descargar el certificado (PDF)"), "{page}");
+        assert!(page.contains("method=\"post\""), "{page}");
+    }
+    let (status, pdf) = press_download(&app, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF"));
+    if let Some(text) = tests::pdf_text(&pdf) {
+        assert!(
+            text.contains("Emitido digitalmente: es válido por su firma digital y su código QR."),
+            "{text}"
+        );
+        assert!(!text.contains("Firma y sello"), "{text}");
+    }
+    let (status, page) = press_download(&app, &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the link works once");
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Enlace no válido"), "{page}");
+    assert!(page.contains("Enviarme un nuevo enlace"), "{page}");
+}
+
+/// The path of the download link in an e-mail's text.
+fn link_path(mail: &str) -> String {
     let link = mail
         .split_whitespace()
         .find(|w| w.contains("/certificado/descarga?token="))
         .unwrap_or_else(|| panic!("a link in {mail}"));
-    let path = &link[link.find("/certificado/descarga").unwrap()..];
+    link[link.find("/certificado/descarga").unwrap()..].to_owned()
+}
+
+/// A form's fields as a browser sends them (`application/x-www-form-urlencoded`).
+fn form_body(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Presses the download page's button: the POST its form sends.
+async fn press_download(app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+    let token = path.split("token=").nth(1).unwrap();
     let response = app
         .client
-        .get(format!("{}{path}", app.address))
+        .post(format!("{}/certificado/descarga", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("token", token)]))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.bytes().await.unwrap().starts_with(b"%PDF"));
-    let (status, page) = html(&app, path).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "the link works once: {page}");
-    assert!(page.contains("Enlace no válido"));
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+/// A public request of the IE's student, filed, given a typed year and issued: (request id,
+/// certificate, the link path e-mailed to `email`).
+async fn public_certificate(app: &TestApp, ie: &Ie, email: &str) -> (i64, Value, String) {
+    let birth = birth_date(app, &ie.dni).await;
+    let (status, _) = read(
+        app.request(Method::POST, "/certificates/public-requests", None)
+            .json(&public_form(&ie.dni, &birth, email))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let pending = filed_requests(app, ie, 1).await;
+    let id = pending["items"][0]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": [year(2012, "1.º", 5)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
+    let links = links_to(app, email).await;
+    assert_eq!(links.len(), 1);
+    (id, certificate, links[0].clone())
+}
+
+/// The text of every e-mail delivered to `email` so far.
+async fn mails_to(app: &TestApp, email: &str) -> Vec<String> {
+    app.deliver_mail().await;
+    app.delivered()
+        .into_iter()
+        .filter(|raw| {
+            raw.lines()
+                .any(|l| l.starts_with("To: ") && l.contains(email))
+        })
+        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
+        .collect()
+}
+
+/// Every download link delivered to `email` so far.
+async fn links_to(app: &TestApp, email: &str) -> Vec<String> {
+    mails_to(app, email)
+        .await
+        .iter()
+        .filter(|m| m.contains("/certificado/descarga?token="))
+        .map(|m| link_path(m))
+        .collect()
 }
 
 #[tokio::test]
@@ -943,8 +1092,8 @@ async fn the_verification_page_works_in_a_real_browser_without_javascript() {
         .type_into("#codigo", certificate["virtual_code"].as_str().unwrap())
         .await;
     browser.click("button[type=submit]").await;
-    let page = browser.text_with("Código virtual").await;
-    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    let page = browser.text_with("Código de un certificado vigente").await;
+    assert!(page.contains("No prueba que el papel"), "{page}");
     assert!(
         !page.contains("COMUNICACIÓN"),
         "no grades without the document: {page}"
@@ -1160,4 +1309,841 @@ async fn a_graduates_certificates_come_from_its_closed_actas_and_the_qr_carries_
         )
         .await;
     assert!(status.is_client_error(), "{status} {body}");
+}
+
+/// The director of the IE Bolognesi and its 2020 fifth-year section, whose 25 students each have
+/// five closed years: ready to issue.
+async fn graduates(app: &TestApp) -> (String, i64, i64, Vec<Value>) {
+    let director = app.login_as("secundaria.demo").await;
+    let school = app.school_id(&director, demo::BOLOGNESI).await;
+    let (_, sections) = app
+        .get(&format!("/schools/{school}/sections?year=2020"), &director)
+        .await;
+    let fifth = sections[0]["id"].as_i64().unwrap();
+    let (_, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={fifth}"),
+            &director,
+        )
+        .await;
+    let ids = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["student_id"].clone())
+        .collect();
+    (director, school, fifth, ids)
+}
+
+/// The most valid certificates any student holds for one level, as the database has them.
+async fn most_valid_per_student(app: &TestApp) -> String {
+    app.scalar(
+        "SELECT CAST(COALESCE(MAX(n), 0) AS TEXT) FROM \
+         (SELECT COUNT(*) AS n FROM certificate WHERE status = 'valid' GROUP BY student_id, level) t",
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn batches_sent_at_the_same_moment_for_a_section_leave_each_student_one_valid_certificate() {
+    let app = spawn_app().await;
+    let (director, _, fifth, ids) = graduates(&app).await;
+    assert_eq!(ids.len(), 25);
+    // Four clicks at once, the students ticked in different orders.
+    let sends: Vec<_> = (0..4)
+        .map(|i| {
+            let mut ticked = ids.clone();
+            if i % 2 == 1 {
+                ticked.reverse();
+            }
+            let request = app
+                .request(Method::POST, "/certificates/batch", Some(&director))
+                .json(&json!({"section_id": fifth, "student_ids": ticked}));
+            tokio::spawn(async move { read(request.send().await.unwrap()).await })
+        })
+        .collect();
+    let mut issued = 0;
+    let mut answers = Vec::new();
+    for send in sends {
+        let (status, body) = send.await.unwrap();
+        answers.push(format!(
+            "{status}: {} issued",
+            body["issued"].as_array().map_or(0, Vec::len)
+        ));
+        assert!(
+            status == StatusCode::OK
+                || (status == StatusCode::CONFLICT && code(&body) == "certificate_already_valid"),
+            "{status} {body}"
+        );
+        if status == StatusCode::OK {
+            issued += body["issued"].as_array().unwrap().len();
+            for skipped in body["skipped"].as_array().unwrap() {
+                assert!(
+                    skipped["reason"].as_str().unwrap().contains("vigente"),
+                    "{body}"
+                );
+            }
+        }
+    }
+    eprintln!("four batches at once: {answers:?}");
+    assert_eq!(issued, 25, "each student issued once across the batches");
+    assert_eq!(most_valid_per_student(&app).await, "1");
+    let (_, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={fifth}"),
+            &director,
+        )
+        .await;
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "emitido"),
+        "{rows}"
+    );
+    // A batch sent again issues nothing and says why.
+    let (status, again) = app
+        .post(
+            "/certificates/batch",
+            &director,
+            json!({"section_id": fifth, "student_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["issued"], json!([]));
+    assert_eq!(again["skipped"].as_array().unwrap().len(), 25);
+}
+
+#[tokio::test]
+async fn a_second_valid_certificate_of_a_student_and_level_is_refused_with_a_clear_conflict() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let mut pending = Vec::new();
+    for _ in 0..4 {
+        let (status, request) =
+            new_request(&app, &ie, vec![year(2010, "1.º", 6), year(2011, "2.º", 6)]).await;
+        assert_eq!(status, StatusCode::CREATED, "{request}");
+        pending.push(request["id"].as_i64().unwrap());
+    }
+    let issue = |id: i64| {
+        let request = app
+            .request(
+                Method::POST,
+                &format!("/certificate-requests/{id}/issue"),
+                Some(&ie.token),
+            )
+            .json(&json!({}));
+        tokio::spawn(async move { read(request.send().await.unwrap()).await })
+    };
+    // Two requests of the same student issued at the same moment: one certificate.
+    let (a, b) = (issue(pending[0]), issue(pending[1]));
+    let answers = [a.await.unwrap(), b.await.unwrap()];
+    let created: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(created.len(), 1, "{answers:?}");
+    let (status, refused) = answers
+        .iter()
+        .find(|(s, _)| *s != StatusCode::CREATED)
+        .unwrap();
+    assert_eq!(*status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(refused), "certificate_already_valid");
+    assert_eq!(most_valid_per_student(&app).await, "1");
+
+    // Later, one at a time: refused, naming the certificate that stands.
+    let first = created[0].clone();
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{}/issue", pending[2]),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(&refused), "certificate_already_valid");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(first["virtual_code"].as_str().unwrap()),
+        "{refused}"
+    );
+    let (_, request) = app
+        .get(&format!("/certificate-requests/{}", pending[2]), &ie.token)
+        .await;
+    assert_eq!(
+        request["status"], "pending",
+        "nothing was written: {request}"
+    );
+
+    // The database itself holds the rule, whatever the code above it does.
+    let (status, _) = app
+        .post(
+            &format!("/certificates/{}/annul", first["id"]),
+            &ie.token,
+            json!({"reason": "Datos del apoderado equivocados", "category": "datos_incorrectos"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, second) = app
+        .post(
+            &format!("/certificate-requests/{}/issue", pending[2]),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let revived = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE certificate SET status = 'valid' WHERE id = {}",
+            first["id"]
+        ))
+        .await;
+    assert!(
+        revived.is_err(),
+        "a second valid row is refused by the index"
+    );
+
+    // A correction replaces the valid one: still one valid certificate.
+    let (status, corrected) = app
+        .post(
+            &format!("/certificates/{}/correct", second["id"]),
+            &ie.token,
+            json!({"reason": "Grado mal escrito"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{corrected}");
+    assert_eq!(most_valid_per_student(&app).await, "1");
+}
+
+#[tokio::test]
+async fn a_wrong_document_is_shown_as_not_verified_with_nothing_of_the_certificate() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let certificate = issued(&app, &ie).await;
+    let code = certificate["virtual_code"].as_str().unwrap();
+    let (_, by_code) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?code={code}"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let school = by_code["school_name"].as_str().unwrap().to_owned();
+    assert!(
+        by_code["proves"].as_str().unwrap().contains("No prueba"),
+        "the code-only answer says what it does not prove: {by_code}"
+    );
+
+    let (status, page) = html(
+        &app,
+        &format!("/verificar?codigo={code}&documento=12345678"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<h1 class=\"bad\" id=\"estado\">No verificado</h1>"),
+        "{page}"
+    );
+    for shown in [
+        "vigente",
+        "válido y",
+        school.as_str(),
+        "MATEMÁTICA",
+        "Fecha de emisión",
+        "Contenido firmado",
+        certificate["student_name"].as_str().unwrap(),
+    ] {
+        assert!(!page.contains(shown), "«{shown}» shown: {page}");
+    }
+    assert!(
+        page.contains("El número de documento no corresponde"),
+        "{page}"
+    );
+    let (_, json) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?code={code}&document=12345678"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(json["valid"], false, "{json}");
+    assert_eq!(json["status"], "documento_no_coincide");
+    assert_eq!(json["document_mismatch"], true);
+    for field in ["school_name", "issued_on", "content", "virtual_code"] {
+        assert!(json[field].is_null(), "{field}: {json}");
+    }
+
+    // By code alone: green, with what it proves and what it does not, and no grades.
+    let (_, page) = html(&app, &format!("/verificar?codigo={code}")).await;
+    assert!(
+        page.contains("<h1 class=\"ok\" id=\"estado\">Código de un certificado vigente</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("No prueba que el papel"), "{page}");
+    assert!(page.contains(&school), "{page}");
+    assert!(!page.contains("MATEMÁTICA"), "{page}");
+    // With the right document: the whole signed content.
+    let (_, page) = html(
+        &app,
+        &format!("/verificar?codigo={code}&documento={}", ie.dni),
+    )
+    .await;
+    assert!(page.contains("Certificado válido y vigente"), "{page}");
+    assert!(page.contains("MATEMÁTICA"), "{page}");
+}
+
+/// A public request's form for a student (`document`, `birth`).
+fn public_form(document: &str, birth: &str, email: &str) -> Value {
+    json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
+           "requester_names": "Quispe Mamani, Rosa", "email": email,
+           "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"})
+}
+
+async fn birth_date(app: &TestApp, dni: &str) -> String {
+    app.scalar(&format!(
+        "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{dni}'"
+    ))
+    .await
+    .expect("the demo student has a birth date")
+}
+
+#[tokio::test]
+async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student_matches() {
+    let app = tests::spawn_app_with(|c| c.certificates.public_requests_per_hour = 1000).await;
+    let ie = ie(&app).await;
+    let birth = birth_date(&app, &ie.dni).await;
+    let send = async |body: Value| {
+        let started = std::time::Instant::now();
+        let (status, answer) = read(
+            app.request(Method::POST, "/certificates/public-requests", None)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        (started.elapsed(), answer)
+    };
+
+    // While the requests' table cannot be written, a matching request is still answered at once:
+    // its answer does not wait for the work that depends on the student.
+    {
+        use sea_orm::{DbBackend, TransactionTrait};
+        let blocker = app
+            .db
+            .begin_with_options(sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if app.db.get_database_backend() == DbBackend::Postgres {
+            blocker
+                .execute_unprepared("LOCK TABLE certificate_request IN SHARE ROW EXCLUSIVE MODE")
+                .await
+                .unwrap();
+        }
+        let (took, matched) = send(public_form(&ie.dni, &birth, "rosa@example.pe")).await;
+        let (_, unknown) = send(public_form("99999998", "2015-01-01", "rosa@example.pe")).await;
+        assert_eq!(matched["message"], unknown["message"], "the same answer");
+        let number = |answer: &Value| answer["number"].as_str().unwrap().len();
+        assert_eq!(number(&matched), number(&unknown), "a number each, alike");
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "answered in {took:?} while the table was locked"
+        );
+        blocker.rollback().await.unwrap();
+    }
+    filed_requests(&app, &ie, 1).await;
+
+    // The times, for the README: ten of each, interleaved.
+    let (mut matching, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..10 {
+        matching.push(
+            send(public_form(&ie.dni, &birth, "rosa@example.pe"))
+                .await
+                .0,
+        );
+        unknown.push(
+            send(public_form(
+                &format!("9999990{i}"),
+                "2015-01-01",
+                "rosa@example.pe",
+            ))
+            .await
+            .0,
+        );
+    }
+    matching.sort();
+    unknown.sort();
+    eprintln!(
+        "public request answered in: matching p50 {:?}, unknown p50 {:?}",
+        matching[5], unknown[5]
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_of_only_sixth_grade_is_incomplete_until_every_earlier_grade_is_there() {
+    use chrono::Datelike;
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    // Last year's sixth grade of the primary IE: each student's only closed acta.
+    let last_year = app.today().year() - 1;
+    let (_, sections) = app
+        .get(
+            &format!("/schools/{}/sections?year={last_year}", ie.school),
+            &ie.token,
+        )
+        .await;
+    let sixth = sections[0]["id"].as_i64().unwrap();
+    let (status, rows) = app
+        .get(
+            &format!("/certificates/section-status?section_id={sixth}"),
+            &ie.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let rows = rows.as_array().unwrap().clone();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_eq!(row["state"], "informacion_incompleta", "{row}");
+        let missing = row["missing"].to_string();
+        assert!(
+            missing.contains(&format!("1.er grado de primaria (año {}", last_year - 5))
+                && missing.contains(&format!("5.º grado de primaria (año {}", last_year - 1)),
+            "{missing}"
+        );
+    }
+    let ids: Vec<Value> = rows.iter().map(|r| r["student_id"].clone()).collect();
+    let (status, result) = app
+        .post(
+            "/certificates/batch",
+            &ie.token,
+            json!({"section_id": sixth, "student_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["issued"], json!([]), "{result}");
+
+    // One student's request: incomplete and not issued until the five grades are typed in.
+    let dni = rows[0]["document"].as_str().unwrap();
+    let student = Ie {
+        token: ie.token.clone(),
+        school: ie.school,
+        dni: dni.to_owned(),
+    };
+    let (status, request) = new_request(&app, &student, vec![]).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    assert_eq!(request["state"], "informacion_incompleta", "{request}");
+    assert_eq!(request["missing"].as_array().unwrap().len(), 5, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(code(&refused), "certificate_incomplete");
+    assert_eq!(
+        refused["error"]["details"]["missing"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    // A grade that is not one of the level is refused as typed.
+    let (status, error) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": [year(last_year - 5, "Séptimo", 4)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["fields"]["years[0].grade"].is_string(),
+        "{error}"
+    );
+    // Four of the five: still incomplete, naming the one left.
+    let grades = ["1.º", "Segundo", "3.º", "4.º", "5.º"];
+    let typed = |upto: usize| -> Vec<Value> {
+        (0..upto)
+            .map(|i| year(last_year - 5 + i as i32, grades[i], 4))
+            .collect()
+    };
+    let (status, saved) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": typed(4)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["state"], "informacion_incompleta");
+    assert_eq!(
+        saved["missing"],
+        json!([format!(
+            "Falta el 5.º grado de primaria (año {}, según los años siguientes): regístrelo con sus notas.",
+            last_year - 1
+        )])
+    );
+    let (_, saved) = app
+        .put(
+            &format!("/certificate-requests/{id}/years"),
+            &ie.token,
+            json!({"years": typed(5)}),
+        )
+        .await;
+    assert_eq!(saved["state"], "informacion_completa", "{saved}");
+    let (status, certificate) = app
+        .post(
+            &format!("/certificate-requests/{id}/issue"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{certificate}");
+}
+
+#[tokio::test]
+async fn a_spent_link_is_replaced_by_the_requester_with_the_students_data_or_by_the_ie() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let email = "rosa.quispe@example.pe";
+    let (request, _, first) = public_certificate(&app, &ie, email).await;
+    let (status, _) = press_download(&app, &first).await;
+    assert_eq!(status, StatusCode::OK);
+    let birth = birth_date(&app, &ie.dni).await;
+    let ask = async |document: &str, birth: &str, email: &str| {
+        let response = app
+            .client
+            .post(format!("{}/certificado/nuevo-enlace", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[
+                ("student_document", document),
+                ("birth_date", birth),
+                ("email", email),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    };
+
+    // Another e-mail, or another birth date: the same answer, and nothing is sent.
+    let (status, wrong_email) = ask(&ie.dni, &birth, "otra@example.pe").await;
+    assert_eq!(status, StatusCode::OK, "{wrong_email}");
+    let (_, wrong_birth) = ask(&ie.dni, "2001-01-01", email).await;
+    // The requester's data: a new link to the request's e-mail, which downloads once more.
+    let (_, right) = ask(&ie.dni, &birth, email).await;
+    assert!(right.contains("enviamos un nuevo enlace"), "{right}");
+    assert_eq!(wrong_email, right);
+    assert_eq!(wrong_birth, right);
+    app.wait_until_queued(email).await;
+    let links = links_to(&app, email).await;
+    assert_eq!(links.len(), 2, "one new link, none for the wrong data");
+    assert!(links_to(&app, "otra@example.pe").await.is_empty());
+    let second = links.iter().find(|l| **l != first).unwrap().clone();
+    let (status, pdf) = press_download(&app, &second).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF"));
+
+    // The IE resends it too: a new link, and the one before stops working.
+    let (status, sent) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["email"], "r***@example.pe");
+    let links = links_to(&app, email).await;
+    assert_eq!(links.len(), 3);
+    let third = links
+        .iter()
+        .find(|l| **l != first && **l != second)
+        .unwrap()
+        .clone();
+    let (status, _) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = press_download(&app, &third).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "replaced by the next one");
+    let (_, trail) = app
+        .get(&format!("/audit?school_id={}", ie.school), &ie.token)
+        .await;
+    assert_eq!(
+        trail.to_string().matches("certificate_link_sent").count(),
+        3,
+        "{trail}"
+    );
+    // Only for a public request: a direct one has nobody to send it to.
+    let direct = issued(
+        &app,
+        &Ie {
+            token: ie.token.clone(),
+            school: ie.school,
+            dni: app
+                .get(
+                    &format!(
+                        "/sections/{}/students",
+                        app.sections(&ie.token, ie.school).await[0]["id"]
+                    ),
+                    &ie.token,
+                )
+                .await
+                .1[1]["dni"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        },
+    )
+    .await;
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{}/resend-link", direct["request_id"]),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(&refused), "no_link_to_resend");
+    // Another IE's director may not.
+    let jaen = app.login_as("jaen.demo").await;
+    let (status, _) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &jaen,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_annulled_certificates_download_link_gives_a_page_saying_so_not_the_pdf() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let email = "rosa.quispe@example.pe";
+    let (request, certificate, link) = public_certificate(&app, &ie, email).await;
+    let (status, _) = app
+        .post(
+            &format!("/certificates/{}/annul", certificate["id"]),
+            &ie.token,
+            json!({"reason": "Se emitió con el apoderado equivocado", "category": "datos_incorrectos"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, page) = html(&app, &link).await;
+    assert_eq!(status, StatusCode::GONE, "{page}");
+    assert!(page.contains("Certificado anulado"), "{page}");
+    assert!(page.contains("Datos o notas incorrectos"), "{page}");
+    assert!(!page.contains("Descargar el certificado"), "{page}");
+    let (status, body) = press_download(&app, &link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(!body.starts_with(b"%PDF"));
+    // Nor is a new link sent for it.
+    let (status, refused) = app
+        .post(
+            &format!("/certificate-requests/{request}/resend-link"),
+            &ie.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+}
+
+#[tokio::test]
+async fn an_upgrade_keeps_the_newest_of_two_valid_certificates_and_supersedes_the_other() {
+    let app = tests::spawn_app_on(
+        |_| {},
+        async |db| {
+            use migration::MigratorTrait;
+            // The schema before one valid certificate per student and level, with a student
+            // issued twice at once (as two batches did).
+            let before = migration::Migrator::migrations()
+                .iter()
+                .position(|m| m.name() == "m20261206_121500_one_valid_certificate")
+                .expect("the migration");
+            migration::Migrator::up(db, Some(before as u32))
+                .await
+                .expect("earlier schema");
+            siagie::seed::demo::load_without_history(db, tests::lima_today())
+                .await
+                .expect("demo world");
+            let at = tests::now() - chrono::Duration::hours(3);
+            let statements = [
+                "INSERT INTO certificate_request (school_id, student_id, status, origin, observations, \
+                 search_name, created_at) \
+                 SELECT s.id, e.student_id, 'issued', 'direct', '[]', 'x', $1 FROM school s \
+                 JOIN section c ON c.school_id = s.id JOIN enrollment e ON e.section_id = c.id \
+                 WHERE s.codigo_modular = '0412345' ORDER BY e.id LIMIT 1",
+                "INSERT INTO certificate (virtual_code, request_id, school_id, student_id, status, \
+                 issued_by, issued_at, search_name, student_document, cose, sha256) \
+                 SELECT 'AAAAAAAAAAAA', r.id, r.school_id, r.student_id, 'valid', u.id, $1, 'x', \
+                 '70000000', $2, 'ab' FROM certificate_request r, user_account u \
+                 WHERE u.username = 'director.demo'",
+                "INSERT INTO certificate (virtual_code, request_id, school_id, student_id, status, \
+                 issued_by, issued_at, search_name, student_document, cose, sha256) \
+                 SELECT 'BBBBBBBBBBBB', r.id, r.school_id, r.student_id, 'valid', u.id, $1, 'x', \
+                 '70000000', $2, 'ab' FROM certificate_request r, user_account u \
+                 WHERE u.username = 'director.demo'",
+            ];
+            for sql in statements {
+                let mut values = vec![at.into()];
+                if sql.contains("$2") {
+                    values.push(vec![0u8, 1, 2].into());
+                }
+                db.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    db.get_database_backend(),
+                    sql,
+                    values,
+                ))
+                .await
+                .expect("a certificate of the earlier schema");
+            }
+        },
+    )
+    .await;
+    let status_of = async |code: &str| {
+        app.scalar(&format!(
+            "SELECT status || ' ' || level FROM certificate WHERE virtual_code = '{code}'"
+        ))
+        .await
+        .unwrap()
+    };
+    assert_eq!(status_of("AAAAAAAAAAAA").await, "superseded primaria");
+    assert_eq!(status_of("BBBBBBBBBBBB").await, "valid primaria");
+    assert_eq!(
+        app.scalar(
+            "SELECT b.virtual_code FROM certificate a JOIN certificate b ON b.id = a.superseded_by \
+             WHERE a.virtual_code = 'AAAAAAAAAAAA'"
+        )
+        .await
+        .as_deref(),
+        Some("BBBBBBBBBBBB")
+    );
+    let (_, list) = read(
+        app.client
+            .get(format!(
+                "{}/.well-known/siagie-certificate-status",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let entry = &list["entries"][0];
+    assert_eq!(entry["virtual_code"], "AAAAAAAAAAAA", "{list}");
+    assert_eq!(entry["category"], "duplicado");
+    assert_eq!(entry["superseded_by"], "BBBBBBBBBBBB");
+    assert!(entry["since"].is_string(), "{list}");
+}
+
+#[tokio::test]
+async fn a_public_requester_is_acknowledged_with_a_number_and_the_ies_issuers_are_told() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    // The form asks who the requester is and shows the personal-data notice.
+    let (status, form) = html(&app, "/certificado/solicitar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Ley N.º 29733"), "{form}");
+    assert!(form.contains("<select id=\"relationship\" name=\"relationship\" required>"));
+    let response = app
+        .client
+        .post(format!("{}/certificado/solicitar", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[
+            ("student_document", &ie.dni),
+            ("birth_date", "2015-01-01"),
+            ("requester_dni", "41234567"),
+            ("requester_names", "Quispe Mamani, Rosa"),
+            ("email", "rosa@example.pe"),
+            ("cell_phone", "987654321"),
+            ("purpose", "Traslado"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Indique su relación con el estudiante")
+    );
+
+    // A request for the IE's student and one for nobody: each answered with a number.
+    let birth = birth_date(&app, &ie.dni).await;
+    let send = async |body: Value| {
+        let (status, answer) = read(
+            app.request(Method::POST, "/certificates/public-requests", None)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        answer["number"].as_str().unwrap().to_owned()
+    };
+    let real = send(public_form(&ie.dni, &birth, "rosa@example.pe")).await;
+    let nobody = send(public_form("99999998", "2015-01-01", "nadie@example.pe")).await;
+    assert!(real.starts_with("SC-") && real.len() == 11, "{real}");
+    assert_ne!(real, nobody);
+
+    // The IE sees the number on the request.
+    let pending = filed_requests(&app, &ie, 1).await;
+    assert_eq!(pending["items"][0]["number"], real.as_str(), "{pending}");
+
+    // Both requesters get the same acknowledgement, each with its number.
+    app.wait_until_queued("nadie@example.pe").await;
+    let ack = |mails: Vec<String>, number: &str| {
+        let mail = mails
+            .into_iter()
+            .find(|m| m.contains("Recibimos su solicitud"))
+            .expect("an acknowledgement");
+        assert!(mail.contains(&format!("N.º {number}")), "{mail}");
+        mail.replace(number, "#")
+    };
+    let real_ack = ack(mails_to(&app, "rosa@example.pe").await, &real);
+    let nobody_ack = ack(mails_to(&app, "nadie@example.pe").await, &nobody);
+    let body = |m: &str| m[m.find("Estimado").unwrap()..].to_owned();
+    assert_eq!(
+        body(&real_ack),
+        body(&nobody_ack),
+        "tells nothing of the student"
+    );
+
+    // The IE's director is told of the new request, with its number and who asked.
+    let director = mails_to(&app, "director.demo@siagie.local").await;
+    let told = director
+        .iter()
+        .find(|m| m.contains("recibió por Mi Certificado la solicitud"))
+        .unwrap_or_else(|| panic!("{director:?}"));
+    assert!(told.contains(&real) && told.contains("su madre"), "{told}");
 }

@@ -89,6 +89,7 @@ async fn world(app: &TestApp) -> World {
     let enrollment = roster[0]["enrollment_id"].as_i64().unwrap();
     let student = roster[0]["student_id"].as_i64().unwrap();
     let student_dni = roster[0]["dni"].as_str().unwrap().to_owned();
+    let second_dni = roster[1]["dni"].as_str().unwrap().to_owned();
     let (_, years) = app.get("/academic-years", &director).await;
     let year = years[0]["year"].as_i64().unwrap() as i32;
     let starts_on =
@@ -200,7 +201,7 @@ async fn world(app: &TestApp) -> World {
     assert_eq!(status, StatusCode::OK);
 
     let regularization = regularization(app, &director, school, year - 1).await;
-    let certificates = certificate_world(app, &director, school, &student_dni).await;
+    let certificates = certificate_world(app, &director, school, [&student_dni, &second_dni]).await;
     let helpdesk = helpdesk(app, &director, &tokens["admin.demo"]).await;
     World {
         certificates,
@@ -364,7 +365,8 @@ fn certificate_year(year: i32, grade: &str) -> Value {
     json!({"year": year, "grade": "1.º", "codigo_modular": "0412345-0", "situation": "promovido", "areas": areas})
 }
 
-/// Certificates of the IE for the cases: pending requests and two issued certificates.
+/// Certificates of the IE for the cases: pending requests and two issued certificates (of two
+/// students: one valid certificate per student and level).
 struct CertificateWorld {
     /// Pending, with a complete typed-in year (saved, previewed, then issued).
     request: i64,
@@ -381,11 +383,12 @@ async fn certificate_world(
     app: &TestApp,
     director: &str,
     school: i64,
-    dni: &str,
+    dnis: [&str; 2],
 ) -> CertificateWorld {
     let year = certificate_year(2011, "A");
     let mut ids = Vec::new();
-    for _ in 0..4 {
+    for i in 0..4 {
+        let dni = dnis[usize::from(i == 3)];
         let (status, request) = app
             .post(
                 "/certificate-requests",
@@ -566,6 +569,7 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::GET, "/certificate-requests/{id}/preview", format!("/certificate-requests/{}/preview", w.certificates.request), Body::None, "xxxxaxxx"),
         case(M::POST, "/certificate-requests/{id}/issue", format!("/certificate-requests/{}/issue", w.certificates.request), Body::None, "xxxxaxxx"),
         case(M::POST, "/certificate-requests/{id}/reject", format!("/certificate-requests/{}/reject", w.certificates.to_reject), j(json!({"reason": "Falta de documentos"})), "xxxxaxxx"),
+        case(M::POST, "/certificate-requests/{id}/resend-link", format!("/certificate-requests/{}/resend-link", w.certificates.request), Body::None, "xxxxaxxx"),
         case(M::GET, "/certificates", format!("/certificates?school_id={s}"), Body::None, "xxxxaxxx"),
         case(M::GET, "/certificates/section-status", format!("/certificates/section-status?section_id={t}"), Body::None, "xxxxaxxx"),
         case(M::POST, "/certificates/batch", "/certificates/batch".into(), j(json!({"section_id": t, "student_ids": [w.student]})), "xxxxaxxx"),
