@@ -172,6 +172,10 @@ pub fn router(state: AppState) -> Router {
         .merge(certificates::pages())
         .fallback(not_found)
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::idempotency::idempotent,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

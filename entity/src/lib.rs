@@ -31,6 +31,7 @@ pub mod helpdesk_message;
 pub mod helpdesk_ticket;
 pub mod helpdesk_topic;
 pub mod helpdesk_vocabulary;
+pub mod idempotency_key;
 pub mod job_run;
 pub mod login_throttle;
 pub mod mail_outbox;

@@ -125,8 +125,8 @@ async fn preview(
 }
 
 /// Issue the certificate of a pending request.
-#[utoipa::path(post, path = "/certificate-requests/{id}/issue", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso")),
-    responses((status = 201, body = IssuedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, description = "`too_few_areas`, `certificate_without_years`", body = ErrorBody)))]
+#[utoipa::path(post, path = "/certificate-requests/{id}/issue", tag = "certificates", security(("bearer" = [])), params(("id" = i64, Path, description = "Identificador del recurso"), ("Idempotency-Key" = Option<String>, Header, description = "Clave de 8 a 255 caracteres visibles: reenviada con la misma solicitud, responde lo que respondió la primera sin repetir la operación.")),
+    responses((status = 201, body = IssuedView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, description = "`too_few_areas`, `certificate_without_years`", body = ErrorBody)))]
 async fn issue_request(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
@@ -194,8 +194,8 @@ async fn section_status(
 }
 
 /// Issue the certificates of the students ticked (those complete or ready), in one step.
-#[utoipa::path(post, path = "/certificates/batch", tag = "certificates", security(("bearer" = [])), request_body = Batch,
-    responses((status = 200, body = BatchResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/certificates/batch", tag = "certificates", security(("bearer" = [])), request_body = Batch, params(("Idempotency-Key" = Option<String>, Header, description = "Clave de 8 a 255 caracteres visibles: reenviada con la misma solicitud, responde lo que respondió la primera sin repetir la operación.")),
+    responses((status = 200, body = BatchResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`idempotency_in_progress`", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn issue_batch(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
@@ -326,8 +326,8 @@ async fn verify_json(
 /// Ask for a certificate without an account (public). The answer (a message and the request's
 /// number, which the requester's acknowledgement e-mail repeats) is the same whether or not the
 /// student exists.
-#[utoipa::path(post, path = "/certificates/public-requests", tag = "certificates", request_body = PublicRequest,
-    responses((status = 202, description = "Recibida"), (status = 422, body = ErrorBody), (status = 429, description = "`too_many_certificate_requests`", body = ErrorBody)))]
+#[utoipa::path(post, path = "/certificates/public-requests", tag = "certificates", request_body = PublicRequest, params(("Idempotency-Key" = Option<String>, Header, description = "Clave de 8 a 255 caracteres visibles: reenviada con la misma solicitud, responde lo que respondió la primera sin repetir la operación.")),
+    responses((status = 202, description = "Recibida"), (status = 400, body = ErrorBody), (status = 409, description = "`idempotency_in_progress`", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "`too_many_certificate_requests`", body = ErrorBody)))]
 async fn public_request(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -131,6 +131,10 @@ error_codes! {
     // 413, 415.
     PayloadTooLarge = ("payload_too_large", PAYLOAD_TOO_LARGE, "El contenido enviado supera el tamaño permitido."),
     UriTooLong = ("uri_too_long", URI_TOO_LONG, "La dirección solicitada es demasiado larga."),
+    InvalidIdempotencyKey = ("invalid_idempotency_key", BAD_REQUEST, "La cabecera Idempotency-Key no es válida."),
+    /// The first request with the key is still running: retry in a moment.
+    IdempotencyInProgress = ("idempotency_in_progress", CONFLICT, "Una solicitud con la misma clave Idempotency-Key aún se está procesando. Intente nuevamente en un momento."),
+    IdempotencyKeyReused = ("idempotency_key_reused", UNPROCESSABLE_ENTITY, "La clave Idempotency-Key ya se usó con otra solicitud: use una clave nueva para cada operación."),
     HeadersTooLarge = ("headers_too_large", REQUEST_HEADER_FIELDS_TOO_LARGE, "Las cabeceras de la solicitud son demasiado grandes."),
     BatchTooLarge = ("batch_too_large", PAYLOAD_TOO_LARGE, "El lote es demasiado grande: envíe hasta 1000 marcas y 1 MiB por lote."),
     RosterTooLarge = ("roster_too_large", PAYLOAD_TOO_LARGE, "La nómina supera el número de estudiantes que admite un archivo."),

@@ -105,9 +105,9 @@ async fn report_problem(
 /// File a ticket (any signed-in person): `multipart/form-data` with the fields of the help form
 /// and up to three files in parts named `attachment`. The acknowledgement e-mail carries the
 /// ticket number.
-#[utoipa::path(post, path = "/helpdesk/tickets", tag = "helpdesk", security(("bearer" = [])),
+#[utoipa::path(post, path = "/helpdesk/tickets", tag = "helpdesk", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Clave de 8 a 255 caracteres visibles: reenviada con la misma solicitud, responde lo que respondió la primera sin repetir la operación.")),
     request_body(content = TicketForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = TicketView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = TicketView), (status = 400, body = ErrorBody), (status = 409, description = "`idempotency_in_progress`", body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn file_ticket(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,

@@ -2,6 +2,7 @@
 //! bounds on a request's address and headers.
 
 pub mod extract;
+pub mod idempotency;
 pub mod page;
 
 pub use extract::{ApiJson, ApiPath, ApiQuery};

@@ -19,6 +19,7 @@ mod helpdesk_queue;
 mod helpdesk_report_problem;
 mod helpdesk_reports;
 mod http;
+mod idempotency;
 mod matrix;
 mod pages;
 mod provisioning;
