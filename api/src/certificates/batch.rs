@@ -86,8 +86,10 @@ pub async fn section_status(
     let scope = section_scope(db, section_id).await?;
     let school_id = scope.section.school_id;
     access::issuer(db, p, school_id).await?;
+    // A student enrolled late whose regularization is not approved is not the IE's to certify.
     let students: Vec<student::Model> = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(section_id))
+        .filter(crate::registry::regularization::counting_enrollments())
         .find_also_related(student::Entity)
         .all(db)
         .await?
@@ -138,7 +140,7 @@ pub async fn section_status(
                 "informacion_incompleta"
             }
             .into();
-        } else if let actas = years_from_actas(db, s.id).await?
+        } else if let actas = years_from_actas(db, s.id, school_id).await?
             && !actas.is_empty()
         {
             row.missing = missing_grades(&actas);

@@ -5,17 +5,20 @@ use sea_orm::ConnectionTrait;
 use super::payload::{AreaGrade, CertificateYear, Regularized};
 use crate::{
     error::Result,
-    evaluation::record::{YearOrigin, student_record},
+    evaluation::record::{YearOrigin, years_for_school},
 };
 
 /// The years of a student's record that come from closed actas de evaluación, oldest first, as a
-/// certificate prints them: the grade as its ordinal ("5.º"), the areas' names in capitals. Every
+/// certificate of the IE `school_id` prints them: the grade as its ordinal ("5.º"), the areas'
+/// names in capitals. The IE gets the years of other IEs only for a student who continues its
+/// schooling there, as its director reads them (`evaluation::record::years_for_school`). Every
 /// other year of a certificate is typed in by its issuer, who cannot type a year that is here.
 pub async fn years_from_actas(
     db: &impl ConnectionTrait,
     student_id: i64,
+    school_id: i64,
 ) -> Result<Vec<CertificateYear>> {
-    Ok(student_record(db, student_id)
+    Ok(years_for_school(db, student_id, school_id)
         .await?
         .into_iter()
         .map(|y| CertificateYear {

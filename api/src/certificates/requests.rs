@@ -134,7 +134,8 @@ pub fn document_of(s: &student::Model) -> String {
         .unwrap_or_default()
 }
 
-/// The student with that document who was ever enrolled in the IE; 422 otherwise.
+/// The student with that document who studied in the IE (an enrollment that counts: not a
+/// regularization waiting for approval); 422 otherwise, whatever the reason.
 pub async fn student_of_school(
     db: &impl ConnectionTrait,
     school_id: i64,
@@ -159,6 +160,7 @@ pub async fn student_of_school(
                     .and_where(
                         Expr::col((section::Entity, section::Column::SchoolId)).eq(school_id),
                     )
+                    .cond_where(crate::registry::regularization::counting_enrollments())
                     .to_owned(),
             ),
         )
@@ -323,7 +325,7 @@ pub(super) async fn store_years(
     let typed =
         years::parse_years(db, inputs, default_level, &entered_by, today_lima().year()).await?;
     let observations = years::parse_observations(observations)?;
-    let actas = years_from_actas(db, request.student_id).await?;
+    let actas = years_from_actas(db, request.student_id, request.school_id).await?;
     if let Some(year) = typed
         .iter()
         .find(|t| actas.iter().any(|a| a.year == t.year.year))
@@ -389,7 +391,7 @@ pub async fn certificate_years(
     db: &impl ConnectionTrait,
     request: &certificate_request::Model,
 ) -> Result<Vec<YearView>> {
-    let mut all: Vec<YearView> = years_from_actas(db, request.student_id)
+    let mut all: Vec<YearView> = years_from_actas(db, request.student_id, request.school_id)
         .await?
         .into_iter()
         .map(|year| YearView {

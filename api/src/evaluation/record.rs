@@ -243,6 +243,21 @@ pub async fn student_record(db: &impl ConnectionTrait, student_id: i64) -> Resul
     Ok(studied(db, student_id).await?.years)
 }
 
+/// The years of a student an IE reads: every year when the student's latest enrollment is in the
+/// IE and continues its schooling there, otherwise the years it studied in the IE.
+pub async fn years_for_school(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+    school_id: i64,
+) -> Result<Vec<RecordYear>> {
+    let studied = studied(db, student_id).await?;
+    let mut years = studied.years;
+    if studied.current.and_then(|c| c.school_id) != Some(school_id) {
+        years.retain(|y| y.school_id == school_id);
+    }
+    Ok(years)
+}
+
 /// The record of a student found by document, for a caller who reads records where the student
 /// studied (the UGEL and DRE specialists over one of its IEs, MINEDU) and for the director of an
 /// IE where it studied. A director reads the years of other IEs only for a student whose latest

@@ -97,7 +97,10 @@ fn scope_of(state: &AppState, request: &Request) -> String {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|token| state.tokens.verify(token).ok())
-        .map_or_else(|| "public".to_owned(), |claims| format!("user:{}", claims.sub))
+        .map_or_else(
+            || "public".to_owned(),
+            |claims| format!("user:{}", claims.sub),
+        )
 }
 
 /// The request's method, path, query and body; a multipart body without its boundary, which a
@@ -168,7 +171,12 @@ async fn claim(
     .await;
     match inserted {
         Ok(_) => return Ok(Claim::Ours),
-        Err(error) if !matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+        Err(error)
+            if !matches!(
+                error.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
             return Err(error.into());
         }
         Err(_) => {}

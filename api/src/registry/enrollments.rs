@@ -162,6 +162,7 @@ pub async fn change_status(
         .min()
         .unwrap_or(current.starts_on);
     let txn = crate::db::begin(db).await?;
+    refuse_overlap(&txn, &current, status, date).await?;
     closed::refuse_if_closed(
         &txn,
         closed::Sections::Ids(vec![current.section_id]),
@@ -257,6 +258,42 @@ pub enum Conflict {
 impl Conflict {
     /// What a person reads when the names differ from the stored ones.
     pub const NAMES_DIFFER: &str = "Los nombres no coinciden con los registrados para ese documento. Revise el documento de identidad del estudiante.";
+}
+
+/// The last day of an enrollment: the day the student left it (traslado or retiro), or none.
+fn last_day(status: EnrollmentStatus, date: Option<NaiveDate>) -> Option<NaiveDate> {
+    match status {
+        EnrollmentStatus::Trasladado | EnrollmentStatus::Retirado => date,
+        _ => None,
+    }
+}
+
+/// 409 when the enrollment, with its new status, would overlap another of the same student in the
+/// same year at any IE (an undone or re-dated traslado while the student is enrolled elsewhere).
+async fn refuse_overlap(
+    db: &impl ConnectionTrait,
+    current: &enrollment::Model,
+    status: EnrollmentStatus,
+    date: Option<NaiveDate>,
+) -> Result<()> {
+    let end = last_day(status, date);
+    let others = enrollment::Entity::find()
+        .filter(enrollment::Column::StudentId.eq(current.student_id))
+        .filter(enrollment::Column::AcademicYearId.eq(current.academic_year_id))
+        .filter(enrollment::Column::Id.ne(current.id))
+        .all(db)
+        .await?;
+    let clash = others.iter().any(|other| {
+        let other_end = last_day(other.status, other.status_date);
+        other_end.is_none_or(|e| current.starts_on <= e) && end.is_none_or(|e| other.starts_on <= e)
+    });
+    if clash {
+        return Err(ApiError::because(
+            ErrorCode::EnrolledElsewhere,
+            "El estudiante tiene otra matrícula ese año que se superpondría con esta: corrija primero aquella.",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether an enrollment of the student in the same year stands in the way of one from
@@ -359,8 +396,25 @@ pub async fn enroll_many(
     }
 
     let at = now();
-    // Made after the academic year ended: a regularization, which counts once approved.
+    // Made after the academic year ended: a regularization, which counts once approved. An
+    // approval covers the students it was asked for: none is added once it is asked or approved.
     let regularization = scope.year.ends_on < today_lima();
+    if regularization
+        && entity::regularization::Entity::find()
+            .filter(entity::regularization::Column::SectionId.eq(scope.section.id))
+            .filter(
+                entity::regularization::Column::Status
+                    .ne(entity::vocabulary::RegularizationStatus::Rejected),
+            )
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Err(ApiError::because(
+            ErrorCode::RegularizationPending,
+            "La regularización de esta sección ya fue solicitada o aprobada para sus estudiantes: no se agregan otros a ella.",
+        ));
+    }
     for input in inputs {
         let student_id = match known.get(input.document.as_str()) {
             Some(s) => s.id,

@@ -160,9 +160,39 @@ async fn a_director_of_another_ugel_cannot_invent_a_year_of_someone_elses_studen
     let (_, after) = app.get(&record_path, &victim_director).await;
     assert_eq!(years_of(&after), years_of(&before), "{after}");
     assert!(!after.to_string().contains(demo::JAEN_PRIMARIA), "{after}");
-    // The attacker reads nothing of the student: its enrollment is not schooling yet.
+    // The attacker reads nothing of the student: its enrollment is not schooling yet …
     let (status, body) = app.get(&record_path, &attacker).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // … nor certifies it, with years typed in or read from the student's actas, nor learns its
+    // birth date that way.
+    let (status, body) = app
+        .post(
+            "/certificate-requests",
+            &attacker,
+            json!({"school_id": school, "document": document}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "certificate_student_not_found"
+        ),
+        "{body}"
+    );
+    let (status, body) = app
+        .post(
+            "/certificates/batch",
+            &attacker,
+            json!({"section_id": section, "student_ids": [pupil["student_id"]]}),
+        )
+        .await;
+    assert!(
+        body["issued"]
+            .as_array()
+            .is_none_or(|issued| issued.is_empty()),
+        "{status} {body}"
+    );
 
     // Asking for it tells whoever decides (nobody at UGEL Jaén: the DRE) and the
     // student's own director.
@@ -305,6 +335,23 @@ async fn a_legitimate_regularization_counts_once_the_ugel_approves_it() {
     assert_eq!(origin["approved_by"], "Oscar Huamán Tello", "{record}");
     let approved = mail_text(&app, "director.demo@siagie.local").await;
     assert!(approved.contains("fue aprobada"), "{approved}");
+
+    // The approval covers the students it was asked for: nobody is added to it afterwards.
+    let (status, body) = app
+        .post(
+            &format!("/sections/{section}/students"),
+            &director,
+            json!({
+                "document": "79900012", "paternal_surname": "Chuquimango", "maternal_surname": "Díaz",
+                "given_names": "Rosa", "starts_on": format!("{year}-03-16"),
+            }),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "regularization_pending"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -348,6 +395,26 @@ async fn an_enrollment_never_overlaps_another_of_the_same_year_at_any_ie() {
         .post(&format!("/sections/{section}/students"), &other, body)
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // Undoing the traslado, or dating it after the new enrollment began, would make the two
+    // overlap: refused.
+    for change in [
+        json!({"status": "activo"}),
+        json!({"status": "retirado", "status_date": today}),
+    ] {
+        let (status, body) = app
+            .patch(
+                &format!("/enrollments/{}", pupil["enrollment_id"]),
+                &director,
+                change.clone(),
+            )
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::CONFLICT, "enrolled_elsewhere"),
+            "{change}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
