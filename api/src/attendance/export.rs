@@ -28,6 +28,7 @@ use crate::{
 const SCHOOLS_PER_CHUNK: usize = 50;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportFilter {
     pub school_id: Option<i64>,

@@ -65,6 +65,7 @@ pub struct ModificationView {
 
 /// Filters of the list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ModificationFilter {
     /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.

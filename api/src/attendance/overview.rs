@@ -165,6 +165,7 @@ pub async fn sections_with_calendars(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatesFilter {
     pub school_id: Option<i64>,

@@ -18,6 +18,7 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     pub school_id: Option<i64>,

@@ -26,6 +26,7 @@ use crate::{
 
 /// Search filters of a list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct Search {
     pub school_id: i64,

@@ -175,6 +175,7 @@ async fn list_issued(
 
 /// Where the query names a section.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SectionQuery {
     pub section_id: i64,
@@ -208,6 +209,7 @@ async fn issue_batch(
 
 /// Certificates by id.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct IdsQuery {
     /// Certificate ids separated by commas.
@@ -281,6 +283,7 @@ async fn correct(
 
 /// What to verify: a QR's payload (or whole text), or a virtual code with an optional document.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct VerifyQuery {
     pub payload: Option<String>,

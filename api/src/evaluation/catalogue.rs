@@ -56,6 +56,7 @@ impl From<curricular_area::Model> for Area {
 
 /// Filters of the catalogue.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AreaFilter {
     /// `inicial`, `primaria` or `secundaria`.

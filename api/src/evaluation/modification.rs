@@ -59,6 +59,7 @@ pub struct ActaModificationView {
 
 /// Filters of the list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActaModificationFilter {
     /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.

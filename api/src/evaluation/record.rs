@@ -23,6 +23,7 @@ use crate::{
 
 /// `GET /students/record?document=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RecordQuery {
     /// DNI (8 digits) or código de estudiante (14 digits).

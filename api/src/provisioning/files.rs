@@ -67,10 +67,21 @@ impl Upload {
             )
         };
         // Recognised by its first bytes, then checked whole where that is cheap: a PDF must
-        // parse as one, an image must end as its format ends.
+        // have a PDF's structure and not expand far beyond its size (`pdf_check`), an image must
+        // end as its format ends.
         let extension = if bytes.starts_with(b"%PDF-") {
-            if lopdf::Document::load_mem(&bytes).is_err() {
-                return Err(not_a_document());
+            match super::pdf_check::check(&bytes) {
+                Ok(()) => {}
+                Err(super::pdf_check::NotAPdf::Broken) => return Err(not_a_document()),
+                Err(super::pdf_check::NotAPdf::Expands) => {
+                    return Err(ApiError::field(
+                        part.field,
+                        format!(
+                            "{} es un PDF cuyo contenido comprimido se expande a un tamaño desproporcionado: envíe el documento escaneado o impreso a PDF de nuevo.",
+                            part.subject
+                        ),
+                    ));
+                }
             }
             "pdf"
         } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

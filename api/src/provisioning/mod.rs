@@ -5,6 +5,7 @@ mod accounts;
 mod decisions;
 mod dto;
 pub mod files;
+mod pdf_check;
 mod requests;
 mod routes;
 

@@ -118,6 +118,7 @@ async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<U
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct RequestFilter {
     /// `pending`, `approved` or `rejected`.

@@ -61,6 +61,7 @@ pub struct NewUgel {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UgelFilter {
     pub dre_id: Option<i64>,
@@ -126,6 +127,7 @@ pub struct NewSchool {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SchoolFilter {
     pub dre_id: Option<i64>,
@@ -210,6 +212,7 @@ pub struct NewNonAcademicDay {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CalendarFilter {
     /// The IE whose effective calendar (national + UGEL + IE) is wanted.
@@ -249,6 +252,7 @@ pub struct NewSection {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SectionFilter {
     pub year: Option<i32>,

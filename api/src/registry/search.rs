@@ -25,6 +25,7 @@ use crate::{
 
 /// `GET /students?document=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StudentQuery {
     /// DNI (8 digits) or código de estudiante (14 digits).
@@ -62,6 +63,7 @@ pub struct EnrollmentFound {
 
 /// `GET /accounts?school_id=` (or `ugel_id`, `dre_id`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     pub school_id: Option<i64>,

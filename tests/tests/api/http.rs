@@ -257,6 +257,28 @@ async fn a_body_over_the_limit_is_refused_with_413_even_when_it_arrives_compress
 }
 
 #[tokio::test]
+async fn an_unknown_query_parameter_is_a_400_naming_it_never_ignored() {
+    let app = spawn_app().await;
+    let admin = app.login_as("admin.demo").await;
+    for path in [
+        "/schools?q=huamantanga&orden=nombre",
+        "/audit?school_id=1&desde=2027-01-01",
+        "/provisioning/requests?estado=pending",
+        "/regularizations?status=requested",
+    ] {
+        let (status, body) = app.get(path, &admin).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(code(&body), "unknown_query_parameter", "{path}: {body}");
+        let unknown = path.split('&').last().unwrap().split('=').next().unwrap();
+        let unknown = unknown.rsplit('?').next().unwrap();
+        assert!(body.to_string().contains(unknown), "{path}: {body}");
+    }
+    // The known ones still work (the tablets' pull keeps its contract as it is).
+    let (status, _) = app.get("/schools?q=huamantanga", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn an_address_or_headers_too_large_are_refused_in_the_json_error_shape() {
     let app = spawn_app().await;
     let long = format!("/schools?q={}", "a".repeat(9 * 1024));

@@ -29,3 +29,4 @@ mod regularization;
 mod roster_import;
 mod security;
 mod sync;
+mod uploads;
