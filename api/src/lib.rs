@@ -135,6 +135,23 @@ impl Application {
             }
         }
         let _scheduler = start_jobs(&self.state).await;
+        // Uploaded files a filing left without its row (a client gone, a server stopped
+        // mid-request): swept as the server starts and then every few minutes.
+        let (db, data_dir) = (
+            self.state.db.clone(),
+            self.state.config.storage.data_dir.clone(),
+        );
+        time::spawn(async move {
+            let every = provisioning::files::ORPHAN_AFTER;
+            let mut ticker = tokio::time::interval(every);
+            loop {
+                ticker.tick().await;
+                if let Err(error) = provisioning::files::sweep_orphans(&db, &data_dir, every).await
+                {
+                    tracing::warn!(error = %error, "uploaded files could not be swept");
+                }
+            }
+        });
         tracing::info!(address = %self.listener.local_addr()?, "listening");
         let config = &self.state.config.server;
         let limits = serve::Limits {

@@ -150,3 +150,68 @@ pub fn content_type(path: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// Where uploads live, each folder with the column that names its files.
+const KEPT_IN: [(&str, &str, &str); 2] = [
+    ("helpdesk", "helpdesk_attachment", "path"),
+    ("resolutions", "provisioning_request", "resolution_file"),
+];
+
+/// How old a file with no row must be before it is removed: far past the longest request, so a
+/// filing in flight (its files written, its transaction not yet committed) keeps them.
+pub const ORPHAN_AFTER: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Removes the uploaded files that no committed row names and that are older than `older_than`:
+/// those of a filing whose client went away mid-request, or whose server was stopped, between
+/// writing the files and committing. Answers how many were removed.
+pub async fn sweep_orphans(
+    db: &impl sea_orm::ConnectionTrait,
+    data_dir: &Path,
+    older_than: std::time::Duration,
+) -> Result<usize> {
+    let mut removed = 0;
+    for (folder, table, column) in KEPT_IN {
+        let Ok(mut entries) = tokio::fs::read_dir(data_dir.join(folder)).await else {
+            continue;
+        };
+        let mut candidates = Vec::new();
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let old = entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age >= older_than);
+            if old {
+                candidates.push(format!("{folder}/{}", entry.file_name().to_string_lossy()));
+            }
+        }
+        for chunk in candidates.chunks(500) {
+            let backend = db.get_database_backend();
+            let list = chunk
+                .iter()
+                .map(|p| format!("'{}'", p.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let named: std::collections::HashSet<String> = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    backend,
+                    format!("SELECT {column} FROM {table} WHERE {column} IN ({list})"),
+                ))
+                .await?
+                .into_iter()
+                .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+                .collect();
+            for path in chunk.iter().filter(|p| !named.contains(*p)) {
+                if tokio::fs::remove_file(data_dir.join(path)).await.is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "uploaded files without a row removed");
+    }
+    Ok(removed)
+}

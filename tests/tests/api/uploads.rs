@@ -133,3 +133,67 @@ async fn a_pdf_that_expands_far_beyond_its_size_is_refused_on_both_upload_paths(
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+#[tokio::test]
+async fn files_a_filing_left_without_its_row_are_swept_and_the_others_kept() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    // A filing that committed: its file stays.
+    let (status, ticket) = read(
+        app.request(Method::POST, "/helpdesk/tickets", Some(&director))
+            .multipart(
+                Form::new()
+                    .text("email", "ie16471@siagie.local")
+                    .text("cell_phone", "987654321")
+                    .text("topic", "acceso")
+                    .text("comment", "Adjunto la captura del error al ingresar")
+                    .part(
+                        "attachment",
+                        Part::bytes(tests::minimal_pdf()).file_name("a.pdf"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let folder = app.data_dir.join("helpdesk");
+    let kept: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+    assert_eq!(kept.len(), 1);
+    let kept = kept[0].path();
+    // Files of filings that never committed (a client gone, a server killed mid-request): one
+    // from long ago, one from a filing that may still be running.
+    let old = folder.join(format!("{}.pdf", uuid::Uuid::new_v4()));
+    let recent = folder.join(format!("{}.pdf", uuid::Uuid::new_v4()));
+    for path in [&old, &recent, &kept] {
+        if path != &kept {
+            std::fs::write(path, tests::minimal_pdf()).unwrap();
+        }
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        if path != &recent {
+            std::fs::File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+    }
+    // A server starting on the same data sweeps them.
+    let _second = tests::spawn_instance(&app, |_| {}).await;
+    let mut swept = false;
+    for _ in 0..100 {
+        if !old.exists() {
+            swept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(swept, "the old file without a row is removed");
+    assert!(kept.exists(), "the attachment of a committed ticket stays");
+    assert!(
+        recent.exists(),
+        "a file of a filing that may be running stays"
+    );
+}
