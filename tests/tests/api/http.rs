@@ -269,7 +269,13 @@ async fn an_unknown_query_parameter_is_a_400_naming_it_never_ignored() {
         let (status, body) = app.get(path, &admin).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
         assert_eq!(code(&body), "unknown_query_parameter", "{path}: {body}");
-        let unknown = path.split('&').last().unwrap().split('=').next().unwrap();
+        let unknown = path
+            .split('&')
+            .next_back()
+            .unwrap()
+            .split('=')
+            .next()
+            .unwrap();
         let unknown = unknown.rsplit('?').next().unwrap();
         assert!(body.to_string().contains(unknown), "{path}: {body}");
     }

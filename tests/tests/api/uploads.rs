@@ -166,19 +166,20 @@ async fn files_a_filing_left_without_its_row_are_swept_and_the_others_kept() {
     // from long ago, one from a filing that may still be running.
     let old = folder.join(format!("{}.pdf", uuid::Uuid::new_v4()));
     let recent = folder.join(format!("{}.pdf", uuid::Uuid::new_v4()));
-    for path in [&old, &recent, &kept] {
+    // Their times are set as the sweep will read them (the process's clock, which a test run
+    // under a faked clock moves while the file system keeps the real one).
+    let now = std::time::SystemTime::now();
+    let hour_ago = now - std::time::Duration::from_secs(3600);
+    for (path, modified) in [(&old, hour_ago), (&recent, now), (&kept, hour_ago)] {
         if path != &kept {
             std::fs::write(path, tests::minimal_pdf()).unwrap();
         }
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        if path != &recent {
-            std::fs::File::options()
-                .write(true)
-                .open(path)
-                .unwrap()
-                .set_modified(hour_ago)
-                .unwrap();
-        }
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
     }
     // A server starting on the same data sweeps them.
     let _second = tests::spawn_instance(&app, |_| {}).await;
