@@ -311,7 +311,9 @@ pub async fn run_sender(
     retry_base_secs: i64,
     every: std::time::Duration,
 ) {
-    let mut ticker = tokio::time::interval(every);
+    // The first pass one interval after the start (a server that restarts often does not race
+    // whoever else delivers the same outbox at that moment).
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

@@ -115,8 +115,9 @@ pub async fn spawn_app_on(
     config.database.max_connections = 5;
     config.storage.data_dir = data_dir.clone();
     config.mail.dir = data_dir.join("mail");
-    // The server's own sender passes as it starts and then once a day: a test delivers mail when
-    // it means to, with `TestApp::deliver_mail`, and nothing else sends meanwhile.
+    // The server's own sender passes once a day (its first pass a day after it starts): a test
+    // delivers mail when it means to, with `TestApp::deliver_mail`, and nothing else sends
+    // meanwhile.
     config.mail.send_interval_secs = 24 * 60 * 60;
     // Help desk: its SLA job runs only when a test runs it.
     config.jobs.helpdesk_sla = String::new();
@@ -341,8 +342,8 @@ impl TestApp {
     /// test configured), and answers how many messages it sent and how many failed. When it
     /// returns, what was sent is in the folder or in the SMTP server's inbox: nothing to wait for.
     ///
-    /// The server's own sender passes only as it starts (see `spawn_app_on`), so it does not race
-    /// with this pass; a message that its pass at start had claimed is waited for too.
+    /// The server's own sender passes only once a day (see `spawn_app_on`), so it does not race
+    /// with this pass; a message that a pass of another sender had claimed is waited for too.
     pub async fn deliver_mail(&self) -> jobs::outbox::DeliveryReport {
         self.clock.scope(self.deliver_due_mail()).await
     }
@@ -402,13 +403,14 @@ impl TestApp {
             .unwrap_or_default()
     }
 
-    /// Waits (up to 15 s) until the outbox holds a message to `to` (sent already or not: the
-    /// server's own sender may pass as it starts): for mail that the server queues after it has
-    /// answered (a password reset request does its work then, so that its timing tells nothing
-    /// about the account).
+    /// Waits (up to 15 s) until the outbox holds an unsent message to `to`: for mail that the
+    /// server queues after it has answered (a password reset request does its work then, so that
+    /// its timing tells nothing about the account).
     pub async fn wait_until_queued(&self, to: &str) {
-        let sql =
-            format!("SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE to_address = '{to}'");
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+             WHERE to_address = '{to}' AND sent_at IS NULL"
+        );
         for _ in 0..150 {
             if self.scalar(&sql).await.as_deref() != Some("0") {
                 return;
