@@ -56,7 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// the UGEL has nobody in that role.
 #[utoipa::path(post, path = "/sections/{id}/regularization", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Identificador del recurso")), request_body = RegularizationRequest,
-    responses((status = 201, body = RegularizationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = RegularizationView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn request_regularization(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
@@ -96,7 +96,7 @@ async fn get_regularization(
 /// MINEDU, where the UGEL has nobody in that role).
 #[utoipa::path(post, path = "/regularizations/{id}/decision", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Identificador del recurso")), request_body = RegularizationDecision,
-    responses((status = 200, body = RegularizationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = RegularizationView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn decide_regularization(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
