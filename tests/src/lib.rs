@@ -60,6 +60,17 @@ pub struct TestApp {
     pub config: Config,
     /// The server's clock.
     pub clock: siagie::time::Clock,
+    /// Whether this app made `data_dir` (and removes it when the test ends); a second instance
+    /// on the same data does not.
+    owns_data_dir: bool,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.owns_data_dir {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
 }
 
 /// Starts the application with the demo world loaded.
@@ -85,6 +96,7 @@ pub async fn spawn_instance(of: &TestApp, adjust: impl FnOnce(&mut Config)) -> T
         jwt_secret: of.jwt_secret.clone(),
         clock: config.clock.clock(),
         config,
+        owns_data_dir: false,
     }
 }
 
@@ -146,6 +158,7 @@ pub async fn spawn_app_on(
         jwt_secret,
         config,
         clock,
+        owns_data_dir: true,
     }
 }
 
