@@ -299,12 +299,7 @@ async fn refuse_overlap(
 /// Whether an enrollment of the student in the same year stands in the way of one from
 /// `starts_on`: any does, unless the student left it (traslado or retiro) before that day.
 fn overlaps(existing: &enrollment::Model, starts_on: NaiveDate) -> bool {
-    match existing.status {
-        EnrollmentStatus::Trasladado | EnrollmentStatus::Retirado => {
-            existing.status_date.is_none_or(|left| left >= starts_on)
-        }
-        _ => true,
-    }
+    last_day(existing.status, existing.status_date).is_none_or(|left| left >= starts_on)
 }
 
 /// Enrolls students in a section, creating the students that are new. Nothing is written when

@@ -9,7 +9,7 @@
 //! students are enrolled, so that a year invented for somebody else's student does not go
 //! unnoticed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -287,10 +287,19 @@ pub async fn list(
         .limit(500)
         .all(db)
         .await?;
+    // Who decides depends only on the UGEL (and its DRE): asked once per UGEL listed.
+    let mut stages: HashMap<Option<i64>, Stage> = HashMap::new();
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         let scope = section_scope(db, row.section_id).await?;
-        let (stage, _) = deciders(db, APPROVER, None, &scope.target).await?;
+        let stage = match stages.get(&scope.target.ugel_id) {
+            Some(stage) => *stage,
+            None => {
+                let (stage, _) = deciders(db, APPROVER, None, &scope.target).await?;
+                stages.insert(scope.target.ugel_id, stage);
+                stage
+            }
+        };
         views.push(view(db, row, &scope, stage).await?);
     }
     Ok(views)

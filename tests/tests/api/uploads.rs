@@ -7,7 +7,8 @@ use reqwest::{
     Method, StatusCode,
     multipart::{Form, Part},
 };
-use tests::{read, spawn_app};
+use serde_json::Value;
+use tests::{TestApp, read, spawn_app};
 
 /// A one-page PDF whose content stream inflates to `size` spaces.
 fn expanding_pdf(size: usize) -> Vec<u8> {
@@ -46,6 +47,27 @@ fn expanding_pdf(size: usize) -> Vec<u8> {
     pdf
 }
 
+/// Files a help-desk ticket with one attachment.
+async fn file_with(app: &TestApp, token: &str, attachment: Vec<u8>) -> (StatusCode, Value) {
+    let form = Form::new()
+        .text("email", "ie16471@siagie.local")
+        .text("cell_phone", "987654321")
+        .text("topic", "acceso")
+        .text("comment", "Adjunto la captura del error al ingresar")
+        .part(
+            "attachment",
+            Part::bytes(attachment).file_name("captura.pdf"),
+        );
+    read(
+        app.request(Method::POST, "/helpdesk/tickets", Some(token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_pdf_that_expands_far_beyond_its_size_is_refused_on_both_upload_paths() {
     let app = spawn_app().await;
@@ -57,23 +79,7 @@ async fn a_pdf_that_expands_far_beyond_its_size_is_refused_on_both_upload_paths(
         .await;
 
     // A help-desk attachment.
-    let form = Form::new()
-        .text("email", "ie16471@siagie.local")
-        .text("cell_phone", "987654321")
-        .text("topic", "acceso")
-        .text("comment", "Adjunto la captura del error al ingresar")
-        .part(
-            "attachment",
-            Part::bytes(bomb.clone()).file_name("captura.pdf"),
-        );
-    let (status, body) = read(
-        app.request(Method::POST, "/helpdesk/tickets", Some(&director))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = file_with(&app, &director, bomb.clone()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = body["error"]["fields"].to_string();
     assert!(message.contains("se expande"), "{body}");
@@ -113,24 +119,7 @@ async fn a_pdf_that_expands_far_beyond_its_size_is_refused_on_both_upload_paths(
     );
 
     // A plain scanned PDF still goes through.
-    let (status, body) = read(
-        app.request(Method::POST, "/helpdesk/tickets", Some(&director))
-            .multipart(
-                Form::new()
-                    .text("email", "ie16471@siagie.local")
-                    .text("cell_phone", "987654321")
-                    .text("topic", "acceso")
-                    .text("comment", "Adjunto la captura del error al ingresar")
-                    .part(
-                        "attachment",
-                        Part::bytes(tests::minimal_pdf()).file_name("a.pdf"),
-                    ),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = file_with(&app, &director, tests::minimal_pdf()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
@@ -139,24 +128,7 @@ async fn files_a_filing_left_without_its_row_are_swept_and_the_others_kept() {
     let app = spawn_app().await;
     let director = app.login_as("director.demo").await;
     // A filing that committed: its file stays.
-    let (status, ticket) = read(
-        app.request(Method::POST, "/helpdesk/tickets", Some(&director))
-            .multipart(
-                Form::new()
-                    .text("email", "ie16471@siagie.local")
-                    .text("cell_phone", "987654321")
-                    .text("topic", "acceso")
-                    .text("comment", "Adjunto la captura del error al ingresar")
-                    .part(
-                        "attachment",
-                        Part::bytes(tests::minimal_pdf()).file_name("a.pdf"),
-                    ),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, ticket) = file_with(&app, &director, tests::minimal_pdf()).await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     let folder = app.data_dir.join("helpdesk");
     let kept: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
