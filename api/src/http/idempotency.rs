@@ -35,8 +35,9 @@ use crate::{
 
 /// The header.
 pub const HEADER: &str = "idempotency-key";
-/// Largest request body fingerprinted (the largest upload a route accepts is smaller).
-const MAX_REQUEST: usize = 32 * 1024 * 1024;
+/// Largest request body fingerprinted: just over the largest a route accepts (a ticket with three
+/// 5 MiB attachments); a larger one is refused here as that route would refuse it.
+const MAX_REQUEST: usize = 16 * 1024 * 1024;
 /// Largest answer kept; a larger one is not replayed (the retry does the work).
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
 /// How long a key is kept.
