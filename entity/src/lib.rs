@@ -40,6 +40,8 @@ pub mod non_academic_day;
 pub mod password_reset_token;
 pub mod person;
 pub mod provisioning_request;
+pub mod recovery;
+pub mod recovery_grade;
 pub mod refresh_token;
 pub mod register_modification;
 pub mod register_progress;

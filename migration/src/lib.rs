@@ -22,6 +22,7 @@ mod m20261206_000017_regularization;
 mod m20261206_121500_one_valid_certificate;
 mod m20261206_123000_certificate_request_number;
 mod m20261206_140000_idempotency_key;
+mod m20261206_150000_recovery;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_121500_one_valid_certificate::Migration),
             Box::new(m20261206_123000_certificate_request_number::Migration),
             Box::new(m20261206_140000_idempotency_key::Migration),
+            Box::new(m20261206_150000_recovery::Migration),
         ]
     }
 }

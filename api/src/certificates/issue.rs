@@ -18,7 +18,7 @@ use entity::{
 
 use super::{
     Certificates, access,
-    payload::{self, CertificateContent, mask_document},
+    payload::{self, CertificateContent, Observation, mask_document},
     pdf::{self, Sheet},
     requests::{self, SavedYears, document_of},
     years::check_complete,
@@ -171,6 +171,10 @@ async fn content_of(
         )
         .with_details(serde_json::json!({ "missing": gaps })));
     }
+    let mut observations: Vec<Observation> =
+        serde_json::from_str(&request.observations).unwrap_or_default();
+    observations
+        .extend(super::record::recovery_notes(db, request.student_id, request.school_id).await?);
     let school = &scope.school;
     Ok(CertificateContent {
         virtual_code: code,
@@ -184,7 +188,7 @@ async fn content_of(
         masked_document: mask_document(&document_of(student)),
         level: years.last().map_or(school.level, |y| y.level),
         issued_on: today_lima(),
-        observations: serde_json::from_str(&request.observations).unwrap_or_default(),
+        observations,
         years,
         supersedes,
     })

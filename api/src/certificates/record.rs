@@ -2,7 +2,7 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::payload::{AreaGrade, CertificateYear, Regularized};
+use super::payload::{AreaGrade, CertificateYear, Observation, Regularized, situation_label};
 use crate::{
     error::Result,
     evaluation::record::{YearOrigin, years_for_school},
@@ -43,6 +43,39 @@ pub async fn years_from_actas(
                 YearOrigin::Acta => None,
                 YearOrigin::Regularization { approved_by, .. } => Some(Regularized { approved_by }),
             },
+        })
+        .collect())
+}
+
+/// The observations a certificate of the IE `school_id` prints for the years of the record whose
+/// recuperación pedagógica was recorded: the recuperación's grades and the situation they led to
+/// (the year's final situation on the certificate).
+pub async fn recovery_notes(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+    school_id: i64,
+) -> Result<Vec<Observation>> {
+    Ok(years_for_school(db, student_id, school_id)
+        .await?
+        .into_iter()
+        .filter_map(|y| {
+            let recovery = y.recovery?;
+            let grades = recovery
+                .grades
+                .iter()
+                .map(|g| format!("{} {}", g.area.to_uppercase(), g.value))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(Observation {
+                observation: format!(
+                    "Recuperación pedagógica de {}.º grado: {grades}. Situación final: {}.",
+                    y.grade_ordinal,
+                    situation_label(y.situation.code())
+                ),
+                year: Some(y.year),
+                resolution: None,
+                reason: None,
+            })
         })
         .collect())
 }

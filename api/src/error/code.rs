@@ -105,6 +105,10 @@ error_codes! {
     ActaClosed = ("acta_closed", CONFLICT, "El acta de evaluación está cerrada: solicite una modificación excepcional a la UGEL."),
     /// Students without a grade in some area or without a final situation, under `error.details`.
     ActaIncomplete = ("acta_incomplete", CONFLICT, "El acta no está completa: faltan calificaciones o situaciones finales."),
+    /// A recuperación is recorded for a student of an acta that is not closed yet.
+    RecoveryActaOpen = ("recovery_acta_open", CONFLICT, "La recuperación se registra sobre el acta cerrada: cierre primero el acta de la sección."),
+    /// A student's recuperación was recorded already and the acta is not under modification.
+    RecoveryRecorded = ("recovery_recorded", CONFLICT, "La recuperación de este estudiante ya está registrada: se corrige con una modificación excepcional del acta."),
     ActaNotClosed = ("acta_not_closed", CONFLICT, "Solo se solicita modificación de un acta cerrada."),
     /// A regularization is asked for a section with enrollments made after its year ended.
     NothingToRegularize = ("nothing_to_regularize", CONFLICT, "La sección no tiene matrículas registradas después del fin de su año académico: no hay nada que regularizar."),

@@ -9,6 +9,7 @@ pub mod grades;
 pub mod modification;
 pub mod pdf;
 pub mod record;
+pub mod recovery;
 pub mod routes;
 pub mod scale;
 pub mod sheet;

@@ -182,6 +182,9 @@ pub fn render(view: &ActaView, generated_at: DateTime<Utc>) -> Vec<u8> {
         );
         pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops));
     }
+    if view.students.iter().any(|s| s.recovery.is_some()) {
+        pages.push(recovery_page(view, generated_at));
+    }
     let title = format!(
         "Acta consolidada de evaluación {} {} {}",
         view.grade, view.section, view.year
@@ -189,6 +192,114 @@ pub fn render(view: &ActaView, generated_at: DateTime<Utc>) -> Vec<u8> {
     let mut doc = PdfDocument::new(&title);
     doc.with_pages(pages);
     doc.save(&PdfSaveOptions::default(), &mut Vec::new())
+}
+
+/// The results of the recuperación pedagógica recorded after the acta closed: per student, the
+/// recuperación's grade in each area it had failed and the situation it led to.
+fn recovery_page(view: &ActaView, generated_at: DateTime<Utc>) -> PdfPage {
+    let mut page = Page::new(PAGE_H);
+    page.text(
+        MARGIN,
+        13.0,
+        13.0,
+        true,
+        "RESULTADOS DE LA RECUPERACIÓN PEDAGÓGICA",
+    );
+    page.text(
+        MARGIN,
+        19.5,
+        9.0,
+        false,
+        &format!(
+            "Institución educativa: {} — Código modular: {} — Grado: {} — Sección: {} — Año académico: {}",
+            view.school_name, view.school_code, view.grade, view.section, view.year
+        ),
+    );
+    let top = 26.0;
+    page.fill(MARGIN, top, PAGE_W - 2.0 * MARGIN, ROW_H + 1.0, 0.88);
+    page.centered(MARGIN, NUMBER_W, top + 4.3, 7.5, true, "N°");
+    page.text(
+        MARGIN + NUMBER_W + 1.5,
+        top + 4.3,
+        7.5,
+        true,
+        "Apellidos y nombres",
+    );
+    page.text(
+        MARGIN + NUMBER_W + NAME_W + 1.5,
+        top + 4.3,
+        7.5,
+        true,
+        "Calificaciones de recuperación",
+    );
+    page.centered(
+        PAGE_W - MARGIN - SITUATION_W,
+        SITUATION_W,
+        top + 4.3,
+        7.5,
+        true,
+        "Situación final",
+    );
+    let mut y = top + ROW_H + 1.0;
+    for row in &view.students {
+        let Some(recovery) = &row.recovery else {
+            continue;
+        };
+        if y > PAGE_H - 20.0 {
+            break;
+        }
+        let grades = recovery
+            .grades
+            .iter()
+            .map(|g| {
+                let code = view
+                    .areas
+                    .iter()
+                    .find(|a| a.id == g.area_id)
+                    .map_or("?", |a| a.code.as_str());
+                format!("{code}: {}", g.value)
+            })
+            .collect::<Vec<_>>()
+            .join("   ");
+        page.centered(
+            MARGIN,
+            NUMBER_W,
+            y + 4.0,
+            7.5,
+            false,
+            &row.number.to_string(),
+        );
+        let name: String = row.full_name.chars().take(44).collect();
+        page.text(MARGIN + NUMBER_W + 1.0, y + 4.0, 7.0, false, &name);
+        page.text(
+            MARGIN + NUMBER_W + NAME_W + 1.5,
+            y + 4.0,
+            7.5,
+            false,
+            &grades,
+        );
+        page.centered(
+            PAGE_W - MARGIN - SITUATION_W,
+            SITUATION_W,
+            y + 4.0,
+            7.0,
+            false,
+            situation_label(recovery.situation),
+        );
+        y += ROW_H;
+        page.line(MARGIN, y, PAGE_W - MARGIN, y, 0.3);
+    }
+    page.text(
+        MARGIN,
+        PAGE_H - 6.0,
+        6.5,
+        false,
+        &format!(
+            "SIAGIE — generado el {}",
+            generated_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M")
+        ),
+    );
+    PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops)
 }
 
 fn scale_label(area: &super::catalogue::Area) -> &'static str {

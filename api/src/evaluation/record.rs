@@ -69,8 +69,20 @@ pub struct RecordYear {
     pub codigo_modular: String,
     pub school_name: String,
     pub grades: Vec<RecordGrade>,
+    /// The year's final situation: the acta's, or for a student who required recuperación, the
+    /// one its recuperación led to once recorded.
     pub situation: FinalSituation,
     pub origin: YearOrigin,
+    /// The recuperación pedagógica of a year the acta left `requiere_recuperacion`, once recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecordRecovery>,
+}
+
+/// The recuperación of a year: its grades in the areas the acta left failed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordRecovery {
+    pub grades: Vec<RecordGrade>,
+    pub recorded_on: NaiveDate,
 }
 
 /// A student and its record.
@@ -96,7 +108,8 @@ const RECORD: &str = "\
            fs.situation AS situation, ca.code AS code, ca.name AS area, ca.kind AS kind, \
            ca.scale AS scale, fg.value AS value, r.decided_at AS approved_at, \
            ap.given_names AS approver_given, ap.paternal_surname AS approver_paternal, \
-           ap.maternal_surname AS approver_maternal \
+           ap.maternal_surname AS approver_maternal, rc.situation AS recovery_situation, \
+           rc.recorded_at AS recovery_at \
     FROM enrollment e \
     JOIN section s ON s.id = e.section_id \
     JOIN grade g ON g.id = s.grade_id \
@@ -107,11 +120,23 @@ const RECORD: &str = "\
     LEFT JOIN final_situation fs ON fs.enrollment_id = e.id AND a.id IS NOT NULL \
     LEFT JOIN final_grade fg ON fg.enrollment_id = e.id AND a.id IS NOT NULL \
     LEFT JOIN curricular_area ca ON ca.id = fg.area_id \
+    LEFT JOIN recovery rc ON rc.enrollment_id = e.id AND fs.situation = 'requiere_recuperacion' \
     LEFT JOIN regularization r ON r.section_id = s.id AND e.regularization = TRUE \
     LEFT JOIN user_account ua ON ua.id = r.decided_by \
     LEFT JOIN person ap ON ap.id = ua.person_id \
     WHERE e.student_id = $1 AND (e.regularization = FALSE OR r.status = 'approved') \
     ORDER BY ay.year, e.id, ca.position, ca.id";
+
+/// The recuperación grades of a student's enrollments, with their areas, in the order of the
+/// areas.
+const RECOVERY_GRADES: &str = "\
+    SELECT rg.enrollment_id AS enrollment_id, ca.code AS code, ca.name AS area, ca.kind AS kind, \
+           ca.scale AS scale, rg.value AS value \
+    FROM recovery_grade rg \
+    JOIN enrollment e ON e.id = rg.enrollment_id \
+    JOIN curricular_area ca ON ca.id = rg.area_id \
+    WHERE e.student_id = $1 \
+    ORDER BY rg.enrollment_id, ca.position, ca.id";
 
 /// Where a student studied and what its closed actas say.
 struct Studied {
@@ -164,10 +189,21 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
         if acta.is_none() || status == EnrollmentStatus::Trasladado {
             continue;
         }
-        let situation = match row.try_get::<Option<String>>("", "situation")? {
+        let mut situation = match row.try_get::<Option<String>>("", "situation")? {
             Some(code) => FinalSituation::parse(&code).map_err(|_| bad("situation"))?,
             None if status == EnrollmentStatus::Activo => continue,
             None => FinalSituation::Retirado,
+        };
+        let recovery = match row.try_get::<Option<String>>("", "recovery_situation")? {
+            Some(code) => {
+                situation = FinalSituation::parse(&code).map_err(|_| bad("recovery"))?;
+                let at: chrono::DateTime<chrono::Utc> = row.try_get("", "recovery_at")?;
+                Some(RecordRecovery {
+                    grades: Vec::new(),
+                    recorded_on: at.with_timezone(&crate::time::LIMA).date_naive(),
+                })
+            }
+            None => None,
         };
         let enrollment: i64 = row.try_get("", "enrollment_id")?;
         if years.last().is_none_or(|(id, _)| *id != enrollment) {
@@ -186,6 +222,7 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
                     grades: Vec::new(),
                     situation,
                     origin: origin(&row)?,
+                    recovery,
                 },
             ));
         }
@@ -208,11 +245,50 @@ async fn studied(db: &impl ConnectionTrait, student_id: i64) -> Result<Studied> 
     let current = latest
         .filter(|(_, year, _)| before_latest.is_none_or(|before| year - before <= 1))
         .map(|(_, _, target)| target);
+    if years.iter().any(|(_, y)| y.recovery.is_some()) {
+        recovery_grades(db, student_id, &mut years).await?;
+    }
     Ok(Studied {
         schools,
         current,
         years: years.into_iter().map(|(_, y)| y).collect(),
     })
+}
+
+/// Adds their recuperación grades to the years that have one.
+async fn recovery_grades(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+    years: &mut [(i64, RecordYear)],
+) -> Result<()> {
+    let bad = |what: &str| ApiError::Internal(anyhow::anyhow!("record recovery: {what}"));
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            RECOVERY_GRADES,
+            [student_id.into()],
+        ))
+        .await?;
+    for row in rows {
+        let enrollment: i64 = row.try_get("", "enrollment_id")?;
+        let Some(recovery) = years
+            .iter_mut()
+            .find(|(id, _)| *id == enrollment)
+            .and_then(|(_, y)| y.recovery.as_mut())
+        else {
+            continue;
+        };
+        let text = |column: &str| row.try_get::<String>("", column);
+        let scale = GradeScale::parse(&text("scale")?).map_err(|_| bad("scale"))?;
+        recovery.grades.push(RecordGrade {
+            code: text("code")?,
+            area: text("area")?,
+            kind: AreaKind::parse(&text("kind")?).map_err(|_| bad("kind"))?,
+            scale,
+            value: scale::show(scale, row.try_get("", "value")?),
+        });
+    }
+    Ok(())
 }
 
 /// Where the year of a row of [`RECORD`] comes from.

@@ -14,6 +14,7 @@ use super::{
     grades::{self, GradesInput, GradesSaved},
     modification::{self, ActaModificationFilter, ActaModificationView},
     record::{self, RecordQuery, StudentRecord},
+    recovery::{self, RecoveriesInput},
     sheet::{self, ActaView},
     teachers::{self, TeacherAreas},
 };
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import_grades))
         .routes(routes!(record_situations))
         .routes(routes!(close_acta))
+        .routes(routes!(record_recovery))
         .routes(routes!(acta_pdf))
         .routes(routes!(request_modification))
         .routes(routes!(list_modifications))
@@ -162,6 +164,23 @@ async fn close_acta(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ActaView>> {
     Ok(Json(closure::close(&state.db, &p, id).await?))
+}
+
+/// Record the recuperación pedagógica of students the closed acta left `requiere_recuperacion`
+/// (the director): the grade of each area they failed and the resulting situation (`promovido` or
+/// `permanece`, the grades' suggestion unless a reason says otherwise). All or none; recorded once,
+/// and changed only under an enabled exceptional modification.
+#[utoipa::path(put, path = "/sections/{id}/acta/recovery", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "evaluation", security(("bearer" = [])), request_body = RecoveriesInput,
+    responses((status = 200, body = ActaView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`recovery_acta_open`, `recovery_recorded`", body = ErrorBody), (status = 422, description = "`validation_failed`: `error.details.students` lists each", body = ErrorBody)))]
+async fn record_recovery(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RecoveriesInput>,
+) -> Result<Json<ActaView>> {
+    Ok(Json(
+        recovery::record_results(&state.db, &p, id, body).await?,
+    ))
 }
 
 /// The acta as a PDF (A4 landscape), to print, sign and seal.

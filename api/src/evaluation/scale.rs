@@ -92,6 +92,18 @@ pub fn suggest(level: Level, grade_ordinal: i16, grades: &[Graded]) -> Option<Fi
     })
 }
 
+/// The final situation the recuperación suggests, from how many of the areas it covered are still
+/// failed after it: in secondary a student is promovido with at most one area still failed; in
+/// primary, with none. Otherwise it permanece en el grado.
+pub fn suggest_after_recovery(level: Level, still_failed: usize) -> FinalSituation {
+    let allowed = if level == Level::Secundaria { 1 } else { 0 };
+    if still_failed <= allowed {
+        FinalSituation::Promovido
+    } else {
+        FinalSituation::Permanece
+    }
+}
+
 /// How a final situation is written on an acta and a certificate.
 pub fn situation_label(situation: FinalSituation) -> &'static str {
     match situation {
@@ -193,5 +205,15 @@ mod tests {
             suggest(Level::Primaria, 4, &grades),
             Some(FinalSituation::RequiereRecuperacion)
         );
+    }
+
+    #[test]
+    fn the_recuperacion_promotes_with_at_most_one_area_failed_in_secondary_and_none_in_primary() {
+        use FinalSituation::{Permanece, Promovido};
+        assert_eq!(suggest_after_recovery(Level::Secundaria, 0), Promovido);
+        assert_eq!(suggest_after_recovery(Level::Secundaria, 1), Promovido);
+        assert_eq!(suggest_after_recovery(Level::Secundaria, 2), Permanece);
+        assert_eq!(suggest_after_recovery(Level::Primaria, 0), Promovido);
+        assert_eq!(suggest_after_recovery(Level::Primaria, 1), Permanece);
     }
 }

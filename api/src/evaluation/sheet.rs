@@ -11,8 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use entity::{
-    acta, curricular_area, enrollment, final_grade, final_situation, grade, student,
-    vocabulary::{EnrollmentStatus, FinalSituation, Level},
+    acta, curricular_area, enrollment, final_grade, final_situation, grade, recovery,
+    recovery_grade, student,
+    vocabulary::{AreaKind, EnrollmentStatus, FinalSituation, Level},
 };
 
 use super::{
@@ -65,6 +66,22 @@ pub struct StudentRow {
     pub reason: Option<String>,
     /// Codes of the areas still without a grade.
     pub missing_areas: Vec<String>,
+    /// For a student who required recuperación, its result once recorded.
+    pub recovery: Option<RecoveryView>,
+}
+
+/// The result of a student's recuperación pedagógica, recorded after the acta closed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecoveryView {
+    /// The recuperación's grade in each area the acta left failed.
+    pub grades: Vec<GradeCell>,
+    /// `promovido` or `permanece`.
+    pub situation: FinalSituation,
+    /// What the recuperación's grades suggest.
+    pub suggested: FinalSituation,
+    /// Why the situation recorded differs from the suggestion.
+    pub reason: Option<String>,
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// The acta consolidada de evaluación of a section.
@@ -105,6 +122,8 @@ pub struct Sheet {
     pub students: Vec<(enrollment::Model, student::Model)>,
     pub grades: HashMap<(i64, i64), i16>,
     pub situations: HashMap<i64, final_situation::Model>,
+    /// The recuperación of each student who has one, with its grades by area.
+    pub recoveries: HashMap<i64, (recovery::Model, HashMap<i64, i16>)>,
 }
 
 /// The situation an enrollment that ended has without anyone recording it.
@@ -142,6 +161,7 @@ impl Sheet {
         let ids: Vec<i64> = students.iter().map(|(e, _)| e.id).collect();
         let mut grades = HashMap::new();
         let mut situations = HashMap::new();
+        let mut recoveries: HashMap<i64, (recovery::Model, HashMap<i64, i16>)> = HashMap::new();
         for chunk in ids.chunks(500) {
             for g in final_grade::Entity::find()
                 .filter(final_grade::Column::EnrollmentId.is_in(chunk.iter().copied()))
@@ -157,6 +177,27 @@ impl Sheet {
             {
                 situations.insert(s.enrollment_id, s);
             }
+            for r in recovery::Entity::find()
+                .filter(recovery::Column::EnrollmentId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+            {
+                recoveries.insert(r.enrollment_id, (r, HashMap::new()));
+            }
+        }
+        if !recoveries.is_empty() {
+            let with: Vec<i64> = recoveries.keys().copied().collect();
+            for chunk in with.chunks(500) {
+                for g in recovery_grade::Entity::find()
+                    .filter(recovery_grade::Column::EnrollmentId.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?
+                {
+                    if let Some((_, grades)) = recoveries.get_mut(&g.enrollment_id) {
+                        grades.insert(g.area_id, g.value);
+                    }
+                }
+            }
         }
         Ok(Self {
             scope,
@@ -166,6 +207,7 @@ impl Sheet {
             students,
             grades,
             situations,
+            recoveries,
         })
     }
 
@@ -190,6 +232,44 @@ impl Sheet {
             })
             .collect();
         scale::suggest(self.grade.level, self.grade.ordinal, &graded)
+    }
+
+    /// The areas that count for the final situation (all but comportamiento) whose grade in the
+    /// acta fails: those a recuperación covers.
+    pub fn failed_areas(&self, enrollment_id: i64) -> Vec<&curricular_area::Model> {
+        self.areas
+            .iter()
+            .filter(|a| a.kind != AreaKind::Comportamiento)
+            .filter(|a| {
+                self.grades
+                    .get(&(enrollment_id, a.id))
+                    .is_some_and(|v| scale::fails(a.scale, *v))
+            })
+            .collect()
+    }
+
+    /// The recuperación of a student whose acta situation requires one, once recorded.
+    pub fn recovery(&self, e: &enrollment::Model) -> Option<RecoveryView> {
+        if self.situation(e) != Some(FinalSituation::RequiereRecuperacion) {
+            return None;
+        }
+        let (result, grades) = self.recoveries.get(&e.id)?;
+        Some(RecoveryView {
+            grades: self
+                .areas
+                .iter()
+                .filter_map(|a| {
+                    grades.get(&a.id).map(|v| GradeCell {
+                        area_id: a.id,
+                        value: scale::show(a.scale, *v),
+                    })
+                })
+                .collect(),
+            situation: result.situation,
+            suggested: result.suggested,
+            reason: result.reason.clone(),
+            recorded_at: result.recorded_at,
+        })
     }
 
     /// The final situation of a student: the one recorded, or the end of its enrollment.
@@ -284,6 +364,7 @@ impl Sheet {
                 } else {
                     Vec::new()
                 },
+                recovery: self.recovery(e),
             })
             .collect();
         ActaView {

@@ -73,6 +73,7 @@ actions! {
     GradesImported = ("grades_imported", "acta"),
     FinalSituationsRecorded = ("final_situations_recorded", "acta"),
     ActaClosed = ("acta_closed", "acta"),
+    RecoveryRecorded = ("recovery_recorded", "acta"),
     ActaModificationRequested = ("acta_modification_requested", "acta_modification"),
     RegularizationRequested = ("regularization_requested", "regularization"),
     RegularizationApproved = ("regularization_approved", "regularization"),

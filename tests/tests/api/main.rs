@@ -23,6 +23,7 @@ mod idempotency;
 mod matrix;
 mod pages;
 mod provisioning;
+mod recovery;
 mod register;
 mod registry;
 mod regularization;

@@ -531,6 +531,7 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::POST, "/sections/{id}/acta/grades", format!("/sections/{t}/acta/grades"), Body::Csv("documento\n".into()), "xxxxaaxx"),
         case(M::PUT, "/sections/{id}/acta/situations", format!("/sections/{t}/acta/situations"), j(json!({"situations": []})), "xxxxaxxx"),
         case(M::POST, "/sections/{id}/acta/close", format!("/sections/{n}/acta/close"), Body::None, "xxxxaxxx"),
+        case(M::PUT, "/sections/{id}/acta/recovery", format!("/sections/{t}/acta/recovery"), j(json!({"students": [{"enrollment_id": 1, "grades": []}]})), "xxxxaxxx"),
         case(M::POST, "/sections/{id}/acta/modifications", format!("/sections/{t}/acta/modifications"), j(json!({"reason": "Otra corrección pendiente"})), "xxxxaxxx"),
         case(M::GET, "/acta-modifications", "/acta-modifications".into(), Body::None, "axaaaxaa"),
         case(M::GET, "/acta-modifications/{id}", format!("/acta-modifications/{}", w.acta_modification), Body::None, "axaaaxxx"),

@@ -1,0 +1,352 @@
+//! Recuperación pedagógica: after the acta closes, the director records the recuperación of each
+//! student it left `requiere_recuperacion`; the result is audited and read in the acta, its PDF,
+//! the student's record and the certificate.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::{TestApp, demo, read, spawn_app};
+
+/// The IE Bolognesi's closed 2018 acta (third grade of secondary), with one student it left
+/// `requiere_recuperacion` after failing two areas.
+struct Recovering {
+    director: String,
+    section: i64,
+    acta: Value,
+    student: Value,
+    /// The areas the student failed (ids).
+    failed: Vec<i64>,
+}
+
+async fn recovering(app: &TestApp) -> Recovering {
+    let director = app.login_as("secundaria.demo").await;
+    let school = app.school_id(&director, demo::BOLOGNESI).await;
+    let (_, sections) = app
+        .get(&format!("/schools/{school}/sections?year=2018"), &director)
+        .await;
+    let section = sections[0]["id"].as_i64().unwrap();
+    let (status, acta) = app
+        .get(&format!("/sections/{section}/acta"), &director)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acta}");
+    assert_eq!(acta["state"], "cerrada");
+    let student = acta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["situation"] == "requiere_recuperacion")
+        .expect("a student who requires recuperación")
+        .clone();
+    assert!(student["recovery"].is_null(), "{student}");
+    let failed: Vec<i64> = acta["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] != "comportamiento")
+        .filter(|a| {
+            student["grades"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["area_id"] == a["id"] && g["value"].as_str().unwrap() < "11")
+        })
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 2, "{student}");
+    Recovering {
+        director,
+        section,
+        acta,
+        student,
+        failed,
+    }
+}
+
+#[tokio::test]
+async fn the_recuperacion_of_a_closed_acta_is_recorded_once_and_read_in_the_record_pdf_and_certificate()
+ {
+    let app = spawn_app().await;
+    let w = recovering(&app).await;
+    let path = format!("/sections/{}/acta/recovery", w.section);
+    let enrollment = w.student["enrollment_id"].clone();
+
+    // One area passed, one still failed: in secondary that promotes.
+    let body = json!({"students": [{"enrollment_id": enrollment, "grades": [
+        {"area_id": w.failed[0], "value": "13"}, {"area_id": w.failed[1], "value": "09"}]}]});
+    let (status, acta) = app.put(&path, &w.director, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{acta}");
+    let row = acta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["enrollment_id"] == enrollment)
+        .unwrap();
+    assert_eq!(acta["state"], "cerrada", "the acta stays as it was closed");
+    assert_eq!(row["situation"], "requiere_recuperacion");
+    assert_eq!(row["recovery"]["situation"], "promovido", "{row}");
+    assert_eq!(row["recovery"]["suggested"], "promovido");
+    let values: Vec<&str> = row["recovery"]["grades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values.len(), 2);
+    assert!(
+        values.contains(&"13") && values.contains(&"09"),
+        "{values:?}"
+    );
+
+    // Recorded once: a second result is refused, and nothing changed.
+    let again = json!({"students": [{"enrollment_id": enrollment, "grades": [
+        {"area_id": w.failed[0], "value": "05"}, {"area_id": w.failed[1], "value": "05"}]}]});
+    let (status, body) = app.put(&path, &w.director, again).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "recovery_recorded");
+
+    // The record: the year's final situation is the recuperación's, with its grades.
+    let document = w.student["document"].as_str().unwrap();
+    let (status, record) = app
+        .get(
+            &format!("/students/record?document={document}"),
+            &w.director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    let year = record["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == 2018)
+        .unwrap();
+    assert_eq!(year["situation"], "promovido", "{year}");
+    assert_eq!(year["recovery"]["grades"].as_array().unwrap().len(), 2);
+    assert!(
+        year["recovery"]["grades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["value"] == "13")
+    );
+    assert_eq!(year["recovery"]["recorded_on"], app.today().to_string());
+
+    // Audited, with who recorded it.
+    let (status, trail) = app
+        .get(
+            &format!("/audit?school_id={}&per_page=100", w.acta["school_id"]),
+            &w.director,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    let events: Vec<&Value> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "recovery_recorded")
+        .collect();
+    assert_eq!(events.len(), 1, "{trail}");
+    assert_eq!(events[0]["after"][0]["situation"], "promovido", "{trail}");
+    assert_eq!(events[0]["after"][0]["enrollment_id"], enrollment);
+
+    // The acta's PDF adds the recuperación's page.
+    let response = app
+        .request(
+            Method::GET,
+            &format!("/sections/{}/acta/pdf", w.section),
+            Some(&w.director),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let pdf = response.bytes().await.unwrap();
+    if let Some(text) = tests::pdf_text(&pdf) {
+        assert!(
+            text.contains("RESULTADOS DE LA RECUPERACIÓN PEDAGÓGICA"),
+            "{text}"
+        );
+        let name = w.student["full_name"].as_str().unwrap();
+        assert!(text.contains(name), "{text}");
+    }
+
+    // The certificate prints the year as promovido and says how, under its signature.
+    let school = w.acta["school_id"].as_i64().unwrap();
+    let (_, fifth) = app
+        .get(
+            &format!("/schools/{school}/sections?year=2020"),
+            &w.director,
+        )
+        .await;
+    let (status, result) = app
+        .post(
+            "/certificates/batch",
+            &w.director,
+            json!({"section_id": fifth[0]["id"], "student_ids": [w.student["student_id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let id = result["issued"][0]["id"].as_i64().unwrap();
+    let response = app
+        .request(
+            Method::GET,
+            &format!("/certificates/{id}/pdf"),
+            Some(&w.director),
+        )
+        .send()
+        .await
+        .unwrap();
+    let pdf = response.bytes().await.unwrap();
+    let qr_text = siagie::certificates::offline::qr_text_of_pdf(&pdf).unwrap();
+    let payload = qr_text.rsplit('/').next().unwrap();
+    let (_, verification) = read(
+        app.request(
+            Method::GET,
+            &format!("/certificates/verify?payload={payload}"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(verification["valid"], true, "{verification}");
+    let content = &verification["content"];
+    let signed_year = content["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|y| y["year"] == 2018)
+        .unwrap();
+    assert_eq!(signed_year["situation"], "promovido");
+    let note = content["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["year"] == 2018)
+        .unwrap_or_else(|| panic!("{content}"));
+    let text = note["observation"].as_str().unwrap();
+    assert!(
+        text.starts_with("Recuperación pedagógica de 3.º grado:") && text.contains("13"),
+        "{text}"
+    );
+    if let Some(text) = tests::pdf_text(&pdf) {
+        assert!(text.contains("Recuperación pedagógica"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_recuperacion_is_refused_before_closing_for_other_students_and_with_missing_areas() {
+    let app = spawn_app().await;
+    let w = recovering(&app).await;
+    let path = format!("/sections/{}/acta/recovery", w.section);
+    let enrollment = w.student["enrollment_id"].clone();
+    let put = |body: Value| {
+        let app = &app;
+        let path = path.clone();
+        let token = w.director.clone();
+        async move { app.put(&path, &token, body).await }
+    };
+
+    // A student the acta promoted.
+    let promoted = w.acta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["situation"] == "promovido")
+        .unwrap()["enrollment_id"]
+        .clone();
+    let (status, body) =
+        put(json!({"students": [{"enrollment_id": promoted, "grades": []}]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["details"]["students"][0]["field"],
+        "enrollment_id"
+    );
+
+    // One failed area left out; an area it passed; a grade off the scale.
+    let passed = w.acta["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .find(|id| !w.failed.contains(id))
+        .unwrap();
+    for (grades, field) in [
+        (json!([{"area_id": w.failed[0], "value": "12"}]), "grades"),
+        (
+            json!([{"area_id": w.failed[0], "value": "12"}, {"area_id": w.failed[1], "value": "12"}, {"area_id": passed, "value": "12"}]),
+            "grades[2].area_id",
+        ),
+        (
+            json!([{"area_id": w.failed[0], "value": "12"}, {"area_id": w.failed[1], "value": "25"}]),
+            "grades[1].value",
+        ),
+    ] {
+        let (status, body) =
+            put(json!({"students": [{"enrollment_id": enrollment, "grades": grades}]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            body["error"]["details"]["students"][0]["field"], field,
+            "{body}"
+        );
+    }
+
+    // Both failed again: permanece is the suggestion; promovido needs a reason.
+    let both_failed =
+        json!([{"area_id": w.failed[0], "value": "08"}, {"area_id": w.failed[1], "value": "10"}]);
+    let (status, body) = put(json!({"students": [{"enrollment_id": enrollment,
+        "grades": both_failed, "situation": "promovido"}]}))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"]["students"][0]["field"], "reason");
+    let (_, acta) = app
+        .get(&format!("/sections/{}/acta", w.section), &w.director)
+        .await;
+    assert!(
+        acta["students"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["recovery"].is_null()),
+        "nothing written"
+    );
+
+    // Another IE's director cannot record it.
+    let other = app.login_as("director.demo").await;
+    let (status, _) = app
+        .put(
+            &path,
+            &other,
+            json!({"students": [{"enrollment_id": enrollment, "grades": both_failed}]}),
+        )
+        .await;
+    assert!(
+        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{status}"
+    );
+
+    // With the acta of this year still open, nothing to recover yet.
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let open = me["sections"][0].as_i64().unwrap();
+    let (status, body) = app
+        .put(
+            &format!("/sections/{open}/acta/recovery"),
+            &other,
+            json!({"students": [{"enrollment_id": 1, "grades": []}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "recovery_acta_open");
+
+    // Permanece, as the grades suggest: recorded.
+    let (status, acta) =
+        put(json!({"students": [{"enrollment_id": enrollment, "grades": both_failed}]})).await;
+    assert_eq!(status, StatusCode::OK, "{acta}");
+    let row = acta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["enrollment_id"] == enrollment)
+        .unwrap();
+    assert_eq!(row["recovery"]["situation"], "permanece");
+}
