@@ -109,7 +109,218 @@ pub fn with_contract(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
         pull_response.to_value(),
     );
     declare_errors(&mut value);
+    declare_links(&mut value);
     value
+}
+
+/// Where the id of the resource an answer creates, or of the path a step was sent to, is found.
+const BODY_ID: &str = "$response.body#/id";
+const PATH_ID: &str = "$request.path.id";
+
+/// The steps that follow a write, as OpenAPI links: (the write's path, method and status, then
+/// each next step's path and method, and where its `id` comes from). A client (or a fuzzer's
+/// stateful phase) follows them from a resource it created to the workflow's next steps with real
+/// ids: a help-desk ticket through take, escalate and resolve; a certificate request to issue and
+/// annul; a section to its roster, grades, situations and closure, and from a closed acta to its
+/// modification, recuperación and regularization.
+const LINKS: &[(&str, &str, &str, &[(&str, &str, &str)])] = &[
+    (
+        "/helpdesk/tickets",
+        "post",
+        "201",
+        &[
+            ("/helpdesk/tickets/{id}", "get", BODY_ID),
+            ("/helpdesk/tickets/{id}/take", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/messages", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/priority", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/similar", "get", BODY_ID),
+            ("/helpdesk/tickets/{id}/escalate", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/annul", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/helpdesk/tickets/{id}/take",
+        "post",
+        "200",
+        &[
+            ("/helpdesk/tickets/{id}/escalate", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/resolve", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/wait", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/return", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/messages", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/helpdesk/tickets/{id}/escalate",
+        "post",
+        "200",
+        &[
+            ("/helpdesk/tickets/{id}/take", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/return", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/resolve", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/helpdesk/tickets/{id}/resolve",
+        "post",
+        "200",
+        &[
+            ("/helpdesk/tickets/{id}/close", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/reopen", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/rating", "post", BODY_ID),
+            ("/helpdesk/tickets/{id}/article", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/certificate-requests",
+        "post",
+        "201",
+        &[
+            ("/certificate-requests/{id}", "get", BODY_ID),
+            ("/certificate-requests/{id}/years", "put", BODY_ID),
+            ("/certificate-requests/{id}/preview", "get", BODY_ID),
+            ("/certificate-requests/{id}/issue", "post", BODY_ID),
+            ("/certificate-requests/{id}/reject", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/certificate-requests/{id}/issue",
+        "post",
+        "201",
+        &[
+            ("/certificates/{id}", "get", BODY_ID),
+            ("/certificates/{id}/pdf", "get", BODY_ID),
+            ("/certificates/{id}/annul", "post", BODY_ID),
+            ("/certificates/{id}/correct", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/schools/{id}/sections",
+        "post",
+        "201",
+        &[
+            ("/sections/{id}", "get", BODY_ID),
+            ("/sections/{id}/students", "post", BODY_ID),
+            ("/sections/{id}/students", "get", BODY_ID),
+            ("/sections/{id}/acta", "get", BODY_ID),
+            ("/sections/{id}/acta/grades", "put", BODY_ID),
+            ("/sections/{id}/acta/situations", "put", BODY_ID),
+            ("/sections/{id}/acta/close", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/sections/{id}/students",
+        "post",
+        "201",
+        &[
+            ("/sections/{id}/acta", "get", PATH_ID),
+            ("/sections/{id}/acta/grades", "put", PATH_ID),
+        ],
+    ),
+    (
+        "/sections/{id}/acta/grades",
+        "put",
+        "200",
+        &[
+            ("/sections/{id}/acta/situations", "put", PATH_ID),
+            ("/sections/{id}/acta/close", "post", PATH_ID),
+        ],
+    ),
+    (
+        "/sections/{id}/acta/situations",
+        "put",
+        "200",
+        &[("/sections/{id}/acta/close", "post", PATH_ID)],
+    ),
+    (
+        "/sections/{id}/acta/close",
+        "post",
+        "200",
+        &[
+            ("/sections/{id}/acta/pdf", "get", PATH_ID),
+            ("/sections/{id}/acta/recovery", "put", PATH_ID),
+            ("/sections/{id}/acta/modifications", "post", PATH_ID),
+            ("/sections/{id}/regularization", "post", PATH_ID),
+        ],
+    ),
+    (
+        "/sections/{id}/acta/modifications",
+        "post",
+        "201",
+        &[
+            ("/acta-modifications/{id}", "get", BODY_ID),
+            ("/acta-modifications/{id}/opinion", "post", BODY_ID),
+            ("/acta-modifications/{id}/enable", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/sections/{id}/regularization",
+        "post",
+        "201",
+        &[
+            ("/regularizations/{id}", "get", BODY_ID),
+            ("/regularizations/{id}/decision", "post", BODY_ID),
+        ],
+    ),
+    (
+        "/provisioning/requests",
+        "post",
+        "201",
+        &[
+            ("/provisioning/requests/{id}", "get", BODY_ID),
+            ("/provisioning/requests/{id}/approve", "post", BODY_ID),
+            ("/provisioning/requests/{id}/reject", "post", BODY_ID),
+        ],
+    ),
+];
+
+/// A JSON pointer to an operation of the document, as a link's `operationRef`.
+fn operation_ref(path: &str, method: &str) -> String {
+    format!(
+        "#/paths/{}/{method}",
+        format!("{PREFIX}{path}")
+            .replace('~', "~0")
+            .replace('/', "~1")
+    )
+}
+
+const PREFIX: &str = "/api/v1";
+
+/// Adds [`LINKS`] to the answers they start from; a link whose operations are not in the document
+/// is left out.
+fn declare_links(value: &mut serde_json::Value) {
+    for (path, method, status, next) in LINKS {
+        let links: serde_json::Map<String, serde_json::Value> = next
+            .iter()
+            .filter(|(to, to_method, _)| {
+                value["paths"][format!("{PREFIX}{to}")][*to_method].is_object()
+            })
+            .map(|(to, to_method, id)| {
+                let name = format!("{to_method} {to}")
+                    .replace(['/', '{', '}', ' ', '-'], "_")
+                    .trim_matches('_')
+                    .to_owned();
+                (
+                    name,
+                    serde_json::json!({
+                        "operationRef": operation_ref(to, to_method),
+                        "parameters": { "id": id },
+                    }),
+                )
+            })
+            .collect();
+        let Some(response) = value
+            .get_mut("paths")
+            .and_then(|p| p.get_mut(format!("{PREFIX}{path}")))
+            .and_then(|p| p.get_mut(*method))
+            .and_then(|o| o.get_mut("responses"))
+            .and_then(|r| r.get_mut(*status))
+            .and_then(|r| r.as_object_mut())
+        else {
+            continue;
+        };
+        response.insert("links".into(), serde_json::Value::Object(links));
+    }
 }
 
 /// Every operation can answer the errors every route shares, all in the one error shape: a bad

@@ -67,6 +67,7 @@ pub struct SavedYears {
 
 /// A reason (rejection, annulment).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CertificateReason)]
 pub struct Reason {
     pub reason: String,
 }
@@ -94,6 +95,7 @@ pub struct YearView {
 
 /// A request as its issuer sees it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CertificateRequestView)]
 pub struct RequestView {
     pub id: i64,
     pub school_id: i64,

@@ -102,6 +102,110 @@ async fn the_openapi_document_describes_every_endpoint_in_version_3_1() {
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Two types of one name would share one schema: a certificate request is not a provisioning
+    // request.
+    let answer = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_ne!(
+        answer("/api/v1/certificate-requests", "post", "201"),
+        answer("/api/v1/provisioning/requests", "post", "201")
+    );
+}
+
+/// Follows a chain of OpenAPI links from a write to the step `to`, checking that each link names
+/// an operation of the document that takes the `id` it passes.
+fn linked<'a>(doc: &'a Value, from: (&str, &str, &str), to: (&str, &str)) -> &'a Value {
+    let links = doc["paths"][format!("/api/v1{}", from.0)][from.1]["responses"][from.2]["links"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no links from {from:?}"));
+    let reference = format!(
+        "#/paths/{}/{}",
+        format!("/api/v1{}", to.0).replace('/', "~1"),
+        to.1
+    );
+    let link = links
+        .values()
+        .find(|l| l["operationRef"] == reference.as_str())
+        .unwrap_or_else(|| panic!("{from:?} does not lead to {to:?}: {links:?}"));
+    let target = doc
+        .pointer(reference.trim_start_matches('#'))
+        .unwrap_or_else(|| panic!("{reference} is not in the document"));
+    assert!(
+        target["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "id" && p["in"] == "path"),
+        "{reference} takes no id"
+    );
+    assert!(link["parameters"]["id"].as_str().unwrap().starts_with('$'));
+    target
+}
+
+#[tokio::test]
+async fn the_openapi_document_links_each_create_to_the_steps_that_follow_it() {
+    let app = spawn_app().await;
+    let (_, doc) = read(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    // A ticket: filed, taken, escalated, resolved.
+    linked(
+        &doc,
+        ("/helpdesk/tickets", "post", "201"),
+        ("/helpdesk/tickets/{id}/take", "post"),
+    );
+    linked(
+        &doc,
+        ("/helpdesk/tickets/{id}/take", "post", "200"),
+        ("/helpdesk/tickets/{id}/escalate", "post"),
+    );
+    linked(
+        &doc,
+        ("/helpdesk/tickets/{id}/escalate", "post", "200"),
+        ("/helpdesk/tickets/{id}/resolve", "post"),
+    );
+    // A certificate request: issued, annulled.
+    linked(
+        &doc,
+        ("/certificate-requests", "post", "201"),
+        ("/certificate-requests/{id}/issue", "post"),
+    );
+    linked(
+        &doc,
+        ("/certificate-requests/{id}/issue", "post", "201"),
+        ("/certificates/{id}/annul", "post"),
+    );
+    // A section: graded, closed, then its recuperación and modification.
+    linked(
+        &doc,
+        ("/schools/{id}/sections", "post", "201"),
+        ("/sections/{id}/acta/grades", "put"),
+    );
+    linked(
+        &doc,
+        ("/sections/{id}/acta/grades", "put", "200"),
+        ("/sections/{id}/acta/close", "post"),
+    );
+    linked(
+        &doc,
+        ("/sections/{id}/acta/close", "post", "200"),
+        ("/sections/{id}/acta/modifications", "post"),
+    );
+    linked(
+        &doc,
+        ("/sections/{id}/acta/modifications", "post", "201"),
+        ("/acta-modifications/{id}/enable", "post"),
+    );
 }
 
 #[tokio::test]
