@@ -110,7 +110,35 @@ pub fn with_contract(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
     );
     declare_errors(&mut value);
     declare_links(&mut value);
+    declare_idempotency_keys(&mut value);
     value
+}
+
+/// The `Idempotency-Key` header as the server reads it: 8 to 255 visible ASCII characters.
+fn declare_idempotency_keys(value: &mut serde_json::Value) {
+    let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|p| p.as_object_mut())
+        .flat_map(|p| p.values_mut())
+    {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(|p| p.as_array_mut())
+        else {
+            continue;
+        };
+        for parameter in parameters
+            .iter_mut()
+            .filter(|p| p["in"] == "header" && p["name"] == "Idempotency-Key")
+        {
+            parameter["schema"] = serde_json::json!({
+                "type": "string", "minLength": 8, "maxLength": 255, "pattern": "^[!-~]+$"
+            });
+        }
+    }
 }
 
 /// Where the id of the resource an answer creates, or of the path a step was sent to, is found.

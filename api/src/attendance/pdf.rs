@@ -3,10 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use mobile_contract::AttendanceStatus;
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 use super::register::{Register, State};
-use crate::{pdf::Page, time::LIMA};
+use crate::{pdf::Document, time::LIMA};
 
 const PAGE_W: f32 = 297.0;
 const PAGE_H: f32 = 210.0;
@@ -66,9 +65,12 @@ pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
     let day_w =
         (PAGE_W - 2.0 * MARGIN - NUMBER_W - NAME_W - TOTAL_W * totals.len() as f32) / day_count;
     let pages_needed = register.rows.len().div_ceil(ROWS_PER_PAGE).max(1);
-    let mut pages = Vec::new();
+    let mut doc = Document::new(&format!(
+        "Registro de asistencia {} {} {}-{}",
+        register.school_code, register.grade, register.month, register.year
+    ));
     for page_index in 0..pages_needed {
-        let mut page = Page::new(PAGE_H);
+        let mut page = doc.page(PAGE_W, PAGE_H);
         let month = MONTHS
             .get(register.month as usize - 1)
             .copied()
@@ -289,14 +291,7 @@ pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
             false,
             &format!("Generado por el SIAGIE el {stamp} (hora de Lima)."),
         );
-        pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops));
+        doc.push(page);
     }
-    let title = format!(
-        "Registro de asistencia {} {} {}-{}",
-        register.school_code, register.grade, register.month, register.year
-    );
-    let mut warnings = Vec::new();
-    PdfDocument::new(&title)
-        .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut warnings)
+    doc.save()
 }

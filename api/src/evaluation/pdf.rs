@@ -3,13 +3,15 @@
 //! area, the final situation; the areas' names, and the director's signature line.
 
 use chrono::{DateTime, Utc};
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 use super::{
     scale::situation_label,
     sheet::{ActaState, ActaView},
 };
-use crate::{pdf::Page, time::LIMA};
+use crate::{
+    pdf::{Document, Page, text_width},
+    time::LIMA,
+};
 
 const PAGE_W: f32 = 297.0;
 const PAGE_H: f32 = 210.0;
@@ -41,9 +43,12 @@ pub fn render(view: &ActaView, generated_at: DateTime<Utc>) -> Vec<u8> {
     let area_count = view.areas.len().max(1) as f32;
     let area_w = (PAGE_W - 2.0 * MARGIN - NUMBER_W - NAME_W - SITUATION_W) / area_count;
     let pages_needed = view.students.len().div_ceil(ROWS_PER_PAGE).max(1);
-    let mut pages = Vec::new();
+    let mut doc = Document::new(&format!(
+        "Acta consolidada de evaluación {} {} {}",
+        view.grade, view.section, view.year
+    ));
     for page_index in 0..pages_needed {
-        let mut page = Page::new(PAGE_H);
+        let mut page = doc.page(PAGE_W, PAGE_H);
         page.text(MARGIN, 13.0, 13.0, true, "ACTA CONSOLIDADA DE EVALUACIÓN");
         page.text(
             MARGIN,
@@ -146,7 +151,7 @@ pub fn render(view: &ActaView, generated_at: DateTime<Utc>) -> Vec<u8> {
             let mut line_y = legend_y + 4.0;
             for area in &view.areas {
                 let item = format!("{}: {} ({})   ", area.code, area.name, scale_label(area));
-                if Page::width(&line, 6.5) + Page::width(&item, 6.5) > PAGE_W - 2.0 * MARGIN {
+                if text_width(&line, 6.5, false) + text_width(&item, 6.5, false) > PAGE_W - 2.0 * MARGIN {
                     page.text(MARGIN, line_y, 6.5, false, &line);
                     line.clear();
                     line_y += 3.6;
@@ -180,24 +185,19 @@ pub fn render(view: &ActaView, generated_at: DateTime<Utc>) -> Vec<u8> {
                 generated_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M")
             ),
         );
-        pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops));
+        doc.push(page);
     }
     if view.students.iter().any(|s| s.recovery.is_some()) {
-        pages.push(recovery_page(view, generated_at));
+        let mut page = doc.page(PAGE_W, PAGE_H);
+        recovery_page(&mut page, view, generated_at);
+        doc.push(page);
     }
-    let title = format!(
-        "Acta consolidada de evaluación {} {} {}",
-        view.grade, view.section, view.year
-    );
-    let mut doc = PdfDocument::new(&title);
-    doc.with_pages(pages);
-    doc.save(&PdfSaveOptions::default(), &mut Vec::new())
+    doc.save()
 }
 
 /// The results of the recuperación pedagógica recorded after the acta closed: per student, the
 /// recuperación's grade in each area it had failed and the situation it led to.
-fn recovery_page(view: &ActaView, generated_at: DateTime<Utc>) -> PdfPage {
-    let mut page = Page::new(PAGE_H);
+fn recovery_page(page: &mut Page, view: &ActaView, generated_at: DateTime<Utc>) {
     page.text(
         MARGIN,
         13.0,
@@ -299,7 +299,6 @@ fn recovery_page(view: &ActaView, generated_at: DateTime<Utc>) -> PdfPage {
             generated_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M")
         ),
     );
-    PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops)
 }
 
 fn scale_label(area: &super::catalogue::Area) -> &'static str {

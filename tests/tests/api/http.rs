@@ -115,6 +115,15 @@ async fn the_openapi_document_describes_every_endpoint_in_version_3_1() {
         answer("/api/v1/certificate-requests", "post", "201"),
         answer("/api/v1/provisioning/requests", "post", "201")
     );
+    // The key a retry repeats, described as the server reads it.
+    let key = doc["paths"]["/api/v1/helpdesk/tickets"]["post"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Idempotency-Key")
+        .unwrap();
+    assert_eq!(key["schema"]["minLength"], 8, "{key}");
+    assert_eq!(key["schema"]["maxLength"], 255, "{key}");
 }
 
 /// Follows a chain of OpenAPI links from a write to the step `to`, checking that each link names
