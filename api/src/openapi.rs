@@ -141,6 +141,9 @@ fn declare_idempotency_keys(value: &mut serde_json::Value) {
     }
 }
 
+/// A step that follows a write: its path, its method and where its `id` comes from.
+type NextStep = (&'static str, &'static str, &'static str);
+
 /// Where the id of the resource an answer creates, or of the path a step was sent to, is found.
 const BODY_ID: &str = "$response.body#/id";
 const PATH_ID: &str = "$request.path.id";
@@ -151,7 +154,7 @@ const PATH_ID: &str = "$request.path.id";
 /// ids: a help-desk ticket through take, escalate and resolve; a certificate request to issue and
 /// annul; a section to its roster, grades, situations and closure, and from a closed acta to its
 /// modification, recuperación and regularization.
-const LINKS: &[(&str, &str, &str, &[(&str, &str, &str)])] = &[
+const LINKS: &[(&str, &str, &str, &[NextStep])] = &[
     (
         "/helpdesk/tickets",
         "post",

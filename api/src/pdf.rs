@@ -6,9 +6,8 @@
 use std::sync::OnceLock;
 
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem,
-    WindingOrder,
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
 
 /// Liberation Sans (SIL Open Font License, Debian's fonts-liberation2), cut down to Latin-1
@@ -254,7 +253,13 @@ mod tests {
         let mut doc = Document::new("Prueba");
         for n in 1..=3 {
             let mut page = doc.page(210.0, 297.0);
-            page.text(10.0, 10.0, 10.0, n == 2, &format!("Página {n} — año académico"));
+            page.text(
+                10.0,
+                10.0,
+                10.0,
+                n == 2,
+                &format!("Página {n} — año académico"),
+            );
             doc.push(page);
         }
         let bytes = doc.save();

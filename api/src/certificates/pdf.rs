@@ -4,12 +4,8 @@
 //! seal, and the virtual code with the QR (also a link in the PDF, so a program can read it).
 
 use chrono::{Datelike, NaiveDate};
-use std::sync::OnceLock;
-
 use printpdf::{
-    Actions, BorderArray, BuiltinFont, Color, Line, LinePoint, LinkAnnotation, Mm, Op, PaintMode,
-    ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing,
-    Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, WindingOrder,
+    Actions, BorderArray, LinkAnnotation, Mm, Op, Pt, RawImage, RawImageData, RawImageFormat, Rect,
     XObjectTransform,
 };
 
@@ -17,7 +13,10 @@ use super::{
     payload::{CertificateContent, situation_label},
     qr,
 };
-use crate::domain::Level;
+use crate::{
+    domain::Level,
+    pdf::{Document, Page, text_width, wrap},
+};
 
 const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
@@ -86,175 +85,6 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
-fn gray(level: f32) -> Color {
-    Color::Rgb(Rgb {
-        r: level,
-        g: level,
-        b: level,
-        icc_profile: None,
-    })
-}
-
-/// Liberation Sans (SIL Open Font License, Debian's fonts-liberation2), cut down to Latin-1
-/// and a few punctuation marks with fonttools' `pyftsubset`: embedded, the PDF prints the same
-/// everywhere and stays small.
-static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular-latin1.ttf");
-static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold-latin1.ttf");
-
-/// The fonts of a document (regular, bold), added to it once.
-fn add_fonts(doc: &mut PdfDocument) -> (PdfFontHandle, PdfFontHandle) {
-    match fonts() {
-        Some((regular, bold)) => (
-            PdfFontHandle::External(doc.add_font(regular)),
-            PdfFontHandle::External(doc.add_font(bold)),
-        ),
-        None => (
-            PdfFontHandle::Builtin(BuiltinFont::Helvetica),
-            PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
-        ),
-    }
-}
-
-/// The embedded fonts, parsed once (`None` if they could not be: the builtin Helvetica then).
-fn fonts() -> Option<&'static (ParsedFont, ParsedFont)> {
-    static FONTS: OnceLock<Option<(ParsedFont, ParsedFont)>> = OnceLock::new();
-    FONTS
-        .get_or_init(|| {
-            let mut warnings = Vec::new();
-            Some((
-                ParsedFont::from_bytes(REGULAR_TTF, 0, &mut warnings)?,
-                ParsedFont::from_bytes(BOLD_TTF, 0, &mut warnings)?,
-            ))
-        })
-        .as_ref()
-}
-
-struct Page {
-    ops: Vec<Op>,
-    regular: PdfFontHandle,
-    bold: PdfFontHandle,
-}
-
-impl Page {
-    fn new(fonts: &(PdfFontHandle, PdfFontHandle)) -> Self {
-        Self {
-            ops: Vec::new(),
-            regular: fonts.0.clone(),
-            bold: fonts.1.clone(),
-        }
-    }
-
-    fn text_gray(&mut self, x: f32, y: f32, size: f32, bold: bool, level: f32, text: &str) {
-        let font = if bold {
-            self.bold.clone()
-        } else {
-            self.regular.clone()
-        };
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFillColor { col: gray(level) },
-            Op::SetTextCursor {
-                pos: Point::new(Mm(x), Mm(PAGE_H - y)),
-            },
-            Op::SetFont {
-                font,
-                size: Pt(size),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
-            },
-            Op::EndTextSection,
-        ]);
-    }
-
-    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
-        self.text_gray(x, y, size, bold, 0.0, text);
-    }
-
-    fn centered(&mut self, x: f32, width: f32, y: f32, size: f32, bold: bool, text: &str) {
-        let w = text_width(text, size, bold);
-        self.text(x + (width - w).max(0.0) / 2.0, y, size, bold, text);
-    }
-
-    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, thickness: f32) {
-        let point = |px: f32, py: f32| LinePoint {
-            p: Point::new(Mm(px), Mm(PAGE_H - py)),
-            bezier: false,
-        };
-        self.ops.extend([
-            Op::SetOutlineColor { col: gray(0.0) },
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::DrawLine {
-                line: Line {
-                    points: vec![point(x1, y1), point(x2, y2)],
-                    is_closed: false,
-                },
-            },
-        ]);
-    }
-
-    fn fill(&mut self, x: f32, y: f32, w: f32, h: f32, level: f32) {
-        let corner = |px: f32, py: f32| LinePoint {
-            p: Point::new(Mm(px), Mm(PAGE_H - py)),
-            bezier: false,
-        };
-        self.ops.extend([
-            Op::SetFillColor { col: gray(level) },
-            Op::DrawPolygon {
-                polygon: Polygon {
-                    rings: vec![PolygonRing {
-                        points: vec![
-                            corner(x, y),
-                            corner(x + w, y),
-                            corner(x + w, y + h),
-                            corner(x, y + h),
-                        ],
-                    }],
-                    mode: PaintMode::Fill,
-                    winding_order: WindingOrder::NonZero,
-                },
-            },
-        ]);
-    }
-}
-
-/// Liberation Sans' (Helvetica's) width of a text, in millimetres (an estimate good enough to centre and wrap).
-fn text_width(text: &str, size: f32, bold: bool) -> f32 {
-    let em: f32 = text
-        .chars()
-        .map(|c| match c {
-            'i' | 'j' | 'l' | 'í' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 0.25,
-            'f' | 't' | 'r' | ' ' | '-' | '(' | ')' | '/' | 'I' => 0.32,
-            'm' | 'w' | 'M' | 'W' => 0.85,
-            c if c.is_uppercase() || c.is_ascii_digit() => 0.68,
-            _ => 0.53,
-        })
-        .sum();
-    em * size * 0.3528 * if bold { 1.06 } else { 1.0 }
-}
-
-/// Splits a text into lines no wider than `width` millimetres.
-fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if current.is_empty() {
-            word.to_owned()
-        } else {
-            format!("{current} {word}")
-        };
-        if text_width(&candidate, size, false) > width && !current.is_empty() {
-            lines.push(std::mem::replace(&mut current, word.to_owned()));
-        } else {
-            current = candidate;
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
-}
-
 /// Ordinal words of grades for the sentence ("PRIMER, SEGUNDO y TERCER").
 fn grades_sentence(grades: &[String]) -> String {
     match grades {
@@ -277,31 +107,28 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
 
 /// Renders certificates as one PDF, a page each (the certificates of a section issued at once).
 pub fn render_all(title: &str, sheets: &[Sheet]) -> Vec<u8> {
-    let mut doc = PdfDocument::new(title);
-    let fonts = add_fonts(&mut doc);
-    let pages: Vec<PdfPage> = sheets
-        .iter()
-        .map(|sheet| page_of(&mut doc, &fonts, sheet))
-        .collect();
-    let mut warnings = Vec::new();
-    doc.with_pages(pages).save(
-        // The fonts are cut down already: subsetting them again per PDF costs most of the time.
-        &PdfSaveOptions {
-            subset_fonts: false,
-            ..PdfSaveOptions::default()
-        },
-        &mut warnings,
-    )
+    let mut doc = Document::new(title);
+    for sheet in sheets {
+        let page = page_of(&mut doc, sheet);
+        doc.push(page);
+    }
+    doc.save()
 }
 
-/// One certificate's page, its fonts and QR image added to the document.
-fn page_of(
-    doc: &mut PdfDocument,
-    fonts: &(PdfFontHandle, PdfFontHandle),
-    sheet: &Sheet,
-) -> PdfPage {
+/// One certificate's page, its QR image added to the document.
+fn page_of(doc: &mut Document, sheet: &Sheet) -> Page {
+    let mut page = doc.page(PAGE_W, PAGE_H);
+    let y = heading(&mut page, sheet);
+    let y = grades_table(&mut page, sheet.content, y);
+    let y = notes(&mut page, sheet.content, y);
+    signature(&mut page, sheet, y);
+    foot(doc, &mut page, sheet);
+    page
+}
+
+/// The title, the level and the sentence naming the student; where the table starts.
+fn heading(page: &mut Page, sheet: &Sheet) -> f32 {
     let content = sheet.content;
-    let mut page = Page::new(fonts);
     let preview = sheet.qr_text.is_none();
     let inner = PAGE_W - 2.0 * MARGIN;
 
@@ -364,14 +191,67 @@ fn page_of(
         y += 4.8;
     }
     y += 3.0;
+    y
+}
 
-    // The table: a label column, then one column per year.
-    let years = &content.years;
-    let label_w = 68.0;
-    let col_w = (inner - label_w) / years.len().max(1) as f32;
-    let row_h = 5.6;
+/// A cell of the table: its text, size and whether it is bold.
+type Cell = (String, f32, bool);
+
+/// The height of a row of the table of grades.
+const ROW_H: f32 = 5.6;
+
+/// The table's columns: a label column, then one per year.
+struct Columns {
+    label_w: f32,
+    col_w: f32,
+    years: usize,
+}
+
+impl Columns {
+    fn of(years: usize) -> Self {
+        let label_w = 68.0;
+        Self {
+            label_w,
+            col_w: (PAGE_W - 2.0 * MARGIN - label_w) / years.max(1) as f32,
+            years,
+        }
+    }
+
+    /// One row: its label, then each year's cell centred, `(size, bold)` for the cells.
+    fn row(&self, page: &mut Page, y: f32, label: (&str, f32, bool), cells: &[Cell]) {
+        page.text(MARGIN + 1.5, y + 4.0, label.1, label.2, label.0);
+        for (i, (value, size, bold)) in cells.iter().enumerate() {
+            page.centered(
+                MARGIN + self.label_w + self.col_w * i as f32,
+                self.col_w,
+                y + 4.0,
+                *size,
+                *bold,
+                value,
+            );
+        }
+    }
+
+    /// The grid's lines, from the table's top to its bottom.
+    fn grid(&self, page: &mut Page, top: f32, bottom: f32) {
+        let rows = ((bottom - top) / ROW_H).round() as usize;
+        for r in 0..=rows {
+            let yy = top + ROW_H * r as f32;
+            let thickness = if r == 0 || r == rows { 0.8 } else { 0.3 };
+            page.line(MARGIN, yy, PAGE_W - MARGIN, yy, thickness);
+        }
+        page.line(MARGIN, top, MARGIN, bottom, 0.8);
+        for i in 0..=self.years {
+            let xx = MARGIN + self.label_w + self.col_w * i as f32;
+            page.line(xx, top, xx, bottom, if i == self.years { 0.8 } else { 0.3 });
+        }
+    }
+}
+
+/// The areas of every year, once each, in Spanish alphabetical order.
+fn area_names(content: &CertificateContent) -> Vec<&str> {
     let mut areas: Vec<&str> = Vec::new();
-    for year in years {
+    for year in &content.years {
         for area in &year.areas {
             if !areas.contains(&area.area.as_str()) {
                 areas.push(&area.area);
@@ -379,102 +259,86 @@ fn page_of(
         }
     }
     areas.sort_by_key(|a| crate::domain::spanish_key(a));
-    let top = y;
-    let header_rows: [(&str, Vec<String>); 3] = [
+    areas
+}
+
+/// The table of areas × years, with the código modular and the final situation of each year;
+/// where what follows it starts.
+fn grades_table(page: &mut Page, content: &CertificateContent, top: f32) -> f32 {
+    let years = &content.years;
+    let columns = Columns::of(years.len());
+    let inner = PAGE_W - 2.0 * MARGIN;
+    let header = |value: String| (value, 8.0, true);
+    let header_rows: [(&str, Vec<Cell>); 3] = [
         (
             "Año lectivo",
             years
                 .iter()
                 .map(|y| {
-                    format!(
+                    header(format!(
                         "{}{}",
                         y.year,
                         if y.transcribed.is_some() { " *" } else { "" }
-                    )
+                    ))
                 })
                 .collect(),
         ),
-        ("Grado", years.iter().map(|y| y.grade.clone()).collect()),
+        (
+            "Grado",
+            years.iter().map(|y| header(y.grade.clone())).collect(),
+        ),
         (
             "Código modular de la IE",
-            years.iter().map(|y| y.codigo_modular.clone()).collect(),
+            years
+                .iter()
+                .map(|y| header(y.codigo_modular.clone()))
+                .collect(),
         ),
     ];
-    for (label, cell) in &header_rows {
-        page.fill(MARGIN, y, inner, row_h, 0.9);
-        page.text(MARGIN + 1.5, y + 4.0, 8.0, true, label);
-        for (i, value) in cell.iter().enumerate() {
-            page.centered(
-                MARGIN + label_w + col_w * i as f32,
-                col_w,
-                y + 4.0,
-                8.0,
-                true,
-                value,
-            );
-        }
-        y += row_h;
+    let mut y = top;
+    for (label, cells) in &header_rows {
+        page.fill(MARGIN, y, inner, ROW_H, 0.9);
+        columns.row(page, y, (label, 8.0, true), cells);
+        y += ROW_H;
     }
-    page.text(MARGIN + 1.5, y + 4.0, 8.0, true, "Área curricular");
-    y += row_h;
-    for area in &areas {
+    columns.row(page, y, ("Área curricular", 8.0, true), &[]);
+    y += ROW_H;
+    for area in area_names(content) {
         let name: String = area.chars().take(44).collect();
-        page.text(MARGIN + 1.5, y + 4.0, 7.5, false, &name);
-        for (i, year) in years.iter().enumerate() {
-            let value = year
-                .areas
-                .iter()
-                .find(|a| a.area == *area)
-                .map_or("-", |a| a.value.as_str());
-            page.centered(
-                MARGIN + label_w + col_w * i as f32,
-                col_w,
-                y + 4.0,
-                8.0,
-                false,
-                value,
-            );
-        }
-        y += row_h;
+        let cells: Vec<Cell> = years
+            .iter()
+            .map(|year| {
+                let value = year.areas.iter().find(|a| a.area == area);
+                (
+                    value.map_or("-", |a| a.value.as_str()).to_owned(),
+                    8.0,
+                    false,
+                )
+            })
+            .collect();
+        columns.row(page, y, (&name, 7.5, false), &cells);
+        y += ROW_H;
     }
-    page.fill(MARGIN, y, inner, row_h, 0.9);
-    page.text(MARGIN + 1.5, y + 4.0, 8.0, true, "Situación final");
-    for (i, year) in years.iter().enumerate() {
-        let label = situation_label(&year.situation);
-        let size = if text_width(label, 7.0, true) > col_w - 1.0 {
-            5.5
-        } else {
-            7.0
-        };
-        page.centered(
-            MARGIN + label_w + col_w * i as f32,
-            col_w,
-            y + 4.0,
-            size,
-            true,
-            label,
-        );
-    }
-    y += row_h;
-    // Grid.
-    let rows = ((y - top) / row_h).round() as usize;
-    for r in 0..=rows {
-        let yy = top + row_h * r as f32;
-        page.line(
-            MARGIN,
-            yy,
-            PAGE_W - MARGIN,
-            yy,
-            if r == 0 || r == rows { 0.8 } else { 0.3 },
-        );
-    }
-    page.line(MARGIN, top, MARGIN, y, 0.8);
-    for i in 0..=years.len() {
-        let xx = MARGIN + label_w + col_w * i as f32;
-        page.line(xx, top, xx, y, if i == years.len() { 0.8 } else { 0.3 });
-    }
-    y += 5.0;
+    page.fill(MARGIN, y, inner, ROW_H, 0.9);
+    let situations: Vec<Cell> = years
+        .iter()
+        .map(|year| {
+            let label = situation_label(&year.situation);
+            let fits = text_width(label, 7.0, true) <= columns.col_w - 1.0;
+            (label.to_owned(), if fits { 7.0 } else { 5.5 }, true)
+        })
+        .collect();
+    columns.row(page, y, ("Situación final", 8.0, true), &situations);
+    y += ROW_H;
+    columns.grid(page, top, y);
+    y + 5.0
+}
 
+/// The note on transcribed years and the observations; where the signature goes.
+fn notes(page: &mut Page, content: &CertificateContent, y: f32) -> f32 {
+    let mut y = y;
+    let inner = PAGE_W - 2.0 * MARGIN;
+    let years = &content.years;
     let transcribed: Vec<String> = years
         .iter()
         .filter_map(|y| {
@@ -517,7 +381,12 @@ fn page_of(
             }
         }
     }
+    y
+}
 
+/// Place, date and, on paper, the line for the director's signature and seal.
+fn signature(page: &mut Page, sheet: &Sheet, y: f32) {
+    let content = sheet.content;
     // Place, date and the director's signature and seal.
     let sign_y = (y + 10.0).clamp(PAGE_H - 110.0, PAGE_H - 92.0);
     page.text(
@@ -539,58 +408,20 @@ fn page_of(
             "Firma y sello del director(a)",
         );
     }
+}
 
+/// The virtual code with the QR (an image, and a link a program can read), or for a preview
+/// the box where it goes.
+fn foot(doc: &mut Document, page: &mut Page, sheet: &Sheet) {
+    let content = sheet.content;
+    let preview = sheet.qr_text.is_none();
     // Virtual code and QR at the foot.
     let image = sheet.qr_text.and_then(qr::image);
     let qr_mm = image.as_ref().map_or(QR_MM, |i| qr_side_mm(i.side));
     let qr_top = PAGE_H - MARGIN - qr_mm;
     let text_x = MARGIN + qr_mm + 6.0;
     match image {
-        Some(image) => {
-            let qr_text = sheet.qr_text.unwrap_or_default();
-            let px = image.side * PX_PER_MODULE;
-            let mut pixels = Vec::with_capacity(px * px);
-            for row in 0..image.side {
-                let line: Vec<u8> = image.pixels[row * image.side..(row + 1) * image.side]
-                    .iter()
-                    .flat_map(|p| std::iter::repeat_n(*p, PX_PER_MODULE))
-                    .collect();
-                for _ in 0..PX_PER_MODULE {
-                    pixels.extend_from_slice(&line);
-                }
-            }
-            let id = doc.add_image(&RawImage {
-                pixels: RawImageData::U8(pixels),
-                width: px,
-                height: px,
-                data_format: RawImageFormat::R8,
-                tag: Vec::new(),
-            });
-            let side_pt = Mm(qr_mm).into_pt().0;
-            page.ops.push(Op::UseXobject {
-                id,
-                transform: XObjectTransform {
-                    translate_x: Some(Mm(MARGIN).into_pt()),
-                    translate_y: Some(Mm(MARGIN).into_pt()),
-                    dpi: Some(px as f32 * 72.0 / side_pt),
-                    ..Default::default()
-                },
-            });
-            page.ops.push(Op::LinkAnnotation {
-                link: LinkAnnotation::new(
-                    Rect::from_xywh(
-                        Mm(MARGIN).into_pt(),
-                        Mm(MARGIN).into_pt(),
-                        Pt(side_pt),
-                        Pt(side_pt),
-                    ),
-                    Actions::uri(qr_text.to_owned()),
-                    Some(BorderArray::Solid([0.0, 0.0, 0.0])),
-                    None,
-                    None,
-                ),
-            });
-        }
+        Some(image) => draw_qr(doc, page, &image, qr_mm, sheet.qr_text.unwrap_or_default()),
         None => {
             page.fill(MARGIN, qr_top, QR_MM, QR_MM, 0.93);
             page.centered(
@@ -639,8 +470,53 @@ fn page_of(
             "VISTA PREVIA – SIN VALOR OFICIAL",
         );
     }
+}
 
-    PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops)
+/// The QR as an image at the page's bottom-left corner, `qr_mm` a side, and a link with its text
+/// (so a program reads it without decoding the image).
+fn draw_qr(doc: &mut Document, page: &mut Page, image: &qr::QrImage, qr_mm: f32, qr_text: &str) {
+    let px = image.side * PX_PER_MODULE;
+    let mut pixels = Vec::with_capacity(px * px);
+    for row in 0..image.side {
+        let line: Vec<u8> = image.pixels[row * image.side..(row + 1) * image.side]
+            .iter()
+            .flat_map(|p| std::iter::repeat_n(*p, PX_PER_MODULE))
+            .collect();
+        for _ in 0..PX_PER_MODULE {
+            pixels.extend_from_slice(&line);
+        }
+    }
+    let id = doc.doc.add_image(&RawImage {
+        pixels: RawImageData::U8(pixels),
+        width: px,
+        height: px,
+        data_format: RawImageFormat::R8,
+        tag: Vec::new(),
+    });
+    let side_pt = Mm(qr_mm).into_pt().0;
+    page.ops.push(Op::UseXobject {
+        id,
+        transform: XObjectTransform {
+            translate_x: Some(Mm(MARGIN).into_pt()),
+            translate_y: Some(Mm(MARGIN).into_pt()),
+            dpi: Some(px as f32 * 72.0 / side_pt),
+            ..Default::default()
+        },
+    });
+    page.ops.push(Op::LinkAnnotation {
+        link: LinkAnnotation::new(
+            Rect::from_xywh(
+                Mm(MARGIN).into_pt(),
+                Mm(MARGIN).into_pt(),
+                Pt(side_pt),
+                Pt(side_pt),
+            ),
+            Actions::uri(qr_text.to_owned()),
+            Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+            None,
+            None,
+        ),
+    });
 }
 
 #[cfg(test)]

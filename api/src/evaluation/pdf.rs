@@ -151,7 +151,9 @@ pub fn render(view: &ActaView, generated_at: DateTime<Utc>) -> Vec<u8> {
             let mut line_y = legend_y + 4.0;
             for area in &view.areas {
                 let item = format!("{}: {} ({})   ", area.code, area.name, scale_label(area));
-                if text_width(&line, 6.5, false) + text_width(&item, 6.5, false) > PAGE_W - 2.0 * MARGIN {
+                if text_width(&line, 6.5, false) + text_width(&item, 6.5, false)
+                    > PAGE_W - 2.0 * MARGIN
+                {
                     page.text(MARGIN, line_y, 6.5, false, &line);
                     line.clear();
                     line_y += 3.6;
