@@ -7,10 +7,7 @@
 pub mod steps;
 pub mod workflow;
 
-pub use steps::{
-    Enable, ModificationRequest, Opinion, Stage, Step, deciders, decides_at, schools_taking_part,
-    takes_part,
-};
+pub use steps::{Enable, ModificationRequest, Opinion, Stage, deciders, decides_at};
 pub use workflow::{
     About, Actions, ModificationFilter, Reopenable, close_expired, close_open, enable,
     get_in_reach, give_opinion, list_in_reach, request,

@@ -102,8 +102,8 @@ pub trait Reopenable: Send + Sync + 'static {
     /// What names the record in the e-mails: the template's variable and its value.
     fn named(about: &About<'_, Self::Record>) -> (&'static str, serde_json::Value);
 
-    /// What enabling a modification of the record, or its closing again, records besides the
-    /// audit `event`.
+    /// What is recorded when a modification of the record is enabled or closes again: the audit
+    /// `event`, and what tablets learn where they carry the record.
     fn change(scope: &SectionScope, record: &Self::Record, event: Event) -> Change<'static>;
 }
 
