@@ -3,7 +3,6 @@
 
 pub mod academic_year;
 pub mod acta;
-pub mod acta_modification;
 pub mod attendance_entry;
 pub mod attendance_register;
 pub mod audit_event;
@@ -17,6 +16,7 @@ pub mod curricular_area;
 pub mod device;
 pub mod dre;
 pub mod enrollment;
+pub mod exceptional_modification;
 pub mod final_grade;
 pub mod final_situation;
 pub mod grade;
@@ -43,7 +43,6 @@ pub mod provisioning_request;
 pub mod recovery;
 pub mod recovery_grade;
 pub mod refresh_token;
-pub mod register_modification;
 pub mod register_progress;
 pub mod regularization;
 pub mod role_assignment;

@@ -85,8 +85,21 @@ registry_vocabulary!(
     }
 );
 
-/// Where an exceptional modification request stands (`register_modification.status`,
-/// `acta_modification.status`).
+/// What an exceptional modification reopens (`exceptional_modification.kind`): a month's
+/// attendance register or a section's acta de evaluación. Each kind numbers its own requests.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ModificationKind {
+    #[sea_orm(string_value = "register")]
+    Register,
+    #[sea_orm(string_value = "acta")]
+    Acta,
+}
+
+/// Where an exceptional modification request stands (`exceptional_modification.status`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]

@@ -177,10 +177,14 @@ async fn register_coverage(
     today: NaiveDate,
     at: DateTime<Utc>,
 ) -> anyhow::Result<String> {
-    let expired = crate::attendance::modification::close_expired(db, at)
+    use crate::{
+        attendance::modification::RegisterModification, evaluation::modification::ActaModification,
+        exceptional::close_expired,
+    };
+    let expired = close_expired::<RegisterModification>(db, at)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
-        + crate::evaluation::modification::close_expired(db, at)
+        + close_expired::<ActaModification>(db, at)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     let previous = today

@@ -8,15 +8,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use mobile_contract::AttendanceStatus;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use entity::{
-    attendance_register, held_mark, register_modification,
-    vocabulary::{HeldReview, ModificationStatus},
+    attendance_register, held_mark,
+    vocabulary::{HeldReview, ModificationKind},
 };
 
 use super::{
@@ -144,7 +144,7 @@ pub async fn close(
             .await?
         }
     };
-    close_open_modifications(&txn, row.id, at).await?;
+    crate::exceptional::close_open(&txn, ModificationKind::Register, row.id, at).await?;
     let event = Event::new(AuditAction::RegisterClosed, row.id)
         .by(p.user_id)
         .in_unit(scope.target)
@@ -158,25 +158,6 @@ pub async fn close(
     record(&txn, change).await?;
     txn.commit().await?;
     register::build(db, &scope, &calendar, year, month, now()).await
-}
-
-async fn close_open_modifications(
-    txn: &DatabaseTransaction,
-    register_id: i64,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    let open = register_modification::Entity::find()
-        .filter(register_modification::Column::RegisterId.eq(register_id))
-        .filter(register_modification::Column::Status.eq(ModificationStatus::Enabled))
-        .all(txn)
-        .await?;
-    for modification in open {
-        let mut active: register_modification::ActiveModel = modification.into();
-        active.status = Set(ModificationStatus::Closed);
-        active.closed_at = Set(Some(at));
-        active.update(txn).await?;
-    }
-    Ok(())
 }
 
 /// A mark held because it arrived for a closed month.

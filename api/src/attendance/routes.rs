@@ -14,15 +14,14 @@ use super::{
     cells::{self, CellsInput},
     closure::{self, ApplyHeld, CompleteInput, HeldMark},
     export::{self, ExportFilter},
-    modification::{
-        self, Enable, ModificationFilter, ModificationRequest, ModificationView, Opinion,
-    },
+    modification::{ModificationView, RegisterModification},
     overview::{self, StateRow, StatesFilter},
     register::{self, Register},
 };
 use crate::{
     auth::AuthUser,
     error::{ApiError, ErrorBody, Result},
+    exceptional::{self, Enable, ModificationFilter, ModificationRequest, Opinion},
     http::{ApiJson, ApiPath, ApiQuery, Page, PageParams},
     state::AppState,
     time::now,
@@ -134,7 +133,10 @@ async fn request_modification(
 ) -> Result<(StatusCode, Json<ModificationView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(modification::request(&state.db, &p, id, year, month, body).await?),
+        Json(
+            exceptional::request::<RegisterModification>(&state.db, &p, (id, year, month), body)
+                .await?,
+        ),
     ))
 }
 
@@ -148,7 +150,7 @@ async fn give_opinion(
     ApiJson(body): ApiJson<Opinion>,
 ) -> Result<Json<ModificationView>> {
     Ok(Json(
-        modification::give_opinion(&state.db, &p, id, body).await?,
+        exceptional::give_opinion::<RegisterModification>(&state.db, &p, id, body).await?,
     ))
 }
 
@@ -161,7 +163,9 @@ async fn enable_modification(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Enable>,
 ) -> Result<Json<ModificationView>> {
-    Ok(Json(modification::enable(&state.db, &p, id, body).await?))
+    Ok(Json(
+        exceptional::enable::<RegisterModification>(&state.db, &p, id, body).await?,
+    ))
 }
 
 /// Modification requests in the caller's reach (the director of the IE, the Especialista del
@@ -174,7 +178,7 @@ pub async fn list(
     ApiQuery(filter): ApiQuery<ModificationFilter>,
 ) -> Result<Json<Page<ModificationView>>> {
     Ok(Json(
-        modification::list_in_reach(&state.db, &p, filter).await?,
+        exceptional::list_in_reach::<RegisterModification>(&state.db, &p, filter).await?,
     ))
 }
 
@@ -186,7 +190,9 @@ pub async fn get(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ModificationView>> {
-    Ok(Json(modification::get_in_reach(&state.db, &p, id).await?))
+    Ok(Json(
+        exceptional::get_in_reach::<RegisterModification>(&state.db, &p, id).await?,
+    ))
 }
 
 /// Register states of every section of an IE, a UGEL or a DRE for a month.

@@ -4,15 +4,14 @@
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, sea_query::OnConflict,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use entity::{
-    acta, acta_modification, final_situation,
-    vocabulary::{EnrollmentStatus, FinalSituation, ModificationStatus},
+    acta, final_situation,
+    vocabulary::{EnrollmentStatus, FinalSituation, ModificationKind},
 };
 
 use super::{
@@ -250,17 +249,7 @@ pub async fn close(db: &DatabaseConnection, p: &Principal, section_id: i64) -> R
     active.closed_by = Set(Some(p.user_id));
     active.modification_until = Set(None);
     let closed = active.update(&txn).await?;
-    let open = acta_modification::Entity::find()
-        .filter(acta_modification::Column::ActaId.eq(closed.id))
-        .filter(acta_modification::Column::Status.eq(ModificationStatus::Enabled))
-        .all(&txn)
-        .await?;
-    for modification in open {
-        let mut m: acta_modification::ActiveModel = modification.into();
-        m.status = Set(ModificationStatus::Closed);
-        m.closed_at = Set(Some(at));
-        m.update(&txn).await?;
-    }
+    crate::exceptional::close_open(&txn, ModificationKind::Acta, closed.id, at).await?;
     record(
         &txn,
         Change::Audited(

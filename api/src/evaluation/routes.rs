@@ -12,7 +12,7 @@ use super::{
     catalogue::{self, Area, AreaChange, AreaFilter, NewArea},
     closure::{self, SituationsInput},
     grades::{self, GradesInput, GradesSaved},
-    modification::{self, ActaModificationFilter, ActaModificationView},
+    modification::{ActaModification, ActaModificationView},
     record::{self, RecordQuery, StudentRecord},
     recovery::{self, RecoveriesInput},
     sheet::{self, ActaView},
@@ -21,7 +21,7 @@ use super::{
 use crate::{
     auth::AuthUser,
     error::{ApiError, ErrorBody, Result},
-    exceptional::{Enable, ModificationRequest, Opinion},
+    exceptional::{self, Enable, ModificationFilter, ModificationRequest, Opinion},
     http::{ApiJson, ApiPath, ApiQuery, Page, extract::body_rejection},
     state::AppState,
     time::now,
@@ -218,20 +218,20 @@ async fn request_modification(
 ) -> Result<(StatusCode, Json<ActaModificationView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(modification::request(&state.db, &p, id, body).await?),
+        Json(exceptional::request::<ActaModification>(&state.db, &p, id, body).await?),
     ))
 }
 
 /// Modification requests of actas in the caller's reach, newest first.
-#[utoipa::path(get, path = "/acta-modifications", tag = "evaluation", security(("bearer" = [])), params(ActaModificationFilter),
+#[utoipa::path(get, path = "/acta-modifications", tag = "evaluation", security(("bearer" = [])), params(ModificationFilter),
     responses((status = 200, body = inline(Page<ActaModificationView>)), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_modifications(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
-    ApiQuery(filter): ApiQuery<ActaModificationFilter>,
+    ApiQuery(filter): ApiQuery<ModificationFilter>,
 ) -> Result<Json<Page<ActaModificationView>>> {
     Ok(Json(
-        modification::list_in_reach(&state.db, &p, filter).await?,
+        exceptional::list_in_reach::<ActaModification>(&state.db, &p, filter).await?,
     ))
 }
 
@@ -243,7 +243,9 @@ async fn get_modification(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ActaModificationView>> {
-    Ok(Json(modification::get_in_reach(&state.db, &p, id).await?))
+    Ok(Json(
+        exceptional::get_in_reach::<ActaModification>(&state.db, &p, id).await?,
+    ))
 }
 
 /// The Especialista del nivel gives its opinion on a modification of an acta.
@@ -256,7 +258,7 @@ async fn give_opinion(
     ApiJson(body): ApiJson<Opinion>,
 ) -> Result<Json<ActaModificationView>> {
     Ok(Json(
-        modification::give_opinion(&state.db, &p, id, body).await?,
+        exceptional::give_opinion::<ActaModification>(&state.db, &p, id, body).await?,
     ))
 }
 
@@ -270,7 +272,9 @@ async fn enable_modification(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Enable>,
 ) -> Result<Json<ActaModificationView>> {
-    Ok(Json(modification::enable(&state.db, &p, id, body).await?))
+    Ok(Json(
+        exceptional::enable::<ActaModification>(&state.db, &p, id, body).await?,
+    ))
 }
 
 /// A student's record: every year with a closed acta, from the IE where it was closed (areas,

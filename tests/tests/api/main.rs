@@ -8,6 +8,7 @@ mod certificates;
 mod database;
 mod demo;
 mod evaluation;
+mod exceptional;
 mod hardening;
 mod helpdesk;
 mod helpdesk_calendar;

@@ -1,8 +1,7 @@
-//! What the exceptional modification of a closed record has in common, whether the record is a
-//! month's attendance register or a section's acta de evaluación (seed 002, Director IE e;
-//! Especialista SIAGIE UGEL h): the director asks with a reason, the Especialista del nivel of the
-//! IE's UGEL and level gives its opinion, the Especialista SIAGIE UGEL enables it until a deadline,
-//! and the record closes again then. Each step tells the next person by e-mail.
+//! The steps of an exceptional modification and who takes each: the director asks with a reason,
+//! the Especialista del nivel of the IE's UGEL and level gives its opinion, the Especialista
+//! SIAGIE UGEL enables it until a deadline (the unit above where the UGEL has nobody in that
+//! role), and the record closes again then. Each step tells the next person by e-mail.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};

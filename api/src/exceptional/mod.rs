@@ -1,0 +1,14 @@
+//! The exceptional modification of a closed record (seed 002, Director IE e; Especialista SIAGIE
+//! UGEL h), whether the record is a month's attendance register or a section's acta de
+//! evaluación: one workflow ([`workflow`]) over one table, each kind of record supplying only what
+//! differs ([`Reopenable`]: `attendance::modification`, `evaluation::modification`); the steps,
+//! who takes them and who is told ([`steps`]).
+
+pub mod steps;
+pub mod workflow;
+
+pub use steps::{Enable, ModificationRequest, Opinion, Stage, deciders, decides_at};
+pub use workflow::{
+    About, Actions, ModificationFilter, Reopenable, close_expired, close_open, enable,
+    get_in_reach, give_opinion, list_in_reach, request,
+};
