@@ -1,5 +1,5 @@
-//! Attendance: marks from tablets and the web, the monthly register of seed 000 with its states,
-//! closure, held marks and exceptional modification.
+//! Attendance: marks from tablets and the web, the monthly register of docs/domain.md §3 with its
+//! states, closure, held marks and exceptional modification.
 
 pub mod calendar;
 pub mod cells;

@@ -1,5 +1,5 @@
-//! The monthly register of a section (seed 000): a grid of students × days, each cell a code or
-//! the reason it has none, and the register's state.
+//! The monthly register of a section (docs/domain.md §3): a grid of students × days, each cell a
+//! code or the reason it has none, and the register's state.
 
 use std::collections::HashMap;
 
@@ -24,7 +24,7 @@ use crate::{
     time::now,
 };
 
-/// The state of a monthly register (seed 000's legend).
+/// The state of a monthly register (the legend of docs/domain.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {

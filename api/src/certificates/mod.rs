@@ -1,6 +1,6 @@
-//! Mi Certificado (seed 003, DOMAIN.md §6): study certificates issued by an IE, each with a
-//! virtual code and a QR holding a signed copy of what the paper says, which anyone can check
-//! online and a verifier can check offline with the published keys.
+//! Mi Certificado (docs/domain.md §6, docs/certificates.md): study certificates issued by an IE,
+//! each with a virtual code and a QR holding a signed copy of what the paper says, which anyone can
+//! check online and a verifier can check offline with the published keys.
 //!
 //! `payload` is what a certificate states and its CBOR; `signing` the keys and the COSE_Sign1;
 //! `qr` the text and picture of the QR; `pdf` the printed certificate. `requests` holds the

@@ -59,7 +59,7 @@ pub struct StudentRow {
     pub grades: Vec<GradeCell>,
     /// The final situation recorded (or that of a student trasladado or retirado).
     pub situation: Option<FinalSituation>,
-    /// What the grades suggest (README, "Evaluación").
+    /// What the grades suggest (docs/evaluation.md, "Final situations").
     pub suggested: Option<FinalSituation>,
     /// Why the situation recorded differs from the suggestion.
     pub reason: Option<String>,
