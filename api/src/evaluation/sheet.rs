@@ -134,7 +134,7 @@ impl Sheet {
                 .find_also_related(student::Entity)
                 .all(db)
                 .await?;
-        crate::attendance::register::sort_students(&mut students);
+        crate::registry::repo::sort_students(&mut students);
         let students: Vec<(enrollment::Model, student::Model)> = students
             .into_iter()
             .filter_map(|(e, s)| Some((e, s?)))
