@@ -36,8 +36,62 @@ pub struct Config {
     pub demo: DemoConfig,
     pub certificates: CertificatesConfig,
     pub clock: ClockConfig,
-    // Help desk
-    pub helpdesk: crate::helpdesk::HelpdeskConfig,
+    pub helpdesk: HelpdeskConfig,
+}
+
+/// Settings of the help desk (`[helpdesk]`, `SIAGIE_HELPDESK_*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HelpdeskConfig {
+    /// When a working day starts, Lima time (`HH:MM`).
+    #[serde(deserialize_with = "clock_time")]
+    pub opens: chrono::NaiveTime,
+    /// When a working day ends, Lima time (`HH:MM`).
+    #[serde(deserialize_with = "clock_time")]
+    pub closes: chrono::NaiveTime,
+    /// Calendar days after its resolution during which the requester may reopen a ticket.
+    pub reopen_days: i64,
+    /// Working days a resolved ticket waits for the requester's confirmation before it closes.
+    pub close_after_working_days: i64,
+}
+
+impl Default for HelpdeskConfig {
+    fn default() -> Self {
+        Self {
+            opens: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            closes: chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+            reopen_days: 7,
+            close_after_working_days: 3,
+        }
+    }
+}
+
+impl HelpdeskConfig {
+    /// The working hours: (opens, closes), Lima time.
+    pub fn hours(&self) -> (chrono::NaiveTime, chrono::NaiveTime) {
+        (self.opens, self.closes)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.opens >= self.closes {
+            return Err(format!(
+                "helpdesk.opens ({}) debe ser anterior a helpdesk.closes ({})",
+                self.opens.format("%H:%M"),
+                self.closes.format("%H:%M")
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A time of day written `HH:MM`.
+fn clock_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::NaiveTime, D::Error> {
+    let value = String::deserialize(d)?;
+    chrono::NaiveTime::parse_from_str(value.trim(), "%H:%M").map_err(|_| {
+        serde::de::Error::custom(format!(
+            "«{value}» no es una hora con la forma HH:MM (por ejemplo 08:00)"
+        ))
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,6 +360,7 @@ impl Config {
         }
         self.mail.validate().map_err(ConfigError::Invalid)?;
         self.jobs.validate().map_err(ConfigError::Invalid)?;
+        self.helpdesk.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 
@@ -487,6 +542,29 @@ mod tests {
         assert_eq!(first.expose_secret(), second.expose_secret());
         assert!(first.expose_secret().len() >= 32);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_help_desk_hours_are_read_as_times_and_must_make_a_working_day() {
+        let read = |toml: &str| -> Result<Config, String> {
+            let config: Config = Figment::new()
+                .merge(Toml::string(toml))
+                .extract()
+                .map_err(|e| e.to_string())?;
+            config.validate().map_err(|e| e.to_string())?;
+            Ok(config)
+        };
+        let config = read("[helpdesk]\nopens = \"07:30\"\ncloses = \"16:00\"").unwrap();
+        let time = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(config.helpdesk.hours(), (time(7, 30), time(16, 0)));
+        assert_eq!(
+            Config::default().helpdesk.hours(),
+            (time(8, 0), time(17, 0))
+        );
+        let error = read("[helpdesk]\nopens = \"8 de la mañana\"").unwrap_err();
+        assert!(error.contains("HH:MM"), "{error}");
+        let error = read("[helpdesk]\nopens = \"18:00\"").unwrap_err();
+        assert!(error.contains("helpdesk.opens"), "{error}");
     }
 
     #[test]

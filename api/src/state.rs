@@ -24,7 +24,7 @@ pub struct AppState {
     /// The bound on password checks of logins running at once.
     pub hashing: Arc<crate::auth::password::HashSlots>,
     /// The certificates' keys, address and limits.
-    pub certificates: Arc<crate::certificates::Certificates>,
+    pub certificates: Arc<crate::certificates::service::Certificates>,
     /// The clock every request and job of this server reads.
     pub clock: crate::time::Clock,
 }
@@ -35,7 +35,7 @@ impl AppState {
         db: DatabaseConnection,
         config: Config,
         jwt_secret: &SecretString,
-        certificates: crate::certificates::Certificates,
+        certificates: crate::certificates::service::Certificates,
         clock: crate::time::Clock,
     ) -> Self {
         let places = Places::default();

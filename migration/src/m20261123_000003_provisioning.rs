@@ -99,7 +99,7 @@ impl MigrationTrait for Migration {
             .create_index(index("mail_outbox", &["sent_at", "next_attempt_at"], false))
             .await?;
 
-        // One active holder per unit (DOMAIN.md §2), kept by the database itself so that two
+        // One active holder per unit (docs/domain.md §2), kept by the database itself so that two
         // concurrent approvals cannot both win. Partial expression indexes work on SQLite and
         // PostgreSQL alike.
         manager

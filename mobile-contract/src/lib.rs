@@ -1,4 +1,4 @@
-//! The tablet contract, version 1 (`shared/mobile-contract-v1.md`): the request and response
+//! The tablet contract, version 1 (`docs/mobile-contract-v1.md`): the request and response
 //! types that the server and the tablet app share, with their validation rules and JSON Schema.
 //! It depends on no server or database crate.
 //!

@@ -82,7 +82,7 @@ impl AttendanceStatus {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// The symbol printed in the register (seed 000).
+    /// The symbol printed in the register (docs/domain.md §3).
     pub fn symbol(self) -> &'static str {
         match self {
             Self::Asistio => ".",

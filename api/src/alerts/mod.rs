@@ -1,6 +1,6 @@
-//! Deadline alerts (DOMAIN.md §4): a reminder to directors before month end, overdue alerts after
-//! it, and a digest to each Especialista SIAGIE UGEL. Every alert is written to the mail outbox
-//! with a key that makes the same alert impossible to queue twice.
+//! Deadline alerts (docs/domain.md §4): a reminder to directors before month end, overdue alerts
+//! after it, and a digest to each Especialista SIAGIE UGEL. Every alert is written to the mail
+//! outbox with a key that makes the same alert impossible to queue twice.
 
 mod data;
 

@@ -422,7 +422,7 @@ fn decide(
             let enrollment = mark
                 .student_id
                 .and_then(|student| enrollments.get(&(context.section_id, student)))
-                .filter(|e| super::covers(e, mark.date));
+                .filter(|e| super::enrolled::covers(e, mark.date));
             let Some(enrollment) = enrollment else {
                 results.push(rejected(RejectionCode::StudentNotEnrolled));
                 continue;

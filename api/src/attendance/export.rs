@@ -15,7 +15,7 @@ use entity::{enrollment, grade, school, section_day, student};
 use futures_util::TryStreamExt;
 use tokio::sync::mpsc;
 
-use super::{calendar::month_days, codes, covers, overview};
+use super::{calendar::month_days, codes, enrolled::covers, overview};
 use crate::{
     auth::{
         policy::{Action, Target},
@@ -150,7 +150,7 @@ async fn rows_for(
         .enumerate()
         .map(|(i, id)| (*id, i))
         .collect();
-    super::register::sort_students(&mut enrollments);
+    crate::registry::repo::sort_students(&mut enrollments);
     enrollments.sort_by_key(|(e, _)| position.get(&e.section_id).copied().unwrap_or(usize::MAX));
     let mut per_enrollment: HashMap<i64, [i64; 5]> = HashMap::new();
     let by_section: HashMap<i64, &(entity::section::Model, super::calendar::SchoolCalendar)> =

@@ -1,5 +1,5 @@
-//! The monthly register as a PDF, laid out like the register of seed 000: one row per student,
-//! one column per day, greyed cells for days without attendance, totals and the legend.
+//! The monthly register as a PDF, laid out like the paper register (docs/domain.md §3): one row per
+//! student, one column per day, greyed cells for days without attendance, totals and the legend.
 
 use chrono::{DateTime, Utc};
 use mobile_contract::AttendanceStatus;

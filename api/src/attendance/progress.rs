@@ -19,7 +19,7 @@ use entity::{enrollment, register_progress, school, section, section_day};
 
 use super::{
     calendar::{SchoolCalendar, month_days},
-    covers_span,
+    enrolled::covers_span,
     register::State,
 };
 use crate::{db::dialect, error::Result};

@@ -1,5 +1,5 @@
-//! The monthly register of a section (seed 000): a grid of students × days, each cell a code or
-//! the reason it has none, and the register's state.
+//! The monthly register of a section (docs/domain.md §3): a grid of students × days, each cell a
+//! code or the reason it has none, and the register's state.
 
 use std::collections::HashMap;
 
@@ -13,9 +13,9 @@ use entity::{attendance_register, enrollment, section_day, student};
 
 use super::{
     calendar::{DayKind, SchoolCalendar, month_days},
-    codes, covers,
+    codes,
     engine::is_locked,
-    uncovered_reason,
+    enrolled::{covers, uncovered_reason},
 };
 use crate::{
     auth::{policy::Action, principal::Principal},
@@ -24,7 +24,7 @@ use crate::{
     time::now,
 };
 
-/// The state of a monthly register (seed 000's legend).
+/// The state of a monthly register (the legend of docs/domain.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
@@ -129,20 +129,6 @@ pub struct Register {
     pub rows: Vec<Row>,
 }
 
-/// Enrollments with their students in Spanish alphabetical order of the students' names (the
-/// same on every database, whatever its collation).
-pub fn sort_students(rows: &mut [(enrollment::Model, Option<student::Model>)]) {
-    rows.sort_by_cached_key(|(e, s)| {
-        let (paternal, maternal, given) = s
-            .as_ref()
-            .map(|s| {
-                crate::domain::person_key(&s.paternal_surname, &s.maternal_surname, &s.given_names)
-            })
-            .unwrap_or_default();
-        (paternal, maternal, given, e.id)
-    });
-}
-
 const WEEKDAYS: [&str; 7] = ["L", "M", "M", "J", "V", "S", "D"];
 
 /// The register of a section for a month, for a caller who may read the section's roster.
@@ -181,7 +167,7 @@ pub async fn build(
         .find_also_related(student::Entity)
         .all(db)
         .await?;
-    sort_students(&mut rows);
+    crate::registry::repo::sort_students(&mut rows);
     let mut values: HashMap<(i64, NaiveDate), i16> = HashMap::new();
     let mut marks: HashMap<(i64, NaiveDate), uuid::Uuid> = HashMap::new();
     for day in section_day::Entity::find()

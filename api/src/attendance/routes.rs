@@ -47,7 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 type RegisterPath = ApiPath<(i64, i32, u32)>;
 
-/// The register of a section for a month, as the grid of seed 000.
+/// The register of a section for a month, as the grid of docs/domain.md §3.
 #[utoipa::path(get, path = "/sections/{id}/registers/{year}/{month}", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])),
     responses((status = 200, body = Register), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_register(

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::domain::Level;
 
-/// A role of `DOMAIN.md` §2, with its machine code.
+/// A role of `docs/domain.md` §2, with its machine code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -135,7 +135,7 @@ pub enum Action {
     ManageCalendar,
     /// Read sections, students, enrollments, staff and teacher assignments.
     ReadRoster,
-    /// Change those (seed 002: records are changed by the director of the IE).
+    /// Change those (docs/domain.md §2: records are changed by the director of the IE).
     ManageRoster,
     /// Read the audit trail of a unit.
     ReadAudit,
@@ -218,8 +218,8 @@ pub fn grants(role: Role, action: Action) -> bool {
             .any(|(r, actions)| *r == role && actions.contains(&action))
 }
 
-/// Who decides a request (alta or baja) for a role, per seed 002: the MINEDU administrator for
-/// MINEDU, DRE and UGEL roles; the Especialista SIAGIE UGEL for directors; the director for the
+/// Who decides a request (alta or baja) for a role, per docs/domain.md §2: the MINEDU administrator
+/// for MINEDU, DRE and UGEL roles; the Especialista SIAGIE UGEL for directors; the director for the
 /// staff of its IE.
 pub fn provisioning_authority(role: Role) -> Role {
     match role.unit_kind() {

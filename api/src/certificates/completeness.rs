@@ -1,7 +1,7 @@
-//! Whether a certificate covers its level without gaps (seed 003 §5): every grade of the level,
-//! from its first grade to the last grade the certificate reaches, comes from a closed acta or is
-//! typed in. A certificate of a student who left in 3.er grado covers 1.º to 3.º; one that
-//! holds only 6.º grado lacks 1.º to 5.º.
+//! Whether a certificate covers its level without gaps (docs/certificates.md, "Complete"): every
+//! grade of the level, from its first grade to the last grade the certificate reaches, comes from a
+//! closed acta or is typed in. A certificate of a student who left in 3.er grado covers 1.º to 3.º;
+//! one that holds only 6.º grado lacks 1.º to 5.º.
 
 use crate::domain::Level;
 

@@ -324,7 +324,7 @@ pub(super) async fn issue_in(
     if request.origin == RequestOrigin::Public
         && let Some(email) = &request.requester_email
     {
-        super::public::send_link(
+        super::download::send_link(
             db,
             service,
             request.id,

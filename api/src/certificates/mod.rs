@@ -1,6 +1,6 @@
-//! Mi Certificado (seed 003, DOMAIN.md §6): study certificates issued by an IE, each with a
-//! virtual code and a QR holding a signed copy of what the paper says, which anyone can check
-//! online and a verifier can check offline with the published keys.
+//! Mi Certificado (docs/domain.md §6, docs/certificates.md): study certificates issued by an IE,
+//! each with a virtual code and a QR holding a signed copy of what the paper says, which anyone can
+//! check online and a verifier can check offline with the published keys.
 //!
 //! `payload` is what a certificate states and its CBOR; `signing` the keys and the COSE_Sign1;
 //! `qr` the text and picture of the QR; `pdf` the printed certificate. `requests` holds the
@@ -8,11 +8,15 @@
 //! give); `issue` issues, previews, annuls and corrects; `verify` checks; `lists` searches;
 //! `settings` is the director's configuration; `public` the requests of people without an
 //! account; `offline` the verifier of the `siagie certificate verify` command. `routes` is the
-//! JSON API, `page` the public pages.
+//! JSON API, `page` the public pages; below both, `answer` holds the pages' paths and the PDF
+//! answer, `download` a public request's single-use link (sent by issuing and by the public
+//! requests), and `service` what the handlers share through the application state.
 
 mod access;
+mod answer;
 pub mod batch;
 pub mod completeness;
+mod download;
 pub mod issue;
 pub mod lists;
 mod mail;
@@ -25,18 +29,16 @@ pub mod qr;
 pub mod record;
 pub mod requests;
 mod routes;
+pub mod service;
 pub mod settings;
 pub mod signing;
 mod throttle;
 pub mod verify;
 pub mod years;
 
-use std::time::Duration;
-
 pub use page::{StatusEntry, router as pages};
 pub use routes::router;
-
-use crate::config::{Config, ConfigError};
+pub use service::Certificates;
 
 /// Whether a request path holds a certificate's signed content (the QR's page), which logs leave
 /// out.
@@ -45,45 +47,6 @@ pub fn page_carries_content(path: &str) -> bool {
         && path
             .get(..qr::PATH_PREFIX.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(qr::PATH_PREFIX))
-}
-
-/// What the certificates' handlers share: the keys, the address the QR names, the limits.
-#[derive(Debug)]
-pub struct Certificates {
-    pub ring: signing::KeyRing,
-    /// The public address, without a trailing slash.
-    pub base_url: String,
-    verifications: throttle::Limiter,
-    requests_by_address: throttle::Limiter,
-    requests_by_document: throttle::Limiter,
-}
-
-impl Certificates {
-    /// The keys and settings of a configuration.
-    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        let settings = &config.certificates;
-        let hour = Duration::from_secs(3600);
-        Ok(Self {
-            ring: signing::KeyRing::from_config(config)?,
-            base_url: config.certificate_base_url().to_owned(),
-            verifications: throttle::Limiter::new(
-                settings.verifications_per_minute,
-                Duration::from_secs(60),
-            ),
-            requests_by_address: throttle::Limiter::new(settings.public_requests_per_hour, hour),
-            requests_by_document: throttle::Limiter::new(settings.public_requests_per_hour, hour),
-        })
-    }
-
-    /// The QR text of signed bytes.
-    pub fn qr_text(&self, cose: &[u8]) -> String {
-        qr::qr_text(&self.base_url, &qr::encode_payload(cose))
-    }
-
-    /// The address of the verification by code.
-    pub fn verify_url(&self) -> String {
-        format!("{}{}", self.base_url, page::VERIFY_PATH)
-    }
 }
 
 #[cfg(test)]

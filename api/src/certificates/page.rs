@@ -31,18 +31,9 @@ use crate::{
     time::now,
 };
 
-/// Verification by virtual code.
-pub const VERIFY_PATH: &str = "/verificar";
-/// The public request form.
-pub const REQUEST_PATH: &str = "/certificado/solicitar";
-/// The download of an issued certificate by its single-use link.
-pub const DOWNLOAD_PATH: &str = public::DOWNLOAD_PATH;
-/// Asking for a new download link.
-pub const NEW_LINK_PATH: &str = public::NEW_LINK_PATH;
-/// The published key set.
-pub const KEYS_PATH: &str = "/.well-known/siagie-certificate-keys";
-/// The published list of annulled and superseded certificates.
-pub const STATUS_PATH: &str = "/.well-known/siagie-certificate-status";
+pub use super::answer::{
+    DOWNLOAD_PATH, KEYS_PATH, NEW_LINK_PATH, REQUEST_PATH, STATUS_PATH, VERIFY_PATH,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -511,7 +502,7 @@ struct DownloadForm {
 async fn download(State(state): State<AppState>, Form(form): Form<DownloadForm>) -> Response {
     match public::download(&state.db, &state.certificates, &form.token).await {
         Ok(Download::Pdf(code, bytes)) => {
-            super::routes::pdf_response(&format!("certificado-{code}"), bytes)
+            super::answer::pdf_response(&format!("certificado-{code}"), bytes)
                 .unwrap_or_else(IntoResponse::into_response)
         }
         Ok(Download::NotValid(gone)) => page(

@@ -1,7 +1,8 @@
-//! The certificate as a PDF (A4 portrait), laid out like the one in seed 003: the title, the
-//! sentence naming the student, the table of areas × years with the código modular and the final
-//! situation of each year, observations, place and date, room for the director's signature and
-//! seal, and the virtual code with the QR (also a link in the PDF, so a program can read it).
+//! The certificate as a PDF (A4 portrait), laid out like the one of the Mi Certificado manual
+//! (docs/domain.md §6): the title, the sentence naming the student, the table of areas × years with
+//! the código modular and the final situation of each year, observations, place and date, room for
+//! the director's signature and seal, and the virtual code with the QR (also a link in the PDF, so
+//! a program can read it).
 
 use chrono::{Datelike, NaiveDate};
 use printpdf::{

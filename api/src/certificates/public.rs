@@ -19,14 +19,12 @@ use entity::{
 
 use super::{
     Certificates, access,
+    download::send_link,
     issue::{self, StatusCategory},
     requests, settings,
 };
 use crate::{
-    auth::{
-        principal::Principal,
-        tokens::{hash_token, random_token},
-    },
+    auth::{principal::Principal, tokens::hash_token},
     domain::{CellPhone, Dni, Email, StudentDocument, spanish_key},
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
@@ -285,45 +283,6 @@ async fn file_with_ie(db: &impl ConnectionTrait, checked: Checked) -> Result<()>
         .await?;
     }
     Ok(())
-}
-
-/// The page a download link opens (its button downloads, with a POST).
-pub const DOWNLOAD_PATH: &str = "/certificado/descarga";
-/// The page where a requester asks for a new download link.
-pub const NEW_LINK_PATH: &str = "/certificado/nuevo-enlace";
-
-/// A new single-use download token for an issued public request (its hash is stored); the token
-/// before it stops working.
-async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<String> {
-    let token = random_token(32);
-    certificate_request::Entity::update_many()
-        .col_expr(
-            certificate_request::Column::DownloadTokenHash,
-            Expr::value(hash_token(&token)),
-        )
-        .col_expr(
-            certificate_request::Column::DownloadUsedAt,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .filter(certificate_request::Column::Id.eq(request_id))
-        .exec(db)
-        .await?;
-    Ok(token)
-}
-
-/// E-mails the requester of an issued public request a new single-use download link, in the
-/// caller's transaction.
-pub(super) async fn send_link(
-    db: &impl ConnectionTrait,
-    service: &Certificates,
-    request_id: i64,
-    email: &str,
-    virtual_code: &str,
-    school_name: &str,
-) -> Result<()> {
-    let token = download_token(db, request_id).await?;
-    let link = format!("{}{DOWNLOAD_PATH}?token={token}", service.base_url);
-    super::mail::issued(db, email, &link, virtual_code, school_name).await
 }
 
 /// What a download link leads to.

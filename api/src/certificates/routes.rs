@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::{
     Json,
     extract::{ConnectInfo, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    answer::pdf_response,
     batch::{self, Batch, BatchResult, SectionRow},
     issue::{self, Annulment, Correction, IssuedView},
     lists::{self, IssuedLine, RequestLine, Search},
@@ -51,18 +52,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read_settings, write_settings))
         .routes(routes!(list_issuers, grant_issuer))
         .routes(routes!(revoke_issuer))
-}
-
-/// A PDF answer.
-pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Result<Response> {
-    Response::builder()
-        .header(header::CONTENT_TYPE, "application/pdf")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{name}.pdf\""),
-        )
-        .body(axum::body::Body::from(bytes))
-        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Save a certificate request of the IE (direct issuance), with typed-in years.

@@ -1,6 +1,6 @@
-//! The years an issuer types in (seed 003 §6.2): parsed once at the edge into
-//! [`CertificateYear`]s, each grade checked against its scale and each código modular against the
-//! registry.
+//! The years an issuer types in (docs/certificates.md, "Years typed in"): parsed once at the edge
+//! into [`CertificateYear`]s, each grade checked against its scale and each código modular against
+//! the registry.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 
 use validator::ValidateEmail;
 
-use super::all_digits;
+use super::digits::all_digits;
 
 /// An e-mail address, stored lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::all_digits;
+use super::digits::all_digits;
 
 /// A Peruvian national identity document number: 8 digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -3,6 +3,7 @@
 //! Each type's `parse` is the only way in, and its error is a Spanish message for the field.
 
 mod contact;
+mod digits;
 mod documents;
 mod enums;
 mod names;
@@ -11,7 +12,3 @@ pub use contact::{CellPhone, Email};
 pub use documents::{Anexo, CodigoModular, Dni, StudentCode, StudentDocument};
 pub use enums::{EnrollmentStatus, Level, Management, Modality, Position};
 pub use names::{FullName, NamePart, PersonName, person_key, spanish_key};
-
-fn all_digits(value: &str, len: usize) -> bool {
-    value.len() == len && value.bytes().all(|b| b.is_ascii_digit())
-}

@@ -3,7 +3,6 @@
 //! PDF, and a student's record of closed years across schools.
 
 pub mod catalogue;
-pub mod closed;
 pub mod closure;
 pub mod grades;
 pub mod modification;

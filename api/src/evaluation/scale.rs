@@ -61,8 +61,8 @@ pub struct Graded<'a> {
     pub value: Option<i16>,
 }
 
-/// The final situation the grades suggest (README, "Evaluación"), or `None` while an area that
-/// counts has no grade. Behaviour (comportamiento) does not count.
+/// The final situation the grades suggest (docs/evaluation.md, "Final situations"), or `None` while
+/// an area that counts has no grade. Behaviour (comportamiento) does not count.
 ///
 /// - First grade of primary: promovido (automatic promotion).
 /// - Primary: permanece with C in both Comunicación and Matemática, or in four or more areas;

@@ -60,7 +60,7 @@ pub struct StudentRow {
     pub grades: Vec<GradeCell>,
     /// The final situation recorded (or that of a student trasladado or retirado).
     pub situation: Option<FinalSituation>,
-    /// What the grades suggest (README, "Evaluación").
+    /// What the grades suggest (docs/evaluation.md, "Final situations").
     pub suggested: Option<FinalSituation>,
     /// Why the situation recorded differs from the suggestion.
     pub reason: Option<String>,
@@ -153,7 +153,7 @@ impl Sheet {
                 .find_also_related(student::Entity)
                 .all(db)
                 .await?;
-        crate::attendance::register::sort_students(&mut students);
+        crate::registry::repo::sort_students(&mut students);
         let students: Vec<(enrollment::Model, student::Model)> = students
             .into_iter()
             .filter_map(|(e, s)| Some((e, s?)))

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use entity::{
@@ -26,6 +26,7 @@ use super::{
 };
 use crate::{
     auth::Principal,
+    db::dialect,
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
 };
@@ -179,42 +180,17 @@ pub async fn search(
             .all(db)
             .await?
     } else {
-        let backend = db.get_database_backend();
-        let state_filter = if all { "" } else { "AND a.state = 'publicado'" };
-        // PostgreSQL ranks at most `RANKED` of the matches: `ts_rank` reads each one's vector, and
-        // a few common words typed so far may match a large part of the base.
-        let sql = match backend {
-            DbBackend::Postgres => format!(
-                "SELECT c.id FROM (SELECT a.id, a.search FROM helpdesk_article a                  WHERE a.search @@ to_tsquery('spanish', $1) {state_filter} LIMIT {RANKED}) c                  ORDER BY ts_rank(c.search, to_tsquery('spanish', $1)) DESC, c.id DESC LIMIT {limit}"
-            ),
-            _ => format!(
-                "SELECT a.id FROM helpdesk_article_fts f JOIN helpdesk_article a ON a.id = f.rowid                  WHERE helpdesk_article_fts MATCH $1 {state_filter}                  ORDER BY bm25(helpdesk_article_fts, 3.0, 1.0), a.id DESC LIMIT {limit}"
-            ),
-        };
-        let (and, or) = match backend {
-            DbBackend::Postgres => (" & ", " | "),
-            _ => (" AND ", " OR "),
-        };
-        // PostgreSQL stems the query with Spanish Snowball, whose stems are not always ours
-        // ("asistencia": ours "asistenci", Snowball's "asistent"): a word matches by either.
-        let terms: Vec<String> = words
-            .iter()
-            .map(|(word, stem)| match backend {
-                DbBackend::Postgres if word != stem => format!("({stem}:* | {word}:*)"),
-                DbBackend::Postgres => format!("{stem}:*"),
-                _ => format!("\"{stem}\"*"),
-            })
-            .collect();
+        let search = dialect::knowledge::ArticleSearch::new(
+            db.get_database_backend(),
+            &words,
+            all,
+            RANKED,
+            limit,
+        );
         // Articles with every word first; then, if they are too few, those with any.
         let mut ids: Vec<i64> = Vec::new();
-        for joiner in [and, or] {
-            let rows = db
-                .query_all_raw(Statement::from_sql_and_values(
-                    backend,
-                    sql.clone(),
-                    [terms.join(joiner).into()],
-                ))
-                .await?;
+        for every_word in [true, false] {
+            let rows = db.query_all_raw(search.statement(every_word)).await?;
             for id in rows
                 .into_iter()
                 .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
@@ -223,7 +199,7 @@ pub async fn search(
                     ids.push(id);
                 }
             }
-            if ids.len() as u64 >= limit || terms.len() == 1 {
+            if ids.len() as u64 >= limit || words.len() == 1 {
                 break;
             }
         }

@@ -20,43 +20,7 @@ pub mod sla_job;
 pub mod tickets;
 pub mod workflow;
 
-use chrono::NaiveTime;
-use serde::Deserialize;
-
 pub use routes::router;
 
-/// Settings of the help desk (`[helpdesk]`, `SIAGIE_HELPDESK_*`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct HelpdeskConfig {
-    /// When a working day starts, Lima time (`HH:MM`).
-    pub opens: String,
-    /// When a working day ends, Lima time (`HH:MM`).
-    pub closes: String,
-    /// Calendar days after its resolution during which the requester may reopen a ticket.
-    pub reopen_days: i64,
-    /// Working days a resolved ticket waits for the requester's confirmation before it closes.
-    pub close_after_working_days: i64,
-}
-
-impl Default for HelpdeskConfig {
-    fn default() -> Self {
-        Self {
-            opens: "08:00".into(),
-            closes: "17:00".into(),
-            reopen_days: 7,
-            close_after_working_days: 3,
-        }
-    }
-}
-
-impl HelpdeskConfig {
-    /// The working hours, read leniently: a wrong value keeps the default.
-    pub fn hours(&self) -> (NaiveTime, NaiveTime) {
-        let read = |value: &str, default: (u32, u32)| {
-            NaiveTime::parse_from_str(value.trim(), "%H:%M")
-                .unwrap_or(NaiveTime::from_hms_opt(default.0, default.1, 0).unwrap_or_default())
-        };
-        (read(&self.opens, (8, 0)), read(&self.closes, (17, 0)))
-    }
-}
+/// Settings of the help desk, typed and checked with the rest of the configuration.
+pub use crate::config::HelpdeskConfig;

@@ -293,7 +293,7 @@ pub fn national_holidays(year: i32) -> Vec<(NaiveDate, String)> {
     .collect();
     // Holy Thursday and Friday, as the school calendar has them.
     days.extend(
-        crate::seed::world::national_non_academic_days(year)
+        crate::time::peru::national_non_academic_days(year)
             .into_iter()
             .filter(|(_, name)| name.ends_with("Santo")),
     );

@@ -573,8 +573,8 @@ pub(super) async fn free_username(db: &impl ConnectionTrait, dni: &str) -> Resul
     Err(ApiError::from(ErrorCode::UsernameUnavailable))
 }
 
-/// Gives a role to a person registered as staff of the IE (its director; seed 004): an alta
-/// filed and approved in one step.
+/// Gives a role to a person registered as staff of the IE (its director; docs/domain.md §2): an
+/// alta filed and approved in one step.
 pub async fn create_staff_account(
     state: &AppState,
     p: &Principal,

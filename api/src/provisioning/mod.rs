@@ -1,5 +1,6 @@
-//! Altas y bajas (seed 002): requests to give or end a role, approved or rejected by the authority
-//! the seed names, with credentials shown once for a new account; manager password resets.
+//! Altas y bajas (docs/domain.md §2, docs/provisioning.md): requests to give or end a role,
+//! approved or rejected by the authority it names, with credentials shown once for a new
+//! account; manager password resets.
 
 mod accounts;
 mod decisions;

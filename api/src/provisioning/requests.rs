@@ -157,8 +157,8 @@ pub(super) fn required(field: &str, value: Option<&str>) -> Result<String> {
         .ok_or_else(|| ApiError::field(field, "Este campo es obligatorio."))
 }
 
-/// Files a request. For an alta the form carries the person and, where seed 002 asks for it, the
-/// designation resolution; for a baja, the assignment to end and the reason.
+/// Files a request. For an alta the form carries the person and, where docs/domain.md §2 asks for
+/// it, the designation resolution; for a baja, the assignment to end and the reason.
 pub async fn create(
     state: &AppState,
     principal: &Principal,

@@ -222,8 +222,8 @@ async fn reject(
     ))
 }
 
-/// Give a role to a person registered as staff of the IE (its director; seed 004). Credentials
-/// are returned only when a new account is created.
+/// Give a role to a person registered as staff of the IE (its director; docs/domain.md §2).
+/// Credentials are returned only when a new account is created.
 #[utoipa::path(post, path = "/schools/{id}/users", params(("id" = i64, Path, description = "Identificador del recurso")), tag = "provisioning", security(("bearer" = [])), request_body = StaffAccount,
     responses((status = 201, body = Decision), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_staff_account(

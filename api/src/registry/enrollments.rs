@@ -16,11 +16,11 @@ use super::{
     repo::{self, SectionScope},
 };
 use crate::{
-    attendance::closed,
     auth::{policy::Action, principal::Principal},
     domain::{EnrollmentStatus, FullName, StudentDocument},
     error::{ApiError, ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
+    registry::closed,
     time::{now, today_lima},
 };
 
@@ -33,7 +33,7 @@ pub async fn roster(db: &DatabaseConnection, p: &Principal, id: i64) -> Result<V
         .find_also_related(student::Entity)
         .all(db)
         .await?;
-    crate::attendance::register::sort_students(&mut rows);
+    super::repo::sort_students(&mut rows);
     Ok(rows
         .into_iter()
         .filter_map(|(e, s)| s.map(|s| RosterEntry::new(e, s)))
@@ -102,7 +102,7 @@ pub async fn enroll(
         now(),
     )
     .await?;
-    crate::evaluation::closed::refuse_if_acta_closed(&txn, id, now()).await?;
+    super::closed::refuse_if_acta_closed(&txn, id, now()).await?;
     let (e, s) = enrollment::Entity::find()
         .filter(enrollment::Column::SectionId.eq(id))
         .find_also_related(student::Entity)
@@ -171,7 +171,7 @@ pub async fn change_status(
         now(),
     )
     .await?;
-    crate::evaluation::closed::refuse_if_acta_closed(&txn, current.section_id, now()).await?;
+    super::closed::refuse_if_acta_closed(&txn, current.section_id, now()).await?;
     let mut active: enrollment::ActiveModel = current.clone().into();
     active.status = Set(status);
     active.status_date = Set(date);

@@ -58,16 +58,16 @@ pub async fn import_roster(
 
     let txn = crate::db::begin(db).await?;
     if let Some(from) = inputs.iter().map(|i| i.starts_on).min() {
-        crate::attendance::closed::refuse_if_closed(
+        super::closed::refuse_if_closed(
             &txn,
-            crate::attendance::closed::Sections::Ids(vec![id]),
+            super::closed::Sections::Ids(vec![id]),
             from,
             scope.year.ends_on,
             crate::time::now(),
         )
         .await?;
     }
-    crate::evaluation::closed::refuse_if_acta_closed(&txn, id, crate::time::now()).await?;
+    super::closed::refuse_if_acta_closed(&txn, id, crate::time::now()).await?;
     let outcome = enrollments::enroll_many(&txn, &scope, &inputs).await?;
     if !outcome.conflicts.is_empty() {
         let errors: Vec<RowError> = outcome

@@ -1,6 +1,7 @@
 //! The organisation registry: DRE → UGEL → IE, academic years and their calendar, grades,
 //! sections, students, enrollments, staff and teacher assignments.
 
+pub mod closed;
 mod dto;
 mod enrollments;
 mod import;

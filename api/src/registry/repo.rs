@@ -2,7 +2,7 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use entity::{academic_year, school, section, ugel};
+use entity::{academic_year, enrollment, school, section, student, ugel};
 
 use crate::{
     auth::Target,
@@ -69,4 +69,18 @@ pub async fn year_by_number(db: &impl ConnectionTrait, year: i32) -> Result<acad
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("el año académico {year}")))
+}
+
+/// Enrollments with their students in Spanish alphabetical order of the students' names (the
+/// same on every database, whatever its collation).
+pub fn sort_students(rows: &mut [(enrollment::Model, Option<student::Model>)]) {
+    rows.sort_by_cached_key(|(e, s)| {
+        let (paternal, maternal, given) = s
+            .as_ref()
+            .map(|s| {
+                crate::domain::person_key(&s.paternal_surname, &s.maternal_surname, &s.given_names)
+            })
+            .unwrap_or_default();
+        (paternal, maternal, given, e.id)
+    });
 }

@@ -15,7 +15,6 @@ use entity::{academic_year, dre, grade, non_academic_day, school, ugel, vocabula
 
 use super::{dto::*, repo};
 use crate::{
-    attendance::closed,
     auth::{
         policy::{Action, Target},
         principal::Principal,
@@ -24,6 +23,7 @@ use crate::{
     error::{ApiError, Fields, Result},
     http::{Page, PageParams},
     record::{AuditAction, Change, Event, record},
+    registry::closed,
     time::now,
 };
 

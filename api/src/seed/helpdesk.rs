@@ -171,9 +171,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
     // Wednesday): its N2 clocks skip them, the national ones do not.
     let this_year = now.with_timezone(&crate::time::LIMA).year();
     for year in [this_year, this_year + 1] {
-        let Some(easter) = easter(year) else {
-            continue;
-        };
+        let easter = crate::time::peru::easter(year);
         for (days_before, name) in [(48, "Lunes de Carnaval"), (47, "Martes de Carnaval")] {
             entity::helpdesk_holiday::ActiveModel {
                 date: Set(easter - Duration::days(days_before)),
@@ -460,19 +458,6 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
     Ok(())
 }
 
-/// Easter Sunday of a year (anonymous Gregorian algorithm).
-fn easter(year: i32) -> Option<chrono::NaiveDate> {
-    let (a, b, c) = (year % 19, year / 100, year % 100);
-    let (d, e) = (b / 4, b % 4);
-    let g = (b - (b + 8) / 25 + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let l = (32 + 2 * e + 2 * (c / 4) - h - c % 4) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    chrono::NaiveDate::from_ymd_opt(year, month as u32, day as u32)
-}
-
 /// The IE a demo account works in, if any.
 async fn world_school(db: &impl ConnectionTrait, user_id: i64) -> anyhow::Result<Option<i64>> {
     Ok(entity::role_assignment::Entity::find()
@@ -507,11 +492,11 @@ mod tests {
     fn carnival_falls_48_and_47_days_before_easter() {
         // Easter 2026: 5 April (carnival 16–17 February); 2027: 28 March (8–9 February).
         assert_eq!(
-            super::easter(2026),
+            Some(crate::time::peru::easter(2026)),
             chrono::NaiveDate::from_ymd_opt(2026, 4, 5)
         );
         assert_eq!(
-            super::easter(2027),
+            Some(crate::time::peru::easter(2027)),
             chrono::NaiveDate::from_ymd_opt(2027, 3, 28)
         );
     }

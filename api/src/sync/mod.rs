@@ -1,4 +1,4 @@
-//! Tablet synchronisation, exactly as `shared/mobile-contract-v1.md` says: `GET /sync/pull` and
+//! Tablet synchronisation, exactly as `docs/mobile-contract-v1.md` says: `GET /sync/pull` and
 //! `POST /sync/push`.
 
 mod answer;

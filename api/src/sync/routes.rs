@@ -1,4 +1,4 @@
-//! HTTP surface of tablet synchronisation, exactly as `shared/mobile-contract-v1.md` says: the
+//! HTTP surface of tablet synchronisation, exactly as `docs/mobile-contract-v1.md` says: the
 //! handlers read and check the request (size, JSON, the contract's validation) and call `pull`
 //! or `push`.
 

@@ -1670,7 +1670,7 @@ async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student
     }
     filed_requests(&app, &ie, 1).await;
 
-    // The times, for the README: ten of each, interleaved.
+    // The times, for docs/certificates.md: ten of each, interleaved.
     let (mut matching, mut unknown) = (Vec::new(), Vec::new());
     for i in 0..10 {
         matching.push(

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use entity::{
@@ -19,21 +19,14 @@ use entity::{
 use crate::error::Result;
 
 mod postgres;
+mod rows;
 mod sqlite;
 
-/// Rows per statement on SQLite (far from its limit of 32,766 values).
-const SQLITE_CHUNK: usize = 500;
+pub use rows::Entry;
+use rows::{DayWrite, SQLITE_CHUNK, unless_received};
 
 /// How many times a section's day is read again when another writer changed it meanwhile.
 const MERGE_ATTEMPTS: usize = 8;
-
-/// An entry of the history before it is written: one batch's stored marks.
-pub struct Entry {
-    pub batch_id: Option<Uuid>,
-    pub user_id: i64,
-    pub device_id: Option<Uuid>,
-    pub marks: Vec<attendance_entry::Mark>,
-}
 
 /// The notes of some marks (the reason of a falta justificada, as the teacher wrote it), read from
 /// the entries that hold them; marks without a note are absent.
@@ -111,15 +104,6 @@ pub async fn record(
     }
 }
 
-/// `false` for a mark id already received; other errors stand.
-fn unless_received(written: std::result::Result<(), DbErr>) -> Result<bool> {
-    match written {
-        Ok(()) => Ok(true),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// One entry at a time, its receipts in multi-row inserts: on SQLite, and for web edits (which
 /// have no batch id) on PostgreSQL.
 async fn record_each(
@@ -185,14 +169,6 @@ async fn read_days(
     rows.into_iter()
         .map(|row| Ok(((row.section_id, row.date), (row.version, cells(&row)?))))
         .collect()
-}
-
-/// A section's day to write: the version read plus one, and every cell.
-struct DayWrite {
-    section_id: i64,
-    date: NaiveDate,
-    version: i32,
-    cells: Vec<Cell>,
 }
 
 /// Writes days whose version is still the one read; answers those written.

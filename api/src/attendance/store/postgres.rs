@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use entity::{attendance_entry, section_day};
 
-use super::{DayWrite, Entry, unless_received};
+use super::rows::{DayWrite, Entry, unless_received};
 use crate::error::Result;
 
 /// One column of `rows`, as a PostgreSQL array.

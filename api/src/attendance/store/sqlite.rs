@@ -9,7 +9,7 @@ use sea_orm::{
 
 use entity::section_day;
 
-use super::{DayWrite, SQLITE_CHUNK};
+use super::rows::{DayWrite, SQLITE_CHUNK};
 use crate::error::Result;
 
 /// The stored days among `keys`.

@@ -1,5 +1,7 @@
-//! A closed register changes only through an exceptional modification: a change of the roster or
-//! the calendar that would alter a closed month is refused, naming the registers it would alter.
+//! Closed records change only through an exceptional modification, never by the side door of the
+//! registry: a change of the roster or the calendar that would alter a closed month's register is
+//! refused, naming the registers it would alter, and so is a change of who a closed acta lists.
+//! The registry asks here, below the attendance and evaluation modules that close them.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
@@ -7,7 +9,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use entity::{attendance_register, school, section};
+use entity::{acta, attendance_register, school, section};
 
 use crate::error::ErrorCode;
 use crate::error::{ApiError, Result};
@@ -143,4 +145,30 @@ pub async fn refuse_if_closed(
         ),
     )
     .with_details(serde_json::json!({ "registers": closed })))
+}
+
+/// 409 `acta_closed` when the section's acta is closed and no exceptional modification is enabled
+/// for it at `at`.
+pub async fn refuse_if_acta_closed(
+    db: &impl ConnectionTrait,
+    section_id: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let closed = acta::Entity::find()
+        .filter(acta::Column::SectionId.eq(section_id))
+        .filter(acta::Column::ClosedAt.is_not_null())
+        .filter(
+            Condition::any()
+                .add(acta::Column::ModificationUntil.is_null())
+                .add(acta::Column::ModificationUntil.lte(at)),
+        )
+        .one(db)
+        .await?;
+    match closed {
+        Some(_) => Err(ApiError::because(
+            ErrorCode::ActaClosed,
+            "El acta de evaluación de la sección está cerrada: la matrícula no cambia sin una modificación excepcional habilitada por la UGEL.",
+        )),
+        None => Ok(()),
+    }
 }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+pub mod peru;
+
 /// America/Lima.
 pub const LIMA: Tz = chrono_tz::America::Lima;
 
