@@ -30,5 +30,6 @@ mod registry;
 mod regularization;
 mod roster_import;
 mod security;
+mod snapshots;
 mod sync;
 mod uploads;
