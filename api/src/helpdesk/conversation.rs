@@ -5,19 +5,22 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
-use entity::{helpdesk_message, helpdesk_ticket, helpdesk_vocabulary::TicketState};
+use entity::{
+    helpdesk_message, helpdesk_ticket,
+    helpdesk_vocabulary::{EventKind, TicketState},
+};
 
 use super::{
     access,
     dto::{NewMessage, TicketView},
-    mail::{Notice, StaffNotice, notify, tell_staff},
-    rules::{self, MAX_TEXT, text},
+    mail::{self, Notice, StaffNotice},
+    rules::{MAX_TEXT, text},
     tickets,
 };
 use crate::{
     auth::Principal,
     error::{ApiError, ErrorCode, Result},
-    record::{AuditAction, Change, Event, record},
+    record::{AuditAction, Change, Event, TicketStep, record},
     state::AppState,
 };
 
@@ -63,10 +66,10 @@ pub async fn post(
     let from_requester = access.requester && !input.internal;
     let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
     next.updated_at = Set(now);
-    let mut kind = None;
-    if from_requester && ticket.state == TicketState::EsperandoUsuario {
+    // The requester's answer ends a wait for the requester: the clock runs again.
+    let replied = from_requester && ticket.state == TicketState::EsperandoUsuario;
+    if replied {
         next.state = Set(TicketState::EnAtencion);
-        kind = Some("replied");
     }
     if !from_requester && !input.internal && ticket.first_response_at.is_none() {
         next.first_response_at = Set(Some(now));
@@ -78,33 +81,35 @@ pub async fn post(
     } else {
         tickets::write_if_unchanged(&txn, &ticket, next).await?
     };
-    if let Some(kind) = kind {
-        rules::log(
+    let mail = if input.internal {
+        Vec::new()
+    } else if from_requester {
+        mail::about(
             &txn,
             &saved,
-            Some(p.user_id),
-            kind,
-            Some(ticket.state),
             None,
-            now,
+            Some(StaffNotice::Replied(body)),
+            p.user_id,
         )
-        .await?;
-    }
+        .await?
+    } else {
+        mail::about(&txn, &saved, Some(Notice::Reply(body)), None, p.user_id).await?
+    };
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::HelpdeskMessagePosted, message.id)
+        Change::Ticket {
+            ticket: &saved,
+            step: replied
+                .then(|| TicketStep::new(EventKind::Replied, Some(p.user_id), Some(ticket.state))),
+            event: Event::new(AuditAction::HelpdeskMessagePosted, message.id)
                 .by(p.user_id)
                 .in_unit(access::target(&saved))
                 .after(&serde_json::json!({"ticket": saved.number, "internal": input.internal})),
-        ),
+            mail,
+            at: now,
+        },
     )
     .await?;
-    if !input.internal && !from_requester {
-        notify(&txn, &saved, Notice::Reply(body), now).await?;
-    } else if from_requester {
-        tell_staff(&txn, &saved, StaffNotice::Replied(body), p.user_id, now).await?;
-    }
     txn.commit().await?;
     tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await
 }

@@ -10,7 +10,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use entity::{
-    helpdesk_event, helpdesk_ticket, helpdesk_topic, helpdesk_vocabulary::TicketState, ugel,
+    helpdesk_event, helpdesk_ticket, helpdesk_topic,
+    helpdesk_vocabulary::{EventKind, TicketState},
+    ugel,
 };
 
 use super::{HelpdeskConfig, sla, sla_job};
@@ -243,10 +245,10 @@ pub async fn summary(
                 since = e.at;
                 level = e.level;
             }
-            match e.kind.as_str() {
-                "returned" => bounces += 1,
-                "reopened" => reopened += 1,
-                "resolved" => ever_resolved += 1,
+            match e.kind {
+                EventKind::Returned => bounces += 1,
+                EventKind::Reopened => reopened += 1,
+                EventKind::Resolved => ever_resolved += 1,
                 _ => {}
             }
         }

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_event, helpdesk_holiday, helpdesk_ticket,
-    helpdesk_vocabulary::{N2Unit, TicketState},
+    helpdesk_vocabulary::{EventKind, N2Unit, TicketState},
     role_assignment,
 };
 
@@ -25,7 +25,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    record::{AuditAction, Change, Event, record},
+    record::{AuditAction, Change, Event, TicketStep, record},
     time::LIMA,
 };
 
@@ -554,23 +554,21 @@ pub async fn run(
         else {
             continue;
         };
-        rules::log(
-            &txn,
-            &saved,
-            None,
-            "closed",
-            Some(TicketState::Resuelto),
-            None,
-            at,
-        )
-        .await?;
         record(
             &txn,
-            Change::Audited(
-                Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
+            Change::Ticket {
+                ticket: &saved,
+                step: Some(TicketStep::new(
+                    EventKind::Closed,
+                    None,
+                    Some(TicketState::Resuelto),
+                )),
+                event: Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
                     .in_unit(super::access::target(&saved))
-                    .after(&serde_json::json!({"step": "closed", "state": saved.state})),
-            ),
+                    .after(&serde_json::json!({"step": EventKind::Closed, "state": saved.state})),
+                mail: Vec::new(),
+                at,
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

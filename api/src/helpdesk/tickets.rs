@@ -11,7 +11,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_attachment, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{N2Unit, Severity, TicketState},
+    helpdesk_vocabulary::{EventKind, N2Unit, Severity, TicketState},
     school, ugel,
 };
 
@@ -31,7 +31,7 @@ use crate::{
     domain::{CellPhone, Email},
     error::{ApiError, ErrorCode, Fields, Result},
     provisioning::files::{Part, Upload},
-    record::{AuditAction, Change, Event, record},
+    record::{AuditAction, Change, Event, TicketStep, record},
     state::AppState,
 };
 
@@ -371,11 +371,13 @@ pub async fn file(
             .insert(&txn)
             .await?;
         }
-        rules::log(&txn, &ticket, Some(p.user_id), "filed", None, None, now).await?;
+        let mail = mail::to_requester(&ticket, Notice::Filed)?;
         record(
             &txn,
-            Change::Audited(
-                Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
+            Change::Ticket {
+                ticket: &ticket,
+                step: Some(TicketStep::new(EventKind::Filed, Some(p.user_id), None)),
+                event: Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
                     .by(p.user_id)
                     .in_unit(access::target(&ticket))
                     .after(&serde_json::json!({
@@ -383,10 +385,11 @@ pub async fn file(
                         "topic": topic.code,
                         "priority": ticket.priority,
                     })),
-            ),
+                mail: mail.into_iter().collect(),
+                at: now,
+            },
         )
         .await?;
-        mail::notify(&txn, &ticket, Notice::Filed, now).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(ticket)
     }
