@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use jobs::outbox::Queued;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
@@ -266,21 +267,90 @@ pub async fn run(
     config: &HelpdeskConfig,
     at: DateTime<Utc>,
 ) -> anyhow::Result<String> {
-    let today = at.with_timezone(&LIMA).date_naive();
-    let span = |calendar: Calendar| {
+    let calendars = Calendars::new(db, config, at).await?;
+    if !calendars.national.is_working_time(at) {
+        return Ok("fuera del horario de atención: sin avisos".into());
+    }
+    let open = open_tickets(db).await?;
+    let candidates = candidates(&open, at);
+    let steps = state_changes(db, &open, &candidates).await?;
+    let (owed, marks) = measure(db, calendars, &open, &candidates, &steps, at).await?;
+    let outgoing = warnings(db, &open, &owed, at).await?;
+
+    let txn = crate::db::begin(db).await?;
+    // Queued now, whatever instant the run is for: it is sent at once.
+    let queued = jobs::outbox::enqueue_many(&txn, outgoing, crate::time::now()).await?;
+    keep_marks(&txn, marks).await?;
+    let closed = close_unconfirmed(&txn, config, &owed.national, at).await?;
+    txn.commit().await?;
+    Ok(format!(
+        "{} tickets abiertos, {} medidos; {queued} avisos de plazo encolados; \
+         {closed} tickets resueltos cerrados sin respuesta del usuario",
+        open.len(),
+        candidates.len()
+    ))
+}
+
+/// The working-time calendars of a run: the national one, and each DRE's for N2, indexed over
+/// the years around the run.
+struct Calendars {
+    opens: chrono::NaiveTime,
+    closes: chrono::NaiveTime,
+    today: chrono::NaiveDate,
+    national: Calendar,
+    regional: HashMap<i64, Calendar>,
+}
+
+impl Calendars {
+    async fn new(
+        db: &impl ConnectionTrait,
+        config: &HelpdeskConfig,
+        at: DateTime<Utc>,
+    ) -> Result<Self, sea_orm::DbErr> {
+        let (opens, closes) = config.hours();
+        let today = at.with_timezone(&LIMA).date_naive();
+        let national = Self::span(
+            today,
+            Calendar::new(opens, closes, holidays(db, None).await?),
+        );
+        Ok(Self {
+            opens,
+            closes,
+            today,
+            national,
+            regional: HashMap::new(),
+        })
+    }
+
+    fn span(today: chrono::NaiveDate, calendar: Calendar) -> Calendar {
         calendar.indexed(
             today - chrono::Duration::days(730),
             today + chrono::Duration::days(400),
         )
-    };
-    let (opens, closes) = config.hours();
-    let national = span(Calendar::new(opens, closes, holidays(db, None).await?));
-    if !national.is_working_time(at) {
-        return Ok("fuera del horario de atención: sin avisos".into());
     }
 
+    /// The calendar a ticket's current level works on, the DRE's read once per run.
+    async fn of(
+        &mut self,
+        db: &impl ConnectionTrait,
+        ticket: &SlaTicket,
+    ) -> Result<&Calendar, sea_orm::DbErr> {
+        let (2, Some(dre)) = (ticket.level, ticket.dre_id) else {
+            return Ok(&self.national);
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.regional.entry(dre) {
+            let holidays = holidays(db, Some(dre)).await?;
+            let calendar = Calendar::new(self.opens, self.closes, holidays);
+            slot.insert(Self::span(self.today, calendar));
+        }
+        Ok(&self.regional[&dre])
+    }
+}
+
+/// The open tickets, with only what their clocks are measured from.
+async fn open_tickets(db: &impl ConnectionTrait) -> Result<Vec<SlaTicket>, sea_orm::DbErr> {
     use helpdesk_ticket::Column as T;
-    let open: Vec<SlaTicket> = helpdesk_ticket::Entity::find()
+    helpdesk_ticket::Entity::find()
         .select_only()
         .columns([
             T::Id,
@@ -302,9 +372,12 @@ pub async fn run(
         .filter(T::State.is_in(OPEN_STATES))
         .into_model::<SlaTicket>()
         .all(db)
-        .await?;
-    let candidates: Vec<usize> = open
-        .iter()
+        .await
+}
+
+/// The open tickets (by position) that may owe a warning, judged by the time on the wall.
+fn candidates(open: &[SlaTicket], at: DateTime<Utc>) -> Vec<usize> {
+    open.iter()
         .enumerate()
         .filter(|(_, t)| {
             let notified = Notified::of(t);
@@ -327,9 +400,15 @@ pub async fn run(
                 )
         })
         .map(|(i, _)| i)
-        .collect();
+        .collect()
+}
 
-    // The state changes of the candidates, in order: the pauses of their clocks.
+/// The state changes of the candidates, in order: the pauses of their clocks.
+async fn state_changes(
+    db: &impl ConnectionTrait,
+    open: &[SlaTicket],
+    candidates: &[usize],
+) -> Result<HashMap<i64, Vec<Step>>, sea_orm::DbErr> {
     let mut steps: HashMap<i64, Vec<Step>> = HashMap::new();
     for chunk in candidates.chunks(CHUNK) {
         let rows: Vec<(i64, DateTime<Utc>, TicketState)> = helpdesk_event::Entity::find()
@@ -348,25 +427,32 @@ pub async fn run(
             steps.entry(ticket).or_default().push(Step { at, state });
         }
     }
+    Ok(steps)
+}
 
-    let mut regional: HashMap<i64, Calendar> = HashMap::new();
+/// What a run owes: the warnings, and the national calendar it measured on.
+struct Owes {
+    warnings: Vec<Owed>,
+    national: Calendar,
+}
+
+/// The warnings bits to keep, with the tickets they belong to.
+type Marks = HashMap<i16, Vec<i64>>;
+
+/// Measures the candidates' clocks: the warnings owed, and each ticket's warnings to keep.
+async fn measure(
+    db: &impl ConnectionTrait,
+    mut calendars: Calendars,
+    open: &[SlaTicket],
+    candidates: &[usize],
+    steps: &HashMap<i64, Vec<Step>>,
+    at: DateTime<Utc>,
+) -> Result<(Owes, Marks), sea_orm::DbErr> {
     let mut owed = Vec::new();
-    let mut marks: HashMap<i16, Vec<i64>> = HashMap::new();
-    for &i in &candidates {
+    let mut marks: Marks = HashMap::new();
+    for &i in candidates {
         let ticket = &open[i];
-        let calendar = match (ticket.level, ticket.dre_id) {
-            (2, Some(dre)) => {
-                if let std::collections::hash_map::Entry::Vacant(slot) = regional.entry(dre) {
-                    slot.insert(span(Calendar::new(
-                        opens,
-                        closes,
-                        holidays(db, Some(dre)).await?,
-                    )));
-                }
-                &regional[&dre]
-            }
-            _ => &national,
-        };
+        let calendar = calendars.of(db, ticket).await?;
         let log = steps.get(&ticket.id).map(Vec::as_slice).unwrap_or_default();
         let before = Notified::of(ticket);
         let mut after = before;
@@ -392,9 +478,38 @@ pub async fn run(
             marks.entry(after.0).or_default().push(ticket.id);
         }
     }
+    let owes = Owes {
+        warnings: owed,
+        national: calendars.national,
+    };
+    Ok((owes, marks))
+}
 
-    // The assignees' e-mails, one per ticket and warning; the supervisors', one digest.
+/// A warning's facts, for the e-mails that tell it.
+fn describe(ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
+    serde_json::json!({
+        "number": ticket.number,
+        "breached": o.breached,
+        "target": match o.clock.target {
+            "first_response" => "primera respuesta",
+            _ => "resolución",
+        },
+        "level": rules::stage_label(ticket.level, ticket.n2_unit),
+        "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+        "priority": rules::priority_label(ticket.priority),
+    })
+}
+
+/// The e-mails of the warnings owed: the assignees', one per ticket and warning (a breach of a
+/// ticket nobody has goes to everyone who works its stage); the supervisors', one digest.
+async fn warnings(
+    db: &impl ConnectionTrait,
+    open: &[SlaTicket],
+    owed: &Owes,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Vec<Queued>> {
     let mut assignees: Vec<i64> = owed
+        .warnings
         .iter()
         .filter_map(|o| open[o.ticket].assignee_id)
         .collect();
@@ -405,36 +520,11 @@ pub async fn run(
         .into_iter()
         .map(|(id, email, name)| (id, (email, name)))
         .collect();
-    let describe = |o: &Owed| {
-        let ticket = &open[o.ticket];
-        serde_json::json!({
-            "number": ticket.number,
-            "breached": o.breached,
-            "target": match o.clock.target {
-                "first_response" => "primera respuesta",
-                _ => "resolución",
-            },
-            "level": rules::stage_label(ticket.level, ticket.n2_unit),
-            "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
-            "priority": rules::priority_label(ticket.priority),
-        })
-    };
     let mut outgoing = Vec::new();
     // The people of each stage that has an unassigned ticket in breach.
     let mut stages: HashMap<Stage, Vec<mail::Contact>> = HashMap::new();
-    for o in &owed {
+    for o in &owed.warnings {
         let ticket = &open[o.ticket];
-        // A level's clock is keyed by when the ticket reached it: a ticket that comes back to a
-        // level is warned again.
-        let clock_key = match o.clock.target {
-            "first_response" => "first_response".to_owned(),
-            _ => format!(
-                "resolution:{}:{}",
-                ticket.level,
-                ticket.level_since.timestamp()
-            ),
-        };
-        // A breach of a ticket nobody has is told to everyone who works its stage.
         if ticket.assignee_id.is_none() && o.breached {
             let stage = Stage {
                 level: ticket.level,
@@ -443,145 +533,202 @@ pub async fn run(
                 dre_id: ticket.dre_id,
             };
             if let std::collections::hash_map::Entry::Vacant(slot) = stages.entry(stage) {
-                slot.insert(
-                    mail::stage_people(db, stage)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?,
-                );
+                let people = mail::stage_people(db, stage)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                slot.insert(people);
             }
-            for (user, email, name) in &stages[&stage] {
-                let mut context = describe(o);
-                context["name"] = name.clone().into();
-                context["unassigned"] = true.into();
-                outgoing.push((
-                    email.clone(),
-                    jobs::templates::Mail::new("helpdesk_sla", &context)?,
-                    Some(format!(
-                        "helpdesk_sla:{}:{clock_key}:vencido:etapa:{user}",
-                        ticket.id
-                    )),
-                ));
-            }
+            outgoing.extend(to_stage(ticket, o, &stages[&stage])?);
             continue;
         }
-        let Some((email, name)) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
+        let Some(assignee) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
             continue;
         };
-        let mut context = describe(o);
+        outgoing.push(to_assignee(ticket, o, assignee)?);
+    }
+    outgoing.extend(digest(db, open, &owed.warnings, at).await?);
+    Ok(outgoing)
+}
+
+/// A level's clock is keyed by when the ticket reached it: a ticket that comes back to a level is
+/// warned again.
+fn clock_key(ticket: &SlaTicket, o: &Owed) -> String {
+    match o.clock.target {
+        "first_response" => "first_response".to_owned(),
+        _ => format!(
+            "resolution:{}:{}",
+            ticket.level,
+            ticket.level_since.timestamp()
+        ),
+    }
+}
+
+/// A breach of a ticket nobody has, told to each person of its stage.
+fn to_stage(ticket: &SlaTicket, o: &Owed, people: &[mail::Contact]) -> anyhow::Result<Vec<Queued>> {
+    let key = clock_key(ticket, o);
+    let mut outgoing = Vec::new();
+    for (user, email, name) in people {
+        let mut context = describe(ticket, o);
         context["name"] = name.clone().into();
+        context["unassigned"] = true.into();
         outgoing.push((
             email.clone(),
             jobs::templates::Mail::new("helpdesk_sla", &context)?,
             Some(format!(
-                "helpdesk_sla:{}:{clock_key}:{}:{}",
-                ticket.id,
-                if o.breached { "vencido" } else { "80" },
-                ticket.assignee_id.unwrap_or_default()
+                "helpdesk_sla:{}:{key}:vencido:etapa:{user}",
+                ticket.id
             )),
         ));
     }
-    let breaches: Vec<&Owed> = owed.iter().filter(|o| o.breached).collect();
-    if !breaches.is_empty() {
-        let listed: Vec<serde_json::Value> = breaches
-            .iter()
-            .take(DIGEST_LISTS)
-            .map(|o| describe(o))
-            .collect();
-        for (user, email, name) in holders(db, &[Role::MineduAdmin]).await? {
-            let context = serde_json::json!({
-                "name": name,
-                "count": breaches.len(),
-                "date": at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
-                "tickets": listed,
-                "more": breaches.len().saturating_sub(DIGEST_LISTS),
-            });
-            outgoing.push((
-                email,
-                jobs::templates::Mail::new("helpdesk_sla_digest", &context)?,
-                Some(format!("helpdesk_sla_digest:{}:{user}", at.timestamp())),
-            ));
-        }
-    }
+    Ok(outgoing)
+}
 
-    let txn = crate::db::begin(db).await?;
-    // Queued now, whatever instant the run is for: it is sent at once.
-    let queued = jobs::outbox::enqueue_many(&txn, outgoing, crate::time::now()).await?;
+/// A warning told to the ticket's assignee.
+fn to_assignee(
+    ticket: &SlaTicket,
+    o: &Owed,
+    (email, name): &(String, String),
+) -> anyhow::Result<Queued> {
+    let mut context = describe(ticket, o);
+    context["name"] = name.clone().into();
+    Ok((
+        email.clone(),
+        jobs::templates::Mail::new("helpdesk_sla", &context)?,
+        Some(format!(
+            "helpdesk_sla:{}:{}:{}:{}",
+            ticket.id,
+            clock_key(ticket, o),
+            if o.breached { "vencido" } else { "80" },
+            ticket.assignee_id.unwrap_or_default()
+        )),
+    ))
+}
+
+/// The supervisors' digest of the run's breaches, if any.
+async fn digest(
+    db: &impl ConnectionTrait,
+    open: &[SlaTicket],
+    owed: &[Owed],
+    at: DateTime<Utc>,
+) -> anyhow::Result<Vec<Queued>> {
+    let breaches: Vec<&Owed> = owed.iter().filter(|o| o.breached).collect();
+    if breaches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed: Vec<serde_json::Value> = breaches
+        .iter()
+        .take(DIGEST_LISTS)
+        .map(|o| describe(&open[o.ticket], o))
+        .collect();
+    let mut outgoing = Vec::new();
+    for (user, email, name) in holders(db, &[Role::MineduAdmin]).await? {
+        let context = serde_json::json!({
+            "name": name,
+            "count": breaches.len(),
+            "date": at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+            "tickets": listed,
+            "more": breaches.len().saturating_sub(DIGEST_LISTS),
+        });
+        outgoing.push((
+            email,
+            jobs::templates::Mail::new("helpdesk_sla_digest", &context)?,
+            Some(format!("helpdesk_sla_digest:{}:{user}", at.timestamp())),
+        ));
+    }
+    Ok(outgoing)
+}
+
+/// Keeps the warnings given on the tickets, in the transaction of their e-mails.
+async fn keep_marks(db: &impl ConnectionTrait, marks: Marks) -> Result<(), sea_orm::DbErr> {
+    use helpdesk_ticket::Column as T;
     for (bits, ids) in marks {
         for chunk in ids.chunks(CHUNK) {
             helpdesk_ticket::Entity::update_many()
                 .col_expr(T::SlaNotified, Expr::value(bits))
                 .col_expr(T::SlaNotifiedSince, Expr::col(T::LevelSince))
                 .filter(T::Id.is_in(chunk.to_vec()))
-                .exec(&txn)
+                .exec(db)
                 .await?;
         }
     }
+    Ok(())
+}
 
-    // Resolved tickets the requester did not confirm close after the configured working days;
-    // as working time never outruns the wall, older ones are the only candidates.
+/// Closes the resolved tickets the requester did not confirm within the configured working days;
+/// as working time never outruns the wall, older ones are the only candidates. Answers how many.
+async fn close_unconfirmed(
+    db: &impl ConnectionTrait,
+    config: &HelpdeskConfig,
+    national: &Calendar,
+    at: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use helpdesk_ticket::Column as T;
+    let (opens, closes) = config.hours();
     let day = (closes - opens).num_seconds().max(1);
     let wait = config.close_after_working_days * day;
     let resolved = helpdesk_ticket::Entity::find()
         .filter(T::State.eq(TicketState::Resuelto))
         .filter(T::ResolvedAt.lte(at - chrono::Duration::seconds(wait)))
-        .all(&txn)
+        .all(db)
         .await?;
     let mut closed = 0;
     for ticket in resolved {
         let Some(resolved_at) = ticket.resolved_at else {
             continue;
         };
-        if national.working_secs(resolved_at, at) < wait {
-            continue;
+        if national.working_secs(resolved_at, at) >= wait && close(db, ticket, at).await? {
+            closed += 1;
         }
-        let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
-        next.state = Set(TicketState::Cerrado);
-        next.closed_at = Set(Some(at));
-        next.updated_at = Set(at);
-        // Only if it is still resolved: a requester who reopened it meanwhile wins.
-        let written = helpdesk_ticket::Entity::update_many()
-            .set(next)
-            .filter(T::Id.eq(ticket.id))
-            .filter(T::State.eq(TicketState::Resuelto))
-            .exec(&txn)
-            .await?;
-        if written.rows_affected != 1 {
-            continue;
-        }
-        let Some(saved) = helpdesk_ticket::Entity::find_by_id(ticket.id)
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        record(
-            &txn,
-            Change::Ticket {
-                ticket: &saved,
-                step: Some(TicketStep::new(
-                    EventKind::Closed,
-                    None,
-                    Some(TicketState::Resuelto),
-                )),
-                event: Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
-                    .in_unit(super::access::target(&saved))
-                    .after(&serde_json::json!({"step": EventKind::Closed, "state": saved.state})),
-                mail: Vec::new(),
-                at,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        closed += 1;
     }
-    txn.commit().await?;
-    Ok(format!(
-        "{} tickets abiertos, {} medidos; {queued} avisos de plazo encolados; \
-         {closed} tickets resueltos cerrados sin respuesta del usuario",
-        open.len(),
-        candidates.len()
-    ))
+    Ok(closed)
 }
+
+/// Closes one resolved ticket, with its log entry and audit event, only if it is still resolved:
+/// a requester who reopened it meanwhile wins.
+async fn close(
+    db: &impl ConnectionTrait,
+    ticket: helpdesk_ticket::Model,
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    use helpdesk_ticket::Column as T;
+    let id = ticket.id;
+    let mut next: helpdesk_ticket::ActiveModel = ticket.into();
+    next.state = Set(TicketState::Cerrado);
+    next.closed_at = Set(Some(at));
+    next.updated_at = Set(at);
+    let written = helpdesk_ticket::Entity::update_many()
+        .set(next)
+        .filter(T::Id.eq(id))
+        .filter(T::State.eq(TicketState::Resuelto))
+        .exec(db)
+        .await?;
+    if written.rows_affected != 1 {
+        return Ok(false);
+    }
+    let Some(saved) = helpdesk_ticket::Entity::find_by_id(id).one(db).await? else {
+        return Ok(false);
+    };
+    record(
+        db,
+        Change::Ticket {
+            ticket: &saved,
+            step: Some(TicketStep::new(
+                EventKind::Closed,
+                None,
+                Some(TicketState::Resuelto),
+            )),
+            event: Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
+                .in_unit(super::access::target(&saved))
+                .after(&serde_json::json!({"step": EventKind::Closed, "state": saved.state})),
+            mail: Vec::new(),
+            at,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
