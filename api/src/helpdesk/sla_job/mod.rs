@@ -3,32 +3,27 @@
 //! at 80 % of a target and on a breach, sends the supervisors a digest of the breaches, and
 //! closes resolved tickets the requester did not answer — each once, only in working hours.
 
+mod closing;
+mod warnings;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use jobs::outbox::Queued;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use entity::{
     helpdesk_event, helpdesk_holiday, helpdesk_ticket,
-    helpdesk_vocabulary::{EventKind, N2Unit, TicketState},
-    role_assignment,
+    helpdesk_vocabulary::{N2Unit, TicketState},
 };
 
 use super::{
     HelpdeskConfig,
-    mail::{self, Stage},
-    rules,
     sla::{self, Calendar, Step, Target},
 };
-use crate::{
-    auth::Role,
-    record::{AuditAction, Change, Event, TicketStep, record},
-    time::LIMA,
-};
+use crate::time::LIMA;
 
 /// Holidays of the years around `at`: national ones, and the DRE's when `dre_id` is given.
 async fn holidays(
@@ -198,42 +193,8 @@ const OPEN_STATES: [TicketState; 5] = [
     TicketState::Reabierto,
 ];
 
-/// Accounts holding these roles, with their e-mail and name.
-async fn holders(
-    db: &impl ConnectionTrait,
-    roles: &[Role],
-) -> Result<Vec<(i64, String, String)>, sea_orm::DbErr> {
-    let users: Vec<i64> = role_assignment::Entity::find()
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(role_assignment::Column::Role.is_in(roles.iter().map(|r| r.code())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.user_id)
-        .collect();
-    contacts(db, users).await
-}
-
-/// The e-mail and given names of accounts, by account.
-async fn contacts(
-    db: &impl ConnectionTrait,
-    users: Vec<i64>,
-) -> Result<Vec<(i64, String, String)>, sea_orm::DbErr> {
-    Ok(rules::accounts(db, &users)
-        .await?
-        .into_iter()
-        .filter_map(|(a, p)| {
-            let p = p?;
-            Some((a.id, p.email?, p.given_names))
-        })
-        .collect())
-}
-
 /// Ids per `IN (…)` list.
 const CHUNK: usize = 1_000;
-
-/// Tickets listed in a supervisor's digest; the rest are counted.
-const DIGEST_LISTS: usize = 50;
 
 /// The job for the scheduler (`jobs.helpdesk_sla`), claimed per occurrence like the alerts.
 pub fn scheduled(
@@ -275,13 +236,13 @@ pub async fn run(
     let candidates = candidates(&open, at);
     let steps = state_changes(db, &open, &candidates).await?;
     let (owed, marks) = measure(db, calendars, &open, &candidates, &steps, at).await?;
-    let outgoing = warnings(db, &open, &owed, at).await?;
+    let outgoing = warnings::warnings(db, &open, &owed, at).await?;
 
     let txn = crate::db::begin(db).await?;
     // Queued now, whatever instant the run is for: it is sent at once.
     let queued = jobs::outbox::enqueue_many(&txn, outgoing, crate::time::now()).await?;
     keep_marks(&txn, marks).await?;
-    let closed = close_unconfirmed(&txn, config, &owed.national, at).await?;
+    let closed = closing::close_unconfirmed(&txn, config, &owed.national, at).await?;
     txn.commit().await?;
     Ok(format!(
         "{} tickets abiertos, {} medidos; {queued} avisos de plazo encolados; \
@@ -485,159 +446,6 @@ async fn measure(
     Ok((owes, marks))
 }
 
-/// A warning's facts, for the e-mails that tell it.
-fn describe(ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
-    serde_json::json!({
-        "number": ticket.number,
-        "breached": o.breached,
-        "target": match o.clock.target {
-            "first_response" => "primera respuesta",
-            _ => "resolución",
-        },
-        "level": rules::stage_label(ticket.level, ticket.n2_unit),
-        "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
-        "priority": rules::priority_label(ticket.priority),
-    })
-}
-
-/// The e-mails of the warnings owed: the assignees', one per ticket and warning (a breach of a
-/// ticket nobody has goes to everyone who works its stage); the supervisors', one digest.
-async fn warnings(
-    db: &impl ConnectionTrait,
-    open: &[SlaTicket],
-    owed: &Owes,
-    at: DateTime<Utc>,
-) -> anyhow::Result<Vec<Queued>> {
-    let mut assignees: Vec<i64> = owed
-        .warnings
-        .iter()
-        .filter_map(|o| open[o.ticket].assignee_id)
-        .collect();
-    assignees.sort_unstable();
-    assignees.dedup();
-    let assignees: HashMap<i64, (String, String)> = contacts(db, assignees)
-        .await?
-        .into_iter()
-        .map(|(id, email, name)| (id, (email, name)))
-        .collect();
-    let mut outgoing = Vec::new();
-    // The people of each stage that has an unassigned ticket in breach.
-    let mut stages: HashMap<Stage, Vec<mail::Contact>> = HashMap::new();
-    for o in &owed.warnings {
-        let ticket = &open[o.ticket];
-        if ticket.assignee_id.is_none() && o.breached {
-            let stage = Stage {
-                level: ticket.level,
-                n2_unit: ticket.n2_unit,
-                ugel_id: ticket.ugel_id,
-                dre_id: ticket.dre_id,
-            };
-            if let std::collections::hash_map::Entry::Vacant(slot) = stages.entry(stage) {
-                let people = mail::stage_people(db, stage)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                slot.insert(people);
-            }
-            outgoing.extend(to_stage(ticket, o, &stages[&stage])?);
-            continue;
-        }
-        let Some(assignee) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
-            continue;
-        };
-        outgoing.push(to_assignee(ticket, o, assignee)?);
-    }
-    outgoing.extend(digest(db, open, &owed.warnings, at).await?);
-    Ok(outgoing)
-}
-
-/// A level's clock is keyed by when the ticket reached it: a ticket that comes back to a level is
-/// warned again.
-fn clock_key(ticket: &SlaTicket, o: &Owed) -> String {
-    match o.clock.target {
-        "first_response" => "first_response".to_owned(),
-        _ => format!(
-            "resolution:{}:{}",
-            ticket.level,
-            ticket.level_since.timestamp()
-        ),
-    }
-}
-
-/// A breach of a ticket nobody has, told to each person of its stage.
-fn to_stage(ticket: &SlaTicket, o: &Owed, people: &[mail::Contact]) -> anyhow::Result<Vec<Queued>> {
-    let key = clock_key(ticket, o);
-    let mut outgoing = Vec::new();
-    for (user, email, name) in people {
-        let mut context = describe(ticket, o);
-        context["name"] = name.clone().into();
-        context["unassigned"] = true.into();
-        outgoing.push((
-            email.clone(),
-            jobs::templates::Mail::new("helpdesk_sla", &context)?,
-            Some(format!(
-                "helpdesk_sla:{}:{key}:vencido:etapa:{user}",
-                ticket.id
-            )),
-        ));
-    }
-    Ok(outgoing)
-}
-
-/// A warning told to the ticket's assignee.
-fn to_assignee(
-    ticket: &SlaTicket,
-    o: &Owed,
-    (email, name): &(String, String),
-) -> anyhow::Result<Queued> {
-    let mut context = describe(ticket, o);
-    context["name"] = name.clone().into();
-    Ok((
-        email.clone(),
-        jobs::templates::Mail::new("helpdesk_sla", &context)?,
-        Some(format!(
-            "helpdesk_sla:{}:{}:{}:{}",
-            ticket.id,
-            clock_key(ticket, o),
-            if o.breached { "vencido" } else { "80" },
-            ticket.assignee_id.unwrap_or_default()
-        )),
-    ))
-}
-
-/// The supervisors' digest of the run's breaches, if any.
-async fn digest(
-    db: &impl ConnectionTrait,
-    open: &[SlaTicket],
-    owed: &[Owed],
-    at: DateTime<Utc>,
-) -> anyhow::Result<Vec<Queued>> {
-    let breaches: Vec<&Owed> = owed.iter().filter(|o| o.breached).collect();
-    if breaches.is_empty() {
-        return Ok(Vec::new());
-    }
-    let listed: Vec<serde_json::Value> = breaches
-        .iter()
-        .take(DIGEST_LISTS)
-        .map(|o| describe(&open[o.ticket], o))
-        .collect();
-    let mut outgoing = Vec::new();
-    for (user, email, name) in holders(db, &[Role::MineduAdmin]).await? {
-        let context = serde_json::json!({
-            "name": name,
-            "count": breaches.len(),
-            "date": at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
-            "tickets": listed,
-            "more": breaches.len().saturating_sub(DIGEST_LISTS),
-        });
-        outgoing.push((
-            email,
-            jobs::templates::Mail::new("helpdesk_sla_digest", &context)?,
-            Some(format!("helpdesk_sla_digest:{}:{user}", at.timestamp())),
-        ));
-    }
-    Ok(outgoing)
-}
-
 /// Keeps the warnings given on the tickets, in the transaction of their e-mails.
 async fn keep_marks(db: &impl ConnectionTrait, marks: Marks) -> Result<(), sea_orm::DbErr> {
     use helpdesk_ticket::Column as T;
@@ -652,81 +460,6 @@ async fn keep_marks(db: &impl ConnectionTrait, marks: Marks) -> Result<(), sea_o
         }
     }
     Ok(())
-}
-
-/// Closes the resolved tickets the requester did not confirm within the configured working days;
-/// as working time never outruns the wall, older ones are the only candidates. Answers how many.
-async fn close_unconfirmed(
-    db: &impl ConnectionTrait,
-    config: &HelpdeskConfig,
-    national: &Calendar,
-    at: DateTime<Utc>,
-) -> anyhow::Result<usize> {
-    use helpdesk_ticket::Column as T;
-    let (opens, closes) = config.hours();
-    let day = (closes - opens).num_seconds().max(1);
-    let wait = config.close_after_working_days * day;
-    let resolved = helpdesk_ticket::Entity::find()
-        .filter(T::State.eq(TicketState::Resuelto))
-        .filter(T::ResolvedAt.lte(at - chrono::Duration::seconds(wait)))
-        .all(db)
-        .await?;
-    let mut closed = 0;
-    for ticket in resolved {
-        let Some(resolved_at) = ticket.resolved_at else {
-            continue;
-        };
-        if national.working_secs(resolved_at, at) >= wait && close(db, ticket, at).await? {
-            closed += 1;
-        }
-    }
-    Ok(closed)
-}
-
-/// Closes one resolved ticket, with its log entry and audit event, only if it is still resolved:
-/// a requester who reopened it meanwhile wins.
-async fn close(
-    db: &impl ConnectionTrait,
-    ticket: helpdesk_ticket::Model,
-    at: DateTime<Utc>,
-) -> anyhow::Result<bool> {
-    use helpdesk_ticket::Column as T;
-    let id = ticket.id;
-    let mut next: helpdesk_ticket::ActiveModel = ticket.into();
-    next.state = Set(TicketState::Cerrado);
-    next.closed_at = Set(Some(at));
-    next.updated_at = Set(at);
-    let written = helpdesk_ticket::Entity::update_many()
-        .set(next)
-        .filter(T::Id.eq(id))
-        .filter(T::State.eq(TicketState::Resuelto))
-        .exec(db)
-        .await?;
-    if written.rows_affected != 1 {
-        return Ok(false);
-    }
-    let Some(saved) = helpdesk_ticket::Entity::find_by_id(id).one(db).await? else {
-        return Ok(false);
-    };
-    record(
-        db,
-        Change::Ticket {
-            ticket: &saved,
-            step: Some(TicketStep::new(
-                EventKind::Closed,
-                None,
-                Some(TicketState::Resuelto),
-            )),
-            event: Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
-                .in_unit(super::access::target(&saved))
-                .after(&serde_json::json!({"step": EventKind::Closed, "state": saved.state})),
-            mail: Vec::new(),
-            at,
-        },
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(true)
 }
 
 #[cfg(test)]
