@@ -1,240 +1,36 @@
-//! The ticket's transitions, each allowed only to certain readers and written to the append-only
-//! event log: taking and assigning (by hand or round-robin), asking the requester (the clock
-//! pauses), escalating and returning between levels with a reason, resolving, the requester's
-//! confirmation, reopening and rating, merging duplicates, annulling, and the priority.
+//! Each step planned: its values checked, the transition table asked where it leads, and what it
+//! writes and whom it tells.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::ConnectionTrait;
 
 use entity::{
-    helpdesk_availability, helpdesk_event, helpdesk_message, helpdesk_ticket,
+    helpdesk_ticket,
     helpdesk_vocabulary::{EventKind, N2Unit, Severity, TicketState},
-    role_assignment,
 };
 
 use super::{
-    HelpdeskConfig,
-    access::{self, Access},
-    dto::TicketView,
-    mail::{self, Notice, StaffNotice},
-    rules::{self, MAX_TEXT, text},
-    tickets,
-    transitions::{self, Actor, Below, Facts, StepKind},
+    Plan, Step,
+    stages::{find_ticket, round_robin, stage_down, stage_up},
 };
 use crate::{
-    auth::{Principal, Role},
+    auth::Principal,
     error::{ApiError, ErrorCode, Fields, Result},
-    record::{AuditAction, Change, Event, TicketStep, record},
-    state::AppState,
+    helpdesk::{
+        HelpdeskConfig, access,
+        mail::{Notice, StaffNotice},
+        rules::{self, MAX_TEXT, text},
+        transitions::{self, Actor, Below, Facts, StepKind},
+    },
 };
+use sea_orm::ActiveValue::Set;
 
-/// A step asked of a ticket.
-#[derive(Debug)]
-pub enum Step {
-    Take,
-    Assign(Option<i64>),
-    /// Ask the requester (a public message); the clock pauses.
-    Wait(String),
-    Escalate(String),
-    Return(String),
-    Resolve(String),
-    /// The requester confirms the resolution.
-    Close,
-    /// The requester reopens within the allowed days.
-    Reopen(String),
-    Merge {
-        into: String,
-        reason: String,
-    },
-    Annul(String),
-    Priority {
-        impact: String,
-        urgency: String,
-        reason: String,
-    },
-    Rate {
-        score: i16,
-        comment: Option<String>,
-    },
-}
-
-impl Step {
-    /// The step without its values, as the transition table knows it.
-    pub fn kind(&self) -> StepKind {
-        match self {
-            Step::Take => StepKind::Take,
-            Step::Assign(_) => StepKind::Assign,
-            Step::Wait(_) => StepKind::Wait,
-            Step::Escalate(_) => StepKind::Escalate,
-            Step::Return(_) => StepKind::Return,
-            Step::Resolve(_) => StepKind::Resolve,
-            Step::Close => StepKind::Close,
-            Step::Reopen(_) => StepKind::Reopen,
-            Step::Merge { .. } => StepKind::Merge,
-            Step::Annul(_) => StepKind::Annul,
-            Step::Priority { .. } => StepKind::Priority,
-            Step::Rate { .. } => StepKind::Rate,
-        }
-    }
-}
-
-fn reason(value: &str, field: &str, required: &str) -> Result<String> {
+pub(super) fn reason(value: &str, field: &str, required: &str) -> Result<String> {
     text(Some(value), MAX_TEXT, required).map_err(|m| ApiError::field(field, m))
 }
 
-/// Where a ticket is worked: its level, and at N2 whose specialist (the UGEL's or the DRE's).
-type Stage = (i16, Option<N2Unit>);
-
-/// The order of the stages: N1, N2 UGEL, N2 DRE, N3.
-fn rank((level, unit): Stage) -> u8 {
-    match (level, unit) {
-        (1, _) => 0,
-        (2, Some(N2Unit::Dre)) => 2,
-        (2, _) => 1,
-        _ => 3,
-    }
-}
-
-/// Whether someone holds the role, active, in the unit (a UGEL's or a DRE's id).
-async fn staffed(
-    db: &impl ConnectionTrait,
-    role: Role,
-    column: role_assignment::Column,
-    unit: i64,
-) -> Result<bool> {
-    Ok(role_assignment::Entity::find()
-        .filter(role_assignment::Column::Role.eq(role.code()))
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(column.eq(unit))
-        .one(db)
-        .await?
-        .is_some())
-}
-
-/// The stage above the ticket's: from N1 the Especialista SIAGIE of the requester's UGEL, from
-/// there the one of its DRE, from there N3 (MINEDU). A stage the ticket has no unit for (filed by
-/// someone without an IE or UGEL), or whose unit has no active specialist, is passed over, so
-/// that a ticket never waits in a queue nobody works.
-async fn stage_up(
-    db: &impl ConnectionTrait,
-    ticket: &helpdesk_ticket::Model,
-) -> Result<Option<Stage>> {
-    let here = rank((ticket.level, ticket.n2_unit));
-    if here < 1
-        && let Some(ugel) = ticket.ugel_id
-        && staffed(
-            db,
-            Role::UgelSpecialist,
-            role_assignment::Column::UgelId,
-            ugel,
-        )
-        .await?
-    {
-        return Ok(Some((2, Some(N2Unit::Ugel))));
-    }
-    if here < 2
-        && let Some(dre) = ticket.dre_id
-        && staffed(db, Role::DreSpecialist, role_assignment::Column::DreId, dre).await?
-    {
-        return Ok(Some((2, Some(N2Unit::Dre))));
-    }
-    Ok((here < 3).then_some((3, None)))
-}
-
-/// The stage below the ticket's: the one it was escalated from into its current stage (N3 goes
-/// back to the N2 it came from, the DRE to the UGEL, the UGEL to N1), read from the event log.
-async fn stage_down(
-    db: &impl ConnectionTrait,
-    ticket: &helpdesk_ticket::Model,
-) -> Result<Option<Stage>> {
-    let here: Stage = (ticket.level, ticket.n2_unit);
-    if rank(here) == 0 {
-        return Ok(None);
-    }
-    let events = helpdesk_event::Entity::find()
-        .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
-        .order_by_asc(helpdesk_event::Column::Id)
-        .all(db)
-        .await?;
-    let from = events
-        .iter()
-        .rposition(|e| e.kind == EventKind::Escalated && rank((e.level, e.n2_unit)) == rank(here))
-        .and_then(|i| i.checked_sub(1))
-        .map(|i| (events[i].level, events[i].n2_unit))
-        .filter(|s| rank(*s) < rank(here));
-    Ok(Some(from.unwrap_or((1, None))))
-}
-
-/// Takes a step on a ticket: the caller must reach it (404), be allowed the step (403), give
-/// valid values (422) and find the ticket in a state that allows it (409, see
-/// [`transitions`]). The change, its log entry, the audit event and the e-mails it causes are
-/// recorded together.
-pub async fn apply(
-    state: &AppState,
-    p: &Principal,
-    id: i64,
-    step: Step,
-    now: DateTime<Utc>,
-) -> Result<TicketView> {
-    let config = &state.config.helpdesk;
-    let (txn, ticket, access) = tickets::begin_on(&state.db, p, id).await?;
-    let actor = Actor::from(&access);
-    transitions::authorize(step.kind(), actor)?;
-    let plan = plan(&txn, config, p, &ticket, actor, step, now).await?;
-    let (saved, plan) = write(&txn, p, &ticket, &access, plan, now).await?;
-    let mail = mail::about(&txn, &saved, plan.requester, plan.staff, p.user_id).await?;
-    let event = Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
-        .by(p.user_id)
-        .in_unit(access::target(&saved))
-        .before(&serde_json::json!({"state": ticket.state, "level": ticket.level, "n2_unit": ticket.n2_unit}))
-        .after(&serde_json::json!({"step": plan.kind, "state": saved.state, "level": saved.level, "n2_unit": saved.n2_unit}));
-    let step = TicketStep::new(plan.kind, Some(p.user_id), Some(ticket.state)).because(plan.reason);
-    record(
-        &txn,
-        Change::Ticket {
-            ticket: &saved,
-            step: Some(step),
-            event,
-            mail,
-            at: now,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    tickets::read_as(&state.db, config, p, &saved, now).await
-}
-
-/// What a step writes: the ticket's new values, the kind and reason of its log entry, the public
-/// message it posts, and whom it tells.
-struct Plan {
-    next: helpdesk_ticket::ActiveModel,
-    kind: EventKind,
-    reason: Option<String>,
-    message: Option<String>,
-    requester: Option<Notice>,
-    staff: Option<StaffNotice>,
-}
-
-impl Plan {
-    fn new(ticket: &helpdesk_ticket::Model, kind: EventKind, now: DateTime<Utc>) -> Self {
-        let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
-        next.updated_at = Set(now);
-        Self {
-            next,
-            kind,
-            reason: None,
-            message: None,
-            requester: None,
-            staff: None,
-        }
-    }
-}
-
 /// Checks a step's values, asks the transition table where it leads, and plans its writes.
-async fn plan(
+pub(super) async fn plan(
     db: &impl ConnectionTrait,
     config: &HelpdeskConfig,
     p: &Principal,
@@ -579,109 +375,4 @@ fn rate(
     plan.next.rating = Set(Some(score));
     plan.next.rating_comment = Set(comment);
     Ok(plan)
-}
-
-/// Writes a planned step: the ticket if nobody changed it meanwhile, and the public message the
-/// step posts (the help desk's first public word is its first response). Answers the ticket as
-/// written, and the plan with a question turned into the reply the requester is sent.
-async fn write(
-    db: &impl ConnectionTrait,
-    p: &Principal,
-    ticket: &helpdesk_ticket::Model,
-    access: &Access,
-    mut plan: Plan,
-    now: DateTime<Utc>,
-) -> Result<(helpdesk_ticket::Model, Plan)> {
-    let next = std::mem::take(&mut plan.next);
-    let saved = tickets::write_if_unchanged(db, ticket, next).await?;
-    let Some(body) = plan.message.clone() else {
-        return Ok((saved, plan));
-    };
-    helpdesk_message::ActiveModel {
-        ticket_id: Set(saved.id),
-        author_id: Set(p.user_id),
-        internal: Set(false),
-        body: Set(body.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    if !access.requester && saved.first_response_at.is_none() {
-        let mut first: helpdesk_ticket::ActiveModel = saved.clone().into();
-        first.first_response_at = Set(Some(now));
-        first.update(db).await?;
-    }
-    if let Some(Notice::Question) = plan.requester {
-        plan.requester = Some(Notice::Reply(body));
-    }
-    let saved = helpdesk_ticket::Entity::find_by_id(saved.id)
-        .one(db)
-        .await?
-        .unwrap_or(saved);
-    Ok((saved, plan))
-}
-
-/// A ticket by its number (`ISOS-2026-000123`) or id.
-async fn find_ticket(
-    db: &impl ConnectionTrait,
-    key: &str,
-) -> Result<Option<helpdesk_ticket::Model>> {
-    let key = key.trim();
-    let query = match key.parse::<i64>() {
-        Ok(id) => helpdesk_ticket::Entity::find_by_id(id),
-        Err(_) => helpdesk_ticket::Entity::find()
-            .filter(helpdesk_ticket::Column::Number.eq(key.to_uppercase())),
-    };
-    Ok(query.one(db).await?)
-}
-
-/// The person of the ticket's stage with the fewest open tickets assigned (the lowest id first
-/// among equals): round-robin by load among those who work this ticket and are available.
-async fn round_robin(
-    db: &impl ConnectionTrait,
-    ticket: &helpdesk_ticket::Model,
-) -> Result<Option<i64>> {
-    let roles = access::roles_at(ticket.level, ticket.n2_unit);
-    let mut candidates: Vec<i64> = role_assignment::Entity::find()
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(role_assignment::Column::Role.is_in(roles.iter().map(|r| r.code())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.user_id)
-        .collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    let away: std::collections::HashSet<i64> = helpdesk_availability::Entity::find()
-        .filter(helpdesk_availability::Column::UserId.is_in(candidates.clone()))
-        .filter(helpdesk_availability::Column::Available.eq(false))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.user_id)
-        .collect();
-    let mut best: Option<(u64, i64)> = None;
-    for user in candidates.into_iter().filter(|u| !away.contains(u)) {
-        let Ok(them) = crate::auth::principal::load_principal(db, user).await else {
-            continue;
-        };
-        if !access::of(&them, ticket).works {
-            continue;
-        }
-        use sea_orm::PaginatorTrait;
-        let load = helpdesk_ticket::Entity::find()
-            .filter(helpdesk_ticket::Column::AssigneeId.eq(user))
-            .filter(helpdesk_ticket::Column::State.is_in([
-                TicketState::EnAtencion,
-                TicketState::EsperandoUsuario,
-                TicketState::Reabierto,
-            ]))
-            .count(db)
-            .await?;
-        if best.is_none_or(|(l, _)| load < l) {
-            best = Some((load, user));
-        }
-    }
-    Ok(best.map(|(_, user)| user))
 }
