@@ -18,9 +18,9 @@ use crate::{
     error::{ApiError, Result},
     helpdesk::{
         HelpdeskConfig, access,
-        dto::{AttachmentView, EventView, MessageView, TicketView},
+        dto::{AttachmentView, EventView, MessageView, TicketView, Topic},
         rules::{self, priority_label},
-        sla_job,
+        sla, sla_job,
     },
     state::AppState,
 };
@@ -69,61 +69,114 @@ pub async fn read_as(
     let access = access::of(p, ticket);
     // The help desk sees the whole case; a requester who is not also its worker sees only what
     // is public.
-    let staff = access.staff;
-    let topic = helpdesk_topic::Entity::find_by_id(ticket.topic_id)
-        .one(db)
-        .await?
-        .map(topic_view)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket without topic")))?;
-    let mut messages = helpdesk_message::Entity::find()
-        .filter(helpdesk_message::Column::TicketId.eq(ticket.id))
-        .order_by_asc(helpdesk_message::Column::Id);
-    if !staff {
-        messages = messages.filter(helpdesk_message::Column::Internal.eq(false));
+    let parts = Parts::load(db, config, ticket, access.staff, now).await?;
+    Ok(view(ticket, access.staff, access.works, parts))
+}
+
+/// What a ticket's detail shows besides the ticket.
+struct Parts {
+    topic: Topic,
+    messages: Vec<helpdesk_message::Model>,
+    events: Vec<helpdesk_event::Model>,
+    attachments: Vec<helpdesk_attachment::Model>,
+    names: HashMap<i64, String>,
+    school: Option<String>,
+    merged_into: Option<String>,
+    sla: Vec<sla::Target>,
+    requester_role: Option<String>,
+}
+
+impl Parts {
+    /// Reads them: the internal notes, the SLA clocks and the requester's role only for the help
+    /// desk (`staff`).
+    async fn load(
+        db: &impl ConnectionTrait,
+        config: &HelpdeskConfig,
+        ticket: &helpdesk_ticket::Model,
+        staff: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let topic = helpdesk_topic::Entity::find_by_id(ticket.topic_id)
+            .one(db)
+            .await?
+            .map(topic_view)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket without topic")))?;
+        let mut messages = helpdesk_message::Entity::find()
+            .filter(helpdesk_message::Column::TicketId.eq(ticket.id))
+            .order_by_asc(helpdesk_message::Column::Id);
+        if !staff {
+            messages = messages.filter(helpdesk_message::Column::Internal.eq(false));
+        }
+        let messages = messages.all(db).await?;
+        let events = helpdesk_event::Entity::find()
+            .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
+            .order_by_asc(helpdesk_event::Column::Id)
+            .all(db)
+            .await?;
+        let attachments = helpdesk_attachment::Entity::find()
+            .filter(helpdesk_attachment::Column::TicketId.eq(ticket.id))
+            .order_by_asc(helpdesk_attachment::Column::Id)
+            .all(db)
+            .await?;
+        let mut users: Vec<i64> = messages.iter().map(|m| m.author_id).collect();
+        users.push(ticket.requester_id);
+        let names = names(db, users).await?;
+        let school = match ticket.school_id {
+            Some(id) => school::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|s| s.name),
+            None => None,
+        };
+        let merged_into = match ticket.merged_into {
+            Some(id) => helpdesk_ticket::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|t| t.number),
+            None => None,
+        };
+        let sla = if staff {
+            let calendar = sla_job::calendar_for(db, ticket, config).await?;
+            sla_job::clocks(&calendar, ticket, &events, now)
+        } else {
+            Vec::new()
+        };
+        let requester_role = if staff {
+            crate::auth::principal::load_principal(db, ticket.requester_id)
+                .await
+                .ok()
+                .and_then(|r| r.assignments.first().map(|a| a.role.label().to_owned()))
+        } else {
+            None
+        };
+        Ok(Self {
+            topic,
+            messages,
+            events,
+            attachments,
+            names,
+            school,
+            merged_into,
+            sla,
+            requester_role,
+        })
     }
-    let messages = messages.all(db).await?;
-    let events = helpdesk_event::Entity::find()
-        .filter(helpdesk_event::Column::TicketId.eq(ticket.id))
-        .order_by_asc(helpdesk_event::Column::Id)
-        .all(db)
-        .await?;
-    let attachments = helpdesk_attachment::Entity::find()
-        .filter(helpdesk_attachment::Column::TicketId.eq(ticket.id))
-        .order_by_asc(helpdesk_attachment::Column::Id)
-        .all(db)
-        .await?;
-    let mut users: Vec<i64> = messages.iter().map(|m| m.author_id).collect();
-    users.push(ticket.requester_id);
-    let names = names(db, users).await?;
-    let school = match ticket.school_id {
-        Some(id) => school::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|s| s.name),
-        None => None,
-    };
-    let merged_into = match ticket.merged_into {
-        Some(id) => helpdesk_ticket::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|t| t.number),
-        None => None,
-    };
-    let sla = if staff {
-        let calendar = sla_job::calendar_for(db, ticket, config).await?;
-        sla_job::clocks(&calendar, ticket, &events, now)
-    } else {
-        Vec::new()
-    };
-    let requester_role = if staff {
-        crate::auth::principal::load_principal(db, ticket.requester_id)
-            .await
-            .ok()
-            .and_then(|r| r.assignments.first().map(|a| a.role.label().to_owned()))
-    } else {
-        None
-    };
-    Ok(TicketView {
+}
+
+/// The detail from the ticket and its parts.
+fn view(ticket: &helpdesk_ticket::Model, staff: bool, works: bool, parts: Parts) -> TicketView {
+    let Parts {
+        topic,
+        messages,
+        events,
+        attachments,
+        names,
+        school,
+        merged_into,
+        sla,
+        requester_role,
+    } = parts;
+    TicketView {
         id: ticket.id,
         number: ticket.number.clone(),
         state: ticket.state,
@@ -192,8 +245,8 @@ pub async fn read_as(
             })
             .collect(),
         sla,
-        can_work: access.works,
-    })
+        can_work: works,
+    }
 }
 
 /// An attachment's bytes and type, for a reader of its ticket.

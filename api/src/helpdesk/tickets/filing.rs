@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 
 use entity::{
@@ -122,6 +122,41 @@ pub async fn file(
     now: DateTime<Utc>,
 ) -> Result<TicketView> {
     let (db, data_dir) = (&state.db, state.config.storage.data_dir.as_path());
+    let filing = check(db, p, form, &uploads).await?;
+    // The number is drawn in a statement of its own, so that concurrent filings do not wait for
+    // each other's transactions on the counter's row; a filing that then fails leaves a gap in
+    // the numbers, never a duplicate.
+    let year = now.with_timezone(&crate::time::LIMA).year();
+    let number = next_number(db, year).await?;
+    // The files go to disk (synced) first and are removed if the transaction fails.
+    let stored = store(data_dir, &uploads).await?;
+    let written = write(db, p, filing, number, &uploads, &stored, now).await;
+    if written.is_err() {
+        remove(data_dir, &stored).await;
+    }
+    let ticket = written?;
+    read_as(db, &state.config.helpdesk, p, &ticket, now).await
+}
+
+/// A help form checked whole.
+struct Filing {
+    email: Email,
+    phone: CellPhone,
+    extension: Option<String>,
+    comment: String,
+    error_code: Option<String>,
+    request_id: Option<String>,
+    topic: helpdesk_topic::Model,
+    place: Place,
+}
+
+/// Checks the help form and its files: every wrong field in one 422.
+async fn check(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    form: TicketForm,
+    uploads: &[Upload],
+) -> Result<Filing> {
     let mut fields = Fields::default();
     let email = fields.check(
         "email",
@@ -131,19 +166,7 @@ pub async fn file(
         "cell_phone",
         CellPhone::parse(form.cell_phone.as_deref().unwrap_or_default()),
     );
-    let extension = match form
-        .extension
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        Some(e) if e.len() <= 8 && e.chars().all(|c| c.is_ascii_digit()) => Some(e.to_owned()),
-        Some(_) => {
-            fields.add("extension", "El anexo tiene hasta 8 dígitos.");
-            None
-        }
-        None => None,
-    };
+    let extension = extension(form.extension.as_deref(), &mut fields);
     let comment = fields.check(
         "comment",
         text(
@@ -158,51 +181,15 @@ pub async fn file(
     {
         fields.add("error_code", "No es un código de error del SIAGIE.");
     }
+    let error_code = error_code.flatten();
     let request_id = fields.check("request_id", rules::code(form.request_id.as_deref()));
-    let chosen = form
-        .topic
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    // "Report this problem": the failed operation's code picks the topic when none, or «otros»,
-    // was chosen (`routing::ROUTES`).
-    let routed = match (
-        chosen,
-        error_code
-            .as_ref()
-            .and_then(Option::as_deref)
-            .and_then(routing::topic_for),
-    ) {
-        (None | Some("otros"), Some(code)) => {
-            helpdesk_topic::Entity::find()
-                .filter(helpdesk_topic::Column::Code.eq(code))
-                .filter(helpdesk_topic::Column::Active.eq(true))
-                .one(db)
-                .await?
-        }
-        _ => None,
-    };
-    let topic = match chosen {
-        _ if routed.is_some() => routed,
-        None => {
-            fields.add("topic", "Elija el tema de su consulta.");
-            None
-        }
-        Some(code) => {
-            let found = helpdesk_topic::Entity::find()
-                .filter(helpdesk_topic::Column::Code.eq(code))
-                .filter(helpdesk_topic::Column::Active.eq(true))
-                .one(db)
-                .await?;
-            if found.is_none() {
-                fields.add(
-                    "topic",
-                    "El tema no existe en el catálogo de la mesa de ayuda.",
-                );
-            }
-            found
-        }
-    };
+    let topic = topic(
+        db,
+        form.topic.as_deref(),
+        error_code.as_deref(),
+        &mut fields,
+    )
+    .await?;
     if uploads.len() > MAX_ATTACHMENTS {
         fields.add("attachment", "Adjunte hasta 3 archivos.");
     }
@@ -212,22 +199,72 @@ pub async fn file(
     else {
         return Err(ErrorCode::ValidationFailed.into());
     };
-    let error_code = error_code.flatten();
-    let impact = Severity::Media;
-    let urgency = if error_code.as_deref().is_some_and(routing::urgent) {
-        Severity::Alta
-    } else {
-        Severity::Media
-    };
+    Ok(Filing {
+        email,
+        phone,
+        extension,
+        comment,
+        error_code,
+        request_id: request_id.flatten(),
+        topic,
+        place,
+    })
+}
 
-    // The number is drawn in a statement of its own, so that concurrent filings do not wait for
-    // each other's transactions on the counter's row; a filing that then fails leaves a gap in
-    // the numbers, never a duplicate.
-    let year = now.with_timezone(&crate::time::LIMA).year();
-    let number = next_number(db, year).await?;
-    // The files go to disk (synced) first and are removed if the transaction fails.
+/// The phone extension: up to 8 digits, empty is none.
+fn extension(value: Option<&str>, fields: &mut Fields) -> Option<String> {
+    match value.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) if e.len() <= 8 && e.chars().all(|c| c.is_ascii_digit()) => Some(e.to_owned()),
+        Some(_) => {
+            fields.add("extension", "El anexo tiene hasta 8 dígitos.");
+            None
+        }
+        None => None,
+    }
+}
+
+/// The topic of the form: the one chosen, an active topic of the catalogue; or, for "Report this
+/// problem", the one the failed operation's code picks when none, or «otros», was chosen
+/// (`routing::ROUTES`).
+async fn topic(
+    db: &impl ConnectionTrait,
+    chosen: Option<&str>,
+    error_code: Option<&str>,
+    fields: &mut Fields,
+) -> Result<Option<helpdesk_topic::Model>> {
+    let active = |code: &str| {
+        helpdesk_topic::Entity::find()
+            .filter(helpdesk_topic::Column::Code.eq(code))
+            .filter(helpdesk_topic::Column::Active.eq(true))
+    };
+    let chosen = chosen.map(str::trim).filter(|t| !t.is_empty());
+    let routed = match (chosen, error_code.and_then(routing::topic_for)) {
+        (None | Some("otros"), Some(code)) => active(code).one(db).await?,
+        _ => None,
+    };
+    Ok(match chosen {
+        _ if routed.is_some() => routed,
+        None => {
+            fields.add("topic", "Elija el tema de su consulta.");
+            None
+        }
+        Some(code) => {
+            let found = active(code).one(db).await?;
+            if found.is_none() {
+                fields.add(
+                    "topic",
+                    "El tema no existe en el catálogo de la mesa de ayuda.",
+                );
+            }
+            found
+        }
+    })
+}
+
+/// Stores the files of a filing, removing those stored if one fails.
+async fn store(data_dir: &std::path::Path, uploads: &[Upload]) -> Result<Vec<String>> {
     let mut stored = Vec::new();
-    for upload in &uploads {
+    for upload in uploads {
         match upload.store_in(data_dir, "helpdesk").await {
             Ok(path) => stored.push(path),
             Err(e) => {
@@ -236,79 +273,99 @@ pub async fn file(
             }
         }
     }
-    let written = async {
-        let txn = crate::db::begin(db).await?;
-        let ticket = helpdesk_ticket::ActiveModel {
-            number: Set(number),
-            requester_id: Set(p.user_id),
-            school_id: Set(place.school.as_ref().map(|s| s.id)),
-            ugel_id: Set(place.ugel_id),
-            dre_id: Set(place.dre_id),
-            codigo_modular: Set(place.school.as_ref().map(|s| s.codigo_modular.clone())),
-            email: Set(email.into_inner()),
-            cell_phone: Set(phone.into_inner()),
-            extension: Set(extension),
-            topic_id: Set(topic.id),
-            comment: Set(comment),
-            error_code: Set(error_code),
-            request_id: Set(request_id.flatten()),
-            state: Set(TicketState::Nuevo),
-            level: Set(1),
-            reached_level: Set(1),
-            assignee_id: Set(None),
-            owner_id: Set(None),
-            impact: Set(impact),
-            urgency: Set(urgency),
-            priority: Set(priority(impact, urgency)),
+    Ok(stored)
+}
+
+/// Writes the ticket, its attachments, and records its filing, in one transaction.
+async fn write(
+    db: &DatabaseConnection,
+    p: &Principal,
+    filing: Filing,
+    number: String,
+    uploads: &[Upload],
+    stored: &[String],
+    now: DateTime<Utc>,
+) -> Result<helpdesk_ticket::Model> {
+    let txn = crate::db::begin(db).await?;
+    let ticket = new_ticket(p, &filing, number, now).insert(&txn).await?;
+    for (upload, path) in uploads.iter().zip(stored) {
+        helpdesk_attachment::ActiveModel {
+            ticket_id: Set(ticket.id),
+            name: Set(upload.name.clone()),
+            path: Set(path.clone()),
+            content_type: Set(crate::provisioning::files::content_type(path).to_owned()),
+            size: Set(upload.bytes.len() as i64),
+            sha256: Set(upload.sha256()),
             created_at: Set(now),
-            updated_at: Set(now),
-            level_since: Set(now),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        for (upload, path) in uploads.iter().zip(&stored) {
-            helpdesk_attachment::ActiveModel {
-                ticket_id: Set(ticket.id),
-                name: Set(upload.name.clone()),
-                path: Set(path.clone()),
-                content_type: Set(crate::provisioning::files::content_type(path).to_owned()),
-                size: Set(upload.bytes.len() as i64),
-                sha256: Set(upload.sha256()),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-        }
-        let mail = mail::to_requester(&ticket, Notice::Filed)?;
-        record(
-            &txn,
-            Change::Ticket {
-                ticket: &ticket,
-                step: Some(TicketStep::new(EventKind::Filed, Some(p.user_id), None)),
-                event: Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
-                    .by(p.user_id)
-                    .in_unit(access::target(&ticket))
-                    .after(&serde_json::json!({
-                        "number": ticket.number,
-                        "topic": topic.code,
-                        "priority": ticket.priority,
-                    })),
-                mail: mail.into_iter().collect(),
-                at: now,
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<_, ApiError>(ticket)
     }
-    .await;
-    if written.is_err() {
-        remove(data_dir, &stored).await;
+    let mail = mail::to_requester(&ticket, Notice::Filed)?;
+    record(
+        &txn,
+        Change::Ticket {
+            ticket: &ticket,
+            step: Some(TicketStep::new(EventKind::Filed, Some(p.user_id), None)),
+            event: Event::new(AuditAction::HelpdeskTicketFiled, ticket.id)
+                .by(p.user_id)
+                .in_unit(access::target(&ticket))
+                .after(&serde_json::json!({
+                    "number": ticket.number,
+                    "topic": filing.topic.code,
+                    "priority": ticket.priority,
+                })),
+            mail: mail.into_iter().collect(),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ticket)
+}
+
+/// A new ticket at N1: medium impact, urgent when the failed operation's code says so.
+fn new_ticket(
+    p: &Principal,
+    filing: &Filing,
+    number: String,
+    now: DateTime<Utc>,
+) -> helpdesk_ticket::ActiveModel {
+    let impact = Severity::Media;
+    let urgency = if filing.error_code.as_deref().is_some_and(routing::urgent) {
+        Severity::Alta
+    } else {
+        Severity::Media
+    };
+    let school = filing.place.school.as_ref();
+    helpdesk_ticket::ActiveModel {
+        number: Set(number),
+        requester_id: Set(p.user_id),
+        school_id: Set(school.map(|s| s.id)),
+        ugel_id: Set(filing.place.ugel_id),
+        dre_id: Set(filing.place.dre_id),
+        codigo_modular: Set(school.map(|s| s.codigo_modular.clone())),
+        email: Set(filing.email.as_str().to_owned()),
+        cell_phone: Set(filing.phone.as_str().to_owned()),
+        extension: Set(filing.extension.clone()),
+        topic_id: Set(filing.topic.id),
+        comment: Set(filing.comment.clone()),
+        error_code: Set(filing.error_code.clone()),
+        request_id: Set(filing.request_id.clone()),
+        state: Set(TicketState::Nuevo),
+        level: Set(1),
+        reached_level: Set(1),
+        assignee_id: Set(None),
+        owner_id: Set(None),
+        impact: Set(impact),
+        urgency: Set(urgency),
+        priority: Set(priority(impact, urgency)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        level_since: Set(now),
+        ..Default::default()
     }
-    let ticket = written?;
-    read_as(db, &state.config.helpdesk, p, &ticket, now).await
 }
 
 /// Removes files stored for a filing that did not happen.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Select,
 };
 
 use entity::{
@@ -186,9 +186,42 @@ pub async fn list(
     filter: TicketFilter,
     now: DateTime<Utc>,
 ) -> Result<TicketPage> {
-    use helpdesk_ticket::Column as T;
+    let queue = is_queue(p, filter.view.as_deref())?;
+    let sort = sort_of(filter.sort.as_deref())?;
+    let topics: HashMap<i64, helpdesk_topic::Model> = helpdesk_topic::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let query = filtered(p, &filter, queue, &topics)?;
+    let limit = filter.limit.unwrap_or(50).clamp(1, 200);
+    let (rows, more, mut clocks) = if sort == Sort::Deadline {
+        by_deadline(db, config, query, filter.before, limit, now).await?
+    } else {
+        let (rows, more) = keyset_page(db, query, sort, filter.before, limit).await?;
+        (rows, more, HashMap::new())
+    };
+    if queue && sort != Sort::Deadline {
+        clocks = clocks_of(db, config, &rows, now).await?;
+    }
+    if !queue {
+        clocks.clear();
+    }
+    let items = summaries(db, rows, &topics, clocks).await?;
+    let next_before = if more {
+        items.last().map(|t| t.id)
+    } else {
+        None
+    };
+    Ok(TicketPage { items, next_before })
+}
+
+/// Whether a list is of the caller's queues (`view=queue`, the help desk's default) or of the
+/// tickets it filed (`view=filed`).
+fn is_queue(p: &Principal, view: Option<&str>) -> Result<bool> {
     let staff = access::is_staff(p);
-    let queue = match filter.view.as_deref() {
+    let queue = match view {
         None => staff,
         Some("queue") => true,
         Some("filed") => false,
@@ -205,7 +238,17 @@ pub async fn list(
     if queue && !staff {
         return Err(ApiError::forbidden());
     }
-    let sort = sort_of(filter.sort.as_deref())?;
+    Ok(queue)
+}
+
+/// The tickets of a list, filtered as asked.
+fn filtered(
+    p: &Principal,
+    filter: &TicketFilter,
+    queue: bool,
+    topics: &HashMap<i64, helpdesk_topic::Model>,
+) -> Result<Select<helpdesk_ticket::Entity>> {
+    use helpdesk_ticket::Column as T;
     let states = states_of(filter.state.as_deref(), queue)?;
     let mut query = helpdesk_ticket::Entity::find();
     query = if queue {
@@ -233,12 +276,6 @@ pub async fn list(
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         query = query.filter(search(q)?);
     }
-    let topics: HashMap<i64, helpdesk_topic::Model> = helpdesk_topic::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
     if let Some(code) = filter.topic.as_deref() {
         let Some(topic) = topics.values().find(|t| t.code == code.trim()) else {
             return Err(ApiError::because(
@@ -251,97 +288,110 @@ pub async fn list(
         };
         query = query.filter(T::TopicId.eq(topic.id));
     }
-    let limit = filter.limit.unwrap_or(50).clamp(1, 200);
-    // The cursor is the last ticket of the previous page: the next page starts after it in the
-    // order asked.
-    let cursor = match filter.before {
-        Some(id) if sort != Sort::Newest && sort != Sort::Deadline => {
-            helpdesk_ticket::Entity::find_by_id(id).one(db).await?
-        }
+    Ok(query)
+}
+
+/// A page of open tickets by deadline, the soonest first: every one's clock is measured, so at
+/// most [`DEADLINE_SORTS`] are sorted. Answers the page, whether more follow, and the clocks.
+async fn by_deadline(
+    db: &DatabaseConnection,
+    config: &HelpdeskConfig,
+    query: Select<helpdesk_ticket::Entity>,
+    before: Option<i64>,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<helpdesk_ticket::Model>, bool, HashMap<i64, Clock>)> {
+    use helpdesk_ticket::Column as T;
+    use sea_orm::PaginatorTrait;
+    let open: Vec<TicketState> = TicketState::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_open())
+        .collect();
+    let query = query.filter(T::State.is_in(open));
+    if query.clone().count(db).await? > DEADLINE_SORTS {
+        return Err(ApiError::because(
+            ErrorCode::InvalidQuery,
+            format!(
+                "Hay más de {DEADLINE_SORTS} tickets para ordenar por vencimiento: filtre por nivel, estado, UGEL o tema."
+            ),
+        ));
+    }
+    let all = query.all(db).await?;
+    let clocks = clocks_of(db, config, &all, now).await?;
+    let mut all: Vec<(DateTime<Utc>, helpdesk_ticket::Model)> = all
+        .into_iter()
+        .map(|t| {
+            let due = clocks
+                .get(&t.id)
+                .map_or(DateTime::<Utc>::MAX_UTC, |c| c.due_at);
+            (due, t)
+        })
+        .collect();
+    all.sort_by_key(|(due, t)| (*due, t.id));
+    let start = before
+        .and_then(|id| all.iter().position(|(_, t)| t.id == id))
+        .map_or(0, |i| i + 1);
+    let rest: Vec<helpdesk_ticket::Model> = all.into_iter().skip(start).map(|(_, t)| t).collect();
+    let more = rest.len() as u64 > limit;
+    let page = rest.into_iter().take(limit as usize).collect();
+    Ok((page, more, clocks))
+}
+
+/// A keyset page in the order asked: the cursor is the last ticket of the previous page, and the
+/// next page starts after it.
+async fn keyset_page(
+    db: &DatabaseConnection,
+    mut query: Select<helpdesk_ticket::Entity>,
+    sort: Sort,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<helpdesk_ticket::Model>, bool)> {
+    use helpdesk_ticket::Column as T;
+    use sea_orm::Condition;
+    let cursor = match before {
+        Some(id) if sort != Sort::Newest => helpdesk_ticket::Entity::find_by_id(id).one(db).await?,
         _ => None,
     };
-    let mut clocks = HashMap::new();
-    let (rows, more) = if sort == Sort::Deadline {
-        let open: Vec<TicketState> = TicketState::ALL
-            .iter()
-            .copied()
-            .filter(|s| s.is_open())
-            .collect();
-        let query = query.filter(T::State.is_in(open));
-        use sea_orm::PaginatorTrait;
-        if query.clone().count(db).await? > DEADLINE_SORTS {
-            return Err(ApiError::because(
-                ErrorCode::InvalidQuery,
-                format!(
-                    "Hay más de {DEADLINE_SORTS} tickets para ordenar por vencimiento: filtre por nivel, estado, UGEL o tema."
-                ),
-            ));
-        }
-        let all = query.all(db).await?;
-        clocks = clocks_of(db, config, &all, now).await?;
-        let mut all: Vec<(DateTime<Utc>, helpdesk_ticket::Model)> = all
-            .into_iter()
-            .map(|t| {
-                let due = clocks
-                    .get(&t.id)
-                    .map_or(DateTime::<Utc>::MAX_UTC, |c| c.due_at);
-                (due, t)
-            })
-            .collect();
-        all.sort_by_key(|(due, t)| (*due, t.id));
-        let start = filter
-            .before
-            .and_then(|id| all.iter().position(|(_, t)| t.id == id))
-            .map_or(0, |i| i + 1);
-        let rest: Vec<helpdesk_ticket::Model> =
-            all.into_iter().skip(start).map(|(_, t)| t).collect();
-        let more = rest.len() as u64 > limit;
-        (
-            rest.into_iter().take(limit as usize).collect::<Vec<_>>(),
-            more,
-        )
-    } else {
-        query = match (sort, &cursor) {
-            (Sort::Priority, Some(c)) => query.filter(
-                sea_orm::Condition::any()
-                    .add(T::Priority.lt(c.priority))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(T::Priority.eq(c.priority))
-                            .add(T::Id.gt(c.id)),
-                    ),
+    query = match (sort, &cursor) {
+        (Sort::Priority, Some(c)) => query.filter(
+            Condition::any().add(T::Priority.lt(c.priority)).add(
+                Condition::all()
+                    .add(T::Priority.eq(c.priority))
+                    .add(T::Id.gt(c.id)),
             ),
-            (Sort::Age, Some(c)) => query.filter(
-                sea_orm::Condition::any()
-                    .add(T::CreatedAt.gt(c.created_at))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(T::CreatedAt.eq(c.created_at))
-                            .add(T::Id.gt(c.id)),
-                    ),
+        ),
+        (Sort::Age, Some(c)) => query.filter(
+            Condition::any().add(T::CreatedAt.gt(c.created_at)).add(
+                Condition::all()
+                    .add(T::CreatedAt.eq(c.created_at))
+                    .add(T::Id.gt(c.id)),
             ),
-            (Sort::Newest, _) => match filter.before {
-                Some(before) => query.filter(T::Id.lt(before)),
-                None => query,
-            },
-            _ => query,
-        };
-        query = match sort {
-            Sort::Priority => query.order_by_desc(T::Priority).order_by_asc(T::Id),
-            Sort::Age => query.order_by_asc(T::CreatedAt).order_by_asc(T::Id),
-            _ => query.order_by_desc(T::Id),
-        };
-        let mut rows = query.limit(limit + 1).all(db).await?;
-        let more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        (rows, more)
+        ),
+        (Sort::Newest, _) => match before {
+            Some(before) => query.filter(T::Id.lt(before)),
+            None => query,
+        },
+        _ => query,
     };
-    if queue && sort != Sort::Deadline {
-        clocks = clocks_of(db, config, &rows, now).await?;
-    }
-    if !queue {
-        clocks.clear();
-    }
+    query = match sort {
+        Sort::Priority => query.order_by_desc(T::Priority).order_by_asc(T::Id),
+        Sort::Age => query.order_by_asc(T::CreatedAt).order_by_asc(T::Id),
+        _ => query.order_by_desc(T::Id),
+    };
+    let mut rows = query.limit(limit + 1).all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// The lines of a list: each ticket with its topic, subject, IE, requester and running clock.
+async fn summaries(
+    db: &DatabaseConnection,
+    rows: Vec<helpdesk_ticket::Model>,
+    topics: &HashMap<i64, helpdesk_topic::Model>,
+    mut clocks: HashMap<i64, Clock>,
+) -> Result<Vec<TicketSummary>> {
     let requesters = names(db, rows.iter().map(|t| t.requester_id).collect()).await?;
     let school_ids: Vec<i64> = rows.iter().filter_map(|t| t.school_id).collect();
     let schools: HashMap<i64, String> = school::Entity::find()
@@ -351,7 +401,7 @@ pub async fn list(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let items: Vec<TicketSummary> = rows
+    Ok(rows
         .into_iter()
         .map(|t| TicketSummary {
             id: t.id,
@@ -376,11 +426,5 @@ pub async fn list(
             created_at: t.created_at,
             updated_at: t.updated_at,
         })
-        .collect();
-    let next_before = if more {
-        items.last().map(|t| t.id)
-    } else {
-        None
-    };
-    Ok(TicketPage { items, next_before })
+        .collect())
 }
