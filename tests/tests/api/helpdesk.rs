@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::{
-    code,
+    TestApp, code,
     helpdesk::{help_form, lima, queue_has},
     smtp::SmtpServer,
     spawn_app, spawn_app_with,
@@ -20,60 +20,28 @@ fn png() -> Vec<u8> {
     bytes
 }
 
-#[tokio::test]
-async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggested_to_the_next_user()
- {
-    let app = spawn_app().await;
-    let director = app.login_as("director.demo").await;
-    let agent = app.login_as("agente.demo").await;
-    let ugel = app.login_as("ugel.demo").await;
-    let minedu = app.login_as("especialista.demo").await;
-
-    // Filed from the form with a PDF: identity from the login, IE prefilled, readable number.
-    let (status, ticket) = app
-        .file_ticket(
-            &director,
-            &help_form(&[
+/// The director's ticket about a blocked transfer, filed from the form with the failed
+/// operation's code: its id and number.
+async fn file_transfer_ticket(app: &TestApp, director: &str) -> (i64, String) {
+    let ticket = app
+        .file_ticket_ok(
+            director,
+            &[
                 ("error_code", "enrolled_elsewhere"),
                 ("request_id", "0b7c9f1e-1234"),
-            ]),
-            vec![("constancia.pdf", tests::minimal_pdf())],
+            ],
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{ticket}");
-    let id = ticket["id"].as_i64().unwrap();
     let number = ticket["number"].as_str().unwrap().to_owned();
-    let year = chrono::Datelike::year(&tests::lima_today());
-    assert!(
-        number.starts_with(&format!("ISOS-{year}-")) && number.len() == 16,
-        "{number}"
-    );
-    assert_eq!(ticket["state"], "nuevo");
-    assert_eq!(ticket["level"], 1);
-    assert_eq!(ticket["codigo_modular"], "0412345");
-    assert!(
-        ticket["requester"].as_str().unwrap().contains(','),
-        "{ticket}"
-    );
-    assert_eq!(ticket["attachments"].as_array().unwrap().len(), 1);
-    let attachment = ticket["attachments"][0]["id"].as_i64().unwrap();
-    let download = app
-        .request(
-            Method::GET,
-            &format!("/helpdesk/tickets/{id}/attachments/{attachment}"),
-            Some(&director),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(download.status(), StatusCode::OK);
-    assert_eq!(
-        download.bytes().await.unwrap().to_vec(),
-        tests::minimal_pdf()
-    );
-    let mail = app.mail_to("ie16471@siagie.local").await;
-    assert!(mail.contains(&number), "{mail}");
+    (ticket["id"].as_i64().unwrap(), number)
+}
 
+/// Works a new ticket up to N3: N1 takes it, notes internally and escalates it to the UGEL of the
+/// requester; the UGEL returns it once to its N1 owner, gets it back and sends it to its DRE,
+/// which sends it to N3.
+async fn climb_to_n3(app: &TestApp, id: i64) {
+    let agent = app.login_as("agente.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
     // N1: the agent takes it, notes internally, escalates to the UGEL of the requester.
     let (_, queue) = app.get("/helpdesk/tickets?state=nuevo", &agent).await;
     assert!(queue_has(&queue, id), "{queue}");
@@ -165,8 +133,11 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
         )
         .await;
     assert_eq!(n3["level"], 3);
+}
 
-    // N3 resolves; the requester is told by e-mail, rates and confirms.
+/// N3 takes and resolves a ticket that reached it.
+async fn resolve_at_n3(app: &TestApp, id: i64) {
+    let minedu = app.login_as("especialista.demo").await;
     app.ticket_step(&minedu, id, "take", json!({})).await;
     let resolved = app.ticket_step(&minedu,
         id,
@@ -175,6 +146,74 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
     )
     .await;
     assert_eq!(resolved["state"], "resuelto");
+}
+
+#[tokio::test]
+async fn a_filed_ticket_carries_the_login_identity_the_ie_a_readable_number_and_its_file() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    // Filed from the form with a PDF: identity from the login, IE prefilled, readable number.
+    let (status, ticket) = app
+        .file_ticket(
+            &director,
+            &help_form(&[
+                ("error_code", "enrolled_elsewhere"),
+                ("request_id", "0b7c9f1e-1234"),
+            ]),
+            vec![("constancia.pdf", tests::minimal_pdf())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let id = ticket["id"].as_i64().unwrap();
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    let year = chrono::Datelike::year(&tests::lima_today());
+    assert!(
+        number.starts_with(&format!("ISOS-{year}-")) && number.len() == 16,
+        "{number}"
+    );
+    assert_eq!(ticket["state"], "nuevo");
+    assert_eq!(ticket["level"], 1);
+    assert_eq!(ticket["codigo_modular"], "0412345");
+    assert!(
+        ticket["requester"].as_str().unwrap().contains(','),
+        "{ticket}"
+    );
+    assert_eq!(ticket["attachments"].as_array().unwrap().len(), 1);
+    let attachment = ticket["attachments"][0]["id"].as_i64().unwrap();
+    let download = app
+        .request(
+            Method::GET,
+            &format!("/helpdesk/tickets/{id}/attachments/{attachment}"),
+            Some(&director),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.bytes().await.unwrap().to_vec(),
+        tests::minimal_pdf()
+    );
+    let mail = app.mail_to("ie16471@siagie.local").await;
+    assert!(mail.contains(&number), "{mail}");
+}
+
+#[tokio::test]
+async fn a_ticket_climbs_from_n1_to_the_ugel_then_the_dre_then_n3_and_a_return_goes_back_to_its_n1_owner()
+ {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let (id, _) = file_transfer_ticket(&app, &director).await;
+    climb_to_n3(&app, id).await;
+}
+
+#[tokio::test]
+async fn the_requester_rates_once_with_a_comment_below_3_and_confirms_the_resolution() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let (id, _) = file_transfer_ticket(&app, &director).await;
+    climb_to_n3(&app, id).await;
+    resolve_at_n3(&app, id).await;
     let (status, body) = app
         .post(
             &format!("/helpdesk/tickets/{id}/rating"),
@@ -230,6 +269,17 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
             "closed"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_closed_ticket_becomes_an_article_suggested_to_the_next_user_with_the_same_problem() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let (id, number) = file_transfer_ticket(&app, &director).await;
+    climb_to_n3(&app, id).await;
+    resolve_at_n3(&app, id).await;
+    app.ticket_step(&director, id, "close", json!({})).await;
 
     // The agent turns it into an article in one step and publishes it.
     let (status, article) = app
