@@ -3,7 +3,8 @@
 //! e-mailed); the requester's replies, which end a wait for the requester.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use jobs::outbox::Queued;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 
 use entity::{
     helpdesk_message, helpdesk_ticket,
@@ -81,20 +82,15 @@ pub async fn post(
     } else {
         tickets::write_if_unchanged(&txn, &ticket, next).await?
     };
-    let mail = if input.internal {
-        Vec::new()
-    } else if from_requester {
-        mail::about(
-            &txn,
-            &saved,
-            None,
-            Some(StaffNotice::Replied(body)),
-            p.user_id,
-        )
-        .await?
-    } else {
-        mail::about(&txn, &saved, Some(Notice::Reply(body)), None, p.user_id).await?
-    };
+    let mail = mail_for(
+        &txn,
+        &saved,
+        input.internal,
+        from_requester,
+        body,
+        p.user_id,
+    )
+    .await?;
     record(
         &txn,
         Change::Ticket {
@@ -112,4 +108,23 @@ pub async fn post(
     .await?;
     txn.commit().await?;
     tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await
+}
+
+/// The e-mails a message causes: the help desk's public reply goes to the requester, the
+/// requester's to whoever works the ticket; an internal note, none.
+async fn mail_for(
+    db: &impl ConnectionTrait,
+    ticket: &helpdesk_ticket::Model,
+    internal: bool,
+    from_requester: bool,
+    body: String,
+    actor: i64,
+) -> Result<Vec<Queued>> {
+    if internal {
+        Ok(Vec::new())
+    } else if from_requester {
+        mail::about(db, ticket, None, Some(StaffNotice::Replied(body)), actor).await
+    } else {
+        mail::about(db, ticket, Some(Notice::Reply(body)), None, actor).await
+    }
 }

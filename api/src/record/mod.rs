@@ -12,7 +12,7 @@
 //! | [`Change::Teachers`] | ✓ | teacher | |
 //! | [`Change::RegisterState`] | ✓ | register | |
 //! | [`Change::Cells`] | (the batch is the history) | | those days' registers |
-//! | [`Change::Ticket`] | ✓, with the ticket's own log entry | | (and the e-mails it causes) |
+//! | [`Change::Ticket`] | ✓, and the ticket's own log entry and e-mails (outbox) | | |
 //!
 //! It depends on nothing above it: the entities, the error type, the clock, the unit an event
 //! belongs to and the mail outbox.
