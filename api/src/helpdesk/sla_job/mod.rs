@@ -4,20 +4,21 @@
 //! closes resolved tickets the requester did not answer — each once, only in working hours.
 
 mod closing;
+mod ticket;
 mod warnings;
+
+pub use ticket::SlaTicket;
+use warnings::{Owed, Owes};
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 
-use entity::{
-    helpdesk_event, helpdesk_holiday, helpdesk_ticket,
-    helpdesk_vocabulary::{N2Unit, TicketState},
-};
+use entity::{helpdesk_event, helpdesk_holiday, helpdesk_ticket, helpdesk_vocabulary::TicketState};
 
 use super::{
     HelpdeskConfig,
@@ -56,48 +57,6 @@ pub async fn calendar_for(
     };
     let (opens, closes) = config.hours();
     Ok(Calendar::new(opens, closes, holidays(db, dre).await?))
-}
-
-/// What the clocks of a ticket are measured from.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct SlaTicket {
-    pub id: i64,
-    pub number: String,
-    pub state: TicketState,
-    pub level: i16,
-    pub n2_unit: Option<N2Unit>,
-    pub ugel_id: Option<i64>,
-    pub dre_id: Option<i64>,
-    pub priority: i16,
-    pub assignee_id: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub level_since: DateTime<Utc>,
-    pub first_response_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub sla_notified: i16,
-    pub sla_notified_since: Option<DateTime<Utc>>,
-}
-
-impl From<&helpdesk_ticket::Model> for SlaTicket {
-    fn from(t: &helpdesk_ticket::Model) -> Self {
-        Self {
-            id: t.id,
-            number: t.number.clone(),
-            state: t.state,
-            level: t.level,
-            n2_unit: t.n2_unit,
-            ugel_id: t.ugel_id,
-            dre_id: t.dre_id,
-            priority: t.priority,
-            assignee_id: t.assignee_id,
-            created_at: t.created_at,
-            level_since: t.level_since,
-            first_response_at: t.first_response_at,
-            resolved_at: t.resolved_at,
-            sla_notified: t.sla_notified,
-            sla_notified_since: t.sla_notified_since,
-        }
-    }
 }
 
 /// A ticket's clocks: first response (from filing) and resolution at the current level (from
@@ -206,13 +165,6 @@ pub fn scheduled(
         Box::pin(async move { run(&db, &config, at).await })
     });
     ("helpdesk_sla", work)
-}
-
-/// A warning the run owes: a ticket's clock that reached 80 % or was breached.
-struct Owed {
-    ticket: usize,
-    clock: Target,
-    breached: bool,
 }
 
 /// Runs the SLA job as of `at`: outside working hours it does nothing (no alert at midnight).
@@ -391,12 +343,6 @@ async fn state_changes(
     Ok(steps)
 }
 
-/// What a run owes: the warnings, and the national calendar it measured on.
-struct Owes {
-    warnings: Vec<Owed>,
-    national: Calendar,
-}
-
 /// The warnings bits to keep, with the tickets they belong to.
 type Marks = HashMap<i16, Vec<i64>>;
 
@@ -464,6 +410,8 @@ async fn keep_marks(db: &impl ConnectionTrait, marks: Marks) -> Result<(), sea_o
 
 #[cfg(test)]
 mod tests {
+    use entity::helpdesk_vocabulary::N2Unit;
+
     use super::*;
 
     fn ticket(notified: i16, since_matches: bool) -> SlaTicket {

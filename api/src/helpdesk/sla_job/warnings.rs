@@ -9,15 +9,29 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::role_assignment;
 
-use super::{Owed, Owes, SlaTicket};
+use super::ticket::SlaTicket;
 use crate::{
     auth::Role,
     helpdesk::{
         mail::{self, Stage},
         rules,
+        sla::{Calendar, Target},
     },
     time::LIMA,
 };
+
+/// A warning the run owes: a ticket's clock that reached 80 % or was breached.
+pub(super) struct Owed {
+    pub(super) ticket: usize,
+    pub(super) clock: Target,
+    pub(super) breached: bool,
+}
+
+/// What a run owes: the warnings, and the national calendar it measured on.
+pub(super) struct Owes {
+    pub(super) warnings: Vec<Owed>,
+    pub(super) national: Calendar,
+}
 
 /// Accounts holding these roles, with their e-mail and name.
 async fn holders(

@@ -12,7 +12,7 @@ use entity::{
     helpdesk_attachment, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic, school,
 };
 
-use super::{load, topic_view};
+use super::{reach::load, topics::topic_view};
 use crate::{
     auth::Principal,
     error::{ApiError, Result},

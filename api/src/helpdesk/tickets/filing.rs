@@ -13,7 +13,7 @@ use entity::{
     school, ugel,
 };
 
-use super::read_as;
+use super::detail::read_as;
 use crate::{
     auth::{Principal, policy::Unit},
     domain::{CellPhone, Email},

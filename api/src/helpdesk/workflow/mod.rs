@@ -6,17 +6,20 @@
 mod stages;
 mod steps;
 
+use steps::Plan;
+pub use steps::Step;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 
-use entity::{helpdesk_message, helpdesk_ticket, helpdesk_vocabulary::EventKind};
+use entity::{helpdesk_message, helpdesk_ticket};
 
 use super::{
     access::{self, Access},
     dto::TicketView,
-    mail::{self, Notice, StaffNotice},
+    mail::{self, Notice},
     tickets,
-    transitions::{self, Actor, StepKind},
+    transitions::{self, Actor},
 };
 use crate::{
     auth::Principal,
@@ -24,56 +27,6 @@ use crate::{
     record::{AuditAction, Change, Event, TicketStep, record},
     state::AppState,
 };
-
-/// A step asked of a ticket.
-#[derive(Debug)]
-pub enum Step {
-    Take,
-    Assign(Option<i64>),
-    /// Ask the requester (a public message); the clock pauses.
-    Wait(String),
-    Escalate(String),
-    Return(String),
-    Resolve(String),
-    /// The requester confirms the resolution.
-    Close,
-    /// The requester reopens within the allowed days.
-    Reopen(String),
-    Merge {
-        into: String,
-        reason: String,
-    },
-    Annul(String),
-    Priority {
-        impact: String,
-        urgency: String,
-        reason: String,
-    },
-    Rate {
-        score: i16,
-        comment: Option<String>,
-    },
-}
-
-impl Step {
-    /// The step without its values, as the transition table knows it.
-    pub fn kind(&self) -> StepKind {
-        match self {
-            Step::Take => StepKind::Take,
-            Step::Assign(_) => StepKind::Assign,
-            Step::Wait(_) => StepKind::Wait,
-            Step::Escalate(_) => StepKind::Escalate,
-            Step::Return(_) => StepKind::Return,
-            Step::Resolve(_) => StepKind::Resolve,
-            Step::Close => StepKind::Close,
-            Step::Reopen(_) => StepKind::Reopen,
-            Step::Merge { .. } => StepKind::Merge,
-            Step::Annul(_) => StepKind::Annul,
-            Step::Priority { .. } => StepKind::Priority,
-            Step::Rate { .. } => StepKind::Rate,
-        }
-    }
-}
 
 /// Takes a step on a ticket: the caller must reach it (404), be allowed the step (403), give
 /// valid values (422) and find the ticket in a state that allows it (409, see
@@ -112,32 +65,6 @@ pub async fn apply(
     .await?;
     txn.commit().await?;
     tickets::read_as(&state.db, config, p, &saved, now).await
-}
-
-/// What a step writes: the ticket's new values, the kind and reason of its log entry, the public
-/// message it posts, and whom it tells.
-struct Plan {
-    next: helpdesk_ticket::ActiveModel,
-    kind: EventKind,
-    reason: Option<String>,
-    message: Option<String>,
-    requester: Option<Notice>,
-    staff: Option<StaffNotice>,
-}
-
-impl Plan {
-    fn new(ticket: &helpdesk_ticket::Model, kind: EventKind, now: DateTime<Utc>) -> Self {
-        let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
-        next.updated_at = Set(now);
-        Self {
-            next,
-            kind,
-            reason: None,
-            message: None,
-            requester: None,
-            staff: None,
-        }
-    }
 }
 
 /// Writes a planned step: the ticket if nobody changed it meanwhile, and the public message the

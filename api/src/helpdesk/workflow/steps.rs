@@ -9,10 +9,7 @@ use entity::{
     helpdesk_vocabulary::{EventKind, N2Unit, Severity, TicketState},
 };
 
-use super::{
-    Plan, Step,
-    stages::{find_ticket, round_robin, stage_down, stage_up},
-};
+use super::stages::{find_ticket, round_robin, stage_down, stage_up};
 use crate::{
     auth::Principal,
     error::{ApiError, ErrorCode, Fields, Result},
@@ -24,6 +21,82 @@ use crate::{
     },
 };
 use sea_orm::ActiveValue::Set;
+
+/// A step asked of a ticket.
+#[derive(Debug)]
+pub enum Step {
+    Take,
+    Assign(Option<i64>),
+    /// Ask the requester (a public message); the clock pauses.
+    Wait(String),
+    Escalate(String),
+    Return(String),
+    Resolve(String),
+    /// The requester confirms the resolution.
+    Close,
+    /// The requester reopens within the allowed days.
+    Reopen(String),
+    Merge {
+        into: String,
+        reason: String,
+    },
+    Annul(String),
+    Priority {
+        impact: String,
+        urgency: String,
+        reason: String,
+    },
+    Rate {
+        score: i16,
+        comment: Option<String>,
+    },
+}
+
+impl Step {
+    /// The step without its values, as the transition table knows it.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Take => StepKind::Take,
+            Step::Assign(_) => StepKind::Assign,
+            Step::Wait(_) => StepKind::Wait,
+            Step::Escalate(_) => StepKind::Escalate,
+            Step::Return(_) => StepKind::Return,
+            Step::Resolve(_) => StepKind::Resolve,
+            Step::Close => StepKind::Close,
+            Step::Reopen(_) => StepKind::Reopen,
+            Step::Merge { .. } => StepKind::Merge,
+            Step::Annul(_) => StepKind::Annul,
+            Step::Priority { .. } => StepKind::Priority,
+            Step::Rate { .. } => StepKind::Rate,
+        }
+    }
+}
+
+/// What a step writes: the ticket's new values, the kind and reason of its log entry, the public
+/// message it posts, and whom it tells.
+pub(super) struct Plan {
+    pub(super) next: helpdesk_ticket::ActiveModel,
+    pub(super) kind: EventKind,
+    pub(super) reason: Option<String>,
+    pub(super) message: Option<String>,
+    pub(super) requester: Option<Notice>,
+    pub(super) staff: Option<StaffNotice>,
+}
+
+impl Plan {
+    fn new(ticket: &helpdesk_ticket::Model, kind: EventKind, now: DateTime<Utc>) -> Self {
+        let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
+        next.updated_at = Set(now);
+        Self {
+            next,
+            kind,
+            reason: None,
+            message: None,
+            requester: None,
+            staff: None,
+        }
+    }
+}
 
 pub(super) fn reason(value: &str, field: &str, required: &str) -> Result<String> {
     text(Some(value), MAX_TEXT, required).map_err(|m| ApiError::field(field, m))
