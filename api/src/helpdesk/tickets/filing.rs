@@ -16,7 +16,7 @@ use entity::{
 use super::detail::read_as;
 use crate::{
     auth::{Principal, policy::Unit},
-    domain::{CellPhone, Email},
+    domain::{CellPhone, CodigoModular, Email},
     error::{ApiError, ErrorCode, Fields, Result},
     helpdesk::{
         access,
@@ -56,22 +56,21 @@ async fn place(
     fields: &mut Fields,
 ) -> Result<Place> {
     let codigo = codigo_modular.map(str::trim).filter(|c| !c.is_empty());
-    let school = match codigo {
-        Some(codigo) => {
-            if codigo.len() != 7 || !codigo.chars().all(|c| c.is_ascii_digit()) {
-                fields.add("codigo_modular", "El código modular tiene 7 dígitos.");
-                None
-            } else {
-                let found = school::Entity::find()
-                    .filter(school::Column::CodigoModular.eq(codigo))
-                    .order_by_asc(school::Column::Anexo)
-                    .one(db)
-                    .await?;
-                if found.is_none() {
-                    fields.add("codigo_modular", "No existe una IE con ese código modular.");
-                }
-                found
+    let school = match codigo.map(CodigoModular::parse) {
+        Some(Err(message)) => {
+            fields.add("codigo_modular", message);
+            None
+        }
+        Some(Ok(codigo)) => {
+            let found = school::Entity::find()
+                .filter(school::Column::CodigoModular.eq(codigo.as_str()))
+                .order_by_asc(school::Column::Anexo)
+                .one(db)
+                .await?;
+            if found.is_none() {
+                fields.add("codigo_modular", "No existe una IE con ese código modular.");
             }
+            found
         }
         None => {
             let own = p.assignments.iter().find_map(|a| match a.unit {
