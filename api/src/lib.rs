@@ -23,6 +23,7 @@ pub mod health;
 pub mod helpdesk;
 pub mod http;
 pub mod openapi;
+pub mod page;
 pub mod pdf;
 pub mod provisioning;
 pub mod record;
@@ -185,6 +186,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let config = &state.config.server;
     api.merge(SwaggerUi::new("/docs").external_url_unchecked("/api/v1/openapi.json", openapi))
+        .merge(page::router())
         .merge(auth::page::router())
         .merge(certificates::pages())
         .fallback(not_found)
