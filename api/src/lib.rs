@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod devices;
 pub mod domain;
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .merge(page::router())
         .merge(auth::page::router())
         .merge(certificates::pages())
+        .merge(console::router())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(

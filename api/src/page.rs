@@ -40,6 +40,26 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/certificate_new_link.html"),
     ),
     (
+        "console_login.html",
+        include_str!("../templates/console_login.html"),
+    ),
+    (
+        "console_forgot.html",
+        include_str!("../templates/console_forgot.html"),
+    ),
+    (
+        "console_password.html",
+        include_str!("../templates/console_password.html"),
+    ),
+    (
+        "console_home.html",
+        include_str!("../templates/console_home.html"),
+    ),
+    (
+        "console_message.html",
+        include_str!("../templates/console_message.html"),
+    ),
+    (
         "_certificate_code_form.html",
         include_str!("../templates/_certificate_code_form.html"),
     ),

@@ -1,0 +1,33 @@
+//! The web console: server-rendered pages for people signed in with a browser (`/consola`),
+//! on the page kit (`crate::page`). Each page calls the same service as its API route; forms
+//! post, carry the session's form token and redirect back (POST-redirect-GET).
+
+mod layout;
+mod session;
+mod sign_in;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+use crate::state::AppState;
+
+pub use layout::{HOME_PATH, LOGIN_PATH, LOGOUT_PATH, PASSWORD_PATH};
+pub use session::{COOKIE, Signed};
+
+/// Every page of the console.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(HOME_PATH, get(sign_in::home))
+        .route(LOGIN_PATH, get(sign_in::form).post(sign_in::submit))
+        .route(LOGOUT_PATH, post(sign_in::logout))
+        .route(
+            sign_in::FORGOT_PATH,
+            get(sign_in::forgot_form).post(sign_in::forgot_submit),
+        )
+        .route(
+            PASSWORD_PATH,
+            get(sign_in::password_form).post(sign_in::password_submit),
+        )
+}

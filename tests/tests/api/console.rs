@@ -1,0 +1,434 @@
+//! The web console as a person uses it: a browser's requests with a cookie jar and no
+//! JavaScript, and Chromium with JavaScript turned off.
+
+use std::collections::HashMap;
+
+use reqwest::{Client, Method, StatusCode, header, redirect::Policy};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+use tests::{DEMO_PASSWORD, TestApp, browser::Browser, read, spawn_app};
+
+/// A person's browser: keeps the cookies the server sets, follows no redirect by itself.
+struct Visitor {
+    client: Client,
+    base: String,
+    cookies: HashMap<String, String>,
+}
+
+/// A page as it arrived.
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    headers: header::HeaderMap,
+    html: String,
+}
+
+impl Visitor {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            client: Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .expect("a client"),
+            base: app.address.clone(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header(header::COOKIE, jar.join("; "));
+        }
+        if let Some(form) = form {
+            let body: String = form
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            request = request
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body);
+        }
+        let response = request.send().await.expect("an answer");
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for line in &set_cookies {
+            let pair = line.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || line.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            set_cookies,
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(Method::POST, path, Some(form)).await
+    }
+
+    /// Opens the sign-in page and sends it with these credentials.
+    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/consola/ingresar").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+        let csrf = hidden(&form.html, "csrf");
+        self.post(
+            "/consola/ingresar",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of a page's hidden field.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_person_signs_in_and_out_with_a_session_cookie_and_a_form_token() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+
+    // Without a session, the console leads to the sign-in page.
+    let home = visitor.get("/consola").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.location.as_deref(), Some("/consola/ingresar"));
+
+    let form = visitor.get("/consola/ingresar").await;
+    assert!(
+        form.html
+            .starts_with("<!doctype html>\n<html lang=\"es-PE\">")
+    );
+    assert!(form.html.contains("<title>Iniciar sesión — SIAGIE</title>"));
+    assert!(form.html.contains("href=\"#contenido\""), "a skip link");
+    assert!(
+        form.html
+            .contains("<a href=\"/consola/olvido\">¿Olvidó su contraseña?</a>")
+    );
+    assert!(!form.html.contains("<script"), "no JavaScript");
+    let csp = form.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("style-src 'self'"),
+        "{csp}"
+    );
+
+    // The one stylesheet, kept by browsers for a year.
+    let stylesheet = form
+        .html
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet")
+        .to_owned();
+    let css = visitor.get(&stylesheet).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(
+        css.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        visitor.get("/estaticos/otra.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A sign-in without the form's token is refused, and opens no session.
+    let mut stranger = Visitor::new(&app);
+    let forged = stranger
+        .post(
+            "/consola/ingresar",
+            &[("username", "agente.demo"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        forged.html.contains("Formulario no válido"),
+        "{}",
+        forged.html
+    );
+    assert!(!stranger.cookies.contains_key("siagie_consola"));
+
+    let wrong = visitor.sign_in("agente.demo", "Otra.2026").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.html.contains("role=\"alert\""), "{}", wrong.html);
+    assert!(
+        wrong.html.contains("value=\"agente.demo\""),
+        "the username is kept"
+    );
+
+    let signed = visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.html);
+    assert_eq!(signed.location.as_deref(), Some("/consola"));
+    let cookie = signed
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("siagie_consola="))
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "served over http here: {cookie}"
+    );
+
+    let home = visitor.get("/consola").await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.html);
+    assert!(home.html.contains("Cerrar sesión"), "{}", home.html);
+    assert!(
+        home.html.contains("Agente de la Central de Atención"),
+        "{}",
+        home.html
+    );
+    // A signed-in person asking for the sign-in page is taken home.
+    assert_eq!(
+        visitor.get("/consola/ingresar").await.location.as_deref(),
+        Some("/consola")
+    );
+
+    // Signing out without the form's token is refused: the session goes on.
+    let forged = visitor.post("/consola/salir", &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(visitor.get("/consola").await.status, StatusCode::OK);
+
+    let session = visitor.cookies["siagie_consola"].clone();
+    let csrf = hidden(&home.html, "csrf");
+    let out = visitor.post("/consola/salir", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location.as_deref(), Some("/consola/ingresar"));
+    assert!(
+        !visitor.cookies.contains_key("siagie_consola"),
+        "the cookie is forgotten"
+    );
+
+    // The old cookie, replayed, leads to the sign-in page: its login ended.
+    let mut thief = Visitor::new(&app);
+    thief
+        .cookies
+        .insert("siagie_consola".into(), session.clone());
+    let replay = thief.get("/consola").await;
+    assert_eq!(replay.status, StatusCode::SEE_OTHER);
+    assert_eq!(replay.location.as_deref(), Some("/consola/ingresar"));
+    let revoked = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM refresh_token WHERE revoked_at IS NULL AND user_id = (SELECT id FROM user_account WHERE username = 'agente.demo')")
+        .await;
+    assert_eq!(
+        revoked.as_deref(),
+        Some("0"),
+        "the login is revoked, as the API's logout does"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_or_a_baja_ends_the_console_session_at_once() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    assert_eq!(visitor.get("/consola").await.status, StatusCode::OK);
+
+    // The password changed from a tablet's or the API's session ends the others.
+    let token = app.login_as("agente.demo").await;
+    let (status, _) = app
+        .post(
+            "/me/password",
+            &token,
+            json!({"current_password": DEMO_PASSWORD, "new_password": "Central.Atencion2026"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let page = visitor.get("/consola").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/consola/ingresar"));
+
+    // A person whose assignments all ended is out, whatever cookie it holds.
+    let mut other = Visitor::new(&app);
+    other.sign_in("agente2.demo", DEMO_PASSWORD).await;
+    assert_eq!(other.get("/consola").await.status, StatusCode::OK);
+    app.db
+        .execute_unprepared(
+            "UPDATE role_assignment SET active = false WHERE user_id = (SELECT id FROM user_account WHERE username = 'agente2.demo')",
+        )
+        .await
+        .unwrap();
+    let page = other.get("/consola").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/consola/ingresar"));
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_console_sign_in_as_they_lock_the_api() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    for _ in 0..5 {
+        let page = visitor.sign_in("ugel.demo", "Equivocada.2026").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = visitor.sign_in("ugel.demo", DEMO_PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.html
+    );
+    assert!(locked.headers.contains_key(header::RETRY_AFTER));
+    assert!(!visitor.cookies.contains_key("siagie_consola"));
+    let (status, _) = read(app.login_response("ugel.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the API's lock is the same"
+    );
+}
+
+#[tokio::test]
+async fn a_temporary_password_is_replaced_before_anything_else() {
+    let app = spawn_app().await;
+    app.db
+        .execute_unprepared(
+            "UPDATE user_account SET must_change_password = true WHERE username = 'agente.demo'",
+        )
+        .await
+        .unwrap();
+    let mut visitor = Visitor::new(&app);
+    let signed = visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    assert_eq!(signed.location.as_deref(), Some("/consola/contrasena"));
+    let home = visitor.get("/consola").await;
+    assert_eq!(home.location.as_deref(), Some("/consola/contrasena"));
+
+    let form = visitor.get("/consola/contrasena").await;
+    assert!(
+        form.html.contains("Su contraseña es temporal"),
+        "{}",
+        form.html
+    );
+    let csrf = hidden(&form.html, "csrf");
+    let weak = visitor
+        .post(
+            "/consola/contrasena",
+            &[
+                ("csrf", &csrf),
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "agente.demo1"),
+                ("confirm_password", "agente.demo1"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.html.contains("no puede contener"), "{}", weak.html);
+    let done = visitor
+        .post(
+            "/consola/contrasena",
+            &[
+                ("csrf", &csrf),
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "Central.Atencion2026"),
+                ("confirm_password", "Central.Atencion2026"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/consola"));
+    assert_eq!(
+        visitor.get("/consola").await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_signs_in_and_out_in_a_browser_without_javascript() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser.open(&format!("{}/consola", app.address)).await;
+    let text = browser.text_with("Iniciar sesión").await;
+    assert!(text.contains("¿Olvidó su contraseña?"), "{text}");
+
+    browser.click("a[href='/consola/olvido']").await;
+    let text = browser.text_with("Escriba su usuario").await;
+    assert!(text.contains("Escriba su usuario"), "{text}");
+    browser.type_into("#username", "agente.demo").await;
+    browser.click("button[type=submit]").await;
+    let text = browser.text_with("le enviamos un enlace").await;
+    assert!(text.contains("le enviamos un enlace"), "{text}");
+    app.wait_until_queued("agente.demo@siagie.local").await;
+
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
+    browser.type_into("#username", "agente.demo").await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("main button[type=submit]").await;
+    let text = browser.text_with("Bienvenido").await;
+    assert!(text.contains("Cerrar sesión"), "{text}");
+    browser
+        .screenshot(&app.data_dir.join("consola-inicio.png"))
+        .await;
+    browser.click("header button[type=submit]").await;
+    let text = browser.text_with("Usuario").await;
+    assert!(text.contains("Iniciar sesión"), "{text}");
+    browser.open(&format!("{}/consola", app.address)).await;
+    let text = browser.text_with("Usuario").await;
+    assert!(!text.contains("Bienvenido"), "{text}");
+    browser.quit().await;
+}
