@@ -60,6 +60,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console_message.html"),
     ),
     (
+        "console_queue.html",
+        include_str!("../templates/console_queue.html"),
+    ),
+    (
         "_certificate_code_form.html",
         include_str!("../templates/_certificate_code_form.html"),
     ),

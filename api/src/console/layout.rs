@@ -10,6 +10,8 @@ use crate::page::{Person, Render};
 pub const HOME_PATH: &str = "/consola";
 /// The sign-in page.
 pub const LOGIN_PATH: &str = "/consola/ingresar";
+/// The help desk's queue.
+pub const QUEUE_PATH: &str = "/consola/mesa-de-ayuda";
 /// Where the sign-out form posts.
 pub const LOGOUT_PATH: &str = "/consola/salir";
 /// The page where a temporary password is replaced.
@@ -46,5 +48,22 @@ pub fn message_page(
         title,
         "console_message.html",
         context! { heading => title, text, home => HOME_PATH },
+    )
+}
+
+/// A console page wider than a form: a table.
+pub fn render_wide(
+    status: StatusCode,
+    person: Option<&Person>,
+    title: &str,
+    template: &str,
+    page: minijinja::Value,
+) -> Response {
+    render(
+        status,
+        person,
+        title,
+        template,
+        context! { wide => true, ..page },
     )
 }

@@ -2,6 +2,7 @@
 //! on the page kit (`crate::page`). Each page calls the same service as its API route; forms
 //! post, carry the session's form token and redirect back (POST-redirect-GET).
 
+mod helpdesk_queue;
 mod layout;
 mod session;
 mod sign_in;
@@ -13,7 +14,7 @@ use axum::{
 
 use crate::state::AppState;
 
-pub use layout::{HOME_PATH, LOGIN_PATH, LOGOUT_PATH, PASSWORD_PATH};
+pub use layout::{HOME_PATH, LOGIN_PATH, LOGOUT_PATH, PASSWORD_PATH, QUEUE_PATH};
 pub use session::{COOKIE, Signed};
 
 /// Every page of the console.
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route(HOME_PATH, get(sign_in::home))
         .route(LOGIN_PATH, get(sign_in::form).post(sign_in::submit))
         .route(LOGOUT_PATH, post(sign_in::logout))
+        .route(QUEUE_PATH, get(helpdesk_queue::queue))
         .route(
             sign_in::FORGOT_PATH,
             get(sign_in::forgot_form).post(sign_in::forgot_submit),

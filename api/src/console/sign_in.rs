@@ -38,7 +38,11 @@ pub async fn home(signed: Signed) -> Response {
         Some(&signed.person()),
         "Inicio",
         "console_home.html",
-        context! { name => &signed.name, roles },
+        context! {
+            name => &signed.name,
+            roles,
+            helpdesk => crate::helpdesk::access::is_staff(&signed.principal).then_some(super::layout::QUEUE_PATH),
+        },
     )
 }
 

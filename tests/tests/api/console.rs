@@ -432,3 +432,145 @@ async fn an_agent_signs_in_and_out_in_a_browser_without_javascript() {
     assert!(!text.contains("Bienvenido"), "{text}");
     browser.quit().await;
 }
+
+/// The rows of a queue page.
+fn rows(html: &str) -> usize {
+    html.matches("<tr>\n<td>").count()
+}
+
+#[tokio::test]
+async fn an_agent_sees_the_queue_of_its_stage_sorted_by_deadline_and_filters_it() {
+    let app = spawn_app().await;
+    let token = app.login_as("agente.demo").await;
+    let (_, api) = app
+        .get("/helpdesk/tickets?sort=deadline&limit=50", &token)
+        .await;
+    let api_items = api["items"].as_array().expect("a queue").clone();
+    assert!(!api_items.is_empty());
+
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    let home = visitor.get("/consola").await;
+    assert!(
+        home.html.contains("href=\"/consola/mesa-de-ayuda\""),
+        "{}",
+        home.html
+    );
+
+    let queue = visitor.get("/consola/mesa-de-ayuda").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.html);
+    assert_eq!(
+        rows(&queue.html),
+        api_items.len(),
+        "the API's page, the same tickets"
+    );
+    // In the API's order: the soonest due first.
+    let first = api_items[0]["number"].as_str().unwrap();
+    let last = api_items[api_items.len() - 1]["number"].as_str().unwrap();
+    assert!(
+        queue.html.find(first) < queue.html.find(last),
+        "{first} before {last}"
+    );
+    for column in [
+        "Número",
+        "Tema",
+        "Solicitante e IE",
+        "Prioridad",
+        "Estado",
+        "Asignado a",
+        "Plazo",
+    ] {
+        assert!(
+            queue
+                .html
+                .contains(&format!("<th scope=\"col\">{column}</th>")),
+            "{column}"
+        );
+    }
+    assert!(
+        queue.html.contains("hábiles") || queue.html.contains("Pausado"),
+        "the clocks"
+    );
+
+    // Several states at once, as the API's state=a,b.
+    let (_, both) = app
+        .get(
+            "/helpdesk/tickets?sort=deadline&state=nuevo,escalado",
+            &token,
+        )
+        .await;
+    let page = visitor
+        .get("/consola/mesa-de-ayuda?state=nuevo&state=escalado")
+        .await;
+    assert_eq!(rows(&page.html), both["items"].as_array().unwrap().len());
+    assert!(
+        page.html.contains("value=\"nuevo\" checked"),
+        "the form keeps the filter"
+    );
+
+    // A ticket by its number.
+    let page = visitor
+        .get(&format!("/consola/mesa-de-ayuda?q={first}"))
+        .await;
+    assert_eq!(rows(&page.html), 1, "{}", page.html);
+
+    // Unassigned and overdue: each row says so.
+    let unassigned = api_items
+        .iter()
+        .filter(|t| t["assignee_id"].is_null())
+        .count();
+    let page = visitor.get("/consola/mesa-de-ayuda?unassigned=1").await;
+    assert_eq!(rows(&page.html), unassigned);
+    let overdue = api_items
+        .iter()
+        .filter(|t| t["clock"]["overdue"].as_bool() == Some(true))
+        .count();
+    let page = visitor.get("/consola/mesa-de-ayuda?overdue=1").await;
+    assert_eq!(rows(&page.html), overdue);
+    assert_eq!(page.html.matches("Vencido hace").count(), overdue);
+
+    // An unknown filter or value is a clear 400 page.
+    let bad = visitor.get("/consola/mesa-de-ayuda?estado=x").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.html.contains("Filtro desconocido: «estado»"),
+        "{}",
+        bad.html
+    );
+    let bad = visitor.get("/consola/mesa-de-ayuda?state=perdido").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.html.contains("perdido"), "{}", bad.html);
+
+    // A director has no queue.
+    let mut director = Visitor::new(&app);
+    director.sign_in("director.demo", DEMO_PASSWORD).await;
+    let page = director.get("/consola/mesa-de-ayuda").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(rows(&page.html), 0);
+}
+
+#[tokio::test]
+async fn a_specialist_sees_only_its_stages_tickets() {
+    let app = spawn_app().await;
+    let mut n3 = Visitor::new(&app);
+    n3.sign_in("especialista.demo", DEMO_PASSWORD).await;
+    let token = app.login_as("especialista.demo").await;
+    let (_, api) = app
+        .get("/helpdesk/tickets?sort=deadline&limit=50", &token)
+        .await;
+    let page = n3.get("/consola/mesa-de-ayuda").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(rows(&page.html), api["items"].as_array().unwrap().len());
+
+    // A ticket at N1 only is not in its queue, even searched by number.
+    let agent = app.login_as("agente.demo").await;
+    let (_, n1) = app
+        .get("/helpdesk/tickets?level=1&state=nuevo", &agent)
+        .await;
+    let number = n1["items"][0]["number"]
+        .as_str()
+        .expect("a new ticket at N1");
+    let page = n3.get(&format!("/consola/mesa-de-ayuda?q={number}")).await;
+    assert_eq!(rows(&page.html), 0);
+    assert!(page.html.contains("No hay tickets con estos filtros."));
+}
