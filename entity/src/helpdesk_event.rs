@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::helpdesk_vocabulary::{N2Unit, TicketState};
+use crate::helpdesk_vocabulary::{EventKind, N2Unit, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "helpdesk_event")]
@@ -13,9 +13,8 @@ pub struct Model {
     pub at: DateTimeUtc,
     /// No one: a scheduled job.
     pub actor_id: Option<i64>,
-    /// filed, taken, assigned, waiting, replied, escalated, returned, resolved, closed, reopened,
-    /// merged, annulled, priority, rated.
-    pub kind: String,
+    /// What the entry records, stored as its snake_case code.
+    pub kind: EventKind,
     pub from_state: Option<TicketState>,
     pub to_state: TicketState,
     /// The level after the event.

@@ -88,6 +88,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What an entry of a ticket's log records (`helpdesk_event.kind`).
+    EventKind, "Tipo de evento" {
+        Filed => "filed", Taken => "taken", Assigned => "assigned", Waiting => "waiting",
+        Replied => "replied", Escalated => "escalated", Returned => "returned",
+        Resolved => "resolved", Closed => "closed", Reopened => "reopened", Merged => "merged",
+        Annulled => "annulled", Priority => "priority", Rated => "rated"
+    }
+);
+
+vocabulary!(
     /// The state of a knowledge-base article.
     ArticleState, "Estado del artículo" { Borrador => "borrador", Publicado => "publicado", Archivado => "archivado" }
 );
@@ -106,5 +116,17 @@ mod tests {
             );
         }
         assert!(TicketState::parse("abierto").is_err());
+    }
+
+    #[test]
+    fn every_event_kind_is_stored_and_sent_as_its_code() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.code()), Ok(*kind));
+            assert_eq!(sea_orm::ActiveEnum::to_value(kind), kind.code());
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.code())
+            );
+        }
     }
 }

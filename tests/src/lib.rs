@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod helpdesk;
 pub mod smtp;
 
 use std::{path::PathBuf, sync::OnceLock};

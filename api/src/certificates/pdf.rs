@@ -198,34 +198,40 @@ fn heading(page: &mut Page, sheet: &Sheet) -> f32 {
 /// A cell of the table: its text, size and whether it is bold.
 type Cell = (String, f32, bool);
 
-/// The height of a row of the table of grades.
+/// The height of a row of the table of grades; a long table (many areas over the years, as
+/// when a level spans two curricula) gets the smaller one, so that observations, place, date and
+/// the QR still fit on the page.
 const ROW_H: f32 = 5.6;
+const SMALL_ROW_H: f32 = 4.6;
 
 /// The table's columns: a label column, then one per year.
 struct Columns {
     label_w: f32,
     col_w: f32,
     years: usize,
+    row_h: f32,
 }
 
 impl Columns {
-    fn of(years: usize) -> Self {
+    fn of(years: usize, rows: usize) -> Self {
         let label_w = 68.0;
         Self {
             label_w,
             col_w: (PAGE_W - 2.0 * MARGIN - label_w) / years.max(1) as f32,
             years,
+            row_h: if rows > 18 { SMALL_ROW_H } else { ROW_H },
         }
     }
 
     /// One row: its label, then each year's cell centred, `(size, bold)` for the cells.
     fn row(&self, page: &mut Page, y: f32, label: (&str, f32, bool), cells: &[Cell]) {
-        page.text(MARGIN + 1.5, y + 4.0, label.1, label.2, label.0);
+        let baseline = y + self.row_h - 1.6;
+        page.text(MARGIN + 1.5, baseline, label.1, label.2, label.0);
         for (i, (value, size, bold)) in cells.iter().enumerate() {
             page.centered(
                 MARGIN + self.label_w + self.col_w * i as f32,
                 self.col_w,
-                y + 4.0,
+                baseline,
                 *size,
                 *bold,
                 value,
@@ -235,9 +241,9 @@ impl Columns {
 
     /// The grid's lines, from the table's top to its bottom.
     fn grid(&self, page: &mut Page, top: f32, bottom: f32) {
-        let rows = ((bottom - top) / ROW_H).round() as usize;
+        let rows = ((bottom - top) / self.row_h).round() as usize;
         for r in 0..=rows {
-            let yy = top + ROW_H * r as f32;
+            let yy = top + self.row_h * r as f32;
             let thickness = if r == 0 || r == rows { 0.8 } else { 0.3 };
             page.line(MARGIN, yy, PAGE_W - MARGIN, yy, thickness);
         }
@@ -267,7 +273,9 @@ fn area_names(content: &CertificateContent) -> Vec<&str> {
 /// where what follows it starts.
 fn grades_table(page: &mut Page, content: &CertificateContent, top: f32) -> f32 {
     let years = &content.years;
-    let columns = Columns::of(years.len());
+    let areas = area_names(content);
+    let columns = Columns::of(years.len(), areas.len() + 5);
+    let row_h = columns.row_h;
     let inner = PAGE_W - 2.0 * MARGIN;
     let header = |value: String| (value, 8.0, true);
     let header_rows: [(&str, Vec<Cell>); 3] = [
@@ -298,13 +306,13 @@ fn grades_table(page: &mut Page, content: &CertificateContent, top: f32) -> f32 
     ];
     let mut y = top;
     for (label, cells) in &header_rows {
-        page.fill(MARGIN, y, inner, ROW_H, 0.9);
+        page.fill(MARGIN, y, inner, row_h, 0.9);
         columns.row(page, y, (label, 8.0, true), cells);
-        y += ROW_H;
+        y += row_h;
     }
     columns.row(page, y, ("Área curricular", 8.0, true), &[]);
-    y += ROW_H;
-    for area in area_names(content) {
+    y += row_h;
+    for area in areas {
         let name: String = area.chars().take(44).collect();
         let cells: Vec<Cell> = years
             .iter()
@@ -318,9 +326,9 @@ fn grades_table(page: &mut Page, content: &CertificateContent, top: f32) -> f32 
             })
             .collect();
         columns.row(page, y, (&name, 7.5, false), &cells);
-        y += ROW_H;
+        y += row_h;
     }
-    page.fill(MARGIN, y, inner, ROW_H, 0.9);
+    page.fill(MARGIN, y, inner, row_h, 0.9);
     let situations: Vec<Cell> = years
         .iter()
         .map(|year| {
@@ -330,7 +338,7 @@ fn grades_table(page: &mut Page, content: &CertificateContent, top: f32) -> f32 
         })
         .collect();
     columns.row(page, y, ("Situación final", 8.0, true), &situations);
-    y += ROW_H;
+    y += row_h;
     columns.grid(page, top, y);
     y + 5.0
 }

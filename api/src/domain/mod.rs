@@ -11,4 +11,4 @@ mod names;
 pub use contact::{CellPhone, Email};
 pub use documents::{Anexo, CodigoModular, Dni, StudentCode, StudentDocument};
 pub use enums::{EnrollmentStatus, Level, Management, Modality, Position};
-pub use names::{FullName, NamePart, PersonName, person_key, spanish_key};
+pub use names::{FullName, NamePart, PersonName, person_key, spanish_key, unaccented};

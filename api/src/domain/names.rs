@@ -38,14 +38,7 @@ impl PersonName {
                 .join(" ")
                 .to_lowercase()
                 .chars()
-                .map(|c| match c {
-                    'á' | 'à' | 'ä' | 'â' => 'a',
-                    'é' | 'è' | 'ë' | 'ê' => 'e',
-                    'í' | 'ì' | 'ï' | 'î' => 'i',
-                    'ó' | 'ò' | 'ö' | 'ô' => 'o',
-                    'ú' | 'ù' | 'ü' | 'û' => 'u',
-                    other => other,
-                })
+                .map(unaccented)
                 .collect()
         }
         fold(&self.0) == fold(stored)
@@ -123,17 +116,31 @@ impl FullName {
     }
 }
 
+/// A vowel without its accent, diaeresis or circumflex ("á" → "a", "Ü" keeps its case: "U");
+/// any other character as it is. Every folding of Spanish text (sorting, matching names,
+/// searching) starts here; each decides apart what ñ becomes.
+pub fn unaccented(c: char) -> char {
+    match c {
+        'á' | 'à' | 'ä' | 'â' => 'a',
+        'é' | 'è' | 'ë' | 'ê' => 'e',
+        'í' | 'ì' | 'ï' | 'î' => 'i',
+        'ó' | 'ò' | 'ö' | 'ô' => 'o',
+        'ú' | 'ù' | 'ü' | 'û' => 'u',
+        'Á' | 'À' | 'Ä' | 'Â' => 'A',
+        'É' | 'È' | 'Ë' | 'Ê' => 'E',
+        'Í' | 'Ì' | 'Ï' | 'Î' => 'I',
+        'Ó' | 'Ò' | 'Ö' | 'Ô' => 'O',
+        'Ú' | 'Ù' | 'Ü' | 'Û' => 'U',
+        other => other,
+    }
+}
+
 /// The key that puts names in Spanish alphabetical order: case and accents do not count, and ñ
 /// comes after n ("Chávez" before "Chuquicusma", "Núñez" after "Nuno" and before "Ochoa").
 pub fn spanish_key(name: &str) -> String {
     let mut key = String::with_capacity(name.len() + 2);
     for c in name.trim().chars().flat_map(char::to_lowercase) {
-        match c {
-            'á' | 'à' | 'ä' | 'â' => key.push('a'),
-            'é' | 'è' | 'ë' | 'ê' => key.push('e'),
-            'í' | 'ì' | 'ï' | 'î' => key.push('i'),
-            'ó' | 'ò' | 'ö' | 'ô' => key.push('o'),
-            'ú' | 'ù' | 'ü' | 'û' => key.push('u'),
+        match unaccented(c) {
             // After every letter of n's words, before o.
             'ñ' => key.push_str("n~"),
             // A space sorts before any letter: "De la Cruz" before "Delgado".

@@ -102,17 +102,13 @@ pub async fn record_situations(
                 message,
             })
         };
-        let Some((enrollment, _)) = sheet.enrollment(item.enrollment_id) else {
-            fail(
-                "enrollment_id",
-                "El estudiante no está matriculado en esta sección.".into(),
-            );
-            continue;
+        let enrollment = match sheet.named_once(item.enrollment_id, &mut seen) {
+            Ok(enrollment) => enrollment,
+            Err(message) => {
+                fail("enrollment_id", message);
+                continue;
+            }
         };
-        if !seen.insert(enrollment.id) {
-            fail("enrollment_id", "El estudiante se repite.".into());
-            continue;
-        }
         if enrollment.status != EnrollmentStatus::Activo {
             fail(
                 "enrollment_id",

@@ -135,17 +135,13 @@ fn check(sheet: &Sheet, inputs: &[RecoveryInput]) -> (Vec<Recorded>, Vec<GradeEr
                 message,
             })
         };
-        let Some((enrollment, _)) = sheet.enrollment(item.enrollment_id) else {
-            fail(
-                "enrollment_id",
-                "El estudiante no está matriculado en esta sección.".into(),
-            );
-            continue;
+        let enrollment = match sheet.named_once(item.enrollment_id, &mut seen) {
+            Ok(enrollment) => enrollment,
+            Err(message) => {
+                fail("enrollment_id", message);
+                continue;
+            }
         };
-        if !seen.insert(enrollment.id) {
-            fail("enrollment_id", "El estudiante se repite.".into());
-            continue;
-        }
         if enrollment.status != EnrollmentStatus::Activo
             || sheet.situation(enrollment) != Some(FinalSituation::RequiereRecuperacion)
         {

@@ -219,6 +219,22 @@ impl Sheet {
         self.students.iter().find(|(e, _)| e.id == id)
     }
 
+    /// The enrollment an item of a request names, once per request: the message for a student
+    /// not in the section, or named twice.
+    pub fn named_once(
+        &self,
+        enrollment_id: i64,
+        seen: &mut std::collections::HashSet<i64>,
+    ) -> std::result::Result<&enrollment::Model, String> {
+        let Some((enrollment, _)) = self.enrollment(enrollment_id) else {
+            return Err("El estudiante no está matriculado en esta sección.".into());
+        };
+        if !seen.insert(enrollment.id) {
+            return Err("El estudiante se repite.".into());
+        }
+        Ok(enrollment)
+    }
+
     /// What a student's grades suggest, once every area that counts has one.
     pub fn suggestion(&self, enrollment_id: i64) -> Option<FinalSituation> {
         let graded: Vec<Graded> = self

@@ -3,21 +3,25 @@
 //! e-mailed); the requester's replies, which end a wait for the requester.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use jobs::outbox::Queued;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 
-use entity::{helpdesk_message, helpdesk_ticket, helpdesk_vocabulary::TicketState};
+use entity::{
+    helpdesk_message, helpdesk_ticket,
+    helpdesk_vocabulary::{EventKind, TicketState},
+};
 
 use super::{
     access,
     dto::{NewMessage, TicketView},
-    mail::{Notice, StaffNotice, notify, tell_staff},
-    rules::{self, MAX_TEXT, text},
+    mail::{self, Notice, StaffNotice},
+    rules::{MAX_TEXT, text},
     tickets,
 };
 use crate::{
     auth::Principal,
     error::{ApiError, ErrorCode, Result},
-    record::{AuditAction, Change, Event, record},
+    record::{AuditAction, Change, Event, TicketStep, record},
     state::AppState,
 };
 
@@ -63,10 +67,10 @@ pub async fn post(
     let from_requester = access.requester && !input.internal;
     let mut next: helpdesk_ticket::ActiveModel = ticket.clone().into();
     next.updated_at = Set(now);
-    let mut kind = None;
-    if from_requester && ticket.state == TicketState::EsperandoUsuario {
+    // The requester's answer ends a wait for the requester: the clock runs again.
+    let replied = from_requester && ticket.state == TicketState::EsperandoUsuario;
+    if replied {
         next.state = Set(TicketState::EnAtencion);
-        kind = Some("replied");
     }
     if !from_requester && !input.internal && ticket.first_response_at.is_none() {
         next.first_response_at = Set(Some(now));
@@ -78,33 +82,49 @@ pub async fn post(
     } else {
         tickets::write_if_unchanged(&txn, &ticket, next).await?
     };
-    if let Some(kind) = kind {
-        rules::log(
-            &txn,
-            &saved,
-            Some(p.user_id),
-            kind,
-            Some(ticket.state),
-            None,
-            now,
-        )
-        .await?;
-    }
+    let mail = mail_for(
+        &txn,
+        &saved,
+        input.internal,
+        from_requester,
+        body,
+        p.user_id,
+    )
+    .await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::HelpdeskMessagePosted, message.id)
+        Change::Ticket {
+            ticket: &saved,
+            step: replied
+                .then(|| TicketStep::new(EventKind::Replied, Some(p.user_id), Some(ticket.state))),
+            event: Event::new(AuditAction::HelpdeskMessagePosted, message.id)
                 .by(p.user_id)
                 .in_unit(access::target(&saved))
                 .after(&serde_json::json!({"ticket": saved.number, "internal": input.internal})),
-        ),
+            mail,
+            at: now,
+        },
     )
     .await?;
-    if !input.internal && !from_requester {
-        notify(&txn, &saved, Notice::Reply(body), now).await?;
-    } else if from_requester {
-        tell_staff(&txn, &saved, StaffNotice::Replied(body), p.user_id, now).await?;
-    }
     txn.commit().await?;
     tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await
+}
+
+/// The e-mails a message causes: the help desk's public reply goes to the requester, the
+/// requester's to whoever works the ticket; an internal note, none.
+async fn mail_for(
+    db: &impl ConnectionTrait,
+    ticket: &helpdesk_ticket::Model,
+    internal: bool,
+    from_requester: bool,
+    body: String,
+    actor: i64,
+) -> Result<Vec<Queued>> {
+    if internal {
+        Ok(Vec::new())
+    } else if from_requester {
+        mail::about(db, ticket, None, Some(StaffNotice::Replied(body)), actor).await
+    } else {
+        mail::about(db, ticket, Some(Notice::Reply(body)), None, actor).await
+    }
 }

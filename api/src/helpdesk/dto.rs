@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use entity::helpdesk_vocabulary::{ArticleState, N2Unit, Severity, TicketState};
+use entity::helpdesk_vocabulary::{ArticleState, EventKind, N2Unit, Severity, TicketState};
 
 use super::sla;
 
@@ -157,7 +157,7 @@ pub struct MessageView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
     pub at: DateTime<Utc>,
-    pub kind: String,
+    pub kind: EventKind,
     pub from_state: Option<TicketState>,
     pub to_state: TicketState,
     pub level: i16,

@@ -3,7 +3,7 @@
 //! tells the stage it reaches, a requester's reply or reopening tells the assignee (or the
 //! stage's people when nobody has it), an assignment tells the person assigned.
 
-use chrono::{DateTime, Utc};
+use jobs::outbox::Queued;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{
@@ -28,15 +28,10 @@ pub enum Notice {
     Resolved,
 }
 
-/// Queues the requester's e-mail about a ticket, in the caller's transaction. Every e-mail of a
-/// ticket names its number in the subject and belongs to one thread (Message-ID of the first,
-/// References in the others).
-pub async fn notify(
-    db: &impl ConnectionTrait,
-    ticket: &helpdesk_ticket::Model,
-    notice: Notice,
-    now: DateTime<Utc>,
-) -> Result<()> {
+/// The requester's e-mail about a ticket, if the notice makes one. Every e-mail of a ticket names
+/// its number in the subject and belongs to one thread (Message-ID of the first, References in
+/// the others).
+pub fn to_requester(ticket: &helpdesk_ticket::Model, notice: Notice) -> Result<Option<Queued>> {
     let (headline, body, root) = match notice {
         Notice::Filed => (
             "Registramos su consulta",
@@ -44,7 +39,7 @@ pub async fn notify(
             true,
         ),
         Notice::Reply(text) => ("Respuesta de la mesa de ayuda", text, false),
-        Notice::Question => return Ok(()),
+        Notice::Question => return Ok(None),
         Notice::Resolved => (
             "Su consulta fue resuelta",
             ticket.resolution.clone().unwrap_or_default(),
@@ -64,8 +59,26 @@ pub async fn notify(
         }),
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(db, &ticket.email, mail, None, now).await?;
-    Ok(())
+    Ok(Some((ticket.email.clone(), mail, None)))
+}
+
+/// Every e-mail a step on a ticket causes: the requester's, then the help desk's people's; for
+/// [`record`](crate::record::record) to queue with the change.
+pub async fn about(
+    db: &impl ConnectionTrait,
+    ticket: &helpdesk_ticket::Model,
+    requester: Option<Notice>,
+    staff: Option<StaffNotice>,
+    actor: i64,
+) -> Result<Vec<Queued>> {
+    let mut mail: Vec<Queued> = match requester {
+        Some(notice) => to_requester(ticket, notice)?.into_iter().collect(),
+        None => Vec::new(),
+    };
+    if let Some(notice) = staff {
+        mail.extend(to_staff(db, ticket, notice, actor).await?);
+    }
+    Ok(mail)
 }
 
 /// Where a ticket is worked, and the units that say whose stage it is.
@@ -154,16 +167,14 @@ pub enum StaffNotice {
     Reopened(String),
 }
 
-/// Queues the help desk's e-mails about a ticket, in the caller's transaction: to its assignee,
-/// or to the people of its stage when nobody has it (an escalation always tells the stage);
-/// never to the person who took the step.
-pub async fn tell_staff(
+/// The help desk's e-mails about a ticket: to its assignee, or to the people of its stage when
+/// nobody has it (an escalation always tells the stage); never to the person who took the step.
+pub async fn to_staff(
     db: &impl ConnectionTrait,
     ticket: &helpdesk_ticket::Model,
     notice: StaffNotice,
     actor: i64,
-    now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<Queued>> {
     let (headline, detail_label, detail, action) = match notice {
         StaffNotice::Escalated(why) => (
             "Ticket derivado a su nivel",
@@ -221,6 +232,5 @@ pub async fn tell_staff(
         .map_err(ApiError::Internal)?;
         outgoing.push((email, mail, None));
     }
-    jobs::outbox::enqueue_many(db, outgoing, now).await?;
-    Ok(())
+    Ok(outgoing)
 }

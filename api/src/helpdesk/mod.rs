@@ -18,6 +18,7 @@ pub mod rules;
 pub mod sla;
 pub mod sla_job;
 pub mod tickets;
+pub mod transitions;
 pub mod workflow;
 
 pub use routes::router;

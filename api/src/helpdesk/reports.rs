@@ -10,7 +10,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use entity::{
-    helpdesk_event, helpdesk_ticket, helpdesk_topic, helpdesk_vocabulary::TicketState, ugel,
+    helpdesk_event, helpdesk_ticket, helpdesk_topic,
+    helpdesk_vocabulary::{EventKind, TicketState},
+    ugel,
 };
 
 use super::{HelpdeskConfig, sla, sla_job};
@@ -185,6 +187,27 @@ pub async fn summary(
         .filter(helpdesk_ticket::Column::CreatedAt.lt(start_of(to + Duration::days(1))))
         .all(db)
         .await?;
+    let events = logs(db, &tickets).await?;
+    // One calendar per DRE (their holidays apply to N2), read once.
+    let mut calendars: HashMap<Option<i64>, sla::Calendar> = HashMap::new();
+    let mut tally = Tally::default();
+    for t in &tickets {
+        let log = events.get(&t.id).map(Vec::as_slice).unwrap_or_default();
+        let dre = if t.level == 2 { t.dre_id } else { None };
+        if let std::collections::hash_map::Entry::Vacant(slot) = calendars.entry(dre) {
+            slot.insert(sla_job::calendar_for(db, t, config).await?);
+        }
+        tally.clocks(t, sla_job::clocks(&calendars[&dre], t, log, now));
+        tally.ticket(t, log, now);
+    }
+    Ok(tally.summary(from, to, tickets.len() as u64))
+}
+
+/// The event logs of tickets, by ticket, in order.
+async fn logs(
+    db: &DatabaseConnection,
+    tickets: &[helpdesk_ticket::Model],
+) -> Result<HashMap<i64, Vec<helpdesk_event::Model>>> {
     let mut events: HashMap<i64, Vec<helpdesk_event::Model>> = HashMap::new();
     for chunk in tickets.chunks(1_000) {
         for e in helpdesk_event::Entity::find()
@@ -196,31 +219,34 @@ pub async fn summary(
             events.entry(e.ticket_id).or_default().push(e);
         }
     }
-    // One calendar per DRE (their holidays apply to N2), read once.
-    let mut calendars: HashMap<Option<i64>, sla::Calendar> = HashMap::new();
-    let mut compliance: BTreeMap<(i16, &'static str), (u64, u64)> = BTreeMap::new();
-    let mut first_response = Vec::new();
-    let mut resolution = Vec::new();
-    let mut per_level: BTreeMap<i16, i64> = BTreeMap::new();
-    let (mut bounced, mut returns, mut reopened, mut ever_resolved) = (0, 0, 0, 0);
-    let mut ratings: BTreeMap<i16, u64> = BTreeMap::new();
-    let mut open = 0;
-    for t in &tickets {
-        if t.state.is_open() {
-            open += 1;
-        }
-        let log = events.get(&t.id).map(Vec::as_slice).unwrap_or_default();
-        let dre = if t.level == 2 { t.dre_id } else { None };
-        if let std::collections::hash_map::Entry::Vacant(slot) = calendars.entry(dre) {
-            slot.insert(sla_job::calendar_for(db, t, config).await?);
-        }
-        for clock in sla_job::clocks(&calendars[&dre], t, log, now) {
+    Ok(events)
+}
+
+/// The summary's figures, counted ticket by ticket.
+#[derive(Default)]
+struct Tally {
+    open: u64,
+    compliance: BTreeMap<(i16, &'static str), (u64, u64)>,
+    first_response: Vec<i64>,
+    resolution: Vec<i64>,
+    per_level: BTreeMap<i16, i64>,
+    bounced: u64,
+    returns: u64,
+    reopened: u64,
+    ever_resolved: u64,
+    ratings: BTreeMap<i16, u64>,
+}
+
+impl Tally {
+    /// A ticket's SLA clocks: met or missed, first response counted at N1.
+    fn clocks(&mut self, t: &helpdesk_ticket::Model, clocks: Vec<sla::Target>) {
+        for clock in clocks {
             let level = if clock.target == "first_response" {
                 1
             } else {
                 t.level
             };
-            let entry = compliance.entry((level, clock.target)).or_default();
+            let entry = self.compliance.entry((level, clock.target)).or_default();
             match clock.met {
                 Some(true) => entry.0 += 1,
                 Some(false) => entry.1 += 1,
@@ -228,76 +254,92 @@ pub async fn summary(
                 None => {}
             }
         }
+    }
+
+    /// A ticket's times, its time at each level from its log, its bounces, reopenings and rating.
+    fn ticket(
+        &mut self,
+        t: &helpdesk_ticket::Model,
+        log: &[helpdesk_event::Model],
+        now: DateTime<Utc>,
+    ) {
+        if t.state.is_open() {
+            self.open += 1;
+        }
         if let Some(at) = t.first_response_at {
-            first_response.push((at - t.created_at).num_minutes());
+            self.first_response.push((at - t.created_at).num_minutes());
         }
         if let Some(at) = t.resolved_at {
-            resolution.push((at - t.created_at).num_minutes());
+            self.resolution.push((at - t.created_at).num_minutes());
         }
         let mut since = t.created_at;
         let mut level = 1;
         let mut bounces = 0;
         for e in log {
             if e.level != level {
-                *per_level.entry(level).or_default() += (e.at - since).num_minutes();
+                *self.per_level.entry(level).or_default() += (e.at - since).num_minutes();
                 since = e.at;
                 level = e.level;
             }
-            match e.kind.as_str() {
-                "returned" => bounces += 1,
-                "reopened" => reopened += 1,
-                "resolved" => ever_resolved += 1,
+            match e.kind {
+                EventKind::Returned => bounces += 1,
+                EventKind::Reopened => self.reopened += 1,
+                EventKind::Resolved => self.ever_resolved += 1,
                 _ => {}
             }
         }
         let end = t.resolved_at.or(t.closed_at).unwrap_or(now);
         if t.state.is_open() || t.resolved_at.is_some() {
-            *per_level.entry(level).or_default() += (end - since).num_minutes().max(0);
+            *self.per_level.entry(level).or_default() += (end - since).num_minutes().max(0);
         }
         if bounces > 0 {
-            bounced += 1;
-            returns += bounces;
+            self.bounced += 1;
+            self.returns += bounces;
         }
         if let Some(r) = t.rating {
-            *ratings.entry(r).or_default() += 1;
+            *self.ratings.entry(r).or_default() += 1;
         }
     }
-    let rated: u64 = ratings.values().sum();
-    let average_rating = (rated > 0).then(|| {
-        one_decimal(
-            ratings
-                .iter()
-                .map(|(r, n)| f64::from(*r) * *n as f64)
-                .sum::<f64>()
-                / rated as f64,
-        )
-    });
-    Ok(Summary {
-        from,
-        to,
-        tickets: tickets.len() as u64,
-        open,
-        sla: compliance
-            .into_iter()
-            .map(|((level, target), (met, missed))| Compliance {
-                level,
-                target,
-                met,
-                missed,
-                percent: (met + missed > 0)
-                    .then(|| one_decimal(100.0 * met as f64 / (met + missed) as f64)),
-            })
-            .collect(),
-        median_first_response_minutes: median(first_response),
-        median_resolution_minutes: median(resolution),
-        minutes_per_level: per_level,
-        bounced_tickets: bounced,
-        returns,
-        reopen_rate: (ever_resolved > 0)
-            .then(|| one_decimal(100.0 * reopened as f64 / ever_resolved as f64)),
-        ratings,
-        average_rating,
-    })
+
+    fn summary(self, from: NaiveDate, to: NaiveDate, tickets: u64) -> Summary {
+        let rated: u64 = self.ratings.values().sum();
+        let average_rating = (rated > 0).then(|| {
+            one_decimal(
+                self.ratings
+                    .iter()
+                    .map(|(r, n)| f64::from(*r) * *n as f64)
+                    .sum::<f64>()
+                    / rated as f64,
+            )
+        });
+        Summary {
+            from,
+            to,
+            tickets,
+            open: self.open,
+            sla: self
+                .compliance
+                .into_iter()
+                .map(|((level, target), (met, missed))| Compliance {
+                    level,
+                    target,
+                    met,
+                    missed,
+                    percent: (met + missed > 0)
+                        .then(|| one_decimal(100.0 * met as f64 / (met + missed) as f64)),
+                })
+                .collect(),
+            median_first_response_minutes: median(self.first_response),
+            median_resolution_minutes: median(self.resolution),
+            minutes_per_level: self.per_level,
+            bounced_tickets: self.bounced,
+            returns: self.returns,
+            reopen_rate: (self.ever_resolved > 0)
+                .then(|| one_decimal(100.0 * self.reopened as f64 / self.ever_resolved as f64)),
+            ratings: self.ratings,
+            average_rating,
+        }
+    }
 }
 
 /// A figure rounded to one decimal, as a person reads it (66.666… → 66.7).

@@ -107,6 +107,63 @@ pub async fn report_problem(
     p: &Principal,
     query: ReportProblemQuery,
 ) -> Result<ReportProblem> {
+    let (known, request_id) = checked(&query)?;
+    let topic_code = topic_for(known.as_str());
+    let topic = match topic_code {
+        Some(code) => {
+            helpdesk_topic::Entity::find()
+                .filter(helpdesk_topic::Column::Code.eq(code))
+                .filter(helpdesk_topic::Column::Active.eq(true))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let own_school = p.assignments.iter().find_map(|a| match a.unit {
+        Unit::School { school_id, .. } => Some(school_id),
+        _ => None,
+    });
+    let school = match own_school {
+        Some(id) => school::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let me = entity::user_account::Entity::find_by_id(p.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
+    let person = person::Entity::find_by_id(me.person_id).one(db).await?;
+    let articles = match &topic {
+        Some(t) => articles_of(db, t.id).await?,
+        None => Vec::new(),
+    };
+    let reference = match &request_id {
+        Some(id) => format!(" (código {known}, solicitud {id})"),
+        None => format!(" (código {known})"),
+    };
+    Ok(ReportProblem {
+        email: school
+            .as_ref()
+            .and_then(|s| s.email.clone())
+            .or_else(|| person.as_ref().and_then(|p| p.email.clone())),
+        codigo_modular: school.as_ref().map(|s| s.codigo_modular.clone()),
+        cell_phone: person.and_then(|p| p.cell_phone),
+        topic: topic.as_ref().map(|t| t.code.clone()),
+        topic_name: topic.map(|t| t.name),
+        error_code: known.as_str().to_owned(),
+        request_id,
+        error_message: known.message().to_owned(),
+        comment: format!(
+            "Al realizar una operación el sistema respondió: «{}»{reference}.",
+            known.message().trim_end_matches('.')
+        ),
+        urgent: urgent(known.as_str()),
+        articles,
+    })
+}
+
+/// The error code and request id of a "Report this problem" link, checked: a known code is
+/// required, the request id is optional.
+fn checked(query: &ReportProblemQuery) -> Result<(ErrorCode, Option<String>)> {
     let mut fields = Fields::default();
     let error_code = fields.check(
         "error_code",
@@ -133,72 +190,30 @@ pub async fn report_problem(
     let (Some(known), Some(request_id)) = (known, request_id) else {
         return Err(ErrorCode::ValidationFailed.into());
     };
-    let topic_code = topic_for(known.as_str());
-    let topic = match topic_code {
-        Some(code) => {
-            helpdesk_topic::Entity::find()
-                .filter(helpdesk_topic::Column::Code.eq(code))
-                .filter(helpdesk_topic::Column::Active.eq(true))
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    let own_school = p.assignments.iter().find_map(|a| match a.unit {
-        Unit::School { school_id, .. } => Some(school_id),
-        _ => None,
-    });
-    let school = match own_school {
-        Some(id) => school::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    };
-    let me = entity::user_account::Entity::find_by_id(p.user_id)
-        .one(db)
+    Ok((known, request_id))
+}
+
+/// The published articles of a topic, the most helpful first (five at most).
+async fn articles_of(
+    db: &DatabaseConnection,
+    topic_id: i64,
+) -> Result<Vec<super::dto::ArticleHit>> {
+    Ok(helpdesk_article::Entity::find()
+        .filter(helpdesk_article::Column::TopicId.eq(topic_id))
+        .filter(helpdesk_article::Column::State.eq(ArticleState::Publicado))
+        .order_by_desc(helpdesk_article::Column::Helpful)
+        .order_by_asc(helpdesk_article::Column::Id)
+        .limit(5)
+        .all(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
-    let person = person::Entity::find_by_id(me.person_id).one(db).await?;
-    let articles = match &topic {
-        Some(t) => helpdesk_article::Entity::find()
-            .filter(helpdesk_article::Column::TopicId.eq(t.id))
-            .filter(helpdesk_article::Column::State.eq(ArticleState::Publicado))
-            .order_by_desc(helpdesk_article::Column::Helpful)
-            .order_by_asc(helpdesk_article::Column::Id)
-            .limit(5)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| super::dto::ArticleHit {
-                id: a.id,
-                title: a.title,
-                snippet: super::rules::subject(&a.problem),
-                state: a.state,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let reference = match &request_id {
-        Some(id) => format!(" (código {known}, solicitud {id})"),
-        None => format!(" (código {known})"),
-    };
-    Ok(ReportProblem {
-        email: school
-            .as_ref()
-            .and_then(|s| s.email.clone())
-            .or_else(|| person.as_ref().and_then(|p| p.email.clone())),
-        codigo_modular: school.as_ref().map(|s| s.codigo_modular.clone()),
-        cell_phone: person.and_then(|p| p.cell_phone),
-        topic: topic.as_ref().map(|t| t.code.clone()),
-        topic_name: topic.map(|t| t.name),
-        error_code: known.as_str().to_owned(),
-        request_id,
-        error_message: known.message().to_owned(),
-        comment: format!(
-            "Al realizar una operación el sistema respondió: «{}»{reference}.",
-            known.message().trim_end_matches('.')
-        ),
-        urgent: urgent(known.as_str()),
-        articles,
-    })
+        .into_iter()
+        .map(|a| super::dto::ArticleHit {
+            id: a.id,
+            title: a.title,
+            snippet: super::rules::subject(&a.problem),
+            state: a.state,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,20 +1,14 @@
-//! The help desk's small rules, shared by its services: labels, the priority matrix, the
-//! checks of typed text, and the append-only event log's writer.
+//! The help desk's small rules, shared by its services: labels, the priority matrix and the
+//! checks of typed text.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{
-    helpdesk_event, helpdesk_ticket,
-    helpdesk_vocabulary::{N2Unit, Severity, TicketState},
+    helpdesk_vocabulary::{N2Unit, Severity},
     person, user_account,
 };
-
-use crate::error::Result;
 
 /// The accounts and the person behind each, by account (a thousand accounts a query).
 pub async fn accounts(
@@ -134,31 +128,4 @@ pub fn subject(comment: &str) -> String {
         short.push('…');
     }
     short
-}
-
-/// Appends an entry to a ticket's log, after the change: `ticket` is the ticket as it is now.
-pub async fn log(
-    db: &impl ConnectionTrait,
-    ticket: &helpdesk_ticket::Model,
-    actor: Option<i64>,
-    kind: &str,
-    from: Option<TicketState>,
-    reason: Option<String>,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    helpdesk_event::ActiveModel {
-        ticket_id: Set(ticket.id),
-        at: Set(at),
-        actor_id: Set(actor),
-        kind: Set(kind.to_owned()),
-        from_state: Set(from),
-        to_state: Set(ticket.state),
-        level: Set(ticket.level),
-        n2_unit: Set(ticket.n2_unit),
-        reason: Set(reason),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
 }

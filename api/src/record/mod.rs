@@ -12,21 +12,24 @@
 //! | [`Change::Teachers`] | ✓ | teacher | |
 //! | [`Change::RegisterState`] | ✓ | register | |
 //! | [`Change::Cells`] | (the batch is the history) | | those days' registers |
+//! | [`Change::Ticket`] | ✓, and the ticket's own log entry and e-mails (outbox) | | |
 //!
-//! It depends on nothing above it: the entities, the error type, the clock and the unit an event
-//! belongs to.
+//! It depends on nothing above it: the entities, the error type, the clock, the unit an event
+//! belongs to and the mail outbox.
 
 mod audit;
 mod change_log;
 mod coverage;
+mod ticket_log;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
-use entity::non_academic_day;
+use entity::{helpdesk_ticket, non_academic_day};
 
 pub use audit::{AuditAction, Event};
 pub use change_log::{ChangeKind, Reach};
+pub use ticket_log::TicketStep;
 
 use crate::error::Result;
 
@@ -71,6 +74,17 @@ pub enum Change<'a> {
     },
     /// The standing value of these cells (section, day) changed.
     Cells(&'a [(i64, NaiveDate)]),
+    /// A help-desk ticket changed, or was written on, at `at`: the step appended to its log
+    /// (none for a message that moves nothing), the audit event, and the e-mails the change
+    /// causes, queued in the outbox so that they leave only if the change commits.
+    Ticket {
+        /// The ticket as it is after the change.
+        ticket: &'a helpdesk_ticket::Model,
+        step: Option<TicketStep>,
+        event: Event,
+        mail: Vec<jobs::outbox::Queued>,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Records a change and everything it implies, in the caller's transaction.
@@ -139,6 +153,22 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
             change_log::append(db, reach, ChangeKind::Register, Some(register_id)).await
         }
         Change::Cells(cells) => coverage::invalidate(db, coverage::Stale::Cells(cells)).await,
+        Change::Ticket {
+            ticket,
+            step,
+            event,
+            mail,
+            at,
+        } => {
+            if let Some(step) = step {
+                ticket_log::append(db, ticket, step, at).await?;
+            }
+            audit::append(db, event).await?;
+            if !mail.is_empty() {
+                jobs::outbox::enqueue_many(db, mail, at).await?;
+            }
+            Ok(())
+        }
     }
 }
 

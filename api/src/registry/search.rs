@@ -132,12 +132,7 @@ pub fn folded(column: &str) -> SimpleExpr {
 pub fn fold(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     for c in query.chars().flat_map(char::to_lowercase) {
-        match c {
-            'á' | 'à' | 'ä' => out.push('a'),
-            'é' | 'è' | 'ë' => out.push('e'),
-            'í' | 'ì' | 'ï' => out.push('i'),
-            'ó' | 'ò' | 'ö' => out.push('o'),
-            'ú' | 'ù' | 'ü' => out.push('u'),
+        match crate::domain::unaccented(c) {
             'ñ' => out.push('n'),
             '%' | '_' | '\\' => {
                 out.push('\\');

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_article, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{ArticleState, N2Unit, Severity, TicketState},
+    helpdesk_vocabulary::{ArticleState, EventKind, N2Unit, Severity, TicketState},
     person, school, ugel, user_account,
 };
 
@@ -106,7 +106,7 @@ const TICKETS: &[Spec] = &[
 
 /// An entry of a demo ticket's log: kind, state after, level, minutes after filing, reason, actor.
 type DemoStep = (
-    &'static str,
+    EventKind,
     TicketState,
     i16,
     i64,
@@ -316,14 +316,27 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
         if n == 0 {
             first_of_merge = Some(ticket.id);
         }
-        let mut steps: Vec<DemoStep> =
-            vec![("filed", TicketState::Nuevo, 1, 0, None, Some(user.id))];
+        let mut steps: Vec<DemoStep> = vec![(
+            EventKind::Filed,
+            TicketState::Nuevo,
+            1,
+            0,
+            None,
+            Some(user.id),
+        )];
         if worked {
-            steps.push(("taken", TicketState::EnAtencion, 1, 20, None, Some(agent)));
+            steps.push((
+                EventKind::Taken,
+                TicketState::EnAtencion,
+                1,
+                20,
+                None,
+                Some(agent),
+            ));
         }
         if level >= 2 {
             steps.push((
-                "escalated",
+                EventKind::Escalated,
                 TicketState::Escalado,
                 2,
                 45,
@@ -335,7 +348,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             // To N3 through the DRE's stage, as escalation goes.
             if n2 == N2Unit::Ugel {
                 steps.push((
-                    "escalated",
+                    EventKind::Escalated,
                     TicketState::Escalado,
                     2,
                     70,
@@ -344,7 +357,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 ));
             }
             steps.push((
-                "escalated",
+                EventKind::Escalated,
                 TicketState::Escalado,
                 3,
                 90,
@@ -353,19 +366,19 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             ));
         }
         let last = match state {
-            TicketState::EsperandoUsuario => Some(("waiting", 100)),
-            TicketState::EnAtencion if level > 1 => Some(("taken", 100)),
-            TicketState::Resuelto => Some(("resolved", 180)),
-            TicketState::Cerrado => Some(("closed", 1440)),
-            TicketState::Reabierto => Some(("reopened", 300)),
-            TicketState::Fusionado => Some(("merged", 60)),
-            TicketState::Anulado => Some(("annulled", 60)),
+            TicketState::EsperandoUsuario => Some((EventKind::Waiting, 100)),
+            TicketState::EnAtencion if level > 1 => Some((EventKind::Taken, 100)),
+            TicketState::Resuelto => Some((EventKind::Resolved, 180)),
+            TicketState::Cerrado => Some((EventKind::Closed, 1440)),
+            TicketState::Reabierto => Some((EventKind::Reopened, 300)),
+            TicketState::Fusionado => Some((EventKind::Merged, 60)),
+            TicketState::Anulado => Some((EventKind::Annulled, 60)),
             _ => None,
         };
         if let Some((kind, minutes)) = last {
             if state == TicketState::Cerrado {
                 steps.push((
-                    "resolved",
+                    EventKind::Resolved,
                     TicketState::Resuelto,
                     level,
                     180,
@@ -392,7 +405,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
         for (kind, to, level, minutes, reason, actor) in steps {
             stage = match (level, stage) {
                 (2, None) => Some(n2),
-                (2, Some(_)) if kind == "escalated" => Some(N2Unit::Dre),
+                (2, Some(_)) if kind == EventKind::Escalated => Some(N2Unit::Dre),
                 (2, kept) => kept,
                 _ => stage,
             };
@@ -400,7 +413,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 ticket_id: Set(ticket.id),
                 at: Set(filed + Duration::minutes(minutes)),
                 actor_id: Set(actor),
-                kind: Set(kind.into()),
+                kind: Set(kind),
                 from_state: Set(previous),
                 to_state: Set(to),
                 level: Set(level),

@@ -2,82 +2,14 @@
 //! never reach the requester, reach by jurisdiction, the requester's e-mails on a real SMTP
 //! server, bad input, readable numbers under concurrency, and the SLA job.
 
-use chrono::{DateTime, TimeZone, Utc};
-use reqwest::{
-    Method, StatusCode,
-    multipart::{Form, Part},
-};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::{TestApp, code, read, smtp::SmtpServer, spawn_app, spawn_app_with};
-
-/// The fields of a valid help form, with these changes.
-pub(crate) fn form(changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = [
-        ("email", "ie16471@siagie.local"),
-        ("cell_phone", "987654321"),
-        ("extension", "12"),
-        ("topic", "traslados"),
-        (
-            "comment",
-            "No puedo registrar el traslado de una estudiante a otra IE: el sistema no la encuentra.",
-        ),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    for (k, v) in changes {
-        fields.retain(|(key, _)| key != k);
-        if !v.is_empty() {
-            fields.push((k.to_string(), v.to_string()));
-        }
-    }
-    fields
-}
-
-pub(crate) async fn file(
-    app: &TestApp,
-    token: &str,
-    fields: &[(String, String)],
-    files: Vec<(&str, Vec<u8>)>,
-) -> (StatusCode, Value) {
-    let mut form = Form::new();
-    for (k, v) in fields {
-        form = form.text(k.clone(), v.clone());
-    }
-    for (name, bytes) in files {
-        form = form.part("attachment", Part::bytes(bytes).file_name(name.to_owned()));
-    }
-    read(
-        app.request(Method::POST, "/helpdesk/tickets", Some(token))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-pub(crate) async fn file_ok(app: &TestApp, token: &str, changes: &[(&str, &str)]) -> Value {
-    let (status, ticket) = file(app, token, &form(changes), vec![]).await;
-    assert_eq!(status, StatusCode::CREATED, "{ticket}");
-    ticket
-}
-
-pub(crate) async fn step(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
-    let (status, ticket) = app
-        .post(&format!("/helpdesk/tickets/{id}/{action}"), token, body)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{action}: {ticket}");
-    ticket
-}
-
-pub(crate) fn queue_has(page: &Value, id: i64) -> bool {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|t| t["id"] == id)
-}
+use tests::{
+    TestApp, code,
+    helpdesk::{help_form, lima, queue_has},
+    smtp::SmtpServer,
+    spawn_app, spawn_app_with,
+};
 
 /// The smallest complete PNG (1×1).
 fn png() -> Vec<u8> {
@@ -88,26 +20,149 @@ fn png() -> Vec<u8> {
     bytes
 }
 
-#[tokio::test]
-async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggested_to_the_next_user()
- {
-    let app = spawn_app().await;
-    let director = app.login_as("director.demo").await;
+/// The director's ticket about a blocked transfer, filed from the form with the failed
+/// operation's code: its id and number.
+async fn file_transfer_ticket(app: &TestApp, director: &str) -> (i64, String) {
+    let ticket = app
+        .file_ticket_ok(
+            director,
+            &[
+                ("error_code", "enrolled_elsewhere"),
+                ("request_id", "0b7c9f1e-1234"),
+            ],
+        )
+        .await;
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    (ticket["id"].as_i64().unwrap(), number)
+}
+
+/// Works a new ticket up to N3: N1 takes it, notes internally and escalates it to the UGEL of the
+/// requester; the UGEL returns it once to its N1 owner, gets it back and sends it to its DRE,
+/// which sends it to N3.
+async fn climb_to_n3(app: &TestApp, id: i64) {
     let agent = app.login_as("agente.demo").await;
     let ugel = app.login_as("ugel.demo").await;
-    let minedu = app.login_as("especialista.demo").await;
+    // N1: the agent takes it, notes internally, escalates to the UGEL of the requester.
+    let (_, queue) = app.get("/helpdesk/tickets?state=nuevo", &agent).await;
+    assert!(queue_has(&queue, id), "{queue}");
+    let (_, before) = app.get("/helpdesk/tickets", &ugel).await;
+    assert!(!queue_has(&before, id), "N2 sees only what was escalated");
+    let taken = app.ticket_step(&agent, id, "take", json!({})).await;
+    assert_eq!(taken["state"], "en_atencion");
+    let (status, _) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/messages"),
+            &agent,
+            json!({"body": "Nota interna: la IE de destino tiene deuda de matrícula", "internal": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .post(
+            &format!("/helpdesk/tickets/{id}/escalate"),
+            &agent,
+            json!({"reason": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
+    let escalated = app
+        .ticket_step(
+            &agent,
+            id,
+            "escalate",
+            json!({"reason": "La estudiante figura matriculada en otra IE de la UGEL"}),
+        )
+        .await;
+    assert_eq!(
+        (escalated["state"].as_str(), escalated["level"].as_i64()),
+        (Some("escalado"), Some(2))
+    );
 
-    // Filed from the form with a PDF: identity from the login, IE prefilled, readable number.
-    let (status, ticket) = file(
-        &app,
-        &director,
-        &form(&[
-            ("error_code", "enrolled_elsewhere"),
-            ("request_id", "0b7c9f1e-1234"),
-        ]),
-        vec![("constancia.pdf", tests::minimal_pdf())],
+    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to its
+    // DRE, which sends it to N3.
+    let (_, queue) = app.get("/helpdesk/tickets?level=2", &ugel).await;
+    assert!(queue_has(&queue, id), "{queue}");
+    let (status, _) = app
+        .post(&format!("/helpdesk/tickets/{id}/take"), &agent, json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "N1 does not work an N2 ticket"
+    );
+    app.ticket_step(&ugel, id, "take", json!({})).await;
+    let returned = app
+        .ticket_step(
+            &ugel,
+            id,
+            "return",
+            json!({"reason": "Falta el DNI de la estudiante"}),
+        )
+        .await;
+    assert_eq!(returned["level"], 1);
+    assert_eq!(returned["state"], "en_atencion", "back to the N1 owner");
+    app.ticket_step(
+        &agent,
+        id,
+        "escalate",
+        json!({"reason": "DNI agregado en la nota"}),
     )
     .await;
+    app.ticket_step(&ugel, id, "take", json!({})).await;
+    let dre_stage = app
+        .ticket_step(
+            &ugel,
+            id,
+            "escalate",
+            json!({"reason": "La matrícula duplicada la revisa la DRE"}),
+        )
+        .await;
+    assert_eq!(
+        (dre_stage["level"].as_i64(), dre_stage["n2_unit"].as_str()),
+        (Some(2), Some("dre"))
+    );
+    let dre = app.login_as("dre.demo").await;
+    app.ticket_step(&dre, id, "take", json!({})).await;
+    let n3 = app
+        .ticket_step(
+            &dre,
+            id,
+            "escalate",
+            json!({"reason": "La matrícula duplicada requiere corrección en MINEDU"}),
+        )
+        .await;
+    assert_eq!(n3["level"], 3);
+}
+
+/// N3 takes and resolves a ticket that reached it.
+async fn resolve_at_n3(app: &TestApp, id: i64) {
+    let minedu = app.login_as("especialista.demo").await;
+    app.ticket_step(&minedu, id, "take", json!({})).await;
+    let resolved = app.ticket_step(&minedu,
+        id,
+        "resolve",
+        json!({"resolution": "Se anuló la matrícula duplicada: registre el traslado desde la nómina de la sección."}),
+    )
+    .await;
+    assert_eq!(resolved["state"], "resuelto");
+}
+
+#[tokio::test]
+async fn a_filed_ticket_carries_the_login_identity_the_ie_a_readable_number_and_its_file() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    // Filed from the form with a PDF: identity from the login, IE prefilled, readable number.
+    let (status, ticket) = app
+        .file_ticket(
+            &director,
+            &help_form(&[
+                ("error_code", "enrolled_elsewhere"),
+                ("request_id", "0b7c9f1e-1234"),
+            ]),
+            vec![("constancia.pdf", tests::minimal_pdf())],
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     let id = ticket["id"].as_i64().unwrap();
     let number = ticket["number"].as_str().unwrap().to_owned();
@@ -141,111 +196,24 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
     );
     let mail = app.mail_to("ie16471@siagie.local").await;
     assert!(mail.contains(&number), "{mail}");
+}
 
-    // N1: the agent takes it, notes internally, escalates to the UGEL of the requester.
-    let (_, queue) = app.get("/helpdesk/tickets?state=nuevo", &agent).await;
-    assert!(queue_has(&queue, id), "{queue}");
-    let (_, before) = app.get("/helpdesk/tickets", &ugel).await;
-    assert!(!queue_has(&before, id), "N2 sees only what was escalated");
-    let taken = step(&app, &agent, id, "take", json!({})).await;
-    assert_eq!(taken["state"], "en_atencion");
-    let (status, _) = app
-        .post(
-            &format!("/helpdesk/tickets/{id}/messages"),
-            &agent,
-            json!({"body": "Nota interna: la IE de destino tiene deuda de matrícula", "internal": true}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, body) = app
-        .post(
-            &format!("/helpdesk/tickets/{id}/escalate"),
-            &agent,
-            json!({"reason": ""}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
-    let escalated = step(
-        &app,
-        &agent,
-        id,
-        "escalate",
-        json!({"reason": "La estudiante figura matriculada en otra IE de la UGEL"}),
-    )
-    .await;
-    assert_eq!(
-        (escalated["state"].as_str(), escalated["level"].as_i64()),
-        (Some("escalado"), Some(2))
-    );
+#[tokio::test]
+async fn a_ticket_climbs_from_n1_to_the_ugel_then_the_dre_then_n3_and_a_return_goes_back_to_its_n1_owner()
+ {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let (id, _) = file_transfer_ticket(&app, &director).await;
+    climb_to_n3(&app, id).await;
+}
 
-    // N2 of the right UGEL: sees it, takes it, returns it once, gets it back, sends it to its
-    // DRE, which sends it to N3.
-    let (_, queue) = app.get("/helpdesk/tickets?level=2", &ugel).await;
-    assert!(queue_has(&queue, id), "{queue}");
-    let (status, _) = app
-        .post(&format!("/helpdesk/tickets/{id}/take"), &agent, json!({}))
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::FORBIDDEN,
-        "N1 does not work an N2 ticket"
-    );
-    step(&app, &ugel, id, "take", json!({})).await;
-    let returned = step(
-        &app,
-        &ugel,
-        id,
-        "return",
-        json!({"reason": "Falta el DNI de la estudiante"}),
-    )
-    .await;
-    assert_eq!(returned["level"], 1);
-    assert_eq!(returned["state"], "en_atencion", "back to the N1 owner");
-    step(
-        &app,
-        &agent,
-        id,
-        "escalate",
-        json!({"reason": "DNI agregado en la nota"}),
-    )
-    .await;
-    step(&app, &ugel, id, "take", json!({})).await;
-    let dre_stage = step(
-        &app,
-        &ugel,
-        id,
-        "escalate",
-        json!({"reason": "La matrícula duplicada la revisa la DRE"}),
-    )
-    .await;
-    assert_eq!(
-        (dre_stage["level"].as_i64(), dre_stage["n2_unit"].as_str()),
-        (Some(2), Some("dre"))
-    );
-    let dre = app.login_as("dre.demo").await;
-    step(&app, &dre, id, "take", json!({})).await;
-    let n3 = step(
-        &app,
-        &dre,
-        id,
-        "escalate",
-        json!({"reason": "La matrícula duplicada requiere corrección en MINEDU"}),
-    )
-    .await;
-    assert_eq!(n3["level"], 3);
-
-    // N3 resolves; the requester is told by e-mail, rates and confirms.
-    step(&app, &minedu, id, "take", json!({})).await;
-    let resolved = step(
-        &app,
-        &minedu,
-        id,
-        "resolve",
-        json!({"resolution": "Se anuló la matrícula duplicada: registre el traslado desde la nómina de la sección."}),
-    )
-    .await;
-    assert_eq!(resolved["state"], "resuelto");
+#[tokio::test]
+async fn the_requester_rates_once_with_a_comment_below_3_and_confirms_the_resolution() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let (id, _) = file_transfer_ticket(&app, &director).await;
+    climb_to_n3(&app, id).await;
+    resolve_at_n3(&app, id).await;
     let (status, body) = app
         .post(
             &format!("/helpdesk/tickets/{id}/rating"),
@@ -259,7 +227,9 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
         "a low score needs a comment"
     );
     assert!(body["error"]["fields"]["comment"].is_string(), "{body}");
-    let rated = step(&app, &director, id, "rating", json!({"score": 5})).await;
+    let rated = app
+        .ticket_step(&director, id, "rating", json!({"score": 5}))
+        .await;
     assert_eq!(rated["rating"], 5);
     let (status, body) = app
         .post(
@@ -272,7 +242,7 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
         (status, code(&body)),
         (StatusCode::CONFLICT, "ticket_already_rated")
     );
-    let closed = step(&app, &director, id, "close", json!({})).await;
+    let closed = app.ticket_step(&director, id, "close", json!({})).await;
     assert_eq!(closed["state"], "cerrado");
     let kinds: Vec<&str> = closed["events"]
         .as_array()
@@ -299,6 +269,17 @@ async fn a_ticket_lives_from_the_form_through_three_levels_to_an_article_suggest
             "closed"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_closed_ticket_becomes_an_article_suggested_to_the_next_user_with_the_same_problem() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let agent = app.login_as("agente.demo").await;
+    let (id, number) = file_transfer_ticket(&app, &director).await;
+    climb_to_n3(&app, id).await;
+    resolve_at_n3(&app, id).await;
+    app.ticket_step(&director, id, "close", json!({})).await;
 
     // The agent turns it into an article in one step and publishes it.
     let (status, article) = app
@@ -490,10 +471,12 @@ async fn internal_notes_never_reach_the_requester_in_lists_detail_or_e_mail() {
     .await;
     let docente = app.login_as("docente.demo").await;
     let agent = app.login_as("agente.demo").await;
-    let ticket = file_ok(&app, &docente, &[("email", "docente16471@siagie.local")]).await;
+    let ticket = app
+        .file_ticket_ok(&docente, &[("email", "docente16471@siagie.local")])
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     let number = ticket["number"].as_str().unwrap().to_owned();
-    step(&app, &agent, id, "take", json!({})).await;
+    app.ticket_step(&agent, id, "take", json!({})).await;
     let secret = "SECRETO-INTERNO: posible mal uso de la cuenta";
     app.post(
         &format!("/helpdesk/tickets/{id}/messages"),
@@ -501,8 +484,7 @@ async fn internal_notes_never_reach_the_requester_in_lists_detail_or_e_mail() {
         json!({"body": secret, "internal": true}),
     )
     .await;
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         id,
         "wait",
@@ -530,8 +512,7 @@ async fn internal_notes_never_reach_the_requester_in_lists_detail_or_e_mail() {
         .await;
     assert_eq!(status, StatusCode::OK, "{replied}");
     assert_eq!(replied["state"], "en_atencion", "a reply ends the wait");
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         id,
         "escalate",
@@ -604,7 +585,9 @@ async fn a_ticket_is_read_only_within_reach() {
     let agent = app.login_as("agente.demo").await;
     let docente = app.login_as("docente.demo").await;
 
-    let (status, mine) = file(&app, &director, &form(&[]), vec![("captura.png", png())]).await;
+    let (status, mine) = app
+        .file_ticket(&director, &help_form(&[]), vec![("captura.png", png())])
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{mine}");
     let id = mine["id"].as_i64().unwrap();
     let attachment = mine["attachments"][0]["id"].as_i64().unwrap();
@@ -626,16 +609,12 @@ async fn a_ticket_is_read_only_within_reach() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // A Jaén ticket escalated to N2: the DRE sees it, San Ignacio's UGEL does not.
-    let jaen_ticket = file_ok(&app, &jaen, &[("email", "ie16003@siagie.local")]).await;
+    let jaen_ticket = app
+        .file_ticket_ok(&jaen, &[("email", "ie16003@siagie.local")])
+        .await;
     let jid = jaen_ticket["id"].as_i64().unwrap();
-    step(
-        &app,
-        &agent,
-        jid,
-        "escalate",
-        json!({"reason": "Datos de la IE"}),
-    )
-    .await;
+    app.ticket_step(&agent, jid, "escalate", json!({"reason": "Datos de la IE"}))
+        .await;
     let (_, queue) = app.get("/helpdesk/tickets", &ugel).await;
     assert!(!queue_has(&queue, jid), "another UGEL's ticket");
     let (status, _) = app.get(&format!("/helpdesk/tickets/{jid}"), &ugel).await;
@@ -667,21 +646,21 @@ async fn a_wrong_form_answers_every_field_and_writes_nothing() {
     let outbox = "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox";
     let mail_before = app.scalar(outbox).await;
 
-    let (status, body) = file(
-        &app,
-        &director,
-        &form(&[
-            ("email", "no-es-correo"),
-            ("cell_phone", "812345678"),
-            ("topic", "clima"),
-            ("codigo_modular", "9999999"),
-            ("comment", "   "),
-            ("extension", "12a"),
-            ("error_code", "no_such_code"),
-        ]),
-        vec![],
-    )
-    .await;
+    let (status, body) = app
+        .file_ticket(
+            &director,
+            &help_form(&[
+                ("email", "no-es-correo"),
+                ("cell_phone", "812345678"),
+                ("topic", "clima"),
+                ("codigo_modular", "9999999"),
+                ("comment", "   "),
+                ("extension", "12a"),
+                ("error_code", "no_such_code"),
+            ]),
+            vec![],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let fields = &body["error"]["fields"];
     for field in [
@@ -698,29 +677,29 @@ async fn a_wrong_form_answers_every_field_and_writes_nothing() {
     assert!(fields["cell_phone"].as_str().unwrap().contains("9 dígitos"));
 
     // A file is checked by its content, not its name.
-    let (status, body) = file(
-        &app,
-        &director,
-        &form(&[]),
-        vec![("informe.pdf", b"esto no es un PDF".to_vec())],
-    )
-    .await;
+    let (status, body) = app
+        .file_ticket(
+            &director,
+            &help_form(&[]),
+            vec![("informe.pdf", b"esto no es un PDF".to_vec())],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["fields"]["attachment"].is_string(), "{body}");
     // At most three files.
     let pdf = tests::minimal_pdf();
-    let (status, body) = file(
-        &app,
-        &director,
-        &form(&[]),
-        vec![
-            ("a.pdf", pdf.clone()),
-            ("b.pdf", pdf.clone()),
-            ("c.pdf", pdf.clone()),
-            ("d.pdf", pdf),
-        ],
-    )
-    .await;
+    let (status, body) = app
+        .file_ticket(
+            &director,
+            &help_form(&[]),
+            vec![
+                ("a.pdf", pdf.clone()),
+                ("b.pdf", pdf.clone()),
+                ("c.pdf", pdf.clone()),
+                ("d.pdf", pdf),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     // Not a form at all.
     let (status, body) = app
@@ -736,7 +715,7 @@ async fn a_wrong_form_answers_every_field_and_writes_nothing() {
 
     // Steps with wrong values.
     let agent = app.login_as("agente.demo").await;
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let id = ticket["id"].as_i64().unwrap();
     let (status, body) = app
         .post(
@@ -750,14 +729,14 @@ async fn a_wrong_form_answers_every_field_and_writes_nothing() {
         body["error"]["fields"]["impact"].is_string()
             && body["error"]["fields"]["reason"].is_string()
     );
-    let changed = step(
-        &app,
-        &agent,
-        id,
-        "priority",
-        json!({"impact": "alta", "urgency": "alta", "reason": "Afecta a toda la IE"}),
-    )
-    .await;
+    let changed = app
+        .ticket_step(
+            &agent,
+            id,
+            "priority",
+            json!({"impact": "alta", "urgency": "alta", "reason": "Afecta a toda la IE"}),
+        )
+        .await;
     assert_eq!(changed["priority"], 5);
     let (status, body) = app
         .post(
@@ -777,7 +756,7 @@ async fn duplicates_are_found_merged_and_numbers_never_repeat_under_concurrency(
     let app = spawn_app().await;
     let director = app.login_as("director.demo").await;
     let agent = app.login_as("agente.demo").await;
-    let one = || file_ok(&app, &director, &[("error_code", "register_incomplete")]);
+    let one = || app.file_ticket_ok(&director, &[("error_code", "register_incomplete")]);
     let (a, b, c, d, e, f) = tokio::join!(one(), one(), one(), one(), one(), one());
     let tickets = [a, b, c, d, e, f];
     let mut numbers: Vec<&str> = tickets
@@ -801,21 +780,20 @@ async fn duplicates_are_found_merged_and_numbers_never_repeat_under_concurrency(
         .find(|s| s["id"] == first)
         .expect("the first filing is similar");
     assert_eq!(dup["probable_duplicate"], true, "{similar}");
-    let merged = step(
-        &app,
-        &agent,
-        second,
-        "merge",
-        json!({"into": tickets[0]["number"], "reason": "Mismo problema"}),
-    )
-    .await;
+    let merged = app
+        .ticket_step(
+            &agent,
+            second,
+            "merge",
+            json!({"into": tickets[0]["number"], "reason": "Mismo problema"}),
+        )
+        .await;
     assert_eq!(merged["state"], "fusionado");
     assert_eq!(merged["merged_into"], tickets[0]["number"]);
     // Nothing is merged into a ticket that is no longer open, such as a resolved one.
     let resolved = tickets[4]["id"].as_i64().unwrap();
-    step(&app, &agent, resolved, "take", json!({})).await;
-    step(
-        &app,
+    app.ticket_step(&agent, resolved, "take", json!({})).await;
+    app.ticket_step(
         &agent,
         resolved,
         "resolve",
@@ -831,24 +809,24 @@ async fn duplicates_are_found_merged_and_numbers_never_repeat_under_concurrency(
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["fields"]["into"].is_string(), "{body}");
-    let annulled = step(
-        &app,
-        &agent,
-        tickets[2]["id"].as_i64().unwrap(),
-        "annul",
-        json!({"reason": "Registrado por error"}),
-    )
-    .await;
+    let annulled = app
+        .ticket_step(
+            &agent,
+            tickets[2]["id"].as_i64().unwrap(),
+            "annul",
+            json!({"reason": "Registrado por error"}),
+        )
+        .await;
     assert_eq!(annulled["state"], "anulado");
     // Round-robin assigns the least loaded agent of the level.
-    let assigned = step(
-        &app,
-        &agent,
-        tickets[3]["id"].as_i64().unwrap(),
-        "assign",
-        json!({}),
-    )
-    .await;
+    let assigned = app
+        .ticket_step(
+            &agent,
+            tickets[3]["id"].as_i64().unwrap(),
+            "assign",
+            json!({}),
+        )
+        .await;
     assert_eq!(assigned["state"], "en_atencion");
     assert!(assigned["assignee_id"].is_i64());
 }
@@ -928,21 +906,12 @@ async fn reports_count_the_backlog_and_stream_csv() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-/// An instant in Lima time.
-pub(crate) fn lima(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    siagie::time::LIMA
-        .with_ymd_and_hms(y, m, d, h, 0, 0)
-        .single()
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
 #[tokio::test]
 async fn the_sla_job_warns_once_only_in_working_hours_and_only_an_administrator_adds_holidays() {
     let app = spawn_app().await;
     let director = app.login_as("director.demo").await;
     let admin = app.login_as("admin.demo").await;
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let id = ticket["id"].as_i64().unwrap();
     let config = app.config.helpdesk.clone();
 

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr
 use serde_json::json;
 use tests::{TestApp, code, spawn_app};
 
-use crate::helpdesk::{file_ok, lima, step};
+use tests::helpdesk::lima;
 
 /// Puts a ticket's filing, its arrival at its level and every log entry at `at`.
 async fn happened_at(app: &TestApp, id: i64, at: DateTime<Utc>) {
@@ -81,18 +81,17 @@ async fn a_regional_holiday_moves_only_its_dres_n2_clock_and_can_be_changed_or_d
 
     // One ticket at N1, one at the DRE's N2 stage (Jaén's UGEL has no specialist), both from
     // Monday 14 December 2026, 09:00 (Lima).
-    let n1 = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
-    let n2 = file_ok(&app, &jaen, &[("email", "ie16003@siagie.local")]).await;
+    let n1 = app.file_ticket_ok(&director, &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    let n2 = app
+        .file_ticket_ok(&jaen, &[("email", "ie16003@siagie.local")])
+        .await;
     let dre = n2["dre_id"].as_i64().unwrap();
     let n2 = n2["id"].as_i64().unwrap();
-    let at_dre = step(
-        &app,
-        &agent,
-        n2,
-        "escalate",
-        json!({"reason": "Datos de la IE"}),
-    )
-    .await;
+    let at_dre = app
+        .ticket_step(&agent, n2, "escalate", json!({"reason": "Datos de la IE"}))
+        .await;
     assert_eq!(at_dre["n2_unit"], "dre");
     let monday = lima(2026, 12, 14, 9);
     happened_at(&app, n1, monday).await;

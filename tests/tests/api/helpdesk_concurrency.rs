@@ -5,8 +5,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{TestApp, code, spawn_app};
 
-use crate::helpdesk::file_ok;
-
 async fn user_id(app: &TestApp, token: &str) -> i64 {
     let (_, me) = app.get("/me", token).await;
     me["id"].as_i64().unwrap()
@@ -33,7 +31,9 @@ async fn two_agents_taking_one_ticket_at_once_leave_it_to_one_and_tell_the_other
     let ids = [user_id(&app, &agent).await, user_id(&app, &agent2).await];
 
     for _ in 0..ROUNDS {
-        let id = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+        let id = app.file_ticket_ok(&director, &[]).await["id"]
+            .as_i64()
+            .unwrap();
         let path = format!("/helpdesk/tickets/{id}/take");
         let (one, two) = tokio::join!(
             app.post(&path, &agent, json!({})),
@@ -56,7 +56,9 @@ async fn two_agents_taking_one_ticket_at_once_leave_it_to_one_and_tell_the_other
     }
 
     // Taken by one agent, the other does not take it over: reassigning is a step of its own.
-    let id = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+    let id = app.file_ticket_ok(&director, &[]).await["id"]
+        .as_i64()
+        .unwrap();
     let (status, _) = app
         .post(&format!("/helpdesk/tickets/{id}/take"), &agent, json!({}))
         .await;
@@ -89,7 +91,9 @@ async fn a_take_and_an_escalation_at_once_never_leave_an_n2_ticket_with_an_n1_ag
 
     // More rounds than the others: a lost update needs the take to land after the escalation.
     for _ in 0..3 * ROUNDS {
-        let id = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+        let id = app.file_ticket_ok(&director, &[]).await["id"]
+            .as_i64()
+            .unwrap();
         let (take, escalate) = (
             format!("/helpdesk/tickets/{id}/take"),
             format!("/helpdesk/tickets/{id}/escalate"),
@@ -147,7 +151,9 @@ async fn a_requesters_reply_and_a_resolution_at_once_never_reopen_a_resolved_tic
     let agent = app.login_as("agente.demo").await;
 
     for _ in 0..ROUNDS {
-        let id = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+        let id = app.file_ticket_ok(&director, &[]).await["id"]
+            .as_i64()
+            .unwrap();
         let (take, wait) = (
             format!("/helpdesk/tickets/{id}/take"),
             format!("/helpdesk/tickets/{id}/wait"),

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{TestApp, code, spawn_app, spawn_app_on};
 
-use crate::helpdesk::{file_ok, queue_has, step};
+use tests::helpdesk::queue_has;
 
 /// The stage a ticket is at: level and N2 unit.
 fn stage(ticket: &Value) -> (i64, Option<&str>) {
@@ -17,7 +17,8 @@ fn stage(ticket: &Value) -> (i64, Option<&str>) {
 }
 
 async fn reason(app: &TestApp, token: &str, id: i64, action: &str, why: &str) -> Value {
-    step(app, token, id, action, json!({ "reason": why })).await
+    app.ticket_step(token, id, action, json!({ "reason": why }))
+        .await
 }
 
 async fn user_id(app: &TestApp, token: &str) -> i64 {
@@ -33,12 +34,12 @@ async fn n2_is_the_ugel_specialist_then_the_dre_and_each_return_goes_back_one_st
     let ugel = app.login_as("ugel.demo").await;
     let dre = app.login_as("dre.demo").await;
     let minedu = app.login_as("especialista.demo").await;
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let id = ticket["id"].as_i64().unwrap();
     let detail = format!("/helpdesk/tickets/{id}");
 
     // N1 escalates: the N2 queue of the requester's UGEL (San Ignacio), not the DRE's.
-    step(&app, &agent, id, "take", json!({})).await;
+    app.ticket_step(&agent, id, "take", json!({})).await;
     let at_ugel = reason(
         &app,
         &agent,
@@ -59,7 +60,7 @@ async fn n2_is_the_ugel_specialist_then_the_dre_and_each_return_goes_back_one_st
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The UGEL's specialist escalates to its DRE, with a reason.
-    step(&app, &ugel, id, "take", json!({})).await;
+    app.ticket_step(&ugel, id, "take", json!({})).await;
     let (status, body) = app
         .post(&format!("{detail}/escalate"), &ugel, json!({"reason": " "}))
         .await;
@@ -81,7 +82,7 @@ async fn n2_is_the_ugel_specialist_then_the_dre_and_each_return_goes_back_one_st
     assert!(!queue_has(&queue, id), "no longer at the UGEL's stage");
 
     // The DRE returns it to the UGEL; the UGEL sends it up again; the DRE escalates to N3.
-    step(&app, &dre, id, "take", json!({})).await;
+    app.ticket_step(&dre, id, "take", json!({})).await;
     let back = reason(&app, &dre, id, "return", "Falta el DNI del estudiante").await;
     assert_eq!(stage(&back), (2, Some("ugel")));
     assert_eq!(back["state"], "escalado");
@@ -153,7 +154,9 @@ async fn an_n2_specialist_reaches_only_its_unit_and_only_what_reached_its_stage(
     // Jaén's UGEL has no Especialista SIAGIE: its tickets go from N1 to the DRE's stage, and San
     // Ignacio's specialist never reaches them.
     let jaen = app.login_as("jaen.demo").await;
-    let ticket = file_ok(&app, &jaen, &[("email", "ie16003@siagie.local")]).await;
+    let ticket = app
+        .file_ticket_ok(&jaen, &[("email", "ie16003@siagie.local")])
+        .await;
     let id = ticket["id"].as_i64().unwrap();
     let up = reason(&app, &agent, id, "escalate", "Datos de la IE").await;
     assert_eq!(stage(&up), (2, Some("dre")), "{up}");
@@ -168,7 +171,9 @@ async fn an_n2_specialist_reaches_only_its_unit_and_only_what_reached_its_stage(
     assert_eq!(stage(&back), (1, None));
 
     // Filed by someone with a DRE and no UGEL: from N1 to the DRE.
-    let from_dre = file_ok(&app, &dre, &[("email", "dre@siagie.local")]).await;
+    let from_dre = app
+        .file_ticket_ok(&dre, &[("email", "dre@siagie.local")])
+        .await;
     let id = from_dre["id"].as_i64().unwrap();
     assert!(from_dre["ugel_id"].is_null() && from_dre["dre_id"].is_i64());
     let up = reason(&app, &agent, id, "escalate", "Consulta regional").await;
@@ -176,7 +181,9 @@ async fn an_n2_specialist_reaches_only_its_unit_and_only_what_reached_its_stage(
 
     // Filed by someone with no unit at all: from N1 straight to N3, and back to N1.
     let agent2 = app.login_as("agente2.demo").await;
-    let national = file_ok(&app, &agent2, &[("email", "agente2@siagie.local")]).await;
+    let national = app
+        .file_ticket_ok(&agent2, &[("email", "agente2@siagie.local")])
+        .await;
     let id = national["id"].as_i64().unwrap();
     assert!(national["dre_id"].is_null());
     let up = reason(&app, &agent, id, "escalate", "Falla general").await;
@@ -204,7 +211,11 @@ async fn round_robin_assigns_only_people_who_are_available() {
         app.post(&format!("/helpdesk/tickets/{id}/assign"), &agent, json!({}))
             .await
     };
-    let new = async || file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
+    let new = async || {
+        app.file_ticket_ok(&director, &[]).await["id"]
+            .as_i64()
+            .unwrap()
+    };
 
     // agente2 has nothing assigned: it is the least loaded.
     let (status, first) = assign(new().await).await;
@@ -243,7 +254,7 @@ async fn round_robin_assigns_only_people_who_are_available() {
     let (_, still) = app.get(&format!("/helpdesk/tickets/{id}"), &agent).await;
     assert_eq!(still["state"], "nuevo");
     // An agent who is away still takes a ticket by hand, or names a person.
-    step(&app, &agent, id, "take", json!({})).await;
+    app.ticket_step(&agent, id, "take", json!({})).await;
 
     // Back: assigned again.
     app.put(

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{TestApp, smtp::Received, spawn_app};
 
-use crate::helpdesk::{file_ok, lima, step};
+use tests::helpdesk::lima;
 
 /// The e-mails delivered so far to `to` about the ticket `number`, decoded.
 async fn mails_about(app: &TestApp, to: &str, number: &str) -> Vec<Received> {
@@ -46,12 +46,11 @@ async fn an_escalation_e_mails_the_people_of_the_stage_it_reaches() {
     let agent = app.login_as("agente.demo").await;
     let ugel = app.login_as("ugel.demo").await;
     let dre = app.login_as("dre.demo").await;
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let (id, number) = (ticket["id"].as_i64().unwrap(), number_of(&ticket));
 
-    step(&app, &agent, id, "take", json!({})).await;
-    step(
-        &app,
+    app.ticket_step(&agent, id, "take", json!({})).await;
+    app.ticket_step(
         &agent,
         id,
         "escalate",
@@ -84,15 +83,9 @@ async fn an_escalation_e_mails_the_people_of_the_stage_it_reaches() {
             .is_empty()
     );
 
-    step(&app, &ugel, id, "take", json!({})).await;
-    step(
-        &app,
-        &ugel,
-        id,
-        "escalate",
-        json!({"reason": "Lo decide la DRE"}),
-    )
-    .await;
+    app.ticket_step(&ugel, id, "take", json!({})).await;
+    app.ticket_step(&ugel, id, "escalate", json!({"reason": "Lo decide la DRE"}))
+        .await;
     the_mail(
         &app,
         "dre.demo@siagie.local",
@@ -100,8 +93,7 @@ async fn an_escalation_e_mails_the_people_of_the_stage_it_reaches() {
         "Ticket derivado a su nivel",
     )
     .await;
-    step(
-        &app,
+    app.ticket_step(
         &dre,
         id,
         "escalate",
@@ -118,8 +110,7 @@ async fn an_escalation_e_mails_the_people_of_the_stage_it_reaches() {
 
     // Returned from N3, the DRE's stage is told again: nobody there has it.
     let minedu = app.login_as("especialista.demo").await;
-    step(
-        &app,
+    app.ticket_step(
         &minedu,
         id,
         "return",
@@ -152,19 +143,17 @@ async fn a_requesters_reply_or_reopening_e_mails_the_assignee_or_else_the_stage(
     let agent = app.login_as("agente.demo").await;
 
     // Assigned: the assignee hears the answer to its question, and the reopening.
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let (id, number) = (ticket["id"].as_i64().unwrap(), number_of(&ticket));
-    step(&app, &agent, id, "take", json!({})).await;
-    step(
-        &app,
+    app.ticket_step(&agent, id, "take", json!({})).await;
+    app.ticket_step(
         &agent,
         id,
         "wait",
         json!({"reason": "¿Cuál es el código de la estudiante?"}),
     )
     .await;
-    step(
-        &app,
+    app.ticket_step(
         &director,
         id,
         "messages",
@@ -188,16 +177,14 @@ async fn a_requesters_reply_or_reopening_e_mails_the_assignee_or_else_the_stage(
             .await
             .is_empty()
     );
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         id,
         "resolve",
         json!({"resolution": "Se corrigió el código."}),
     )
     .await;
-    step(
-        &app,
+    app.ticket_step(
         &director,
         id,
         "reopen",
@@ -214,18 +201,16 @@ async fn a_requesters_reply_or_reopening_e_mails_the_assignee_or_else_the_stage(
     assert!(reopened.text().contains("Sigue sin aparecer en la nómina."));
 
     // Unassigned, at the UGEL's stage: its specialist hears the requester.
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let (id, number) = (ticket["id"].as_i64().unwrap(), number_of(&ticket));
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         id,
         "escalate",
         json!({"reason": "Datos de la UGEL"}),
     )
     .await;
-    step(
-        &app,
+    app.ticket_step(
         &director,
         id,
         "messages",
@@ -252,10 +237,9 @@ async fn a_breach_of_a_ticket_nobody_has_is_told_to_its_stage() {
     let app = spawn_app().await;
     let director = app.login_as("director.demo").await;
     let agent = app.login_as("agente.demo").await;
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let (id, number) = (ticket["id"].as_i64().unwrap(), number_of(&ticket));
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         id,
         "escalate",
@@ -308,19 +292,17 @@ async fn whoever_resolved_a_ticket_drafts_its_article_and_the_central_publishes_
     let agent = app.login_as("agente.demo").await;
     let ugel = app.login_as("ugel.demo").await;
     let dre = app.login_as("dre.demo").await;
-    let ticket = file_ok(&app, &director, &[]).await;
+    let ticket = app.file_ticket_ok(&director, &[]).await;
     let id = ticket["id"].as_i64().unwrap();
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         id,
         "escalate",
         json!({"reason": "Datos de la UGEL"}),
     )
     .await;
-    step(&app, &ugel, id, "take", json!({})).await;
-    step(
-        &app,
+    app.ticket_step(&ugel, id, "take", json!({})).await;
+    app.ticket_step(
         &ugel,
         id,
         "resolve",

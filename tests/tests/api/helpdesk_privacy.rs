@@ -5,8 +5,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{TestApp, spawn_app};
 
-use crate::helpdesk::{file_ok, step};
-
 /// The ids of a ticket's similar tickets, as the caller sees them.
 async fn similar_ids(app: &TestApp, token: &str, id: i64) -> Vec<i64> {
     let (status, similar) = app
@@ -40,19 +38,18 @@ async fn similar_tickets_list_only_tickets_the_caller_may_open() {
         ("error_code", "enrolled_elsewhere"),
         ("comment", DUPLICATED),
     ];
-    let escalated = file_ok(&app, &director, &same).await["id"]
+    let escalated = app.file_ticket_ok(&director, &same).await["id"]
         .as_i64()
         .unwrap();
-    let at_n1 = file_ok(&app, &director, &same).await["id"]
+    let at_n1 = app.file_ticket_ok(&director, &same).await["id"]
         .as_i64()
         .unwrap();
     let jaen_changes = [same[0], same[1], ("email", "ie16003@siagie.local")];
-    let other_ugel = file_ok(&app, &jaen, &jaen_changes).await["id"]
+    let other_ugel = app.file_ticket_ok(&jaen, &jaen_changes).await["id"]
         .as_i64()
         .unwrap();
     for id in [escalated, other_ugel] {
-        step(
-            &app,
+        app.ticket_step(
             &agent,
             id,
             "escalate",
@@ -99,9 +96,7 @@ async fn similar_tickets_list_only_tickets_the_caller_may_open() {
 /// resolution.
 async fn resolved_with_personal_data(app: &TestApp, agent: &str) -> (i64, Value) {
     let director = app.login_as("director.demo").await;
-    let ticket = file_ok(
-        app,
-        &director,
+    let ticket = app.file_ticket_ok(&director,
         &[(
             "comment",
             "El alumno con DNI 45678912 no aparece en la nómina. Llámeme al 987 654 321 o al (076) 36-1234, o escriba a maria.quispe@gmail.com.",
@@ -109,10 +104,8 @@ async fn resolved_with_personal_data(app: &TestApp, agent: &str) -> (i64, Value)
     )
     .await;
     let id = ticket["id"].as_i64().unwrap();
-    step(app, agent, id, "take", json!({})).await;
-    let resolved = step(
-        app,
-        agent,
+    app.ticket_step(agent, id, "take", json!({})).await;
+    let resolved = app.ticket_step(agent,
         id,
         "resolve",
         json!({"resolution": "Se corrigió la matrícula del DNI 45678912; se avisó a la directora al 976543210 y a director.ie@hotmail.com."}),

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{TestApp, code, demo, spawn_app};
 
-use crate::helpdesk::{file_ok, queue_has, step};
+use tests::helpdesk::queue_has;
 
 fn items(page: &Value) -> &Vec<Value> {
     page["items"].as_array().unwrap()
@@ -57,27 +57,26 @@ async fn the_queue_shows_open_tickets_with_their_clock_requester_and_ie() {
     let app = spawn_app().await;
     let director = app.login_as("director.demo").await;
     let agent = app.login_as("agente.demo").await;
-    let open = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
-    let waiting = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
-    step(&app, &agent, waiting, "take", json!({})).await;
-    step(
-        &app,
+    let open = app.file_ticket_ok(&director, &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    let waiting = app.file_ticket_ok(&director, &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    app.ticket_step(&agent, waiting, "take", json!({})).await;
+    app.ticket_step(
         &agent,
         waiting,
         "wait",
         json!({"reason": "¿Qué IE de destino?"}),
     )
     .await;
-    let resolved = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
-    step(&app, &agent, resolved, "take", json!({})).await;
-    step(
-        &app,
-        &agent,
-        resolved,
-        "resolve",
-        json!({"resolution": "Listo."}),
-    )
-    .await;
+    let resolved = app.file_ticket_ok(&director, &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    app.ticket_step(&agent, resolved, "take", json!({})).await;
+    app.ticket_step(&agent, resolved, "resolve", json!({"resolution": "Listo."}))
+        .await;
 
     // By default, open tickets only.
     let queue = page(&app, &agent, "limit=200").await;
@@ -145,25 +144,26 @@ async fn the_queue_sorts_by_deadline_priority_or_age_and_finds_by_number_codigo_
     let director = app.login_as("director.demo").await;
     let jaen = app.login_as("jaen.demo").await;
     let agent = app.login_as("agente.demo").await;
-    let urgent = file_ok(
-        &app,
-        &director,
-        &[(
-            "comment",
-            "La nómina de la sección zanahoria no carga desde el lunes.",
-        )],
-    )
-    .await;
+    let urgent = app
+        .file_ticket_ok(
+            &director,
+            &[(
+                "comment",
+                "La nómina de la sección zanahoria no carga desde el lunes.",
+            )],
+        )
+        .await;
     let urgent_id = urgent["id"].as_i64().unwrap();
-    step(
-        &app,
+    app.ticket_step(
         &agent,
         urgent_id,
         "priority",
         json!({"impact": "alta", "urgency": "alta", "reason": "Toda la IE"}),
     )
     .await;
-    let jaen_ticket = file_ok(&app, &jaen, &[("email", "ie16003@siagie.local")]).await;
+    let jaen_ticket = app
+        .file_ticket_ok(&jaen, &[("email", "ie16003@siagie.local")])
+        .await;
 
     let by_priority = page(&app, &agent, "sort=priority&limit=200").await;
     let priorities: Vec<i64> = items(&by_priority)

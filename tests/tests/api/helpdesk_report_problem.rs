@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use tests::spawn_app;
 
-use crate::helpdesk::{file, file_ok, form};
+use tests::helpdesk::help_form;
 
 #[tokio::test]
 async fn an_error_answer_prefills_the_form_and_its_code_routes_the_ticket() {
@@ -44,16 +44,16 @@ async fn an_error_answer_prefills_the_form_and_its_code_routes_the_ticket() {
     );
 
     // Filed with the code and no topic: asistencia.
-    let ticket = file_ok(
-        &app,
-        &director,
-        &[
-            ("topic", ""),
-            ("error_code", "register_incomplete"),
-            ("request_id", "0b7c9f1e-42"),
-        ],
-    )
-    .await;
+    let ticket = app
+        .file_ticket_ok(
+            &director,
+            &[
+                ("topic", ""),
+                ("error_code", "register_incomplete"),
+                ("request_id", "0b7c9f1e-42"),
+            ],
+        )
+        .await;
     assert_eq!(ticket["topic"]["code"], "asistencia", "{ticket}");
     assert_eq!(ticket["request_id"], "0b7c9f1e-42");
     // «Otros» with an acta's code: evaluación y actas; a sign-in code: acceso; a certificate's
@@ -63,44 +63,41 @@ async fn an_error_answer_prefills_the_form_and_its_code_routes_the_ticket() {
         ("invalid_credentials", "acceso"),
         ("too_few_areas", "certificados"),
     ] {
-        let ticket = file_ok(
-            &app,
-            &director,
-            &[("topic", "otros"), ("error_code", error)],
-        )
-        .await;
+        let ticket = app
+            .file_ticket_ok(&director, &[("topic", "otros"), ("error_code", error)])
+            .await;
         assert_eq!(ticket["topic"]["code"], topic, "{error}");
     }
     // A topic the requester chose is kept.
-    let kept = file_ok(
-        &app,
-        &director,
-        &[
-            ("topic", "traslados"),
-            ("error_code", "register_incomplete"),
-        ],
-    )
-    .await;
+    let kept = app
+        .file_ticket_ok(
+            &director,
+            &[
+                ("topic", "traslados"),
+                ("error_code", "register_incomplete"),
+            ],
+        )
+        .await;
     assert_eq!(kept["topic"]["code"], "traslados");
     // The service failed: urgent, in the topic chosen.
-    let urgent = file_ok(
-        &app,
-        &director,
-        &[("topic", "otros"), ("error_code", "service_unavailable")],
-    )
-    .await;
+    let urgent = app
+        .file_ticket_ok(
+            &director,
+            &[("topic", "otros"), ("error_code", "service_unavailable")],
+        )
+        .await;
     assert_eq!(
         (urgent["topic"]["code"].as_str(), urgent["urgency"].as_str()),
         (Some("otros"), Some("alta"))
     );
     // A code that picks no topic still needs one.
-    let (status, body) = file(
-        &app,
-        &director,
-        &form(&[("topic", ""), ("error_code", "internal_error")]),
-        vec![],
-    )
-    .await;
+    let (status, body) = app
+        .file_ticket(
+            &director,
+            &help_form(&[("topic", ""), ("error_code", "internal_error")]),
+            vec![],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["fields"]["topic"].is_string(), "{body}");
 }

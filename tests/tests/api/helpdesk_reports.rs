@@ -5,8 +5,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::{TestApp, code, spawn_app};
 
-use crate::helpdesk::{file_ok, step};
-
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 async fn bytes(app: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
@@ -91,21 +89,22 @@ async fn the_summarys_percentages_and_average_have_one_decimal_in_json_and_csv()
     // Three tickets resolved and rated 5, 4 and 4; one of them reopened: a third of them.
     let mut ids = Vec::new();
     for score in [5, 4, 4] {
-        let id = file_ok(&app, &director, &[]).await["id"].as_i64().unwrap();
-        step(&app, &agent, id, "take", json!({})).await;
-        step(
-            &app,
+        let id = app.file_ticket_ok(&director, &[]).await["id"]
+            .as_i64()
+            .unwrap();
+        app.ticket_step(&agent, id, "take", json!({})).await;
+        app.ticket_step(
             &agent,
             id,
             "resolve",
             json!({"resolution": "Se corrigió la matrícula."}),
         )
         .await;
-        step(&app, &director, id, "rating", json!({"score": score})).await;
+        app.ticket_step(&director, id, "rating", json!({"score": score}))
+            .await;
         ids.push(id);
     }
-    step(
-        &app,
+    app.ticket_step(
         &director,
         ids[0],
         "reopen",

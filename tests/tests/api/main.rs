@@ -31,5 +31,6 @@ mod registry;
 mod regularization;
 mod roster_import;
 mod security;
+mod snapshots;
 mod sync;
 mod uploads;
