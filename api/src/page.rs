@@ -64,6 +64,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console_queue.html"),
     ),
     (
+        "console_ticket.html",
+        include_str!("../templates/console_ticket.html"),
+    ),
+    (
         "_certificate_code_form.html",
         include_str!("../templates/_certificate_code_form.html"),
     ),

@@ -119,13 +119,18 @@ const SORTS: &[(&str, &str)] = &[
     ("newest", "Más recientes"),
 ];
 
+/// Whether the signed-in person works in the help desk (agents and specialists).
+pub fn is_help_desk(signed: &Signed) -> bool {
+    access::is_staff(&signed.principal)
+}
+
 /// The queue of the caller's stage.
 pub async fn queue(
     State(state): State<AppState>,
     signed: Signed,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if !access::is_staff(&signed.principal) {
+    if !is_help_desk(&signed) {
         return message_page(
             StatusCode::FORBIDDEN,
             Some(&signed.person()),
@@ -221,6 +226,7 @@ pub async fn queue(
         "console_queue.html",
         context! {
             action => QUEUE_PATH,
+            ticket_pages => true,
             rows,
             states,
             sorts,

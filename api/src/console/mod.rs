@@ -3,6 +3,7 @@
 //! post, carry the session's form token and redirect back (POST-redirect-GET).
 
 mod helpdesk_queue;
+mod helpdesk_ticket;
 mod layout;
 mod session;
 mod sign_in;
@@ -24,6 +25,14 @@ pub fn router() -> Router<AppState> {
         .route(LOGIN_PATH, get(sign_in::form).post(sign_in::submit))
         .route(LOGOUT_PATH, post(sign_in::logout))
         .route(QUEUE_PATH, get(helpdesk_queue::queue))
+        .route(
+            "/consola/mesa-de-ayuda/tickets/{id}",
+            get(helpdesk_ticket::show),
+        )
+        .route(
+            "/consola/mesa-de-ayuda/tickets/{id}/{action}",
+            post(helpdesk_ticket::act),
+        )
         .route(
             sign_in::FORGOT_PATH,
             get(sign_in::forgot_form).post(sign_in::forgot_submit),

@@ -574,3 +574,224 @@ async fn a_specialist_sees_only_its_stages_tickets() {
     assert_eq!(rows(&page.html), 0);
     assert!(page.html.contains("No hay tickets con estos filtros."));
 }
+
+/// A new ticket at N1 nobody has taken, from the API.
+async fn new_ticket_at_n1(app: &TestApp, token: &str) -> (i64, String) {
+    let (_, n1) = app
+        .get("/helpdesk/tickets?level=1&state=nuevo&sort=age", token)
+        .await;
+    let item = n1["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|t| t["assignee_id"].is_null()))
+        .expect("a new ticket at N1");
+    (
+        item["id"].as_i64().unwrap(),
+        item["number"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_agent_takes_replies_notes_and_escalates_a_ticket_from_its_page() {
+    let app = spawn_app().await;
+    let token = app.login_as("agente.demo").await;
+    let (id, number) = new_ticket_at_n1(&app, &token).await;
+    let path = format!("/consola/mesa-de-ayuda/tickets/{id}");
+
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    let queue = visitor.get("/consola/mesa-de-ayuda").await;
+    assert!(
+        queue.html.contains(&format!("href=\"{path}\"")),
+        "the queue links the ticket"
+    );
+    let page = visitor.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains(&format!("<h1>Ticket {number}</h1>")));
+    for part in ["Plazos", "Conversación", "Historial", "Primera respuesta"] {
+        assert!(page.html.contains(part), "{part}");
+    }
+    let csrf = hidden(&page.html, "csrf");
+
+    // Without its form token, nothing is written.
+    let forged = visitor.post(&format!("{path}/tomar"), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let (_, ticket) = app.get(&format!("/helpdesk/tickets/{id}"), &token).await;
+    assert!(ticket["assignee_id"].is_null(), "not taken");
+
+    let took = visitor
+        .post(&format!("{path}/tomar"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(took.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        took.location.as_deref(),
+        Some(format!("{path}?hecho=tomar").as_str())
+    );
+    let page = visitor.get(&format!("{path}?hecho=tomar")).await;
+    assert!(page.html.contains("Ticket tomado"), "{}", page.html);
+
+    let replied = visitor
+        .post(
+            &format!("{path}/responder"),
+            &[
+                ("csrf", &csrf),
+                ("text", "Estamos revisando su caso <hoy>."),
+            ],
+        )
+        .await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER);
+    let noted = visitor
+        .post(
+            &format!("{path}/nota"),
+            &[("csrf", &csrf), ("text", "Revisar con la UGEL.")],
+        )
+        .await;
+    assert_eq!(noted.status, StatusCode::SEE_OTHER);
+    let (_, ticket) = app.get(&format!("/helpdesk/tickets/{id}"), &token).await;
+    let messages = ticket["messages"].as_array().unwrap();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["body"] == "Estamos revisando su caso <hoy>." && m["internal"] == false)
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["body"] == "Revisar con la UGEL." && m["internal"] == true)
+    );
+    let page = visitor.get(&path).await;
+    assert!(
+        page.html.contains("Estamos revisando su caso &lt;hoy&gt;."),
+        "escaped"
+    );
+    let note = page.html.find("Revisar con la UGEL.").unwrap();
+    let apart = page.html[..note]
+        .rfind("<div class=\"internal\"><p><strong>Nota interna — no la ve el usuario.</strong>");
+    assert!(apart.is_some(), "the note sits apart: {}", page.html);
+
+    // Escalating needs a reason: the page says so in Spanish, and nothing moves.
+    let refused = visitor
+        .post(&format!("{path}/escalar"), &[("csrf", &csrf), ("text", "")])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("role=\"alert\""), "{}", refused.html);
+    let escalated = visitor
+        .post(
+            &format!("{path}/escalar"),
+            &[
+                ("csrf", &csrf),
+                ("text", "Requiere a la UGEL: matrícula observada."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        escalated.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        escalated.html
+    );
+    let (_, ticket) = app.get(&format!("/helpdesk/tickets/{id}"), &token).await;
+    assert_eq!(ticket["state"], "escalado");
+    assert!(ticket["level"].as_i64().unwrap() >= 2);
+    let page = visitor.get(&format!("{path}?hecho=escalar")).await;
+    assert!(page.html.contains("Ticket escalado"), "{}", page.html);
+    assert!(
+        page.html
+            .contains("Requiere a la UGEL: matrícula observada."),
+        "the log shows the reason"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_resolves_a_ticket_in_a_browser_without_javascript() {
+    let app = spawn_app().await;
+    let token = app.login_as("agente.demo").await;
+    let (id, number) = new_ticket_at_n1(&app, &token).await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
+    browser.type_into("#username", "agente.demo").await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("main button[type=submit]").await;
+    browser.text_with("Bienvenido").await;
+    browser.click("a[href='/consola/mesa-de-ayuda']").await;
+    let text = browser.text_with("Plazo").await;
+    assert!(text.contains(&number), "{text}");
+    browser
+        .screenshot(&app.data_dir.join("consola-bandeja.png"))
+        .await;
+    browser
+        .click(&format!("a[href='/consola/mesa-de-ayuda/tickets/{id}']"))
+        .await;
+    browser.text_with("Historial").await;
+    browser.click("form[action$='/tomar'] button").await;
+    browser.text_with("Ticket tomado").await;
+    browser
+        .type_into("#resolve", "Se restableció el acceso del usuario.")
+        .await;
+    browser.click("form[action$='/resolver'] button").await;
+    let text = browser.text_with("Ticket resuelto").await;
+    assert!(text.contains("Resuelto"), "{text}");
+    browser
+        .screenshot(&app.data_dir.join("consola-ticket.png"))
+        .await;
+    browser.quit().await;
+    let (_, ticket) = app.get(&format!("/helpdesk/tickets/{id}"), &token).await;
+    assert_eq!(ticket["state"], "resuelto");
+}
+
+#[tokio::test]
+async fn a_ticket_of_another_stage_is_not_found_by_its_address() {
+    let app = spawn_app().await;
+    let agent = app.login_as("agente.demo").await;
+    let (id, number) = new_ticket_at_n1(&app, &agent).await;
+    let (_, before) = app.get(&format!("/helpdesk/tickets/{id}"), &agent).await;
+
+    let mut n3 = Visitor::new(&app);
+    n3.sign_in("especialista.demo", DEMO_PASSWORD).await;
+    let path = format!("/consola/mesa-de-ayuda/tickets/{id}");
+    let page = n3.get(&path).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let comment = before["comment"].as_str().unwrap();
+    assert!(
+        !page.html.contains(&number) && !page.html.contains(comment),
+        "{}",
+        page.html
+    );
+    let missing = n3.get("/consola/mesa-de-ayuda/tickets/99999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        missing.html.len(),
+        page.html.len(),
+        "the same page as a ticket that does not exist"
+    );
+    assert_eq!(
+        n3.get("/consola/mesa-de-ayuda/tickets/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Its forms, with a valid form token, write nothing either.
+    let home = n3.get("/consola").await;
+    let csrf = hidden(&home.html, "csrf");
+    let step = n3
+        .post(
+            &format!("{path}/responder"),
+            &[("csrf", &csrf), ("text", "Hola")],
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::NOT_FOUND);
+    let (_, after) = app.get(&format!("/helpdesk/tickets/{id}"), &agent).await;
+    assert_eq!(before["messages"], after["messages"]);
+
+    // A director reaches no ticket page.
+    let mut director = Visitor::new(&app);
+    director.sign_in("director.demo", DEMO_PASSWORD).await;
+    assert_eq!(director.get(&path).await.status, StatusCode::NOT_FOUND);
+}
