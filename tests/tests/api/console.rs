@@ -795,3 +795,35 @@ async fn a_ticket_of_another_stage_is_not_found_by_its_address() {
     director.sign_in("director.demo", DEMO_PASSWORD).await;
     assert_eq!(director.get(&path).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn every_console_page_stays_small() {
+    let app = spawn_app().await;
+    let token = app.login_as("agente.demo").await;
+    let (id, _) = new_ticket_at_n1(&app, &token).await;
+    let mut visitor = Visitor::new(&app);
+    let login = visitor.get("/consola/ingresar").await;
+    let stylesheet = login
+        .html
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet")
+        .to_owned();
+    visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    let mut sizes = vec![("login", login.html.len())];
+    for (name, path) in [
+        ("home", "/consola".to_owned()),
+        ("queue", "/consola/mesa-de-ayuda".to_owned()),
+        ("ticket", format!("/consola/mesa-de-ayuda/tickets/{id}")),
+        ("stylesheet", stylesheet),
+    ] {
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{name}");
+        sizes.push((name, page.html.len()));
+    }
+    eprintln!("page sizes in bytes (uncompressed): {sizes:?}");
+    for (name, size) in sizes {
+        assert!(size < 40 * 1024, "{name}: {size} bytes");
+    }
+}
