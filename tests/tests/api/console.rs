@@ -827,3 +827,35 @@ async fn every_console_page_stays_small() {
         assert!(size < 40 * 1024, "{name}: {size} bytes");
     }
 }
+
+#[tokio::test]
+async fn the_sign_in_queue_and_ticket_pages_have_no_serious_accessibility_violation() {
+    let app = spawn_app().await;
+    let token = app.login_as("agente.demo").await;
+    let (id, _) = new_ticket_at_n1(&app, &token).await;
+    let Some(browser) = Browser::start_with_scripts().await else {
+        return;
+    };
+    let mut found = Vec::new();
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
+    browser.text_with("Iniciar sesión").await;
+    found.push(("ingresar", browser.serious_accessibility_violations().await));
+    browser.type_into("#username", "agente.demo").await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("main button[type=submit]").await;
+    browser.text_with("Bienvenido").await;
+    for (name, path) in [
+        ("bandeja", "/consola/mesa-de-ayuda".to_owned()),
+        ("ticket", format!("/consola/mesa-de-ayuda/tickets/{id}")),
+    ] {
+        browser.open(&format!("{}{path}", app.address)).await;
+        browser.text_with("Plazo").await;
+        found.push((name, browser.serious_accessibility_violations().await));
+    }
+    browser.quit().await;
+    for (page, violations) in found {
+        assert!(violations.is_empty(), "{page}: {violations:?}");
+    }
+}
