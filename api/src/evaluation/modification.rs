@@ -1,4 +1,4 @@
-//! The exceptional modification of a closed acta (seed 002, Director IE e; `crate::exceptional`):
+//! The exceptional modification of a closed acta (docs/domain.md §7; `crate::exceptional`):
 //! what a section's acta of a year brings to the workflow: its path, who asks (the director who
 //! keeps actas), its deadline (`modification_until`), its words and its year in e-mails.
 

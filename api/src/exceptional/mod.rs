@@ -1,4 +1,4 @@
-//! The exceptional modification of a closed record (seed 002, Director IE e; Especialista SIAGIE
+//! The exceptional modification of a closed record (docs/domain.md §3 and §7; Especialista SIAGIE
 //! UGEL h), whether the record is a month's attendance register or a section's acta de
 //! evaluación: one workflow ([`workflow`]) over one table, each kind of record supplying only what
 //! differs ([`Reopenable`]: `attendance::modification`, `evaluation::modification`); the steps,

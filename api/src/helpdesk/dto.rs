@@ -8,7 +8,7 @@ use entity::helpdesk_vocabulary::{ArticleState, EventKind, N2Unit, Severity, Tic
 
 use super::sla;
 
-/// The fields of the help form (seed 004), sent as `multipart/form-data` with up to three files
+/// The fields of the help form (docs/domain.md §5), sent as `multipart/form-data` with up to three files
 /// in parts named `attachment` (PDF, JPG or PNG, each up to 5 MB). Who files it comes from the
 /// sign-in.
 #[derive(Debug, Default, Deserialize, ToSchema)]

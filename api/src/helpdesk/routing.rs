@@ -1,5 +1,5 @@
 //! "Report this problem": the error code of a failed operation picks the ticket's topic (when the
-//! requester chose none, or «otros») and may make it urgent — one table, here, that the README
+//! requester chose none, or «otros») and may make it urgent — one table, here, that docs/helpdesk.md
 //! repeats — and the call that pre-fills the help form from an error answer.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
