@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod devices;
 pub mod domain;
@@ -23,6 +24,7 @@ pub mod health;
 pub mod helpdesk;
 pub mod http;
 pub mod openapi;
+pub mod page;
 pub mod pdf;
 pub mod provisioning;
 pub mod record;
@@ -185,8 +187,10 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let config = &state.config.server;
     api.merge(SwaggerUi::new("/docs").external_url_unchecked("/api/v1/openapi.json", openapi))
+        .merge(page::router())
         .merge(auth::page::router())
         .merge(certificates::pages())
+        .merge(console::router())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(

@@ -21,6 +21,16 @@ impl Browser {
     /// Without them installed the test is skipped (it says so), except in CI (`CI` set), where
     /// `.ci/run` installs them and their absence fails the test.
     pub async fn start() -> Option<Browser> {
+        Self::launch(false).await
+    }
+
+    /// [`Browser::start`] with JavaScript on, for checks that run a script in the page (the
+    /// accessibility audit); the pages themselves never need it.
+    pub async fn start_with_scripts() -> Option<Browser> {
+        Self::launch(true).await
+    }
+
+    async fn launch(scripts: bool) -> Option<Browser> {
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let installed = std::process::Command::new(&driver_path)
             .arg("--version")
@@ -53,15 +63,24 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--lang=es-PE",
+            "--window-size=1000,900",
+        ];
+        if !scripts {
+            args.push("--blink-settings=scriptEnabled=false");
+        }
         let answer: Value = client
             .post(format!("{base}/session"))
             .json(&json!({"capabilities": {"alwaysMatch": {
                 "browserName": "chrome",
                 "goog:chromeOptions": {
                     "binary": binary,
-                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                             "--disable-dev-shm-usage", "--blink-settings=scriptEnabled=false",
-                             "--lang=es-PE", "--window-size=1000,900"]
+                    "args": args
                 }
             }}}))
             .send()
@@ -201,6 +220,41 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         text
+    }
+
+    /// The serious and critical accessibility violations axe-core (`tests/assets/axe.min.js`)
+    /// finds on the open page, each as "rule: how many elements". Needs
+    /// [`Browser::start_with_scripts`].
+    pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        let axe = include_str!("../assets/axe.min.js");
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": format!("{axe}\nreturn true;"), "args": []})),
+        )
+        .await;
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(
+                    json!({"script": "const done = arguments[arguments.length - 1];\
+                    axe.run(document, {resultTypes: ['violations']})\
+                      .then(r => done(r.violations\
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                        .map(v => v.id + ': ' + v.nodes.length)))\
+                      .catch(e => done(['axe failed: ' + e]));", "args": []}),
+                ),
+            )
+            .await;
+        found
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![format!("no answer from axe: {found}")])
     }
 
     /// A PNG of the page, to look at.

@@ -9,9 +9,10 @@ use axum::{
     Form, Json, Router,
     extract::{ConnectInfo, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
+use minijinja::context;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -86,7 +87,7 @@ async fn by_code(
 ) -> Response {
     let code = query.codigo.unwrap_or_default();
     if code.trim().is_empty() {
-        return page(StatusCode::OK, "Verificar certificado", &code_form("", ""));
+        return verification_page(StatusCode::OK, context! {});
     }
     let answer = verify::by_code_and_document(
         &state.db,
@@ -107,31 +108,30 @@ fn answer_verification(
     match answer {
         Ok(v) if json => Json(v).into_response(),
         Ok(v) => {
-            let mut body = verification_html(&v);
-            if let (Some(code), true) = (code, v.document_mismatch) {
-                body.push_str(&code_form(&verify::normalize_code(code), ""));
-            } else if code.is_some() && v.content.is_none() && v.signature_valid {
-                body.push_str(
-                    "<p>Para ver las notas, escriba también el número de documento del estudiante.</p>",
-                );
-                body.push_str(&code_form(
-                    v.virtual_code.as_deref().unwrap_or_default(),
-                    "",
-                ));
-            }
-            page(StatusCode::OK, "Verificación de certificado", &body)
+            // Asked by code: the form again, to correct the document or to add it for the grades.
+            let (form_code, ask_document) = match code {
+                Some(code) if v.document_mismatch => (Some(verify::normalize_code(code)), false),
+                Some(_) if v.content.is_none() && v.signature_valid => {
+                    (Some(v.virtual_code.clone().unwrap_or_default()), true)
+                }
+                _ => (None, false),
+            };
+            let (heading_class, heading) = heading(&v);
+            verification_page(
+                StatusCode::OK,
+                context! {
+                    heading_class, heading, form_code, ask_document,
+                    issued_on => v.issued_on.map(|d| d.format("%d/%m/%Y").to_string()),
+                    content => v.content.as_ref().map(content_view),
+                    v,
+                },
+            )
         }
         Err(error) if json => error.into_response(),
         Err(error) => {
             let status = error.status();
-            let mut response = page(
-                status,
-                "Verificación de certificado",
-                &format!(
-                    "<h1>Intente más tarde</h1><p role=\"alert\">{}</p>",
-                    escape(&client_message(&error))
-                ),
-            );
+            let mut response =
+                verification_page(status, context! { failure => client_message(&error) });
             if let ApiError::Client {
                 retry_after: Some(seconds),
                 ..
@@ -145,6 +145,15 @@ fn answer_verification(
     }
 }
 
+fn verification_page(status: StatusCode, page: minijinja::Value) -> Response {
+    render(
+        status,
+        "Verificación de certificado",
+        "certificate_verify.html",
+        context! { verify_path => VERIFY_PATH, ..page },
+    )
+}
+
 fn client_message(error: &ApiError) -> String {
     match error {
         ApiError::Client { message, .. } => message.to_string(),
@@ -152,23 +161,10 @@ fn client_message(error: &ApiError) -> String {
     }
 }
 
-fn code_form(code: &str, document: &str) -> String {
-    format!(
-        "<form method=\"get\" action=\"{VERIFY_PATH}\">\
-         <label for=\"codigo\">Código virtual</label>\
-         <input id=\"codigo\" name=\"codigo\" value=\"{}\" required maxlength=\"20\" autocapitalize=\"characters\">\
-         <label for=\"documento\">DNI o código del estudiante (opcional, para ver las notas)</label>\
-         <input id=\"documento\" name=\"documento\" value=\"{}\" inputmode=\"numeric\" maxlength=\"14\">\
-         <button type=\"submit\">Verificar</button></form>",
-        escape(code),
-        escape(document)
-    )
-}
-
-fn verification_html(v: &Verification) -> String {
-    let mut out = String::new();
+/// The heading's class and words for a verification's status.
+fn heading(v: &Verification) -> (&'static str, &'static str) {
     let code_only = v.signature_valid && v.content.is_none();
-    let (class, title) = match v.status.as_str() {
+    match v.status.as_str() {
         "vigente" if code_only => ("ok", "Código de un certificado vigente"),
         "vigente" => ("ok", "Certificado válido y vigente"),
         "anulado" => ("bad", "Certificado ANULADO"),
@@ -176,121 +172,33 @@ fn verification_html(v: &Verification) -> String {
         "no_registrado" => ("warn", "Firma válida, certificado no registrado"),
         "documento_no_coincide" => ("bad", "No verificado"),
         _ => ("bad", "Certificado no válido"),
-    };
-    out.push_str(&format!("<h1 class=\"{class}\" id=\"estado\">{title}</h1>"));
-    if v.document_mismatch {
-        // Nothing of the certificate: only that the pair does not match.
-        out.push_str(&format!(
-            "<p class=\"bad\" role=\"alert\"><strong>El número de documento no corresponde a este código.</strong> {}</p>",
-            escape(v.reason.as_deref().unwrap_or_default())
-        ));
-        return out;
     }
-    if !v.signature_valid {
-        out.push_str("<p class=\"bad\"><strong>No válido.</strong> ");
-    } else {
-        out.push_str("<p>");
-    }
-    match (&v.reason, &v.proves) {
-        (Some(reason), _) => out.push_str(&escape(reason)),
-        (None, Some(proves)) => out.push_str(&escape(proves)),
-        (None, None) => {}
-    }
-    out.push_str("</p>");
-    if let (Some(_), Some(proves)) = (&v.reason, &v.proves) {
-        out.push_str(&format!("<p class=\"note\">{}</p>", escape(proves)));
-    }
-    if let Some(reason) = &v.annul_reason {
-        out.push_str(&format!(
-            "<p><strong>Motivo:</strong> {}</p>",
-            escape(reason)
-        ));
-    }
-    if let Some(code) = &v.superseded_by {
-        out.push_str(&format!(
-            "<p><strong>Reemplazado por el certificado:</strong> <a href=\"{VERIFY_PATH}?codigo={0}\">{0}</a></p>",
-            escape(code)
-        ));
-    }
-    if let (Some(code), Some(school), Some(date)) = (&v.virtual_code, &v.school_name, v.issued_on) {
-        out.push_str(&format!(
-            "<dl><dt>Código virtual</dt><dd>{}</dd><dt>Institución educativa</dt><dd>{} ({})</dd>\
-             <dt>Fecha de emisión</dt><dd>{}</dd></dl>",
-            escape(code),
-            escape(school),
-            escape(v.school_code.as_deref().unwrap_or_default()),
-            date.format("%d/%m/%Y")
-        ));
-    }
-    if let Some(content) = &v.content {
-        out.push_str(&content_html(content));
-    }
-    out
 }
 
-fn content_html(c: &CertificateContent) -> String {
-    let mut out = format!(
-        "<h2>Contenido firmado</h2><p><strong>Estudiante:</strong> {} — documento {}</p>",
-        escape(&c.student_name),
-        escape(&c.masked_document)
-    );
-    if let Some(code) = &c.supersedes {
-        out.push_str(&format!(
-            "<p>Reemplaza al certificado {}.</p>",
-            escape(code)
-        ));
-    }
-    for year in &c.years {
-        out.push_str(&format!(
-            "<h3>{} — {} — IE {}</h3>",
-            year.year,
-            escape(&year.grade),
-            escape(&year.codigo_modular)
-        ));
-        if let Some(t) = &year.transcribed {
-            out.push_str(&format!(
-                "<p class=\"note\">Año transcrito (sin acta en el SIAGIE), registrado por {}.</p>",
-                escape(&t.entered_by)
-            ));
-        }
-        if let Some(r) = &year.regularized {
-            out.push_str(&format!(
-                "<p class=\"note\">Año registrado después del fin de su año académico (regularización), aprobado por {}.</p>",
-                escape(&r.approved_by)
-            ));
-        }
-        out.push_str("<table><thead><tr><th>Área curricular</th><th>Nota</th></tr></thead><tbody>");
-        for area in &year.areas {
-            out.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td></tr>",
-                escape(&area.area),
-                escape(&area.value)
-            ));
-        }
-        out.push_str(&format!(
-            "</tbody></table><p><strong>Situación final:</strong> {}</p>",
-            escape(situation_label(&year.situation))
-        ));
-    }
-    for o in &c.observations {
-        out.push_str(&format!(
-            "<p><strong>Observación:</strong> {}</p>",
-            escape(&o.observation)
-        ));
-    }
-    out
+/// The signed content as the page shows it: each year with its final situation in words.
+fn content_view(c: &CertificateContent) -> minijinja::Value {
+    let years: Vec<minijinja::Value> = c
+        .years
+        .iter()
+        .map(|year| {
+            context! {
+                situation_label => situation_label(&year.situation),
+                ..minijinja::Value::from_serialize(year)
+            }
+        })
+        .collect();
+    context! { years, ..minijinja::Value::from_serialize(c) }
 }
 
 /// The request form for people without an account.
 async fn request_form() -> Response {
-    page(
+    request_page(
         StatusCode::OK,
-        "Solicitar certificado de estudios",
-        &request_html(None, &Sent::default()),
+        context! { view => "form", sent => Sent::default() },
     )
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 struct Sent {
     #[serde(default)]
     student_document: String,
@@ -327,130 +235,40 @@ async fn request_sent(
         relationship: sent.relationship.clone(),
     };
     match public::submit(&state, request, &peer.ip().to_string()).await {
-        Ok(number) => page(
+        Ok(number) => request_page(
             StatusCode::OK,
-            "Solicitud recibida",
-            &format!(
-                "<h1>Solicitud recibida</h1><p>Número de solicitud: <strong>{}</strong></p>\
-                 <p role=\"status\">{}</p>",
-                escape(&number),
-                public::RECEIVED
-            ),
+            context! { view => "received", number, message => public::RECEIVED },
         ),
         Err(ApiError::Client {
             fields: Some(fields),
             ..
-        }) => {
-            let errors: String = fields
-                .values()
-                .map(|m| format!("<li>{}</li>", escape(m)))
-                .collect();
-            page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Solicitar certificado de estudios",
-                &request_html(Some(&format!("<ul>{errors}</ul>")), &sent),
-            )
-        }
-        Err(error) => page(
+        }) => request_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { view => "form", sent, errors => fields.values().collect::<Vec<_>>() },
+        ),
+        Err(error) => request_page(
             error.status(),
-            "Solicitar certificado de estudios",
-            &format!(
-                "<h1>No se pudo enviar</h1><p role=\"alert\">{}</p>",
-                escape(&client_message(&error))
-            ),
+            context! { view => "failed", message => client_message(&error) },
         ),
     }
 }
 
-fn request_html(errors: Option<&str>, sent: &Sent) -> String {
-    let field = |id: &str, label: &str, value: &str, kind: &str, extra: &str| {
-        format!(
-            "<label for=\"{id}\">{label}</label><input id=\"{id}\" name=\"{id}\" type=\"{kind}\" value=\"{}\" required {extra}>",
-            escape(value)
-        )
-    };
-    format!(
-        "<h1>Solicitar certificado de estudios</h1>\
-         <p>El apoderado o el estudiante mayor de edad puede pedir el certificado oficial de estudios. \
-         La solicitud llega a la institución educativa donde el estudiante estudió por última vez.</p>\
-         {}\
-         <form method=\"post\" action=\"{REQUEST_PATH}\">\
-         <fieldset><legend>Estudiante</legend>{}{}</fieldset>\
-         <fieldset><legend>Solicitante</legend>{}{}{}{}{}</fieldset>\
-         <label for=\"purpose\">¿Para qué necesita el certificado?</label>\
-         <textarea id=\"purpose\" name=\"purpose\" required maxlength=\"300\">{}</textarea>\
-         <p class=\"note\" id=\"datos-personales\">{}</p>\
-         <button type=\"submit\">Enviar solicitud</button></form>",
-        errors
-            .map(|e| format!("<div class=\"bad\" role=\"alert\">{e}</div>"))
-            .unwrap_or_default(),
-        field(
-            "student_document",
-            "DNI o código del estudiante",
-            &sent.student_document,
-            "text",
-            "inputmode=\"numeric\" maxlength=\"14\""
-        ),
-        field(
-            "birth_date",
-            "Fecha de nacimiento del estudiante",
-            &sent.birth_date,
-            "date",
-            ""
-        ),
-        field(
-            "requester_dni",
-            "Su DNI",
-            &sent.requester_dni,
-            "text",
-            "inputmode=\"numeric\" maxlength=\"8\""
-        ),
-        field(
-            "requester_names",
-            "Sus apellidos y nombres",
-            &sent.requester_names,
-            "text",
-            "maxlength=\"120\""
-        ),
-        field(
-            "email",
-            "Su correo electrónico",
-            &sent.email,
-            "email",
-            "maxlength=\"120\""
-        ),
-        field(
-            "cell_phone",
-            "Su celular",
-            &sent.cell_phone,
-            "tel",
-            "inputmode=\"numeric\" maxlength=\"9\""
-        ),
-        relationship_select(&sent.relationship),
-        escape(&sent.purpose),
-        escape(public::DATA_NOTICE),
-    )
-}
-
-fn relationship_select(chosen: &str) -> String {
-    let options: String = [
-        ("madre", "Madre"),
-        ("padre", "Padre"),
-        ("apoderado", "Apoderado(a)"),
-        ("estudiante", "Soy el estudiante (mayor de edad)"),
-    ]
-    .iter()
-    .map(|(code, label)| {
-        format!(
-            "<option value=\"{code}\"{}>{label}</option>",
-            if *code == chosen { " selected" } else { "" }
-        )
-    })
-    .collect();
-    format!(
-        "<label for=\"relationship\">Su relación con el estudiante</label>\
-         <select id=\"relationship\" name=\"relationship\" required>\
-         <option value=\"\">Elija una opción</option>{options}</select>"
+fn request_page(status: StatusCode, page: minijinja::Value) -> Response {
+    render(
+        status,
+        "Solicitar certificado de estudios",
+        "certificate_request.html",
+        context! {
+            request_path => REQUEST_PATH,
+            data_notice => public::DATA_NOTICE,
+            relationships => [
+                ("madre", "Madre"),
+                ("padre", "Padre"),
+                ("apoderado", "Apoderado(a)"),
+                ("estudiante", "Soy el estudiante (mayor de edad)"),
+            ],
+            ..page
+        },
     )
 }
 
@@ -467,27 +285,11 @@ async fn download_page(
 ) -> Response {
     let token = query.token.unwrap_or_default();
     match public::link_state(&state.db, &token).await {
-        Ok(LinkState::Ready { virtual_code }) => page(
+        Ok(LinkState::Ready { virtual_code }) => download_view(
             StatusCode::OK,
-            "Descarga de certificado",
-            &format!(
-                "<h1>Su certificado de estudios</h1>\
-                 <p>Certificado con código virtual <strong>{}</strong>. Se entrega en formato digital: \
-                 es válido por su firma digital y su código QR.</p>\
-                 <form method=\"post\" action=\"{DOWNLOAD_PATH}\">\
-                 <input type=\"hidden\" name=\"token\" value=\"{}\">\
-                 <button type=\"submit\">Descargar el certificado (PDF)</button></form>\
-                 <p class=\"note\">La descarga se puede hacer una sola vez: guarde el archivo. \
-                 Si lo necesita de nuevo, <a href=\"{NEW_LINK_PATH}\">pida un nuevo enlace</a>.</p>",
-                escape(&virtual_code),
-                escape(&token)
-            ),
+            context! { view => "ready", virtual_code, token },
         ),
-        Ok(LinkState::NotValid(gone)) => page(
-            StatusCode::GONE,
-            "Descarga de certificado",
-            &no_longer_valid_html(&gone),
-        ),
+        Ok(LinkState::NotValid(gone)) => gone_page(&gone),
         Err(error) => invalid_link_page(&error),
     }
 }
@@ -505,29 +307,60 @@ async fn download(State(state): State<AppState>, Form(form): Form<DownloadForm>)
             super::answer::pdf_response(&format!("certificado-{code}"), bytes)
                 .unwrap_or_else(IntoResponse::into_response)
         }
-        Ok(Download::NotValid(gone)) => page(
-            StatusCode::GONE,
-            "Descarga de certificado",
-            &no_longer_valid_html(&gone),
-        ),
+        Ok(Download::NotValid(gone)) => gone_page(&gone),
         Err(error) => invalid_link_page(&error),
     }
 }
 
-fn invalid_link_page(error: &ApiError) -> Response {
-    page(
-        error.status(),
+fn download_view(status: StatusCode, page: minijinja::Value) -> Response {
+    render(
+        status,
         "Descarga de certificado",
-        &format!(
-            "<h1>Enlace no válido</h1><p role=\"alert\">{}</p>\
-             <h2>Pedir un nuevo enlace</h2>{}",
-            escape(&client_message(error)),
-            new_link_html(None, &NewLinkSent::default())
-        ),
+        "certificate_download.html",
+        context! {
+            download_path => DOWNLOAD_PATH,
+            new_link_path => NEW_LINK_PATH,
+            verify_path => VERIFY_PATH,
+            ..page
+        },
     )
 }
 
-#[derive(Debug, Default, Deserialize)]
+fn invalid_link_page(error: &ApiError) -> Response {
+    download_view(
+        error.status(),
+        context! {
+            view => "invalid",
+            message => client_message(error),
+            sent => NewLinkSent::default(),
+        },
+    )
+}
+
+/// A certificate that no longer downloads: annulled or superseded, since when, why, and the one
+/// that stands instead.
+fn gone_page(gone: &NoLongerValid) -> Response {
+    let since = gone.since.map(|at| {
+        at.with_timezone(&crate::time::LIMA)
+            .format("%d/%m/%Y")
+            .to_string()
+    });
+    download_view(
+        StatusCode::GONE,
+        context! {
+            view => "gone",
+            gone => context! {
+                superseded => gone.status == CertificateStatus::Superseded,
+                virtual_code => &gone.virtual_code,
+                since,
+                category => gone.category.map(|c| c.label()),
+                superseded_by => &gone.superseded_by,
+            },
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
 struct NewLinkSent {
     #[serde(default)]
     student_document: String,
@@ -537,36 +370,11 @@ struct NewLinkSent {
     email: String,
 }
 
-fn new_link_html(errors: Option<&str>, sent: &NewLinkSent) -> String {
-    format!(
-        "<p>Escriba los datos del estudiante y el correo con el que hizo la solicitud: si corresponden a una \
-         solicitud atendida, le enviaremos a ese correo un nuevo enlace de descarga.</p>{}\
-         <form method=\"post\" action=\"{NEW_LINK_PATH}\">\
-         <label for=\"student_document\">DNI o código del estudiante</label>\
-         <input id=\"student_document\" name=\"student_document\" value=\"{}\" required inputmode=\"numeric\" maxlength=\"14\">\
-         <label for=\"birth_date\">Fecha de nacimiento del estudiante</label>\
-         <input id=\"birth_date\" name=\"birth_date\" type=\"date\" value=\"{}\" required>\
-         <label for=\"email\">Correo electrónico de la solicitud</label>\
-         <input id=\"email\" name=\"email\" type=\"email\" value=\"{}\" required maxlength=\"120\">\
-         <button type=\"submit\">Enviarme un nuevo enlace</button></form>",
-        errors
-            .map(|e| format!("<div class=\"bad\" role=\"alert\">{e}</div>"))
-            .unwrap_or_default(),
-        escape(&sent.student_document),
-        escape(&sent.birth_date),
-        escape(&sent.email),
-    )
-}
-
 /// The form to ask for a new download link.
 async fn new_link_form() -> Response {
-    page(
+    new_link_page(
         StatusCode::OK,
-        "Nuevo enlace de descarga",
-        &format!(
-            "<h1>Nuevo enlace de descarga</h1>{}",
-            new_link_html(None, &NewLinkSent::default())
-        ),
+        context! { view => "form", sent => NewLinkSent::default() },
     )
 }
 
@@ -582,82 +390,43 @@ async fn new_link_sent(
         email: sent.email.clone(),
     };
     match public::ask_new_link(&state, request, &peer.ip().to_string()).await {
-        Ok(()) => page(
+        Ok(()) => new_link_page(
             StatusCode::OK,
-            "Nuevo enlace de descarga",
-            &format!(
-                "<h1>Solicitud recibida</h1><p role=\"status\">{}</p>",
-                public::NEW_LINK_SENT
-            ),
+            context! { view => "received", message => public::NEW_LINK_SENT },
         ),
         Err(ApiError::Client {
             fields: Some(fields),
             ..
-        }) => {
-            let errors: String = fields
-                .values()
-                .map(|m| format!("<li>{}</li>", escape(m)))
-                .collect();
-            page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Nuevo enlace de descarga",
-                &format!(
-                    "<h1>Nuevo enlace de descarga</h1>{}",
-                    new_link_html(Some(&format!("<ul>{errors}</ul>")), &sent)
-                ),
-            )
-        }
-        Err(error) => page(
+        }) => new_link_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { view => "form", sent, errors => fields.values().collect::<Vec<_>>() },
+        ),
+        Err(error) => new_link_page(
             error.status(),
-            "Nuevo enlace de descarga",
-            &format!(
-                "<h1>No se pudo enviar</h1><p role=\"alert\">{}</p>",
-                escape(&client_message(&error))
-            ),
+            context! { view => "failed", message => client_message(&error) },
         ),
     }
 }
 
-fn no_longer_valid_html(gone: &NoLongerValid) -> String {
-    let since = gone
-        .since
-        .map(|at| {
-            format!(
-                " el {}",
-                at.with_timezone(&crate::time::LIMA).format("%d/%m/%Y")
-            )
-        })
-        .unwrap_or_default();
-    let mut out = match gone.status {
-        CertificateStatus::Superseded => format!(
-            "<h1 class=\"warn\">Certificado reemplazado</h1>\
-             <p role=\"alert\">El certificado {} fue reemplazado{since} por un certificado corregido y ya no es válido. \
-             No se descarga.</p>",
-            escape(&gone.virtual_code)
-        ),
-        _ => format!(
-            "<h1 class=\"bad\">Certificado anulado</h1>\
-             <p role=\"alert\">La institución educativa anuló el certificado {}{since}: ya no es válido y no se descarga.</p>",
-            escape(&gone.virtual_code)
-        ),
-    };
-    if let Some(category) = gone.category {
-        out.push_str(&format!(
-            "<p><strong>Motivo:</strong> {}</p>",
-            escape(category.label())
-        ));
+fn new_link_page(status: StatusCode, page: minijinja::Value) -> Response {
+    render(
+        status,
+        "Nuevo enlace de descarga",
+        "certificate_new_link.html",
+        context! { new_link_path => NEW_LINK_PATH, ..page },
+    )
+}
+
+/// A public page of Mi Certificado, in the one layout.
+fn render(status: StatusCode, title: &str, template: &str, page: minijinja::Value) -> Response {
+    crate::page::Render {
+        status,
+        title,
+        product: "SIAGIE — Mi Certificado",
+        person: None,
+        template,
     }
-    if let Some(code) = &gone.superseded_by {
-        out.push_str(&format!(
-            "<p>El certificado vigente es el de código <a href=\"{VERIFY_PATH}?codigo={0}\">{0}</a>: pida a la institución educativa que se lo envíe.</p>",
-            escape(code)
-        ));
-    } else {
-        out.push_str(
-            "<p>Si necesita un certificado, comuníquese con la institución educativa.</p>",
-        );
-    }
-    out
+    .with(page)
 }
 
 /// The published key set, signed by the current key.
@@ -723,51 +492,4 @@ async fn status_list(State(state): State<AppState>) -> Response {
         })
         .collect();
     Json(SignedList::sign(&state.certificates.ring, now(), entries)).into_response()
-}
-
-/// A whole page around its body, with a strict content security policy.
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"es-PE\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} — SIAGIE</title>\
-         <style>body{{font-family:Arial,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#222;line-height:1.4}}\
-         label{{display:block;margin-top:.8rem}}input,textarea{{width:100%;padding:.5rem;box-sizing:border-box;font-size:1rem}}\
-         button{{margin-top:1.2rem;padding:.6rem 1.2rem;font-size:1rem}}table{{border-collapse:collapse;width:100%}}\
-         td,th{{border:1px solid #bbb;padding:.3rem .5rem;text-align:left}}dt{{font-weight:bold}}\
-         .ok{{color:#0a6b2d}}.bad{{color:#a00}}.warn{{color:#8a5a00}}.note{{color:#555;font-size:.9rem}}\
-         fieldset{{border:1px solid #ccc;margin-top:1rem}}</style></head>\
-         <body><p><strong>SIAGIE — Mi Certificado</strong> · Ministerio de Educación</p>{body}</body></html>",
-        escape(title)
-    );
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
-}
-
-/// Text for HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 mod authorization;
 mod certificates;
+mod console;
 mod database;
 mod demo;
 mod evaluation;

@@ -1,0 +1,69 @@
+//! What every console page shares: its paths and its layout (the page kit's, with the signed-in
+//! person in the header).
+
+use axum::{http::StatusCode, response::Response};
+use minijinja::context;
+
+use crate::page::{Person, Render};
+
+/// The console's home.
+pub const HOME_PATH: &str = "/consola";
+/// The sign-in page.
+pub const LOGIN_PATH: &str = "/consola/ingresar";
+/// The help desk's queue.
+pub const QUEUE_PATH: &str = "/consola/mesa-de-ayuda";
+/// Where the sign-out form posts.
+pub const LOGOUT_PATH: &str = "/consola/salir";
+/// The page where a temporary password is replaced.
+pub const PASSWORD_PATH: &str = "/consola/contrasena";
+
+/// A console page in the one layout, with the signed-in person in its header.
+pub fn render(
+    status: StatusCode,
+    person: Option<&Person>,
+    title: &str,
+    template: &str,
+    page: minijinja::Value,
+) -> Response {
+    Render {
+        status,
+        title,
+        product: "SIAGIE — Consola",
+        person,
+        template,
+    }
+    .with(page)
+}
+
+/// A page that only says something: a refusal, an error.
+pub fn message_page(
+    status: StatusCode,
+    person: Option<&Person>,
+    title: &str,
+    text: &str,
+) -> Response {
+    render(
+        status,
+        person,
+        title,
+        "console_message.html",
+        context! { heading => title, text, home => HOME_PATH },
+    )
+}
+
+/// A console page wider than a form: a table.
+pub fn render_wide(
+    status: StatusCode,
+    person: Option<&Person>,
+    title: &str,
+    template: &str,
+    page: minijinja::Value,
+) -> Response {
+    render(
+        status,
+        person,
+        title,
+        template,
+        context! { wide => true, ..page },
+    )
+}
