@@ -167,7 +167,8 @@ async fn fresh_postgres(admin_url: &str, id: &str) -> String {
     let admin = Database::connect(admin_url)
         .await
         .expect("PostgreSQL reachable at TEST_DATABASE_URL");
-    let name = format!("siagie_test_{id}");
+    drop_databases_of_ended_runs(&admin).await;
+    let name = format!("siagie_test_p{}_{id}", std::process::id());
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
         .await
@@ -177,6 +178,41 @@ async fn fresh_postgres(admin_url: &str, id: &str) -> String {
         .rsplit_once('/')
         .expect("TEST_DATABASE_URL names a database");
     format!("{base}/{name}")
+}
+
+/// Once per test process: drops the databases that test processes which have ended left behind
+/// (a test's server runs until the process ends, so its database cannot be dropped before).
+async fn drop_databases_of_ended_runs(admin: &DatabaseConnection) {
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let Ok(rows) = admin
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT datname FROM pg_database WHERE datname LIKE 'siagie\\_test\\_p%'",
+            ))
+            .await
+        else {
+            return;
+        };
+        for row in rows {
+            let Ok(name) = row.try_get::<String>("", "datname") else {
+                continue;
+            };
+            let pid = name
+                .trim_start_matches("siagie_test_p")
+                .split('_')
+                .next()
+                .unwrap_or_default();
+            let ended = pid != std::process::id().to_string()
+                && !std::path::Path::new(&format!("/proc/{pid}")).exists();
+            if ended {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+            }
+        }
+    })
+    .await;
 }
 
 impl TestApp {
