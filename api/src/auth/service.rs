@@ -124,7 +124,22 @@ pub async fn login(
     })
 }
 
+/// What a login opened by the web console is bound to, in place of a tablet: its token works only
+/// as the console's session cookie, never at `/auth/refresh`.
+pub const CONSOLE: &str = "consola";
+
+/// Binds a login just opened to the web console (see [`CONSOLE`]).
+pub async fn bind_to_console(db: &impl sea_orm::ConnectionTrait, token: &str) -> Result<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::DeviceId, Expr::value(CONSOLE))
+        .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Rotates a refresh token. A token already used is a sign of theft: its whole family is revoked.
+/// So is a console session's token presented here: it was taken from the browser's cookie.
 /// A token bound to a tablet works only from that tablet: presented with another tablet's id, it
 /// is taken as stolen and its whole login is revoked.
 pub async fn refresh(
@@ -142,6 +157,14 @@ pub async fn refresh(
         return Err(revoked());
     };
     if row.revoked_at.is_some() || row.expires_at <= at {
+        return Err(revoked());
+    }
+    if row.device_id.as_deref() == Some(CONSOLE) {
+        revoke_family(db, &row.family_id, at).await?;
+        tracing::warn!(
+            user = row.user_id,
+            "a console session's token presented to refresh: session family revoked"
+        );
         return Err(revoked());
     }
     if let (Some(bound), Some(from)) = (row.device_id.as_deref(), device_id)

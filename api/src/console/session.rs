@@ -106,6 +106,8 @@ async fn open_login(state: &AppState, token: &str) -> Result<Option<(i64, String
     let at: chrono::DateTime<Utc> = now();
     Ok(row
         .filter(|r| r.revoked_at.is_none() && r.used_at.is_none() && r.expires_at > at)
+        // Only a login the console opened: an API or tablet token is no session cookie.
+        .filter(|r| r.device_id.as_deref() == Some(crate::auth::service::CONSOLE))
         .map(|r| (r.user_id, r.family_id)))
 }
 

@@ -316,6 +316,45 @@ async fn a_password_change_or_a_baja_ends_the_console_session_at_once() {
 }
 
 #[tokio::test]
+async fn a_console_session_and_an_api_login_are_not_interchangeable() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in("agente.demo", DEMO_PASSWORD).await;
+    assert_eq!(visitor.get("/consola").await.status, StatusCode::OK);
+
+    // The cookie taken from the browser does not refresh an API session: it is taken as stolen,
+    // and the console session ends with it.
+    let cookie = visitor.cookies["siagie_consola"].clone();
+    let response = app
+        .request(Method::POST, "/auth/refresh", None)
+        .json(&json!({ "refresh_token": cookie }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let page = visitor.get("/consola").await;
+    assert_eq!(page.location.as_deref(), Some("/consola/ingresar"));
+
+    // An API login's refresh token is no console session.
+    let (status, login) = read(
+        app.request(Method::POST, "/auth/login", None)
+            .json(&json!({"username": "agente.demo", "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let mut intruder = Visitor::new(&app);
+    intruder.cookies.insert(
+        "siagie_consola".into(),
+        login["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    let page = intruder.get("/consola").await;
+    assert_eq!(page.location.as_deref(), Some("/consola/ingresar"));
+}
+
+#[tokio::test]
 async fn repeated_wrong_passwords_lock_the_console_sign_in_as_they_lock_the_api() {
     let app = spawn_app().await;
     let mut visitor = Visitor::new(&app);
