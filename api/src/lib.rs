@@ -240,6 +240,7 @@ pub async fn start_jobs(state: &AppState) -> Option<tokio_cron_scheduler::JobSch
     jobs.push(helpdesk::sla_job::scheduled(
         state.db.clone(),
         state.config.helpdesk.clone(),
+        state.config.auth.public_base_url.clone(),
     ));
     match jobs::schedule::start(state.db.clone(), &state.config.jobs, jobs, state.clock).await {
         Ok(scheduler) => Some(scheduler),

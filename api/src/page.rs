@@ -68,6 +68,50 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console_ticket.html"),
     ),
     (
+        "console_bulk.html",
+        include_str!("../templates/console_bulk.html"),
+    ),
+    (
+        "console_my_tickets.html",
+        include_str!("../templates/console_my_tickets.html"),
+    ),
+    (
+        "console_new_ticket.html",
+        include_str!("../templates/console_new_ticket.html"),
+    ),
+    (
+        "console_my_ticket.html",
+        include_str!("../templates/console_my_ticket.html"),
+    ),
+    (
+        "console_articles.html",
+        include_str!("../templates/console_articles.html"),
+    ),
+    (
+        "console_article.html",
+        include_str!("../templates/console_article.html"),
+    ),
+    (
+        "console_article_form.html",
+        include_str!("../templates/console_article_form.html"),
+    ),
+    (
+        "console_reports.html",
+        include_str!("../templates/console_reports.html"),
+    ),
+    (
+        "console_canned.html",
+        include_str!("../templates/console_canned.html"),
+    ),
+    (
+        "_ticket_conversation.html",
+        include_str!("../templates/_ticket_conversation.html"),
+    ),
+    (
+        "_canned_fields.html",
+        include_str!("../templates/_canned_fields.html"),
+    ),
+    (
         "_certificate_code_form.html",
         include_str!("../templates/_certificate_code_form.html"),
     ),
@@ -84,12 +128,25 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The one stylesheet.
 const STYLESHEET: &str = include_str!("../templates/siagie.css");
 
-/// Where the stylesheet is served: its name carries a digest of its content.
-static STYLESHEET_PATH: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(STYLESHEET.as_bytes());
+/// htmx (0BSD licence, `api/assets/htmx-LICENSE`), served by the binary, never from a CDN: it
+/// only quickens pages that work without it.
+const HTMX: &str = include_str!("../assets/htmx-2.0.11.min.js");
+
+/// The console's own few lines of JavaScript (keyboard shortcuts).
+const SCRIPT: &str = include_str!("../assets/siagie.js");
+
+/// Where a static file is served: its name carries a digest of its content, so that browsers
+/// may keep it for a year.
+fn static_path(stem: &str, extension: &str, content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
     let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-    format!("/estaticos/siagie-{short}.css")
-});
+    format!("/estaticos/{stem}-{short}.{extension}")
+}
+
+static STYLESHEET_PATH: LazyLock<String> =
+    LazyLock::new(|| static_path("siagie", "css", STYLESHEET));
+static HTMX_PATH: LazyLock<String> = LazyLock::new(|| static_path("htmx", "js", HTMX));
+static SCRIPT_PATH: LazyLock<String> = LazyLock::new(|| static_path("siagie", "js", SCRIPT));
 
 /// The environment every page renders with, built on first use.
 static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -109,6 +166,8 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     }
     env.add_global("stylesheet", STYLESHEET_PATH.as_str());
+    env.add_global("htmx", HTMX_PATH.as_str());
+    env.add_global("script", SCRIPT_PATH.as_str());
     env
 });
 
@@ -141,27 +200,31 @@ fn escape_formatter(
     Ok(())
 }
 
-/// The stylesheet's route.
+/// The static files' route.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/estaticos/{file}", get(stylesheet))
+    Router::new().route("/estaticos/{file}", get(static_file))
 }
 
-async fn stylesheet(Path(file): Path<String>) -> Response {
-    if format!("/estaticos/{file}") != *STYLESHEET_PATH {
-        return crate::error::ApiError::not_found("la hoja de estilos").into_response();
-    }
+async fn static_file(Path(file): Path<String>) -> Response {
+    let path = format!("/estaticos/{file}");
+    let (content_type, body) = if path == *STYLESHEET_PATH {
+        ("text/css; charset=utf-8", STYLESHEET)
+    } else if path == *HTMX_PATH {
+        ("text/javascript; charset=utf-8", HTMX)
+    } else if path == *SCRIPT_PATH {
+        ("text/javascript; charset=utf-8", SCRIPT)
+    } else {
+        return crate::error::ApiError::not_found("el archivo").into_response();
+    };
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),
             ),
         ],
-        STYLESHEET,
+        body,
     )
         .into_response()
 }
@@ -184,6 +247,7 @@ pub fn render<T: Serialize>(status: StatusCode, title: &str, template: &str, pag
         product: "SIAGIE",
         person: None,
         template,
+        scripts: false,
     }
     .with(page)
 }
@@ -195,6 +259,8 @@ pub struct Render<'a> {
     pub product: &'a str,
     pub person: Option<&'a Person>,
     pub template: &'a str,
+    /// The page may run the binary's own scripts (the console's pages).
+    pub scripts: bool,
 }
 
 impl Render<'_> {
@@ -206,6 +272,7 @@ impl Render<'_> {
             title => self.title,
             product => self.product,
             person => self.person,
+            scripts => self.scripts,
             ..Value::from_serialize(&page)
         };
         let html = PAGES
@@ -220,12 +287,16 @@ impl Render<'_> {
         };
         let mut response = (self.status, Html(html)).into_response();
         let headers = response.headers_mut();
+        // Scripts only from this server, and only on pages that use them; never inline.
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
+            HeaderValue::from_static(if self.scripts {
+                "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+                 img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            } else {
                 "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                 frame-ancestors 'none'; base-uri 'none'",
-            ),
+                 frame-ancestors 'none'; base-uri 'none'"
+            }),
         );
         headers.insert(
             header::REFERRER_POLICY,

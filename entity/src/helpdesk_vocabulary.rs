@@ -3,40 +3,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize,
-            Deserialize, utoipa::ToSchema,
-        )]
-        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $(#[sea_orm(string_value = $code)] $variant),+ }
-
-        impl $name {
-            /// Every value, in order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The machine code stored and sent over the API.
-            pub fn code(self) -> &'static str {
-                match self { $(Self::$variant => $code),+ }
-            }
-
-            /// Reads a machine code.
-            pub fn parse(value: &str) -> Result<Self, String> {
-                match value.trim() {
-                    $($code => Ok(Self::$variant),)+
-                    other => Err(format!(
-                        concat!($what, " no válido: «{}». Valores permitidos: {}."),
-                        other,
-                        [$($code),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
+use crate::vocabulary::vocabulary;
 
 vocabulary!(
     /// The state of a ticket.
@@ -127,6 +94,21 @@ mod tests {
                 serde_json::to_value(kind).unwrap(),
                 serde_json::json!(kind.code())
             );
+        }
+    }
+}
+
+vocabulary!(
+    /// What sending a canned reply also does to the ticket.
+    CannedStep, "Paso" { Wait => "wait", Resolve => "resolve" }
+);
+
+impl CannedStep {
+    /// The Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Wait => "y consultar al usuario (pausa el plazo)",
+            Self::Resolve => "y resolver el ticket",
         }
     }
 }

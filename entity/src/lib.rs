@@ -32,6 +32,8 @@ pub mod helpdesk_ticket;
 pub mod helpdesk_topic;
 pub mod helpdesk_vocabulary;
 pub mod idempotency_key;
+pub mod console_view;
+pub mod helpdesk_canned_reply;
 pub mod job_run;
 pub mod login_throttle;
 pub mod mail_outbox;

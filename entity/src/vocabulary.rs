@@ -5,9 +5,9 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// A closed vocabulary of the registry: a typed column, its machine codes, and the Spanish
+/// A closed vocabulary (of the registry, the help desk and the rest): a typed column, its machine codes, and the Spanish
 /// message that names what is allowed when a request brings another value.
-macro_rules! registry_vocabulary {
+macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(
@@ -42,25 +42,27 @@ macro_rules! registry_vocabulary {
     };
 }
 
-registry_vocabulary!(
+pub(crate) use vocabulary;
+
+vocabulary!(
     /// Educational level of an IE or a grade.
     Level, "Nivel" { Inicial => "inicial", Primaria => "primaria", Secundaria => "secundaria" }
 );
-registry_vocabulary!(
+vocabulary!(
     /// Modality: regular (EBR), special (EBE) or alternative (EBA) basic education.
     Modality, "Modalidad" { Ebr => "ebr", Ebe => "ebe", Eba => "eba" }
 );
-registry_vocabulary!(
+vocabulary!(
     /// Management type of an IE.
     Management, "Tipo de gestión" { Publica => "publica", Privada => "privada" }
 );
-registry_vocabulary!(
+vocabulary!(
     /// Status of an enrollment (matrícula).
     EnrollmentStatus, "Estado de matrícula" {
         Activo => "activo", Trasladado => "trasladado", Retirado => "retirado", Fallecido => "fallecido"
     }
 );
-registry_vocabulary!(
+vocabulary!(
     /// Position of a staff member registered in an IE (personal de la IE).
     Position, "Cargo" {
         DeputyDirector => "deputy_director", Secretary => "secretary", Teacher => "teacher",
@@ -68,16 +70,16 @@ registry_vocabulary!(
     }
 );
 
-registry_vocabulary!(
+vocabulary!(
     /// What a curricular area is in an acta: a general area, a workshop (taller) or behaviour
     /// (comportamiento).
     AreaKind, "Tipo de área" { General => "general", Taller => "taller", Comportamiento => "comportamiento" }
 );
-registry_vocabulary!(
+vocabulary!(
     /// The scale an area is graded on: vigesimal (0 to 20) or literal (AD, A, B, C).
     GradeScale, "Escala de calificación" { Vigesimal => "vigesimal", Literal => "literal" }
 );
-registry_vocabulary!(
+vocabulary!(
     /// A student's final situation in the acta of a year.
     FinalSituation, "Situación final" {
         Promovido => "promovido", RequiereRecuperacion => "requiere_recuperacion",

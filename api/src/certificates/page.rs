@@ -425,6 +425,7 @@ fn render(status: StatusCode, title: &str, template: &str, page: minijinja::Valu
         product: "SIAGIE — Mi Certificado",
         person: None,
         template,
+        scripts: false,
     }
     .with(page)
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use minijinja::context;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use entity::{helpdesk_vocabulary::TicketState, person, user_account};
+use entity::{helpdesk_topic, helpdesk_vocabulary::TicketState, person, ugel, user_account};
 
 use super::{
     layout::{QUEUE_PATH, message_page, render_wide},
@@ -21,8 +21,9 @@ use super::{
 use crate::{
     error::ApiError,
     helpdesk::{
-        access,
+        access, canned,
         dto::{Clock, TicketFilter, TicketSummary},
+        mail::{self, Stage},
         tickets,
     },
     state::AppState,
@@ -31,19 +32,22 @@ use crate::{
 
 /// The filters a person sets in the page's form, as its query string carries them.
 #[derive(Debug, Default)]
-struct Filters {
+pub struct Filters {
     states: Vec<String>,
     mine: bool,
     unassigned: bool,
     overdue: bool,
     q: String,
     sort: String,
+    level: Option<i16>,
+    topic: String,
+    ugel: Option<i64>,
     before: Option<i64>,
 }
 
 impl Filters {
     /// Reads the query string; an unknown parameter or value is a 400 page naming it.
-    fn parse(query: Option<&str>) -> Result<Self, String> {
+    pub fn parse(query: Option<&str>) -> Result<Self, String> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
             .map_err(|_| "La dirección de la página no es válida.".to_owned())?;
         let mut filters = Filters {
@@ -68,6 +72,25 @@ impl Filters {
                             .map_err(|_| format!("Página no válida: «{value}»."))?,
                     );
                 }
+                "level" if value.is_empty() => {}
+                "level" => {
+                    filters.level = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|l| (1..=3).contains(l))
+                            .ok_or_else(|| format!("Nivel no válido: «{value}»."))?,
+                    );
+                }
+                "topic" => filters.topic = value.trim().chars().take(60).collect(),
+                "ugel" if value.is_empty() => {}
+                "ugel" => {
+                    filters.ugel = Some(
+                        value
+                            .parse()
+                            .map_err(|_| format!("UGEL no válida: «{value}»."))?,
+                    );
+                }
                 "sort" => return Err(format!("Orden no válido: «{value}».")),
                 other => return Err(format!("Filtro desconocido: «{other}».")),
             }
@@ -83,14 +106,19 @@ impl Filters {
             q: (!self.q.is_empty()).then(|| self.q.clone()),
             sort: Some(self.sort.clone()),
             mine: self.mine.then_some(true),
+            unassigned: self.unassigned.then_some(true),
+            overdue: self.overdue.then_some(true),
+            level: self.level,
+            topic: (!self.topic.is_empty()).then(|| self.topic.clone()),
+            ugel_id: self.ugel,
             before: self.before,
             limit: Some(50),
             ..TicketFilter::default()
         }
     }
 
-    /// The query string of the next page: the same filters, from `before`.
-    fn next(&self, before: i64) -> String {
+    /// The query string of these filters, from `before` when it is the next page.
+    pub fn query(&self, before: Option<i64>) -> String {
         let mut pairs: Vec<(&str, String)> =
             self.states.iter().map(|s| ("state", s.clone())).collect();
         for (key, on) in [
@@ -105,8 +133,19 @@ impl Filters {
         if !self.q.is_empty() {
             pairs.push(("q", self.q.clone()));
         }
+        if let Some(level) = self.level {
+            pairs.push(("level", level.to_string()));
+        }
+        if !self.topic.is_empty() {
+            pairs.push(("topic", self.topic.clone()));
+        }
+        if let Some(ugel) = self.ugel {
+            pairs.push(("ugel", ugel.to_string()));
+        }
         pairs.push(("sort", self.sort.clone()));
-        pairs.push(("before", before.to_string()));
+        if let Some(before) = before {
+            pairs.push(("before", before.to_string()));
+        }
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 }
@@ -174,13 +213,11 @@ pub async fn queue(
         }
         Err(error) => return axum::response::IntoResponse::into_response(error),
     };
-    // Two filters the service does not take are applied to the page it answered.
-    let items: Vec<&TicketSummary> = page
-        .items
-        .iter()
-        .filter(|t| !filters.unassigned || t.assignee_id.is_none())
-        .filter(|t| !filters.overdue || t.clock.as_ref().is_some_and(|c| c.overdue))
-        .collect();
+    let items: Vec<&TicketSummary> = page.items.iter().collect();
+    let choices = match Choices::load(&state, &signed).await {
+        Ok(choices) => choices,
+        Err(error) => return axum::response::IntoResponse::into_response(error),
+    };
     let names = match assignee_names(&state, &items).await {
         Ok(names) => names,
         Err(error) => return axum::response::IntoResponse::into_response(error),
@@ -234,9 +271,112 @@ pub async fn queue(
             unassigned => filters.unassigned,
             overdue => filters.overdue,
             q => &filters.q,
-            next => page.next_before.map(|b| format!("{QUEUE_PATH}?{}", filters.next(b))),
+            next => page.next_before.map(|b| format!("{QUEUE_PATH}?{}", filters.query(Some(b)))),
+            level => filters.level,
+            topics => choices.topics,
+            ugels => choices.ugels,
+            topic => &filters.topic,
+            ugel => filters.ugel,
+            views => choices.views,
+            people => choices.people,
+            canned => choices.canned,
+            severities => super::helpdesk_ticket::severities(),
+            keeps_replies => crate::helpdesk::canned::keeps(&signed.principal),
+            current => filters.query(None),
+            csrf => &signed.csrf,
         },
     )
+}
+
+/// What the filter form offers: the topics, the UGELs (to the national help desk) and the
+/// person's saved views.
+struct Choices {
+    topics: Vec<minijinja::Value>,
+    ugels: Vec<minijinja::Value>,
+    views: Vec<minijinja::Value>,
+    /// The people of the caller's stage, for a bulk assignment.
+    people: Vec<minijinja::Value>,
+    /// The active canned replies of every topic, for a bulk reply.
+    canned: Vec<minijinja::Value>,
+}
+
+impl Choices {
+    async fn load(state: &AppState, signed: &Signed) -> Result<Self, ApiError> {
+        use sea_orm::QueryOrder;
+        let topics = helpdesk_topic::Entity::find()
+            .order_by_asc(helpdesk_topic::Column::Position)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| context! { code => t.code, name => t.name })
+            .collect();
+        let national = signed
+            .principal
+            .assignments
+            .iter()
+            .any(|a| matches!(a.unit, crate::auth::policy::Unit::Minedu));
+        let ugels = if national {
+            let mut ugels = ugel::Entity::find().all(&state.db).await?;
+            ugels.sort_by_cached_key(|u| crate::domain::spanish_key(&u.name));
+            ugels
+                .into_iter()
+                .map(|u| context! { id => u.id, name => u.name })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let views = super::saved_views::of(state, signed.principal.user_id)
+            .await?
+            .into_iter()
+            .map(|v| {
+                context! {
+                    id => v.id,
+                    name => v.name,
+                    href => format!("{QUEUE_PATH}?{}", v.query),
+                }
+            })
+            .collect();
+        let people = match own_stage(signed) {
+            Some(stage) => mail::stage_people(&state.db, stage)
+                .await?
+                .into_iter()
+                .map(|(id, _, name)| context! { id, name })
+                .collect(),
+            None => Vec::new(),
+        };
+        let canned = canned::list(&state.db, None)
+            .await?
+            .into_iter()
+            .filter(|c| c.active && c.topic_id.is_none())
+            .map(|c| context! { id => c.id, title => c.title, then => c.then_step.map(|s| s.label()) })
+            .collect();
+        Ok(Self {
+            topics,
+            ugels,
+            views,
+            people,
+            canned,
+        })
+    }
+}
+
+/// The stage the caller works (its first one), to offer its people.
+fn own_stage(signed: &Signed) -> Option<Stage> {
+    use crate::auth::policy::Unit;
+    signed.principal.assignments.iter().find_map(|a| {
+        let (level, n2_unit) = access::stage_of(a.role)?;
+        let (ugel_id, dre_id) = match a.unit {
+            Unit::Ugel { ugel_id, dre_id } => (Some(ugel_id), Some(dre_id)),
+            Unit::Dre { dre_id } => (None, Some(dre_id)),
+            _ => (None, None),
+        };
+        Some(Stage {
+            level,
+            n2_unit,
+            ugel_id,
+            dre_id,
+        })
+    })
 }
 
 /// The names of the people the tickets are assigned to.

@@ -1,7 +1,7 @@
-//! A ticket's page (`/consola/mesa-de-ayuda/tickets/{id}`): the conversation with the internal
-//! notes set apart, the event log and the SLA clocks, from the service `GET /helpdesk/tickets/{id}`
-//! calls; and its forms (reply, internal note, take, escalate, resolve), each calling the service
-//! of the API's step, then back to the page (303) with what was done.
+//! A ticket's page for the help desk (`/consola/mesa-de-ayuda/tickets/{id}`): the conversation
+//! with the internal notes set apart, the files, the event log and the SLA clocks, suggested
+//! articles, from the service `GET /helpdesk/tickets/{id}` calls; and its forms, each calling the
+//! service of the API's step, then back to the page (303) with what was done.
 
 use axum::{
     extract::{Path, Query, State},
@@ -11,41 +11,52 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
-use entity::helpdesk_vocabulary::EventKind;
+use entity::helpdesk_vocabulary::Severity;
 
 use super::{
     helpdesk_queue::is_help_desk,
     layout::{QUEUE_PATH, message_page, render_wide},
     session::{Posted, Signed},
+    ticket_view::{self, spanish},
 };
 use crate::{
     error::ApiError,
     helpdesk::{
-        conversation,
-        dto::{NewMessage, TicketView},
-        tickets,
+        canned, conversation,
+        dto::{NewMessage, SearchQuery, TicketView},
+        knowledge,
+        links::{self, Links},
+        mail::{self, Stage},
+        rules, tickets,
         workflow::{self, Step},
     },
     state::AppState,
-    time::{LIMA, now},
+    time::now,
 };
 
-/// The forms of a ticket's page, by the last segment of the path they post to.
+/// The forms of a ticket's page, by the last segment of the path they post to, with what the
+/// page says once done.
 const ACTIONS: &[(&str, &str)] = &[
     ("responder", "Respuesta enviada al usuario."),
+    ("predefinida", "Respuesta predefinida enviada al usuario."),
+    ("articulo-enviado", "Artículo enviado al usuario."),
     ("nota", "Nota interna agregada."),
     ("tomar", "Ticket tomado: ahora lo atiende usted."),
+    ("asignar", "Ticket asignado."),
+    (
+        "consultar",
+        "Consulta enviada al usuario: el plazo queda en pausa hasta que responda.",
+    ),
     ("escalar", "Ticket escalado al siguiente nivel."),
+    ("devolver", "Ticket devuelto al nivel anterior."),
     (
         "resolver",
         "Ticket resuelto: se envió la solución al usuario.",
     ),
+    ("prioridad", "Prioridad cambiada."),
+    ("fusionar", "Ticket cerrado como duplicado del indicado."),
+    ("anular", "Ticket anulado."),
 ];
-
-/// The page's address.
-fn ticket_path(id: i64) -> String {
-    format!("{QUEUE_PATH}/tickets/{id}")
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Flash {
@@ -65,7 +76,23 @@ pub async fn show(
     let done = flash
         .hecho
         .and_then(|code| ACTIONS.iter().find(|(c, _)| *c == code).map(|(_, m)| *m));
-    page(&state, &signed, id, StatusCode::OK, done, None).await
+    let notice = Notice {
+        done,
+        ..Notice::default()
+    };
+    page(&state, &signed, id, StatusCode::OK, notice).await
+}
+
+/// A file of the ticket.
+pub async fn attachment(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    if allowed(&signed, &id).is_none() {
+        return not_found(&signed);
+    }
+    ticket_view::download(&state, &signed, &id, &file).await
 }
 
 /// The ticket's id from the path, for a person of the help desk.
@@ -85,20 +112,34 @@ fn not_found(signed: &Signed) -> Response {
     )
 }
 
-/// The page, with a message of what was done or of what went wrong.
+/// What the page says above the ticket: what was done, what went wrong, or that someone else
+/// wrote while the person was writing (with the draft kept).
+#[derive(Debug, Default)]
+struct Notice<'a> {
+    done: Option<&'a str>,
+    error: Option<String>,
+    collision: Option<String>,
+    draft: Option<String>,
+}
+
+/// The page, with its notice.
 async fn page(
     state: &AppState,
     signed: &Signed,
     id: i64,
     status: StatusCode,
-    done: Option<&str>,
-    error: Option<String>,
+    notice: Notice<'_>,
 ) -> Response {
     let ticket = match tickets::read(state, &signed.principal, id, now()).await {
         Ok(ticket) => ticket,
         Err(ApiError::Client { .. }) => return not_found(signed),
         Err(error) => return error.into_response(),
     };
+    let extras = match Extras::load(state, signed, &ticket).await {
+        Ok(extras) => extras,
+        Err(error) => return error.into_response(),
+    };
+    let path = links::staff_ticket(id);
     render_wide(
         status,
         Some(&signed.person()),
@@ -106,121 +147,118 @@ async fn page(
         "console_ticket.html",
         context! {
             queue => QUEUE_PATH,
-            action => ticket_path(id),
+            action => &path,
             csrf => &signed.csrf,
-            done,
-            error,
+            done => notice.done,
+            error => notice.error,
+            collision => notice.collision,
+            draft => notice.draft,
             mine => ticket.assignee_id == Some(signed.principal.user_id),
-            ..view(&ticket)
+            people => extras.people,
+            canned => extras.canned,
+            articles => extras.articles,
+            severities => severities(),
+            writes_articles => knowledge_writer(signed),
+            ..ticket_view::view(&ticket, &format!("{path}/adjuntos"))
         },
     )
 }
 
-fn lima(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string()
+/// What the page offers beside the ticket: whom it can be assigned to, the canned replies of its
+/// topic, and articles that may answer it.
+struct Extras {
+    people: Vec<minijinja::Value>,
+    canned: Vec<minijinja::Value>,
+    articles: Vec<minijinja::Value>,
 }
 
-/// What the template reads of a ticket.
-fn view(t: &TicketView) -> minijinja::Value {
-    let messages: Vec<minijinja::Value> = t
-        .messages
-        .iter()
-        .map(|m| {
-            context! {
-                author => &m.author,
-                from_requester => m.from_requester,
-                internal => m.internal,
-                body => &m.body,
-                at => lima(m.created_at),
-            }
+impl Extras {
+    async fn load(state: &AppState, signed: &Signed, t: &TicketView) -> Result<Self, ApiError> {
+        if !t.can_work {
+            return Ok(Self {
+                people: Vec::new(),
+                canned: Vec::new(),
+                articles: Vec::new(),
+            });
+        }
+        let stage = Stage {
+            level: t.level,
+            n2_unit: t.n2_unit,
+            ugel_id: t.ugel_id,
+            dre_id: t.dre_id,
+        };
+        let people = mail::stage_people(&state.db, stage)
+            .await?
+            .into_iter()
+            .filter(|(user, ..)| *user != signed.principal.user_id)
+            .map(|(id, _, name)| context! { id, name })
+            .collect();
+        let canned = canned::list(&state.db, Some(t.topic.id))
+            .await?
+            .into_iter()
+            .map(|c| context! { id => c.id, title => c.title, then => c.then_step.map(|s| s.label()) })
+            .collect();
+        let query = SearchQuery {
+            q: Some(rules::subject(&t.comment)),
+            state: None,
+            limit: Some(3),
+        };
+        let articles = knowledge::search(&state.db, &signed.principal, query)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| context! { id => a.id, title => a.title, snippet => a.snippet })
+            .collect();
+        Ok(Self {
+            people,
+            canned,
+            articles,
         })
-        .collect();
-    let events: Vec<minijinja::Value> = t
-        .events
-        .iter()
-        .map(|e| {
-            context! {
-                at => lima(e.at),
-                kind => event_label(e.kind),
-                from => e.from_state.map(|s| s.label()),
-                to => e.to_state.label(),
-                level => e.level,
-                reason => &e.reason,
-            }
-        })
-        .collect();
-    let clocks: Vec<minijinja::Value> = t
-        .sla
-        .iter()
-        .map(|c| {
-            context! {
-                target => if c.target == "first_response" { "Primera respuesta" } else { "Resolución" },
-                due => lima(c.due_at),
-                status => clock_status(c.status),
-                class => match c.status {
-                    "vencido" | "incumplido" => "bad",
-                    "por_vencer" | "pausado" => "warn",
-                    _ => "ok",
-                },
-            }
-        })
-        .collect();
-    context! {
-        number => &t.number,
-        state => t.state_label,
-        open => t.state.is_open(),
-        level => t.level_label,
-        priority => t.priority_label,
-        topic => &t.topic.name,
-        requester => &t.requester,
-        school => &t.school,
-        codigo_modular => &t.codigo_modular,
-        comment => &t.comment,
-        resolution => &t.resolution,
-        assigned => t.assignee_id.is_some(),
-        can_work => t.can_work,
-        messages,
-        events,
-        clocks,
     }
 }
 
-fn clock_status(code: &str) -> &'static str {
-    match code {
-        "en_plazo" => "En plazo",
-        "por_vencer" => "Por vencer",
-        "vencido" => "Vencido",
-        "cumplido" => "Cumplido",
-        "incumplido" => "Incumplido",
-        "pausado" => "Pausado: se espera al usuario",
-        _ => "—",
-    }
+/// The values of impact and urgency, with their names.
+pub fn severities() -> Vec<minijinja::Value> {
+    Severity::ALL
+        .iter()
+        .map(|s| {
+            context! {
+                code => s.code(),
+                label => match s { Severity::Baja => "Baja", Severity::Media => "Media", Severity::Alta => "Alta" },
+            }
+        })
+        .collect()
 }
 
-fn event_label(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Filed => "Registrado",
-        EventKind::Taken => "Tomado",
-        EventKind::Assigned => "Asignado",
-        EventKind::Waiting => "Consulta al usuario",
-        EventKind::Replied => "Respuesta",
-        EventKind::Escalated => "Escalado",
-        EventKind::Returned => "Devuelto",
-        EventKind::Resolved => "Resuelto",
-        EventKind::Closed => "Cerrado",
-        EventKind::Reopened => "Reabierto",
-        EventKind::Merged => "Fusionado",
-        EventKind::Annulled => "Anulado",
-        EventKind::Priority => "Prioridad cambiada",
-        EventKind::Rated => "Calificado",
-    }
+/// Whether the person may draw an article from a ticket (those who keep the knowledge base; the
+/// service also lets whoever resolved it).
+fn knowledge_writer(signed: &Signed) -> bool {
+    is_help_desk(signed)
 }
 
-/// What the forms send: the text of a reply or note, the reason of an escalation, the resolution.
+/// What the forms send; each form sends the fields its step needs.
 #[derive(Debug, Default, Deserialize)]
 pub struct StepForm {
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    canned: String,
+    #[serde(default)]
+    article: String,
+    #[serde(default)]
+    impact: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    into: String,
+    /// What the page showed when it loaded ([`ticket_view::seen`]).
+    #[serde(default)]
+    seen: String,
+    /// Sent anyway, after the warning that someone else wrote.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// A form of the page: the API's step, then back to the page.
@@ -233,48 +271,143 @@ pub async fn act(
     let Some(id) = allowed(&signed, &id) else {
         return not_found(&signed);
     };
-    let text = form.text;
     let at = now();
-    let p = &signed.principal;
-    let result = match action.as_str() {
-        "responder" | "nota" => {
-            let input = NewMessage {
-                body: text,
-                internal: action == "nota",
-            };
-            conversation::post(&state, p, id, input, at).await
+    if action == "responder" && form.confirm.is_empty() {
+        if let Some(response) = collision(&state, &signed, id, &form).await {
+            return response;
         }
-        "tomar" => workflow::apply(&state, p, id, Step::Take, at).await,
-        "escalar" => workflow::apply(&state, p, id, Step::Escalate(text), at).await,
-        "resolver" => workflow::apply(&state, p, id, Step::Resolve(text), at).await,
-        _ => return not_found(&signed),
+    }
+    if action == "articulo" {
+        return match knowledge::from_ticket(&state.db, &signed.principal, id, at).await {
+            Ok(article) => Redirect::to(&super::knowledge::edit_path(article.id)).into_response(),
+            Err(error) => failed(&state, &signed, id, error).await,
+        };
+    }
+    let Some(result) = step(&state, &signed, id, &action, form).await else {
+        return not_found(&signed);
     };
     match result {
-        Ok(_) => Redirect::to(&format!("{}?hecho={action}", ticket_path(id))).into_response(),
-        Err(error @ ApiError::Client { .. }) => {
-            let status = error.status();
-            if status == StatusCode::NOT_FOUND {
-                return not_found(&signed);
-            }
-            page(&state, &signed, id, status, None, Some(spanish(&error))).await
-        }
-        Err(error) => error.into_response(),
+        Ok(_) => Redirect::to(&format!("{}?hecho={action}", links::staff_ticket(id)))
+            .into_response(),
+        Err(error) => failed(&state, &signed, id, error).await,
     }
 }
 
-/// An error's words for the page: its message and what each field needs.
-fn spanish(error: &ApiError) -> String {
-    match error {
-        ApiError::Client {
-            message, fields, ..
-        } => {
-            let mut text = message.to_string();
-            for field in fields.iter().flat_map(|f| f.values()) {
-                text.push(' ');
-                text.push_str(field);
-            }
-            text
+/// The step a form names, taken through the service of the API's route; `None` for no form.
+async fn step(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    action: &str,
+    form: StepForm,
+) -> Option<Result<TicketView, ApiError>> {
+    let at = now();
+    let p = &signed.principal;
+    let apply = |step| workflow::apply(state, p, id, step, at);
+    Some(match action {
+        "responder" | "nota" => {
+            let input = NewMessage {
+                body: form.text,
+                internal: action == "nota",
+            };
+            conversation::post(state, p, id, input, at).await
         }
-        ApiError::Internal(_) => String::new(),
+        "predefinida" => match form.canned.parse() {
+            Ok(reply) => canned::send(state, p, id, reply, at).await,
+            Err(_) => Err(ApiError::field("canned", "Elija una respuesta predefinida.")),
+        },
+        "articulo-enviado" => article_reply(state, signed, id, &form.article).await,
+        "tomar" => apply(Step::Take).await,
+        "asignar" => match form.assignee.parse() {
+            Ok(user) => apply(Step::Assign(Some(user))).await,
+            Err(_) => Err(ApiError::field("user_id", "Elija a quién asignarlo.")),
+        },
+        "consultar" => apply(Step::Wait(form.text)).await,
+        "escalar" => apply(Step::Escalate(form.text)).await,
+        "devolver" => apply(Step::Return(form.text)).await,
+        "resolver" => apply(Step::Resolve(form.text)).await,
+        "prioridad" => {
+            apply(Step::Priority {
+                impact: form.impact,
+                urgency: form.urgency,
+                reason: form.text,
+            })
+            .await
+        }
+        "fusionar" => {
+            apply(Step::Merge {
+                into: form.into.trim().to_uppercase(),
+                reason: form.text,
+            })
+            .await
+        }
+        "anular" => apply(Step::Annul(form.text)).await,
+        _ => return None,
+    })
+}
+
+/// A public reply that points the requester to an article: its title and its page.
+async fn article_reply(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    article: &str,
+) -> Result<TicketView, ApiError> {
+    let Ok(article_id) = article.parse() else {
+        return Err(ApiError::field("article", "Elija un artículo."));
+    };
+    let article = knowledge::read(&state.db, &signed.principal, article_id).await?;
+    let link = Links::new(&state.config.auth.public_base_url);
+    let body = format!(
+        "Le sugerimos revisar el artículo «{}» de la base de conocimiento, que explica cómo resolverlo: {}",
+        article.title,
+        link.article(article.id)
+    );
+    let input = NewMessage {
+        body,
+        internal: false,
+    };
+    conversation::post(state, &signed.principal, id, input, now()).await
+}
+
+/// When someone else replied or moved the ticket after the page loaded, the page again with the
+/// warning and the draft, to send it anyway or change it; `None` when nothing happened since.
+async fn collision(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    form: &StepForm,
+) -> Option<Response> {
+    if form.seen.is_empty() {
+        return None;
     }
+    let ticket = tickets::read(state, &signed.principal, id, now()).await.ok()?;
+    if ticket_view::seen(&ticket) == form.seen {
+        return None;
+    }
+    let notice = Notice {
+        collision: Some(
+            "Mientras usted escribía, otra persona respondió o cambió este ticket. Revise la conversación: su respuesta no se envió. Puede enviarla tal como está o cambiarla."
+                .into(),
+        ),
+        draft: Some(form.text.clone()),
+        ..Notice::default()
+    };
+    Some(page(state, signed, id, StatusCode::CONFLICT, notice).await)
+}
+
+/// The page again with what went wrong (a 404 when the ticket is out of reach).
+async fn failed(state: &AppState, signed: &Signed, id: i64, error: ApiError) -> Response {
+    if let ApiError::Client { .. } = error {
+        let status = error.status();
+        if status == StatusCode::NOT_FOUND {
+            return not_found(signed);
+        }
+        let notice = Notice {
+            error: Some(spanish(&error)),
+            ..Notice::default()
+        };
+        return page(state, signed, id, status, notice).await;
+    }
+    error.into_response()
 }

@@ -11,7 +11,7 @@ pub const HOME_PATH: &str = "/consola";
 /// The sign-in page.
 pub const LOGIN_PATH: &str = "/consola/ingresar";
 /// The help desk's queue.
-pub const QUEUE_PATH: &str = "/consola/mesa-de-ayuda";
+pub const QUEUE_PATH: &str = crate::helpdesk::links::STAFF_PATH;
 /// Where the sign-out form posts.
 pub const LOGOUT_PATH: &str = "/consola/salir";
 /// The page where a temporary password is replaced.
@@ -31,6 +31,7 @@ pub fn render(
         product: "SIAGIE — Consola",
         person,
         template,
+        scripts: true,
     }
     .with(page)
 }

@@ -2,18 +2,30 @@
 //! on the page kit (`crate::page`). Each page calls the same service as its API route; forms
 //! post, carry the session's form token and redirect back (POST-redirect-GET).
 
+mod bulk;
+mod canned;
 mod helpdesk_queue;
 mod helpdesk_ticket;
+mod knowledge;
 mod layout;
+mod reports;
+mod requester;
+mod saved_views;
 mod session;
 mod sign_in;
+mod ticket_view;
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     routing::{get, post},
 };
 
-use crate::state::AppState;
+use crate::{
+    helpdesk::{links, tickets},
+    provisioning::files::MAX_FILE_BYTES,
+    state::AppState,
+};
 
 pub use layout::{HOME_PATH, LOGIN_PATH, LOGOUT_PATH, PASSWORD_PATH, QUEUE_PATH};
 pub use session::{COOKIE, Signed};
@@ -32,6 +44,47 @@ pub fn router() -> Router<AppState> {
         .route(
             "/consola/mesa-de-ayuda/tickets/{id}/{action}",
             post(helpdesk_ticket::act),
+        )
+        .route(
+            "/consola/mesa-de-ayuda/tickets/{id}/adjuntos/{file}",
+            get(helpdesk_ticket::attachment),
+        )
+        .route("/consola/mesa-de-ayuda/lote", post(bulk::apply))
+        .route("/consola/mesa-de-ayuda/vistas", post(saved_views::save))
+        .route(
+            "/consola/mesa-de-ayuda/vistas/{id}/borrar",
+            post(saved_views::delete),
+        )
+        .route(reports::REPORTS_PATH, get(reports::page))
+        .route(
+            "/consola/mesa-de-ayuda/reportes/{file}",
+            get(reports::csv),
+        )
+        .route(canned::CANNED_PATH, get(canned::page).post(canned::create))
+        .route("/consola/mesa-de-ayuda/respuestas/{id}", post(canned::update))
+        .route(links::ARTICLES_PATH, get(knowledge::search))
+        .route(
+            knowledge::NEW_PATH,
+            get(knowledge::new_form).post(knowledge::create),
+        )
+        .route("/consola/articulos/{id}", get(knowledge::show))
+        .route("/consola/articulos/{id}/voto", post(knowledge::vote))
+        .route(
+            "/consola/articulos/{id}/editar",
+            get(knowledge::edit_form).post(knowledge::update),
+        )
+        .route(links::REQUESTER_PATH, get(requester::mine))
+        .route(
+            requester::NEW_PATH,
+            get(requester::form).post(requester::file).layer(DefaultBodyLimit::max(
+                tickets::MAX_ATTACHMENTS * MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/consola/mis-tickets/{id}", get(requester::show))
+        .route("/consola/mis-tickets/{id}/{action}", post(requester::act))
+        .route(
+            "/consola/mis-tickets/{id}/adjuntos/{file}",
+            get(requester::attachment),
         )
         .route(
             sign_in::FORGOT_PATH,

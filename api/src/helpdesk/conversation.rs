@@ -14,6 +14,7 @@ use entity::{
 use super::{
     access,
     dto::{NewMessage, TicketView},
+    links::Links,
     mail::{self, Notice, StaffNotice},
     rules::{MAX_TEXT, text},
     tickets,
@@ -84,6 +85,7 @@ pub async fn post(
     };
     let mail = mail_for(
         &txn,
+        Links::new(&state.config.auth.public_base_url),
         &saved,
         input.internal,
         from_requester,
@@ -114,6 +116,7 @@ pub async fn post(
 /// requester's to whoever works the ticket; an internal note, none.
 async fn mail_for(
     db: &impl ConnectionTrait,
+    links: Links<'_>,
     ticket: &helpdesk_ticket::Model,
     internal: bool,
     from_requester: bool,
@@ -123,8 +126,8 @@ async fn mail_for(
     if internal {
         Ok(Vec::new())
     } else if from_requester {
-        mail::about(db, ticket, None, Some(StaffNotice::Replied(body)), actor).await
+        mail::about(db, links, ticket, None, Some(StaffNotice::Replied(body)), actor).await
     } else {
-        mail::about(db, ticket, Some(Notice::Reply(body)), None, actor).await
+        mail::about(db, links, ticket, Some(Notice::Reply(body)), None, actor).await
     }
 }

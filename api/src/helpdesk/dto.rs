@@ -134,6 +134,11 @@ pub struct TicketFilter {
     pub ugel_id: Option<i64>,
     /// `true`: only the tickets assigned to the caller.
     pub mine: Option<bool>,
+    /// `true`: only the tickets nobody has taken.
+    pub unassigned: Option<bool>,
+    /// `true`: only the open tickets whose running clock is past its deadline, soonest due first
+    /// (as `sort=deadline`, at most 5,000 tickets measured).
+    pub overdue: Option<bool>,
     /// Keyset: the `next_before` of the previous page (in the order asked).
     pub before: Option<i64>,
     /// 1 to 200 (default 50).

@@ -12,7 +12,7 @@ use entity::{
     role_assignment,
 };
 
-use super::{access, rules};
+use super::{access, links::Links, rules};
 use crate::error::{ApiError, Result};
 
 /// What the requester is told by e-mail.
@@ -31,7 +31,11 @@ pub enum Notice {
 /// The requester's e-mail about a ticket, if the notice makes one. Every e-mail of a ticket names
 /// its number in the subject and belongs to one thread (Message-ID of the first, References in
 /// the others).
-pub fn to_requester(ticket: &helpdesk_ticket::Model, notice: Notice) -> Result<Option<Queued>> {
+pub fn to_requester(
+    links: Links,
+    ticket: &helpdesk_ticket::Model,
+    notice: Notice,
+) -> Result<Option<Queued>> {
     let (headline, body, root) = match notice {
         Notice::Filed => (
             "Registramos su consulta",
@@ -56,6 +60,7 @@ pub fn to_requester(ticket: &helpdesk_ticket::Model, notice: Notice) -> Result<O
             "resolved": ticket.state == TicketState::Resuelto,
             "thread": ticket.number,
             "thread_root": root,
+            "link": links.requester(ticket.id),
         }),
     )
     .map_err(ApiError::Internal)?;
@@ -66,17 +71,18 @@ pub fn to_requester(ticket: &helpdesk_ticket::Model, notice: Notice) -> Result<O
 /// [`record`](crate::record::record) to queue with the change.
 pub async fn about(
     db: &impl ConnectionTrait,
+    links: Links<'_>,
     ticket: &helpdesk_ticket::Model,
     requester: Option<Notice>,
     staff: Option<StaffNotice>,
     actor: i64,
 ) -> Result<Vec<Queued>> {
     let mut mail: Vec<Queued> = match requester {
-        Some(notice) => to_requester(ticket, notice)?.into_iter().collect(),
+        Some(notice) => to_requester(links, ticket, notice)?.into_iter().collect(),
         None => Vec::new(),
     };
     if let Some(notice) = staff {
-        mail.extend(to_staff(db, ticket, notice, actor).await?);
+        mail.extend(to_staff(db, links, ticket, notice, actor).await?);
     }
     Ok(mail)
 }
@@ -171,6 +177,7 @@ pub enum StaffNotice {
 /// nobody has it (an escalation always tells the stage); never to the person who took the step.
 pub async fn to_staff(
     db: &impl ConnectionTrait,
+    links: Links<'_>,
     ticket: &helpdesk_ticket::Model,
     notice: StaffNotice,
     actor: i64,
@@ -227,6 +234,7 @@ pub async fn to_staff(
                 "action": action,
                 "thread": ticket.number,
                 "thread_root": false,
+                "link": links.staff(ticket.id),
             }),
         )
         .map_err(ApiError::Internal)?;

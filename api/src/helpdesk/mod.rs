@@ -6,9 +6,11 @@
 pub mod access;
 pub mod availability;
 pub mod calendar;
+pub mod canned;
 pub mod conversation;
 pub mod dto;
 pub mod knowledge;
+pub mod links;
 pub mod mail;
 pub mod privacy;
 pub mod reports;

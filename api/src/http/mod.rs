@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every area: extractors with the JSON error shape, pagination, the
 //! bounds on a request's address and headers.
 
+pub mod download;
 pub mod extract;
 pub mod idempotency;
 pub mod page;

@@ -106,6 +106,7 @@ actions! {
     HelpdeskHolidayDeleted = ("helpdesk_holiday_deleted", "helpdesk_holiday"),
     HelpdeskAvailabilityChanged = ("helpdesk_availability_changed", "helpdesk_availability"),
     HelpdeskArticleChanged = ("helpdesk_article_changed", "helpdesk_article"),
+    HelpdeskCannedReplyChanged = ("helpdesk_canned_reply_changed", "helpdesk_canned_reply"),
 }
 
 /// One entry of the trail, built step by step.

@@ -936,7 +936,7 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_only_an_administrator_
     }
 
     // Saturday: nothing is sent, whatever is due.
-    let summary = siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 5, 11))
+    let summary = siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 5, 11))
         .await
         .unwrap();
     assert!(summary.contains("fuera del horario"), "{summary}");
@@ -948,12 +948,12 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_only_an_administrator_
         "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
          WHERE template LIKE 'helpdesk_sla%' AND context LIKE '%{number}%'"
     );
-    siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 7, 10))
+    siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 7, 10))
         .await
         .unwrap();
     let first = app.scalar(count).await.unwrap();
     assert_ne!(first, "0");
-    siagie::helpdesk::sla_job::run(&app.db, &config, lima(2026, 12, 7, 11))
+    siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 7, 11))
         .await
         .unwrap();
     assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");

@@ -22,20 +22,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(summary))
 }
 
-fn csv(mut lines: Vec<String>, name: &str, bom: bool) -> Result<Response> {
-    if bom && let Some(first) = lines.first_mut() {
-        first.insert(0, '\u{feff}');
-    }
-    let stream = futures_util::stream::iter(lines.into_iter().map(Ok::<_, std::io::Error>));
-    Response::builder()
-        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}.csv\""),
-        )
-        .body(Body::from_stream(stream))
-        .map_err(|e| ApiError::Internal(e.into()))
-}
 
 fn json<T: serde::Serialize>(value: &T) -> Result<Response> {
     Response::builder()
@@ -84,7 +70,7 @@ async fn backlog(
     let bom = wants_bom(q.bom)?;
     let rows = reports::backlog(&state.db, &p).await?;
     if as_csv {
-        csv(reports::backlog_csv(&rows), "pendientes", bom)
+        crate::http::download::csv(reports::backlog_csv(&rows), "pendientes", bom)
     } else {
         json(&rows)
     }
@@ -105,7 +91,7 @@ async fn summary(
     let period = reports::period(q.from, q.to, now)?;
     let summary = reports::summary(&state.db, &state.config.helpdesk, &p, period, now).await?;
     if as_csv {
-        csv(reports::summary_csv(&summary), "resumen", bom)
+        crate::http::download::csv(reports::summary_csv(&summary), "resumen", bom)
     } else {
         json(&summary)
     }

@@ -17,13 +17,13 @@ use crate::helpdesk::{
         TicketView, Topic, TopicInput,
     },
     routing,
-    tickets::{self, ATTACHMENT, MAX_ATTACHMENTS},
+    tickets::{self, MAX_ATTACHMENTS},
 };
 use crate::{
     auth::AuthUser,
-    error::{ApiError, ErrorBody, ErrorCode, Result},
+    error::{ApiError, ErrorBody, Result},
     http::{ApiJson, ApiPath, ApiQuery},
-    provisioning::files::{MAX_FILE_BYTES, Upload},
+    provisioning::files::MAX_FILE_BYTES,
     state::AppState,
     time::now,
 };
@@ -89,60 +89,13 @@ async fn file_ticket(
     AuthUser(p): AuthUser,
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<TicketView>)> {
-    let (form, uploads) = read_form(multipart).await?;
+    let (form, uploads, _) = tickets::read_multipart(multipart, &[]).await?;
     Ok((
         StatusCode::CREATED,
         Json(tickets::file(&state, &p, form, uploads, now()).await?),
     ))
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<(TicketForm, Vec<Upload>)> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::because(
-                ErrorCode::PayloadTooLarge,
-                "Los archivos adjuntos no pueden superar 5 MB cada uno.",
-            )
-        } else {
-            ApiError::invalid_body("El formulario no se pudo leer (se espera multipart/form-data).")
-        }
-    };
-    let mut form = TicketForm::default();
-    let mut uploads = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == ATTACHMENT.field {
-            let file_name = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(bad)?;
-            if uploads.len() >= MAX_ATTACHMENTS {
-                return Err(ApiError::field(
-                    ATTACHMENT.field,
-                    "Adjunte hasta 3 archivos.",
-                ));
-            }
-            uploads.push(Upload::check_part(
-                &ATTACHMENT,
-                file_name.as_deref(),
-                bytes.to_vec(),
-            )?);
-            continue;
-        }
-        let value = field.text().await.map_err(bad)?;
-        let slot = match name.as_str() {
-            "email" => &mut form.email,
-            "codigo_modular" => &mut form.codigo_modular,
-            "cell_phone" => &mut form.cell_phone,
-            "extension" => &mut form.extension,
-            "topic" => &mut form.topic,
-            "comment" => &mut form.comment,
-            "error_code" => &mut form.error_code,
-            "request_id" => &mut form.request_id,
-            _ => continue,
-        };
-        *slot = Some(value);
-    }
-    Ok((form, uploads))
-}
 
 /// Tickets, newest first: those the caller filed (`view=filed`) or those of its help-desk queues
 /// (`view=queue`, the default for agents and specialists), with filters and keyset pages.

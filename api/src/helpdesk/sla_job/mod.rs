@@ -10,6 +10,8 @@ mod warnings;
 pub use ticket::SlaTicket;
 use warnings::{Owed, Owes};
 
+use super::links::Links;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -159,10 +161,11 @@ const CHUNK: usize = 1_000;
 pub fn scheduled(
     db: DatabaseConnection,
     config: HelpdeskConfig,
+    base_url: String,
 ) -> (&'static str, jobs::schedule::JobFn) {
     let work: jobs::schedule::JobFn = std::sync::Arc::new(move |at| {
-        let (db, config) = (db.clone(), config.clone());
-        Box::pin(async move { run(&db, &config, at).await })
+        let (db, config, base_url) = (db.clone(), config.clone(), base_url.clone());
+        Box::pin(async move { run(&db, &config, Links::new(&base_url), at).await })
     });
     ("helpdesk_sla", work)
 }
@@ -178,6 +181,7 @@ pub fn scheduled(
 pub async fn run(
     db: &DatabaseConnection,
     config: &HelpdeskConfig,
+    links: Links<'_>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<String> {
     let calendars = Calendars::new(db, config, at).await?;
@@ -188,7 +192,7 @@ pub async fn run(
     let candidates = candidates(&open, at);
     let steps = state_changes(db, &open, &candidates).await?;
     let (owed, marks) = measure(db, calendars, &open, &candidates, &steps, at).await?;
-    let outgoing = warnings::warnings(db, &open, &owed, at).await?;
+    let outgoing = warnings::warnings(db, links, &open, &owed, at).await?;
 
     let txn = crate::db::begin(db).await?;
     // Queued now, whatever instant the run is for: it is sent at once.

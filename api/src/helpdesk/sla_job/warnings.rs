@@ -13,6 +13,7 @@ use super::ticket::SlaTicket;
 use crate::{
     auth::Role,
     helpdesk::{
+        links::Links,
         mail::{self, Stage},
         rules,
         sla::{Calendar, Target},
@@ -68,7 +69,7 @@ async fn contacts(
 const DIGEST_LISTS: usize = 50;
 
 /// A warning's facts, for the e-mails that tell it.
-fn describe(ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
+fn describe(links: Links, ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
     serde_json::json!({
         "number": ticket.number,
         "breached": o.breached,
@@ -79,6 +80,7 @@ fn describe(ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
         "level": rules::stage_label(ticket.level, ticket.n2_unit),
         "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
         "priority": rules::priority_label(ticket.priority),
+        "link": links.staff(ticket.id),
     })
 }
 
@@ -86,6 +88,7 @@ fn describe(ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
 /// ticket nobody has goes to everyone who works its stage); the supervisors', one digest.
 pub(super) async fn warnings(
     db: &impl ConnectionTrait,
+    links: Links<'_>,
     open: &[SlaTicket],
     owed: &Owes,
     at: DateTime<Utc>,
@@ -120,15 +123,15 @@ pub(super) async fn warnings(
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 slot.insert(people);
             }
-            outgoing.extend(to_stage(ticket, o, &stages[&stage])?);
+            outgoing.extend(to_stage(links, ticket, o, &stages[&stage])?);
             continue;
         }
         let Some(assignee) = ticket.assignee_id.and_then(|a| assignees.get(&a)) else {
             continue;
         };
-        outgoing.push(to_assignee(ticket, o, assignee)?);
+        outgoing.push(to_assignee(links, ticket, o, assignee)?);
     }
-    outgoing.extend(digest(db, open, &owed.warnings, at).await?);
+    outgoing.extend(digest(db, links, open, &owed.warnings, at).await?);
     Ok(outgoing)
 }
 
@@ -146,11 +149,16 @@ fn clock_key(ticket: &SlaTicket, o: &Owed) -> String {
 }
 
 /// A breach of a ticket nobody has, told to each person of its stage.
-fn to_stage(ticket: &SlaTicket, o: &Owed, people: &[mail::Contact]) -> anyhow::Result<Vec<Queued>> {
+fn to_stage(
+    links: Links,
+    ticket: &SlaTicket,
+    o: &Owed,
+    people: &[mail::Contact],
+) -> anyhow::Result<Vec<Queued>> {
     let key = clock_key(ticket, o);
     let mut outgoing = Vec::new();
     for (user, email, name) in people {
-        let mut context = describe(ticket, o);
+        let mut context = describe(links, ticket, o);
         context["name"] = name.clone().into();
         context["unassigned"] = true.into();
         outgoing.push((
@@ -167,11 +175,12 @@ fn to_stage(ticket: &SlaTicket, o: &Owed, people: &[mail::Contact]) -> anyhow::R
 
 /// A warning told to the ticket's assignee.
 fn to_assignee(
+    links: Links,
     ticket: &SlaTicket,
     o: &Owed,
     (email, name): &(String, String),
 ) -> anyhow::Result<Queued> {
-    let mut context = describe(ticket, o);
+    let mut context = describe(links, ticket, o);
     context["name"] = name.clone().into();
     Ok((
         email.clone(),
@@ -189,6 +198,7 @@ fn to_assignee(
 /// The supervisors' digest of the run's breaches, if any.
 async fn digest(
     db: &impl ConnectionTrait,
+    links: Links<'_>,
     open: &[SlaTicket],
     owed: &[Owed],
     at: DateTime<Utc>,
@@ -200,7 +210,7 @@ async fn digest(
     let listed: Vec<serde_json::Value> = breaches
         .iter()
         .take(DIGEST_LISTS)
-        .map(|o| describe(&open[o.ticket], o))
+        .map(|o| describe(links, &open[o.ticket], o))
         .collect();
     let mut outgoing = Vec::new();
     for (user, email, name) in holders(db, &[Role::MineduAdmin]).await? {
@@ -210,6 +220,7 @@ async fn digest(
             "date": at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
             "tickets": listed,
             "more": breaches.len().saturating_sub(DIGEST_LISTS),
+            "queue": links.queue(),
         });
         outgoing.push((
             email,

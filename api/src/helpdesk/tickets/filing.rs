@@ -1,6 +1,7 @@
 //! Filing a ticket through the help form: the form checked whole, its files stored, the ticket
 //! numbered and recorded with its first log entry, audit event and acknowledgement e-mail.
 
+use axum::{extract::Multipart, http::StatusCode};
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -21,6 +22,7 @@ use crate::{
     helpdesk::{
         access,
         dto::{TicketForm, TicketView},
+        links::Links,
         mail::{self, Notice},
         routing,
         rules::{self, MAX_TEXT, priority, text},
@@ -129,7 +131,8 @@ pub async fn file(
     let number = next_number(db, year).await?;
     // The files go to disk (synced) first and are removed if the transaction fails.
     let stored = store(data_dir, &uploads).await?;
-    let written = write(db, p, filing, number, &uploads, &stored, now).await;
+    let links = Links::new(&state.config.auth.public_base_url);
+    let written = write(db, links, p, filing, number, (&uploads, &stored), now).await;
     if written.is_err() {
         remove(data_dir, &stored).await;
     }
@@ -278,11 +281,11 @@ async fn store(data_dir: &std::path::Path, uploads: &[Upload]) -> Result<Vec<Str
 /// Writes the ticket, its attachments, and records its filing, in one transaction.
 async fn write(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     filing: Filing,
     number: String,
-    uploads: &[Upload],
-    stored: &[String],
+    (uploads, stored): (&[Upload], &[String]),
     now: DateTime<Utc>,
 ) -> Result<helpdesk_ticket::Model> {
     let txn = crate::db::begin(db).await?;
@@ -301,7 +304,11 @@ async fn write(
         .insert(&txn)
         .await?;
     }
-    let mail = mail::to_requester(&ticket, Notice::Filed)?;
+    let mail = mail::to_requester(
+        links,
+        &ticket,
+        Notice::Filed,
+    )?;
     record(
         &txn,
         Change::Ticket {
@@ -389,4 +396,63 @@ async fn next_number(db: &impl ConnectionTrait, year: i32) -> Result<String> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the counter answered no row")))?;
     let last: i64 = row.try_get_by_index(0)?;
     Ok(format!("ISOS-{year}-{last:06}"))
+}
+
+/// The help form as a browser or a client sends it (`multipart/form-data`): its fields, its files
+/// (parts named `attachment`, checked), and the values of the `extra` fields a page adds (its form
+/// token).
+pub async fn read_multipart(
+    mut multipart: Multipart,
+    extra: &[&str],
+) -> Result<(TicketForm, Vec<Upload>, Vec<(String, String)>)> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::because(
+                ErrorCode::PayloadTooLarge,
+                "Los archivos adjuntos no pueden superar 5 MB cada uno.",
+            )
+        } else {
+            ApiError::invalid_body("El formulario no se pudo leer (se espera multipart/form-data).")
+        }
+    };
+    let mut form = TicketForm::default();
+    let mut uploads = Vec::new();
+    let mut extras = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == ATTACHMENT.field {
+            let file_name = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(bad)?;
+            if uploads.len() >= MAX_ATTACHMENTS {
+                return Err(ApiError::field(
+                    ATTACHMENT.field,
+                    "Adjunte hasta 3 archivos.",
+                ));
+            }
+            uploads.push(Upload::check_part(
+                &ATTACHMENT,
+                file_name.as_deref(),
+                bytes.to_vec(),
+            )?);
+            continue;
+        }
+        let value = field.text().await.map_err(bad)?;
+        let slot = match name.as_str() {
+            "email" => &mut form.email,
+            "codigo_modular" => &mut form.codigo_modular,
+            "cell_phone" => &mut form.cell_phone,
+            "extension" => &mut form.extension,
+            "topic" => &mut form.topic,
+            "comment" => &mut form.comment,
+            "error_code" => &mut form.error_code,
+            "request_id" => &mut form.request_id,
+            other if extra.contains(&other) => {
+                extras.push((name, value));
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = Some(value);
+    }
+    Ok((form, uploads, extras))
 }

@@ -187,7 +187,12 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<TicketPage> {
     let queue = is_queue(p, filter.view.as_deref())?;
-    let sort = sort_of(filter.sort.as_deref())?;
+    let overdue = filter.overdue == Some(true);
+    let sort = if overdue {
+        Sort::Deadline
+    } else {
+        sort_of(filter.sort.as_deref())?
+    };
     let topics: HashMap<i64, helpdesk_topic::Model> = helpdesk_topic::Entity::find()
         .all(db)
         .await?
@@ -197,7 +202,7 @@ pub async fn list(
     let query = filtered(p, &filter, queue, &topics)?;
     let limit = filter.limit.unwrap_or(50).clamp(1, 200);
     let (rows, more, mut clocks) = if sort == Sort::Deadline {
-        by_deadline(db, config, query, filter.before, limit, now).await?
+        by_deadline(db, config, query, filter.before, limit, overdue, now).await?
     } else {
         let (rows, more) = keyset_page(db, query, sort, filter.before, limit).await?;
         (rows, more, HashMap::new())
@@ -273,6 +278,9 @@ fn filtered(
     if filter.mine == Some(true) {
         query = query.filter(T::AssigneeId.eq(p.user_id));
     }
+    if filter.unassigned == Some(true) {
+        query = query.filter(T::AssigneeId.is_null());
+    }
     if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
         query = query.filter(search(q)?);
     }
@@ -292,13 +300,15 @@ fn filtered(
 }
 
 /// A page of open tickets by deadline, the soonest first: every one's clock is measured, so at
-/// most [`DEADLINE_SORTS`] are sorted. Answers the page, whether more follow, and the clocks.
+/// most [`DEADLINE_SORTS`] are sorted; `overdue` keeps only those past their deadline. Answers the
+/// page, whether more follow, and the clocks.
 async fn by_deadline(
     db: &DatabaseConnection,
     config: &HelpdeskConfig,
     query: Select<helpdesk_ticket::Entity>,
     before: Option<i64>,
     limit: u64,
+    overdue: bool,
     now: DateTime<Utc>,
 ) -> Result<(Vec<helpdesk_ticket::Model>, bool, HashMap<i64, Clock>)> {
     use helpdesk_ticket::Column as T;
@@ -321,6 +331,7 @@ async fn by_deadline(
     let clocks = clocks_of(db, config, &all, now).await?;
     let mut all: Vec<(DateTime<Utc>, helpdesk_ticket::Model)> = all
         .into_iter()
+        .filter(|t| !overdue || clocks.get(&t.id).is_some_and(|c| c.overdue && !c.paused))
         .map(|t| {
             let due = clocks
                 .get(&t.id)

@@ -1,0 +1,62 @@
+//! What the help desk's console keeps: each person's saved views of the queue (a name and the
+//! filters' query string), and the canned replies the Central de Atención keeps per topic, each of
+//! which may also move the ticket (ask the requester, resolve).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::{fk, index};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("console_view")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("user_id"))
+                    .col(string_len("name", 60))
+                    .col(string_len("query", 1000))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .foreign_key(&mut fk("console_view", "user_id", "user_account"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index("console_view", &["user_id", "name"], true))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("helpdesk_canned_reply")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer_null("topic_id"))
+                    .col(string_len("title", 120))
+                    .col(text("body"))
+                    .col(string_len_null("then_step", 16))
+                    .col(boolean("active"))
+                    .col(big_integer("updated_by"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .foreign_key(&mut fk("helpdesk_canned_reply", "topic_id", "helpdesk_topic"))
+                    .foreign_key(&mut fk(
+                        "helpdesk_canned_reply",
+                        "updated_by",
+                        "user_account",
+                    ))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["helpdesk_canned_reply", "console_view"] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
