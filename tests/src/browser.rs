@@ -174,6 +174,17 @@ impl Browser {
         .await;
     }
 
+    /// Empties the field that `css` selects.
+    pub async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
     /// Clicks what `css` selects (a submit button sends its form and the next page loads).
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod browser;
 pub mod helpdesk;
 pub mod smtp;
+pub mod visitor;
 
 use std::{path::PathBuf, sync::OnceLock};
 

@@ -31,7 +31,8 @@ pub fn render(
         product: "SIAGIE — Consola",
         person,
         template,
-        scripts: true,
+        // The signed-in pages may be quickened; the sign-in pages run no script at all.
+        scripts: person.is_some(),
     }
     .with(page)
 }

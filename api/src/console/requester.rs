@@ -174,8 +174,18 @@ async fn suggestions(state: &AppState, signed: &Signed, text: &str) -> Vec<minij
         .collect()
 }
 
-/// Files the ticket (multipart, with its files), then its page.
-pub async fn file(State(state): State<AppState>, signed: Signed, multipart: Multipart) -> Response {
+/// Files the ticket (multipart, with its files), then its page. The form token comes in the
+/// form's address, so that the "Buscar" button (the same form sent by GET) never puts it in one.
+pub async fn file(
+    State(state): State<AppState>,
+    signed: Signed,
+    RawQuery(query): RawQuery,
+    multipart: Multipart,
+) -> Response {
+    let in_address = query
+        .as_deref()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
     let read = tickets::read_multipart(multipart, &["csrf"]).await;
     let (form, uploads, extras) = match read {
         Ok(read) => read,
@@ -183,7 +193,9 @@ pub async fn file(State(state): State<AppState>, signed: Signed, multipart: Mult
             return new_page(&state, &signed, error.status(), Typed::default(), Some(spanish(&error))).await;
         }
     };
-    let token = extras.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    let token = in_address
+        .as_deref()
+        .or_else(|| extras.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()));
     if !token.is_some_and(|t| same(t, &signed.csrf)) {
         return forbidden(Some(&signed));
     }

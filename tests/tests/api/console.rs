@@ -1,140 +1,16 @@
 //! The web console as a person uses it: a browser's requests with a cookie jar and no
 //! JavaScript, and Chromium with JavaScript turned off.
 
-use std::collections::HashMap;
 
-use reqwest::{Client, Method, StatusCode, header, redirect::Policy};
+use reqwest::{Method, StatusCode, header};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use tests::{DEMO_PASSWORD, TestApp, browser::Browser, read, spawn_app};
-
-/// A person's browser: keeps the cookies the server sets, follows no redirect by itself.
-struct Visitor {
-    client: Client,
-    base: String,
-    cookies: HashMap<String, String>,
-}
-
-/// A page as it arrived.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    headers: header::HeaderMap,
-    html: String,
-}
-
-impl Visitor {
-    fn new(app: &TestApp) -> Self {
-        Self {
-            client: Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .expect("a client"),
-            base: app.address.clone(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            request = request.header(header::COOKIE, jar.join("; "));
-        }
-        if let Some(form) = form {
-            let body: String = form
-                .iter()
-                .map(|(k, v)| format!("{k}={}", encode(v)))
-                .collect::<Vec<_>>()
-                .join("&");
-            request = request
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(body);
-        }
-        let response = request.send().await.expect("an answer");
-        let set_cookies: Vec<String> = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_owned))
-            .collect();
-        for line in &set_cookies {
-            let pair = line.split(';').next().unwrap_or_default();
-            if let Some((name, value)) = pair.split_once('=') {
-                if value.is_empty() || line.contains("Max-Age=0") {
-                    self.cookies.remove(name);
-                } else {
-                    self.cookies.insert(name.to_owned(), value.to_owned());
-                }
-            }
-        }
-        Page {
-            status: response.status(),
-            location: response
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            set_cookies,
-            headers: response.headers().clone(),
-            html: response.text().await.unwrap_or_default(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.send(Method::POST, path, Some(form)).await
-    }
-
-    /// Opens the sign-in page and sends it with these credentials.
-    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
-        let form = self.get("/consola/ingresar").await;
-        assert_eq!(form.status, StatusCode::OK, "{}", form.html);
-        let csrf = hidden(&form.html, "csrf");
-        self.post(
-            "/consola/ingresar",
-            &[
-                ("csrf", &csrf),
-                ("username", username),
-                ("password", password),
-            ],
-        )
-        .await
-    }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The value of a page's hidden field.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name} in {html}"))
-        + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
+use tests::{
+    DEMO_PASSWORD, TestApp,
+    browser::Browser,
+    read, spawn_app,
+    visitor::{Visitor, hidden},
+};
 
 #[tokio::test]
 async fn a_person_signs_in_and_out_with_a_session_cookie_and_a_form_token() {

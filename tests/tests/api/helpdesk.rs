@@ -959,7 +959,11 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_only_an_administrator_
     assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
     // Scheduled on two instances at the same minute, the run is claimed once.
     let (name, work) =
-        siagie::helpdesk::sla_job::scheduled(app.db.clone(), app.config.helpdesk.clone());
+        siagie::helpdesk::sla_job::scheduled(
+            app.db.clone(),
+            app.config.helpdesk.clone(),
+            app.address.clone(),
+        );
     let at = lima(2026, 12, 7, 12);
     tokio::join!(
         jobs::schedule::run_claimed(&app.db, name, &work, at),

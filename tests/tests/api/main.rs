@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod certificates;
 mod console;
+mod console_helpdesk;
 mod database;
 mod demo;
 mod evaluation;

@@ -1,0 +1,189 @@
+//! A person's browser without JavaScript, for the console's tests: a cookie jar, forms sent as a
+//! browser sends them, no redirect followed by itself.
+
+use std::collections::HashMap;
+
+use reqwest::{Client, Method, StatusCode, header, multipart, redirect::Policy};
+
+use crate::TestApp;
+
+/// A person's browser: keeps the cookies the server sets, follows no redirect by itself.
+pub struct Visitor {
+    client: Client,
+    pub base: String,
+    pub cookies: HashMap<String, String>,
+}
+
+/// A page as it arrived.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub headers: header::HeaderMap,
+    pub html: String,
+}
+
+impl Visitor {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            client: Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .expect("a client"),
+            base: app.address.clone(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    pub async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            request = request.header(header::COOKIE, jar.join("; "));
+        }
+        if let Some(form) = form {
+            let body: String = form
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            request = request
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body);
+        }
+        let response = request.send().await.expect("an answer");
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for line in &set_cookies {
+            let pair = line.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || line.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            set_cookies,
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(Method::POST, path, Some(form)).await
+    }
+
+    /// Opens the sign-in page and sends it with these credentials.
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/consola/ingresar").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+        let csrf = hidden(&form.html, "csrf");
+        self.post(
+            "/consola/ingresar",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+}
+
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of a page's hidden field.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+
+impl Visitor {
+    /// Sends a `multipart/form-data` form (fields and files), as a browser sends a form with a
+    /// file input.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part(
+                "attachment",
+                multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        }
+        let jar: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(header::COOKIE, jar.join("; "))
+            .multipart(form)
+            .send()
+            .await
+            .expect("an answer");
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            set_cookies: Vec::new(),
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// The page a redirect leads to (the 303 after a form), read.
+    pub async fn follow(&mut self, page: &Page) -> Page {
+        let location = page.location.clone().expect("a redirect");
+        self.get(&location).await
+    }
+}
