@@ -190,8 +190,14 @@ impl Extras {
         let people = mail::stage_people(&state.db, stage)
             .await?
             .into_iter()
-            .filter(|(user, ..)| *user != signed.principal.user_id)
-            .map(|(id, _, name)| context! { id, name })
+            .map(|(id, _, name)| {
+                let name = if id == signed.principal.user_id {
+                    format!("{name} (usted)")
+                } else {
+                    name
+                };
+                context! { id, name }
+            })
             .collect();
         let canned = canned::list(&state.db, Some(t.topic.id))
             .await?

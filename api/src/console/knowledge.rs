@@ -132,7 +132,7 @@ pub struct Flash {
 
 fn article_view(a: &Article) -> minijinja::Value {
     context! {
-        title => &a.title,
+        article_title => &a.title,
         problem => &a.problem,
         solution => &a.solution,
         topic => &a.topic,
@@ -331,7 +331,7 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<String>, poste
 /// What the form showed, to show it again with what went wrong.
 fn form_values(form: &ArticleForm) -> minijinja::Value {
     context! {
-        title => &form.title,
+        article_title => &form.title,
         problem => &form.problem,
         solution => &form.solution,
         topic_code => &form.topic,

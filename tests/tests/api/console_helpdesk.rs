@@ -185,8 +185,16 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
         .await;
     assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.html);
     assert_eq!(ticket(&app, id).await["assignee_id"].to_string(), agent2);
-    // Taken back, then the requester is asked: the clock pauses.
-    let took = agent.post(&format!("{staff_path}/tomar"), &[("csrf", csrf)]).await;
+    // Assigned back to itself, then the requester is asked: the clock pauses.
+    let me = app
+        .scalar("SELECT CAST(id AS TEXT) FROM user_account WHERE username = 'agente.demo'")
+        .await
+        .unwrap();
+    let page = agent.get(&staff_path).await;
+    assert!(!page.html.contains("Tomar el ticket"), "someone has it");
+    let took = agent
+        .post(&format!("{staff_path}/asignar"), &[("csrf", csrf), ("assignee", &me)])
+        .await;
     assert_eq!(took.status, StatusCode::SEE_OTHER, "{}", took.html);
     let asked = agent
         .post(
@@ -512,7 +520,7 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
 
     // Archived from its form: no longer found by a director.
     let edit = admin.get(&format!("{article}/editar")).await;
-    assert!(edit.html.contains("Cómo registrar un traslado entre IE"));
+    assert!(edit.html.contains("Cómo registrar un traslado entre IE"), "{}", edit.html);
     let archived = admin
         .post(
             &format!("{article}/editar"),

@@ -423,6 +423,10 @@ pub async fn read_multipart(
         if name == ATTACHMENT.field {
             let file_name = field.file_name().map(str::to_owned);
             let bytes = field.bytes().await.map_err(bad)?;
+            // A browser sends a file input left empty as a part without a name or content.
+            if bytes.is_empty() && file_name.as_deref().unwrap_or_default().is_empty() {
+                continue;
+            }
             if uploads.len() >= MAX_ATTACHMENTS {
                 return Err(ApiError::field(
                     ATTACHMENT.field,
