@@ -183,12 +183,15 @@ async fn command(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                 .map(|a| a.with_timezone(&chrono::Utc))
                 .unwrap_or_else(time::now);
             let summary = match job.as_str() {
-                "helpdesk_sla" => siagie::helpdesk::sla_job::run(
-                    &db,
-                    &config.helpdesk,
-                    siagie::helpdesk::links::Links::new(&config.auth.public_base_url),
-                    at,
-                ).await?,
+                "helpdesk_sla" => {
+                    siagie::helpdesk::sla_job::run(
+                        &db,
+                        &config.helpdesk,
+                        siagie::helpdesk::links::Links::new(&config.auth.public_base_url),
+                        at,
+                    )
+                    .await?
+                }
                 _ => siagie::alerts::run(&db, &config.jobs, &job, at).await?,
             };
             let mailer = jobs::Mailer::from_config(&config.mail)?;

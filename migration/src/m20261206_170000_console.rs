@@ -1,5 +1,5 @@
 //! What the help desk's console keeps: each person's saved views of the queue (a name and the
-//! filters' query string), and the canned replies the Central de Atención keeps per topic, each of
+//! filters' query string), who has a ticket's page open, and the canned replies the Central de Atención keeps per topic, each of
 //! which may also move the ticket (ask the requester, resolve).
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -31,6 +31,19 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table("helpdesk_presence")
+                    .col(big_integer("ticket_id"))
+                    .col(big_integer("user_id"))
+                    .col(timestamp_with_time_zone("seen_at"))
+                    .primary_key(Index::create().col("ticket_id").col("user_id"))
+                    .foreign_key(&mut fk("helpdesk_presence", "ticket_id", "helpdesk_ticket"))
+                    .foreign_key(&mut fk("helpdesk_presence", "user_id", "user_account"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table("helpdesk_canned_reply")
                     .col(big_pk_auto("id"))
                     .col(big_integer_null("topic_id"))
@@ -40,7 +53,11 @@ impl MigrationTrait for Migration {
                     .col(boolean("active"))
                     .col(big_integer("updated_by"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("helpdesk_canned_reply", "topic_id", "helpdesk_topic"))
+                    .foreign_key(&mut fk(
+                        "helpdesk_canned_reply",
+                        "topic_id",
+                        "helpdesk_topic",
+                    ))
                     .foreign_key(&mut fk(
                         "helpdesk_canned_reply",
                         "updated_by",
@@ -52,7 +69,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["helpdesk_canned_reply", "console_view"] {
+        for table in ["helpdesk_canned_reply", "helpdesk_presence", "console_view"] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -35,16 +35,13 @@ impl Visitor {
         }
     }
 
-    pub async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            request = request.header(header::COOKIE, jar.join("; "));
-        }
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+    ) -> Page {
+        let mut request = self.request(method, path);
         if let Some(form) = form {
             let body: String = form
                 .iter()
@@ -56,6 +53,25 @@ impl Visitor {
                 .body(body);
         }
         let response = request.send().await.expect("an answer");
+        self.read(response).await
+    }
+
+    /// A request with the cookies kept so far.
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        if self.cookies.is_empty() {
+            return request;
+        }
+        let jar: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        request.header(header::COOKIE, jar.join("; "))
+    }
+
+    /// Reads an answer: keeps the cookies it sets (or deletes), and the page.
+    async fn read(&mut self, response: reqwest::Response) -> Page {
         let set_cookies: Vec<String> = response
             .headers()
             .get_all(header::SET_COOKIE)
@@ -135,7 +151,6 @@ pub fn hidden(html: &str, name: &str) -> String {
         .to_owned()
 }
 
-
 impl Visitor {
     /// Sends a `multipart/form-data` form (fields and files), as a browser sends a form with a
     /// file input.
@@ -155,30 +170,13 @@ impl Visitor {
                 multipart::Part::bytes(bytes).file_name(name.to_owned()),
             );
         }
-        let jar: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
         let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(header::COOKIE, jar.join("; "))
+            .request(Method::POST, path)
             .multipart(form)
             .send()
             .await
             .expect("an answer");
-        Page {
-            status: response.status(),
-            location: response
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            set_cookies: Vec::new(),
-            headers: response.headers().clone(),
-            html: response.text().await.unwrap_or_default(),
-        }
+        self.read(response).await
     }
 
     /// The page a redirect leads to (the 303 after a form), read.

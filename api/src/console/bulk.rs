@@ -7,16 +7,15 @@ use axum::{extract::State, http::StatusCode, response::Response};
 use minijinja::context;
 
 use super::{
-    helpdesk_queue::is_help_desk,
     layout::{QUEUE_PATH, message_page, render_wide},
     session::Posted,
+    staff::is_help_desk,
     ticket_view::spanish,
 };
 use crate::{
     error::ApiError,
     helpdesk::{
-        canned,
-        links,
+        canned, links,
         workflow::{self, Step},
     },
     state::AppState,
@@ -27,7 +26,10 @@ use crate::{
 const MAX_SELECTED: usize = 50;
 
 /// The bulk form's fields, as pairs (the selection repeats `ticket`).
-pub async fn apply(State(state): State<AppState>, posted: Posted<Vec<(String, String)>>) -> Response {
+pub async fn apply(
+    State(state): State<AppState>,
+    posted: Posted<Vec<(String, String)>>,
+) -> Response {
     let Posted { signed, form } = posted;
     let person = signed.person();
     if !is_help_desk(&signed) {
@@ -113,7 +115,10 @@ pub async fn apply(State(state): State<AppState>, posted: Posted<Vec<(String, St
             Err(error) => return axum::response::IntoResponse::into_response(error),
         });
     }
-    let done = results.iter().filter(|r| r.get_attr("ok").is_ok_and(|v| v.is_true())).count();
+    let done = results
+        .iter()
+        .filter(|r| r.get_attr("ok").is_ok_and(|v| v.is_true()))
+        .count();
     render_wide(
         StatusCode::OK,
         Some(&person),

@@ -35,7 +35,12 @@ pub async fn page(State(state): State<AppState>, signed: Signed) -> Response {
     show(&state, &signed, StatusCode::OK, None).await
 }
 
-async fn show(state: &AppState, signed: &Signed, status: StatusCode, error: Option<String>) -> Response {
+async fn show(
+    state: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     if !canned::keeps(&signed.principal) {
         return message_page(
             StatusCode::FORBIDDEN,
@@ -96,7 +101,12 @@ async fn show(state: &AppState, signed: &Signed, status: StatusCode, error: Opti
 /// Adds a canned reply.
 pub async fn create(State(state): State<AppState>, posted: Posted<CannedInput>) -> Response {
     let Posted { signed, form } = posted;
-    saved(&state, &signed, canned::save(&state.db, &signed.principal, None, form, now()).await).await
+    saved(
+        &state,
+        &signed,
+        canned::save(&state.db, &signed.principal, None, form, now()).await,
+    )
+    .await
 }
 
 /// Changes a canned reply.
@@ -107,7 +117,13 @@ pub async fn update(
 ) -> Response {
     let Posted { signed, form } = posted;
     let Ok(id) = id.parse::<i64>() else {
-        return show(&state, &signed, StatusCode::NOT_FOUND, Some("No existe esa respuesta.".into())).await;
+        return show(
+            &state,
+            &signed,
+            StatusCode::NOT_FOUND,
+            Some("No existe esa respuesta.".into()),
+        )
+        .await;
     };
     let result = canned::save(&state.db, &signed.principal, Some(id), form, now()).await;
     saved(&state, &signed, result).await

@@ -16,152 +16,21 @@ use entity::{helpdesk_topic, helpdesk_vocabulary::TicketState, person, ugel, use
 
 use super::{
     layout::{QUEUE_PATH, message_page, render_wide},
+    queue_filters::{Filters, SORTS},
     session::Signed,
+    staff::is_help_desk,
 };
 use crate::{
     error::ApiError,
     helpdesk::{
         access, canned,
-        dto::{Clock, TicketFilter, TicketSummary},
+        dto::{Clock, TicketSummary},
         mail::{self, Stage},
         tickets,
     },
     state::AppState,
     time::{LIMA, now},
 };
-
-/// The filters a person sets in the page's form, as its query string carries them.
-#[derive(Debug, Default)]
-pub struct Filters {
-    states: Vec<String>,
-    mine: bool,
-    unassigned: bool,
-    overdue: bool,
-    q: String,
-    sort: String,
-    level: Option<i16>,
-    topic: String,
-    ugel: Option<i64>,
-    before: Option<i64>,
-}
-
-impl Filters {
-    /// Reads the query string; an unknown parameter or value is a 400 page naming it.
-    pub fn parse(query: Option<&str>) -> Result<Self, String> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
-            .map_err(|_| "La dirección de la página no es válida.".to_owned())?;
-        let mut filters = Filters {
-            sort: "deadline".into(),
-            ..Filters::default()
-        };
-        for (key, value) in pairs {
-            match key.as_str() {
-                "state" => {
-                    TicketState::parse(&value)?;
-                    filters.states.push(value);
-                }
-                "mine" => filters.mine = !value.is_empty(),
-                "unassigned" => filters.unassigned = !value.is_empty(),
-                "overdue" => filters.overdue = !value.is_empty(),
-                "q" => filters.q = value.trim().chars().take(100).collect(),
-                "sort" if SORTS.iter().any(|(code, _)| *code == value) => filters.sort = value,
-                "before" => {
-                    filters.before = Some(
-                        value
-                            .parse()
-                            .map_err(|_| format!("Página no válida: «{value}»."))?,
-                    );
-                }
-                "level" if value.is_empty() => {}
-                "level" => {
-                    filters.level = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|l| (1..=3).contains(l))
-                            .ok_or_else(|| format!("Nivel no válido: «{value}»."))?,
-                    );
-                }
-                "topic" => filters.topic = value.trim().chars().take(60).collect(),
-                "ugel" if value.is_empty() => {}
-                "ugel" => {
-                    filters.ugel = Some(
-                        value
-                            .parse()
-                            .map_err(|_| format!("UGEL no válida: «{value}»."))?,
-                    );
-                }
-                "sort" => return Err(format!("Orden no válido: «{value}».")),
-                other => return Err(format!("Filtro desconocido: «{other}».")),
-            }
-        }
-        Ok(filters)
-    }
-
-    /// The service's filter for these.
-    fn ticket_filter(&self) -> TicketFilter {
-        TicketFilter {
-            view: Some("queue".into()),
-            state: (!self.states.is_empty()).then(|| self.states.join(",")),
-            q: (!self.q.is_empty()).then(|| self.q.clone()),
-            sort: Some(self.sort.clone()),
-            mine: self.mine.then_some(true),
-            unassigned: self.unassigned.then_some(true),
-            overdue: self.overdue.then_some(true),
-            level: self.level,
-            topic: (!self.topic.is_empty()).then(|| self.topic.clone()),
-            ugel_id: self.ugel,
-            before: self.before,
-            limit: Some(50),
-            ..TicketFilter::default()
-        }
-    }
-
-    /// The query string of these filters, from `before` when it is the next page.
-    pub fn query(&self, before: Option<i64>) -> String {
-        let mut pairs: Vec<(&str, String)> =
-            self.states.iter().map(|s| ("state", s.clone())).collect();
-        for (key, on) in [
-            ("mine", self.mine),
-            ("unassigned", self.unassigned),
-            ("overdue", self.overdue),
-        ] {
-            if on {
-                pairs.push((key, "1".into()));
-            }
-        }
-        if !self.q.is_empty() {
-            pairs.push(("q", self.q.clone()));
-        }
-        if let Some(level) = self.level {
-            pairs.push(("level", level.to_string()));
-        }
-        if !self.topic.is_empty() {
-            pairs.push(("topic", self.topic.clone()));
-        }
-        if let Some(ugel) = self.ugel {
-            pairs.push(("ugel", ugel.to_string()));
-        }
-        pairs.push(("sort", self.sort.clone()));
-        if let Some(before) = before {
-            pairs.push(("before", before.to_string()));
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    }
-}
-
-/// The orders the page offers, with their names.
-const SORTS: &[(&str, &str)] = &[
-    ("deadline", "Vencimiento más próximo"),
-    ("priority", "Prioridad"),
-    ("age", "Más antiguos"),
-    ("newest", "Más recientes"),
-];
-
-/// Whether the signed-in person works in the help desk (agents and specialists).
-pub fn is_help_desk(signed: &Signed) -> bool {
-    access::is_staff(&signed.principal)
-}
 
 /// The queue of the caller's stage.
 pub async fn queue(
@@ -280,7 +149,7 @@ pub async fn queue(
             views => choices.views,
             people => choices.people,
             canned => choices.canned,
-            severities => super::helpdesk_ticket::severities(),
+            severities => super::staff::severities(),
             keeps_replies => crate::helpdesk::canned::keeps(&signed.principal),
             current => filters.query(None),
             csrf => &signed.csrf,

@@ -11,12 +11,10 @@ use axum::{
 use minijinja::context;
 use serde::Deserialize;
 
-use entity::helpdesk_vocabulary::Severity;
-
 use super::{
-    helpdesk_queue::is_help_desk,
     layout::{QUEUE_PATH, message_page, render_wide},
     session::{Posted, Signed},
+    staff::{is_help_desk, severities},
     ticket_view::{self, spanish},
 };
 use crate::{
@@ -27,7 +25,7 @@ use crate::{
         knowledge,
         links::{self, Links},
         mail::{self, Stage},
-        rules, tickets,
+        presence, rules, tickets,
         workflow::{self, Step},
     },
     state::AppState,
@@ -139,6 +137,10 @@ async fn page(
         Ok(extras) => extras,
         Err(error) => return error.into_response(),
     };
+    let others = match others_on(state, signed, id).await {
+        Ok(others) => others,
+        Err(error) => return error.into_response(),
+    };
     let path = links::staff_ticket(id);
     render_wide(
         status,
@@ -157,11 +159,36 @@ async fn page(
             people => extras.people,
             canned => extras.canned,
             articles => extras.articles,
+            others,
             severities => severities(),
             writes_articles => knowledge_writer(signed),
             ..ticket_view::view(&ticket, &format!("{path}/adjuntos"))
         },
     )
+}
+
+/// The others of the help desk who have the ticket's page open now (the page itself counts the
+/// person as one of them for the others), by name with the time each last loaded it.
+async fn others_on(state: &AppState, signed: &Signed, id: i64) -> Result<Vec<String>, ApiError> {
+    let others = presence::seen(&state.db, id, signed.principal.user_id, now()).await?;
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = others.iter().map(|(user, _)| *user).collect();
+    let names = mail::contacts(&state.db, &ids).await?;
+    Ok(others
+        .iter()
+        .map(|(user, at)| {
+            let name = names
+                .iter()
+                .find(|(id, ..)| id == user)
+                .map_or("Otra persona".to_owned(), |(_, _, name)| name.clone());
+            format!(
+                "{name} (desde las {})",
+                ticket_view::lima(*at).split(' ').nth(1).unwrap_or_default()
+            )
+        })
+        .collect())
 }
 
 /// What the page offers beside the ticket: whom it can be assigned to, the canned replies of its
@@ -223,19 +250,6 @@ impl Extras {
     }
 }
 
-/// The values of impact and urgency, with their names.
-pub fn severities() -> Vec<minijinja::Value> {
-    Severity::ALL
-        .iter()
-        .map(|s| {
-            context! {
-                code => s.code(),
-                label => match s { Severity::Baja => "Baja", Severity::Media => "Media", Severity::Alta => "Alta" },
-            }
-        })
-        .collect()
-}
-
 /// Whether the person may draw an article from a ticket (those who keep the knowledge base; the
 /// service also lets whoever resolved it).
 fn knowledge_writer(signed: &Signed) -> bool {
@@ -278,10 +292,11 @@ pub async fn act(
         return not_found(&signed);
     };
     let at = now();
-    if action == "responder" && form.confirm.is_empty() {
-        if let Some(response) = collision(&state, &signed, id, &form).await {
-            return response;
-        }
+    if action == "responder"
+        && form.confirm.is_empty()
+        && let Some(response) = collision(&state, &signed, id, &form).await
+    {
+        return response;
     }
     if action == "articulo" {
         return match knowledge::from_ticket(&state.db, &signed.principal, id, at).await {
@@ -293,8 +308,9 @@ pub async fn act(
         return not_found(&signed);
     };
     match result {
-        Ok(_) => Redirect::to(&format!("{}?hecho={action}", links::staff_ticket(id)))
-            .into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("{}?hecho={action}", links::staff_ticket(id))).into_response()
+        }
         Err(error) => failed(&state, &signed, id, error).await,
     }
 }
@@ -320,7 +336,10 @@ async fn step(
         }
         "predefinida" => match form.canned.parse() {
             Ok(reply) => canned::send(state, p, id, reply, at).await,
-            Err(_) => Err(ApiError::field("canned", "Elija una respuesta predefinida.")),
+            Err(_) => Err(ApiError::field(
+                "canned",
+                "Elija una respuesta predefinida.",
+            )),
         },
         "articulo-enviado" => article_reply(state, signed, id, &form.article).await,
         "tomar" => apply(Step::Take).await,
@@ -387,7 +406,9 @@ async fn collision(
     if form.seen.is_empty() {
         return None;
     }
-    let ticket = tickets::read(state, &signed.principal, id, now()).await.ok()?;
+    let ticket = tickets::read(state, &signed.principal, id, now())
+        .await
+        .ok()?;
     if ticket_view::seen(&ticket) == form.seen {
         return None;
     }

@@ -56,7 +56,11 @@ pub struct Search {
 }
 
 /// The search page: the latest articles, or those matching the words typed.
-pub async fn search(State(state): State<AppState>, signed: Signed, Query(s): Query<Search>) -> Response {
+pub async fn search(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(s): Query<Search>,
+) -> Response {
     let staff = access::is_staff(&signed.principal);
     let all = staff && s.estado == "all";
     let query = SearchQuery {
@@ -67,7 +71,12 @@ pub async fn search(State(state): State<AppState>, signed: Signed, Query(s): Que
     let hits = match knowledge::search(&state.db, &signed.principal, query).await {
         Ok(hits) => hits,
         Err(error @ ApiError::Client { .. }) => {
-            return message_page(error.status(), Some(&signed.person()), "Búsqueda no válida", &spanish(&error));
+            return message_page(
+                error.status(),
+                Some(&signed.person()),
+                "Búsqueda no válida",
+                &spanish(&error),
+            );
         }
         Err(error) => return error.into_response(),
     };
@@ -100,7 +109,12 @@ pub async fn search(State(state): State<AppState>, signed: Signed, Query(s): Que
 }
 
 /// An article, with "¿Le sirvió?" and its counts.
-pub async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<String>, Query(flash): Query<Flash>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Response {
     let Ok(id) = id.parse() else {
         return not_found(&signed);
     };
@@ -165,7 +179,11 @@ pub struct VoteForm {
 }
 
 /// "¿Le sirvió?": sí or no.
-pub async fn vote(State(state): State<AppState>, Path(id): Path<String>, posted: Posted<VoteForm>) -> Response {
+pub async fn vote(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted<VoteForm>,
+) -> Response {
     let Posted { signed, form } = posted;
     let Ok(id) = id.parse::<i64>() else {
         return not_found(&signed);
@@ -250,7 +268,11 @@ async fn editor(
     render(
         status,
         Some(&signed.person()),
-        if id.is_some() { "Editar artículo" } else { "Nuevo artículo" },
+        if id.is_some() {
+            "Editar artículo"
+        } else {
+            "Nuevo artículo"
+        },
         "console_article_form.html",
         context! {
             action => id.map_or(NEW_PATH.to_owned(), edit_path),
@@ -266,16 +288,36 @@ async fn editor(
 
 /// The empty form.
 pub async fn new_form(State(state): State<AppState>, signed: Signed) -> Response {
-    editor(&state, &signed, StatusCode::OK, None, context! { state_code => "borrador" }, None).await
+    editor(
+        &state,
+        &signed,
+        StatusCode::OK,
+        None,
+        context! { state_code => "borrador" },
+        None,
+    )
+    .await
 }
 
 /// The form with the article (a draft drawn from a ticket lands here).
-pub async fn edit_form(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse() else {
         return not_found(&signed);
     };
     if !access::manages(&signed.principal) {
-        return editor(&state, &signed, StatusCode::FORBIDDEN, None, context! {}, None).await;
+        return editor(
+            &state,
+            &signed,
+            StatusCode::FORBIDDEN,
+            None,
+            context! {},
+            None,
+        )
+        .await;
     }
     let article = match knowledge::read(&state.db, &signed.principal, id).await {
         Ok(article) => article,
@@ -305,14 +347,26 @@ pub async fn create(State(state): State<AppState>, posted: Posted<ArticleForm>) 
     match knowledge::create(&state.db, &signed.principal, form.input(), now()).await {
         Ok(article) => Redirect::to(&format!("{ARTICLES_PATH}/{}", article.id)).into_response(),
         Err(error @ ApiError::Client { .. }) => {
-            editor(&state, &signed, error.status(), None, values, Some(spanish(&error))).await
+            editor(
+                &state,
+                &signed,
+                error.status(),
+                None,
+                values,
+                Some(spanish(&error)),
+            )
+            .await
         }
         Err(error) => error.into_response(),
     }
 }
 
 /// Changes an article: its text, or its state (publish, archive).
-pub async fn update(State(state): State<AppState>, Path(id): Path<String>, posted: Posted<ArticleForm>) -> Response {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted<ArticleForm>,
+) -> Response {
     let Posted { signed, form } = posted;
     let Ok(id) = id.parse::<i64>() else {
         return not_found(&signed);
@@ -321,7 +375,15 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<String>, poste
     match knowledge::change(&state.db, &signed.principal, id, form.input(), now()).await {
         Ok(article) => Redirect::to(&format!("{ARTICLES_PATH}/{}", article.id)).into_response(),
         Err(error @ ApiError::Client { .. }) if error.status() != StatusCode::NOT_FOUND => {
-            editor(&state, &signed, error.status(), Some(id), values, Some(spanish(&error))).await
+            editor(
+                &state,
+                &signed,
+                error.status(),
+                Some(id),
+                values,
+                Some(spanish(&error)),
+            )
+            .await
         }
         Err(ApiError::Client { .. }) => not_found(&signed),
         Err(error) => error.into_response(),

@@ -8,11 +8,13 @@ mod helpdesk_queue;
 mod helpdesk_ticket;
 mod knowledge;
 mod layout;
+mod queue_filters;
 mod reports;
 mod requester;
 mod saved_views;
 mod session;
 mod sign_in;
+mod staff;
 mod ticket_view;
 
 use axum::{
@@ -56,12 +58,12 @@ pub fn router() -> Router<AppState> {
             post(saved_views::delete),
         )
         .route(reports::REPORTS_PATH, get(reports::page))
-        .route(
-            "/consola/mesa-de-ayuda/reportes/{file}",
-            get(reports::csv),
-        )
+        .route("/consola/mesa-de-ayuda/reportes/{file}", get(reports::csv))
         .route(canned::CANNED_PATH, get(canned::page).post(canned::create))
-        .route("/consola/mesa-de-ayuda/respuestas/{id}", post(canned::update))
+        .route(
+            "/consola/mesa-de-ayuda/respuestas/{id}",
+            post(canned::update),
+        )
         .route(links::ARTICLES_PATH, get(knowledge::search))
         .route(
             knowledge::NEW_PATH,
@@ -76,9 +78,11 @@ pub fn router() -> Router<AppState> {
         .route(links::REQUESTER_PATH, get(requester::mine))
         .route(
             requester::NEW_PATH,
-            get(requester::form).post(requester::file).layer(DefaultBodyLimit::max(
-                tickets::MAX_ATTACHMENTS * MAX_FILE_BYTES + 64 * 1024,
-            )),
+            get(requester::form)
+                .post(requester::file)
+                .layer(DefaultBodyLimit::max(
+                    tickets::MAX_ATTACHMENTS * MAX_FILE_BYTES + 64 * 1024,
+                )),
         )
         .route("/consola/mis-tickets/{id}", get(requester::show))
         .route("/consola/mis-tickets/{id}/{action}", post(requester::act))

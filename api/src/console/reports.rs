@@ -14,9 +14,9 @@ use minijinja::context;
 use entity::helpdesk_vocabulary::TicketState;
 
 use super::{
-    helpdesk_queue::is_help_desk,
     layout::{QUEUE_PATH, message_page, render_wide},
     session::Signed,
+    staff::is_help_desk,
     ticket_view::spanish,
 };
 use crate::{
@@ -59,7 +59,12 @@ pub async fn page(State(state): State<AppState>, signed: Signed) -> Response {
     let (rows, summary) = match loaded {
         Ok(loaded) => loaded,
         Err(error @ ApiError::Client { .. }) => {
-            return message_page(error.status(), Some(&signed.person()), "Reportes", &spanish(&error));
+            return message_page(
+                error.status(),
+                Some(&signed.person()),
+                "Reportes",
+                &spanish(&error),
+            );
         }
         Err(error) => return error.into_response(),
     };
@@ -126,7 +131,11 @@ fn bars(rows: &[BacklogRow]) -> Vec<minijinja::Value> {
 }
 
 /// A report as CSV: `pendientes.csv` (the backlog) or `resumen.csv` (the last 30 days).
-pub async fn csv(State(state): State<AppState>, signed: Signed, Path(file): Path<String>) -> Response {
+pub async fn csv(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(file): Path<String>,
+) -> Response {
     if !is_help_desk(&signed) {
         return refused(&signed);
     }

@@ -37,7 +37,11 @@ use crate::{
 pub const NEW_PATH: &str = "/consola/mis-tickets/nuevo";
 
 /// The person's tickets, newest first, in keyset pages.
-pub async fn mine(State(state): State<AppState>, signed: Signed, RawQuery(q): RawQuery) -> Response {
+pub async fn mine(
+    State(state): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Response {
     let before = q
         .as_deref()
         .and_then(|q| q.strip_prefix("antes="))
@@ -48,7 +52,15 @@ pub async fn mine(State(state): State<AppState>, signed: Signed, RawQuery(q): Ra
         limit: Some(25),
         ..TicketFilter::default()
     };
-    let page = match tickets::list(&state.db, &state.config.helpdesk, &signed.principal, filter, now()).await {
+    let page = match tickets::list(
+        &state.db,
+        &state.config.helpdesk,
+        &signed.principal,
+        filter,
+        now(),
+    )
+    .await
+    {
         Ok(page) => page,
         Err(error) => return error.into_response(),
     };
@@ -98,7 +110,11 @@ pub struct Typed {
 
 /// The help form, with the articles that match what was typed (the "Buscar" button sends the
 /// form here by GET; with JavaScript, the list refreshes as one types).
-pub async fn form(State(state): State<AppState>, signed: Signed, Query(typed): Query<Typed>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(typed): Query<Typed>,
+) -> Response {
     new_page(&state, &signed, StatusCode::OK, typed, None).await
 }
 
@@ -113,14 +129,14 @@ async fn new_page(
         Ok(topics) => topics,
         Err(error) => return error.into_response(),
     };
-    if typed.email.is_empty() && typed.cell_phone.is_empty() {
-        if let Ok(Some(me)) = person::Entity::find_by_id(signed.principal.person_id)
+    if typed.email.is_empty()
+        && typed.cell_phone.is_empty()
+        && let Ok(Some(me)) = person::Entity::find_by_id(signed.principal.person_id)
             .one(&state.db)
             .await
-        {
-            typed.email = me.email.unwrap_or_default();
-            typed.cell_phone = me.cell_phone.unwrap_or_default();
-        }
+    {
+        typed.email = me.email.unwrap_or_default();
+        typed.cell_phone = me.cell_phone.unwrap_or_default();
     }
     let suggestions = suggestions(state, signed, &typed.comment).await;
     let topics: Vec<minijinja::Value> = topics
@@ -190,21 +206,41 @@ pub async fn file(
     let (form, uploads, extras) = match read {
         Ok(read) => read,
         Err(error) => {
-            return new_page(&state, &signed, error.status(), Typed::default(), Some(spanish(&error))).await;
+            return new_page(
+                &state,
+                &signed,
+                error.status(),
+                Typed::default(),
+                Some(spanish(&error)),
+            )
+            .await;
         }
     };
-    let token = in_address
-        .as_deref()
-        .or_else(|| extras.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()));
+    let token = in_address.as_deref().or_else(|| {
+        extras
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+    });
     if !token.is_some_and(|t| same(t, &signed.csrf)) {
         return forbidden(Some(&signed));
     }
     let typed = typed_of(&form);
     match tickets::file(&state, &signed.principal, form, uploads, now()).await {
-        Ok(ticket) => Redirect::to(&format!("{}?hecho=registrado", links::requester_ticket(ticket.id)))
-            .into_response(),
+        Ok(ticket) => Redirect::to(&format!(
+            "{}?hecho=registrado",
+            links::requester_ticket(ticket.id)
+        ))
+        .into_response(),
         Err(error @ ApiError::Client { .. }) => {
-            new_page(&state, &signed, error.status(), typed, Some(spanish(&error))).await
+            new_page(
+                &state,
+                &signed,
+                error.status(),
+                typed,
+                Some(spanish(&error)),
+            )
+            .await
         }
         Err(error) => error.into_response(),
     }
@@ -224,10 +260,16 @@ fn typed_of(form: &TicketForm) -> Typed {
 
 /// What the requester's ticket page says once a form was sent.
 const DONE: &[(&str, &str)] = &[
-    ("registrado", "Registramos su consulta. Le avisaremos por correo cada vez que la mesa de ayuda le responda."),
+    (
+        "registrado",
+        "Registramos su consulta. Le avisaremos por correo cada vez que la mesa de ayuda le responda.",
+    ),
     ("responder", "Respuesta enviada a la mesa de ayuda."),
     ("cerrar", "Ticket cerrado. Gracias por confirmar."),
-    ("reabrir", "Ticket reabierto: la mesa de ayuda retomará la atención."),
+    (
+        "reabrir",
+        "Ticket reabierto: la mesa de ayuda retomará la atención.",
+    ),
     ("calificar", "Gracias por calificar la atención."),
 ];
 
@@ -246,7 +288,9 @@ pub async fn show(
     let Ok(id) = id.parse() else {
         return not_found(&signed);
     };
-    let done = flash.hecho.and_then(|c| DONE.iter().find(|(k, _)| *k == c).map(|(_, m)| *m));
+    let done = flash
+        .hecho
+        .and_then(|c| DONE.iter().find(|(k, _)| *k == c).map(|(_, m)| *m));
     ticket_page(&state, &signed, id, StatusCode::OK, done, None).await
 }
 
@@ -362,7 +406,9 @@ pub async fn act(
         _ => return not_found(&signed),
     };
     match result {
-        Ok(_) => Redirect::to(&format!("{}?hecho={action}", links::requester_ticket(id))).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("{}?hecho={action}", links::requester_ticket(id))).into_response()
+        }
         Err(error @ ApiError::Client { .. }) => {
             let status = error.status();
             ticket_page(&state, &signed, id, status, None, Some(spanish(&error))).await

@@ -16,9 +16,10 @@ use serde::Deserialize;
 use entity::console_view;
 
 use super::{
-    helpdesk_queue::{Filters, is_help_desk},
     layout::{QUEUE_PATH, message_page},
+    queue_filters::Filters,
     session::{Posted, Signed},
+    staff::is_help_desk,
 };
 use crate::{error::ApiError, state::AppState, time::now};
 
@@ -58,7 +59,11 @@ fn refused(signed: &Signed, status: StatusCode, text: &str) -> Response {
 pub async fn save(State(state): State<AppState>, posted: Posted<SaveForm>) -> Response {
     let Posted { signed, form } = posted;
     if !is_help_desk(&signed) {
-        return refused(&signed, StatusCode::FORBIDDEN, "La mesa de ayuda es solo para su personal.");
+        return refused(
+            &signed,
+            StatusCode::FORBIDDEN,
+            "La mesa de ayuda es solo para su personal.",
+        );
     }
     let name: String = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 60 {

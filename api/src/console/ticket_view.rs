@@ -165,12 +165,7 @@ pub fn spanish(error: &ApiError) -> String {
 
 /// A ticket's file, for whoever reads the ticket (the same service as the API's download);
 /// not found otherwise.
-pub async fn download(
-    state: &AppState,
-    signed: &Signed,
-    id: &str,
-    attachment: &str,
-) -> Response {
+pub async fn download(state: &AppState, signed: &Signed, id: &str, attachment: &str) -> Response {
     let (Ok(id), Ok(attachment)) = (id.parse::<i64>(), attachment.parse::<i64>()) else {
         return gone(signed);
     };

@@ -83,7 +83,11 @@ pub async fn save(
     let title = fields.check("title", text(Some(&input.title), 120, "Escriba el título."));
     let body = fields.check(
         "body",
-        text(Some(&input.body), 5_000, "Escriba el texto de la respuesta."),
+        text(
+            Some(&input.body),
+            5_000,
+            "Escriba el texto de la respuesta.",
+        ),
     );
     let then_step = match input.then_step.trim() {
         "" => None,

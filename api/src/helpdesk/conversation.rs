@@ -126,7 +126,15 @@ async fn mail_for(
     if internal {
         Ok(Vec::new())
     } else if from_requester {
-        mail::about(db, links, ticket, None, Some(StaffNotice::Replied(body)), actor).await
+        mail::about(
+            db,
+            links,
+            ticket,
+            None,
+            Some(StaffNotice::Replied(body)),
+            actor,
+        )
+        .await
     } else {
         mail::about(db, links, ticket, Some(Notice::Reply(body)), None, actor).await
     }

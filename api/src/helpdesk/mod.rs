@@ -12,6 +12,7 @@ pub mod dto;
 pub mod knowledge;
 pub mod links;
 pub mod mail;
+pub mod presence;
 pub mod privacy;
 pub mod reports;
 pub mod routes;

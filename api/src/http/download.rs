@@ -1,10 +1,6 @@
 //! Answers that download a file rather than show it.
 
-use axum::{
-    body::Body,
-    http::header,
-    response::Response,
-};
+use axum::{body::Body, http::header, response::Response};
 
 use crate::error::{ApiError, Result};
 

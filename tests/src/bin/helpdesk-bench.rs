@@ -587,7 +587,13 @@ async fn sla_job(db: &DatabaseConnection) -> Result<()> {
         ("45 minutos después", first + Span::minutes(45)),
     ] {
         let started = Instant::now();
-        let summary = siagie::helpdesk::sla_job::run(db, &config, siagie::helpdesk::links::Links::new("http://127.0.0.1"), at).await?;
+        let summary = siagie::helpdesk::sla_job::run(
+            db,
+            &config,
+            siagie::helpdesk::links::Links::new("http://127.0.0.1"),
+            at,
+        )
+        .await?;
         println!(
             "Trabajo de plazos (SLA), {label}: {:.2} s — {summary}",
             started.elapsed().as_secs_f64()

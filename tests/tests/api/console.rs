@@ -1,7 +1,6 @@
 //! The web console as a person uses it: a browser's requests with a cookie jar and no
 //! JavaScript, and Chromium with JavaScript turned off.
 
-
 use reqwest::{Method, StatusCode, header};
 use sea_orm::ConnectionTrait;
 use serde_json::json;

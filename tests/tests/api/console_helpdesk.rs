@@ -53,7 +53,10 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     for id in [a, b] {
-        assert!(page.html.contains(&format!("value=\"{id}\"")), "{id} listed");
+        assert!(
+            page.html.contains(&format!("value=\"{id}\"")),
+            "{id} listed"
+        );
     }
     let bad = agent.get("/consola/mesa-de-ayuda?level=7").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -71,11 +74,21 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
     let queue = agent.get("/consola/mesa-de-ayuda").await;
-    assert!(queue.html.contains(">Traslados sin asignar</a>"), "{}", queue.html);
+    assert!(
+        queue.html.contains(">Traslados sin asignar</a>"),
+        "{}",
+        queue.html
+    );
     assert!(queue.html.contains("unassigned=1&amp;topic=traslados"));
     // Another person does not see it.
     let (other, _) = &mut signed(&app, "agente2.demo").await;
-    assert!(!other.get("/consola/mesa-de-ayuda").await.html.contains("Traslados sin asignar"));
+    assert!(
+        !other
+            .get("/consola/mesa-de-ayuda")
+            .await
+            .html
+            .contains("Traslados sin asignar")
+    );
 
     // Bulk: take both; then neither is unassigned and both are the agent's.
     let done = agent
@@ -90,8 +103,14 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
-    assert!(done.html.contains("Se aplicó a 2 de 2 tickets."), "{}", done.html);
-    let unassigned = agent.get("/consola/mesa-de-ayuda?unassigned=1&topic=traslados").await;
+    assert!(
+        done.html.contains("Se aplicó a 2 de 2 tickets."),
+        "{}",
+        done.html
+    );
+    let unassigned = agent
+        .get("/consola/mesa-de-ayuda?unassigned=1&topic=traslados")
+        .await;
     assert!(!unassigned.html.contains(&format!("value=\"{a}\"")));
     let mine = agent.get("/consola/mesa-de-ayuda?mine=1").await;
     assert!(mine.html.contains(&number_a));
@@ -111,7 +130,11 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
             ],
         )
         .await;
-    assert!(refused.html.contains("Se aplicó a 0 de 1 tickets."), "{}", refused.html);
+    assert!(
+        refused.html.contains("Se aplicó a 0 de 1 tickets."),
+        "{}",
+        refused.html
+    );
     assert!(refused.html.contains("No se aplicó:"));
     assert_eq!(ticket(&app, a).await["priority"], before);
     let changed = agent
@@ -127,7 +150,11 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
             ],
         )
         .await;
-    assert!(changed.html.contains("Se aplicó a 1 de 1 tickets."), "{}", changed.html);
+    assert!(
+        changed.html.contains("Se aplicó a 1 de 1 tickets."),
+        "{}",
+        changed.html
+    );
     assert_ne!(ticket(&app, a).await["priority"], before);
 
     // Bulk merge: the second closed as a duplicate of the first.
@@ -143,7 +170,11 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
             ],
         )
         .await;
-    assert!(merged.html.contains("Se aplicó a 1 de 1 tickets."), "{}", merged.html);
+    assert!(
+        merged.html.contains("Se aplicó a 1 de 1 tickets."),
+        "{}",
+        merged.html
+    );
     assert_eq!(ticket(&app, b).await["state"], "fusionado");
 
     // Without the form token, a bulk action writes nothing.
@@ -159,7 +190,11 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
     let denied = director
         .post(
             "/consola/mesa-de-ayuda/lote",
-            &[("csrf", director_csrf), ("ticket", &a.to_string()), ("step", "take")],
+            &[
+                ("csrf", director_csrf),
+                ("ticket", &a.to_string()),
+                ("step", "take"),
+            ],
         )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
@@ -179,9 +214,15 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
         .scalar("SELECT CAST(id AS TEXT) FROM user_account WHERE username = 'agente2.demo'")
         .await
         .unwrap();
-    assert!(page.html.contains(&format!("<option value=\"{agent2}\">")), "agente2 offered");
+    assert!(
+        page.html.contains(&format!("<option value=\"{agent2}\">")),
+        "agente2 offered"
+    );
     let assigned = agent
-        .post(&format!("{staff_path}/asignar"), &[("csrf", csrf), ("assignee", &agent2)])
+        .post(
+            &format!("{staff_path}/asignar"),
+            &[("csrf", csrf), ("assignee", &agent2)],
+        )
         .await;
     assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.html);
     assert_eq!(ticket(&app, id).await["assignee_id"].to_string(), agent2);
@@ -193,7 +234,10 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     let page = agent.get(&staff_path).await;
     assert!(!page.html.contains("Tomar el ticket"), "someone has it");
     let took = agent
-        .post(&format!("{staff_path}/asignar"), &[("csrf", csrf), ("assignee", &me)])
+        .post(
+            &format!("{staff_path}/asignar"),
+            &[("csrf", csrf), ("assignee", &me)],
+        )
         .await;
     assert_eq!(took.status, StatusCode::SEE_OTHER, "{}", took.html);
     let asked = agent
@@ -208,11 +252,18 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     // The requester reads the question on its page and answers it.
     let (director, director_csrf) = &mut signed(&app, "director.demo").await;
     let mine = director.get("/consola/mis-tickets").await;
-    assert!(mine.html.contains(&format!("href=\"{own_path}\"")), "{}", mine.html);
+    assert!(
+        mine.html.contains(&format!("href=\"{own_path}\"")),
+        "{}",
+        mine.html
+    );
     let own = director.get(&own_path).await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.html);
     assert!(own.html.contains("¿En qué grado está la sección B?"));
-    assert!(!own.html.contains("Nota interna"), "no internal notes to the requester");
+    assert!(
+        !own.html.contains("Nota interna"),
+        "no internal notes to the requester"
+    );
     let answered = director
         .post(
             &format!("{own_path}/responder"),
@@ -222,27 +273,46 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.html);
     assert_ne!(ticket(&app, id).await["state"], "esperando_usuario");
     // The director cannot open the help desk's page of its own ticket.
-    assert_eq!(director.get(&staff_path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        director.get(&staff_path).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Priority, then resolve.
     let prioritized = agent
         .post(
             &format!("{staff_path}/prioridad"),
-            &[("csrf", csrf), ("impact", "alta"), ("urgency", "media"), ("text", "Toda la sección.")],
+            &[
+                ("csrf", csrf),
+                ("impact", "alta"),
+                ("urgency", "media"),
+                ("text", "Toda la sección."),
+            ],
         )
         .await;
-    assert_eq!(prioritized.status, StatusCode::SEE_OTHER, "{}", prioritized.html);
+    assert_eq!(
+        prioritized.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        prioritized.html
+    );
     let resolved = agent
         .post(
             &format!("{staff_path}/resolver"),
-            &[("csrf", csrf), ("text", "Se habilitó la sección B de tercer grado.")],
+            &[
+                ("csrf", csrf),
+                ("text", "Se habilitó la sección B de tercer grado."),
+            ],
         )
         .await;
     assert_eq!(resolved.status, StatusCode::SEE_OTHER, "{}", resolved.html);
 
     // The requester closes and rates from its page.
     let own = director.get(&own_path).await;
-    assert!(own.html.contains("Se habilitó la sección B de tercer grado."));
+    assert!(
+        own.html
+            .contains("Se habilitó la sección B de tercer grado.")
+    );
     let closed = director
         .post(&format!("{own_path}/cerrar"), &[("csrf", director_csrf)])
         .await;
@@ -258,7 +328,11 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     assert_eq!(after["state"], "cerrado");
     assert_eq!(after["rating"], 5);
     let own = director.follow(&rated).await;
-    assert!(own.html.contains("Usted calificó la atención con 5 de 5."), "{}", own.html);
+    assert!(
+        own.html.contains("Usted calificó la atención con 5 de 5."),
+        "{}",
+        own.html
+    );
 
     // Another person reaches neither page of it.
     let (stranger, stranger_csrf) = &mut signed(&app, "jaen.demo").await;
@@ -266,7 +340,10 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.html.contains(&number));
     let reopened = stranger
-        .post(&format!("{own_path}/reabrir"), &[("csrf", stranger_csrf), ("text", "No.")])
+        .post(
+            &format!("{own_path}/reabrir"),
+            &[("csrf", stranger_csrf), ("text", "No.")],
+        )
         .await;
     assert_eq!(reopened.status, StatusCode::NOT_FOUND);
     assert_eq!(ticket(&app, id).await["state"], "cerrado");
@@ -294,7 +371,10 @@ async fn a_canned_reply_kept_by_the_central_answers_and_resolves_a_ticket() {
             &[
                 ("csrf", csrf),
                 ("title", "Restablecer contraseña"),
-                ("body", "Puede restablecerla desde «¿Olvidó su contraseña?» en la página de ingreso."),
+                (
+                    "body",
+                    "Puede restablecerla desde «¿Olvidó su contraseña?» en la página de ingreso.",
+                ),
                 ("topic", ""),
                 ("then_step", "resolve"),
             ],
@@ -304,11 +384,20 @@ async fn a_canned_reply_kept_by_the_central_answers_and_resolves_a_ticket() {
     let refused = agent
         .post(
             "/consola/mesa-de-ayuda/respuestas",
-            &[("csrf", csrf), ("title", ""), ("body", "x"), ("then_step", "fly")],
+            &[
+                ("csrf", csrf),
+                ("title", ""),
+                ("body", "x"),
+                ("then_step", "fly"),
+            ],
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.html.contains("Escriba el título."), "{}", refused.html);
+    assert!(
+        refused.html.contains("Escriba el título."),
+        "{}",
+        refused.html
+    );
 
     let path = format!("/consola/mesa-de-ayuda/tickets/{id}");
     let page = agent.get(&path).await;
@@ -316,19 +405,35 @@ async fn a_canned_reply_kept_by_the_central_answers_and_resolves_a_ticket() {
         .scalar("SELECT CAST(id AS TEXT) FROM helpdesk_canned_reply WHERE title = 'Restablecer contraseña'")
         .await
         .unwrap();
-    assert!(page.html.contains("Restablecer contraseña (y resolver el ticket)"), "{}", page.html);
+    assert!(
+        page.html
+            .contains("Restablecer contraseña (y resolver el ticket)"),
+        "{}",
+        page.html
+    );
     let sent = agent
-        .post(&format!("{path}/predefinida"), &[("csrf", csrf), ("canned", &reply_id)])
+        .post(
+            &format!("{path}/predefinida"),
+            &[("csrf", csrf), ("canned", &reply_id)],
+        )
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
     let after = ticket(&app, id).await;
     assert_eq!(after["state"], "resuelto");
-    assert!(after["resolution"].as_str().unwrap().contains("¿Olvidó su contraseña?"));
+    assert!(
+        after["resolution"]
+            .as_str()
+            .unwrap()
+            .contains("¿Olvidó su contraseña?")
+    );
 
     // A director does not keep canned replies.
     let (director, director_csrf) = &mut signed(&app, "director.demo").await;
     assert_eq!(
-        director.get("/consola/mesa-de-ayuda/respuestas").await.status,
+        director
+            .get("/consola/mesa-de-ayuda/respuestas")
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let forged = director
@@ -339,7 +444,9 @@ async fn a_canned_reply_kept_by_the_central_answers_and_resolves_a_ticket() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_canned_reply").await.as_deref(),
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_canned_reply")
+            .await
+            .as_deref(),
         Some("1")
     );
 }
@@ -351,13 +458,21 @@ async fn help_desk_e_mails_link_to_the_pages_where_each_person_acts() {
     let filed_mail = app.mail_to("ie16471@siagie.local").await;
     let own_path = format!("/consola/mis-tickets/{id}");
     assert!(filed_mail.contains(&number), "{filed_mail}");
-    assert!(filed_mail.contains(&own_path), "the requester's link: {filed_mail}");
+    assert!(
+        filed_mail.contains(&own_path),
+        "the requester's link: {filed_mail}"
+    );
 
     // An escalation tells the N2 stage, with the help desk's page.
     let agent = app.login_as("agente.demo").await;
     app.ticket_step(&agent, id, "take", json!({})).await;
-    app.ticket_step(&agent, id, "escalate", json!({"reason": "Requiere a la UGEL."}))
-        .await;
+    app.ticket_step(
+        &agent,
+        id,
+        "escalate",
+        json!({"reason": "Requiere a la UGEL."}),
+    )
+    .await;
     app.deliver_mail().await;
     let staff_path = format!("/consola/mesa-de-ayuda/tickets/{id}");
     let staff_mail = app
@@ -386,8 +501,24 @@ async fn someone_elses_reply_since_the_page_loaded_is_shown_before_sending() {
     let seen = hidden(&loaded.html, "seen");
 
     let (second, csrf2) = &mut signed(&app, "agente2.demo").await;
+    // Each page says the other person has the ticket open.
+    let opened = second.get(&path).await;
+    assert!(
+        opened.html.contains("También tiene abierto este ticket:"),
+        "{}",
+        opened.html
+    );
+    let again = first.get(&path).await;
+    assert!(
+        again.html.contains("También tiene abierto este ticket:"),
+        "{}",
+        again.html
+    );
     let replied = second
-        .post(&format!("{path}/responder"), &[("csrf", csrf2), ("text", "Lo reviso ahora mismo.")])
+        .post(
+            &format!("{path}/responder"),
+            &[("csrf", csrf2), ("text", "Lo reviso ahora mismo.")],
+        )
         .await;
     assert_eq!(replied.status, StatusCode::SEE_OTHER, "{}", replied.html);
 
@@ -399,18 +530,35 @@ async fn someone_elses_reply_since_the_page_loaded_is_shown_before_sending() {
         )
         .await;
     assert_eq!(warned.status, StatusCode::CONFLICT, "{}", warned.html);
-    assert!(warned.html.contains("otra persona respondió"), "{}", warned.html);
-    assert!(warned.html.contains("Lo reviso ahora mismo."), "the other reply shown");
+    assert!(
+        warned.html.contains("otra persona respondió"),
+        "{}",
+        warned.html
+    );
+    assert!(
+        warned.html.contains("Lo reviso ahora mismo."),
+        "the other reply shown"
+    );
     assert!(warned.html.contains(draft), "the draft kept");
     let count = |t: &serde_json::Value| t["messages"].as_array().unwrap().len();
     assert_eq!(count(&ticket(&app, id).await), 1, "not sent");
     let confirmed = first
         .post(
             &format!("{path}/responder"),
-            &[("csrf", csrf), ("seen", &seen), ("confirm", "1"), ("text", draft)],
+            &[
+                ("csrf", csrf),
+                ("seen", &seen),
+                ("confirm", "1"),
+                ("text", draft),
+            ],
         )
         .await;
-    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.html);
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.html
+    );
     assert_eq!(count(&ticket(&app, id).await), 2);
 }
 
@@ -424,14 +572,19 @@ async fn a_requester_files_with_a_file_after_reading_the_suggestions() {
         .await;
     assert_eq!(searched.status, StatusCode::OK, "{}", searched.html);
     assert!(
-        searched.html.contains("Artículos que pueden responder su consulta"),
+        searched
+            .html
+            .contains("Artículos que pueden responder su consulta"),
         "{}",
         searched.html
     );
     assert!(searched.html.contains("href=\"/consola/articulos/"));
 
     let fields: Vec<(String, String)> = help_form(&[("csrf", csrf.as_str())]);
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let posted = director
         .post_multipart(
             "/consola/mis-tickets/nuevo",
@@ -441,7 +594,11 @@ async fn a_requester_files_with_a_file_after_reading_the_suggestions() {
         .await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.html);
     let page = director.follow(&posted).await;
-    assert!(page.html.contains("Registramos su consulta."), "{}", page.html);
+    assert!(
+        page.html.contains("Registramos su consulta."),
+        "{}",
+        page.html
+    );
     let href = page
         .html
         .split("href=\"")
@@ -453,22 +610,46 @@ async fn a_requester_files_with_a_file_after_reading_the_suggestions() {
     assert_eq!(file.status, StatusCode::OK);
 
     // Without the form token nothing is filed; with a bad field, the page says which.
-    let before = app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_ticket").await;
+    let before = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_ticket")
+        .await;
     let forged = director
         .post_multipart(
             "/consola/mis-tickets/nuevo",
-            &fields.iter().filter(|(k, _)| *k != "csrf").copied().collect::<Vec<_>>(),
+            &fields
+                .iter()
+                .filter(|(k, _)| *k != "csrf")
+                .copied()
+                .collect::<Vec<_>>(),
             vec![],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let mut bad: Vec<(&str, &str)> = fields.iter().filter(|(k, _)| *k != "cell_phone").copied().collect();
+    let mut bad: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(k, _)| *k != "cell_phone")
+        .copied()
+        .collect();
     bad.push(("cell_phone", "12"));
-    let refused = director.post_multipart("/consola/mis-tickets/nuevo", &bad, vec![]).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    let refused = director
+        .post_multipart("/consola/mis-tickets/nuevo", &bad, vec![])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
     assert!(refused.html.contains("role=\"alert\""));
-    assert!(refused.html.contains("No puedo registrar el traslado"), "what was typed stays");
-    assert_eq!(app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_ticket").await, before);
+    assert!(
+        refused.html.contains("No puedo registrar el traslado"),
+        "what was typed stays"
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM helpdesk_ticket")
+            .await,
+        before
+    );
 
     // Another person cannot read the file.
     let (stranger, _) = &mut signed(&app, "jaen.demo").await;
@@ -486,7 +667,10 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
                 ("csrf", csrf),
                 ("title", "Cómo registrar un traslado entre IE"),
                 ("problem", "La IE de destino no encuentra a la estudiante."),
-                ("solution", "La IE de origen registra primero la baja por traslado."),
+                (
+                    "solution",
+                    "La IE de origen registra primero la baja por traslado.",
+                ),
                 ("topic", "traslados"),
                 ("tags", "traslado, baja"),
                 ("state", "publicado"),
@@ -498,29 +682,56 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
 
     let (director, director_csrf) = &mut signed(&app, "director.demo").await;
     let found = director.get("/consola/articulos?q=traslado").await;
-    assert!(found.html.contains(&format!("href=\"{article}\"")), "{}", found.html);
+    assert!(
+        found.html.contains(&format!("href=\"{article}\"")),
+        "{}",
+        found.html
+    );
     let read = director.get(&article).await;
-    assert!(read.html.contains("La IE de origen registra primero la baja por traslado."));
+    assert!(
+        read.html
+            .contains("La IE de origen registra primero la baja por traslado.")
+    );
     let voted = director
-        .post(&format!("{article}/voto"), &[("csrf", director_csrf), ("helpful", "si")])
+        .post(
+            &format!("{article}/voto"),
+            &[("csrf", director_csrf), ("helpful", "si")],
+        )
         .await;
     assert_eq!(voted.status, StatusCode::SEE_OTHER, "{}", voted.html);
     let read = director.follow(&voted).await;
-    assert!(read.html.contains("A 1 personas les sirvió"), "{}", read.html);
+    assert!(
+        read.html.contains("A 1 personas les sirvió"),
+        "{}",
+        read.html
+    );
     assert!(read.html.contains("usted respondió: sí"));
     // A director writes no article.
-    assert_eq!(director.get("/consola/articulos/nuevo").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        director.get("/consola/articulos/nuevo").await.status,
+        StatusCode::FORBIDDEN
+    );
     let forged = director
         .post(
             &format!("{article}/editar"),
-            &[("csrf", director_csrf), ("title", "Otro"), ("problem", "x"), ("solution", "y"), ("state", "archivado")],
+            &[
+                ("csrf", director_csrf),
+                ("title", "Otro"),
+                ("problem", "x"),
+                ("solution", "y"),
+                ("state", "archivado"),
+            ],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.html);
 
     // Archived from its form: no longer found by a director.
     let edit = admin.get(&format!("{article}/editar")).await;
-    assert!(edit.html.contains("Cómo registrar un traslado entre IE"), "{}", edit.html);
+    assert!(
+        edit.html.contains("Cómo registrar un traslado entre IE"),
+        "{}",
+        edit.html
+    );
     let archived = admin
         .post(
             &format!("{article}/editar"),
@@ -528,7 +739,10 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
                 ("csrf", csrf),
                 ("title", "Cómo registrar un traslado entre IE"),
                 ("problem", "La IE de destino no encuentra a la estudiante."),
-                ("solution", "La IE de origen registra primero la baja por traslado."),
+                (
+                    "solution",
+                    "La IE de origen registra primero la baja por traslado.",
+                ),
                 ("topic", "traslados"),
                 ("tags", "traslado"),
                 ("state", "archivado"),
@@ -539,17 +753,33 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
     assert_eq!(director.get(&article).await.status, StatusCode::NOT_FOUND);
 
     // A resolved ticket turned into a draft article, opened in its form.
-    let (id, _) = filed(&app, "Al matricular, el DNI 44556677 aparece como duplicado.").await;
+    let (id, _) = filed(
+        &app,
+        "Al matricular, el DNI 44556677 aparece como duplicado.",
+    )
+    .await;
     let agent = app.login_as("agente.demo").await;
     app.ticket_step(&agent, id, "take", json!({})).await;
-    app.ticket_step(&agent, id, "resolve", json!({"resolution": "Se depuró el registro duplicado."}))
-        .await;
+    app.ticket_step(
+        &agent,
+        id,
+        "resolve",
+        json!({"resolution": "Se depuró el registro duplicado."}),
+    )
+    .await;
     let turned = admin
-        .post(&format!("/consola/mesa-de-ayuda/tickets/{id}/articulo"), &[("csrf", csrf)])
+        .post(
+            &format!("/consola/mesa-de-ayuda/tickets/{id}/articulo"),
+            &[("csrf", csrf)],
+        )
         .await;
     assert_eq!(turned.status, StatusCode::SEE_OTHER, "{}", turned.html);
     let draft = admin.follow(&turned).await;
-    assert!(draft.html.contains("Se depuró el registro duplicado."), "{}", draft.html);
+    assert!(
+        draft.html.contains("Se depuró el registro duplicado."),
+        "{}",
+        draft.html
+    );
     assert!(!draft.html.contains("44556677"), "the DNI left out");
 }
 
@@ -562,14 +792,27 @@ async fn the_reports_page_draws_the_backlog_and_downloads_it() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("<svg role=\"img\""), "{}", page.html);
     assert!(page.html.contains("N1 — Nuevo") || page.html.contains("— Nuevo"));
-    let csv = agent.get("/consola/mesa-de-ayuda/reportes/pendientes.csv").await;
+    let csv = agent
+        .get("/consola/mesa-de-ayuda/reportes/pendientes.csv")
+        .await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     assert!(csv.html.lines().count() >= 2, "{}", csv.html);
     let (director, _) = &mut signed(&app, "director.demo").await;
-    assert_eq!(director.get("/consola/mesa-de-ayuda/reportes").await.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        director.get("/consola/mesa-de-ayuda/reportes/pendientes.csv").await.status,
+        director.get("/consola/mesa-de-ayuda/reportes").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        director
+            .get("/consola/mesa-de-ayuda/reportes/pendientes.csv")
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 }
@@ -581,21 +824,32 @@ async fn a_requester_files_and_rates_in_a_browser_and_suggestions_appear_while_t
     let Some(browser) = Browser::start().await else {
         return;
     };
-    browser.open(&format!("{}/consola/ingresar", app.address)).await;
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
     browser.type_into("#username", "director.demo").await;
     browser.type_into("#password", DEMO_PASSWORD).await;
     browser.click("main button[type=submit]").await;
     browser.text_with("Bienvenido").await;
-    browser.open(&format!("{}/consola/mis-tickets/nuevo", app.address)).await;
-    browser.type_into("#comment", "No puedo cambiar la contraseña").await;
+    browser
+        .open(&format!("{}/consola/mis-tickets/nuevo", app.address))
+        .await;
+    browser
+        .type_into("#comment", "No puedo cambiar la contraseña")
+        .await;
     browser.click("button[formmethod=get]").await;
     browser.text_with("Artículos que pueden responder").await;
     browser.click("#topic option[value=acceso]").await;
-    for (field, value) in [("#email", "ie16471@siagie.local"), ("#cell_phone", "987654321")] {
+    for (field, value) in [
+        ("#email", "ie16471@siagie.local"),
+        ("#cell_phone", "987654321"),
+    ] {
         browser.clear(field).await;
         browser.type_into(field, value).await;
     }
-    browser.click("form[enctype] > button[type=submit]:last-of-type").await;
+    browser
+        .click("form[enctype] > button[type=submit]:last-of-type")
+        .await;
     let text = browser.text_with("Registramos su consulta").await;
     assert!(text.contains("Consulta ISOS-"), "{text}");
     browser.quit().await;
@@ -604,15 +858,22 @@ async fn a_requester_files_and_rates_in_a_browser_and_suggestions_appear_while_t
     let Some(browser) = Browser::start_with_scripts().await else {
         return;
     };
-    browser.open(&format!("{}/consola/ingresar", app.address)).await;
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
     browser.type_into("#username", "director.demo").await;
     browser.type_into("#password", DEMO_PASSWORD).await;
     browser.click("main button[type=submit]").await;
     browser.text_with("Bienvenido").await;
-    browser.open(&format!("{}/consola/mis-tickets/nuevo", app.address)).await;
+    browser
+        .open(&format!("{}/consola/mis-tickets/nuevo", app.address))
+        .await;
     browser.type_into("#comment", "contraseña").await;
     let text = browser.text_with("Artículos que pueden responder").await;
-    assert!(text.contains("Registrar una consulta"), "still the form: {text}");
+    assert!(
+        text.contains("Registrar una consulta"),
+        "still the form: {text}"
+    );
     let violations = browser.serious_accessibility_violations().await;
     browser.quit().await;
     assert!(violations.is_empty(), "{violations:?}");
@@ -621,11 +882,17 @@ async fn a_requester_files_and_rates_in_a_browser_and_suggestions_appear_while_t
 #[tokio::test]
 async fn the_new_console_pages_have_no_serious_accessibility_violation() {
     let app = spawn_app().await;
-    let (id, _) = filed(&app, "Consulta para revisar la accesibilidad de la consola.").await;
+    let (id, _) = filed(
+        &app,
+        "Consulta para revisar la accesibilidad de la consola.",
+    )
+    .await;
     let Some(browser) = Browser::start_with_scripts().await else {
         return;
     };
-    browser.open(&format!("{}/consola/ingresar", app.address)).await;
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
     browser.type_into("#username", "admin.demo").await;
     browser.type_into("#password", DEMO_PASSWORD).await;
     browser.click("main button[type=submit]").await;
@@ -634,11 +901,17 @@ async fn the_new_console_pages_have_no_serious_accessibility_violation() {
     for (path, text) in [
         (format!("/consola/mesa-de-ayuda/tickets/{id}"), "Historial"),
         ("/consola/mesa-de-ayuda/reportes".to_owned(), "Reportes"),
-        ("/consola/mesa-de-ayuda/respuestas".to_owned(), "Respuestas predefinidas"),
+        (
+            "/consola/mesa-de-ayuda/respuestas".to_owned(),
+            "Respuestas predefinidas",
+        ),
         ("/consola/articulos".to_owned(), "Base de conocimiento"),
         ("/consola/articulos/nuevo".to_owned(), "Nuevo artículo"),
         ("/consola/mis-tickets".to_owned(), "Mis consultas"),
-        ("/consola/mis-tickets/nuevo".to_owned(), "Registrar una consulta"),
+        (
+            "/consola/mis-tickets/nuevo".to_owned(),
+            "Registrar una consulta",
+        ),
     ] {
         browser.open(&format!("{}{path}", app.address)).await;
         browser.text_with(text).await;

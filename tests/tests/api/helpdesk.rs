@@ -936,9 +936,14 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_only_an_administrator_
     }
 
     // Saturday: nothing is sent, whatever is due.
-    let summary = siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 5, 11))
-        .await
-        .unwrap();
+    let summary = siagie::helpdesk::sla_job::run(
+        &app.db,
+        &config,
+        siagie::helpdesk::links::Links::new(&app.address),
+        lima(2026, 12, 5, 11),
+    )
+    .await
+    .unwrap();
     assert!(summary.contains("fuera del horario"), "{summary}");
     // Monday 7 December, 10:00: the first response (4 working hours for priority media) is
     // overdue since Friday 13:00; the supervisors are told, once, across runs.
@@ -948,22 +953,31 @@ async fn the_sla_job_warns_once_only_in_working_hours_and_only_an_administrator_
         "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
          WHERE template LIKE 'helpdesk_sla%' AND context LIKE '%{number}%'"
     );
-    siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 7, 10))
-        .await
-        .unwrap();
+    siagie::helpdesk::sla_job::run(
+        &app.db,
+        &config,
+        siagie::helpdesk::links::Links::new(&app.address),
+        lima(2026, 12, 7, 10),
+    )
+    .await
+    .unwrap();
     let first = app.scalar(count).await.unwrap();
     assert_ne!(first, "0");
-    siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 7, 11))
-        .await
-        .unwrap();
+    siagie::helpdesk::sla_job::run(
+        &app.db,
+        &config,
+        siagie::helpdesk::links::Links::new(&app.address),
+        lima(2026, 12, 7, 11),
+    )
+    .await
+    .unwrap();
     assert_eq!(app.scalar(count).await.unwrap(), first, "each alert once");
     // Scheduled on two instances at the same minute, the run is claimed once.
-    let (name, work) =
-        siagie::helpdesk::sla_job::scheduled(
-            app.db.clone(),
-            app.config.helpdesk.clone(),
-            app.address.clone(),
-        );
+    let (name, work) = siagie::helpdesk::sla_job::scheduled(
+        app.db.clone(),
+        app.config.helpdesk.clone(),
+        app.address.clone(),
+    );
     let at = lima(2026, 12, 7, 12);
     tokio::join!(
         jobs::schedule::run_claimed(&app.db, name, &work, at),

@@ -268,9 +268,14 @@ async fn a_breach_of_a_ticket_nobody_has_is_told_to_its_stage() {
     }
     let config = app.config.helpdesk.clone();
     for hour in [10, 11] {
-        siagie::helpdesk::sla_job::run(&app.db, &config, siagie::helpdesk::links::Links::new(&app.address), lima(2026, 12, 7, hour))
-            .await
-            .unwrap();
+        siagie::helpdesk::sla_job::run(
+            &app.db,
+            &config,
+            siagie::helpdesk::links::Links::new(&app.address),
+            lima(2026, 12, 7, hour),
+        )
+        .await
+        .unwrap();
     }
     let mail = the_mail(&app, "ugel.demo@siagie.local", &number, "Plazo vencido").await;
     let text = mail.text();

@@ -22,7 +22,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(summary))
 }
 
-
 fn json<T: serde::Serialize>(value: &T) -> Result<Response> {
     Response::builder()
         .header(header::CONTENT_TYPE, "application/json")

@@ -96,7 +96,6 @@ async fn file_ticket(
     ))
 }
 
-
 /// Tickets, newest first: those the caller filed (`view=filed`) or those of its help-desk queues
 /// (`view=queue`, the default for agents and specialists), with filters and keyset pages.
 #[utoipa::path(get, path = "/helpdesk/tickets", tag = "helpdesk", security(("bearer" = [])), params(TicketFilter),

@@ -304,11 +304,7 @@ async fn write(
         .insert(&txn)
         .await?;
     }
-    let mail = mail::to_requester(
-        links,
-        &ticket,
-        Notice::Filed,
-    )?;
+    let mail = mail::to_requester(links, &ticket, Notice::Filed)?;
     record(
         &txn,
         Change::Ticket {

@@ -46,7 +46,15 @@ pub async fn apply(
     transitions::authorize(step.kind(), actor)?;
     let plan = steps::plan(&txn, config, p, &ticket, actor, step, now).await?;
     let (saved, plan) = write(&txn, p, &ticket, &access, plan, now).await?;
-    let mail = mail::about(&txn, Links::new(&state.config.auth.public_base_url), &saved, plan.requester, plan.staff, p.user_id).await?;
+    let mail = mail::about(
+        &txn,
+        Links::new(&state.config.auth.public_base_url),
+        &saved,
+        plan.requester,
+        plan.staff,
+        p.user_id,
+    )
+    .await?;
     let event = Event::new(AuditAction::HelpdeskTicketChanged, saved.id)
         .by(p.user_id)
         .in_unit(access::target(&saved))
