@@ -142,6 +142,7 @@ pub async fn queue(
             q => &filters.q,
             next => page.next_before.map(|b| format!("{QUEUE_PATH}?{}", filters.query(Some(b)))),
             level => filters.level,
+            advanced => !filters.states.is_empty() || filters.level.is_some() || !filters.topic.is_empty() || filters.ugel.is_some(),
             topics => choices.topics,
             ugels => choices.ugels,
             topic => &filters.topic,

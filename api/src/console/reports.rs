@@ -21,10 +21,7 @@ use super::{
 };
 use crate::{
     error::ApiError,
-    helpdesk::{
-        reports::{self, BacklogRow},
-        rules::stage_label,
-    },
+    helpdesk::reports::{self, BacklogRow},
     http::download,
     state::AppState,
     time::now,
@@ -121,7 +118,7 @@ fn bars(rows: &[BacklogRow]) -> Vec<minijinja::Value> {
         .enumerate()
         .map(|(i, ((level, state), count))| {
             context! {
-                label => format!("{} — {}", stage_label(level, None), TicketState::ALL[state].label()),
+                label => format!("N{level} · {}", TicketState::ALL[state].label()),
                 count,
                 width => (count * 100).div_ceil(most),
                 y => i * 28,

@@ -791,7 +791,7 @@ async fn the_reports_page_draws_the_backlog_and_downloads_it() {
     let page = agent.get("/consola/mesa-de-ayuda/reportes").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("<svg role=\"img\""), "{}", page.html);
-    assert!(page.html.contains("N1 — Nuevo") || page.html.contains("— Nuevo"));
+    assert!(page.html.contains("N1 · Nuevo"), "{}", page.html);
     let csv = agent
         .get("/consola/mesa-de-ayuda/reportes/pendientes.csv")
         .await;
