@@ -268,6 +268,33 @@ impl Browser {
             .unwrap_or_else(|| vec![format!("no answer from axe: {found}")])
     }
 
+    /// Runs a script in the page and answers what it returns (needs
+    /// [`Browser::start_with_scripts`]).
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Emulates a network (Chromium's own throttling): round-trip latency, and download and
+    /// upload throughput in kilobits a second.
+    pub async fn emulate_network(&self, latency_ms: u64, down_kbps: u64, up_kbps: u64) {
+        self.call(
+            reqwest::Method::POST,
+            "/chromium/network_conditions",
+            Some(json!({"network_conditions": {
+                "offline": false,
+                "latency": latency_ms,
+                "download_throughput": down_kbps * 1000 / 8,
+                "upload_throughput": up_kbps * 1000 / 8,
+            }})),
+        )
+        .await;
+    }
+
     /// A PNG of the page, to look at.
     pub async fn screenshot(&self, file: &std::path::Path) {
         use base64::Engine;

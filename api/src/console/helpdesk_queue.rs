@@ -21,7 +21,7 @@ use super::{
     staff::is_help_desk,
 };
 use crate::{
-    error::ApiError,
+    error::{ApiError, ErrorCode},
     helpdesk::{
         access, canned,
         dto::{Clock, TicketSummary},
@@ -58,7 +58,8 @@ pub async fn queue(
         }
     };
     let at = now();
-    let page = tickets::list(
+    let mut notice = None;
+    let mut page = tickets::list(
         &state.db,
         &state.config.helpdesk,
         &signed.principal,
@@ -66,18 +67,33 @@ pub async fn queue(
         at,
     )
     .await;
+    // A queue too large to measure every clock is shown oldest first, saying why.
+    if let Err(error) = &page
+        && error.code() == Some(ErrorCode::TooManyToSortByDeadline)
+        && !filters.overdue
+    {
+        notice = Some(
+            "Hay demasiados tickets abiertos para ordenarlos por vencimiento: se muestran los más antiguos primero. Filtre por nivel, estado, tema o UGEL para ordenarlos por vencimiento.",
+        );
+        let mut filter = filters.ticket_filter();
+        filter.sort = Some("age".into());
+        page = tickets::list(
+            &state.db,
+            &state.config.helpdesk,
+            &signed.principal,
+            filter,
+            at,
+        )
+        .await;
+    }
     let page = match page {
         Ok(page) => page,
         Err(error @ ApiError::Client { .. }) => {
-            let message = match &error {
-                ApiError::Client { message, .. } => message.to_string(),
-                ApiError::Internal(_) => String::new(),
-            };
             return message_page(
                 error.status(),
                 Some(&signed.person()),
                 "No se pudo mostrar la bandeja",
-                &message,
+                &super::ticket_view::spanish(&error),
             );
         }
         Err(error) => return axum::response::IntoResponse::into_response(error),
@@ -132,6 +148,7 @@ pub async fn queue(
         "console_queue.html",
         context! {
             action => QUEUE_PATH,
+            notice,
             ticket_pages => true,
             rows,
             states,

@@ -127,6 +127,7 @@ error_codes! {
     /// A resolved ticket is reopened only within the days the help desk allows.
     ReopenWindowOver = ("reopen_window_over", CONFLICT, "Ya pasó el plazo para reabrir el ticket: registre un ticket nuevo."),
     /// Round-robin found nobody available at the ticket's stage.
+    TooManyToSortByDeadline = ("too_many_to_sort_by_deadline", BAD_REQUEST, "Hay demasiados tickets abiertos para ordenarlos por vencimiento o mostrar los vencidos: filtre por nivel, estado, tema o UGEL."),
     NoAgentAvailable = ("no_agent_available", CONFLICT, "Nadie que atienda este nivel está disponible ahora: asigne el ticket a una persona o tómelo usted."),
 
     /// A teacher grading an area it is not assigned in the section.

@@ -321,7 +321,7 @@ async fn by_deadline(
     let query = query.filter(T::State.is_in(open));
     if query.clone().count(db).await? > DEADLINE_SORTS {
         return Err(ApiError::because(
-            ErrorCode::InvalidQuery,
+            ErrorCode::TooManyToSortByDeadline,
             format!(
                 "Hay más de {DEADLINE_SORTS} tickets para ordenar por vencimiento: filtre por nivel, estado, UGEL o tema."
             ),
