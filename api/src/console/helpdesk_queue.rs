@@ -169,6 +169,7 @@ pub async fn queue(
             canned => choices.canned,
             severities => super::staff::severities(),
             keeps_replies => crate::helpdesk::canned::keeps(&signed.principal),
+            reads_reports => crate::helpdesk::reports::reads_reports(&signed.principal),
             current => filters.query(None),
             csrf => &signed.csrf,
         },

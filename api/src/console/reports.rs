@@ -16,7 +16,6 @@ use entity::helpdesk_vocabulary::TicketState;
 use super::{
     layout::{QUEUE_PATH, message_page, render_wide},
     session::Signed,
-    staff::is_help_desk,
     ticket_view::spanish,
 };
 use crate::{
@@ -35,13 +34,13 @@ fn refused(signed: &Signed) -> Response {
         StatusCode::FORBIDDEN,
         Some(&signed.person()),
         "Sin acceso",
-        "Los reportes de la mesa de ayuda son para su personal.",
+        "Los reportes de la mesa de ayuda son para su supervisión nacional.",
     )
 }
 
 /// The backlog and the last 30 days' figures.
 pub async fn page(State(state): State<AppState>, signed: Signed) -> Response {
-    if !is_help_desk(&signed) {
+    if !reports::reads_reports(&signed.principal) {
         return refused(&signed);
     }
     let p = &signed.principal;
@@ -133,7 +132,7 @@ pub async fn csv(
     signed: Signed,
     Path(file): Path<String>,
 ) -> Response {
-    if !is_help_desk(&signed) {
+    if !reports::reads_reports(&signed.principal) {
         return refused(&signed);
     }
     let p = &signed.principal;

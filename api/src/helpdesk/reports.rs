@@ -75,8 +75,13 @@ pub struct Summary {
     pub average_rating: Option<f64>,
 }
 
+/// Whether the caller reads the help desk's reports (national figures).
+pub fn reads_reports(p: &Principal) -> bool {
+    p.can(Action::ReadHelpdeskReports, &Target::national())
+}
+
 fn authorize(p: &Principal) -> Result<()> {
-    if p.can(Action::ReadHelpdeskReports, &Target::national()) {
+    if reads_reports(p) {
         Ok(())
     } else {
         Err(ApiError::forbidden())

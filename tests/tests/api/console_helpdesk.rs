@@ -922,3 +922,77 @@ async fn the_new_console_pages_have_no_serious_accessibility_violation() {
         assert!(violations.is_empty(), "{page}: {violations:?}");
     }
 }
+
+/// Who opens which console page: each page for each role (and without a session), as the
+/// authorization matrix does for the API. 200: the page; 403: a page that says it is not for the
+/// person; 404: a ticket out of the person's reach (as one that does not exist); 303: to sign in.
+#[tokio::test]
+async fn every_console_page_answers_each_role_as_its_reach_allows() {
+    let app = spawn_app().await;
+    let (n1, _) = filed(&app, "Consulta para la matriz de páginas de la consola.").await;
+    let article = app
+        .scalar("SELECT CAST(MIN(id) AS TEXT) FROM helpdesk_article WHERE state = 'publicado'")
+        .await
+        .unwrap();
+    let pages = [
+        "/consola".to_owned(),
+        "/consola/mesa-de-ayuda".to_owned(),
+        format!("/consola/mesa-de-ayuda/tickets/{n1}"),
+        "/consola/mesa-de-ayuda/reportes".to_owned(),
+        "/consola/mesa-de-ayuda/reportes/pendientes.csv".to_owned(),
+        "/consola/mesa-de-ayuda/respuestas".to_owned(),
+        "/consola/articulos".to_owned(),
+        format!("/consola/articulos/{article}"),
+        "/consola/articulos/nuevo".to_owned(),
+        "/consola/mis-tickets".to_owned(),
+        "/consola/mis-tickets/nuevo".to_owned(),
+        format!("/consola/mis-tickets/{n1}"),
+    ];
+    // One column per page, in that order.
+    let expected: [(&str, [u16; 12]); 6] = [
+        (
+            "agente.demo",
+            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 404],
+        ),
+        (
+            "admin.demo",
+            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 404],
+        ),
+        (
+            "especialista.demo",
+            [200, 200, 404, 200, 200, 403, 200, 200, 403, 200, 200, 404],
+        ),
+        (
+            "ugel.demo",
+            [200, 200, 404, 403, 403, 403, 200, 200, 403, 200, 200, 404],
+        ),
+        (
+            "director.demo",
+            [200, 403, 404, 403, 403, 403, 200, 200, 403, 200, 200, 200],
+        ),
+        (
+            "docente.demo",
+            [200, 403, 404, 403, 403, 403, 200, 200, 403, 200, 200, 404],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (username, statuses) in expected {
+        let (visitor, _) = &mut signed(&app, username).await;
+        for (path, want) in pages.iter().zip(statuses) {
+            let got = visitor.get(path).await.status.as_u16();
+            if got != want {
+                wrong.push(format!("{username} {path}: {got}, expected {want}"));
+            }
+        }
+    }
+    let mut nobody = Visitor::new(&app);
+    for path in &pages {
+        let page = nobody.get(path).await;
+        if page.status != StatusCode::SEE_OTHER
+            || page.location.as_deref() != Some("/consola/ingresar")
+        {
+            wrong.push(format!("without a session {path}: {}", page.status));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
