@@ -158,7 +158,7 @@ pub async fn queue(
             overdue => filters.overdue,
             q => &filters.q,
             next => page.next_before.map(|b| format!("{QUEUE_PATH}?{}", filters.query(Some(b)))),
-            level => filters.level,
+            level => filters.level.map(|l| if filters.n2_unit.is_empty() { l.to_string() } else { format!("{l}-{}", filters.n2_unit) }),
             advanced => !filters.states.is_empty() || filters.level.is_some() || !filters.topic.is_empty() || filters.ugel.is_some(),
             topics => choices.topics,
             ugels => choices.ugels,

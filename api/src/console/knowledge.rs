@@ -133,7 +133,12 @@ pub async fn show(
             action => format!("{ARTICLES_PATH}/{id}"),
             edit => access::manages(&signed.principal).then(|| edit_path(id)),
             csrf => &signed.csrf,
-            done => flash.hecho.as_deref().map(|_| "Gracias: su respuesta nos ayuda a mejorar los artículos."),
+            done => flash.hecho.as_deref().map(|done| if done == "resuelto" {
+                "Nos alegra que el artículo resolviera su consulta: no necesita registrar un ticket."
+            } else {
+                "Gracias: su respuesta nos ayuda a mejorar los artículos."
+            }),
+            from_form => flash.desde.as_deref() == Some("consulta"),
             ..article_view(&article)
         },
     )
@@ -142,6 +147,8 @@ pub async fn show(
 #[derive(Debug, Default, Deserialize)]
 pub struct Flash {
     hecho: Option<String>,
+    /// `consulta`: opened from the help form's suggestions.
+    desde: Option<String>,
 }
 
 fn article_view(a: &Article) -> minijinja::Value {
@@ -176,6 +183,9 @@ fn not_found(signed: &Signed) -> Response {
 pub struct VoteForm {
     #[serde(default)]
     helpful: String,
+    /// `1`: the article answered the question the person was about to file.
+    #[serde(default)]
+    deflected: String,
 }
 
 /// "¿Le sirvió?": sí or no.
@@ -188,12 +198,14 @@ pub async fn vote(
     let Ok(id) = id.parse::<i64>() else {
         return not_found(&signed);
     };
+    let deflected = form.deflected == "1";
     let input = Feedback {
-        helpful: Some(form.helpful == "si"),
-        deflected: false,
+        helpful: Some(deflected || form.helpful == "si"),
+        deflected,
     };
+    let done = if deflected { "resuelto" } else { "voto" };
     match knowledge::feedback(&state.db, &signed.principal, id, input, now()).await {
-        Ok(_) => Redirect::to(&format!("{ARTICLES_PATH}/{id}?hecho=voto")).into_response(),
+        Ok(_) => Redirect::to(&format!("{ARTICLES_PATH}/{id}?hecho={done}")).into_response(),
         Err(ApiError::Client { .. }) => not_found(&signed),
         Err(error) => error.into_response(),
     }

@@ -1,7 +1,7 @@
 //! The queue's filters as its page's query string carries them: read, checked, turned into the
 //! service's filter, and written back (for the next page and for a saved view).
 
-use entity::helpdesk_vocabulary::TicketState;
+use entity::helpdesk_vocabulary::{N2Unit, TicketState};
 
 use crate::helpdesk::dto::TicketFilter;
 
@@ -15,6 +15,8 @@ pub struct Filters {
     pub q: String,
     pub sort: String,
     pub level: Option<i16>,
+    /// At N2: `ugel` or `dre` (empty: both).
+    pub n2_unit: String,
     pub topic: String,
     pub ugel: Option<i64>,
     pub before: Option<i64>,
@@ -49,13 +51,19 @@ impl Filters {
                 }
                 "level" if value.is_empty() => {}
                 "level" => {
+                    let (level, unit) = value.split_once('-').unwrap_or((value.as_str(), ""));
                     filters.level = Some(
-                        value
+                        level
                             .parse()
                             .ok()
                             .filter(|l| (1..=3).contains(l))
+                            .filter(|l| unit.is_empty() || *l == 2)
                             .ok_or_else(|| format!("Nivel no válido: «{value}»."))?,
                     );
+                    if !unit.is_empty() {
+                        N2Unit::parse(unit).map_err(|_| format!("Nivel no válido: «{value}»."))?;
+                        filters.n2_unit = unit.to_owned();
+                    }
                 }
                 "topic" => filters.topic = value.trim().chars().take(60).collect(),
                 "ugel" if value.is_empty() => {}
@@ -84,6 +92,7 @@ impl Filters {
             unassigned: self.unassigned.then_some(true),
             overdue: self.overdue.then_some(true),
             level: self.level,
+            n2_unit: (!self.n2_unit.is_empty()).then(|| self.n2_unit.clone()),
             topic: (!self.topic.is_empty()).then(|| self.topic.clone()),
             ugel_id: self.ugel,
             before: self.before,
@@ -109,7 +118,12 @@ impl Filters {
             pairs.push(("q", self.q.clone()));
         }
         if let Some(level) = self.level {
-            pairs.push(("level", level.to_string()));
+            let unit = if self.n2_unit.is_empty() {
+                String::new()
+            } else {
+                format!("-{}", self.n2_unit)
+            };
+            pairs.push(("level", format!("{level}{unit}")));
         }
         if !self.topic.is_empty() {
             pairs.push(("topic", self.topic.clone()));

@@ -184,7 +184,7 @@ async fn suggestions(state: &AppState, signed: &Signed, text: &str) -> Vec<minij
             context! {
                 title => a.title,
                 snippet => a.snippet,
-                href => format!("{}/{}", links::ARTICLES_PATH, a.id),
+                href => format!("{}/{}?desde=consulta", links::ARTICLES_PATH, a.id),
             }
         })
         .collect()

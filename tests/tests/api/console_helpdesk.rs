@@ -579,6 +579,54 @@ async fn a_requester_files_with_a_file_after_reading_the_suggestions() {
         searched.html
     );
     assert!(searched.html.contains("href=\"/consola/articulos/"));
+    // An article that answers the question saves a ticket: a deflection, counted once.
+    let article = searched
+        .html
+        .split("href=\"")
+        .find(|s| s.starts_with("/consola/articulos/"))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(article.ends_with("?desde=consulta"), "{article}");
+    let read = director.get(&article).await;
+    assert!(
+        read.html.contains("ya no necesito registrar un ticket"),
+        "{}",
+        read.html
+    );
+    let path = article.trim_end_matches("?desde=consulta").to_owned();
+    let id = path.rsplit('/').next().unwrap().to_owned();
+    let before = app
+        .scalar(&format!(
+            "SELECT CAST(deflections AS TEXT) FROM helpdesk_article WHERE id = {id}"
+        ))
+        .await;
+    let deflected = director
+        .post(
+            &format!("{path}/voto"),
+            &[("csrf", csrf), ("deflected", "1")],
+        )
+        .await;
+    assert_eq!(
+        deflected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        deflected.html
+    );
+    assert!(
+        director
+            .follow(&deflected)
+            .await
+            .html
+            .contains("no necesita registrar un ticket")
+    );
+    let after = app
+        .scalar(&format!(
+            "SELECT CAST(deflections AS TEXT) FROM helpdesk_article WHERE id = {id}"
+        ))
+        .await;
+    let count = |v: Option<String>| v.unwrap().parse::<i64>().unwrap();
+    assert_eq!(count(after), count(before) + 1);
 
     let fields: Vec<(String, String)> = help_form(&[("csrf", csrf.as_str())]);
     let fields: Vec<(&str, &str)> = fields
@@ -995,4 +1043,125 @@ async fn every_console_page_answers_each_role_as_its_reach_allows() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Signs a browser in through the console's form.
+async fn browser_sign_in(browser: &Browser, app: &TestApp, username: &str) {
+    browser
+        .open(&format!("{}/consola/ingresar", app.address))
+        .await;
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("main button[type=submit]").await;
+    browser.text_with("Bienvenido").await;
+}
+
+#[tokio::test]
+async fn an_agent_replies_with_the_keyboard_and_escalates_in_a_browser() {
+    let app = spawn_app().await;
+    let (id, _) = filed(&app, "No puedo descargar la nómina en PDF.").await;
+    let Some(browser) = Browser::start_with_scripts().await else {
+        return;
+    };
+    browser_sign_in(&browser, &app, "agente.demo").await;
+    browser
+        .open(&format!(
+            "{}/consola/mesa-de-ayuda?unassigned=1",
+            app.address
+        ))
+        .await;
+    browser
+        .click(&format!("a[href='/consola/mesa-de-ayuda/tickets/{id}']"))
+        .await;
+    browser.text_with("Historial").await;
+    // Ctrl+Enter in the reply sends it (WebDriver's Control and Enter keys, then release).
+    browser
+        .type_into("#reply", "Lo estamos revisando.\u{E009}\u{E007}\u{E000}")
+        .await;
+    browser.text_with("Respuesta enviada al usuario").await;
+    browser.click("details summary").await;
+    browser
+        .type_into("#escalate", "Requiere a la UGEL: la nómina está observada.")
+        .await;
+    browser.click("form[action$='/escalar'] button").await;
+    let text = browser.text_with("Ticket escalado").await;
+    assert!(text.contains("Requiere a la UGEL"), "{text}");
+    browser.quit().await;
+    let after = ticket(&app, id).await;
+    assert_eq!(after["state"], "escalado");
+    assert!(
+        after["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["body"] == "Lo estamos revisando.")
+    );
+}
+
+#[tokio::test]
+async fn an_article_is_published_and_a_ticket_rated_in_a_browser_without_javascript() {
+    let app = spawn_app().await;
+    let (id, number) = filed(&app, "El reporte de asistencia sale vacío.").await;
+    let agent = app.login_as("agente.demo").await;
+    app.ticket_step(&agent, id, "take", json!({})).await;
+    app.ticket_step(
+        &agent,
+        id,
+        "resolve",
+        json!({"resolution": "Se regeneró el reporte del mes."}),
+    )
+    .await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser_sign_in(&browser, &app, "admin.demo").await;
+    browser
+        .open(&format!("{}/consola/articulos/nuevo", app.address))
+        .await;
+    browser
+        .type_into("#title", "Reporte de asistencia vacío")
+        .await;
+    browser
+        .type_into(
+            "#problem",
+            "El reporte mensual de asistencia no muestra datos.",
+        )
+        .await;
+    browser
+        .type_into("#solution", "Cierre el mes y vuelva a generar el reporte.")
+        .await;
+    browser.click("#state option[value=publicado]").await;
+    browser.click("main form button[type=submit]").await;
+    let text = browser.text_with("Cierre el mes y vuelva").await;
+    assert!(text.contains("Publicado"), "{text}");
+    browser.quit().await;
+
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser_sign_in(&browser, &app, "director.demo").await;
+    browser
+        .open(&format!(
+            "{}/consola/articulos?q=reporte+asistencia",
+            app.address
+        ))
+        .await;
+    let text = browser.text_with("Reporte de asistencia vacío").await;
+    assert!(text.contains("Buscar artículos"), "{text}");
+    browser
+        .open(&format!("{}/consola/mis-tickets", app.address))
+        .await;
+    browser
+        .click(&format!("a[href='/consola/mis-tickets/{id}']"))
+        .await;
+    browser.text_with(&number).await;
+    browser.click("input[name=score][value='4']").await;
+    browser
+        .type_into("#rating-comment", "Buena atención.")
+        .await;
+    browser.click("form[action$='/calificar'] button").await;
+    let text = browser.text_with("Gracias por calificar").await;
+    assert!(text.contains("4 de 5"), "{text}");
+    browser.quit().await;
+    assert_eq!(ticket(&app, id).await["rating"], 4);
 }
