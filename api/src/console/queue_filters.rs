@@ -97,7 +97,6 @@ impl Filters {
             ugel_id: self.ugel,
             before: self.before,
             limit: Some(50),
-            ..TicketFilter::default()
         }
     }
 
