@@ -1,6 +1,8 @@
 //! What the help desk's console keeps: each person's saved views of the queue (a name and the
-//! filters' query string), who has a ticket's page open, and the canned replies the Central de Atención keeps per topic, each of
-//! which may also move the ticket (ask the requester, resolve).
+//! filters' query string), who has a ticket's page open, and the canned replies the Central de
+//! Atención keeps per topic, each of which may also move the ticket (ask the requester,
+//! resolve). And two partial indexes over the open tickets, so that a national queue opens
+//! oldest first or by priority without reading the closed tickets that came before.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -9,9 +11,22 @@ use crate::{fk, index};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+const OPEN: &str =
+    "state IN ('nuevo', 'en_atencion', 'esperando_usuario', 'escalado', 'reabierto')";
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for (name, columns) in [
+            ("ix_helpdesk_ticket_open_created_at", "created_at, id"),
+            ("ix_helpdesk_ticket_open_priority", "priority DESC, id"),
+        ] {
+            db.execute_unprepared(&format!(
+                "CREATE INDEX {name} ON helpdesk_ticket ({columns}) WHERE {OPEN}"
+            ))
+            .await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -69,6 +84,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for index in [
+            "ix_helpdesk_ticket_open_created_at",
+            "ix_helpdesk_ticket_open_priority",
+        ] {
+            manager
+                .get_connection()
+                .execute_unprepared(&format!("DROP INDEX IF EXISTS {index}"))
+                .await?;
+        }
         for table in ["helpdesk_canned_reply", "helpdesk_presence", "console_view"] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
