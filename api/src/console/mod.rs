@@ -85,6 +85,12 @@ pub fn router() -> Router<AppState> {
                 )),
         )
         .route("/consola/mis-tickets/{id}", get(requester::show))
+        .route(
+            "/consola/mis-tickets/{id}/responder",
+            post(requester::reply).layer(DefaultBodyLimit::max(
+                tickets::MAX_ATTACHMENTS * MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
         .route("/consola/mis-tickets/{id}/{action}", post(requester::act))
         .route(
             "/consola/mis-tickets/{id}/adjuntos/{file}",

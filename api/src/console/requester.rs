@@ -198,10 +198,7 @@ pub async fn file(
     RawQuery(query): RawQuery,
     multipart: Multipart,
 ) -> Response {
-    let in_address = query
-        .as_deref()
-        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+    let in_address = token_in(query.as_deref());
     let read = tickets::read_multipart(multipart, &["csrf"]).await;
     let (form, uploads, extras) = match read {
         Ok(read) => read,
@@ -352,6 +349,68 @@ async fn ticket_page(
     )
 }
 
+/// The requester's reply, with up to three files (`multipart/form-data`; the form token in the
+/// form's address, as the help form's).
+pub async fn reply(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    multipart: Multipart,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&signed);
+    };
+    let read = tickets::read_parts(multipart).await;
+    let token = token_in(query.as_deref()).or_else(|| {
+        read.as_ref()
+            .ok()
+            .and_then(|(fields, _)| fields.iter().find(|(k, _)| k == "csrf"))
+            .map(|(_, v)| v.clone())
+    });
+    if !token.is_some_and(|t| same(&t, &signed.csrf)) {
+        return forbidden(Some(&signed));
+    }
+    match is_mine(&state, &signed, id).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(&signed),
+        Err(error) => return error.into_response(),
+    }
+    let result = match read {
+        Ok((fields, files)) => {
+            let body = fields
+                .into_iter()
+                .find(|(k, _)| k == "text")
+                .map(|(_, v)| v)
+                .unwrap_or_default();
+            let input = NewMessage {
+                body,
+                internal: false,
+            };
+            conversation::post_with_files(&state, &signed.principal, id, input, files, now()).await
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("{}?hecho=responder", links::requester_ticket(id)))
+            .into_response(),
+        Err(error @ ApiError::Client { .. }) => {
+            let status = error.status();
+            ticket_page(&state, &signed, id, status, None, Some(spanish(&error))).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The form token a multipart form carries in its address.
+fn token_in(query: Option<&str>) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query?)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v)
+}
+
 /// Whether the person filed the ticket (any other, or none, is not found to these pages).
 async fn is_mine(state: &AppState, signed: &Signed, id: i64) -> Result<bool, ApiError> {
     match tickets::load(&state.db, &signed.principal, id).await {
@@ -389,13 +448,6 @@ pub async fn act(
         Err(error) => return error.into_response(),
     }
     let result = match action.as_str() {
-        "responder" => {
-            let input = NewMessage {
-                body: form.text,
-                internal: false,
-            };
-            conversation::post(&state, p, id, input, at).await
-        }
         "cerrar" => workflow::apply(&state, p, id, Step::Close, at).await,
         "reabrir" => workflow::apply(&state, p, id, Step::Reopen(form.text), at).await,
         "calificar" => {

@@ -22,6 +22,7 @@ use super::{
 use crate::{
     auth::Principal,
     error::{ApiError, ErrorCode, Result},
+    provisioning::files::Upload,
     record::{AuditAction, Change, Event, TicketStep, record},
     state::AppState,
 };
@@ -35,6 +36,38 @@ pub async fn post(
     input: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<TicketView> {
+    post_with_files(state, p, id, input, Vec::new(), now).await
+}
+
+/// [`post`] with files attached to the ticket with the message (checked uploads, up to three): the
+/// files go to disk first and are removed if the message is not written.
+pub async fn post_with_files(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    input: NewMessage,
+    files: Vec<Upload>,
+    now: DateTime<Utc>,
+) -> Result<TicketView> {
+    let data_dir = &state.config.storage.data_dir;
+    let stored = tickets::store(data_dir, &files).await?;
+    let written = write(state, p, id, input, (&files, &stored), now).await;
+    if written.is_err() {
+        tickets::remove(data_dir, &stored).await;
+    }
+    let saved = written?;
+    tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await
+}
+
+/// Writes the message, its files and the ticket's change, with their log, audit and e-mails.
+async fn write(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    input: NewMessage,
+    files: (&[Upload], &[String]),
+    now: DateTime<Utc>,
+) -> Result<helpdesk_ticket::Model> {
     let (txn, ticket, access) = tickets::begin_on(&state.db, p, id).await?;
     let allowed = if input.internal {
         access.staff
@@ -108,8 +141,9 @@ pub async fn post(
         },
     )
     .await?;
+    tickets::attach(&txn, saved.id, files, now).await?;
     txn.commit().await?;
-    tickets::read_as(&state.db, &state.config.helpdesk, p, &saved, now).await
+    Ok(saved)
 }
 
 /// The e-mails a message causes: the help desk's public reply goes to the requester, the

@@ -264,14 +264,39 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
         !own.html.contains("Nota interna"),
         "no internal notes to the requester"
     );
-    let answered = director
-        .post(
+    // Without its form token the reply is refused and nothing is written.
+    let forged = director
+        .post_multipart(
             &format!("{own_path}/responder"),
-            &[("csrf", director_csrf), ("text", "Es de tercer grado.")],
+            &[("text", "Falsa.")],
+            vec![],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let answered = director
+        .post_multipart(
+            &format!("{own_path}/responder?csrf={director_csrf}"),
+            &[("text", "Es de tercer grado; adjunto la nómina.")],
+            vec![("nomina.pdf", tests::minimal_pdf())],
         )
         .await;
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.html);
-    assert_ne!(ticket(&app, id).await["state"], "esperando_usuario");
+    let after = ticket(&app, id).await;
+    assert_ne!(after["state"], "esperando_usuario");
+    assert_eq!(after["messages"].as_array().unwrap().len(), 2);
+    assert!(
+        after["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "nomina.pdf"),
+        "{after}"
+    );
+    let page = agent.get(&staff_path).await;
+    assert!(
+        page.html.contains(">nomina.pdf</a>"),
+        "the help desk sees the file"
+    );
     // The director cannot open the help desk's page of its own ticket.
     assert_eq!(
         director.get(&staff_path).await.status,

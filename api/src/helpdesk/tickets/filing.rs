@@ -263,8 +263,32 @@ async fn topic(
     })
 }
 
-/// Stores the files of a filing, removing those stored if one fails.
-async fn store(data_dir: &std::path::Path, uploads: &[Upload]) -> Result<Vec<String>> {
+/// Records a ticket's stored files, in the transaction that writes what they came with.
+pub async fn attach(
+    txn: &impl ConnectionTrait,
+    ticket_id: i64,
+    (uploads, stored): (&[Upload], &[String]),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (upload, path) in uploads.iter().zip(stored) {
+        helpdesk_attachment::ActiveModel {
+            ticket_id: Set(ticket_id),
+            name: Set(upload.name.clone()),
+            path: Set(path.clone()),
+            content_type: Set(crate::provisioning::files::content_type(path).to_owned()),
+            size: Set(upload.bytes.len() as i64),
+            sha256: Set(upload.sha256()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stores the files of a filing or a reply, removing those stored if one fails.
+pub async fn store(data_dir: &std::path::Path, uploads: &[Upload]) -> Result<Vec<String>> {
     let mut stored = Vec::new();
     for upload in uploads {
         match upload.store_in(data_dir, "helpdesk").await {
@@ -290,20 +314,7 @@ async fn write(
 ) -> Result<helpdesk_ticket::Model> {
     let txn = crate::db::begin(db).await?;
     let ticket = new_ticket(p, &filing, number, now).insert(&txn).await?;
-    for (upload, path) in uploads.iter().zip(stored) {
-        helpdesk_attachment::ActiveModel {
-            ticket_id: Set(ticket.id),
-            name: Set(upload.name.clone()),
-            path: Set(path.clone()),
-            content_type: Set(crate::provisioning::files::content_type(path).to_owned()),
-            size: Set(upload.bytes.len() as i64),
-            sha256: Set(upload.sha256()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
+    attach(&txn, ticket.id, (uploads, stored), now).await?;
     let mail = mail::to_requester(links, &ticket, Notice::Filed)?;
     record(
         &txn,
@@ -371,7 +382,8 @@ fn new_ticket(
 }
 
 /// Removes files stored for a filing that did not happen.
-async fn remove(data_dir: &std::path::Path, stored: &[String]) {
+/// Removes stored files whose write did not happen.
+pub async fn remove(data_dir: &std::path::Path, stored: &[String]) {
     for path in stored {
         let _ = tokio::fs::remove_file(data_dir.join(path)).await;
     }
@@ -398,9 +410,36 @@ async fn next_number(db: &impl ConnectionTrait, year: i32) -> Result<String> {
 /// (parts named `attachment`, checked), and the values of the `extra` fields a page adds (its form
 /// token).
 pub async fn read_multipart(
-    mut multipart: Multipart,
+    multipart: Multipart,
     extra: &[&str],
 ) -> Result<(TicketForm, Vec<Upload>, Vec<(String, String)>)> {
+    let (fields, uploads) = read_parts(multipart).await?;
+    let mut form = TicketForm::default();
+    let mut extras = Vec::new();
+    for (name, value) in fields {
+        let slot = match name.as_str() {
+            "email" => &mut form.email,
+            "codigo_modular" => &mut form.codigo_modular,
+            "cell_phone" => &mut form.cell_phone,
+            "extension" => &mut form.extension,
+            "topic" => &mut form.topic,
+            "comment" => &mut form.comment,
+            "error_code" => &mut form.error_code,
+            "request_id" => &mut form.request_id,
+            other if extra.contains(&other) => {
+                extras.push((name, value));
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = Some(value);
+    }
+    Ok((form, uploads, extras))
+}
+
+/// A `multipart/form-data` form with a ticket's files: its text fields, and its files (parts
+/// named `attachment`, up to three, each checked; a file input left empty is no file).
+pub async fn read_parts(mut multipart: Multipart) -> Result<(Vec<(String, String)>, Vec<Upload>)> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::because(
@@ -411,9 +450,8 @@ pub async fn read_multipart(
             ApiError::invalid_body("El formulario no se pudo leer (se espera multipart/form-data).")
         }
     };
-    let mut form = TicketForm::default();
+    let mut fields = Vec::new();
     let mut uploads = Vec::new();
-    let mut extras = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == ATTACHMENT.field {
@@ -436,23 +474,7 @@ pub async fn read_multipart(
             )?);
             continue;
         }
-        let value = field.text().await.map_err(bad)?;
-        let slot = match name.as_str() {
-            "email" => &mut form.email,
-            "codigo_modular" => &mut form.codigo_modular,
-            "cell_phone" => &mut form.cell_phone,
-            "extension" => &mut form.extension,
-            "topic" => &mut form.topic,
-            "comment" => &mut form.comment,
-            "error_code" => &mut form.error_code,
-            "request_id" => &mut form.request_id,
-            other if extra.contains(&other) => {
-                extras.push((name, value));
-                continue;
-            }
-            _ => continue,
-        };
-        *slot = Some(value);
+        fields.push((name, field.text().await.map_err(bad)?));
     }
-    Ok((form, uploads, extras))
+    Ok((fields, uploads))
 }

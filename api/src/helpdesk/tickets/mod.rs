@@ -8,7 +8,9 @@ mod reach;
 mod topics;
 
 pub use detail::{attachment, read, read_as};
-pub use filing::{ATTACHMENT, MAX_ATTACHMENTS, file, read_multipart};
+pub use filing::{
+    ATTACHMENT, MAX_ATTACHMENTS, attach, file, read_multipart, read_parts, remove, store,
+};
 pub use list::list;
 pub use reach::{begin_on, load, write_if_unchanged};
 pub use topics::{save_topic, topic_view, topics};
