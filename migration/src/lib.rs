@@ -24,6 +24,7 @@ mod m20261206_123000_certificate_request_number;
 mod m20261206_140000_idempotency_key;
 mod m20261206_150000_recovery;
 mod m20261206_160000_exceptional_modification;
+mod m20261206_200000_certificate_not_valid;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_140000_idempotency_key::Migration),
             Box::new(m20261206_150000_recovery::Migration),
             Box::new(m20261206_160000_exceptional_modification::Migration),
+            Box::new(m20261206_200000_certificate_not_valid::Migration),
         ]
     }
 }
