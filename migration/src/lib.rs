@@ -26,6 +26,7 @@ mod m20261206_150000_recovery;
 mod m20261206_160000_exceptional_modification;
 mod m20261206_200000_certificate_not_valid;
 mod m20261206_200100_helpdesk_article_title_search;
+mod m20261206_200200_helpdesk_article_latest;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_160000_exceptional_modification::Migration),
             Box::new(m20261206_200000_certificate_not_valid::Migration),
             Box::new(m20261206_200100_helpdesk_article_title_search::Migration),
+            Box::new(m20261206_200200_helpdesk_article_latest::Migration),
         ]
     }
 }

@@ -9,9 +9,14 @@ use sea_orm::{DbBackend, Statement};
 /// with any.
 pub struct ArticleSearch {
     backend: DbBackend,
-    /// The statements to run in turn until enough articles are found.
-    sql: Vec<String>,
-    terms: Vec<String>,
+    /// `AND a.state = 'publicado'`, or nothing.
+    state: &'static str,
+    ranked: usize,
+    limit: u64,
+    /// The words typed whole (on SQLite, every word).
+    whole: Vec<String>,
+    /// The word being typed, matched as a prefix (PostgreSQL).
+    typed: Option<String>,
 }
 
 impl ArticleSearch {
@@ -33,39 +38,61 @@ impl ArticleSearch {
         } else {
             "AND a.state = 'publicado'"
         };
-        let (sql, terms) = match backend {
-            DbBackend::Postgres => (
-                vec![
-                    postgres::sql("title_search", state, ranked, limit),
-                    postgres::sql("search", state, ranked, limit),
-                ],
-                postgres::terms(words, typing),
-            ),
-            _ => (vec![sqlite::sql(state, limit)], sqlite::terms(words)),
+        let (whole, typed) = match backend {
+            DbBackend::Postgres => postgres::terms(words, typing),
+            _ => (sqlite::terms(words), None),
         };
         Self {
             backend,
-            sql,
-            terms,
+            state,
+            ranked,
+            limit,
+            whole,
+            typed,
         }
     }
 
     /// The statements that answer the ids of the articles with every word (or with any), best
-    /// first; run in turn while too few are found.
+    /// first; run in turn while too few are found. On PostgreSQL, the titles and tags first,
+    /// then the whole articles.
     pub fn statements(&self, every_word: bool) -> Vec<Statement> {
-        let joiner = match (self.backend, every_word) {
-            (DbBackend::Postgres, true) => " & ",
-            (DbBackend::Postgres, false) => " | ",
-            (_, true) => " AND ",
-            (_, false) => " OR ",
-        };
-        let terms = self.terms.join(joiner);
-        self.sql
-            .iter()
-            .map(|sql| {
-                Statement::from_sql_and_values(self.backend, sql.clone(), [terms.clone().into()])
-            })
-            .collect()
+        let (state, ranked, limit) = (self.state, self.ranked, self.limit);
+        match self.backend {
+            DbBackend::Postgres => {
+                let joiner = if every_word { " & " } else { " | " };
+                ["title_search", "search"]
+                    .into_iter()
+                    .map(
+                        |vector| match (&self.typed, every_word && !self.whole.is_empty()) {
+                            // The whole words through the index, the one being typed on what they
+                            // found.
+                            (Some(typed), true) => Statement::from_sql_and_values(
+                                self.backend,
+                                postgres::sql_then_prefix(vector, state, ranked, limit),
+                                [self.whole.join(joiner).into(), typed.clone().into()],
+                            ),
+                            _ => {
+                                let all: Vec<String> =
+                                    self.whole.iter().chain(&self.typed).cloned().collect();
+                                Statement::from_sql_and_values(
+                                    self.backend,
+                                    postgres::sql(vector, state, ranked, limit),
+                                    [all.join(joiner).into()],
+                                )
+                            }
+                        },
+                    )
+                    .collect()
+            }
+            _ => {
+                let joiner = if every_word { " AND " } else { " OR " };
+                vec![Statement::from_sql_and_values(
+                    self.backend,
+                    sqlite::sql(state, limit),
+                    [self.whole.join(joiner).into()],
+                )]
+            }
+        }
     }
 }
 
@@ -86,26 +113,46 @@ mod postgres {
         )
     }
 
+    /// Matches the whole words `$1` through the index of `vector`, then the prefix `$2` on what
+    /// they found (`OFFSET 0` keeps it out of the index scan): a GIN index cannot stop early for
+    /// a `LIMIT`, and a prefix reads the postings of every word that starts with it.
+    pub(super) fn sql_then_prefix(vector: &str, state: &str, ranked: usize, limit: u64) -> String {
+        format!(
+            "SELECT c.id
+             FROM (
+                 SELECT w.id, w.search
+                 FROM (
+                     SELECT a.id, a.search, a.{vector} AS vector
+                     FROM helpdesk_article a
+                     WHERE a.{vector} @@ to_tsquery('spanish', $1) {state}
+                     OFFSET 0
+                 ) w
+                 WHERE w.vector @@ to_tsquery('spanish', $2)
+                 LIMIT {ranked}
+             ) c
+             ORDER BY ts_rank(c.search, to_tsquery('spanish', $1) && to_tsquery('spanish', $2)) DESC,
+                 c.id DESC
+             LIMIT {limit}"
+        )
+    }
+
     /// The words typed whole as they are (PostgreSQL stems them as it stemmed the articles), and
-    /// the word being typed as a prefix: a GIN index cannot stop early for a `LIMIT`, and each
-    /// prefix reads the postings of every word that starts with it. PostgreSQL stems the query
-    /// with Spanish Snowball, whose stems are not always ours ("asistencia": ours "asistenci",
-    /// Snowball's "asistent"): a prefix matches by either.
-    pub(super) fn terms(words: &[(String, String)], typing: bool) -> Vec<String> {
-        let last = words.len().saturating_sub(1);
-        words
-            .iter()
-            .enumerate()
-            .map(|(i, (word, stem))| {
-                if !(typing && i == last) {
-                    word.clone()
-                } else if word != stem {
-                    format!("({stem}:* | {word}:*)")
-                } else {
-                    format!("{stem}:*")
-                }
-            })
-            .collect()
+    /// the word being typed as a prefix. PostgreSQL stems the query with Spanish Snowball, whose
+    /// stems are not always ours ("asistencia": ours "asistenci", Snowball's "asistent"): a
+    /// prefix matches by either.
+    pub(super) fn terms(words: &[(String, String)], typing: bool) -> (Vec<String>, Option<String>) {
+        let (whole, typed) = match words.split_last() {
+            Some((last, before)) if typing => (before, Some(last)),
+            _ => (words, None),
+        };
+        let typed = typed.map(|(word, stem)| {
+            if word != stem {
+                format!("({stem}:* | {word}:*)")
+            } else {
+                format!("{stem}:*")
+            }
+        });
+        (whole.iter().map(|(word, _)| word.clone()).collect(), typed)
     }
 }
 
@@ -142,8 +189,8 @@ mod tests {
         ]
     }
 
-    fn value(statement: &Statement) -> sea_orm::Value {
-        statement.values.clone().unwrap().0[0].clone()
+    fn values(statement: &Statement) -> Vec<sea_orm::Value> {
+        statement.values.clone().unwrap().0
     }
 
     #[test]
@@ -157,23 +204,32 @@ mod tests {
                 .contains("a.title_search @@ to_tsquery('spanish', $1) AND a.state = 'publicado'")
         );
         assert!(
+            every[0]
+                .sql
+                .contains("w.vector @@ to_tsquery('spanish', $2)")
+        );
+        assert!(
             every[1]
                 .sql
                 .contains("a.search @@ to_tsquery('spanish', $1) AND a.state = 'publicado'")
         );
         assert!(every[0].sql.contains("LIMIT 200"));
-        assert_eq!(value(&every[0]), "asistencia & clave:*".into());
+        assert_eq!(
+            values(&every[0]),
+            vec!["asistencia".into(), "clave:*".into()],
+            "the whole words, then the one being typed"
+        );
         let any = pg.statements(false);
-        assert_eq!(value(&any[1]), "asistencia | clave:*".into());
+        assert_eq!(values(&any[1]), vec!["asistencia | clave:*".into()]);
         let typed = ArticleSearch::new(DbBackend::Postgres, &words()[..1], true, false, 200, 5);
         assert_eq!(
-            value(&typed.statements(true)[0]),
-            "(asistenci:* | asistencia:*)".into()
+            values(&typed.statements(true)[0]),
+            vec!["(asistenci:* | asistencia:*)".into()]
         );
         let whole = ArticleSearch::new(DbBackend::Postgres, &words(), false, false, 200, 5);
         assert_eq!(
-            value(&whole.statements(true)[0]),
-            "asistencia & clave".into()
+            values(&whole.statements(true)[0]),
+            vec!["asistencia & clave".into()]
         );
 
         let lite = ArticleSearch::new(DbBackend::Sqlite, &words(), true, true, 200, 5);
@@ -181,10 +237,13 @@ mod tests {
         assert_eq!(every.len(), 1);
         assert!(every[0].sql.contains("MATCH $1 "));
         assert!(!every[0].sql.contains("publicado"));
-        assert_eq!(value(&every[0]), "\"asistenci\"* AND \"clave\"*".into());
         assert_eq!(
-            value(&lite.statements(false)[0]),
-            "\"asistenci\"* OR \"clave\"*".into()
+            values(&every[0]),
+            vec!["\"asistenci\"* AND \"clave\"*".into()]
+        );
+        assert_eq!(
+            values(&lite.statements(false)[0]),
+            vec!["\"asistenci\"* OR \"clave\"*".into()]
         );
     }
 }
