@@ -115,7 +115,8 @@ mod postgres {
 
     /// Matches the whole words `$1` through the index of `vector`, then the prefix `$2` on what
     /// they found (`OFFSET 0` keeps it out of the index scan): a GIN index cannot stop early for
-    /// a `LIMIT`, and a prefix reads the postings of every word that starts with it.
+    /// a `LIMIT`, and a prefix reads the postings of every word that starts with it. A prefix
+    /// that is a stop word ("otra") is left out, as it is left out of a conjunction.
     pub(super) fn sql_then_prefix(vector: &str, state: &str, ranked: usize, limit: u64) -> String {
         format!(
             "SELECT c.id
@@ -127,7 +128,8 @@ mod postgres {
                      WHERE a.{vector} @@ to_tsquery('spanish', $1) {state}
                      OFFSET 0
                  ) w
-                 WHERE w.vector @@ to_tsquery('spanish', $2)
+                 WHERE numnode(to_tsquery('spanish', $2)) = 0
+                     OR w.vector @@ to_tsquery('spanish', $2)
                  LIMIT {ranked}
              ) c
              ORDER BY ts_rank(c.search, to_tsquery('spanish', $1) && to_tsquery('spanish', $2)) DESC,
