@@ -276,6 +276,9 @@ pub struct CertificatesConfig {
     pub verifications_per_minute: u32,
     /// Public requests accepted per client address, and per student document, per hour.
     pub public_requests_per_hour: u32,
+    /// Seconds between two checks for certificates annulled or corrected by another server
+    /// (this server's own changes count at once).
+    pub status_refresh_secs: u64,
 }
 
 /// A public key that signed certificates between two dates.
@@ -299,6 +302,7 @@ impl Default for CertificatesConfig {
             retired_keys: Vec::new(),
             verifications_per_minute: 60,
             public_requests_per_hour: 5,
+            status_refresh_secs: 2,
         }
     }
 }

@@ -91,6 +91,7 @@ impl Application {
             seed::demo::load(&db, time::today_lima()).await?;
         }
         let state = AppState::new(db, config, &jwt_secret, certificates, clock);
+        state.certificates.standing.refresh(&state.db).await?;
         let address = format!("{}:{}", state.config.server.host, state.config.server.port);
         let listener = TcpListener::bind(&address)
             .await
@@ -137,6 +138,10 @@ impl Application {
             }
         }
         let _scheduler = start_jobs(&self.state).await;
+        let certificates = &self.state.certificates;
+        certificates
+            .standing
+            .keep_fresh(self.state.db.clone(), certificates.status_refresh);
         // Uploaded files a filing left without its row (a client gone, a server stopped
         // mid-request): swept as the server starts and then every few minutes.
         let (db, data_dir) = (

@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use axum::extract::FromRef;
 
 use crate::{
-    attendance::places::Places, auth::tokens::TokenKeys, config::Config, sync::ingest::Ingest,
+    attendance::places::Places, auth::tokens::TokenKeys, config::Config, record::AuditWriter,
+    sync::ingest::Ingest,
 };
 
 /// Shared application state.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub places: Places,
     /// The writers of tablet batches.
     pub ingest: Ingest,
+    /// The writers of audit events that are a write of their own (verifications).
+    pub audit: AuditWriter,
     /// The bound on password checks of logins running at once.
     pub hashing: Arc<crate::auth::password::HashSlots>,
     /// The certificates' keys, address and limits.
@@ -30,7 +33,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a server on `db`; starts the ingest writers on the current runtime.
+    /// The state of a server on `db`; starts the ingest and audit writers on the current runtime.
     pub fn new(
         db: DatabaseConnection,
         config: Config,
@@ -44,8 +47,13 @@ impl AppState {
             (0, _) => 2,
             (n, _) => n,
         };
+        let audit_writers = match db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => 2,
+        };
         Self {
             ingest: Ingest::start(db.clone(), places.clone(), writers),
+            audit: AuditWriter::start(db.clone(), audit_writers),
             tokens: Arc::new(TokenKeys::new(
                 jwt_secret,
                 config.auth.access_token_ttl_secs,

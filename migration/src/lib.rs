@@ -25,6 +25,9 @@ mod m20261206_140000_idempotency_key;
 mod m20261206_150000_recovery;
 mod m20261206_160000_exceptional_modification;
 mod m20261206_170000_console;
+mod m20261206_200000_certificate_not_valid;
+mod m20261206_200100_helpdesk_article_title_search;
+mod m20261206_200200_helpdesk_article_latest;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -56,6 +59,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_150000_recovery::Migration),
             Box::new(m20261206_160000_exceptional_modification::Migration),
             Box::new(m20261206_170000_console::Migration),
+            Box::new(m20261206_200000_certificate_not_valid::Migration),
+            Box::new(m20261206_200100_helpdesk_article_title_search::Migration),
+            Box::new(m20261206_200200_helpdesk_article_latest::Migration),
         ]
     }
 }

@@ -113,14 +113,24 @@ pub async fn spawn_app_on(
     adjust: impl FnOnce(&mut Config),
     prepare: impl AsyncFnOnce(&DatabaseConnection),
 ) -> TestApp {
+    spawn_app_in(std::env::var("TEST_DATABASE_URL").ok(), adjust, prepare).await
+}
+
+/// Starts the application on a new database of the PostgreSQL server at `admin_url` (a URL of
+/// a database to connect to first, as `TEST_DATABASE_URL`), or on a new SQLite file when `None`.
+pub async fn spawn_app_in(
+    admin_url: Option<String>,
+    adjust: impl FnOnce(&mut Config),
+    prepare: impl AsyncFnOnce(&DatabaseConnection),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         siagie::telemetry::init(&Default::default());
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
     let data_dir = std::env::temp_dir().join(format!("siagie-test-{id}"));
     std::fs::create_dir_all(&data_dir).expect("temporary folder");
-    let database_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => fresh_postgres(&admin_url, &id).await,
+    let database_url = match admin_url {
+        Some(admin_url) if !admin_url.is_empty() => fresh_postgres(&admin_url, &id).await,
         _ => format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
     };
     let mut config = Config::default();

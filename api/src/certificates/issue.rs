@@ -21,6 +21,7 @@ use super::{
     payload::{self, CertificateContent, Observation, mask_document},
     pdf::{self, Sheet},
     requests::{self, SavedYears, document_of},
+    standing::Revoked,
     years::check_complete,
 };
 use crate::{
@@ -87,6 +88,15 @@ pub enum StatusCategory {
 }
 
 impl StatusCategory {
+    /// The category of a certificate that no longer stands, as the status list publishes it.
+    pub fn of(revoked: &Revoked) -> Self {
+        match (&revoked.status_category, revoked.status) {
+            (Some(code), _) => Self::from_code(code),
+            (None, CertificateStatus::Superseded) => Self::Correccion,
+            (None, _) => Self::Otro,
+        }
+    }
+
     /// The code stored and published.
     pub fn code(self) -> &'static str {
         match self {
@@ -538,6 +548,7 @@ pub async fn annul(
         Some(category) => category,
         None => StatusCategory::Otro,
     };
+    let at = now();
     let txn = crate::db::begin(db).await?;
     let changed = certificate::Entity::update_many()
         .col_expr(
@@ -552,7 +563,7 @@ pub async fn annul(
             certificate::Column::StatusCategory,
             Expr::value(category.code()),
         )
-        .col_expr(certificate::Column::StatusChangedAt, Expr::value(now()))
+        .col_expr(certificate::Column::StatusChangedAt, Expr::value(at))
         .filter(certificate::Column::Id.eq(c.id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
         .exec(&txn)
@@ -571,6 +582,16 @@ pub async fn annul(
     )
     .await?;
     txn.commit().await?;
+    // Before the answer: from now on this server's verifications say it is annulled.
+    service.standing.note(Revoked {
+        id: c.id,
+        virtual_code: c.virtual_code.clone(),
+        status: CertificateStatus::Annulled,
+        status_changed_at: Some(at),
+        status_category: Some(category.code().to_owned()),
+        annul_reason: Some(reason),
+        superseded_by: None,
+    });
     view(db, service, find(db, id).await?).await
 }
 
@@ -635,6 +656,7 @@ pub async fn correct(
     let new_request = requests::find(&txn, new_request.id).await?;
     // The old one stops being valid before the new one is written: one valid certificate per
     // student and level, at every statement.
+    let at = now();
     let changed = certificate::Entity::update_many()
         .col_expr(
             certificate::Column::Status,
@@ -648,7 +670,7 @@ pub async fn correct(
             certificate::Column::AnnulReason,
             Expr::value(reason.clone()),
         )
-        .col_expr(certificate::Column::StatusChangedAt, Expr::value(now()))
+        .col_expr(certificate::Column::StatusChangedAt, Expr::value(at))
         .filter(certificate::Column::Id.eq(old.id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
         .exec(&txn)
@@ -673,6 +695,16 @@ pub async fn correct(
     )
     .await?;
     txn.commit().await?;
+    // Before the answer: from now on this server's verifications say it was replaced.
+    service.standing.note(Revoked {
+        id: old.id,
+        virtual_code: old.virtual_code.clone(),
+        status: CertificateStatus::Superseded,
+        status_changed_at: Some(at),
+        status_category: Some(StatusCategory::Correccion.code().to_owned()),
+        annul_reason: Some(reason),
+        superseded_by: Some(new.virtual_code.clone()),
+    });
     view(db, service, new).await
 }
 

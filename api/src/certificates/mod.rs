@@ -10,7 +10,8 @@
 //! account; `offline` the verifier of the `siagie certificate verify` command. `routes` is the
 //! JSON API, `page` the public pages; below both, `answer` holds the pages' paths and the PDF
 //! answer, `download` a public request's single-use link (sent by issuing and by the public
-//! requests), and `service` what the handlers share through the application state.
+//! requests), and `service` what the handlers share through the application state, `standing` the status of
+//! certificates held in memory for verifications, `published` the signed lists' entity tags.
 
 mod access;
 mod answer;
@@ -25,6 +26,7 @@ mod page;
 pub mod payload;
 pub mod pdf;
 pub mod public;
+mod published;
 pub mod qr;
 pub mod record;
 pub mod requests;
@@ -32,6 +34,7 @@ mod routes;
 pub mod service;
 pub mod settings;
 pub mod signing;
+pub mod standing;
 mod throttle;
 pub mod verify;
 pub mod years;

@@ -3,7 +3,7 @@
 //! certificate by its e-mailed link, and the signed lists offline verifiers fetch. Spanish HTML
 //! without JavaScript, with a strict content security policy; they work on a phone.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Form, Json, Router,
@@ -13,16 +13,16 @@ use axum::{
     routing::get,
 };
 use minijinja::context;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use entity::certificate::{self, CertificateStatus};
+use entity::certificate::CertificateStatus;
 
 use super::{
     issue::StatusCategory,
     payload::{CertificateContent, situation_label},
     public::{self, Download, LinkState, NewLinkRequest, NoLongerValid, PublicRequest},
+    published::Tagged,
     signing::SignedList,
     verify::{self, Verification},
 };
@@ -62,13 +62,7 @@ async fn by_qr(
     headers: HeaderMap,
     Path(payload): Path<String>,
 ) -> Response {
-    let answer = verify::by_payload(
-        &state.db,
-        &state.certificates,
-        &payload,
-        &peer.ip().to_string(),
-    )
-    .await;
+    let answer = verify::by_payload(&state, &payload, &peer.ip().to_string()).await;
     answer_verification(answer, wants_json(&headers), None)
 }
 
@@ -90,8 +84,7 @@ async fn by_code(
         return verification_page(StatusCode::OK, context! {});
     }
     let answer = verify::by_code_and_document(
-        &state.db,
-        &state.certificates,
+        &state,
         &code,
         query.documento.as_deref(),
         &peer.ip().to_string(),
@@ -430,14 +423,15 @@ fn render(status: StatusCode, title: &str, template: &str, page: minijinja::Valu
     .with(page)
 }
 
-/// The published key set, signed by the current key.
-async fn keys(State(state): State<AppState>) -> Response {
-    let mut response = Json(state.certificates.ring.published()).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    response
+/// The published key set, signed by the current key; with an entity tag (304 on
+/// `If-None-Match`).
+async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let service = &state.certificates;
+    let tagged = service.published_keys.get_or_init(|| {
+        let body = serde_json::to_vec(&service.ring.published()).unwrap_or_default();
+        Arc::new(Tagged::new(body, 0))
+    });
+    tagged.answer(&headers, "public, max-age=3600")
 }
 
 /// One line of the published status list.
@@ -453,44 +447,48 @@ pub struct StatusEntry {
     pub superseded_by: Option<String>,
 }
 
-/// The annulled and superseded certificates, signed, for offline verifiers.
-async fn status_list(State(state): State<AppState>) -> Response {
-    let rows = certificate::Entity::find()
-        .filter(certificate::Column::Status.ne(CertificateStatus::Valid))
-        .order_by_asc(certificate::Column::Id)
-        .all(&state.db)
-        .await;
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(error) => return ApiError::from(error).into_response(),
+/// How long a signed status list is served again while no certificate changes: its
+/// `generated_at` says how recent it is.
+const STATUS_LIST_REUSED_FOR: Duration = Duration::from_secs(60);
+
+/// The annulled and superseded certificates, signed, for offline verifiers; with an entity tag
+/// (304 on `If-None-Match`). The same signed list is served while no certificate changes, for at
+/// most [`STATUS_LIST_REUSED_FOR`].
+async fn status_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let service = &state.certificates;
+    // A count of one small index: changes made by other servers are in the list at once.
+    if let Err(error) = service.standing.refresh(&state.db).await {
+        return error.into_response();
+    }
+    let (generation, revoked) = service.standing.all();
+    let mut published = service
+        .published_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let tagged = match published.as_ref() {
+        Some(t) if t.generation == generation && t.made.elapsed() < STATUS_LIST_REUSED_FOR => {
+            t.clone()
+        }
+        _ => {
+            let entries: Vec<StatusEntry> = revoked
+                .iter()
+                .map(|r| StatusEntry {
+                    virtual_code: r.virtual_code.clone(),
+                    status: r.status,
+                    since: r.status_changed_at,
+                    category: StatusCategory::of(r),
+                    superseded_by: r.superseded_by.clone(),
+                })
+                .collect();
+            let list = SignedList::sign(&service.ring, now(), entries);
+            let tagged = Arc::new(Tagged::new(
+                serde_json::to_vec(&list).unwrap_or_default(),
+                generation,
+            ));
+            *published = Some(tagged.clone());
+            tagged
+        }
     };
-    let codes: std::collections::HashMap<i64, String> = match certificate::Entity::find()
-        .filter(
-            certificate::Column::Id.is_in(
-                rows.iter()
-                    .filter_map(|r| r.superseded_by)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(&state.db)
-        .await
-    {
-        Ok(found) => found.into_iter().map(|c| (c.id, c.virtual_code)).collect(),
-        Err(error) => return ApiError::from(error).into_response(),
-    };
-    let entries: Vec<StatusEntry> = rows
-        .into_iter()
-        .map(|c| StatusEntry {
-            superseded_by: c.superseded_by.and_then(|id| codes.get(&id).cloned()),
-            virtual_code: c.virtual_code,
-            status: c.status,
-            since: c.status_changed_at,
-            category: match (&c.status_category, c.status) {
-                (Some(code), _) => StatusCategory::from_code(code),
-                (None, CertificateStatus::Superseded) => StatusCategory::Correccion,
-                (None, _) => StatusCategory::Otro,
-            },
-        })
-        .collect();
-    Json(SignedList::sign(&state.certificates.ring, now(), entries)).into_response()
+    drop(published);
+    tagged.answer(&headers, "no-cache")
 }

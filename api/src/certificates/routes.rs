@@ -292,18 +292,10 @@ async fn verify_json(
     ApiQuery(query): ApiQuery<VerifyQuery>,
 ) -> Result<Json<Verification>> {
     let address = peer.ip().to_string();
-    let service = &state.certificates;
     let answer = match (&query.payload, &query.code) {
-        (Some(payload), _) => verify::by_payload(&state.db, service, payload, &address).await?,
+        (Some(payload), _) => verify::by_payload(&state, payload, &address).await?,
         (None, Some(code)) => {
-            verify::by_code_and_document(
-                &state.db,
-                service,
-                code,
-                query.document.as_deref(),
-                &address,
-            )
-            .await?
+            verify::by_code_and_document(&state, code, query.document.as_deref(), &address).await?
         }
         (None, None) => {
             return Err(ApiError::because(

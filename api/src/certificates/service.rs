@@ -1,9 +1,16 @@
 //! What the certificates' handlers share, held in the application state: the signing keys, the
-//! address the QR names and the limits on verifications and public requests.
+//! address the QR names, the limits on verifications and public requests, the status of
+//! certificates held in memory and the published lists as last served.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex, OnceLock},
+    time::Duration,
+};
 
-use super::{answer::VERIFY_PATH, qr, signing::KeyRing, throttle::Limiter};
+use super::{
+    answer::VERIFY_PATH, published::Tagged, qr, signing::KeyRing, standing::Standing,
+    throttle::Limiter,
+};
 use crate::config::{Config, ConfigError};
 
 /// What the certificates' handlers share: the keys, the address the QR names, the limits.
@@ -15,6 +22,14 @@ pub struct Certificates {
     pub(super) verifications: Limiter,
     pub(super) requests_by_address: Limiter,
     pub(super) requests_by_document: Limiter,
+    /// The certificates that no longer stand, and what never changes about the others.
+    pub standing: Arc<Standing>,
+    /// Seconds between two refreshes of `standing`.
+    pub status_refresh: Duration,
+    /// The published key set, with its entity tag (the keys do not change while the server runs).
+    pub(super) published_keys: OnceLock<Arc<Tagged>>,
+    /// The last signed status list, with its entity tag.
+    pub(super) published_status: Mutex<Option<Arc<Tagged>>>,
 }
 
 impl Certificates {
@@ -28,6 +43,10 @@ impl Certificates {
             verifications: Limiter::new(settings.verifications_per_minute, Duration::from_secs(60)),
             requests_by_address: Limiter::new(settings.public_requests_per_hour, hour),
             requests_by_document: Limiter::new(settings.public_requests_per_hour, hour),
+            standing: Arc::default(),
+            status_refresh: Duration::from_secs(settings.status_refresh_secs.max(1)),
+            published_keys: OnceLock::new(),
+            published_status: Mutex::default(),
         })
     }
 

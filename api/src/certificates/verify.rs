@@ -1,6 +1,10 @@
 //! Checking a certificate: by its QR (the signature, then its status) or by its virtual code
 //! (validity, IE and date; the whole content only with the student's document number too).
 //! Throttled per client address and written to the audit trail (never the document number).
+//! A certificate verified before is answered from memory (`standing`), its audit event written
+//! with those of other verifications in one statement, before the answer.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,14 +14,16 @@ use entity::certificate::{self, CertificateStatus};
 
 use super::{
     Certificates,
-    issue::{by_code, scope_of},
+    issue::{by_code, find, scope_of},
     payload::CertificateContent,
     qr,
     signing::Invalid,
+    standing::{Known, Revoked},
 };
 use crate::{
     error::{ApiError, ErrorCode, Result},
-    record::{AuditAction, Change, Event, record},
+    record::{AuditAction, Event},
+    state::AppState,
 };
 
 /// The answer of a verification.
@@ -93,76 +99,122 @@ fn throttle(service: &Certificates, address: &str) -> Result<()> {
     })
 }
 
-/// Sets the stored status of a certificate on a verification whose signature checked.
-async fn with_status(
-    db: &sea_orm::DatabaseConnection,
-    mut v: Verification,
-    stored: Option<&certificate::Model>,
-) -> Result<Verification> {
-    let Some(c) = stored else {
-        v.status = "no_registrado".into();
-        v.reason = Some(
-            "La firma es válida, pero este servidor no tiene registrado el certificado.".into(),
-        );
-        v.reason_code = Some("unknown_code".into());
-        return Ok(v);
-    };
-    match c.status {
-        CertificateStatus::Valid => {
+/// Sets the status on a verification whose signature checked: `revoked` when the certificate
+/// no longer stands.
+fn with_status(mut v: Verification, revoked: Option<&Revoked>) -> Verification {
+    match revoked.map(|r| (r, r.status)) {
+        None | Some((_, CertificateStatus::Valid)) => {
             v.status = "vigente".into();
             v.valid = v.signature_valid;
         }
-        CertificateStatus::Annulled => {
+        Some((r, CertificateStatus::Annulled)) => {
             v.status = "anulado".into();
             v.reason = Some("El certificado fue anulado por la IE.".into());
             v.reason_code = Some("annulled".into());
-            v.annul_reason = c.annul_reason.clone();
+            v.annul_reason = r.annul_reason.clone();
         }
-        CertificateStatus::Superseded => {
+        Some((r, CertificateStatus::Superseded)) => {
             v.status = "reemplazado".into();
             v.reason = Some("El certificado fue reemplazado por uno corregido.".into());
             v.reason_code = Some("superseded".into());
-            v.annul_reason = c.annul_reason.clone();
-            if let Some(id) = c.superseded_by {
-                v.superseded_by = super::issue::find(db, id)
-                    .await
-                    .ok()
-                    .map(|n| n.virtual_code);
-            }
+            v.annul_reason = r.annul_reason.clone();
+            v.superseded_by = r.superseded_by.clone();
         }
     }
-    Ok(v)
+    v
 }
 
-async fn audit(
-    db: &sea_orm::DatabaseConnection,
-    stored: Option<&certificate::Model>,
-    via: &str,
-    v: &Verification,
-) -> Result<()> {
-    let mut event = Event::new(AuditAction::CertificateVerified, stored.map(|c| c.id))
-        .after(&serde_json::json!({"via": via, "status": v.status, "reason_code": v.reason_code}));
-    if let Some(c) = stored {
-        event = event.in_unit(scope_of(db, c).await?.target);
+/// A verification whose signature checked, of a certificate this server does not hold.
+fn unregistered(mut v: Verification) -> Verification {
+    v.status = "no_registrado".into();
+    v.reason =
+        Some("La firma es válida, pero este servidor no tiene registrado el certificado.".into());
+    v.reason_code = Some("unknown_code".into());
+    v
+}
+
+/// What never changes about a certificate read from its row: remembered from an earlier
+/// verification, else read once.
+async fn known_of(state: &AppState, c: &certificate::Model) -> Result<Known> {
+    let standing = &state.certificates.standing;
+    if let Some(known) = standing.known(&c.virtual_code) {
+        return Ok(known);
     }
-    record(db, Change::Audited(event)).await
+    let known = Known {
+        id: c.id,
+        unit: scope_of(&state.db, c).await?.target,
+    };
+    standing.remember(&c.virtual_code, known);
+    Ok(known)
+}
+
+/// Whether a certificate read from its row no longer stands: the row is the freshest word.
+async fn revoked_in_row(state: &AppState, c: &certificate::Model) -> Result<Option<Arc<Revoked>>> {
+    if c.status == CertificateStatus::Valid {
+        return Ok(None);
+    }
+    let standing = &state.certificates.standing;
+    if let Some(revoked) = standing.revoked(&c.virtual_code) {
+        return Ok(Some(revoked));
+    }
+    let superseded_by = match c.superseded_by {
+        Some(id) => find(&state.db, id).await.ok().map(|n| n.virtual_code),
+        None => None,
+    };
+    let revoked = Revoked {
+        id: c.id,
+        virtual_code: c.virtual_code.clone(),
+        status: c.status,
+        status_changed_at: c.status_changed_at,
+        status_category: c.status_category.clone(),
+        annul_reason: c.annul_reason.clone(),
+        superseded_by,
+    };
+    standing.note(revoked.clone());
+    Ok(Some(Arc::new(revoked)))
+}
+
+/// What is known of the certificate with this code and whether it no longer stands: from memory
+/// when it was verified before (its status then from the set of those that no longer stand, which
+/// this server updates as it annuls and corrects, and refreshes from the others), else from its
+/// row. `None` when there is no such certificate.
+async fn standing_of(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<(Known, Option<Arc<Revoked>>)>> {
+    let standing = &state.certificates.standing;
+    if let Some(known) = standing.known(code) {
+        return Ok(Some((known, standing.revoked(code))));
+    }
+    let Some(c) = by_code(&state.db, code).await? else {
+        return Ok(None);
+    };
+    let known = known_of(state, &c).await?;
+    Ok(Some((known, revoked_in_row(state, &c).await?)))
+}
+
+/// Writes the verification's audit event, and returns once it is committed (written with those
+/// of other verifications: a group commit).
+async fn audit(state: &AppState, known: Option<Known>, via: &str, v: &Verification) -> Result<()> {
+    let mut event = Event::new(AuditAction::CertificateVerified, known.map(|k| k.id))
+        .after(&serde_json::json!({"via": via, "status": v.status, "reason_code": v.reason_code}));
+    if let Some(known) = known {
+        event = event.in_unit(known.unit);
+    }
+    state.audit.append(event).await
 }
 
 /// Verifies the payload of a QR (or the whole QR text).
-pub async fn by_payload(
-    db: &sea_orm::DatabaseConnection,
-    service: &Certificates,
-    text: &str,
-    address: &str,
-) -> Result<Verification> {
+pub async fn by_payload(state: &AppState, text: &str, address: &str) -> Result<Verification> {
+    let service = &state.certificates;
     throttle(service, address)?;
     let checked = qr::decode_payload(qr::payload_of(text))
         .ok_or(Invalid::Malformed)
         .and_then(|cose| service.ring.keys().verify(&cose));
-    let (v, stored) = match checked {
+    let (v, known) = match checked {
         Err(why) => (Verification::from_invalid(why), None),
         Ok((content, kid)) => {
-            let stored = by_code(db, &content.virtual_code).await?;
+            let standing = standing_of(state, &content.virtual_code).await?;
             let v = Verification {
                 valid: false,
                 signature_valid: true,
@@ -180,10 +232,13 @@ pub async fn by_payload(
                 document_mismatch: false,
                 proves: Some(CONTENT_PROVES.into()),
             };
-            (with_status(db, v, stored.as_ref()).await?, stored)
+            match standing {
+                None => (unregistered(v), None),
+                Some((known, revoked)) => (with_status(v, revoked.as_deref()), Some(known)),
+            }
         }
     };
-    audit(db, stored.as_ref(), "qr", &v).await?;
+    audit(state, known, "qr", &v).await?;
     Ok(v)
 }
 
@@ -197,18 +252,18 @@ pub fn normalize_code(code: &str) -> String {
 
 /// Verifies by virtual code; with the student's document number, the whole content.
 pub async fn by_code_and_document(
-    db: &sea_orm::DatabaseConnection,
-    service: &Certificates,
+    state: &AppState,
     code: &str,
     document: Option<&str>,
     address: &str,
 ) -> Result<Verification> {
+    let service = &state.certificates;
     throttle(service, address)?;
     let code = normalize_code(code);
     let stored = if code.is_empty() || code.len() > 16 {
         None
     } else {
-        by_code(db, &code).await?
+        by_code(&state.db, &code).await?
     };
     let v = match &stored {
         None => Verification::invalid(
@@ -253,7 +308,7 @@ pub async fn by_code_and_document(
                             .into(),
                         ),
                     };
-                    with_status(db, v, Some(c)).await?
+                    with_status(v, revoked_in_row(state, c).await?.as_deref())
                 }
             }
         },
@@ -263,6 +318,10 @@ pub async fn by_code_and_document(
     } else {
         "code"
     };
-    audit(db, stored.as_ref(), via, &v).await?;
+    let known = match &stored {
+        Some(c) => Some(known_of(state, c).await?),
+        None => None,
+    };
+    audit(state, known, via, &v).await?;
     Ok(v)
 }

@@ -85,6 +85,23 @@ pub fn terms(text: &str, max: usize) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The meaningful words of a text typed so far (as [`terms`]), and whether the last of them is
+/// still being typed: the text ends in it, not in a space or a sign. Only that word is matched as
+/// a prefix; the words before it are whole.
+pub fn typed_terms(text: &str, max: usize) -> (Vec<(String, String)>, bool) {
+    let words = terms(text, max);
+    let folded = fold(text);
+    let typing = folded.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && match (
+            folded.rsplit(|c: char| !c.is_ascii_alphanumeric()).next(),
+            words.last(),
+        ) {
+            (Some(token), Some((word, _))) => token == word,
+            _ => false,
+        };
+    (words, typing)
+}
+
 /// The stems of a text's meaningful words, in order, without repeats (at most `max`).
 pub fn stems(text: &str, max: usize) -> Vec<String> {
     terms(text, max).into_iter().map(|(_, s)| s).collect()
@@ -163,7 +180,7 @@ pub async fn search(
         }
     };
     let limit = q.limit.unwrap_or(10).clamp(1, 50);
-    let words = terms(q.q.as_deref().unwrap_or_default(), 12);
+    let (words, typing) = typed_terms(q.q.as_deref().unwrap_or_default(), 12);
     let rows: Vec<helpdesk_article::Model> = if words.is_empty() {
         let mut query = helpdesk_article::Entity::find();
         if !all {
@@ -178,23 +195,30 @@ pub async fn search(
         let search = dialect::knowledge::ArticleSearch::new(
             db.get_database_backend(),
             &words,
+            typing,
             all,
             RANKED,
             limit,
         );
-        // Articles with every word first; then, if they are too few, those with any.
+        // Articles with every word first; then, if they are too few, those with any. For each,
+        // the statements in the order the dialect gives (on PostgreSQL, titles and tags first).
         let mut ids: Vec<i64> = Vec::new();
-        for every_word in [true, false] {
-            let rows = db.query_all_raw(search.statement(every_word)).await?;
-            for id in rows
-                .into_iter()
-                .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
-            {
-                if !ids.contains(&id) {
-                    ids.push(id);
+        'search: for every_word in [true, false] {
+            for statement in search.statements(every_word) {
+                let rows = db.query_all_raw(statement).await?;
+                for id in rows
+                    .into_iter()
+                    .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+                {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+                if ids.len() as u64 >= limit {
+                    break 'search;
                 }
             }
-            if ids.len() as u64 >= limit || words.len() == 1 {
+            if words.len() == 1 {
                 break;
             }
         }
@@ -671,6 +695,19 @@ pub async fn similar(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_word_being_typed_is_a_prefix() {
+        let (words, typing) = typed_terms("Olvidé mi contra", 12);
+        assert_eq!(words.last().unwrap().0, "contra");
+        assert!(typing);
+        let (_, typing) = typed_terms("Olvidé mi contraseña ", 12);
+        assert!(!typing, "a space after the last word ends it");
+        let (words, typing) = typed_terms("registro de", 12);
+        assert_eq!(words.len(), 1);
+        assert!(!typing, "the last word typed is too short to count");
+        assert!(!typed_terms("", 12).1);
+    }
 
     #[test]
     fn inflections_and_accents_share_a_stem() {

@@ -158,6 +158,12 @@ impl Event {
 
 /// Appends an event, in the caller's transaction.
 pub(super) async fn append(db: &impl ConnectionTrait, event: Event) -> Result<()> {
+    row(event).insert(db).await?;
+    Ok(())
+}
+
+/// The row of an event, stamped now.
+pub(super) fn row(event: Event) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         at: Set(now()),
         actor_user_id: Set(event.actor),
@@ -172,7 +178,4 @@ pub(super) async fn append(db: &impl ConnectionTrait, event: Event) -> Result<()
         request_id: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }

@@ -14,6 +14,10 @@
 //! | [`Change::Cells`] | (the batch is the history) | | those days' registers |
 //! | [`Change::Ticket`] | ✓, and the ticket's own log entry and e-mails (outbox) | | |
 //!
+//! An audit event that is a write of its own, with no transaction to join (a certificate's
+//! verification), goes through [`AuditWriter`] instead: the events of requests running at once
+//! are written in one statement, each request answered once it is committed.
+//!
 //! It depends on nothing above it: the entities, the error type, the clock, the unit an event
 //! belongs to and the mail outbox.
 
@@ -21,6 +25,7 @@ mod audit;
 mod change_log;
 mod coverage;
 mod ticket_log;
+mod writer;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -30,6 +35,7 @@ use entity::{helpdesk_ticket, non_academic_day};
 pub use audit::{AuditAction, Event};
 pub use change_log::{ChangeKind, Reach};
 pub use ticket_log::TicketStep;
+pub use writer::AuditWriter;
 
 use crate::error::Result;
 

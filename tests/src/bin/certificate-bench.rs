@@ -2,7 +2,9 @@
 //! PDF, as issuing and downloading do), their size, issuing the certificates of a 40-student
 //! section, and the verification endpoint's latency with 64 clients at once. It prints figures
 //! and asserts nothing about speed. Run it with
-//! `cargo run --release -p tests --bin certificate-bench`.
+//! `cargo run --release -p tests --bin certificate-bench` (SQLite), or with
+//! `-- --database-url postgres://postgres@127.0.0.1:5432/postgres` (a new database on that
+//! server, as `TEST_DATABASE_URL` gives the tests).
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +39,10 @@ struct Args {
     /// Certificates issued for the section.
     #[arg(long, default_value_t = 40)]
     section: usize,
+    /// A PostgreSQL server to run on (a new database is made there); SQLite without it, unless
+    /// `TEST_DATABASE_URL` names one.
+    #[arg(long, env = "TEST_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 /// A five-year secondary certificate, 13 areas a year.
@@ -125,10 +131,19 @@ async fn main() {
         bytes as f64 / args.pdfs as f64 / 1024.0
     );
 
-    // 2. A server on SQLite: issue a section's certificates, then verify under load.
-    let app = tests::spawn_app_with(|c| {
-        c.certificates.verifications_per_minute = u32::MAX;
-    })
+    // 2. A server: issue a section's certificates, then verify under load.
+    let database = if args.database_url.as_deref().is_some_and(|u| !u.is_empty()) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let app = tests::spawn_app_in(
+        args.database_url.clone(),
+        |c| {
+            c.certificates.verifications_per_minute = u32::MAX;
+        },
+        async |_| {},
+    )
     .await;
     let director = app.login_as("director.demo").await;
     let school = app.school_id(&director, tests::demo::PRIMARIA).await;
@@ -186,7 +201,7 @@ async fn main() {
         }
     }
     println!(
-        "Issuing {} certificates one request at a time (SQLite, debug or release as built): {:.2} s",
+        "Issuing {} certificates one request at a time ({database}, debug or release as built): {:.2} s",
         payloads.len(),
         started.elapsed().as_secs_f64()
     );

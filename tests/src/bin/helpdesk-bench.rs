@@ -254,16 +254,19 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
     }
     // The log: filed, then taken, then the step to the state each ticket is in.
     for (kind, from_state, to_state, at, filter) in [
-        ("filed", "NULL", "'nuevo'", "created_at", "TRUE"),
+        ("'filed'", "NULL", "'nuevo'", "created_at", "TRUE"),
         (
-            "taken",
+            "'taken'",
             "'nuevo'",
             "'en_atencion'",
             "created_at + INTERVAL '1 hour'",
             "state <> 'nuevo'",
         ),
         (
-            "step",
+            // The step that reached the state the ticket is in.
+            "CASE state WHEN 'anulado' THEN 'annulled' WHEN 'cerrado' THEN 'closed' \
+             WHEN 'escalado' THEN 'escalated' WHEN 'esperando_usuario' THEN 'waiting' \
+             WHEN 'reabierto' THEN 'reopened' WHEN 'resuelto' THEN 'resolved' END",
             "'en_atencion'",
             "state",
             "created_at + INTERVAL '2 hours'",
@@ -272,7 +275,7 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
     ] {
         db.execute_unprepared(&format!(
             "INSERT INTO helpdesk_event (ticket_id, at, actor_id, kind, from_state, to_state, level) \
-             SELECT id, {at}, assignee_id, '{kind}', {from_state}, {to_state}, level FROM helpdesk_ticket WHERE {filter}"
+             SELECT id, {at}, assignee_id, {kind}, {from_state}, {to_state}, level FROM helpdesk_ticket WHERE {filter}"
         ))
         .await?;
     }

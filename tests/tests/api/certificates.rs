@@ -11,13 +11,13 @@ use tests::{TestApp, browser::Browser, code, demo, read, spawn_app};
 use uuid::Uuid;
 
 /// The director's token, its IE and a student enrolled there (with its DNI).
-struct Ie {
-    token: String,
-    school: i64,
+pub(super) struct Ie {
+    pub(super) token: String,
+    pub(super) school: i64,
     dni: String,
 }
 
-async fn ie(app: &TestApp) -> Ie {
+pub(super) async fn ie(app: &TestApp) -> Ie {
     let token = app.login_as("director.demo").await;
     let school = app.school_id(&token, demo::PRIMARIA).await;
     let section = app.sections(&token, school).await[0]["id"]
@@ -73,7 +73,7 @@ async fn new_request(app: &TestApp, ie: &Ie, years: Vec<Value>) -> (StatusCode, 
 }
 
 /// A request with two complete typed years, issued: the certificate's answer.
-async fn issued(app: &TestApp, ie: &Ie) -> Value {
+pub(super) async fn issued(app: &TestApp, ie: &Ie) -> Value {
     let (status, request) =
         new_request(app, ie, vec![year(2010, "1.º", 6), year(2011, "2.º", 7)]).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");

@@ -370,6 +370,30 @@ async fn the_knowledge_base_matches_spanish_words_without_accents_and_with_other
 }
 
 #[tokio::test]
+async fn an_article_is_suggested_while_the_last_word_is_still_being_typed() {
+    let app = spawn_app().await;
+    let docente = app.login_as("docente.demo").await;
+    for (typed, title) in [
+        ("olvide mi contra", "Olvidé mi contraseña del SIAGIE"),
+        // A word being typed that PostgreSQL does not index (a stop word) narrows nothing.
+        (
+            "olvide mi contraseña otra",
+            "Olvidé mi contraseña del SIAGIE",
+        ),
+        (
+            "Mi cuenta está bloq",
+            "Mi cuenta está bloqueada por intentos fallidos",
+        ),
+    ] {
+        let (status, hits) = app
+            .get(&format!("/helpdesk/articles?q={typed}&limit=5"), &docente)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{hits}");
+        assert_eq!(hits[0]["title"], title, "{typed}: {hits}");
+    }
+}
+
+#[tokio::test]
 async fn le_sirvio_counts_one_vote_per_person_and_a_second_vote_replaces_the_first() {
     let app = spawn_app().await;
     let docente = app.login_as("docente.demo").await;

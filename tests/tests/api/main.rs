@@ -4,6 +4,7 @@
 mod alerts;
 mod auth;
 mod authorization;
+mod certificate_status;
 mod certificates;
 mod console;
 mod console_helpdesk;
