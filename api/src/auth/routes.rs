@@ -206,7 +206,7 @@ async fn login(
         &state,
         &body.username,
         body.password,
-        body.device_id,
+        service::Client::of_device(body.device_id),
         peer.ip(),
     )
     .await?;

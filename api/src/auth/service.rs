@@ -50,14 +50,44 @@ fn revoked() -> ApiError {
     )
 }
 
-/// Checks credentials under the failed-login limits and opens a session.
+/// What a login is opened for: the API, a tablet (its token then works only from that tablet),
+/// or the web console (its token then works only as the console's session cookie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    Api,
+    Tablet(Uuid),
+    Console,
+}
+
+impl Client {
+    /// The API's login: bound to the tablet it names, if any.
+    pub fn of_device(device_id: Option<Uuid>) -> Self {
+        device_id.map_or(Self::Api, Self::Tablet)
+    }
+
+    /// What the login's refresh token is bound to (`refresh_token.device_id`).
+    fn binding(self) -> Option<String> {
+        match self {
+            Self::Api => None,
+            Self::Tablet(id) => Some(id.to_string()),
+            Self::Console => Some(CONSOLE.to_owned()),
+        }
+    }
+}
+
+/// Checks credentials under the failed-login limits and opens a session for `client`, bound to
+/// it in the same transaction that writes the login.
 pub async fn login(
     state: &AppState,
     username: &str,
     password_text: String,
-    device_id: Option<Uuid>,
+    client: Client,
     address: IpAddr,
 ) -> Result<Session> {
+    let device_id = match client {
+        Client::Tablet(id) => Some(id),
+        Client::Api | Client::Console => None,
+    };
     let db = &state.db;
     let at = now();
     let username = username.trim().to_lowercase();
@@ -105,15 +135,8 @@ pub async fn login(
         touch_device(&txn, device_id, &principal, at).await?;
     }
     let family = Uuid::new_v4().to_string();
-    let refresh = insert_refresh_token(
-        &txn,
-        state,
-        account.id,
-        &family,
-        device_id.map(|d| d.to_string()),
-        at,
-    )
-    .await?;
+    let refresh =
+        insert_refresh_token(&txn, state, account.id, &family, client.binding(), at).await?;
     txn.commit().await?;
 
     Ok(Session {
@@ -127,16 +150,6 @@ pub async fn login(
 /// What a login opened by the web console is bound to, in place of a tablet: its token works only
 /// as the console's session cookie, never at `/auth/refresh`.
 pub const CONSOLE: &str = "consola";
-
-/// Binds a login just opened to the web console (see [`CONSOLE`]).
-pub async fn bind_to_console(db: &impl sea_orm::ConnectionTrait, token: &str) -> Result<()> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::DeviceId, Expr::value(CONSOLE))
-        .filter(refresh_token::Column::TokenHash.eq(hash_token(token)))
-        .exec(db)
-        .await?;
-    Ok(())
-}
 
 /// Rotates a refresh token. A token already used is a sign of theft: its whole family is revoked.
 /// So is a console session's token presented here: it was taken from the browser's cookie.

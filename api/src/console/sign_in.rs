@@ -113,11 +113,9 @@ pub async fn submit(
             Some(ErrorCode::InvalidCredentials.message()),
         );
     }
-    match service::login(&state, username, sent.password, None, peer.ip()).await {
+    let client = service::Client::Console;
+    match service::login(&state, username, sent.password, client, peer.ip()).await {
         Ok(session) => {
-            if let Err(error) = service::bind_to_console(&state.db, &session.refresh_token).await {
-                return error.into_response();
-            }
             let next = if session.principal.must_change_password {
                 PASSWORD_PATH
             } else {
