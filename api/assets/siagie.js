@@ -7,3 +7,37 @@ document.addEventListener("keydown", function (event) {
     if (target.form.requestSubmit) { target.form.requestSubmit(); } else { target.form.submit(); }
   }
 });
+// The register's grid: arrows move between cells; a letter of the legend fills the cell and
+// moves on to the next day.
+document.addEventListener("keydown", function (event) {
+  var cell = event.target;
+  if (cell.tagName !== "INPUT" || !cell.closest || !cell.closest("table[data-grid]")) { return; }
+  var td = cell.parentElement, tr = td.parentElement;
+  var column = Array.prototype.indexOf.call(tr.children, td);
+  function focusIn(row, index, step) {
+    while (row && row.children[index]) {
+      var input = row.children[index].querySelector("input");
+      if (input) { input.focus(); input.select(); return true; }
+      index += step;
+      if (index < 0 || index >= row.children.length) { return false; }
+    }
+    return false;
+  }
+  function vertical(next) {
+    var row = next ? tr.nextElementSibling : tr.previousElementSibling;
+    while (row) {
+      var input = row.children[column] && row.children[column].querySelector("input");
+      if (input) { input.focus(); input.select(); return; }
+      row = next ? row.nextElementSibling : row.previousElementSibling;
+    }
+  }
+  if (event.key === "ArrowRight") { event.preventDefault(); focusIn(tr, column + 1, 1); }
+  else if (event.key === "ArrowLeft") { event.preventDefault(); focusIn(tr, column - 1, -1); }
+  else if (event.key === "ArrowDown") { event.preventDefault(); vertical(true); }
+  else if (event.key === "ArrowUp") { event.preventDefault(); vertical(false); }
+  else if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey && /^[.aAfFtTjJuU]$/.test(event.key)) {
+    event.preventDefault();
+    cell.value = event.key === "a" || event.key === "A" ? "." : event.key.toUpperCase();
+    focusIn(tr, column + 1, 1);
+  }
+});

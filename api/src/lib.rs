@@ -23,8 +23,10 @@ pub mod exceptional;
 pub mod health;
 pub mod helpdesk;
 pub mod http;
+pub mod links;
 pub mod openapi;
 pub mod page;
+pub mod pending;
 pub mod pdf;
 pub mod provisioning;
 pub mod record;
@@ -241,7 +243,11 @@ pub fn router(state: AppState) -> Router {
 
 /// Starts the scheduled jobs; a scheduler that cannot start is logged, the API still serves.
 pub async fn start_jobs(state: &AppState) -> Option<tokio_cron_scheduler::JobScheduler> {
-    let mut jobs = alerts::scheduled(state.db.clone(), state.config.jobs.clone());
+    let mut jobs = alerts::scheduled(
+        state.db.clone(),
+        state.config.jobs.clone(),
+        state.config.auth.public_base_url.clone(),
+    );
     jobs.push(helpdesk::sla_job::scheduled(
         state.db.clone(),
         state.config.helpdesk.clone(),

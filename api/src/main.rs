@@ -187,12 +187,21 @@ async fn command(cli: Cli, mut config: Config) -> anyhow::Result<()> {
                     siagie::helpdesk::sla_job::run(
                         &db,
                         &config.helpdesk,
-                        siagie::helpdesk::links::Links::new(&config.auth.public_base_url),
+                        siagie::links::Links::new(&config.auth.public_base_url),
                         at,
                     )
                     .await?
                 }
-                _ => siagie::alerts::run(&db, &config.jobs, &job, at).await?,
+                _ => {
+                    siagie::alerts::run(
+                        &db,
+                        &config.jobs,
+                        siagie::links::Links::new(&config.auth.public_base_url),
+                        &job,
+                        at,
+                    )
+                    .await?
+                }
             };
             let mailer = jobs::Mailer::from_config(&config.mail)?;
             let report = jobs::outbox::deliver_due(

@@ -104,6 +104,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console_canned.html"),
     ),
     (
+        "console_pending.html",
+        include_str!("../templates/console_pending.html"),
+    ),
+    ("_pending.html", include_str!("../templates/_pending.html")),
+    (
+        "console_register.html",
+        include_str!("../templates/console_register.html"),
+    ),
+    (
         "_ticket_conversation.html",
         include_str!("../templates/_ticket_conversation.html"),
     ),

@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     attendance::progress,
+    links::Links,
     time::{LIMA, now},
 };
 use data::OpenRegister;
@@ -56,13 +57,15 @@ fn last_day(year: i32, month: u32) -> NaiveDate {
 pub async fn run(
     db: &DatabaseConnection,
     config: &jobs::JobsConfig,
+    links: Links<'_>,
     job: &str,
     at: DateTime<Utc>,
 ) -> anyhow::Result<String> {
     let today = at.with_timezone(&LIMA).date_naive();
+    let pending = links.pending();
     match job {
-        "deadline_reminder" => deadline_reminder(db, config, today).await,
-        "overdue_alert" => overdue_alert(db, config, today).await,
+        "deadline_reminder" => deadline_reminder(db, config, pending, today).await,
+        "overdue_alert" => overdue_alert(db, config, pending, today).await,
         "ugel_digest" => ugel_digest(db, today).await,
         "register_coverage" => register_coverage(db, today, at).await,
         other => anyhow::bail!("trabajo desconocido: {other} (use {})", JOBS.join(", ")),
@@ -101,11 +104,15 @@ struct DirectorAlert<'a> {
     stale_tablets: &'a [String],
     stale_days: i64,
     held_marks: i64,
+    /// The director's "Pendientes" page, where each of these is resolved.
+    pending: &'a str,
 }
 
 /// Which director's alert, for which month, and how many days after its deadline.
 struct AlertKind {
     template: &'static str,
+    /// The link to "Pendientes" every alert carries.
+    pending: String,
     year: i32,
     month: u32,
     days_after: Option<i64>,
@@ -162,6 +169,7 @@ fn director_alerts(
                 stale_tablets,
                 stale_days: config.stale_tablet_days,
                 held_marks,
+                pending: &kind.pending,
             },
         )?;
         outgoing.push((email.clone(), mail, Some(kind.key(*school_id))));
@@ -214,6 +222,7 @@ async fn register_coverage(
 async fn deadline_reminder(
     db: &DatabaseConnection,
     config: &jobs::JobsConfig,
+    pending: String,
     today: NaiveDate,
 ) -> anyhow::Result<String> {
     if today.day() < config.reminder_from_day {
@@ -233,6 +242,7 @@ async fn deadline_reminder(
     let selected = started.elapsed();
     let kind = AlertKind {
         template: "deadline_reminder",
+        pending,
         year,
         month,
         days_after: None,
@@ -268,6 +278,7 @@ async fn deadline_reminder(
 async fn overdue_alert(
     db: &DatabaseConnection,
     config: &jobs::JobsConfig,
+    pending: String,
     today: NaiveDate,
 ) -> anyhow::Result<String> {
     let schools = Arc::new(data::schools_with_directors(db).await?);
@@ -281,6 +292,7 @@ async fn overdue_alert(
         let open = data::open_registers(db, year, month, today).await?;
         let kind = AlertKind {
             template: "overdue_alert",
+            pending: pending.clone(),
             year,
             month,
             days_after: Some(days_after),
@@ -450,13 +462,14 @@ fn register_label(register: &OpenRegister) -> String {
 pub fn scheduled(
     db: DatabaseConnection,
     config: jobs::JobsConfig,
+    base_url: String,
 ) -> Vec<(&'static str, jobs::schedule::JobFn)> {
     JOBS.iter()
         .map(|name| {
-            let (db, config) = (db.clone(), config.clone());
+            let (db, config, base_url) = (db.clone(), config.clone(), base_url.clone());
             let work: jobs::schedule::JobFn = std::sync::Arc::new(move |at| {
-                let (db, config) = (db.clone(), config.clone());
-                Box::pin(async move { run(&db, &config, name, at).await })
+                let (db, config, base_url) = (db.clone(), config.clone(), base_url.clone());
+                Box::pin(async move { run(&db, &config, Links::new(&base_url), name, at).await })
             });
             (*name, work)
         })

@@ -49,14 +49,6 @@ fn reason_mark(reason: &str) -> &'static str {
     }
 }
 
-fn state_label(state: State) -> &'static str {
-    match state {
-        State::SinDatos => "Sin datos",
-        State::Parcial => "Parcial",
-        State::Completo => "Completo (pendiente de cierre)",
-        State::Cerrado => "Cerrado",
-    }
-}
 
 /// Renders the register as PDF bytes (A4 landscape).
 pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
@@ -102,7 +94,7 @@ pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
                 register.grade,
                 register.section,
                 register.year,
-                state_label(register.state)
+                State::label(register.state)
             ),
         );
         page.text(

@@ -48,6 +48,16 @@ impl State {
         }
     }
 
+    /// As a person reads it (the register's legend).
+    pub fn label(self) -> &'static str {
+        match self {
+            State::SinDatos => "Sin datos",
+            State::Parcial => "Parcial",
+            State::Completo => "Completo (pendiente de cierre)",
+            State::Cerrado => "Cerrado",
+        }
+    }
+
     /// Derives the state from the counts and the closure.
     pub fn derive(expected: usize, filled: usize, locked: bool) -> Self {
         if locked {

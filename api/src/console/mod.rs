@@ -8,7 +8,9 @@ mod helpdesk_queue;
 mod helpdesk_ticket;
 mod knowledge;
 mod layout;
+mod pending;
 mod queue_filters;
+mod register;
 mod reports;
 mod requester;
 mod saved_views;
@@ -39,6 +41,10 @@ pub fn router() -> Router<AppState> {
         .route(LOGIN_PATH, get(sign_in::form).post(sign_in::submit))
         .route(LOGOUT_PATH, post(sign_in::logout))
         .route(QUEUE_PATH, get(helpdesk_queue::queue))
+        .route(crate::links::PENDING_PATH, get(pending::page))
+        .route(register::PATH, get(register::show))
+        .route(&format!("{}/pdf", register::PATH), get(register::pdf))
+        .route(&format!("{}/{{action}}", register::PATH), post(register::act))
         .route(
             "/consola/mesa-de-ayuda/tickets/{id}",
             get(helpdesk_ticket::show),

@@ -124,26 +124,47 @@ async fn display_name(state: &AppState, principal: &Principal) -> String {
     }
 }
 
-fn to_login() -> Response {
-    Redirect::to(LOGIN_PATH).into_response()
+/// The way to the sign-in page, which comes back to `back` (a console page) once signed in.
+fn to_login(back: Option<&str>) -> Response {
+    match back {
+        Some(back) => Redirect::to(&format!(
+            "{LOGIN_PATH}?{}",
+            serde_urlencoded::to_string([("siguiente", back)]).unwrap_or_default()
+        ))
+        .into_response(),
+        None => Redirect::to(LOGIN_PATH).into_response(),
+    }
+}
+
+/// A page to come back to after signing in: a console page of this server, never another site.
+pub fn safe_back(back: &str) -> Option<&str> {
+    (back.starts_with("/consola/")
+        && back.len() <= 512
+        && !back.contains("//")
+        && !back.contains('\\')
+        && !back.starts_with(LOGIN_PATH)
+        && !back.starts_with(LOGOUT_PATH))
+        .then_some(back)
 }
 
 /// The signed-in person of a request's cookie, for a page at `path`: without an open session,
-/// the way to the sign-in page; with a temporary password, the way to the password page.
+/// the way to the sign-in page (which comes back to `back`); with a temporary password, the way
+/// to the password page.
 pub async fn resolve(
     state: &AppState,
     headers: &HeaderMap,
     path: &str,
+    back: Option<&str>,
 ) -> Result<Signed, Response> {
     let Some(token) = cookie(headers, COOKIE).map(str::to_owned) else {
-        return Err(to_login());
+        return Err(to_login(back));
     };
     let Some((user_id, family)) = open_login(state, &token).await? else {
-        return Err(to_login());
+        return Err(to_login(back));
     };
     let mut principal = match load_principal(&state.db, user_id).await {
         Ok(principal) => principal,
-        Err(crate::error::ApiError::Client { .. }) => return Err(to_login()),
+        Err(crate::error::ApiError::Client { .. }) => return Err(to_login(back)),
         Err(error) => return Err(error.into_response()),
     };
     principal.family = family;
@@ -163,7 +184,12 @@ impl FromRequestParts<AppState> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        resolve(state, &parts.headers, parts.uri.path()).await
+        // A page opened from a link (an e-mail's) is opened again once signed in.
+        let back = (parts.method == axum::http::Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str()))
+            .flatten()
+            .and_then(safe_back);
+        resolve(state, &parts.headers, parts.uri.path(), back).await
     }
 }
 

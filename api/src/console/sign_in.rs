@@ -25,14 +25,24 @@ use crate::{
 /// Where "¿Olvidó su contraseña?" leads: the API's reset request, from a plain form.
 pub const FORGOT_PATH: &str = "/consola/olvido";
 
-/// The console's home: who is signed in and what it may open.
-pub async fn home(signed: Signed) -> Response {
+/// The console's home: who is signed in and what it may open; for a director, its
+/// "Pendientes".
+pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
+    let schools = match super::pending::lines(&state, &signed).await {
+        Ok(schools) => schools,
+        Err(error) => return error.into_response(),
+    };
     let roles: Vec<&str> = signed
         .principal
         .assignments
         .iter()
         .map(|a| a.role.label())
         .collect();
+    let render = if schools.is_some() {
+        super::layout::render_wide
+    } else {
+        render
+    };
     render(
         StatusCode::OK,
         Some(&signed.person()),
@@ -42,16 +52,39 @@ pub async fn home(signed: Signed) -> Response {
             name => &signed.name,
             roles,
             helpdesk => crate::helpdesk::access::is_staff(&signed.principal).then_some(super::layout::QUEUE_PATH),
+            stale_days => state.config.jobs.stale_tablet_days,
+            schools,
         },
     )
 }
 
-/// The sign-in form; a person already signed in goes to the home.
-pub async fn form(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if session::resolve(&state, &headers, LOGIN_PATH).await.is_ok() {
-        return Redirect::to(HOME_PATH).into_response();
+/// Where the sign-in form goes back to (`?siguiente=`): a console page.
+#[derive(Debug, Default, Deserialize)]
+pub struct Back {
+    #[serde(default)]
+    siguiente: String,
+}
+
+impl Back {
+    /// The page to open once signed in: the one asked for, if it is the console's, or the home.
+    fn page(&self) -> &str {
+        session::safe_back(&self.siguiente).unwrap_or(HOME_PATH)
     }
-    login_page(&state, StatusCode::OK, "", None)
+}
+
+/// The sign-in form; a person already signed in goes where it was going (or to the home).
+pub async fn form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(back): axum::extract::Query<Back>,
+) -> Response {
+    if session::resolve(&state, &headers, LOGIN_PATH, None)
+        .await
+        .is_ok()
+    {
+        return Redirect::to(back.page()).into_response();
+    }
+    login_page(&state, StatusCode::OK, "", None, back.page())
 }
 
 /// The form, with a fresh form token held in a cookie until the sign-in.
@@ -60,6 +93,7 @@ fn login_page(
     status: StatusCode,
     username: &str,
     error: Option<&str>,
+    back: &str,
 ) -> Response {
     let pre = random_token(32);
     let mut response = render(
@@ -73,6 +107,7 @@ fn login_page(
             csrf => csrf_of(&pre),
             username,
             error,
+            back => (back != HOME_PATH).then_some(back),
         },
     );
     response.headers_mut().append(
@@ -90,6 +125,8 @@ pub struct Credentials {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    siguiente: String,
 }
 
 /// Signs in with the API's login (its failed-login limits and lockout included), then sets the
@@ -104,6 +141,7 @@ pub async fn submit(
     if pre.is_empty() || !same(&sent.csrf, &csrf_of(pre)) {
         return session::forbidden(None);
     }
+    let back = session::safe_back(&sent.siguiente).unwrap_or(HOME_PATH);
     let username = sent.username.trim();
     if username.is_empty() || username.len() > 64 || sent.password.len() > 256 {
         return login_page(
@@ -111,6 +149,7 @@ pub async fn submit(
             StatusCode::UNAUTHORIZED,
             username,
             Some(ErrorCode::InvalidCredentials.message()),
+            back,
         );
     }
     let client = service::Client::Console;
@@ -119,7 +158,7 @@ pub async fn submit(
             let next = if session.principal.must_change_password {
                 PASSWORD_PATH
             } else {
-                HOME_PATH
+                back
             };
             let mut response = Redirect::to(next).into_response();
             let headers = response.headers_mut();
@@ -142,7 +181,7 @@ pub async fn submit(
                 } => (error.status(), message.to_string(), *retry_after),
                 ApiError::Internal(_) => return error.into_response(),
             };
-            let mut response = login_page(&state, status, username, Some(&message));
+            let mut response = login_page(&state, status, username, Some(&message), back);
             if let Some(seconds) = retry
                 && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
             {

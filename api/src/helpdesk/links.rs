@@ -19,32 +19,26 @@ pub fn requester_ticket(id: i64) -> String {
     format!("{REQUESTER_PATH}/{id}")
 }
 
-/// The product's address, as e-mails name it (`auth.public_base_url`, without a trailing slash).
-#[derive(Debug, Clone, Copy)]
-pub struct Links<'a>(&'a str);
+pub use crate::links::Links;
 
-impl<'a> Links<'a> {
-    pub fn new(base_url: &'a str) -> Self {
-        Self(base_url.trim_end_matches('/'))
-    }
-
+impl Links<'_> {
     /// A ticket's page for the help desk, in full.
     pub fn staff(self, id: i64) -> String {
-        format!("{}{}", self.0, staff_ticket(id))
+        self.full(&staff_ticket(id))
     }
 
     /// A ticket's page for its requester, in full.
     pub fn requester(self, id: i64) -> String {
-        format!("{}{}", self.0, requester_ticket(id))
+        self.full(&requester_ticket(id))
     }
 
     /// An article of the knowledge base, in full.
     pub fn article(self, id: i64) -> String {
-        format!("{}{ARTICLES_PATH}/{id}", self.0)
+        self.full(&format!("{ARTICLES_PATH}/{id}"))
     }
 
     /// The help desk's queue, in full.
     pub fn queue(self) -> String {
-        format!("{}{STAFF_PATH}", self.0)
+        self.full(STAFF_PATH)
     }
 }

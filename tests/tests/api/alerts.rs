@@ -44,8 +44,13 @@ async fn year(app: &TestApp) -> i32 {
     years[0]["year"].as_i64().unwrap() as i32
 }
 
+/// The product's address as the app's e-mails name it.
+fn links(app: &TestApp) -> siagie::links::Links<'_> {
+    siagie::links::Links::new(&app.config.auth.public_base_url)
+}
+
 async fn run(app: &TestApp, job: &str, at: DateTime<Utc>) -> String {
-    siagie::alerts::run(&app.db, &app.config.jobs, job, at)
+    siagie::alerts::run(&app.db, &app.config.jobs, links(app), job, at)
         .await
         .expect("job runs")
 }
@@ -153,7 +158,7 @@ async fn nobody_gets_the_same_alert_twice_across_repeated_runs_and_two_instances
         std::sync::Arc::new(move |at| {
             let (db, config) = (db.clone(), config.clone());
             Box::pin(
-                async move { siagie::alerts::run(&db, &config, "deadline_reminder", at).await },
+                async move { siagie::alerts::run(&db, &config, siagie::links::Links::new("https://siagie.example"), "deadline_reminder", at).await },
             )
         })
     };

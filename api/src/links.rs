@@ -1,0 +1,31 @@
+//! The product's address as e-mails name it, and the console pages they link to that are not the
+//! help desk's (those are in `helpdesk::links`). Services that write e-mails read their links
+//! here, below the pages that serve them.
+
+/// A director's or PRONOEI coordinator's "Pendientes": what needs it now.
+pub const PENDING_PATH: &str = "/consola/pendientes";
+
+/// The monthly register of a section, as a page.
+pub fn register_path(section_id: i64, year: i32, month: u32) -> String {
+    format!("/consola/registros/{section_id}/{year}/{month}")
+}
+
+/// The product's address, as e-mails name it (`auth.public_base_url`, without a trailing slash).
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a>(&'a str);
+
+impl<'a> Links<'a> {
+    pub fn new(base_url: &'a str) -> Self {
+        Self(base_url.trim_end_matches('/'))
+    }
+
+    /// A path of the product, in full.
+    pub fn full(self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+
+    /// "Pendientes", in full.
+    pub fn pending(self) -> String {
+        self.full(PENDING_PATH)
+    }
+}
