@@ -49,7 +49,6 @@ fn reason_mark(reason: &str) -> &'static str {
     }
 }
 
-
 /// Renders the register as PDF bytes (A4 landscape).
 pub fn render(register: &Register, generated_at: DateTime<Utc>) -> Vec<u8> {
     let day_count = register.days.len() as f32;

@@ -44,7 +44,10 @@ pub fn router() -> Router<AppState> {
         .route(crate::links::PENDING_PATH, get(pending::page))
         .route(register::PATH, get(register::show))
         .route(&format!("{}/pdf", register::PATH), get(register::pdf))
-        .route(&format!("{}/{{action}}", register::PATH), post(register::act))
+        .route(
+            &format!("{}/{{action}}", register::PATH),
+            post(register::act),
+        )
         .route(
             "/consola/mesa-de-ayuda/tickets/{id}",
             get(helpdesk_ticket::show),

@@ -542,11 +542,11 @@ mod tests {
         let sent = form(&[
             ("csrf", "x"),
             ("was", "7:._F;8:__;"),
-            ("c7-1", "."),  // as shown
-            ("c7-2", "a"),  // typed: asistió
-            ("c7-3", "T"),  // changed from F
-            ("c8-1", ""),   // left empty
-            ("c8-2", "j"),  // typed: falta justificada
+            ("c7-1", "."), // as shown
+            ("c7-2", "a"), // typed: asistió
+            ("c7-3", "T"), // changed from F
+            ("c8-1", ""),  // left empty
+            ("c8-2", "j"), // typed: falta justificada
         ]);
         let found = changes(&sent, 2027, 5);
         let written: Vec<(i64, u32, &str)> = found

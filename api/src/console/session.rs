@@ -144,7 +144,7 @@ pub fn safe_back(back: &str) -> Option<&str> {
         && !back.contains('\\')
         && !back.starts_with(LOGIN_PATH)
         && !back.starts_with(LOGOUT_PATH))
-        .then_some(back)
+    .then_some(back)
 }
 
 /// The signed-in person of a request's cookie, for a page at `path`: without an open session,

@@ -136,7 +136,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             db.execute_unprepared("VACUUM mail_outbox").await?;
         }
         let started = Instant::now();
-        let summary = siagie::alerts::run(&db, &config, siagie::links::Links::new("http://127.0.0.1"), "deadline_reminder", at).await?;
+        let summary = siagie::alerts::run(
+            &db,
+            &config,
+            siagie::links::Links::new("http://127.0.0.1"),
+            "deadline_reminder",
+            at,
+        )
+        .await?;
         let seconds = started.elapsed().as_secs_f64();
         times.push(seconds);
         println!(
@@ -165,7 +172,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let started = Instant::now();
     siagie::attendance::progress::refresh(&db, year, 5).await?;
     let recomputed = started.elapsed().as_secs_f64();
-    let summary = siagie::alerts::run(&db, &config, siagie::links::Links::new("http://127.0.0.1"), "deadline_reminder", at).await?;
+    let summary = siagie::alerts::run(
+        &db,
+        &config,
+        siagie::links::Links::new("http://127.0.0.1"),
+        "deadline_reminder",
+        at,
+    )
+    .await?;
     println!(
         "Selección y encolado con {changed} registros cambiados desde la última vez: {:.2} s \
          (de ellos, recalcular su cobertura: {recomputed:.2} s) — {summary}",

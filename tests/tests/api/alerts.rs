@@ -157,9 +157,16 @@ async fn nobody_gets_the_same_alert_twice_across_repeated_runs_and_two_instances
         let config = config.clone();
         std::sync::Arc::new(move |at| {
             let (db, config) = (db.clone(), config.clone());
-            Box::pin(
-                async move { siagie::alerts::run(&db, &config, siagie::links::Links::new("https://siagie.example"), "deadline_reminder", at).await },
-            )
+            Box::pin(async move {
+                siagie::alerts::run(
+                    &db,
+                    &config,
+                    siagie::links::Links::new("https://siagie.example"),
+                    "deadline_reminder",
+                    at,
+                )
+                .await
+            })
         })
     };
     // The same scheduled occurrence fires on both instances at once.

@@ -8,6 +8,7 @@ mod certificate_status;
 mod certificates;
 mod console;
 mod console_helpdesk;
+mod console_register;
 mod database;
 mod demo;
 mod evaluation;
