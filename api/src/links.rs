@@ -5,6 +5,12 @@
 /// A director's or PRONOEI coordinator's "Pendientes": what needs it now.
 pub const PENDING_PATH: &str = "/consola/pendientes";
 
+/// Registers' coverage of a UGEL or a DRE, for its specialists.
+pub const COVERAGE_PATH: &str = "/consola/cobertura";
+
+/// Exceptional modifications of registers and actas, for those who take part in them.
+pub const MODIFICATIONS_PATH: &str = "/consola/modificaciones";
+
 /// The monthly register of a section, as a page.
 pub fn register_path(section_id: i64, year: i32, month: u32) -> String {
     format!("/consola/registros/{section_id}/{year}/{month}")
@@ -22,6 +28,16 @@ impl<'a> Links<'a> {
     /// A path of the product, in full.
     pub fn full(self, path: &str) -> String {
         format!("{}{path}", self.0)
+    }
+
+    /// Registers' coverage, in full.
+    pub fn coverage(self) -> String {
+        self.full(COVERAGE_PATH)
+    }
+
+    /// Exceptional modifications, in full.
+    pub fn modifications(self) -> String {
+        self.full(MODIFICATIONS_PATH)
     }
 
     /// "Pendientes", in full.

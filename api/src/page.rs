@@ -109,6 +109,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_modifications.html",
+        include_str!("../templates/console_modifications.html"),
+    ),
+    (
+        "console_coverage.html",
+        include_str!("../templates/console_coverage.html"),
+    ),
+    (
+        "console_today.html",
+        include_str!("../templates/console_today.html"),
+    ),
+    (
         "console_register.html",
         include_str!("../templates/console_register.html"),
     ),

@@ -66,7 +66,7 @@ pub async fn run(
     match job {
         "deadline_reminder" => deadline_reminder(db, config, pending, today).await,
         "overdue_alert" => overdue_alert(db, config, pending, today).await,
-        "ugel_digest" => ugel_digest(db, today).await,
+        "ugel_digest" => ugel_digest(db, links.coverage(), today).await,
         "register_coverage" => register_coverage(db, today, at).await,
         other => anyhow::bail!("trabajo desconocido: {other} (use {})", JOBS.join(", ")),
     }
@@ -319,7 +319,11 @@ async fn overdue_alert(
 
 /// The IEs of each UGEL with overdue registers, and the directors without e-mail who could not be
 /// alerted, to the UGEL's Especialista SIAGIE.
-async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Result<String> {
+async fn ugel_digest(
+    db: &DatabaseConnection,
+    coverage: String,
+    today: NaiveDate,
+) -> anyhow::Result<String> {
     let schools = data::schools_with_directors(db).await?;
     let mut overdue: BTreeMap<i64, BTreeMap<i64, Vec<String>>> = BTreeMap::new();
     for (year, month) in data::past_months(db, today).await? {
@@ -380,6 +384,7 @@ async fn ugel_digest(db: &DatabaseConnection, today: NaiveDate) -> anyhow::Resul
                 date => today.format("%d/%m/%Y").to_string(),
                 schools => lines,
                 without_email => without_email,
+                coverage => &coverage,
             },
         )?;
         outgoing.push((

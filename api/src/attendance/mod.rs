@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod cells;
 pub mod closure;
 pub mod codes;
+pub mod coverage;
 pub mod engine;
 pub mod enrolled;
 pub mod export;
@@ -16,6 +17,7 @@ pub mod progress;
 pub mod register;
 mod routes;
 pub mod scope;
+pub mod taught;
 mod store;
 
 pub use routes::router;

@@ -4,10 +4,12 @@
 
 mod bulk;
 mod canned;
+mod coverage;
 mod helpdesk_queue;
 mod helpdesk_ticket;
 mod knowledge;
 mod layout;
+mod modifications;
 mod pending;
 mod queue_filters;
 mod register;
@@ -18,6 +20,7 @@ mod session;
 mod sign_in;
 mod staff;
 mod ticket_view;
+mod today;
 
 use axum::{
     Router,
@@ -42,7 +45,18 @@ pub fn router() -> Router<AppState> {
         .route(LOGOUT_PATH, post(sign_in::logout))
         .route(QUEUE_PATH, get(helpdesk_queue::queue))
         .route(crate::links::PENDING_PATH, get(pending::page))
+        .route(crate::links::COVERAGE_PATH, get(coverage::page))
+        .route("/consola/cobertura.csv", get(coverage::download))
+        .route(crate::links::MODIFICATIONS_PATH, get(modifications::page))
+        .route(
+            "/consola/modificaciones/{kind}/{id}/{step}",
+            post(modifications::act),
+        )
         .route(register::PATH, get(register::show))
+        .route(
+            "/consola/asistencia/{section}",
+            get(today::show).post(today::save),
+        )
         .route(&format!("{}/pdf", register::PATH), get(register::pdf))
         .route(
             &format!("{}/{{action}}", register::PATH),

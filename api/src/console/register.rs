@@ -32,7 +32,7 @@ use crate::{
     auth::policy::{Action, grants},
     error::ApiError,
     exceptional::{self, ModificationRequest},
-    links::{PENDING_PATH, register_path},
+    links::{MODIFICATIONS_PATH, PENDING_PATH, register_path},
     state::AppState,
     time::{LIMA, now},
 };
@@ -189,6 +189,7 @@ async fn page(
             base => at.path(),
             csrf => &signed.csrf,
             pending => closes.then_some(PENDING_PATH),
+            modifications => MODIFICATIONS_PATH,
             school => &register.school_name,
             code => &register.school_code,
             state => register.state.label(),

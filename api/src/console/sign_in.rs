@@ -28,8 +28,11 @@ pub const FORGOT_PATH: &str = "/consola/olvido";
 /// The console's home: who is signed in and what it may open; for a director, its
 /// "Pendientes".
 pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
-    let schools = match super::pending::lines(&state, &signed).await {
-        Ok(schools) => schools,
+    let (schools, sections) = match tokio::try_join!(
+        super::pending::lines(&state, &signed),
+        super::today::sections(&state, &signed)
+    ) {
+        Ok(found) => found,
         Err(error) => return error.into_response(),
     };
     let roles: Vec<&str> = signed
@@ -53,9 +56,34 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
             roles,
             helpdesk => crate::helpdesk::access::is_staff(&signed.principal).then_some(super::layout::QUEUE_PATH),
             stale_days => state.config.jobs.stale_tablet_days,
+            coverage => oversees(&signed.principal).then_some(crate::links::COVERAGE_PATH),
+            modifications => takes_part_in_modifications(&signed.principal).then_some(crate::links::MODIFICATIONS_PATH),
             schools,
+            sections,
         },
     )
+}
+
+/// Whether a person oversees the IEs of a UGEL or a DRE (whose registers' coverage it reads).
+fn oversees(p: &crate::auth::principal::Principal) -> bool {
+    use crate::auth::policy::Unit;
+    p.assignments
+        .iter()
+        .any(|a| matches!(a.unit, Unit::Ugel { .. } | Unit::Dre { .. }))
+}
+
+/// Whether a person asks for, reviews or enables exceptional modifications.
+fn takes_part_in_modifications(p: &crate::auth::principal::Principal) -> bool {
+    use crate::auth::policy::{Action, grants};
+    p.assignments.iter().any(|a| {
+        [
+            Action::CloseRegister,
+            Action::OpineModification,
+            Action::EnableModification,
+        ]
+        .into_iter()
+        .any(|action| grants(a.role, action))
+    })
 }
 
 /// Where the sign-in form goes back to (`?siguiente=`): a console page.

@@ -17,6 +17,7 @@ use entity::{
 
 use super::{HelpdeskConfig, sla, sla_job};
 use crate::{
+    http::download::csv_field,
     auth::{
         Principal,
         policy::{Action, Target},
@@ -350,20 +351,6 @@ impl Tally {
 /// A figure rounded to one decimal, as a person reads it (66.666… → 66.7).
 fn one_decimal(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
-}
-
-fn csv_field(value: &str) -> String {
-    // A leading =, +, - or @ would be a formula in a spreadsheet.
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }
 
 /// The backlog as CSV lines (header first), its columns and states in Spanish.

@@ -20,3 +20,24 @@ pub fn csv(mut lines: Vec<String>, name: &str, bom: bool) -> Result<Response> {
         .body(Body::from_stream(stream))
         .map_err(|e| ApiError::Internal(e.into()))
 }
+
+/// A CSV field: neutralised as a formula (`super::csv_cell`) and quoted when it must be.
+pub fn csv_field(value: &str) -> String {
+    let value = super::csv_cell(value.to_owned());
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// A CSV line of fields, with its line break.
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
+}
