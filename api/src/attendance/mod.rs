@@ -17,7 +17,7 @@ pub mod progress;
 pub mod register;
 mod routes;
 pub mod scope;
-pub mod taught;
 mod store;
+pub mod taught;
 
 pub use routes::router;

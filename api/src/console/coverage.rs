@@ -85,7 +85,12 @@ fn short_month(year: i32, month: u32) -> String {
 
 async fn load(state: &AppState, signed: &Signed, asked: &Asked) -> Result<Coverage, Response> {
     let refused = |status, text: &str| {
-        message_page(status, Some(&signed.person()), "Cobertura de registros", text)
+        message_page(
+            status,
+            Some(&signed.person()),
+            "Cobertura de registros",
+            text,
+        )
     };
     let Some((ugel, dre)) = unit(signed, asked) else {
         return Err(refused(

@@ -232,7 +232,10 @@ pub async fn act(
         let favorable = match form.favorable.as_str() {
             "si" => Ok(true),
             "no" => Ok(false),
-            _ => Err(ApiError::field("favorable", "Elija si su opinión es favorable.")),
+            _ => Err(ApiError::field(
+                "favorable",
+                "Elija si su opinión es favorable.",
+            )),
         }?;
         let note = form.note.trim();
         Ok::<_, ApiError>(Opinion {
@@ -254,15 +257,19 @@ pub async fn act(
             Err(e) => Err(e),
         },
         ("registro", "habilitar") => match end_of_day(&form.until) {
-            Ok(until) => exceptional::enable::<RegisterModification>(&state.db, p, id, Enable { until })
-                .await
-                .map(drop),
+            Ok(until) => {
+                exceptional::enable::<RegisterModification>(&state.db, p, id, Enable { until })
+                    .await
+                    .map(drop)
+            }
             Err(e) => Err(e),
         },
         ("acta", "habilitar") => match end_of_day(&form.until) {
-            Ok(until) => exceptional::enable::<ActaModification>(&state.db, p, id, Enable { until })
-                .await
-                .map(drop),
+            Ok(until) => {
+                exceptional::enable::<ActaModification>(&state.db, p, id, Enable { until })
+                    .await
+                    .map(drop)
+            }
             Err(e) => Err(e),
         },
         _ => return not_found(&signed),

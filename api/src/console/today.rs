@@ -24,8 +24,10 @@ use crate::{
     attendance::{
         cells::{self, CellInput, CellsInput},
         register::{self, Register},
+        scope::in_reach,
         taught::taught,
     },
+    auth::policy::Action,
     error::ApiError,
     links::register_path,
     state::AppState,
@@ -114,6 +116,19 @@ async fn page(
     done: Option<&str>,
     error: Option<String>,
 ) -> Response {
+    // The page is for whoever takes the section's attendance; to anyone else, not found.
+    match in_reach(
+        &state.db,
+        &signed.principal,
+        section,
+        Action::TakeAttendance,
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(ApiError::Client { .. }) => return not_found(signed),
+        Err(error) => return error.into_response(),
+    }
     let register = match register::read(
         &state.db,
         &signed.principal,
@@ -199,7 +214,11 @@ fn students(register: &Register, day: NaiveDate) -> (Vec<Value>, String) {
 
 /// The marks the form changed from what its page showed (and those the page offered unmarked).
 fn changed(form: &[(String, String)], day: NaiveDate) -> Result<Vec<CellInput>, ApiError> {
-    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let value = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let was: HashMap<i64, &str> = value("was")
         .unwrap_or("")
         .split(';')
@@ -264,7 +283,16 @@ pub async fn save(
         Ok(()) => Redirect::to(&format!("{}?guardado=1", today_path(section))).into_response(),
         Err(error @ ApiError::Client { .. }) => {
             let text = spanish(&error);
-            page(&state, &signed, section, day, error.status(), None, Some(text)).await
+            page(
+                &state,
+                &signed,
+                section,
+                day,
+                error.status(),
+                None,
+                Some(text),
+            )
+            .await
         }
         Err(error) => error.into_response(),
     }

@@ -17,12 +17,12 @@ use entity::{
 
 use super::{HelpdeskConfig, sla, sla_job};
 use crate::{
-    http::download::csv_field,
     auth::{
         Principal,
         policy::{Action, Target},
     },
     error::{ApiError, ErrorCode, Result},
+    http::download::csv_field,
     time::LIMA,
 };
 

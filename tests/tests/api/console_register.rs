@@ -382,3 +382,376 @@ async fn the_register_is_filled_with_the_keyboard_and_closed_in_a_browser() {
     assert!(pending_violations.is_empty(), "{pending_violations:?}");
     assert!(grid_violations.is_empty(), "{grid_violations:?}");
 }
+
+/// Closes last month's register of the teacher's first section through the API.
+async fn closed_last_month(app: &TestApp, last: &LastMonth) {
+    let director = app.login_as("director.demo").await;
+    let base = format!(
+        "/sections/{}/registers/{}/{}",
+        last.section, last.year, last.month
+    );
+    let days = last.register(app).await["days"].as_array().unwrap().len();
+    let (status, body) = app
+        .post(
+            &format!("{base}/complete"),
+            &director,
+            serde_json::json!({"up_to_day": days}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post(&format!("{base}/close"), &director, serde_json::json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    closed_last_month(&app, &last).await;
+    let register = last.register(&app).await;
+    let (day, student) = first_cell(&register);
+    let cell = format!("c{student}-{}", day.day());
+
+    // The director asks from the register's page.
+    let (director, director_csrf) = &mut signed(&app, "director.demo").await;
+    let asked = director
+        .post(
+            &format!("{}/modificacion", last.page()),
+            &[
+                ("csrf", director_csrf),
+                ("reason", "Una falta mal registrada el primer día del mes."),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.html);
+    let listed = director.get("/consola/modificaciones").await;
+    assert!(listed.html.contains("Solicitada"), "{}", listed.html);
+    assert!(
+        !listed.html.contains("Registrar la opinión"),
+        "not the director's step"
+    );
+    let id: i64 = app
+        .scalar("SELECT CAST(MAX(id) AS TEXT) FROM exceptional_modification")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // The UGEL cannot enable what has no favourable opinion yet; the level's specialist gives it.
+    let (ugel, ugel_csrf) = &mut signed(&app, "ugel.demo").await;
+    assert!(
+        !ugel
+            .get("/consola/modificaciones")
+            .await
+            .html
+            .contains("Habilitar la modificación")
+    );
+    let (level, level_csrf) = &mut signed(&app, "nivel.demo").await;
+    let page = level.get("/consola/modificaciones?estado=requested").await;
+    assert!(page.html.contains("Registrar la opinión"), "{}", page.html);
+    let opined = level
+        .post(
+            &format!("/consola/modificaciones/registro/{id}/opinion"),
+            &[
+                ("csrf", level_csrf),
+                ("favorable", "si"),
+                ("note", "Procede."),
+            ],
+        )
+        .await;
+    assert_eq!(opined.status, StatusCode::SEE_OTHER, "{}", opined.html);
+
+    // Another UGEL's director finds no such request; a deadline beyond 30 days is refused.
+    let (other, other_csrf) = &mut signed(&app, "jaen.demo").await;
+    let stolen = other
+        .post(
+            &format!("/consola/modificaciones/registro/{id}/habilitar"),
+            &[("csrf", other_csrf), ("until", &lima_today().to_string())],
+        )
+        .await;
+    assert!(
+        stolen.status == StatusCode::NOT_FOUND || stolen.status == StatusCode::FORBIDDEN,
+        "{}",
+        stolen.status
+    );
+    let far = (lima_today() + Duration::days(45)).to_string();
+    let refused = ugel
+        .post(
+            &format!("/consola/modificaciones/registro/{id}/habilitar"),
+            &[("csrf", ugel_csrf), ("until", &far)],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("hasta 30 días"), "{}", refused.html);
+    let until = (lima_today() + Duration::days(5)).to_string();
+    let enabled = ugel
+        .post(
+            &format!("/consola/modificaciones/registro/{id}/habilitar"),
+            &[("csrf", ugel_csrf), ("until", &until)],
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::SEE_OTHER, "{}", enabled.html);
+
+    // The register opens again on its page until the end of that day, and takes the change.
+    let grid = director.get(&last.page()).await;
+    let shown_until = (lima_today() + Duration::days(5))
+        .format("%d/%m/%Y")
+        .to_string();
+    assert!(
+        grid.html.contains(&format!(
+            "Modificación excepcional abierta hasta el {shown_until} 23:59"
+        )),
+        "{}",
+        grid.html
+    );
+    let was = hidden(&grid.html, "was");
+    let saved = director
+        .post(
+            &format!("{}/celdas", last.page()),
+            &[("csrf", director_csrf), ("was", &was), (&cell, "J")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert_eq!(
+        last.register(&app).await["rows"][0]["cells"][day.day0() as usize]["status"],
+        "falta_justificada"
+    );
+    assert!(
+        director
+            .get("/consola/modificaciones?estado=enabled")
+            .await
+            .html
+            .contains("Habilitada")
+    );
+}
+
+#[tokio::test]
+async fn a_teacher_takes_todays_attendance_on_the_fallback_page() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    let (teacher, csrf) = &mut signed(&app, "docente.demo").await;
+    let home = teacher.get("/consola").await;
+    let today_page = format!("/consola/asistencia/{}", last.section);
+    assert!(
+        home.html.contains(&format!("href=\"{today_page}\"")),
+        "{}",
+        home.html
+    );
+    let page = teacher.get(&today_page).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Guardar la asistencia de hoy"),
+        "{}",
+        page.html
+    );
+    let register = last.register(&app).await;
+    let first = register["rows"][0]["student_id"].as_i64().unwrap();
+    let second = register["rows"][1]["student_id"].as_i64().unwrap();
+    // Every student is offered "asistió"; the teacher marks one absence and saves.
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.clone()),
+        ("day".into(), hidden(&page.html, "day")),
+        ("was".into(), hidden(&page.html, "was")),
+    ];
+    for row in register["rows"].as_array().unwrap() {
+        let id = row["student_id"].as_i64().unwrap();
+        let status = if id == second { "falta" } else { "asistio" };
+        form.push((format!("s{id}"), status.into()));
+    }
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = teacher.post(&today_page, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert!(
+        teacher
+            .follow(&saved)
+            .await
+            .html
+            .contains("Asistencia guardada.")
+    );
+
+    // The marks stand in this month's register as any mark does.
+    let today = lima_today();
+    let director = app.login_as("director.demo").await;
+    let (_, month) = app
+        .get(
+            &format!(
+                "/sections/{}/registers/{}/{}",
+                last.section,
+                today.year(),
+                today.month()
+            ),
+            &director,
+        )
+        .await;
+    let status_of = |student: i64| {
+        month["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["student_id"] == student)
+            .unwrap()["cells"][today.day0() as usize]["status"]
+            .clone()
+    };
+    assert_eq!(status_of(first), "asistio");
+    assert_eq!(status_of(second), "falta");
+
+    // Another IE's director cannot open or write it.
+    let (other, other_csrf) = &mut signed(&app, "jaen.demo").await;
+    assert_eq!(other.get(&today_page).await.status, StatusCode::NOT_FOUND);
+    let written = other
+        .post(
+            &today_page,
+            &[
+                ("csrf", other_csrf),
+                ("was", ""),
+                (&format!("s{first}"), "falta"),
+            ],
+        )
+        .await;
+    assert_eq!(written.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(
+            &format!(
+                "/sections/{}/registers/{}/{}",
+                last.section,
+                today.year(),
+                today.month()
+            ),
+            &director,
+        )
+        .await
+        .1["rows"][0]["cells"][today.day0() as usize]["status"],
+        "asistio"
+    );
+}
+
+#[tokio::test]
+async fn the_ugel_reads_its_coverage_late_first_and_as_csv() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    closed_last_month(&app, &last).await;
+    let (ugel, _) = &mut signed(&app, "ugel.demo").await;
+    let home = ugel.get("/consola").await;
+    assert!(
+        home.html.contains("href=\"/consola/cobertura\""),
+        "{}",
+        home.html
+    );
+    let page = ugel.get("/consola/cobertura").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let school = last.register(&app).await["school_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(page.html.contains(&school), "{}", page.html);
+    // The director's IE has one register of last month closed.
+    let csv = ugel.get("/consola/cobertura.csv?orden=codigo").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let line = csv
+        .html
+        .lines()
+        .find(|l| l.starts_with(&school))
+        .expect("the IE's line");
+    let header: Vec<&str> = csv.html.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| {
+            h.ends_with(&last.year.to_string())
+                && h.starts_with(&siagie::attendance::pdf::month_name(last.month))
+        })
+        .expect("last month's column");
+    let cell = line.split(',').nth(column).unwrap();
+    assert!(cell.starts_with("1/"), "{line}");
+    // Sorted by delay, IEs with late registers come before those without.
+    let lates: Vec<bool> = page
+        .html
+        .split("<tr")
+        .skip(2)
+        .map(|row| row.starts_with(" class=\"late\""))
+        .collect();
+    assert!(lates.windows(2).all(|w| w[0] || !w[1]), "{lates:?}");
+
+    // A director, a teacher and the help desk have no coverage of their own to read.
+    for username in ["director.demo", "docente.demo", "agente.demo"] {
+        let (visitor, _) = &mut signed(&app, username).await;
+        assert_eq!(
+            visitor.get("/consola/cobertura").await.status,
+            StatusCode::FORBIDDEN,
+            "{username}"
+        );
+    }
+    // Naming another UGEL (Jaén's) is refused to this UGEL's specialist.
+    let other = app
+        .scalar(
+            "SELECT CAST(s.ugel_id AS TEXT) FROM school s \
+             JOIN role_assignment ra ON ra.school_id = s.id \
+             JOIN user_account ua ON ua.id = ra.user_id WHERE ua.username = 'jaen.demo'",
+        )
+        .await
+        .unwrap();
+    let own = app
+        .scalar(
+            "SELECT CAST(ra.ugel_id AS TEXT) FROM role_assignment ra \
+             JOIN user_account ua ON ua.id = ra.user_id WHERE ua.username = 'ugel.demo'",
+        )
+        .await
+        .unwrap();
+    assert_ne!(other, own);
+    let page = ugel.get(&format!("/consola/cobertura?ugel={other}")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.html);
+    assert!(!page.html.contains("Jaén"), "{}", page.html);
+}
+
+/// Who opens which of the month's pages, as the authorization matrix does for the API. 200: the
+/// page; 403: a page that says it is not for the person; 404: a register or section out of reach
+/// (as one that does not exist); 303: to sign in.
+#[tokio::test]
+async fn every_page_of_the_month_answers_each_role_as_its_reach_allows() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    let pages = [
+        "/consola/pendientes".to_owned(),
+        last.page(),
+        format!("{}/pdf", last.page()),
+        format!("/consola/asistencia/{}", last.section),
+        "/consola/cobertura".to_owned(),
+        "/consola/cobertura.csv".to_owned(),
+        "/consola/modificaciones".to_owned(),
+    ];
+    let expected: [(&str, [u16; 7]); 8] = [
+        ("director.demo", [200, 200, 200, 200, 403, 403, 200]),
+        ("jaen.demo", [200, 404, 404, 404, 403, 403, 200]),
+        ("docente.demo", [403, 200, 200, 200, 403, 403, 403]),
+        ("ugel.demo", [403, 200, 200, 404, 200, 200, 200]),
+        ("nivel.demo", [403, 200, 200, 404, 200, 200, 200]),
+        ("secundaria.demo", [200, 404, 404, 404, 403, 403, 200]),
+        ("agente.demo", [403, 404, 404, 404, 403, 403, 403]),
+        ("admin.demo", [403, 200, 200, 404, 403, 403, 200]),
+    ];
+    let mut wrong = Vec::new();
+    for (username, statuses) in expected {
+        let (visitor, _) = &mut signed(&app, username).await;
+        for (path, want) in pages.iter().zip(statuses) {
+            let got = visitor.get(path).await.status.as_u16();
+            if got != want {
+                wrong.push(format!("{username} {path}: {got}, expected {want}"));
+            }
+        }
+    }
+    let mut nobody = Visitor::new(&app);
+    for path in &pages {
+        let page = nobody.get(path).await;
+        let back = format!("/consola/ingresar?siguiente={}", encode(path));
+        if page.status != StatusCode::SEE_OTHER || page.location.as_deref() != Some(back.as_str()) {
+            wrong.push(format!("without a session {path}: {}", page.status));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
