@@ -17,6 +17,22 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Signs in to the console through its form, as a demo account, and waits for the home.
+    pub async fn sign_in(&self, app: &crate::TestApp, username: &str) {
+        self.open(&format!("{}/consola/ingresar", app.address))
+            .await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", crate::DEMO_PASSWORD).await;
+        self.click("main button[type=submit]").await;
+        self.text_with("Bienvenido").await;
+    }
+
+    /// Signs out of the console with the header's button, and waits for the sign-in form.
+    pub async fn sign_out(&self) {
+        self.click("header form.person button").await;
+        self.text_with("Iniciar sesión").await;
+    }
+
     /// Starts ChromeDriver on a free port and opens a headless Chromium without JavaScript.
     /// Without them installed the test is skipped (it says so), except in CI (`CI` set), where
     /// `.ci/run` installs them and their absence fails the test.

@@ -1076,17 +1076,6 @@ async fn every_console_page_answers_each_role_as_its_reach_allows() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// Signs a browser in through the console's form.
-async fn browser_sign_in(browser: &Browser, app: &TestApp, username: &str) {
-    browser
-        .open(&format!("{}/consola/ingresar", app.address))
-        .await;
-    browser.type_into("#username", username).await;
-    browser.type_into("#password", DEMO_PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    browser.text_with("Bienvenido").await;
-}
-
 #[tokio::test]
 async fn an_agent_replies_with_the_keyboard_and_escalates_in_a_browser() {
     let app = spawn_app().await;
@@ -1094,7 +1083,7 @@ async fn an_agent_replies_with_the_keyboard_and_escalates_in_a_browser() {
     let Some(browser) = Browser::start_with_scripts().await else {
         return;
     };
-    browser_sign_in(&browser, &app, "agente.demo").await;
+    browser.sign_in(&app, "agente.demo").await;
     browser
         .open(&format!(
             "{}/consola/mesa-de-ayuda?unassigned=1",
@@ -1145,7 +1134,7 @@ async fn an_article_is_published_and_a_ticket_rated_in_a_browser_without_javascr
     let Some(browser) = Browser::start().await else {
         return;
     };
-    browser_sign_in(&browser, &app, "admin.demo").await;
+    browser.sign_in(&app, "admin.demo").await;
     browser
         .open(&format!("{}/consola/articulos/nuevo", app.address))
         .await;
@@ -1170,7 +1159,7 @@ async fn an_article_is_published_and_a_ticket_rated_in_a_browser_without_javascr
     let Some(browser) = Browser::start().await else {
         return;
     };
-    browser_sign_in(&browser, &app, "director.demo").await;
+    browser.sign_in(&app, "director.demo").await;
     browser
         .open(&format!(
             "{}/consola/articulos?q=reporte+asistencia",

@@ -755,3 +755,56 @@ async fn every_page_of_the_month_answers_each_role_as_its_reach_allows() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[tokio::test]
+async fn the_months_pages_have_no_serious_accessibility_violation() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    closed_last_month(&app, &last).await;
+    let Some(browser) = Browser::start_with_scripts().await else {
+        return;
+    };
+    let mut found = Vec::new();
+    for (username, pages) in [
+        (
+            "docente.demo",
+            vec![
+                ("/consola".to_owned(), "Sus secciones"),
+                (
+                    format!("/consola/asistencia/{}", last.section),
+                    "Guardar la asistencia de hoy",
+                ),
+            ],
+        ),
+        (
+            "director.demo",
+            vec![
+                (
+                    "/consola".to_owned(),
+                    "Registros de asistencia por completar",
+                ),
+                (last.page(), "Solicitar una modificación excepcional"),
+                ("/consola/modificaciones".to_owned(), "Actas de evaluación"),
+            ],
+        ),
+        (
+            "ugel.demo",
+            vec![(
+                "/consola/cobertura".to_owned(),
+                "Registros cerrados por IE y mes",
+            )],
+        ),
+    ] {
+        browser.sign_in(&app, username).await;
+        for (path, text) in pages {
+            browser.open(&format!("{}{path}", app.address)).await;
+            browser.text_with(text).await;
+            found.push((path, browser.serious_accessibility_violations().await));
+        }
+        browser.sign_out().await;
+    }
+    browser.quit().await;
+    for (page, violations) in found {
+        assert!(violations.is_empty(), "{page}: {violations:?}");
+    }
+}
