@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod browser;
 pub mod helpdesk;
+pub mod pages;
 pub mod smtp;
 pub mod visitor;
 
