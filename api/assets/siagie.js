@@ -7,11 +7,13 @@ document.addEventListener("keydown", function (event) {
     if (target.form.requestSubmit) { target.form.requestSubmit(); } else { target.form.submit(); }
   }
 });
-// The register's grid: arrows move between cells; a letter of the legend fills the cell and
-// moves on to the next day.
+// The grids: the up and down arrows move between rows. In the register's grid the left and
+// right arrows move between days too, and a letter of the legend fills the cell and moves on.
 document.addEventListener("keydown", function (event) {
   var cell = event.target;
-  if (cell.tagName !== "INPUT" || !cell.closest || !cell.closest("table[data-grid]")) { return; }
+  var table = cell.tagName === "INPUT" && cell.closest ? cell.closest("table[data-grid]") : null;
+  if (!table) { return; }
+  var days = table.getAttribute("data-grid") === "asistencia";
   var td = cell.parentElement, tr = td.parentElement;
   var column = Array.prototype.indexOf.call(tr.children, td);
   function focusIn(row, index, step) {
@@ -31,11 +33,12 @@ document.addEventListener("keydown", function (event) {
       row = next ? row.nextElementSibling : row.previousElementSibling;
     }
   }
+  if (!days && (event.key === "ArrowLeft" || event.key === "ArrowRight")) { return; }
   if (event.key === "ArrowRight") { event.preventDefault(); focusIn(tr, column + 1, 1); }
   else if (event.key === "ArrowLeft") { event.preventDefault(); focusIn(tr, column - 1, -1); }
   else if (event.key === "ArrowDown") { event.preventDefault(); vertical(true); }
   else if (event.key === "ArrowUp") { event.preventDefault(); vertical(false); }
-  else if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey && /^[.aAfFtTjJuU]$/.test(event.key)) {
+  else if (days && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey && /^[.aAfFtTjJuU]$/.test(event.key)) {
     event.preventDefault();
     cell.value = event.key === "a" || event.key === "A" ? "." : event.key.toUpperCase();
     focusIn(tr, column + 1, 1);

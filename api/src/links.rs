@@ -11,6 +11,11 @@ pub const COVERAGE_PATH: &str = "/consola/cobertura";
 /// Exceptional modifications of registers and actas, for those who take part in them.
 pub const MODIFICATIONS_PATH: &str = "/consola/modificaciones";
 
+/// A section's acta de evaluación, as a page.
+pub fn acta_path(section_id: i64) -> String {
+    format!("/consola/actas/{section_id}")
+}
+
 /// The monthly register of a section, as a page.
 pub fn register_path(section_id: i64, year: i32, month: u32) -> String {
     format!("/consola/registros/{section_id}/{year}/{month}")

@@ -109,6 +109,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_acta.html",
+        include_str!("../templates/console_acta.html"),
+    ),
+    (
         "console_modifications.html",
         include_str!("../templates/console_modifications.html"),
     ),

@@ -60,6 +60,14 @@ pub struct StaleTablet {
     pub last_sync: DateTime<Utc>,
 }
 
+/// A section of the IE this year.
+#[derive(Debug, Serialize)]
+pub struct SectionOf {
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+}
+
 /// What one IE needs from its director.
 #[derive(Debug, Serialize)]
 pub struct SchoolPending {
@@ -71,6 +79,8 @@ pub struct SchoolPending {
     pub registers: Vec<OpenRegister>,
     pub held: Vec<HeldInRegister>,
     pub stale_tablets: Vec<StaleTablet>,
+    /// Its sections of the academic year, by grade and name.
+    pub sections: Vec<SectionOf>,
 }
 
 impl SchoolPending {
@@ -129,6 +139,7 @@ async fn of_school(
         .filter(|y| y.year >= today.year() - 1);
     let mut registers = Vec::new();
     let mut held = Vec::new();
+    let mut listed = Vec::new();
     if let Some(year) = year {
         let sections = readable_sections(
             p,
@@ -147,6 +158,17 @@ async fn of_school(
             .map(|(s, _)| {
                 let grade = grades.get(&s.grade_id).cloned().unwrap_or_default();
                 (s.id, (grade, s.name.clone()))
+            })
+            .collect();
+        listed = sections
+            .iter()
+            .map(|(s, _)| {
+                let (grade, section) = names.get(&s.id).cloned().unwrap_or_default();
+                SectionOf {
+                    section_id: s.id,
+                    grade,
+                    section,
+                }
             })
             .collect();
         let months = register::months_until(&year, today);
@@ -221,5 +243,6 @@ async fn of_school(
         registers,
         held,
         stale_tablets,
+        sections: listed,
     })
 }

@@ -153,20 +153,35 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 impl Visitor {
     /// Sends a `multipart/form-data` form (fields and files), as a browser sends a form with a
-    /// file input.
+    /// file input named `attachment`.
     pub async fn post_multipart(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
         files: Vec<(&str, Vec<u8>)>,
     ) -> Page {
+        let files = files
+            .into_iter()
+            .map(|(name, bytes)| ("attachment", name, bytes))
+            .collect();
+        self.post_files(path, fields, files).await
+    }
+
+    /// Sends a `multipart/form-data` form: its fields first, then each file as (input's name,
+    /// file's name, content).
+    pub async fn post_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>)>,
+    ) -> Page {
         let mut form = multipart::Form::new();
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        for (name, bytes) in files {
+        for (input, name, bytes) in files {
             form = form.part(
-                "attachment",
+                input.to_owned(),
                 multipart::Part::bytes(bytes).file_name(name.to_owned()),
             );
         }

@@ -2,6 +2,7 @@
 //! on the page kit (`crate::page`). Each page calls the same service as its API route; forms
 //! post, carry the session's form token and redirect back (POST-redirect-GET).
 
+mod acta;
 mod bulk;
 mod canned;
 mod coverage;
@@ -52,6 +53,13 @@ pub fn router() -> Router<AppState> {
             "/consola/modificaciones/{kind}/{id}/{step}",
             post(modifications::act),
         )
+        .route(acta::PATH, get(acta::show))
+        .route(&format!("{}/pdf", acta::PATH), get(acta::pdf))
+        .route(
+            &format!("{}/importar", acta::PATH),
+            post(acta::import).layer(DefaultBodyLimit::max(acta::MAX_FILE_BYTES + 16 * 1024)),
+        )
+        .route(&format!("{}/{{action}}", acta::PATH), post(acta::act))
         .route(register::PATH, get(register::show))
         .route(
             "/consola/asistencia/{section}",

@@ -4,6 +4,7 @@
 //! link here.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse, response::Response};
+use chrono::Datelike;
 use minijinja::{Value, context};
 
 use super::{
@@ -13,7 +14,7 @@ use super::{
 use crate::{
     attendance::pdf::month_name,
     error::ApiError,
-    links::register_path,
+    links::{acta_path, register_path},
     pending::{self, SchoolPending},
     state::AppState,
     time::{LIMA, now},
@@ -74,8 +75,21 @@ fn school_lines(school: &SchoolPending) -> Value {
             }
         })
         .collect();
+    let today = now().with_timezone(&LIMA).date_naive();
+    let sections: Vec<Value> = school
+        .sections
+        .iter()
+        .map(|s| {
+            context! {
+                name => format!("{} {}", s.grade, s.section),
+                register => register_path(s.section_id, today.year(), today.month()),
+                acta => acta_path(s.section_id),
+            }
+        })
+        .collect();
     context! {
         name => &school.name,
+        sections,
         code => &school.code,
         is_pronoei => school.is_pronoei,
         clear => school.is_clear(),

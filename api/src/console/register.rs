@@ -384,6 +384,20 @@ fn changes(form: &[(String, String)], year: i32, month: u32) -> Changes {
     out
 }
 
+/// Whether a person reads a section (its roster): a form about a section out of reach is not
+/// found, whatever it asks.
+pub async fn reads_section(
+    state: &AppState,
+    p: &crate::auth::principal::Principal,
+    section: i64,
+) -> Result<bool, ApiError> {
+    match crate::registry::repo::section_scope(&state.db, section).await {
+        Ok(scope) => Ok(p.can(Action::ReadRoster, &scope.target)),
+        Err(ApiError::Client { .. }) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 /// The register's forms: `celdas`, `completar`, `cerrar`, `retenidas`, `modificacion`.
 pub async fn act(
     State(state): State<AppState>,
@@ -395,6 +409,11 @@ pub async fn act(
         return not_found(&signed);
     };
     let p = &signed.principal;
+    match reads_section(&state, p, at.section).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(&signed),
+        Err(error) => return error.into_response(),
+    }
     let value = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)

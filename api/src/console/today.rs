@@ -29,7 +29,7 @@ use crate::{
     },
     auth::policy::Action,
     error::ApiError,
-    links::register_path,
+    links::{acta_path, register_path},
     state::AppState,
     time::{LIMA, now},
 };
@@ -71,6 +71,7 @@ pub async fn sections(state: &AppState, signed: &Signed) -> Result<Vec<Value>, A
                 school => s.school,
                 today => today_path(s.section_id),
                 register => register_path(s.section_id, today.year(), today.month()),
+                acta => acta_path(s.section_id),
             }
         })
         .collect())

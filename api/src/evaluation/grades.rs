@@ -80,7 +80,9 @@ async fn in_reach(db: &DatabaseConnection, p: &Principal, section_id: i64) -> Re
 
 /// The areas a caller may grade in a section: every one for whoever keeps the IE's actas; for a
 /// teacher, those assigned to it there (all when none is).
-async fn allowed_areas(
+/// The areas a person grades in a section: every one for who keeps the acta (`None`), else
+/// those assigned to it (every one when none is).
+pub async fn allowed_areas(
     db: &impl ConnectionTrait,
     p: &Principal,
     scope: &SectionScope,

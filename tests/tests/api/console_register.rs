@@ -724,16 +724,27 @@ async fn every_page_of_the_month_answers_each_role_as_its_reach_allows() {
         "/consola/cobertura".to_owned(),
         "/consola/cobertura.csv".to_owned(),
         "/consola/modificaciones".to_owned(),
+        format!("/consola/actas/{}", last.section),
+        format!("/consola/actas/{}/pdf", last.section),
     ];
-    let expected: [(&str, [u16; 7]); 8] = [
-        ("director.demo", [200, 200, 200, 200, 403, 403, 200]),
-        ("jaen.demo", [200, 404, 404, 404, 403, 403, 200]),
-        ("docente.demo", [403, 200, 200, 200, 403, 403, 403]),
-        ("ugel.demo", [403, 200, 200, 404, 200, 200, 200]),
-        ("nivel.demo", [403, 200, 200, 404, 200, 200, 200]),
-        ("secundaria.demo", [200, 404, 404, 404, 403, 403, 200]),
-        ("agente.demo", [403, 404, 404, 404, 403, 403, 403]),
-        ("admin.demo", [403, 200, 200, 404, 403, 403, 200]),
+    let expected: [(&str, [u16; 9]); 8] = [
+        (
+            "director.demo",
+            [200, 200, 200, 200, 403, 403, 200, 200, 200],
+        ),
+        ("jaen.demo", [200, 404, 404, 404, 403, 403, 200, 404, 404]),
+        (
+            "docente.demo",
+            [403, 200, 200, 200, 403, 403, 403, 200, 200],
+        ),
+        ("ugel.demo", [403, 200, 200, 404, 200, 200, 200, 200, 200]),
+        ("nivel.demo", [403, 200, 200, 404, 200, 200, 200, 200, 200]),
+        (
+            "secundaria.demo",
+            [200, 404, 404, 404, 403, 403, 200, 404, 404],
+        ),
+        ("agente.demo", [403, 404, 404, 404, 403, 403, 403, 404, 404]),
+        ("admin.demo", [403, 200, 200, 404, 403, 403, 200, 200, 200]),
     ];
     let mut wrong = Vec::new();
     for (username, statuses) in expected {

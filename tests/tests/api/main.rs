@@ -7,6 +7,7 @@ mod authorization;
 mod certificate_status;
 mod certificates;
 mod console;
+mod console_acta;
 mod console_helpdesk;
 mod console_register;
 mod database;
