@@ -11,6 +11,9 @@ pub const COVERAGE_PATH: &str = "/consola/cobertura";
 /// Exceptional modifications of registers and actas, for those who take part in them.
 pub const MODIFICATIONS_PATH: &str = "/consola/modificaciones";
 
+/// An IE's certificates: the requests received and the certificates issued.
+pub const CERTIFICATES_PATH: &str = "/consola/certificados";
+
 /// A section's acta de evaluación, as a page.
 pub fn acta_path(section_id: i64) -> String {
     format!("/consola/actas/{section_id}")

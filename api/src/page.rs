@@ -109,6 +109,26 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_certificates.html",
+        include_str!("../templates/console_certificates.html"),
+    ),
+    (
+        "console_certificate_section.html",
+        include_str!("../templates/console_certificate_section.html"),
+    ),
+    (
+        "console_certificate_batch.html",
+        include_str!("../templates/console_certificate_batch.html"),
+    ),
+    (
+        "console_certificate_request.html",
+        include_str!("../templates/console_certificate_request.html"),
+    ),
+    (
+        "console_certificate.html",
+        include_str!("../templates/console_certificate.html"),
+    ),
+    (
         "console_acta.html",
         include_str!("../templates/console_acta.html"),
     ),

@@ -1,15 +1,19 @@
 //! "Pendientes": what a director (or a PRONOEI's coordinator) must do now in each of its IEs,
 //! with the days left: registers of the academic year not closed (this month's due at its end,
-//! earlier ones overdue), marks held for review, tablets that stopped syncing. The deadline
+//! earlier ones overdue), marks held for review, tablets that stopped syncing, certificate
+//! requests waiting. The deadline
 //! e-mails link to the page that shows it; each line names the page that resolves it.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use entity::{academic_year, device, held_mark, vocabulary::HeldReview};
+use entity::{
+    academic_year, certificate_request, certificate_request::RequestStatus, device, held_mark,
+    vocabulary::HeldReview,
+};
 
 use crate::{
     attendance::{
@@ -81,12 +85,17 @@ pub struct SchoolPending {
     pub stale_tablets: Vec<StaleTablet>,
     /// Its sections of the academic year, by grade and name.
     pub sections: Vec<SectionOf>,
+    /// Certificate requests waiting for the IE (from the public page or typed in).
+    pub certificate_requests: u64,
 }
 
 impl SchoolPending {
     /// Whether nothing is pending.
     pub fn is_clear(&self) -> bool {
-        self.registers.is_empty() && self.held.is_empty() && self.stale_tablets.is_empty()
+        self.registers.is_empty()
+            && self.held.is_empty()
+            && self.stale_tablets.is_empty()
+            && self.certificate_requests == 0
     }
 }
 
@@ -234,8 +243,14 @@ async fn of_school(
             })
         })
         .collect();
+    let certificate_requests = certificate_request::Entity::find()
+        .filter(certificate_request::Column::SchoolId.eq(school_id))
+        .filter(certificate_request::Column::Status.eq(RequestStatus::Pending))
+        .count(db)
+        .await?;
     let school = scope.school;
     Ok(SchoolPending {
+        certificate_requests,
         school_id,
         code: format!("{}-{}", school.codigo_modular, school.anexo),
         name: school.name,

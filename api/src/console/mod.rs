@@ -5,6 +5,7 @@
 mod acta;
 mod bulk;
 mod canned;
+mod certificates;
 mod coverage;
 mod helpdesk_queue;
 mod helpdesk_ticket;
@@ -52,6 +53,40 @@ pub fn router() -> Router<AppState> {
         .route(
             "/consola/modificaciones/{kind}/{id}/{step}",
             post(modifications::act),
+        )
+        .route(crate::links::CERTIFICATES_PATH, get(certificates::list))
+        .route(
+            "/consola/certificados/lote.pdf",
+            get(certificates::batch_pdf),
+        )
+        .route(
+            "/consola/certificados/secciones/{section}",
+            get(certificates::section),
+        )
+        .route(
+            "/consola/certificados/secciones/{section}/emitir",
+            post(certificates::issue_section),
+        )
+        .route(
+            "/consola/certificados/solicitudes/{id}",
+            get(certificates::request),
+        )
+        .route(
+            "/consola/certificados/solicitudes/{id}/vista-previa.pdf",
+            get(certificates::preview),
+        )
+        .route(
+            "/consola/certificados/solicitudes/{id}/{step}",
+            post(certificates::request_step),
+        )
+        .route("/consola/certificados/{id}", get(certificates::certificate))
+        .route(
+            "/consola/certificados/{id}/certificado.pdf",
+            get(certificates::certificate_pdf),
+        )
+        .route(
+            "/consola/certificados/{id}/{step}",
+            post(certificates::certificate_step),
         )
         .route(acta::PATH, get(acta::show))
         .route(&format!("{}/pdf", acta::PATH), get(acta::pdf))

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     attendance::pdf::month_name,
     error::ApiError,
-    links::{acta_path, register_path},
+    links::{CERTIFICATES_PATH, acta_path, register_path},
     pending::{self, SchoolPending},
     state::AppState,
     time::{LIMA, now},
@@ -93,6 +93,8 @@ fn school_lines(school: &SchoolPending) -> Value {
         code => &school.code,
         is_pronoei => school.is_pronoei,
         clear => school.is_clear(),
+        certificate_requests => school.certificate_requests,
+        certificates => format!("{CERTIFICATES_PATH}?ie={}", school.school_id),
         registers,
         held,
         tablets,

@@ -57,6 +57,7 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
             helpdesk => crate::helpdesk::access::is_staff(&signed.principal).then_some(super::layout::QUEUE_PATH),
             stale_days => state.config.jobs.stale_tablet_days,
             coverage => oversees(&signed.principal).then_some(crate::links::COVERAGE_PATH),
+            certificates => issues_certificates(&signed.principal).then_some(crate::links::CERTIFICATES_PATH),
             modifications => takes_part_in_modifications(&signed.principal).then_some(crate::links::MODIFICATIONS_PATH),
             schools,
             sections,
@@ -70,6 +71,19 @@ fn oversees(p: &crate::auth::principal::Principal) -> bool {
     p.assignments
         .iter()
         .any(|a| matches!(a.unit, Unit::Ugel { .. } | Unit::Dre { .. }))
+}
+
+/// Whether a person may issue an IE's certificates: its director, or the staff the director
+/// authorises (the service decides; the home only offers the page).
+fn issues_certificates(p: &crate::auth::principal::Principal) -> bool {
+    use crate::auth::policy::{Role, Unit};
+    p.assignments.iter().any(|a| {
+        matches!(a.unit, Unit::School { .. })
+            && matches!(
+                a.role,
+                Role::Director | Role::DeputyDirector | Role::Secretary | Role::Administrative
+            )
+    })
 }
 
 /// Whether a person asks for, reviews or enables exceptional modifications.

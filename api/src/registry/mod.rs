@@ -17,4 +17,5 @@ pub use dto::*;
 pub use enrollments::{EnrollmentInput, enroll_many};
 pub use repo::{SchoolScope, SectionScope, school_scope, section_scope, year_by_number};
 pub use routes::router;
+pub use sections::list_sections;
 pub use staff::confirm_person;

@@ -8,6 +8,7 @@ mod certificate_status;
 mod certificates;
 mod console;
 mod console_acta;
+mod console_certificates;
 mod console_helpdesk;
 mod console_register;
 mod database;
