@@ -11,6 +11,9 @@ pub const COVERAGE_PATH: &str = "/consola/cobertura";
 /// Exceptional modifications of registers and actas, for those who take part in them.
 pub const MODIFICATIONS_PATH: &str = "/consola/modificaciones";
 
+/// Altas y bajas: the requests a person filed or decides.
+pub const PROVISIONING_PATH: &str = "/consola/altas-y-bajas";
+
 /// An IE's certificates: the requests received and the certificates issued.
 pub const CERTIFICATES_PATH: &str = "/consola/certificados";
 

@@ -109,6 +109,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_provisioning.html",
+        include_str!("../templates/console_provisioning.html"),
+    ),
+    (
+        "console_provisioning_form.html",
+        include_str!("../templates/console_provisioning_form.html"),
+    ),
+    (
+        "console_provisioning_request.html",
+        include_str!("../templates/console_provisioning_request.html"),
+    ),
+    (
         "console_certificates.html",
         include_str!("../templates/console_certificates.html"),
     ),

@@ -13,6 +13,7 @@ mod knowledge;
 mod layout;
 mod modifications;
 mod pending;
+mod provisioning;
 mod queue_filters;
 mod register;
 mod reports;
@@ -87,6 +88,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/consola/certificados/{id}/{step}",
             post(certificates::certificate_step),
+        )
+        .route(crate::links::PROVISIONING_PATH, get(provisioning::list))
+        .route(
+            "/consola/altas-y-bajas/nueva",
+            get(provisioning::form)
+                .post(provisioning::file)
+                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/consola/altas-y-bajas/{id}", get(provisioning::show))
+        .route(
+            "/consola/altas-y-bajas/{id}/resolucion",
+            get(provisioning::resolution),
+        )
+        .route(
+            "/consola/altas-y-bajas/{id}/{step}",
+            post(provisioning::decide),
         )
         .route(acta::PATH, get(acta::show))
         .route(&format!("{}/pdf", acta::PATH), get(acta::pdf))

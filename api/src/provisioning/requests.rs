@@ -385,6 +385,49 @@ pub async fn create(
     result
 }
 
+/// The active assignment a baja ends, named as a person names it: the role, the holder's DNI and
+/// the unit of the form (the one the role is held in); a field error when there is none.
+pub async fn holder_assignment(
+    db: &impl ConnectionTrait,
+    role: &str,
+    dni: &str,
+    form: &NewRequestForm,
+) -> Result<i64> {
+    let role =
+        Role::parse(role.trim()).ok_or_else(|| ApiError::field("role", "El cargo no existe."))?;
+    let unit = unit_for(db, role, form).await?;
+    let holder = person::Entity::find()
+        .filter(person::Column::Dni.eq(dni.trim()))
+        .one(db)
+        .await?;
+    let accounts: Vec<i64> = match holder {
+        Some(person) => user_account::Entity::find()
+            .filter(user_account::Column::PersonId.eq(person.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut query = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(role_assignment::Column::Role.eq(role.code()))
+        .filter(role_assignment::Column::UserId.is_in(accounts));
+    query = match (&unit.school, unit.ugel_id, unit.dre_id) {
+        (Some(school), _, _) => query.filter(role_assignment::Column::SchoolId.eq(school.id)),
+        (None, Some(ugel), _) => query.filter(role_assignment::Column::UgelId.eq(ugel)),
+        (None, None, Some(dre)) => query.filter(role_assignment::Column::DreId.eq(dre)),
+        _ => query,
+    };
+    query.one(db).await?.map(|a| a.id).ok_or_else(|| {
+        ApiError::field(
+            "dni",
+            "Nadie con ese DNI tiene ese cargo activo en la unidad indicada.",
+        )
+    })
+}
+
 /// Parses a `YYYY-MM-DD` form field.
 pub fn parse_form_date(field: &str, value: &str) -> Result<NaiveDate> {
     crate::time::parse_date(value).map_err(|m| ApiError::field(field, m))

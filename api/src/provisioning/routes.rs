@@ -59,7 +59,11 @@ async fn create_request(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<(NewRequestForm, Option<Upload>)> {
+/// Reads the request's form (`NewRequestForm` and the RD in the part `resolution`); fields it
+/// does not know (a page's form token) are left aside.
+pub(crate) async fn read_form(
+    mut multipart: Multipart,
+) -> Result<(NewRequestForm, Option<Upload>)> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::because(

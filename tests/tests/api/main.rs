@@ -10,6 +10,7 @@ mod console;
 mod console_acta;
 mod console_certificates;
 mod console_helpdesk;
+mod console_provisioning;
 mod console_register;
 mod database;
 mod demo;

@@ -1,0 +1,220 @@
+//! Altas y bajas in the console: the UGEL files a director's alta with its RD and approves it
+//! (the credentials shown once), a director ends a teacher's assignment, and nobody else reaches
+//! a request by its address.
+
+use reqwest::StatusCode;
+use tests::{
+    DEMO_PASSWORD, TestApp, demo, minimal_pdf, spawn_app,
+    visitor::{Visitor, hidden},
+};
+
+async fn signed(app: &TestApp, username: &str) -> (Visitor, String) {
+    let mut visitor = Visitor::new(app);
+    let home = visitor.sign_in(username, DEMO_PASSWORD).await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
+    let home = visitor.get("/consola").await;
+    (visitor, hidden(&home.html, "csrf"))
+}
+
+/// The id of the newest request.
+async fn newest_request(app: &TestApp) -> i64 {
+    app.scalar("SELECT CAST(MAX(id) AS TEXT) FROM provisioning_request")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_ugel_files_and_approves_a_directors_alta_and_the_credentials_are_shown_once() {
+    let app = spawn_app().await;
+    let token = app.login_as("ugel.demo").await;
+    let school = app.school_id(&token, demo::PRIMARIA).await.to_string();
+    let (ugel, csrf) = &mut signed(&app, "ugel.demo").await;
+    let form = ugel.get("/consola/altas-y-bajas/nueva").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.html.contains(&format!("<option value=\"{school}\">")),
+        "{}",
+        form.html
+    );
+
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("kind", "alta"),
+        ("role", "director"),
+        ("school_id", school.as_str()),
+        ("dni", "41112222"),
+        ("paternal_surname", "Chuquicusma"),
+        ("maternal_surname", "Llontop"),
+        ("given_names", "María Elena"),
+        ("email", "melena@ie16471.edu.pe"),
+        ("resolution_number", "RD N° 0456-2026-UGEL-SI"),
+        ("resolution_date", "2026-03-02"),
+        ("reason", "Oficio N° 112-2026"),
+    ];
+    // Without the RD, refused with what is missing, and nothing filed.
+    let refused = ugel
+        .post_files("/consola/altas-y-bajas/nueva", &fields, vec![])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("Adjunte la resolución"),
+        "{}",
+        refused.html
+    );
+    // A form without the session's token is not read.
+    let mut forged = fields.to_vec();
+    forged[0] = ("csrf", "forged");
+    let page = ugel
+        .post_files(
+            "/consola/altas-y-bajas/nueva",
+            &forged,
+            vec![("resolution", "rd.pdf", minimal_pdf())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM provisioning_request")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+
+    let filed = ugel
+        .post_files(
+            "/consola/altas-y-bajas/nueva",
+            &fields,
+            vec![("resolution", "rd.pdf", minimal_pdf())],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
+    let id = newest_request(&app).await;
+    let page_path = format!("/consola/altas-y-bajas/{id}");
+    let list = ugel.get("/consola/altas-y-bajas?estado=pending").await;
+    assert!(
+        list.html.contains(&format!("href=\"{page_path}\"")),
+        "{}",
+        list.html
+    );
+    let page = ugel.get(&page_path).await;
+    assert!(page.html.contains("descargar el archivo"), "{}", page.html);
+    let rd = ugel.get(&format!("{page_path}/resolucion")).await;
+    assert_eq!(rd.status, StatusCode::OK);
+
+    // Another UGEL's people and the IE's teacher do not reach it.
+    for username in ["jaen.demo", "docente.demo"] {
+        let (other, other_csrf) = &mut signed(&app, username).await;
+        assert_eq!(
+            other.get(&page_path).await.status,
+            StatusCode::NOT_FOUND,
+            "{username}"
+        );
+        let approved = other
+            .post(&format!("{page_path}/aprobar"), &[("csrf", other_csrf)])
+            .await;
+        assert_eq!(approved.status, StatusCode::NOT_FOUND, "{username}");
+    }
+
+    // Approved: the new account's credentials, once; the new director signs in with them.
+    let approved = ugel
+        .post(&format!("{page_path}/aprobar"), &[("csrf", csrf)])
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.html);
+    assert!(
+        approved.html.contains("se muestran una sola vez"),
+        "{}",
+        approved.html
+    );
+    let password = approved
+        .html
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .unwrap()
+        .to_owned();
+    let username = approved
+        .html
+        .split("<dt>Usuario</dt><dd>")
+        .nth(1)
+        .and_then(|s| s.split("</dd>").next())
+        .unwrap()
+        .to_owned();
+    let login = app.login_response(&username, &password).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let again = ugel.get(&page_path).await;
+    assert!(!again.html.contains(&password), "shown only once");
+    assert!(again.html.contains("Aprobada"));
+}
+
+#[tokio::test]
+async fn a_director_ends_a_teachers_assignment_from_a_page() {
+    let app = spawn_app().await;
+    let token = app.login_as("director.demo").await;
+    let school = app.school_id(&token, demo::PRIMARIA).await.to_string();
+    let (director, csrf) = &mut signed(&app, "director.demo").await;
+    let filed = director
+        .post_files(
+            "/consola/altas-y-bajas/nueva",
+            &[
+                ("csrf", csrf),
+                ("kind", "baja"),
+                ("role", "teacher"),
+                ("school_id", &school),
+                ("dni", "40000006"),
+                ("reason", "Término de contrato."),
+            ],
+            vec![],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
+    let id = newest_request(&app).await;
+    let decided = director
+        .post(
+            &format!("/consola/altas-y-bajas/{id}/aprobar"),
+            &[("csrf", csrf)],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.html);
+    assert!(decided.html.contains("Solicitud aprobada."));
+    let login = app.login_response("docente.demo", DEMO_PASSWORD).await;
+    assert_ne!(
+        login.status(),
+        StatusCode::OK,
+        "no active assignment, no login"
+    );
+
+    // A DNI that holds no such role there is refused, and nothing is filed.
+    let before = newest_request(&app).await;
+    let refused = director
+        .post_files(
+            "/consola/altas-y-bajas/nueva",
+            &[
+                ("csrf", csrf),
+                ("kind", "baja"),
+                ("role", "teacher"),
+                ("school_id", &school),
+                ("dni", "40000008"),
+                ("reason", "Término de contrato."),
+            ],
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    assert!(
+        refused.html.contains("Nadie con ese DNI"),
+        "{}",
+        refused.html
+    );
+    assert_eq!(newest_request(&app).await, before);
+}
