@@ -14,6 +14,9 @@ pub const MODIFICATIONS_PATH: &str = "/consola/modificaciones";
 /// Altas y bajas: the requests a person filed or decides.
 pub const PROVISIONING_PATH: &str = "/consola/altas-y-bajas";
 
+/// A student's record, searched by document.
+pub const RECORD_PATH: &str = "/consola/estudiantes";
+
 /// An IE's certificates: the requests received and the certificates issued.
 pub const CERTIFICATES_PATH: &str = "/consola/certificados";
 

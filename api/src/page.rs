@@ -109,6 +109,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_record.html",
+        include_str!("../templates/console_record.html"),
+    ),
+    (
         "console_provisioning.html",
         include_str!("../templates/console_provisioning.html"),
     ),

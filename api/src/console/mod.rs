@@ -15,6 +15,7 @@ mod modifications;
 mod pending;
 mod provisioning;
 mod queue_filters;
+mod record;
 mod register;
 mod reports;
 mod requester;
@@ -105,6 +106,7 @@ pub fn router() -> Router<AppState> {
             "/consola/altas-y-bajas/{id}/{step}",
             post(provisioning::decide),
         )
+        .route(crate::links::RECORD_PATH, get(record::page))
         .route(acta::PATH, get(acta::show))
         .route(&format!("{}/pdf", acta::PATH), get(acta::pdf))
         .route(

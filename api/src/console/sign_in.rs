@@ -58,6 +58,7 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
             stale_days => state.config.jobs.stale_tablet_days,
             coverage => oversees(&signed.principal).then_some(crate::links::COVERAGE_PATH),
             provisioning => crate::links::PROVISIONING_PATH,
+            record => reads_records(&signed.principal).then_some(crate::links::RECORD_PATH),
             certificates => issues_certificates(&signed.principal).then_some(crate::links::CERTIFICATES_PATH),
             modifications => takes_part_in_modifications(&signed.principal).then_some(crate::links::MODIFICATIONS_PATH),
             schools,
@@ -85,6 +86,14 @@ fn issues_certificates(p: &crate::auth::principal::Principal) -> bool {
                 Role::Director | Role::DeputyDirector | Role::Secretary | Role::Administrative
             )
     })
+}
+
+/// Whether a person reads students' records (an IE's director, the specialists over IEs).
+fn reads_records(p: &crate::auth::principal::Principal) -> bool {
+    use crate::auth::policy::{Action, grants};
+    p.assignments
+        .iter()
+        .any(|a| grants(a.role, Action::ReadRecord))
 }
 
 /// Whether a person asks for, reviews or enables exceptional modifications.

@@ -240,3 +240,31 @@ async fn a_director_issues_a_sections_certificates_and_downloads_the_batch_in_a_
     assert!(answer[2].as_u64().unwrap() > 10_000, "{answer}");
     assert!(violations.is_empty(), "{violations:?}");
 }
+
+#[tokio::test]
+async fn a_students_record_is_read_by_its_director_and_not_found_elsewhere() {
+    let app = spawn_app().await;
+    let (_, fifth) = graduates(&app).await;
+    let token = app.login_as("secundaria.demo").await;
+    let (_, roster) = app
+        .get(&format!("/sections/{fifth}/students"), &token)
+        .await;
+    let dni = roster[0]["dni"].as_str().unwrap().to_owned();
+    let (director, _) = &mut signed(&app, "secundaria.demo").await;
+    let page = director
+        .get(&format!("/consola/estudiantes?documento={dni}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert_eq!(
+        page.html.matches("<h3 id=\"y").count(),
+        5,
+        "five closed years"
+    );
+    assert!(page.html.contains("Promovido"), "{}", page.html);
+    let (other, _) = &mut signed(&app, "jaen.demo").await;
+    let page = other
+        .get(&format!("/consola/estudiantes?documento={dni}"))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.html.contains("<h3 id=\"y"), "{}", page.html);
+}

@@ -218,3 +218,44 @@ async fn a_director_ends_a_teachers_assignment_from_a_page() {
     );
     assert_eq!(newest_request(&app).await, before);
 }
+
+#[tokio::test]
+async fn the_people_pages_have_no_serious_accessibility_violation() {
+    let app = spawn_app().await;
+    let Some(browser) = tests::browser::Browser::start_with_scripts().await else {
+        return;
+    };
+    let mut found = Vec::new();
+    for (username, pages) in [
+        (
+            "ugel.demo",
+            vec![
+                (
+                    "/consola/altas-y-bajas/nueva",
+                    "Nueva solicitud de alta o baja",
+                ),
+                ("/consola/altas-y-bajas", "Nueva solicitud"),
+                (
+                    "/consola/estudiantes?documento=40000099",
+                    "Récord de un estudiante",
+                ),
+            ],
+        ),
+        (
+            "director.demo",
+            vec![("/consola/certificados", "Solicitudes por atender")],
+        ),
+    ] {
+        browser.sign_in(&app, username).await;
+        for (path, text) in pages {
+            browser.open(&format!("{}{path}", app.address)).await;
+            browser.text_with(text).await;
+            found.push((path, browser.serious_accessibility_violations().await));
+        }
+        browser.sign_out().await;
+    }
+    browser.quit().await;
+    for (page, violations) in found {
+        assert!(violations.is_empty(), "{page}: {violations:?}");
+    }
+}
