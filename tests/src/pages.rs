@@ -157,9 +157,13 @@ pub async fn first_render(address: &str, username: &str, pages: &[(&str, &str)])
             figures.push(browser.execute(script).await);
         }
         for ((visit, _), f) in visits.iter().zip(figures) {
+            // Chromium records no paint entry for a page it opened before the measure began.
+            let paint = f[0]
+                .as_f64()
+                .filter(|ms| *ms >= 0.0)
+                .map_or("sin registro".to_owned(), |ms| format!("{ms:.0} ms"));
             println!(
-                "Primera pintura, {name}, {visit}: {:.0} ms (carga completa {:.0} ms, {} bytes del documento)",
-                f[0].as_f64().unwrap_or(-1.0),
+                "Primera pintura, {name}, {visit}: {paint} (carga completa {:.0} ms, {} bytes del documento)",
                 f[1].as_f64().unwrap_or(-1.0),
                 f[2]
             );

@@ -79,6 +79,25 @@ async fn main() -> Result<()> {
         packed as f64 / 1024.0,
         plain as f64 / 1024.0
     );
+    let section = path.split('/').nth(3).unwrap_or_default().to_owned();
+    let ugel = Session::sign_in(&address, "ugel.demo").await?;
+    println!("Peso de las otras páginas del mes (gzip / sin comprimir):");
+    for (who, page) in [
+        (&session, "/consola".to_owned()),
+        (&session, "/consola/pendientes".to_owned()),
+        (&session, format!("/consola/actas/{section}")),
+        (&session, format!("/consola/asistencia/{section}")),
+        (&session, "/consola/certificados".to_owned()),
+        (&ugel, "/consola/cobertura".to_owned()),
+        (&ugel, "/consola/modificaciones".to_owned()),
+    ] {
+        let (packed, plain) = who.weight(&page).await?;
+        println!(
+            "  {page}: {:.1} KB / {:.1} KB",
+            packed as f64 / 1024.0,
+            plain as f64 / 1024.0
+        );
+    }
     first_render(&address, "director.demo", &[("el registro del mes", &path)]).await;
     let _ = std::fs::remove_dir_all(&folder);
     Ok(())
