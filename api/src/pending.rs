@@ -11,8 +11,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde::Serialize;
 
 use entity::{
-    academic_year, certificate_request, certificate_request::RequestStatus, device, held_mark,
-    vocabulary::HeldReview,
+    academic_year, acta, certificate_request,
+    certificate_request::RequestStatus,
+    device, held_mark, provisioning_request, section,
+    vocabulary::{HeldReview, RequestStatus as ProvisioningStatus},
 };
 
 use crate::{
@@ -87,6 +89,19 @@ pub struct SchoolPending {
     pub sections: Vec<SectionOf>,
     /// Certificate requests waiting for the IE (from the public page or typed in).
     pub certificate_requests: u64,
+    /// Actas of an academic year that ended, still open.
+    pub open_actas: Vec<OpenActa>,
+    /// Altas and bajas of the IE's staff waiting for the director's decision.
+    pub decisions: usize,
+}
+
+/// The acta of a section whose academic year ended, not closed.
+#[derive(Debug, Serialize)]
+pub struct OpenActa {
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub year: i32,
 }
 
 impl SchoolPending {
@@ -96,6 +111,8 @@ impl SchoolPending {
             && self.held.is_empty()
             && self.stale_tablets.is_empty()
             && self.certificate_requests == 0
+            && self.open_actas.is_empty()
+            && self.decisions == 0
     }
 }
 
@@ -248,8 +265,22 @@ async fn of_school(
         .filter(certificate_request::Column::Status.eq(RequestStatus::Pending))
         .count(db)
         .await?;
+    let open_actas = open_actas(db, school_id, today).await?;
+    let mut decisions = 0;
+    for request in provisioning_request::Entity::find()
+        .filter(provisioning_request::Column::SchoolId.eq(school_id))
+        .filter(provisioning_request::Column::Status.eq(ProvisioningStatus::Pending))
+        .all(db)
+        .await?
+    {
+        if crate::provisioning::is_authority(db, p, &request).await? {
+            decisions += 1;
+        }
+    }
     let school = scope.school;
     Ok(SchoolPending {
+        open_actas,
+        decisions,
         certificate_requests,
         school_id,
         code: format!("{}-{}", school.codigo_modular, school.anexo),
@@ -260,4 +291,53 @@ async fn of_school(
         stale_tablets,
         sections: listed,
     })
+}
+
+/// The actas of an IE's sections whose academic year ended (the last one or the one before),
+/// not closed.
+async fn open_actas(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<OpenActa>> {
+    let ended: Vec<academic_year::Model> = academic_year::Entity::find()
+        .filter(academic_year::Column::EndsOn.lt(today))
+        .filter(academic_year::Column::Year.gte(today.year() - 1))
+        .all(db)
+        .await?;
+    if ended.is_empty() {
+        return Ok(Vec::new());
+    }
+    let years: HashMap<i64, i32> = ended.iter().map(|y| (y.id, y.year)).collect();
+    let sections = section::Entity::find()
+        .filter(section::Column::SchoolId.eq(school_id))
+        .filter(section::Column::AcademicYearId.is_in(years.keys().copied()))
+        .order_by_asc(section::Column::GradeId)
+        .order_by_asc(section::Column::Name)
+        .all(db)
+        .await?;
+    let closed: std::collections::HashSet<i64> = acta::Entity::find()
+        .filter(acta::Column::SectionId.is_in(sections.iter().map(|s| s.id)))
+        .filter(acta::Column::ClosedAt.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.section_id)
+        .collect();
+    let grades: HashMap<i64, String> = entity::grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    Ok(sections
+        .into_iter()
+        .filter(|s| !closed.contains(&s.id))
+        .map(|s| OpenActa {
+            section_id: s.id,
+            grade: grades.get(&s.grade_id).cloned().unwrap_or_default(),
+            year: years.get(&s.academic_year_id).copied().unwrap_or_default(),
+            section: s.name,
+        })
+        .collect())
 }

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     attendance::pdf::month_name,
     error::ApiError,
-    links::{CERTIFICATES_PATH, acta_path, register_path},
+    links::{CERTIFICATES_PATH, PROVISIONING_PATH, acta_path, register_path},
     pending::{self, SchoolPending},
     state::AppState,
     time::{LIMA, now},
@@ -94,6 +94,12 @@ fn school_lines(school: &SchoolPending) -> Value {
         is_pronoei => school.is_pronoei,
         clear => school.is_clear(),
         certificate_requests => school.certificate_requests,
+        decisions => school.decisions,
+        provisioning => format!("{PROVISIONING_PATH}?estado=pending"),
+        actas => school.open_actas.iter().map(|a| context! {
+            name => format!("{} {}, {}", a.grade, a.section, a.year),
+            link => acta_path(a.section_id),
+        }).collect::<Vec<_>>(),
         certificates => format!("{CERTIFICATES_PATH}?ie={}", school.school_id),
         registers,
         held,

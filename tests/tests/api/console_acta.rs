@@ -344,3 +344,41 @@ async fn a_director_imports_grades_and_closes_the_acta_in_a_browser() {
     assert_eq!(acta(&app, section).await["state"], "cerrada");
     assert!(violations.is_empty(), "{violations:?}");
 }
+
+#[tokio::test]
+async fn an_acta_left_open_after_its_year_ended_is_pending_for_the_director() {
+    use chrono::Datelike;
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let token = app.login_as("director.demo").await;
+    let school = app.school_id(&token, tests::demo::PRIMARIA).await;
+    let last_year = tests::lima_today().year() - 1;
+    let (_, past) = app
+        .get(
+            &format!("/schools/{school}/sections?year={last_year}"),
+            &token,
+        )
+        .await;
+    let section = past[0]["id"].as_i64().expect("a section of last year");
+    let (director, _) = &mut signed(&app, "director.demo").await;
+    let link = format!("href=\"/consola/actas/{section}\"");
+    let before = director.get("/consola/pendientes").await;
+    assert!(
+        !before.html.contains("Actas de evaluación por cerrar"),
+        "{}",
+        before.html
+    );
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE acta SET closed_at = NULL, closed_by = NULL WHERE section_id = {section}"
+        ))
+        .await
+        .unwrap();
+    let after = director.get("/consola/pendientes").await;
+    assert!(
+        after.html.contains("Actas de evaluación por cerrar"),
+        "{}",
+        after.html
+    );
+    assert!(after.html.contains(&link), "{}", after.html);
+}

@@ -174,6 +174,14 @@ async fn a_director_ends_a_teachers_assignment_from_a_page() {
         .await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.html);
     let id = newest_request(&app).await;
+    let pending = director.get("/consola/pendientes").await;
+    assert!(
+        pending
+            .html
+            .contains("1 solicitud de alta o baja espera su decisión"),
+        "{}",
+        pending.html
+    );
     let decided = director
         .post(
             &format!("/consola/altas-y-bajas/{id}/aprobar"),
