@@ -67,7 +67,7 @@ pub async fn run(
         "deadline_reminder" => deadline_reminder(db, config, pending, today).await,
         "overdue_alert" => overdue_alert(db, config, pending, today).await,
         "ugel_digest" => ugel_digest(db, links.coverage(), today).await,
-        "register_coverage" => register_coverage(db, today, at).await,
+        "register_coverage" => register_coverage(db, links, today, at).await,
         other => anyhow::bail!("trabajo desconocido: {other} (use {})", JOBS.join(", ")),
     }
 }
@@ -182,6 +182,7 @@ fn director_alerts(
 /// It also closes the exceptional modifications whose deadline has passed, telling each director.
 async fn register_coverage(
     db: &DatabaseConnection,
+    links: Links<'_>,
     today: NaiveDate,
     at: DateTime<Utc>,
 ) -> anyhow::Result<String> {
@@ -189,10 +190,10 @@ async fn register_coverage(
         attendance::modification::RegisterModification, evaluation::modification::ActaModification,
         exceptional::close_expired,
     };
-    let expired = close_expired::<RegisterModification>(db, at)
+    let expired = close_expired::<RegisterModification>(db, links, at)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
-        + close_expired::<ActaModification>(db, at)
+        + close_expired::<ActaModification>(db, links, at)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     let previous = today

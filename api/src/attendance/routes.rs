@@ -134,8 +134,14 @@ async fn request_modification(
     Ok((
         StatusCode::CREATED,
         Json(
-            exceptional::request::<RegisterModification>(&state.db, &p, (id, year, month), body)
-                .await?,
+            exceptional::request::<RegisterModification>(
+                &state.db,
+                links(&state),
+                &p,
+                (id, year, month),
+                body,
+            )
+            .await?,
         ),
     ))
 }
@@ -150,7 +156,8 @@ async fn give_opinion(
     ApiJson(body): ApiJson<Opinion>,
 ) -> Result<Json<ModificationView>> {
     Ok(Json(
-        exceptional::give_opinion::<RegisterModification>(&state.db, &p, id, body).await?,
+        exceptional::give_opinion::<RegisterModification>(&state.db, links(&state), &p, id, body)
+            .await?,
     ))
 }
 
@@ -164,7 +171,7 @@ async fn enable_modification(
     ApiJson(body): ApiJson<Enable>,
 ) -> Result<Json<ModificationView>> {
     Ok(Json(
-        exceptional::enable::<RegisterModification>(&state.db, &p, id, body).await?,
+        exceptional::enable::<RegisterModification>(&state.db, links(&state), &p, id, body).await?,
     ))
 }
 
@@ -260,4 +267,9 @@ async fn export(
         )
         .body(Body::from_stream(stream))
         .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// The product's address, as the e-mails of a step name it.
+fn links(state: &AppState) -> crate::links::Links<'_> {
+    crate::links::Links::new(&state.config.auth.public_base_url)
 }

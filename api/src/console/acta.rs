@@ -455,6 +455,7 @@ pub async fn act(
         },
         "modificacion" => exceptional::request::<ActaModification>(
             &state.db,
+            crate::links::Links::new(&state.config.auth.public_base_url),
             p,
             section,
             ModificationRequest {

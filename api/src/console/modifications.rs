@@ -23,7 +23,7 @@ use crate::{
     error::ApiError,
     evaluation::modification::ActaModification,
     exceptional::{self, Enable, ModificationFilter, Opinion, Reopenable},
-    links::{MODIFICATIONS_PATH, register_path},
+    links::{Links, MODIFICATIONS_PATH, register_path},
     state::AppState,
     time::{LIMA, now},
 };
@@ -245,31 +245,51 @@ pub async fn act(
     };
     let result = match (kind.as_str(), step.as_str()) {
         ("registro", "opinion") => match opinion() {
-            Ok(o) => exceptional::give_opinion::<RegisterModification>(&state.db, p, id, o)
-                .await
-                .map(drop),
+            Ok(o) => exceptional::give_opinion::<RegisterModification>(
+                &state.db,
+                Links::new(&state.config.auth.public_base_url),
+                p,
+                id,
+                o,
+            )
+            .await
+            .map(drop),
             Err(e) => Err(e),
         },
         ("acta", "opinion") => match opinion() {
-            Ok(o) => exceptional::give_opinion::<ActaModification>(&state.db, p, id, o)
-                .await
-                .map(drop),
+            Ok(o) => exceptional::give_opinion::<ActaModification>(
+                &state.db,
+                Links::new(&state.config.auth.public_base_url),
+                p,
+                id,
+                o,
+            )
+            .await
+            .map(drop),
             Err(e) => Err(e),
         },
         ("registro", "habilitar") => match end_of_day(&form.until) {
-            Ok(until) => {
-                exceptional::enable::<RegisterModification>(&state.db, p, id, Enable { until })
-                    .await
-                    .map(drop)
-            }
+            Ok(until) => exceptional::enable::<RegisterModification>(
+                &state.db,
+                Links::new(&state.config.auth.public_base_url),
+                p,
+                id,
+                Enable { until },
+            )
+            .await
+            .map(drop),
             Err(e) => Err(e),
         },
         ("acta", "habilitar") => match end_of_day(&form.until) {
-            Ok(until) => {
-                exceptional::enable::<ActaModification>(&state.db, p, id, Enable { until })
-                    .await
-                    .map(drop)
-            }
+            Ok(until) => exceptional::enable::<ActaModification>(
+                &state.db,
+                Links::new(&state.config.auth.public_base_url),
+                p,
+                id,
+                Enable { until },
+            )
+            .await
+            .map(drop),
             Err(e) => Err(e),
         },
         _ => return not_found(&signed),

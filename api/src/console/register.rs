@@ -488,6 +488,7 @@ pub async fn act(
         }
         "modificacion" => exceptional::request::<RegisterModification>(
             &state.db,
+            crate::links::Links::new(&state.config.auth.public_base_url),
             p,
             (section, year, month),
             ModificationRequest {

@@ -218,7 +218,10 @@ async fn request_modification(
 ) -> Result<(StatusCode, Json<ActaModificationView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(exceptional::request::<ActaModification>(&state.db, &p, id, body).await?),
+        Json(
+            exceptional::request::<ActaModification>(&state.db, links(&state), &p, id, body)
+                .await?,
+        ),
     ))
 }
 
@@ -258,7 +261,8 @@ async fn give_opinion(
     ApiJson(body): ApiJson<Opinion>,
 ) -> Result<Json<ActaModificationView>> {
     Ok(Json(
-        exceptional::give_opinion::<ActaModification>(&state.db, &p, id, body).await?,
+        exceptional::give_opinion::<ActaModification>(&state.db, links(&state), &p, id, body)
+            .await?,
     ))
 }
 
@@ -273,7 +277,7 @@ async fn enable_modification(
     ApiJson(body): ApiJson<Enable>,
 ) -> Result<Json<ActaModificationView>> {
     Ok(Json(
-        exceptional::enable::<ActaModification>(&state.db, &p, id, body).await?,
+        exceptional::enable::<ActaModification>(&state.db, links(&state), &p, id, body).await?,
     ))
 }
 
@@ -288,4 +292,9 @@ async fn student_record(
     ApiQuery(query): ApiQuery<RecordQuery>,
 ) -> Result<Json<StudentRecord>> {
     Ok(Json(record::read(&state.db, &p, query).await?))
+}
+
+/// The product's address, as the e-mails of a step name it.
+fn links(state: &AppState) -> crate::links::Links<'_> {
+    crate::links::Links::new(&state.config.auth.public_base_url)
 }

@@ -248,6 +248,8 @@ pub struct Told<'a> {
     pub reason: &'a str,
     pub note: Option<&'a str>,
     pub until: Option<DateTime<Utc>>,
+    /// The page where the request is followed, reviewed and enabled, in full.
+    pub link: String,
 }
 
 /// Writes to the outbox, in the caller's transaction, the e-mail of a step (`template`) to each
@@ -271,6 +273,7 @@ pub async fn tell(
             .until
             .map(|u| u.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string())
             .unwrap_or_default(),
+        "link": told.link,
     });
     context[told.record.0] = told.record.1;
     for to in people {

@@ -30,6 +30,7 @@ use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
     http::{Page, PageParams},
+    links::Links,
     record::{AuditAction, Change, Event, record},
     registry::repo::{SectionScope, section_scope},
     time::now,
@@ -252,6 +253,7 @@ async fn views<K: Reopenable>(
 /// to whoever acts next, written to the outbox in the caller's transaction.
 async fn announce<K: Reopenable>(
     db: &impl ConnectionTrait,
+    links: Links<'_>,
     step: Step,
     modification: modification::Model,
     scope: &SectionScope,
@@ -271,6 +273,7 @@ async fn announce<K: Reopenable>(
         reason: &rows[0].reason,
         note: rows[0].opinion_note.as_deref(),
         until: rows[0].enabled_until,
+        link: links.modifications(),
     };
     let key = format!("{}-{}", K::OUTBOX_KEY, rows[0].id);
     tell(db, step, people, K::TEMPLATE, told, &key).await?;
@@ -310,6 +313,7 @@ async fn next_number(db: &impl ConnectionTrait, kind: ModificationKind) -> Resul
 /// The director asks the UGEL, with a reason, to modify the closed record `key` names.
 pub async fn request<K: Reopenable>(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     key: K::Key,
     body: ModificationRequest,
@@ -354,7 +358,7 @@ pub async fn request<K: Reopenable>(
         ),
     )
     .await?;
-    let view = announce::<K>(&txn, Step::Requested, created, &scope).await?;
+    let view = announce::<K>(&txn, links, Step::Requested, created, &scope).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -395,6 +399,7 @@ async fn for_step<K: Reopenable>(
 /// The Especialista del nivel gives its opinion on a request.
 pub async fn give_opinion<K: Reopenable>(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     id: i64,
     body: Opinion,
@@ -421,7 +426,7 @@ pub async fn give_opinion<K: Reopenable>(
         ),
     )
     .await?;
-    let view = announce::<K>(&txn, body.step(), updated, &scope).await?;
+    let view = announce::<K>(&txn, links, body.step(), updated, &scope).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -430,6 +435,7 @@ pub async fn give_opinion<K: Reopenable>(
 /// until then the record takes changes (each one audited).
 pub async fn enable<K: Reopenable>(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     id: i64,
     body: Enable,
@@ -458,7 +464,7 @@ pub async fn enable<K: Reopenable>(
         .in_unit(scope.target)
         .after(&updated);
     record(&txn, K::change(&scope, &reopened, event)).await?;
-    let view = announce::<K>(&txn, Step::Enabled, updated, &scope).await?;
+    let view = announce::<K>(&txn, links, Step::Enabled, updated, &scope).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -538,6 +544,7 @@ pub async fn get_in_reach<K: Reopenable>(
 /// many.
 pub async fn close_expired<K: Reopenable>(
     db: &DatabaseConnection,
+    links: Links<'_>,
     at: DateTime<Utc>,
 ) -> Result<usize> {
     let expired = modification::Entity::find()
@@ -569,7 +576,7 @@ pub async fn close_expired<K: Reopenable>(
             let mut updated = modification.clone();
             updated.status = ModificationStatus::Closed;
             updated.closed_at = modification.enabled_until;
-            announce::<K>(&txn, Step::Expired, updated.clone(), &scope).await?;
+            announce::<K>(&txn, links, Step::Expired, updated.clone(), &scope).await?;
             let event = Event::new(K::ACTIONS.expired, modification.id)
                 .in_unit(scope.target)
                 .before(&modification)

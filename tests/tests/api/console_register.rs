@@ -426,6 +426,17 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
         )
         .await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.html);
+    // The level's specialist is told, with the page where it gives its opinion.
+    let told =
+        tests::smtp::Received::from_raw(app.mail_to("nivel.demo@siagie.local").await.into_bytes())
+            .text();
+    assert!(
+        told.contains(&format!(
+            "{}/consola/modificaciones",
+            app.config.auth.public_base_url
+        )),
+        "{told}"
+    );
     let listed = director.get("/consola/modificaciones").await;
     assert!(listed.html.contains("Solicitada"), "{}", listed.html);
     assert!(
