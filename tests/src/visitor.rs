@@ -109,6 +109,17 @@ impl Visitor {
         self.send(Method::POST, path, Some(form)).await
     }
 
+    /// A demo account signed in to the console through its form, at its home, with the session's
+    /// form token.
+    pub async fn signed_in(app: &TestApp, username: &str) -> (Self, String) {
+        let mut visitor = Self::new(app);
+        let home = visitor.sign_in(username, crate::DEMO_PASSWORD).await;
+        assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
+        let home = visitor.get("/consola").await;
+        let csrf = hidden(&home.html, "csrf");
+        (visitor, csrf)
+    }
+
     /// Opens the sign-in page and sends it with these credentials.
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/consola/ingresar").await;

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::{
     extract::{Multipart, Path, Query, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use entity::vocabulary::{AreaKind, FinalSituation, GradeScale};
 
 use super::{
-    layout::{message_page, render_wide},
+    layout::{message_page, pdf, render_wide},
     session::{Posted, Signed, forbidden, same},
     ticket_view::spanish,
 };
@@ -629,7 +629,7 @@ async fn on_the_grid(
 }
 
 /// The acta as a PDF (the API's), to print, sign and seal.
-pub async fn pdf(
+pub async fn acta_pdf(
     State(state): State<AppState>,
     Path(section): Path<String>,
     signed: Signed,
@@ -642,21 +642,11 @@ pub async fn pdf(
         Err(ApiError::Client { .. }) => return not_found(&signed),
         Err(error) => return error.into_response(),
     };
-    let name = format!("acta-evaluacion-{}-{section}.pdf", view.year);
+    let name = format!("acta-evaluacion-{}-{section}", view.year);
     let printed = now();
     match crate::time::spawn_blocking(move || crate::evaluation::pdf::render(&view, printed)).await
     {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{name}\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => pdf(&name, bytes),
         Err(error) => ApiError::Internal(error.into()).into_response(),
     }
 }

@@ -6,7 +6,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use entity::{certificate::CertificateStatus, certificate_request::RequestStatus};
 
 use super::{
-    layout::{message_page, render_wide},
+    layout::{message_page, pdf, render_wide},
     session::{Posted, Signed},
     ticket_view::spanish,
 };
@@ -385,20 +385,6 @@ pub async fn issue_section(
 #[serde(deny_unknown_fields)]
 pub struct Ids {
     ids: String,
-}
-
-fn pdf(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.pdf\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// The certificates of a batch as one PDF, a page each.

@@ -1,7 +1,10 @@
 //! What every console page shares: its paths and its layout (the page kit's, with the signed-in
 //! person in the header).
 
-use axum::{http::StatusCode, response::Response};
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use minijinja::context;
 
 use crate::page::{Person, Render};
@@ -68,4 +71,19 @@ pub fn render_wide(
         template,
         context! { wide => true, ..page },
     )
+}
+
+/// A PDF that opens in the browser (to print, sign and seal, or save), named `name`.pdf.
+pub fn pdf(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -108,7 +108,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(crate::links::RECORD_PATH, get(record::page))
         .route(acta::PATH, get(acta::show))
-        .route(&format!("{}/pdf", acta::PATH), get(acta::pdf))
+        .route(&format!("{}/pdf", acta::PATH), get(acta::acta_pdf))
         .route(
             &format!("{}/importar", acta::PATH),
             post(acta::import).layer(DefaultBodyLimit::max(acta::MAX_FILE_BYTES + 16 * 1024)),
@@ -119,7 +119,10 @@ pub fn router() -> Router<AppState> {
             "/consola/asistencia/{section}",
             get(today::show).post(today::save),
         )
-        .route(&format!("{}/pdf", register::PATH), get(register::pdf))
+        .route(
+            &format!("{}/pdf", register::PATH),
+            get(register::register_pdf),
+        )
         .route(
             &format!("{}/{{action}}", register::PATH),
             post(register::act),

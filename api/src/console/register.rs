@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::{
     extract::{Path, Query, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::{Datelike, NaiveDate};
@@ -17,7 +17,7 @@ use mobile_contract::AttendanceStatus;
 use serde::Deserialize;
 
 use super::{
-    layout::{message_page, render_wide},
+    layout::{message_page, pdf, render_wide},
     pending::month_label,
     session::{Posted, Signed},
     ticket_view::spanish,
@@ -511,7 +511,7 @@ pub async fn act(
 }
 
 /// The register as a PDF (the API's), to print, sign and seal.
-pub async fn pdf(
+pub async fn register_pdf(
     State(state): State<AppState>,
     Path(path): Path<(String, String, String)>,
     signed: Signed,
@@ -529,20 +529,13 @@ pub async fn pdf(
     match crate::time::spawn_blocking(move || crate::attendance::pdf::render(&register, printed))
         .await
     {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "inline; filename=\"registro-asistencia-{}-{}-{:02}.pdf\"",
-                        at.section, at.year, at.month
-                    ),
-                ),
-            ],
+        Ok(bytes) => pdf(
+            &format!(
+                "registro-asistencia-{}-{}-{:02}",
+                at.section, at.year, at.month
+            ),
             bytes,
-        )
-            .into_response(),
+        ),
         Err(error) => ApiError::Internal(error.into()).into_response(),
     }
 }

@@ -5,20 +5,11 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{
-    DEMO_PASSWORD, TestApp,
+    TestApp,
     browser::Browser,
     spawn_app,
     visitor::{Visitor, hidden},
 };
-
-/// A person signed in to the console, and its form token.
-async fn signed(app: &TestApp, username: &str) -> (Visitor, String) {
-    let mut visitor = Visitor::new(app);
-    let home = visitor.sign_in(username, DEMO_PASSWORD).await;
-    assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
-    let home = visitor.get("/consola").await;
-    (visitor, hidden(&home.html, "csrf"))
-}
 
 /// The teacher's first section and its acta as the API shows it to the director.
 async fn section_acta(app: &TestApp) -> (i64, Value) {
@@ -66,7 +57,7 @@ async fn an_acta_is_graded_its_situations_recorded_and_closed_from_its_page() {
     let app = spawn_app().await;
     let (section, before) = section_acta(&app).await;
     let page_path = format!("/consola/actas/{section}");
-    let (director, csrf) = &mut signed(&app, "director.demo").await;
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let home = director.get("/consola").await;
     assert!(
         home.html.contains(&format!("href=\"{page_path}\"")),
@@ -152,7 +143,7 @@ async fn a_grades_file_is_refused_whole_and_its_errors_shown_on_the_grid() {
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    let (teacher, csrf) = &mut signed(&app, "docente.demo").await;
+    let (teacher, csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
     let file = format!("documento;MAT;COM\n{};AD;B\n{};Z;A\n", list[0].1, list[1].1);
     let refused = teacher
         .post_files(
@@ -245,7 +236,7 @@ async fn a_teacher_grades_only_its_areas_and_another_ie_finds_no_acta() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let first = students(&before)[0].0;
-    let (visitor, csrf) = &mut signed(&app, "docente.demo").await;
+    let (visitor, csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
     let page = visitor.get(&page_path).await;
     assert!(page.html.contains(&format!("name=\"g{first}-{mat}\"")));
     assert!(!page.html.contains(&format!("name=\"g{first}-{com}\"")));
@@ -269,7 +260,7 @@ async fn a_teacher_grades_only_its_areas_and_another_ie_finds_no_acta() {
     );
 
     // Another IE's director: not found, by page, PDF or form.
-    let (other, other_csrf) = &mut signed(&app, "jaen.demo").await;
+    let (other, other_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     assert_eq!(other.get(&page_path).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         other.get(&format!("{page_path}/pdf")).await.status,
@@ -360,7 +351,7 @@ async fn an_acta_left_open_after_its_year_ended_is_pending_for_the_director() {
         )
         .await;
     let section = past[0]["id"].as_i64().expect("a section of last year");
-    let (director, _) = &mut signed(&app, "director.demo").await;
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
     let link = format!("href=\"/consola/actas/{section}\"");
     let before = director.get("/consola/pendientes").await;
     assert!(

@@ -4,20 +4,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tests::{
-    DEMO_PASSWORD, TestApp,
-    browser::Browser,
-    demo, spawn_app,
-    visitor::{Visitor, hidden},
-};
-
-async fn signed(app: &TestApp, username: &str) -> (Visitor, String) {
-    let mut visitor = Visitor::new(app);
-    let home = visitor.sign_in(username, DEMO_PASSWORD).await;
-    assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
-    let home = visitor.get("/consola").await;
-    (visitor, hidden(&home.html, "csrf"))
-}
+use tests::{TestApp, browser::Browser, demo, spawn_app, visitor::Visitor};
 
 /// Bolognesi's fifth year of 2020: 25 graduates whose five years are in closed actas.
 async fn graduates(app: &TestApp) -> (i64, i64) {
@@ -40,7 +27,7 @@ fn link(html: &str, text: &str) -> Option<String> {
 async fn a_section_is_issued_in_one_step_printed_in_one_pdf_and_a_certificate_annulled() {
     let app = spawn_app().await;
     let (school, fifth) = graduates(&app).await;
-    let (director, csrf) = &mut signed(&app, "secundaria.demo").await;
+    let (director, csrf) = &mut Visitor::signed_in(&app, "secundaria.demo").await;
     let home = director.get("/consola").await;
     assert!(
         home.html.contains("href=\"/consola/certificados\""),
@@ -81,7 +68,7 @@ async fn a_section_is_issued_in_one_step_printed_in_one_pdf_and_a_certificate_an
     let certificate_page = format!("/consola/certificados/{certificate}");
 
     // Another IE's director reaches neither the certificate, its PDF, the batch nor the section.
-    let (other, other_csrf) = &mut signed(&app, "jaen.demo").await;
+    let (other, other_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     for path in [
         certificate_page.clone(),
         format!("{certificate_page}/certificado.pdf"),
@@ -154,7 +141,7 @@ async fn a_request_is_read_and_rejected_from_its_page() {
     assert_eq!(status, StatusCode::CREATED, "{request}");
     let id = request["id"].as_i64().unwrap();
 
-    let (director, csrf) = &mut signed(&app, "director.demo").await;
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let pending = director.get("/consola/pendientes").await;
     assert!(
         pending.html.contains("1 solicitud de certificado espera"),
@@ -198,7 +185,7 @@ async fn a_request_is_read_and_rejected_from_its_page() {
     assert!(list.html.contains("no cursó estudios"), "{}", list.html);
 
     // A teacher has no certificates to issue.
-    let (teacher, _) = &mut signed(&app, "docente.demo").await;
+    let (teacher, _) = &mut Visitor::signed_in(&app, "docente.demo").await;
     assert_eq!(
         teacher.get("/consola/certificados").await.status,
         StatusCode::FORBIDDEN
@@ -250,7 +237,7 @@ async fn a_students_record_is_read_by_its_director_and_not_found_elsewhere() {
         .get(&format!("/sections/{fifth}/students"), &token)
         .await;
     let dni = roster[0]["dni"].as_str().unwrap().to_owned();
-    let (director, _) = &mut signed(&app, "secundaria.demo").await;
+    let (director, _) = &mut Visitor::signed_in(&app, "secundaria.demo").await;
     let page = director
         .get(&format!("/consola/estudiantes?documento={dni}"))
         .await;
@@ -261,7 +248,7 @@ async fn a_students_record_is_read_by_its_director_and_not_found_elsewhere() {
         "five closed years"
     );
     assert!(page.html.contains("Promovido"), "{}", page.html);
-    let (other, _) = &mut signed(&app, "jaen.demo").await;
+    let (other, _) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     let page = other
         .get(&format!("/consola/estudiantes?documento={dni}"))
         .await;

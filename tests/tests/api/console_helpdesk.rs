@@ -22,16 +22,6 @@ async fn filed(app: &TestApp, comment: &str) -> (i64, String) {
     )
 }
 
-/// A signed-in person's browser and its form token.
-async fn signed(app: &TestApp, username: &str) -> (Visitor, String) {
-    let mut visitor = Visitor::new(app);
-    let home = visitor.sign_in(username, DEMO_PASSWORD).await;
-    assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
-    let home = visitor.get("/consola").await;
-    let csrf = hidden(&home.html, "csrf");
-    (visitor, csrf)
-}
-
 /// The ticket as the API shows it to the agent.
 async fn ticket(app: &TestApp, id: i64) -> serde_json::Value {
     let agent = app.login_as("agente.demo").await;
@@ -45,7 +35,7 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
     let app = spawn_app().await;
     let (a, number_a) = filed(&app, "Consulta uno sobre la nómina de matrícula del aula.").await;
     let (b, _) = filed(&app, "Consulta dos sobre la nómina de matrícula del aula.").await;
-    let (agent, csrf) = &mut signed(&app, "agente.demo").await;
+    let (agent, csrf) = &mut Visitor::signed_in(&app, "agente.demo").await;
 
     // The filters the service takes: unassigned, and the tickets' topic.
     let page = agent
@@ -81,7 +71,7 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
     );
     assert!(queue.html.contains("unassigned=1&amp;topic=traslados"));
     // Another person does not see it.
-    let (other, _) = &mut signed(&app, "agente2.demo").await;
+    let (other, _) = &mut Visitor::signed_in(&app, "agente2.demo").await;
     assert!(
         !other
             .get("/consola/mesa-de-ayuda")
@@ -186,7 +176,7 @@ async fn an_agent_filters_saves_a_view_and_acts_on_a_selection_of_the_queue() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     // A director has no queue to act on.
-    let (director, director_csrf) = &mut signed(&app, "director.demo").await;
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let denied = director
         .post(
             "/consola/mesa-de-ayuda/lote",
@@ -206,7 +196,7 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     let (id, number) = filed(&app, "No aparece la sección B en la nómina.").await;
     let staff_path = format!("/consola/mesa-de-ayuda/tickets/{id}");
     let own_path = format!("/consola/mis-tickets/{id}");
-    let (agent, csrf) = &mut signed(&app, "agente.demo").await;
+    let (agent, csrf) = &mut Visitor::signed_in(&app, "agente.demo").await;
 
     // Assigned to another agent of the stage, from the list the page offers.
     let page = agent.get(&staff_path).await;
@@ -250,7 +240,7 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     assert_eq!(ticket(&app, id).await["state"], "esperando_usuario");
 
     // The requester reads the question on its page and answers it.
-    let (director, director_csrf) = &mut signed(&app, "director.demo").await;
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let mine = director.get("/consola/mis-tickets").await;
     assert!(
         mine.html.contains(&format!("href=\"{own_path}\"")),
@@ -360,7 +350,7 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
     );
 
     // Another person reaches neither page of it.
-    let (stranger, stranger_csrf) = &mut signed(&app, "jaen.demo").await;
+    let (stranger, stranger_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     let page = stranger.get(&own_path).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.html.contains(&number));
@@ -389,7 +379,7 @@ async fn every_step_of_a_ticket_runs_from_its_page_and_the_requester_answers_fro
 async fn a_canned_reply_kept_by_the_central_answers_and_resolves_a_ticket() {
     let app = spawn_app().await;
     let (id, _) = filed(&app, "Olvidé la contraseña del SIAGIE del auxiliar.").await;
-    let (agent, csrf) = &mut signed(&app, "agente.demo").await;
+    let (agent, csrf) = &mut Visitor::signed_in(&app, "agente.demo").await;
     let added = agent
         .post(
             "/consola/mesa-de-ayuda/respuestas",
@@ -453,7 +443,7 @@ async fn a_canned_reply_kept_by_the_central_answers_and_resolves_a_ticket() {
     );
 
     // A director does not keep canned replies.
-    let (director, director_csrf) = &mut signed(&app, "director.demo").await;
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     assert_eq!(
         director
             .get("/consola/mesa-de-ayuda/respuestas")
@@ -508,11 +498,11 @@ async fn help_desk_e_mails_link_to_the_pages_where_each_person_acts() {
     assert!(staff_mail.contains(&staff_path), "{staff_mail}");
 
     // The link opens, after signing in, the page that acts on it.
-    let (ugel, _) = &mut signed(&app, "ugel.demo").await;
+    let (ugel, _) = &mut Visitor::signed_in(&app, "ugel.demo").await;
     let page = ugel.get(&staff_path).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("Requiere a la UGEL."));
-    let (director, _) = &mut signed(&app, "director.demo").await;
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
     assert_eq!(director.get(&own_path).await.status, StatusCode::OK);
 }
 
@@ -521,11 +511,11 @@ async fn someone_elses_reply_since_the_page_loaded_is_shown_before_sending() {
     let app = spawn_app().await;
     let (id, _) = filed(&app, "No puedo generar el acta consolidada.").await;
     let path = format!("/consola/mesa-de-ayuda/tickets/{id}");
-    let (first, csrf) = &mut signed(&app, "agente.demo").await;
+    let (first, csrf) = &mut Visitor::signed_in(&app, "agente.demo").await;
     let loaded = first.get(&path).await;
     let seen = hidden(&loaded.html, "seen");
 
-    let (second, csrf2) = &mut signed(&app, "agente2.demo").await;
+    let (second, csrf2) = &mut Visitor::signed_in(&app, "agente2.demo").await;
     // Each page says the other person has the ticket open.
     let opened = second.get(&path).await;
     assert!(
@@ -590,7 +580,7 @@ async fn someone_elses_reply_since_the_page_loaded_is_shown_before_sending() {
 #[tokio::test]
 async fn a_requester_files_with_a_file_after_reading_the_suggestions() {
     let app = spawn_app().await;
-    let (director, csrf) = &mut signed(&app, "director.demo").await;
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     // Without JavaScript, "Buscar" sends the form by GET: the suggestions come with it.
     let searched = director
         .get("/consola/mis-tickets/nuevo?comment=contrase%C3%B1a&topic=acceso")
@@ -725,14 +715,14 @@ async fn a_requester_files_with_a_file_after_reading_the_suggestions() {
     );
 
     // Another person cannot read the file.
-    let (stranger, _) = &mut signed(&app, "jaen.demo").await;
+    let (stranger, _) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     assert_eq!(stranger.get(&href).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
     let app = spawn_app().await;
-    let (admin, csrf) = &mut signed(&app, "admin.demo").await;
+    let (admin, csrf) = &mut Visitor::signed_in(&app, "admin.demo").await;
     let created = admin
         .post(
             "/consola/articulos/nuevo",
@@ -753,7 +743,7 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
     let article = created.location.clone().unwrap();
 
-    let (director, director_csrf) = &mut signed(&app, "director.demo").await;
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let found = director.get("/consola/articulos?q=traslado").await;
     assert!(
         found.html.contains(&format!("href=\"{article}\"")),
@@ -860,7 +850,7 @@ async fn the_knowledge_base_is_searched_read_voted_and_written_from_pages() {
 async fn the_reports_page_draws_the_backlog_and_downloads_it() {
     let app = spawn_app().await;
     filed(&app, "Consulta para el reporte de pendientes.").await;
-    let (agent, _) = &mut signed(&app, "agente.demo").await;
+    let (agent, _) = &mut Visitor::signed_in(&app, "agente.demo").await;
     let page = agent.get("/consola/mesa-de-ayuda/reportes").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("<svg role=\"img\""), "{}", page.html);
@@ -876,7 +866,7 @@ async fn the_reports_page_draws_the_backlog_and_downloads_it() {
             .starts_with("text/csv")
     );
     assert!(csv.html.lines().count() >= 2, "{}", csv.html);
-    let (director, _) = &mut signed(&app, "director.demo").await;
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
     assert_eq!(
         director.get("/consola/mesa-de-ayuda/reportes").await.status,
         StatusCode::FORBIDDEN
@@ -1050,7 +1040,7 @@ async fn every_console_page_answers_each_role_as_its_reach_allows() {
     ];
     let mut wrong = Vec::new();
     for (username, statuses) in expected {
-        let (visitor, _) = &mut signed(&app, username).await;
+        let (visitor, _) = &mut Visitor::signed_in(&app, username).await;
         for (path, want) in pages.iter().zip(statuses) {
             let got = visitor.get(path).await.status.as_u16();
             if got != want {

@@ -3,18 +3,7 @@
 //! a request by its address.
 
 use reqwest::StatusCode;
-use tests::{
-    DEMO_PASSWORD, TestApp, demo, minimal_pdf, spawn_app,
-    visitor::{Visitor, hidden},
-};
-
-async fn signed(app: &TestApp, username: &str) -> (Visitor, String) {
-    let mut visitor = Visitor::new(app);
-    let home = visitor.sign_in(username, DEMO_PASSWORD).await;
-    assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
-    let home = visitor.get("/consola").await;
-    (visitor, hidden(&home.html, "csrf"))
-}
+use tests::{DEMO_PASSWORD, TestApp, demo, minimal_pdf, spawn_app, visitor::Visitor};
 
 /// The id of the newest request.
 async fn newest_request(app: &TestApp) -> i64 {
@@ -30,7 +19,7 @@ async fn the_ugel_files_and_approves_a_directors_alta_and_the_credentials_are_sh
     let app = spawn_app().await;
     let token = app.login_as("ugel.demo").await;
     let school = app.school_id(&token, demo::PRIMARIA).await.to_string();
-    let (ugel, csrf) = &mut signed(&app, "ugel.demo").await;
+    let (ugel, csrf) = &mut Visitor::signed_in(&app, "ugel.demo").await;
     let form = ugel.get("/consola/altas-y-bajas/nueva").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(
@@ -109,7 +98,7 @@ async fn the_ugel_files_and_approves_a_directors_alta_and_the_credentials_are_sh
 
     // Another UGEL's people and the IE's teacher do not reach it.
     for username in ["jaen.demo", "docente.demo"] {
-        let (other, other_csrf) = &mut signed(&app, username).await;
+        let (other, other_csrf) = &mut Visitor::signed_in(&app, username).await;
         assert_eq!(
             other.get(&page_path).await.status,
             StatusCode::NOT_FOUND,
@@ -157,7 +146,7 @@ async fn a_director_ends_a_teachers_assignment_from_a_page() {
     let app = spawn_app().await;
     let token = app.login_as("director.demo").await;
     let school = app.school_id(&token, demo::PRIMARIA).await.to_string();
-    let (director, csrf) = &mut signed(&app, "director.demo").await;
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let filed = director
         .post_files(
             "/consola/altas-y-bajas/nueva",

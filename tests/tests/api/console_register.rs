@@ -54,16 +54,6 @@ impl LastMonth {
     }
 }
 
-/// A person signed in to the console through its form, and its form token.
-async fn signed(app: &TestApp, username: &str) -> (Visitor, String) {
-    let mut visitor = Visitor::new(app);
-    let home = visitor.sign_in(username, DEMO_PASSWORD).await;
-    assert_eq!(home.status, StatusCode::SEE_OTHER, "{username} signs in");
-    let home = visitor.get("/consola").await;
-    let csrf = hidden(&home.html, "csrf");
-    (visitor, csrf)
-}
-
 /// The first academic day of a register and its first student's id.
 fn first_cell(register: &Value) -> (NaiveDate, i64) {
     let day = register["days"]
@@ -217,7 +207,7 @@ async fn a_typing_mistake_keeps_what_was_typed_and_writes_nothing() {
     let last = LastMonth::of(&app).await;
     let register = last.register(&app).await;
     let (day, student) = first_cell(&register);
-    let (visitor, csrf) = &mut signed(&app, "docente.demo").await;
+    let (visitor, csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
     let grid = visitor.get(&last.page()).await;
     let was = hidden(&grid.html, "was");
     let good = format!("c{student}-{}", day.day());
@@ -250,7 +240,7 @@ async fn a_register_is_opened_and_changed_only_by_whom_it_concerns() {
     let cell = format!("c{student}-{}", day.day());
 
     // Another IE's director: the register is not found, by its page, its PDF or its forms.
-    let (other, csrf) = &mut signed(&app, "jaen.demo").await;
+    let (other, csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     assert_eq!(other.get(&last.page()).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         other.get(&format!("{}/pdf", last.page())).await.status,
@@ -281,14 +271,14 @@ async fn a_register_is_opened_and_changed_only_by_whom_it_concerns() {
     assert!(!own.html.contains(register["school_name"].as_str().unwrap()));
 
     // A form without the session's token is refused before anything is read.
-    let (director, _) = &mut signed(&app, "director.demo").await;
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
     let forged = director
         .post(&format!("{}/cerrar", last.page()), &[("csrf", "forged")])
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 
     // The UGEL's specialist reads the grid without inputs; "Pendientes" is not its page.
-    let (ugel, ugel_csrf) = &mut signed(&app, "ugel.demo").await;
+    let (ugel, ugel_csrf) = &mut Visitor::signed_in(&app, "ugel.demo").await;
     let read = ugel.get(&last.page()).await;
     assert_eq!(read.status, StatusCode::OK);
     assert!(!read.html.contains(&format!("name=\"{cell}\"")));
@@ -305,7 +295,7 @@ async fn a_register_is_opened_and_changed_only_by_whom_it_concerns() {
     assert_eq!(written.status, StatusCode::FORBIDDEN);
 
     // The teacher writes its section's cells but does not close the month.
-    let (teacher, teacher_csrf) = &mut signed(&app, "docente.demo").await;
+    let (teacher, teacher_csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
     let closing = teacher
         .post(
             &format!("{}/cerrar", last.page()),
@@ -415,7 +405,7 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
     let cell = format!("c{student}-{}", day.day());
 
     // The director asks from the register's page.
-    let (director, director_csrf) = &mut signed(&app, "director.demo").await;
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
     let asked = director
         .post(
             &format!("{}/modificacion", last.page()),
@@ -451,7 +441,7 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
         .unwrap();
 
     // The UGEL cannot enable what has no favourable opinion yet; the level's specialist gives it.
-    let (ugel, ugel_csrf) = &mut signed(&app, "ugel.demo").await;
+    let (ugel, ugel_csrf) = &mut Visitor::signed_in(&app, "ugel.demo").await;
     assert!(
         !ugel
             .get("/consola/modificaciones")
@@ -459,7 +449,7 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
             .html
             .contains("Habilitar la modificación")
     );
-    let (level, level_csrf) = &mut signed(&app, "nivel.demo").await;
+    let (level, level_csrf) = &mut Visitor::signed_in(&app, "nivel.demo").await;
     let page = level.get("/consola/modificaciones?estado=requested").await;
     assert!(page.html.contains("Registrar la opinión"), "{}", page.html);
     let opined = level
@@ -475,7 +465,7 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
     assert_eq!(opined.status, StatusCode::SEE_OTHER, "{}", opined.html);
 
     // Another UGEL's director finds no such request; a deadline beyond 30 days is refused.
-    let (other, other_csrf) = &mut signed(&app, "jaen.demo").await;
+    let (other, other_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     let stolen = other
         .post(
             &format!("/consola/modificaciones/registro/{id}/habilitar"),
@@ -547,7 +537,7 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
 async fn a_teacher_takes_todays_attendance_on_the_fallback_page() {
     let app = spawn_app().await;
     let last = LastMonth::of(&app).await;
-    let (teacher, csrf) = &mut signed(&app, "docente.demo").await;
+    let (teacher, csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
     let home = teacher.get("/consola").await;
     let today_page = format!("/consola/asistencia/{}", last.section);
     assert!(
@@ -614,7 +604,7 @@ async fn a_teacher_takes_todays_attendance_on_the_fallback_page() {
     assert_eq!(status_of(second), "falta");
 
     // Another IE's director cannot open or write it.
-    let (other, other_csrf) = &mut signed(&app, "jaen.demo").await;
+    let (other, other_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
     assert_eq!(other.get(&today_page).await.status, StatusCode::NOT_FOUND);
     let written = other
         .post(
@@ -648,7 +638,7 @@ async fn the_ugel_reads_its_coverage_late_first_and_as_csv() {
     let app = spawn_app().await;
     let last = LastMonth::of(&app).await;
     closed_last_month(&app, &last).await;
-    let (ugel, _) = &mut signed(&app, "ugel.demo").await;
+    let (ugel, _) = &mut Visitor::signed_in(&app, "ugel.demo").await;
     let home = ugel.get("/consola").await;
     assert!(
         home.html.contains("href=\"/consola/cobertura\""),
@@ -691,7 +681,7 @@ async fn the_ugel_reads_its_coverage_late_first_and_as_csv() {
 
     // A director, a teacher and the help desk have no coverage of their own to read.
     for username in ["director.demo", "docente.demo", "agente.demo"] {
-        let (visitor, _) = &mut signed(&app, username).await;
+        let (visitor, _) = &mut Visitor::signed_in(&app, username).await;
         assert_eq!(
             visitor.get("/consola/cobertura").await.status,
             StatusCode::FORBIDDEN,
@@ -775,7 +765,7 @@ async fn every_page_of_the_month_answers_each_role_as_its_reach_allows() {
     ];
     let mut wrong = Vec::new();
     for (username, statuses) in expected {
-        let (visitor, _) = &mut signed(&app, username).await;
+        let (visitor, _) = &mut Visitor::signed_in(&app, username).await;
         for (path, want) in pages.iter().zip(statuses) {
             let got = visitor.get(path).await.status.as_u16();
             if got != want {
