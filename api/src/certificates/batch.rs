@@ -303,11 +303,14 @@ pub async fn combined_pdf(
     p: &Principal,
     ids: &str,
 ) -> Result<Vec<u8>> {
-    let ids: Vec<i64> = ids
+    let mut ids: Vec<i64> = ids
         .split(',')
         .map(|i| i.trim().parse::<i64>())
         .collect::<std::result::Result<_, _>>()
         .map_err(|_| ApiError::field("ids", "Indique identificadores separados por comas."))?;
+    // A certificate named twice is printed once, in the order first named.
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
     if ids.is_empty() || ids.len() > MAX_BATCH {
         return Err(ApiError::field(
             "ids",

@@ -140,10 +140,11 @@ fn day_start(day: NaiveDate) -> Result<DateTime<Utc>> {
 }
 
 fn name_key(name: &Option<String>) -> Option<String> {
+    // The wildcards of LIKE are taken out first: a search of "%" alone is no search.
     name.as_deref()
-        .map(spanish_key)
-        .filter(|k| !k.is_empty())
-        .map(|k| format!("%{}%", k.replace(['%', '_'], "")))
+        .map(|n| spanish_key(n).replace(['%', '_'], ""))
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| format!("%{k}%"))
 }
 
 /// Students with a document (a DNI or a código de estudiante), as a subquery of ids.

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::{
-    extract::{Multipart, Path, Query, State},
+    extract::{Multipart, Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use entity::vocabulary::{AreaKind, FinalSituation, GradeScale};
 
 use super::{
-    layout::{message_page, pdf, render_wide},
+    layout::{PageQuery, message_page, pdf, render_wide},
     session::{Posted, Signed, forbidden, same},
     ticket_view::spanish,
 };
@@ -89,7 +89,7 @@ fn not_found(signed: &Signed) -> Response {
 pub async fn show(
     State(state): State<AppState>,
     Path(section): Path<String>,
-    Query(done): Query<Done>,
+    PageQuery(done): PageQuery<Done>,
     signed: Signed,
 ) -> Response {
     let Ok(section) = section.parse::<i64>() else {
@@ -303,8 +303,16 @@ fn failed_areas(acta: &ActaView, student: &sheet::StudentRow) -> Vec<i64> {
         .collect()
 }
 
+/// What the form changed from what its page showed: the grades (erased ones too), what the page
+/// showed for each, and what was typed.
+struct Changed {
+    grades: Vec<GradeInput>,
+    shown: Vec<String>,
+    typed: HashMap<(i64, i64), String>,
+}
+
 /// The grades the form changed from what its page showed: erased ones too.
-fn changed_grades(form: &[(String, String)]) -> (Vec<GradeInput>, HashMap<(i64, i64), String>) {
+fn changed_grades(form: &[(String, String)]) -> Changed {
     let was_text = form
         .iter()
         .find(|(k, _)| k == "was")
@@ -318,6 +326,7 @@ fn changed_grades(form: &[(String, String)]) -> (Vec<GradeInput>, HashMap<(i64, 
         })
         .collect();
     let mut grades = Vec::new();
+    let mut shown_list = Vec::new();
     let mut typed = HashMap::new();
     for (name, value) in form {
         let Some((enrollment, area)) = name
@@ -335,13 +344,57 @@ fn changed_grades(form: &[(String, String)]) -> (Vec<GradeInput>, HashMap<(i64, 
             continue;
         }
         typed.insert((enrollment, area), value.clone());
+        shown_list.push((*shown).to_owned());
         grades.push(GradeInput {
             enrollment_id: enrollment,
             area_id: area,
             value: (!value.is_empty()).then_some(value),
         });
     }
-    (grades, typed)
+    Changed {
+        grades,
+        shown: shown_list,
+        typed,
+    }
+}
+
+/// The grades about to be written that someone else changed after the page showed them, as
+/// "student (area)"; `None` when there are none.
+async fn changed_since(
+    state: &AppState,
+    signed: &Signed,
+    section: i64,
+    changed: &Changed,
+) -> Option<(Vec<String>, HashSet<(i64, i64)>)> {
+    let acta = sheet::read(&state.db, &signed.principal, section)
+        .await
+        .ok()?;
+    let mut names = Vec::new();
+    let mut cells = HashSet::new();
+    for (grade, was) in changed.grades.iter().zip(&changed.shown) {
+        let Some(student) = acta
+            .students
+            .iter()
+            .find(|s| s.enrollment_id == grade.enrollment_id)
+        else {
+            continue;
+        };
+        let now = student
+            .grades
+            .iter()
+            .find(|g| g.area_id == grade.area_id)
+            .map_or("", |g| g.value.as_str());
+        if now != was {
+            let area = acta
+                .areas
+                .iter()
+                .find(|a| a.id == grade.area_id)
+                .map_or("", |a| a.code.as_str());
+            names.push(format!("{} ({area})", student.full_name));
+            cells.insert((grade.enrollment_id, grade.area_id));
+        }
+    }
+    (!names.is_empty()).then_some((names, cells))
 }
 
 /// The errors a refused save lists under `details.grades`: (index, field, message).
@@ -388,11 +441,28 @@ pub async fn act(
     let mut notice = Notice::default();
     let result = match action.as_str() {
         "notas" => {
-            let (changed, typed) = changed_grades(&form);
-            if changed.is_empty() {
+            let changed = changed_grades(&form);
+            if changed.grades.is_empty() {
                 return Redirect::to(&format!("{}?hecho=sin-cambios", acta_path(section)))
                     .into_response();
             }
+            if let Some((names, cells)) = changed_since(&state, &signed, section, &changed).await {
+                notice.typed = changed.typed;
+                notice.invalid = cells;
+                let error = ApiError::because(
+                    crate::error::ErrorCode::ChangedSinceLoaded,
+                    format!(
+                        "Mientras editaba, alguien más registró estas calificaciones: {}. No se guardó nada: revise lo que figura ahora y vuelva a guardar.",
+                        names.join("; ")
+                    ),
+                );
+                return finish(&state, &signed, section, &action, Err(error), notice).await;
+            }
+            let Changed {
+                grades: changed,
+                typed,
+                ..
+            } = changed;
             let keys: Vec<(i64, i64)> = changed
                 .iter()
                 .map(|g| (g.enrollment_id, g.area_id))
@@ -416,11 +486,15 @@ pub async fn act(
                     .map(|(_, v)| v.trim().to_owned())
                     .unwrap_or_default()
             };
+            let mut unknown = false;
             let situations: Vec<SituationInput> = form
                 .iter()
                 .filter_map(|(k, v)| {
                     let enrollment = k.strip_prefix('s')?.parse::<i64>().ok()?;
-                    let situation = FinalSituation::parse(v).ok()?;
+                    let Ok(situation) = FinalSituation::parse(v) else {
+                        unknown = true;
+                        return None;
+                    };
                     let reason = value(format!("r{enrollment}"));
                     Some(SituationInput {
                         enrollment_id: enrollment,
@@ -429,7 +503,12 @@ pub async fn act(
                     })
                 })
                 .collect();
-            if situations.is_empty() {
+            if unknown {
+                Err(ApiError::field(
+                    "situations",
+                    "Elija cada situación final de la lista.",
+                ))
+            } else if situations.is_empty() {
                 Err(ApiError::field(
                     "situations",
                     "No hay situaciones que registrar.",
@@ -557,16 +636,38 @@ pub async fn import(
     if !token.is_some_and(|t| same(&t, &signed.csrf)) {
         return forbidden(Some(&signed));
     }
-    let mut bytes = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("archivo") {
-            bytes = field.bytes().await.ok();
-            break;
+    let too_large = || {
+        ApiError::because(
+            crate::error::ErrorCode::PayloadTooLarge,
+            format!(
+                "El archivo de calificaciones no puede superar {} KB.",
+                MAX_FILE_BYTES / 1024
+            ),
+        )
+    };
+    let mut read = Ok(None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("archivo") => {
+                read = field.bytes().await.map(Some).map_err(|e| e.status());
+                break;
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(e) => {
+                read = Err(e.status());
+                break;
+            }
         }
     }
     let mut notice = Notice::default();
-    let result = match bytes {
-        Some(bytes) if !bytes.is_empty() => {
+    let result = match read {
+        Err(StatusCode::PAYLOAD_TOO_LARGE) => Err(too_large()),
+        Err(_) => Err(ApiError::invalid_body(
+            "El formulario no se pudo leer: vuelva a elegir el archivo.",
+        )),
+        Ok(Some(bytes)) if bytes.len() > MAX_FILE_BYTES => Err(too_large()),
+        Ok(Some(bytes)) if !bytes.is_empty() => {
             let saved = grades::import(&state.db, &signed.principal, section, &bytes).await;
             if let Err(error) = &saved {
                 on_the_grid(&state, &signed, section, &bytes, error, &mut notice).await;
@@ -667,8 +768,9 @@ mod tests {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        let (grades, _) = changed_grades(&form);
-        let sent: Vec<(i64, i64, Option<&str>)> = grades
+        let changed = changed_grades(&form);
+        let sent: Vec<(i64, i64, Option<&str>)> = changed
+            .grades
             .iter()
             .map(|g| (g.enrollment_id, g.area_id, g.value.as_deref()))
             .collect();

@@ -25,6 +25,12 @@ use crate::{
 /// The most tickets one bulk action takes (a page of the queue).
 const MAX_SELECTED: usize = 50;
 
+/// What a bulk action does to each ticket: a step of the workflow, or a canned reply.
+enum Bulk {
+    Step(Step),
+    Canned(i64),
+}
+
 /// The bulk form's fields, as pairs (the selection repeats `ticket`).
 pub async fn apply(
     State(state): State<AppState>,
@@ -67,37 +73,35 @@ pub async fn apply(
     if selected.len() > MAX_SELECTED {
         return refuse(&format!("Elija hasta {MAX_SELECTED} tickets a la vez."));
     }
-    let step = value("step");
+    // The action and its fields are read once, before any ticket is touched.
+    let action = match value("step").as_str() {
+        "take" => Bulk::Step(Step::Take),
+        "assign" => match value("assignee").parse() {
+            Ok(user) => Bulk::Step(Step::Assign(Some(user))),
+            Err(_) => return refuse("Elija a quién asignar los tickets."),
+        },
+        "priority" => Bulk::Step(Step::Priority {
+            impact: value("impact"),
+            urgency: value("urgency"),
+            reason: value("reason"),
+        }),
+        "canned" => match value("canned").parse() {
+            Ok(reply) => Bulk::Canned(reply),
+            Err(_) => return refuse("Elija una respuesta predefinida."),
+        },
+        "merge" => Bulk::Step(Step::Merge {
+            into: value("into").to_uppercase(),
+            reason: value("reason"),
+        }),
+        _ => return refuse("Elija una acción."),
+    };
     let p = &signed.principal;
     let mut results = Vec::new();
     for id in selected {
         let at = now();
-        let outcome = match step.as_str() {
-            "take" => workflow::apply(&state, p, id, Step::Take, at).await,
-            "assign" => match value("assignee").parse() {
-                Ok(user) => workflow::apply(&state, p, id, Step::Assign(Some(user)), at).await,
-                Err(_) => return refuse("Elija a quién asignar los tickets."),
-            },
-            "priority" => {
-                let step = Step::Priority {
-                    impact: value("impact"),
-                    urgency: value("urgency"),
-                    reason: value("reason"),
-                };
-                workflow::apply(&state, p, id, step, at).await
-            }
-            "canned" => match value("canned").parse() {
-                Ok(reply) => canned::send(&state, p, id, reply, at).await,
-                Err(_) => return refuse("Elija una respuesta predefinida."),
-            },
-            "merge" => {
-                let step = Step::Merge {
-                    into: value("into").to_uppercase(),
-                    reason: value("reason"),
-                };
-                workflow::apply(&state, p, id, step, at).await
-            }
-            _ => return refuse("Elija una acción."),
+        let outcome = match &action {
+            Bulk::Step(step) => workflow::apply(&state, p, id, step.clone(), at).await,
+            Bulk::Canned(reply) => canned::send(&state, p, id, *reply, at).await,
         };
         results.push(match outcome {
             Ok(ticket) => context! {

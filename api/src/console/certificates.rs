@@ -5,7 +5,7 @@
 //! of the API's route (`crate::certificates`).
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use entity::{certificate::CertificateStatus, certificate_request::RequestStatus};
 
 use super::{
-    layout::{message_page, pdf, render_wide},
+    layout::{PageQuery, message_page, pdf, render_wide},
     session::{Posted, Signed},
     ticket_view::spanish,
 };
@@ -90,7 +90,6 @@ fn refused(signed: &Signed, error: ApiError) -> Response {
 
 /// The list's query.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Asked {
     /// The IE; the person's own when it works in one.
     ie: Option<i64>,
@@ -121,7 +120,7 @@ fn school_of(signed: &Signed, asked: Option<i64>) -> Option<i64> {
 /// The IE's requests or certificates, searchable, and its sections.
 pub async fn list(
     State(state): State<AppState>,
-    Query(asked): Query<Asked>,
+    PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
     let Some(school_id) = school_of(&signed, asked.ie) else {
@@ -382,7 +381,6 @@ pub async fn issue_section(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Ids {
     ids: String,
 }
@@ -390,7 +388,7 @@ pub struct Ids {
 /// The certificates of a batch as one PDF, a page each.
 pub async fn batch_pdf(
     State(state): State<AppState>,
-    Query(ids): Query<Ids>,
+    PageQuery(ids): PageQuery<Ids>,
     signed: Signed,
 ) -> Response {
     match batch::combined_pdf(&state.db, &state.certificates, &signed.principal, &ids.ids).await {
@@ -409,7 +407,7 @@ pub struct DoneQuery {
 pub async fn request(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(done): Query<DoneQuery>,
+    PageQuery(done): PageQuery<DoneQuery>,
     signed: Signed,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
@@ -528,7 +526,7 @@ pub async fn request_step(
 pub async fn certificate(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(done): Query<DoneQuery>,
+    PageQuery(done): PageQuery<DoneQuery>,
     signed: Signed,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {

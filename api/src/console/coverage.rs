@@ -3,7 +3,7 @@
 //! `attendance::coverage`; the UGEL's digest e-mail links here.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -12,7 +12,7 @@ use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use super::{
-    layout::{message_page, render_wide},
+    layout::{PageQuery, message_page, render_wide},
     session::Signed,
     ticket_view::spanish,
 };
@@ -35,7 +35,6 @@ const PER_PAGE: usize = 100;
 
 /// The page's query: the unit, the order and the page.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Asked {
     ugel: Option<i64>,
     dre: Option<i64>,
@@ -112,7 +111,7 @@ async fn load(state: &AppState, signed: &Signed, asked: &Asked) -> Result<Covera
 /// The page.
 pub async fn page(
     State(state): State<AppState>,
-    Query(asked): Query<Asked>,
+    PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
     let found = match load(&state, &signed, &asked).await {
@@ -213,7 +212,7 @@ async fn unit_name(state: &AppState, signed: &Signed, asked: &Asked) -> String {
 /// Every IE of the page's list as CSV: one column a month (`cerrados/total`) and the delay.
 pub async fn download(
     State(state): State<AppState>,
-    Query(asked): Query<Asked>,
+    PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
     let found = match load(&state, &signed, &asked).await {

@@ -185,7 +185,7 @@ async fn others_on(state: &AppState, signed: &Signed, id: i64) -> Result<Vec<Str
                 .map_or("Otra persona".to_owned(), |(_, _, name)| name.clone());
             format!(
                 "{name} (desde las {})",
-                ticket_view::lima(*at).split(' ').nth(1).unwrap_or_default()
+                at.with_timezone(&crate::time::LIMA).format("%H:%M")
             )
         })
         .collect())
@@ -236,9 +236,13 @@ impl Extras {
             state: None,
             limit: Some(3),
         };
-        let articles = knowledge::search(&state.db, &signed.principal, query)
-            .await
-            .unwrap_or_default()
+        // A ticket whose words make no query (too short) has no articles to suggest.
+        let found = match knowledge::search(&state.db, &signed.principal, query).await {
+            Ok(found) => found,
+            Err(ApiError::Client { .. }) => Vec::new(),
+            Err(error) => return Err(error),
+        };
+        let articles = found
             .into_iter()
             .map(|a| context! { id => a.id, title => a.title, snippet => a.snippet })
             .collect();

@@ -87,3 +87,31 @@ pub fn pdf(name: &str, bytes: Vec<u8>) -> Response {
     )
         .into_response()
 }
+
+/// A page's query, read into `T`: a parameter the page does not take is left aside, and one it
+/// cannot read answers a page that says so (400), never the API's JSON.
+pub struct PageQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for PageQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Response> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map(PageQuery)
+            .map_err(|_| {
+                message_page(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    "Dirección no válida",
+                    "La dirección de la página lleva datos que no se entienden. Ábrala de nuevo desde el menú de la consola.",
+                )
+            })
+    }
+}

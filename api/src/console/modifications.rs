@@ -4,7 +4,7 @@
 //! call the API's services (`crate::exceptional`). The director follows its requests here.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -13,7 +13,7 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    layout::{message_page, render_wide},
+    layout::{PageQuery, message_page, render_wide},
     session::{Posted, Signed},
     ticket_view::spanish,
 };
@@ -30,7 +30,6 @@ use crate::{
 
 /// What the page was asked: a state, and what a form did.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Asked {
     /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
     #[serde(default)]
@@ -133,7 +132,7 @@ where
 /// The page.
 pub async fn page(
     State(state): State<AppState>,
-    Query(asked): Query<Asked>,
+    PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
     let done = match asked.hecho.as_str() {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::{
-    extract::{Multipart, Path, Query, State},
+    extract::{Multipart, Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,18 +15,42 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use super::{
-    layout::{message_page, render_wide},
+    layout::{PageQuery, message_page, render_wide},
     session::{Posted, Signed, forbidden, same},
     ticket_view::spanish,
 };
 use crate::{
-    auth::policy::{Role, Unit},
+    auth::policy::{Role, Unit, UnitKind},
     error::ApiError,
     links::PROVISIONING_PATH,
     provisioning::{self, RequestView},
     state::AppState,
     time::LIMA,
 };
+
+/// Whether a person files or decides altas y bajas: a director (of its IE's staff), and the
+/// DRE's, UGEL's and MINEDU's roles over their units; not the help desk, not an IE's staff.
+pub fn files_requests(p: &crate::auth::principal::Principal) -> bool {
+    p.assignments.iter().any(|a| {
+        a.role == Role::Director
+            || (a.role.unit_kind() != UnitKind::School && a.role != Role::HelpdeskAgent)
+    })
+}
+
+/// The roles a person may name in a request: an IE's staff for a director; every role but the
+/// administrator's for the units above.
+fn requestable(p: &crate::auth::principal::Principal) -> Vec<Role> {
+    let above = p
+        .assignments
+        .iter()
+        .any(|a| a.role.unit_kind() != UnitKind::School && a.role != Role::HelpdeskAgent);
+    Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| *r != Role::MineduAdmin)
+        .filter(|r| above || (r.unit_kind() == UnitKind::School && *r != Role::Director))
+        .collect()
+}
 
 fn status_label(status: &str) -> &'static str {
     match status {
@@ -35,6 +59,15 @@ fn status_label(status: &str) -> &'static str {
         "rejected" => "Rechazada",
         _ => "",
     }
+}
+
+fn not_theirs(signed: &Signed) -> Response {
+    message_page(
+        StatusCode::FORBIDDEN,
+        Some(&signed.person()),
+        "Sin acceso",
+        "Las altas y bajas las solicitan y deciden el director de la IE (para su personal) y los especialistas de la UGEL, la DRE y el MINEDU.",
+    )
 }
 
 fn not_found(signed: &Signed) -> Response {
@@ -47,7 +80,6 @@ fn not_found(signed: &Signed) -> Response {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Asked {
     /// `pending`, `approved` or `rejected`; every one when empty.
     #[serde(default)]
@@ -59,9 +91,12 @@ pub struct Asked {
 /// The requests the person filed or decides, newest first.
 pub async fn list(
     State(state): State<AppState>,
-    Query(asked): Query<Asked>,
+    PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
+    if !files_requests(&signed.principal) {
+        return not_theirs(&signed);
+    }
     let status = (!asked.estado.is_empty()).then_some(asked.estado.as_str());
     let rows = match provisioning::list(&state.db, &signed.principal, status, None).await {
         Ok((_, rows)) => rows,
@@ -181,6 +216,9 @@ async fn units(state: &AppState, signed: &Signed) -> Result<Value, ApiError> {
 
 /// The form to file a request.
 pub async fn form(State(state): State<AppState>, signed: Signed) -> Response {
+    if !files_requests(&signed.principal) {
+        return not_theirs(&signed);
+    }
     form_page(&state, &signed, StatusCode::OK, None).await
 }
 
@@ -194,9 +232,8 @@ async fn form_page(
         Ok(units) => units,
         Err(error) => return error.into_response(),
     };
-    let roles: Vec<Value> = Role::ALL
-        .iter()
-        .filter(|r| **r != Role::MineduAdmin)
+    let roles: Vec<Value> = requestable(&signed.principal)
+        .into_iter()
         .map(|r| context! { code => r.code(), label => r.label() })
         .collect();
     render_wide(
@@ -228,6 +265,9 @@ pub async fn file(
     };
     if !token.is_some_and(|t| same(&t, &signed.csrf)) {
         return forbidden(Some(&signed));
+    }
+    if !files_requests(&signed.principal) {
+        return not_theirs(&signed);
     }
     let filed = async {
         let (mut form, upload) = provisioning::read_form(multipart).await?;
@@ -289,7 +329,7 @@ fn request_page(
             id => r.id,
             kind => if r.kind == "alta" { "Alta" } else { "Baja" },
             role => &r.role_name,
-            person => format!("{} {} {}", r.given_names.clone().unwrap_or_default(), r.paternal_surname.clone().unwrap_or_default(), r.maternal_surname.clone().unwrap_or_default()).trim().to_owned(),
+            named => format!("{} {} {}", r.given_names.clone().unwrap_or_default(), r.paternal_surname.clone().unwrap_or_default(), r.maternal_surname.clone().unwrap_or_default()).trim().to_owned(),
             dni => &r.dni,
             email => &r.email,
             resolution => r.resolution_number.as_ref().map(|n| format!("{n}{}", r.resolution_date.map(|d| format!(" del {}", d.format("%d/%m/%Y"))).unwrap_or_default())),

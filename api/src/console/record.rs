@@ -4,14 +4,18 @@
 //! specialists over one of its IEs; any other document is not found alike.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{layout::render_wide, session::Signed, ticket_view::spanish};
+use super::{
+    layout::{PageQuery, render_wide},
+    session::Signed,
+    ticket_view::spanish,
+};
 use crate::{
     error::ApiError,
     evaluation::{
@@ -23,7 +27,6 @@ use crate::{
 };
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Asked {
     #[serde(default)]
     documento: String,
@@ -32,7 +35,7 @@ pub struct Asked {
 /// The search form and, for a document, the record.
 pub async fn page(
     State(state): State<AppState>,
-    Query(asked): Query<Asked>,
+    PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
     let document = asked.documento.trim();

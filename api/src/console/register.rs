@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -17,7 +17,7 @@ use mobile_contract::AttendanceStatus;
 use serde::Deserialize;
 
 use super::{
-    layout::{message_page, pdf, render_wide},
+    layout::{PageQuery, message_page, pdf, render_wide},
     pending::month_label,
     session::{Posted, Signed},
     ticket_view::spanish,
@@ -120,7 +120,7 @@ fn not_found(signed: &Signed) -> Response {
 pub async fn show(
     State(state): State<AppState>,
     Path(path): Path<(String, String, String)>,
-    Query(done): Query<Done>,
+    PageQuery(done): PageQuery<Done>,
     signed: Signed,
 ) -> Response {
     let Some(at) = Month::parse(&path) else {
@@ -325,9 +325,12 @@ fn typed_status(text: &str) -> Option<AttendanceStatus> {
         .find(|s| s.symbol() == text)
 }
 
-/// The cells the form changed from what its page showed, and those typed wrong.
+/// The cells the form changed from what its page showed (with what it showed), and those typed
+/// wrong.
 struct Changes {
     cells: Vec<CellInput>,
+    /// For each cell of `cells`, the symbol the page showed (`_` for none).
+    shown: Vec<char>,
     typed: HashMap<(i64, u32), String>,
     invalid: HashSet<(i64, u32)>,
 }
@@ -349,6 +352,7 @@ fn changes(form: &[(String, String)], year: i32, month: u32) -> Changes {
     }
     let mut out = Changes {
         cells: Vec::new(),
+        shown: Vec::new(),
         typed: HashMap::new(),
         invalid: HashSet::new(),
     };
@@ -374,6 +378,7 @@ fn changes(form: &[(String, String)], year: i32, month: u32) -> Changes {
             continue;
         }
         if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
+            out.shown.push(shown);
             out.cells.push(CellInput {
                 student_id: student,
                 date,
@@ -396,6 +401,35 @@ pub async fn reads_section(
         Err(ApiError::Client { .. }) => Ok(false),
         Err(error) => Err(error),
     }
+}
+
+/// The cells about to be written that someone else changed after the page showed them:
+/// (student, day, student's name); `None` when there are none (or the register cannot be read,
+/// which the write itself then answers).
+async fn changed_since(
+    state: &AppState,
+    signed: &Signed,
+    at: Month,
+    cells: &[CellInput],
+    shown: &[char],
+) -> Option<Vec<(i64, u32, String)>> {
+    let register = register::read(&state.db, &signed.principal, at.section, at.year, at.month)
+        .await
+        .ok()?;
+    let changed: Vec<(i64, u32, String)> = cells
+        .iter()
+        .zip(shown)
+        .filter_map(|(cell, was)| {
+            let row = register
+                .rows
+                .iter()
+                .find(|r| r.student_id == cell.student_id)?;
+            let now = row.cells.iter().find(|c| c.date == cell.date)?;
+            let now = now.symbol.and_then(|s| s.chars().next()).unwrap_or('_');
+            (now != *was).then(|| (cell.student_id, cell.date.day(), row.full_name.clone()))
+        })
+        .collect();
+    (!changed.is_empty()).then_some(changed)
 }
 
 /// The register's forms: `celdas`, `completar`, `cerrar`, `retenidas`, `modificacion`.
@@ -434,6 +468,27 @@ pub async fn act(
                 ))
             } else if found.cells.is_empty() {
                 return Redirect::to(&format!("{}?hecho=sin-cambios", at.path())).into_response();
+            } else if let Some(changed) =
+                changed_since(&state, &signed, at, &found.cells, &found.shown).await
+            {
+                // Someone else wrote those cells after the page loaded: nothing is written, and
+                // the page shows what stands now with what this person typed marked.
+                notice.typed = found.typed;
+                notice.invalid = changed
+                    .iter()
+                    .map(|(student, day, _)| (*student, *day))
+                    .collect();
+                let names: Vec<String> = changed
+                    .iter()
+                    .map(|(_, day, name)| format!("{name}, día {day}"))
+                    .collect();
+                Err(ApiError::because(
+                    crate::error::ErrorCode::ChangedSinceLoaded,
+                    format!(
+                        "Mientras editaba, alguien más registró estas celdas: {}. No se guardó nada: revise lo que figura ahora y vuelva a guardar.",
+                        names.join("; ")
+                    ),
+                ))
             } else {
                 let input = CellsInput { cells: found.cells };
                 let written =

@@ -176,9 +176,17 @@ async fn suggestions(state: &AppState, signed: &Signed, text: &str) -> Vec<minij
         state: None,
         limit: Some(5),
     };
-    knowledge::search(&state.db, &signed.principal, query)
-        .await
-        .unwrap_or_default()
+    // Suggestions are an aid: a text that makes no query has none, and a failure is logged
+    // while the form still works.
+    let found = match knowledge::search(&state.db, &signed.principal, query).await {
+        Ok(found) => found,
+        Err(ApiError::Client { .. }) => Vec::new(),
+        Err(error) => {
+            tracing::error!(error = %error, "article suggestions failed");
+            Vec::new()
+        }
+    };
+    found
         .into_iter()
         .map(|a| {
             context! {

@@ -140,6 +140,10 @@ fn to_login(back: Option<&str>) -> Response {
 pub fn safe_back(back: &str) -> Option<&str> {
     (back.starts_with("/consola/")
         && back.len() <= 512
+        // Printable ASCII only (a page's address as the browser sent it): no line break, no
+        // space, nothing a header cannot carry; no way up out of the console.
+        && back.bytes().all(|b| b.is_ascii_graphic())
+        && !back.contains("..")
         && !back.contains("//")
         && !back.contains('\\')
         && !back.starts_with(LOGIN_PATH)
@@ -243,4 +247,35 @@ pub fn bad_form() -> Response {
         "Solicitud no válida",
         "No se pudo leer el formulario enviado. Vuelva a la página e inténtelo de nuevo.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_back;
+
+    #[test]
+    fn only_a_page_of_the_console_is_a_way_back() {
+        assert_eq!(
+            safe_back("/consola/pendientes"),
+            Some("/consola/pendientes")
+        );
+        assert_eq!(
+            safe_back("/consola/registros/1/2027/5?hecho=celdas"),
+            Some("/consola/registros/1/2027/5?hecho=celdas")
+        );
+        for bad in [
+            "//evil.example",
+            "/consola//evil.example",
+            "/consola/\\evil.example",
+            "https://evil.example/consola/",
+            "/consola/\r\nX: y",
+            "/consola/a\u{0}",
+            "/consola/../api/v1/me",
+            "/consola/ingresar",
+            "/consola/salir",
+            "/api/v1/me",
+        ] {
+            assert_eq!(safe_back(bad), None, "{bad:?}");
+        }
+    }
 }

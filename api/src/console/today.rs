@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -16,7 +16,7 @@ use mobile_contract::AttendanceStatus;
 use serde::Deserialize;
 
 use super::{
-    layout::{message_page, render},
+    layout::{PageQuery, message_page, render},
     session::{Posted, Signed},
     ticket_view::spanish,
 };
@@ -96,7 +96,7 @@ fn not_found(signed: &Signed) -> Response {
 pub async fn show(
     State(state): State<AppState>,
     Path(section): Path<String>,
-    Query(saved): Query<Saved>,
+    PageQuery(saved): PageQuery<Saved>,
     signed: Signed,
 ) -> Response {
     let Ok(section) = section.parse::<i64>() else {

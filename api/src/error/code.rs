@@ -118,6 +118,8 @@ error_codes! {
     RegularizationDecided = ("regularization_decided", CONFLICT, "La solicitud de regularización ya fue decidida."),
     /// A year's set of curricular areas is fixed once it has grades.
     CurriculumFixed = ("curriculum_fixed", CONFLICT, "Ya hay calificaciones registradas con esas áreas curriculares: el plan de ese año no se puede cambiar."),
+    /// A page's form would overwrite what someone else wrote after the page loaded.
+    ChangedSinceLoaded = ("changed_since_loaded", CONFLICT, "Mientras editaba, alguien más cambió lo que iba a guardar: revise lo que figura ahora y vuelva a guardar."),
     BatchIdReused = ("batch_id_reused", CONFLICT, "Ese identificador de lote ya se usó con otras marcas: envíe las marcas nuevas en un lote con otro identificador."),
     // Help desk
     /// The ticket's state does not allow the step (e.g. resolving a closed ticket).

@@ -179,6 +179,16 @@ pub async fn create(
             .map(str::to_owned)),
         ..Default::default()
     };
+    if form
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.trim().chars().count() > 500)
+    {
+        return Err(ApiError::field(
+            "reason",
+            "La referencia o el motivo admite hasta 500 caracteres.",
+        ));
+    }
     let target = match form.kind.trim() {
         "alta" => {
             let role = Role::parse(&required("role", form.role.as_deref())?)

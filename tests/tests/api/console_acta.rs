@@ -373,3 +373,56 @@ async fn an_acta_left_open_after_its_year_ended_is_pending_for_the_director() {
     );
     assert!(after.html.contains(&link), "{}", after.html);
 }
+
+#[tokio::test]
+async fn a_grade_someone_else_wrote_since_the_page_loaded_is_not_overwritten() {
+    let app = spawn_app().await;
+    let (section, before) = section_acta(&app).await;
+    let page_path = format!("/consola/actas/{section}");
+    let first = students(&before)[0].0;
+    let mat = before["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "MAT")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let cell = format!("g{first}-{mat}");
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let (teacher, teacher_csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
+    let director_page = director.get(&page_path).await;
+    let teacher_page = teacher.get(&page_path).await;
+    let saved = teacher
+        .post(
+            &format!("{page_path}/notas"),
+            &[
+                ("csrf", teacher_csrf),
+                ("was", &hidden(&teacher_page.html, "was")),
+                (&cell, "AD"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let stale = director
+        .post(
+            &format!("{page_path}/notas"),
+            &[
+                ("csrf", director_csrf),
+                ("was", &hidden(&director_page.html, "was")),
+                (&cell, "C"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.html);
+    assert!(stale.html.contains("(MAT)"), "{}", stale.html);
+    let grades = &acta(&app, section).await["students"][0]["grades"];
+    assert!(
+        grades
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["area_id"] == mat && g["value"] == "AD"),
+        "{grades}"
+    );
+}

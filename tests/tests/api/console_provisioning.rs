@@ -96,7 +96,20 @@ async fn the_ugel_files_and_approves_a_directors_alta_and_the_credentials_are_sh
     let rd = ugel.get(&format!("{page_path}/resolucion")).await;
     assert_eq!(rd.status, StatusCode::OK);
 
-    // Another UGEL's people and the IE's teacher do not reach it.
+    // The IE's teacher files and decides nothing; another UGEL's people and the teacher do not
+    // reach the request.
+    let (teacher, _) = &mut Visitor::signed_in(&app, "docente.demo").await;
+    assert_eq!(
+        teacher.get("/consola/altas-y-bajas/nueva").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !teacher
+            .get("/consola")
+            .await
+            .html
+            .contains("/consola/altas-y-bajas")
+    );
     for username in ["jaen.demo", "docente.demo"] {
         let (other, other_csrf) = &mut Visitor::signed_in(&app, username).await;
         assert_eq!(

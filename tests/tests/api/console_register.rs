@@ -836,3 +836,103 @@ async fn the_months_pages_have_no_serious_accessibility_violation() {
         assert!(violations.is_empty(), "{page}: {violations:?}");
     }
 }
+
+#[tokio::test]
+async fn a_cell_someone_else_wrote_since_the_page_loaded_is_not_overwritten() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    let register = last.register(&app).await;
+    let (day, student) = first_cell(&register);
+    let cell = format!("c{student}-{}", day.day());
+    let (director, director_csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let (teacher, teacher_csrf) = &mut Visitor::signed_in(&app, "docente.demo").await;
+    let director_page = director.get(&last.page()).await;
+    let teacher_page = teacher.get(&last.page()).await;
+    let saved = teacher
+        .post(
+            &format!("{}/celdas", last.page()),
+            &[
+                ("csrf", teacher_csrf),
+                ("was", &hidden(&teacher_page.html, "was")),
+                (&cell, "F"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let stale = director
+        .post(
+            &format!("{}/celdas", last.page()),
+            &[
+                ("csrf", director_csrf),
+                ("was", &hidden(&director_page.html, "was")),
+                (&cell, "U"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.html);
+    let name = register["rows"][0]["full_name"].as_str().unwrap();
+    assert!(
+        stale.html.contains(&format!("{name}, día {}", day.day())),
+        "{}",
+        stale.html
+    );
+    assert!(stale.html.contains(&format!("name=\"{cell}\" value=\"U\"")));
+    assert_eq!(
+        last.register(&app).await["rows"][0]["cells"][day.day0() as usize]["status"],
+        "falta",
+        "the teacher's mark stands"
+    );
+}
+
+#[tokio::test]
+async fn a_page_asked_with_odd_parameters_or_way_back_answers_a_page_never_a_failure() {
+    let app = spawn_app().await;
+    let (ugel, _) = &mut Visitor::signed_in(&app, "ugel.demo").await;
+    // A parameter the page does not take is left aside; one it cannot read is a 400 page.
+    assert_eq!(
+        ugel.get("/consola/cobertura?x=1").await.status,
+        StatusCode::OK
+    );
+    let odd = ugel.get("/consola/cobertura?ugel=abc").await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    assert!(
+        odd.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(odd.html.contains("Dirección no válida"), "{}", odd.html);
+
+    // A way back that a header cannot carry, or that leaves the console, is the home.
+    for back in [
+        "/consola/%0D%0AX:%20y",
+        "/consola/a%00",
+        "/consola/../api/v1/me",
+        "//evil.example",
+    ] {
+        let mut visitor = Visitor::new(&app);
+        let form = visitor
+            .get(&format!("/consola/ingresar?siguiente={back}"))
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "{back}");
+        let signed_in = visitor
+            .post(
+                "/consola/ingresar",
+                &[
+                    ("csrf", &hidden(&form.html, "csrf")),
+                    ("username", "director.demo"),
+                    ("password", tests::DEMO_PASSWORD),
+                    (
+                        "siguiente",
+                        &back
+                            .replace("%0D%0A", "\r\n")
+                            .replace("%00", "\0")
+                            .replace("%20", " "),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(signed_in.location.as_deref(), Some("/consola"), "{back}");
+    }
+}

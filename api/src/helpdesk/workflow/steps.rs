@@ -23,7 +23,7 @@ use crate::{
 use sea_orm::ActiveValue::Set;
 
 /// A step asked of a ticket.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Step {
     Take,
     Assign(Option<i64>),
