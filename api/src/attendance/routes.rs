@@ -3,9 +3,8 @@
 
 use axum::{
     Json,
-    body::Body,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -253,20 +252,10 @@ async fn export(
     ApiQuery(filter): ApiQuery<ExportFilter>,
 ) -> Result<Response> {
     let receiver = export::csv_chunks(&state.db, p, &filter).await?;
-    // Fused: the compression layer may poll once more after the end.
-    let stream = futures_util::StreamExt::fuse(futures_util::stream::unfold(
+    crate::http::download::csv_stream(
         receiver,
-        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
-    ));
-    let name = format!("asistencia-{}-{:02}.csv", filter.year, filter.month);
-    Response::builder()
-        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        )
-        .body(Body::from_stream(stream))
-        .map_err(|e| ApiError::Internal(e.into()))
+        &format!("asistencia-{}-{:02}", filter.year, filter.month),
+    )
 }
 
 /// The product's address, as the e-mails of a step name it.

@@ -91,6 +91,12 @@ async fn load(state: &AppState, signed: &Signed, asked: &Asked) -> Result<Covera
             text,
         )
     };
+    let national = signed.principal.assignments.iter().any(|a| {
+        matches!(a.unit, Unit::Minedu) && a.role != crate::auth::policy::Role::HelpdeskAgent
+    });
+    if national && asked.ugel.is_none() && asked.dre.is_none() {
+        return Err(choose_dre(state, signed).await);
+    }
     let Some((ugel, dre)) = unit(signed, asked) else {
         return Err(refused(
             StatusCode::FORBIDDEN,
@@ -106,6 +112,26 @@ async fn load(state: &AppState, signed: &Signed, asked: &Asked) -> Result<Covera
     };
     sort(&mut found, &asked.orden);
     Ok(found)
+}
+
+/// For a national role: the DREs, each a link to its coverage.
+async fn choose_dre(state: &AppState, signed: &Signed) -> Response {
+    let mut dres = entity::dre::Entity::find()
+        .all(&state.db)
+        .await
+        .unwrap_or_default();
+    dres.sort_by_cached_key(|d| spanish_key(&d.name));
+    let links: Vec<Value> = dres
+        .iter()
+        .map(|d| context! { name => &d.name, link => format!("{COVERAGE_PATH}?dre={}", d.id) })
+        .collect();
+    render_wide(
+        StatusCode::OK,
+        Some(&signed.person()),
+        "Cobertura de registros",
+        "console_coverage.html",
+        context! { choose => links },
+    )
 }
 
 /// The page.
@@ -209,7 +235,8 @@ async fn unit_name(state: &AppState, signed: &Signed, asked: &Asked) -> String {
     }
 }
 
-/// Every IE of the page's list as CSV: one column a month (`cerrados/total`) and the delay.
+/// Every IE of the page's list as CSV: one column a month ("3 de 4": closed of all, as text a
+/// spreadsheet will not take for a date) and the delay.
 pub async fn download(
     State(state): State<AppState>,
     PageQuery(asked): PageQuery<Asked>,
@@ -234,7 +261,7 @@ pub async fn download(
             school
                 .months
                 .iter()
-                .map(|m| format!("{}/{}", m.closed, m.total)),
+                .map(|m| format!("{} de {}", m.closed, m.total)),
         );
         fields.push(school.late.to_string());
         lines.push(csv_line(&fields));

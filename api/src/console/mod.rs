@@ -124,6 +124,10 @@ pub fn router() -> Router<AppState> {
             get(register::register_pdf),
         )
         .route(
+            &format!("{}/asistencia.csv", register::PATH),
+            get(register::export),
+        )
+        .route(
             &format!("{}/{{action}}", register::PATH),
             post(register::act),
         )

@@ -565,6 +565,42 @@ pub async fn act(
     }
 }
 
+/// The IE's attendance of the register's month as CSV, a row per student (the API's export for
+/// social programmes), with a byte order mark so that a spreadsheet reads its accents.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(path): Path<(String, String, String)>,
+    signed: Signed,
+) -> Response {
+    let Some(at) = Month::parse(&path) else {
+        return not_found(&signed);
+    };
+    let register =
+        match register::read(&state.db, &signed.principal, at.section, at.year, at.month).await {
+            Ok(register) => register,
+            Err(ApiError::Client { .. }) => return not_found(&signed),
+            Err(error) => return error.into_response(),
+        };
+    let filter = crate::attendance::export::ExportFilter {
+        school_id: Some(register.school_id),
+        ugel_id: None,
+        dre_id: None,
+        year: at.year,
+        month: at.month,
+        bom: Some(1),
+    };
+    let receiver =
+        match crate::attendance::export::csv_chunks(&state.db, signed.principal.clone(), &filter)
+            .await
+        {
+            Ok(receiver) => receiver,
+            Err(ApiError::Client { .. }) => return not_found(&signed),
+            Err(error) => return error.into_response(),
+        };
+    crate::http::download::csv_stream(receiver, &format!("asistencia-{}-{:02}", at.year, at.month))
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
 /// The register as a PDF (the API's), to print, sign and seal.
 pub async fn register_pdf(
     State(state): State<AppState>,

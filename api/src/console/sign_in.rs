@@ -70,9 +70,11 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
 /// Whether a person oversees the IEs of a UGEL or a DRE (whose registers' coverage it reads).
 fn oversees(p: &crate::auth::principal::Principal) -> bool {
     use crate::auth::policy::Unit;
-    p.assignments
-        .iter()
-        .any(|a| matches!(a.unit, Unit::Ugel { .. } | Unit::Dre { .. }))
+    p.assignments.iter().any(|a| {
+        matches!(a.unit, Unit::Ugel { .. } | Unit::Dre { .. })
+            || (matches!(a.unit, Unit::Minedu)
+                && a.role != crate::auth::policy::Role::HelpdeskAgent)
+    })
 }
 
 /// Whether a person may issue an IE's certificates: its director, or the staff the director

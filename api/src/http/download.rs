@@ -41,3 +41,23 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
     line.push('\n');
     line
 }
+
+/// A CSV written as it is read (`name`.csv, an attachment): the chunks a producer sends.
+pub fn csv_stream(
+    receiver: tokio::sync::mpsc::Receiver<std::io::Result<axum::body::Bytes>>,
+    name: &str,
+) -> Result<Response> {
+    // Fused: the compression layer may poll once more after the end.
+    let stream = futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) },
+    ));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.csv\""),
+        )
+        .body(Body::from_stream(stream))
+        .map_err(|e| ApiError::Internal(e.into()))
+}
