@@ -20,6 +20,11 @@ pub const RECORD_PATH: &str = "/consola/estudiantes";
 /// An IE's certificates: the requests received and the certificates issued.
 pub const CERTIFICATES_PATH: &str = "/consola/certificados";
 
+/// A section's teachers and the areas each grades, as a page.
+pub fn teachers_path(section_id: i64) -> String {
+    format!("/consola/secciones/{section_id}/docentes")
+}
+
 /// A section's acta de evaluación, as a page.
 pub fn acta_path(section_id: i64) -> String {
     format!("/consola/actas/{section_id}")

@@ -23,6 +23,7 @@ mod saved_views;
 mod session;
 mod sign_in;
 mod staff;
+mod teachers;
 mod ticket_view;
 mod today;
 
@@ -107,6 +108,15 @@ pub fn router() -> Router<AppState> {
             post(provisioning::decide),
         )
         .route(crate::links::RECORD_PATH, get(record::page))
+        .route("/consola/secciones/{section}/docentes", get(teachers::page))
+        .route(
+            "/consola/secciones/{section}/docentes/{step}",
+            post(teachers::act),
+        )
+        .route(
+            "/consola/secciones/{section}/docentes/{person}/{step}",
+            post(teachers::act),
+        )
         .route(acta::PATH, get(acta::show))
         .route(&format!("{}/pdf", acta::PATH), get(acta::acta_pdf))
         .route(

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     attendance::pdf::month_name,
     error::ApiError,
-    links::{CERTIFICATES_PATH, PROVISIONING_PATH, acta_path, register_path},
+    links::{CERTIFICATES_PATH, PROVISIONING_PATH, acta_path, register_path, teachers_path},
     pending::{self, SchoolPending},
     state::AppState,
     time::{LIMA, now},
@@ -84,6 +84,7 @@ fn school_lines(school: &SchoolPending) -> Value {
                 name => format!("{} {}", s.grade, s.section),
                 register => register_path(s.section_id, today.year(), today.month()),
                 acta => acta_path(s.section_id),
+                teachers => teachers_path(s.section_id),
             }
         })
         .collect();

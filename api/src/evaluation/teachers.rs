@@ -22,6 +22,26 @@ pub struct TeacherAreas {
     pub area_ids: Vec<i64>,
 }
 
+/// The areas each teacher of a section grades, by person (a teacher without any grades every
+/// area), for who reads the section.
+pub async fn areas_of_section(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let scope = section_scope(db, section_id).await?;
+    p.authorize(Action::ReadRoster, &scope.target)?;
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for row in teacher_area::Entity::find()
+        .filter(teacher_area::Column::SectionId.eq(section_id))
+        .all(db)
+        .await?
+    {
+        out.entry(row.person_id).or_default().push(row.area_id);
+    }
+    Ok(out)
+}
+
 /// Sets the areas a teacher of the section grades (the director).
 pub async fn set_areas(
     db: &DatabaseConnection,

@@ -17,5 +17,6 @@ pub use dto::*;
 pub use enrollments::{EnrollmentInput, enroll_many};
 pub use repo::{SchoolScope, SectionScope, school_scope, section_scope, year_by_number};
 pub use routes::router;
-pub use sections::list_sections;
+pub use sections::{assign_teacher, list_sections, list_teachers, unassign_teacher};
 pub use staff::confirm_person;
+pub use staff::list_staff;

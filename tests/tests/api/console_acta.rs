@@ -426,3 +426,65 @@ async fn a_grade_someone_else_wrote_since_the_page_loaded_is_not_overwritten() {
         "{grades}"
     );
 }
+
+#[tokio::test]
+async fn a_director_gives_a_teacher_its_areas_and_takes_it_off_a_section() {
+    let app = spawn_app().await;
+    let (section, before) = section_acta(&app).await;
+    let area = |code: &str| {
+        before["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (mat, com) = (area("MAT"), area("COM"));
+    let teacher_token = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher_token).await;
+    let person = me["person_id"].as_i64().unwrap();
+    let page_path = format!("/consola/secciones/{section}/docentes");
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let page = director.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("(todas las áreas)"), "{}", page.html);
+    let saved = director
+        .post(
+            &format!("{page_path}/{person}/areas"),
+            &[("csrf", csrf), ("area", &mat.to_string())],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let (teacher, _) = &mut Visitor::signed_in(&app, "docente.demo").await;
+    let first = students(&before)[0].0;
+    let acta_page = teacher.get(&format!("/consola/actas/{section}")).await;
+    assert!(acta_page.html.contains(&format!("name=\"g{first}-{mat}\"")));
+    assert!(!acta_page.html.contains(&format!("name=\"g{first}-{com}\"")));
+
+    // Another IE's director neither reads nor changes them.
+    let (other, other_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
+    assert_eq!(other.get(&page_path).await.status, StatusCode::NOT_FOUND);
+    let forged = other
+        .post(
+            &format!("{page_path}/{person}/quitar"),
+            &[("csrf", other_csrf)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+
+    // Taken off the section, the teacher no longer takes its attendance.
+    let removed = director
+        .post(&format!("{page_path}/{person}/quitar"), &[("csrf", csrf)])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.html);
+    let (teacher, _) = &mut Visitor::signed_in(&app, "docente.demo").await;
+    assert_eq!(
+        teacher
+            .get(&format!("/consola/asistencia/{section}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
