@@ -50,6 +50,8 @@ pub struct SchoolCoverage {
     pub months: Vec<MonthCount>,
     /// Registers of ended months still open.
     pub late: usize,
+    /// Actas of an academic year that ended (the last one or the one before), still open.
+    pub open_actas: usize,
 }
 
 /// The coverage of a unit's IEs.
@@ -117,11 +119,13 @@ pub async fn of_unit(
             row[*index].closed += 1;
         }
     }
+    let open_actas = open_actas(db, &schools, today).await?;
     let schools = schools
         .into_iter()
         .map(|s| {
             let months_of = counts.remove(&s.id).unwrap_or_else(empty);
             SchoolCoverage {
+                open_actas: open_actas.get(&s.id).copied().unwrap_or(0),
                 school_id: s.id,
                 code: format!("{}-{}", s.codigo_modular, s.anexo),
                 late: months_of.iter().map(MonthCount::late).sum(),
@@ -131,6 +135,46 @@ pub async fn of_unit(
         })
         .collect();
     Ok(Coverage { months, schools })
+}
+
+/// Per IE: the actas of its sections whose academic year ended (the last one or the one
+/// before) that are not closed.
+async fn open_actas(
+    db: &impl ConnectionTrait,
+    schools: &[entity::school::Model],
+    today: NaiveDate,
+) -> Result<HashMap<i64, usize>> {
+    let years: Vec<i64> = academic_year::Entity::find()
+        .filter(academic_year::Column::EndsOn.lt(today))
+        .filter(academic_year::Column::Year.gte(today.year() - 1))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|y| y.id)
+        .collect();
+    let mut out: HashMap<i64, usize> = HashMap::new();
+    if years.is_empty() {
+        return Ok(out);
+    }
+    for chunk in schools.chunks(500) {
+        let sections = entity::section::Entity::find()
+            .filter(entity::section::Column::SchoolId.is_in(chunk.iter().map(|s| s.id)))
+            .filter(entity::section::Column::AcademicYearId.is_in(years.clone()))
+            .all(db)
+            .await?;
+        let closed: std::collections::HashSet<i64> = entity::acta::Entity::find()
+            .filter(entity::acta::Column::SectionId.is_in(sections.iter().map(|s| s.id)))
+            .filter(entity::acta::Column::ClosedAt.is_not_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.section_id)
+            .collect();
+        for section in sections.iter().filter(|s| !closed.contains(&s.id)) {
+            *out.entry(section.school_id).or_default() += 1;
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a month ended before `today`.

@@ -145,6 +145,10 @@ pub async fn page(
         Err(response) => return response,
     };
     let unit_name = unit_name(&state, &signed, &asked).await;
+    let decisions = match decisions(&state, &signed).await {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
     let total = found.schools.len();
     let late_schools = found.schools.iter().filter(|s| s.late > 0).count();
     let pages = total.div_ceil(PER_PAGE).max(1);
@@ -186,7 +190,7 @@ pub async fn page(
                     }
                 })
                 .collect();
-            context! { code => &s.code, name => &s.name, late => s.late, cells }
+            context! { code => &s.code, name => &s.name, late => s.late, cells, actas => s.open_actas }
         })
         .collect();
     let order = asked.orden.as_str();
@@ -196,6 +200,8 @@ pub async fn page(
         "Cobertura de registros",
         "console_coverage.html",
         context! {
+            decisions,
+            open_actas => found.schools.iter().map(|s| s.open_actas).sum::<usize>(),
             unit => unit_name,
             months,
             rows,
@@ -212,6 +218,70 @@ pub async fn page(
             csv => format!("{COVERAGE_PATH}.csv?{}", query(order, 1)),
         },
     )
+}
+
+/// What waits for the person's own step: altas y bajas it decides, and exceptional modifications
+/// it reviews (the level's specialist) or enables (the UGEL's).
+async fn decisions(state: &AppState, signed: &Signed) -> Result<Vec<Value>, ApiError> {
+    use crate::{
+        attendance::modification::RegisterModification,
+        auth::policy::{Action, grants},
+        evaluation::modification::ActaModification,
+        exceptional::{ModificationFilter, list_in_reach},
+        links::{MODIFICATIONS_PATH, PROVISIONING_PATH},
+    };
+    let p = &signed.principal;
+    let mut out = Vec::new();
+    let (_, pending) = crate::provisioning::list(&state.db, p, Some("pending"), None).await?;
+    let mut altas = 0;
+    for request in &pending {
+        if crate::provisioning::is_authority(&state.db, p, request).await? {
+            altas += 1;
+        }
+    }
+    if altas > 0 {
+        out.push(context! {
+            text => if altas == 1 { "1 solicitud de alta o baja espera su decisión".to_owned() } else { format!("{altas} solicitudes de alta o baja esperan su decisión") },
+            link => format!("{PROVISIONING_PATH}?estado=pending"),
+        });
+    }
+    let step = if p
+        .assignments
+        .iter()
+        .any(|a| grants(a.role, Action::OpineModification))
+    {
+        Some(("requested", "su opinión"))
+    } else if p
+        .assignments
+        .iter()
+        .any(|a| grants(a.role, Action::EnableModification))
+    {
+        Some(("favorable", "su habilitación"))
+    } else {
+        None
+    };
+    if let Some((state_code, what)) = step {
+        let filter = || ModificationFilter {
+            state: Some(state_code.to_owned()),
+            ugel_id: None,
+            school_id: None,
+            page: Some(1),
+            per_page: Some(1),
+        };
+        let waiting = list_in_reach::<RegisterModification>(&state.db, p, filter())
+            .await?
+            .total
+            + list_in_reach::<ActaModification>(&state.db, p, filter())
+                .await?
+                .total;
+        if waiting > 0 {
+            out.push(context! {
+                text => if waiting == 1 { format!("1 modificación excepcional espera {what}") } else { format!("{waiting} modificaciones excepcionales esperan {what}") },
+                link => format!("{MODIFICATIONS_PATH}?estado={state_code}"),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The unit's name as the heading shows it.
@@ -254,6 +324,7 @@ pub async fn download(
             .map(|(y, m)| format!("{} {y}", month_name(*m))),
     );
     header.push("Registros atrasados".to_owned());
+    header.push("Actas abiertas del año que terminó".to_owned());
     let mut lines = vec![csv_line(&header)];
     for school in &found.schools {
         let mut fields = vec![school.code.clone(), school.name.clone()];
@@ -264,6 +335,7 @@ pub async fn download(
                 .map(|m| format!("{} de {}", m.closed, m.total)),
         );
         fields.push(school.late.to_string());
+        fields.push(school.open_actas.to_string());
         lines.push(csv_line(&fields));
     }
     csv(lines, "cobertura-registros", true).unwrap_or_else(IntoResponse::into_response)

@@ -468,6 +468,14 @@ async fn a_closed_month_is_reopened_from_pages_by_the_director_and_the_ugel() {
             .contains("Habilitar la modificación")
     );
     let (level, level_csrf) = &mut Visitor::signed_in(&app, "nivel.demo").await;
+    let glance = level.get("/consola/cobertura").await;
+    assert!(
+        glance
+            .html
+            .contains("1 modificación excepcional espera su opinión"),
+        "{}",
+        glance.html
+    );
     let page = level.get("/consola/modificaciones?estado=requested").await;
     assert!(page.html.contains("Registrar la opinión"), "{}", page.html);
     let opined = level
@@ -696,6 +704,31 @@ async fn the_ugel_reads_its_coverage_late_first_and_as_csv() {
         .map(|row| row.starts_with(" class=\"late\""))
         .collect();
     assert!(lates.windows(2).all(|w| w[0] || !w[1]), "{lates:?}");
+
+    // An acta of last year left open shows on its IE's line and in the count.
+    let section = app
+        .scalar(&format!(
+            "SELECT CAST(MIN(s.id) AS TEXT) FROM section s JOIN academic_year y ON y.id = s.academic_year_id \
+             WHERE y.year = {} AND s.school_id = {}",
+            lima_today().year() - 1,
+            last.register(&app).await["school_id"]
+        ))
+        .await
+        .unwrap();
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE acta SET closed_at = NULL, closed_by = NULL WHERE section_id = {section}"
+        ))
+        .await
+        .unwrap();
+    let page = ugel.get("/consola/cobertura").await;
+    assert!(
+        page.html
+            .contains("1</strong> acta del año que terminó sin cerrar"),
+        "{}",
+        page.html
+    );
 
     // A director, a teacher and the help desk have no coverage of their own to read.
     for username in ["director.demo", "docente.demo", "agente.demo"] {
