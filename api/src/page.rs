@@ -109,6 +109,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_certificate_form.html",
+        include_str!("../templates/console_certificate_form.html"),
+    ),
+    (
         "console_teachers.html",
         include_str!("../templates/console_teachers.html"),
     ),

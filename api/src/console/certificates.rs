@@ -104,7 +104,7 @@ pub struct Asked {
 }
 
 /// The IE the page is about: the one asked for, or the person's own.
-fn school_of(signed: &Signed, asked: Option<i64>) -> Option<i64> {
+pub(super) fn school_of(signed: &Signed, asked: Option<i64>) -> Option<i64> {
     asked.or_else(|| {
         signed
             .principal
@@ -439,6 +439,7 @@ pub async fn request(
         "Solicitud de certificado",
         "console_certificate_request.html",
         context! {
+            id => view.id,
             number => view.number.clone().unwrap_or_else(|| view.id.to_string()),
             student => &view.student.name,
             document => &view.student.document,

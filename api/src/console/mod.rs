@@ -5,6 +5,7 @@
 mod acta;
 mod bulk;
 mod canned;
+mod certificate_form;
 mod certificates;
 mod coverage;
 mod helpdesk_queue;
@@ -58,6 +59,10 @@ pub fn router() -> Router<AppState> {
             post(modifications::act),
         )
         .route(crate::links::CERTIFICATES_PATH, get(certificates::list))
+        .route(
+            certificate_form::PATH,
+            get(certificate_form::form).post(certificate_form::save),
+        )
         .route(
             "/consola/certificados/lote.pdf",
             get(certificates::batch_pdf),

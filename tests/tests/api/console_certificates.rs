@@ -255,3 +255,87 @@ async fn a_students_record_is_read_by_its_director_and_not_found_elsewhere() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.html.contains("<h3 id=\"y"), "{}", page.html);
 }
+
+/// The inputs of the areas of a form's page: (name, literal scale).
+fn area_inputs(html: &str) -> Vec<(String, bool)> {
+    html.split("<input id=\"a")
+        .skip(1)
+        .map(|rest| {
+            let name = format!("a{}", rest.split('"').next().unwrap());
+            (name, rest.split('>').next().unwrap().contains("AD|A|B|C"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_certificate_is_typed_in_a_year_at_a_time_with_the_areas_of_its_curriculum() {
+    let app = spawn_app().await;
+    let token = app.login_as("director.demo").await;
+    let school = app.school_id(&token, demo::PRIMARIA).await;
+    let section = app.sections(&token, school).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, roster) = app
+        .get(&format!("/sections/{section}/students"), &token)
+        .await;
+    let dni = roster[0]["dni"].as_str().unwrap().to_owned();
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let mut request: Option<i64> = None;
+    for (year, grade) in [(2012, "1.º"), (2013, "2.º")] {
+        let mut query = format!(
+            "/consola/certificados/nueva?anio={year}&nivel=primaria&grado={}&codigo=0412345-0&situacion=promovido",
+            tests::visitor::encode(grade)
+        );
+        match request {
+            None => query.push_str(&format!("&documento={dni}")),
+            Some(id) => query.push_str(&format!("&solicitud={id}")),
+        }
+        let step = director.get(&query).await;
+        assert_eq!(step.status, StatusCode::OK, "{}", step.html);
+        let inputs = area_inputs(&step.html);
+        assert!(inputs.len() >= 4, "the curriculum's areas: {}", step.html);
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.clone()),
+            ("anio".into(), year.to_string()),
+            ("nivel".into(), "primaria".into()),
+            ("grado".into(), grade.into()),
+            ("codigo".into(), "0412345-0".into()),
+            ("situacion".into(), "promovido".into()),
+        ];
+        match request {
+            None => form.push(("documento".into(), dni.clone())),
+            Some(id) => form.push(("solicitud".into(), id.to_string())),
+        }
+        for (name, literal) in inputs {
+            form.push((name, if literal { "A".into() } else { "14".into() }));
+        }
+        let fields: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let saved = director.post("/consola/certificados/nueva", &fields).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+        let id: i64 = saved
+            .location
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        request = Some(id);
+    }
+    let id = request.unwrap();
+    let (_, view) = app
+        .get(&format!("/certificate-requests/{id}"), &token)
+        .await;
+    let years: Vec<i64> = view["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(years, [2012, 2013], "{view}");
+    let page = director
+        .get(&format!("/consola/certificados/solicitudes/{id}"))
+        .await;
+    assert!(page.html.contains("(transcrito)"), "{}", page.html);
+}
