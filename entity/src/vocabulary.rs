@@ -152,6 +152,9 @@ pub enum HeldReview {
     Pending,
     #[sea_orm(string_value = "applied")]
     Applied,
+    /// Set aside by the director: it never enters the register.
+    #[sea_orm(string_value = "dismissed")]
+    Dismissed,
 }
 
 /// Where a provisioning request stands (`provisioning_request.status`).

@@ -376,3 +376,50 @@ pub async fn apply_held(
     txn.commit().await?;
     register::build(db, &scope, &calendar, year, month, now()).await
 }
+
+/// Set held marks aside (the director), at any time: they never enter the register, and stay in
+/// the history as dismissed.
+pub async fn dismiss_held(
+    db: &DatabaseConnection,
+    p: &Principal,
+    id: i64,
+    year: i32,
+    month: u32,
+    body: ApplyHeld,
+) -> Result<Register> {
+    let (scope, calendar) = in_reach(db, p, id, Action::CloseRegister).await?;
+    let held = held_marks(db, id, year, month).await?;
+    let chosen = held
+        .iter()
+        .filter(|m| body.mark_ids.contains(&m.mark_id))
+        .count();
+    if body.mark_ids.is_empty() || chosen != body.mark_ids.len() {
+        return Err(ApiError::field(
+            "mark_ids",
+            "Alguna marca no está retenida en este registro.",
+        ));
+    }
+    let register = register_row(db, id, year, month).await?;
+    let txn = crate::db::begin(db).await?;
+    held_mark::Entity::update_many()
+        .col_expr(
+            held_mark::Column::Review,
+            sea_orm::sea_query::Expr::value(HeldReview::Dismissed),
+        )
+        .filter(held_mark::Column::MarkId.is_in(body.mark_ids.clone()))
+        .filter(held_mark::Column::SectionId.eq(id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::HeldMarksDismissed, register.map(|r| r.id))
+                .by(p.user_id)
+                .in_unit(scope.target)
+                .after(&body.mark_ids),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    register::build(db, &scope, &calendar, year, month, now()).await
+}

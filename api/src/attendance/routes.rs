@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close))
         .routes(routes!(list_held))
         .routes(routes!(apply_held))
+        .routes(routes!(dismiss_held))
         .routes(routes!(request_modification))
         .routes(routes!(give_opinion))
         .routes(routes!(enable_modification))
@@ -118,6 +119,20 @@ async fn apply_held(
 ) -> Result<Json<Register>> {
     Ok(Json(
         closure::apply_held(&state.db, &state.places, &p, id, year, month, body).await?,
+    ))
+}
+
+/// Set held marks aside (the director), at any time: they never enter the register.
+#[utoipa::path(post, path = "/sections/{id}/registers/{year}/{month}/held/dismiss", params(("id" = i64, Path, description = "Identificador del recurso"), ("year" = i32, Path, description = "Año (p. ej. 2026)"), ("month" = u32, Path, description = "Mes, de 1 a 12")), tag = "attendance", security(("bearer" = [])), request_body = ApplyHeld,
+    responses((status = 200, body = Register), (status = 403, body = ErrorBody), (status = 422, description = "`validation_failed`: a mark not held in this register", body = ErrorBody)))]
+async fn dismiss_held(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiPath((id, year, month)): RegisterPath,
+    ApiJson(body): ApiJson<ApplyHeld>,
+) -> Result<Json<Register>> {
+    Ok(Json(
+        closure::dismiss_held(&state.db, &p, id, year, month, body).await?,
     ))
 }
 

@@ -92,6 +92,7 @@ fn done_text(done: &str) -> Option<&'static str> {
         "completar" => "Asistencias completadas.",
         "cerrar" => "Registro cerrado.",
         "retenidas" => "Marcas retenidas aplicadas al registro.",
+        "descartar" => "Marcas retenidas descartadas: no entran al registro.",
         "modificacion" => "Solicitud de modificación excepcional enviada a la UGEL.",
         _ => return None,
     })
@@ -516,6 +517,16 @@ pub async fn act(
         "cerrar" => closure::close(&state.db, p, section, year, month)
             .await
             .map(drop),
+        "descartar" => {
+            let mark_ids = form
+                .iter()
+                .filter(|(k, _)| k == "mark")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect::<Vec<_>>();
+            closure::dismiss_held(&state.db, p, section, year, month, ApplyHeld { mark_ids })
+                .await
+                .map(drop)
+        }
         "retenidas" => {
             let mark_ids = form
                 .iter()

@@ -61,6 +61,7 @@ actions! {
     RegisterModified = ("register_modified", "attendance_register"),
     RegisterClosed = ("register_closed", "attendance_register"),
     HeldMarksApplied = ("held_marks_applied", "attendance_register"),
+    HeldMarksDismissed = ("held_marks_dismissed", "attendance_register"),
     RegisterModificationRequested = ("register_modification_requested", "register_modification"),
     RegisterModificationOpinion = ("register_modification_opinion", "register_modification"),
     RegisterModificationEnabled = ("register_modification_enabled", "register_modification"),

@@ -987,3 +987,83 @@ async fn a_page_asked_with_odd_parameters_or_way_back_answers_a_page_never_a_fai
         assert_eq!(signed_in.location.as_deref(), Some("/consola"), "{back}");
     }
 }
+
+#[tokio::test]
+async fn a_mark_held_after_the_closure_is_dismissed_from_the_register_page() {
+    let app = spawn_app().await;
+    let c = app.classroom().await;
+    let last = LastMonth {
+        section: c.section_id.parse().unwrap(),
+        ..LastMonth::of(&app).await
+    };
+    closed_last_month(&app, &last).await;
+    let day = c
+        .academic_days
+        .iter()
+        .rev()
+        .find(|d| d.month() == last.month && d.year() == last.year)
+        .copied()
+        .unwrap();
+    let late = tests::mark(
+        &c.section_id,
+        &c.students[0],
+        day,
+        "falta",
+        &format!("{day}T10:00:00-05:00"),
+    );
+    let (status, _) = app
+        .push(&c.token, &tests::batch(c.device, vec![late.clone()]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let pending = director.get("/consola/pendientes").await;
+    assert!(
+        pending.html.contains("Marcas retenidas para su revisión"),
+        "{}",
+        pending.html
+    );
+    let page = director.get(&last.page()).await;
+    let mark_id = late["mark_id"].as_str().unwrap();
+    assert!(page.html.contains(mark_id), "{}", page.html);
+    let dismissed = director
+        .post(
+            &format!("{}/descartar", last.page()),
+            &[("csrf", csrf), ("mark", mark_id)],
+        )
+        .await;
+    assert_eq!(
+        dismissed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        dismissed.html
+    );
+    let pending = director.get("/consola/pendientes").await;
+    assert!(
+        !pending.html.contains("Marcas retenidas para su revisión"),
+        "{}",
+        pending.html
+    );
+    let token = app.login_as("director.demo").await;
+    let (_, held) = app
+        .get(
+            &format!(
+                "/sections/{}/registers/{}/{}/held",
+                last.section, last.year, last.month
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(held, serde_json::json!([]));
+    // Completed as "asistió" before the closure, the day has no absence: the dismissed mark
+    // never entered the register.
+    let register = last.register(&app).await;
+    assert!(
+        register["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["cells"][day.day0() as usize]["status"] == "asistio"),
+        "{register}"
+    );
+}

@@ -516,6 +516,7 @@ fn cases(w: &World) -> Vec<Case> {
         case(M::POST, "/sections/{id}/registers/{year}/{month}/close", format!("{}/close", reg(n)), Body::None, "xxxxaxxx"),
         case(M::GET, "/sections/{id}/registers/{year}/{month}/held", format!("{}/held", reg(t)), Body::None, "xxxxaxxx"),
         case(M::POST, "/sections/{id}/registers/{year}/{month}/held/apply", format!("{}/held/apply", reg(t)), j(json!({"mark_ids": []})), "xxxxaxxx"),
+        case(M::POST, "/sections/{id}/registers/{year}/{month}/held/dismiss", format!("{}/held/dismiss", reg(t)), j(json!({"mark_ids": []})), "xxxxaxxx"),
         case(M::POST, "/sections/{id}/registers/{year}/{month}/modifications", format!("{}/modifications", reg(t)), j(json!({"reason": "Otra corrección pendiente"})), "xxxxaxxx"),
         case(M::GET, "/register-modifications", "/register-modifications".into(), Body::None, "axaaaxaa"),
         case(M::GET, "/register-modifications/{id}", format!("/register-modifications/{}", w.modification), Body::None, "axaaaxxx"),
