@@ -109,6 +109,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "_presence.html",
+        include_str!("../templates/_presence.html"),
+    ),
+    (
         "console_certificate_form.html",
         include_str!("../templates/console_certificate_form.html"),
     ),
@@ -354,12 +358,33 @@ impl Render<'_> {
                 return crate::error::internal_error_response();
             }
         };
-        let mut response = (self.status, Html(html)).into_response();
+        hardened((self.status, Html(html)).into_response(), self.scripts)
+    }
+}
+
+/// A part of a page (what htmx swaps in on a page that runs the console's scripts), from a
+/// template that extends no layout, with the headers of a page.
+pub fn fragment<T: Serialize>(template: &str, part: T) -> Response {
+    let html = PAGES
+        .get_template(template)
+        .and_then(|t| t.render(Value::from_serialize(&part)));
+    match html {
+        Ok(html) => hardened((StatusCode::OK, Html(html)).into_response(), true),
+        Err(error) => {
+            tracing::error!(template, error = %error, "a part of a page did not render");
+            crate::error::internal_error_response()
+        }
+    }
+}
+
+/// The headers every page carries.
+fn hardened(mut response: Response, scripts: bool) -> Response {
+    {
         let headers = response.headers_mut();
         // Scripts only from this server, and only on pages that use them; never inline.
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(if self.scripts {
+            HeaderValue::from_static(if scripts {
                 "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
                  img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
             } else {
@@ -373,8 +398,8 @@ impl Render<'_> {
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
     }
+    response
 }
 
 #[cfg(test)]

@@ -81,6 +81,31 @@ pub async fn show(
     page(&state, &signed, id, StatusCode::OK, notice).await
 }
 
+/// Who else has the ticket open, alone (the page's line refreshes itself from here every 30
+/// seconds with JavaScript, instead of loading the whole ticket again); 404 out of reach.
+pub async fn presence(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = allowed(&signed, &id) else {
+        return not_found(&signed);
+    };
+    // Reading the ticket is what proves it is in reach.
+    match tickets::read(&state, &signed.principal, id, now()).await {
+        Ok(_) => {}
+        Err(ApiError::Client { .. }) => return not_found(&signed),
+        Err(error) => return error.into_response(),
+    }
+    match others_on(&state, &signed, id).await {
+        Ok(others) => crate::page::fragment(
+            "_presence.html",
+            context! { others, presence => format!("{}/presencia", links::staff_ticket(id)) },
+        ),
+        Err(error) => error.into_response(),
+    }
+}
+
 /// A file of the ticket.
 pub async fn attachment(
     State(state): State<AppState>,
@@ -160,6 +185,7 @@ async fn page(
             canned => extras.canned,
             articles => extras.articles,
             others,
+            presence => format!("{path}/presencia"),
             severities => severities(),
             writes_articles => knowledge_writer(signed),
             ..ticket_view::view(&ticket, &format!("{path}/adjuntos"))

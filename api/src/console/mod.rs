@@ -155,6 +155,10 @@ pub fn router() -> Router<AppState> {
             post(helpdesk_ticket::act),
         )
         .route(
+            "/consola/mesa-de-ayuda/tickets/{id}/presencia",
+            get(helpdesk_ticket::presence),
+        )
+        .route(
             "/consola/mesa-de-ayuda/tickets/{id}/adjuntos/{file}",
             get(helpdesk_ticket::attachment),
         )

@@ -207,6 +207,14 @@ pub async fn file(
     multipart: Multipart,
 ) -> Response {
     let in_address = token_in(query.as_deref());
+    // The page's form carries its token in the address: a wrong one is refused before the body
+    // (and its files) is read.
+    if in_address
+        .as_deref()
+        .is_some_and(|t| !same(t, &signed.csrf))
+    {
+        return forbidden(Some(&signed));
+    }
     let read = tickets::read_multipart(multipart, &["csrf"]).await;
     let (form, uploads, extras) = match read {
         Ok(read) => read,
@@ -369,8 +377,15 @@ pub async fn reply(
     let Ok(id) = id.parse::<i64>() else {
         return not_found(&signed);
     };
+    let in_address = token_in(query.as_deref());
+    if in_address
+        .as_deref()
+        .is_some_and(|t| !same(t, &signed.csrf))
+    {
+        return forbidden(Some(&signed));
+    }
     let read = tickets::read_parts(multipart).await;
-    let token = token_in(query.as_deref()).or_else(|| {
+    let token = in_address.or_else(|| {
         read.as_ref()
             .ok()
             .and_then(|(fields, _)| fields.iter().find(|(k, _)| k == "csrf"))

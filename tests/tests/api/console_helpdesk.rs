@@ -529,6 +529,22 @@ async fn someone_elses_reply_since_the_page_loaded_is_shown_before_sending() {
         "{}",
         again.html
     );
+    // The line refreshes alone from its own address (the whole page is not loaded again), and
+    // only for who reaches the ticket.
+    let line = first.get(&format!("{path}/presencia")).await;
+    assert_eq!(line.status, StatusCode::OK);
+    assert!(
+        line.html.starts_with("<div id=\"presencia\""),
+        "{}",
+        line.html
+    );
+    assert!(line.html.contains("También tiene abierto este ticket:"));
+    assert!(!line.html.contains("<html"));
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
+    assert_eq!(
+        director.get(&format!("{path}/presencia")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let replied = second
         .post(
             &format!("{path}/responder"),
