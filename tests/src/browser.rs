@@ -295,6 +295,16 @@ impl Browser {
         .await
     }
 
+    /// Sets the window's size in CSS pixels (a phone's: 390 × 844).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// Emulates a network (Chromium's own throttling): round-trip latency, and download and
     /// upload throughput in kilobits a second.
     pub async fn emulate_network(&self, latency_ms: u64, down_kbps: u64, up_kbps: u64) {

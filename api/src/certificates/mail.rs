@@ -73,12 +73,13 @@ pub async fn new_request(
     school: &str,
     student: &str,
     relationship: &str,
+    link: &str,
 ) -> Result<()> {
     let mail = jobs::templates::Mail::new(
         "certificate_request_new",
         &jobs::templates::context! {
             name => name, number => number, school => school, student => student,
-            relationship => relationship,
+            relationship => relationship, link => link,
         },
     )
     .map_err(ApiError::Internal)?;

@@ -99,7 +99,8 @@ pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Re
     let number = checked.number.clone();
     let state = state.clone();
     crate::time::spawn(async move {
-        if let Err(error) = file(&state.db, checked).await {
+        let links = crate::links::Links::new(&state.config.auth.public_base_url);
+        if let Err(error) = file(&state.db, links, checked).await {
             tracing::error!(error = %error, "a public certificate request failed");
         }
     });
@@ -177,7 +178,11 @@ fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<
 /// Acknowledges a checked request to its requester, and files it with the IE where the student
 /// last studied (telling the IE's issuers) when the document and birth date match a student and
 /// that IE takes public requests.
-async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
+async fn file(
+    db: &DatabaseConnection,
+    links: crate::links::Links<'_>,
+    checked: Checked,
+) -> Result<()> {
     let txn = crate::db::begin(db).await?;
     super::mail::received(
         &txn,
@@ -186,12 +191,16 @@ async fn file(db: &DatabaseConnection, checked: Checked) -> Result<()> {
         &checked.number,
     )
     .await?;
-    file_with_ie(&txn, checked).await?;
+    file_with_ie(&txn, links, checked).await?;
     txn.commit().await?;
     Ok(())
 }
 
-async fn file_with_ie(db: &impl ConnectionTrait, checked: Checked) -> Result<()> {
+async fn file_with_ie(
+    db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
+    checked: Checked,
+) -> Result<()> {
     let Checked {
         document,
         birth,
@@ -269,6 +278,11 @@ async fn file_with_ie(db: &impl ConnectionTrait, checked: Checked) -> Result<()>
         .find(|(code, _)| *code == relationship)
         .map_or("", |(_, phrase)| phrase);
     let student_name = requests::listed_name(&student);
+    let link = links.full(&format!(
+        "{}/solicitudes/{}",
+        crate::links::CERTIFICATES_PATH,
+        request.id
+    ));
     for issuer in access::issuers_to_tell(db, school_id).await? {
         let Some(to) = &issuer.email else { continue };
         super::mail::new_request(
@@ -279,6 +293,7 @@ async fn file_with_ie(db: &impl ConnectionTrait, checked: Checked) -> Result<()>
             &scope.school.name,
             &student_name,
             asked_by,
+            &link,
         )
         .await?;
     }

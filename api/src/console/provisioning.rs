@@ -378,9 +378,15 @@ pub async fn decide(
                 };
                 (request, shown)
             }),
-        "rechazar" => provisioning::reject(&state.db, p, id, &form.reason)
-            .await
-            .map(|request| (request, context! { approved => false })),
+        "rechazar" => provisioning::reject(
+            &state.db,
+            crate::links::Links::new(&state.config.auth.public_base_url),
+            p,
+            id,
+            &form.reason,
+        )
+        .await
+        .map(|request| (request, context! { approved => false })),
         _ => return not_found(&signed),
     };
     match decided {

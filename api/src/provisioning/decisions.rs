@@ -283,7 +283,13 @@ pub async fn approve(
         ),
     )
     .await?;
-    notify_requester(&txn, &decided, true).await?;
+    notify_requester(
+        &txn,
+        crate::links::Links::new(&auth.public_base_url),
+        &decided,
+        true,
+    )
+    .await?;
     txn.commit().await?;
     Ok((decided, credentials, notice))
 }
@@ -291,6 +297,7 @@ pub async fn approve(
 /// Rejects a request with a reason the requester will read.
 pub async fn reject(
     db: &DatabaseConnection,
+    links: crate::links::Links<'_>,
     principal: &Principal,
     id: i64,
     reason: &str,
@@ -321,7 +328,7 @@ pub async fn reject(
         ),
     )
     .await?;
-    notify_requester(&txn, &decided, false).await?;
+    notify_requester(&txn, links, &decided, false).await?;
     txn.commit().await?;
     Ok(decided)
 }
@@ -329,6 +336,7 @@ pub async fn reject(
 /// The requester learns the outcome by e-mail too, when it has an address.
 pub(super) async fn notify_requester(
     db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
     request: &provisioning_request::Model,
     approved: bool,
 ) -> Result<()> {
@@ -378,6 +386,7 @@ pub(super) async fn notify_requester(
             role => role,
             person => person.split_whitespace().collect::<Vec<_>>().join(" "),
             reason => request.decision_reason.clone().unwrap_or_default(),
+            link => links.full(&format!("{}/{}", crate::links::PROVISIONING_PATH, request.id)),
         },
     )
     .map_err(ApiError::Internal)?;

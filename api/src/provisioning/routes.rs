@@ -220,9 +220,15 @@ async fn reject(
     ApiJson(body): ApiJson<Rejection>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(
-        decisions::reject(&state.db, &p, id, &body.reason)
-            .await?
-            .into(),
+        decisions::reject(
+            &state.db,
+            crate::links::Links::new(&state.config.auth.public_base_url),
+            &p,
+            id,
+            &body.reason,
+        )
+        .await?
+        .into(),
     ))
 }
 

@@ -2146,4 +2146,9 @@ async fn a_public_requester_is_acknowledged_with_a_number_and_the_ies_issuers_ar
         .find(|m| m.contains("recibió por Mi Certificado la solicitud"))
         .unwrap_or_else(|| panic!("{director:?}"));
     assert!(told.contains(&real) && told.contains("su madre"), "{told}");
+    // With the page of the request, where it is attended.
+    assert!(
+        told.contains("/consola/certificados/solicitudes/"),
+        "{told}"
+    );
 }

@@ -149,6 +149,15 @@ async fn the_ugel_files_and_approves_a_directors_alta_and_the_credentials_are_sh
         .to_owned();
     let login = app.login_response(&username, &password).await;
     assert_eq!(login.status(), StatusCode::OK);
+    // The requester is told, with the request's page.
+    app.deliver_mail().await;
+    let told: Vec<String> = app
+        .delivered()
+        .into_iter()
+        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
+        .filter(|text| text.contains("fue aprobada"))
+        .collect();
+    assert!(told.iter().any(|t| t.contains(&page_path)), "{told:?}");
     let again = ugel.get(&page_path).await;
     assert!(!again.html.contains(&password), "shown only once");
     assert!(again.html.contains("Aprobada"));
@@ -268,4 +277,95 @@ async fn the_people_pages_have_no_serious_accessibility_violation() {
     for (page, violations) in found {
         assert!(violations.is_empty(), "{page}: {violations:?}");
     }
+}
+
+#[tokio::test]
+async fn a_ugel_specialist_decides_an_alta_and_enables_a_modification_in_a_browser() {
+    use chrono::{Datelike, Duration};
+    let app = spawn_app().await;
+    let token = app.login_as("ugel.demo").await;
+    let school = app.school_id(&token, demo::PRIMARIA).await;
+    let fields = vec![
+        ("kind", "alta".to_string()),
+        ("role", "director".into()),
+        ("school_id", school.to_string()),
+        ("dni", "41112222".into()),
+        ("paternal_surname", "Chuquicusma".into()),
+        ("maternal_surname", "Llontop".into()),
+        ("given_names", "María Elena".into()),
+        ("email", "melena@ie16471.edu.pe".into()),
+        ("resolution_number", "RD N° 0456-2026-UGEL-SI".into()),
+        ("resolution_date", "2026-03-02".into()),
+        ("reason", "Oficio N° 112-2026".into()),
+    ];
+    let (status, filed) = app.file_request(&token, &fields, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let id = filed["id"].as_i64().unwrap();
+
+    // A closed register of last month, its modification asked and reviewed favourably.
+    let director = app.login_as("director.demo").await;
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let section = me["sections"][0].as_i64().unwrap();
+    let last = tests::lima_today().with_day(1).unwrap() - Duration::days(1);
+    let base = format!(
+        "/sections/{section}/registers/{}/{}",
+        last.year(),
+        last.month()
+    );
+    let (status, _) = app
+        .post(
+            &format!("{base}/complete"),
+            &director,
+            serde_json::json!({"up_to_day": last.day()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.post(&format!("{base}/close"), &director, serde_json::json!({}))
+        .await;
+    let (status, asked) = app
+        .post(
+            &format!("{base}/modifications"),
+            &director,
+            serde_json::json!({"reason": "Una falta mal registrada el último día."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{asked}");
+    let level = app.login_as("nivel.demo").await;
+    let (status, _) = app
+        .post(
+            &format!("/register-modifications/{}/opinion", asked["id"]),
+            &level,
+            serde_json::json!({"favorable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let Some(browser) = tests::browser::Browser::start_with_scripts().await else {
+        return;
+    };
+    browser.sign_in(&app, "ugel.demo").await;
+    browser.click("a[href='/consola/altas-y-bajas']").await;
+    browser
+        .click(&format!("a[href='/consola/altas-y-bajas/{id}']"))
+        .await;
+    browser.text_with("descargar el archivo").await;
+    browser.click("form[action$='/aprobar'] button").await;
+    let shown = browser.text_with("se muestran una sola vez").await;
+    assert!(shown.contains("Contraseña temporal"), "{shown}");
+    browser.open(&format!("{}/consola", app.address)).await;
+    browser.click("a[href='/consola/modificaciones']").await;
+    browser.text_with("Habilitar la modificación").await;
+    let violations = browser.serious_accessibility_violations().await;
+    browser.click("form[action$='/habilitar'] button").await;
+    browser.text_with("Modificación habilitada").await;
+    browser.quit().await;
+    // (The new director replaced the old one, whose session ended: the UGEL reads it.)
+    let (_, register) = app.get(&base, &token).await;
+    assert!(register["modification_until"].is_string(), "{register}");
+    let (_, request) = app
+        .get(&format!("/provisioning/requests/{id}"), &token)
+        .await;
+    assert_eq!(request["status"], "approved");
+    assert!(violations.is_empty(), "{violations:?}");
 }

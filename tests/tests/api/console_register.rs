@@ -1067,3 +1067,68 @@ async fn a_mark_held_after_the_closure_is_dismissed_from_the_register_page() {
         "{register}"
     );
 }
+
+#[tokio::test]
+async fn a_teacher_takes_todays_attendance_in_a_browser_at_a_phones_width() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    let register = last.register(&app).await;
+    let second = register["rows"][1]["student_id"].as_i64().unwrap();
+    let Some(browser) = Browser::start_with_scripts().await else {
+        return;
+    };
+    browser
+        .execute("window.resizeTo(390, 844); return 0;")
+        .await;
+    browser.sign_in(&app, "docente.demo").await;
+    browser
+        .click(&format!("a[href='/consola/asistencia/{}']", last.section))
+        .await;
+    browser.text_with("Guardar la asistencia de hoy").await;
+    let violations = browser.serious_accessibility_violations().await;
+    // Nothing wider than the phone: the page scrolls only downwards.
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        )
+        .await;
+    assert_eq!(overflow, 0, "the page fits a phone's width");
+    browser
+        .click(&format!("input[name='s{second}'][value='falta']"))
+        .await;
+    browser.click("main form button[type=submit]").await;
+    browser.text_with("Asistencia guardada.").await;
+    browser.quit().await;
+    let today = lima_today();
+    let director = app.login_as("director.demo").await;
+    let (_, month) = app
+        .get(
+            &format!(
+                "/sections/{}/registers/{}/{}",
+                last.section,
+                today.year(),
+                today.month()
+            ),
+            &director,
+        )
+        .await;
+    let statuses: Vec<&str> = month["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["cells"][today.day0() as usize]["status"]
+                .as_str()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(statuses[1], "falta", "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .enumerate()
+            .all(|(i, s)| i == 1 || *s == "asistio"),
+        "{statuses:?}"
+    );
+    assert!(violations.is_empty(), "{violations:?}");
+}
