@@ -64,25 +64,28 @@ pub async fn received(
     Ok(())
 }
 
+/// What an issuer is told of a public request that arrived.
+pub struct NewRequestMail<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    pub number: &'a str,
+    pub school: &'a str,
+    pub student: &'a str,
+    pub relationship: &'a str,
+    /// The request's page, in full.
+    pub link: &'a str,
+}
+
 /// One of the IE's issuers: a public request arrived.
-pub async fn new_request(
-    db: &impl ConnectionTrait,
-    to: &str,
-    name: &str,
-    number: &str,
-    school: &str,
-    student: &str,
-    relationship: &str,
-    link: &str,
-) -> Result<()> {
+pub async fn new_request(db: &impl ConnectionTrait, told: NewRequestMail<'_>) -> Result<()> {
     let mail = jobs::templates::Mail::new(
         "certificate_request_new",
         &jobs::templates::context! {
-            name => name, number => number, school => school, student => student,
-            relationship => relationship, link => link,
+            name => told.name, number => told.number, school => told.school,
+            student => told.student, relationship => told.relationship, link => told.link,
         },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(db, to, mail, None, now()).await?;
+    jobs::outbox::enqueue(db, told.to, mail, None, now()).await?;
     Ok(())
 }

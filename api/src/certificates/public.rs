@@ -287,13 +287,15 @@ async fn file_with_ie(
         let Some(to) = &issuer.email else { continue };
         super::mail::new_request(
             db,
-            to,
-            &format!("{} {}", issuer.given_names, issuer.paternal_surname),
-            &number,
-            &scope.school.name,
-            &student_name,
-            asked_by,
-            &link,
+            super::mail::NewRequestMail {
+                to,
+                name: &format!("{} {}", issuer.given_names, issuer.paternal_surname),
+                number: &number,
+                school: &scope.school.name,
+                student: &student_name,
+                relationship: asked_by,
+                link: &link,
+            },
         )
         .await?;
     }
