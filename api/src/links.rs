@@ -14,6 +14,9 @@ pub const MODIFICATIONS_PATH: &str = "/consola/modificaciones";
 /// Altas y bajas: the requests a person filed or decides.
 pub const PROVISIONING_PATH: &str = "/consola/altas-y-bajas";
 
+/// An IE's staff, for its director.
+pub const STAFF_PAGE_PATH: &str = "/consola/personal";
+
 /// A student's record, searched by document.
 pub const RECORD_PATH: &str = "/consola/estudiantes";
 

@@ -109,6 +109,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("_pending.html", include_str!("../templates/_pending.html")),
     (
+        "console_staff.html",
+        include_str!("../templates/console_staff.html"),
+    ),
+    (
         "_presence.html",
         include_str!("../templates/_presence.html"),
     ),

@@ -24,6 +24,7 @@ mod saved_views;
 mod session;
 mod sign_in;
 mod staff;
+mod staff_page;
 mod teachers;
 mod ticket_view;
 mod today;
@@ -113,6 +114,10 @@ pub fn router() -> Router<AppState> {
             post(provisioning::decide),
         )
         .route(crate::links::RECORD_PATH, get(record::page))
+        .route(
+            crate::links::STAFF_PAGE_PATH,
+            get(staff_page::page).post(staff_page::register),
+        )
         .route("/consola/secciones/{section}/docentes", get(teachers::page))
         .route(
             "/consola/secciones/{section}/docentes/{step}",

@@ -58,6 +58,7 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
             stale_days => state.config.jobs.stale_tablet_days,
             coverage => oversees(&signed.principal).then_some(crate::links::COVERAGE_PATH),
             provisioning => super::provisioning::files_requests(&signed.principal).then_some(crate::links::PROVISIONING_PATH),
+            staff => signed.principal.assignments.iter().any(|a| a.role == crate::auth::policy::Role::Director).then_some(crate::links::STAFF_PAGE_PATH),
             record => reads_records(&signed.principal).then_some(crate::links::RECORD_PATH),
             certificates => issues_certificates(&signed.principal).then_some(crate::links::CERTIFICATES_PATH),
             modifications => takes_part_in_modifications(&signed.principal).then_some(crate::links::MODIFICATIONS_PATH),

@@ -19,4 +19,4 @@ pub use repo::{SchoolScope, SectionScope, school_scope, section_scope, year_by_n
 pub use routes::router;
 pub use sections::{assign_teacher, list_sections, list_teachers, unassign_teacher};
 pub use staff::confirm_person;
-pub use staff::list_staff;
+pub use staff::{add_staff, list_staff};

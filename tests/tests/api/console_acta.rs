@@ -488,3 +488,70 @@ async fn a_director_gives_a_teacher_its_areas_and_takes_it_off_a_section() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_director_registers_staff_who_can_then_be_given_a_section() {
+    let app = spawn_app().await;
+    let (section, _) = section_acta(&app).await;
+    let token = app.login_as("director.demo").await;
+    let school = app.school_id(&token, tests::demo::PRIMARIA).await;
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let page = director.get("/consola/personal").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let registered = director
+        .post(
+            "/consola/personal",
+            &[
+                ("csrf", csrf),
+                ("dni", "41234599"),
+                ("position", "teacher"),
+                ("paternal_surname", "Ñique"),
+                ("maternal_surname", "Acosta"),
+                ("given_names", "Lucía"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        registered.html
+    );
+    let page = director.follow(&registered).await;
+    assert!(page.html.contains("Ñique Acosta, Lucía"), "{}", page.html);
+    let teachers = director
+        .get(&format!("/consola/secciones/{section}/docentes"))
+        .await;
+    assert!(
+        teachers.html.contains("Ñique Acosta, Lucía"),
+        "{}",
+        teachers.html
+    );
+
+    // A bad DNI is refused with its reason; another IE's director and a teacher reach nothing.
+    let refused = director
+        .post(
+            "/consola/personal",
+            &[
+                ("csrf", csrf),
+                ("dni", "123"),
+                ("position", "teacher"),
+                ("paternal_surname", "Ríos"),
+                ("maternal_surname", "Paz"),
+                ("given_names", "Leo"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
+    for username in ["jaen.demo", "docente.demo"] {
+        let (other, _) = &mut Visitor::signed_in(&app, username).await;
+        let page = other.get(&format!("/consola/personal?ie={school}")).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{username}");
+        assert!(!page.html.contains("Ñique"), "{username}");
+    }
+}
