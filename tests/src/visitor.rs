@@ -137,6 +137,39 @@ impl Visitor {
     }
 }
 
+/// Who opens which console page, as the authorization matrix does for the API: each demo
+/// account's status for each page (in the order of `pages`), and without a session the way to the
+/// sign-in page that comes back to the page. Answers each cell that differs, in words.
+pub async fn page_matrix<const N: usize>(
+    app: &TestApp,
+    pages: &[String; N],
+    expected: &[(&str, [u16; N])],
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (username, statuses) in expected {
+        let (visitor, _) = &mut Visitor::signed_in(app, username).await;
+        for (path, want) in pages.iter().zip(statuses) {
+            let got = visitor.get(path).await.status.as_u16();
+            if got != *want {
+                wrong.push(format!("{username} {path}: {got}, expected {want}"));
+            }
+        }
+    }
+    let mut nobody = Visitor::new(app);
+    for path in pages {
+        let page = nobody.get(path).await;
+        // To sign in, and back to the page once signed in (the home needs no way back).
+        let back = match path.as_str() {
+            "/consola" => "/consola/ingresar".to_owned(),
+            path => format!("/consola/ingresar?siguiente={}", encode(path)),
+        };
+        if page.status != StatusCode::SEE_OTHER || page.location.as_deref() != Some(back.as_str()) {
+            wrong.push(format!("without a session {path}: {}", page.status));
+        }
+    }
+    wrong
+}
+
 pub fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {

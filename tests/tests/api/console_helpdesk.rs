@@ -1054,31 +1054,7 @@ async fn every_console_page_answers_each_role_as_its_reach_allows() {
             [200, 403, 404, 403, 403, 403, 200, 200, 403, 200, 200, 404],
         ),
     ];
-    let mut wrong = Vec::new();
-    for (username, statuses) in expected {
-        let (visitor, _) = &mut Visitor::signed_in(&app, username).await;
-        for (path, want) in pages.iter().zip(statuses) {
-            let got = visitor.get(path).await.status.as_u16();
-            if got != want {
-                wrong.push(format!("{username} {path}: {got}, expected {want}"));
-            }
-        }
-    }
-    let mut nobody = Visitor::new(&app);
-    for path in &pages {
-        let page = nobody.get(path).await;
-        // To sign in, and back to the page once signed in (the home needs no way back).
-        let back = match path.as_str() {
-            "/consola" => "/consola/ingresar".to_owned(),
-            path => format!(
-                "/consola/ingresar?siguiente={}",
-                tests::visitor::encode(path)
-            ),
-        };
-        if page.status != StatusCode::SEE_OTHER || page.location.as_deref() != Some(back.as_str()) {
-            wrong.push(format!("without a session {path}: {}", page.status));
-        }
-    }
+    let wrong = tests::visitor::page_matrix(&app, &pages, &expected).await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
