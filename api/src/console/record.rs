@@ -38,6 +38,19 @@ pub async fn page(
     PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
+    let reads = signed
+        .principal
+        .assignments
+        .iter()
+        .any(|a| crate::auth::policy::grants(a.role, crate::auth::policy::Action::ReadRecord));
+    if !reads {
+        return super::layout::message_page(
+            StatusCode::FORBIDDEN,
+            Some(&signed.person()),
+            "Sin acceso",
+            "El récord de un estudiante lo leen el director de su IE y los especialistas de su UGEL o DRE.",
+        );
+    }
     let document = asked.documento.trim();
     let mut status = StatusCode::OK;
     let mut error = None;

@@ -16,6 +16,7 @@ use super::{
     ticket_view::spanish,
 };
 use crate::{
+    auth::policy::Action,
     error::ApiError,
     evaluation::{
         sheet,
@@ -69,6 +70,20 @@ async fn show(
     error: Option<String>,
 ) -> Response {
     let p = &signed.principal;
+    // The page is its director's: who only reads the section is told so (out of reach, not found).
+    match crate::registry::section_scope(&state.db, section).await {
+        Ok(scope) if p.can(Action::ManageRoster, &scope.target) => {}
+        Ok(scope) if p.can(Action::ReadRoster, &scope.target) => {
+            return message_page(
+                StatusCode::FORBIDDEN,
+                Some(&signed.person()),
+                "Sin acceso",
+                "Los docentes de una sección y sus áreas los asigna el director de la IE.",
+            );
+        }
+        Ok(_) | Err(ApiError::Client { .. }) => return not_found(signed),
+        Err(error) => return error.into_response(),
+    }
     let loaded = async {
         let acta = sheet::read(&state.db, p, section).await?;
         let teachers = registry::list_teachers(&state.db, p, section).await?;
