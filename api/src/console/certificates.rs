@@ -218,7 +218,8 @@ pub async fn list(
         Err(error) => return refused(&signed, error),
     };
     let year = crate::time::now().with_timezone(&LIMA).date_naive();
-    let sections = list_sections(
+    // An issuer the director authorised may not read the IE's sections: it issues by request.
+    let sections = match list_sections(
         &state.db,
         p,
         school_id,
@@ -227,15 +228,20 @@ pub async fn list(
         },
     )
     .await
-    .unwrap_or_default()
-    .into_iter()
-    .map(|s| {
-        context! {
-            name => format!("{} {}", s.grade_name, s.name),
-            link => format!("{CERTIFICATES_PATH}/secciones/{}", s.id),
-        }
-    })
-    .collect::<Vec<_>>();
+    {
+        Ok(sections) => sections,
+        Err(ApiError::Client { .. }) => Vec::new(),
+        Err(error) => return error.into_response(),
+    };
+    let sections = sections
+        .into_iter()
+        .map(|s| {
+            context! {
+                name => format!("{} {}", s.grade_name, s.name),
+                link => format!("{CERTIFICATES_PATH}/secciones/{}", s.id),
+            }
+        })
+        .collect::<Vec<_>>();
     let tab = |ver: &str| {
         let mut pairs = vec![("ver", ver.to_owned())];
         if let Some(ie) = asked.ie {

@@ -116,10 +116,10 @@ async fn load(state: &AppState, signed: &Signed, asked: &Asked) -> Result<Covera
 
 /// For a national role: the DREs, each a link to its coverage.
 async fn choose_dre(state: &AppState, signed: &Signed) -> Response {
-    let mut dres = entity::dre::Entity::find()
-        .all(&state.db)
-        .await
-        .unwrap_or_default();
+    let mut dres = match entity::dre::Entity::find().all(&state.db).await {
+        Ok(dres) => dres,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
     dres.sort_by_cached_key(|d| spanish_key(&d.name));
     let links: Vec<Value> = dres
         .iter()

@@ -88,9 +88,8 @@ async fn show(
         let acta = sheet::read(&state.db, p, section).await?;
         let teachers = registry::list_teachers(&state.db, p, section).await?;
         let areas = teachers::areas_of_section(&state.db, p, section).await?;
-        let staff = registry::list_staff(&state.db, p, acta.school_id)
-            .await
-            .unwrap_or_default();
+        // The page is the director's (checked above): the IE's staff is its to list.
+        let staff = registry::list_staff(&state.db, p, acta.school_id).await?;
         Ok::<_, ApiError>((acta, teachers, areas, staff))
     }
     .await;
