@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbBackend};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use axum::extract::FromRef;
 
@@ -51,6 +51,7 @@ impl AppState {
             DbBackend::Sqlite => 1,
             _ => 2,
         };
+        certificates.start_limits(&db, jwt_secret.expose_secret().as_bytes());
         Self {
             ingest: Ingest::start(db.clone(), places.clone(), writers),
             audit: AuditWriter::start(db.clone(), audit_writers),

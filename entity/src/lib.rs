@@ -34,6 +34,7 @@ pub mod helpdesk_presence;
 pub mod helpdesk_ticket;
 pub mod helpdesk_topic;
 pub mod helpdesk_vocabulary;
+pub mod hit_count;
 pub mod idempotency_key;
 pub mod job_run;
 pub mod login_throttle;

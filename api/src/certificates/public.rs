@@ -26,7 +26,7 @@ use super::{
 use crate::{
     auth::{principal::Principal, tokens::hash_token},
     domain::{CellPhone, Dni, Email, StudentDocument, spanish_key},
-    error::{ApiError, ErrorCode, Fields, Result},
+    error::{ErrorCode, Fields, Result},
     record::{AuditAction, Change, Event, record},
     registry::repo::school_scope,
     state::AppState,
@@ -95,7 +95,7 @@ struct Checked {
 /// answer, and its time, are the same whether or not the student exists, as with a password
 /// reset. The answer is the request's number, which the requester's acknowledgement repeats.
 pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Result<String> {
-    let checked = check(&state.certificates, input, address)?;
+    let checked = check(&state.certificates, input, address).await?;
     let number = checked.number.clone();
     let state = state.clone();
     crate::time::spawn(async move {
@@ -107,7 +107,14 @@ pub async fn submit(state: &AppState, input: PublicRequest, address: &str) -> Re
     Ok(number)
 }
 
-fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<Checked> {
+/// Counts a public request (or an ask for a new link) against its address and its document.
+async fn limits(service: &Certificates, address: &str, document: &str) -> Result<()> {
+    let refused = ErrorCode::TooManyCertificateRequests;
+    service.requests_by_address.hit(address, refused).await?;
+    service.requests_by_document.hit(document, refused).await
+}
+
+async fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<Checked> {
     let mut f = Fields::default();
     let document = f.check(
         "student_document",
@@ -155,13 +162,7 @@ fn check(service: &Certificates, input: PublicRequest, address: &str) -> Result<
     else {
         return Err(ErrorCode::ValidationFailed.into());
     };
-    let too_many =
-        |seconds| ApiError::from(ErrorCode::TooManyCertificateRequests).with_retry_after(seconds);
-    service.requests_by_address.hit(address).map_err(too_many)?;
-    service
-        .requests_by_document
-        .hit(document.as_str())
-        .map_err(too_many)?;
+    limits(service, address, document.as_str()).await?;
     Ok(Checked {
         document,
         birth,
@@ -451,13 +452,7 @@ pub async fn ask_new_link(state: &AppState, input: NewLinkRequest, address: &str
         return Err(ErrorCode::ValidationFailed.into());
     };
     let service = &state.certificates;
-    let too_many =
-        |seconds| ApiError::from(ErrorCode::TooManyCertificateRequests).with_retry_after(seconds);
-    service.requests_by_address.hit(address).map_err(too_many)?;
-    service
-        .requests_by_document
-        .hit(document.as_str())
-        .map_err(too_many)?;
+    limits(service, address, document.as_str()).await?;
     let state = state.clone();
     crate::time::spawn(async move {
         if let Err(error) = resend_to_requester(&state, document, birth, email).await {

@@ -7,6 +7,8 @@ use std::{
     time::Duration,
 };
 
+use sea_orm::DatabaseConnection;
+
 use super::{
     answer::VERIFY_PATH, published::Tagged, qr, signing::KeyRing, standing::Standing,
     throttle::Limiter,
@@ -40,14 +42,38 @@ impl Certificates {
         Ok(Self {
             ring: KeyRing::from_config(config)?,
             base_url: config.certificate_base_url().to_owned(),
-            verifications: Limiter::new(settings.verifications_per_minute, Duration::from_secs(60)),
-            requests_by_address: Limiter::new(settings.public_requests_per_hour, hour),
-            requests_by_document: Limiter::new(settings.public_requests_per_hour, hour),
+            verifications: Limiter::new(
+                "verify",
+                settings.verifications_per_minute,
+                Duration::from_secs(60),
+            ),
+            requests_by_address: Limiter::new(
+                "request_address",
+                settings.public_requests_per_hour,
+                hour,
+            ),
+            requests_by_document: Limiter::new(
+                "request_document",
+                settings.public_requests_per_hour,
+                hour,
+            ),
             standing: Arc::default(),
             status_refresh: Duration::from_secs(settings.status_refresh_secs.max(1)),
             published_keys: OnceLock::new(),
             published_status: Mutex::default(),
         })
+    }
+
+    /// Starts counting the public endpoints' hits in `db` (keys hashed with `salt`, the same on
+    /// every instance).
+    pub fn start_limits(&self, db: &DatabaseConnection, salt: &[u8]) {
+        for limiter in [
+            &self.verifications,
+            &self.requests_by_address,
+            &self.requests_by_document,
+        ] {
+            limiter.start(db.clone(), salt);
+        }
     }
 
     /// The QR text of signed bytes.

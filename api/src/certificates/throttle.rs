@@ -1,50 +1,286 @@
-//! Limits on the public endpoints (verification, public requests): a count per key in a fixed
-//! window, kept in memory by each server.
+//! Limits on the public endpoints (verification, public requests): hits per key (a client
+//! address, a document) in a window of fixed length that begins with the key's first hit (and
+//! the first after a window ended), counted in the database so that every server instance counts
+//! the same hits.
+//!
+//! A hit is counted before it is answered. The hits that arrive while a count is being written
+//! are written together, as the audit writer does: one statement adds each key's hits of the
+//! group to its row and returns the totals, so that under load the round trip is shared. The
+//! counts are not evidence: on PostgreSQL their transaction does not wait for the disk, and a
+//! crash may forget the last hits of a window, never an answer. A key this server already knows
+//! to be past its limit in the current window is refused without asking the database. Keys are
+//! stored hashed with the server's secret (a document number is not kept in the clear), and rows
+//! of windows that ended long ago are deleted as the server goes.
 
 use std::{
     collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
+    sync::{Mutex, OnceLock},
+    time::Duration,
 };
 
-/// Counts per key (a client address, a document) in windows of fixed length.
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+    sea_query::{Expr, OnConflict, Query},
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+
+use entity::hit_count::{self, Column};
+
+use crate::error::{ApiError, ErrorCode, Result};
+
+/// Most distinct keys written in one statement.
+const GROUP_KEYS: usize = 500;
+
+/// Keys remembered as past their limit before the memory is cleared.
+const MAX_OVER: usize = 100_000;
+
+/// Rows of windows that started this long ago are deleted (windows last at most an hour).
+const KEEP_SECS: i64 = 2 * 3600;
+
+/// Seconds between two deletions of old rows by one limiter.
+const SWEEP_EVERY_SECS: i64 = 600;
+
+/// Counts hits per key in windows of fixed length, shared by every server instance.
 #[derive(Debug)]
 pub struct Limiter {
-    limit: u32,
-    window: Duration,
-    counts: Mutex<HashMap<String, (Instant, u32)>>,
+    /// What is counted (part of every stored key).
+    name: &'static str,
+    limit: i64,
+    window: i64,
+    jobs: mpsc::Sender<Job>,
+    queue: Mutex<Option<mpsc::Receiver<Job>>>,
+    /// Set when the writer starts.
+    salt: OnceLock<Vec<u8>>,
+    /// Keys known past their limit, with the start of the window they are past it in.
+    over: Mutex<HashMap<String, i64>>,
 }
 
-/// Keys kept before old windows are dropped.
-const MAX_KEYS: usize = 100_000;
+#[derive(Debug)]
+struct Job {
+    key: String,
+    reply: oneshot::Sender<Result<Counted>>,
+}
+
+/// A hit as counted.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    /// Its place in its window.
+    count: i64,
+    window_start: i64,
+}
 
 impl Limiter {
-    pub fn new(limit: u32, window: Duration) -> Self {
+    /// A limiter of `limit` hits per key and `window`; it counts once [`Limiter::start`]ed.
+    pub fn new(name: &'static str, limit: u32, window: Duration) -> Self {
+        let (jobs, queue) = mpsc::channel(8 * 1024);
         Self {
-            limit: limit.max(1),
-            window,
-            counts: Mutex::default(),
+            name,
+            limit: i64::from(limit.max(1)),
+            window: (window.as_secs() as i64).clamp(1, 3600),
+            jobs,
+            queue: Mutex::new(Some(queue)),
+            salt: OnceLock::new(),
+            over: Mutex::default(),
         }
     }
 
-    /// Counts a hit; `Err(seconds to wait)` once the key is past its limit in this window.
-    pub fn hit(&self, key: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= MAX_KEYS {
-            counts.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let entry = counts.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > self.limit {
-            let left = self.window.saturating_sub(now.duration_since(entry.0));
-            return Err(left.as_secs().max(1));
-        }
-        Ok(())
+    /// Starts the writer of the counts on the current runtime; keys are hashed with `salt`.
+    pub fn start(&self, db: DatabaseConnection, salt: &[u8]) {
+        let Some(queue) = lock(&self.queue).take() else {
+            return;
+        };
+        crate::time::spawn(writer(db, queue, self.window));
+        let _ = self.salt.set(salt.to_vec());
     }
+
+    /// Counts a hit of `key`; once the key is past its limit in this window, `refused` with the
+    /// seconds left in the window.
+    pub async fn hit(&self, key: &str, refused: ErrorCode) -> Result<()> {
+        let Some(salt) = self.salt.get() else {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "the limiter {} was not started",
+                self.name
+            )));
+        };
+        let key = self.stored_key(salt, key);
+        let now = crate::time::now().timestamp();
+        let wait = |window_start: i64| {
+            let left = (window_start + self.window - now).max(1) as u64;
+            ApiError::from(refused).with_retry_after(left)
+        };
+        if let Some(&start) = lock(&self.over).get(&key)
+            && now < start + self.window
+        {
+            return Err(wait(start));
+        }
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            key: key.clone(),
+            reply,
+        };
+        self.jobs.send(job).await.map_err(|_| stopped())?;
+        let counted = answer.await.map_err(|_| stopped())??;
+        if counted.count <= self.limit {
+            return Ok(());
+        }
+        let mut over = lock(&self.over);
+        if over.len() >= MAX_OVER {
+            over.retain(|_, start| now < *start + self.window);
+        }
+        over.insert(key, counted.window_start);
+        Err(wait(counted.window_start))
+    }
+
+    /// The key as stored: what is counted and a hash of whose, keyed with the server's secret.
+    fn stored_key(&self, salt: &[u8], key: &str) -> String {
+        let digest = Sha256::new()
+            .chain_update(salt)
+            .chain_update(self.name.as_bytes())
+            .chain_update([0])
+            .chain_update(key.as_bytes())
+            .finalize();
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}:{hex}", self.name)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn stopped() -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("the writer of hit counts stopped"))
+}
+
+/// Writes every hit waiting as one group, and now and then deletes the rows of old windows.
+async fn writer(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>, window: i64) {
+    let mut swept_at: Option<i64> = None;
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        while let Ok(job) = queue.try_recv() {
+            group.push(job);
+            if group.len() >= 8 * GROUP_KEYS {
+                break;
+            }
+        }
+        // On its own task, so that a panic fails only this group's hits.
+        let task = crate::time::spawn(count_group(db.clone(), group, window));
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "a group of hit counts failed");
+        }
+        let now = crate::time::now().timestamp();
+        if swept_at.is_none_or(|at| now - at >= SWEEP_EVERY_SECS) {
+            swept_at = Some(now);
+            let old = hit_count::Entity::delete_many()
+                .filter(Column::WindowStart.lt(now - KEEP_SECS))
+                .exec(&db)
+                .await;
+            if let Err(e) = old {
+                tracing::warn!(error = %e, "old hit counts could not be deleted");
+            }
+        }
+    }
+}
+
+/// Adds a group's hits to their keys' rows and tells each hit its count: the hits of one key in
+/// a group are counted in the order they arrived.
+async fn count_group(db: DatabaseConnection, group: Vec<Job>, window: i64) {
+    let mut per_key: Vec<(String, Vec<oneshot::Sender<Result<Counted>>>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for job in group {
+        match index.get(&job.key) {
+            Some(&i) => per_key[i].1.push(job.reply),
+            None => {
+                index.insert(job.key.clone(), per_key.len());
+                per_key.push((job.key, vec![job.reply]));
+            }
+        }
+    }
+    let now = crate::time::now().timestamp();
+    for chunk in per_key.chunks_mut(GROUP_KEYS) {
+        let hits: Vec<(&str, i64)> = chunk
+            .iter()
+            .map(|(key, replies)| (key.as_str(), replies.len() as i64))
+            .collect();
+        match add(&db, &hits, now, window).await {
+            Ok(totals) => {
+                for (key, replies) in chunk.iter_mut() {
+                    let n = replies.len() as i64;
+                    let (total, window_start) = totals.get(key).copied().unwrap_or((n, now));
+                    for (i, reply) in replies.drain(..).enumerate() {
+                        let count = total - n + 1 + i as i64;
+                        let _ = reply.send(Ok(Counted {
+                            count,
+                            window_start,
+                        }));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a group of hit counts could not be written");
+                for (_, replies) in chunk.iter_mut() {
+                    for reply in replies.drain(..) {
+                        let _ = reply.send(Err(ApiError::from(DbErr::Custom(e.to_string()))));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds each key's hits to its row in one statement (a window that ended starts again at `now`)
+/// and returns each key's total and window start.
+async fn add(
+    db: &DatabaseConnection,
+    hits: &[(&str, i64)],
+    now: i64,
+    window: i64,
+) -> std::result::Result<HashMap<String, (i64, i64)>, DbErr> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(hit_count::Entity)
+        .columns([Column::Key, Column::WindowStart, Column::Hits]);
+    for (key, n) in hits {
+        insert
+            .values([(*key).into(), now.into(), (*n).into()])
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+    }
+    let ended = format!("hit_count.window_start <= excluded.window_start - {window}");
+    insert
+        .on_conflict(
+            OnConflict::column(Column::Key)
+                .values([
+                    (
+                        Column::Hits,
+                        Expr::cust(format!(
+                            "CASE WHEN {ended} THEN excluded.hits ELSE hit_count.hits + excluded.hits END"
+                        )),
+                    ),
+                    (
+                        Column::WindowStart,
+                        Expr::cust(format!(
+                            "CASE WHEN {ended} THEN excluded.window_start ELSE hit_count.window_start END"
+                        )),
+                    ),
+                ])
+                .to_owned(),
+        )
+        .returning(Query::returning().columns([Column::Key, Column::WindowStart, Column::Hits]));
+    let txn = db.begin().await?;
+    crate::db::dialect::without_waiting_for_disk(&txn).await?;
+    let backend = txn.get_database_backend();
+    let answered = txn.query_all_raw(backend.build(&insert)).await?;
+    txn.commit().await?;
+    let mut totals = HashMap::with_capacity(answered.len());
+    for row in answered {
+        let key: String = row.try_get("", "key")?;
+        let window_start: i64 = row.try_get("", "window_start")?;
+        let hits: i64 = row.try_get("", "hits")?;
+        totals.insert(key, (hits, window_start));
+    }
+    Ok(totals)
 }
 
 #[cfg(test)]
@@ -52,12 +288,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_past_its_limit_waits_and_others_do_not() {
-        let limiter = Limiter::new(2, Duration::from_secs(60));
-        assert!(limiter.hit("a").is_ok());
-        assert!(limiter.hit("a").is_ok());
-        let wait = limiter.hit("a").unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(limiter.hit("b").is_ok());
+    fn a_key_is_stored_hashed_and_apart_from_other_limiters() {
+        let verify = Limiter::new("verify", 2, Duration::from_secs(60));
+        let request = Limiter::new("request", 2, Duration::from_secs(60));
+        let key = verify.stored_key(b"s", "45123456");
+        assert!(key.starts_with("verify:"));
+        assert!(!key.contains("45123456"));
+        assert_eq!(key, verify.stored_key(b"s", "45123456"));
+        assert_ne!(key, verify.stored_key(b"s", "45123457"));
+        assert_ne!(
+            key.split_once(':').map(|(_, h)| h.to_owned()),
+            request
+                .stored_key(b"s", "45123456")
+                .split_once(':')
+                .map(|(_, h)| h.to_owned())
+        );
     }
 }

@@ -21,7 +21,7 @@ use super::{
     standing::{Known, Revoked},
 };
 use crate::{
-    error::{ApiError, ErrorCode, Result},
+    error::{ErrorCode, Result},
     record::{AuditAction, Event},
     state::AppState,
 };
@@ -93,10 +93,11 @@ impl Verification {
     }
 }
 
-fn throttle(service: &Certificates, address: &str) -> Result<()> {
-    service.verifications.hit(address).map_err(|seconds| {
-        ApiError::from(ErrorCode::TooManyVerifications).with_retry_after(seconds)
-    })
+async fn throttle(service: &Certificates, address: &str) -> Result<()> {
+    service
+        .verifications
+        .hit(address, ErrorCode::TooManyVerifications)
+        .await
 }
 
 /// Sets the status on a verification whose signature checked: `revoked` when the certificate
@@ -207,7 +208,7 @@ async fn audit(state: &AppState, known: Option<Known>, via: &str, v: &Verificati
 /// Verifies the payload of a QR (or the whole QR text).
 pub async fn by_payload(state: &AppState, text: &str, address: &str) -> Result<Verification> {
     let service = &state.certificates;
-    throttle(service, address)?;
+    throttle(service, address).await?;
     let checked = qr::decode_payload(qr::payload_of(text))
         .ok_or(Invalid::Malformed)
         .and_then(|cose| service.ring.keys().verify(&cose));
@@ -258,7 +259,7 @@ pub async fn by_code_and_document(
     address: &str,
 ) -> Result<Verification> {
     let service = &state.certificates;
-    throttle(service, address)?;
+    throttle(service, address).await?;
     let code = normalize_code(code);
     let stored = if code.is_empty() || code.len() > 16 {
         None

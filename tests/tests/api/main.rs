@@ -28,6 +28,7 @@ mod helpdesk_report_problem;
 mod helpdesk_reports;
 mod http;
 mod idempotency;
+mod instances;
 mod matrix;
 mod pages;
 mod provisioning;
