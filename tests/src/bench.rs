@@ -9,6 +9,11 @@ use std::{
 
 use reqwest::Client;
 
+/// Where the clock of every server and seed a benchmark starts (the tests' school day), so that
+/// a benchmark reads the same academic year whatever the day it runs, and the dates it builds on
+/// the tests' clock are the server's.
+pub const CLOCK_START: &str = crate::TEST_START;
+
 /// The server under load, stopped when the benchmark ends, however it ends.
 pub struct ServerProcess(pub Child);
 
@@ -40,6 +45,7 @@ pub fn start_server_with(
         .env("SIAGIE_DATABASE_MAX_CONNECTIONS", "32")
         .env("SIAGIE_AUTH_MAX_FAILED_LOGINS_PER_ADDRESS", "100000")
         .env("SIAGIE_LOG_FILTER", "warn")
+        .env("SIAGIE_CLOCK_START", CLOCK_START)
         .env(
             "SIAGIE_STORAGE_DATA_DIR",
             std::env::temp_dir().join("siagie-bench"),
@@ -78,6 +84,7 @@ pub fn seed(server: &Path, url: &str, arguments: &[&str]) -> std::io::Result<()>
         .args(arguments)
         .env("SIAGIE_DATABASE_URL", url)
         .env("SIAGIE_LOG_FILTER", "warn")
+        .env("SIAGIE_CLOCK_START", CLOCK_START)
         .status()?;
     if status.success() {
         Ok(())

@@ -74,6 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             ])
             .env("SIAGIE_DATABASE_URL", &url)
             .env("SIAGIE_LOG_FILTER", "warn")
+            .env("SIAGIE_CLOCK_START", tests::bench::CLOCK_START)
             .status()?;
         assert!(status.success());
         println!(

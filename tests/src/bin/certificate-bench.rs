@@ -43,6 +43,10 @@ struct Args {
     /// `TEST_DATABASE_URL` names one.
     #[arg(long, env = "TEST_DATABASE_URL")]
     database_url: Option<String>,
+    /// Servers on the one database for the verifications; each client sends to each in turn (a
+    /// plain round-robin, as a balancer in front of them would).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
 }
 
 /// A five-year secondary certificate, 13 areas a year.
@@ -206,11 +210,19 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    let mut others = Vec::new();
+    for _ in 1..args.instances.max(1) {
+        others.push(tests::spawn_instance(&app, |_| {}).await);
+    }
+    let urls: Vec<String> = std::iter::once(&app)
+        .chain(&others)
+        .map(|server| server.url("/certificates/verify"))
+        .collect();
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for c in 0..args.clients {
         let client = reqwest::Client::new();
-        let url = app.url("/certificates/verify");
+        let urls = urls.clone();
         let payloads = payloads.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -219,7 +231,7 @@ async fn main() {
                 let payload = &payloads[i % payloads.len().max(1)];
                 let started = Instant::now();
                 let ok = client
-                    .get(format!("{url}?payload={payload}"))
+                    .get(format!("{}?payload={payload}", urls[i % urls.len()]))
                     .send()
                     .await
                     .is_ok_and(|r| r.status().is_success());
@@ -237,9 +249,10 @@ async fn main() {
     }
     latencies.sort();
     println!(
-        "Verification with {} clients for {} s: {} answered ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
+        "Verification with {} clients for {} s on {} server(s): {} answered ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
         args.clients,
         args.seconds,
+        urls.len(),
         latencies.len(),
         latencies.len() as f64 / args.seconds as f64,
         percentile(&latencies, 0.50).as_secs_f64() * 1000.0,

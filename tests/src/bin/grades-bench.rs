@@ -263,7 +263,7 @@ fn grades_body(acta: &Value, round: usize) -> Value {
 /// the sections of the current year repeated in each past year, their students enrolled, a grade
 /// per area (four talleres join primary's eight areas: twelve), a final situation and a closed acta.
 async fn seed_history(db: &DatabaseConnection, years: i32) -> Result<i64> {
-    let current = chrono::Utc::now().year();
+    let current = tests::lima_today().year();
     let first = current - years;
     let last = current - 1;
     let statements = [

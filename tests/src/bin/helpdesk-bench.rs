@@ -190,6 +190,8 @@ async fn main() -> Result<()> {
 /// The help-desk accounts, the tickets with their log, and the articles, written by the database
 /// itself (`generate_series`).
 async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
+    // The instant of the servers' clock (the tests' school day), as an SQL literal.
+    let now = format!("'{}'::timestamptz", tests::now().to_rfc3339());
     // An agent of the Central de Atención and a supervisor, with a director's password.
     for (username, role, email) in [
         (
@@ -201,10 +203,10 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
     ] {
         db.execute_unprepared(&format!(
             "WITH p AS (INSERT INTO person (dni, paternal_surname, maternal_surname, given_names, email, created_at) \
-               VALUES ((SELECT LPAD((90000000 + COUNT(*))::text, 8, '0') FROM person), 'Central', 'Atención', 'Agente', '{email}', now()) RETURNING id), \
+               VALUES ((SELECT LPAD((90000000 + COUNT(*))::text, 8, '0') FROM person), 'Central', 'Atención', 'Agente', '{email}', {now}) RETURNING id), \
              u AS (INSERT INTO user_account (person_id, username, password_hash, must_change_password, created_at, password_changed_at) \
-               SELECT p.id, '{username}', (SELECT password_hash FROM user_account ORDER BY id LIMIT 1), FALSE, now(), now() FROM p RETURNING id) \
-             INSERT INTO role_assignment (user_id, role, active, starts_at) SELECT u.id, '{role}', TRUE, now() FROM u"
+               SELECT p.id, '{username}', (SELECT password_hash FROM user_account ORDER BY id LIMIT 1), FALSE, {now}, {now} FROM p RETURNING id) \
+             INSERT INTO role_assignment (user_id, role, active, starts_at) SELECT u.id, '{role}', TRUE, {now} FROM u"
         ))
         .await?;
     }
@@ -232,8 +234,8 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
              g AS (SELECT g, \
                      CASE WHEN g % {open} = 0 THEN (ARRAY['nuevo','en_atencion','esperando_usuario','escalado','reabierto'])[1 + (g / {open}) % 5] \
                           WHEN g % 50 = 1 THEN 'resuelto' WHEN g % 97 = 2 THEN 'anulado' ELSE 'cerrado' END AS state, \
-                     CASE WHEN g % {open} = 0 THEN now() - make_interval(mins => ((g * 7919) % 86400)::int) \
-                          ELSE now() - make_interval(mins => (60 * 24 * 3 + (g * 7919) % 1051200)::int) END AS created_at \
+                     CASE WHEN g % {open} = 0 THEN {now} - make_interval(mins => ((g * 7919) % 86400)::int) \
+                          ELSE {now} - make_interval(mins => (60 * 24 * 3 + (g * 7919) % 1051200)::int) END AS created_at \
                    FROM generate_series({from}::bigint, {to}::bigint) AS g) \
              INSERT INTO helpdesk_ticket (number, requester_id, school_id, ugel_id, dre_id, codigo_modular, email, cell_phone, topic_id, comment, \
                state, level, reached_level, assignee_id, impact, urgency, priority, created_at, updated_at, level_since, first_response_at, resolved_at, closed_at, resolution) \
@@ -290,7 +292,7 @@ async fn seed_helpdesk(db: &DatabaseConnection, args: &Args) -> Result<()> {
            (ARRAY[{problems}])[1 + (g * 5) % 12] || '. Ocurre con ' || (ARRAY[{words}])[1 + (g * 17) % 40] || ' y ' || (ARRAY[{words}])[1 + (g * 19) % 40] || ' (caso ' || g || ').', \
            'Ingrese al módulo de ' || (ARRAY[{words}])[1 + (g * 23) % 40] || ', revise ' || (ARRAY[{words}])[1 + (g * 29) % 40] || ' y vuelva a intentarlo; si persiste, adjunte una captura.', \
            (SELECT id FROM helpdesk_topic ORDER BY id OFFSET (g % 8) LIMIT 1), (ARRAY[{words}])[1 + (g * 31) % 40], \
-           CASE WHEN g % 10 = 0 THEN 'borrador' ELSE 'publicado' END, (SELECT id FROM user_account WHERE username = 'agente.bench'), 0, 0, 0, now(), now(), now() \
+           CASE WHEN g % 10 = 0 THEN 'borrador' ELSE 'publicado' END, (SELECT id FROM user_account WHERE username = 'agente.bench'), 0, 0, 0, {now}, {now}, {now} \
          FROM generate_series(1::bigint, {}::bigint) AS g",
         args.articles
     ))
@@ -569,7 +571,7 @@ async fn sla_job(db: &DatabaseConnection) -> Result<()> {
     let lima = chrono::FixedOffset::west_opt(5 * 3600).expect("offset");
     // Today at 10:00 in Lima, or the next weekday's (a holiday's run does nothing, so it shows
     // as such).
-    let mut day = Utc::now().with_timezone(&lima).date_naive();
+    let mut day = tests::now().with_timezone(&lima).date_naive();
     while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
         day += Span::days(1);
     }

@@ -16,7 +16,7 @@ use clap::Parser;
 use reqwest::{Client, header};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use tests::bench::{ServerProcess, percentile, start_server, wait_ready};
+use tests::bench::{ServerProcess, percentile, start_server_with, wait_ready};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -50,6 +50,10 @@ struct Args {
     /// Reuse an existing `siagie_bench` database instead of seeding a new one.
     #[arg(long)]
     reuse: bool,
+    /// Server processes on the one database; the tablets' requests go to each in turn (a plain
+    /// round-robin, as a balancer in front of them would).
+    #[arg(long, default_value_t = 1)]
+    instances: u16,
 }
 
 struct Tablet {
@@ -90,6 +94,7 @@ async fn main() -> anyhow_free::Result<()> {
             ])
             .env("SIAGIE_DATABASE_URL", &bench_url)
             .env("SIAGIE_LOG_FILTER", "warn")
+            .env("SIAGIE_CLOCK_START", tests::bench::CLOCK_START)
             .status()?;
         assert!(status.success(), "seed failed");
         println!("Siembra: {:.1} s", started.elapsed().as_secs_f64());
@@ -110,14 +115,44 @@ async fn main() -> anyhow_free::Result<()> {
         .collect();
     println!("PostgreSQL: {}", settings.join(", "));
 
-    let server = ServerProcess(start_server(&args.server, &bench_url, port)?);
-    let address = format!("http://127.0.0.1:{port}");
+    // The run's clock: the tests' school day, or a minute past the last batch of a reused
+    // dataset, so that this run's marks supersede the last run's.
+    let last: Option<chrono::DateTime<chrono::Utc>> = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT max(received_at) AS last FROM sync_batch",
+        ))
+        .await?
+        .and_then(|row| row.try_get("", "last").ok());
+    let start = last
+        .map(|at| at + chrono::Duration::minutes(1))
+        .into_iter()
+        .chain([tests::instant(tests::bench::CLOCK_START)])
+        .max()
+        .expect("an instant");
+    let mut servers = Vec::new();
+    let mut addresses = Vec::new();
+    for n in 0..args.instances.max(1) {
+        servers.push(ServerProcess(start_server_with(
+            &args.server,
+            &bench_url,
+            port + n,
+            &[("SIAGIE_CLOCK_START", &start.to_rfc3339())],
+        )?));
+        addresses.push(format!("http://127.0.0.1:{}", port + n));
+    }
+    let clock = siagie::time::Clock::starting_at(start);
     let client = Client::builder().pool_max_idle_per_host(256).build()?;
-    wait_ready(&client, &address).await;
+    for address in &addresses {
+        wait_ready(&client, address).await;
+    }
+    let address = &addresses[0];
+    let pids: Vec<u32> = servers.iter().map(|s| s.0.id()).collect();
+    println!("{} servidor(es) sobre la misma base de datos.", pids.len());
 
     let total: usize = args.devices.iter().sum();
-    let tablets = prepare_tablets(&db, &client, &address, total).await?;
-    let days = academic_days(&client, &address, &tablets[0], args.days).await?;
+    let tablets = prepare_tablets(&db, &client, address, total).await?;
+    let days = academic_days(&client, address, &tablets[0], args.days, clock).await?;
     println!(
         "{} tabletas listas; {} días por tableta; {} marcas por lote.",
         tablets.len(),
@@ -130,14 +165,14 @@ async fn main() -> anyhow_free::Result<()> {
     for level in &args.devices {
         let group = &tablets[offset..offset + level];
         offset += level;
-        let bodies = build_bodies(group, &days);
+        let bodies = build_bodies(group, &days, clock.now());
         let Run {
             marks,
             wall,
             mut latencies,
             mut cold,
             cpu,
-        } = run_level(&client, &address, group, bodies, server.0.id()).await?;
+        } = run_level(&client, &addresses, group, bodies, &pids).await?;
         latencies.sort();
         cold.sort();
         let pct = |p: f64| percentile(&latencies, p);
@@ -169,12 +204,13 @@ async fn main() -> anyhow_free::Result<()> {
         );
         rates.push((*level, marks, rate));
     }
-    let peak = peak_memory_kib(server.0.id());
-    println!(
-        "Memoria máxima del servidor (VmHWM): {:.1} MiB",
-        peak as f64 / 1024.0
-    );
-    drop(server);
+    for pid in &pids {
+        println!(
+            "Memoria máxima del servidor {pid} (VmHWM): {:.1} MiB",
+            peak_memory_kib(*pid) as f64 / 1024.0
+        );
+    }
+    drop(servers);
 
     // For each level, a COPY of as many marks as its timed part, into a fresh table.
     for (level, marks, rate) in &rates {
@@ -286,6 +322,7 @@ async fn academic_days(
     address: &str,
     tablet: &Tablet,
     count: usize,
+    clock: siagie::time::Clock,
 ) -> anyhow_free::Result<Vec<chrono::NaiveDate>> {
     let pull: Value = client
         .get(format!("{address}/api/v1/sync/pull"))
@@ -300,7 +337,7 @@ async fn academic_days(
         .iter()
         .map(|d| d["date"].as_str().unwrap_or_default().to_owned())
         .collect();
-    let today = tests::lima_today();
+    let today = clock.now().with_timezone(&siagie::time::LIMA).date_naive();
     let mut days: Vec<chrono::NaiveDate> = (1..200)
         .map(|n| today - chrono::Duration::days(n))
         .filter(|d| !closed.contains(&d.to_string()))
@@ -314,9 +351,13 @@ async fn academic_days(
 /// and the latency of each batch.
 /// Each tablet's batches, one per day, as JSON compressed with gzip. The tablets' own work is done
 /// before the clock starts: on real tablets it does not share the server's cores. The marks are
-/// recorded now, so that a run on a reused dataset supersedes the marks of the last.
-fn build_bodies(group: &[Tablet], days: &[chrono::NaiveDate]) -> Vec<Vec<Vec<u8>>> {
-    let recorded_at = chrono::Utc::now()
+/// recorded `now` on the run's clock, so that a run on a reused dataset supersedes the last's.
+fn build_bodies(
+    group: &[Tablet],
+    days: &[chrono::NaiveDate],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Vec<Vec<u8>>> {
+    let recorded_at = now
         .with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).expect("Lima offset"))
         .to_rfc3339();
     group
@@ -351,10 +392,10 @@ fn build_bodies(group: &[Tablet], days: &[chrono::NaiveDate]) -> Vec<Vec<Vec<u8>
 /// latencies of the first batches, and the CPU used by the timed part.
 async fn run_level(
     client: &Client,
-    address: &str,
+    addresses: &[String],
     group: &[Tablet],
     bodies: Vec<Vec<Vec<u8>>>,
-    server: u32,
+    servers: &[u32],
 ) -> anyhow_free::Result<Run> {
     let (first, rest): (Vec<_>, Vec<_>) = bodies
         .into_iter()
@@ -363,15 +404,15 @@ async fn run_level(
             (days, rest)
         })
         .unzip();
-    let (_, _, cold) = upload(client, address, group, first).await?;
-    let cpu_before = cpu_split(server);
-    let (marks, wall, latencies) = upload(client, address, group, rest).await?;
+    let (_, _, cold) = upload(client, addresses, group, first).await?;
+    let cpu_before = cpu_split(servers);
+    let (marks, wall, latencies) = upload(client, addresses, group, rest).await?;
     Ok(Run {
         marks,
         wall,
         latencies,
         cold,
-        cpu: cpu_split(server).since(cpu_before),
+        cpu: cpu_split(servers).since(cpu_before),
     })
 }
 
@@ -385,29 +426,32 @@ struct Run {
     cpu: CpuSplit,
 }
 
-/// Every tablet of the group uploads its batches in order, all tablets at once; returns marks,
-/// wall time and the latency of each batch.
+/// Every tablet of the group uploads its batches in order, all tablets at once, each request to
+/// the next server in turn; returns marks, wall time and the latency of each batch.
 async fn upload(
     client: &Client,
-    address: &str,
+    addresses: &[String],
     group: &[Tablet],
     bodies: Vec<Vec<Vec<u8>>>,
 ) -> anyhow_free::Result<(usize, Duration, Vec<Duration>)> {
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for (tablet, bodies) in group.iter().zip(bodies) {
+    for (i, (tablet, bodies)) in group.iter().zip(bodies).enumerate() {
         let client = client.clone();
-        let url = format!("{address}/api/v1/sync/push");
+        let urls: Vec<String> = addresses
+            .iter()
+            .map(|address| format!("{address}/api/v1/sync/push"))
+            .collect();
         let token = tablet.token.clone();
         let expected = tablet.students.len();
         let latencies = latencies.clone();
         tasks.push(tokio::spawn(async move {
             let mut sent = 0usize;
-            for compressed in bodies {
+            for (k, compressed) in bodies.into_iter().enumerate() {
                 let begun = Instant::now();
                 let response = client
-                    .post(&url)
+                    .post(&urls[(i + k) % urls.len()])
                     .bearer_auth(&token)
                     .header(header::CONTENT_TYPE, "application/json")
                     .header(header::CONTENT_ENCODING, "gzip")
@@ -456,8 +500,9 @@ impl CpuSplit {
     }
 }
 
-/// Reads user + system time of processes from `/proc` (Linux; zeros elsewhere).
-fn cpu_split(server: u32) -> CpuSplit {
+/// Reads user + system time of processes from `/proc` (Linux; zeros elsewhere): the servers'
+/// together.
+fn cpu_split(servers: &[u32]) -> CpuSplit {
     // `/proc/<pid>/stat`: fields after the command name; utime and stime are the 12th and 13th.
     let ticks = |stat: &str| -> Option<(String, f64)> {
         let (head, tail) = stat.rsplit_once(')')?;
@@ -481,7 +526,10 @@ fn cpu_split(server: u32) -> CpuSplit {
         })
         .unwrap_or(0.0);
     CpuSplit {
-        server: of(&server.to_string()).map_or(0.0, |t| t.1),
+        server: servers
+            .iter()
+            .map(|pid| of(&pid.to_string()).map_or(0.0, |t| t.1))
+            .sum(),
         postgres,
         generator: of("self").map_or(0.0, |t| t.1),
     }

@@ -130,7 +130,7 @@ async fn largest_register(client: &Client, address: &str) -> Result<String> {
         .as_str()
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .ok_or_else(|| failed("the academic year"))?;
-    let today = chrono::Utc::now().date_naive();
+    let today = tests::lima_today();
     let (year, month) = (1..=12)
         .filter_map(|back| {
             let first = today
