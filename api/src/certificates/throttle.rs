@@ -107,7 +107,8 @@ impl Limiter {
         let key = self.stored_key(salt, key);
         let now = crate::time::now().timestamp();
         let wait = |window_start: i64| {
-            let left = (window_start + self.window - now).max(1) as u64;
+            let now = crate::time::now().timestamp();
+            let left = (window_start + self.window - now).clamp(1, self.window) as u64;
             ApiError::from(refused).with_retry_after(left)
         };
         if let Some(&start) = lock(&self.over).get(&key)

@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use super::{
@@ -28,13 +28,46 @@ use crate::{
     time::LIMA,
 };
 
-/// Whether a person files or decides altas y bajas: a director (of its IE's staff), and the
-/// DRE's, UGEL's and MINEDU's roles over their units; not the help desk, not an IE's staff.
-pub fn files_requests(p: &crate::auth::principal::Principal) -> bool {
-    p.assignments.iter().any(|a| {
-        a.role == Role::Director
-            || (a.role.unit_kind() != UnitKind::School && a.role != Role::HelpdeskAgent)
-    })
+/// Whether a person files or decides altas y bajas: a director of an IE that is not a PRONOEI
+/// (whose coordinator does not request accounts: the UGEL registers its staff), and the DRE's,
+/// UGEL's and MINEDU's roles over their units; not the help desk, not an IE's staff.
+pub async fn files_requests(
+    db: &impl ConnectionTrait,
+    p: &crate::auth::principal::Principal,
+) -> Result<bool, ApiError> {
+    if p.assignments
+        .iter()
+        .any(|a| a.role.unit_kind() != UnitKind::School && a.role != Role::HelpdeskAgent)
+    {
+        return Ok(true);
+    }
+    let directed: Vec<i64> = p
+        .assignments
+        .iter()
+        .filter(|a| a.role == Role::Director)
+        .filter_map(|a| match a.unit {
+            Unit::School { school_id, .. } => Some(school_id),
+            _ => None,
+        })
+        .collect();
+    if directed.is_empty() {
+        return Ok(false);
+    }
+    let not_pronoei = entity::school::Entity::find()
+        .filter(entity::school::Column::Id.is_in(directed))
+        .filter(entity::school::Column::IsPronoei.eq(false))
+        .count(db)
+        .await?;
+    Ok(not_pronoei > 0)
+}
+
+/// [`files_requests`] for a page: `None` when it may, else the page that says it may not.
+async fn not_filer(state: &AppState, signed: &Signed) -> Option<Response> {
+    match files_requests(&state.db, &signed.principal).await {
+        Ok(true) => None,
+        Ok(false) => Some(not_theirs(signed)),
+        Err(error) => Some(error.into_response()),
+    }
 }
 
 /// The roles a person may name in a request: an IE's staff for a director; every role but the
@@ -94,8 +127,8 @@ pub async fn list(
     PageQuery(asked): PageQuery<Asked>,
     signed: Signed,
 ) -> Response {
-    if !files_requests(&signed.principal) {
-        return not_theirs(&signed);
+    if let Some(refused) = not_filer(&state, &signed).await {
+        return refused;
     }
     let status = (!asked.estado.is_empty()).then_some(asked.estado.as_str());
     let rows = match provisioning::list(&state.db, &signed.principal, status, None).await {
@@ -216,8 +249,8 @@ async fn units(state: &AppState, signed: &Signed) -> Result<Value, ApiError> {
 
 /// The form to file a request.
 pub async fn form(State(state): State<AppState>, signed: Signed) -> Response {
-    if !files_requests(&signed.principal) {
-        return not_theirs(&signed);
+    if let Some(refused) = not_filer(&state, &signed).await {
+        return refused;
     }
     form_page(&state, &signed, StatusCode::OK, None).await
 }
@@ -266,8 +299,8 @@ pub async fn file(
     if !token.is_some_and(|t| same(&t, &signed.csrf)) {
         return forbidden(Some(&signed));
     }
-    if !files_requests(&signed.principal) {
-        return not_theirs(&signed);
+    if let Some(refused) = not_filer(&state, &signed).await {
+        return refused;
     }
     let filed = async {
         let (mut form, upload) = provisioning::read_form(multipart).await?;

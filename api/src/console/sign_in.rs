@@ -41,6 +41,11 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
         .iter()
         .map(|a| a.role.label())
         .collect();
+    let files_requests =
+        match super::provisioning::files_requests(&state.db, &signed.principal).await {
+            Ok(files) => files,
+            Err(error) => return error.into_response(),
+        };
     let render = if schools.is_some() {
         super::layout::render_wide
     } else {
@@ -57,7 +62,7 @@ pub async fn home(State(state): State<AppState>, signed: Signed) -> Response {
             helpdesk => crate::helpdesk::access::is_staff(&signed.principal).then_some(super::layout::QUEUE_PATH),
             stale_days => state.config.jobs.stale_tablet_days,
             coverage => oversees(&signed.principal).then_some(crate::links::COVERAGE_PATH),
-            provisioning => super::provisioning::files_requests(&signed.principal).then_some(crate::links::PROVISIONING_PATH),
+            provisioning => files_requests.then_some(crate::links::PROVISIONING_PATH),
             staff => signed.principal.assignments.iter().any(|a| a.role == crate::auth::policy::Role::Director).then_some(crate::links::STAFF_PAGE_PATH),
             record => reads_records(&signed.principal).then_some(crate::links::RECORD_PATH),
             certificates => issues_certificates(&signed.principal).then_some(crate::links::CERTIFICATES_PATH),

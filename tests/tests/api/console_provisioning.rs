@@ -369,3 +369,32 @@ async fn a_ugel_specialist_decides_an_alta_and_enables_a_modification_in_a_brows
     assert_eq!(request["status"], "approved");
     assert!(violations.is_empty(), "{violations:?}");
 }
+
+#[tokio::test]
+async fn a_pronoei_coordinator_is_not_offered_altas_y_bajas_which_its_ugel_files() {
+    let app = spawn_app().await;
+    let (coordinator, _) = &mut Visitor::signed_in(&app, "pronoei.demo").await;
+    for path in ["/consola/altas-y-bajas", "/consola/altas-y-bajas/nueva"] {
+        assert_eq!(
+            coordinator.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let home = coordinator.get("/consola").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        !home.html.contains("/consola/altas-y-bajas"),
+        "{}",
+        home.html
+    );
+    // A director of an IE that is not a PRONOEI is offered it.
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
+    assert!(
+        director
+            .get("/consola")
+            .await
+            .html
+            .contains("/consola/altas-y-bajas")
+    );
+}
