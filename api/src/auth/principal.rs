@@ -161,6 +161,35 @@ pub struct Bearer {
     pub device_id: Option<String>,
 }
 
+/// A caller known by the signature of its access token alone, whose login is yet to be checked
+/// (with [`live_sessions`]): the push endpoint takes it, and its writer checks the logins of many
+/// batches with one query, as it loads their callers.
+pub struct TokenHolder {
+    pub user_id: i64,
+    /// The login (refresh-token family) the token belongs to.
+    pub family: String,
+}
+
+impl<S> FromRequestParts<S> for TokenHolder
+where
+    S: Send + Sync,
+    Arc<TokenKeys>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let claims = Arc::<TokenKeys>::from_ref(state).verify(bearer(parts)?)?;
+        let user_id = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::from(ErrorCode::InvalidToken))?;
+        Ok(Self {
+            user_id,
+            family: claims.fam,
+        })
+    }
+}
+
 /// What the extractors need of the application's state: the token keys and the database.
 impl<S> FromRequestParts<S> for Bearer
 where
@@ -171,19 +200,54 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        let claims = Arc::<TokenKeys>::from_ref(state).verify(bearer(parts)?)?;
-        let user_id = claims
-            .sub
-            .parse()
-            .map_err(|_| ApiError::from(ErrorCode::InvalidToken))?;
+        let TokenHolder { user_id, family } = TokenHolder::from_request_parts(parts, state).await?;
         let device_id =
-            live_session(&DatabaseConnection::from_ref(state), user_id, &claims.fam).await?;
+            live_session(&DatabaseConnection::from_ref(state), user_id, &family).await?;
         Ok(Self {
             user_id,
-            family: claims.fam,
+            family,
             device_id,
         })
     }
+}
+
+/// An open login: whose it is and the tablet it is bound to, if any.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub user_id: i64,
+    pub device_id: Option<String>,
+}
+
+/// The logins of `families` still open (see [`live_session`]), by family, with one query.
+pub async fn live_sessions(
+    db: &impl ConnectionTrait,
+    families: Vec<String>,
+) -> Result<HashMap<String, LiveSession>> {
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let backend = db.get_database_backend();
+    let rows: Vec<(String, i64, Option<String>)> = entity::refresh_token::Entity::find()
+        .select_only()
+        .column(entity::refresh_token::Column::FamilyId)
+        .column(entity::refresh_token::Column::UserId)
+        .column(entity::refresh_token::Column::DeviceId)
+        .filter(crate::db::one_of(
+            backend,
+            entity::refresh_token::Column::FamilyId,
+            families,
+        ))
+        .filter(entity::refresh_token::Column::RevokedAt.is_null())
+        .order_by_desc(entity::refresh_token::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut sessions = HashMap::new();
+    for (family, user_id, device_id) in rows {
+        // The newest token of a family speaks for it.
+        sessions
+            .entry(family)
+            .or_insert(LiveSession { user_id, device_id });
+    }
+    Ok(sessions)
 }
 
 /// Whether the login an access token belongs to is still open: logout, a detected reuse, a

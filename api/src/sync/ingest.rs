@@ -18,7 +18,10 @@ use uuid::Uuid;
 
 use entity::{device, sync_batch};
 
-use super::answer as stored;
+use super::{
+    answer as stored,
+    binding::{bind_device, device_mismatch},
+};
 use crate::{
     attendance::{
         engine::{self, Batch, Incoming, Source},
@@ -27,7 +30,8 @@ use crate::{
     auth::{
         policy::Unit,
         principal::{
-            Bearer, Principal, load_principals, password_change_required, session_revoked,
+            LiveSession, Principal, TokenHolder, live_sessions, load_principals,
+            password_change_required, session_revoked,
         },
     },
     db::one_of,
@@ -87,7 +91,7 @@ pub struct Ingest {
 }
 
 struct Job {
-    caller: Bearer,
+    caller: TokenHolder,
     batch: PushRequest,
     reply: oneshot::Sender<Result<PushResponse>>,
 }
@@ -105,7 +109,11 @@ impl Ingest {
 
     /// Applies a batch and answers once it is committed. A caller that goes away does not stop
     /// it: what was received is applied whole.
-    pub(super) async fn push(&self, caller: Bearer, batch: PushRequest) -> Result<PushResponse> {
+    pub(super) async fn push(
+        &self,
+        caller: TokenHolder,
+        batch: PushRequest,
+    ) -> Result<PushResponse> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -213,9 +221,26 @@ struct Fresh {
 
 type Sorted = (Vec<Fresh>, Vec<Job>, HashMap<String, device::Model>);
 
-/// Loads the callers, answers the batches of callers no longer active, of revoked tablets and
-/// those already applied, and splits the rest into the first batch of each id and the repeats,
-/// which wait for the first.
+/// Whether a batch's login is open, is its caller's and is bound to its tablet (a login opened
+/// without a tablet id is bound here to the tablet of its first batch): logout, a detected reuse,
+/// a password change or reset and revoking a tablet refuse every batch after them, whatever
+/// server it reaches.
+async fn login_of(db: &DatabaseConnection, session: Option<&LiveSession>, job: &Job) -> Result<()> {
+    let session = match session {
+        Some(session) if session.user_id == job.caller.user_id => session,
+        _ => return Err(session_revoked()),
+    };
+    let device = job.batch.device_id.to_string();
+    match session.device_id.as_deref() {
+        Some(bound) if bound == device => Ok(()),
+        Some(_) => Err(device_mismatch()),
+        None => bind_device(db, &job.caller.family, &device).await,
+    }
+}
+
+/// Loads the callers and their logins, answers the batches of logins no longer open (or bound to
+/// another tablet), of callers no longer active, of revoked tablets and those already applied,
+/// and splits the rest into the first batch of each id and the repeats, which wait for the first.
 async fn sort_out(
     db: &DatabaseConnection,
     jobs: Vec<Job>,
@@ -228,11 +253,18 @@ async fn sort_out(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    // Three reads at once, each on a connection of its own: a group waits for one round trip,
-    // not three.
+    let families: Vec<String> = jobs
+        .iter()
+        .map(|j| j.caller.family.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Four reads at once, each on a connection of its own: a group waits for one round trip,
+    // not four.
     let backend = db.get_database_backend();
     let read = async {
         tokio::try_join!(
+            live_sessions(db, families),
             load_principals(db, &user_ids),
             async {
                 Ok(device::Entity::find()
@@ -256,7 +288,7 @@ async fn sort_out(
             },
         )
     };
-    let (principals, devices, stored) = match read.await {
+    let (sessions, principals, devices, stored) = match read.await {
         Ok(read) => read,
         Err(e) => return Err((jobs, e)),
     };
@@ -267,7 +299,11 @@ async fn sort_out(
     let mut fresh = Vec::new();
     let mut later = Vec::new();
     let mut taken = HashSet::new();
-    for mut job in jobs {
+    for job in jobs {
+        if let Err(refused) = login_of(db, sessions.get(&job.caller.family), &job).await {
+            let _ = job.reply.send(Err(refused));
+            continue;
+        }
         let Some(principal) = principals.get(&job.caller.user_id) else {
             let _ = job.reply.send(Err(session_revoked()));
             continue;
@@ -286,7 +322,7 @@ async fn sort_out(
             let _ = job.reply.send(answer(row, job.caller.user_id, &job.batch));
         } else if taken.insert(job.batch.batch_id) {
             let mut principal = principal.clone();
-            principal.family = std::mem::take(&mut job.caller.family);
+            principal.family = job.caller.family.clone();
             fresh.push(Fresh { job, principal });
         } else {
             later.push(job);

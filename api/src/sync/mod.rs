@@ -2,6 +2,7 @@
 //! `POST /sync/push`.
 
 mod answer;
+mod binding;
 pub mod ingest;
 mod pull;
 mod push;

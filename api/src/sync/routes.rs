@@ -19,7 +19,7 @@ use super::{
     push,
 };
 use crate::{
-    auth::{AuthUser, principal::Bearer},
+    auth::{AuthUser, principal::TokenHolder},
     error::{ApiError, ErrorBody, ErrorCode, Result},
     http::{ApiQuery, extract::parse_json},
     state::AppState,
@@ -59,7 +59,7 @@ async fn pull(
     ))]
 async fn push(
     State(state): State<AppState>,
-    caller: Bearer,
+    caller: TokenHolder,
     request: Request,
 ) -> Result<Json<PushResponse>> {
     let bytes = Bytes::from_request(request, &state)
@@ -95,9 +95,7 @@ async fn push(
             .collect();
         ApiError::invalid_body("El lote no tiene la forma esperada.").with_fields(fields)
     })?;
-    Ok(Json(
-        push::accept(&state.db, &state.ingest, caller, batch).await?,
-    ))
+    Ok(Json(push::accept(&state.ingest, caller, batch).await?))
 }
 
 fn too_large() -> ApiError {

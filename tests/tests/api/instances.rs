@@ -137,3 +137,55 @@ async fn public_requests_through_both_servers_count_against_one_limit() {
         assert_eq!(code(&body), "too_many_certificate_requests");
     }
 }
+
+#[tokio::test]
+async fn a_tablets_login_bound_and_ended_through_one_server_holds_on_the_other() {
+    let a = spawn_app_with(|_| {}).await;
+    let b = spawn_instance(&a, |_| {}).await;
+    let c = a.classroom().await;
+    let (status, session) = login(&a, "docente.demo", DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let token = session["access_token"].as_str().unwrap();
+    let day = *c.academic_days.last().unwrap();
+    let one = |status: &str, hour: u32| {
+        tests::batch(
+            c.device,
+            vec![tests::mark(
+                &c.section_id,
+                &c.students[0],
+                day,
+                status,
+                &format!("{day}T{hour:02}:00:00-05:00"),
+            )],
+        )
+    };
+    // The first batch, through one server, binds the login to its tablet; the other server
+    // refuses a batch of that login from another tablet.
+    let (status, body) = b.push(token, &one("asistio", 8)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut other_tablet = one("falta", 9);
+    other_tablet["device_id"] = json!(uuid::Uuid::new_v4());
+    let (status, body) = a.push(token, &other_tablet).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(code(&body), "device_mismatch");
+    // The login ends through one server: its tablet's next batch, through the other, is refused
+    // (and kept by the tablet, to send again once signed in).
+    let response = a
+        .request(Method::POST, "/auth/logout", None)
+        .json(&json!({"refresh_token": session["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, body) = b.push(token, &one("tardanza", 10)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(code(&body), "session_revoked");
+    let receipts = a
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM mark_receipt")
+        .await;
+    assert_eq!(
+        receipts.as_deref(),
+        Some("1"),
+        "only the first batch is kept"
+    );
+}
