@@ -37,6 +37,11 @@ pub struct CellInput {
     pub date: NaiveDate,
     /// `asistio`, `falta`, `tardanza`, `falta_justificada` or `tardanza_justificada`.
     pub status: String,
+    /// The status the writer last saw in the cell (`""` for none), to write only over it: when
+    /// the register holds another by then, nothing is written (409 `changed_since_loaded`, each
+    /// such cell under `details.cells`). Without it, the cell is written whatever stands.
+    #[serde(default)]
+    pub was: Option<String>,
 }
 
 /// `PUT …/cells` body.
@@ -69,17 +74,25 @@ pub async fn write(
         return Err(ApiError::field("cells", "Envíe entre 1 y 2000 celdas."));
     }
     let mut cells = Vec::with_capacity(body.cells.len());
+    let mut seen = Vec::new();
+    let status_of = |field: &str, code: &str| {
+        AttendanceStatus::parse(code).ok_or_else(|| {
+            ApiError::field(field, format!("Código de asistencia no válido: «{code}»."))
+        })
+    };
     for cell in &body.cells {
         check_month(year, month, cell.date)?;
-        let status = AttendanceStatus::parse(&cell.status).ok_or_else(|| {
-            ApiError::field(
-                "status",
-                format!("Código de asistencia no válido: «{}».", cell.status),
-            )
-        })?;
+        let status = status_of("status", &cell.status)?;
         cells.push((cell.student_id, cell.date, status));
+        if let Some(was) = cell.was.as_deref().map(str::trim) {
+            let was = (!was.is_empty())
+                .then(|| status_of("was", was))
+                .transpose()?;
+            seen.push((cell.student_id, cell.date, was.map(|s| s.code())));
+        }
     }
     let txn = crate::db::begin(db).await?;
+    unchanged_since_seen(&txn, scope.section.id, &seen).await?;
     save_cells(&txn, places, p, &scope, year, month, &cells).await?;
     txn.commit().await?;
     register::build(db, &scope, &calendar, year, month, now()).await
@@ -103,7 +116,8 @@ pub(super) async fn save_cells(
     }
     let audited = register.as_ref().is_some_and(|r| r.closed_at.is_some());
     let before = if audited {
-        Some(values_before(txn, scope.section.id, cells).await?)
+        let keys: Vec<(i64, NaiveDate)> = cells.iter().map(|(s, d, _)| (*s, *d)).collect();
+        Some(values_before(txn, scope.section.id, &keys, false).await?)
     } else {
         None
     };
@@ -163,14 +177,46 @@ pub(super) async fn save_cells(
     Ok(cells.len())
 }
 
-/// The codes that stand in some cells of a section, by student and day, before they change.
+/// 409 `changed_since_loaded` when a cell no longer holds what its writer saw (`None`: empty).
+/// Its days are locked first (PostgreSQL; a transaction on SQLite writes alone), so that nobody
+/// changes them between this check and the write.
+async fn unchanged_since_seen(
+    txn: &DatabaseTransaction,
+    section_id: i64,
+    seen: &[(i64, NaiveDate, Option<&'static str>)],
+) -> Result<()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<(i64, NaiveDate)> = seen.iter().map(|(s, d, _)| (*s, *d)).collect();
+    let now = values_before(txn, section_id, &keys, true).await?;
+    let moved: Vec<CellError> = seen
+        .iter()
+        .filter(|(student, date, was)| now.get(&(*student, *date)).copied() != *was)
+        .map(|(student, date, _)| CellError {
+            student_id: *student,
+            date: *date,
+            code: ErrorCode::ChangedSinceLoaded.as_str().to_owned(),
+            message: "Alguien más registró esta celda mientras editaba.".to_owned(),
+        })
+        .collect();
+    if moved.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::from(ErrorCode::ChangedSinceLoaded)
+        .with_details(serde_json::json!({ "cells": moved })))
+}
+
+/// The codes that stand in some cells of a section, by student and day, before they change;
+/// with `lock`, their days are locked until the transaction ends (PostgreSQL).
 async fn values_before(
     db: &impl ConnectionTrait,
     section_id: i64,
-    cells: &[(i64, NaiveDate, AttendanceStatus)],
+    cells: &[(i64, NaiveDate)],
+    lock: bool,
 ) -> Result<HashMap<(i64, NaiveDate), &'static str>> {
-    let students: Vec<i64> = cells.iter().map(|(s, _, _)| *s).collect();
-    let dates: Vec<NaiveDate> = cells.iter().map(|(_, d, _)| *d).collect();
+    let students: Vec<i64> = cells.iter().map(|(s, _)| *s).collect();
+    let dates: Vec<NaiveDate> = cells.iter().map(|(_, d)| *d).collect();
     let of_enrollment: HashMap<i64, i64> = entity::enrollment::Entity::find()
         .filter(entity::enrollment::Column::SectionId.eq(section_id))
         .filter(entity::enrollment::Column::StudentId.is_in(students))
@@ -180,12 +226,15 @@ async fn values_before(
         .map(|e| (e.id, e.student_id))
         .collect();
     let mut values = HashMap::new();
-    for day in entity::section_day::Entity::find()
+    let days = entity::section_day::Entity::find()
         .filter(entity::section_day::Column::SectionId.eq(section_id))
-        .filter(entity::section_day::Column::Date.is_in(dates))
-        .all(db)
-        .await?
-    {
+        .filter(entity::section_day::Column::Date.is_in(dates));
+    let days = if lock {
+        crate::db::dialect::for_update(days, db.get_database_backend())
+    } else {
+        days
+    };
+    for day in days.all(db).await? {
         for cell in super::store::cells(&day)? {
             if let (Some(student), Some(status)) = (
                 of_enrollment.get(&cell.enrollment_id),

@@ -306,8 +306,8 @@ fn failed_areas(acta: &ActaView, student: &sheet::StudentRow) -> Vec<i64> {
 /// What the form changed from what its page showed: the grades (erased ones too), what the page
 /// showed for each, and what was typed.
 struct Changed {
+    /// Each with the value the page showed (`was`), which the service compares under its lock.
     grades: Vec<GradeInput>,
-    shown: Vec<String>,
     typed: HashMap<(i64, i64), String>,
 }
 
@@ -326,7 +326,6 @@ fn changed_grades(form: &[(String, String)]) -> Changed {
         })
         .collect();
     let mut grades = Vec::new();
-    let mut shown_list = Vec::new();
     let mut typed = HashMap::new();
     for (name, value) in form {
         let Some((enrollment, area)) = name
@@ -344,57 +343,41 @@ fn changed_grades(form: &[(String, String)]) -> Changed {
             continue;
         }
         typed.insert((enrollment, area), value.clone());
-        shown_list.push((*shown).to_owned());
         grades.push(GradeInput {
             enrollment_id: enrollment,
             area_id: area,
             value: (!value.is_empty()).then_some(value),
+            was: Some((*shown).to_owned()),
         });
     }
-    Changed {
-        grades,
-        shown: shown_list,
-        typed,
-    }
+    Changed { grades, typed }
 }
 
-/// The grades about to be written that someone else changed after the page showed them, as
-/// "student (area)"; `None` when there are none.
-async fn changed_since(
+/// The grades of a refused save that someone else changed after the page showed them, as
+/// "student (area)" (read again, for the message).
+async fn changed_names(
     state: &AppState,
     signed: &Signed,
     section: i64,
-    changed: &Changed,
-) -> Option<(Vec<String>, HashSet<(i64, i64)>)> {
-    let acta = sheet::read(&state.db, &signed.principal, section)
-        .await
-        .ok()?;
-    let mut names = Vec::new();
-    let mut cells = HashSet::new();
-    for (grade, was) in changed.grades.iter().zip(&changed.shown) {
-        let Some(student) = acta
-            .students
-            .iter()
-            .find(|s| s.enrollment_id == grade.enrollment_id)
-        else {
-            continue;
-        };
-        let now = student
-            .grades
-            .iter()
-            .find(|g| g.area_id == grade.area_id)
-            .map_or("", |g| g.value.as_str());
-        if now != was {
+    keys: &[(i64, i64)],
+) -> Vec<String> {
+    let Ok(acta) = sheet::read(&state.db, &signed.principal, section).await else {
+        return Vec::new();
+    };
+    keys.iter()
+        .filter_map(|(enrollment, area)| {
+            let student = acta
+                .students
+                .iter()
+                .find(|s| s.enrollment_id == *enrollment)?;
             let area = acta
                 .areas
                 .iter()
-                .find(|a| a.id == grade.area_id)
+                .find(|a| a.id == *area)
                 .map_or("", |a| a.code.as_str());
-            names.push(format!("{} ({area})", student.full_name));
-            cells.insert((grade.enrollment_id, grade.area_id));
-        }
-    }
-    (!names.is_empty()).then_some((names, cells))
+            Some(format!("{} ({area})", student.full_name))
+        })
+        .collect()
 }
 
 /// The errors a refused save lists under `details.grades`: (index, field, message).
@@ -446,38 +429,49 @@ pub async fn act(
                 return Redirect::to(&format!("{}?hecho=sin-cambios", acta_path(section)))
                     .into_response();
             }
-            if let Some((names, cells)) = changed_since(&state, &signed, section, &changed).await {
-                notice.typed = changed.typed;
-                notice.invalid = cells;
-                let error = ApiError::because(
-                    crate::error::ErrorCode::ChangedSinceLoaded,
-                    format!(
-                        "Mientras editaba, alguien más registró estas calificaciones: {}. No se guardó nada: revise lo que figura ahora y vuelva a guardar.",
-                        names.join("; ")
-                    ),
-                );
-                return finish(&state, &signed, section, &action, Err(error), notice).await;
-            }
             let Changed {
                 grades: changed,
                 typed,
-                ..
             } = changed;
             let keys: Vec<(i64, i64)> = changed
                 .iter()
                 .map(|g| (g.enrollment_id, g.area_id))
                 .collect();
             let saved = grades::enter(&state.db, p, section, GradesInput { grades: changed }).await;
-            if let Err(error) = &saved {
-                for (index, _, message) in grade_errors(error) {
-                    if let Some(key) = keys.get(index) {
-                        notice.invalid.insert(*key);
-                        notice.errors.push(message);
-                    }
+            let Err(error) = saved else {
+                return finish(&state, &signed, section, &action, Ok(()), notice).await;
+            };
+            notice.typed = typed;
+            let marked: Vec<(usize, String)> = grade_errors(&error)
+                .into_iter()
+                .map(|(index, _, message)| (index, message))
+                .collect();
+            for (index, _) in &marked {
+                if let Some(key) = keys.get(*index) {
+                    notice.invalid.insert(*key);
                 }
-                notice.typed = typed;
             }
-            saved.map(drop)
+            if error.code() == Some(crate::error::ErrorCode::ChangedSinceLoaded) {
+                // Someone else wrote those grades after the page loaded: nothing was written, and
+                // the page shows what stands now with what this person typed marked.
+                let moved: Vec<(i64, i64)> = marked
+                    .iter()
+                    .filter_map(|(index, _)| keys.get(*index).copied())
+                    .collect();
+                let names = changed_names(&state, &signed, section, &moved).await;
+                Err(ApiError::because(
+                    crate::error::ErrorCode::ChangedSinceLoaded,
+                    format!(
+                        "Mientras editaba, alguien más registró estas calificaciones: {}. No se guardó nada: revise lo que figura ahora y vuelva a guardar.",
+                        names.join("; ")
+                    ),
+                ))
+            } else {
+                notice
+                    .errors
+                    .extend(marked.into_iter().map(|(_, message)| message));
+                Err(error)
+            }
         }
         "situaciones" => {
             let value = |name: String| {

@@ -329,9 +329,8 @@ fn typed_status(text: &str) -> Option<AttendanceStatus> {
 /// The cells the form changed from what its page showed (with what it showed), and those typed
 /// wrong.
 struct Changes {
+    /// Each with the status the page showed (`was`), which the service compares under its lock.
     cells: Vec<CellInput>,
-    /// For each cell of `cells`, the symbol the page showed (`_` for none).
-    shown: Vec<char>,
     typed: HashMap<(i64, u32), String>,
     invalid: HashSet<(i64, u32)>,
 }
@@ -353,7 +352,6 @@ fn changes(form: &[(String, String)], year: i32, month: u32) -> Changes {
     }
     let mut out = Changes {
         cells: Vec::new(),
-        shown: Vec::new(),
         typed: HashMap::new(),
         invalid: HashSet::new(),
     };
@@ -379,11 +377,12 @@ fn changes(form: &[(String, String)], year: i32, month: u32) -> Changes {
             continue;
         }
         if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
-            out.shown.push(shown);
+            let was = typed_status(&shown.to_string()).map_or("", |s| s.code());
             out.cells.push(CellInput {
                 student_id: student,
                 date,
                 status: status.code().to_owned(),
+                was: Some(was.to_owned()),
             });
         }
     }
@@ -404,33 +403,40 @@ pub async fn reads_section(
     }
 }
 
-/// The cells about to be written that someone else changed after the page showed them:
-/// (student, day, student's name); `None` when there are none (or the register cannot be read,
-/// which the write itself then answers).
-async fn changed_since(
-    state: &AppState,
-    signed: &Signed,
-    at: Month,
-    cells: &[CellInput],
-    shown: &[char],
-) -> Option<Vec<(i64, u32, String)>> {
-    let register = register::read(&state.db, &signed.principal, at.section, at.year, at.month)
-        .await
-        .ok()?;
-    let changed: Vec<(i64, u32, String)> = cells
-        .iter()
-        .zip(shown)
-        .filter_map(|(cell, was)| {
-            let row = register
-                .rows
-                .iter()
-                .find(|r| r.student_id == cell.student_id)?;
-            let now = row.cells.iter().find(|c| c.date == cell.date)?;
-            let now = now.symbol.and_then(|s| s.chars().next()).unwrap_or('_');
-            (now != *was).then(|| (cell.student_id, cell.date.day(), row.full_name.clone()))
+/// The cells of a refused save that someone else changed after the page showed them, from the
+/// error's details: (student, day).
+fn moved_cells(error: &ApiError) -> Vec<(i64, NaiveDate)> {
+    let ApiError::Client {
+        details: Some(details),
+        ..
+    } = error
+    else {
+        return Vec::new();
+    };
+    details["cells"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| {
+                    let date = NaiveDate::parse_from_str(c["date"].as_str()?, "%Y-%m-%d").ok()?;
+                    Some((c["student_id"].as_i64()?, date))
+                })
+                .collect()
         })
-        .collect();
-    (!changed.is_empty()).then_some(changed)
+        .unwrap_or_default()
+}
+
+/// The names of students, as the register shows them (read again, for a message).
+async fn names_of(state: &AppState, signed: &Signed, at: Month) -> HashMap<i64, String> {
+    register::read(&state.db, &signed.principal, at.section, at.year, at.month)
+        .await
+        .map(|r| {
+            r.rows
+                .into_iter()
+                .map(|row| (row.student_id, row.full_name))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The register's forms: `celdas`, `completar`, `cerrar`, `retenidas`, `modificacion`.
@@ -469,35 +475,42 @@ pub async fn act(
                 ))
             } else if found.cells.is_empty() {
                 return Redirect::to(&format!("{}?hecho=sin-cambios", at.path())).into_response();
-            } else if let Some(changed) =
-                changed_since(&state, &signed, at, &found.cells, &found.shown).await
-            {
-                // Someone else wrote those cells after the page loaded: nothing is written, and
-                // the page shows what stands now with what this person typed marked.
-                notice.typed = found.typed;
-                notice.invalid = changed
-                    .iter()
-                    .map(|(student, day, _)| (*student, *day))
-                    .collect();
-                let names: Vec<String> = changed
-                    .iter()
-                    .map(|(_, day, name)| format!("{name}, día {day}"))
-                    .collect();
-                Err(ApiError::because(
-                    crate::error::ErrorCode::ChangedSinceLoaded,
-                    format!(
-                        "Mientras editaba, alguien más registró estas celdas: {}. No se guardó nada: revise lo que figura ahora y vuelva a guardar.",
-                        names.join("; ")
-                    ),
-                ))
             } else {
                 let input = CellsInput { cells: found.cells };
                 let written =
                     cells::write(&state.db, &state.places, p, section, year, month, input).await;
-                if written.is_err() {
-                    notice.typed = found.typed;
+                match written {
+                    Ok(_) => Ok(()),
+                    Err(error)
+                        if error.code() == Some(crate::error::ErrorCode::ChangedSinceLoaded) =>
+                    {
+                        // Someone else wrote those cells after the page loaded: nothing was
+                        // written, and the page shows what stands now with what this person
+                        // typed marked.
+                        notice.typed = found.typed;
+                        let moved = moved_cells(&error);
+                        notice.invalid = moved.iter().map(|(s, d)| (*s, d.day())).collect();
+                        let names = names_of(&state, &signed, at).await;
+                        let cells: Vec<String> = moved
+                            .iter()
+                            .map(|(student, date)| {
+                                let name = names.get(student).map_or("", String::as_str);
+                                format!("{name}, día {}", date.day())
+                            })
+                            .collect();
+                        Err(ApiError::because(
+                            crate::error::ErrorCode::ChangedSinceLoaded,
+                            format!(
+                                "Mientras editaba, alguien más registró estas celdas: {}. No se guardó nada: revise lo que figura ahora y vuelva a guardar.",
+                                cells.join("; ")
+                            ),
+                        ))
+                    }
+                    Err(error) => {
+                        notice.typed = found.typed;
+                        Err(error)
+                    }
                 }
-                written.map(drop)
             }
         }
         "completar" => match value("up_to_day").parse() {

@@ -241,6 +241,9 @@ fn changed(form: &[(String, String)], day: NaiveDate) -> Result<Vec<CellInput>, 
                 student_id: student,
                 date: day,
                 status: code.clone(),
+                // Written only over what the page showed: a tablet's mark synced meanwhile is
+                // not overwritten unseen.
+                was: Some(was.get(&student).copied().unwrap_or_default().to_owned()),
             });
         }
     }

@@ -67,6 +67,19 @@ pub async fn work_mem(txn: &impl ConnectionTrait, megabytes: u32) -> Result<(), 
     Ok(())
 }
 
+/// The rows a query reads, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; on
+/// SQLite a writing transaction holds the whole database already).
+pub fn for_update<E: sea_orm::EntityTrait>(
+    select: sea_orm::Select<E>,
+    backend: DbBackend,
+) -> sea_orm::Select<E> {
+    use sea_orm::QuerySelect;
+    match backend {
+        DbBackend::Postgres => select.lock_exclusive(),
+        _ => select,
+    }
+}
+
 /// Lets the rest of the transaction commit without waiting for the disk (PostgreSQL; SQLite
 /// has no such setting): only for writes that are not evidence, such as counts of hits, which a
 /// crash may lose without harm.

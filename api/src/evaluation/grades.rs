@@ -38,6 +38,11 @@ pub struct GradeInput {
     pub area_id: i64,
     /// `0`–`20` on the vigesimal scale, `AD`, `A`, `B` or `C` on the literal one; `null` erases it.
     pub value: Option<String>,
+    /// The value the writer last saw (`""` for none), to write only over it: when the acta holds
+    /// another value by then, nothing is written (409 `changed_since_loaded`, with each such
+    /// grade's index under `details.grades`). Without it, the grade is written whatever stands.
+    #[serde(default)]
+    pub was: Option<String>,
 }
 
 /// `PUT /sections/{id}/acta/grades` body.
@@ -69,6 +74,8 @@ struct Checked {
     enrollment_id: i64,
     area_id: i64,
     value: Option<i16>,
+    /// The value the writer saw, when it said (`Some(None)`: none).
+    was: Option<Option<i16>>,
 }
 
 /// The section, authorized for entering grades.
@@ -132,17 +139,22 @@ fn check(sheet: &Sheet, input: &GradeInput) -> std::result::Result<Checked, (Str
             ),
         ));
     };
-    let value = match input.value.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(
-            scale::parse(area.scale, text)
-                .map_err(|m| ("value".to_owned(), format!("{}: {m}", area.name)))?,
-        ),
+    let on_scale = |field: &str, text: Option<&str>| match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => scale::parse(area.scale, text)
+            .map(Some)
+            .map_err(|m| (field.to_owned(), format!("{}: {m}", area.name))),
+    };
+    let value = on_scale("value", input.value.as_deref())?;
+    let was = match &input.was {
+        None => None,
+        Some(text) => Some(on_scale("was", Some(text.as_str()))?),
     };
     Ok(Checked {
         enrollment_id: input.enrollment_id,
         area_id: input.area_id,
         value,
+        was,
     })
 }
 
@@ -212,6 +224,9 @@ async fn apply(
 
     let mut checked = Vec::with_capacity(inputs.len());
     let mut seen = HashSet::new();
+    // Grades someone else changed since the writer saw them (the acta is locked: nobody changes
+    // them between this check and the write).
+    let mut moved = Vec::new();
     for (index, input) in &inputs {
         match check(&sheet, input) {
             Ok(c) if !seen.insert((c.enrollment_id, c.area_id)) => errors.push(GradeError {
@@ -219,7 +234,17 @@ async fn apply(
                 field: "area_id".into(),
                 message: "La calificación de ese estudiante y área se repite.".into(),
             }),
-            Ok(c) => checked.push(c),
+            Ok(c) => {
+                let now = sheet.grades.get(&(c.enrollment_id, c.area_id)).copied();
+                if c.was.is_some_and(|was| was != now) {
+                    moved.push(GradeError {
+                        index: *index,
+                        field: "was".into(),
+                        message: "Alguien más cambió esta calificación mientras editaba.".into(),
+                    });
+                }
+                checked.push(c);
+            }
             Err((field, message)) => errors.push(GradeError {
                 index: *index,
                 // A file names the column of the area.
@@ -244,6 +269,10 @@ async fn apply(
         && checked.iter().any(|c| !allowed.contains(&c.area_id))
     {
         return Err(ApiError::from(ErrorCode::AreaNotAssigned));
+    }
+    if !moved.is_empty() {
+        return Err(ApiError::from(ErrorCode::ChangedSinceLoaded)
+            .with_details(serde_json::json!({ "grades": moved })));
     }
 
     // Only what changes is written and audited.
@@ -449,6 +478,7 @@ fn read_file(sheet: &Sheet, text: &str) -> Result<(Vec<Lined>, Vec<GradeError>)>
                         enrollment_id,
                         area_id: *area_id,
                         value: Some(cell.to_owned()),
+                        was: None,
                     },
                 ));
             }

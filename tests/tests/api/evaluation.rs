@@ -713,3 +713,54 @@ async fn a_student_who_leaves_keeps_its_grades_and_the_catalogue_is_fixed_once_g
     let (status, _) = app.post("/curricular-areas", &director, json!({})).await;
     assert!(status == StatusCode::FORBIDDEN || status == StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_grade_written_over_what_its_writer_saw_is_refused_when_someone_else_wrote_it_meanwhile()
+{
+    let app = spawn_app().await;
+    let teacher = app.login_as("docente.demo").await;
+    let director = app.login_as("director.demo").await;
+    let (section, acta) = taught_acta(&app, &teacher).await;
+    let mat = area_id(&acta, "MAT");
+    let first = acta["students"][0]["enrollment_id"].clone();
+    let second = acta["students"][1]["enrollment_id"].clone();
+    let path = format!("/sections/{section}/acta/grades");
+    // Both open the acta with the grades empty; the teacher saves first.
+    let (status, body) = app
+        .put(
+            &path,
+            &teacher,
+            json!({"grades": [{"enrollment_id": first, "area_id": mat, "value": "B", "was": ""}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, error) = app
+        .put(
+            &path,
+            &director,
+            json!({"grades": [
+                {"enrollment_id": second, "area_id": mat, "value": "A", "was": ""},
+                {"enrollment_id": first, "area_id": mat, "value": "AD", "was": ""},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(error["error"]["code"], "changed_since_loaded");
+    let moved = error["error"]["details"]["grades"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "{error}");
+    assert_eq!(moved[0]["index"], 1);
+    let (_, now) = app
+        .get(&format!("/sections/{section}/acta"), &director)
+        .await;
+    assert_eq!(grade_of(&now, 0, mat).as_deref(), Some("B"));
+    assert_eq!(grade_of(&now, 1, mat), None, "nothing of the refused save");
+    // Over what stands now, the save goes through.
+    let (status, body) = app
+        .put(
+            &path,
+            &director,
+            json!({"grades": [{"enrollment_id": first, "area_id": mat, "value": "AD", "was": "B"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

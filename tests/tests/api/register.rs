@@ -957,3 +957,75 @@ async fn a_modification_where_the_ugel_has_nobody_goes_to_the_dre_and_nobody_is_
             .text();
     assert!(enabled.contains("habilitada"), "{enabled}");
 }
+
+#[tokio::test]
+async fn a_cell_written_over_what_its_writer_saw_is_refused_when_someone_else_wrote_it_meanwhile() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let (_, register) = app.get(&base(&s), &s.teacher).await;
+    let day = first_academic(&register);
+    let student = register["rows"][0]["student_id"].as_i64().unwrap();
+    let other = register["rows"][1]["student_id"].as_i64().unwrap();
+    // Both open the register with the cells empty; the teacher saves first.
+    let (status, body) = put_cells(
+        &app,
+        &s.teacher,
+        &base(&s),
+        json!([{"student_id": student, "date": day, "status": "falta", "was": ""}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The director's save, over the empty cell it saw, is refused whole: the other cell too.
+    let (status, error) = put_cells(
+        &app,
+        &s.director,
+        &base(&s),
+        json!([
+            {"student_id": other, "date": day, "status": "tardanza", "was": ""},
+            {"student_id": student, "date": day, "status": "asistio", "was": ""},
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "changed_since_loaded");
+    let moved = error["error"]["details"]["cells"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "{error}");
+    assert_eq!(moved[0]["student_id"], student);
+    let (_, now) = app.get(&base(&s), &s.director).await;
+    let status_of = |row: usize| {
+        now["rows"][row]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["date"] == json!(day))
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status_of(0), "falta");
+    assert_eq!(
+        status_of(1),
+        Value::Null,
+        "nothing of the refused save was written"
+    );
+    // Over what it sees now, or without saying what it saw, the save goes through.
+    let (status, body) = put_cells(
+        &app,
+        &s.director,
+        &base(&s),
+        json!([
+            {"student_id": student, "date": day, "status": "asistio", "was": "falta"},
+            {"student_id": other, "date": day, "status": "tardanza"},
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A status the register does not know, as what was seen, is named.
+    let (status, error) = put_cells(
+        &app,
+        &s.director,
+        &base(&s),
+        json!([{"student_id": student, "date": day, "status": "falta", "was": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+}
