@@ -266,17 +266,12 @@ async fn of_school(
         .count(db)
         .await?;
     let open_actas = open_actas(db, school_id, today).await?;
-    let mut decisions = 0;
-    for request in provisioning_request::Entity::find()
+    let waiting = provisioning_request::Entity::find()
         .filter(provisioning_request::Column::SchoolId.eq(school_id))
         .filter(provisioning_request::Column::Status.eq(ProvisioningStatus::Pending))
         .all(db)
-        .await?
-    {
-        if crate::provisioning::is_authority(db, p, &request).await? {
-            decisions += 1;
-        }
-    }
+        .await?;
+    let decisions = crate::provisioning::decided_by(db, p, &waiting).await?;
     let school = scope.school;
     Ok(SchoolPending {
         open_actas,

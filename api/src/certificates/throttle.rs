@@ -5,9 +5,12 @@
 //!
 //! A hit is counted before it is answered. The hits that arrive while a count is being written
 //! are written together, as the audit writer does: one statement adds each key's hits of the
-//! group to its row and returns the totals, so that under load the round trip is shared. The
-//! counts are not evidence: on PostgreSQL their transaction does not wait for the disk, and a
-//! crash may forget the last hits of a window, never an answer. A key this server already knows
+//! group to its row and returns the totals, so that under load the round trip is shared. Under a
+//! high limit a server reserves hits in blocks (a 64th of the limit, at most 256) and answers the
+//! rest of a block without asking again: every hit answered is counted in the database, at worst
+//! a key is refused a few reserved hits before its limit, never allowed one past it. The
+//! counts are not evidence: on PostgreSQL their table is unlogged (its writes do not wait for
+//! the disk), and a crash may forget the windows running, never an answer. A key this server already knows
 //! to be past its limit in the current window is refused without asking the database. Keys are
 //! stored hashed with the server's secret (a document number is not kept in the clear), and rows
 //! of windows that ended long ago are deleted as the server goes.
@@ -20,7 +23,6 @@ use std::{
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
     sea_query::{Expr, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
@@ -55,19 +57,32 @@ pub struct Limiter {
     salt: OnceLock<Vec<u8>>,
     /// Keys known past their limit, with the start of the window they are past it in.
     over: Mutex<HashMap<String, i64>>,
+    /// Hits reserved in one statement.
+    block: i64,
+    /// Hits this server reserved and has not answered yet, by key.
+    leased: Mutex<HashMap<String, Lease>>,
+}
+
+/// Hits reserved for a key in a window.
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    window_start: i64,
+    left: i64,
 }
 
 #[derive(Debug)]
 struct Job {
     key: String,
+    /// Hits reserved.
+    hits: i64,
     reply: oneshot::Sender<Result<Counted>>,
 }
 
-/// A hit as counted.
+/// Hits as counted.
 #[derive(Debug, Clone, Copy)]
 struct Counted {
-    /// Its place in its window.
-    count: i64,
+    /// The place of the first in its window.
+    first: i64,
     window_start: i64,
 }
 
@@ -83,6 +98,8 @@ impl Limiter {
             queue: Mutex::new(Some(queue)),
             salt: OnceLock::new(),
             over: Mutex::default(),
+            block: (i64::from(limit) / 64).clamp(1, 256),
+            leased: Mutex::default(),
         }
     }
 
@@ -116,14 +133,37 @@ impl Limiter {
         {
             return Err(wait(start));
         }
+        if let Some(lease) = lock(&self.leased).get_mut(&key)
+            && now < lease.window_start + self.window
+            && lease.left > 0
+        {
+            lease.left -= 1;
+            return Ok(());
+        }
         let (reply, answer) = oneshot::channel();
         let job = Job {
             key: key.clone(),
+            hits: self.block,
             reply,
         };
         self.jobs.send(job).await.map_err(|_| stopped())?;
         let counted = answer.await.map_err(|_| stopped())??;
-        if counted.count <= self.limit {
+        // Of the hits reserved, those within the limit: this one, and the rest for later hits.
+        let within = (self.limit - counted.first + 1).clamp(0, self.block);
+        if within > 0 {
+            if within > 1 {
+                let mut leased = lock(&self.leased);
+                if leased.len() >= MAX_OVER {
+                    leased.retain(|_, l| now < l.window_start + self.window);
+                }
+                leased.insert(
+                    key,
+                    Lease {
+                        window_start: counted.window_start,
+                        left: within - 1,
+                    },
+                );
+            }
             return Ok(());
         }
         let mut over = lock(&self.over);
@@ -185,17 +225,18 @@ async fn writer(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>, window: 
     }
 }
 
-/// Adds a group's hits to their keys' rows and tells each hit its count: the hits of one key in
-/// a group are counted in the order they arrived.
+/// Adds a group's hits to their keys' rows and tells each job the place of its first hit: the
+/// jobs of one key in a group are counted in the order they arrived.
 async fn count_group(db: DatabaseConnection, group: Vec<Job>, window: i64) {
-    let mut per_key: Vec<(String, Vec<oneshot::Sender<Result<Counted>>>)> = Vec::new();
+    type Replies = Vec<(i64, oneshot::Sender<Result<Counted>>)>;
+    let mut per_key: Vec<(String, Replies)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for job in group {
         match index.get(&job.key) {
-            Some(&i) => per_key[i].1.push(job.reply),
+            Some(&i) => per_key[i].1.push((job.hits, job.reply)),
             None => {
                 index.insert(job.key.clone(), per_key.len());
-                per_key.push((job.key, vec![job.reply]));
+                per_key.push((job.key, vec![(job.hits, job.reply)]));
             }
         }
     }
@@ -203,26 +244,27 @@ async fn count_group(db: DatabaseConnection, group: Vec<Job>, window: i64) {
     for chunk in per_key.chunks_mut(GROUP_KEYS) {
         let hits: Vec<(&str, i64)> = chunk
             .iter()
-            .map(|(key, replies)| (key.as_str(), replies.len() as i64))
+            .map(|(key, replies)| (key.as_str(), replies.iter().map(|(n, _)| n).sum()))
             .collect();
         match add(&db, &hits, now, window).await {
             Ok(totals) => {
                 for (key, replies) in chunk.iter_mut() {
-                    let n = replies.len() as i64;
+                    let n: i64 = replies.iter().map(|(hits, _)| hits).sum();
                     let (total, window_start) = totals.get(key).copied().unwrap_or((n, now));
-                    for (i, reply) in replies.drain(..).enumerate() {
-                        let count = total - n + 1 + i as i64;
+                    let mut first = total - n + 1;
+                    for (hits, reply) in replies.drain(..) {
                         let _ = reply.send(Ok(Counted {
-                            count,
+                            first,
                             window_start,
                         }));
+                        first += hits;
                     }
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "a group of hit counts could not be written");
                 for (_, replies) in chunk.iter_mut() {
-                    for reply in replies.drain(..) {
+                    for (_, reply) in replies.drain(..) {
                         let _ = reply.send(Err(ApiError::from(DbErr::Custom(e.to_string()))));
                     }
                 }
@@ -269,11 +311,11 @@ async fn add(
                 .to_owned(),
         )
         .returning(Query::returning().columns([Column::Key, Column::WindowStart, Column::Hits]));
-    let txn = db.begin().await?;
-    crate::db::dialect::without_waiting_for_disk(&txn).await?;
-    let backend = txn.get_database_backend();
-    let answered = txn.query_all_raw(backend.build(&insert)).await?;
-    txn.commit().await?;
+    // One statement, one round trip (on PostgreSQL the table is unlogged: its commit does not
+    // wait for the disk).
+    let answered = db
+        .query_all_raw(db.get_database_backend().build(&insert))
+        .await?;
     let mut totals = HashMap::with_capacity(answered.len());
     for row in answered {
         let key: String = row.try_get("", "key")?;
@@ -287,6 +329,19 @@ async fn add(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_high_limit_reserves_hits_in_blocks() {
+        let block = |limit| Limiter::new("v", limit, Duration::from_secs(60)).block;
+        assert_eq!(
+            block(60),
+            1,
+            "each hit of a limit people reach is counted alone"
+        );
+        assert_eq!(block(5), 1);
+        assert_eq!(block(6_400), 100);
+        assert_eq!(block(u32::MAX), 256);
+    }
 
     #[test]
     fn a_key_is_stored_hashed_and_apart_from_other_limiters() {

@@ -233,12 +233,7 @@ async fn decisions(state: &AppState, signed: &Signed) -> Result<Vec<Value>, ApiE
     let p = &signed.principal;
     let mut out = Vec::new();
     let (_, pending) = crate::provisioning::list(&state.db, p, Some("pending"), None).await?;
-    let mut altas = 0;
-    for request in &pending {
-        if crate::provisioning::is_authority(&state.db, p, request).await? {
-            altas += 1;
-        }
-    }
+    let altas = crate::provisioning::decided_by(&state.db, p, &pending).await?;
     if altas > 0 {
         out.push(context! {
             text => if altas == 1 { "1 solicitud de alta o baja espera su decisión".to_owned() } else { format!("{altas} solicitudes de alta o baja esperan su decisión") },

@@ -80,17 +80,6 @@ pub fn for_update<E: sea_orm::EntityTrait>(
     }
 }
 
-/// Lets the rest of the transaction commit without waiting for the disk (PostgreSQL; SQLite
-/// has no such setting): only for writes that are not evidence, such as counts of hits, which a
-/// crash may lose without harm.
-pub async fn without_waiting_for_disk(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL synchronous_commit = off")
-            .await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,6 @@ mod routes;
 
 pub use decisions::{approve, reject};
 pub use dto::{Credentials, NewRequestForm, RequestView};
-pub use requests::{create, holder_assignment, is_authority, list, visible_request};
+pub use requests::{create, decided_by, holder_assignment, is_authority, list, visible_request};
 pub(crate) use routes::read_form;
 pub use routes::router;

@@ -545,6 +545,48 @@ pub(super) async fn request_target(
     Ok(unit_for(db, role, &probe).await?.target)
 }
 
+/// How many of `requests` the caller decides: each request's unit read once per distinct unit
+/// (a list of one IE's requests reads a unit per role, not one per request).
+pub async fn decided_by(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    requests: &[provisioning_request::Model],
+) -> Result<usize> {
+    type UnitKey = (
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    let mut targets: std::collections::HashMap<UnitKey, Target> = Default::default();
+    let mut decided = 0;
+    for request in requests {
+        let Some(role) = Role::parse(&request.role) else {
+            continue;
+        };
+        let key = (
+            request.role.clone(),
+            request.dre_id,
+            request.ugel_id,
+            request.school_id,
+            request.level.map(|l| l.code().to_owned()),
+        );
+        let target = match targets.get(&key) {
+            Some(target) => *target,
+            None => {
+                let target = request_target(db, request).await?;
+                targets.insert(key, target);
+                target
+            }
+        };
+        if principal.holds(provisioning_authority(role), &target) {
+            decided += 1;
+        }
+    }
+    Ok(decided)
+}
+
 /// Whether the caller decides this request.
 pub async fn is_authority(
     db: &impl ConnectionTrait,
