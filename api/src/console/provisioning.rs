@@ -41,15 +41,7 @@ pub async fn files_requests(
     {
         return Ok(true);
     }
-    let directed: Vec<i64> = p
-        .assignments
-        .iter()
-        .filter(|a| a.role == Role::Director)
-        .filter_map(|a| match a.unit {
-            Unit::School { school_id, .. } => Some(school_id),
-            _ => None,
-        })
-        .collect();
+    let directed = crate::pending::directed_schools(p);
     if directed.is_empty() {
         return Ok(false);
     }
