@@ -153,9 +153,7 @@ impl Limiter {
         if within > 0 {
             if within > 1 {
                 let mut leased = lock(&self.leased);
-                if leased.len() >= MAX_OVER {
-                    leased.retain(|_, l| now < l.window_start + self.window);
-                }
+                bound(&mut leased, |l| now < l.window_start + self.window);
                 leased.insert(
                     key,
                     Lease {
@@ -167,9 +165,7 @@ impl Limiter {
             return Ok(());
         }
         let mut over = lock(&self.over);
-        if over.len() >= MAX_OVER {
-            over.retain(|_, start| now < *start + self.window);
-        }
+        bound(&mut over, |start| now < *start + self.window);
         over.insert(key, counted.window_start);
         Err(wait(counted.window_start))
     }
@@ -184,6 +180,18 @@ impl Limiter {
             .finalize();
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         format!("{}:{hex}", self.name)
+    }
+}
+
+/// Keeps a memory of keys under [`MAX_OVER`]: the entries of windows that ended go first, and
+/// should every window still run, all go (a key forgotten is only asked of the database again;
+/// hits it reserved are not answered, which refuses sooner, never later).
+fn bound<V>(map: &mut HashMap<String, V>, running: impl Fn(&V) -> bool) {
+    if map.len() >= MAX_OVER {
+        map.retain(|_, v| running(v));
+        if map.len() >= MAX_OVER {
+            map.clear();
+        }
     }
 }
 
@@ -329,6 +337,19 @@ async fn add(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memory_of_keys_stays_bounded() {
+        let keys = || -> HashMap<String, i64> {
+            (0..MAX_OVER as i64).map(|i| (i.to_string(), i)).collect()
+        };
+        let mut some_ended = keys();
+        bound(&mut some_ended, |start| start % 2 == 0);
+        assert_eq!(some_ended.len(), MAX_OVER / 2);
+        let mut all_running = keys();
+        bound(&mut all_running, |_| true);
+        assert!(all_running.is_empty());
+    }
 
     #[test]
     fn only_a_high_limit_reserves_hits_in_blocks() {
