@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::helpdesk_vocabulary::{EventKind, N2Unit, TicketState};
+use crate::helpdesk_vocabulary::{EventKind, N2Unit, TicketLevel, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "helpdesk_event")]
@@ -18,7 +18,7 @@ pub struct Model {
     pub from_state: Option<TicketState>,
     pub to_state: TicketState,
     /// The level after the event.
-    pub level: i16,
+    pub level: TicketLevel,
     /// The N2 stage after the event (at N2 only).
     pub n2_unit: Option<N2Unit>,
     #[sea_orm(column_type = "Text", nullable)]

@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::helpdesk_vocabulary::{N2Unit, Severity, TicketState};
+use crate::helpdesk_vocabulary::{N2Unit, Priority, Severity, TicketLevel, TicketState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "helpdesk_ticket")]
@@ -28,11 +28,9 @@ pub struct Model {
     pub error_code: Option<String>,
     pub request_id: Option<String>,
     pub state: TicketState,
-    /// 1: Central de Atención; 2: Especialista SIAGIE UGEL, then DRE (`n2_unit`); 3: Especialista
-    /// SIAGIE MINEDU.
-    pub level: i16,
+    pub level: TicketLevel,
     /// The highest level the ticket has been at.
-    pub reached_level: i16,
+    pub reached_level: TicketLevel,
     /// At N2: whether the UGEL's or the DRE's specialist works it (none at N1 and N3).
     pub n2_unit: Option<N2Unit>,
     /// The ticket has been at the UGEL's N2 stage (its specialist keeps reading it).
@@ -44,8 +42,7 @@ pub struct Model {
     pub owner_id: Option<i64>,
     pub impact: Severity,
     pub urgency: Severity,
-    /// 1 (muy baja) to 5 (muy alta).
-    pub priority: i16,
+    pub priority: Priority,
     #[sea_orm(column_type = "Text", nullable)]
     pub resolution: Option<String>,
     pub merged_into: Option<i64>,

@@ -3,8 +3,7 @@
 //! deadline (`modification_until`), its words and its month in e-mails, and what tablets learn
 //! when it opens and closes again.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveEnum, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,7 +13,7 @@ use super::{cells::register_row, scope::in_reach};
 use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
-    exceptional::{About, Actions, Reopenable},
+    exceptional::{About, Actions, Reopenable, RequestView},
     record::{AuditAction, Change, Event},
     registry::repo::SectionScope,
 };
@@ -22,29 +21,11 @@ use crate::{
 /// An exceptional modification request, with the register it is about.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ModificationView {
-    pub id: i64,
+    #[serde(flatten)]
+    pub request: RequestView,
     pub register_id: i64,
-    /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
-    pub status: String,
-    pub reason: String,
-    pub requested_at: DateTime<Utc>,
-    pub favorable: Option<bool>,
-    pub opinion_note: Option<String>,
-    pub opinion_at: Option<DateTime<Utc>>,
-    /// The deadline of the enabled modification.
-    pub enabled_until: Option<DateTime<Utc>>,
-    pub school_id: i64,
-    /// Código modular and anexo, `0412345-0`.
-    pub school_code: String,
-    pub school_name: String,
-    pub section_id: i64,
-    pub grade: String,
-    pub section: String,
     pub year: i32,
     pub month: i16,
-    /// In the answer to a step: who takes the next one (the UGEL, or the unit above where the
-    /// UGEL has nobody in that role).
-    pub next_step_by: Option<String>,
 }
 
 /// The modification of a month's register, named in its path by section, year and month.
@@ -100,26 +81,11 @@ impl Reopenable for RegisterModification {
     }
 
     fn view(about: About<'_, attendance_register::Model>) -> ModificationView {
-        let m = about.modification;
         ModificationView {
-            id: m.id,
+            request: about.request(),
             register_id: about.record.id,
-            status: m.status.to_value(),
-            reason: m.reason.clone(),
-            requested_at: m.requested_at,
-            favorable: m.favorable,
-            opinion_note: m.opinion_note.clone(),
-            opinion_at: m.opinion_at,
-            enabled_until: m.enabled_until,
-            school_id: about.school.id,
-            school_code: about.school_code(),
-            school_name: about.school.name.clone(),
-            section_id: about.section.id,
-            grade: about.grade.to_owned(),
-            section: about.section.name.clone(),
             year: about.record.year,
             month: about.record.month,
-            next_step_by: about.next_step_by,
         }
     }
 

@@ -31,17 +31,17 @@ async fn download_token(db: &impl ConnectionTrait, request_id: i64) -> Result<St
     Ok(token)
 }
 
-/// E-mails the requester of an issued public request a new single-use download link, in the
-/// caller's transaction.
-pub async fn send_link(
+/// The e-mail that carries a new single-use download link to the requester of an issued public
+/// request; the token is stored in the caller's transaction.
+pub async fn link_mail(
     db: &impl ConnectionTrait,
     service: &Certificates,
     request_id: i64,
     email: &str,
     virtual_code: &str,
     school_name: &str,
-) -> Result<()> {
+) -> Result<jobs::outbox::Queued> {
     let token = download_token(db, request_id).await?;
     let link = format!("{}{DOWNLOAD_PATH}?token={token}", service.base_url);
-    super::mail::issued(db, email, &link, virtual_code, school_name).await
+    super::mail::issued(email, &link, virtual_code, school_name)
 }

@@ -161,11 +161,8 @@ async fn content_of(
     code: String,
     supersedes: Option<String>,
 ) -> Result<CertificateContent> {
-    let years: Vec<_> = requests::certificate_years(db, request)
-        .await?
-        .into_iter()
-        .map(|y| y.year)
-        .collect();
+    let (years, recovery_notes) = requests::years_and_recovery_notes(db, request).await?;
+    let years: Vec<_> = years.into_iter().map(|y| y.year).collect();
     if years.is_empty() {
         return Err(ErrorCode::CertificateWithoutYears.into());
     }
@@ -183,8 +180,7 @@ async fn content_of(
     }
     let mut observations: Vec<Observation> =
         serde_json::from_str(&request.observations).unwrap_or_default();
-    observations
-        .extend(super::record::recovery_notes(db, request.student_id, request.school_id).await?);
+    observations.extend(recovery_notes);
     let school = &scope.school;
     Ok(CertificateContent {
         virtual_code: code,
@@ -331,31 +327,37 @@ pub(super) async fn issue_in(
     if changed.rows_affected != 1 {
         return Err(ErrorCode::RequestDecided.into());
     }
+    let mut mail = Vec::new();
     if request.origin == RequestOrigin::Public
         && let Some(email) = &request.requester_email
     {
-        super::download::send_link(
-            db,
-            service,
-            request.id,
-            email,
-            &certificate.virtual_code,
-            &scope.school.name,
-        )
-        .await?;
+        mail.push(
+            super::download::link_mail(
+                db,
+                service,
+                request.id,
+                email,
+                &certificate.virtual_code,
+                &scope.school.name,
+            )
+            .await?,
+        );
     }
     record(
         db,
-        Change::Audited(
-            Event::new(AuditAction::CertificateIssued, certificate.id)
-                .by(p.user_id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({
-                    "virtual_code": certificate.virtual_code,
-                    "request_id": request.id,
-                    "sha256": certificate.sha256,
-                })),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateIssued, certificate.id)
+                    .by(p.user_id)
+                    .in_unit(scope.target)
+                    .after(&serde_json::json!({
+                        "virtual_code": certificate.virtual_code,
+                        "request_id": request.id,
+                        "sha256": certificate.sha256,
+                    })),
+            ),
+            mail,
+        },
     )
     .await?;
     Ok(certificate)
@@ -573,12 +575,15 @@ pub async fn annul(
     }
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::CertificateAnnulled, c.id)
-                .by(p.user_id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"reason": reason, "category": category.code()})),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateAnnulled, c.id)
+                    .by(p.user_id)
+                    .in_unit(scope.target)
+                    .after(&serde_json::json!({"reason": reason, "category": category.code()})),
+            ),
+            mail: Vec::new(),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -686,12 +691,17 @@ pub async fn correct(
         .await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::CertificateSuperseded, old.id)
-                .by(p.user_id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"superseded_by": new.virtual_code, "reason": reason})),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateSuperseded, old.id)
+                    .by(p.user_id)
+                    .in_unit(scope.target)
+                    .after(
+                        &serde_json::json!({"superseded_by": new.virtual_code, "reason": reason}),
+                    ),
+            ),
+            mail: Vec::new(),
+        },
     )
     .await?;
     txn.commit().await?;

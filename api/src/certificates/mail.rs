@@ -1,56 +1,44 @@
 //! The e-mails of public requests: the requester's acknowledgement (with the request's number),
 //! the IE's issuers told of a new request, and the requester's answer, issued (with a
-//! single-use download link) or rejected (with the reason); each written to the outbox in the
-//! transaction of the step that causes it.
+//! single-use download link) or rejected (with the reason). Each is handed to
+//! [`Change::Certificate`](crate::record::Change::Certificate) with the step that causes it, which
+//! writes it to the outbox in the step's transaction.
 
-use sea_orm::ConnectionTrait;
+use jobs::outbox::Queued;
 
 use crate::{
     error::{ApiError, Result},
     time::now,
 };
 
+/// A message to `to` (its transaction alone keeps it from being queued twice).
+fn addressed(to: &str, mail: jobs::templates::Mail) -> Queued {
+    (to.to_owned(), mail, None)
+}
+
 /// The requester's certificate is issued: a link to download it once.
-pub async fn issued(
-    db: &impl ConnectionTrait,
-    to: &str,
-    link: &str,
-    code: &str,
-    school: &str,
-) -> Result<()> {
+pub fn issued(to: &str, link: &str, code: &str, school: &str) -> Result<Queued> {
     let mail = jobs::templates::Mail::new(
         "certificate_issued",
         &jobs::templates::context! { link => link, code => code, school => school },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(db, to, mail, None, now()).await?;
-    Ok(())
+    Ok(addressed(to, mail))
 }
 
 /// The requester's request was rejected, with the reason.
-pub async fn rejected(
-    db: &impl ConnectionTrait,
-    to: &str,
-    reason: &str,
-    school: &str,
-) -> Result<()> {
+pub fn rejected(to: &str, reason: &str, school: &str) -> Result<Queued> {
     let mail = jobs::templates::Mail::new(
         "certificate_rejected",
         &jobs::templates::context! { reason => reason, school => school },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(db, to, mail, None, now()).await?;
-    Ok(())
+    Ok(addressed(to, mail))
 }
 
 /// The requester of a public request: it was received, with its number (sent whether or not the
 /// student was found, so that the mail tells nothing about the student).
-pub async fn received(
-    db: &impl ConnectionTrait,
-    to: &str,
-    names: &str,
-    number: &str,
-) -> Result<()> {
+pub fn received(to: &str, names: &str, number: &str) -> Result<Queued> {
     let date = now()
         .with_timezone(&crate::time::LIMA)
         .format("%d/%m/%Y")
@@ -60,8 +48,7 @@ pub async fn received(
         &jobs::templates::context! { names => names, number => number, date => date },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(db, to, mail, None, now()).await?;
-    Ok(())
+    Ok(addressed(to, mail))
 }
 
 /// What an issuer is told of a public request that arrived.
@@ -77,7 +64,7 @@ pub struct NewRequestMail<'a> {
 }
 
 /// One of the IE's issuers: a public request arrived.
-pub async fn new_request(db: &impl ConnectionTrait, told: NewRequestMail<'_>) -> Result<()> {
+pub fn new_request(told: NewRequestMail<'_>) -> Result<Queued> {
     let mail = jobs::templates::Mail::new(
         "certificate_request_new",
         &jobs::templates::context! {
@@ -86,6 +73,5 @@ pub async fn new_request(db: &impl ConnectionTrait, told: NewRequestMail<'_>) ->
         },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(db, told.to, mail, None, now()).await?;
-    Ok(())
+    Ok(addressed(told.to, mail))
 }

@@ -19,7 +19,7 @@ use entity::{
 
 use super::{
     Certificates, access,
-    download::send_link,
+    download::link_mail,
     issue::{self, StatusCategory},
     requests, settings,
 };
@@ -184,24 +184,24 @@ async fn file(
     links: crate::links::Links<'_>,
     checked: Checked,
 ) -> Result<()> {
+    let received = super::mail::received(checked.email.as_str(), &checked.names, &checked.number)?;
     let txn = crate::db::begin(db).await?;
-    super::mail::received(
-        &txn,
-        checked.email.as_str(),
-        &checked.names,
-        &checked.number,
-    )
-    .await?;
-    file_with_ie(&txn, links, checked).await?;
+    let (event, mut mail) = file_with_ie(&txn, links, checked).await?;
+    mail.insert(0, received);
+    record(&txn, Change::Certificate { event, mail }).await?;
     txn.commit().await?;
     Ok(())
 }
 
+/// Files a checked request with the IE where the student last studied, when the document and
+/// birth date match a student and that IE takes public requests: the filing's audit event and
+/// the e-mails to the IE's issuers (none of either otherwise).
 async fn file_with_ie(
     db: &impl ConnectionTrait,
     links: crate::links::Links<'_>,
     checked: Checked,
-) -> Result<()> {
+) -> Result<(Option<Event>, Vec<jobs::outbox::Queued>)> {
+    let nothing = Ok((None, Vec::new()));
     let Checked {
         document,
         birth,
@@ -222,7 +222,7 @@ async fn file_with_ie(
         .await?
         .filter(|s| s.birth_date == Some(birth))
     else {
-        return Ok(());
+        return nothing;
     };
     // The IE of the latest enrollment that counts: never one that merely enrolled the student
     // in a past year (a regularization not approved).
@@ -233,16 +233,18 @@ async fn file_with_ie(
         .order_by_desc(enrollment::Column::Id)
         .one(db)
         .await?;
-    let Some(latest) = latest else { return Ok(()) };
+    let Some(latest) = latest else {
+        return nothing;
+    };
     let Some(section) = section::Entity::find_by_id(latest.section_id)
         .one(db)
         .await?
     else {
-        return Ok(());
+        return nothing;
     };
     let school_id = section.school_id;
     if !settings::public_requests_enabled(db, school_id).await? {
-        return Ok(());
+        return nothing;
     }
     let scope = school_scope(db, school_id).await?;
     let request = certificate_request::ActiveModel {
@@ -265,15 +267,11 @@ async fn file_with_ie(
     }
     .insert(db)
     .await?;
-    record(
-        db,
-        Change::Audited(
-            Event::new(AuditAction::CertificateRequested, request.id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"origin": "public", "student_id": student.id, "number": number})),
-        ),
-    )
-    .await?;
+    let event = Event::new(AuditAction::CertificateRequested, request.id)
+        .in_unit(scope.target)
+        .after(
+            &serde_json::json!({"origin": "public", "student_id": student.id, "number": number}),
+        );
     let asked_by = RELATIONSHIPS
         .iter()
         .find(|(code, _)| *code == relationship)
@@ -284,23 +282,20 @@ async fn file_with_ie(
         crate::links::CERTIFICATES_PATH,
         request.id
     ));
+    let mut mail = Vec::new();
     for issuer in access::issuers_to_tell(db, school_id).await? {
         let Some(to) = &issuer.email else { continue };
-        super::mail::new_request(
-            db,
-            super::mail::NewRequestMail {
-                to,
-                name: &format!("{} {}", issuer.given_names, issuer.paternal_surname),
-                number: &number,
-                school: &scope.school.name,
-                student: &student_name,
-                relationship: asked_by,
-                link: &link,
-            },
-        )
-        .await?;
+        mail.push(super::mail::new_request(super::mail::NewRequestMail {
+            to,
+            name: &format!("{} {}", issuer.given_names, issuer.paternal_surname),
+            number: &number,
+            school: &scope.school.name,
+            student: &student_name,
+            relationship: asked_by,
+            link: &link,
+        })?);
     }
-    Ok(())
+    Ok((Some(event), mail))
 }
 
 /// What a download link leads to.
@@ -411,11 +406,14 @@ pub async fn download(
     let scope = school_scope(&txn, certificate.school_id).await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::CertificateDownloaded, certificate.id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"via": "public_link"})),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateDownloaded, certificate.id)
+                    .in_unit(scope.target)
+                    .after(&serde_json::json!({"via": "public_link"})),
+            ),
+            mail: Vec::new(),
+        },
     )
     .await?;
     let bytes = issue::pdf_of(&txn, service, &certificate, true).await?;
@@ -518,7 +516,7 @@ async fn link_resent(
         .clone()
         .ok_or(ErrorCode::NoLinkToResend)?;
     let scope = school_scope(db, request.school_id).await?;
-    send_link(
+    let mail = link_mail(
         db,
         service,
         request.id,
@@ -533,7 +531,14 @@ async fn link_resent(
     if let Some(user) = by {
         event = event.by(user);
     }
-    record(db, Change::Audited(event)).await?;
+    record(
+        db,
+        Change::Certificate {
+            event: Some(event),
+            mail: vec![mail],
+        },
+    )
+    .await?;
     Ok(email)
 }
 

@@ -19,7 +19,7 @@ use entity::{
 use super::{
     access,
     payload::{AreaGrade, CertificateYear, Observation, Transcription},
-    record::years_from_actas,
+    record::{from_actas, years_from_actas},
     years::{self, MIN_AREAS, ObservationInput, YearInput},
 };
 use crate::{
@@ -264,12 +264,15 @@ pub async fn create(
     .await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::CertificateRequested, request.id)
-                .by(p.user_id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"origin": "direct", "student_id": student.id})),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateRequested, request.id)
+                    .by(p.user_id)
+                    .in_unit(scope.target)
+                    .after(&serde_json::json!({"origin": "direct", "student_id": student.id})),
+            ),
+            mail: Vec::new(),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -302,12 +305,15 @@ pub async fn save_years(
     .await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::CertificateYearsSaved, request.id)
-                .by(p.user_id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"years": input.years.iter().map(|y| y.year).collect::<Vec<_>>()})),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateYearsSaved, request.id)
+                    .by(p.user_id)
+                    .in_unit(scope.target)
+                    .after(&serde_json::json!({"years": input.years.iter().map(|y| y.year).collect::<Vec<_>>()})),
+            ),
+            mail: Vec::new(),
+        },
     )
     .await?;
     txn.commit().await?;
@@ -393,8 +399,28 @@ pub async fn certificate_years(
     db: &impl ConnectionTrait,
     request: &certificate_request::Model,
 ) -> Result<Vec<YearView>> {
-    let mut all: Vec<YearView> = years_from_actas(db, request.student_id, request.school_id)
-        .await?
+    let actas = years_from_actas(db, request.student_id, request.school_id).await?;
+    with_typed_years(db, request, actas).await
+}
+
+/// Every year of a request and the recuperación notes of its years from actas, the student's
+/// record read once.
+pub async fn years_and_recovery_notes(
+    db: &impl ConnectionTrait,
+    request: &certificate_request::Model,
+) -> Result<(Vec<YearView>, Vec<Observation>)> {
+    let actas = from_actas(db, request.student_id, request.school_id).await?;
+    let years = with_typed_years(db, request, actas.years).await?;
+    Ok((years, actas.recovery_notes))
+}
+
+/// The years from actas, then the request's typed-in years, oldest first.
+async fn with_typed_years(
+    db: &impl ConnectionTrait,
+    request: &certificate_request::Model,
+    actas: Vec<CertificateYear>,
+) -> Result<Vec<YearView>> {
+    let mut all: Vec<YearView> = actas
         .into_iter()
         .map(|year| YearView {
             year,
@@ -558,17 +584,21 @@ pub async fn reject(
     if changed.rows_affected != 1 {
         return Err(ErrorCode::RequestDecided.into());
     }
-    if let Some(email) = &request.requester_email {
-        super::mail::rejected(&txn, email, &reason, &scope.school.name).await?;
-    }
+    let mail = match &request.requester_email {
+        Some(email) => vec![super::mail::rejected(email, &reason, &scope.school.name)?],
+        None => Vec::new(),
+    };
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::CertificateRequestRejected, request.id)
-                .by(p.user_id)
-                .in_unit(scope.target)
-                .after(&serde_json::json!({"reason": reason})),
-        ),
+        Change::Certificate {
+            event: Some(
+                Event::new(AuditAction::CertificateRequestRejected, request.id)
+                    .by(p.user_id)
+                    .in_unit(scope.target)
+                    .after(&serde_json::json!({"reason": reason})),
+            ),
+            mail,
+        },
     )
     .await?;
     txn.commit().await?;

@@ -195,15 +195,23 @@ pub async fn record_situations(
         )
         .exec(&txn)
         .await?;
+        let outdated = sheet.outdated_recoveries(
+            |e, area| sheet.grades.get(&(e, area)).copied(),
+            |e| match rows.iter().find(|r| r.enrollment_id == e) {
+                Some(r) => Some(r.situation),
+                None => sheet.situations.get(&e).map(|s| s.situation),
+            },
+        );
         record(
             &txn,
-            Change::Audited(
-                Event::new(AuditAction::FinalSituationsRecorded, acta.id)
+            Change::Acta {
+                event: Event::new(AuditAction::FinalSituationsRecorded, acta.id)
                     .by(p.user_id)
                     .in_unit(target)
                     .before(&before)
                     .after(&rows),
-            ),
+                outdated: &outdated,
+            },
         )
         .await?;
     }
@@ -248,13 +256,14 @@ pub async fn close(db: &DatabaseConnection, p: &Principal, section_id: i64) -> R
     crate::exceptional::close_open(&txn, ModificationKind::Acta, closed.id, at).await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::ActaClosed, closed.id)
+        Change::Acta {
+            event: Event::new(AuditAction::ActaClosed, closed.id)
                 .by(p.user_id)
                 .in_unit(target)
                 .before(&before)
                 .after(&closed),
-        ),
+            outdated: &[],
+        },
     )
     .await?;
     let mut sheet = sheet;

@@ -67,6 +67,9 @@ pub struct GradesSaved {
     pub changed: usize,
     /// Students whose recorded final situation must be confirmed again.
     pub situations_to_confirm: usize,
+    /// Students whose recorded recuperación the new grades left without ground (under an
+    /// exceptional modification): deleted, to be recorded again.
+    pub recoveries_dropped: usize,
 }
 
 /// A grade checked against the acta.
@@ -284,6 +287,7 @@ async fn apply(
         return Ok(GradesSaved {
             changed: 0,
             situations_to_confirm: 0,
+            recoveries_dropped: 0,
         });
     }
     let written: Vec<final_grade::ActiveModel> = changes
@@ -361,20 +365,44 @@ async fn apply(
     } else {
         AuditAction::GradesEntered
     };
+    // Only under an exceptional modification can a closed acta's recuperación meet new grades.
+    let outdated = if sheet.recoveries.is_empty() {
+        Vec::new()
+    } else {
+        let changed: HashMap<(i64, i64), Option<i16>> = changes
+            .iter()
+            .map(|c| ((c.enrollment_id, c.area_id), c.value))
+            .collect();
+        sheet.outdated_recoveries(
+            |e, area| match changed.get(&(e, area)) {
+                Some(value) => *value,
+                None => sheet.grades.get(&(e, area)).copied(),
+            },
+            |e| {
+                sheet
+                    .situations
+                    .get(&e)
+                    .filter(|_| !to_confirm.contains(&e))
+                    .map(|s| s.situation)
+            },
+        )
+    };
     record(
         txn,
-        Change::Audited(
-            Event::new(action, acta.id)
+        Change::Acta {
+            event: Event::new(action, acta.id)
                 .by(p.user_id)
                 .in_unit(target)
                 .before(&before)
                 .after(&after),
-        ),
+            outdated: &outdated,
+        },
     )
     .await?;
     Ok(GradesSaved {
         changed: changes.len(),
         situations_to_confirm: to_confirm.len(),
+        recoveries_dropped: outdated.len(),
     })
 }
 

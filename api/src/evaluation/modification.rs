@@ -2,8 +2,7 @@
 //! what a section's acta of a year brings to the workflow: its path, who asks (the director who
 //! keeps actas), its deadline (`modification_until`), its words and its year in e-mails.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,7 +12,7 @@ use super::closure::kept_by;
 use crate::{
     auth::principal::Principal,
     error::{ApiError, ErrorCode, Result},
-    exceptional::{About, Actions, Reopenable},
+    exceptional::{About, Actions, Reopenable, RequestView},
     record::{AuditAction, Change, Event},
     registry::repo::SectionScope,
 };
@@ -21,28 +20,10 @@ use crate::{
 /// An exceptional modification request of an acta, with the section it is about.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActaModificationView {
-    pub id: i64,
+    #[serde(flatten)]
+    pub request: RequestView,
     pub acta_id: i64,
-    /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
-    pub status: String,
-    pub reason: String,
-    pub requested_at: DateTime<Utc>,
-    pub favorable: Option<bool>,
-    pub opinion_note: Option<String>,
-    pub opinion_at: Option<DateTime<Utc>>,
-    /// The deadline of the enabled modification.
-    pub enabled_until: Option<DateTime<Utc>>,
-    pub school_id: i64,
-    /// Código modular and anexo, `0412345-0`.
-    pub school_code: String,
-    pub school_name: String,
-    pub section_id: i64,
-    pub grade: String,
-    pub section: String,
     pub year: i32,
-    /// In the answer to a step: who takes the next one (the UGEL, or the unit above where the
-    /// UGEL has nobody in that role).
-    pub next_step_by: Option<String>,
 }
 
 /// The modification of a section's acta, named in its path by the section.
@@ -100,25 +81,10 @@ impl Reopenable for ActaModification {
     }
 
     fn view(about: About<'_, acta::Model>) -> ActaModificationView {
-        let m = about.modification;
         ActaModificationView {
-            id: m.id,
+            request: about.request(),
             acta_id: about.record.id,
-            status: m.status.to_value(),
-            reason: m.reason.clone(),
-            requested_at: m.requested_at,
-            favorable: m.favorable,
-            opinion_note: m.opinion_note.clone(),
-            opinion_at: m.opinion_at,
-            enabled_until: m.enabled_until,
-            school_id: about.school.id,
-            school_code: about.school_code(),
-            school_name: about.school.name.clone(),
-            section_id: about.section.id,
-            grade: about.grade.to_owned(),
-            section: about.section.name.clone(),
             year: about.year,
-            next_step_by: about.next_step_by,
         }
     }
 
@@ -128,6 +94,9 @@ impl Reopenable for ActaModification {
 
     /// Only the trail keeps it: tablets do not carry actas.
     fn change(_: &SectionScope, _: &acta::Model, event: Event) -> Change<'static> {
-        Change::Audited(event)
+        Change::Acta {
+            event,
+            outdated: &[],
+        }
     }
 }

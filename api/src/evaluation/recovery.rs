@@ -108,13 +108,14 @@ pub async fn record_results(
     write(&txn, p.user_id, at, &rows).await?;
     record(
         &txn,
-        Change::Audited(
-            Event::new(AuditAction::RecoveryRecorded, acta.id)
+        Change::Acta {
+            event: Event::new(AuditAction::RecoveryRecorded, acta.id)
                 .by(p.user_id)
                 .in_unit(target)
                 .before(&before)
                 .after(&rows),
-        ),
+            outdated: &[],
+        },
     )
     .await?;
     let sheet = Sheet::load(&txn, sheet.scope).await?;

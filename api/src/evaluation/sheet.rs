@@ -264,6 +264,37 @@ impl Sheet {
             .collect()
     }
 
+    /// The students whose recorded recuperación no longer answers the acta once its grades read
+    /// `grade` (enrollment, area) and its situations `situation`: the student is no longer
+    /// *requiere recuperación*, or the areas it failed are not those the recuperación graded.
+    pub fn outdated_recoveries(
+        &self,
+        grade: impl Fn(i64, i64) -> Option<i16>,
+        situation: impl Fn(i64) -> Option<FinalSituation>,
+    ) -> Vec<i64> {
+        let mut outdated: Vec<i64> = self
+            .recoveries
+            .iter()
+            .filter(|(enrollment_id, (_, graded))| {
+                let moved_on = situation(**enrollment_id)
+                    .is_some_and(|s| s != FinalSituation::RequiereRecuperacion);
+                let failed = self
+                    .areas
+                    .iter()
+                    .filter(|a| a.kind != AreaKind::Comportamiento)
+                    .filter(|a| {
+                        grade(**enrollment_id, a.id).is_some_and(|v| scale::fails(a.scale, v))
+                    });
+                moved_on
+                    || failed.clone().count() != graded.len()
+                    || failed.into_iter().any(|a| !graded.contains_key(&a.id))
+            })
+            .map(|(enrollment_id, _)| *enrollment_id)
+            .collect();
+        outdated.sort_unstable();
+        outdated
+    }
+
     /// The recuperación of a student whose acta situation requires one, once recorded.
     pub fn recovery(&self, e: &enrollment::Model) -> Option<RecoveryView> {
         if self.situation(e) != Some(FinalSituation::RequiereRecuperacion) {

@@ -5,10 +5,12 @@
 //! who takes them and who is told ([`steps`]).
 
 pub mod steps;
+mod view;
 pub mod workflow;
 
 pub use steps::{Enable, ModificationRequest, Opinion, Stage, deciders, decides_at};
+pub use view::{About, RequestView};
 pub use workflow::{
-    About, Actions, ModificationFilter, Reopenable, close_expired, close_open, enable,
-    get_in_reach, give_opinion, list_in_reach, request,
+    Actions, ModificationFilter, Reopenable, close_expired, close_open, enable, get_in_reach,
+    give_opinion, list_in_reach, request,
 };

@@ -22,9 +22,12 @@ use entity::{
     vocabulary::{ModificationKind, ModificationStatus},
 };
 
-use super::steps::{
-    Enable, ModificationRequest, Opinion, Step, Told, may_take_step, next_step_by, parse_state,
-    recipients, schools_taking_part, takes_part, tell,
+use super::{
+    steps::{
+        Enable, ModificationRequest, Opinion, Step, Told, may_take_step, next_step_by, parse_state,
+        recipients, schools_taking_part, takes_part, tell,
+    },
+    view::About,
 };
 use crate::{
     auth::{policy::Action, principal::Principal},
@@ -106,26 +109,6 @@ pub trait Reopenable: Send + Sync + 'static {
     /// What is recorded when a modification of the record is enabled or closes again: the audit
     /// `event`, and what tablets learn where they carry the record.
     fn change(scope: &SectionScope, record: &Self::Record, event: Event) -> Change<'static>;
-}
-
-/// A request with the record, section, IE and grade it is about, as views and e-mails read it.
-pub struct About<'a, R> {
-    pub modification: &'a modification::Model,
-    pub record: &'a R,
-    pub school: &'a school::Model,
-    pub section: &'a section::Model,
-    pub grade: &'a str,
-    /// The year of the section's academic year.
-    pub year: i32,
-    /// In the answer to a step: who takes the next one.
-    pub next_step_by: Option<String>,
-}
-
-impl<R> About<'_, R> {
-    /// The IE's código modular and anexo, `0412345-0`.
-    pub fn school_code(&self) -> String {
-        format!("{}-{}", self.school.codigo_modular, self.school.anexo)
-    }
 }
 
 /// Filters of a list of requests.

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, Condition};
 
 use entity::{
     helpdesk_ticket::{self, Column},
-    helpdesk_vocabulary::N2Unit,
+    helpdesk_vocabulary::{N2Unit, TicketLevel},
 };
 
 use crate::auth::{
@@ -17,23 +17,23 @@ use crate::auth::{
 };
 
 /// Where a role works: its level, and at N2 its stage (the administrator: everywhere).
-pub fn stage_of(role: Role) -> Option<(i16, Option<N2Unit>)> {
+pub fn stage_of(role: Role) -> Option<(TicketLevel, Option<N2Unit>)> {
     match role {
-        Role::HelpdeskAgent => Some((1, None)),
-        Role::UgelSpecialist => Some((2, Some(N2Unit::Ugel))),
-        Role::DreSpecialist => Some((2, Some(N2Unit::Dre))),
-        Role::MineduSpecialist => Some((3, None)),
+        Role::HelpdeskAgent => Some((TicketLevel::N1, None)),
+        Role::UgelSpecialist => Some((TicketLevel::N2, Some(N2Unit::Ugel))),
+        Role::DreSpecialist => Some((TicketLevel::N2, Some(N2Unit::Dre))),
+        Role::MineduSpecialist => Some((TicketLevel::N3, None)),
         _ => None,
     }
 }
 
 /// The roles that work a stage.
-pub fn roles_at(level: i16, unit: Option<N2Unit>) -> &'static [Role] {
+pub fn roles_at(level: TicketLevel, unit: Option<N2Unit>) -> &'static [Role] {
     match (level, unit) {
-        (1, _) => &[Role::HelpdeskAgent],
-        (2, Some(N2Unit::Dre)) => &[Role::DreSpecialist],
-        (2, _) => &[Role::UgelSpecialist],
-        _ => &[Role::MineduSpecialist],
+        (TicketLevel::N1, _) => &[Role::HelpdeskAgent],
+        (TicketLevel::N2, Some(N2Unit::Dre)) => &[Role::DreSpecialist],
+        (TicketLevel::N2, _) => &[Role::UgelSpecialist],
+        (TicketLevel::N3, _) => &[Role::MineduSpecialist],
     }
 }
 
@@ -90,15 +90,15 @@ pub fn of(p: &Principal, ticket: &helpdesk_ticket::Model) -> Access {
             continue;
         };
         let reached = match (level, unit) {
-            (1, _) => true,
-            (2, Some(N2Unit::Ugel)) => ticket.reached_ugel,
-            (2, _) => ticket.reached_dre,
-            _ => ticket.reached_level >= 3,
+            (TicketLevel::N1, _) => true,
+            (TicketLevel::N2, Some(N2Unit::Ugel)) => ticket.reached_ugel,
+            (TicketLevel::N2, _) => ticket.reached_dre,
+            (TicketLevel::N3, _) => ticket.reached_level == TicketLevel::N3,
         };
         if reached {
             access.staff = true;
         }
-        if ticket.level == level && (level != 2 || ticket.n2_unit == unit) {
+        if ticket.level == level && (level != TicketLevel::N2 || ticket.n2_unit == unit) {
             access.works = true;
         }
     }
@@ -125,7 +125,7 @@ pub fn queue_condition(p: &Principal) -> Condition {
         some = true;
         match (a.role, a.unit) {
             (Role::MineduAdmin | Role::HelpdeskAgent, _) => return Condition::all(),
-            (Role::MineduSpecialist, _) => any = any.add(Column::ReachedLevel.gte(3)),
+            (Role::MineduSpecialist, _) => any = any.add(Column::ReachedLevel.eq(TicketLevel::N3)),
             (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
                 any = any.add(
                     Condition::all()

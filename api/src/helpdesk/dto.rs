@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use entity::helpdesk_vocabulary::{ArticleState, EventKind, N2Unit, Severity, TicketState};
+use entity::helpdesk_vocabulary::{
+    ArticleState, EventKind, N2Unit, Priority, Severity, TicketLevel, TicketState,
+};
 
 use super::sla;
 
@@ -63,10 +65,14 @@ pub struct TicketSummary {
     pub number: String,
     pub state: TicketState,
     pub state_label: &'static str,
-    pub level: i16,
+    /// 1 to 3.
+    #[schema(value_type = i16)]
+    pub level: TicketLevel,
     /// At N2: `ugel` or `dre`, whose specialist works it.
     pub n2_unit: Option<N2Unit>,
-    pub priority: i16,
+    /// 1 (muy baja) to 5 (muy alta).
+    #[schema(value_type = i16)]
+    pub priority: Priority,
     pub priority_label: &'static str,
     pub topic: String,
     /// The first line of the comment, shortened.
@@ -165,7 +171,8 @@ pub struct EventView {
     pub kind: EventKind,
     pub from_state: Option<TicketState>,
     pub to_state: TicketState,
-    pub level: i16,
+    #[schema(value_type = i16)]
+    pub level: TicketLevel,
     /// The N2 stage after the step (at N2 only).
     pub n2_unit: Option<N2Unit>,
     /// The reason given (only to the help desk).
@@ -189,13 +196,17 @@ pub struct TicketView {
     pub number: String,
     pub state: TicketState,
     pub state_label: &'static str,
-    pub level: i16,
+    /// 1 to 3.
+    #[schema(value_type = i16)]
+    pub level: TicketLevel,
     /// At N2: `ugel` (the Especialista SIAGIE of the requester's UGEL) or `dre` (of its DRE).
     pub n2_unit: Option<N2Unit>,
     pub level_label: &'static str,
     pub impact: Severity,
     pub urgency: Severity,
-    pub priority: i16,
+    /// 1 (muy baja) to 5 (muy alta).
+    #[schema(value_type = i16)]
+    pub priority: Priority,
     pub priority_label: &'static str,
     pub topic: Topic,
     pub requester: String,

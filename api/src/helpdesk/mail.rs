@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{
     helpdesk_availability, helpdesk_ticket,
-    helpdesk_vocabulary::{N2Unit, TicketState},
+    helpdesk_vocabulary::{N2Unit, TicketLevel, TicketState},
     role_assignment,
 };
 
@@ -90,7 +90,7 @@ pub async fn about(
 /// Where a ticket is worked, and the units that say whose stage it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stage {
-    pub level: i16,
+    pub level: TicketLevel,
     pub n2_unit: Option<N2Unit>,
     pub ugel_id: Option<i64>,
     pub dre_id: Option<i64>,
@@ -132,8 +132,10 @@ pub async fn stage_people(db: &impl ConnectionTrait, stage: Stage) -> Result<Vec
         .filter(R::Active.eq(true))
         .filter(R::Role.is_in(roles.iter().map(|r| r.code())));
     query = match (stage.level, stage.n2_unit) {
-        (2, Some(N2Unit::Dre)) => query.filter(R::DreId.eq(stage.dre_id.unwrap_or(-1))),
-        (2, _) => query.filter(R::UgelId.eq(stage.ugel_id.unwrap_or(-1))),
+        (TicketLevel::N2, Some(N2Unit::Dre)) => {
+            query.filter(R::DreId.eq(stage.dre_id.unwrap_or(-1)))
+        }
+        (TicketLevel::N2, _) => query.filter(R::UgelId.eq(stage.ugel_id.unwrap_or(-1))),
         _ => query,
     };
     let mut users: Vec<i64> = query
@@ -227,7 +229,7 @@ pub async fn to_staff(
                 "number": ticket.number,
                 "headline": headline,
                 "stage": rules::stage_label(ticket.level, ticket.n2_unit),
-                "priority": rules::priority_label(ticket.priority),
+                "priority": ticket.priority.label(),
                 "detail_label": detail_label,
                 "detail": detail,
                 "subject": rules::subject(&ticket.comment),

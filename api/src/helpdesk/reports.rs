@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use entity::{
     helpdesk_event, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{EventKind, TicketState},
+    helpdesk_vocabulary::{EventKind, TicketLevel, TicketState},
     ugel,
 };
 
@@ -199,7 +199,11 @@ pub async fn summary(
     let mut tally = Tally::default();
     for t in &tickets {
         let log = events.get(&t.id).map(Vec::as_slice).unwrap_or_default();
-        let dre = if t.level == 2 { t.dre_id } else { None };
+        let dre = if t.level == TicketLevel::N2 {
+            t.dre_id
+        } else {
+            None
+        };
         if let std::collections::hash_map::Entry::Vacant(slot) = calendars.entry(dre) {
             slot.insert(sla_job::calendar_for(db, t, config).await?);
         }
@@ -232,10 +236,10 @@ async fn logs(
 #[derive(Default)]
 struct Tally {
     open: u64,
-    compliance: BTreeMap<(i16, &'static str), (u64, u64)>,
+    compliance: BTreeMap<(TicketLevel, &'static str), (u64, u64)>,
     first_response: Vec<i64>,
     resolution: Vec<i64>,
-    per_level: BTreeMap<i16, i64>,
+    per_level: BTreeMap<TicketLevel, i64>,
     bounced: u64,
     returns: u64,
     reopened: u64,
@@ -248,7 +252,7 @@ impl Tally {
     fn clocks(&mut self, t: &helpdesk_ticket::Model, clocks: Vec<sla::Target>) {
         for clock in clocks {
             let level = if clock.target == "first_response" {
-                1
+                TicketLevel::N1
             } else {
                 t.level
             };
@@ -279,7 +283,7 @@ impl Tally {
             self.resolution.push((at - t.created_at).num_minutes());
         }
         let mut since = t.created_at;
-        let mut level = 1;
+        let mut level = TicketLevel::N1;
         let mut bounces = 0;
         for e in log {
             if e.level != level {
@@ -327,7 +331,7 @@ impl Tally {
                 .compliance
                 .into_iter()
                 .map(|((level, target), (met, missed))| Compliance {
-                    level,
+                    level: level.number(),
                     target,
                     met,
                     missed,
@@ -337,7 +341,11 @@ impl Tally {
                 .collect(),
             median_first_response_minutes: median(self.first_response),
             median_resolution_minutes: median(self.resolution),
-            minutes_per_level: self.per_level,
+            minutes_per_level: self
+                .per_level
+                .into_iter()
+                .map(|(level, minutes)| (level.number(), minutes))
+                .collect(),
             bounced_tickets: self.bounced,
             returns: self.returns,
             reopen_rate: (self.ever_resolved > 0)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{
-    helpdesk_vocabulary::{N2Unit, Severity},
+    helpdesk_vocabulary::{N2Unit, TicketLevel},
     person, user_account,
 };
 
@@ -58,43 +58,13 @@ pub fn code(value: Option<&str>) -> std::result::Result<Option<String>, String> 
 /// Longest comment or message, in characters.
 pub const MAX_TEXT: usize = 8000;
 
-/// The label of a priority (1 … 5).
-pub fn priority_label(priority: i16) -> &'static str {
-    match priority {
-        5 => "Muy alta",
-        4 => "Alta",
-        3 => "Media",
-        2 => "Baja",
-        _ => "Muy baja",
-    }
-}
-
-/// The label of a level.
-pub fn level_label(level: i16) -> &'static str {
-    match level {
-        1 => "N1 — Central de Atención",
-        2 => "N2 — Especialista SIAGIE UGEL/DRE",
-        _ => "N3 — Especialista SIAGIE MINEDU",
-    }
-}
-
 /// The label of a stage: the level, and at N2 whose specialist works it.
-pub fn stage_label(level: i16, unit: Option<N2Unit>) -> &'static str {
+pub fn stage_label(level: TicketLevel, unit: Option<N2Unit>) -> &'static str {
     match (level, unit) {
-        (2, Some(N2Unit::Ugel)) => "N2 — Especialista SIAGIE UGEL",
-        (2, Some(N2Unit::Dre)) => "N2 — Especialista SIAGIE DRE",
-        _ => level_label(level),
+        (TicketLevel::N2, Some(N2Unit::Ugel)) => "N2 — Especialista SIAGIE UGEL",
+        (TicketLevel::N2, Some(N2Unit::Dre)) => "N2 — Especialista SIAGIE DRE",
+        _ => level.label(),
     }
-}
-
-/// Priority from impact × urgency (GLPI's matrix, on three steps each).
-pub fn priority(impact: Severity, urgency: Severity) -> i16 {
-    let step = |s: Severity| match s {
-        Severity::Baja => 0,
-        Severity::Media => 1,
-        Severity::Alta => 2,
-    };
-    1 + step(impact) + step(urgency)
 }
 
 /// A text a person typed: trimmed, without control characters other than line breaks, within a

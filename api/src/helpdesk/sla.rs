@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use entity::helpdesk_vocabulary::TicketState;
+use entity::helpdesk_vocabulary::{Priority, TicketLevel, TicketState};
 
 use crate::time::LIMA;
 
@@ -245,28 +245,28 @@ pub fn measure(
     }
 }
 
-/// Working hours to the first response, by priority (1 muy baja … 5 muy alta).
-pub fn first_response_hours(priority: i16) -> i64 {
+/// Working hours to the first response, by priority.
+pub fn first_response_hours(priority: Priority) -> i64 {
     match priority {
-        5 => 1,
-        4 => 2,
-        3 => 4,
-        2 => 8,
-        _ => 16,
+        Priority::MuyAlta => 1,
+        Priority::Alta => 2,
+        Priority::Media => 4,
+        Priority::Baja => 8,
+        Priority::MuyBaja => 16,
     }
 }
 
 /// Working hours to resolve, by priority and level: each level has its own clock, longer the
 /// higher the level.
-pub fn resolution_hours(priority: i16, level: i16) -> i64 {
+pub fn resolution_hours(priority: Priority, level: TicketLevel) -> i64 {
     let base = match priority {
-        5 => 4,
-        4 => 8,
-        3 => 16,
-        2 => 24,
-        _ => 40,
+        Priority::MuyAlta => 4,
+        Priority::Alta => 8,
+        Priority::Media => 16,
+        Priority::Baja => 24,
+        Priority::MuyBaja => 40,
     };
-    base * i64::from(level.clamp(1, 3))
+    base * i64::from(level.number())
 }
 
 /// Peru's national holidays of a year (Ley 27444's calendar of feriados, with Holy Week).

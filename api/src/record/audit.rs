@@ -75,6 +75,7 @@ actions! {
     FinalSituationsRecorded = ("final_situations_recorded", "acta"),
     ActaClosed = ("acta_closed", "acta"),
     RecoveryRecorded = ("recovery_recorded", "acta"),
+    RecoveryDropped = ("recovery_dropped", "acta"),
     ActaModificationRequested = ("acta_modification_requested", "acta_modification"),
     RegularizationRequested = ("regularization_requested", "regularization"),
     RegularizationApproved = ("regularization_approved", "regularization"),
@@ -154,6 +155,20 @@ impl Event {
     pub fn after(mut self, value: &impl Serialize) -> Self {
         self.after = serde_json::to_string(value).ok();
         self
+    }
+}
+
+impl Event {
+    /// An event that follows this one: the same record, actor and unit, another action.
+    pub(super) fn followed_by(&self, action: AuditAction) -> Self {
+        Self {
+            action,
+            entity_id: self.entity_id,
+            actor: self.actor,
+            unit: self.unit,
+            before: None,
+            after: None,
+        }
     }
 }
 

@@ -13,6 +13,8 @@
 //! | [`Change::RegisterState`] | ✓ | register | |
 //! | [`Change::Cells`] | (the batch is the history) | | those days' registers |
 //! | [`Change::Ticket`] | ✓, and the ticket's own log entry and e-mails (outbox) | | |
+//! | [`Change::Acta`] | ✓, and the recorded recuperaciones the change leaves without ground, deleted | | |
+//! | [`Change::Certificate`] | ✓ (none for a public request that matched no student), and e-mails (outbox) | | |
 //!
 //! An audit event that is a write of its own, with no transaction to join (a certificate's
 //! verification), goes through [`AuditWriter`] instead: the events of requests running at once
@@ -24,6 +26,7 @@
 mod audit;
 mod change_log;
 mod coverage;
+mod recovery;
 mod ticket_log;
 mod writer;
 
@@ -90,6 +93,21 @@ pub enum Change<'a> {
         event: Event,
         mail: Vec<jobs::outbox::Queued>,
         at: DateTime<Utc>,
+    },
+    /// An acta's grades, situations, recuperación or state changed. A recorded recuperación
+    /// answers the acta as it was: those of `outdated` (enrollments whose situation or failed
+    /// areas the change moved) are deleted with it, and the trail keeps what they held.
+    Acta {
+        event: Event,
+        /// Enrollments whose recorded recuperación no longer answers the acta.
+        outdated: &'a [i64],
+    },
+    /// A certificate, or a request for one, changed: the audit event (none for a public request
+    /// that matched no student: nothing of the registry changed), and the e-mails the change
+    /// causes, queued in the outbox so that they leave only if the change commits.
+    Certificate {
+        event: Option<Event>,
+        mail: Vec<jobs::outbox::Queued>,
     },
 }
 
@@ -172,6 +190,23 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
             audit::append(db, event).await?;
             if !mail.is_empty() {
                 jobs::outbox::enqueue_many(db, mail, at).await?;
+            }
+            Ok(())
+        }
+        Change::Acta { event, outdated } => {
+            let dropped = recovery::drop(db, outdated, &event).await?;
+            audit::append(db, event).await?;
+            if let Some(dropped) = dropped {
+                audit::append(db, dropped).await?;
+            }
+            Ok(())
+        }
+        Change::Certificate { event, mail } => {
+            if let Some(event) = event {
+                audit::append(db, event).await?;
+            }
+            if !mail.is_empty() {
+                jobs::outbox::enqueue_many(db, mail, crate::time::now()).await?;
             }
             Ok(())
         }

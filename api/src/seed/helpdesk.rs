@@ -13,7 +13,9 @@ use sea_orm::{
 
 use entity::{
     helpdesk_article, helpdesk_event, helpdesk_message, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{ArticleState, EventKind, N2Unit, Severity, TicketState},
+    helpdesk_vocabulary::{
+        ArticleState, EventKind, N2Unit, Priority, Severity, TicketLevel, TicketState,
+    },
     person, school, ugel, user_account,
 };
 
@@ -285,8 +287,8 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             error_code: Set(None),
             request_id: Set(None),
             state: Set(state),
-            level: Set(level),
-            reached_level: Set(level),
+            level: Set(ticket_level(level)),
+            reached_level: Set(ticket_level(level)),
             n2_unit: Set((level == 2).then_some(n2)),
             reached_ugel: Set(level >= 2 && n2 == N2Unit::Ugel),
             reached_dre: Set(level >= 3 || (level == 2 && n2 == N2Unit::Dre)),
@@ -294,7 +296,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
             owner_id: Set(worked.then_some(agent)),
             impact: Set(Severity::Media),
             urgency: Set(Severity::Media),
-            priority: Set(priority),
+            priority: Set(Priority::from_number(priority).unwrap_or(Priority::Media)),
             resolution: Set(resolved.then(|| RESOLUTION.to_owned())),
             merged_into: Set(if state == TicketState::Fusionado {
                 first_of_merge
@@ -416,7 +418,7 @@ pub async fn load(db: &impl ConnectionTrait, hash: &str, now: DateTime<Utc>) -> 
                 kind: Set(kind),
                 from_state: Set(previous),
                 to_state: Set(to),
-                level: Set(level),
+                level: Set(ticket_level(level)),
                 n2_unit: Set(stage.filter(|_| level == 2)),
                 reason: Set(reason.map(Into::into)),
                 ..Default::default()
@@ -497,6 +499,11 @@ async fn schema_has_helpdesk(db: &impl ConnectionTrait) -> anyhow::Result<bool> 
         .and_then(|r| r.try_get_by_index::<i64>(0).ok())
         .unwrap_or(0)
         > 0)
+}
+
+/// A demo level, as the tables above write it (1 to 3).
+fn ticket_level(level: i16) -> TicketLevel {
+    TicketLevel::from_number(level).unwrap_or(TicketLevel::N3)
 }
 
 #[cfg(test)]

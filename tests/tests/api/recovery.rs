@@ -350,3 +350,184 @@ async fn a_recuperacion_is_refused_before_closing_for_other_students_and_with_mi
         .unwrap();
     assert_eq!(row["recovery"]["situation"], "permanece");
 }
+
+/// Enables an exceptional modification of the 2018 acta through its workflow: the director asks,
+/// whoever the request reaches gives its opinion and enables it (here the DRE, as the UGEL of
+/// Jaén has no specialists).
+async fn reopen(app: &TestApp, w: &Recovering) {
+    let (status, request) = app
+        .post(
+            &format!("/sections/{}/acta/modifications", w.section),
+            &w.director,
+            json!({"reason": "Una calificación de Matemática se digitó mal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+    let dre = app.login_as("dre.demo").await;
+    let (status, body) = app
+        .post(
+            &format!("/acta-modifications/{id}/opinion"),
+            &dre,
+            json!({"favorable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/acta-modifications/{id}/enable"),
+            &dre,
+            json!({"until": tests::now() + chrono::Duration::days(2)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// The student's row of the acta.
+async fn row_of(app: &TestApp, w: &Recovering) -> Value {
+    let (_, acta) = app
+        .get(&format!("/sections/{}/acta", w.section), &w.director)
+        .await;
+    acta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["enrollment_id"] == w.student["enrollment_id"])
+        .unwrap()
+        .clone()
+}
+
+/// A recuperación answers the acta as it was closed: when an exceptional modification passes one
+/// of the areas it graded, the recorded result is deleted (the trail keeps it), never left to
+/// surface with a grade for an area the student no longer failed; the director records it again
+/// for the area still failed. A change to another student leaves it alone.
+#[tokio::test]
+async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recorded_again() {
+    let app = spawn_app().await;
+    let w = recovering(&app).await;
+    let path = format!("/sections/{}/acta/recovery", w.section);
+    let enrollment = w.student["enrollment_id"].clone();
+    let (status, body) = app
+        .put(
+            &path,
+            &w.director,
+            json!({"students": [{"enrollment_id": enrollment, "grades": [
+                {"area_id": w.failed[0], "value": "13"}, {"area_id": w.failed[1], "value": "09"}]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    reopen(&app, &w).await;
+
+    // Another student's grade changes: the recuperación stands.
+    let other = w.acta["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["enrollment_id"] != enrollment && s["situation"] == "promovido")
+        .unwrap()["enrollment_id"]
+        .clone();
+    let grades = format!("/sections/{}/acta/grades", w.section);
+    let (status, saved) = app
+        .put(
+            &grades,
+            &w.director,
+            json!({"grades": [{"enrollment_id": other, "area_id": w.failed[0], "value": "17"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["recoveries_dropped"], 0, "{saved}");
+
+    // The student's second failed area was mistyped: it passes now.
+    let (status, saved) = app
+        .put(
+            &grades,
+            &w.director,
+            json!({"grades": [{"enrollment_id": enrollment, "area_id": w.failed[1], "value": "14"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["recoveries_dropped"], 1, "{saved}");
+    assert_eq!(saved["situations_to_confirm"], 1, "{saved}");
+
+    // Confirmed again as requiring recuperación (one area still failed): no stale result shows.
+    let (status, acta) = app
+        .put(
+            &format!("/sections/{}/acta/situations", w.section),
+            &w.director,
+            json!({"situations": [{"enrollment_id": enrollment, "situation": "requiere_recuperacion"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acta}");
+    let row = row_of(&app, &w).await;
+    assert_eq!(row["situation"], "requiere_recuperacion", "{row}");
+    assert!(row["recovery"].is_null(), "{row}");
+
+    // The trail keeps what was deleted.
+    let (_, trail) = app
+        .get(
+            &format!("/audit?school_id={}&per_page=100", w.acta["school_id"]),
+            &w.director,
+        )
+        .await;
+    let dropped: Vec<&Value> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "recovery_dropped")
+        .collect();
+    assert_eq!(dropped.len(), 1, "{trail}");
+    assert_eq!(dropped[0]["before"][0]["enrollment_id"], enrollment);
+    assert_eq!(dropped[0]["before"][0]["situation"], "promovido");
+    assert_eq!(
+        dropped[0]["before"][0]["grades"].as_array().unwrap().len(),
+        2
+    );
+
+    // Recorded again, for the one area still failed; the old grades are refused.
+    let (status, body) = app
+        .put(
+            &path,
+            &w.director,
+            json!({"students": [{"enrollment_id": enrollment, "grades": [
+                {"area_id": w.failed[0], "value": "13"}, {"area_id": w.failed[1], "value": "09"}]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app
+        .put(
+            &path,
+            &w.director,
+            json!({"students": [{"enrollment_id": enrollment, "grades": [
+                {"area_id": w.failed[0], "value": "13"}]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let row = row_of(&app, &w).await;
+    assert_eq!(row["recovery"]["situation"], "promovido", "{row}");
+    assert_eq!(row["recovery"]["grades"].as_array().unwrap().len(), 1);
+
+    // Situation changed to permanece: the new result is dropped too.
+    let (status, _) = app
+        .put(
+            &format!("/sections/{}/acta/situations", w.section),
+            &w.director,
+            json!({"situations": [{"enrollment_id": enrollment, "situation": "permanece",
+                "reason": "Decisión del comité de evaluación de la IE"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let row = row_of(&app, &w).await;
+    assert!(row["recovery"].is_null(), "{row}");
+    let (status, _) = app
+        .put(
+            &format!("/sections/{}/acta/situations", w.section),
+            &w.director,
+            json!({"situations": [{"enrollment_id": enrollment, "situation": "requiere_recuperacion"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        row_of(&app, &w).await["recovery"].is_null(),
+        "deleted, not hidden"
+    );
+}

@@ -20,7 +20,10 @@ use sea_orm::{
     QuerySelect, sea_query::Expr,
 };
 
-use entity::{helpdesk_event, helpdesk_holiday, helpdesk_ticket, helpdesk_vocabulary::TicketState};
+use entity::{
+    helpdesk_event, helpdesk_holiday, helpdesk_ticket,
+    helpdesk_vocabulary::{TicketLevel, TicketState},
+};
 
 use super::{
     HelpdeskConfig,
@@ -52,7 +55,7 @@ pub async fn calendar_for(
     ticket: &helpdesk_ticket::Model,
     config: &HelpdeskConfig,
 ) -> Result<Calendar, sea_orm::DbErr> {
-    let dre = if ticket.level == 2 {
+    let dre = if ticket.level == TicketLevel::N2 {
         ticket.dre_id
     } else {
         None
@@ -252,7 +255,7 @@ impl Calendars {
         db: &impl ConnectionTrait,
         ticket: &SlaTicket,
     ) -> Result<&Calendar, sea_orm::DbErr> {
-        let (2, Some(dre)) = (ticket.level, ticket.dre_id) else {
+        let (TicketLevel::N2, Some(dre)) = (ticket.level, ticket.dre_id) else {
             return Ok(&self.national);
         };
         if let std::collections::hash_map::Entry::Vacant(slot) = self.regional.entry(dre) {
@@ -424,11 +427,11 @@ mod tests {
             id: 1,
             number: "ISOS-2026-000001".into(),
             state: TicketState::EnAtencion,
-            level: 2,
+            level: TicketLevel::N2,
             n2_unit: Some(N2Unit::Ugel),
             ugel_id: None,
             dre_id: None,
-            priority: 3,
+            priority: entity::helpdesk_vocabulary::Priority::Media,
             assignee_id: None,
             created_at: at,
             level_since: at,

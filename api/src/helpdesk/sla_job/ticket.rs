@@ -5,7 +5,7 @@ use sea_orm::FromQueryResult;
 
 use entity::{
     helpdesk_ticket,
-    helpdesk_vocabulary::{N2Unit, TicketState},
+    helpdesk_vocabulary::{N2Unit, Priority, TicketLevel, TicketState},
 };
 
 /// What the clocks of a ticket are measured from.
@@ -14,11 +14,11 @@ pub struct SlaTicket {
     pub id: i64,
     pub number: String,
     pub state: TicketState,
-    pub level: i16,
+    pub level: TicketLevel,
     pub n2_unit: Option<N2Unit>,
     pub ugel_id: Option<i64>,
     pub dre_id: Option<i64>,
-    pub priority: i16,
+    pub priority: Priority,
     pub assignee_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub level_since: DateTime<Utc>,

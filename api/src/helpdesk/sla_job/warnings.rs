@@ -79,7 +79,7 @@ fn describe(links: Links, ticket: &SlaTicket, o: &Owed) -> serde_json::Value {
         },
         "level": rules::stage_label(ticket.level, ticket.n2_unit),
         "due": o.clock.due_at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
-        "priority": rules::priority_label(ticket.priority),
+        "priority": ticket.priority.label(),
         "link": links.staff(ticket.id),
     })
 }
@@ -142,7 +142,7 @@ fn clock_key(ticket: &SlaTicket, o: &Owed) -> String {
         "first_response" => "first_response".to_owned(),
         _ => format!(
             "resolution:{}:{}",
-            ticket.level,
+            ticket.level.number(),
             ticket.level_since.timestamp()
         ),
     }

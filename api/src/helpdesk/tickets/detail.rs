@@ -19,8 +19,7 @@ use crate::{
     helpdesk::{
         HelpdeskConfig, access,
         dto::{AttachmentView, EventView, MessageView, TicketView, Topic},
-        rules::{self, priority_label},
-        sla, sla_job,
+        rules, sla, sla_job,
     },
     state::AppState,
 };
@@ -187,7 +186,7 @@ fn view(ticket: &helpdesk_ticket::Model, staff: bool, works: bool, parts: Parts)
         impact: ticket.impact,
         urgency: ticket.urgency,
         priority: ticket.priority,
-        priority_label: priority_label(ticket.priority),
+        priority_label: ticket.priority.label(),
         topic,
         requester: names.get(&ticket.requester_id).cloned().unwrap_or_default(),
         requester_role,

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_attachment, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{EventKind, Severity, TicketState},
+    helpdesk_vocabulary::{EventKind, Priority, Severity, TicketLevel, TicketState},
     school, ugel,
 };
 
@@ -25,7 +25,7 @@ use crate::{
         links::Links,
         mail::{self, Notice},
         routing,
-        rules::{self, MAX_TEXT, priority, text},
+        rules::{self, MAX_TEXT, text},
     },
     provisioning::files::{Part, Upload},
     record::{AuditAction, Change, Event, TicketStep, record},
@@ -367,13 +367,13 @@ fn new_ticket(
         error_code: Set(filing.error_code.clone()),
         request_id: Set(filing.request_id.clone()),
         state: Set(TicketState::Nuevo),
-        level: Set(1),
-        reached_level: Set(1),
+        level: Set(TicketLevel::N1),
+        reached_level: Set(TicketLevel::N1),
         assignee_id: Set(None),
         owner_id: Set(None),
         impact: Set(impact),
         urgency: Set(urgency),
-        priority: Set(priority(impact, urgency)),
+        priority: Set(Priority::of(impact, urgency)),
         created_at: Set(now),
         updated_at: Set(now),
         level_since: Set(now),

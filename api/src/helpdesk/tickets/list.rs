@@ -11,7 +11,7 @@ use sea_orm::{
 
 use entity::{
     helpdesk_event, helpdesk_ticket, helpdesk_topic,
-    helpdesk_vocabulary::{N2Unit, TicketState},
+    helpdesk_vocabulary::{N2Unit, TicketLevel, TicketState},
     school,
 };
 
@@ -22,7 +22,7 @@ use crate::{
     helpdesk::{
         HelpdeskConfig, access,
         dto::{Clock, TicketFilter, TicketPage, TicketSummary},
-        rules::{priority_label, subject},
+        rules::subject,
         sla, sla_job,
     },
 };
@@ -156,7 +156,7 @@ async fn clocks_of(
     let mut calendars: HashMap<Option<i64>, sla::Calendar> = HashMap::new();
     let mut clocks = HashMap::new();
     for ticket in tickets.iter().filter(|t| t.state.is_open()) {
-        let key = if ticket.level == 2 {
+        let key = if ticket.level == TicketLevel::N2 {
             ticket.dre_id
         } else {
             None
@@ -265,12 +265,16 @@ fn filtered(
         query = query.filter(T::State.is_in(states));
     }
     if let Some(level) = filter.level {
+        let level = TicketLevel::from_number(level)
+            .map_err(|m| ApiError::because(ErrorCode::InvalidQuery, m))?;
         query = query.filter(T::Level.eq(level));
     }
     if let Some(unit) = filter.n2_unit.as_deref() {
         let unit =
             N2Unit::parse(unit).map_err(|m| ApiError::because(ErrorCode::InvalidQuery, m))?;
-        query = query.filter(T::Level.eq(2)).filter(T::N2Unit.eq(unit));
+        query = query
+            .filter(T::Level.eq(TicketLevel::N2))
+            .filter(T::N2Unit.eq(unit));
     }
     if let Some(ugel_id) = filter.ugel_id {
         query = query.filter(T::UgelId.eq(ugel_id));
@@ -421,7 +425,7 @@ async fn summaries(
             level: t.level,
             n2_unit: t.n2_unit,
             priority: t.priority,
-            priority_label: priority_label(t.priority),
+            priority_label: t.priority.label(),
             topic: topics
                 .get(&t.topic_id)
                 .map(|x| x.name.clone())

@@ -5,22 +5,22 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use entity::{
     helpdesk_availability, helpdesk_event, helpdesk_ticket,
-    helpdesk_vocabulary::{EventKind, N2Unit, TicketState},
+    helpdesk_vocabulary::{EventKind, N2Unit, TicketLevel, TicketState},
     role_assignment,
 };
 
 use crate::{auth::Role, error::Result, helpdesk::access};
 
 /// Where a ticket is worked: its level, and at N2 whose specialist (the UGEL's or the DRE's).
-pub(super) type Stage = (i16, Option<N2Unit>);
+pub(super) type Stage = (TicketLevel, Option<N2Unit>);
 
 /// The order of the stages: N1, N2 UGEL, N2 DRE, N3.
 fn rank((level, unit): Stage) -> u8 {
     match (level, unit) {
-        (1, _) => 0,
-        (2, Some(N2Unit::Dre)) => 2,
-        (2, _) => 1,
-        _ => 3,
+        (TicketLevel::N1, _) => 0,
+        (TicketLevel::N2, Some(N2Unit::Dre)) => 2,
+        (TicketLevel::N2, _) => 1,
+        (TicketLevel::N3, _) => 3,
     }
 }
 
@@ -59,15 +59,15 @@ pub(super) async fn stage_up(
         )
         .await?
     {
-        return Ok(Some((2, Some(N2Unit::Ugel))));
+        return Ok(Some((TicketLevel::N2, Some(N2Unit::Ugel))));
     }
     if here < 2
         && let Some(dre) = ticket.dre_id
         && staffed(db, Role::DreSpecialist, role_assignment::Column::DreId, dre).await?
     {
-        return Ok(Some((2, Some(N2Unit::Dre))));
+        return Ok(Some((TicketLevel::N2, Some(N2Unit::Dre))));
     }
-    Ok((here < 3).then_some((3, None)))
+    Ok((here < 3).then_some((TicketLevel::N3, None)))
 }
 
 /// The stage below the ticket's: the one it was escalated from into its current stage (N3 goes
@@ -91,7 +91,7 @@ pub(super) async fn stage_down(
         .and_then(|i| i.checked_sub(1))
         .map(|i| (events[i].level, events[i].n2_unit))
         .filter(|s| rank(*s) < rank(here));
-    Ok(Some(from.unwrap_or((1, None))))
+    Ok(Some(from.unwrap_or((TicketLevel::N1, None))))
 }
 
 /// A ticket by its number (`ISOS-2026-000123`) or id.

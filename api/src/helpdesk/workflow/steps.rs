@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 
 use entity::{
     helpdesk_ticket,
-    helpdesk_vocabulary::{EventKind, N2Unit, Severity, TicketState},
+    helpdesk_vocabulary::{EventKind, N2Unit, Priority, Severity, TicketLevel, TicketState},
 };
 
 use super::stages::{find_ticket, round_robin, stage_down, stage_up};
@@ -16,7 +16,7 @@ use crate::{
     helpdesk::{
         HelpdeskConfig, access,
         mail::{Notice, StaffNotice},
-        rules::{self, MAX_TEXT, text},
+        rules::{MAX_TEXT, text},
         transitions::{self, Actor, Below, Facts, StepKind},
     },
 };
@@ -203,7 +203,7 @@ fn assign(
     if !by_self {
         plan.staff = Some(StaffNotice::Assigned);
     }
-    if ticket.level == 1 && ticket.owner_id.is_none() {
+    if ticket.level == TicketLevel::N1 && ticket.owner_id.is_none() {
         plan.next.owner_id = Set(Some(assignee));
     }
     Ok(plan)
@@ -270,8 +270,8 @@ async fn return_down(
     let below = stage_down(db, ticket).await?;
     let facts = Facts {
         stage_below: below.map(|(level, _)| match (level, ticket.owner_id) {
-            (1, Some(_)) => Below::Owner,
-            (1, None) => Below::FirstLevel,
+            (TicketLevel::N1, Some(_)) => Below::Owner,
+            (TicketLevel::N1, None) => Below::FirstLevel,
             _ => Below::Specialist,
         }),
         ..facts
@@ -408,7 +408,7 @@ fn prioritize(
     let mut plan = Plan::new(ticket, EventKind::Priority, now);
     plan.next.impact = Set(impact);
     plan.next.urgency = Set(urgency);
-    plan.next.priority = Set(rules::priority(impact, urgency));
+    plan.next.priority = Set(Priority::of(impact, urgency));
     plan.reason = why;
     Ok(plan)
 }
