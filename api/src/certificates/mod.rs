@@ -30,6 +30,7 @@ mod published;
 pub mod qr;
 pub mod record;
 pub mod requests;
+pub mod revocation;
 mod routes;
 pub mod service;
 pub mod settings;

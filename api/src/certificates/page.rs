@@ -19,10 +19,10 @@ use utoipa::ToSchema;
 use entity::certificate::CertificateStatus;
 
 use super::{
-    issue::StatusCategory,
     payload::{CertificateContent, situation_label},
     public::{self, Download, LinkState, NewLinkRequest, NoLongerValid, PublicRequest},
     published::Tagged,
+    revocation::StatusCategory,
     signing::SignedList,
     verify::{self, Verification},
 };

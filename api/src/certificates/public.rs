@@ -18,10 +18,8 @@ use entity::{
 };
 
 use super::{
-    Certificates, access,
-    download::link_mail,
-    issue::{self, StatusCategory},
-    requests, settings,
+    Certificates, access, download::link_mail, issue, requests, revocation::StatusCategory,
+    settings,
 };
 use crate::{
     auth::{principal::Principal, tokens::hash_token},

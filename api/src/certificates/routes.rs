@@ -16,10 +16,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     answer::pdf_response,
     batch::{self, Batch, BatchResult, SectionRow},
-    issue::{self, Annulment, Correction, IssuedView},
+    issue::{self, IssuedView},
     lists::{self, IssuedLine, RequestLine, Search},
     public::{self, LinkSent, PublicRequest},
     requests::{self, NewRequest, Reason, RequestView, SavedYears},
+    revocation::{self, Annulment, Correction},
     settings::{self, Grant, Issuer, Settings},
     verify::{self, Verification},
 };
@@ -253,7 +254,7 @@ async fn annul(
     ApiJson(body): ApiJson<Annulment>,
 ) -> Result<Json<IssuedView>> {
     Ok(Json(
-        issue::annul(&state.db, &state.certificates, &p, id, body).await?,
+        revocation::annul(&state.db, &state.certificates, &p, id, body).await?,
     ))
 }
 
@@ -266,7 +267,7 @@ async fn correct(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Correction>,
 ) -> Result<(StatusCode, Json<IssuedView>)> {
-    let view = issue::correct(&state.db, &state.certificates, &p, id, body).await?;
+    let view = revocation::correct(&state.db, &state.certificates, &p, id, body).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -23,10 +23,11 @@ use crate::{
     auth::policy::Unit,
     certificates::{
         batch::{self, Batch},
-        issue::{self, Annulment, Correction, StatusCategory},
+        issue,
         lists::{self, Search},
         public,
         requests::{self, Reason},
+        revocation::{self, Annulment, Correction, StatusCategory},
     },
     error::ApiError,
     links::CERTIFICATES_PATH,
@@ -626,7 +627,7 @@ pub async fn certificate_step(
                 reason: form.reason,
                 category,
             };
-            match issue::annul(&state.db, &state.certificates, p, id, annulment).await {
+            match revocation::annul(&state.db, &state.certificates, p, id, annulment).await {
                 Ok(_) => {
                     Redirect::to(&format!("{CERTIFICATES_PATH}/{id}?hecho=anular")).into_response()
                 }
@@ -638,7 +639,7 @@ pub async fn certificate_step(
                 reason: form.reason,
                 years: None,
             };
-            match issue::correct(&state.db, &state.certificates, p, id, correction).await {
+            match revocation::correct(&state.db, &state.certificates, p, id, correction).await {
                 Ok(view) => {
                     Redirect::to(&format!("{CERTIFICATES_PATH}/{}?hecho=corregir", view.id))
                         .into_response()
