@@ -24,6 +24,7 @@ use super::{
     issue::{self, IssuedView},
     pdf::{self, Sheet},
     record::years_from_actas,
+    request_years,
     requests::{self, document_of, listed_name},
 };
 use crate::{
@@ -131,8 +132,8 @@ pub async fn section_status(
         if row.certificate_id.is_some() {
             row.state = "emitido".into();
         } else if let Some(request) = pending.get(&s.id) {
-            let years = requests::certificate_years(db, request).await?;
-            row.missing = requests::missing(&years);
+            let years = request_years::certificate_years(db, request).await?;
+            row.missing = request_years::missing(&years);
             row.request_id = Some(request.id);
             row.state = if row.missing.is_empty() {
                 "informacion_completa"

@@ -20,6 +20,7 @@ use super::{
     Certificates, access,
     payload::{self, CertificateContent, Observation, mask_document},
     pdf::{self, Sheet},
+    request_years,
     requests::{self, document_of},
     years::check_complete,
 };
@@ -76,7 +77,7 @@ async fn content_of(
     code: String,
     supersedes: Option<String>,
 ) -> Result<CertificateContent> {
-    let (years, recovery_notes) = requests::years_and_recovery_notes(db, request).await?;
+    let (years, recovery_notes) = request_years::years_and_recovery_notes(db, request).await?;
     let years: Vec<_> = years.into_iter().map(|y| y.year).collect();
     if years.is_empty() {
         return Err(ErrorCode::CertificateWithoutYears.into());

@@ -29,6 +29,7 @@ pub mod public;
 mod published;
 pub mod qr;
 pub mod record;
+pub mod request_years;
 pub mod requests;
 pub mod revocation;
 mod routes;

@@ -3,15 +3,18 @@
 //! account; manager password resets.
 
 mod accounts;
+mod authority;
 mod decisions;
 mod dto;
 pub mod files;
+mod notices;
 mod pdf_check;
 mod requests;
 mod routes;
 
+pub use authority::{decided_by, is_authority, visible_request};
 pub use decisions::{approve, reject};
 pub use dto::{Credentials, NewRequestForm, RequestView};
-pub use requests::{create, decided_by, holder_assignment, is_authority, list, visible_request};
+pub use requests::{create, holder_assignment, list};
 pub(crate) use routes::read_form;
 pub use routes::router;

@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    accounts, decisions,
+    accounts, authority, decisions,
     dto::{Credentials, Decision, NewRequestForm, Rejection, RequestView, StaffAccount},
     files::{self, Upload},
     requests,
@@ -161,7 +161,7 @@ async fn get_request(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RequestView>> {
     Ok(Json(
-        requests::visible_request(&state.db, &p, id).await?.into(),
+        authority::visible_request(&state.db, &p, id).await?.into(),
     ))
 }
 
@@ -173,7 +173,7 @@ async fn resolution_file(
     AuthUser(p): AuthUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
-    let request = requests::visible_request(&state.db, &p, id).await?;
+    let request = authority::visible_request(&state.db, &p, id).await?;
     let path = request
         .resolution_file
         .ok_or_else(|| ApiError::not_found("el archivo de la resolución"))?;

@@ -1,8 +1,5 @@
-//! Certificates as pages (`/consola/certificados`), for an IE's issuers: the requests received
-//! (from the public page or typed in) and the certificates issued, searchable; a section's status
-//! list with its batch issue and the batch's PDF; a request's page (preview, issue, reject, a new
-//! download link) and a certificate's page (PDF, annul, correct). Every form calls the service
-//! of the API's route (`crate::certificates`).
+//! The IE's certificate requests: the searchable list, a request with its forms (years,
+//! observations, issue, reject) and the preview of its certificate.
 
 use axum::{
     extract::{Path, State},
@@ -12,22 +9,22 @@ use axum::{
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use entity::{certificate::CertificateStatus, certificate_request::RequestStatus};
+use entity::certificate_request::RequestStatus;
 
-use super::{
+use super::common::{
+    DoneQuery, StepForm, certificate_status, not_found, refused, state_label, when,
+};
+use crate::console::{
     layout::{PageQuery, message_page, pdf, render_wide},
     session::{Posted, Signed},
-    ticket_view::spanish,
 };
 use crate::{
     auth::policy::Unit,
     certificates::{
-        batch::{self, Batch},
         issue,
         lists::{self, Search},
         public,
         requests::{self, Reason},
-        revocation::{self, Annulment, Correction, StatusCategory},
     },
     error::ApiError,
     links::CERTIFICATES_PATH,
@@ -35,59 +32,6 @@ use crate::{
     state::AppState,
     time::LIMA,
 };
-
-fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&LIMA).format("%d/%m/%Y").to_string()
-}
-
-fn state_label(state: &str) -> &'static str {
-    match state {
-        "informacion_completa" => "Información completa",
-        "informacion_incompleta" => "Información incompleta",
-        "por_emitir" => "Por emitir",
-        "emitido" => "Emitido",
-        "rechazado" => "Rechazado",
-        _ => "",
-    }
-}
-
-fn certificate_status(status: CertificateStatus) -> &'static str {
-    match status {
-        CertificateStatus::Valid => "Vigente",
-        CertificateStatus::Annulled => "Anulado",
-        _ => "Reemplazado por una corrección",
-    }
-}
-
-fn not_found(signed: &Signed) -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        Some(&signed.person()),
-        "No encontrado",
-        "No encontramos esa solicitud o ese certificado, o no está a su alcance.",
-    )
-}
-
-/// A refusal of the service: out of reach is not found; anything else, said on a page.
-fn refused(signed: &Signed, error: ApiError) -> Response {
-    match &error {
-        ApiError::Client { .. }
-            if matches!(
-                error.status(),
-                StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
-            ) =>
-        {
-            not_found(signed)
-        }
-        ApiError::Client { .. } => message_page(
-            error.status(),
-            Some(&signed.person()),
-            "No se pudo completar",
-            &spanish(&error),
-        ),
-        ApiError::Internal(_) => error.into_response(),
-    }
-}
 
 /// The list's query.
 #[derive(Debug, Default, Deserialize)]
@@ -105,7 +49,7 @@ pub struct Asked {
 }
 
 /// The IE the page is about: the one asked for, or the person's own.
-pub(super) fn school_of(signed: &Signed, asked: Option<i64>) -> Option<i64> {
+pub(crate) fn school_of(signed: &Signed, asked: Option<i64>) -> Option<i64> {
     asked.or_else(|| {
         signed
             .principal
@@ -285,131 +229,6 @@ pub async fn list(
     )
 }
 
-/// A section's students and where each one's certificate stands, with the batch's form.
-pub async fn section(
-    State(state): State<AppState>,
-    Path(section): Path<String>,
-    signed: Signed,
-) -> Response {
-    let Ok(section) = section.parse::<i64>() else {
-        return not_found(&signed);
-    };
-    let rows = match batch::section_status(&state.db, &signed.principal, section).await {
-        Ok(rows) => rows,
-        Err(error) => return refused(&signed, error),
-    };
-    let rows: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            context! {
-                id => r.student_id,
-                name => &r.name,
-                document => &r.document,
-                state => state_label(&r.state),
-                ready => r.state == "informacion_completa" || r.state == "por_emitir",
-                missing => r.missing.join("; "),
-                request => r.request_id.map(|id| format!("{CERTIFICATES_PATH}/solicitudes/{id}")),
-                certificate => r.certificate_id.map(|id| format!("{CERTIFICATES_PATH}/{id}")),
-            }
-        })
-        .collect();
-    render_wide(
-        StatusCode::OK,
-        Some(&signed.person()),
-        "Certificados de la sección",
-        "console_certificate_section.html",
-        context! {
-            rows,
-            action => format!("{CERTIFICATES_PATH}/secciones/{section}/emitir"),
-            csrf => &signed.csrf,
-            back => CERTIFICATES_PATH,
-        },
-    )
-}
-
-/// Issues the certificates of the students ticked, then lists what was issued and what not.
-pub async fn issue_section(
-    State(state): State<AppState>,
-    Path(section): Path<String>,
-    posted: Posted<Vec<(String, String)>>,
-) -> Response {
-    let Posted { signed, form } = posted;
-    let Ok(section) = section.parse::<i64>() else {
-        return not_found(&signed);
-    };
-    let student_ids: Vec<i64> = form
-        .iter()
-        .filter(|(k, _)| k == "student")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    let result = batch::issue_batch(
-        &state.db,
-        &state.certificates,
-        &signed.principal,
-        Batch {
-            section_id: section,
-            student_ids,
-        },
-    )
-    .await;
-    let result = match result {
-        Ok(result) => result,
-        Err(error) => return refused(&signed, error),
-    };
-    let ids: Vec<String> = result.issued.iter().map(|c| c.id.to_string()).collect();
-    let issued: Vec<Value> = result
-        .issued
-        .iter()
-        .map(|c| {
-            context! {
-                name => &c.student_name,
-                code => &c.virtual_code,
-                link => format!("{CERTIFICATES_PATH}/{}", c.id),
-            }
-        })
-        .collect();
-    let skipped: Vec<Value> = result
-        .skipped
-        .iter()
-        .map(|s| context! { id => s.student_id, reason => &s.reason })
-        .collect();
-    render_wide(
-        StatusCode::OK,
-        Some(&signed.person()),
-        "Certificados emitidos",
-        "console_certificate_batch.html",
-        context! {
-            issued,
-            skipped,
-            pdf => (!ids.is_empty()).then(|| format!("{CERTIFICATES_PATH}/lote.pdf?ids={}", ids.join(","))),
-            back => format!("{CERTIFICATES_PATH}/secciones/{section}"),
-        },
-    )
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Ids {
-    ids: String,
-}
-
-/// The certificates of a batch as one PDF, a page each.
-pub async fn batch_pdf(
-    State(state): State<AppState>,
-    PageQuery(ids): PageQuery<Ids>,
-    signed: Signed,
-) -> Response {
-    match batch::combined_pdf(&state.db, &state.certificates, &signed.principal, &ids.ids).await {
-        Ok(bytes) => pdf("certificados", bytes),
-        Err(error) => refused(&signed, error),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    hecho: String,
-}
-
 /// A request: the student, its years, what it lacks, and its forms.
 pub async fn request(
     State(state): State<AppState>,
@@ -485,14 +304,6 @@ pub async fn preview(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StepForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    category: String,
-}
-
 /// A request's forms: `emitir`, `rechazar`, `enlace`.
 pub async fn request_step(
     State(state): State<AppState>,
@@ -526,127 +337,6 @@ pub async fn request_step(
             Ok(_) => Redirect::to(&format!("{base}?hecho=enlace")).into_response(),
             Err(error) => refused(&signed, error),
         },
-        _ => not_found(&signed),
-    }
-}
-
-/// An issued certificate: its status, the PDF, and the forms to annul or correct it.
-pub async fn certificate(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    PageQuery(done): PageQuery<DoneQuery>,
-    signed: Signed,
-) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&signed);
-    };
-    let view = match issue::read(&state.db, &state.certificates, &signed.principal, id).await {
-        Ok(view) => view,
-        Err(error) => return refused(&signed, error),
-    };
-    let categories = [
-        ("error_de_emision", "Error de emisión"),
-        ("datos_incorrectos", "Datos incorrectos"),
-        ("duplicado", "Duplicado"),
-        ("fraude", "Fraude"),
-        ("otro", "Otro"),
-    ];
-    render_wide(
-        StatusCode::OK,
-        Some(&signed.person()),
-        "Certificado de estudios",
-        "console_certificate.html",
-        context! {
-            code => &view.virtual_code,
-            student => &view.student_name,
-            document => &view.student_document,
-            last_year => view.last_year,
-            date => when(view.issued_at),
-            status => certificate_status(view.status),
-            valid => view.status == CertificateStatus::Valid,
-            annul_reason => &view.annul_reason,
-            superseded_by => &view.superseded_by,
-            supersedes => &view.supersedes,
-            base => format!("{CERTIFICATES_PATH}/{id}"),
-            csrf => &signed.csrf,
-            back => CERTIFICATES_PATH,
-            categories => categories.iter().map(|(code, label)| context! { code, label }).collect::<Vec<_>>(),
-            done => match done.hecho.as_str() {
-                "emitir" => Some("Certificado emitido."),
-                "anular" => Some("Certificado anulado: quien lo verifique lo verá anulado."),
-                "corregir" => Some("Certificado corregido: este es el nuevo; el anterior figura como reemplazado."),
-                _ => None,
-            },
-        },
-    )
-}
-
-/// The certificate's PDF (with its QR), again.
-pub async fn certificate_pdf(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&signed);
-    };
-    match issue::download(&state.db, &state.certificates, &signed.principal, id).await {
-        Ok((code, bytes)) => pdf(&format!("certificado-{code}"), bytes),
-        Err(error) => refused(&signed, error),
-    }
-}
-
-/// A certificate's forms: `anular`, `corregir`.
-pub async fn certificate_step(
-    State(state): State<AppState>,
-    Path((id, step)): Path<(String, String)>,
-    posted: Posted<StepForm>,
-) -> Response {
-    let Posted { signed, form } = posted;
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&signed);
-    };
-    let p = &signed.principal;
-    match step.as_str() {
-        "anular" => {
-            let category = match form.category.as_str() {
-                "" => None,
-                code => {
-                    match serde_json::from_value::<StatusCategory>(serde_json::Value::from(code)) {
-                        Ok(category) => Some(category),
-                        Err(_) => {
-                            return refused(
-                                &signed,
-                                ApiError::field("category", "Elija el motivo de la lista."),
-                            );
-                        }
-                    }
-                }
-            };
-            let annulment = Annulment {
-                reason: form.reason,
-                category,
-            };
-            match revocation::annul(&state.db, &state.certificates, p, id, annulment).await {
-                Ok(_) => {
-                    Redirect::to(&format!("{CERTIFICATES_PATH}/{id}?hecho=anular")).into_response()
-                }
-                Err(error) => refused(&signed, error),
-            }
-        }
-        "corregir" => {
-            let correction = Correction {
-                reason: form.reason,
-                years: None,
-            };
-            match revocation::correct(&state.db, &state.certificates, p, id, correction).await {
-                Ok(view) => {
-                    Redirect::to(&format!("{CERTIFICATES_PATH}/{}?hecho=corregir", view.id))
-                        .into_response()
-                }
-                Err(error) => refused(&signed, error),
-            }
-        }
         _ => not_found(&signed),
     }
 }
