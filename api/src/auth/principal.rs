@@ -190,6 +190,13 @@ where
     }
 }
 
+impl TokenHolder {
+    /// 401 `session_revoked` unless the token's login is still open.
+    pub async fn ensure_live(&self, db: &impl ConnectionTrait) -> Result<()> {
+        live_session(db, self.user_id, &self.family).await.map(drop)
+    }
+}
+
 /// What the extractors need of the application's state: the token keys and the database.
 impl<S> FromRequestParts<S> for Bearer
 where
@@ -258,19 +265,11 @@ async fn live_session(
     user_id: i64,
     family: &str,
 ) -> Result<Option<String>> {
-    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-    let row: Option<(i64, Option<String>)> = entity::refresh_token::Entity::find()
-        .select_only()
-        .column(entity::refresh_token::Column::UserId)
-        .column(entity::refresh_token::Column::DeviceId)
-        .filter(entity::refresh_token::Column::FamilyId.eq(family))
-        .filter(entity::refresh_token::Column::RevokedAt.is_null())
-        .order_by_desc(entity::refresh_token::Column::Id)
-        .into_tuple()
-        .one(db)
-        .await?;
-    match row {
-        Some((owner, device)) if owner == user_id => Ok(device),
+    match live_sessions(db, vec![family.to_owned()])
+        .await?
+        .remove(family)
+    {
+        Some(session) if session.user_id == user_id => Ok(session.device_id),
         _ => Err(session_revoked()),
     }
 }

@@ -114,6 +114,14 @@ impl ApiError {
         self
     }
 
+    /// The machine-readable detail of a client error (`error.details`), when it has one.
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        match self {
+            Self::Client { details, .. } => details.as_ref(),
+            Self::Internal(_) => None,
+        }
+    }
+
     /// The code of a client error.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {

@@ -62,7 +62,21 @@ async fn push(
     caller: TokenHolder,
     request: Request,
 ) -> Result<Json<PushResponse>> {
-    let bytes = Bytes::from_request(request, &state)
+    let batch = match read_batch(&state, request).await {
+        Ok(batch) => batch,
+        // An ended login is told so whatever it sent: the tablet keeps its queue and signs in
+        // again, rather than dropping a batch it was told is malformed.
+        Err(refused) => {
+            caller.ensure_live(&state.db).await?;
+            return Err(refused);
+        }
+    };
+    Ok(Json(push::accept(&state.ingest, caller, batch).await?))
+}
+
+/// A push's body, read within its limits, parsed and checked against the contract.
+async fn read_batch(state: &AppState, request: Request) -> Result<PushRequest> {
+    let bytes = Bytes::from_request(request, state)
         .await
         .map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -95,7 +109,7 @@ async fn push(
             .collect();
         ApiError::invalid_body("El lote no tiene la forma esperada.").with_fields(fields)
     })?;
-    Ok(Json(push::accept(&state.ingest, caller, batch).await?))
+    Ok(batch)
 }
 
 fn too_large() -> ApiError {

@@ -111,15 +111,9 @@ async fn changed_names(
 
 /// The errors a refused save lists under `details.grades`: (index, field, message).
 fn grade_errors(error: &ApiError) -> Vec<(usize, String, String)> {
-    let ApiError::Client {
-        details: Some(details),
-        ..
-    } = error
-    else {
-        return Vec::new();
-    };
-    details["grades"]
-        .as_array()
+    error
+        .details()
+        .and_then(|details| details["grades"].as_array())
         .map(|list| {
             list.iter()
                 .map(|e| {

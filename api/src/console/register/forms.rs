@@ -105,15 +105,9 @@ fn changes(form: &[(String, String)], year: i32, month: u32) -> Changes {
 /// The cells of a refused save that someone else changed after the page showed them, from the
 /// error's details: (student, day).
 fn moved_cells(error: &ApiError) -> Vec<(i64, NaiveDate)> {
-    let ApiError::Client {
-        details: Some(details),
-        ..
-    } = error
-    else {
-        return Vec::new();
-    };
-    details["cells"]
-        .as_array()
+    error
+        .details()
+        .and_then(|details| details["cells"].as_array())
         .map(|list| {
             list.iter()
                 .filter_map(|c| {

@@ -72,6 +72,17 @@ async fn a_batch_id_of_another_user_and_a_revoked_tablet_are_refused_and_change_
     let (status, error) = app.push(&c.token, &later).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
     assert_eq!(code(&error), "session_revoked");
+    // Whatever it sends: a malformed batch is answered as the login, so the tablet keeps its
+    // queue and signs in again instead of dropping a batch it was told is malformed.
+    let (status, error) = app.push(&c.token, &json!({"marks": "no"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
+    assert_eq!(code(&error), "session_revoked");
+    // A live login that sends a malformed batch is told what is wrong with it (the director's
+    // first login was bound to the revoked tablet by its push, and ended with it).
+    let director = app.login_as("director.demo").await;
+    let (status, error) = app.push(&director, &json!({"marks": "no"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(code(&error), "invalid_body");
 
     assert_eq!(count(&app, "mark_receipt").await, 1);
     assert_eq!(count(&app, "sync_batch").await, 1);
