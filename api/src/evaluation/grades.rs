@@ -216,7 +216,7 @@ async fn apply(
     let target = scope.target;
     let sheet = Sheet::load(txn, scope).await?;
     sheet.ensure_writable(at)?;
-    let (inputs, mut errors, from_file) = match source {
+    let (inputs, errors, from_file) = match source {
         Source::Request(inputs) => (inputs.into_iter().enumerate().collect(), Vec::new(), false),
         Source::File(text) => {
             let (inputs, errors) = read_file(&sheet, text)?;
@@ -224,14 +224,76 @@ async fn apply(
         }
     };
     let allowed = allowed_areas(txn, p, &sheet.scope).await?;
+    let checked = check_all(&sheet, &inputs, errors, from_file, allowed.as_ref())?;
 
+    // Only what changes is written and audited.
+    let changes: Vec<&Checked> = checked
+        .iter()
+        .filter(|c| sheet.grades.get(&(c.enrollment_id, c.area_id)).copied() != c.value)
+        .collect();
+    if changes.is_empty() {
+        return Ok(GradesSaved {
+            changed: 0,
+            situations_to_confirm: 0,
+            recoveries_dropped: 0,
+        });
+    }
+    write(txn, &changes).await?;
+    let to_confirm = unconfirm(txn, &sheet, &changes).await?;
+    let outdated = outdated_recoveries(&sheet, &changes, &to_confirm);
+    let cell = |c: &Checked, value: Option<i16>| {
+        let area = sheet.area(c.area_id);
+        serde_json::json!({
+            "enrollment_id": c.enrollment_id,
+            "area": area.map(|a| a.code.as_str()),
+            "value": value.zip(area).map(|(v, a)| scale::show(a.scale, v)),
+        })
+    };
+    let before: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| cell(c, sheet.grades.get(&(c.enrollment_id, c.area_id)).copied()))
+        .collect();
+    let after: Vec<serde_json::Value> = changes.iter().map(|c| cell(c, c.value)).collect();
+    let action = if from_file {
+        AuditAction::GradesImported
+    } else {
+        AuditAction::GradesEntered
+    };
+    record(
+        txn,
+        Change::Acta {
+            event: Event::new(action, acta.id)
+                .by(p.user_id)
+                .in_unit(target)
+                .before(&before)
+                .after(&after),
+            outdated: &outdated,
+        },
+    )
+    .await?;
+    Ok(GradesSaved {
+        changed: changes.len(),
+        situations_to_confirm: to_confirm.len(),
+        recoveries_dropped: outdated.len(),
+    })
+}
+
+/// Checks every grade against the acta, all or none: each on its area's scale and named once
+/// (422 with each error at its index, or at its file's line and column), in the caller's areas
+/// (403), and as the writer saw it (409 `changed_since_loaded`: the acta is locked, so nobody
+/// changes a grade between this check and the write).
+fn check_all(
+    sheet: &Sheet,
+    inputs: &[Lined],
+    mut errors: Vec<GradeError>,
+    from_file: bool,
+    allowed: Option<&HashSet<i64>>,
+) -> Result<Vec<Checked>> {
     let mut checked = Vec::with_capacity(inputs.len());
     let mut seen = HashSet::new();
-    // Grades someone else changed since the writer saw them (the acta is locked: nobody changes
-    // them between this check and the write).
     let mut moved = Vec::new();
-    for (index, input) in &inputs {
-        match check(&sheet, input) {
+    for (index, input) in inputs {
+        match check(sheet, input) {
             Ok(c) if !seen.insert((c.enrollment_id, c.area_id)) => errors.push(GradeError {
                 index: *index,
                 field: "area_id".into(),
@@ -268,7 +330,7 @@ async fn apply(
         };
         return Err(ApiError::from(code).with_details(serde_json::json!({ "grades": errors })));
     }
-    if let Some(allowed) = &allowed
+    if let Some(allowed) = allowed
         && checked.iter().any(|c| !allowed.contains(&c.area_id))
     {
         return Err(ApiError::from(ErrorCode::AreaNotAssigned));
@@ -277,19 +339,11 @@ async fn apply(
         return Err(ApiError::from(ErrorCode::ChangedSinceLoaded)
             .with_details(serde_json::json!({ "grades": moved })));
     }
+    Ok(checked)
+}
 
-    // Only what changes is written and audited.
-    let changes: Vec<&Checked> = checked
-        .iter()
-        .filter(|c| sheet.grades.get(&(c.enrollment_id, c.area_id)).copied() != c.value)
-        .collect();
-    if changes.is_empty() {
-        return Ok(GradesSaved {
-            changed: 0,
-            situations_to_confirm: 0,
-            recoveries_dropped: 0,
-        });
-    }
+/// Writes the grades that change: new values in one statement, erased ones in another.
+async fn write(txn: &impl ConnectionTrait, changes: &[&Checked]) -> Result<()> {
     let written: Vec<final_grade::ActiveModel> = changes
         .iter()
         .filter_map(|c| {
@@ -328,7 +382,16 @@ async fn apply(
             .exec(txn)
             .await?;
     }
-    // A situation confirmed against other grades must be confirmed again.
+    Ok(())
+}
+
+/// A situation confirmed against other grades must be confirmed again: deletes those of the
+/// students whose grades change, and answers whose.
+async fn unconfirm(
+    txn: &impl ConnectionTrait,
+    sheet: &Sheet,
+    changes: &[&Checked],
+) -> Result<Vec<i64>> {
     let touched: HashSet<i64> = changes.iter().map(|c| c.enrollment_id).collect();
     let to_confirm: Vec<i64> = touched
         .iter()
@@ -346,64 +409,33 @@ async fn apply(
             .exec(txn)
             .await?;
     }
+    Ok(to_confirm)
+}
 
-    let cell = |c: &Checked, value: Option<i16>| {
-        let area = sheet.area(c.area_id);
-        serde_json::json!({
-            "enrollment_id": c.enrollment_id,
-            "area": area.map(|a| a.code.as_str()),
-            "value": value.zip(area).map(|(v, a)| scale::show(a.scale, v)),
-        })
-    };
-    let before: Vec<serde_json::Value> = changes
+/// The recorded recuperaciones the new grades leave without ground (see
+/// [`Sheet::outdated_recoveries`]): only under an exceptional modification can a closed acta's
+/// recuperación meet new grades.
+fn outdated_recoveries(sheet: &Sheet, changes: &[&Checked], unconfirmed: &[i64]) -> Vec<i64> {
+    if sheet.recoveries.is_empty() {
+        return Vec::new();
+    }
+    let changed: HashMap<(i64, i64), Option<i16>> = changes
         .iter()
-        .map(|c| cell(c, sheet.grades.get(&(c.enrollment_id, c.area_id)).copied()))
+        .map(|c| ((c.enrollment_id, c.area_id), c.value))
         .collect();
-    let after: Vec<serde_json::Value> = changes.iter().map(|c| cell(c, c.value)).collect();
-    let action = if from_file {
-        AuditAction::GradesImported
-    } else {
-        AuditAction::GradesEntered
-    };
-    // Only under an exceptional modification can a closed acta's recuperación meet new grades.
-    let outdated = if sheet.recoveries.is_empty() {
-        Vec::new()
-    } else {
-        let changed: HashMap<(i64, i64), Option<i16>> = changes
-            .iter()
-            .map(|c| ((c.enrollment_id, c.area_id), c.value))
-            .collect();
-        sheet.outdated_recoveries(
-            |e, area| match changed.get(&(e, area)) {
-                Some(value) => *value,
-                None => sheet.grades.get(&(e, area)).copied(),
-            },
-            |e| {
-                sheet
-                    .situations
-                    .get(&e)
-                    .filter(|_| !to_confirm.contains(&e))
-                    .map(|s| s.situation)
-            },
-        )
-    };
-    record(
-        txn,
-        Change::Acta {
-            event: Event::new(action, acta.id)
-                .by(p.user_id)
-                .in_unit(target)
-                .before(&before)
-                .after(&after),
-            outdated: &outdated,
+    sheet.outdated_recoveries(
+        |e, area| match changed.get(&(e, area)) {
+            Some(value) => *value,
+            None => sheet.grades.get(&(e, area)).copied(),
+        },
+        |e| {
+            sheet
+                .situations
+                .get(&e)
+                .filter(|_| !unconfirmed.contains(&e))
+                .map(|s| s.situation)
         },
     )
-    .await?;
-    Ok(GradesSaved {
-        changed: changes.len(),
-        situations_to_confirm: to_confirm.len(),
-        recoveries_dropped: outdated.len(),
-    })
 }
 
 /// A grade read from a file, with its line.

@@ -71,10 +71,9 @@ pub async fn approve(
 )> {
     let (request, target) = load_pending(db, principal, id).await?;
     let at = now();
-    let mut credentials = None;
-    let mut notice = None;
     let txn = crate::db::begin(db).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
+    let mut opened = Opened::default();
     if request.kind == RequestKind::Baja {
         let assignment_id = request.assignment_id.unwrap_or_default();
         let assignment = role_assignment::Entity::find_by_id(assignment_id)
@@ -84,189 +83,16 @@ pub async fn approve(
             .ok_or_else(|| ApiError::from(ErrorCode::AssignmentEnded))?;
         end_assignment(&txn, principal, assignment, target, at).await?;
     } else {
-        let hash_for_new_account = {
-            let existing = person::Entity::find()
-                .filter(person::Column::Dni.eq(&request.dni))
-                .one(&txn)
-                .await?;
-            match &existing {
-                Some(p)
-                    if user_account::Entity::find()
-                        .filter(user_account::Column::PersonId.eq(p.id))
-                        .one(&txn)
-                        .await?
-                        .is_some() =>
-                {
-                    None
-                }
-                _ => {
-                    let temporary = temporary_password();
-                    let hash = password::hash(temporary.clone()).await?;
-                    Some((temporary, hash))
-                }
-            }
+        let alta = Alta {
+            auth,
+            principal,
+            request: &request,
+            target,
+            at,
         };
-        let person = match person::Entity::find()
-            .filter(person::Column::Dni.eq(&request.dni))
-            .one(&txn)
-            .await?
-        {
-            // An existing person keeps the names and contact data it has: only its owner changes
-            // them (through `/me`), never an alta filed by someone else.
-            Some(p) => p,
-            None => {
-                person::ActiveModel {
-                    dni: Set(request.dni.clone()),
-                    paternal_surname: Set(request.paternal_surname.clone().unwrap_or_default()),
-                    maternal_surname: Set(request.maternal_surname.clone().unwrap_or_default()),
-                    given_names: Set(request.given_names.clone().unwrap_or_default()),
-                    email: Set(request.email.clone()),
-                    cell_phone: Set(request.cell_phone.clone()),
-                    created_at: Set(at),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?
-            }
-        };
-        let account_existed = hash_for_new_account.is_none();
-        let account = match (
-            user_account::Entity::find()
-                .filter(user_account::Column::PersonId.eq(person.id))
-                .one(&txn)
-                .await?,
-            hash_for_new_account,
-        ) {
-            (Some(account), _) => account,
-            (None, Some((temporary, hash))) => {
-                let username = free_username(&txn, &request.dni).await?;
-                let created = user_account::ActiveModel {
-                    person_id: Set(person.id),
-                    username: Set(username.clone()),
-                    password_hash: Set(hash),
-                    must_change_password: Set(true),
-                    created_at: Set(at),
-                    password_changed_at: Set(at),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                record(
-                    &txn,
-                    Change::Audited(
-                        Event::new(AuditAction::AccountCreated, created.id)
-                            .by(principal.user_id)
-                            .in_unit(target),
-                    ),
-                )
-                .await?;
-                // A person registered as staff where the approver has no say gets its password
-                // from its own e-mail, never from the approver: else a director elsewhere could
-                // open the account first and keep its password.
-                let (_, unmanaged) = management(&txn, principal, person.id, &[]).await?;
-                if unmanaged == 0 {
-                    credentials = Some(Credentials {
-                        username,
-                        temporary_password: temporary,
-                    });
-                } else {
-                    let unusable = password::hash(crate::auth::tokens::random_token(32)).await?;
-                    let mut sealed: user_account::ActiveModel = created.clone().into();
-                    sealed.password_hash = Set(unusable);
-                    sealed.update(&txn).await?;
-                    match &person.email {
-                        Some(email) => {
-                            crate::auth::reset::send_link(
-                                &txn,
-                                auth,
-                                &created,
-                                &person.given_names,
-                                email,
-                                at,
-                            )
-                            .await?;
-                            notice = Some(
-                                "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo.",
-                            );
-                        }
-                        None => {
-                            notice = Some(
-                                "La persona también está registrada en otra IE y no tiene correo: el Administrador SIAGIE debe restablecer su contraseña.",
-                            );
-                        }
-                    }
-                }
-                created
-            }
-            (None, None) => {
-                return Err(ApiError::Internal(anyhow::anyhow!(
-                    "account vanished during approval"
-                )));
-            }
-        };
-        let already = role_assignment::Entity::find()
-            .filter(role_assignment::Column::UserId.eq(account.id))
-            .filter(role_assignment::Column::Role.eq(&request.role))
-            .filter(role_assignment::Column::Active.eq(true))
-            .filter(same_unit(&request))
-            .one(&txn)
-            .await?;
-        let new_unit = account_existed
-            && role_assignment::Entity::find()
-                .filter(role_assignment::Column::UserId.eq(account.id))
-                .filter(role_assignment::Column::Active.eq(true))
-                .filter(same_place(&request))
-                .one(&txn)
-                .await?
-                .is_none();
-        if already.is_some() {
-            return Err(ApiError::from(ErrorCode::AlreadyAssigned));
-        }
-        let role = Role::parse(&request.role).unwrap_or(Role::Teacher);
-        if single_holder(role) {
-            let holders = role_assignment::Entity::find()
-                .filter(role_assignment::Column::Role.eq(&request.role))
-                .filter(role_assignment::Column::Active.eq(true))
-                .filter(same_unit(&request))
-                .all(&txn)
-                .await?;
-            for holder in holders {
-                end_assignment(&txn, principal, holder, target, at).await?;
-            }
-        }
-        if let (UnitKind::School, Some(school_id)) = (role.unit_kind(), request.school_id) {
-            ensure_staff(&txn, school_id, person.id, role, at).await?;
-        }
-        let assignment = role_assignment::ActiveModel {
-            user_id: Set(account.id),
-            role: Set(request.role.clone()),
-            dre_id: Set(request.dre_id),
-            ugel_id: Set(request.ugel_id),
-            school_id: Set(request.school_id),
-            level: Set(request.level),
-            active: Set(true),
-            starts_at: Set(at),
-            ended_at: Set(None),
-            resolution_number: Set(request.resolution_number.clone()),
-            resolution_date: Set(request.resolution_date),
-            request_id: Set(Some(request.id)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        record(
-            &txn,
-            Change::Audited(
-                Event::new(AuditAction::AssignmentCreated, assignment.id)
-                    .by(principal.user_id)
-                    .in_unit(target)
-                    .after(&assignment),
-            ),
-        )
-        .await?;
-        if new_unit && let Some(to) = person.email.clone() {
-            notify_new_assignment(&txn, principal, &person, &to, &request, at).await?;
-        }
+        let person = person_for(&txn, &request, at).await?;
+        let (account, account_existed) = account_for(&txn, &alta, &person, &mut opened).await?;
+        let assignment = assign(&txn, &alta, &person, &account, account_existed).await?;
         decided.result_user_id = Set(Some(account.id));
         decided.result_assignment_id = Set(Some(assignment.id));
     }
@@ -293,7 +119,202 @@ pub async fn approve(
     )
     .await?;
     txn.commit().await?;
-    Ok((decided, credentials, notice))
+    Ok((decided, opened.credentials, opened.notice))
+}
+
+/// An alta being approved: by whom, in which unit, when.
+struct Alta<'a> {
+    auth: &'a crate::config::AuthConfig,
+    principal: &'a Principal,
+    request: &'a provisioning_request::Model,
+    target: Target,
+    at: DateTime<Utc>,
+}
+
+/// What the approver is told of an account the approval opened: its credentials, once, or why
+/// they are not shown.
+#[derive(Default)]
+struct Opened {
+    credentials: Option<Credentials>,
+    notice: Option<&'static str>,
+}
+
+/// The person of an alta's DNI. An existing person keeps the names and contact data it has: only
+/// its owner changes them (through `/me`), never an alta filed by someone else.
+async fn person_for(
+    txn: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+    at: DateTime<Utc>,
+) -> Result<person::Model> {
+    if let Some(person) = person::Entity::find()
+        .filter(person::Column::Dni.eq(&request.dni))
+        .one(txn)
+        .await?
+    {
+        return Ok(person);
+    }
+    Ok(person::ActiveModel {
+        dni: Set(request.dni.clone()),
+        paternal_surname: Set(request.paternal_surname.clone().unwrap_or_default()),
+        maternal_surname: Set(request.maternal_surname.clone().unwrap_or_default()),
+        given_names: Set(request.given_names.clone().unwrap_or_default()),
+        email: Set(request.email.clone()),
+        cell_phone: Set(request.cell_phone.clone()),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// The person's account, and whether it existed; a new one gets a temporary password, shown to
+/// the approver only where the approver manages every place the person is registered.
+async fn account_for(
+    txn: &impl ConnectionTrait,
+    alta: &Alta<'_>,
+    person: &person::Model,
+    opened: &mut Opened,
+) -> Result<(user_account::Model, bool)> {
+    if let Some(account) = user_account::Entity::find()
+        .filter(user_account::Column::PersonId.eq(person.id))
+        .one(txn)
+        .await?
+    {
+        return Ok((account, true));
+    }
+    let temporary = temporary_password();
+    let hash = password::hash(temporary.clone()).await?;
+    let username = free_username(txn, &alta.request.dni).await?;
+    let created = user_account::ActiveModel {
+        person_id: Set(person.id),
+        username: Set(username.clone()),
+        password_hash: Set(hash),
+        must_change_password: Set(true),
+        created_at: Set(alta.at),
+        password_changed_at: Set(alta.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    record(
+        txn,
+        Change::Audited(
+            Event::new(AuditAction::AccountCreated, created.id)
+                .by(alta.principal.user_id)
+                .in_unit(alta.target),
+        ),
+    )
+    .await?;
+    // A person registered as staff where the approver has no say gets its password from its
+    // own e-mail, never from the approver: else a director elsewhere could open the account
+    // first and keep its password.
+    let (_, unmanaged) = management(txn, alta.principal, person.id, &[]).await?;
+    if unmanaged == 0 {
+        opened.credentials = Some(Credentials {
+            username,
+            temporary_password: temporary,
+        });
+        return Ok((created, false));
+    }
+    let unusable = password::hash(crate::auth::tokens::random_token(32)).await?;
+    let mut sealed: user_account::ActiveModel = created.clone().into();
+    sealed.password_hash = Set(unusable);
+    sealed.update(txn).await?;
+    opened.notice = Some(match &person.email {
+        Some(email) => {
+            crate::auth::reset::send_link(
+                txn,
+                alta.auth,
+                &created,
+                &person.given_names,
+                email,
+                alta.at,
+            )
+            .await?;
+            "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo."
+        }
+        None => {
+            "La persona también está registrada en otra IE y no tiene correo: el Administrador SIAGIE debe restablecer su contraseña."
+        }
+    });
+    Ok((created, false))
+}
+
+/// The alta's assignment (409 `already_assigned` when the account holds it): the unit's previous
+/// holder ends where a unit has one, an IE's staff is registered, and a person with an account
+/// who is new to the unit is told.
+async fn assign(
+    txn: &impl ConnectionTrait,
+    alta: &Alta<'_>,
+    person: &person::Model,
+    account: &user_account::Model,
+    account_existed: bool,
+) -> Result<role_assignment::Model> {
+    let (request, principal, target, at) = (alta.request, alta.principal, alta.target, alta.at);
+    let already = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(account.id))
+        .filter(role_assignment::Column::Role.eq(&request.role))
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(same_unit(request))
+        .one(txn)
+        .await?;
+    if already.is_some() {
+        return Err(ApiError::from(ErrorCode::AlreadyAssigned));
+    }
+    let new_unit = account_existed
+        && role_assignment::Entity::find()
+            .filter(role_assignment::Column::UserId.eq(account.id))
+            .filter(role_assignment::Column::Active.eq(true))
+            .filter(same_place(request))
+            .one(txn)
+            .await?
+            .is_none();
+    let role = Role::parse(&request.role).unwrap_or(Role::Teacher);
+    if single_holder(role) {
+        let holders = role_assignment::Entity::find()
+            .filter(role_assignment::Column::Role.eq(&request.role))
+            .filter(role_assignment::Column::Active.eq(true))
+            .filter(same_unit(request))
+            .all(txn)
+            .await?;
+        for holder in holders {
+            end_assignment(txn, principal, holder, target, at).await?;
+        }
+    }
+    if let (UnitKind::School, Some(school_id)) = (role.unit_kind(), request.school_id) {
+        ensure_staff(txn, school_id, person.id, role, at).await?;
+    }
+    let assignment = role_assignment::ActiveModel {
+        user_id: Set(account.id),
+        role: Set(request.role.clone()),
+        dre_id: Set(request.dre_id),
+        ugel_id: Set(request.ugel_id),
+        school_id: Set(request.school_id),
+        level: Set(request.level),
+        active: Set(true),
+        starts_at: Set(at),
+        ended_at: Set(None),
+        resolution_number: Set(request.resolution_number.clone()),
+        resolution_date: Set(request.resolution_date),
+        request_id: Set(Some(request.id)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    record(
+        txn,
+        Change::Audited(
+            Event::new(AuditAction::AssignmentCreated, assignment.id)
+                .by(principal.user_id)
+                .in_unit(target)
+                .after(&assignment),
+        ),
+    )
+    .await?;
+    if new_unit && let Some(to) = person.email.clone() {
+        notify_new_assignment(txn, principal, person, &to, request, at).await?;
+    }
+    Ok(assignment)
 }
 
 /// Rejects a request with a reason the requester will read.
