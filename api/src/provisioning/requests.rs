@@ -1,7 +1,7 @@
 //! Filing a request (alta or baja): who may ask for which role in which unit, what a request
 //! must carry (names, document, e-mail, the resolution), and the requests a caller may read.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -190,169 +190,8 @@ pub async fn create(
         ));
     }
     let target = match form.kind.trim() {
-        "alta" => {
-            let role = Role::parse(&required("role", form.role.as_deref())?)
-                .ok_or_else(|| ApiError::field("role", "El cargo solicitado no existe."))?;
-            if role == Role::MineduAdmin {
-                return Err(ApiError::field(
-                    "role",
-                    "Los administradores se crean con la tarea de administración del servidor.",
-                ));
-            }
-            let unit = unit_for(db, role, &form).await?;
-            check_requester(principal, role, &unit)?;
-
-            let mut fields = crate::error::Fields::default();
-            let dni = fields.check("dni", Dni::parse(form.dni.as_deref().unwrap_or_default()));
-            let name = fields.name(
-                FullName::FIELDS,
-                FullName::parse(
-                    form.paternal_surname.as_deref().unwrap_or_default(),
-                    form.maternal_surname.as_deref().unwrap_or_default(),
-                    form.given_names.as_deref().unwrap_or_default(),
-                ),
-            );
-            let email = match form
-                .email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-            {
-                Some(e) => fields.check("email", Email::parse(e)),
-                None if requires_email(role) => fields.check(
-                    "email",
-                    Err("El correo electrónico es obligatorio para este cargo.".into()),
-                ),
-                None => None,
-            };
-            let phone = form
-                .cell_phone
-                .as_deref()
-                .filter(|p| !p.trim().is_empty())
-                .and_then(|p| fields.check("cell_phone", CellPhone::parse(p)));
-            if requires_resolution(role) {
-                if form
-                    .resolution_number
-                    .as_deref()
-                    .is_none_or(|n| n.trim().is_empty())
-                {
-                    fields.add(
-                        "resolution_number",
-                        "Indique el número de la resolución de designación (RD).",
-                    );
-                }
-                match form.resolution_date {
-                    None => fields.add(
-                        "resolution_date",
-                        "Indique la fecha de la resolución de designación.",
-                    ),
-                    Some(d) if d > at.with_timezone(&LIMA).date_naive() => fields.add(
-                        "resolution_date",
-                        "La fecha de la resolución no puede ser futura.",
-                    ),
-                    Some(_) => {}
-                }
-                if upload.is_none() {
-                    fields.add(
-                        "resolution",
-                        "Adjunte la resolución de designación (RD) en PDF, JPG o PNG.",
-                    );
-                }
-            }
-            fields.finish()?;
-            let (Some(dni), Some(name)) = (dni, name) else {
-                unreachable!("checked above")
-            };
-            if provisioning_authority(role) == Role::Director {
-                let registered = school_staff::Entity::find()
-                    .filter(school_staff::Column::SchoolId.eq(unit.target.school_id))
-                    .filter(school_staff::Column::Active.eq(true))
-                    .filter(
-                        school_staff::Column::PersonId.in_subquery(
-                            sea_orm::sea_query::Query::select()
-                                .column(person::Column::Id)
-                                .from(person::Entity)
-                                .and_where(person::Column::Dni.eq(dni.as_str()))
-                                .to_owned(),
-                        ),
-                    )
-                    .one(db)
-                    .await?;
-                if registered.is_none() {
-                    return Err(ApiError::field(
-                        "dni",
-                        "La persona no está registrada como personal de la IE: regístrela primero.",
-                    ));
-                }
-            }
-            // An existing person is confirmed by its names, as when it is registered as staff.
-            if let Some(existing) = person::Entity::find()
-                .filter(person::Column::Dni.eq(dni.as_str()))
-                .one(db)
-                .await?
-            {
-                crate::registry::confirm_person(&existing, &name)?;
-            }
-            row.kind = Set(RequestKind::Alta);
-            row.role = Set(role.code().into());
-            row.dre_id = Set(unit.dre_id);
-            row.ugel_id = Set(unit.ugel_id);
-            row.school_id = Set(unit.school.as_ref().map(|s| s.id));
-            row.level = Set(unit.level);
-            row.dni = Set(dni.as_str().to_owned());
-            row.paternal_surname = Set(Some(name.paternal.into_inner()));
-            row.maternal_surname = Set(Some(name.maternal.into_inner()));
-            row.given_names = Set(Some(name.given.into_inner()));
-            row.email = Set(email.map(Email::into_inner));
-            row.cell_phone = Set(phone.map(CellPhone::into_inner));
-            row.resolution_number = Set(form.resolution_number.map(|n| n.trim().to_owned()));
-            row.resolution_date = Set(form.resolution_date);
-            unit.target
-        }
-        "baja" => {
-            let assignment_id = form.assignment_id.ok_or_else(|| {
-                ApiError::field("assignment_id", "Indique la asignación que termina.")
-            })?;
-            let assignment = role_assignment::Entity::find_by_id(assignment_id)
-                .filter(role_assignment::Column::Active.eq(true))
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::field("assignment_id", "La asignación no existe o ya terminó.")
-                })?;
-            let role = Role::parse(&assignment.role)
-                .ok_or_else(|| ApiError::field("assignment_id", "Cargo desconocido."))?;
-            let probe = unit_ids(
-                assignment.dre_id,
-                assignment.ugel_id,
-                assignment.school_id,
-                assignment.level.map(|l| l.code().to_owned()),
-            );
-            let unit = unit_for(db, role, &probe).await?;
-            if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
-                check_requester(principal, role, &unit)?;
-            }
-            if row.reason.as_ref().is_none() {
-                return Err(ApiError::field("reason", "Indique el motivo de la baja."));
-            }
-            let account = user_account::Entity::find_by_id(assignment.user_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::not_found("la cuenta"))?;
-            let holder = person::Entity::find_by_id(account.person_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::not_found("la persona"))?;
-            row.kind = Set(RequestKind::Baja);
-            row.role = Set(assignment.role.clone());
-            row.dre_id = Set(assignment.dre_id);
-            row.ugel_id = Set(assignment.ugel_id);
-            row.school_id = Set(assignment.school_id);
-            row.level = Set(assignment.level);
-            row.dni = Set(holder.dni);
-            row.assignment_id = Set(Some(assignment.id));
-            unit.target
-        }
+        "alta" => alta(db, principal, &form, upload.is_some(), at, &mut row).await?,
+        "baja" => baja(db, principal, &form, &mut row).await?,
         _ => {
             return Err(ApiError::field(
                 "kind",
@@ -360,7 +199,229 @@ pub async fn create(
             ));
         }
     };
+    file(state, principal, row, target, upload).await
+}
 
+/// An alta's person, as its form names it, checked.
+struct Person {
+    dni: Dni,
+    name: FullName,
+    email: Option<Email>,
+    phone: Option<CellPhone>,
+}
+
+/// Checks an alta (who may ask for the role in the unit, the person, the resolution) and writes
+/// it on the request's row; answers the unit it is about.
+async fn alta(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    form: &NewRequestForm,
+    with_resolution: bool,
+    at: DateTime<Utc>,
+    row: &mut provisioning_request::ActiveModel,
+) -> Result<Target> {
+    let role = Role::parse(&required("role", form.role.as_deref())?)
+        .ok_or_else(|| ApiError::field("role", "El cargo solicitado no existe."))?;
+    if role == Role::MineduAdmin {
+        return Err(ApiError::field(
+            "role",
+            "Los administradores se crean con la tarea de administración del servidor.",
+        ));
+    }
+    let unit = unit_for(db, role, form).await?;
+    check_requester(principal, role, &unit)?;
+
+    let person = person_of(form, role, with_resolution, at)?;
+    let (dni, name) = (&person.dni, person.name.clone());
+    if provisioning_authority(role) == Role::Director {
+        let registered = school_staff::Entity::find()
+            .filter(school_staff::Column::SchoolId.eq(unit.target.school_id))
+            .filter(school_staff::Column::Active.eq(true))
+            .filter(
+                school_staff::Column::PersonId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(person::Column::Id)
+                        .from(person::Entity)
+                        .and_where(person::Column::Dni.eq(dni.as_str()))
+                        .to_owned(),
+                ),
+            )
+            .one(db)
+            .await?;
+        if registered.is_none() {
+            return Err(ApiError::field(
+                "dni",
+                "La persona no está registrada como personal de la IE: regístrela primero.",
+            ));
+        }
+    }
+    // An existing person is confirmed by its names, as when it is registered as staff.
+    if let Some(existing) = person::Entity::find()
+        .filter(person::Column::Dni.eq(dni.as_str()))
+        .one(db)
+        .await?
+    {
+        crate::registry::confirm_person(&existing, &name)?;
+    }
+    row.kind = Set(RequestKind::Alta);
+    row.role = Set(role.code().into());
+    row.dre_id = Set(unit.dre_id);
+    row.ugel_id = Set(unit.ugel_id);
+    row.school_id = Set(unit.school.as_ref().map(|s| s.id));
+    row.level = Set(unit.level);
+    row.dni = Set(dni.as_str().to_owned());
+    row.paternal_surname = Set(Some(name.paternal.into_inner()));
+    row.maternal_surname = Set(Some(name.maternal.into_inner()));
+    row.given_names = Set(Some(name.given.into_inner()));
+    row.email = Set(person.email.map(Email::into_inner));
+    row.cell_phone = Set(person.phone.map(CellPhone::into_inner));
+    row.resolution_number = Set(form
+        .resolution_number
+        .as_deref()
+        .map(|n| n.trim().to_owned()));
+    row.resolution_date = Set(form.resolution_date);
+    Ok(unit.target)
+}
+
+/// The person an alta's form names, and its resolution where the role asks for one: every field
+/// checked, each error under its field.
+fn person_of(
+    form: &NewRequestForm,
+    role: Role,
+    with_resolution: bool,
+    at: DateTime<Utc>,
+) -> Result<Person> {
+    let mut fields = crate::error::Fields::default();
+    let dni = fields.check("dni", Dni::parse(form.dni.as_deref().unwrap_or_default()));
+    let name = fields.name(
+        FullName::FIELDS,
+        FullName::parse(
+            form.paternal_surname.as_deref().unwrap_or_default(),
+            form.maternal_surname.as_deref().unwrap_or_default(),
+            form.given_names.as_deref().unwrap_or_default(),
+        ),
+    );
+    let email = match form
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => fields.check("email", Email::parse(e)),
+        None if requires_email(role) => fields.check(
+            "email",
+            Err("El correo electrónico es obligatorio para este cargo.".into()),
+        ),
+        None => None,
+    };
+    let phone = form
+        .cell_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .and_then(|p| fields.check("cell_phone", CellPhone::parse(p)));
+    if requires_resolution(role) {
+        if form
+            .resolution_number
+            .as_deref()
+            .is_none_or(|n| n.trim().is_empty())
+        {
+            fields.add(
+                "resolution_number",
+                "Indique el número de la resolución de designación (RD).",
+            );
+        }
+        match form.resolution_date {
+            None => fields.add(
+                "resolution_date",
+                "Indique la fecha de la resolución de designación.",
+            ),
+            Some(d) if d > at.with_timezone(&LIMA).date_naive() => fields.add(
+                "resolution_date",
+                "La fecha de la resolución no puede ser futura.",
+            ),
+            Some(_) => {}
+        }
+        if !with_resolution {
+            fields.add(
+                "resolution",
+                "Adjunte la resolución de designación (RD) en PDF, JPG o PNG.",
+            );
+        }
+    }
+    fields.finish()?;
+    match (dni, name) {
+        (Some(dni), Some(name)) => Ok(Person {
+            dni,
+            name,
+            email,
+            phone,
+        }),
+        _ => Err(ApiError::Internal(anyhow::anyhow!(
+            "an alta's fields passed unread"
+        ))),
+    }
+}
+
+/// Checks a baja (the assignment it ends, who may ask, the reason) and writes it on the request's
+/// row; answers the unit it is about.
+async fn baja(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    form: &NewRequestForm,
+    row: &mut provisioning_request::ActiveModel,
+) -> Result<Target> {
+    let assignment_id = form
+        .assignment_id
+        .ok_or_else(|| ApiError::field("assignment_id", "Indique la asignación que termina."))?;
+    let assignment = role_assignment::Entity::find_by_id(assignment_id)
+        .filter(role_assignment::Column::Active.eq(true))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::field("assignment_id", "La asignación no existe o ya terminó."))?;
+    let role = Role::parse(&assignment.role)
+        .ok_or_else(|| ApiError::field("assignment_id", "Cargo desconocido."))?;
+    let probe = unit_ids(
+        assignment.dre_id,
+        assignment.ugel_id,
+        assignment.school_id,
+        assignment.level.map(|l| l.code().to_owned()),
+    );
+    let unit = unit_for(db, role, &probe).await?;
+    if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
+        check_requester(principal, role, &unit)?;
+    }
+    if row.reason.as_ref().is_none() {
+        return Err(ApiError::field("reason", "Indique el motivo de la baja."));
+    }
+    let account = user_account::Entity::find_by_id(assignment.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
+    let holder = person::Entity::find_by_id(account.person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la persona"))?;
+    row.kind = Set(RequestKind::Baja);
+    row.role = Set(assignment.role.clone());
+    row.dre_id = Set(assignment.dre_id);
+    row.ugel_id = Set(assignment.ugel_id);
+    row.school_id = Set(assignment.school_id);
+    row.level = Set(assignment.level);
+    row.dni = Set(holder.dni);
+    row.assignment_id = Set(Some(assignment.id));
+    Ok(unit.target)
+}
+
+/// Stores the request with its resolution's file, audited; the file is removed again when the
+/// request is not stored.
+async fn file(
+    state: &AppState,
+    principal: &Principal,
+    mut row: provisioning_request::ActiveModel,
+    target: Target,
+    upload: Option<Upload>,
+) -> Result<provisioning_request::Model> {
+    let db = &state.db;
     let stored = match &upload {
         Some(upload) => Some(upload.store(&state.config.storage.data_dir).await?),
         None => None,
