@@ -66,44 +66,7 @@ pub async fn pull(
     let since = parse_cursor(since, latest);
 
     let visible = visible_sections(db, p).await?;
-    let visible_ids: HashSet<i64> = visible.iter().map(|s| s.id).collect();
-    let school_ids: BTreeSet<i64> = p
-        .assignments
-        .iter()
-        .filter_map(|a| match a.unit {
-            Unit::School { school_id, .. } => Some(school_id),
-            _ => None,
-        })
-        .collect();
-
-    let (full, affected, calendar_changed) = match since {
-        None => (true, visible_ids.clone(), true),
-        Some(seq) => {
-            let changes = change_log::Entity::find()
-                .filter(change_log::Column::Seq.gt(seq))
-                .filter(change_log::Column::Seq.lte(latest))
-                .filter(
-                    Condition::any()
-                        .add(change_log::Column::SchoolId.is_in(school_ids.iter().copied()))
-                        .add(change_log::Column::SchoolId.eq(Reach::COUNTRY_SCHOOL_ID)),
-                )
-                .all(db)
-                .await?;
-            let calendar = changes.iter().any(|c| c.kind == ChangeKind::Calendar);
-            (
-                false,
-                changes.iter().filter_map(|c| c.section_id).collect(),
-                calendar,
-            )
-        }
-    };
-
-    let grades: HashMap<i64, String> = grade::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
+    let changed = changed_since(db, p, &visible, since, latest).await?;
     let years: HashMap<i64, academic_year::Model> = academic_year::Entity::find()
         .all(db)
         .await?
@@ -112,9 +75,86 @@ pub async fn pull(
         .collect();
     let sent: Vec<&section::Model> = visible
         .iter()
-        .filter(|s| affected.contains(&s.id))
+        .filter(|s| changed.sections.contains(&s.id))
         .collect();
-    let sections = sent
+    let sections = sections_of(db, &sent, &years).await?;
+    let mut removed = sections_gone(db, p, &visible, &changed.sections).await?;
+    let students = students_of(db, &sent, changed.full, &mut removed).await?;
+    let (calendar, registers) =
+        calendar_and_registers(db, &visible, &years, changed.calendar).await?;
+
+    Ok(PullResponse {
+        cursor: format!("{CURSOR_PREFIX}{latest}"),
+        full: changed.full,
+        sections,
+        students,
+        calendar,
+        registers,
+        removed,
+    })
+}
+
+/// What changed for a caller since its cursor: everything on a first pull (`full`), else the
+/// sections the log names in its IEs and whether a calendar changed.
+struct Changed {
+    full: bool,
+    sections: HashSet<i64>,
+    calendar: bool,
+}
+
+/// What changed for the caller between its cursor and `latest`, from the change log.
+async fn changed_since(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    visible: &[section::Model],
+    since: Option<i64>,
+    latest: i64,
+) -> Result<Changed> {
+    let Some(seq) = since else {
+        return Ok(Changed {
+            full: true,
+            sections: visible.iter().map(|s| s.id).collect(),
+            calendar: true,
+        });
+    };
+    let school_ids: BTreeSet<i64> = p
+        .assignments
+        .iter()
+        .filter_map(|a| match a.unit {
+            Unit::School { school_id, .. } => Some(school_id),
+            _ => None,
+        })
+        .collect();
+    let changes = change_log::Entity::find()
+        .filter(change_log::Column::Seq.gt(seq))
+        .filter(change_log::Column::Seq.lte(latest))
+        .filter(
+            Condition::any()
+                .add(change_log::Column::SchoolId.is_in(school_ids.iter().copied()))
+                .add(change_log::Column::SchoolId.eq(Reach::COUNTRY_SCHOOL_ID)),
+        )
+        .all(db)
+        .await?;
+    Ok(Changed {
+        full: false,
+        sections: changes.iter().filter_map(|c| c.section_id).collect(),
+        calendar: changes.iter().any(|c| c.kind == ChangeKind::Calendar),
+    })
+}
+
+/// The sections sent, as the tablet reads them.
+async fn sections_of(
+    db: &impl ConnectionTrait,
+    sent: &[&section::Model],
+    years: &HashMap<i64, academic_year::Model>,
+) -> Result<Vec<SyncSection>> {
+    let grades: HashMap<i64, String> = grade::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    Ok(sent
         .iter()
         .map(|s| SyncSection {
             id: s.id.to_string(),
@@ -126,10 +166,19 @@ pub async fn pull(
                 .map(|y| y.year)
                 .unwrap_or_default(),
         })
-        .collect();
+        .collect())
+}
 
-    let mut students = Vec::new();
-    // A teacher hears of the removal of a section it taught, not of every other section of its IE.
+/// The changed sections the caller no longer takes attendance in, in id order (the same pull
+/// answers the same list). A teacher hears of the removal of a section it taught, not of every
+/// other section of its IE.
+async fn sections_gone(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    visible: &[section::Model],
+    affected: &HashSet<i64>,
+) -> Result<Vec<Removed>> {
+    let visible_ids: HashSet<i64> = visible.iter().map(|s| s.id).collect();
     let ever_taught: Option<HashSet<i64>> =
         match p.reach(crate::auth::Action::TakeAttendance).sections_only {
             Some(_) => Some(
@@ -143,7 +192,6 @@ pub async fn pull(
             ),
             None => None,
         };
-    // In id order: the same pull answers the same list.
     let mut gone: Vec<i64> = affected
         .iter()
         .copied()
@@ -155,14 +203,25 @@ pub async fn pull(
         })
         .collect();
     gone.sort_unstable();
-    let mut removed: Vec<Removed> = gone
+    Ok(gone
         .into_iter()
         .map(|id| Removed {
             kind: "section".into(),
             id: id.to_string(),
             section_id: None,
         })
-        .collect();
+        .collect())
+}
+
+/// The students of the sections sent; on a pull since a cursor, those no longer active are also
+/// `removed`.
+async fn students_of(
+    db: &impl ConnectionTrait,
+    sent: &[&section::Model],
+    full: bool,
+    removed: &mut Vec<Removed>,
+) -> Result<Vec<SyncStudent>> {
+    let mut students = Vec::new();
     let sent_ids: Vec<i64> = sent.iter().map(|s| s.id).collect();
     for chunk in sent_ids.chunks(500) {
         let rows = enrollment::Entity::find()
@@ -195,7 +254,17 @@ pub async fn pull(
         }
     }
 
-    // Calendars of the IEs of the visible sections, and every register state.
+    Ok(students)
+}
+
+/// The non-academic days of the visible sections' IEs (when a calendar changed) and the state of
+/// every register of their months up to today.
+async fn calendar_and_registers(
+    db: &impl ConnectionTrait,
+    visible: &[section::Model],
+    years: &HashMap<i64, academic_year::Model>,
+    calendar_changed: bool,
+) -> Result<(Vec<CalendarDay>, Vec<RegisterState>)> {
     let school_ids: HashSet<i64> = visible.iter().map(|s| s.school_id).collect();
     let schools: HashMap<i64, school::Model> = school::Entity::find()
         .filter(school::Column::Id.is_in(school_ids))
@@ -255,15 +324,7 @@ pub async fn pull(
         })
         .collect();
 
-    Ok(PullResponse {
-        cursor: format!("{CURSOR_PREFIX}{latest}"),
-        full,
-        sections,
-        students,
-        calendar,
-        registers,
-        removed,
-    })
+    Ok((calendar, registers))
 }
 
 /// The sections a caller takes attendance in, in the current academic year: those it teaches, or
