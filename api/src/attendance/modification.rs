@@ -13,7 +13,7 @@ use super::{cells::register_row, scope::in_reach};
 use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
-    exceptional::{About, Actions, Reopenable, RequestView},
+    exceptional::{About, Actions, ModificationRequestView, Reopenable},
     record::{AuditAction, Change, Event},
     registry::repo::SectionScope,
 };
@@ -22,7 +22,7 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ModificationView {
     #[serde(flatten)]
-    pub request: RequestView,
+    pub request: ModificationRequestView,
     pub register_id: i64,
     pub year: i32,
     pub month: i16,

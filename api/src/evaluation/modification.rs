@@ -12,7 +12,7 @@ use super::closure::kept_by;
 use crate::{
     auth::principal::Principal,
     error::{ApiError, ErrorCode, Result},
-    exceptional::{About, Actions, Reopenable, RequestView},
+    exceptional::{About, Actions, ModificationRequestView, Reopenable},
     record::{AuditAction, Change, Event},
     registry::repo::SectionScope,
 };
@@ -21,7 +21,7 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActaModificationView {
     #[serde(flatten)]
-    pub request: RequestView,
+    pub request: ModificationRequestView,
     pub acta_id: i64,
     pub year: i32,
 }

@@ -9,7 +9,7 @@ mod view;
 pub mod workflow;
 
 pub use steps::{Enable, ModificationRequest, Opinion, Stage, deciders, decides_at};
-pub use view::{About, RequestView};
+pub use view::{About, ModificationRequestView};
 pub use workflow::{
     Actions, ModificationFilter, Reopenable, close_expired, close_open, enable, get_in_reach,
     give_opinion, list_in_reach, request,

@@ -1,5 +1,5 @@
-//! A request as its routes answer it: what every kind shows ([`RequestView`]), to which each kind
-//! adds what names its record.
+//! A request as its routes answer it: what every kind shows ([`ModificationRequestView`]), to
+//! which each kind adds what names its record.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveEnum;
@@ -28,9 +28,9 @@ impl<R> About<'_, R> {
     }
 
     /// What every kind's view shows of the request.
-    pub fn request(&self) -> RequestView {
+    pub fn request(&self) -> ModificationRequestView {
         let m = self.modification;
-        RequestView {
+        ModificationRequestView {
             id: m.id,
             status: m.status.to_value(),
             reason: m.reason.clone(),
@@ -52,7 +52,7 @@ impl<R> About<'_, R> {
 
 /// An exceptional modification request, whatever record it reopens.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RequestView {
+pub struct ModificationRequestView {
     pub id: i64,
     /// `requested`, `favorable`, `unfavorable`, `enabled` or `closed`.
     pub status: String,
