@@ -8,12 +8,12 @@
 //! group to its row and returns the totals, so that under load the round trip is shared. Under a
 //! high limit a server reserves hits in blocks (a 64th of the limit, at most 256) and answers the
 //! rest of a block without asking again: every hit answered is counted in the database, at worst
-//! a key is refused a few reserved hits before its limit, never allowed one past it. The
-//! counts are not evidence: on PostgreSQL their table is unlogged (its writes do not wait for
-//! the disk), and a crash may forget the windows running, never an answer. A key this server already knows
-//! to be past its limit in the current window is refused without asking the database. Keys are
-//! stored hashed with the server's secret (a document number is not kept in the clear), and rows
-//! of windows that ended long ago are deleted as the server goes.
+//! a key is refused a few reserved hits before its limit, never allowed one past it. The counts
+//! are not evidence: on PostgreSQL their table is unlogged (its writes do not wait for the
+//! disk), and a crash may forget the windows running, never an answer. A key this server
+//! already knows to be past its limit in the current window is refused without asking the
+//! database. Keys are stored hashed with the server's secret (a document number is not kept in
+//! the clear), and rows of windows that ended long ago are deleted as the server goes.
 
 use std::{
     collections::HashMap,
