@@ -287,11 +287,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
-        let Bearer {
-            user_id, family, ..
-        } = Bearer::from_request_parts(parts, state).await?;
-        let mut principal = load_principal(&DatabaseConnection::from_ref(state), user_id).await?;
-        principal.family = family;
+        let TokenHolder { user_id, family } = TokenHolder::from_request_parts(parts, state).await?;
+        let principal = load_caller(&DatabaseConnection::from_ref(state), user_id, family).await?;
         if principal.must_change_password && !password_change_route(parts) {
             return Err(password_change_required());
         }
@@ -332,12 +329,68 @@ pub fn session_revoked() -> ApiError {
 }
 
 /// The caller's account, active assignments (with each unit's ancestors) and taught sections: one
-/// query. It runs on every authenticated request.
+/// query, of one caller (so that its plan walks the keys of that caller, however many people the
+/// country has).
 pub async fn load_principal(db: &impl ConnectionTrait, user_id: i64) -> Result<Principal> {
-    load_principals(db, &[user_id])
-        .await?
-        .remove(&user_id)
-        .ok_or_else(session_revoked)
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            principal_rows("ua.id = $1", "TRUE"),
+            [user_id.into()],
+        ))
+        .await?;
+    principal_of(user_id, rows)?.ok_or_else(session_revoked)
+}
+
+/// [`load_principal`] of a request's caller whose login is still open (see [`live_session`]),
+/// checked in the same statement: what every authenticated request runs, one round trip.
+/// 401 `session_revoked` for a login ended, as for an account without an active assignment.
+pub async fn load_caller(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    family: String,
+) -> Result<Principal> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            principal_rows(
+                "ua.id = $1",
+                "EXISTS (SELECT 1 FROM refresh_token rt WHERE rt.family_id = $2 \
+                 AND rt.user_id = ua.id AND rt.revoked_at IS NULL)",
+            ),
+            [user_id.into(), family.clone().into()],
+        ))
+        .await?;
+    let mut principal = principal_of(user_id, rows)?.ok_or_else(session_revoked)?;
+    principal.family = family;
+    Ok(principal)
+}
+
+/// The statement of [`principal_of`]'s rows for the accounts `callers` selects (a condition on
+/// `ua`): a row per active assignment when `open` holds (a condition on `ua` too), then a row per
+/// section a caller teaches (`taught_section` set), which without an assignment row count for
+/// nothing.
+fn principal_rows(callers: &str, open: &str) -> String {
+    format!(
+        "SELECT ua.id AS user_id, ua.person_id, ua.username, ua.must_change_password, \
+                ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
+                s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id, \
+                CAST(NULL AS BIGINT) AS taught_section \
+         FROM user_account ua \
+         JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
+         LEFT JOIN school s ON s.id = ra.school_id \
+         LEFT JOIN ugel su ON su.id = s.ugel_id \
+         LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
+         WHERE {callers} AND {open} \
+         UNION ALL \
+         SELECT ua.id, ua.person_id, ua.username, ua.must_change_password, \
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ts.section_id \
+         FROM user_account ua \
+         JOIN teacher_section ts ON ts.person_id = ua.person_id AND ts.active = TRUE \
+         WHERE {callers}"
+    )
 }
 
 /// [`load_principal`] for many accounts with one query; an account with no active assignment is
@@ -346,32 +399,14 @@ pub async fn load_principals(
     db: &impl ConnectionTrait,
     user_ids: &[i64],
 ) -> Result<HashMap<i64, Principal>> {
-    // One statement, with one text for every set of callers (so each connection plans it once):
-    // a row per active assignment, then a row per section a caller teaches (`taught_section`
-    // set). The callers travel as one array (PostgreSQL) or one JSON list (SQLite).
+    // One statement, with one text for every set of callers (so each connection plans it once).
+    // The callers travel as one array (PostgreSQL) or one JSON list (SQLite).
     let backend = db.get_database_backend();
     let (callers, ids) = crate::db::dialect::in_ids(backend, "ua.id", 1, padded(user_ids));
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
-            format!(
-                "SELECT ua.id AS user_id, ua.person_id, ua.username, ua.must_change_password, \
-                        ra.id AS assignment_id, ra.role, ra.dre_id, ra.ugel_id, ra.school_id, ra.level, \
-                        s.ugel_id AS school_ugel_id, su.dre_id AS school_dre_id, uu.dre_id AS ugel_dre_id, \
-                        CAST(NULL AS BIGINT) AS taught_section \
-                 FROM user_account ua \
-                 JOIN role_assignment ra ON ra.user_id = ua.id AND ra.active = TRUE \
-                 LEFT JOIN school s ON s.id = ra.school_id \
-                 LEFT JOIN ugel su ON su.id = s.ugel_id \
-                 LEFT JOIN ugel uu ON uu.id = ra.ugel_id \
-                 WHERE {callers} \
-                 UNION ALL \
-                 SELECT ua.id, ua.person_id, ua.username, ua.must_change_password, \
-                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ts.section_id \
-                 FROM user_account ua \
-                 JOIN teacher_section ts ON ts.person_id = ua.person_id AND ts.active = TRUE \
-                 WHERE {callers}"
-            ),
+            principal_rows(&callers, "TRUE"),
             [ids],
         ))
         .await?;

@@ -6,7 +6,11 @@
 //! It prints figures; it asserts nothing about speed. Run it with
 //! `cargo run --release -p tests --bin grades-bench -- --database-url postgres://…/postgres`.
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::Datelike;
 use clap::Parser;
@@ -47,6 +51,12 @@ struct Args {
     readers: usize,
     #[arg(long, default_value_t = 200)]
     reads: usize,
+    /// Requests each teacher and each reader sends first, timed apart: a fresh server's
+    /// connections prepare each statement on its first use, and PostgreSQL plans the first five
+    /// runs of a statement with parameters for their values (a few milliseconds each for the
+    /// record's joins) before it keeps one plan, as a server running for hours long has.
+    #[arg(long, default_value_t = 6)]
+    warmup: usize,
     /// The server binary.
     #[arg(long, default_value = "target/release/siagie")]
     server: PathBuf,
@@ -120,15 +130,18 @@ async fn main() -> Result<()> {
         sheets.len()
     );
     let client = Arc::new(client);
-    let started = Instant::now();
     let mut tasks = Vec::new();
     for (token, section, acta) in sheets {
         let client = client.clone();
         let address = address.clone();
-        let rounds = args.rounds;
+        let (rounds, warmup) = (args.rounds, args.warmup);
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            for round in 0..rounds {
+            let (mut cold, mut latencies) = (Vec::new(), Vec::new());
+            let mut warm = Instant::now();
+            for round in 0..warmup + rounds {
+                if round == warmup {
+                    warm = Instant::now();
+                }
                 // Every grade changes each round: the heaviest write.
                 let body = grades_body(&acta, round);
                 let sent = Instant::now();
@@ -141,17 +154,17 @@ async fn main() -> Result<()> {
                     .expect("answer");
                 assert!(response.status().is_success(), "{}", response.status());
                 let _ = response.bytes().await;
-                latencies.push(sent.elapsed());
+                if round < warmup {
+                    cold.push(sent.elapsed());
+                } else {
+                    latencies.push(sent.elapsed());
+                }
             }
-            latencies
+            (cold, latencies, warm)
         }));
     }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await?);
-    }
-    let wall = started.elapsed();
-    latencies.sort();
+    let (cold, latencies, wall) = measured(tasks).await?;
+    print_cold("docente", cold);
     println!(
         "Registrar las notas de una sección ({} docentes a la vez): {} solicitudes en {:.1} s = {:.0} calificaciones/s; p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
         args.teachers,
@@ -166,15 +179,19 @@ async fn main() -> Result<()> {
     // Directors reading the five-year record of their students.
     let directors = usernames(&db, "director.%", args.readers).await?;
     let mut tasks = Vec::new();
-    let started = Instant::now();
     for username in directors {
         let token = login(&client, &address, &username).await?;
-        let documents = documents_of(&db, &username, args.reads).await?;
+        let documents = documents_of(&db, &username, args.warmup + args.reads).await?;
         let client = client.clone();
         let address = address.clone();
+        let warmup = args.warmup;
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            for document in documents {
+            let (mut cold, mut latencies) = (Vec::new(), Vec::new());
+            let mut warm = Instant::now();
+            for (n, document) in documents.into_iter().enumerate() {
+                if n == warmup {
+                    warm = Instant::now();
+                }
                 let sent = Instant::now();
                 let record: Value = client
                     .get(format!(
@@ -187,21 +204,21 @@ async fn main() -> Result<()> {
                     .json()
                     .await
                     .expect("json");
-                latencies.push(sent.elapsed());
+                if n < warmup {
+                    cold.push(sent.elapsed());
+                } else {
+                    latencies.push(sent.elapsed());
+                }
                 assert!(
                     record["years"].as_array().is_some_and(|y| !y.is_empty()),
                     "{record}"
                 );
             }
-            latencies
+            (cold, latencies, warm)
         }));
     }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await?);
-    }
-    let wall = started.elapsed();
-    latencies.sort();
+    let (cold, latencies, wall) = measured(tasks).await?;
+    print_cold("lector", cold);
     println!(
         "Historial de un estudiante ({} lectores a la vez): {} lecturas en {:.1} s; p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
         args.readers,
@@ -234,6 +251,43 @@ async fn main() -> Result<()> {
         (bytes - heap) as f64 / n.max(1) as f64,
     );
     Ok(())
+}
+
+type Timed = (Vec<Duration>, Vec<Duration>, Instant);
+
+/// The clients' warm-up latencies, their measured ones (sorted), and the measured part's wall
+/// time: from the first client past its warm-up to the last one done.
+async fn measured(
+    tasks: Vec<tokio::task::JoinHandle<Timed>>,
+) -> Result<(Vec<Duration>, Vec<Duration>, Duration)> {
+    let (mut cold, mut latencies, mut warm) = (Vec::new(), Vec::new(), None::<Instant>);
+    for task in tasks {
+        let (first, rest, warmed) = task.await?;
+        cold.extend(first);
+        latencies.extend(rest);
+        warm = Some(warm.map_or(warmed, |w| w.min(warmed)));
+    }
+    latencies.sort();
+    Ok((
+        cold,
+        latencies,
+        warm.map_or(Duration::ZERO, |w| w.elapsed()),
+    ))
+}
+
+/// The first requests of each client, apart from the figures.
+fn print_cold(who: &str, mut cold: Vec<Duration>) {
+    if cold.is_empty() {
+        return;
+    }
+    cold.sort();
+    println!(
+        "  primeras solicitudes de cada {who} (calentamiento, fuera de las cifras): {}; p50 {:.1} ms, p99 {:.1} ms, máx. {:.1} ms",
+        cold.len(),
+        ms(percentile(&cold, 0.50)),
+        ms(percentile(&cold, 0.99)),
+        ms(cold[cold.len() - 1]),
+    );
 }
 
 /// The whole section: each student × each area, on the area's scale, different every round.

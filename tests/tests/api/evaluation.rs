@@ -136,6 +136,32 @@ async fn an_acta_is_graded_closed_modified_through_the_ugel_and_read_in_the_reco
         names.len() * codes.len()
     );
 
+    // Grades erased (null) and another changed in one request; then written back as they were.
+    let second = acta["students"][1]["enrollment_id"].clone();
+    let grades_path = format!("/sections/{section}/acta/grades");
+    for (erased, first) in [(Value::Null, "B"), (json!("A"), "C")] {
+        let (status, saved) = app
+            .put(
+                &grades_path,
+                &teacher,
+                json!({"grades": [
+                    {"enrollment_id": second, "area_id": mat, "value": erased},
+                    {"enrollment_id": second, "area_id": com, "value": erased},
+                    {"enrollment_id": enrollment, "area_id": mat, "value": first},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["changed"], 3, "{saved}");
+        let (_, now) = app
+            .get(&format!("/sections/{section}/acta"), &teacher)
+            .await;
+        let expected = erased.as_str().map(str::to_owned);
+        assert_eq!(grade_of(&now, 1, mat), expected);
+        assert_eq!(grade_of(&now, 1, com), expected);
+        assert_eq!(grade_of(&now, 0, mat).as_deref(), Some(first));
+    }
+
     // Not complete without final situations; and a teacher does not keep the acta.
     let (status, body) = app
         .post(
