@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue, DatabaseConnection, DbBackend, DbErr, EntityTrait, RuntimeErr};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use entity::audit_event;
@@ -91,7 +90,10 @@ async fn write_group(db: DatabaseConnection, group: Vec<Job>) {
     let (rows, replies): (Vec<_>, Vec<_>) = group.into_iter().map(|j| (j.row, j.reply)).unzip();
     let alone = rows.len() == 1;
     let retry = (!alone).then(|| rows.clone());
-    match insert_group(&db, rows).await {
+    match audit_event::Entity::insert_many(rows)
+        .exec_without_returning(&db)
+        .await
+    {
         Ok(_) => {
             for reply in replies {
                 let _ = reply.send(Ok(()));
@@ -115,70 +117,3 @@ async fn write_group(db: DatabaseConnection, group: Vec<Job>) {
         },
     }
 }
-
-/// The group's events in one statement. On PostgreSQL the statement has one text whatever the
-/// group's size (each column travels as an array that `unnest` turns back into rows), so each
-/// connection parses and plans it once; a multi-row `VALUES` was a new statement for each size of
-/// group, with eleven parameters a row to bind. SQLite, in process, takes the multi-row insert.
-async fn insert_group(
-    db: &DatabaseConnection,
-    rows: Vec<audit_event::ActiveModel>,
-) -> std::result::Result<(), DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return audit_event::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await
-            .map(drop);
-    }
-    let mut at: Vec<DateTime<Utc>> = Vec::with_capacity(rows.len());
-    let (mut action, mut entity_type) = (Vec::new(), Vec::new());
-    let [mut actor, mut entity, mut dre, mut ugel, mut school]: [Vec<Option<i64>>; 5] =
-        Default::default();
-    let [mut before, mut after, mut request]: [Vec<Option<String>>; 3] = Default::default();
-    for row in &rows {
-        let (Some(stamped), Some(what), Some(kind)) =
-            (set(&row.at), set(&row.action), set(&row.entity_type))
-        else {
-            return Err(DbErr::Custom(
-                "an audit event without its time or action".into(),
-            ));
-        };
-        at.push(stamped);
-        action.push(what);
-        entity_type.push(kind);
-        actor.push(set(&row.actor_user_id).flatten());
-        entity.push(set(&row.entity_id).flatten());
-        dre.push(set(&row.dre_id).flatten());
-        ugel.push(set(&row.ugel_id).flatten());
-        school.push(set(&row.school_id).flatten());
-        before.push(set(&row.before).flatten());
-        after.push(set(&row.after).flatten());
-        request.push(set(&row.request_id).flatten());
-    }
-    sea_orm::sqlx::query(INSERT_EVENTS)
-        .bind(at)
-        .bind(actor)
-        .bind(action)
-        .bind(entity_type)
-        .bind(entity)
-        .bind(dre)
-        .bind(ugel)
-        .bind(school)
-        .bind(before)
-        .bind(after)
-        .bind(request)
-        .execute(db.get_postgres_connection_pool())
-        .await
-        .map(drop)
-        .map_err(|e| DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))))
-}
-
-/// A column's value as set.
-fn set<V: Clone + Into<sea_orm::Value>>(value: &ActiveValue<V>) -> Option<V> {
-    value.try_as_ref().cloned()
-}
-
-const INSERT_EVENTS: &str = "INSERT INTO audit_event (at, actor_user_id, action, entity_type, \
-     entity_id, dre_id, ugel_id, school_id, before, after, request_id) \
-     SELECT * FROM unnest($1::timestamptz[], $2::int8[], $3::text[], $4::text[], $5::int8[], \
-     $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::text[])";
