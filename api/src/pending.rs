@@ -1,7 +1,7 @@
 //! "Pendientes": what a director (or a PRONOEI's coordinator) must do now in each of its IEs,
 //! with the days left: registers of the academic year not closed (this month's due at its end,
 //! earlier ones overdue), marks held for review, tablets that stopped syncing, certificate
-//! requests waiting. The deadline
+//! requests waiting, actas to close and recuperaciones to record. The deadline
 //! e-mails link to the page that shows it; each line names the page that resolves it.
 
 use std::collections::HashMap;
@@ -91,6 +91,8 @@ pub struct SchoolPending {
     pub certificate_requests: u64,
     /// Actas of an academic year that ended, still open.
     pub open_actas: Vec<OpenActa>,
+    /// Closed actas with students whose recuperación pedagógica is still to be recorded.
+    pub recoveries: Vec<RecoveriesToRecord>,
     /// Altas and bajas of the IE's staff waiting for the director's decision.
     pub decisions: usize,
 }
@@ -104,6 +106,17 @@ pub struct OpenActa {
     pub year: i32,
 }
 
+/// The students of a closed acta left *requiere recuperación* whose result is not recorded: not
+/// yet, or deleted when an exceptional modification changed the acta under it.
+#[derive(Debug, Serialize)]
+pub struct RecoveriesToRecord {
+    pub section_id: i64,
+    pub grade: String,
+    pub section: String,
+    pub year: i32,
+    pub students: i64,
+}
+
 impl SchoolPending {
     /// Whether nothing is pending.
     pub fn is_clear(&self) -> bool {
@@ -112,6 +125,7 @@ impl SchoolPending {
             && self.stale_tablets.is_empty()
             && self.certificate_requests == 0
             && self.open_actas.is_empty()
+            && self.recoveries.is_empty()
             && self.decisions == 0
     }
 }
@@ -266,6 +280,7 @@ async fn of_school(
         .count(db)
         .await?;
     let open_actas = open_actas(db, school_id, today).await?;
+    let recoveries = recoveries_to_record(db, school_id).await?;
     let waiting = provisioning_request::Entity::find()
         .filter(provisioning_request::Column::SchoolId.eq(school_id))
         .filter(provisioning_request::Column::Status.eq(ProvisioningStatus::Pending))
@@ -275,6 +290,7 @@ async fn of_school(
     let school = scope.school;
     Ok(SchoolPending {
         open_actas,
+        recoveries,
         decisions,
         certificate_requests,
         school_id,
@@ -286,6 +302,45 @@ async fn of_school(
         stale_tablets,
         sections: listed,
     })
+}
+
+/// The closed actas of an IE with students whose recuperación is to be recorded, of any year (an
+/// exceptional modification deletes a recorded result wherever its acta is), newest first: one
+/// query.
+async fn recoveries_to_record(
+    db: &impl ConnectionTrait,
+    school_id: i64,
+) -> Result<Vec<RecoveriesToRecord>> {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT s.id AS section_id, g.name AS grade, s.name AS section, ay.year AS year, \
+                    COUNT(*) AS students \
+             FROM section s \
+             JOIN academic_year ay ON ay.id = s.academic_year_id \
+             JOIN grade g ON g.id = s.grade_id \
+             JOIN acta a ON a.section_id = s.id AND a.closed_at IS NOT NULL \
+             JOIN enrollment e ON e.section_id = s.id \
+             JOIN final_situation fs ON fs.enrollment_id = e.id \
+                  AND fs.situation = 'requiere_recuperacion' \
+             LEFT JOIN recovery r ON r.enrollment_id = e.id \
+             WHERE s.school_id = $1 AND r.enrollment_id IS NULL \
+             GROUP BY s.id, g.ordinal, g.name, s.name, ay.year \
+             ORDER BY ay.year DESC, g.ordinal, s.name",
+            [school_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RecoveriesToRecord {
+                section_id: row.try_get("", "section_id")?,
+                grade: row.try_get("", "grade")?,
+                section: row.try_get("", "section")?,
+                year: row.try_get("", "year")?,
+                students: row.try_get("", "students")?,
+            })
+        })
+        .collect()
 }
 
 /// The actas of an IE's sections whose academic year ended (the last one or the one before),

@@ -101,6 +101,11 @@ fn school_lines(school: &SchoolPending) -> Value {
             name => format!("{} {}, {}", a.grade, a.section, a.year),
             link => acta_path(a.section_id),
         }).collect::<Vec<_>>(),
+        recoveries => school.recoveries.iter().map(|r| context! {
+            name => format!("{} {}, {}", r.grade, r.section, r.year),
+            students => r.students,
+            link => format!("{}#recuperacion", acta_path(r.section_id)),
+        }).collect::<Vec<_>>(),
         certificates => format!("{CERTIFICATES_PATH}?ie={}", school.school_id),
         registers,
         held,

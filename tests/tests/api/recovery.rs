@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::{TestApp, demo, read, spawn_app};
+use tests::{TestApp, demo, read, spawn_app, visitor::Visitor};
 
 /// The IE Bolognesi's closed 2018 acta (third grade of secondary), with one student it left
 /// `requiere_recuperacion` after failing two areas.
@@ -407,6 +407,15 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
     let w = recovering(&app).await;
     let path = format!("/sections/{}/acta/recovery", w.section);
     let enrollment = w.student["enrollment_id"].clone();
+    // The director's "Pendientes" lists the acta while a student's result is to be recorded.
+    let (visitor, _) = &mut Visitor::signed_in(&app, "secundaria.demo").await;
+    let to_record = format!("href=\"/consola/actas/{}#recuperacion\"", w.section);
+    let pending = visitor.get("/consola/pendientes").await.html;
+    assert!(
+        pending.contains("Recuperación pedagógica por registrar"),
+        "{pending}"
+    );
+    assert!(pending.contains(&to_record), "{pending}");
     let (status, body) = app
         .put(
             &path,
@@ -416,6 +425,8 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let pending = visitor.get("/consola/pendientes").await.html;
+    assert!(!pending.contains(&to_record), "recorded: {pending}");
     reopen(&app, &w).await;
 
     // Another student's grade changes: the recuperación stands.
@@ -461,6 +472,9 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
     let row = row_of(&app, &w).await;
     assert_eq!(row["situation"], "requiere_recuperacion", "{row}");
     assert!(row["recovery"].is_null(), "{row}");
+    // Nobody is left without knowing: the acta is back on the director's "Pendientes".
+    let pending = visitor.get("/consola/pendientes").await.html;
+    assert!(pending.contains(&to_record), "dropped: {pending}");
 
     // The trail keeps what was deleted.
     let (_, trail) = app
