@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::{TestApp, demo, read, spawn_app, visitor::Visitor};
+use tests::{TestApp, browser::Browser, demo, read, spawn_app, visitor::Visitor};
 
 /// The IE Bolognesi's closed 2018 acta (third grade of secondary), with one student it left
 /// `requiere_recuperacion` after failing two areas.
@@ -544,4 +544,55 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
         row_of(&app, &w).await["recovery"].is_null(),
         "deleted, not hidden"
     );
+}
+
+/// The director's "Pendientes" in Chromium, with JavaScript off and then on: the acta whose
+/// recuperación is to be recorded is listed, its link opens the acta at the recuperación's form,
+/// and the page has no serious accessibility violation.
+#[tokio::test]
+async fn a_recuperacion_to_record_is_reached_from_pendientes_in_a_browser() {
+    let app = spawn_app().await;
+    let w = recovering(&app).await;
+    for scripts in [false, true] {
+        let started = if scripts {
+            Browser::start_with_scripts().await
+        } else {
+            Browser::start().await
+        };
+        let Some(browser) = started else {
+            return;
+        };
+        browser.sign_in(&app, "secundaria.demo").await;
+        browser
+            .open(&format!("{}/consola/pendientes", app.address))
+            .await;
+        let pending = browser
+            .text_with("Recuperación pedagógica por registrar")
+            .await;
+        assert!(
+            pending.contains("Recuperación pedagógica por registrar"),
+            "{pending}"
+        );
+        let violations = if scripts {
+            browser.serious_accessibility_violations().await
+        } else {
+            Vec::new()
+        };
+        browser
+            .click(&format!(
+                "a[href='/consola/actas/{}#recuperacion']",
+                w.section
+            ))
+            .await;
+        let acta = browser
+            .text_with("Calificaciones finales por estudiante y área")
+            .await;
+        browser.quit().await;
+        assert!(
+            acta.contains("Calificaciones finales por estudiante y área"),
+            "{acta}"
+        );
+        assert!(acta.contains("Recuperación pedagógica"), "{acta}");
+        assert!(violations.is_empty(), "{violations:?}");
+    }
 }
