@@ -98,6 +98,8 @@ error_codes! {
     RegisterClosed = ("register_closed", CONFLICT, "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL."),
     RegisterIncomplete = ("register_incomplete", CONFLICT, "El registro no está completo: faltan celdas de días académicos."),
     RegisterNotClosed = ("register_not_closed", CONFLICT, "Solo se solicita modificación de un registro cerrado."),
+    /// A request for the same person, role and unit waits for its decision.
+    RequestPending = ("request_pending", CONFLICT, "Ya hay una solicitud pendiente para esa persona, ese cargo y esa unidad: espere su decisión."),
     ModificationPending = ("modification_pending", CONFLICT, "Ya hay una solicitud de modificación en curso para este registro."),
     ModificationDecided = ("modification_decided", CONFLICT, "La solicitud ya tiene opinión."),
     OpinionRequired = ("opinion_required", CONFLICT, "La modificación requiere antes la opinión favorable del especialista del nivel."),
@@ -238,6 +240,11 @@ const UNIQUE_RULES: &[UniqueRule] = &[
         code: ErrorCode::AlreadyAssigned,
     },
     UniqueRule {
+        postgres: "ix_provisioning_request_pending",
+        sqlite: "index 'ix_provisioning_request_pending'",
+        code: ErrorCode::RequestPending,
+    },
+    UniqueRule {
         postgres: "ix_certificate_valid_student_id_level",
         sqlite: "certificate.student_id, certificate.level",
         code: ErrorCode::CertificateAlreadyValid,
@@ -291,6 +298,12 @@ mod tests {
         assert_eq!(
             unique_violation("UNIQUE constraint failed: certificate.student_id, certificate.level"),
             ErrorCode::CertificateAlreadyValid
+        );
+        assert_eq!(
+            unique_violation(
+                "error returned from database: (code: 2067) UNIQUE constraint failed: index 'ix_provisioning_request_pending'"
+            ),
+            ErrorCode::RequestPending
         );
         assert_eq!(
             unique_violation("duplicate key value violates unique constraint \"other\""),

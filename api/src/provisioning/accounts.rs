@@ -4,10 +4,10 @@
 use rand::RngExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use entity::{person, role_assignment, school_staff, user_account};
+use entity::{role_assignment, school_staff};
 
 use super::dto::Credentials;
-use super::requests::{unit_for, unit_ids};
+use super::requests::{account_and_holder, unit_for, unit_ids};
 use crate::error::ErrorCode;
 use crate::{
     auth::{
@@ -28,14 +28,7 @@ pub async fn reset_by_manager(
     principal: &Principal,
     user_id: i64,
 ) -> Result<Credentials> {
-    let account = user_account::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
-    let holder = person::Entity::find_by_id(account.person_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la persona"))?;
+    let (account, holder) = account_and_holder(db, user_id).await?;
     let assignments = role_assignment::Entity::find()
         .filter(role_assignment::Column::UserId.eq(user_id))
         .filter(role_assignment::Column::Active.eq(true))

@@ -390,17 +390,18 @@ async fn baja(
     if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
         check_requester(principal, role, &unit)?;
     }
-    if row.reason.as_ref().is_none() {
-        return Err(ApiError::field("reason", "Indique el motivo de la baja."));
+    if !row
+        .reason
+        .as_ref()
+        .as_ref()
+        .is_some_and(|r| r.chars().count() >= 10)
+    {
+        return Err(ApiError::field(
+            "reason",
+            "Indique el motivo de la baja (entre 10 y 500 caracteres).",
+        ));
     }
-    let account = user_account::Entity::find_by_id(assignment.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
-    let holder = person::Entity::find_by_id(account.person_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("la persona"))?;
+    let (_, holder) = account_and_holder(db, assignment.user_id).await?;
     row.kind = Set(RequestKind::Baja);
     row.role = Set(assignment.role.clone());
     row.dre_id = Set(assignment.dre_id);
@@ -410,6 +411,22 @@ async fn baja(
     row.dni = Set(holder.dni);
     row.assignment_id = Set(Some(assignment.id));
     Ok(unit.target)
+}
+
+/// An account and the person who holds it (404 naming whichever is gone).
+pub(super) async fn account_and_holder(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<(user_account::Model, person::Model)> {
+    let account = user_account::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la cuenta"))?;
+    let holder = person::Entity::find_by_id(account.person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("la persona"))?;
+    Ok((account, holder))
 }
 
 /// Stores the request with its resolution's file, audited; the file is removed again when the

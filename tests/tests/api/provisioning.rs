@@ -204,6 +204,20 @@ async fn a_rejected_request_tells_the_requester_why_by_api_and_e_mail() {
     let (status, request) = file_request(&app, &ugel, &fields, true).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");
     let id = request["id"].as_i64().unwrap();
+    // The same alta again while the first waits: refused, nothing filed.
+    let (status, again) = file_request(&app, &ugel, &fields, true).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(code(&again), "request_pending");
+    let (_, listed) = app
+        .get("/provisioning/requests?status=pending&per_page=100", &ugel)
+        .await;
+    let filed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["dni"] == "42223333")
+        .count();
+    assert_eq!(filed, 1, "{listed}");
 
     // The UGEL cannot decide its own staff: the MINEDU administrator does.
     let (status, _) = app
@@ -248,6 +262,9 @@ async fn a_rejected_request_tells_the_requester_why_by_api_and_e_mail() {
         .await;
     assert_eq!(seen["status"], "rejected");
     assert_eq!(seen["decision_reason"], "La RD no corresponde al año 2026.");
+    // Once decided, the alta may be asked for again, with the right RD.
+    let (status, again) = file_request(&app, &ugel, &fields, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
     let mail = app.mail_to("ugel.demo@siagie.local").await;
     assert!(mail.contains("Subject: "), "{mail}");
     let (status, _) = read(app.login_response("42223333", "cualquiera").await).await;
@@ -355,13 +372,25 @@ async fn a_baja_ends_a_live_session_at_once_and_deletes_nothing() {
     let assignment = teacher_login["user"]["roles"][0]["assignment_id"]
         .as_i64()
         .unwrap();
-    let fields = vec![
+    let mut fields = vec![
         ("kind", "baja".to_string()),
         ("assignment_id", assignment.to_string()),
-        ("reason", "Término de contrato".into()),
+        ("reason", "Cese".into()),
     ];
+    // A baja says why, in a sentence.
+    let (status, refused) = file_request(&app, &director, &fields, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["error"]["fields"]["reason"].is_string(),
+        "{refused}"
+    );
+    fields[2].1 = "Término de contrato".into();
     let (status, request) = file_request(&app, &director, &fields, false).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");
+    // The same baja twice: the second waits for nothing.
+    let (status, again) = file_request(&app, &director, &fields, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(code(&again), "request_pending");
     let (status, _) = app.get("/me", teacher).await;
     assert_eq!(status, StatusCode::OK, "a pending baja changes nothing yet");
     let (status, _) = app
