@@ -178,6 +178,30 @@ mod tests {
                 "{step}"
             );
         }
+        for (students, says) in [
+            (1, "Queda 1 estudiante con"),
+            (2, "Quedan 2 estudiantes con"),
+        ] {
+            let closed = render(
+                "acta_modification",
+                minijinja::context! { name => "Elena", step => "expired", school => "IE N° 1 (0412345-0)", section => "5.° A", year => 2025, reason => "Error de registro", note => "", until => "10/06/2026 18:00", recoveries => minijinja::context! { students => students, link => "https://siagie.test/consola/actas/7#recuperacion" } },
+            )
+            .unwrap();
+            for body in [&closed.text, &closed.html] {
+                assert!(body.contains(says), "{body}");
+                assert!(
+                    body.contains("recuperación pedagógica por registrar"),
+                    "{body}"
+                );
+            }
+            let link = "https://siagie.test/consola/actas/7#recuperacion";
+            assert!(closed.text.contains(link), "{}", closed.text);
+            assert!(
+                closed.html.contains(&link.replace('/', "&#x2f;")),
+                "{}",
+                closed.html
+            );
+        }
     }
 
     #[test]

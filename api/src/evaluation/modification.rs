@@ -2,7 +2,7 @@
 //! what a section's acta of a year brings to the workflow: its path, who asks (the director who
 //! keeps actas), its deadline (`modification_until`), its words and its year in e-mails.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +13,7 @@ use crate::{
     auth::principal::Principal,
     error::{ApiError, ErrorCode, Result},
     exceptional::{About, Actions, ModificationRequestView, Reopenable},
+    links::Links,
     record::{AuditAction, Change, Event},
     registry::repo::SectionScope,
 };
@@ -98,5 +99,22 @@ impl Reopenable for ActaModification {
             event,
             outdated: &[],
         }
+    }
+
+    /// The students whose recuperación is to be recorded (the modification may have deleted a
+    /// result its changes left without ground), with the acta's form where it is recorded.
+    async fn left_to_do(
+        db: &DatabaseTransaction,
+        acta: &acta::Model,
+        links: Links<'_>,
+    ) -> Result<Option<(&'static str, serde_json::Value)>> {
+        let students = super::recovery::left_to_record(db, acta.section_id).await?;
+        Ok((students > 0).then(|| {
+            let form = format!("{}#recuperacion", crate::links::acta_path(acta.section_id));
+            (
+                "recoveries",
+                serde_json::json!({"students": students, "link": links.full(&form)}),
+            )
+        }))
     }
 }

@@ -9,8 +9,8 @@
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Statement, sea_query::OnConflict,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -237,6 +237,27 @@ fn result_of(
         reason: (situation != suggested)
             .then(|| reason.map(str::to_owned))
             .flatten(),
+    })
+}
+
+/// How many students of a section's acta are left *requiere recuperación* without a recorded
+/// result: not yet, or deleted when an exceptional modification changed the acta under it (as
+/// the director's "Pendientes" counts them).
+pub async fn left_to_record(db: &impl ConnectionTrait, section_id: i64) -> Result<i64> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS students FROM enrollment e \
+             JOIN final_situation fs ON fs.enrollment_id = e.id \
+                  AND fs.situation = 'requiere_recuperacion' \
+             LEFT JOIN recovery r ON r.enrollment_id = e.id \
+             WHERE e.section_id = $1 AND r.enrollment_id IS NULL",
+            [section_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "students")?,
+        None => 0,
     })
 }
 

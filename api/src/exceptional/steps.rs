@@ -250,6 +250,8 @@ pub struct Told<'a> {
     pub until: Option<DateTime<Utc>>,
     /// The page where the request is followed, reviewed and enabled, in full.
     pub link: String,
+    /// What the director is left to do on the record, as a variable of the template.
+    pub left: Option<(&'static str, serde_json::Value)>,
 }
 
 /// Writes to the outbox, in the caller's transaction, the e-mail of a step (`template`) to each
@@ -276,6 +278,9 @@ pub async fn tell(
         "link": told.link,
     });
     context[told.record.0] = told.record.1;
+    if let Some((name, value)) = told.left {
+        context[name] = value;
+    }
     for to in people {
         let Some(email) = to.email.clone() else {
             continue;

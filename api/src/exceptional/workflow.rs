@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,17 @@ pub trait Reopenable: Send + Sync + 'static {
     /// What is recorded when a modification of the record is enabled or closes again: the audit
     /// `event`, and what tablets learn where they carry the record.
     fn change(scope: &SectionScope, record: &Self::Record, event: Event) -> Change<'static>;
+
+    /// What the director is left to do on the record when its deadline closes it again, as a
+    /// variable of the e-mail that says so (`None`: nothing).
+    fn left_to_do(
+        db: &DatabaseTransaction,
+        record: &Self::Record,
+        links: Links<'_>,
+    ) -> impl Future<Output = Result<Option<(&'static str, serde_json::Value)>>> + Send {
+        let _ = (db, record, links);
+        async { Ok(None) }
+    }
 }
 
 /// Filters of a list of requests.
@@ -235,7 +247,7 @@ async fn views<K: Reopenable>(
 /// The view of a request after a step, with who takes the next one, and the e-mail of the step
 /// to whoever acts next, written to the outbox in the caller's transaction.
 async fn announce<K: Reopenable>(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     links: Links<'_>,
     step: Step,
     modification: modification::Model,
@@ -249,6 +261,10 @@ async fn announce<K: Reopenable>(
     about.next_step_by = next_step_by(db, step, scope).await?;
     let level = scope.school.level.code();
     let people = recipients(db, step, rows[0].requested_by, &scope.target, level).await?;
+    let left = match step {
+        Step::Expired => K::left_to_do(db, about.record, links).await?,
+        _ => None,
+    };
     let told = Told {
         school: format!("{} ({})", about.school.name, about.school_code()),
         section: format!("{} {}", about.grade, about.section.name),
@@ -257,6 +273,7 @@ async fn announce<K: Reopenable>(
         note: rows[0].opinion_note.as_deref(),
         until: rows[0].enabled_until,
         link: links.modifications(),
+        left,
     };
     let key = format!("{}-{}", K::OUTBOX_KEY, rows[0].id);
     tell(db, step, people, K::TEMPLATE, told, &key).await?;

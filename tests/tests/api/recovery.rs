@@ -544,6 +544,42 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
         row_of(&app, &w).await["recovery"].is_null(),
         "deleted, not hidden"
     );
+
+    // The deadline closes the acta again: the director's e-mail says a recuperación is left to
+    // record and links to its form.
+    let after = tests::now() + chrono::Duration::days(3);
+    let summary = siagie::alerts::run(
+        &app.db,
+        &app.config.jobs,
+        siagie::links::Links::new(&app.config.auth.public_base_url),
+        "register_coverage",
+        after,
+    )
+    .await
+    .expect("the job runs");
+    assert!(
+        summary.contains("1 modificación excepcional vencida"),
+        "{summary}"
+    );
+    app.deliver_mail().await;
+    let closed: Vec<String> = app
+        .delivered()
+        .into_iter()
+        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
+        .filter(|text| text.contains("el acta se cerró nuevamente"))
+        .collect();
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert!(
+        closed[0].contains("Queda 1 estudiante con la recuperación pedagógica por registrar"),
+        "{}",
+        closed[0]
+    );
+    let form = format!(
+        "{}/consola/actas/{}#recuperacion",
+        app.config.auth.public_base_url.trim_end_matches('/'),
+        w.section
+    );
+    assert!(closed[0].contains(&form), "{}", closed[0]);
 }
 
 /// The director's "Pendientes" in Chromium, with JavaScript off and then on: the acta whose
