@@ -24,6 +24,11 @@ pub struct Model {
     /// Changed since it was computed.
     pub stale: bool,
     pub computed_at: DateTimeUtc,
+    /// The section's IE, grade and name (a section never moves nor changes its name); empty on
+    /// a row marked stale before it was ever computed.
+    pub school_id: Option<i64>,
+    pub grade_id: Option<i64>,
+    pub section_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

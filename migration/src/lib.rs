@@ -30,6 +30,7 @@ mod m20261206_200100_helpdesk_article_title_search;
 mod m20261206_200200_helpdesk_article_latest;
 mod m20261207_000000_hit_count;
 mod m20261207_100000_provisioning_request_pending;
+mod m20261207_110000_register_progress_unit;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_200200_helpdesk_article_latest::Migration),
             Box::new(m20261207_000000_hit_count::Migration),
             Box::new(m20261207_100000_provisioning_request_pending::Migration),
+            Box::new(m20261207_110000_register_progress_unit::Migration),
         ]
     }
 }

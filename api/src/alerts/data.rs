@@ -112,21 +112,29 @@ pub async fn open_registers(
         progress::open_registers_by_school(db, year, month, crate::time::now())
             .await?
             .into_iter()
-            .map(|school| {
-                let registers = school
-                    .registers
-                    .into_iter()
-                    .map(|r| OpenRegister {
-                        state: r.tally.state(false),
-                        missing_days: r.tally.missing_days(year, month, today),
-                        grade: r.grade,
-                        section: r.section,
-                    })
-                    .collect();
-                (school.school_id, registers)
-            })
+            .map(|school| open_of(school, year, month, today))
             .collect(),
     )
+}
+
+/// An IE's registers of a month not closed, as of `today`, as its alert names them.
+pub fn open_of(
+    school: progress::SchoolRegisters,
+    year: i32,
+    month: u32,
+    today: NaiveDate,
+) -> (i64, Vec<OpenRegister>) {
+    let registers = school
+        .registers
+        .into_iter()
+        .map(|r| OpenRegister {
+            state: r.tally.state(false),
+            missing_days: r.tally.missing_days(year, month, today),
+            grade: r.grade,
+            section: r.section,
+        })
+        .collect();
+    (school.school_id, registers)
 }
 
 /// Months of the current academic year that ended before `today`.

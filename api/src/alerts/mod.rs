@@ -116,6 +116,8 @@ struct AlertKind {
     year: i32,
     month: u32,
     days_after: Option<i64>,
+    /// The day the alert is sent, up to which missing days are counted.
+    today: NaiveDate,
 }
 
 impl AlertKind {
@@ -234,35 +236,38 @@ async fn deadline_reminder(
     }
     let (year, month) = (today.year(), today.month());
     let started = std::time::Instant::now();
-    // Three independent reads, each on its own connection.
-    let (open, schools, extras) = tokio::try_join!(
-        data::open_registers(db, year, month, today),
-        data::schools_with_directors(db),
-        data::school_extras(db, config.stale_tablet_days, now()),
-    )?;
-    let selected = started.elapsed();
     let kind = AlertKind {
         template: "deadline_reminder",
         pending,
         year,
         month,
         days_after: None,
+        today,
     };
-    let schools_alerted = open.len();
-    let queued = queue_director_alerts(
-        db,
-        kind,
-        open,
-        Arc::new(schools),
-        Arc::new(extras),
-        config.clone(),
-    )
-    .await?;
+    // The registers are read while the IEs' directors and extras are, and alerts are built and
+    // written as the registers arrive.
+    let (to, parts) = tokio::sync::mpsc::channel(4);
+    let reading = progress::send_open_registers(db, year, month, now(), to);
+    let queuing = async {
+        let (schools, extras) = tokio::try_join!(
+            data::schools_with_directors(db),
+            data::school_extras(db, config.stale_tablet_days, now()),
+        )?;
+        queue_director_alerts(
+            db,
+            kind,
+            parts,
+            Arc::new(schools),
+            Arc::new(extras),
+            config.clone(),
+        )
+        .await
+    };
+    let ((), queued) = tokio::join!(reading, queuing);
+    let queued = queued?;
     tracing::info!(
-        schools = schools_alerted,
         queued,
-        select_ms = selected.as_millis(),
-        build_and_enqueue_ms = (started.elapsed() - selected).as_millis(),
+        elapsed_ms = started.elapsed().as_millis(),
         "deadline reminder"
     );
     Ok(format!(
@@ -290,23 +295,26 @@ async fn overdue_alert(
         if !config.overdue_days_after.contains(&days_after) {
             continue;
         }
-        let open = data::open_registers(db, year, month, today).await?;
         let kind = AlertKind {
             template: "overdue_alert",
             pending: pending.clone(),
             year,
             month,
             days_after: Some(days_after),
+            today,
         };
-        queued += queue_director_alerts(
+        let (to, parts) = tokio::sync::mpsc::channel(4);
+        let reading = progress::send_open_registers(db, year, month, now(), to);
+        let queuing = queue_director_alerts(
             db,
             kind,
-            open,
+            parts,
             schools.clone(),
             extras.clone(),
             config.clone(),
-        )
-        .await?;
+        );
+        let ((), month_queued) = tokio::join!(reading, queuing);
+        queued += month_queued?;
     }
     Ok(format!(
         "{queued} {}",
@@ -405,19 +413,19 @@ async fn ugel_digest(
     ))
 }
 
-/// Queues one month's director alerts, built on another thread a chunk at a time while the
-/// chunks before are written. On PostgreSQL two connections write alternate chunks, each in one
-/// transaction (should one fail, the alerts the other wrote stay queued and a later run skips
-/// them by their key); SQLite, with one writer, gets one. Returns how many were new.
+/// Queues one month's director alerts, built on another thread a part at a time as the IEs'
+/// registers arrive (`parts`, an error as the last part) while the parts before are written. On
+/// PostgreSQL two connections write alternate parts, each in one transaction (should one fail,
+/// the alerts the other wrote stay queued and a later run skips them by their key); SQLite, with
+/// one writer, gets one. Returns how many were new.
 async fn queue_director_alerts(
     db: &DatabaseConnection,
     kind: AlertKind,
-    open: Vec<(i64, Vec<OpenRegister>)>,
+    mut parts: tokio::sync::mpsc::Receiver<crate::error::Result<Vec<progress::SchoolRegisters>>>,
     schools: Arc<HashMap<i64, data::SchoolInfo>>,
     extras: Arc<HashMap<i64, (Vec<String>, i64)>>,
     config: jobs::JobsConfig,
 ) -> anyhow::Result<u64> {
-    const CHUNK: usize = 5_000;
     let writers = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => 2,
         _ => 1,
@@ -426,21 +434,38 @@ async fn queue_director_alerts(
         .map(|_| tokio::sync::mpsc::channel::<anyhow::Result<Vec<jobs::outbox::Queued>>>(1))
         .unzip();
     let builder = crate::time::spawn_blocking(move || {
-        for (n, part) in open.chunks(CHUNK).enumerate() {
-            let chunk = director_alerts(&kind, part, &schools, &extras, &config);
+        let mut n = 0;
+        while let Some(part) = parts.blocking_recv() {
+            let chunk = part.map_err(|e| anyhow::anyhow!("{e}")).and_then(|part| {
+                let open: Vec<(i64, Vec<OpenRegister>)> = part
+                    .into_iter()
+                    .map(|school| data::open_of(school, kind.year, kind.month, kind.today))
+                    .collect();
+                director_alerts(&kind, &open, &schools, &extras, &config)
+            });
             let failed = chunk.is_err();
             if senders[n % senders.len()].blocking_send(chunk).is_err() || failed {
                 break;
             }
+            n += 1;
         }
     });
+    // Each writer begins at its first part: on SQLite the registers' coverage is written before
+    // the first part is sent, and a writer begun earlier would hold the one write lock.
     let writing = receivers.into_iter().map(|mut ready| async move {
-        let txn = crate::db::begin(db).await?;
+        let mut txn = None;
         let mut queued = 0;
         while let Some(chunk) = ready.recv().await {
-            queued += jobs::outbox::enqueue_many(&txn, chunk?, now()).await?;
+            let chunk = chunk?;
+            let txn = match txn {
+                Some(ref txn) => txn,
+                None => txn.insert(crate::db::begin(db).await?),
+            };
+            queued += jobs::outbox::enqueue_many(txn, chunk, now()).await?;
         }
-        txn.commit().await?;
+        if let Some(txn) = txn {
+            txn.commit().await?;
+        }
         anyhow::Ok(queued)
     });
     let written = futures_util::future::try_join_all(writing).await;

@@ -144,15 +144,14 @@ pub async fn tallies(
 }
 
 /// The month's registers to recompute, with the version read: the stale ones (through the index
-/// on `year, month, stale`) and, when `missing` is asked for and some section of the year has no
-/// row yet, those never computed. Sections are never deleted and a month's rows belong to sections
+/// on `year, month, stale`) and, when some section of the year has no row yet, those never
+/// computed. Sections are never deleted and a month's rows belong to sections
 /// of its academic year, so as many rows as sections means none is missing.
 async fn pending(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     academic_year_id: i64,
-    missing: bool,
 ) -> Result<Vec<(i64, i64)>> {
     let backend = db.get_database_backend();
     let month = month as i16;
@@ -162,9 +161,6 @@ async fn pending(
          WHERE year = $1 AND month = $2 AND stale = TRUE",
         [year.into(), month.into()],
     );
-    if !missing {
-        return versions(db, stale).await;
-    }
     let count = |sql: &str, values: Vec<Value>| {
         let statement = Statement::from_sql_and_values(backend, sql, values);
         async move {
@@ -175,16 +171,17 @@ async fn pending(
             })
         }
     };
-    let sections = count(
-        "SELECT COUNT(*) AS n FROM section WHERE academic_year_id = $1",
-        vec![academic_year_id.into()],
-    )
-    .await?;
-    let kept = count(
-        "SELECT COUNT(*) AS n FROM register_progress WHERE year = $1 AND month = $2",
-        vec![year.into(), month.into()],
-    )
-    .await?;
+    // Each count on its own connection, at once.
+    let (sections, kept) = tokio::try_join!(
+        count(
+            "SELECT COUNT(*) AS n FROM section WHERE academic_year_id = $1",
+            vec![academic_year_id.into()],
+        ),
+        count(
+            "SELECT COUNT(*) AS n FROM register_progress WHERE year = $1 AND month = $2",
+            vec![year.into(), month.into()],
+        )
+    )?;
     let statement = if kept >= sections {
         stale
     } else {
@@ -214,18 +211,17 @@ pub async fn refresh(db: &DatabaseConnection, year: i32, month: u32) -> Result<u
     let Ok((academic, _, _)) = super::overview::year_of_month(db, year, month).await else {
         return Ok(0);
     };
-    recompute(db, year, month, &academic, true).await
+    recompute(db, year, month, &academic).await
 }
 
-/// Recomputes the month's stale registers (with `missing`, also those never computed).
+/// Recomputes the month's registers that are stale or were never computed.
 async fn recompute(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     academic: &entity::academic_year::Model,
-    missing: bool,
 ) -> Result<usize> {
-    let pending = pending(db, year, month, academic.id, missing).await?;
+    let pending = pending(db, year, month, academic.id).await?;
     let mut schools: HashMap<i64, SchoolCalendar> = HashMap::new();
     for round in pending.chunks(SECTIONS_PER_ROUND) {
         let sections = section::Entity::find()
@@ -254,9 +250,12 @@ async fn recompute(
             })
             .collect();
         let tallies = tallies(db, &with_calendars, year, month).await?;
+        let named: HashMap<i64, &section::Model> =
+            with_calendars.iter().map(|(s, _)| (s.id, s)).collect();
         let at = crate::time::now();
         let rows = round.iter().filter_map(|(section_id, version)| {
             let tally = tallies.get(section_id)?;
+            let section = named.get(section_id)?;
             Some(register_progress::ActiveModel {
                 section_id: sea_orm::Set(*section_id),
                 year: sea_orm::Set(year),
@@ -268,6 +267,9 @@ async fn recompute(
                 version: sea_orm::Set(*version),
                 stale: sea_orm::Set(false),
                 computed_at: sea_orm::Set(at),
+                school_id: sea_orm::Set(Some(section.school_id)),
+                grade_id: sea_orm::Set(Some(section.grade_id)),
+                section_name: sea_orm::Set(Some(section.name.clone())),
             })
         });
         let rows: Vec<_> = rows.collect();
@@ -285,6 +287,9 @@ async fn recompute(
                         register_progress::Column::DueDays,
                         register_progress::Column::CompleteDays,
                         register_progress::Column::ComputedAt,
+                        register_progress::Column::SchoolId,
+                        register_progress::Column::GradeId,
+                        register_progress::Column::SectionName,
                     ])
                     // Changed since it was read: it stays stale for the next refresh.
                     .value(
@@ -315,134 +320,174 @@ pub struct SchoolRegisters {
     pub registers: Vec<RegisterRow>,
 }
 
-/// Per IE, every register of a month that is not closed (or is open for an exceptional
-/// modification at `now`), with its coverage brought up to date first: one query over the kept
-/// coverage that returns a row per IE with its registers. Only when that query meets a section
-/// whose month was never computed is the whole month checked and the query run again.
+/// IEs sent together by [`send_open_registers`].
+pub const SCHOOLS_PER_PART: usize = 2_000;
+
+/// Per IE (in IE order), every register of a month that is not closed (or is open for an
+/// exceptional modification at `now`), with its coverage brought up to date first.
 pub async fn open_registers_by_school(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<SchoolRegisters>> {
-    let Ok((academic, _, _)) = super::overview::year_of_month(db, year, month).await else {
-        return Ok(Vec::new());
+    let (to, mut parts) = tokio::sync::mpsc::channel(4);
+    let collecting = async {
+        let mut all = Vec::new();
+        while let Some(part) = parts.recv().await {
+            all.extend(part?);
+        }
+        Ok(all)
     };
-    recompute(db, year, month, &academic, false).await?;
-    if let Some(schools) = read_open_registers(db, year, month, academic.id, now).await? {
-        return Ok(schools);
-    }
-    recompute(db, year, month, &academic, true).await?;
-    Ok(read_open_registers(db, year, month, academic.id, now)
-        .await?
-        .unwrap_or_default())
+    let ((), all) = tokio::join!(send_open_registers(db, year, month, now, to), collecting);
+    all
 }
 
-/// The query of [`open_registers_by_school`]; `None` when a section has no kept coverage for the
-/// month.
+/// [`open_registers_by_school`] sent [`SCHOOLS_PER_PART`] IEs at a time as they are read, so that
+/// whoever takes them works while the rest is read; an error is sent as the last part. The
+/// month's stale and never computed registers are computed first; then one query reads the kept
+/// coverage through its index in IE order, a row per IE with its registers. On SQLite, which has
+/// one writer, the whole month is read before the first part is sent: the reading connection is
+/// free before anyone writes what the parts lead to.
+pub async fn send_open_registers(
+    db: &DatabaseConnection,
+    year: i32,
+    month: u32,
+    now: DateTime<Utc>,
+    to: tokio::sync::mpsc::Sender<Result<Vec<SchoolRegisters>>>,
+) {
+    if let Err(error) = read_open_registers(db, year, month, now, &to).await {
+        let _ = to.send(Err(error)).await;
+    }
+}
+
+/// The work of [`send_open_registers`].
 async fn read_open_registers(
     db: &DatabaseConnection,
     year: i32,
     month: u32,
-    academic_year_id: i64,
     now: DateTime<Utc>,
-) -> Result<Option<Vec<SchoolRegisters>>> {
+    to: &tokio::sync::mpsc::Sender<Result<Vec<SchoolRegisters>>>,
+) -> Result<()> {
+    use futures_util::TryStreamExt;
+    use sea_orm::StreamTrait;
+
+    let Ok((academic, _, _)) = super::overview::year_of_month(db, year, month).await else {
+        return Ok(());
+    };
+    recompute(db, year, month, &academic).await?;
     let backend = db.get_database_backend();
     // Each register as `grade, expected, filled, due days, complete days, section name` joined by
     // the unit separator, the registers of an IE joined by the record separator (neither can be
-    // left in a name): plain text is far cheaper to put together than JSON. An expected count of
-    // -1 marks a section never computed.
-    let name = dialect::without(backend, "s.name", &[30, 31]);
+    // left in a name): plain text is far cheaper to put together than JSON. A row marked stale
+    // since the computation above has no IE yet: its group is left out.
+    let name = dialect::without(backend, "COALESCE(rp.section_name, '')", &[30, 31]);
     let register = dialect::joined(
         backend,
         &[
-            "s.grade_id",
-            "COALESCE(rp.expected, -1)",
-            "COALESCE(rp.filled, 0)",
-            "COALESCE(rp.due_days, 0)",
-            "COALESCE(rp.complete_days, 0)",
+            "COALESCE(rp.grade_id, 0)",
+            "rp.expected",
+            "rp.filled",
+            "rp.due_days",
+            "rp.complete_days",
             &name,
         ],
         31,
     );
-    let registers = dialect::aggregate(backend, &register, 30);
+    // Open: not locked, the negation of `engine::locked`; the locked registers of a month are
+    // few beside its registers, and their set is hashed once.
+    let registers = format!(
+        "{} FILTER (WHERE rp.section_id NOT IN (\
+            SELECT ar.section_id FROM attendance_register ar \
+            WHERE ar.year = $1 AND ar.month = $2 AND ar.closed_at IS NOT NULL \
+              AND (ar.modification_until IS NULL OR ar.modification_until <= $3)))",
+        dialect::aggregate(backend, &register, 30)
+    );
     let grades: HashMap<i64, (i16, String)> = entity::grade::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|g| (g.id, (g.ordinal, g.name)))
         .collect();
-    // One pass over every register of the country: on PostgreSQL the sort and hashes get the
-    // memory to stay off disk, for this statement only.
-    let txn = crate::db::begin(db).await?;
-    dialect::work_mem(&txn, 256).await?;
-    // The lock condition is the negation of `engine::locked`.
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT s.school_id, {registers} AS registers \
-                 FROM section s \
-                 LEFT JOIN register_progress rp ON rp.section_id = s.id AND rp.year = $1 AND rp.month = $2 \
-                 LEFT JOIN attendance_register ar \
-                        ON ar.section_id = s.id AND ar.year = $1 AND ar.month = $2 \
-                 WHERE s.academic_year_id = $4 \
-                   AND (ar.closed_at IS NULL OR ar.modification_until > $3) \
-                 GROUP BY s.school_id"
-            ),
-            [
-                year.into(),
-                (month as i16).into(),
-                now.into(),
-                academic_year_id.into(),
-            ],
-        ))
-        .await?;
-    txn.commit().await?;
+    let statement = Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT rp.school_id, {registers} AS registers FROM register_progress rp \
+             WHERE rp.year = $1 AND rp.month = $2 \
+             GROUP BY rp.school_id ORDER BY rp.school_id"
+        ),
+        [year.into(), (month as i16).into(), now.into()],
+    );
+    let streams = backend == sea_orm::DatabaseBackend::Postgres;
+    let mut part = Vec::with_capacity(SCHOOLS_PER_PART);
+    let mut held = Vec::new();
+    let mut rows = db.stream_raw(statement).await?;
+    while let Some(row) = rows.try_next().await? {
+        let school_id: Option<i64> = row.try_get("", "school_id")?;
+        let text: Option<String> = row.try_get("", "registers")?;
+        let (Some(school_id), Some(text)) = (school_id, text) else {
+            continue;
+        };
+        part.push(SchoolRegisters {
+            school_id,
+            registers: parse_registers(&text, &grades)?,
+        });
+        if part.len() == SCHOOLS_PER_PART {
+            let full = std::mem::replace(&mut part, Vec::with_capacity(SCHOOLS_PER_PART));
+            if streams {
+                if to.send(Ok(full)).await.is_err() {
+                    return Ok(());
+                }
+            } else {
+                held.push(full);
+            }
+        }
+    }
+    drop(rows);
+    held.push(part);
+    for part in held.into_iter().filter(|p| !p.is_empty()) {
+        if to.send(Ok(part)).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// An IE's registers as the query of [`read_open_registers`] joins them, in grade and section
+/// order.
+fn parse_registers(text: &str, grades: &HashMap<i64, (i16, String)>) -> Result<Vec<RegisterRow>> {
     let malformed =
         || crate::error::ApiError::Internal(anyhow::anyhow!("registro de cobertura ilegible"));
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let text: String = row.try_get("", "registers")?;
-        let mut registers: Vec<(i16, RegisterRow)> = Vec::with_capacity(8);
-        for register in text.split('\u{1e}') {
-            let mut fields = register.splitn(6, '\u{1f}');
-            let mut number = || -> Result<i64> {
-                fields
-                    .next()
-                    .and_then(|f| f.parse().ok())
-                    .ok_or_else(malformed)
-            };
-            let (grade, expected, filled, due_days, complete_days) =
-                (number()?, number()?, number()?, number()?, number()?);
-            if expected < 0 {
-                return Ok(None);
-            }
-            let section = fields.next().ok_or_else(malformed)?.to_owned();
-            let (ordinal, grade) = grades.get(&grade).cloned().unwrap_or_default();
-            let tally = Tally {
-                expected: expected as usize,
-                filled: filled.max(0) as usize,
-                due_days: due_days as u32,
-                complete_days: complete_days as u32,
-            };
-            registers.push((
-                ordinal,
-                RegisterRow {
-                    grade,
-                    section,
-                    tally,
-                },
-            ));
-        }
-        registers.sort_unstable_by(|a, b| (a.0, &a.1.section).cmp(&(b.0, &b.1.section)));
-        out.push(SchoolRegisters {
-            school_id: row.try_get("", "school_id")?,
-            registers: registers.into_iter().map(|(_, r)| r).collect(),
-        });
+    let mut registers: Vec<(i16, RegisterRow)> = Vec::with_capacity(8);
+    for register in text.split('\u{1e}') {
+        let mut fields = register.splitn(6, '\u{1f}');
+        let mut number = || -> Result<i64> {
+            fields
+                .next()
+                .and_then(|f| f.parse().ok())
+                .ok_or_else(malformed)
+        };
+        let (grade, expected, filled, due_days, complete_days) =
+            (number()?, number()?, number()?, number()?, number()?);
+        let section = fields.next().ok_or_else(malformed)?.to_owned();
+        let (ordinal, grade) = grades.get(&grade).cloned().unwrap_or_default();
+        let tally = Tally {
+            expected: expected.max(0) as usize,
+            filled: filled.max(0) as usize,
+            due_days: due_days as u32,
+            complete_days: complete_days as u32,
+        };
+        registers.push((
+            ordinal,
+            RegisterRow {
+                grade,
+                section,
+                tally,
+            },
+        ));
     }
-    out.sort_unstable_by_key(|s| s.school_id);
-    Ok(Some(out))
+    registers.sort_unstable_by(|a, b| (a.0, &a.1.section).cmp(&(b.0, &b.1.section)));
+    Ok(registers.into_iter().map(|(_, r)| r).collect())
 }
 
 #[cfg(test)]

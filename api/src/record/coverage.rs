@@ -55,6 +55,8 @@ pub(super) async fn invalidate(db: &impl ConnectionTrait, change: Stale<'_>) -> 
                     version: sea_orm::Set(1),
                     stale: sea_orm::Set(true),
                     computed_at: sea_orm::Set(epoch),
+                    // Named when the row is computed.
+                    ..Default::default()
                 }
             });
             register_progress::Entity::insert_many(rows)
