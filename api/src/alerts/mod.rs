@@ -53,6 +53,10 @@ fn last_day(year: i32, month: u32) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// Parts of a month's registers (`progress::SCHOOLS_PER_PART` IEs each) read ahead of the alerts
+/// built: a country's worth, so the reading connection is free as soon as the query ends.
+const PARTS_AHEAD: usize = 64;
+
 /// Runs one alert job as of `at` and says what it queued.
 pub async fn run(
     db: &DatabaseConnection,
@@ -98,7 +102,7 @@ struct DirectorAlert<'a> {
     code: &'a str,
     month: &'static str,
     year: i32,
-    deadline: String,
+    deadline: &'a str,
     days_after: Option<i64>,
     registers: Vec<(&'a str, &'a str, &'static str, usize)>,
     stale_tablets: &'a [String],
@@ -143,7 +147,10 @@ fn director_alerts(
     extras: &HashMap<i64, (Vec<String>, i64)>,
     config: &jobs::JobsConfig,
 ) -> anyhow::Result<Vec<jobs::outbox::Queued>> {
-    let mut outgoing = Vec::new();
+    let deadline = last_day(kind.year, kind.month)
+        .format("%d/%m/%Y")
+        .to_string();
+    let mut outgoing = Vec::with_capacity(open.len());
     for (school_id, registers) in open {
         let Some(school) = schools.get(school_id) else {
             continue;
@@ -163,9 +170,7 @@ fn director_alerts(
                 code: &school.code,
                 month: month_name(kind.month),
                 year: kind.year,
-                deadline: last_day(kind.year, kind.month)
-                    .format("%d/%m/%Y")
-                    .to_string(),
+                deadline: &deadline,
                 days_after: kind.days_after,
                 registers: register_entries(registers),
                 stale_tablets,
@@ -246,7 +251,7 @@ async fn deadline_reminder(
     };
     // The registers are read while the IEs' directors and extras are, and alerts are built and
     // written as the registers arrive.
-    let (to, parts) = tokio::sync::mpsc::channel(4);
+    let (to, parts) = tokio::sync::mpsc::channel(PARTS_AHEAD);
     let reading = progress::send_open_registers(db, year, month, now(), to);
     let queuing = async {
         let (schools, extras) = tokio::try_join!(
@@ -303,7 +308,7 @@ async fn overdue_alert(
             days_after: Some(days_after),
             today,
         };
-        let (to, parts) = tokio::sync::mpsc::channel(4);
+        let (to, parts) = tokio::sync::mpsc::channel(PARTS_AHEAD);
         let reading = progress::send_open_registers(db, year, month, now(), to);
         let queuing = queue_director_alerts(
             db,
