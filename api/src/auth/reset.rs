@@ -104,8 +104,7 @@ pub async fn send_link(
     }
     .insert(db)
     .await?;
-    jobs::outbox::enqueue(db, email, mail, None, at).await?;
-    Ok(())
+    record(db, Change::Mail(vec![(email.to_owned(), mail, None)])).await
 }
 
 /// Sets a new password with a link's token; the token is spent and every session ends.

@@ -17,7 +17,8 @@ use crate::{
         principal::Principal,
     },
     error::{ApiError, Result},
-    time::{LIMA, now},
+    record::{Change, record},
+    time::LIMA,
 };
 
 /// A step of the workflow, which tells the next person.
@@ -281,16 +282,20 @@ pub async fn tell(
     if let Some((name, value)) = told.left {
         context[name] = value;
     }
+    let mut mail = Vec::with_capacity(people.len());
     for to in people {
         let Some(email) = to.email.clone() else {
             continue;
         };
         context["name"] = serde_json::Value::String(to.given_names.clone());
-        let mail = jobs::templates::Mail::new(template, &context).map_err(ApiError::Internal)?;
-        let key = format!("{key}-{}-{}", step.code(), to.id);
-        jobs::outbox::enqueue(db, &email, mail, Some(key), now()).await?;
+        let told = jobs::templates::Mail::new(template, &context).map_err(ApiError::Internal)?;
+        mail.push((
+            email,
+            told,
+            Some(format!("{key}-{}-{}", step.code(), to.id)),
+        ));
     }
-    Ok(())
+    record(db, Change::Mail(mail)).await
 }
 
 /// The unit that takes a step about an IE's record: the IE's UGEL when someone there holds the

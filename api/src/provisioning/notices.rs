@@ -10,7 +10,8 @@ use entity::{person, provisioning_request, school, ugel, user_account};
 use crate::{
     auth::{Principal, Role},
     error::{ApiError, Result},
-    time::{LIMA, now},
+    record::{Change, record},
+    time::LIMA,
 };
 
 /// The requester learns the outcome by e-mail too, when it has an address.
@@ -70,15 +71,8 @@ pub(super) async fn notify_requester(
         },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(
-        db,
-        &to,
-        mail,
-        Some(format!("provisioning-decision-{}", request.id)),
-        now(),
-    )
-    .await?;
-    Ok(())
+    let key = format!("provisioning-decision-{}", request.id);
+    record(db, Change::Mail(vec![(to, mail, Some(key))])).await
 }
 
 /// An account that gains a role in a unit where it had none is told by e-mail, so that a role
@@ -128,13 +122,6 @@ pub(super) async fn notify_new_assignment(
         },
     )
     .map_err(ApiError::Internal)?;
-    jobs::outbox::enqueue(
-        db,
-        to,
-        mail,
-        Some(format!("assignment-added-{}", request.id)),
-        at,
-    )
-    .await?;
-    Ok(())
+    let key = format!("assignment-added-{}", request.id);
+    record(db, Change::Mail(vec![(to.to_owned(), mail, Some(key))])).await
 }

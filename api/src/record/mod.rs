@@ -15,6 +15,7 @@
 //! | [`Change::Ticket`] | ✓, and the ticket's own log entry and e-mails (outbox) | | |
 //! | [`Change::Acta`] | ✓, and the recorded recuperaciones the change leaves without ground, deleted | | |
 //! | [`Change::Certificate`] | ✓ (none for a public request that matched no student), and e-mails (outbox) | | |
+//! | [`Change::Mail`] | (the e-mails of a change recorded with its own event: outbox) | | |
 //!
 //! An audit event that is a write of its own, with no transaction to join (a certificate's
 //! verification), goes through [`AuditWriter`] instead: the events of requests running at once
@@ -109,6 +110,10 @@ pub enum Change<'a> {
         event: Option<Event>,
         mail: Vec<jobs::outbox::Queued>,
     },
+    /// The e-mails a change causes besides its own record (a workflow's step told to whoever
+    /// takes the next one, a password's link, a role given): queued in the outbox so that they
+    /// leave only if the change commits.
+    Mail(Vec<jobs::outbox::Queued>),
 }
 
 /// Records a change and everything it implies, in the caller's transaction.
@@ -205,11 +210,9 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> Result<()>
             if let Some(event) = event {
                 audit::append(db, event).await?;
             }
-            if !mail.is_empty() {
-                jobs::outbox::enqueue_many(db, mail, crate::time::now()).await?;
-            }
-            Ok(())
+            queue(db, mail).await
         }
+        Change::Mail(mail) => queue(db, mail).await,
     }
 }
 
@@ -219,4 +222,12 @@ fn section_reach(school_id: i64, section_id: i64) -> Reach {
         school_id,
         section_id: Some(section_id),
     }
+}
+
+/// Writes e-mails to the outbox, in the caller's transaction.
+async fn queue(db: &impl ConnectionTrait, mail: Vec<jobs::outbox::Queued>) -> Result<()> {
+    if !mail.is_empty() {
+        jobs::outbox::enqueue_many(db, mail, crate::time::now()).await?;
+    }
+    Ok(())
 }

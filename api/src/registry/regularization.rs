@@ -491,12 +491,13 @@ async fn tell(
         "document": view.document,
         "note": view.note.clone().unwrap_or_default(),
     });
+    let mut mail = Vec::with_capacity(people.len());
     for to in people {
         let Some(email) = to.email.clone() else {
             continue;
         };
         context["name"] = serde_json::Value::String(to.given_names.clone());
-        let mail =
+        let told =
             jobs::templates::Mail::new("regularization", &context).map_err(ApiError::Internal)?;
         let key = format!(
             "regularization-{}-{step}-{}-{}",
@@ -504,9 +505,9 @@ async fn tell(
             to.id,
             view.requested_at.timestamp()
         );
-        jobs::outbox::enqueue(db, &email, mail, Some(key), now()).await?;
+        mail.push((email, told, Some(key)));
     }
-    Ok(())
+    record(db, Change::Mail(mail)).await
 }
 
 /// The enrollments that count in records and certificates: all but regularizations not (yet)
