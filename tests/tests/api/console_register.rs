@@ -391,6 +391,56 @@ async fn the_register_is_filled_with_the_keyboard_and_closed_in_a_browser() {
     assert!(grid_violations.is_empty(), "{grid_violations:?}");
 }
 
+/// The same month without JavaScript, as a browser that runs none gets it: a cell typed and
+/// saved by the form, the rest completed as present, the month closed, each answered by a page.
+#[tokio::test]
+async fn the_register_is_filled_and_closed_in_a_browser_without_javascript() {
+    let app = spawn_app().await;
+    let last = LastMonth::of(&app).await;
+    let register = last.register(&app).await;
+    let (day, student) = first_cell(&register);
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser
+        .open(&format!("{}/consola/pendientes", app.address))
+        .await;
+    browser.type_into("#username", "director.demo").await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("main button[type=submit]").await;
+    browser.text_with("Pendientes").await;
+    browser.click(&format!("a[href='{}']", last.page())).await;
+    browser.text_with("Asistencia por estudiante y día").await;
+    let first = format!("input[name='c{student}-{}']", day.day());
+    browser.type_into(&first, "t").await;
+    browser.click("#registro button[type=submit]").await;
+    browser.text_with("Asistencia guardada.").await;
+    let saved = last.register(&app).await;
+    assert_eq!(
+        saved["rows"][0]["cells"][day.day0() as usize]["status"],
+        "tardanza"
+    );
+    browser.clear("#up_to_day").await;
+    browser
+        .type_into(
+            "#up_to_day",
+            &register["days"].as_array().unwrap().len().to_string(),
+        )
+        .await;
+    browser.click("form[action$='/completar'] button").await;
+    browser.text_with("Asistencias completadas.").await;
+    browser.click("form[action$='/cerrar'] button").await;
+    browser.text_with("Registro cerrado.").await;
+    browser.quit().await;
+    let closed = last.register(&app).await;
+    assert_eq!(closed["state"], "cerrado");
+    assert_eq!(
+        closed["rows"][0]["cells"][day.day0() as usize]["status"],
+        "tardanza",
+        "completing kept what was typed"
+    );
+}
+
 /// Closes last month's register of the teacher's first section through the API.
 async fn closed_last_month(app: &TestApp, last: &LastMonth) {
     let director = app.login_as("director.demo").await;
