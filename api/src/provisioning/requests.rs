@@ -390,11 +390,11 @@ async fn baja(
     if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
         check_requester(principal, role, &unit)?;
     }
-    if !row
+    if row
         .reason
         .as_ref()
         .as_ref()
-        .is_some_and(|r| r.chars().count() >= 10)
+        .is_none_or(|r| r.chars().count() < 10)
     {
         return Err(ApiError::field(
             "reason",
