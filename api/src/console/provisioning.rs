@@ -301,8 +301,10 @@ pub async fn file(
         if form.kind == "baja" {
             let role = form.role.clone().unwrap_or_default();
             let dni = form.dni.clone().unwrap_or_default();
-            form.assignment_id =
-                Some(provisioning::holder_assignment(&state.db, &role, &dni, &form).await?);
+            form.assignment_id = Some(
+                provisioning::holder_assignment(&state.db, &signed.principal, &role, &dni, &form)
+                    .await?,
+            );
         }
         provisioning::create(&state, &signed.principal, form, upload).await
     }

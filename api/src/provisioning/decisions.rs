@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr,
 };
 
 use entity::{
@@ -56,6 +56,22 @@ pub(super) async fn load_pending(
     Ok((request, target))
 }
 
+/// Takes a pending request for its decision, first thing in the decision's transaction: of two
+/// decisions at once (an approval and a rejection, two approvals), the later finds it decided,
+/// 409 `request_decided`, and writes nothing.
+async fn claim(txn: &DatabaseTransaction, id: i64, status: RequestStatus) -> Result<()> {
+    let claimed = provisioning_request::Entity::update_many()
+        .col_expr(provisioning_request::Column::Status, Expr::value(status))
+        .filter(provisioning_request::Column::Id.eq(id))
+        .filter(provisioning_request::Column::Status.eq(RequestStatus::Pending))
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ApiError::from(ErrorCode::RequestDecided));
+    }
+    Ok(())
+}
+
 /// Approves a request: for an alta, creates the person and account when new (credentials are
 /// returned once) and the assignment, ending the previous holder where a unit has one; for a
 /// baja, ends the assignment. Everything in one transaction.
@@ -72,6 +88,7 @@ pub async fn approve(
     let (request, target) = load_pending(db, principal, id).await?;
     let at = now();
     let txn = crate::db::begin(db).await?;
+    claim(&txn, id, RequestStatus::Approved).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     let mut opened = Opened::default();
     if request.kind == RequestKind::Baja {
@@ -334,6 +351,7 @@ pub async fn reject(
         ));
     }
     let txn = crate::db::begin(db).await?;
+    claim(&txn, id, RequestStatus::Rejected).await?;
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     decided.status = Set(RequestStatus::Rejected);
     decided.decided_by = Set(Some(principal.user_id));

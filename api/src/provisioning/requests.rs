@@ -255,13 +255,39 @@ async fn alta(
             ));
         }
     }
-    // An existing person is confirmed by its names, as when it is registered as staff.
+    // An existing person is confirmed by its names, as when it is registered as staff, and is
+    // not asked for a role it holds there already.
     if let Some(existing) = person::Entity::find()
         .filter(person::Column::Dni.eq(dni.as_str()))
         .one(db)
         .await?
     {
         crate::registry::confirm_person(&existing, &name)?;
+        if holds_already(db, existing.id, role, &unit).await? {
+            return Err(ApiError::from(ErrorCode::AlreadyAssigned));
+        }
+    }
+    // A person not registered yet has the names of the first request that names it: another
+    // request pending for that DNI with other names would give one person two names.
+    let named_otherwise = provisioning_request::Entity::find()
+        .filter(provisioning_request::Column::Status.eq(RequestStatus::Pending))
+        .filter(provisioning_request::Column::Kind.eq(RequestKind::Alta))
+        .filter(provisioning_request::Column::Dni.eq(dni.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .any(|pending| {
+            !name.matches(
+                pending.paternal_surname.as_deref().unwrap_or_default(),
+                pending.maternal_surname.as_deref().unwrap_or_default(),
+                pending.given_names.as_deref().unwrap_or_default(),
+            )
+        });
+    if named_otherwise {
+        return Err(ApiError::field(
+            "dni",
+            "Hay una solicitud pendiente para ese DNI con otros nombres. Revise el documento de identidad de la persona.",
+        ));
     }
     row.kind = Set(RequestKind::Alta);
     row.role = Set(role.code().into());
@@ -281,6 +307,44 @@ async fn alta(
         .map(|n| n.trim().to_owned()));
     row.resolution_date = Set(form.resolution_date);
     Ok(unit.target)
+}
+
+/// Assignments held in the unit: its IE, else its UGEL, else its DRE.
+fn in_unit(
+    query: sea_orm::Select<role_assignment::Entity>,
+    unit: &UnitRef,
+) -> sea_orm::Select<role_assignment::Entity> {
+    match (&unit.school, unit.ugel_id, unit.dre_id) {
+        (Some(school), _, _) => query.filter(role_assignment::Column::SchoolId.eq(school.id)),
+        (None, Some(ugel), _) => query.filter(role_assignment::Column::UgelId.eq(ugel)),
+        (None, None, Some(dre)) => query.filter(role_assignment::Column::DreId.eq(dre)),
+        _ => query,
+    }
+}
+
+/// Whether the person holds `role`, active, in the unit.
+async fn holds_already(
+    db: &impl ConnectionTrait,
+    person_id: i64,
+    role: Role,
+    unit: &UnitRef,
+) -> Result<bool> {
+    let accounts = sea_orm::sea_query::Query::select()
+        .column(user_account::Column::Id)
+        .from(user_account::Entity)
+        .and_where(user_account::Column::PersonId.eq(person_id))
+        .to_owned();
+    let mut query = in_unit(
+        role_assignment::Entity::find()
+            .filter(role_assignment::Column::Active.eq(true))
+            .filter(role_assignment::Column::Role.eq(role.code()))
+            .filter(role_assignment::Column::UserId.in_subquery(accounts)),
+        unit,
+    );
+    if let Some(level) = unit.level {
+        query = query.filter(role_assignment::Column::Level.eq(level));
+    }
+    Ok(query.one(db).await?.is_some())
 }
 
 /// The person an alta's form names, and its resolution where the role asks for one: every field
@@ -408,6 +472,10 @@ async fn baja(
     row.ugel_id = Set(assignment.ugel_id);
     row.school_id = Set(assignment.school_id);
     row.level = Set(assignment.level);
+    // Whoever decides sees whom the baja removes (the holder is in the caller's unit).
+    row.paternal_surname = Set(Some(holder.paternal_surname));
+    row.maternal_surname = Set(Some(holder.maternal_surname));
+    row.given_names = Set(Some(holder.given_names));
     row.dni = Set(holder.dni);
     row.assignment_id = Set(Some(assignment.id));
     Ok(unit.target)
@@ -477,6 +545,7 @@ async fn file(
 /// the unit of the form (the one the role is held in); a field error when there is none.
 pub async fn holder_assignment(
     db: &impl ConnectionTrait,
+    principal: &Principal,
     role: &str,
     dni: &str,
     form: &NewRequestForm,
@@ -484,6 +553,11 @@ pub async fn holder_assignment(
     let role =
         Role::parse(role.trim()).ok_or_else(|| ApiError::field("role", "El cargo no existe."))?;
     let unit = unit_for(db, role, form).await?;
+    // Who may ask, before anything is looked up: whether a DNI holds a role in a unit out of
+    // the caller's reach is not the caller's to learn. A director may ask for its own baja.
+    if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
+        check_requester(principal, role, &unit)?;
+    }
     let holder = person::Entity::find()
         .filter(person::Column::Dni.eq(dni.trim()))
         .one(db)
@@ -498,16 +572,13 @@ pub async fn holder_assignment(
             .collect(),
         None => Vec::new(),
     };
-    let mut query = role_assignment::Entity::find()
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(role_assignment::Column::Role.eq(role.code()))
-        .filter(role_assignment::Column::UserId.is_in(accounts));
-    query = match (&unit.school, unit.ugel_id, unit.dre_id) {
-        (Some(school), _, _) => query.filter(role_assignment::Column::SchoolId.eq(school.id)),
-        (None, Some(ugel), _) => query.filter(role_assignment::Column::UgelId.eq(ugel)),
-        (None, None, Some(dre)) => query.filter(role_assignment::Column::DreId.eq(dre)),
-        _ => query,
-    };
+    let query = in_unit(
+        role_assignment::Entity::find()
+            .filter(role_assignment::Column::Active.eq(true))
+            .filter(role_assignment::Column::Role.eq(role.code()))
+            .filter(role_assignment::Column::UserId.is_in(accounts)),
+        &unit,
+    );
     query.one(db).await?.map(|a| a.id).ok_or_else(|| {
         ApiError::field(
             "dni",

@@ -81,6 +81,10 @@ pub(crate) async fn read_form(
         if name == "resolution" {
             let file_name = field.file_name().map(str::to_owned);
             let bytes = field.bytes().await.map_err(bad)?;
+            // A browser sends a file input left empty as a part without a name or content.
+            if bytes.is_empty() && file_name.as_deref().unwrap_or_default().is_empty() {
+                continue;
+            }
             upload = Some(Upload::check(file_name.as_deref(), bytes.to_vec())?);
             continue;
         }

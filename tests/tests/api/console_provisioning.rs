@@ -236,6 +236,31 @@ async fn a_director_ends_a_teachers_assignment_from_a_page() {
         refused.html
     );
     assert_eq!(newest_request(&app).await, before);
+
+    // In an IE out of reach the answer is the same whether or not the DNI holds the role there:
+    // the page tells nobody's roles.
+    let admin = app.login_as("admin.demo").await;
+    let bolognesi = app.school_id(&admin, demo::BOLOGNESI).await.to_string();
+    let mut answers = Vec::new();
+    for dni in ["40000009", "43000002"] {
+        let tried = director
+            .post_files(
+                "/consola/altas-y-bajas/nueva",
+                &[
+                    ("csrf", csrf),
+                    ("kind", "baja"),
+                    ("role", "director"),
+                    ("school_id", &bolognesi),
+                    ("dni", dni),
+                    ("reason", "Término de contrato."),
+                ],
+                vec![],
+            )
+            .await;
+        answers.push(tried.status);
+    }
+    assert_eq!(answers, [StatusCode::FORBIDDEN, StatusCode::FORBIDDEN]);
+    assert_eq!(newest_request(&app).await, before);
 }
 
 #[tokio::test]

@@ -33,6 +33,22 @@ fn director_alta(school_id: i64, dni: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// An alta of a UGEL's Estadístico, which the MINEDU administrator decides.
+fn statistician_alta(ugel_id: i64, dni: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "alta".into()),
+        ("role", "ugel_statistician".into()),
+        ("ugel_id", ugel_id.to_string()),
+        ("dni", dni.into()),
+        ("paternal_surname", "Neyra".into()),
+        ("maternal_surname", "Campos".into()),
+        ("given_names", "Elmer".into()),
+        ("email", "eneyra@ugelsanignacio.gob.pe".into()),
+        ("resolution_number", "RD 10-2026".into()),
+        ("resolution_date", "2026-02-01".into()),
+    ]
+}
+
 #[tokio::test]
 async fn a_new_director_is_approved_by_the_ugel_gets_credentials_once_and_replaces_the_old_one() {
     let app = spawn_app().await;
@@ -189,18 +205,7 @@ async fn a_rejected_request_tells_the_requester_why_by_api_and_e_mail() {
     let admin = app.login_as("admin.demo").await;
     let (_, me) = app.get("/me", &ugel).await;
     let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
-    let fields = vec![
-        ("kind", "alta".to_string()),
-        ("role", "ugel_statistician".into()),
-        ("ugel_id", ugel_id.to_string()),
-        ("dni", "42223333".into()),
-        ("paternal_surname", "Neyra".into()),
-        ("maternal_surname", "Campos".into()),
-        ("given_names", "Elmer".into()),
-        ("email", "eneyra@ugelsanignacio.gob.pe".into()),
-        ("resolution_number", "RD 10-2026".into()),
-        ("resolution_date", "2026-02-01".into()),
-    ];
+    let fields = statistician_alta(ugel_id, "42223333");
     let (status, request) = file_request(&app, &ugel, &fields, true).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");
     let id = request["id"].as_i64().unwrap();
@@ -642,4 +647,127 @@ async fn a_revoked_tablet_loses_its_sessions_and_cannot_log_in_again() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(code(&error), "device_revoked");
+}
+
+/// A request is decided once: an approval and a rejection sent at the same moment leave one
+/// decision standing (the other is 409 `request_decided`), never a rejected request whose
+/// account exists. A request that would give a person two names, or a role it holds already, is
+/// refused when filed; a baja names whom it removes.
+#[tokio::test]
+async fn a_request_is_decided_once_and_names_one_person() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let admin = app.login_as("admin.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let statistician = statistician_alta(ugel_id, "41112222");
+    let (status, request) = file_request(&app, &ugel, &statistician, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let id = request["id"].as_i64().unwrap();
+
+    // The same new DNI under other names, for another role: refused on the DNI.
+    let (status, refused) =
+        file_request(&app, &ugel, &director_alta(school, "41112222"), true).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["error"]["fields"]["dni"].is_string(), "{refused}");
+
+    // Approved and rejected at once, by the MINEDU administrator who decides UGEL staff.
+    let approve = format!("/provisioning/requests/{id}/approve");
+    let reject = format!("/provisioning/requests/{id}/reject");
+    let ((approved, approval), (rejected, rejection)) = tokio::join!(
+        app.post(&approve, &admin, json!({})),
+        app.post(&reject, &admin, json!({"reason": "Documento ilegible"})),
+    );
+    let (winner, loser) = match (approved, rejected) {
+        (StatusCode::OK, StatusCode::CONFLICT) => ("approved", rejection),
+        (StatusCode::CONFLICT, StatusCode::OK) => ("rejected", approval),
+        other => panic!("one decision stands: {other:?} {approval} {rejection}"),
+    };
+    assert_eq!(code(&loser), "request_decided", "{loser}");
+    let (_, seen) = app
+        .get(&format!("/provisioning/requests/{id}"), &ugel)
+        .await;
+    assert_eq!(seen["status"], winner, "{seen}");
+    let accounts = app
+        .scalar("SELECT CAST(COUNT(*) AS TEXT) FROM user_account WHERE username = '41112222'")
+        .await;
+    let expected = if winner == "approved" { "1" } else { "0" };
+    assert_eq!(accounts.as_deref(), Some(expected), "{seen}");
+
+    // A role the person holds there already: refused when filed, not left pending.
+    let director = app.login_as("director.demo").await;
+    let teacher_again = vec![
+        ("kind", "alta".to_string()),
+        ("role", "teacher".into()),
+        ("school_id", school.to_string()),
+        ("dni", "40000006".into()),
+        ("paternal_surname", "Tarrillo".into()),
+        ("maternal_surname", "Campos".into()),
+        ("given_names", "Rosa Elvira".into()),
+    ];
+    let (status, refused) = file_request(&app, &director, &teacher_again, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(&refused), "already_assigned");
+
+    // A baja names whom it removes, for whoever decides it.
+    let (_, accounts) = app
+        .get(&format!("/accounts?school_id={school}"), &director)
+        .await;
+    let teacher = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "docente.demo")
+        .unwrap_or_else(|| panic!("{accounts}"));
+    let assignment = teacher["assignments"][0]["assignment_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{teacher}"));
+    let baja = vec![
+        ("kind", "baja".to_string()),
+        ("assignment_id", assignment.to_string()),
+        ("reason", "Término de contrato".into()),
+    ];
+    let (status, filed) = file_request(&app, &director, &baja, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert_eq!(filed["paternal_surname"], "Tarrillo", "{filed}");
+    assert_eq!(filed["given_names"], "Rosa Elvira", "{filed}");
+}
+
+/// A browser sends a file input left empty as a part with no name and no content: the request
+/// goes without a resolution, as if the part were not there.
+#[tokio::test]
+async fn a_file_input_left_empty_is_no_file() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+    let (_, staff) = app.post(&format!("/schools/{school}/staff"), &director, json!({
+        "dni": "47778889", "paternal_surname": "Vásquez", "maternal_surname": "Rojas", "given_names": "Brayan", "position": "teacher"
+    })).await;
+    assert!(staff["person_id"].is_i64(), "{staff}");
+    let form = Form::new()
+        .text("kind", "alta")
+        .text("role", "teacher")
+        .text("school_id", school.to_string())
+        .text("dni", "47778889")
+        .text("paternal_surname", "Vásquez")
+        .text("maternal_surname", "Rojas")
+        .text("given_names", "Brayan")
+        .part(
+            "resolution",
+            Part::bytes(Vec::new())
+                .file_name("")
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        );
+    let (status, filed) = read(
+        app.request(Method::POST, "/provisioning/requests", Some(&director))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert_eq!(filed["has_resolution_file"], false, "{filed}");
 }
