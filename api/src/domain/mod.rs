@@ -7,8 +7,10 @@ mod digits;
 mod documents;
 mod enums;
 mod names;
+mod text;
 
 pub use contact::{CellPhone, Email};
 pub use documents::{Anexo, CodigoModular, Dni, StudentCode, StudentDocument};
 pub use enums::{EnrollmentStatus, Level, Management, Modality, Position};
 pub use names::{FullName, NamePart, PersonName, person_key, spanish_key, unaccented};
+pub use text::{MIN_ARGUMENT, argued, visible_len};

@@ -220,7 +220,7 @@ fn result_of(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    if situation != suggested && !reason.is_some_and(|r| (10..=500).contains(&r.chars().count())) {
+    if situation != suggested && !reason.is_some_and(|r| crate::domain::argued(r, 500)) {
         return Err((
             "reason".into(),
             format!(

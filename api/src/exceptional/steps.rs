@@ -59,8 +59,7 @@ impl ModificationRequest {
     /// The reason, trimmed: a request must be argued.
     pub fn checked_reason(&self) -> Result<String> {
         let reason = self.reason.trim();
-        let length = reason.chars().count();
-        if !(10..=1000).contains(&length) {
+        if !crate::domain::argued(reason, 1000) {
             return Err(ApiError::field(
                 "reason",
                 "Sustente la solicitud (entre 10 y 1000 caracteres).",

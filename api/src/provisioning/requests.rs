@@ -458,7 +458,7 @@ async fn baja(
         .reason
         .as_ref()
         .as_ref()
-        .is_none_or(|r| r.chars().count() < 10)
+        .is_none_or(|r| !crate::domain::argued(r, 500))
     {
         return Err(ApiError::field(
             "reason",

@@ -382,13 +382,20 @@ async fn a_baja_ends_a_live_session_at_once_and_deletes_nothing() {
         ("assignment_id", assignment.to_string()),
         ("reason", "Cese".into()),
     ];
-    // A baja says why, in a sentence.
-    let (status, refused) = file_request(&app, &director, &fields, false).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-    assert!(
-        refused["error"]["fields"]["reason"].is_string(),
-        "{refused}"
-    );
+    // A baja says why, in a sentence a reader can see.
+    for reason in [
+        "Cese".to_owned(),
+        "\u{200B}".repeat(12),
+        "\u{2800}".repeat(12),
+    ] {
+        fields[2].1 = reason;
+        let (status, refused) = file_request(&app, &director, &fields, false).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            refused["error"]["fields"]["reason"].is_string(),
+            "{refused}"
+        );
+    }
     fields[2].1 = "Término de contrato".into();
     let (status, request) = file_request(&app, &director, &fields, false).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");
