@@ -301,10 +301,13 @@ async fn alta(
     row.given_names = Set(Some(name.given.into_inner()));
     row.email = Set(person.email.map(Email::into_inner));
     row.cell_phone = Set(person.phone.map(CellPhone::into_inner));
+    // A form's field left empty is no number, as when the field is not sent.
     row.resolution_number = Set(form
         .resolution_number
         .as_deref()
-        .map(|n| n.trim().to_owned()));
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned));
     row.resolution_date = Set(form.resolution_date);
     Ok(unit.target)
 }

@@ -741,8 +741,9 @@ async fn a_request_is_decided_once_and_names_one_person() {
     assert_eq!(filed["given_names"], "Rosa Elvira", "{filed}");
 }
 
-/// A browser sends a file input left empty as a part with no name and no content: the request
-/// goes without a resolution, as if the part were not there.
+/// A browser sends a file input left empty as a part with no name and no content, and a text
+/// field left empty as an empty value: the request goes without a resolution or its number, as
+/// if they were not sent.
 #[tokio::test]
 async fn a_file_input_left_empty_is_no_file() {
     let app = spawn_app().await;
@@ -760,6 +761,7 @@ async fn a_file_input_left_empty_is_no_file() {
         .text("paternal_surname", "Vásquez")
         .text("maternal_surname", "Rojas")
         .text("given_names", "Brayan")
+        .text("resolution_number", " ")
         .part(
             "resolution",
             Part::bytes(Vec::new())
@@ -777,4 +779,5 @@ async fn a_file_input_left_empty_is_no_file() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     assert_eq!(filed["has_resolution_file"], false, "{filed}");
+    assert!(filed["resolution_number"].is_null(), "{filed}");
 }
