@@ -168,6 +168,15 @@ async fn person_for(
         .one(txn)
         .await?
     {
+        // Registered since the request was filed (another alta for the DNI, approved first):
+        // the role goes to that person only if the request names it.
+        let named = crate::domain::FullName::parse(
+            request.paternal_surname.as_deref().unwrap_or_default(),
+            request.maternal_surname.as_deref().unwrap_or_default(),
+            request.given_names.as_deref().unwrap_or_default(),
+        )
+        .map_err(|_| ApiError::field("dni", "La solicitud no nombra a la persona."))?;
+        crate::registry::confirm_person(&person, &named)?;
         return Ok(person);
     }
     Ok(person::ActiveModel {

@@ -440,11 +440,12 @@ async fn baja(
     let assignment_id = form
         .assignment_id
         .ok_or_else(|| ApiError::field("assignment_id", "Indique la asignación que termina."))?;
+    let unknown = || ApiError::field("assignment_id", "La asignación no existe o ya terminó.");
     let assignment = role_assignment::Entity::find_by_id(assignment_id)
         .filter(role_assignment::Column::Active.eq(true))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::field("assignment_id", "La asignación no existe o ya terminó."))?;
+        .ok_or_else(unknown)?;
     let role = Role::parse(&assignment.role)
         .ok_or_else(|| ApiError::field("assignment_id", "Cargo desconocido."))?;
     let probe = unit_ids(
@@ -455,7 +456,12 @@ async fn baja(
     );
     let unit = unit_for(db, role, &probe).await?;
     if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
-        check_requester(principal, role, &unit)?;
+        // Out of the caller's reach, an assignment is as unknown as one that never was: which
+        // ids are held is not the caller's to learn.
+        check_requester(principal, role, &unit).map_err(|refused| match refused.code() {
+            Some(ErrorCode::Forbidden) => unknown(),
+            _ => refused,
+        })?;
     }
     if row
         .reason

@@ -4,6 +4,7 @@ use reqwest::{
     Method, StatusCode,
     multipart::{Form, Part},
 };
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app};
 
@@ -293,6 +294,29 @@ async fn a_director_cannot_act_on_another_ie() {
     ];
     let (status, _) = file_request(&app, &jaen, &fields, false).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A baja of an assignment out of reach is answered as one of an id that does not exist.
+    let (_, accounts) = app
+        .get(&format!("/accounts?school_id={primaria}"), &admin)
+        .await;
+    let held = accounts[0]["assignments"][0]["assignment_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{accounts}"));
+    let mut answers = Vec::new();
+    for assignment in [held, 999_999] {
+        let baja = vec![
+            ("kind", "baja".to_string()),
+            ("assignment_id", assignment.to_string()),
+            ("reason", "Término de contrato".into()),
+        ];
+        answers.push(file_request(&app, &jaen, &baja, false).await);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(
+        answers[0].0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answers[0].1
+    );
     let (status, _) = app.post(&format!("/schools/{primaria}/staff"), &jaen, json!({
         "dni": "45678123", "paternal_surname": "Ramos", "maternal_surname": "Díaz", "given_names": "Luz", "position": "teacher"
     })).await;
@@ -656,6 +680,20 @@ async fn a_revoked_tablet_loses_its_sessions_and_cannot_log_in_again() {
     assert_eq!(code(&error), "device_revoked");
 }
 
+/// The UGEL files the alta of its Estadístico (DNI 41112222), which the MINEDU administrator
+/// decides: the UGEL's and the administrator's tokens, the demo primary IE and the request.
+async fn statistician_filed(app: &TestApp) -> (String, String, i64, Value) {
+    let ugel = app.login_as("ugel.demo").await;
+    let admin = app.login_as("admin.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let (status, request) =
+        file_request(app, &ugel, &statistician_alta(ugel_id, "41112222"), true).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    (ugel, admin, school, request)
+}
+
 /// A request is decided once: an approval and a rejection sent at the same moment leave one
 /// decision standing (the other is 409 `request_decided`), never a rejected request whose
 /// account exists. A request that would give a person two names, or a role it holds already, is
@@ -663,14 +701,7 @@ async fn a_revoked_tablet_loses_its_sessions_and_cannot_log_in_again() {
 #[tokio::test]
 async fn a_request_is_decided_once_and_names_one_person() {
     let app = spawn_app().await;
-    let ugel = app.login_as("ugel.demo").await;
-    let admin = app.login_as("admin.demo").await;
-    let school = app.school_id(&ugel, demo::PRIMARIA).await;
-    let (_, me) = app.get("/me", &ugel).await;
-    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
-    let statistician = statistician_alta(ugel_id, "41112222");
-    let (status, request) = file_request(&app, &ugel, &statistician, true).await;
-    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (ugel, admin, school, request) = statistician_filed(&app).await;
     let id = request["id"].as_i64().unwrap();
 
     // The same new DNI under other names, for another role: refused on the DNI.
@@ -780,4 +811,53 @@ async fn a_file_input_left_empty_is_no_file() {
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     assert_eq!(filed["has_resolution_file"], false, "{filed}");
     assert!(filed["resolution_number"].is_null(), "{filed}");
+}
+
+/// Two altas for one new DNI under other names, filed at the same moment, both pass the check on
+/// filing; the second approval then finds the person the first one registered, and gives the
+/// role only to the person its request names.
+#[tokio::test]
+async fn an_approval_gives_the_role_only_to_the_person_its_request_names() {
+    let app = spawn_app().await;
+    let (ugel, admin, school, first) = statistician_filed(&app).await;
+    let mut director = director_alta(school, "41112222");
+    director[4].1 = "Neyra".into();
+    director[5].1 = "Campos".into();
+    director[6].1 = "Elmer".into();
+    let (status, second) = file_request(&app, &ugel, &director, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    // As when both were filed at once: the second names someone else.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE provisioning_request SET paternal_surname = 'Chuquicusma', \
+             maternal_surname = 'Llontop', given_names = 'María Elena' WHERE id = {}",
+            second["id"]
+        ))
+        .await
+        .unwrap();
+
+    let (status, body) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", first["id"]),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, refused) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", second["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["error"]["fields"]["dni"].is_string(), "{refused}");
+    let (_, seen) = app
+        .get(&format!("/provisioning/requests/{}", second["id"]), &ugel)
+        .await;
+    assert_eq!(seen["status"], "pending", "nothing written: {seen}");
+    // The IE keeps its director.
+    let (status, _) = read(app.login_response("director.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(status, StatusCode::OK);
 }
