@@ -1,7 +1,7 @@
 //! Fragments of SQL that differ between PostgreSQL and SQLite, so that a query is written once;
 //! and, in `knowledge`, the one search whose whole statement differs.
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
+use sea_orm::{DbBackend, Value};
 
 pub mod knowledge;
 
@@ -55,16 +55,6 @@ pub fn aggregate(backend: DbBackend, expr: &str, separator: u8) -> String {
         DbBackend::Postgres => format!("string_agg({expr}, {sep})"),
         _ => format!("group_concat({expr}, {sep})"),
     }
-}
-
-/// Gives the rest of the transaction `megabytes` of memory for sorts and hashes (PostgreSQL;
-/// nothing to do on SQLite).
-pub async fn work_mem(txn: &impl ConnectionTrait, megabytes: u32) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SET LOCAL work_mem = '{megabytes}MB'"))
-            .await?;
-    }
-    Ok(())
 }
 
 /// The rows a query reads, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; on

@@ -2,7 +2,7 @@
 //! one suggested): it says something only in letters and digits a reader sees.
 
 /// The shortest argument, in letters and digits.
-pub const MIN_ARGUMENT: usize = 10;
+const MIN_ARGUMENT: usize = 10;
 
 /// Whether `text` argues a step: at least [`MIN_ARGUMENT`] letters or digits, at most `max`
 /// characters in all.
@@ -13,7 +13,7 @@ pub fn argued(text: &str, max: usize) -> bool {
 /// The letters and digits of `text`, of any script: what says something, unlike spaces, marks
 /// that draw nothing alone (zero-width, combining, format, blank, private-use characters) or
 /// symbols.
-pub fn visible_len(text: &str) -> usize {
+fn visible_len(text: &str) -> usize {
     text.chars()
         .filter(|c| c.is_alphanumeric() && !filler(*c))
         .count()
