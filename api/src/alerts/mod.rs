@@ -249,27 +249,14 @@ async fn deadline_reminder(
         days_after: None,
         today,
     };
-    // The registers are read while the IEs' directors and extras are, and alerts are built and
-    // written as the registers arrive.
-    let (to, parts) = tokio::sync::mpsc::channel(PARTS_AHEAD);
-    let reading = progress::send_open_registers(db, year, month, now(), to);
-    let queuing = async {
+    let queued = alert_month(db, kind, config, async {
         let (schools, extras) = tokio::try_join!(
             data::schools_with_directors(db),
             data::school_extras(db, config.stale_tablet_days, now()),
         )?;
-        queue_director_alerts(
-            db,
-            kind,
-            parts,
-            Arc::new(schools),
-            Arc::new(extras),
-            config.clone(),
-        )
-        .await
-    };
-    let ((), queued) = tokio::join!(reading, queuing);
-    let queued = queued?;
+        Ok((Arc::new(schools), Arc::new(extras)))
+    })
+    .await?;
     tracing::info!(
         queued,
         elapsed_ms = started.elapsed().as_millis(),
@@ -308,18 +295,8 @@ async fn overdue_alert(
             days_after: Some(days_after),
             today,
         };
-        let (to, parts) = tokio::sync::mpsc::channel(PARTS_AHEAD);
-        let reading = progress::send_open_registers(db, year, month, now(), to);
-        let queuing = queue_director_alerts(
-            db,
-            kind,
-            parts,
-            schools.clone(),
-            extras.clone(),
-            config.clone(),
-        );
-        let ((), month_queued) = tokio::join!(reading, queuing);
-        queued += month_queued?;
+        let known = (schools.clone(), extras.clone());
+        queued += alert_month(db, kind, config, async { Ok(known) }).await?;
     }
     Ok(format!(
         "{queued} {}",
@@ -416,6 +393,30 @@ async fn ugel_digest(
             "resúmenes para UGEL encolados"
         )
     ))
+}
+
+/// The IEs with their directors, and each IE's stale tablets and held marks.
+type Directors = (
+    Arc<HashMap<i64, data::SchoolInfo>>,
+    Arc<HashMap<i64, (Vec<String>, i64)>>,
+);
+
+/// Queues one month's director alerts: its registers are read while `directors` are, and the
+/// alerts are built and written as the registers arrive. Returns how many were new.
+async fn alert_month(
+    db: &DatabaseConnection,
+    kind: AlertKind,
+    config: &jobs::JobsConfig,
+    directors: impl Future<Output = anyhow::Result<Directors>>,
+) -> anyhow::Result<u64> {
+    let (to, parts) = tokio::sync::mpsc::channel(PARTS_AHEAD);
+    let reading = progress::send_open_registers(db, kind.year, kind.month, now(), to);
+    let queuing = async {
+        let (schools, extras) = directors.await?;
+        queue_director_alerts(db, kind, parts, schools, extras, config.clone()).await
+    };
+    let ((), queued) = tokio::join!(reading, queuing);
+    queued
 }
 
 /// Queues one month's director alerts, built on another thread a part at a time as the IEs'

@@ -10,6 +10,12 @@ pub fn argued(text: &str, max: usize) -> bool {
     visible_len(text) >= MIN_ARGUMENT && text.chars().count() <= max
 }
 
+/// What [`argued`] asks, as a message tells it: "al menos 10 letras o dígitos, hasta 500
+/// caracteres".
+pub fn argument_rule(max: usize) -> String {
+    format!("al menos {MIN_ARGUMENT} letras o dígitos, hasta {max} caracteres")
+}
+
 /// The letters and digits of `text`, of any script: what says something, unlike spaces, marks
 /// that draw nothing alone (zero-width, combining, format, blank, private-use characters) or
 /// symbols.

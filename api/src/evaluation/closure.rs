@@ -148,8 +148,9 @@ pub async fn record_situations(
             fail(
                 "reason",
                 format!(
-                    "Las calificaciones sugieren «{}»: sustente otra situación (entre 10 y 500 caracteres).",
-                    suggested.code()
+                    "Las calificaciones sugieren «{}»: sustente otra situación ({}).",
+                    suggested.code(),
+                    crate::domain::argument_rule(500)
                 ),
             );
             continue;

@@ -224,8 +224,9 @@ fn result_of(
         return Err((
             "reason".into(),
             format!(
-                "Las calificaciones de recuperación sugieren «{}»: sustente otra situación (entre 10 y 500 caracteres).",
-                suggested.code()
+                "Las calificaciones de recuperación sugieren «{}»: sustente otra situación ({}).",
+                suggested.code(),
+                crate::domain::argument_rule(500)
             ),
         ));
     }

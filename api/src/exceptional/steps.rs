@@ -62,7 +62,10 @@ impl ModificationRequest {
         if !crate::domain::argued(reason, 1000) {
             return Err(ApiError::field(
                 "reason",
-                "Sustente la solicitud (entre 10 y 1000 caracteres).",
+                format!(
+                    "Sustente la solicitud ({}).",
+                    crate::domain::argument_rule(1000)
+                ),
             ));
         }
         Ok(reason.to_owned())

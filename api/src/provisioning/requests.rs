@@ -312,17 +312,38 @@ async fn alta(
     Ok(unit.target)
 }
 
-/// Assignments held in the unit: its IE, else its UGEL, else its DRE.
-fn in_unit(
-    query: sea_orm::Select<role_assignment::Entity>,
+/// The active assignments of `role` in the unit (its IE, else its UGEL, else its DRE, and its
+/// level where it names one) held through the accounts `accounts` selects.
+fn held_in_unit(
+    accounts: sea_orm::sea_query::SelectStatement,
+    role: Role,
     unit: &UnitRef,
 ) -> sea_orm::Select<role_assignment::Entity> {
-    match (&unit.school, unit.ugel_id, unit.dre_id) {
+    let query = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(role_assignment::Column::Role.eq(role.code()))
+        .filter(role_assignment::Column::UserId.in_subquery(accounts));
+    let query = match (&unit.school, unit.ugel_id, unit.dre_id) {
         (Some(school), _, _) => query.filter(role_assignment::Column::SchoolId.eq(school.id)),
         (None, Some(ugel), _) => query.filter(role_assignment::Column::UgelId.eq(ugel)),
         (None, None, Some(dre)) => query.filter(role_assignment::Column::DreId.eq(dre)),
         _ => query,
+    };
+    match unit.level {
+        Some(level) => query.filter(role_assignment::Column::Level.eq(level)),
+        None => query,
     }
+}
+
+/// The accounts of the people `people` selects.
+fn accounts_of(
+    people: impl sea_orm::sea_query::IntoCondition,
+) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(user_account::Column::Id)
+        .from(user_account::Entity)
+        .cond_where(people)
+        .to_owned()
 }
 
 /// Whether the person holds `role`, active, in the unit.
@@ -332,22 +353,8 @@ async fn holds_already(
     role: Role,
     unit: &UnitRef,
 ) -> Result<bool> {
-    let accounts = sea_orm::sea_query::Query::select()
-        .column(user_account::Column::Id)
-        .from(user_account::Entity)
-        .and_where(user_account::Column::PersonId.eq(person_id))
-        .to_owned();
-    let mut query = in_unit(
-        role_assignment::Entity::find()
-            .filter(role_assignment::Column::Active.eq(true))
-            .filter(role_assignment::Column::Role.eq(role.code()))
-            .filter(role_assignment::Column::UserId.in_subquery(accounts)),
-        unit,
-    );
-    if let Some(level) = unit.level {
-        query = query.filter(role_assignment::Column::Level.eq(level));
-    }
-    Ok(query.one(db).await?.is_some())
+    let accounts = accounts_of(user_account::Column::PersonId.eq(person_id));
+    Ok(held_in_unit(accounts, role, unit).one(db).await?.is_some())
 }
 
 /// The person an alta's form names, and its resolution where the role asks for one: every field
@@ -471,7 +478,10 @@ async fn baja(
     {
         return Err(ApiError::field(
             "reason",
-            "Indique el motivo de la baja (entre 10 y 500 caracteres).",
+            format!(
+                "Indique el motivo de la baja ({}).",
+                crate::domain::argument_rule(500)
+            ),
         ));
     }
     let (_, holder) = account_and_holder(db, assignment.user_id).await?;
@@ -567,25 +577,14 @@ pub async fn holder_assignment(
     if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
         check_requester(principal, role, &unit)?;
     }
-    let holder = person::Entity::find()
-        .filter(person::Column::Dni.eq(dni.trim()))
-        .one(db)
-        .await?;
-    let accounts: Vec<i64> = match holder {
-        Some(person) => user_account::Entity::find()
-            .filter(user_account::Column::PersonId.eq(person.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| a.id)
-            .collect(),
-        None => Vec::new(),
-    };
-    let query = in_unit(
-        role_assignment::Entity::find()
-            .filter(role_assignment::Column::Active.eq(true))
-            .filter(role_assignment::Column::Role.eq(role.code()))
-            .filter(role_assignment::Column::UserId.is_in(accounts)),
+    let people = sea_orm::sea_query::Query::select()
+        .column(person::Column::Id)
+        .from(person::Entity)
+        .and_where(person::Column::Dni.eq(dni.trim()))
+        .to_owned();
+    let query = held_in_unit(
+        accounts_of(user_account::Column::PersonId.in_subquery(people)),
+        role,
         &unit,
     );
     query.one(db).await?.map(|a| a.id).ok_or_else(|| {

@@ -45,7 +45,7 @@ const APPROVER: Role = Role::UgelSpecialist;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegularizationRequest {
-    /// Why the year is recorded late (10 to 1000 characters).
+    /// Why the year is recorded late (at least 10 letters or digits, up to 1000 characters).
     pub reason: String,
     /// The supporting document, by its number and issuer ("R.D. N.° 0045-2027-UGEL-J").
     pub document: String,
@@ -334,10 +334,13 @@ async fn find(
 fn checked(body: &RegularizationRequest) -> Result<(String, String)> {
     let mut f = crate::error::Fields::default();
     let reason = body.reason.trim();
-    if !(10..=1000).contains(&reason.chars().count()) {
+    if !crate::domain::argued(reason, 1000) {
         f.add(
             "reason",
-            "Sustente la regularización (entre 10 y 1000 caracteres).",
+            format!(
+                "Sustente la regularización ({}).",
+                crate::domain::argument_rule(1000)
+            ),
         );
     }
     let document = body.document.trim();

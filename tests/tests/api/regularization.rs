@@ -271,6 +271,21 @@ async fn a_legitimate_regularization_counts_once_the_ugel_approves_it() {
         (StatusCode::CONFLICT, "regularization_acta_open")
     );
     fill_and_close(&app, &director, section).await;
+    // A reason argues in letters or digits: ten zero-width spaces and a full stop say nothing.
+    let (status, body) = app
+        .post(
+            &format!("/sections/{section}/regularization"),
+            &director,
+            json!({"reason": "\u{200B}".repeat(10) + ".", "document": "R.D. N.° 0045-2027-IE16471"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["fields"]["reason"]
+            .as_str()
+            .is_some_and(|m| m.contains("al menos 10 letras o dígitos")),
+        "{body}"
+    );
     // Until approved, the year is not schooling: the student has no record yet.
     let (status, record) = app.get(record_path, &director).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{record}");
