@@ -277,11 +277,8 @@ async fn assign(
     account_existed: bool,
 ) -> Result<role_assignment::Model> {
     let (request, principal, target, at) = (alta.request, alta.principal, alta.target, alta.at);
-    let already = role_assignment::Entity::find()
+    let already = held_as_requested(request)
         .filter(role_assignment::Column::UserId.eq(account.id))
-        .filter(role_assignment::Column::Role.eq(&request.role))
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(same_unit(request))
         .one(txn)
         .await?;
     if already.is_some() {
@@ -399,22 +396,22 @@ pub(super) fn same_place(request: &provisioning_request::Model) -> Condition {
 }
 
 pub(super) fn same_unit(request: &provisioning_request::Model) -> Condition {
-    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
-        Some(v) => Condition::all().add(column.eq(v)),
-        None => Condition::all().add(column.is_null()),
-    };
     let level = match &request.level {
-        Some(l) => Condition::all().add(role_assignment::Column::Level.eq(*l)),
-        None => Condition::all().add(role_assignment::Column::Level.is_null()),
+        Some(l) => role_assignment::Column::Level.eq(*l),
+        None => role_assignment::Column::Level.is_null(),
     };
-    Condition::all()
-        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
-        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
-        .add(eq_or_null(
-            role_assignment::Column::SchoolId,
-            request.school_id,
-        ))
-        .add(level)
+    same_place(request).add(level)
+}
+
+/// The active assignments of the role an alta asks for, in its unit: the ones its approval
+/// would give again (to be narrowed to an account).
+pub(super) fn held_as_requested(
+    request: &provisioning_request::Model,
+) -> sea_orm::Select<role_assignment::Entity> {
+    role_assignment::Entity::find()
+        .filter(role_assignment::Column::Role.eq(&request.role))
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(same_unit(request))
 }
 
 /// Ends an assignment (baja never deletes); an account left with no active assignment loses its

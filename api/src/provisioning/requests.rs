@@ -255,17 +255,13 @@ async fn alta(
             ));
         }
     }
-    // An existing person is confirmed by its names, as when it is registered as staff, and is
-    // not asked for a role it holds there already.
+    // An existing person is confirmed by its names, as when it is registered as staff.
     if let Some(existing) = person::Entity::find()
         .filter(person::Column::Dni.eq(dni.as_str()))
         .one(db)
         .await?
     {
         crate::registry::confirm_person(&existing, &name)?;
-        if holds_already(db, existing.id, role, &unit).await? {
-            return Err(ApiError::from(ErrorCode::AlreadyAssigned));
-        }
     }
     // A person not registered yet has the names of the first request that names it: another
     // request pending for that DNI with other names would give one person two names.
@@ -335,26 +331,18 @@ fn held_in_unit(
     }
 }
 
-/// The accounts of the people `people` selects.
-fn accounts_of(
-    people: impl sea_orm::sea_query::IntoCondition,
-) -> sea_orm::sea_query::SelectStatement {
+/// The accounts of the person with the DNI `dni`.
+fn accounts_of(dni: &str) -> sea_orm::sea_query::SelectStatement {
+    let people = sea_orm::sea_query::Query::select()
+        .column(person::Column::Id)
+        .from(person::Entity)
+        .and_where(person::Column::Dni.eq(dni))
+        .to_owned();
     sea_orm::sea_query::Query::select()
         .column(user_account::Column::Id)
         .from(user_account::Entity)
-        .cond_where(people)
+        .and_where(user_account::Column::PersonId.in_subquery(people))
         .to_owned()
-}
-
-/// Whether the person holds `role`, active, in the unit.
-async fn holds_already(
-    db: &impl ConnectionTrait,
-    person_id: i64,
-    role: Role,
-    unit: &UnitRef,
-) -> Result<bool> {
-    let accounts = accounts_of(user_account::Column::PersonId.eq(person_id));
-    Ok(held_in_unit(accounts, role, unit).one(db).await?.is_some())
 }
 
 /// The person an alta's form names, and its resolution where the role asks for one: every field
@@ -516,6 +504,19 @@ pub(super) async fn account_and_holder(
     Ok((account, holder))
 }
 
+/// Whether the person an alta names holds the role it asks for in its unit already: its
+/// approval would be refused.
+async fn holds_already(
+    db: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+) -> Result<bool> {
+    Ok(super::decisions::held_as_requested(request)
+        .filter(role_assignment::Column::UserId.in_subquery(accounts_of(&request.dni)))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Stores the request with its resolution's file, audited; the file is removed again when the
 /// request is not stored.
 async fn file(
@@ -538,6 +539,12 @@ async fn file(
     let result = async {
         let txn = crate::db::begin(db).await?;
         let created = row.insert(&txn).await?;
+        // Checked after the insert, in its transaction: a decision of the same request pending
+        // until now is committed by then (the insert waits for it on the pending requests'
+        // unique index), so an approval at this very moment is seen.
+        if created.kind == RequestKind::Alta && holds_already(&txn, &created).await? {
+            return Err(ApiError::from(ErrorCode::AlreadyAssigned));
+        }
         record(
             &txn,
             Change::Audited(
@@ -577,16 +584,7 @@ pub async fn holder_assignment(
     if !(role == Role::Director && principal.holds(Role::Director, &unit.target)) {
         check_requester(principal, role, &unit)?;
     }
-    let people = sea_orm::sea_query::Query::select()
-        .column(person::Column::Id)
-        .from(person::Entity)
-        .and_where(person::Column::Dni.eq(dni.trim()))
-        .to_owned();
-    let query = held_in_unit(
-        accounts_of(user_account::Column::PersonId.in_subquery(people)),
-        role,
-        &unit,
-    );
+    let query = held_in_unit(accounts_of(dni.trim()), role, &unit);
     query.one(db).await?.map(|a| a.id).ok_or_else(|| {
         ApiError::field(
             "dni",

@@ -38,6 +38,38 @@ impl LastMonth {
         )
     }
 
+    /// The director, sent to sign in from "Pendientes" and back to it.
+    async fn director_opens_pending(app: &TestApp, browser: &Browser) {
+        browser
+            .open(&format!("{}/consola/pendientes", app.address))
+            .await;
+        browser.type_into("#username", "director.demo").await;
+        browser.type_into("#password", DEMO_PASSWORD).await;
+        browser.click("main button[type=submit]").await;
+        browser.text_with("Pendientes").await;
+    }
+
+    /// The register's page, by its link on "Pendientes".
+    async fn open_from_pending(&self, browser: &Browser) {
+        browser.click(&format!("a[href='{}']", self.page())).await;
+        browser.text_with("Asistencia por estudiante y día").await;
+    }
+
+    /// On the register's page: every day completed as present, then the month closed.
+    async fn complete_and_close(browser: &Browser, register: &Value) {
+        browser.clear("#up_to_day").await;
+        browser
+            .type_into(
+                "#up_to_day",
+                &register["days"].as_array().unwrap().len().to_string(),
+            )
+            .await;
+        browser.click("form[action$='/completar'] button").await;
+        browser.text_with("Asistencias completadas.").await;
+        browser.click("form[action$='/cerrar'] button").await;
+        browser.text_with("Registro cerrado.").await;
+    }
+
     async fn register(&self, app: &TestApp) -> Value {
         let director = app.login_as("director.demo").await;
         let (status, register) = app
@@ -344,17 +376,9 @@ async fn the_register_is_filled_with_the_keyboard_and_closed_in_a_browser() {
     let Some(browser) = Browser::start_with_scripts().await else {
         return;
     };
-    browser
-        .open(&format!("{}/consola/pendientes", app.address))
-        .await;
-    // Sent to sign in, and back.
-    browser.type_into("#username", "director.demo").await;
-    browser.type_into("#password", DEMO_PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    browser.text_with("Pendientes").await;
+    LastMonth::director_opens_pending(&app, &browser).await;
     let pending_violations = browser.serious_accessibility_violations().await;
-    browser.click(&format!("a[href='{}']", last.page())).await;
-    browser.text_with("Asistencia por estudiante y día").await;
+    last.open_from_pending(&browser).await;
     let grid_violations = browser.serious_accessibility_violations().await;
     // The first cell: "f" writes F and moves on; the next gets "t"; two arrows back, then "a"
     // writes asistió over the F.
@@ -374,17 +398,7 @@ async fn the_register_is_filled_with_the_keyboard_and_closed_in_a_browser() {
         .find(|c| c["status"].is_string())
         .expect("the next academic day");
     assert_eq!(next["status"], "tardanza");
-    browser.clear("#up_to_day").await;
-    browser
-        .type_into(
-            "#up_to_day",
-            &register["days"].as_array().unwrap().len().to_string(),
-        )
-        .await;
-    browser.click("form[action$='/completar'] button").await;
-    browser.text_with("Asistencias completadas.").await;
-    browser.click("form[action$='/cerrar'] button").await;
-    browser.text_with("Registro cerrado.").await;
+    LastMonth::complete_and_close(&browser, &register).await;
     browser.quit().await;
     assert_eq!(last.register(&app).await["state"], "cerrado");
     assert!(pending_violations.is_empty(), "{pending_violations:?}");
@@ -402,15 +416,8 @@ async fn the_register_is_filled_and_closed_in_a_browser_without_javascript() {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    browser
-        .open(&format!("{}/consola/pendientes", app.address))
-        .await;
-    browser.type_into("#username", "director.demo").await;
-    browser.type_into("#password", DEMO_PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    browser.text_with("Pendientes").await;
-    browser.click(&format!("a[href='{}']", last.page())).await;
-    browser.text_with("Asistencia por estudiante y día").await;
+    LastMonth::director_opens_pending(&app, &browser).await;
+    last.open_from_pending(&browser).await;
     let first = format!("input[name='c{student}-{}']", day.day());
     browser.type_into(&first, "t").await;
     browser.click("#registro button[type=submit]").await;
@@ -420,17 +427,7 @@ async fn the_register_is_filled_and_closed_in_a_browser_without_javascript() {
         saved["rows"][0]["cells"][day.day0() as usize]["status"],
         "tardanza"
     );
-    browser.clear("#up_to_day").await;
-    browser
-        .type_into(
-            "#up_to_day",
-            &register["days"].as_array().unwrap().len().to_string(),
-        )
-        .await;
-    browser.click("form[action$='/completar'] button").await;
-    browser.text_with("Asistencias completadas.").await;
-    browser.click("form[action$='/cerrar'] button").await;
-    browser.text_with("Registro cerrado.").await;
+    LastMonth::complete_and_close(&browser, &register).await;
     browser.quit().await;
     let closed = last.register(&app).await;
     assert_eq!(closed["state"], "cerrado");

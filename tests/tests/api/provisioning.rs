@@ -861,3 +861,80 @@ async fn an_approval_gives_the_role_only_to_the_person_its_request_names() {
     let (status, _) = read(app.login_response("director.demo", DEMO_PASSWORD).await).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// An alta filed while the same one is being approved: the approval has taken the request and
+/// given the role but not committed when the second is checked. The second waits for it and is
+/// refused (409 `already_assigned`), never left pending for an approval that would refuse it.
+#[tokio::test]
+async fn an_alta_filed_while_the_same_one_is_approved_is_refused_not_left_pending() {
+    use entity::{provisioning_request, role_assignment, vocabulary::RequestStatus};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let app = spawn_app().await;
+    let (ugel, admin, _, request) = statistician_filed(&app).await;
+    let id = request["id"].as_i64().unwrap();
+    let (status, approved) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    let assignment: i64 = app
+        .scalar(&format!(
+            "SELECT CAST(result_assignment_id AS TEXT) FROM provisioning_request WHERE id = {id}"
+        ))
+        .await
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("{approved}"));
+
+    // Back to the moment before: the request pending, the role not held.
+    let set_status = |status: RequestStatus| {
+        provisioning_request::Entity::update_many()
+            .col_expr(provisioning_request::Column::Status, Expr::value(status))
+            .filter(provisioning_request::Column::Id.eq(id))
+    };
+    let set_active = |active: bool| {
+        role_assignment::Entity::update_many()
+            .col_expr(role_assignment::Column::Active, Expr::value(active))
+            .filter(role_assignment::Column::Id.eq(assignment))
+    };
+    set_status(RequestStatus::Pending)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    set_active(false).exec(&app.db).await.unwrap();
+
+    // The approval, under way: the request taken and the role given, not yet committed.
+    let approval = siagie::db::begin(&app.db).await.unwrap();
+    set_status(RequestStatus::Approved)
+        .exec(&approval)
+        .await
+        .unwrap();
+    set_active(true).exec(&approval).await.unwrap();
+    let (_, me) = app.get("/me", &ugel).await;
+    let ugel_id = me["roles"][0]["ugel_id"].as_i64().unwrap();
+    let filing = {
+        let app = &app;
+        let ugel = &ugel;
+        async move { file_request(app, ugel, &statistician_alta(ugel_id, "41112222"), true).await }
+    };
+    let committing = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        approval.commit().await.unwrap();
+    };
+    let ((status, filed), ()) = tokio::join!(filing, committing);
+    assert_eq!(status, StatusCode::CONFLICT, "{filed}");
+    assert_eq!(code(&filed), "already_assigned", "{filed}");
+    assert_eq!(
+        app.scalar(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM provisioning_request \
+             WHERE dni = '41112222' AND status = 'pending'"
+        )
+        .await
+        .as_deref(),
+        Some("0"),
+        "nothing left pending"
+    );
+}
