@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr,
 };
 
 use entity::{
@@ -18,7 +18,7 @@ use super::{
     accounts::{management, temporary_password},
     authority::{is_authority, request_target},
     notices::{notify_new_assignment, notify_requester},
-    requests::create,
+    requests::{create, held_as_requested, same_place, same_unit},
 };
 use crate::error::ErrorCode;
 use crate::{
@@ -378,40 +378,6 @@ pub async fn reject(
     notify_requester(&txn, links, &decided, false).await?;
     txn.commit().await?;
     Ok(decided)
-}
-
-/// Assignments held in the same unit as the request (any role): a DRE, a UGEL or an IE.
-pub(super) fn same_place(request: &provisioning_request::Model) -> Condition {
-    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
-        Some(v) => Condition::all().add(column.eq(v)),
-        None => Condition::all().add(column.is_null()),
-    };
-    Condition::all()
-        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
-        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
-        .add(eq_or_null(
-            role_assignment::Column::SchoolId,
-            request.school_id,
-        ))
-}
-
-pub(super) fn same_unit(request: &provisioning_request::Model) -> Condition {
-    let level = match &request.level {
-        Some(l) => role_assignment::Column::Level.eq(*l),
-        None => role_assignment::Column::Level.is_null(),
-    };
-    same_place(request).add(level)
-}
-
-/// The active assignments of the role an alta asks for, in its unit: the ones its approval
-/// would give again (to be narrowed to an account).
-pub(super) fn held_as_requested(
-    request: &provisioning_request::Model,
-) -> sea_orm::Select<role_assignment::Entity> {
-    role_assignment::Entity::find()
-        .filter(role_assignment::Column::Role.eq(&request.role))
-        .filter(role_assignment::Column::Active.eq(true))
-        .filter(same_unit(request))
 }
 
 /// Ends an assignment (baja never deletes); an account left with no active assignment loses its

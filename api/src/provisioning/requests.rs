@@ -504,13 +504,47 @@ pub(super) async fn account_and_holder(
     Ok((account, holder))
 }
 
+/// Assignments held in the same unit as the request (any role): a DRE, a UGEL or an IE.
+pub(super) fn same_place(request: &provisioning_request::Model) -> Condition {
+    let eq_or_null = |column: role_assignment::Column, value: Option<i64>| match value {
+        Some(v) => Condition::all().add(column.eq(v)),
+        None => Condition::all().add(column.is_null()),
+    };
+    Condition::all()
+        .add(eq_or_null(role_assignment::Column::DreId, request.dre_id))
+        .add(eq_or_null(role_assignment::Column::UgelId, request.ugel_id))
+        .add(eq_or_null(
+            role_assignment::Column::SchoolId,
+            request.school_id,
+        ))
+}
+
+pub(super) fn same_unit(request: &provisioning_request::Model) -> Condition {
+    let level = match &request.level {
+        Some(l) => role_assignment::Column::Level.eq(*l),
+        None => role_assignment::Column::Level.is_null(),
+    };
+    same_place(request).add(level)
+}
+
+/// The active assignments of the role an alta asks for, in its unit: the ones its approval
+/// would give again (to be narrowed to an account).
+pub(super) fn held_as_requested(
+    request: &provisioning_request::Model,
+) -> sea_orm::Select<role_assignment::Entity> {
+    role_assignment::Entity::find()
+        .filter(role_assignment::Column::Role.eq(&request.role))
+        .filter(role_assignment::Column::Active.eq(true))
+        .filter(same_unit(request))
+}
+
 /// Whether the person an alta names holds the role it asks for in its unit already: its
 /// approval would be refused.
 async fn holds_already(
     db: &impl ConnectionTrait,
     request: &provisioning_request::Model,
 ) -> Result<bool> {
-    Ok(super::decisions::held_as_requested(request)
+    Ok(held_as_requested(request)
         .filter(role_assignment::Column::UserId.in_subquery(accounts_of(&request.dni)))
         .one(db)
         .await?
