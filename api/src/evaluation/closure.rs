@@ -15,14 +15,14 @@ use entity::{
 };
 
 use super::{
-    grades::GradeError,
-    sheet::{ActaView, Sheet, lock},
+    modification::tell_dropped_recoveries,
+    sheet::{ActaView, GradeError, Sheet, kept_by, lock},
 };
 use crate::{
-    auth::{policy::Action, principal::Principal},
+    auth::principal::Principal,
     error::{ApiError, ErrorCode, Result},
+    links::Links,
     record::{AuditAction, Change, Event, record},
-    registry::repo::{SectionScope, section_scope},
     time::now,
 };
 
@@ -33,7 +33,8 @@ pub struct SituationInput {
     /// `promovido`, `requiere_recuperacion` or `permanece`; the suggestion of the grades when
     /// left out.
     pub situation: Option<FinalSituation>,
-    /// Required when the situation differs from the suggestion (10 to 500 characters).
+    /// Required when the situation differs from the suggestion (at least 10 letters or digits,
+    /// up to 500 characters).
     pub reason: Option<String>,
 }
 
@@ -58,21 +59,11 @@ pub struct Incomplete {
     pub students: Vec<super::sheet::Missing>,
 }
 
-/// The section, authorized for keeping its acta.
-pub async fn kept_by(
-    db: &DatabaseConnection,
-    p: &Principal,
-    section_id: i64,
-) -> Result<SectionScope> {
-    let scope = section_scope(db, section_id).await?;
-    p.authorize(Action::KeepActa, &scope.target)?;
-    Ok(scope)
-}
-
 /// Records final situations: each active student's must be the suggestion of its complete grades,
 /// or another one with a reason. All or none.
 pub async fn record_situations(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     section_id: i64,
     input: SituationsInput,
@@ -213,6 +204,9 @@ pub async fn record_situations(
             },
         )
         .await?;
+        if !outdated.is_empty() {
+            tell_dropped_recoveries(&txn, links, acta.id, &sheet.scope, outdated.len()).await?;
+        }
     }
     let sheet = Sheet::load(&txn, sheet.scope).await?;
     txn.commit().await?;

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, Statement, sea_query::OnConflict,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, QueryFilter, Statement, sea_query::OnConflict,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,12 +17,14 @@ use entity::{
 };
 
 use super::{
+    modification::tell_dropped_recoveries,
     scale,
-    sheet::{self, Sheet},
+    sheet::{self, GradeError, Sheet},
 };
 use crate::{
     auth::{policy::Action, principal::Principal},
     error::{ApiError, ErrorCode, Result},
+    links::Links,
     record::{AuditAction, Change, Event, record},
     registry::repo::{SectionScope, section_scope},
     time::now,
@@ -49,15 +51,6 @@ pub struct GradeInput {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GradesInput {
     pub grades: Vec<GradeInput>,
-}
-
-/// A grade that cannot be recorded.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GradeError {
-    /// Position in `grades` (from 0), or the line of a file (the header is line 1).
-    pub index: usize,
-    pub field: String,
-    pub message: String,
 }
 
 /// What a write of grades did.
@@ -165,6 +158,7 @@ fn check(sheet: &Sheet, input: &GradeInput) -> std::result::Result<Checked, (Str
 /// section of its IE): all or none.
 pub async fn enter(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     section_id: i64,
     input: GradesInput,
@@ -177,7 +171,7 @@ pub async fn enter(
         ));
     }
     let txn = crate::db::begin(db).await?;
-    let saved = apply(&txn, p, scope, Source::Request(input.grades)).await?;
+    let saved = apply(&txn, links, p, scope, Source::Request(input.grades)).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -186,6 +180,7 @@ pub async fn enter(
 /// (`MAT`, `COM`, …); an empty cell leaves the grade as it is. All rows or none.
 pub async fn import(
     db: &DatabaseConnection,
+    links: Links<'_>,
     p: &Principal,
     section_id: i64,
     bytes: &[u8],
@@ -194,7 +189,7 @@ pub async fn import(
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::invalid_body("El archivo debe estar codificado en UTF-8."))?;
     let txn = crate::db::begin(db).await?;
-    let saved = apply(&txn, p, scope, Source::File(text)).await?;
+    let saved = apply(&txn, links, p, scope, Source::File(text)).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -206,7 +201,8 @@ enum Source<'a> {
 }
 
 async fn apply(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
+    links: Links<'_>,
     p: &Principal,
     scope: SectionScope,
     source: Source<'_>,
@@ -271,6 +267,9 @@ async fn apply(
         },
     )
     .await?;
+    if !outdated.is_empty() {
+        tell_dropped_recoveries(txn, links, acta.id, &sheet.scope, outdated.len()).await?;
+    }
     Ok(GradesSaved {
         changed: changes.len(),
         situations_to_confirm: to_confirm.len(),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use entity::{acta, vocabulary::ModificationKind};
 
-use super::closure::kept_by;
+use super::sheet::kept_by;
 use crate::{
     auth::principal::Principal,
     error::{ApiError, ErrorCode, Result},
@@ -110,11 +110,42 @@ impl Reopenable for ActaModification {
     ) -> Result<Option<(&'static str, serde_json::Value)>> {
         let students = super::recovery::left_to_record(db, acta.section_id).await?;
         Ok((students > 0).then(|| {
-            let form = format!("{}#recuperacion", crate::links::acta_path(acta.section_id));
             (
                 "recoveries",
-                serde_json::json!({"students": students, "link": links.full(&form)}),
+                serde_json::json!({"students": students, "link": recovery_form(acta.section_id, links)}),
             )
         }))
     }
+}
+
+/// The acta's recuperación form, as an e-mail links to it.
+fn recovery_form(section_id: i64, links: Links<'_>) -> String {
+    links.full(&format!(
+        "{}#recuperacion",
+        crate::links::acta_path(section_id)
+    ))
+}
+
+/// Tells the director who asked for the acta's modification that a change under it deleted the
+/// recorded recuperación of `students` students: how many, and the form where it is recorded
+/// again once their final situation is confirmed. In the change's transaction.
+pub async fn tell_dropped_recoveries(
+    db: &DatabaseTransaction,
+    links: Links<'_>,
+    acta_id: i64,
+    scope: &SectionScope,
+    students: usize,
+) -> Result<()> {
+    let dropped = serde_json::json!({
+        "students": students,
+        "link": recovery_form(scope.section.id, links),
+    });
+    crate::exceptional::tell_dropped::<ActaModification>(
+        db,
+        links,
+        acta_id,
+        scope,
+        ("dropped", dropped),
+    )
+    .await
 }

@@ -21,10 +21,8 @@ use entity::{
 };
 
 use super::{
-    closure::kept_by,
-    grades::GradeError,
     scale,
-    sheet::{ActaState, ActaView, Sheet, lock},
+    sheet::{ActaState, ActaView, GradeError, Sheet, kept_by, lock},
 };
 use crate::{
     auth::principal::Principal,
@@ -49,7 +47,7 @@ pub struct RecoveryInput {
     pub grades: Vec<RecoveryGradeInput>,
     /// `promovido` or `permanece`; what the grades suggest when left out.
     pub situation: Option<FinalSituation>,
-    /// Required when the situation differs from the suggestion (10 to 500 characters).
+    /// Required when the situation differs from the suggestion (at least 10 letters or digits, up to 500 characters).
     pub reason: Option<String>,
 }
 

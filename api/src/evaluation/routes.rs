@@ -120,7 +120,9 @@ async fn enter_grades(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<GradesInput>,
 ) -> Result<Json<GradesSaved>> {
-    Ok(Json(grades::enter(&state.db, &p, id, body).await?))
+    Ok(Json(
+        grades::enter(&state.db, links(&state), &p, id, body).await?,
+    ))
 }
 
 /// Import a section's grades from CSV (UTF-8, comma or semicolon separated): a `documento` column
@@ -137,7 +139,9 @@ async fn import_grades(
     let bytes = Bytes::from_request(request, &state)
         .await
         .map_err(body_rejection)?;
-    Ok(Json(grades::import(&state.db, &p, id, &bytes).await?))
+    Ok(Json(
+        grades::import(&state.db, links(&state), &p, id, &bytes).await?,
+    ))
 }
 
 /// Record final situations (the director): the grades' suggestion, or another with a reason.
@@ -150,7 +154,7 @@ async fn record_situations(
     ApiJson(body): ApiJson<SituationsInput>,
 ) -> Result<Json<ActaView>> {
     Ok(Json(
-        closure::record_situations(&state.db, &p, id, body).await?,
+        closure::record_situations(&state.db, links(&state), &p, id, body).await?,
     ))
 }
 

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,8 +22,9 @@ use super::{
     scale::{self, Graded},
 };
 use crate::{
+    auth::{policy::Action, principal::Principal},
     error::{ApiError, Result},
-    registry::repo::SectionScope,
+    registry::repo::{SectionScope, section_scope},
 };
 
 /// Where an acta stands.
@@ -478,4 +480,24 @@ pub async fn read(
     p.authorize(crate::auth::policy::Action::ReadRoster, &scope.target)?;
     let at = crate::time::now();
     Ok(Sheet::load(db, scope).await?.view(at))
+}
+
+/// A grade that cannot be recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GradeError {
+    /// Position in `grades` (from 0), or the line of a file (the header is line 1).
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// The section, authorized for keeping its acta.
+pub async fn kept_by(
+    db: &DatabaseConnection,
+    p: &Principal,
+    section_id: i64,
+) -> Result<SectionScope> {
+    let scope = section_scope(db, section_id).await?;
+    p.authorize(Action::KeepActa, &scope.target)?;
+    Ok(scope)
 }

@@ -12,5 +12,5 @@ pub use steps::{Enable, ModificationRequest, Opinion, Stage, deciders, decides_a
 pub use view::{About, ModificationRequestView};
 pub use workflow::{
     Actions, ModificationFilter, Reopenable, close_expired, close_open, enable, get_in_reach,
-    give_opinion, list_in_reach, request,
+    give_opinion, list_in_reach, request, tell_dropped,
 };

@@ -34,6 +34,9 @@ pub enum Step {
     Enabled,
     /// The deadline passed: the record is closed again, and the director is told.
     Expired,
+    /// A change under the modification deleted recorded results it left without ground (an
+    /// acta's recuperaciones): the director records them again.
+    Dropped,
 }
 
 impl Step {
@@ -45,6 +48,7 @@ impl Step {
             Step::Unfavorable => "unfavorable",
             Step::Enabled => "enabled",
             Step::Expired => "expired",
+            Step::Dropped => "dropped",
         }
     }
 }
@@ -177,7 +181,7 @@ pub async fn recipients(
             .await?
             .1),
         Step::Favorable => Ok(deciders(db, Role::UgelSpecialist, None, target).await?.1),
-        Step::Unfavorable | Step::Enabled | Step::Expired => {
+        Step::Unfavorable | Step::Enabled | Step::Expired | Step::Dropped => {
             people_holding(
                 db,
                 Condition::all().add(role_assignment::Column::UserId.eq(requested_by)),

@@ -252,6 +252,7 @@ async fn announce<K: Reopenable>(
     step: Step,
     modification: modification::Model,
     scope: &SectionScope,
+    left: Option<(&'static str, serde_json::Value)>,
 ) -> Result<K::View> {
     let rows = [modification];
     let context = Context::<K>::load(db, &rows).await?;
@@ -261,10 +262,6 @@ async fn announce<K: Reopenable>(
     about.next_step_by = next_step_by(db, step, scope).await?;
     let level = scope.school.level.code();
     let people = recipients(db, step, rows[0].requested_by, &scope.target, level).await?;
-    let left = match step {
-        Step::Expired => K::left_to_do(db, about.record, links).await?,
-        _ => None,
-    };
     let told = Told {
         school: format!("{} ({})", about.school.name, about.school_code()),
         section: format!("{} {}", about.grade, about.section.name),
@@ -275,9 +272,40 @@ async fn announce<K: Reopenable>(
         link: links.modifications(),
         left,
     };
-    let key = format!("{}-{}", K::OUTBOX_KEY, rows[0].id);
+    let key = match step {
+        // A modification drops results as often as its changes do: each drop is told.
+        Step::Dropped => format!(
+            "{}-{}-{}",
+            K::OUTBOX_KEY,
+            rows[0].id,
+            now().timestamp_micros()
+        ),
+        _ => format!("{}-{}", K::OUTBOX_KEY, rows[0].id),
+    };
     tell(db, step, people, K::TEMPLATE, told, &key).await?;
     Ok(K::view(about))
+}
+
+/// Tells the director who asked for the record's enabled modification that a change under it
+/// deleted results it left without ground, `dropped` (the template's variable and its value:
+/// how many, and where they are recorded again), in the caller's transaction.
+pub async fn tell_dropped<K: Reopenable>(
+    db: &DatabaseTransaction,
+    links: Links<'_>,
+    record_id: i64,
+    scope: &SectionScope,
+    dropped: (&'static str, serde_json::Value),
+) -> Result<()> {
+    let enabled = modification::Entity::find()
+        .filter(modification::Column::Kind.eq(K::KIND))
+        .filter(record_column(K::KIND).eq(record_id))
+        .filter(modification::Column::Status.eq(ModificationStatus::Enabled))
+        .one(db)
+        .await?;
+    if let Some(modification) = enabled {
+        announce::<K>(db, links, Step::Dropped, modification, scope, Some(dropped)).await?;
+    }
+    Ok(())
 }
 
 /// The record of a request, locked until the transaction ends (PostgreSQL; SQLite has one
@@ -358,7 +386,7 @@ pub async fn request<K: Reopenable>(
         ),
     )
     .await?;
-    let view = announce::<K>(&txn, links, Step::Requested, created, &scope).await?;
+    let view = announce::<K>(&txn, links, Step::Requested, created, &scope, None).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -426,7 +454,7 @@ pub async fn give_opinion<K: Reopenable>(
         ),
     )
     .await?;
-    let view = announce::<K>(&txn, links, body.step(), updated, &scope).await?;
+    let view = announce::<K>(&txn, links, body.step(), updated, &scope, None).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -464,7 +492,7 @@ pub async fn enable<K: Reopenable>(
         .in_unit(scope.target)
         .after(&updated);
     record(&txn, K::change(&scope, &reopened, event)).await?;
-    let view = announce::<K>(&txn, links, Step::Enabled, updated, &scope).await?;
+    let view = announce::<K>(&txn, links, Step::Enabled, updated, &scope, None).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -576,7 +604,8 @@ pub async fn close_expired<K: Reopenable>(
             let mut updated = modification.clone();
             updated.status = ModificationStatus::Closed;
             updated.closed_at = modification.enabled_until;
-            announce::<K>(&txn, links, Step::Expired, updated.clone(), &scope).await?;
+            let left = K::left_to_do(&txn, &reopened, links).await?;
+            announce::<K>(&txn, links, Step::Expired, updated.clone(), &scope, left).await?;
             let event = Event::new(K::ACTIONS.expired, modification.id)
                 .in_unit(scope.target)
                 .before(&modification)

@@ -459,6 +459,25 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["recoveries_dropped"], 1, "{saved}");
     assert_eq!(saved["situations_to_confirm"], 1, "{saved}");
+    // The director who asked for the modification is told at once, with the form to record it.
+    let told = told_dropped(&app).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].contains("la recuperación pedagógica registrada de 1 estudiante"),
+        "{}",
+        told[0]
+    );
+    assert!(
+        told[0].contains("Confirme la situación final"),
+        "{}",
+        told[0]
+    );
+    let form = format!(
+        "{}/consola/actas/{}#recuperacion",
+        app.config.auth.public_base_url.trim_end_matches('/'),
+        w.section
+    );
+    assert!(told[0].contains(&form), "{}", told[0]);
 
     // Confirmed again as requiring recuperación (one area still failed): no stale result shows.
     let (status, acta) = app
@@ -532,6 +551,8 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
     assert_eq!(status, StatusCode::OK);
     let row = row_of(&app, &w).await;
     assert!(row["recovery"].is_null(), "{row}");
+    // Told again: each drop is.
+    assert_eq!(told_dropped(&app).await.len(), 2);
     let (status, _) = app
         .put(
             &format!("/sections/{}/acta/situations", w.section),
@@ -574,12 +595,17 @@ async fn a_recuperacion_the_modified_acta_no_longer_grounds_is_dropped_and_recor
         "{}",
         closed[0]
     );
-    let form = format!(
-        "{}/consola/actas/{}#recuperacion",
-        app.config.auth.public_base_url.trim_end_matches('/'),
-        w.section
-    );
     assert!(closed[0].contains(&form), "{}", closed[0]);
+}
+
+/// The e-mails delivered so far that tell a recorded recuperación was dropped, as text.
+async fn told_dropped(app: &TestApp) -> Vec<String> {
+    app.deliver_mail().await;
+    app.delivered()
+        .into_iter()
+        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
+        .filter(|text| text.contains("dejó sin sustento la recuperación pedagógica"))
+        .collect()
 }
 
 /// The director's "Pendientes" in Chromium, with JavaScript off and then on: the acta whose

@@ -160,7 +160,14 @@ pub async fn act(
                 .iter()
                 .map(|g| (g.enrollment_id, g.area_id))
                 .collect();
-            let saved = grades::enter(&state.db, p, section, GradesInput { grades: changed }).await;
+            let saved = grades::enter(
+                &state.db,
+                crate::links::Links::new(&state.config.auth.public_base_url),
+                p,
+                section,
+                GradesInput { grades: changed },
+            )
+            .await;
             let Err(error) = saved else {
                 return finish(&state, &signed, section, &action, Ok(()), notice).await;
             };
@@ -231,9 +238,15 @@ pub async fn act(
                     "No hay situaciones que registrar.",
                 ))
             } else {
-                closure::record_situations(&state.db, p, section, SituationsInput { situations })
-                    .await
-                    .map(drop)
+                closure::record_situations(
+                    &state.db,
+                    crate::links::Links::new(&state.config.auth.public_base_url),
+                    p,
+                    section,
+                    SituationsInput { situations },
+                )
+                .await
+                .map(drop)
             }
         }
         "cerrar" => closure::close(&state.db, p, section).await.map(drop),
@@ -385,7 +398,14 @@ pub async fn import(
         )),
         Ok(Some(bytes)) if bytes.len() > MAX_FILE_BYTES => Err(too_large()),
         Ok(Some(bytes)) if !bytes.is_empty() => {
-            let saved = grades::import(&state.db, &signed.principal, section, &bytes).await;
+            let saved = grades::import(
+                &state.db,
+                crate::links::Links::new(&state.config.auth.public_base_url),
+                &signed.principal,
+                section,
+                &bytes,
+            )
+            .await;
             if let Err(error) = &saved {
                 on_the_grid(&state, &signed, section, &bytes, error, &mut notice).await;
             }
