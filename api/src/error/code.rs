@@ -91,6 +91,8 @@ error_codes! {
     AreaExists = ("area_exists", CONFLICT, "Ya existe un área con ese código para el nivel y el año de inicio."),
     AlreadyAssigned = ("already_assigned", CONFLICT, "La persona ya tiene ese cargo en esa unidad."),
     AssignmentEnded = ("assignment_ended", CONFLICT, "La asignación ya había terminado."),
+    LastAdministrator = ("last_administrator", CONFLICT, "Es el único Administrador SIAGIE activo: cree otro antes de darlo de baja."),
+    OwnAppointment = ("own_appointment", FORBIDDEN, "Nadie aprueba su propia designación: la decide otra persona de la unidad o de la unidad superior."),
     RequestDecided = ("request_decided", CONFLICT, "La solicitud ya fue atendida."),
     UsernameUnavailable = ("username_unavailable", CONFLICT, "No se pudo asignar un nombre de usuario."),
     UseEmailReset = ("use_email_reset", CONFLICT, "La cuenta tiene correo electrónico: el usuario debe recuperar su contraseña con el enlace que se le envía por correo."),

@@ -18,7 +18,10 @@ use super::{
     accounts::{management, temporary_password},
     authority::{is_authority, request_target},
     notices::{notify_new_assignment, notify_requester},
-    requests::{create, held_as_requested, same_place, same_unit},
+    requests::{
+        account_and_holder, create, ensure_not_last_administrator, held_as_requested, same_place,
+        same_unit,
+    },
 };
 use crate::error::ErrorCode;
 use crate::{
@@ -86,6 +89,12 @@ pub async fn approve(
     Option<&'static str>,
 )> {
     let (request, target) = load_pending(db, principal, id).await?;
+    if request.kind == RequestKind::Alta {
+        let (_, decider) = account_and_holder(db, principal.user_id).await?;
+        if decider.dni == request.dni {
+            return Err(ApiError::from(ErrorCode::OwnAppointment));
+        }
+    }
     let at = now();
     let txn = crate::db::begin(db).await?;
     claim(&txn, id, RequestStatus::Approved).await?;
@@ -98,6 +107,7 @@ pub async fn approve(
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::from(ErrorCode::AssignmentEnded))?;
+        ensure_not_last_administrator(&txn, &assignment).await?;
         end_assignment(&txn, principal, assignment, target, at).await?;
     } else {
         let alta = Alta {
@@ -246,8 +256,11 @@ async fn account_for(
     let mut sealed: user_account::ActiveModel = created.clone().into();
     sealed.password_hash = Set(unusable);
     sealed.update(txn).await?;
+    // The person's e-mail was given by whoever registered it first, maybe in another IE: the
+    // link goes there only when the request, which the approver vouches for, names no other.
+    let named = alta.request.email.as_deref();
     opened.notice = Some(match &person.email {
-        Some(email) => {
+        Some(email) if named.is_none_or(|named| named.eq_ignore_ascii_case(email)) => {
             crate::auth::reset::send_link(
                 txn,
                 alta.auth,
@@ -258,6 +271,9 @@ async fn account_for(
             )
             .await?;
             "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo."
+        }
+        Some(_) => {
+            "La persona también está registrada en otra IE con otro correo que el de la solicitud: por seguridad no se envía enlace, y el Administrador SIAGIE debe restablecer su contraseña."
         }
         None => {
             "La persona también está registrada en otra IE y no tiene correo: el Administrador SIAGIE debe restablecer su contraseña."

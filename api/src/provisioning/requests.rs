@@ -458,6 +458,7 @@ async fn baja(
             _ => refused,
         })?;
     }
+    ensure_not_last_administrator(db, &assignment).await?;
     if row
         .reason
         .as_ref()
@@ -536,6 +537,33 @@ pub(super) fn held_as_requested(
         .filter(role_assignment::Column::Role.eq(&request.role))
         .filter(role_assignment::Column::Active.eq(true))
         .filter(same_unit(request))
+}
+
+/// A baja of the last active MINEDU administrator is refused (409 `last_administrator`): nobody
+/// would be left to decide the DRE's and UGEL's requests or to manage every account. Checked in
+/// the decision's transaction, the administrators' rows locked on PostgreSQL (SQLite has one
+/// writer), so two bajas at once cannot end the last two.
+pub(super) async fn ensure_not_last_administrator(
+    txn: &impl ConnectionTrait,
+    assignment: &role_assignment::Model,
+) -> Result<()> {
+    if assignment.role != Role::MineduAdmin.code() {
+        return Ok(());
+    }
+    // Every active administrator's row, in one order: of two bajas at once, the later waits
+    // for the earlier and then finds it ended.
+    let all = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Role.eq(Role::MineduAdmin.code()))
+        .filter(role_assignment::Column::Active.eq(true))
+        .order_by_asc(role_assignment::Column::Id);
+    let all = match txn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => all.lock_exclusive(),
+        _ => all,
+    };
+    if all.all(txn).await?.iter().all(|a| a.id == assignment.id) {
+        return Err(ApiError::from(ErrorCode::LastAdministrator));
+    }
+    Ok(())
 }
 
 /// Whether the person an alta names holds the role it asks for in its unit already: its

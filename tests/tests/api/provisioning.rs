@@ -938,3 +938,63 @@ async fn an_alta_filed_while_the_same_one_is_approved_is_refused_not_left_pendin
         "nothing left pending"
     );
 }
+
+/// Nobody approves their own appointment, and the last MINEDU administrator is not removed: no
+/// chain of allowed steps leaves a unit held by whoever chose itself, or nobody to decide.
+#[tokio::test]
+async fn nobody_appoints_itself_and_the_last_administrator_stays() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::SECUNDARIA).await;
+    let own = vec![
+        ("kind", "alta".to_string()),
+        ("role", "director".into()),
+        ("school_id", school.to_string()),
+        ("dni", "40000003".into()),
+        ("paternal_surname", "Huamán".into()),
+        ("maternal_surname", "Tello".into()),
+        ("given_names", "Oscar".into()),
+        ("email", "ohuaman@correo.pe".into()),
+        ("resolution_number", "RD 9-2026".into()),
+        ("resolution_date", "2026-03-02".into()),
+    ];
+    let (status, filed) = file_request(&app, &ugel, &own, true).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, refused) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", filed["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(code(&refused), "own_appointment");
+    let directors = app
+        .scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM role_assignment ra JOIN user_account ua \
+             ON ua.id = ra.user_id WHERE ua.username = 'ugel.demo' AND ra.role = 'director' \
+             AND ra.active = TRUE AND ra.school_id = {school}"
+        ))
+        .await;
+    assert_eq!(directors.as_deref(), Some("0"));
+
+    // The only administrator asks for its own baja: refused when filed.
+    let admin = app.login_as("admin.demo").await;
+    let assignment = app
+        .scalar(
+            "SELECT CAST(id AS TEXT) FROM role_assignment \
+             WHERE role = 'minedu_admin' AND active = TRUE",
+        )
+        .await
+        .unwrap();
+    let baja = vec![
+        ("kind", "baja".to_string()),
+        ("assignment_id", assignment),
+        ("reason", "Término de la designación por resolución".into()),
+    ];
+    let (status, refused) = file_request(&app, &admin, &baja, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(code(&refused), "last_administrator");
+    let (status, _) = app.get("/me", &admin).await;
+    assert_eq!(status, StatusCode::OK, "still signed in");
+}

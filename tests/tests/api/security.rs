@@ -781,3 +781,70 @@ async fn an_alta_for_an_existing_dni_must_carry_its_names() {
     assert!(error["error"]["fields"]["dni"].is_string());
     assert!(!error.to_string().contains("Guevara"));
 }
+
+/// The other way round: a director elsewhere registers a new person first, with its own e-mail,
+/// and the person is then appointed by whoever decides there with the person's real e-mail. The
+/// link to set the password goes to neither address: they disagree, and only the administrator,
+/// who manages every account, opens it.
+#[tokio::test]
+async fn a_director_elsewhere_cannot_take_an_appointed_persons_account_by_registering_it_first() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let ugel = app.login_as(UGEL_OFFICIAL.0).await;
+    let jaen = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+    let school = app.school_id(&ugel, demo::SECUNDARIA).await;
+    let names = ["Mendoza", "Paz", "Carlos"];
+    let (status, staff) = register_staff(
+        &app,
+        &attacker,
+        jaen,
+        "48000001",
+        names,
+        Some("ataque@correo.pe"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+
+    let (status, request) = multipart(
+        &app,
+        &ugel,
+        &[
+            ("kind", "alta".into()),
+            ("role", "director".into()),
+            ("school_id", school.to_string()),
+            ("dni", "48000001".into()),
+            ("paternal_surname", names[0].into()),
+            ("maternal_surname", names[1].into()),
+            ("given_names", names[2].into()),
+            ("email", "cmendoza@correo.pe".into()),
+            ("resolution_number", "RD 7-2026".into()),
+            ("resolution_date", "2026-03-02".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", request["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert!(decision.get("credentials").is_none(), "{decision}");
+    assert!(
+        decision["notice"]
+            .as_str()
+            .is_some_and(|n| n.contains("Administrador SIAGIE")),
+        "{decision}"
+    );
+    for address in ["ataque@correo.pe", "cmendoza@correo.pe"] {
+        let queued = app
+            .scalar(&format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+                 WHERE to_address = '{address}' AND template = 'password_reset'"
+            ))
+            .await;
+        assert_eq!(queued.as_deref(), Some("0"), "no link to {address}");
+    }
+}
