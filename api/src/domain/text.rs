@@ -16,12 +16,23 @@ pub fn argument_rule(max: usize) -> String {
     format!("al menos {MIN_ARGUMENT} letras o dígitos, hasta {max} caracteres")
 }
 
-/// The letters and digits of `text`, of any script: what says something, unlike spaces, marks
-/// that draw nothing alone (zero-width, combining, format, blank, private-use characters) or
-/// symbols.
+/// The letters and decimal digits of `text`, of any script: what says something, unlike spaces,
+/// marks (zero-width, combining, format, private-use characters), modifier letters that only
+/// lengthen or mark another (ـ, ー, ʼ), number symbols (①, ½, ²) and the Hangul fillers, blank
+/// on the page though classed as letters.
 fn visible_len(text: &str) -> usize {
+    use unicode_properties::{GeneralCategory as C, UnicodeGeneralCategory};
     text.chars()
-        .filter(|c| c.is_alphanumeric() && !filler(*c))
+        .filter(|c| {
+            matches!(
+                c.general_category(),
+                C::UppercaseLetter
+                    | C::LowercaseLetter
+                    | C::TitlecaseLetter
+                    | C::OtherLetter
+                    | C::DecimalNumber
+            ) && !filler(*c)
+        })
         .count()
 }
 
@@ -54,6 +65,28 @@ mod tests {
             '\u{E000}',
             '\u{FFFC}',
             '\u{115F}',
+            // Combining marks that Unicode classes as alphabetic.
+            '\u{0345}',
+            '\u{064B}',
+            '\u{05B0}',
+            '\u{0E31}',
+            '\u{0F71}',
+            '\u{0670}',
+            '\u{1885}',
+            // Modifier letters: a line, a dash, an apostrophe, a mark.
+            '\u{0640}',
+            '\u{30FC}',
+            '\u{02C9}',
+            '\u{02BC}',
+            '\u{FF9E}',
+            '\u{2E2F}',
+            '\u{3005}',
+            '\u{A67F}',
+            // Number symbols.
+            '①',
+            '½',
+            '²',
+            'Ⅰ',
         ] {
             let blank: String = std::iter::repeat_n(invisible, 12).collect();
             assert!(!argued(&blank, 500), "{:?}", invisible);
@@ -67,6 +100,15 @@ mod tests {
             "ten seen"
         );
         assert_eq!(visible_len("\u{00A0}\u{3000} x \t"), 1);
+        for other_script in [
+            "Перевод в другую школу",
+            "因为家庭原因转学到其他学校",
+            "नई नियुक्ति के कारण स्थानांतरण",
+            "تم النقل إلى مدرسة أخرى",
+            "Resolución 0456 de 2026",
+        ] {
+            assert!(argued(other_script, 500), "{other_script}");
+        }
         assert_eq!(visible_len("RD N° 0456-2026, ¿válida?"), 17);
     }
 }
