@@ -108,7 +108,8 @@ pub async fn approve(
             .await?
             .ok_or_else(|| ApiError::from(ErrorCode::AssignmentEnded))?;
         ensure_not_last_administrator(&txn, &assignment).await?;
-        end_assignment(&txn, principal, assignment, target, at).await?;
+        let links = crate::links::Links::new(&auth.public_base_url);
+        end_assignment(&txn, links, principal, assignment, target, at).await?;
     } else {
         let alta = Alta {
             auth,
@@ -316,8 +317,9 @@ async fn assign(
             .filter(same_unit(request))
             .all(txn)
             .await?;
+        let links = crate::links::Links::new(&alta.auth.public_base_url);
         for holder in holders {
-            end_assignment(txn, principal, holder, target, at).await?;
+            end_assignment(txn, links, principal, holder, target, at).await?;
         }
     }
     if let (UnitKind::School, Some(school_id)) = (role.unit_kind(), request.school_id) {
@@ -400,6 +402,7 @@ pub async fn reject(
 /// sessions at once.
 pub(super) async fn end_assignment(
     db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
     principal: &Principal,
     assignment: role_assignment::Model,
     target: Target,
@@ -427,6 +430,48 @@ pub(super) async fn end_assignment(
         .await?;
     if still_active.is_none() {
         revoke_sessions(db, Sessions::User(assignment.user_id), at).await?;
+    }
+    decline_stale_bajas(db, links, principal, &assignment, target, at).await
+}
+
+/// The bajas still pending for an assignment just ended (by an approved baja or a new holder of
+/// the unit) can no longer be approved: each is declined and its requester told, rather than
+/// left pending, blocking the next baja of the same person and unit.
+async fn decline_stale_bajas(
+    db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
+    principal: &Principal,
+    assignment: &role_assignment::Model,
+    target: Target,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let stale = provisioning_request::Entity::find()
+        .filter(provisioning_request::Column::Kind.eq(RequestKind::Baja))
+        .filter(provisioning_request::Column::AssignmentId.eq(assignment.id))
+        .filter(provisioning_request::Column::Status.eq(RequestStatus::Pending))
+        .all(db)
+        .await?;
+    for request in stale {
+        let mut declined: provisioning_request::ActiveModel = request.clone().into();
+        declined.status = Set(RequestStatus::Rejected);
+        declined.decided_by = Set(Some(principal.user_id));
+        declined.decided_at = Set(Some(at));
+        declined.decision_reason = Set(Some(
+            "La asignación terminó por otra decisión: esta baja ya no tiene objeto.".into(),
+        ));
+        let declined = declined.update(db).await?;
+        record(
+            db,
+            Change::Audited(
+                Event::new(AuditAction::ProvisioningRejected, request.id)
+                    .by(principal.user_id)
+                    .in_unit(target)
+                    .before(&request)
+                    .after(&declined),
+            ),
+        )
+        .await?;
+        notify_requester(db, links, &declined, false).await?;
     }
     Ok(())
 }

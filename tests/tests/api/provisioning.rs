@@ -998,3 +998,64 @@ async fn nobody_appoints_itself_and_the_last_administrator_stays() {
     let (status, _) = app.get("/me", &admin).await;
     assert_eq!(status, StatusCode::OK, "still signed in");
 }
+
+/// A baja pending for an assignment that another decision ends (a new director appointed to the
+/// IE) is declined with the reason and its requester told, not left pending for an approval that
+/// would refuse it while it blocks the next baja of that person and unit.
+#[tokio::test]
+async fn a_baja_overtaken_by_a_new_holder_is_declined_and_its_requester_told() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let assignment = app
+        .scalar(
+            "SELECT CAST(ra.id AS TEXT) FROM role_assignment ra JOIN user_account ua \
+             ON ua.id = ra.user_id WHERE ua.username = 'director.demo' \
+             AND ra.role = 'director' AND ra.active = TRUE",
+        )
+        .await
+        .unwrap();
+    let baja = vec![
+        ("kind", "baja".to_string()),
+        ("assignment_id", assignment),
+        ("reason", "Término de la designación por resolución".into()),
+    ];
+    let (status, baja) = file_request(&app, &ugel, &baja, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{baja}");
+
+    let (status, alta) = file_request(&app, &ugel, &director_alta(school, "41112222"), true).await;
+    assert_eq!(status, StatusCode::CREATED, "{alta}");
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", alta["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+
+    let (_, seen) = app
+        .get(&format!("/provisioning/requests/{}", baja["id"]), &ugel)
+        .await;
+    assert_eq!(seen["status"], "rejected", "{seen}");
+    assert!(
+        seen["decision_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("terminó por otra decisión")),
+        "{seen}"
+    );
+    app.deliver_mail().await;
+    let told = app
+        .delivered()
+        .into_iter()
+        .filter(|raw| {
+            raw.lines()
+                .any(|l| l.starts_with("To: ") && l.contains("ugel.demo@siagie.local"))
+        })
+        .any(|raw| {
+            tests::smtp::Received::from_raw(raw.into_bytes())
+                .text()
+                .contains("terminó por otra decisión")
+        });
+    assert!(told, "the requester is told why");
+}
