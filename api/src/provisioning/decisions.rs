@@ -89,6 +89,7 @@ pub async fn approve(
     Option<&'static str>,
 )> {
     let (request, target) = load_pending(db, principal, id).await?;
+    let links = crate::links::Links::new(&auth.public_base_url);
     if request.kind == RequestKind::Alta {
         let (_, decider) = account_and_holder(db, principal.user_id).await?;
         if decider.dni == request.dni {
@@ -108,7 +109,6 @@ pub async fn approve(
             .await?
             .ok_or_else(|| ApiError::from(ErrorCode::AssignmentEnded))?;
         ensure_not_last_administrator(&txn, &assignment).await?;
-        let links = crate::links::Links::new(&auth.public_base_url);
         end_assignment(&txn, links, principal, assignment, target, at).await?;
     } else {
         let alta = Alta {
@@ -139,13 +139,7 @@ pub async fn approve(
         ),
     )
     .await?;
-    notify_requester(
-        &txn,
-        crate::links::Links::new(&auth.public_base_url),
-        &decided,
-        true,
-    )
-    .await?;
+    notify_requester(&txn, links, &decided, true).await?;
     txn.commit().await?;
     Ok((decided, opened.credentials, opened.notice))
 }
@@ -376,16 +370,32 @@ pub async fn reject(
     }
     let txn = crate::db::begin(db).await?;
     claim(&txn, id, RequestStatus::Rejected).await?;
+    let decided = decline(&txn, links, principal, request, target, reason, now()).await?;
+    txn.commit().await?;
+    Ok(decided)
+}
+
+/// Writes a request's rejection with its reason, audited, and tells its requester: in the
+/// caller's transaction, the request already taken from `pending`.
+async fn decline(
+    db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
+    principal: &Principal,
+    request: provisioning_request::Model,
+    target: Target,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<provisioning_request::Model> {
     let mut decided: provisioning_request::ActiveModel = request.clone().into();
     decided.status = Set(RequestStatus::Rejected);
     decided.decided_by = Set(Some(principal.user_id));
-    decided.decided_at = Set(Some(now()));
+    decided.decided_at = Set(Some(at));
     decided.decision_reason = Set(Some(reason.to_owned()));
-    let decided = decided.update(&txn).await?;
+    let decided = decided.update(db).await?;
     record(
-        &txn,
+        db,
         Change::Audited(
-            Event::new(AuditAction::ProvisioningRejected, id)
+            Event::new(AuditAction::ProvisioningRejected, request.id)
                 .by(principal.user_id)
                 .in_unit(target)
                 .before(&request)
@@ -393,8 +403,7 @@ pub async fn reject(
         ),
     )
     .await?;
-    notify_requester(&txn, links, &decided, false).await?;
-    txn.commit().await?;
+    notify_requester(db, links, &decided, false).await?;
     Ok(decided)
 }
 
@@ -452,26 +461,16 @@ async fn decline_stale_bajas(
         .all(db)
         .await?;
     for request in stale {
-        let mut declined: provisioning_request::ActiveModel = request.clone().into();
-        declined.status = Set(RequestStatus::Rejected);
-        declined.decided_by = Set(Some(principal.user_id));
-        declined.decided_at = Set(Some(at));
-        declined.decision_reason = Set(Some(
-            "La asignación terminó por otra decisión: esta baja ya no tiene objeto.".into(),
-        ));
-        let declined = declined.update(db).await?;
-        record(
+        decline(
             db,
-            Change::Audited(
-                Event::new(AuditAction::ProvisioningRejected, request.id)
-                    .by(principal.user_id)
-                    .in_unit(target)
-                    .before(&request)
-                    .after(&declined),
-            ),
+            links,
+            principal,
+            request,
+            target,
+            "La asignación terminó por otra decisión: esta baja ya no tiene objeto.",
+            at,
         )
         .await?;
-        notify_requester(db, links, &declined, false).await?;
     }
     Ok(())
 }
