@@ -44,6 +44,7 @@ macro_rules! templates {
 
 const TEMPLATES: &[(&str, &str)] = templates![
     "password_reset",
+    "provisioning_request",
     "provisioning_decision",
     "assignment_added",
     "register_modification",
@@ -144,6 +145,23 @@ mod tests {
         )
         .unwrap();
         assert!(decision.text.contains("Falta la RD"));
+        let waiting = render(
+            "provisioning_request",
+            minijinja::context! { name => "Rosa", kind => "baja", role => "Director de IE", person => "Ana (DNI 41112222)", unit => "IE N° 1", by => "Oscar Díaz", stage => "la DRE", link => "http://x/consola/altas-y-bajas/7" },
+        )
+        .unwrap();
+        assert!(waiting.text.contains("solicitó la baja de Director de IE"));
+        assert!(
+            waiting.text.contains("La decide la DRE"),
+            "{}",
+            waiting.text
+        );
+        assert!(
+            waiting.html.contains("<p>La decide la DRE.</p>"),
+            "{}",
+            waiting.html
+        );
+        assert!(waiting.text.contains("http://x/consola/altas-y-bajas/7"));
         let added = render(
             "assignment_added",
             minijinja::context! { name => "Ana", role => "Docente", unit => "IE N° 1", by => "Oscar Díaz", at => "02/12/2026 10:00" },

@@ -55,8 +55,8 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
         &txn,
         &state.config.auth,
         &account,
-        &holder.given_names,
-        &email,
+        (&holder.given_names, &email),
+        false,
         at,
     )
     .await?;
@@ -70,13 +70,13 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
 }
 
 /// Writes a single-use link to set the account's password, and its e-mail to the outbox, in the
-/// caller's transaction.
+/// caller's transaction: a reset asked for, or the first password of a `new_account`.
 pub async fn send_link(
     db: &impl sea_orm::ConnectionTrait,
     config: &crate::config::AuthConfig,
     account: &user_account::Model,
-    name: &str,
-    email: &str,
+    (name, email): (&str, &str),
+    new_account: bool,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let token = random_token(32);
@@ -91,6 +91,8 @@ pub async fn send_link(
             name => name,
             link => link,
             expires => expires.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+            new_account => new_account,
+            username => account.username.clone(),
         },
     )
     .map_err(ApiError::Internal)?;

@@ -125,7 +125,7 @@ async fn check(service: &Certificates, input: PublicRequest, address: &str) -> R
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    if names.is_empty() || names.chars().count() > 120 {
+    if !crate::domain::said(&names) || names.chars().count() > 120 {
         f.check::<()>(
             "requester_names",
             Err("Escriba sus apellidos y nombres (hasta 120 caracteres).".into()),
@@ -138,7 +138,7 @@ async fn check(service: &Certificates, input: PublicRequest, address: &str) -> R
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    if purpose.is_empty() || purpose.chars().count() > 300 {
+    if !crate::domain::said(&purpose) || purpose.chars().count() > 300 {
         f.check::<()>(
             "purpose",
             Err("Indique para qué necesita el certificado (hasta 300 caracteres).".into()),

@@ -20,7 +20,7 @@ use super::{
     ticket_view::spanish,
 };
 use crate::{
-    auth::policy::{Role, Unit, UnitKind},
+    auth::policy::{Role, Unit, UnitKind, provisioning_authority},
     error::ApiError,
     links::PROVISIONING_PATH,
     provisioning::{self, RequestView},
@@ -62,18 +62,31 @@ async fn not_filer(state: &AppState, signed: &Signed) -> Option<Response> {
     }
 }
 
-/// The roles a person may name in a request: an IE's staff for a director; every role but the
-/// administrator's for the units above.
+/// The roles a person may name in a request, as filing checks them: an IE's staff for its
+/// director; for the units above, the roles held at their level or below (a UGEL's roles and
+/// directors for a UGEL, a DRE's too for a DRE, every role but the administrator's for MINEDU).
 fn requestable(p: &crate::auth::principal::Principal) -> Vec<Role> {
-    let above = p
+    let rank = |kind: UnitKind| match kind {
+        UnitKind::School => 0,
+        UnitKind::Ugel => 1,
+        UnitKind::Dre => 2,
+        UnitKind::Minedu => 3,
+    };
+    let over = p
         .assignments
         .iter()
-        .any(|a| a.role.unit_kind() != UnitKind::School && a.role != Role::HelpdeskAgent);
+        .filter(|a| a.role.unit_kind() != UnitKind::School && a.role != Role::HelpdeskAgent)
+        .map(|a| rank(a.role.unit_kind()))
+        .max();
+    let directs = p.has_role(Role::Director);
     Role::ALL
         .iter()
         .copied()
         .filter(|r| *r != Role::MineduAdmin)
-        .filter(|r| above || (r.unit_kind() == UnitKind::School && *r != Role::Director))
+        .filter(|r| match provisioning_authority(*r) {
+            Role::Director => directs,
+            _ => over.is_some_and(|top| rank(r.unit_kind()) <= top),
+        })
         .collect()
 }
 

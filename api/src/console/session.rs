@@ -224,6 +224,14 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
         if !same(&sent.csrf, &signed.csrf) {
             return Err(forbidden(Some(&signed)));
         }
+        if crate::http::extract::form_has_control(&bytes) {
+            return Err(message_page(
+                StatusCode::BAD_REQUEST,
+                Some(&signed.person()),
+                "Solicitud no válida",
+                "El texto enviado contiene caracteres de control no permitidos. Vuelva a la página, revíselo e inténtelo de nuevo.",
+            ));
+        }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| bad_form())?;
         Ok(Self { signed, form })
     }

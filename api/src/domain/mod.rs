@@ -13,4 +13,4 @@ pub use contact::{CellPhone, Email};
 pub use documents::{Anexo, CodigoModular, Dni, StudentCode, StudentDocument};
 pub use enums::{EnrollmentStatus, Level, Management, Modality, Position};
 pub use names::{FullName, NamePart, PersonName, person_key, spanish_key, unaccented};
-pub use text::{argued, argument_rule};
+pub use text::{argued, argument_rule, forbidden_control, has_control, said};

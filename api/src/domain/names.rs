@@ -22,6 +22,10 @@ impl PersonName {
                 "El nombre solo puede contener letras, espacios, apóstrofos y guiones.".into(),
             );
         }
+        // Signs and marks alone (a hyphen, an apostrophe, a Hangul filler) name nobody.
+        if !super::said(&folded) {
+            return Err("El nombre debe contener letras.".into());
+        }
         Ok(Self(folded))
     }
 
@@ -172,6 +176,21 @@ mod tests {
             "María Ñahui"
         );
         assert!(PersonName::parse("D'Angelo-Quispe").is_ok());
+        assert!(PersonName::parse("Ñ").is_ok());
+    }
+
+    #[test]
+    fn signs_and_marks_alone_name_nobody() {
+        for blank in [
+            "-",
+            "'",
+            ". -",
+            "\u{3164}",
+            "\u{115F}\u{1160}",
+            "\u{0640}\u{0640}",
+        ] {
+            assert!(PersonName::parse(blank).is_err(), "{blank:?}");
+        }
     }
 
     #[test]

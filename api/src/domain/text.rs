@@ -7,7 +7,24 @@ const MIN_ARGUMENT: usize = 10;
 /// Whether `text` argues a step: at least [`MIN_ARGUMENT`] letters or digits, at most `max`
 /// characters in all.
 pub fn argued(text: &str, max: usize) -> bool {
-    visible_len(text) >= MIN_ARGUMENT && text.chars().count() <= max
+    visible_len(text) >= MIN_ARGUMENT && text.chars().count() <= max && !has_control(text)
+}
+
+/// Whether `text` says something a reader sees: a letter or a digit at least, and no control
+/// character (a note, a rejection's reason, a name).
+pub fn said(text: &str) -> bool {
+    visible_len(text) > 0 && !has_control(text)
+}
+
+/// Whether text holds a control character other than tab, line feed and carriage return (NUL
+/// among them: PostgreSQL cannot store it, and no person typed it).
+pub fn has_control(text: &str) -> bool {
+    text.chars().any(forbidden_control)
+}
+
+/// A control character that text may not hold: all but tab, line feed and carriage return.
+pub fn forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// What [`argued`] asks, as a message tells it: "al menos 10 letras o dígitos, hasta 500
@@ -100,6 +117,21 @@ mod tests {
             "ten seen"
         );
         assert_eq!(visible_len("\u{00A0}\u{3000} x \t"), 1);
+        assert!(
+            !argued("Cese por renuncia\u{7}", 500),
+            "a bell says nothing more"
+        );
+        assert!(said("No") && said("7") && said("Falta la RD.\nRevise."));
+        for nothing in [
+            "",
+            " \u{200B} ",
+            "\u{3164}",
+            "- . '",
+            "ok\u{1B}[31m",
+            "x\u{85}",
+        ] {
+            assert!(!said(nothing), "{nothing:?}");
+        }
         for other_script in [
             "Перевод в другую школу",
             "因为家庭原因转学到其他学校",

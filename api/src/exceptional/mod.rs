@@ -8,7 +8,9 @@ pub mod steps;
 mod view;
 pub mod workflow;
 
-pub use steps::{Enable, ModificationRequest, Opinion, Stage, deciders, decides_at};
+pub use steps::{
+    Enable, ModificationRequest, Opinion, Stage, deciders, decides_at, people_holding,
+};
 pub use view::{About, ModificationRequestView};
 pub use workflow::{
     Actions, ModificationFilter, Reopenable, close_expired, close_open, enable, get_in_reach,

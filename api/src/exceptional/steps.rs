@@ -378,7 +378,7 @@ pub fn decides_at(p: &Principal, stage: Stage, at_ugel: Role, target: &Target) -
 }
 
 /// The people with an active assignment matching `holders`.
-async fn people_holding(
+pub async fn people_holding(
     db: &impl ConnectionTrait,
     holders: Condition,
 ) -> Result<Vec<person::Model>> {

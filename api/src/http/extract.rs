@@ -35,39 +35,69 @@ where
     }
 }
 
-/// Whether text holds a control character other than tab, line feed and carriage return (NUL
-/// among them: PostgreSQL cannot store it, and no person typed it).
-pub fn has_control(text: &str) -> bool {
-    text.chars()
-        .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
-}
+use crate::domain::forbidden_control;
+pub use crate::domain::has_control;
 
 /// 400 for text with control characters.
 pub fn control_characters() -> ApiError {
     ApiError::from(ErrorCode::ControlCharacters)
 }
 
-/// Whether a JSON text escapes the NUL character (`\u0000`), which no text column can hold
-/// (PostgreSQL refuses it). Other control characters are refused field by field, by the rules of
-/// each value; raw control characters are not valid JSON and fail to parse anyway.
+/// Whether a JSON text carries a control character other than tab, line feed and carriage
+/// return, escaped (`\u0007`, `\b`, `\f`) or as a raw C1 character: no person typed one, NUL
+/// cannot be stored (PostgreSQL refuses it), and the others would reach e-mails, PDFs and pages.
+/// Raw C0 characters are not valid JSON and fail to parse anyway. One pass, skipping each escape
+/// whole, so that an escaped backslash (`\\u0007`) is text.
 fn escapes_control(json: &[u8]) -> bool {
-    json.windows(6)
-        .enumerate()
-        .any(|(i, w)| w.eq_ignore_ascii_case(b"\\u0000") && !preceded_by_backslash(json, i))
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'\\' => match json.get(i + 1) {
+                Some(b'b' | b'f') => return true,
+                Some(b'u') => {
+                    let code = json
+                        .get(i + 2..i + 6)
+                        .and_then(|hex| std::str::from_utf8(hex).ok())
+                        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                        .and_then(char::from_u32);
+                    if code.is_some_and(forbidden_control) {
+                        return true;
+                    }
+                    i += 6;
+                }
+                _ => i += 2,
+            },
+            0xC2 if json.get(i + 1).is_some_and(|b| (0x80..=0x9F).contains(b)) => return true,
+            _ => i += 1,
+        }
+    }
+    false
 }
 
-/// Whether the backslash at `i` is itself escaped (an odd run of backslashes before it).
-fn preceded_by_backslash(json: &[u8], i: usize) -> bool {
-    json[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1
-}
-
-/// Whether a raw query string carries a forbidden control character, percent-encoded.
-fn query_has_control(query: &str) -> bool {
-    query.as_bytes().windows(3).any(|w| {
-        w[0] == b'%'
-            && u8::from_str_radix(std::str::from_utf8(&w[1..3]).unwrap_or("zz"), 16)
-                .is_ok_and(|b| (b < 0x20 && !matches!(b, 0x09 | 0x0a | 0x0d)) || b == 0x7f)
-    })
+/// Whether a query string or a form's body carries a forbidden control character, raw or
+/// percent-encoded (a C1 character as its two UTF-8 bytes).
+pub fn form_has_control(text: &[u8]) -> bool {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let hex = text
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (text[i], hex) {
+            (b'%', Some(byte)) => {
+                bytes.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                bytes.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes)
+        .chars()
+        .any(forbidden_control)
 }
 
 /// Deserialises JSON, naming the failing field in the error.
@@ -138,7 +168,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if parts.uri.query().is_some_and(query_has_control) {
+        if parts
+            .uri
+            .query()
+            .is_some_and(|q| form_has_control(q.as_bytes()))
+        {
             return Err(ApiError::because(
                 ErrorCode::InvalidQuery,
                 ErrorCode::ControlCharacters.message(),
@@ -196,12 +230,25 @@ mod tests {
     #[test]
     fn escaped_control_characters_are_found_and_escaped_backslashes_are_not() {
         assert!(escapes_control(br#"{"username":"a\u0000b"}"#));
-        assert!(!escapes_control(br#"{"x":"\u001F"}"#));
-        assert!(!escapes_control(br#"{"x":"line\u000aother\ttab"}"#));
-        assert!(!escapes_control(br#"{"x":"a\\u0000"}"#));
+        assert!(escapes_control(br#"{"x":"\u001F"}"#));
+        assert!(escapes_control(br#"{"x":"bell\u0007"}"#));
+        assert!(escapes_control(br#"{"x":"\u001b[31m"}"#));
+        assert!(escapes_control(br#"{"x":"\u007F"}"#));
+        assert!(escapes_control(br#"{"x":"\u0085"}"#));
+        assert!(escapes_control("{\"x\":\"a\u{85}b\"}".as_bytes()));
+        assert!(escapes_control(br#"{"x":"back\bspace"}"#));
+        assert!(!escapes_control(br#"{"x":"line\u000aother\ttab\r\n"}"#));
+        assert!(!escapes_control(br#"{"x":"a\\u0000 \\b \\f"}"#));
         assert!(escapes_control(br#"{"x":"a\\\u0000"}"#));
-        assert!(query_has_control("q=a%00b"));
-        assert!(!query_has_control("q=Ch%C3%A1vez%20x"));
+        assert!(!escapes_control(
+            "{\"x\":\"Chávez ñandú ü — ✓\"}".as_bytes()
+        ));
+        assert!(form_has_control(b"q=a%00b"));
+        assert!(form_has_control(b"q=a%1Bb"));
+        assert!(form_has_control(b"q=a%C2%85b"));
+        assert!(form_has_control(b"q=a\x07b"));
+        assert!(!form_has_control(b"q=Ch%C3%A1vez%20x+y%0D%0Az%09"));
+        assert!(!form_has_control(b"q=100%25+seguro%zz"));
         assert!(has_control("a\u{0}b") && !has_control("Chávez\n"));
     }
 }

@@ -7,7 +7,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use entity::{role_assignment, school_staff};
 
 use super::dto::Credentials;
-use super::requests::{account_and_holder, unit_for, unit_ids};
+use super::{
+    requests::account_and_holder,
+    units::{unit_for, unit_ids},
+};
 use crate::error::ErrorCode;
 use crate::{
     auth::{

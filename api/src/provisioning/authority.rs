@@ -1,14 +1,17 @@
-//! Who decides a request, and so who reads it: the authority of its unit and role (the UGEL's
-//! Especialista SIAGIE for an IE's staff, and so on up), counted for lists of many.
+//! Who decides a request, and so who reads it: the authority of its unit and role (an IE's
+//! director for its staff; the UGEL's Especialista SIAGIE for a director, or the unit above
+//! where the UGEL has none; the MINEDU administrator for the roles of a DRE, a UGEL or MINEDU),
+//! counted for lists of many.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait};
 
-use entity::provisioning_request;
+use entity::{person, provisioning_request, role_assignment};
 
-use super::requests::{unit_for, unit_ids};
+use super::units::{unit_for, unit_ids};
 use crate::{
     auth::{Principal, Role, Target, policy::provisioning_authority},
     error::{ApiError, Result},
+    exceptional::{Stage, deciders, decides_at, people_holding},
 };
 
 /// A request the caller filed or decides; any other is not found.
@@ -80,7 +83,7 @@ pub async fn decided_by(
                 target
             }
         };
-        if principal.holds(provisioning_authority(role), &target) {
+        if decides(db, principal, role, &target).await? {
             decided += 1;
         }
     }
@@ -97,5 +100,57 @@ pub async fn is_authority(
         return Ok(false);
     };
     let target = request_target(db, request).await?;
-    Ok(principal.holds(provisioning_authority(role), &target))
+    decides(db, principal, role, &target).await
+}
+
+/// The stage that decides the requests for a director of an IE of `target`, and the people
+/// active there: the UGEL's Especialista SIAGIE, the DRE's where the UGEL has none, MINEDU's
+/// (or the administrator) where neither has one, so that no request waits where nobody decides.
+async fn director_deciders(
+    db: &impl ConnectionTrait,
+    target: &Target,
+) -> Result<(Stage, Vec<person::Model>)> {
+    deciders(db, provisioning_authority(Role::Director), None, target).await
+}
+
+/// Whether the caller decides requests for `role` in `target`.
+async fn decides(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    role: Role,
+    target: &Target,
+) -> Result<bool> {
+    let authority = provisioning_authority(role);
+    if principal.holds(authority, target) {
+        return Ok(true);
+    }
+    let above = [
+        Role::DreSpecialist,
+        Role::MineduSpecialist,
+        Role::MineduAdmin,
+    ];
+    if role != Role::Director || !above.iter().any(|r| principal.holds(*r, target)) {
+        return Ok(false);
+    }
+    let (stage, _) = director_deciders(db, target).await?;
+    Ok(decides_at(principal, stage, authority, target))
+}
+
+/// The people who decide requests for `role` in `target`, to be told of a new one, and for a
+/// director's, the stage they are at.
+pub(super) async fn deciders_of(
+    db: &impl ConnectionTrait,
+    role: Role,
+    target: &Target,
+) -> Result<(Option<Stage>, Vec<person::Model>)> {
+    let authority = provisioning_authority(role);
+    if role == Role::Director {
+        let (stage, people) = director_deciders(db, target).await?;
+        return Ok((Some(stage), people));
+    }
+    let mut holders = Condition::all().add(role_assignment::Column::Role.eq(authority.code()));
+    if authority == Role::Director {
+        holders = holders.add(role_assignment::Column::SchoolId.eq(target.school_id));
+    }
+    Ok((None, people_holding(db, holders).await?))
 }

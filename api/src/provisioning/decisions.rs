@@ -260,8 +260,8 @@ async fn account_for(
                 txn,
                 alta.auth,
                 &created,
-                &person.given_names,
-                email,
+                (&person.given_names, email),
+                true,
                 alta.at,
             )
             .await?;
@@ -362,10 +362,10 @@ pub async fn reject(
 ) -> Result<provisioning_request::Model> {
     let (request, target) = load_pending(db, principal, id).await?;
     let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
+    if !crate::domain::said(reason) || reason.chars().count() > 500 {
         return Err(ApiError::field(
             "reason",
-            "Indique el motivo del rechazo (hasta 500 caracteres).",
+            "Indique el motivo del rechazo, con letras o dígitos (hasta 500 caracteres).",
         ));
     }
     let txn = crate::db::begin(db).await?;

@@ -11,6 +11,7 @@ mod notices;
 mod pdf_check;
 mod requests;
 mod routes;
+mod units;
 
 pub use authority::{decided_by, is_authority, visible_request};
 pub use decisions::{approve, reject};

@@ -1,15 +1,17 @@
-//! What a decided request tells: the requester, of the outcome, and the person given a role in a
-//! unit where it already had an account, of the new role (both by e-mail, when there is an
-//! address, written to the outbox in the decision's transaction).
+//! What a request tells: whoever decides it, that it waits; the requester, of the outcome; the
+//! person given a role in a unit where it already had an account, of the new role. By e-mail,
+//! where there is an address, written to the outbox in the transaction that files or decides.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use entity::{person, provisioning_request, school, ugel, user_account};
 
+use super::authority::deciders_of;
 use crate::{
-    auth::{Principal, Role},
+    auth::{Principal, Role, Target},
     error::{ApiError, Result},
+    exceptional::Stage,
     record::{Change, record},
     time::LIMA,
 };
@@ -39,25 +41,7 @@ pub(super) async fn notify_requester(
     let role = Role::parse(&request.role)
         .map(Role::label)
         .unwrap_or_default();
-    // A baja carries only the DNI: its person is named from the registry.
-    let named = match (&request.given_names, &request.paternal_surname) {
-        (Some(given), Some(paternal)) => format!(
-            "{given} {paternal} {}",
-            request.maternal_surname.clone().unwrap_or_default()
-        ),
-        _ => person::Entity::find()
-            .filter(person::Column::Dni.eq(&request.dni))
-            .one(db)
-            .await?
-            .map(|p| {
-                format!(
-                    "{} {} {}",
-                    p.given_names, p.paternal_surname, p.maternal_surname
-                )
-            })
-            .unwrap_or_default(),
-    };
-    let person = format!("{named} (DNI {})", request.dni);
+    let person = named(db, request).await?;
     let mail = jobs::templates::Mail::new(
         "provisioning_decision",
         &jobs::templates::context! {
@@ -65,7 +49,7 @@ pub(super) async fn notify_requester(
             kind => request.kind.clone(),
             approved => approved,
             role => role,
-            person => person.split_whitespace().collect::<Vec<_>>().join(" "),
+            person => person,
             reason => request.decision_reason.clone().unwrap_or_default(),
             link => links.full(&format!("{}/{}", crate::links::PROVISIONING_PATH, request.id)),
         },
@@ -85,28 +69,11 @@ pub(super) async fn notify_new_assignment(
     request: &provisioning_request::Model,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let unit = match (request.school_id, request.ugel_id, request.dre_id) {
-        (Some(id), _, _) => school::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|s| format!("{} ({}-{})", s.name, s.codigo_modular, s.anexo)),
-        (None, Some(id), _) => ugel::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
-        (None, None, Some(id)) => entity::dre::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|d| d.name),
-        (None, None, None) => Some("el Ministerio de Educación".to_owned()),
-    }
-    .unwrap_or_default();
+    let unit = unit_named(db, request).await?;
     let by = person::Entity::find_by_id(principal.person_id)
         .one(db)
         .await?
-        .map(|p| {
-            format!(
-                "{} {} {}",
-                p.given_names, p.paternal_surname, p.maternal_surname
-            )
-        })
+        .map(|p| full_name(&p))
         .unwrap_or_default();
     let role = Role::parse(&request.role)
         .map(Role::label)
@@ -124,4 +91,99 @@ pub(super) async fn notify_new_assignment(
     .map_err(ApiError::Internal)?;
     let key = format!("assignment-added-{}", request.id);
     record(db, Change::Mail(vec![(to.to_owned(), mail, Some(key))])).await
+}
+
+/// Whoever decides a new request learns of it by e-mail (all but its requester, who may decide
+/// it too), with where it waits when the unit above decides it.
+pub(super) async fn notify_deciders(
+    db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
+    principal: &Principal,
+    request: &provisioning_request::Model,
+    target: &Target,
+) -> Result<()> {
+    let Some(role) = Role::parse(&request.role) else {
+        return Ok(());
+    };
+    let (stage, people) = deciders_of(db, role, target).await?;
+    let people: Vec<_> = people
+        .into_iter()
+        .filter(|p| p.id != principal.person_id && p.email.is_some())
+        .collect();
+    if people.is_empty() {
+        return Ok(());
+    }
+    let by = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .map(|p| full_name(&p))
+        .unwrap_or_default();
+    let mut context = serde_json::json!({
+        "kind": request.kind,
+        "role": role.label(),
+        "person": named(db, request).await?,
+        "unit": unit_named(db, request).await?,
+        "by": by,
+        "stage": stage.filter(|s| *s != Stage::Ugel).map(Stage::label).unwrap_or_default(),
+        "link": links.full(&format!("{}/{}", crate::links::PROVISIONING_PATH, request.id)),
+    });
+    let mut mail = Vec::with_capacity(people.len());
+    for to in people {
+        context["name"] = serde_json::Value::String(to.given_names.clone());
+        let told = jobs::templates::Mail::new("provisioning_request", &context)
+            .map_err(ApiError::Internal)?;
+        let key = format!("provisioning-request-{}-{}", request.id, to.id);
+        mail.push((to.email.unwrap_or_default(), told, Some(key)));
+    }
+    record(db, Change::Mail(mail)).await
+}
+
+/// A person's names as they are read: given names, then surnames.
+fn full_name(p: &person::Model) -> String {
+    format!(
+        "{} {} {}",
+        p.given_names, p.paternal_surname, p.maternal_surname
+    )
+    .split_whitespace()
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+/// The person a request names, with its DNI. A baja carries only the DNI: its person is named
+/// from the registry.
+async fn named(db: &impl ConnectionTrait, request: &provisioning_request::Model) -> Result<String> {
+    let name = match (&request.given_names, &request.paternal_surname) {
+        (Some(given), Some(paternal)) => format!(
+            "{given} {paternal} {}",
+            request.maternal_surname.clone().unwrap_or_default()
+        ),
+        _ => person::Entity::find()
+            .filter(person::Column::Dni.eq(&request.dni))
+            .one(db)
+            .await?
+            .map(|p| full_name(&p))
+            .unwrap_or_default(),
+    };
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok(format!("{name} (DNI {})", request.dni))
+}
+
+/// The unit a request's role is held in, as a person names it.
+async fn unit_named(
+    db: &impl ConnectionTrait,
+    request: &provisioning_request::Model,
+) -> Result<String> {
+    Ok(match (request.school_id, request.ugel_id, request.dre_id) {
+        (Some(id), _, _) => school::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|s| format!("{} ({}-{})", s.name, s.codigo_modular, s.anexo)),
+        (None, Some(id), _) => ugel::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        (None, None, Some(id)) => entity::dre::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|d| d.name),
+        (None, None, None) => Some("el Ministerio de Educación".to_owned()),
+    }
+    .unwrap_or_default())
 }

@@ -12,116 +12,25 @@ use entity::{
     vocabulary::{RequestKind, RequestStatus},
 };
 
-use super::{dto::NewRequestForm, files::Upload};
+use super::{
+    dto::NewRequestForm,
+    files::Upload,
+    notices::notify_deciders,
+    units::{UnitRef, unit_for, unit_ids},
+};
 use crate::error::ErrorCode;
 use crate::{
     auth::{
         Principal, Role, Target,
         policy::{Unit, UnitKind, provisioning_authority, requires_email, requires_resolution},
     },
-    domain::{CellPhone, Dni, Email, FullName, Level},
+    domain::{CellPhone, Dni, Email, FullName},
     error::{ApiError, Result},
     http::PageParams,
     record::{AuditAction, Change, Event, record},
-    registry::school_scope,
     state::AppState,
     time::{LIMA, now},
 };
-
-/// A form carrying only the ids of a unit, to look the unit up.
-pub(super) fn unit_ids(
-    dre_id: Option<i64>,
-    ugel_id: Option<i64>,
-    school_id: Option<i64>,
-    level: Option<String>,
-) -> NewRequestForm {
-    NewRequestForm {
-        dre_id,
-        ugel_id,
-        school_id,
-        level,
-        ..Default::default()
-    }
-}
-
-/// Where a role is held, checked to exist.
-pub(super) struct UnitRef {
-    pub(super) dre_id: Option<i64>,
-    pub(super) ugel_id: Option<i64>,
-    pub(super) school: Option<school::Model>,
-    pub(super) level: Option<Level>,
-    pub(super) target: Target,
-}
-
-pub(super) async fn unit_for(
-    db: &impl ConnectionTrait,
-    role: Role,
-    form: &NewRequestForm,
-) -> Result<UnitRef> {
-    let missing =
-        |field: &str, what: &str| ApiError::field(field, format!("Indique {what} del cargo."));
-    match role.unit_kind() {
-        UnitKind::Minedu => Ok(UnitRef {
-            dre_id: None,
-            ugel_id: None,
-            school: None,
-            level: None,
-            target: Target::national(),
-        }),
-        UnitKind::Dre => {
-            let dre_id = form.dre_id.ok_or_else(|| missing("dre_id", "la DRE"))?;
-            entity::dre::Entity::find_by_id(dre_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::field("dre_id", "La DRE no existe."))?;
-            Ok(UnitRef {
-                dre_id: Some(dre_id),
-                ugel_id: None,
-                school: None,
-                level: None,
-                target: Target::dre(dre_id),
-            })
-        }
-        UnitKind::Ugel => {
-            let ugel_id = form.ugel_id.ok_or_else(|| missing("ugel_id", "la UGEL"))?;
-            let ugel = ugel::Entity::find_by_id(ugel_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| ApiError::field("ugel_id", "La UGEL no existe."))?;
-            let level = match (role, form.level.as_deref()) {
-                (Role::LevelSpecialist, Some(level)) => {
-                    Some(Level::parse(level).map_err(|m| ApiError::field("level", m))?)
-                }
-                (Role::LevelSpecialist, None) => {
-                    return Err(missing("level", "el nivel educativo"));
-                }
-                _ => None,
-            };
-            Ok(UnitRef {
-                dre_id: None,
-                ugel_id: Some(ugel_id),
-                school: None,
-                level,
-                target: Target::ugel(ugel.id, ugel.dre_id),
-            })
-        }
-        UnitKind::School => {
-            let school_id = form
-                .school_id
-                .ok_or_else(|| missing("school_id", "la IE"))?;
-            let scope = school_scope(db, school_id)
-                .await
-                .map_err(|_| ApiError::field("school_id", "La IE no existe."))?;
-            Ok(UnitRef {
-                dre_id: None,
-                ugel_id: None,
-                target: scope.target,
-                school: Some(scope.school),
-                level: None,
-            })
-        }
-    }
-}
 
 /// Whether the caller may file a request for `role` in the unit: the staff of an IE only through
 /// its director (never a PRONOEI coordinator); other roles through the deciding authority or
@@ -381,11 +290,21 @@ fn person_of(
         .as_deref()
         .filter(|p| !p.trim().is_empty())
         .and_then(|p| fields.check("cell_phone", CellPhone::parse(p)));
+    if form
+        .resolution_number
+        .as_deref()
+        .is_some_and(|n| n.trim().chars().count() > 60)
+    {
+        fields.add(
+            "resolution_number",
+            "El número de la resolución admite hasta 60 caracteres.",
+        );
+    }
     if requires_resolution(role) {
         if form
             .resolution_number
             .as_deref()
-            .is_none_or(|n| n.trim().is_empty())
+            .is_none_or(|n| !crate::domain::said(n))
         {
             fields.add(
                 "resolution_number",
@@ -617,6 +536,8 @@ async fn file(
             ),
         )
         .await?;
+        let links = crate::links::Links::new(&state.config.auth.public_base_url);
+        notify_deciders(&txn, links, principal, &created, &target).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(created)
     }
@@ -698,22 +619,27 @@ pub(super) fn visible_to(p: &Principal) -> Condition {
     for a in &p.assignments {
         match (a.role, a.unit) {
             (Role::MineduAdmin, _) => {
-                any = any.add(provisioning_request::Column::SchoolId.is_null());
+                any = any
+                    .add(provisioning_request::Column::SchoolId.is_null())
+                    .add(director_requests(minedu_decides()));
             }
             (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
-                any = any.add(
-                    Condition::all()
-                        .add(provisioning_request::Column::Role.eq(Role::Director.code()))
-                        .add(
-                            provisioning_request::Column::SchoolId.in_subquery(
-                                sea_orm::sea_query::Query::select()
-                                    .column(school::Column::Id)
-                                    .from(school::Entity)
-                                    .and_where(school::Column::UgelId.eq(ugel_id))
-                                    .to_owned(),
-                            ),
-                        ),
-                );
+                any = any.add(director_requests(
+                    Condition::all().add(ugel::Column::Id.eq(ugel_id)),
+                ));
+            }
+            (Role::DreSpecialist, Unit::Dre { dre_id }) => {
+                any = any.add(director_requests(
+                    Condition::all().add(ugel::Column::DreId.eq(dre_id)).add(
+                        ugel::Column::Id.not_in_subquery(staffed(
+                            Role::UgelSpecialist,
+                            role_assignment::Column::UgelId,
+                        )),
+                    ),
+                ));
+            }
+            (Role::MineduSpecialist, _) => {
+                any = any.add(director_requests(minedu_decides()));
             }
             (Role::Director, Unit::School { school_id, .. }) => {
                 any = any.add(
@@ -726,4 +652,52 @@ pub(super) fn visible_to(p: &Principal) -> Condition {
         }
     }
     any
+}
+
+/// The units (`column` of the assignments) where someone holds `role` actively.
+fn staffed(role: Role, column: role_assignment::Column) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(column)
+        .from(role_assignment::Entity)
+        .and_where(role_assignment::Column::Role.eq(role.code()))
+        .and_where(role_assignment::Column::Active.eq(true))
+        .and_where(column.is_not_null())
+        .to_owned()
+}
+
+/// The UGELs whose directors' requests MINEDU decides: neither the UGEL nor its DRE has an
+/// active Especialista SIAGIE.
+fn minedu_decides() -> Condition {
+    Condition::all()
+        .add(ugel::Column::Id.not_in_subquery(staffed(
+            Role::UgelSpecialist,
+            role_assignment::Column::UgelId,
+        )))
+        .add(
+            ugel::Column::DreId
+                .not_in_subquery(staffed(Role::DreSpecialist, role_assignment::Column::DreId)),
+        )
+}
+
+/// The requests for a director of an IE of the UGELs matching `ugels`: those of its UGEL for the
+/// Especialista SIAGIE UGEL, those the unit above decides for the DRE and MINEDU (as
+/// `authority::is_authority` answers for one request).
+fn director_requests(ugels: Condition) -> Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Condition::all()
+        .add(provisioning_request::Column::Role.eq(Role::Director.code()))
+        .add(
+            provisioning_request::Column::SchoolId.in_subquery(
+                Query::select()
+                    .column((school::Entity, school::Column::Id))
+                    .from(school::Entity)
+                    .inner_join(
+                        ugel::Entity,
+                        Expr::col((ugel::Entity, ugel::Column::Id))
+                            .equals((school::Entity, school::Column::UgelId)),
+                    )
+                    .cond_where(ugels)
+                    .to_owned(),
+            ),
+        )
 }

@@ -198,7 +198,13 @@ pub async fn decide(
             "La observación admite hasta 1000 caracteres.",
         ));
     }
-    if !body.approved && note.is_none() {
+    if note.as_deref().is_some_and(crate::domain::has_control) {
+        return Err(ApiError::field(
+            "note",
+            "La observación contiene caracteres de control no permitidos.",
+        ));
+    }
+    if !body.approved && !note.as_deref().is_some_and(crate::domain::said) {
         return Err(ApiError::field(
             "note",
             "Indique por qué no se aprueba la regularización.",

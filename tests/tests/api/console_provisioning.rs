@@ -27,6 +27,26 @@ async fn the_ugel_files_and_approves_a_directors_alta_and_the_credentials_are_sh
         "{}",
         form.html
     );
+    // The roles offered are those a UGEL may file: its own and its IEs' directors.
+    for offered in ["director", "ugel_statistician", "level_specialist"] {
+        assert!(
+            form.html.contains(&format!("<option value=\"{offered}\">")),
+            "{offered}"
+        );
+    }
+    for not_offered in [
+        "teacher",
+        "dre_specialist",
+        "minedu_specialist",
+        "minedu_admin",
+    ] {
+        assert!(
+            !form
+                .html
+                .contains(&format!("<option value=\"{not_offered}\">")),
+            "{not_offered}"
+        );
+    }
 
     let fields = [
         ("csrf", csrf.as_str()),

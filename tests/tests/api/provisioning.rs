@@ -1059,3 +1059,173 @@ async fn a_baja_overtaken_by_a_new_holder_is_declined_and_its_requester_told() {
         });
     assert!(told, "the requester is told why");
 }
+
+/// The texts of the e-mails delivered to `to` so far.
+async fn mail_texts_to(app: &TestApp, to: &str) -> Vec<String> {
+    app.deliver_mail().await;
+    app.delivered()
+        .into_iter()
+        .filter(|raw| raw.lines().any(|l| l.starts_with("To: ") && l.contains(to)))
+        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
+        .collect()
+}
+
+/// A director's alta or baja is decided by the UGEL's Especialista SIAGIE; where the UGEL has
+/// none active, by the DRE's, and where the DRE has none either, by MINEDU: each is told of the
+/// request, lists it and decides it, and nobody else does.
+#[tokio::test]
+async fn a_directors_request_where_the_ugel_has_no_specialist_goes_up_and_is_decided() {
+    let app = spawn_app().await;
+    let nivel = app.login_as("nivel.demo").await;
+    let dre = app.login_as("dre.demo").await;
+    let admin = app.login_as("admin.demo").await;
+    let jaen = app.login_as("jaen.demo").await;
+    let school = app.school_id(&nivel, demo::PRIMARIA).await;
+    let leave = |username: &'static str| {
+        let db = app.db.clone();
+        async move {
+            db.execute_unprepared(&format!(
+                "UPDATE role_assignment SET active = FALSE WHERE user_id = \
+                 (SELECT id FROM user_account WHERE username = '{username}')"
+            ))
+            .await
+            .unwrap();
+        }
+    };
+    leave("ugel.demo").await;
+
+    // The UGEL's Especialista del nivel files the alta; the DRE's specialist decides it.
+    let (status, alta) = file_request(&app, &nivel, &director_alta(school, "41112222"), true).await;
+    assert_eq!(status, StatusCode::CREATED, "{alta}");
+    let id = alta["id"].as_i64().unwrap();
+    let told = mail_texts_to(&app, "dre.demo@siagie.local").await;
+    assert!(
+        told.iter().any(|t| t.contains("41112222")
+            && t.contains("la DRE")
+            && t.contains(&format!("/consola/altas-y-bajas/{id}"))),
+        "the DRE is told it decides: {told:?}"
+    );
+    let (status, listed) = app.get("/provisioning/requests?status=pending", &dre).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(listed.to_string().contains("41112222"), "{listed}");
+    for outsider in [&admin, &jaen] {
+        let (status, _) = app
+            .get(&format!("/provisioning/requests/{id}"), outsider)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app
+            .post(
+                &format!("/provisioning/requests/{id}/approve"),
+                outsider,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &dre,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["request"]["status"], "approved");
+    let assignment = app
+        .scalar(&format!(
+            "SELECT CAST(result_assignment_id AS TEXT) FROM provisioning_request WHERE id = {id}"
+        ))
+        .await
+        .expect("the new director's assignment");
+
+    // With the DRE's specialist gone too, the new director's baja goes to MINEDU.
+    leave("dre.demo").await;
+    let baja = vec![
+        ("kind", "baja".to_string()),
+        ("assignment_id", assignment),
+        ("reason", "Término de la designación por resolución".into()),
+    ];
+    let (status, baja) = file_request(&app, &nivel, &baja, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{baja}");
+    let id = baja["id"].as_i64().unwrap();
+    let (status, listed) = app
+        .get("/provisioning/requests?status=pending", &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(
+        listed.as_array().unwrap().iter().any(|r| r["id"] == id),
+        "{listed}"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &jaen,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    assert_eq!(decision["request"]["status"], "approved");
+}
+
+/// Where a person reads what another wrote (a name, a resolution's number, a rejection's
+/// reason), text that shows nothing or carries control characters is refused, and nothing is
+/// written.
+#[tokio::test]
+async fn text_that_shows_nothing_is_refused_where_a_person_reads_it() {
+    let app = spawn_app().await;
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let with = |field: &'static str, value: &str| {
+        let mut alta = director_alta(school, "41112222");
+        alta.retain(|(name, _)| *name != field);
+        alta.push((field, value.to_owned()));
+        alta
+    };
+    for (field, value) in [
+        ("given_names", "\u{3164}"),
+        ("paternal_surname", "-"),
+        ("maternal_surname", "' ."),
+        ("resolution_number", "\u{200B}"),
+        ("resolution_number", &"N".repeat(61)),
+        ("reason", "Oficio\u{7}"),
+    ] {
+        let (status, body) = file_request(&app, &ugel, &with(field, value), true).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert!(
+            body["error"]["fields"][field].is_string(),
+            "{field}: {body}"
+        );
+    }
+    let pending = "SELECT CAST(COUNT(*) AS TEXT) FROM provisioning_request";
+    assert_eq!(app.scalar(pending).await.as_deref(), Some("0"));
+
+    let (status, alta) = file_request(&app, &ugel, &director_alta(school, "41112222"), true).await;
+    assert_eq!(status, StatusCode::CREATED, "{alta}");
+    let reject = format!("/provisioning/requests/{}/reject", alta["id"]);
+    let (status, body) = app
+        .post(&reject, &ugel, json!({"reason": " \u{200B}\u{3164} "}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
+    let (status, body) = app
+        .post(&reject, &ugel, json!({"reason": "Falta la RD\u{1b}[31m"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "control_characters");
+    let (_, seen) = app
+        .get(&format!("/provisioning/requests/{}", alta["id"]), &ugel)
+        .await;
+    assert_eq!(seen["status"], "pending", "{seen}");
+    let (status, body) = app
+        .post(&reject, &ugel, json!({"reason": "Falta la RD firmada"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -466,13 +466,8 @@ async fn a_section_name_with_control_characters_is_refused() {
     let before = app.sections(&director, school).await.len();
     let body = json!({"academic_year": year, "grade_id": grade, "name": "B\u{1e}C"});
     let (status, error) = app.post(&path, &director, body).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
-    assert!(
-        error["error"]["fields"]["name"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("El nombre de la sección")),
-        "{error}"
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(code(&error), "control_characters", "{error}");
     assert_eq!(app.sections(&director, school).await.len(), before);
     let body = json!({"academic_year": year, "grade_id": grade, "name": "Z"});
     let (status, created) = app.post(&path, &director, body).await;

@@ -732,8 +732,16 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 
     // She sets her password from the link sent to her own address, and signs in.
-    let mail = app.mail_to("carla@correo.pe").await;
-    let body = tests::smtp::Received::from_raw(mail.into_bytes()).text();
+    let mail = tests::smtp::Received::from_raw(app.mail_to("carla@correo.pe").await.into_bytes());
+    assert!(
+        mail.subject().contains("Su usuario del SIAGIE"),
+        "a new account, not a reset"
+    );
+    let body = mail.text();
+    assert!(
+        body.contains("Se creó su usuario del SIAGIE: 41111113"),
+        "{body}"
+    );
     let token = body
         .split("token=")
         .nth(1)

@@ -474,7 +474,14 @@ pub async fn read_parts(mut multipart: Multipart) -> Result<(Vec<(String, String
             )?);
             continue;
         }
-        fields.push((name, field.text().await.map_err(bad)?));
+        let value = field.text().await.map_err(bad)?;
+        if crate::http::extract::has_control(&value) {
+            return Err(ApiError::field(
+                &name,
+                "El texto contiene caracteres de control no permitidos.",
+            ));
+        }
+        fields.push((name, value));
     }
     Ok((fields, uploads))
 }
