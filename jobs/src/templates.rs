@@ -57,6 +57,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "certificate_rejected",
     "certificate_request_received",
     "certificate_request_new",
+    "certificate_request_unattended",
     // Help desk
     "helpdesk_ticket",
     "helpdesk_sla",
@@ -145,6 +146,14 @@ mod tests {
         )
         .unwrap();
         assert!(decision.text.contains("Falta la RD"));
+        let unattended = render(
+            "certificate_request_unattended",
+            minijinja::context! { name => "Oscar", number => "MC-2027-000001", school => "IE N° 1 (0412345-0)", link => "http://x/consola/altas-y-bajas/nueva" },
+        )
+        .unwrap();
+        assert!(
+            unattended.subject.contains("IE N° 1") && unattended.text.contains("MC-2027-000001")
+        );
         let waiting = render(
             "provisioning_request",
             minijinja::context! { name => "Rosa", kind => "baja", role => "Director de IE", person => "Ana (DNI 41112222)", unit => "IE N° 1", by => "Oscar Díaz", stage => "la DRE", link => "http://x/consola/altas-y-bajas/7" },

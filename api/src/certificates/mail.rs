@@ -1,5 +1,5 @@
 //! The e-mails of public requests: the requester's acknowledgement (with the request's number),
-//! the IE's issuers told of a new request, and the requester's answer, issued (with a
+//! the IE's issuers told of a new request (the UGEL, when the IE has nobody to issue), and the requester's answer, issued (with a
 //! single-use download link) or rejected (with the reason). Each is handed to
 //! [`Change::Certificate`](crate::record::Change::Certificate) with the step that causes it, which
 //! writes it to the outbox in the step's transaction.
@@ -74,4 +74,23 @@ pub fn new_request(told: NewRequestMail<'_>) -> Result<Queued> {
     )
     .map_err(ApiError::Internal)?;
     Ok(addressed(told.to, mail))
+}
+
+/// The UGEL's Especialista SIAGIE (or the unit above): a public request reached an IE that has
+/// nobody to issue it; the director it designates will find the request waiting.
+pub fn unattended(
+    to: &str,
+    name: &str,
+    number: &str,
+    school: &str,
+    designate: &str,
+) -> Result<Queued> {
+    let mail = jobs::templates::Mail::new(
+        "certificate_request_unattended",
+        &jobs::templates::context! {
+            name => name, number => number, school => school, link => designate,
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    Ok(addressed(to, mail))
 }

@@ -293,6 +293,32 @@ async fn file_with_ie(
             link: &link,
         })?);
     }
+    // An IE with nobody to issue (no active director, no one granted with an e-mail): the
+    // UGEL's Especialista SIAGIE (or the unit above) is told, to designate its director.
+    if mail.is_empty() {
+        let (_, people) = crate::exceptional::deciders(
+            db,
+            crate::auth::Role::UgelSpecialist,
+            None,
+            &scope.target,
+        )
+        .await?;
+        let school = format!(
+            "{} ({}-{})",
+            scope.school.name, scope.school.codigo_modular, scope.school.anexo
+        );
+        let designate = links.full(&format!("{}/nueva", crate::links::PROVISIONING_PATH));
+        for person in people {
+            let Some(to) = &person.email else { continue };
+            mail.push(super::mail::unattended(
+                to,
+                &person.given_names,
+                &number,
+                &school,
+                &designate,
+            )?);
+        }
+    }
     Ok((Some(event), mail))
 }
 

@@ -2151,3 +2151,50 @@ async fn a_public_requester_is_acknowledged_with_a_number_and_the_ies_issuers_ar
         "{told}"
     );
 }
+
+/// A public request reaching an IE with nobody to issue it (no active director, nobody granted)
+/// tells the UGEL's Especialista SIAGIE, who designates the director, and the request waits.
+#[tokio::test]
+async fn a_public_request_to_an_ie_without_a_director_tells_the_ugel() {
+    let app = spawn_app().await;
+    let ie = ie(&app).await;
+    let birth = app
+        .scalar(&format!(
+            "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{}'",
+            ie.dni
+        ))
+        .await
+        .expect("the demo student has a birth date");
+    app.db
+        .execute_unprepared(
+            "UPDATE role_assignment SET active = FALSE WHERE user_id = \
+             (SELECT id FROM user_account WHERE username = 'director.demo')",
+        )
+        .await
+        .unwrap();
+    let body = json!({"student_document": ie.dni, "birth_date": birth, "requester_dni": "41234567",
+           "requester_names": "Quispe Mamani, Rosa", "email": "rosa.quispe@example.pe",
+           "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"});
+    let (status, answer) = read(
+        app.request(Method::POST, "/certificates/public-requests", None)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    app.wait_until_queued("ugel.demo@siagie.local").await;
+    let told = mails_to(&app, "ugel.demo@siagie.local").await;
+    let told = told
+        .iter()
+        .find(|m| m.contains("no tiene director activo"))
+        .expect("the UGEL is told");
+    assert!(told.contains("/consola/altas-y-bajas/nueva"), "{told}");
+    assert!(!told.contains(&ie.dni), "the student is not named: {told}");
+    assert!(
+        mails_to(&app, "director.demo@siagie.local")
+            .await
+            .is_empty()
+    );
+}
