@@ -53,6 +53,9 @@ impl PersonName {
     }
 }
 
+/// The maternal surname of a person who has one surname only.
+pub const NO_SECOND_SURNAME: &str = "-";
+
 /// A person's full name as Peruvian documents write it: paternal surname, maternal surname and
 /// given names, each a [`PersonName`]. Parsed once, where a request or a file brings it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,9 +100,15 @@ impl FullName {
                 .map_err(|message| errors.push((which, message)))
                 .ok()
         };
-        let (paternal, maternal, given) = (
+        // A person with one surname has its maternal surname written as a lone hyphen, the one
+        // name made of a sign alone.
+        let maternal = if maternal.trim() == NO_SECOND_SURNAME {
+            Some(PersonName(NO_SECOND_SURNAME.to_owned()))
+        } else {
+            part(NamePart::Maternal, maternal)
+        };
+        let (paternal, given) = (
             part(NamePart::Paternal, paternal),
-            part(NamePart::Maternal, maternal),
             part(NamePart::Given, given),
         );
         match (paternal, maternal, given) {
