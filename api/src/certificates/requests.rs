@@ -177,7 +177,7 @@ pub async fn person_name(db: &impl ConnectionTrait, person_id: i64) -> Result<St
 fn check_guardian(f: &mut Fields, guardian: &Option<Guardian>) {
     let Some(g) = guardian else { return };
     f.check("guardian.dni", Dni::parse(&g.dni).map(|_| ()));
-    if g.names.trim().is_empty() || g.names.chars().count() > 120 {
+    if !crate::domain::said(&g.names) || g.names.chars().count() > 120 {
         f.check::<()>(
             "guardian.names",
             Err("Indique los apellidos y nombres del apoderado.".into()),
@@ -462,7 +462,7 @@ pub async fn reject(
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    if reason.is_empty() || reason.chars().count() > 500 {
+    if !crate::domain::said(&reason) || reason.chars().count() > 500 {
         return Err(ApiError::field(
             "reason",
             "Indique el motivo del rechazo (hasta 500 caracteres).",

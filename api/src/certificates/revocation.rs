@@ -114,7 +114,7 @@ pub struct Correction {
 
 fn reason_text(reason: &str) -> Result<String> {
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
-    if reason.is_empty() || reason.chars().count() > 500 {
+    if !crate::domain::said(&reason) || reason.chars().count() > 500 {
         return Err(ApiError::field(
             "reason",
             "Indique el motivo (hasta 500 caracteres).",

@@ -7,7 +7,14 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(value: &str) -> Result<Self, String> {
-        let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        use unicode_normalization::UnicodeNormalization;
+        // Composed as most keyboards type it (an accent typed apart joins its letter), and the
+        // typographic apostrophe (’, as phones type it) written as the plain one.
+        let composed: String = value
+            .nfc()
+            .map(|c| if c == '\u{2019}' { '\'' } else { c })
+            .collect();
+        let folded = composed.split_whitespace().collect::<Vec<_>>().join(" ");
         if folded.is_empty() {
             return Err("El nombre no puede estar vacío.".into());
         }
@@ -186,6 +193,8 @@ mod tests {
         );
         assert!(PersonName::parse("D'Angelo-Quispe").is_ok());
         assert!(PersonName::parse("Ñ").is_ok());
+        assert_eq!(PersonName::parse("Jose\u{301}").unwrap().as_str(), "José");
+        assert_eq!(PersonName::parse("D’Ávila").unwrap().as_str(), "D'Ávila");
     }
 
     #[test]

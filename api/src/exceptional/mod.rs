@@ -9,7 +9,7 @@ mod view;
 pub mod workflow;
 
 pub use steps::{
-    Enable, ModificationRequest, Opinion, Stage, deciders, decides_at, people_holding,
+    Enable, ModificationRequest, Opinion, Stage, deciders, deciders_but, decides_at, people_holding,
 };
 pub use view::{About, ModificationRequestView};
 pub use workflow::{

@@ -334,6 +334,18 @@ pub async fn deciders(
     level: Option<&str>,
     target: &Target,
 ) -> Result<(Stage, Vec<person::Model>)> {
+    deciders_but(db, at_ugel, level, target, None).await
+}
+
+/// [`deciders`], passing over the person of DNI `but` (a step about that person, which it may
+/// not take): a stage where only that person is active passes to the one above.
+pub async fn deciders_but(
+    db: &impl ConnectionTrait,
+    at_ugel: Role,
+    level: Option<&str>,
+    target: &Target,
+    but: Option<&str>,
+) -> Result<(Stage, Vec<person::Model>)> {
     let mut at_ugel_holders = Condition::all()
         .add(role_assignment::Column::Role.eq(at_ugel.code()))
         .add(role_assignment::Column::UgelId.eq(target.ugel_id));
@@ -358,7 +370,8 @@ pub async fn deciders(
         ),
     ];
     for (stage, holders) in stages {
-        let people = people_holding(db, holders).await?;
+        let mut people = people_holding(db, holders).await?;
+        people.retain(|p| but.is_none_or(|dni| p.dni != dni));
         if !people.is_empty() {
             return Ok((stage, people));
         }

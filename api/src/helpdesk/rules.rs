@@ -67,22 +67,20 @@ pub fn stage_label(level: TicketLevel, unit: Option<N2Unit>) -> &'static str {
     }
 }
 
-/// A text a person typed: trimmed, without control characters other than line breaks, within a
-/// length.
+/// A text a person typed: trimmed, showing a letter or a digit at least, without control
+/// characters other than line breaks, within a length.
 pub fn text(
     value: Option<&str>,
     max: usize,
     required: &str,
 ) -> std::result::Result<String, String> {
     let value = value.unwrap_or_default().trim();
-    if value.is_empty() {
-        return Err(required.to_owned());
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if crate::domain::has_control(value) {
         return Err("El texto contiene caracteres de control no permitidos.".into());
+    }
+    // Text that shows nothing (zero-width or blank characters alone) is no text.
+    if !crate::domain::said(value) {
+        return Err(required.to_owned());
     }
     if value.chars().count() > max {
         return Err(format!("El texto no puede superar {max} caracteres."));

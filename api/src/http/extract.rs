@@ -44,8 +44,9 @@ pub fn control_characters() -> ApiError {
 }
 
 /// Whether a JSON text carries a control character other than tab, line feed and carriage
-/// return, escaped (`\u0007`, `\b`, `\f`) or as a raw C1 character: no person typed one, NUL
-/// cannot be stored (PostgreSQL refuses it), and the others would reach e-mails, PDFs and pages.
+/// return, escaped (`\u0007`, `\b`, `\f`) or raw (DEL and the C1 characters, which JSON lets
+/// through unescaped): no person typed one, NUL cannot be stored (PostgreSQL refuses it), and the
+/// others would reach e-mails, PDFs and pages.
 /// Raw C0 characters are not valid JSON and fail to parse anyway. One pass, skipping each escape
 /// whole, so that an escaped backslash (`\\u0007`) is text.
 fn escapes_control(json: &[u8]) -> bool {
@@ -67,6 +68,7 @@ fn escapes_control(json: &[u8]) -> bool {
                 }
                 _ => i += 2,
             },
+            0x7F => return true,
             0xC2 if json.get(i + 1).is_some_and(|b| (0x80..=0x9F).contains(b)) => return true,
             _ => i += 1,
         }
@@ -237,6 +239,7 @@ mod tests {
         assert!(escapes_control(br#"{"x":"\u0085"}"#));
         assert!(escapes_control("{\"x\":\"a\u{85}b\"}".as_bytes()));
         assert!(escapes_control(br#"{"x":"back\bspace"}"#));
+        assert!(escapes_control(b"{\"x\":\"a\x7fb\"}"));
         assert!(!escapes_control(br#"{"x":"line\u000aother\ttab\r\n"}"#));
         assert!(!escapes_control(br#"{"x":"a\\u0000 \\b \\f"}"#));
         assert!(escapes_control(br#"{"x":"a\\\u0000"}"#));

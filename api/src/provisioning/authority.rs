@@ -11,7 +11,7 @@ use super::units::{unit_for, unit_ids};
 use crate::{
     auth::{Principal, Role, Target, policy::provisioning_authority},
     error::{ApiError, Result},
-    exceptional::{Stage, deciders, decides_at, people_holding},
+    exceptional::{Stage, deciders_but, decides_at, people_holding},
 };
 
 /// A request the caller filed or decides; any other is not found.
@@ -83,7 +83,7 @@ pub async fn decided_by(
                 target
             }
         };
-        if decides(db, principal, role, &target).await? {
+        if decides(db, principal, role, &target, &request.dni).await? {
             decided += 1;
         }
     }
@@ -100,57 +100,91 @@ pub async fn is_authority(
         return Ok(false);
     };
     let target = request_target(db, request).await?;
-    decides(db, principal, role, &target).await
+    decides(db, principal, role, &target, &request.dni).await
 }
 
-/// The stage that decides the requests for a director of an IE of `target`, and the people
-/// active there: the UGEL's Especialista SIAGIE, the DRE's where the UGEL has none, MINEDU's
-/// (or the administrator) where neither has one, so that no request waits where nobody decides.
-async fn director_deciders(
+/// Who decides a request for `role` in `target` about the person of DNI `dni`, and the people
+/// active there.
+enum Deciders {
+    /// The IE's director, for its staff.
+    School(Vec<person::Model>),
+    /// A unit above the IE, for its director, or for its staff where the director is the
+    /// person the request is about.
+    Above(Stage, Vec<person::Model>),
+    /// The MINEDU administrator, for the roles of a DRE, a UGEL or MINEDU.
+    Administrator(Vec<person::Model>),
+}
+
+/// Where a request waits: an IE's staff with its director; a director with the UGEL's
+/// Especialista SIAGIE, the DRE's where the UGEL has none, MINEDU's (or the administrator) where
+/// neither has one; the roles above with the administrator. Nobody decides about itself: a stage
+/// whose only holder is the request's person passes to the one above, so that no request waits
+/// where nobody may decide it.
+async fn deciders_for(
     db: &impl ConnectionTrait,
+    role: Role,
     target: &Target,
-) -> Result<(Stage, Vec<person::Model>)> {
-    deciders(db, provisioning_authority(Role::Director), None, target).await
+    dni: &str,
+) -> Result<Deciders> {
+    match provisioning_authority(role) {
+        Role::Director => {
+            let mut directors = people_holding(
+                db,
+                Condition::all()
+                    .add(role_assignment::Column::Role.eq(Role::Director.code()))
+                    .add(role_assignment::Column::SchoolId.eq(target.school_id)),
+            )
+            .await?;
+            directors.retain(|p| p.dni != dni);
+            if !directors.is_empty() {
+                return Ok(Deciders::School(directors));
+            }
+        }
+        Role::UgelSpecialist => {}
+        authority => {
+            let holders = Condition::all().add(role_assignment::Column::Role.eq(authority.code()));
+            return Ok(Deciders::Administrator(people_holding(db, holders).await?));
+        }
+    }
+    let (stage, people) = deciders_but(db, Role::UgelSpecialist, None, target, Some(dni)).await?;
+    Ok(Deciders::Above(stage, people))
 }
 
-/// Whether the caller decides requests for `role` in `target`.
+/// Whether the caller decides requests for `role` in `target` about the person of DNI `dni`.
 async fn decides(
     db: &impl ConnectionTrait,
     principal: &Principal,
     role: Role,
     target: &Target,
+    dni: &str,
 ) -> Result<bool> {
-    let authority = provisioning_authority(role);
-    if principal.holds(authority, target) {
-        return Ok(true);
-    }
-    let above = [
+    let may = [
+        Role::Director,
+        Role::UgelSpecialist,
         Role::DreSpecialist,
         Role::MineduSpecialist,
         Role::MineduAdmin,
     ];
-    if role != Role::Director || !above.iter().any(|r| principal.holds(*r, target)) {
+    if !may.iter().any(|r| principal.holds(*r, target)) {
         return Ok(false);
     }
-    let (stage, _) = director_deciders(db, target).await?;
-    Ok(decides_at(principal, stage, authority, target))
+    Ok(match deciders_for(db, role, target, dni).await? {
+        Deciders::School(_) => principal.holds(Role::Director, target),
+        Deciders::Above(stage, _) => decides_at(principal, stage, Role::UgelSpecialist, target),
+        Deciders::Administrator(_) => principal.holds(Role::MineduAdmin, target),
+    })
 }
 
-/// The people who decide requests for `role` in `target`, to be told of a new one, and for a
-/// director's, the stage they are at.
+/// The people who decide a request for `role` in `target` about the person of DNI `dni`, to be
+/// told of it, and the stage they are at when it passed above the IE.
 pub(super) async fn deciders_of(
     db: &impl ConnectionTrait,
     role: Role,
     target: &Target,
+    dni: &str,
 ) -> Result<(Option<Stage>, Vec<person::Model>)> {
-    let authority = provisioning_authority(role);
-    if role == Role::Director {
-        let (stage, people) = director_deciders(db, target).await?;
-        return Ok((Some(stage), people));
-    }
-    let mut holders = Condition::all().add(role_assignment::Column::Role.eq(authority.code()));
-    if authority == Role::Director {
-        holders = holders.add(role_assignment::Column::SchoolId.eq(target.school_id));
-    }
-    Ok((None, people_holding(db, holders).await?))
+    Ok(match deciders_for(db, role, target, dni).await? {
+        Deciders::School(people) | Deciders::Administrator(people) => (None, people),
+        Deciders::Above(stage, people) => (Some(stage), people),
+    })
 }

@@ -46,10 +46,15 @@ pub(super) async fn load_pending(
         .await?
         .ok_or_else(|| ApiError::not_found("la solicitud"))?;
     if !is_authority(db, principal, &request).await? {
-        return Err(if request.requested_by == principal.user_id {
-            ApiError::forbidden()
+        if request.requested_by != principal.user_id {
+            return Err(ApiError::not_found("la solicitud"));
+        }
+        // Its requester reads it; a request about the requester is decided above it.
+        let (_, requester) = account_and_holder(db, principal.user_id).await?;
+        return Err(if requester.dni == request.dni {
+            ApiError::from(ErrorCode::OwnAppointment)
         } else {
-            ApiError::not_found("la solicitud")
+            ApiError::forbidden()
         });
     }
     if request.status != RequestStatus::Pending {

@@ -12,6 +12,7 @@ mod pdf_check;
 mod requests;
 mod routes;
 mod units;
+mod visibility;
 
 pub use authority::{decided_by, is_authority, visible_request};
 pub use decisions::{approve, reject};

@@ -105,7 +105,7 @@ pub(super) async fn notify_deciders(
     let Some(role) = Role::parse(&request.role) else {
         return Ok(());
     };
-    let (stage, people) = deciders_of(db, role, target).await?;
+    let (stage, people) = deciders_of(db, role, target, &request.dni).await?;
     let people: Vec<_> = people
         .into_iter()
         .filter(|p| p.id != principal.person_id && p.email.is_some())

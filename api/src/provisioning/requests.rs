@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use entity::{
-    person, provisioning_request, role_assignment, school, school_staff, ugel, user_account,
+    person, provisioning_request, role_assignment, school_staff, user_account,
     vocabulary::{RequestKind, RequestStatus},
 };
 
@@ -17,12 +17,13 @@ use super::{
     files::Upload,
     notices::notify_deciders,
     units::{UnitRef, unit_for, unit_ids},
+    visibility::visible_to,
 };
 use crate::error::ErrorCode;
 use crate::{
     auth::{
         Principal, Role, Target,
-        policy::{Unit, UnitKind, provisioning_authority, requires_email, requires_resolution},
+        policy::{UnitKind, provisioning_authority, requires_email, requires_resolution},
     },
     domain::{CellPhone, Dni, Email, FullName},
     error::{ApiError, Result},
@@ -606,98 +607,4 @@ pub async fn list(
         }
         None => Ok((None, query.limit(500).all(db).await?)),
     }
-}
-
-/// The requests a caller filed, plus those it decides.
-pub(super) fn visible_to(p: &Principal) -> Condition {
-    let mut any = Condition::any().add(provisioning_request::Column::RequestedBy.eq(p.user_id));
-    let staff: Vec<&str> = Role::ALL
-        .iter()
-        .filter(|r| r.unit_kind() == UnitKind::School && **r != Role::Director)
-        .map(|r| r.code())
-        .collect();
-    for a in &p.assignments {
-        match (a.role, a.unit) {
-            (Role::MineduAdmin, _) => {
-                any = any
-                    .add(provisioning_request::Column::SchoolId.is_null())
-                    .add(director_requests(minedu_decides()));
-            }
-            (Role::UgelSpecialist, Unit::Ugel { ugel_id, .. }) => {
-                any = any.add(director_requests(
-                    Condition::all().add(ugel::Column::Id.eq(ugel_id)),
-                ));
-            }
-            (Role::DreSpecialist, Unit::Dre { dre_id }) => {
-                any = any.add(director_requests(
-                    Condition::all().add(ugel::Column::DreId.eq(dre_id)).add(
-                        ugel::Column::Id.not_in_subquery(staffed(
-                            Role::UgelSpecialist,
-                            role_assignment::Column::UgelId,
-                        )),
-                    ),
-                ));
-            }
-            (Role::MineduSpecialist, _) => {
-                any = any.add(director_requests(minedu_decides()));
-            }
-            (Role::Director, Unit::School { school_id, .. }) => {
-                any = any.add(
-                    Condition::all()
-                        .add(provisioning_request::Column::Role.is_in(staff.clone()))
-                        .add(provisioning_request::Column::SchoolId.eq(school_id)),
-                );
-            }
-            _ => {}
-        }
-    }
-    any
-}
-
-/// The units (`column` of the assignments) where someone holds `role` actively.
-fn staffed(role: Role, column: role_assignment::Column) -> sea_orm::sea_query::SelectStatement {
-    sea_orm::sea_query::Query::select()
-        .column(column)
-        .from(role_assignment::Entity)
-        .and_where(role_assignment::Column::Role.eq(role.code()))
-        .and_where(role_assignment::Column::Active.eq(true))
-        .and_where(column.is_not_null())
-        .to_owned()
-}
-
-/// The UGELs whose directors' requests MINEDU decides: neither the UGEL nor its DRE has an
-/// active Especialista SIAGIE.
-fn minedu_decides() -> Condition {
-    Condition::all()
-        .add(ugel::Column::Id.not_in_subquery(staffed(
-            Role::UgelSpecialist,
-            role_assignment::Column::UgelId,
-        )))
-        .add(
-            ugel::Column::DreId
-                .not_in_subquery(staffed(Role::DreSpecialist, role_assignment::Column::DreId)),
-        )
-}
-
-/// The requests for a director of an IE of the UGELs matching `ugels`: those of its UGEL for the
-/// Especialista SIAGIE UGEL, those the unit above decides for the DRE and MINEDU (as
-/// `authority::is_authority` answers for one request).
-fn director_requests(ugels: Condition) -> Condition {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    Condition::all()
-        .add(provisioning_request::Column::Role.eq(Role::Director.code()))
-        .add(
-            provisioning_request::Column::SchoolId.in_subquery(
-                Query::select()
-                    .column((school::Entity, school::Column::Id))
-                    .from(school::Entity)
-                    .inner_join(
-                        ugel::Entity,
-                        Expr::col((ugel::Entity, ugel::Column::Id))
-                            .equals((school::Entity, school::Column::UgelId)),
-                    )
-                    .cond_where(ugels)
-                    .to_owned(),
-            ),
-        )
 }

@@ -1229,3 +1229,99 @@ async fn text_that_shows_nothing_is_refused_where_a_person_reads_it() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// Nobody decides a request about itself, and such a request does not wait where only its person
+/// could decide it: a director's alta to teach in its own IE goes to the UGEL's Especialista
+/// SIAGIE, and that specialist's own appointment as a director to the DRE.
+#[tokio::test]
+async fn a_request_whose_only_decider_is_its_person_goes_to_the_unit_above() {
+    let app = spawn_app().await;
+    let director = app.login_as("director.demo").await;
+    let ugel = app.login_as("ugel.demo").await;
+    let nivel = app.login_as("nivel.demo").await;
+    let dre = app.login_as("dre.demo").await;
+    let school = app.school_id(&director, demo::PRIMARIA).await;
+
+    let teaches = vec![
+        ("kind", "alta".to_string()),
+        ("role", "teacher".into()),
+        ("school_id", school.to_string()),
+        ("dni", "40000005".into()),
+        ("paternal_surname", "Guevara".into()),
+        ("maternal_surname", "Cubas".into()),
+        ("given_names", "Wilder".into()),
+    ];
+    let (status, staff) = app
+        .post(
+            &format!("/schools/{school}/staff"),
+            &director,
+            json!({"dni": "40000005", "paternal_surname": "Guevara", "maternal_surname": "Cubas",
+                   "given_names": "Wilder", "position": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    let (status, alta) = file_request(&app, &director, &teaches, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{alta}");
+    let id = alta["id"].as_i64().unwrap();
+    let told = mail_texts_to(&app, "ugel.demo@siagie.local").await;
+    assert!(
+        told.iter().any(|t| t.contains("40000005")),
+        "the UGEL is told: {told:?}"
+    );
+    let approve = format!("/provisioning/requests/{id}/approve");
+    let (status, refused) = app.post(&approve, &director, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(code(&refused), "own_appointment");
+    let (_, listed) = app
+        .get("/provisioning/requests?status=pending", &ugel)
+        .await;
+    assert!(
+        listed.as_array().unwrap().iter().any(|r| r["id"] == id),
+        "{listed}"
+    );
+    let (status, decision) = app.post(&approve, &ugel, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+
+    // The UGEL's specialist appointed director of an IE: the DRE decides, not the appointee.
+    let (status, alta) = file_request(
+        &app,
+        &nivel,
+        &{
+            let mut alta = director_alta(school, "40000003");
+            for (field, value) in [
+                ("paternal_surname", "Huamán"),
+                ("maternal_surname", "Tello"),
+                ("given_names", "Oscar"),
+            ] {
+                alta.retain(|(name, _)| *name != field);
+                alta.push((field, value.into()));
+            }
+            alta
+        },
+        true,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{alta}");
+    let id = alta["id"].as_i64().unwrap();
+    let (status, _) = app
+        .get(&format!("/provisioning/requests/{id}"), &ugel)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the appointee does not read it"
+    );
+    let (_, listed) = app.get("/provisioning/requests?status=pending", &dre).await;
+    assert!(
+        listed.as_array().unwrap().iter().any(|r| r["id"] == id),
+        "{listed}"
+    );
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{id}/approve"),
+            &dre,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+}
