@@ -30,30 +30,15 @@ pub(super) fn visible_to(p: &Principal) -> Condition {
                 any = any.add(above_the_ie(
                     Condition::all()
                         .add(ugel::Column::Id.eq(ugel_id))
-                        .add(another_holds(
-                            Role::UgelSpecialist,
-                            UGEL,
-                            (ugel::Entity, ugel::Column::Id),
-                        )),
+                        .add(ugel_decides()),
                 ));
             }
             (Role::DreSpecialist, Unit::Dre { dre_id }) => {
                 any = any.add(above_the_ie(
                     Condition::all()
                         .add(ugel::Column::DreId.eq(dre_id))
-                        .add(
-                            another_holds(
-                                Role::UgelSpecialist,
-                                UGEL,
-                                (ugel::Entity, ugel::Column::Id),
-                            )
-                            .not(),
-                        )
-                        .add(another_holds(
-                            Role::DreSpecialist,
-                            DRE,
-                            (ugel::Entity, ugel::Column::DreId),
-                        )),
+                        .add(ugel_decides().not())
+                        .add(dre_decides()),
                 ));
             }
             (Role::MineduSpecialist | Role::MineduAdmin, _) => {
@@ -62,22 +47,8 @@ pub(super) fn visible_to(p: &Principal) -> Condition {
                 }
                 any = any.add(above_the_ie(
                     Condition::all()
-                        .add(
-                            another_holds(
-                                Role::UgelSpecialist,
-                                UGEL,
-                                (ugel::Entity, ugel::Column::Id),
-                            )
-                            .not(),
-                        )
-                        .add(
-                            another_holds(
-                                Role::DreSpecialist,
-                                DRE,
-                                (ugel::Entity, ugel::Column::DreId),
-                            )
-                            .not(),
-                        ),
+                        .add(ugel_decides().not())
+                        .add(dre_decides().not()),
                 ));
             }
             _ => {}
@@ -86,8 +57,24 @@ pub(super) fn visible_to(p: &Principal) -> Condition {
     any
 }
 
-const UGEL: role_assignment::Column = role_assignment::Column::UgelId;
-const DRE: role_assignment::Column = role_assignment::Column::DreId;
+/// A request about an IE of the UGEL around that the UGEL's Especialista SIAGIE decides: the
+/// UGEL has one other than the request's person.
+fn ugel_decides() -> Expr {
+    another_holds(
+        Role::UgelSpecialist,
+        role_assignment::Column::UgelId,
+        (ugel::Entity, ugel::Column::Id),
+    )
+}
+
+/// [`ugel_decides`] for the DRE of the UGEL around and its Especialista SIAGIE.
+fn dre_decides() -> Expr {
+    another_holds(
+        Role::DreSpecialist,
+        role_assignment::Column::DreId,
+        (ugel::Entity, ugel::Column::DreId),
+    )
+}
 
 /// The roles of an IE's staff, which its director decides.
 fn staff() -> Vec<&'static str> {
