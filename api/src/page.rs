@@ -52,6 +52,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console_password.html"),
     ),
     (
+        "console_my_email.html",
+        include_str!("../templates/console_my_email.html"),
+    ),
+    (
         "console_home.html",
         include_str!("../templates/console_home.html"),
     ),

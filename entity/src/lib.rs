@@ -16,6 +16,7 @@ pub mod console_view;
 pub mod curricular_area;
 pub mod device;
 pub mod dre;
+pub mod email_confirmation;
 pub mod enrollment;
 pub mod exceptional_modification;
 pub mod final_grade;

@@ -44,6 +44,7 @@ macro_rules! templates {
 
 const TEMPLATES: &[(&str, &str)] = templates![
     "password_reset",
+    "email_confirmation",
     "provisioning_request",
     "provisioning_decision",
     "assignment_added",

@@ -31,6 +31,7 @@ mod m20261206_200200_helpdesk_article_latest;
 mod m20261207_000000_hit_count;
 mod m20261207_100000_provisioning_request_pending;
 mod m20261207_110000_register_progress_unit;
+mod m20261207_120000_email_confirmation;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000000_hit_count::Migration),
             Box::new(m20261207_100000_provisioning_request_pending::Migration),
             Box::new(m20261207_110000_register_progress_unit::Migration),
+            Box::new(m20261207_120000_email_confirmation::Migration),
         ]
     }
 }

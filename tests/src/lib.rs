@@ -453,6 +453,16 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no e-mail delivered to {to}"))
     }
 
+    /// The text of every message delivered to `to` so far, after delivering what is due.
+    pub async fn mail_texts_to(&self, to: &str) -> Vec<String> {
+        self.deliver_mail().await;
+        self.delivered()
+            .into_iter()
+            .filter(|raw| raw.lines().any(|l| l.starts_with("To: ") && l.contains(to)))
+            .map(|raw| smtp::Received::from_raw(raw.into_bytes()).text())
+            .collect()
+    }
+
     /// Every message delivered to the mail folder so far, as text.
     pub fn delivered(&self) -> Vec<String> {
         std::fs::read_dir(&self.config.mail.dir)

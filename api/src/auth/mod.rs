@@ -1,5 +1,6 @@
 //! Identity: login for web and tablets, token rotation, the caller, and the authorization matrix.
 
+pub mod email;
 pub mod page;
 pub mod password;
 pub mod policy;

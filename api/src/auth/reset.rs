@@ -20,8 +20,10 @@ use crate::{
     time::{LIMA, now},
 };
 
-/// Sends a reset link to the account's e-mail, if it has one. The answer never tells whether the
-/// account exists or has an address; a second request within a minute sends nothing new.
+/// Sends a reset link to the account's e-mail, if its owner confirmed it (`email::recoverable`):
+/// an address typed by whoever registered the person does not open its account. The answer never
+/// tells whether the account exists or has an address; a second request within a minute sends
+/// nothing new.
 pub async fn request(state: &AppState, username: &str) -> Result<()> {
     let db = &state.db;
     let at = now();
@@ -39,7 +41,7 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
     else {
         return Ok(());
     };
-    let Some(email) = holder.email.clone() else {
+    let Some(email) = super::email::recoverable(&holder).map(str::to_owned) else {
         return Ok(());
     };
     let recent = password_reset_token::Entity::find()

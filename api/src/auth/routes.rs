@@ -31,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(change_password))
+        .routes(routes!(my_email, send_email_code))
+        .routes(routes!(confirm_email))
         .routes(routes!(request_password_reset))
         .routes(routes!(confirm_password_reset))
 }
@@ -49,10 +51,10 @@ pub struct ResetConfirm {
     pub new_password: String,
 }
 
-/// Ask for a password reset link by e-mail. The answer is the same whether the account exists,
-/// has an e-mail or not.
+/// Ask for a password reset link by e-mail, sent only to an address its owner confirmed. The
+/// answer is the same whether the account exists, has such an address or not.
 #[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = ResetRequest,
-    responses((status = 202, description = "If the account has an e-mail, a link was sent")))]
+    responses((status = 202, description = "If the account has an e-mail its owner confirmed, a link was sent")))]
 async fn request_password_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetRequest>,
@@ -246,6 +248,69 @@ async fn logout(
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 async fn me(AuthUser(principal): AuthUser) -> Json<MeResponse> {
     Json(MeResponse::from(&principal))
+}
+
+/// The caller's e-mail: whether its owner confirmed it (only then do recovery links go there),
+/// and any address waiting for its code.
+#[utoipa::path(get, path = "/me/email", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = super::email::EmailStatus), (status = 401, body = ErrorBody)))]
+async fn my_email(
+    State(state): State<AppState>,
+    AuthUser(principal): AuthUser,
+) -> Result<Json<super::email::EmailStatus>> {
+    Ok(Json(super::email::status(&state.db, &principal).await?))
+}
+
+/// `POST /me/email` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailCodeRequest {
+    /// The address to confirm.
+    pub email: String,
+    /// The caller's password: a session left open does not change where recovery links go.
+    pub current_password: String,
+}
+
+/// Send a code to an address of the caller's, to confirm it (it replaces a code sent before).
+#[utoipa::path(post, path = "/me/email", tag = "auth", security(("bearer" = [])),
+    request_body = EmailCodeRequest,
+    responses(
+        (status = 202, body = super::email::EmailStatus),
+        (status = 422, description = "`validation_failed` (`email`, `current_password`)", body = ErrorBody),
+        (status = 429, description = "`code_recently_sent`", body = ErrorBody),
+    ))]
+async fn send_email_code(
+    State(state): State<AppState>,
+    AuthUser(principal): AuthUser,
+    ApiJson(body): ApiJson<EmailCodeRequest>,
+) -> Result<(StatusCode, Json<super::email::EmailStatus>)> {
+    let sent =
+        super::email::send_code(&state, &principal, &body.email, body.current_password).await?;
+    Ok((StatusCode::ACCEPTED, Json(sent)))
+}
+
+/// `POST /me/email/confirm` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailCodeConfirm {
+    /// The six digits sent to the address.
+    pub code: String,
+}
+
+/// Confirm the address with the code sent to it: it becomes the caller's e-mail, confirmed.
+#[utoipa::path(post, path = "/me/email/confirm", tag = "auth", security(("bearer" = [])),
+    request_body = EmailCodeConfirm,
+    responses(
+        (status = 200, body = super::email::EmailStatus),
+        (status = 409, description = "`email_code_expired`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (`code`)", body = ErrorBody),
+    ))]
+async fn confirm_email(
+    State(state): State<AppState>,
+    AuthUser(principal): AuthUser,
+    ApiJson(body): ApiJson<EmailCodeConfirm>,
+) -> Result<Json<super::email::EmailStatus>> {
+    Ok(Json(
+        super::email::confirm(&state.db, &principal, &body.code).await?,
+    ))
 }
 
 /// `POST /me/password` body.

@@ -13,6 +13,7 @@ mod helpdesk_ticket;
 mod knowledge;
 mod layout;
 mod modifications;
+mod my_email;
 mod pending;
 mod provisioning;
 mod queue_filters;
@@ -216,6 +217,8 @@ pub fn router() -> Router<AppState> {
             sign_in::FORGOT_PATH,
             get(sign_in::forgot_form).post(sign_in::forgot_submit),
         )
+        .route(my_email::PATH, get(my_email::page).post(my_email::send))
+        .route(my_email::CONFIRM_PATH, post(my_email::confirm))
         .route(
             PASSWORD_PATH,
             get(sign_in::password_form).post(sign_in::password_submit),

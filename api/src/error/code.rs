@@ -95,7 +95,9 @@ error_codes! {
     OwnAppointment = ("own_appointment", FORBIDDEN, "Nadie aprueba su propia designación: la decide otra persona de la unidad o de la unidad superior."),
     RequestDecided = ("request_decided", CONFLICT, "La solicitud ya fue atendida."),
     UsernameUnavailable = ("username_unavailable", CONFLICT, "No se pudo asignar un nombre de usuario."),
-    UseEmailReset = ("use_email_reset", CONFLICT, "La cuenta tiene correo electrónico: el usuario debe recuperar su contraseña con el enlace que se le envía por correo."),
+    UseEmailReset = ("use_email_reset", CONFLICT, "La cuenta tiene un correo confirmado por su titular: el usuario debe recuperar su contraseña con el enlace que se le envía por correo."),
+    /// No code waits for the caller's e-mail: none was asked for, it expired, it was used or its attempts ran out.
+    EmailCodeExpired = ("email_code_expired", CONFLICT, "No hay un código vigente para confirmar su correo: solicite uno nuevo."),
     /// The month's register is closed: it changes only through an exceptional modification.
     RegisterClosed = ("register_closed", CONFLICT, "El registro del mes está cerrado: solicite una modificación excepcional a la UGEL."),
     RegisterIncomplete = ("register_incomplete", CONFLICT, "El registro no está completo: faltan celdas de días académicos."),
@@ -170,6 +172,7 @@ error_codes! {
 
     // 429, 500, 503.
     TooManyAttempts = ("too_many_attempts", TOO_MANY_REQUESTS, "Demasiados intentos fallidos. Intente nuevamente más tarde."),
+    CodeRecentlySent = ("code_recently_sent", TOO_MANY_REQUESTS, "Se le envió un código hace menos de un minuto: revise su correo o espere un momento para pedir otro."),
     ServerBusy = ("server_busy", TOO_MANY_REQUESTS, "El servidor está atendiendo muchos inicios de sesión a la vez. Intente nuevamente en unos segundos."),
     InternalError = ("internal_error", INTERNAL_SERVER_ERROR, "Ocurrió un error interno. Intente nuevamente en unos minutos."),
     ServiceUnavailable = ("service_unavailable", SERVICE_UNAVAILABLE, "El servicio no está disponible en este momento. Intente nuevamente en unos minutos; sus datos no se perdieron."),

@@ -1,5 +1,5 @@
 //! Password resets by whoever manages an account: only when it manages every unit the account
-//! holds a role or is registered in, and the account has no e-mail of its own.
+//! holds a role or is registered in, and the account has no e-mail its owner confirmed.
 
 use rand::RngExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -24,7 +24,7 @@ use crate::{
     time::now,
 };
 
-/// A manager resets the password of an account without e-mail: it gets a temporary password,
+/// A manager resets the password of an account without an e-mail its owner confirmed: it gets a temporary password,
 /// shown once, that must be changed at the next login. Every session of the account ends.
 pub async fn reset_by_manager(
     db: &DatabaseConnection,
@@ -47,7 +47,7 @@ pub async fn reset_by_manager(
     if unmanaged > 0 {
         return Err(ApiError::from(ErrorCode::NotSoleManager));
     }
-    if holder.email.is_some() {
+    if crate::auth::email::recoverable(&holder).is_some() {
         return Err(ApiError::from(ErrorCode::UseEmailReset));
     }
     let temporary = temporary_password();

@@ -256,11 +256,10 @@ async fn account_for(
     let mut sealed: user_account::ActiveModel = created.clone().into();
     sealed.password_hash = Set(unusable);
     sealed.update(txn).await?;
-    // The person's e-mail was given by whoever registered it first, maybe in another IE: the
-    // link goes there only when the request, which the approver vouches for, names no other.
-    let named = alta.request.email.as_deref();
-    opened.notice = Some(match &person.email {
-        Some(email) if named.is_none_or(|named| named.eq_ignore_ascii_case(email)) => {
+    // A link that opens the account goes only to an address its owner confirmed: one typed by
+    // whoever registered the person (maybe a director elsewhere) could be anyone's.
+    opened.notice = Some(match crate::auth::email::recoverable(person) {
+        Some(email) => {
             crate::auth::reset::send_link(
                 txn,
                 alta.auth,
@@ -272,11 +271,8 @@ async fn account_for(
             .await?;
             "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo."
         }
-        Some(_) => {
-            "La persona también está registrada en otra IE con otro correo que el de la solicitud: por seguridad no se envía enlace, y el Administrador SIAGIE debe restablecer su contraseña."
-        }
         None => {
-            "La persona también está registrada en otra IE y no tiene correo: el Administrador SIAGIE debe restablecer su contraseña."
+            "La persona también está registrada en otra IE y no tiene un correo confirmado por ella: por seguridad no se envía enlace, y el Administrador SIAGIE debe restablecer su contraseña."
         }
     });
     Ok((created, false))

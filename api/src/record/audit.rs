@@ -50,6 +50,7 @@ actions! {
     PasswordResetCompleted = ("password_reset_completed", "user_account"),
     PasswordChanged = ("password_changed", "user_account"),
     PasswordResetByManager = ("password_reset_by_manager", "user_account"),
+    EmailConfirmed = ("email_confirmed", "user_account"),
     AccountCreated = ("account_created", "user_account"),
     AssignmentCreated = ("assignment_created", "role_assignment"),
     AssignmentEnded = ("assignment_ended", "role_assignment"),

@@ -773,3 +773,42 @@ async fn the_sign_in_queue_and_ticket_pages_have_no_serious_accessibility_violat
         assert!(violations.is_empty(), "{page}: {violations:?}");
     }
 }
+
+/// "Mi correo" in a browser: a teacher types its own address and password,
+/// then the code e-mailed there, and the page says the address is confirmed; it has no serious
+/// accessibility violation on the way.
+#[tokio::test]
+async fn a_person_confirms_its_e_mail_with_the_code_sent_there() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::start_with_scripts().await else {
+        return;
+    };
+    browser.sign_in(&app, "docente.demo").await;
+    browser.click("a[href='/consola/mi-correo']").await;
+    let text = browser.text_with("Mi correo").await;
+    assert!(text.contains("Enviar código"), "{text}");
+    let mut violations = browser.serious_accessibility_violations().await;
+    browser.type_into("#email", "rosa.tarrillo@correo.pe").await;
+    browser.type_into("#current_password", DEMO_PASSWORD).await;
+    browser
+        .click("form[action='/consola/mi-correo'] button")
+        .await;
+    let text = browser.text_with("Escriba el código").await;
+    assert!(text.contains("rosa.tarrillo@correo.pe"), "{text}");
+    violations.extend(browser.serious_accessibility_violations().await);
+    let told = app.mail_texts_to("rosa.tarrillo@correo.pe").await;
+    let code = told
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("a code in {told:?}"))
+        .to_owned();
+    browser.type_into("#code", &code).await;
+    browser
+        .click("form[action='/consola/mi-correo/confirmar'] button")
+        .await;
+    let text = browser.text_with("Su correo confirmado es").await;
+    assert!(text.contains("rosa.tarrillo@correo.pe"), "{text}");
+    assert!(violations.is_empty(), "{violations:?}");
+    browser.quit().await;
+}

@@ -1060,16 +1060,6 @@ async fn a_baja_overtaken_by_a_new_holder_is_declined_and_its_requester_told() {
     assert!(told, "the requester is told why");
 }
 
-/// The texts of the e-mails delivered to `to` so far.
-async fn mail_texts_to(app: &TestApp, to: &str) -> Vec<String> {
-    app.deliver_mail().await;
-    app.delivered()
-        .into_iter()
-        .filter(|raw| raw.lines().any(|l| l.starts_with("To: ") && l.contains(to)))
-        .map(|raw| tests::smtp::Received::from_raw(raw.into_bytes()).text())
-        .collect()
-}
-
 /// A director's alta or baja is decided by the UGEL's Especialista SIAGIE; where the UGEL has
 /// none active, by the DRE's, and where the DRE has none either, by MINEDU: each is told of the
 /// request, lists it and decides it, and nobody else does.
@@ -1098,7 +1088,7 @@ async fn a_directors_request_where_the_ugel_has_no_specialist_goes_up_and_is_dec
     let (status, alta) = file_request(&app, &nivel, &director_alta(school, "41112222"), true).await;
     assert_eq!(status, StatusCode::CREATED, "{alta}");
     let id = alta["id"].as_i64().unwrap();
-    let told = mail_texts_to(&app, "dre.demo@siagie.local").await;
+    let told = app.mail_texts_to("dre.demo@siagie.local").await;
     assert!(
         told.iter().any(|t| t.contains("41112222")
             && t.contains("la DRE")
@@ -1263,7 +1253,7 @@ async fn a_request_whose_only_decider_is_its_person_goes_to_the_unit_above() {
     let (status, alta) = file_request(&app, &director, &teaches, false).await;
     assert_eq!(status, StatusCode::CREATED, "{alta}");
     let id = alta["id"].as_i64().unwrap();
-    let told = mail_texts_to(&app, "ugel.demo@siagie.local").await;
+    let told = app.mail_texts_to("ugel.demo@siagie.local").await;
     assert!(
         told.iter().any(|t| t.contains("40000005")),
         "the UGEL is told: {told:?}"

@@ -682,6 +682,9 @@ async fn weak_new_passwords_and_the_temporary_one_are_refused() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
+/// An address typed by whoever registered a person first opens no account: had San Ignacio's
+/// director been the attacker, a link sent there would have handed it the account Jaén opened.
+/// The address serves once its owner, signed in, confirms it with a code sent there.
 #[tokio::test]
 async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first() {
     let app = spawn_app().await;
@@ -691,7 +694,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     let jaen = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
     let names = ["Prueba", "Tres", "Carla"];
 
-    // San Ignacio registers a new teacher, with her e-mail; she has no account yet.
+    // San Ignacio registers a new teacher, with an e-mail; she has no account yet.
     let (status, staff) = register_staff(
         &app,
         &director,
@@ -703,7 +706,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     .await;
     assert_eq!(status, StatusCode::CREATED, "{staff}");
 
-    // Jaén registers the same person and opens her account first: no password comes back.
+    // Jaén registers the same person and opens her account: no password comes back …
     let (status, _) = register_staff(&app, &attacker, jaen, "41111113", names, None).await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, list) = app.get(&format!("/schools/{jaen}/staff"), &attacker).await;
@@ -718,7 +721,10 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     assert_eq!(status, StatusCode::CREATED, "{decision}");
     assert!(decision.get("credentials").is_none(), "{decision}");
     assert!(
-        decision["notice"].as_str().unwrap().contains("correo"),
+        decision["notice"]
+            .as_str()
+            .unwrap()
+            .contains("no tiene un correo confirmado por ella"),
         "{decision}"
     );
     let account = decision["request"]["result_user_id"].as_i64().unwrap();
@@ -731,36 +737,182 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 
-    // She sets her password from the link sent to her own address, and signs in.
-    let mail = tests::smtp::Received::from_raw(app.mail_to("carla@correo.pe").await.into_bytes());
-    assert!(
-        mail.subject().contains("Su usuario del SIAGIE"),
-        "a new account, not a reset"
-    );
-    let body = mail.text();
-    assert!(
-        body.contains("Se creó su usuario del SIAGIE: 41111113"),
-        "{body}"
-    );
-    let token = body
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    let (status, body) = read(
-        app.request(Method::POST, "/auth/password-reset/confirm", None)
-            .json(&json!({"token": token, "new_password": "Chirinos.Aula7"}))
+    // … and no link goes to the address San Ignacio typed, neither for the new account nor when
+    // a reset is asked for with her username.
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/password-reset", None)
+            .json(&json!({"username": "41111113"}))
             .send()
             .await
             .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, _) = read(app.login_response("41111113", "Chirinos.Aula7").await).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        app.mail_texts_to("carla@correo.pe").await.is_empty(),
+        "no link to an address its owner did not confirm"
+    );
+
+    // The administrator, who manages both IEs, gives her a temporary password.
+    let admin = app.login_as("admin.demo").await;
+    let (status, credentials) = app
+        .post(
+            &format!("/users/{account}/password-reset"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{credentials}");
+    let temporary = credentials["temporary_password"].as_str().unwrap();
+    let (_, login) = read(app.login_response("41111113", temporary).await).await;
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            "/me/password",
+            &token,
+            json!({"current_password": temporary, "new_password": "Chirinos.Aula7"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Signed in, she confirms the address with her password and the code sent there.
+    let (_, mine) = app.get("/me/email", &token).await;
+    assert_eq!(mine["email"], "carla@correo.pe", "{mine}");
+    assert_eq!(mine["confirmed"], false, "{mine}");
+    let (status, error) = app
+        .post(
+            "/me/email",
+            &token,
+            json!({"email": "carla@correo.pe", "current_password": temporary}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error["error"]["fields"]["current_password"].is_string());
+    let (status, sent) = app
+        .post(
+            "/me/email",
+            &token,
+            json!({"email": "Carla@Correo.pe", "current_password": "Chirinos.Aula7"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    assert_eq!(sent["pending"]["email"], "carla@correo.pe", "{sent}");
+    let told = app.mail_texts_to("carla@correo.pe").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    let sent_code = told[0]
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("a code in {}", told[0]))
+        .to_owned();
+    let wrong = if sent_code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let (status, error) = app
+        .post("/me/email/confirm", &token, json!({"code": wrong}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["fields"]["code"]
+            .as_str()
+            .unwrap()
+            .contains("le quedan 4 intentos"),
+        "{error}"
+    );
+    // Another account cannot spend her code.
+    let (status, error) = app
+        .post("/me/email/confirm", &attacker, json!({"code": sent_code}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "email_code_expired");
+    let (status, confirmed) = app
+        .post("/me/email/confirm", &token, json!({"code": sent_code}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    assert_eq!(confirmed["confirmed"], true, "{confirmed}");
+    assert!(confirmed["pending"].is_null(), "{confirmed}");
+    let (status, _) = app
+        .post("/me/email/confirm", &token, json!({"code": sent_code}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a code serves once");
+
+    // Now a reset reaches her, and the administrator no longer hands out her password.
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/password-reset", None)
+            .json(&json!({"username": "41111113"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.wait_until_queued("carla@correo.pe").await;
+    let told = app.mail_texts_to("carla@correo.pe").await;
+    assert!(
+        told.iter()
+            .any(|t| t.contains("restablecer la contraseña") && t.contains("token=")),
+        "{told:?}"
+    );
+    let (status, error) = app
+        .post(
+            &format!("/users/{account}/password-reset"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "use_email_reset");
+}
+
+/// Wrong codes run out: after five, even the right one is refused, and a new code is asked for.
+#[tokio::test]
+async fn an_e_mail_code_allows_five_attempts() {
+    let app = spawn_app().await;
+    let token = app.login_as(TEACHER.0).await;
+    let (status, sent) = app
+        .post(
+            "/me/email",
+            &token,
+            json!({"email": "docente.propio@correo.pe", "current_password": DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    let (status, again) = app
+        .post(
+            "/me/email",
+            &token,
+            json!({"email": "otra@correo.pe", "current_password": DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{again}");
+    assert_eq!(code(&again), "code_recently_sent");
+    let told = app.mail_texts_to("docente.propio@correo.pe").await;
+    let code_sent = told[0]
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    let wrong = if code_sent == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    // Tried at once, they count all the same.
+    let attempt = || app.post("/me/email/confirm", &token, json!({"code": wrong}));
+    let tries = tokio::join!(attempt(), attempt(), attempt(), attempt(), attempt());
+    for (status, body) in [tries.0, tries.1, tries.2, tries.3, tries.4] {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (status, error) = app
+        .post("/me/email/confirm", &token, json!({"code": code_sent}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(code(&error), "email_code_expired");
+    let (_, mine) = app.get("/me/email", &token).await;
+    assert!(mine["pending"].is_null(), "{mine}");
+    assert_ne!(mine["email"], "docente.propio@correo.pe", "{mine}");
 }
 
 #[tokio::test]

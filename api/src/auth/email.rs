@@ -1,0 +1,216 @@
+//! The caller's own e-mail: it is confirmed by its owner, signed in and with its password, with a
+//! code sent to the address. Only a confirmed address receives a link that opens the account (a
+//! password reset, a new account's first password): an address typed by whoever registered the
+//! person, maybe a director of another IE, does not.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngExt;
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use entity::{email_confirmation, person, user_account};
+
+use super::{password, principal::Principal, tokens::hash_token};
+use crate::{
+    domain::Email,
+    error::{ApiError, ErrorCode, Result},
+    record::{AuditAction, Change, Event, record},
+    state::AppState,
+    time::{LIMA, now},
+};
+
+/// How long a code serves.
+const CODE_TTL_MINUTES: i64 = 30;
+/// Wrong codes before a code is void.
+const ATTEMPTS: i16 = 5;
+/// A new code is sent at most once in this time.
+const RESEND_AFTER_SECONDS: i64 = 60;
+
+/// The caller's e-mail as it stands, and the one waiting for its code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailStatus {
+    /// The address on record, if any.
+    pub email: Option<String>,
+    /// Whether its owner confirmed it: only then do recovery links go there.
+    pub confirmed: bool,
+    /// An address sent a code, waiting for it.
+    pub pending: Option<PendingEmail>,
+}
+
+/// An address sent a code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingEmail {
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+    pub attempts_left: i16,
+}
+
+/// Whether links that open an account may go to the person's e-mail.
+pub fn recoverable(person: &person::Model) -> Option<&str> {
+    person.email_confirmed_at.and(person.email.as_deref())
+}
+
+/// The caller's e-mail and any code pending.
+pub async fn status(db: &impl ConnectionTrait, principal: &Principal) -> Result<EmailStatus> {
+    let holder = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::from(ErrorCode::SessionRevoked))?;
+    let at = now();
+    let pending = email_confirmation::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .filter(|p| p.expires_at > at && p.attempts_left > 0)
+        .map(|p| PendingEmail {
+            email: p.email,
+            expires_at: p.expires_at,
+            attempts_left: p.attempts_left,
+        });
+    Ok(EmailStatus {
+        confirmed: holder.email.is_some() && holder.email_confirmed_at.is_some(),
+        email: holder.email,
+        pending,
+    })
+}
+
+/// Sends a code to `email` for the signed-in owner, who proves it is itself with its password.
+/// A code sent before is replaced.
+pub async fn send_code(
+    state: &AppState,
+    principal: &Principal,
+    email: &str,
+    current_password: String,
+) -> Result<EmailStatus> {
+    let db = &state.db;
+    let email = Email::parse(email).map_err(|m| ApiError::field("email", m))?;
+    let account = user_account::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::from(ErrorCode::SessionRevoked))?;
+    if !password::verify(current_password, Some(account.password_hash.clone())).await? {
+        return Err(ApiError::field(
+            "current_password",
+            "La contraseña actual no es correcta.",
+        ));
+    }
+    let at = now();
+    if let Some(earlier) = email_confirmation::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        && earlier.created_at > at - Duration::seconds(RESEND_AFTER_SECONDS)
+    {
+        return Err(ApiError::from(ErrorCode::CodeRecentlySent));
+    }
+    let holder = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::from(ErrorCode::SessionRevoked))?;
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    let expires = at + Duration::minutes(CODE_TTL_MINUTES);
+    let mail = jobs::templates::Mail::new(
+        "email_confirmation",
+        &jobs::templates::context! {
+            name => &holder.given_names,
+            username => &account.username,
+            code => &code,
+            expires => expires.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+        },
+    )
+    .map_err(ApiError::Internal)?;
+    let txn = crate::db::begin(db).await?;
+    email_confirmation::Entity::delete_by_id(principal.user_id)
+        .exec(&txn)
+        .await?;
+    email_confirmation::ActiveModel {
+        user_id: Set(principal.user_id),
+        email: Set(email.as_str().to_owned()),
+        code_hash: Set(code_hash(principal.user_id, email.as_str(), &code)),
+        attempts_left: Set(ATTEMPTS),
+        created_at: Set(at),
+        expires_at: Set(expires),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        Change::Mail(vec![(email.as_str().to_owned(), mail, None)]),
+    )
+    .await?;
+    txn.commit().await?;
+    status(db, principal).await
+}
+
+/// Confirms the pending address with its code: it becomes the person's e-mail, confirmed. Each
+/// wrong code spends an attempt before it is compared, so that codes tried at once count too.
+pub async fn confirm(
+    db: &sea_orm::DatabaseConnection,
+    principal: &Principal,
+    code: &str,
+) -> Result<EmailStatus> {
+    let at = now();
+    let spent = email_confirmation::Entity::update_many()
+        .col_expr(
+            email_confirmation::Column::AttemptsLeft,
+            Expr::col(email_confirmation::Column::AttemptsLeft).sub(1),
+        )
+        .filter(email_confirmation::Column::UserId.eq(principal.user_id))
+        .filter(email_confirmation::Column::AttemptsLeft.gt(0))
+        .filter(email_confirmation::Column::ExpiresAt.gt(at))
+        .exec(db)
+        .await?;
+    let Some(pending) = email_confirmation::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .filter(|_| spent.rows_affected == 1)
+    else {
+        return Err(ApiError::from(ErrorCode::EmailCodeExpired));
+    };
+    let code = code.trim();
+    if code_hash(principal.user_id, &pending.email, code) != pending.code_hash {
+        return Err(ApiError::field(
+            "code",
+            match pending.attempts_left {
+                0 => "El código no es correcto y ya no quedan intentos: solicite uno nuevo."
+                    .to_owned(),
+                1 => "El código no es correcto: le queda 1 intento.".to_owned(),
+                n => format!("El código no es correcto: le quedan {n} intentos."),
+            },
+        ));
+    }
+    let txn = crate::db::begin(db).await?;
+    // Spent once: of two confirmations with the right code, one deletes it.
+    let taken = email_confirmation::Entity::delete_many()
+        .filter(email_confirmation::Column::UserId.eq(principal.user_id))
+        .filter(email_confirmation::Column::CodeHash.eq(&pending.code_hash))
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Err(ApiError::from(ErrorCode::EmailCodeExpired));
+    }
+    person::Entity::update_many()
+        .col_expr(person::Column::Email, Expr::value(pending.email.clone()))
+        .col_expr(person::Column::EmailConfirmedAt, Expr::value(at))
+        .filter(person::Column::Id.eq(principal.person_id))
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        Change::Audited(
+            Event::new(AuditAction::EmailConfirmed, principal.user_id).by(principal.user_id),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    status(db, principal).await
+}
+
+/// The stored form of a code: bound to its account and address.
+fn code_hash(user_id: i64, email: &str, code: &str) -> String {
+    hash_token(&format!("{user_id}:{email}:{code}"))
+}

@@ -1,0 +1,62 @@
+//! Whether a person's e-mail was confirmed by its owner, and the codes that confirm one.
+//!
+//! A link that opens an account (a password reset, a new account's first password) goes only to
+//! an address its owner confirmed: signed in, with its password, and with a code sent there. An
+//! address given by whoever registered the person first (maybe a director elsewhere) no longer
+//! opens the account. Addresses already on record keep serving as they did: they count as
+//! confirmed when the column is added.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::fk;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("person")
+                    .add_column(timestamp_with_time_zone_null("email_confirmed_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE person SET email_confirmed_at = created_at WHERE email IS NOT NULL",
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("email_confirmation")
+                    .col(big_integer("user_id").primary_key())
+                    .col(string_len("email", 254))
+                    .col(string_len("code_hash", 64))
+                    .col(small_integer("attempts_left"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("expires_at"))
+                    .foreign_key(&mut fk("email_confirmation", "user_id", "user_account"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("email_confirmation").to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("person")
+                    .drop_column("email_confirmed_at")
+                    .to_owned(),
+            )
+            .await
+    }
+}
