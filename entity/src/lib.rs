@@ -12,6 +12,7 @@ pub mod certificate_request;
 pub mod certificate_setting;
 pub mod certificate_year;
 pub mod change_log;
+pub mod confirmed_email;
 pub mod console_view;
 pub mod curricular_area;
 pub mod device;

@@ -13,9 +13,6 @@ pub struct Model {
     pub maternal_surname: String,
     pub given_names: String,
     pub email: Option<String>,
-    /// When its owner confirmed `email` (signed in, with a code sent there): only then does a
-    /// link that opens the account go to it.
-    pub email_confirmed_at: Option<DateTimeUtc>,
     pub cell_phone: Option<String>,
     pub created_at: DateTimeUtc,
 }

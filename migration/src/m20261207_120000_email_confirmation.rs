@@ -1,10 +1,11 @@
-//! Whether a person's e-mail was confirmed by its owner, and the codes that confirm one.
+//! The e-mail each person's owner confirmed (`confirmed_email`: the address as confirmed, so an
+//! address changed since by any path is no longer confirmed), and the codes that confirm one.
 //!
 //! A link that opens an account (a password reset, a new account's first password) goes only to
 //! an address its owner confirmed: signed in, with its password, and with a code sent there. An
 //! address given by whoever registered the person first (maybe a director elsewhere) no longer
 //! opens the account. Addresses already on record keep serving as they did: they count as
-//! confirmed when the column is added.
+//! confirmed when the table is made.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -17,17 +18,21 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table("person")
-                    .add_column(timestamp_with_time_zone_null("email_confirmed_at"))
+            .create_table(
+                Table::create()
+                    .table("confirmed_email")
+                    .col(big_integer("person_id").primary_key())
+                    .col(string_len("email", 254))
+                    .col(timestamp_with_time_zone("confirmed_at"))
+                    .foreign_key(&mut fk("confirmed_email", "person_id", "person"))
                     .to_owned(),
             )
             .await?;
         manager
             .get_connection()
             .execute_unprepared(
-                "UPDATE person SET email_confirmed_at = created_at WHERE email IS NOT NULL",
+                "INSERT INTO confirmed_email (person_id, email, confirmed_at) \
+                 SELECT id, email, created_at FROM person WHERE email IS NOT NULL",
             )
             .await?;
         manager
@@ -47,16 +52,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("email_confirmation").to_owned())
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("person")
-                    .drop_column("email_confirmed_at")
-                    .to_owned(),
-            )
-            .await
+        for table in ["email_confirmation", "confirmed_email"] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use entity::{email_confirmation, person, user_account};
+use entity::{confirmed_email, email_confirmation, person, user_account};
 
 use super::{password, principal::Principal, tokens::hash_token};
 use crate::{
@@ -51,9 +51,20 @@ pub struct PendingEmail {
     pub attempts_left: i16,
 }
 
-/// Whether links that open an account may go to the person's e-mail.
-pub fn recoverable(person: &person::Model) -> Option<&str> {
-    person.email_confirmed_at.and(person.email.as_deref())
+/// The person's e-mail, if its owner confirmed it: only there may a link that opens the account
+/// go.
+pub async fn recoverable(
+    db: &impl ConnectionTrait,
+    person: &person::Model,
+) -> Result<Option<String>> {
+    let Some(email) = &person.email else {
+        return Ok(None);
+    };
+    let confirmed = confirmed_email::Entity::find_by_id(person.id)
+        .one(db)
+        .await?
+        .is_some_and(|c| c.email.eq_ignore_ascii_case(email));
+    Ok(confirmed.then(|| email.clone()))
 }
 
 /// The caller's e-mail and any code pending.
@@ -73,7 +84,7 @@ pub async fn status(db: &impl ConnectionTrait, principal: &Principal) -> Result<
             attempts_left: p.attempts_left,
         });
     Ok(EmailStatus {
-        confirmed: holder.email.is_some() && holder.email_confirmed_at.is_some(),
+        confirmed: recoverable(db, &holder).await?.is_some(),
         email: holder.email,
         pending,
     })
@@ -195,10 +206,19 @@ pub async fn confirm(
     }
     person::Entity::update_many()
         .col_expr(person::Column::Email, Expr::value(pending.email.clone()))
-        .col_expr(person::Column::EmailConfirmedAt, Expr::value(at))
         .filter(person::Column::Id.eq(principal.person_id))
         .exec(&txn)
         .await?;
+    confirmed_email::Entity::delete_by_id(principal.person_id)
+        .exec(&txn)
+        .await?;
+    confirmed_email::ActiveModel {
+        person_id: Set(principal.person_id),
+        email: Set(pending.email.clone()),
+        confirmed_at: Set(at),
+    }
+    .insert(&txn)
+    .await?;
     record(
         &txn,
         Change::Audited(

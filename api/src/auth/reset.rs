@@ -41,7 +41,7 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
     else {
         return Ok(());
     };
-    let Some(email) = super::email::recoverable(&holder).map(str::to_owned) else {
+    let Some(email) = super::email::recoverable(db, &holder).await? else {
         return Ok(());
     };
     let recent = password_reset_token::Entity::find()

@@ -47,7 +47,10 @@ pub async fn reset_by_manager(
     if unmanaged > 0 {
         return Err(ApiError::from(ErrorCode::NotSoleManager));
     }
-    if crate::auth::email::recoverable(&holder).is_some() {
+    if crate::auth::email::recoverable(db, &holder)
+        .await?
+        .is_some()
+    {
         return Err(ApiError::from(ErrorCode::UseEmailReset));
     }
     let temporary = temporary_password();

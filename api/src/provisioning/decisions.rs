@@ -258,13 +258,13 @@ async fn account_for(
     sealed.update(txn).await?;
     // A link that opens the account goes only to an address its owner confirmed: one typed by
     // whoever registered the person (maybe a director elsewhere) could be anyone's.
-    opened.notice = Some(match crate::auth::email::recoverable(person) {
+    opened.notice = Some(match crate::auth::email::recoverable(txn, person).await? {
         Some(email) => {
             crate::auth::reset::send_link(
                 txn,
                 alta.auth,
                 &created,
-                (&person.given_names, email),
+                (&person.given_names, &email),
                 true,
                 alta.at,
             )

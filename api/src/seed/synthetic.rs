@@ -264,7 +264,6 @@ impl Loader {
                     paternal_surname: Set(paternal.into()),
                     maternal_surname: Set("Sintético".into()),
                     given_names: Set(given.into()),
-                    email_confirmed_at: Set(email.as_ref().map(|_| at)),
                     email: Set(email.clone()),
                     cell_phone: Set(None),
                     created_at: Set(at),

@@ -215,8 +215,6 @@ pub async fn create_account(
         maternal_surname: Set(spec.names.1.into()),
         given_names: Set(spec.names.2.into()),
         email: Set(spec.email.map(Into::into)),
-        // A demo account's owner has confirmed its address: it recovers its password there.
-        email_confirmed_at: Set(spec.email.map(|_| at)),
         cell_phone: Set(None),
         created_at: Set(at),
         ..Default::default()
