@@ -119,6 +119,7 @@ pub fn router() -> Router<AppState> {
             crate::links::STAFF_PAGE_PATH,
             get(staff_page::page).post(staff_page::register),
         )
+        .route(staff_page::RESET_PATH, post(staff_page::reset))
         .route("/consola/secciones/{section}/docentes", get(teachers::page))
         .route(
             "/consola/secciones/{section}/docentes/{step}",

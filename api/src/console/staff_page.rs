@@ -1,6 +1,8 @@
 //! An IE's staff as a page (`/consola/personal`), for its director: who works there (names in
 //! Spanish order, DNI, position), and the form that registers a person as staff, the step before
-//! giving a teacher its sections or an account. The services of `/schools/{id}/staff`.
+//! giving a teacher its sections or an account; then the IE's users, each with the button that
+//! gives it a temporary password (for whoever has no e-mail of its own confirmed). The services of
+//! `/schools/{id}/staff`, `/accounts` and `/users/{id}/password-reset`.
 
 use axum::{
     extract::State,
@@ -19,9 +21,12 @@ use super::{
 use crate::{
     error::ApiError,
     links::STAFF_PAGE_PATH,
-    registry::{self, NewStaff},
+    registry::{self, NewStaff, search::UnitQuery},
     state::AppState,
 };
+
+/// Where a user's temporary password is asked for.
+pub const RESET_PATH: &str = "/consola/personal/contrasena";
 
 /// The positions of an IE's staff, as people read them.
 const POSITIONS: [(&str, &str); 5] = [
@@ -49,6 +54,15 @@ pub async fn page(
     show(&state, &signed, asked.ie, StatusCode::OK, done, None).await
 }
 
+/// What a page shows besides the lists: what was done, what was refused, a temporary password
+/// given (once).
+#[derive(Default)]
+struct Told<'a> {
+    done: Option<&'a str>,
+    error: Option<String>,
+    credentials: Option<crate::provisioning::Credentials>,
+}
+
 async fn show(
     state: &AppState,
     signed: &Signed,
@@ -56,6 +70,21 @@ async fn show(
     status: StatusCode,
     done: Option<&str>,
     error: Option<String>,
+) -> Response {
+    let told = Told {
+        done,
+        error,
+        ..Told::default()
+    };
+    show_told(state, signed, ie, status, told).await
+}
+
+async fn show_told(
+    state: &AppState,
+    signed: &Signed,
+    ie: Option<i64>,
+    status: StatusCode,
+    told: Told<'_>,
 ) -> Response {
     let refused = || {
         message_page(
@@ -68,11 +97,32 @@ async fn show(
     let Some(school) = school_of(signed, ie) else {
         return refused();
     };
-    let staff = match registry::list_staff(&state.db, &signed.principal, school).await {
-        Ok(staff) => staff,
+    let in_school = UnitQuery {
+        school_id: Some(school),
+        ugel_id: None,
+        dre_id: None,
+    };
+    let (staff, accounts) = match tokio::try_join!(
+        registry::list_staff(&state.db, &signed.principal, school),
+        registry::search::unit_accounts(&state.db, &signed.principal, in_school),
+    ) {
+        Ok(found) => found,
         Err(ApiError::Client { .. }) => return refused(),
         Err(error) => return error.into_response(),
     };
+    // One's own password is changed, not reset.
+    let accounts: Vec<Value> = accounts
+        .iter()
+        .filter(|a| a.user_id != signed.principal.user_id)
+        .map(|a| {
+            context! {
+                user_id => a.user_id,
+                name => format!("{} {}, {}", a.paternal_surname, a.maternal_surname, a.given_names),
+                username => &a.username,
+                roles => a.assignments.iter().map(|r| r.role_name).collect::<Vec<_>>().join(", "),
+            }
+        })
+        .collect();
     let label = |code: &str| {
         POSITIONS
             .iter()
@@ -98,12 +148,15 @@ async fn show(
         "console_staff.html",
         context! {
             rows,
+            accounts,
             action => STAFF_PAGE_PATH,
+            reset => RESET_PATH,
             ie,
             csrf => &signed.csrf,
             positions => POSITIONS.iter().map(|(code, label)| context! { code, label }).collect::<Vec<_>>(),
-            done,
-            error,
+            done => told.done,
+            error => told.error,
+            credentials => told.credentials.map(|c| context! { username => c.username, password => c.temporary_password }),
         },
     )
 }
@@ -154,4 +207,44 @@ pub async fn register(State(state): State<AppState>, posted: Posted<StaffForm>) 
         }
         Err(error) => error.into_response(),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    ie: Option<i64>,
+    user_id: i64,
+}
+
+/// Gives a user of the IE a temporary password, shown once on the page that answers: only where
+/// the director manages every role and registration of the account, and the account has no
+/// e-mail of its own confirmed (else its owner recovers it by the link).
+pub async fn reset(State(state): State<AppState>, posted: Posted<ResetForm>) -> Response {
+    let Posted { signed, form } = posted;
+    let (status, told) = match crate::provisioning::reset_by_manager(
+        &state.db,
+        &signed.principal,
+        form.user_id,
+    )
+    .await
+    {
+        Ok(credentials) => (
+            StatusCode::OK,
+            Told {
+                done: Some(
+                    "Contraseña temporal generada: entréguela a su titular, que deberá cambiarla al ingresar. No se volverá a mostrar.",
+                ),
+                credentials: Some(credentials),
+                ..Told::default()
+            },
+        ),
+        Err(error @ ApiError::Client { .. }) => (
+            error.status(),
+            Told {
+                error: Some(spanish(&error)),
+                ..Told::default()
+            },
+        ),
+        Err(error) => return error.into_response(),
+    };
+    show_told(&state, &signed, form.ie, status, told).await
 }

@@ -14,6 +14,7 @@ mod routes;
 mod units;
 mod visibility;
 
+pub use accounts::reset_by_manager;
 pub use authority::{decided_by, is_authority, visible_request};
 pub use decisions::{approve, reject};
 pub use dto::{Credentials, NewRequestForm, RequestView};

@@ -812,3 +812,52 @@ async fn a_person_confirms_its_e_mail_with_the_code_sent_there() {
     assert!(violations.is_empty(), "{violations:?}");
     browser.quit().await;
 }
+
+/// A director gives a user of its IE without an e-mail of its own a temporary password from
+/// "Personal de la IE", shown once; a director elsewhere gets nothing for the same account.
+#[tokio::test]
+async fn a_director_gives_a_temporary_password_from_the_staff_page() {
+    let app = spawn_app().await;
+    let teacher: serde_json::Value = app
+        .login_response("docente.demo", DEMO_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let teacher_id = teacher["user"]["id"].as_i64().unwrap().to_string();
+    let (director, csrf) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let page = director.get("/consola/personal").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains(">docente.demo<"), "{}", page.html);
+    assert!(
+        !page.html.contains(">director.demo<"),
+        "one's own password is changed, not reset"
+    );
+    let given = director
+        .post(
+            "/consola/personal/contrasena",
+            &[("csrf", csrf), ("user_id", &teacher_id)],
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::OK, "{}", given.html);
+    let password = given
+        .html
+        .split("<code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_else(|| panic!("a password in {}", given.html))
+        .to_owned();
+    let (status, login) = read(app.login_response("docente.demo", &password).await).await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    assert_eq!(login["user"]["must_change_password"], true);
+
+    let (elsewhere, other_csrf) = &mut Visitor::signed_in(&app, "jaen.demo").await;
+    let refused = elsewhere
+        .post(
+            "/consola/personal/contrasena",
+            &[("csrf", other_csrf), ("user_id", &teacher_id)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.html);
+    assert!(!refused.html.contains("<code>"), "{}", refused.html);
+}
