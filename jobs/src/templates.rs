@@ -45,6 +45,7 @@ macro_rules! templates {
 const TEMPLATES: &[(&str, &str)] = templates![
     "password_reset",
     "email_confirmation",
+    "email_changed",
     "provisioning_request",
     "provisioning_decision",
     "assignment_added",

@@ -4,8 +4,9 @@
 //! A link that opens an account (a password reset, a new account's first password) goes only to
 //! an address its owner confirmed: signed in, with its password, and with a code sent there. An
 //! address given by whoever registered the person first (maybe a director elsewhere) no longer
-//! opens the account. Addresses already on record keep serving as they did: they count as
-//! confirmed when the table is made.
+//! opens the account. The addresses on record of people with an account keep serving as they
+//! did (they received links): they count as confirmed when the table is made. Those of people
+//! without one were only typed by whoever registered them, and do not.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -32,7 +33,8 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(
                 "INSERT INTO confirmed_email (person_id, email, confirmed_at) \
-                 SELECT id, email, created_at FROM person WHERE email IS NOT NULL",
+                 SELECT p.id, p.email, p.created_at FROM person p WHERE p.email IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM user_account u WHERE u.person_id = p.id)",
             )
             .await?;
         manager

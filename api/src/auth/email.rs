@@ -14,9 +14,9 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use entity::{confirmed_email, email_confirmation, person, user_account};
+use entity::{confirmed_email, email_confirmation, person};
 
-use super::{password, principal::Principal, tokens::hash_token};
+use super::{principal::Principal, tokens::hash_token};
 use crate::{
     domain::Email,
     error::{ApiError, ErrorCode, Result},
@@ -100,16 +100,9 @@ pub async fn send_code(
 ) -> Result<EmailStatus> {
     let db = &state.db;
     let email = Email::parse(email).map_err(|m| ApiError::field("email", m))?;
-    let account = user_account::Entity::find_by_id(principal.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::from(ErrorCode::SessionRevoked))?;
-    if !password::verify(current_password, Some(account.password_hash.clone())).await? {
-        return Err(ApiError::field(
-            "current_password",
-            "La contraseña actual no es correcta.",
-        ));
-    }
+    let account =
+        super::service::check_current_password(db, &state.config.auth, principal, current_password)
+            .await?;
     let at = now();
     if let Some(earlier) = email_confirmation::Entity::find_by_id(principal.user_id)
         .one(db)
@@ -164,6 +157,13 @@ pub async fn confirm(
     principal: &Principal,
     code: &str,
 ) -> Result<EmailStatus> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::field(
+            "code",
+            "Escriba los seis dígitos del código que le enviamos.",
+        ));
+    }
     let at = now();
     let spent = email_confirmation::Entity::update_many()
         .col_expr(
@@ -182,7 +182,6 @@ pub async fn confirm(
     else {
         return Err(ApiError::from(ErrorCode::EmailCodeExpired));
     };
-    let code = code.trim();
     if code_hash(principal.user_id, &pending.email, code) != pending.code_hash {
         return Err(ApiError::field(
             "code",
@@ -194,6 +193,11 @@ pub async fn confirm(
             },
         ));
     }
+    let holder = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::from(ErrorCode::SessionRevoked))?;
+    let before = recoverable(db, &holder).await?;
     let txn = crate::db::begin(db).await?;
     // Spent once: of two confirmations with the right code, one deletes it.
     let taken = email_confirmation::Entity::delete_many()
@@ -222,12 +226,52 @@ pub async fn confirm(
     record(
         &txn,
         Change::Audited(
-            Event::new(AuditAction::EmailConfirmed, principal.user_id).by(principal.user_id),
+            Event::new(AuditAction::EmailConfirmed, principal.user_id)
+                .by(principal.user_id)
+                .before(&before)
+                .after(&pending.email),
         ),
     )
     .await?;
+    // The address that received the links until now is told where they go instead.
+    if let Some(old) = before.filter(|old| !old.eq_ignore_ascii_case(&pending.email)) {
+        let mail = jobs::templates::Mail::new(
+            "email_changed",
+            &jobs::templates::context! {
+                name => &holder.given_names,
+                username => &principal.username,
+                at => at.with_timezone(&LIMA).format("%d/%m/%Y %H:%M").to_string(),
+                masked => masked(&pending.email),
+            },
+        )
+        .map_err(ApiError::Internal)?;
+        record(&txn, Change::Mail(vec![(old, mail, None)])).await?;
+    }
     txn.commit().await?;
     status(db, principal).await
+}
+
+/// An address as a message to another one shows it: its first letter and its domain.
+fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first = local.chars().next().unwrap_or('*');
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+/// After a manager's reset: the person's address is no longer confirmed, and a code pending for
+/// the account is void.
+pub async fn forget(db: &impl ConnectionTrait, person_id: i64, user_id: i64) -> Result<()> {
+    confirmed_email::Entity::delete_by_id(person_id)
+        .exec(db)
+        .await?;
+    email_confirmation::Entity::delete_by_id(user_id)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The stored form of a code: bound to its account and address.

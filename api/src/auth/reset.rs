@@ -44,12 +44,7 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
     let Some(email) = super::email::recoverable(db, &holder).await? else {
         return Ok(());
     };
-    let recent = password_reset_token::Entity::find()
-        .filter(password_reset_token::Column::UserId.eq(account.id))
-        .filter(password_reset_token::Column::CreatedAt.gt(at - Duration::minutes(1)))
-        .one(db)
-        .await?;
-    if recent.is_some() {
+    if !claim_minute(db, account.id, at).await? {
         return Ok(());
     }
     let txn = crate::db::begin(db).await?;
@@ -69,6 +64,34 @@ pub async fn request(state: &AppState, username: &str) -> Result<()> {
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Claims the account's one reset link a minute, in one statement: of requests at once, one
+/// claims it (the row is kept with the login throttles, which every instance shares).
+async fn claim_minute(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    use entity::login_throttle::{ActiveModel, Column, Entity};
+    use sea_orm::sea_query::{ExprTrait, OnConflict};
+    let claimed = Entity::insert(ActiveModel {
+        key: Set(format!("reset:{user_id}")),
+        failures: Set(0),
+        window_started_at: Set(at),
+        locked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(Column::Key)
+            .update_column(Column::WindowStartedAt)
+            .action_and_where(
+                Expr::col((Entity, Column::WindowStartedAt)).lt(at - Duration::minutes(1)),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(claimed == 1)
 }
 
 /// Writes a single-use link to set the account's password, and its e-mail to the outbox, in the

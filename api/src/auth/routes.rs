@@ -331,6 +331,7 @@ async fn change_password(
 ) -> Result<StatusCode> {
     service::change_password(
         &state.db,
+        &state.config.auth,
         &principal,
         &principal.family,
         body.current_password,

@@ -244,9 +244,41 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> Result<()> {
     Ok(())
 }
 
-/// Changes the caller's own password and ends its other sessions.
+/// Checks the caller's current password where a change asks for it (a new password, where
+/// recovery links go), counted as a login attempt of its account: a session taken without the
+/// password cannot guess it faster than a login could, and a lockout stops both.
+pub async fn check_current_password(
+    db: &impl ConnectionTrait,
+    config: &crate::config::AuthConfig,
+    principal: &Principal,
+    current: String,
+) -> Result<user_account::Model> {
+    let at = now();
+    let keys = throttle::Keys::new(
+        &principal.username,
+        &format!("session:{}", principal.user_id),
+    );
+    throttle::check(db, &keys, at).await?;
+    throttle::count_attempt(db, &keys, config, at).await?;
+    let account = user_account::Entity::find_by_id(principal.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(revoked)?;
+    if !password::verify(current, Some(account.password_hash.clone())).await? {
+        throttle::lock_reached(db, &keys, config, at).await?;
+        return Err(ApiError::field(
+            "current_password",
+            "La contraseña actual no es correcta.",
+        ));
+    }
+    throttle::succeeded(db, &keys).await?;
+    Ok(account)
+}
+
+/// Changes the caller's password after checking the current one; every other session ends.
 pub async fn change_password(
     db: &DatabaseConnection,
+    config: &crate::config::AuthConfig,
     principal: &Principal,
     current_family: &str,
     current: String,
@@ -260,16 +292,7 @@ pub async fn change_password(
             "La nueva contraseña debe ser distinta de la actual (o de la temporal que recibió).",
         ));
     }
-    let account = user_account::Entity::find_by_id(principal.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(revoked)?;
-    if !password::verify(current, Some(account.password_hash.clone())).await? {
-        return Err(ApiError::field(
-            "current_password",
-            "La contraseña actual no es correcta.",
-        ));
-    }
+    let account = check_current_password(db, config, principal, current).await?;
     let hash = password::hash(new).await?;
     let at = now();
     let txn = crate::db::begin(db).await?;

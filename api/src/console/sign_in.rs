@@ -312,6 +312,7 @@ pub async fn password_submit(
     }
     match service::change_password(
         &state.db,
+        &state.config.auth,
         &signed.principal,
         &signed.principal.family,
         form.current_password,

@@ -72,7 +72,7 @@ error_codes! {
     DeviceRevoked = ("device_revoked", FORBIDDEN, "Esta tableta fue dada de baja por la dirección de la IE."),
     DeviceMismatch = ("device_mismatch", FORBIDDEN, "El lote indica una tableta distinta de aquella con la que se inició la sesión."),
     PronoeiCannotCreateUsers = ("pronoei_cannot_create_users", FORBIDDEN, "Los coordinadores de PRONOEI no pueden asignar usuarios adicionales (guía de altas, Director IE f)."),
-    NotSoleManager = ("not_sole_manager", FORBIDDEN, "La cuenta tiene cargos o registros en unidades que usted no administra: su titular debe recuperar la contraseña con el enlace que se envía a su correo, o el Administrador SIAGIE restablecerla."),
+    NotSoleManager = ("not_sole_manager", FORBIDDEN, "La cuenta tiene cargos o registros en unidades que usted no administra: su titular recupera la contraseña con el enlace que llega a su correo confirmado, o el Administrador SIAGIE la restablece."),
 
     // 404, 405, 408.
     /// It does not exist, or it is outside the caller's reach.

@@ -388,7 +388,8 @@ async fn load_with(db: &DatabaseConnection, today: NaiveDate, past: bool) -> any
         // The demo accounts' owners confirmed their addresses: they recover passwords there.
         txn.execute_unprepared(
             "INSERT INTO confirmed_email (person_id, email, confirmed_at) \
-             SELECT id, email, created_at FROM person WHERE email IS NOT NULL",
+             SELECT p.id, p.email, p.created_at FROM person p WHERE p.email IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM user_account u WHERE u.person_id = p.id)",
         )
         .await?;
     }

@@ -494,7 +494,23 @@ async fn a_password_reset_link_is_e_mailed_works_once_and_ends_sessions() {
         "same answer for an unknown account"
     );
 
+    // Asked again at once, many times: one link a minute all the same.
+    let again = || {
+        app.request(Method::POST, "/auth/password-reset", None)
+            .json(&json!({"username": "director.demo"}))
+            .send()
+    };
+    let burst = tokio::join!(again(), again(), again(), again(), again(), again());
+    for answer in [burst.0, burst.1, burst.2, burst.3, burst.4, burst.5] {
+        assert_eq!(answer.unwrap().status(), StatusCode::ACCEPTED);
+    }
     app.wait_until_queued("director.demo@siagie.local").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        app.mail_texts_to("director.demo@siagie.local").await.len(),
+        1,
+        "one link for seven requests within a minute"
+    );
     let delivered = app.mail_to("director.demo@siagie.local").await;
     let body = tests::smtp::Received::from_raw(delivered.into_bytes()).text();
     assert!(body.contains("restablecer la contraseña"), "{body}");

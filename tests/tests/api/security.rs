@@ -858,12 +858,130 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     let (status, error) = app
         .post(
             &format!("/users/{account}/password-reset"),
+            &attacker,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+}
+
+/// A director who opens an account first (it manages every place of the person then) and
+/// confirms its own address there does not keep the account: the director who later gives the
+/// person a role is told the account existed, and the administrator's reset takes it back, the
+/// confirmed address with it.
+#[tokio::test]
+async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let director = app.login_as("director.demo").await;
+    let jaen = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+    let own = app.school_id(&director, demo::PRIMARIA).await;
+    let names = ["Huamán", "Torres", "Luis"];
+    let (_, staff) = register_staff(&app, &attacker, jaen, "71234562", names, None).await;
+    let (status, opened) = app
+        .post(
+            &format!("/schools/{jaen}/users"),
+            &attacker,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    let temporary = opened["credentials"]["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let account = opened["request"]["result_user_id"].as_i64().unwrap();
+    let (_, login) = read(app.login_response("71234562", &temporary).await).await;
+    let kept = login["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            "/me/password",
+            &kept,
+            json!({"current_password": temporary, "new_password": "Tomada.Cuenta9"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.post(
+        "/me/email",
+        &kept,
+        json!({"email": "atacante@correo.pe", "current_password": "Tomada.Cuenta9"}),
+    )
+    .await;
+    let told = app.mail_texts_to("atacante@correo.pe").await;
+    let sent_code = told[0]
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    let (status, _) = app
+        .post("/me/email/confirm", &kept, json!({"code": sent_code}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // San Ignacio gives the person a role: its director learns the account is not new.
+    let (_, staff) = register_staff(&app, &director, own, "71234562", names, None).await;
+    let (status, decision) = app
+        .post(
+            &format!("/schools/{own}/users"),
+            &director,
+            json!({"person_id": staff["person_id"], "role": "teacher"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{decision}");
+    assert!(
+        decision["notice"]
+            .as_str()
+            .unwrap()
+            .contains("ya tenía usuario del SIAGIE"),
+        "{decision}"
+    );
+    let (status, error) = app
+        .post(
+            &format!("/users/{account}/password-reset"),
+            &director,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+
+    // The administrator resets it although its address is confirmed: the sessions end, and
+    // the address no longer receives links.
+    let admin = app.login_as("admin.demo").await;
+    let (status, credentials) = app
+        .post(
+            &format!("/users/{account}/password-reset"),
             &admin,
             json!({}),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{error}");
-    assert_eq!(code(&error), "use_email_reset");
+    assert_eq!(status, StatusCode::OK, "{credentials}");
+    let (status, _) = app.get("/me", &kept).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let temporary = credentials["temporary_password"].as_str().unwrap();
+    let (_, login) = read(app.login_response("71234562", temporary).await).await;
+    let owner = login["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            "/me/password",
+            &owner,
+            json!({"current_password": temporary, "new_password": "Devuelta.Cuenta9"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, mine) = app.get("/me/email", &owner).await;
+    assert_eq!(mine["confirmed"], false, "{mine}");
+    let before = app.mail_texts_to("atacante@correo.pe").await.len();
+    let (status, _) = read(
+        app.request(Method::POST, "/auth/password-reset", None)
+            .json(&json!({"username": "71234562"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.mail_texts_to("atacante@correo.pe").await.len(), before);
 }
 
 /// Wrong codes run out: after five, even the right one is refused, and a new code is asked for.
@@ -1007,4 +1125,77 @@ async fn a_director_elsewhere_cannot_take_an_appointed_persons_account_by_regist
             .await;
         assert_eq!(queued.as_deref(), Some("0"), "no link to {address}");
     }
+}
+
+/// A session taken without the password cannot guess it where a change asks for it: wrong
+/// current passwords count as failed logins of the account, and lock it as they do.
+#[tokio::test]
+async fn the_current_password_asked_by_a_change_is_limited_like_a_login() {
+    let app = spawn_app().await;
+    let token = app.login_as("secundaria.demo").await;
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let (status, _) = app
+            .post(
+                "/me/email",
+                &token,
+                json!({"email": "otra@correo.pe", "current_password": format!("Intento.{n}x")}),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses[0], StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let (status, _) = app
+        .post(
+            "/me/password",
+            &token,
+            json!({"current_password": DEMO_PASSWORD, "new_password": "Nueva.Clave2026"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked for changes too"
+    );
+    let (status, _) = read(app.login_response("secundaria.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "and for logins");
+}
+
+/// A confirmed address that is replaced is told where the links go now.
+#[tokio::test]
+async fn the_address_replaced_is_told_of_the_change() {
+    let app = spawn_app().await;
+    let token = app.login_as("secundaria.demo").await;
+    let (_, mine) = app.get("/me/email", &token).await;
+    assert_eq!(mine["confirmed"], true, "{mine}");
+    let old = mine["email"].as_str().unwrap().to_owned();
+    app.post(
+        "/me/email",
+        &token,
+        json!({"email": "nueva.direccion@correo.pe", "current_password": DEMO_PASSWORD}),
+    )
+    .await;
+    let told = app.mail_texts_to("nueva.direccion@correo.pe").await;
+    let sent_code = told[0]
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    assert!(
+        app.mail_texts_to(&old).await.is_empty(),
+        "nothing changes before the code"
+    );
+    let (status, _) = app
+        .post("/me/email/confirm", &token, json!({"code": sent_code}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let told = app.mail_texts_to(&old).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("n***@correo.pe"), "{}", told[0]);
+    assert!(!told[0].contains("nueva.direccion"), "{}", told[0]);
 }
