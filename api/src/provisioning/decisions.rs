@@ -276,7 +276,10 @@ async fn account_for(
             "La persona también está registrada en otra IE: su contraseña se define con el enlace enviado a su correo."
         }
         None => {
-            "La persona también está registrada en otra IE y no tiene un correo confirmado por ella: por seguridad no se envía enlace, y el Administrador SIAGIE debe restablecer su contraseña."
+            let links = crate::links::Links::new(&alta.auth.public_base_url);
+            super::notices::notify_unopened(txn, links, alta.principal, alta.request, &created)
+                .await?;
+            "La persona también está registrada en otra IE y no tiene un correo confirmado por ella: por seguridad no se envía enlace; se avisó al Administrador SIAGIE, que le dará una contraseña temporal."
         }
     });
     Ok((created, false))

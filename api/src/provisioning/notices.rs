@@ -138,6 +138,50 @@ pub(super) async fn notify_deciders(
     record(db, Change::Mail(mail)).await
 }
 
+/// An account opened with nobody to give its password (the person is registered where the
+/// approver has no say, and has no address of its own confirmed): the MINEDU administrators, who
+/// manage every account, are told, with the IE's staff page where they give it one.
+pub(super) async fn notify_unopened(
+    db: &impl ConnectionTrait,
+    links: crate::links::Links<'_>,
+    principal: &Principal,
+    request: &provisioning_request::Model,
+    account: &user_account::Model,
+) -> Result<()> {
+    let administrators = crate::exceptional::people_holding(
+        db,
+        sea_orm::Condition::all()
+            .add(entity::role_assignment::Column::Role.eq(Role::MineduAdmin.code())),
+    )
+    .await?;
+    let by = person::Entity::find_by_id(principal.person_id)
+        .one(db)
+        .await?
+        .map(|p| full_name(&p))
+        .unwrap_or_default();
+    let mut context = serde_json::json!({
+        "role": Role::parse(&request.role).map(Role::label).unwrap_or_default(),
+        "person": named(db, request).await?,
+        "unit": unit_named(db, request).await?,
+        "by": by,
+        "username": account.username,
+        "user_id": account.id,
+        "link": request.school_id.map(|ie| links.full(&format!("{}?ie={ie}", crate::links::STAFF_PAGE_PATH))),
+    });
+    let mut mail = Vec::new();
+    for to in administrators {
+        let Some(address) = to.email.clone() else {
+            continue;
+        };
+        context["name"] = serde_json::Value::String(to.given_names.clone());
+        let told =
+            jobs::templates::Mail::new("account_unopened", &context).map_err(ApiError::Internal)?;
+        let key = format!("account-unopened-{}-{}", account.id, to.id);
+        mail.push((address, told, Some(key)));
+    }
+    record(db, Change::Mail(mail)).await
+}
+
 /// A person's names as they are read: given names, then surnames.
 fn full_name(p: &person::Model) -> String {
     format!(

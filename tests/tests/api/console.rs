@@ -860,4 +860,24 @@ async fn a_director_gives_a_temporary_password_from_the_staff_page() {
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.html);
     assert!(!refused.html.contains("<code>"), "{}", refused.html);
+
+    // The administrator opens any IE's page (the link it is e-mailed) and gives one too.
+    let school = app
+        .school_id(&app.login_as("director.demo").await, tests::demo::PRIMARIA)
+        .await;
+    let (admin, admin_csrf) = &mut Visitor::signed_in(&app, "admin.demo").await;
+    let page = admin.get(&format!("/consola/personal?ie={school}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let given = admin
+        .post(
+            "/consola/personal/contrasena",
+            &[
+                ("csrf", admin_csrf),
+                ("ie", &school.to_string()),
+                ("user_id", &teacher_id),
+            ],
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::OK, "{}", given.html);
+    assert!(given.html.contains("<code>"), "{}", given.html);
 }

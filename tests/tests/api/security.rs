@@ -754,7 +754,14 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
         "no link to an address its owner did not confirm"
     );
 
-    // The administrator, who manages both IEs, gives her a temporary password.
+    // The administrator, who manages both IEs, is told, with the page where it gives her a
+    // temporary password.
+    let told = app.mail_texts_to("admin.demo@siagie.local").await;
+    assert!(
+        told.iter().any(|t| t.contains("se creó su usuario del SIAGIE: 41111113")
+            && t.contains(&format!("/consola/personal?ie={jaen}"))),
+        "{told:?}"
+    );
     let admin = app.login_as("admin.demo").await;
     let (status, credentials) = app
         .post(
