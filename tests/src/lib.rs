@@ -463,6 +463,51 @@ impl TestApp {
             .collect()
     }
 
+    /// The six-digit code of the e-mail delivered to `to` that holds one ("Mi correo").
+    pub async fn e_mailed_code(&self, to: &str) -> String {
+        let told = self.mail_texts_to(to).await;
+        told.iter()
+            .flat_map(|text| text.split_whitespace())
+            .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or_else(|| panic!("a code in the e-mails to {to}: {told:?}"))
+            .to_owned()
+    }
+
+    /// Asks for a password reset link by username, as "¿Olvidó su contraseña?" does (the answer
+    /// is always 202).
+    pub async fn ask_password_reset(&self, username: &str) {
+        let (status, _) = read(
+            self.request(Method::POST, "/auth/password-reset", None)
+                .json(&serde_json::json!({"username": username}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+
+    /// Signs in with a temporary password and replaces it with `new_password`: the session's
+    /// access token.
+    pub async fn replace_temporary(
+        &self,
+        username: &str,
+        temporary: &str,
+        new_password: &str,
+    ) -> String {
+        let (_, login) = read(self.login_response(username, temporary).await).await;
+        let token = login["access_token"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .post(
+                "/me/password",
+                &token,
+                serde_json::json!({"current_password": temporary, "new_password": new_password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        token
+    }
+
     /// Every message delivered to the mail folder so far, as text.
     pub fn delivered(&self) -> Vec<String> {
         std::fs::read_dir(&self.config.mail.dir)

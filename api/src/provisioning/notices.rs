@@ -70,11 +70,7 @@ pub(super) async fn notify_new_assignment(
     at: DateTime<Utc>,
 ) -> Result<()> {
     let unit = unit_named(db, request).await?;
-    let by = person::Entity::find_by_id(principal.person_id)
-        .one(db)
-        .await?
-        .map(|p| full_name(&p))
-        .unwrap_or_default();
+    let by = full_name_of(db, principal.person_id).await?;
     let role = Role::parse(&request.role)
         .map(Role::label)
         .unwrap_or_default();
@@ -113,11 +109,7 @@ pub(super) async fn notify_deciders(
     if people.is_empty() {
         return Ok(());
     }
-    let by = person::Entity::find_by_id(principal.person_id)
-        .one(db)
-        .await?
-        .map(|p| full_name(&p))
-        .unwrap_or_default();
+    let by = full_name_of(db, principal.person_id).await?;
     let mut context = serde_json::json!({
         "kind": request.kind,
         "role": role.label(),
@@ -154,11 +146,7 @@ pub(super) async fn notify_unopened(
             .add(entity::role_assignment::Column::Role.eq(Role::MineduAdmin.code())),
     )
     .await?;
-    let by = person::Entity::find_by_id(principal.person_id)
-        .one(db)
-        .await?
-        .map(|p| full_name(&p))
-        .unwrap_or_default();
+    let by = full_name_of(db, principal.person_id).await?;
     let mut context = serde_json::json!({
         "role": Role::parse(&request.role).map(Role::label).unwrap_or_default(),
         "person": named(db, request).await?,
@@ -180,6 +168,15 @@ pub(super) async fn notify_unopened(
         mail.push((address, told, Some(key)));
     }
     record(db, Change::Mail(mail)).await
+}
+
+/// The names of the person of an id, as they are read.
+async fn full_name_of(db: &impl ConnectionTrait, person_id: i64) -> Result<String> {
+    Ok(person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .map(|p| full_name(&p))
+        .unwrap_or_default())
 }
 
 /// A person's names as they are read: given names, then surnames.

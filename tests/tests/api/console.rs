@@ -796,13 +796,7 @@ async fn a_person_confirms_its_e_mail_with_the_code_sent_there() {
     let text = browser.text_with("Escriba el código").await;
     assert!(text.contains("rosa.tarrillo@correo.pe"), "{text}");
     violations.extend(browser.serious_accessibility_violations().await);
-    let told = app.mail_texts_to("rosa.tarrillo@correo.pe").await;
-    let code = told
-        .iter()
-        .flat_map(|t| t.split_whitespace())
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .unwrap_or_else(|| panic!("a code in {told:?}"))
-        .to_owned();
+    let code = app.e_mailed_code("rosa.tarrillo@correo.pe").await;
     browser.type_into("#code", &code).await;
     browser
         .click("form[action='/consola/mi-correo/confirmar'] button")

@@ -127,15 +127,7 @@ async fn a_director_of_another_ugel_cannot_take_over_a_teacher_by_giving_it_a_ro
     assert!(error.get("temporary_password").is_none());
 
     // The planted e-mail was not stored: a reset link cannot reach the attacker.
-    let (status, _) = read(
-        app.request(Method::POST, "/auth/password-reset", None)
-            .json(&json!({"username": TEACHER.0}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
+    app.ask_password_reset(TEACHER.0).await;
     // The request is served after the answer and leaves no trace for an account without e-mail:
     // give it time, then deliver whatever it might have queued.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -739,15 +731,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
 
     // … and no link goes to the address San Ignacio typed, neither for the new account nor when
     // a reset is asked for with her username.
-    let (status, _) = read(
-        app.request(Method::POST, "/auth/password-reset", None)
-            .json(&json!({"username": "41111113"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
+    app.ask_password_reset("41111113").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert!(
         app.mail_texts_to("carla@correo.pe").await.is_empty(),
@@ -758,8 +742,9 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     // temporary password.
     let told = app.mail_texts_to("admin.demo@siagie.local").await;
     assert!(
-        told.iter().any(|t| t.contains("se creó su usuario del SIAGIE: 41111113")
-            && t.contains(&format!("/consola/personal?ie={jaen}"))),
+        told.iter()
+            .any(|t| t.contains("se creó su usuario del SIAGIE: 41111113")
+                && t.contains(&format!("/consola/personal?ie={jaen}"))),
         "{told:?}"
     );
     let admin = app.login_as("admin.demo").await;
@@ -772,16 +757,9 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
         .await;
     assert_eq!(status, StatusCode::OK, "{credentials}");
     let temporary = credentials["temporary_password"].as_str().unwrap();
-    let (_, login) = read(app.login_response("41111113", temporary).await).await;
-    let token = login["access_token"].as_str().unwrap().to_owned();
-    let (status, _) = app
-        .post(
-            "/me/password",
-            &token,
-            json!({"current_password": temporary, "new_password": "Chirinos.Aula7"}),
-        )
+    let token = app
+        .replace_temporary("41111113", temporary, "Chirinos.Aula7")
         .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
 
     // Signed in, she confirms the address with her password and the code sent there.
     let (_, mine) = app.get("/me/email", &token).await;
@@ -805,13 +783,8 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
     assert_eq!(sent["pending"]["email"], "carla@correo.pe", "{sent}");
-    let told = app.mail_texts_to("carla@correo.pe").await;
-    assert_eq!(told.len(), 1, "{told:?}");
-    let sent_code = told[0]
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .unwrap_or_else(|| panic!("a code in {}", told[0]))
-        .to_owned();
+    assert_eq!(app.mail_texts_to("carla@correo.pe").await.len(), 1);
+    let sent_code = app.e_mailed_code("carla@correo.pe").await;
     let wrong = if sent_code == "000000" {
         "111111"
     } else {
@@ -846,15 +819,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
     assert_eq!(status, StatusCode::CONFLICT, "a code serves once");
 
     // Now a reset reaches her, and the administrator no longer hands out her password.
-    let (status, _) = read(
-        app.request(Method::POST, "/auth/password-reset", None)
-            .json(&json!({"username": "41111113"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
+    app.ask_password_reset("41111113").await;
     app.wait_until_queued("carla@correo.pe").await;
     let told = app.mail_texts_to("carla@correo.pe").await;
     assert!(
@@ -898,28 +863,16 @@ async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
         .unwrap()
         .to_owned();
     let account = opened["request"]["result_user_id"].as_i64().unwrap();
-    let (_, login) = read(app.login_response("71234562", &temporary).await).await;
-    let kept = login["access_token"].as_str().unwrap().to_owned();
-    let (status, _) = app
-        .post(
-            "/me/password",
-            &kept,
-            json!({"current_password": temporary, "new_password": "Tomada.Cuenta9"}),
-        )
+    let kept = app
+        .replace_temporary("71234562", &temporary, "Tomada.Cuenta9")
         .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
     app.post(
         "/me/email",
         &kept,
         json!({"email": "atacante@correo.pe", "current_password": "Tomada.Cuenta9"}),
     )
     .await;
-    let told = app.mail_texts_to("atacante@correo.pe").await;
-    let sent_code = told[0]
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let sent_code = app.e_mailed_code("atacante@correo.pe").await;
     let (status, _) = app
         .post("/me/email/confirm", &kept, json!({"code": sent_code}))
         .await;
@@ -965,28 +918,13 @@ async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
     let (status, _) = app.get("/me", &kept).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let temporary = credentials["temporary_password"].as_str().unwrap();
-    let (_, login) = read(app.login_response("71234562", temporary).await).await;
-    let owner = login["access_token"].as_str().unwrap().to_owned();
-    let (status, _) = app
-        .post(
-            "/me/password",
-            &owner,
-            json!({"current_password": temporary, "new_password": "Devuelta.Cuenta9"}),
-        )
+    let owner = app
+        .replace_temporary("71234562", temporary, "Devuelta.Cuenta9")
         .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, mine) = app.get("/me/email", &owner).await;
     assert_eq!(mine["confirmed"], false, "{mine}");
     let before = app.mail_texts_to("atacante@correo.pe").await.len();
-    let (status, _) = read(
-        app.request(Method::POST, "/auth/password-reset", None)
-            .json(&json!({"username": "71234562"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
+    app.ask_password_reset("71234562").await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(app.mail_texts_to("atacante@correo.pe").await.len(), before);
 }
@@ -1013,12 +951,7 @@ async fn an_e_mail_code_allows_five_attempts() {
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{again}");
     assert_eq!(code(&again), "code_recently_sent");
-    let told = app.mail_texts_to("docente.propio@correo.pe").await;
-    let code_sent = told[0]
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let code_sent = app.e_mailed_code("docente.propio@correo.pe").await;
     let wrong = if code_sent == "000000" {
         "111111"
     } else {
@@ -1187,12 +1120,7 @@ async fn the_address_replaced_is_told_of_the_change() {
         json!({"email": "nueva.direccion@correo.pe", "current_password": DEMO_PASSWORD}),
     )
     .await;
-    let told = app.mail_texts_to("nueva.direccion@correo.pe").await;
-    let sent_code = told[0]
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let sent_code = app.e_mailed_code("nueva.direccion@correo.pe").await;
     assert!(
         app.mail_texts_to(&old).await.is_empty(),
         "nothing changes before the code"
