@@ -60,6 +60,16 @@ async fn register_staff(
     .await
 }
 
+/// A manager's reset of an account's password (`POST /users/{id}/password-reset`).
+async fn reset_by(app: &TestApp, token: &str, user_id: i64) -> (StatusCode, Value) {
+    app.post(
+        &format!("/users/{user_id}/password-reset"),
+        token,
+        json!({}),
+    )
+    .await
+}
+
 async fn multipart(app: &TestApp, token: &str, fields: &[(&str, String)]) -> (StatusCode, Value) {
     app.file_request(token, fields, true).await
 }
@@ -115,13 +125,7 @@ async fn a_director_of_another_ugel_cannot_take_over_a_teacher_by_giving_it_a_ro
     );
 
     // … but it does not make the account the attacker's to reset.
-    let (status, error) = app
-        .post(
-            &format!("/users/{victim}/password-reset"),
-            &attacker,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &attacker, victim).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     assert_eq!(code(&error), "not_sole_manager");
     assert!(error.get("temporary_password").is_none());
@@ -142,13 +146,7 @@ async fn a_director_of_another_ugel_cannot_take_over_a_teacher_by_giving_it_a_ro
 
     // The teacher's own director, who manages every role it holds, still can.
     let own_director = app.login_as("director.demo").await;
-    let (status, error) = app
-        .post(
-            &format!("/users/{victim}/password-reset"),
-            &own_director,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &own_director, victim).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -213,13 +211,7 @@ async fn an_alta_for_an_existing_account_plants_no_e_mail_and_the_owner_is_told(
     assert!(mail.contains("Secretario"), "{mail}");
 
     let victim = user_id(&app, UGEL_OFFICIAL.0).await;
-    let (status, error) = app
-        .post(
-            &format!("/users/{victim}/password-reset"),
-            &attacker,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &attacker, victim).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     untouched(&app, UGEL_OFFICIAL.0, &before, &victim_session).await;
     assert!(
@@ -284,13 +276,7 @@ async fn a_ugel_specialist_cannot_take_over_a_director_of_another_ugel() {
         .await;
     assert_eq!(status, StatusCode::OK, "{decision}");
     let victim = user_id(&app, JAEN_DIRECTOR.0).await;
-    let (status, error) = app
-        .post(
-            &format!("/users/{victim}/password-reset"),
-            &attacker,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &attacker, victim).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     untouched(&app, JAEN_DIRECTOR.0, &before, &victim_session).await;
     app.mail_to("jaen.demo@siagie.local").await;
@@ -322,13 +308,7 @@ async fn a_pronoei_coordinator_cannot_reach_an_account_of_another_ugel() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     let victim = user_id(&app, JAEN_DIRECTOR.0).await;
-    let (status, _) = app
-        .post(
-            &format!("/users/{victim}/password-reset"),
-            &attacker,
-            json!({}),
-        )
-        .await;
+    let (status, _) = reset_by(&app, &attacker, victim).await;
     assert!(
         matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
         "{status}"
@@ -635,13 +615,7 @@ async fn weak_new_passwords_and_the_temporary_one_are_refused() {
     let app = spawn_app().await;
     let director = app.login_as("director.demo").await;
     let teacher = user_id(&app, TEACHER.0).await;
-    let (status, credentials) = app
-        .post(
-            &format!("/users/{teacher}/password-reset"),
-            &director,
-            json!({}),
-        )
-        .await;
+    let (status, credentials) = reset_by(&app, &director, teacher).await;
     assert_eq!(status, StatusCode::OK);
     let temporary = credentials["temporary_password"].as_str().unwrap();
     let (_, login) = read(app.login_response(TEACHER.0, temporary).await).await;
@@ -720,13 +694,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
         "{decision}"
     );
     let account = decision["request"]["result_user_id"].as_i64().unwrap();
-    let (status, error) = app
-        .post(
-            &format!("/users/{account}/password-reset"),
-            &attacker,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &attacker, account).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 
     // … and no link goes to the address San Ignacio typed, neither for the new account nor when
@@ -748,13 +716,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
         "{told:?}"
     );
     let admin = app.login_as("admin.demo").await;
-    let (status, credentials) = app
-        .post(
-            &format!("/users/{account}/password-reset"),
-            &admin,
-            json!({}),
-        )
-        .await;
+    let (status, credentials) = reset_by(&app, &admin, account).await;
     assert_eq!(status, StatusCode::OK, "{credentials}");
     let temporary = credentials["temporary_password"].as_str().unwrap();
     let token = app
@@ -827,13 +789,7 @@ async fn a_director_elsewhere_cannot_open_the_account_of_another_ies_staff_first
             .any(|t| t.contains("restablecer la contraseña") && t.contains("token=")),
         "{told:?}"
     );
-    let (status, error) = app
-        .post(
-            &format!("/users/{account}/password-reset"),
-            &attacker,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &attacker, account).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 }
 
@@ -895,25 +851,13 @@ async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
             .contains("ya tenía usuario del SIAGIE"),
         "{decision}"
     );
-    let (status, error) = app
-        .post(
-            &format!("/users/{account}/password-reset"),
-            &director,
-            json!({}),
-        )
-        .await;
+    let (status, error) = reset_by(&app, &director, account).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 
     // The administrator resets it although its address is confirmed: the sessions end, and
     // the address no longer receives links.
     let admin = app.login_as("admin.demo").await;
-    let (status, credentials) = app
-        .post(
-            &format!("/users/{account}/password-reset"),
-            &admin,
-            json!({}),
-        )
-        .await;
+    let (status, credentials) = reset_by(&app, &admin, account).await;
     assert_eq!(status, StatusCode::OK, "{credentials}");
     let (status, _) = app.get("/me", &kept).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
