@@ -50,6 +50,25 @@ fn statistician_alta(ugel_id: i64, dni: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// An alta's fields without its resolution: the role, its unit, the person's DNI and names
+/// (paternal surname, maternal surname, given names).
+fn alta_of(
+    role: &str,
+    (unit, id): (&'static str, i64),
+    dni: &str,
+    [paternal, maternal, given]: [&str; 3],
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "alta".to_owned()),
+        ("role", role.to_owned()),
+        (unit, id.to_string()),
+        ("dni", dni.to_owned()),
+        ("paternal_surname", paternal.to_owned()),
+        ("maternal_surname", maternal.to_owned()),
+        ("given_names", given.to_owned()),
+    ]
+}
+
 #[tokio::test]
 async fn a_new_director_is_approved_by_the_ugel_gets_credentials_once_and_replaces_the_old_one() {
     let app = spawn_app().await;
@@ -283,15 +302,12 @@ async fn a_director_cannot_act_on_another_ie() {
     let jaen = app.login_as("jaen.demo").await;
     let admin = app.login_as("admin.demo").await;
     let primaria = app.school_id(&admin, demo::PRIMARIA).await;
-    let fields = vec![
-        ("kind", "alta".to_string()),
-        ("role", "teacher".into()),
-        ("school_id", primaria.to_string()),
-        ("dni", "40000006".into()),
-        ("paternal_surname", "Tarrillo".into()),
-        ("maternal_surname", "Campos".into()),
-        ("given_names", "Rosa Elvira".into()),
-    ];
+    let fields = alta_of(
+        "teacher",
+        ("school_id", primaria),
+        "40000006",
+        ["Tarrillo", "Campos", "Rosa Elvira"],
+    );
     let (status, _) = file_request(&app, &jaen, &fields, false).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A baja of an assignment out of reach is answered as one of an id that does not exist.
@@ -751,15 +767,12 @@ async fn a_request_is_decided_once_and_names_one_person() {
 
     // A role the person holds there already: refused when filed, not left pending.
     let director = app.login_as("director.demo").await;
-    let teacher_again = vec![
-        ("kind", "alta".to_string()),
-        ("role", "teacher".into()),
-        ("school_id", school.to_string()),
-        ("dni", "40000006".into()),
-        ("paternal_surname", "Tarrillo".into()),
-        ("maternal_surname", "Campos".into()),
-        ("given_names", "Rosa Elvira".into()),
-    ];
+    let teacher_again = alta_of(
+        "teacher",
+        ("school_id", school),
+        "40000006",
+        ["Tarrillo", "Campos", "Rosa Elvira"],
+    );
     let (status, refused) = file_request(&app, &director, &teacher_again, false).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_eq!(code(&refused), "already_assigned");
@@ -1248,15 +1261,12 @@ async fn a_request_whose_only_decider_is_its_person_goes_to_the_unit_above() {
     let dre = app.login_as("dre.demo").await;
     let school = app.school_id(&director, demo::PRIMARIA).await;
 
-    let teaches = vec![
-        ("kind", "alta".to_string()),
-        ("role", "teacher".into()),
-        ("school_id", school.to_string()),
-        ("dni", "40000005".into()),
-        ("paternal_surname", "Guevara".into()),
-        ("maternal_surname", "Cubas".into()),
-        ("given_names", "Wilder".into()),
-    ];
+    let teaches = alta_of(
+        "teacher",
+        ("school_id", school),
+        "40000005",
+        ["Guevara", "Cubas", "Wilder"],
+    );
     let (status, staff) = app
         .post(
             &format!("/schools/{school}/staff"),
