@@ -508,6 +508,24 @@ impl TestApp {
         token
     }
 
+    /// The public verification of a certificate's QR payload, as anyone reads it (no sign-in):
+    /// its answer, which must be 200.
+    pub async fn verify_certificate(&self, payload: &str) -> Value {
+        let (status, verification) = read(
+            self.request(
+                Method::GET,
+                &format!("/certificates/verify?payload={payload}"),
+                None,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{verification}");
+        verification
+    }
+
     /// Every message delivered to the mail folder so far, as text.
     pub fn delivered(&self) -> Vec<String> {
         std::fs::read_dir(&self.config.mail.dir)

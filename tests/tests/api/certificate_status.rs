@@ -18,14 +18,7 @@ fn payload(certificate: &Value) -> String {
 }
 
 async fn verify(app: &TestApp, payload: &str) -> Value {
-    let response = app
-        .client
-        .get(app.url(&format!("/certificates/verify?payload={payload}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    app.verify_certificate(payload).await
 }
 
 #[tokio::test]

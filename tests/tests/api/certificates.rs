@@ -240,18 +240,7 @@ async fn a_director_issues_a_certificate_with_typed_in_years_and_anyone_verifies
 
     // JSON verification of the payload: valid, with the signed years, marked transcribed.
     let payload = qr_text.rsplit('/').next().unwrap();
-    let (status, verification) = read(
-        app.request(
-            Method::GET,
-            &format!("/certificates/verify?payload={payload}"),
-            None,
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{verification}");
+    let verification = app.verify_certificate(payload).await;
     assert_eq!(verification["valid"], true, "{verification}");
     assert_eq!(verification["status"], "vigente");
     let years = verification["content"]["years"].as_array().unwrap();
@@ -1256,17 +1245,7 @@ async fn a_graduates_certificates_come_from_its_closed_actas_and_the_qr_carries_
         None => siagie::certificates::offline::qr_text_of_pdf(&pdf).unwrap(),
     };
     let payload = qr_text.rsplit('/').next().unwrap();
-    let (_, verification) = read(
-        app.request(
-            Method::GET,
-            &format!("/certificates/verify?payload={payload}"),
-            None,
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let verification = app.verify_certificate(payload).await;
     assert_eq!(verification["valid"], true, "{verification}");
     let years = verification["content"]["years"].as_array().unwrap();
     let numbers: Vec<i64> = years.iter().map(|y| y["year"].as_i64().unwrap()).collect();

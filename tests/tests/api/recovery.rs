@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::{TestApp, browser::Browser, demo, read, spawn_app, visitor::Visitor};
+use tests::{TestApp, browser::Browser, demo, spawn_app, visitor::Visitor};
 
 /// The IE Bolognesi's closed 2018 acta (third grade of secondary), with one student it left
 /// `requiere_recuperacion` after failing two areas.
@@ -197,17 +197,7 @@ async fn the_recuperacion_of_a_closed_acta_is_recorded_once_and_read_in_the_reco
     let pdf = response.bytes().await.unwrap();
     let qr_text = siagie::certificates::offline::qr_text_of_pdf(&pdf).unwrap();
     let payload = qr_text.rsplit('/').next().unwrap();
-    let (_, verification) = read(
-        app.request(
-            Method::GET,
-            &format!("/certificates/verify?payload={payload}"),
-            None,
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let verification = app.verify_certificate(payload).await;
     assert_eq!(verification["valid"], true, "{verification}");
     let content = &verification["content"];
     let signed_year = content["years"]
