@@ -868,29 +868,11 @@ async fn filed_requests(app: &TestApp, ie: &Ie, count: i64) -> Value {
 async fn a_public_request_reaches_the_ie_and_its_requester_gets_a_single_use_link() {
     let app = spawn_app().await;
     let ie = ie(&app).await;
-    let birth = app
-        .scalar(&format!(
-            "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{}'",
-            ie.dni
-        ))
-        .await
-        .expect("the demo student has a birth date");
-    let form = |document: &str, birth: &str| {
-        json!({"student_document": document, "birth_date": birth, "requester_dni": "41234567",
-               "requester_names": "Quispe Mamani, Rosa", "email": "rosa.quispe@example.pe",
-               "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"})
-    };
+    let birth = birth_date(&app, &ie.dni).await;
+    let form = |document: &str, birth: &str| public_form(document, birth, "rosa.quispe@example.pe");
     // The same answer for a student that does not exist.
     for body in [form(&ie.dni, &birth), form("99999998", "2015-01-01")] {
-        let (status, answer) = read(
-            app.request(Method::POST, "/certificates/public-requests", None)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let answer = file_public(&app, &body).await;
         assert!(
             answer["message"]
                 .as_str()
@@ -1002,15 +984,7 @@ async fn press_download(app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
 /// certificate, the link path e-mailed to `email`).
 async fn public_certificate(app: &TestApp, ie: &Ie, email: &str) -> (i64, Value, String) {
     let birth = birth_date(app, &ie.dni).await;
-    let (status, _) = read(
-        app.request(Method::POST, "/certificates/public-requests", None)
-            .json(&public_form(&ie.dni, &birth, email))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
+    file_public(app, &public_form(&ie.dni, &birth, email)).await;
     let pending = filed_requests(app, ie, 1).await;
     let id = pending["items"][0]["id"].as_i64().unwrap();
     let (status, _) = app
@@ -1591,6 +1565,20 @@ fn public_form(document: &str, birth: &str, email: &str) -> Value {
            "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"})
 }
 
+/// Files a public request (no sign-in), which is answered 202 whatever it names: the answer.
+async fn file_public(app: &TestApp, body: &Value) -> Value {
+    let (status, answer) = read(
+        app.request(Method::POST, "/certificates/public-requests", None)
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    answer
+}
+
 async fn birth_date(app: &TestApp, dni: &str) -> String {
     app.scalar(&format!(
         "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{dni}'"
@@ -1606,15 +1594,7 @@ async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student
     let birth = birth_date(&app, &ie.dni).await;
     let send = async |body: Value| {
         let started = std::time::Instant::now();
-        let (status, answer) = read(
-            app.request(Method::POST, "/certificates/public-requests", None)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let answer = file_public(&app, &body).await;
         (started.elapsed(), answer)
     };
 
@@ -2078,15 +2058,7 @@ async fn a_public_requester_is_acknowledged_with_a_number_and_the_ies_issuers_ar
     // A request for the IE's student and one for nobody: each answered with a number.
     let birth = birth_date(&app, &ie.dni).await;
     let send = async |body: Value| {
-        let (status, answer) = read(
-            app.request(Method::POST, "/certificates/public-requests", None)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let answer = file_public(&app, &body).await;
         answer["number"].as_str().unwrap().to_owned()
     };
     let real = send(public_form(&ie.dni, &birth, "rosa@example.pe")).await;
@@ -2137,13 +2109,7 @@ async fn a_public_requester_is_acknowledged_with_a_number_and_the_ies_issuers_ar
 async fn a_public_request_to_an_ie_without_a_director_tells_the_ugel() {
     let app = spawn_app().await;
     let ie = ie(&app).await;
-    let birth = app
-        .scalar(&format!(
-            "SELECT CAST(birth_date AS TEXT) FROM student WHERE dni = '{}'",
-            ie.dni
-        ))
-        .await
-        .expect("the demo student has a birth date");
+    let birth = birth_date(&app, &ie.dni).await;
     app.db
         .execute_unprepared(
             "UPDATE role_assignment SET active = FALSE WHERE user_id = \
@@ -2151,18 +2117,8 @@ async fn a_public_request_to_an_ie_without_a_director_tells_the_ugel() {
         )
         .await
         .unwrap();
-    let body = json!({"student_document": ie.dni, "birth_date": birth, "requester_dni": "41234567",
-           "requester_names": "Quispe Mamani, Rosa", "email": "rosa.quispe@example.pe",
-           "cell_phone": "987654321", "purpose": "Traslado a otra IE", "relationship": "madre"});
-    let (status, answer) = read(
-        app.request(Method::POST, "/certificates/public-requests", None)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    let body = public_form(&ie.dni, &birth, "rosa.quispe@example.pe");
+    file_public(&app, &body).await;
     app.wait_until_queued("ugel.demo@siagie.local").await;
     let told = mails_to(&app, "ugel.demo@siagie.local").await;
     let told = told
