@@ -170,6 +170,8 @@ pub async fn confirm(state: &AppState, token: &str, new_password: String) -> Res
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
+    // The owner proved itself by its link: failed logins before no longer lock it out.
+    super::throttle::forget_account(&txn, &account.username).await?;
     store_password(&txn, account, hash, false, at).await?;
     revoke_sessions(&txn, Sessions::User(row.user_id), at).await?;
     record(

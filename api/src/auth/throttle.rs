@@ -151,6 +151,14 @@ async fn lock(
     Ok(())
 }
 
+/// After a password set with an e-mailed link: the account's failures and lockout are forgotten.
+pub async fn forget_account(db: &impl ConnectionTrait, username: &str) -> Result<()> {
+    login_throttle::Entity::delete_by_id(Keys::new(username, "").account)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// After a right password: the account's count is forgotten, and the attempt no longer counts
 /// against the address (many people sign in from one school's address).
 pub async fn succeeded(db: &impl ConnectionTrait, keys: &Keys) -> Result<()> {

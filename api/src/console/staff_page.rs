@@ -220,6 +220,32 @@ pub struct ResetForm {
 /// e-mail of its own confirmed (else its owner recovers it by the link).
 pub async fn reset(State(state): State<AppState>, posted: Posted<ResetForm>) -> Response {
     let Posted { signed, form } = posted;
+    // Only a user this page lists: checked before anything is written.
+    let listed = match school_of(&signed, form.ie) {
+        Some(school) => {
+            let in_school = UnitQuery {
+                school_id: Some(school),
+                ugel_id: None,
+                dre_id: None,
+            };
+            registry::search::unit_accounts(&state.db, &signed.principal, in_school)
+                .await
+                .map(|accounts| accounts.iter().any(|a| a.user_id == form.user_id))
+        }
+        None => Ok(false),
+    };
+    match listed {
+        Ok(true) => {}
+        Ok(false) | Err(ApiError::Client { .. }) => {
+            return message_page(
+                StatusCode::NOT_FOUND,
+                Some(&signed.person()),
+                "No encontrado",
+                "Ese usuario no figura entre los de la IE.",
+            );
+        }
+        Err(error) => return error.into_response(),
+    }
     let (status, told) = match crate::provisioning::reset_by_manager(
         &state.db,
         &signed.principal,

@@ -31,6 +31,14 @@ pub async fn reset_by_manager(
     principal: &Principal,
     user_id: i64,
 ) -> Result<Credentials> {
+    // One's own password is changed with the current one (`/me/password`), never reset from a
+    // session alone: a session left open would take the account, and its address with it.
+    if user_id == principal.user_id {
+        return Err(ApiError::because(
+            ErrorCode::Forbidden,
+            "Su propia contraseña se cambia con la actual, en «Cambiar contraseña»; si la olvidó, use «¿Olvidó su contraseña?».",
+        ));
+    }
     let (account, holder) = account_and_holder(db, user_id).await?;
     let assignments = role_assignment::Entity::find()
         .filter(role_assignment::Column::UserId.eq(user_id))

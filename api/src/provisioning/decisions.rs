@@ -217,9 +217,11 @@ async fn account_for(
         .await?
     {
         // Opened elsewhere, perhaps by someone who kept it: the approver learns it is not new.
-        opened.notice = Some(
-            "La persona ya tenía usuario del SIAGIE: ingresa con él, y se le avisó del nuevo cargo a su correo. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña.",
-        );
+        opened.notice = Some(if person.email.is_some() {
+            "La persona ya tenía usuario del SIAGIE: ingresa con él, y se le avisó del nuevo cargo a su correo. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
+        } else {
+            "La persona ya tenía usuario del SIAGIE: ingresa con él (no tiene correo para avisarle del nuevo cargo: avísele usted). Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
+        });
         return Ok((account, true));
     }
     let temporary = temporary_password();

@@ -827,6 +827,28 @@ async fn a_director_gives_a_temporary_password_from_the_staff_page() {
         !page.html.contains(">director.demo<"),
         "one's own password is changed, not reset"
     );
+    // Sent with another IE's page, the form resets nothing.
+    let jaen = app
+        .school_id(&app.login_as("jaen.demo").await, tests::demo::JAEN_PRIMARIA)
+        .await;
+    let elsewhere = director
+        .post(
+            "/consola/personal/contrasena",
+            &[
+                ("csrf", csrf),
+                ("ie", &jaen.to_string()),
+                ("user_id", &teacher_id),
+            ],
+        )
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        elsewhere.html
+    );
+    let (status, _) = read(app.login_response("docente.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(status, StatusCode::OK, "the password stands");
     let given = director
         .post(
             "/consola/personal/contrasena",

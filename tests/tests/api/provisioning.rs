@@ -539,6 +539,12 @@ async fn a_password_reset_link_is_e_mailed_works_once_and_ends_sessions() {
         .unwrap()
         .to_owned();
 
+    // Locked out by wrong passwords meanwhile, the owner is let in by its link all the same.
+    for _ in 0..5 {
+        app.login_response("director.demo", "Equivocada.2026").await;
+    }
+    let (status, _) = read(app.login_response("director.demo", DEMO_PASSWORD).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     let confirm = |password: &'static str| {
         app.request(Method::POST, "/auth/password-reset/confirm", None)
             .json(&json!({"token": token, "new_password": password}))

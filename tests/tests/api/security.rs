@@ -855,8 +855,11 @@ async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 
     // The administrator resets it although its address is confirmed: the sessions end, and
-    // the address no longer receives links.
+    // the address no longer receives links. Its own password it changes, never resets.
     let admin = app.login_as("admin.demo").await;
+    let (_, me) = app.get("/me", &admin).await;
+    let (status, error) = reset_by(&app, &admin, me["id"].as_i64().unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     let (status, credentials) = reset_by(&app, &admin, account).await;
     assert_eq!(status, StatusCode::OK, "{credentials}");
     let (status, _) = app.get("/me", &kept).await;
