@@ -67,6 +67,45 @@ pub async fn recoverable(
     Ok(confirmed.then(|| email.clone()))
 }
 
+/// Of these accounts, those whose person's e-mail its owner confirmed (who recover their
+/// password by link): three reads, whatever their number.
+pub async fn recovering(
+    db: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>> {
+    use std::collections::HashMap;
+    let accounts = entity::user_account::Entity::find()
+        .filter(entity::user_account::Column::Id.is_in(user_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let person_ids: Vec<i64> = accounts.iter().map(|a| a.person_id).collect();
+    let confirmed: HashMap<i64, String> = confirmed_email::Entity::find()
+        .filter(confirmed_email::Column::PersonId.is_in(person_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.person_id, c.email))
+        .collect();
+    let people: HashMap<i64, Option<String>> = person::Entity::find()
+        .filter(person::Column::Id.is_in(confirmed.keys().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.email))
+        .collect();
+    Ok(accounts
+        .iter()
+        .filter(|a| {
+            let on_record = people.get(&a.person_id).and_then(Option::as_deref);
+            confirmed
+                .get(&a.person_id)
+                .zip(on_record)
+                .is_some_and(|(confirmed, on_record)| confirmed.eq_ignore_ascii_case(on_record))
+        })
+        .map(|a| a.id)
+        .collect())
+}
+
 /// The caller's e-mail and any code pending.
 pub async fn status(db: &impl ConnectionTrait, principal: &Principal) -> Result<EmailStatus> {
     let holder = person::Entity::find_by_id(principal.person_id)

@@ -110,6 +110,16 @@ async fn show_told(
         Err(ApiError::Client { .. }) => return refused(),
         Err(error) => return error.into_response(),
     };
+    // Who recovers by link gets no button (but from the administrator, the last resort).
+    let ids: Vec<i64> = accounts.iter().map(|a| a.user_id).collect();
+    let recovering = if signed.principal.has_role(crate::auth::Role::MineduAdmin) {
+        Default::default()
+    } else {
+        match crate::auth::email::recovering(&state.db, &ids).await {
+            Ok(recovering) => recovering,
+            Err(error) => return error.into_response(),
+        }
+    };
     // One's own password is changed, not reset.
     let accounts: Vec<Value> = accounts
         .iter()
@@ -117,6 +127,7 @@ async fn show_told(
         .map(|a| {
             context! {
                 user_id => a.user_id,
+                recovers => recovering.contains(&a.user_id),
                 name => format!("{} {}, {}", a.paternal_surname, a.maternal_surname, a.given_names),
                 username => &a.username,
                 roles => a.assignments.iter().map(|r| r.role_name).collect::<Vec<_>>().join(", "),

@@ -897,3 +897,41 @@ async fn a_director_gives_a_temporary_password_from_the_staff_page() {
     assert_eq!(given.status, StatusCode::OK, "{}", given.html);
     assert!(given.html.contains("<code>"), "{}", given.html);
 }
+
+/// A user who confirmed its e-mail recovers by its link: its director's page says so instead of
+/// offering a temporary password; the administrator's keeps the button (the last resort).
+#[tokio::test]
+async fn the_staff_page_offers_no_temporary_password_to_who_recovers_by_link() {
+    let app = spawn_app().await;
+    let teacher = app.login_as("docente.demo").await;
+    let (_, me) = app.get("/me", &teacher).await;
+    let teacher_id = me["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            "/me/email",
+            &teacher,
+            json!({"email": "rosa.propia@correo.pe", "current_password": DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let code = app.e_mailed_code("rosa.propia@correo.pe").await;
+    let (status, _) = app
+        .post("/me/email/confirm", &teacher, json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let button = format!("name=\"user_id\" value=\"{teacher_id}\"");
+    let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;
+    let page = director.get("/consola/personal").await;
+    assert!(page.html.contains(">docente.demo<"), "{}", page.html);
+    assert!(
+        page.html.contains("La recupera con el enlace a su correo confirmado"),
+        "{}",
+        page.html
+    );
+    assert!(!page.html.contains(&button), "{}", page.html);
+    let school = app.school_id(&teacher, tests::demo::PRIMARIA).await;
+    let (admin, _) = &mut Visitor::signed_in(&app, "admin.demo").await;
+    let page = admin.get(&format!("/consola/personal?ie={school}")).await;
+    assert!(page.html.contains(&button), "{}", page.html);
+}
