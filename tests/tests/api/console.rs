@@ -925,7 +925,8 @@ async fn the_staff_page_offers_no_temporary_password_to_who_recovers_by_link() {
     let page = director.get("/consola/personal").await;
     assert!(page.html.contains(">docente.demo<"), "{}", page.html);
     assert!(
-        page.html.contains("La recupera con el enlace a su correo confirmado"),
+        page.html
+            .contains("La recupera con el enlace a su correo confirmado"),
         "{}",
         page.html
     );
