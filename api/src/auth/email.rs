@@ -63,8 +63,14 @@ pub async fn recoverable(
     let confirmed = confirmed_email::Entity::find_by_id(person.id)
         .one(db)
         .await?
-        .is_some_and(|c| c.email.eq_ignore_ascii_case(email));
+        .is_some_and(|c| still_confirmed(&c.email, email));
     Ok(confirmed.then(|| email.clone()))
+}
+
+/// Whether the address on record is the one its owner confirmed (changed since by any path, it
+/// is not).
+fn still_confirmed(confirmed: &str, on_record: &str) -> bool {
+    confirmed.eq_ignore_ascii_case(on_record)
 }
 
 /// Of these accounts, those whose person's e-mail its owner confirmed (who recover their
@@ -100,7 +106,7 @@ pub async fn recovering(
             confirmed
                 .get(&a.person_id)
                 .zip(on_record)
-                .is_some_and(|(confirmed, on_record)| confirmed.eq_ignore_ascii_case(on_record))
+                .is_some_and(|(confirmed, on_record)| still_confirmed(confirmed, on_record))
         })
         .map(|a| a.id)
         .collect())

@@ -54,6 +54,15 @@ pub async fn page(
     show(&state, &signed, asked.ie, StatusCode::OK, done, None).await
 }
 
+/// The users with a role held in the IE (`/accounts?school_id=`): those this page lists.
+fn in_school(school: i64) -> UnitQuery {
+    UnitQuery {
+        school_id: Some(school),
+        ugel_id: None,
+        dre_id: None,
+    }
+}
+
 /// What a page shows besides the lists: what was done, what was refused, a temporary password
 /// given (once).
 #[derive(Default)]
@@ -97,14 +106,9 @@ async fn show_told(
     let Some(school) = school_of(signed, ie) else {
         return refused();
     };
-    let in_school = UnitQuery {
-        school_id: Some(school),
-        ugel_id: None,
-        dre_id: None,
-    };
     let (staff, accounts) = match tokio::try_join!(
         registry::list_staff(&state.db, &signed.principal, school),
-        registry::search::unit_accounts(&state.db, &signed.principal, in_school),
+        registry::search::unit_accounts(&state.db, &signed.principal, in_school(school)),
     ) {
         Ok(found) => found,
         Err(ApiError::Client { .. }) => return refused(),
@@ -234,12 +238,7 @@ pub async fn reset(State(state): State<AppState>, posted: Posted<ResetForm>) -> 
     // Only a user this page lists: checked before anything is written.
     let listed = match school_of(&signed, form.ie) {
         Some(school) => {
-            let in_school = UnitQuery {
-                school_id: Some(school),
-                ugel_id: None,
-                dre_id: None,
-            };
-            registry::search::unit_accounts(&state.db, &signed.principal, in_school)
+            registry::search::unit_accounts(&state.db, &signed.principal, in_school(school))
                 .await
                 .map(|accounts| accounts.iter().any(|a| a.user_id == form.user_id))
         }

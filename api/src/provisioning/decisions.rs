@@ -125,7 +125,10 @@ pub async fn approve(
         };
         let person = person_for(&txn, &request, at).await?;
         let (account, account_existed) = account_for(&txn, &alta, &person, &mut opened).await?;
-        let assignment = assign(&txn, &alta, &person, &account, account_existed).await?;
+        let (assignment, told) = assign(&txn, &alta, &person, &account, account_existed).await?;
+        if account_existed {
+            opened.notice = Some(existing_account_notice(told, person.email.is_some()));
+        }
         decided.result_user_id = Set(Some(account.id));
         decided.result_assignment_id = Set(Some(assignment.id));
     }
@@ -216,12 +219,6 @@ async fn account_for(
         .one(txn)
         .await?
     {
-        // Opened elsewhere, perhaps by someone who kept it: the approver learns it is not new.
-        opened.notice = Some(if person.email.is_some() {
-            "La persona ya tenía usuario del SIAGIE: ingresa con él, y se le avisó del nuevo cargo a su correo. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
-        } else {
-            "La persona ya tenía usuario del SIAGIE: ingresa con él (no tiene correo para avisarle del nuevo cargo: avísele usted). Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
-        });
         return Ok((account, true));
     }
     let temporary = temporary_password();
@@ -287,16 +284,32 @@ async fn account_for(
     Ok((created, false))
 }
 
+/// What the approver of an alta for an existing account is told: the account may have been
+/// opened, and kept, elsewhere; and whether its person was told of the new role by e-mail.
+fn existing_account_notice(told: bool, has_email: bool) -> &'static str {
+    match (told, has_email) {
+        (true, _) => {
+            "La persona ya tenía usuario del SIAGIE: ingresa con él, y se le avisó del nuevo cargo a su correo. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
+        }
+        (false, false) => {
+            "La persona ya tenía usuario del SIAGIE: ingresa con él (no tiene correo para avisarle del nuevo cargo: avísele usted). Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
+        }
+        (false, true) => {
+            "La persona ya tenía usuario del SIAGIE, con un cargo en esta unidad: ingresa con él. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
+        }
+    }
+}
+
 /// The alta's assignment (409 `already_assigned` when the account holds it): the unit's previous
 /// holder ends where a unit has one, an IE's staff is registered, and a person with an account
-/// who is new to the unit is told.
+/// who is new to the unit is told by e-mail (whether it was, with the assignment).
 async fn assign(
     txn: &impl ConnectionTrait,
     alta: &Alta<'_>,
     person: &person::Model,
     account: &user_account::Model,
     account_existed: bool,
-) -> Result<role_assignment::Model> {
+) -> Result<(role_assignment::Model, bool)> {
     let (request, principal, target, at) = (alta.request, alta.principal, alta.target, alta.at);
     let already = held_as_requested(request)
         .filter(role_assignment::Column::UserId.eq(account.id))
@@ -356,10 +369,14 @@ async fn assign(
         ),
     )
     .await?;
-    if new_unit && let Some(to) = person.email.clone() {
-        notify_new_assignment(txn, principal, person, &to, request, at).await?;
-    }
-    Ok(assignment)
+    let told = match person.email.clone() {
+        Some(to) if new_unit => {
+            notify_new_assignment(txn, principal, person, &to, request, at).await?;
+            true
+        }
+        _ => false,
+    };
+    Ok((assignment, told))
 }
 
 /// Rejects a request with a reason the requester will read.
