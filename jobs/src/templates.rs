@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "password_reset",
     "email_confirmation",
     "email_changed",
+    "password_set_by_administrator",
     "account_unopened",
     "provisioning_request",
     "provisioning_decision",

@@ -32,6 +32,7 @@ mod m20261207_000000_hit_count;
 mod m20261207_100000_provisioning_request_pending;
 mod m20261207_110000_register_progress_unit;
 mod m20261207_120000_email_confirmation;
+mod m20261207_130000_director_contact;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_100000_provisioning_request_pending::Migration),
             Box::new(m20261207_110000_register_progress_unit::Migration),
             Box::new(m20261207_120000_email_confirmation::Migration),
+            Box::new(m20261207_130000_director_contact::Migration),
         ]
     }
 }

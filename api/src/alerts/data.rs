@@ -36,7 +36,9 @@ pub struct OpenRegister {
     pub missing_days: usize,
 }
 
-/// Every IE with its active director (if any) and the director's e-mail (if any): one query.
+/// Every IE with its active director (if any) and the director's e-mail (if any): one query, of
+/// the director's contact the database keeps beside each IE (`director_contact`, kept by
+/// triggers on the assignments and people it copies).
 pub async fn schools_with_directors(
     db: &DatabaseConnection,
 ) -> anyhow::Result<HashMap<i64, SchoolInfo>> {
@@ -45,12 +47,7 @@ pub async fn schools_with_directors(
             db.get_database_backend(),
             "SELECT s.id AS school_id, s.ugel_id, s.name, s.codigo_modular, s.anexo, s.is_pronoei, \
                     d.given_names, d.paternal_surname, d.email \
-             FROM school s \
-             LEFT JOIN (SELECT ra.school_id, p.given_names, p.paternal_surname, p.email \
-                        FROM role_assignment ra \
-                        JOIN user_account ua ON ua.id = ra.user_id \
-                        JOIN person p ON p.id = ua.person_id \
-                        WHERE ra.role = 'director' AND ra.active = TRUE) d ON d.school_id = s.id"
+             FROM school s LEFT JOIN director_contact d ON d.school_id = s.id"
                 .to_owned(),
         ))
         .await?;

@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -149,13 +149,6 @@ pub async fn send_code(
         super::service::check_current_password(db, &state.config.auth, principal, current_password)
             .await?;
     let at = now();
-    if let Some(earlier) = email_confirmation::Entity::find_by_id(principal.user_id)
-        .one(db)
-        .await?
-        && earlier.created_at > at - Duration::seconds(RESEND_AFTER_SECONDS)
-    {
-        return Err(ApiError::from(ErrorCode::CodeRecentlySent));
-    }
     let holder = person::Entity::find_by_id(principal.person_id)
         .one(db)
         .await?
@@ -173,19 +166,37 @@ pub async fn send_code(
     )
     .map_err(ApiError::Internal)?;
     let txn = crate::db::begin(db).await?;
-    email_confirmation::Entity::delete_by_id(principal.user_id)
-        .exec(&txn)
-        .await?;
-    email_confirmation::ActiveModel {
+    // One statement both replaces an earlier code and refuses one sent within the minute, so two
+    // requests at once cannot both write (nor collide on the key).
+    use email_confirmation::Column;
+    let written = email_confirmation::Entity::insert(email_confirmation::ActiveModel {
         user_id: Set(principal.user_id),
         email: Set(email.as_str().to_owned()),
         code_hash: Set(code_hash(principal.user_id, email.as_str(), &code)),
         attempts_left: Set(ATTEMPTS),
         created_at: Set(at),
         expires_at: Set(expires),
-    }
-    .insert(&txn)
+    })
+    .on_conflict(
+        OnConflict::column(Column::UserId)
+            .update_columns([
+                Column::Email,
+                Column::CodeHash,
+                Column::AttemptsLeft,
+                Column::CreatedAt,
+                Column::ExpiresAt,
+            ])
+            .action_and_where(
+                Expr::col((email_confirmation::Entity, Column::CreatedAt))
+                    .lte(at - Duration::seconds(RESEND_AFTER_SECONDS)),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
     .await?;
+    if written != 1 {
+        return Err(ApiError::from(ErrorCode::CodeRecentlySent));
+    }
     record(
         &txn,
         Change::Mail(vec![(email.as_str().to_owned(), mail, None)]),

@@ -58,11 +58,8 @@ pub async fn reset_by_manager(
     // An owner with a confirmed address recovers by its link; the administrator, the last
     // resort, resets even then (an address confirmed by whoever kept the account is not the
     // owner's).
-    if !principal.has_role(Role::MineduAdmin)
-        && crate::auth::email::recoverable(db, &holder)
-            .await?
-            .is_some()
-    {
+    let confirmed = crate::auth::email::recoverable(db, &holder).await?;
+    if confirmed.is_some() && !principal.has_role(Role::MineduAdmin) {
         return Err(ApiError::from(ErrorCode::UseEmailReset));
     }
     let temporary = temporary_password();
@@ -75,6 +72,19 @@ pub async fn reset_by_manager(
     // Whoever gets the temporary password confirms its address again: recovery links stop going
     // where they went, and so does a pending code.
     crate::auth::email::forget(&txn, holder.id, user_id).await?;
+    // The owner's confirmed address is told, so that a reset it did not ask for is known.
+    if let Some(address) = confirmed {
+        let mail = jobs::templates::Mail::new(
+            "password_set_by_administrator",
+            &jobs::templates::context! {
+                name => &holder.given_names,
+                username => &username,
+                at => at.with_timezone(&crate::time::LIMA).format("%d/%m/%Y %H:%M").to_string(),
+            },
+        )
+        .map_err(ApiError::Internal)?;
+        record(&txn, Change::Mail(vec![(address, mail, None)])).await?;
+    }
     record(
         &txn,
         Change::Audited(

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use tests::{TestApp, smtp::SmtpServer, spawn_app_with, spawn_instance};
+use tests::{DEMO_PASSWORD, TestApp, demo, smtp::SmtpServer, spawn_app_with, spawn_instance};
 
 /// Mail to the SMTP server on `port`, and only the job runs a test asks for.
 fn smtp_on(port: u16) -> impl FnOnce(&mut siagie::config::Config) {
@@ -645,4 +645,167 @@ async fn a_modification_past_its_deadline_is_closed_and_the_director_is_told() {
                 .contains("se cerró nuevamente")
     });
     assert!(told, "the director is told the register closed again");
+}
+
+/// The reminders to `to` (a director's, whatever the month), delivered so far.
+async fn reminders_to(app: &TestApp, to: &str) -> Vec<String> {
+    app.mail_texts_to(to)
+        .await
+        .into_iter()
+        .filter(|text| text.contains("Estimado(a) director(a)"))
+        .collect()
+}
+
+/// The reminder goes to the director's contact the database keeps beside each IE: it follows an
+/// address its owner confirms, a new director appointed through an alta, and the address or the
+/// appointment changed by any other write.
+#[tokio::test]
+async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appointment() {
+    let app = spawn_app_with(|c| {
+        c.jobs.deadline_reminder = String::new();
+        c.jobs.overdue_alert = String::new();
+        c.jobs.ugel_digest = String::new();
+        c.jobs.register_coverage = String::new();
+    })
+    .await;
+    let y = year(&app).await;
+    let remind = |month: u32| {
+        run(
+            &app,
+            "deadline_reminder",
+            lima(&format!("{y}-{month:02}-26"), "07:00"),
+        )
+    };
+
+    let director = app.login_as("director.demo").await;
+    let (status, sent) = app
+        .post(
+            "/me/email",
+            &director,
+            json!({"email": "wilder.nuevo@correo.pe", "current_password": DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    let code = app.e_mailed_code("wilder.nuevo@correo.pe").await;
+    let (status, mine) = app
+        .post("/me/email/confirm", &director, json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let summary = remind(5).await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    let may = reminders_to(&app, "wilder.nuevo@correo.pe").await;
+    assert_eq!(may.len(), 1, "{may:?}");
+    assert!(
+        may[0].contains("Estimado(a) director(a) Wilder"),
+        "{}",
+        may[0]
+    );
+    assert!(
+        reminders_to(&app, "director.demo@siagie.local")
+            .await
+            .is_empty()
+    );
+
+    // The UGEL appoints another director: the old one is out, the new one is reminded.
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let (status, request) = app
+        .file_request(
+            &ugel,
+            &crate::provisioning::director_alta(school, "41112222"),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", request["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let summary = remind(6).await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    let june = reminders_to(&app, "melena@ie16471.edu.pe").await;
+    assert_eq!(june.len(), 1, "{june:?}");
+    assert!(
+        june[0].contains("Estimado(a) director(a) María Elena")
+            && june[0].contains(&format!("30/06/{y}")),
+        "{}",
+        june[0]
+    );
+    assert_eq!(reminders_to(&app, "wilder.nuevo@correo.pe").await.len(), 1);
+
+    // Written by other means, an address and the end of an appointment are followed too.
+    app.db
+        .execute_unprepared(
+            "UPDATE person SET email = 'direccion@ie16471.edu.pe' WHERE dni = '41112222'",
+        )
+        .await
+        .unwrap();
+    let summary = remind(7).await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    assert_eq!(
+        reminders_to(&app, "direccion@ie16471.edu.pe").await.len(),
+        1
+    );
+    app.db
+        .execute_unprepared(
+            "UPDATE role_assignment SET active = FALSE WHERE role = 'director' AND user_id = \
+             (SELECT ua.id FROM user_account ua JOIN person p ON p.id = ua.person_id \
+              WHERE p.dni = '41112222')",
+        )
+        .await
+        .unwrap();
+    let summary = remind(8).await;
+    assert!(summary.starts_with("2 recordatorio"), "{summary}");
+    assert_eq!(
+        reminders_to(&app, "direccion@ie16471.edu.pe").await.len(),
+        1
+    );
+}
+
+/// A database from before the directors' contact was kept: the upgrade fills it from the
+/// assignments, and the reminder reaches the same directors.
+#[tokio::test]
+async fn an_upgrade_fills_each_ies_director_contact() {
+    let smtp = SmtpServer::start().await;
+    let app = tests::spawn_app_on(smtp_on(smtp.port), async |db| {
+        use migration::MigratorTrait;
+        let before = migration::Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == "m20261207_130000_director_contact")
+            .expect("the migration");
+        migration::Migrator::up(db, Some(before as u32))
+            .await
+            .expect("earlier schema");
+        siagie::seed::demo::load_without_history(db, tests::lima_today())
+            .await
+            .expect("demo world");
+    })
+    .await;
+    let y = year(&app).await;
+    let summary = run(
+        &app,
+        "deadline_reminder",
+        lima(&format!("{y}-05-26"), "07:00"),
+    )
+    .await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    app.deliver_mail().await;
+    let mut to: Vec<String> = smtp
+        .received_at_least(3)
+        .iter()
+        .flat_map(|m| m.to.clone())
+        .collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "director.demo@siagie.local",
+            "jaen.demo@siagie.local",
+            "pronoei.demo@siagie.local"
+        ]
+    );
 }

@@ -17,7 +17,7 @@ async fn file_request(
     app.file_request(token, fields, rd).await
 }
 
-fn director_alta(school_id: i64, dni: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn director_alta(school_id: i64, dni: &str) -> Vec<(&'static str, String)> {
     vec![
         ("kind", "alta".into()),
         ("role", "director".into()),

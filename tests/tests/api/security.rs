@@ -864,7 +864,15 @@ async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
     assert_eq!(status, StatusCode::OK, "{credentials}");
     let (status, _) = app.get("/me", &kept).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The address that was confirmed is told, with no password in the message.
+    let told = app.mail_texts_to("atacante@correo.pe").await;
+    let notice = told
+        .iter()
+        .find(|text| text.contains("dio una contraseña temporal"))
+        .unwrap_or_else(|| panic!("{told:?}"));
+    assert!(notice.contains("71234562"), "{notice}");
     let temporary = credentials["temporary_password"].as_str().unwrap();
+    assert!(!notice.contains(temporary), "{notice}");
     let owner = app
         .replace_temporary("71234562", temporary, "Devuelta.Cuenta9")
         .await;
@@ -918,6 +926,44 @@ async fn an_e_mail_code_allows_five_attempts() {
     let (_, mine) = app.get("/me/email", &token).await;
     assert!(mine["pending"].is_null(), "{mine}");
     assert_ne!(mine["email"], "docente.propio@correo.pe", "{mine}");
+}
+
+/// Two codes asked for at once: one is sent, the other is told to wait, and the code that counts
+/// is the one e-mailed.
+#[tokio::test]
+async fn two_e_mail_codes_asked_at_once_send_one() {
+    let app = spawn_app().await;
+    let token = app.login_as(TEACHER.0).await;
+    let ask = |email: &'static str| {
+        app.post(
+            "/me/email",
+            &token,
+            json!({"email": email, "current_password": DEMO_PASSWORD}),
+        )
+    };
+    let (first, second) = tokio::join!(ask("primera@correo.pe"), ask("segunda@correo.pe"));
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::ACCEPTED, StatusCode::TOO_MANY_REQUESTS],
+        "{} {}",
+        first.1,
+        second.1
+    );
+    let (sent_to, refused) = if first.0 == StatusCode::ACCEPTED {
+        ("primera@correo.pe", second.1)
+    } else {
+        ("segunda@correo.pe", first.1)
+    };
+    assert_eq!(code(&refused), "code_recently_sent");
+    let code_sent = app.e_mailed_code(sent_to).await;
+    let (status, mine) = app
+        .post("/me/email/confirm", &token, json!({"code": code_sent}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["email"], sent_to);
+    assert_eq!(mine["confirmed"], true, "{mine}");
 }
 
 #[tokio::test]
