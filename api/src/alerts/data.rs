@@ -36,9 +36,9 @@ pub struct OpenRegister {
     pub missing_days: usize,
 }
 
-/// Every IE with its active director (if any) and the director's e-mail (if any): one query, of
-/// the director's contact the database keeps beside each IE (`director_contact`, kept by
-/// triggers on the assignments and people it copies).
+/// Every IE with its active director (if any) and the director's e-mail (if its owner confirmed
+/// it): one query, of the director's contact the database keeps beside each IE
+/// (`director_contact`, kept by triggers on the assignments, people and confirmations it copies).
 pub async fn schools_with_directors(
     db: &DatabaseConnection,
 ) -> anyhow::Result<HashMap<i64, SchoolInfo>> {

@@ -22,9 +22,12 @@ pub fn has_control(text: &str) -> bool {
     text.chars().any(forbidden_control)
 }
 
-/// A control character that text may not hold: all but tab, line feed and carriage return.
+/// A control character that text may not hold: all but tab, line feed and carriage return, and
+/// the controls of bidirectional text (embeddings, overrides, isolates), which make a name or a
+/// note show other than it reads ("Trojan source"); the plain marks (U+200E, U+200F) stay.
 pub fn forbidden_control(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// What [`argued`] asks, as a message tells it: "al menos 10 letras o dígitos, hasta 500
@@ -61,6 +64,14 @@ fn filler(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_controls_of_bidirectional_text_are_refused_and_its_marks_kept() {
+        assert!(!said("Quispe\u{202E}aíraM"));
+        assert!(has_control("Rosa \u{2067}Mamani\u{2069}"));
+        assert!(said("Rosa\u{200E} Mamani"));
+        assert!(said("Ñahui Ccori, tab\tand\nline"));
+    }
 
     #[test]
     fn an_argument_counts_what_a_reader_sees() {

@@ -51,7 +51,7 @@ error_codes! {
     /// A query parameter the endpoint does not take (named in the message and `error.details.parameter`).
     UnknownQueryParameter = ("unknown_query_parameter", BAD_REQUEST, "La consulta tiene un parámetro que este recurso no admite."),
     /// A NUL or another control character in the path, query or body.
-    ControlCharacters = ("control_characters", BAD_REQUEST, "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo)."),
+    ControlCharacters = ("control_characters", BAD_REQUEST, "La solicitud contiene caracteres de control no permitidos (por ejemplo, el carácter nulo o los que invierten la dirección del texto)."),
     /// A password-reset link that is unknown, spent or expired.
     InvalidResetToken = ("invalid_reset_token", BAD_REQUEST, "El enlace no es válido, ya se usó o venció. Solicite uno nuevo."),
     /// Any other malformed request a layer refused.

@@ -44,9 +44,9 @@ pub fn control_characters() -> ApiError {
 }
 
 /// Whether a JSON text carries a control character other than tab, line feed and carriage
-/// return, escaped (`\u0007`, `\b`, `\f`) or raw (DEL and the C1 characters, which JSON lets
-/// through unescaped): no person typed one, NUL cannot be stored (PostgreSQL refuses it), and the
-/// others would reach e-mails, PDFs and pages.
+/// return, escaped (`\u0007`, `\b`, `\f`) or raw (DEL, the C1 characters and the controls of
+/// bidirectional text, which JSON lets through unescaped): no person typed one, NUL cannot be
+/// stored (PostgreSQL refuses it), and the others would reach e-mails, PDFs and pages.
 /// Raw C0 characters are not valid JSON and fail to parse anyway. One pass, skipping each escape
 /// whole, so that an escaped backslash (`\\u0007`) is text.
 fn escapes_control(json: &[u8]) -> bool {
@@ -70,6 +70,14 @@ fn escapes_control(json: &[u8]) -> bool {
             },
             0x7F => return true,
             0xC2 if json.get(i + 1).is_some_and(|b| (0x80..=0x9F).contains(b)) => return true,
+            // The controls of bidirectional text, U+202A to U+202E and U+2066 to U+2069.
+            0xE2 if matches!(
+                (json.get(i + 1), json.get(i + 2)),
+                (Some(0x80), Some(0xAA..=0xAE)) | (Some(0x81), Some(0xA6..=0xA9))
+            ) =>
+            {
+                return true;
+            }
             _ => i += 1,
         }
     }
@@ -110,8 +118,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Ok(value) = serde_json::from_slice(bytes) {
         return Ok(value);
     }
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let message = match inner.classify() {
@@ -144,7 +152,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             message.to_lowercase()
         ))
         .with_fields(fields)
-    })
+    })?;
+    // A value followed by anything but whitespace is not one JSON document (the first read
+    // refused it for that).
+    deserializer.end().map_err(|_| {
+        ApiError::invalid_body(
+            "La solicitud no tiene la forma esperada: el cuerpo de la solicitud no es json válido.",
+        )
+    })?;
+    Ok(value)
 }
 
 /// Maps a failure to read the body.

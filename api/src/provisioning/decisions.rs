@@ -127,7 +127,8 @@ pub async fn approve(
         let (account, account_existed) = account_for(&txn, &alta, &person, &mut opened).await?;
         let (assignment, told) = assign(&txn, &alta, &person, &account, account_existed).await?;
         if account_existed {
-            opened.notice = Some(existing_account_notice(told, person.email.is_some()));
+            let confirmed = crate::auth::email::recoverable(&txn, &person).await?;
+            opened.notice = Some(existing_account_notice(told, confirmed.is_some()));
         }
         decided.result_user_id = Set(Some(account.id));
         decided.result_assignment_id = Set(Some(assignment.id));
@@ -286,13 +287,13 @@ async fn account_for(
 
 /// What the approver of an alta for an existing account is told: the account may have been
 /// opened, and kept, elsewhere; and whether its person was told of the new role by e-mail.
-fn existing_account_notice(told: bool, has_email: bool) -> &'static str {
-    match (told, has_email) {
+fn existing_account_notice(told: bool, confirmed_email: bool) -> &'static str {
+    match (told, confirmed_email) {
         (true, _) => {
             "La persona ya tenía usuario del SIAGIE: ingresa con él, y se le avisó del nuevo cargo a su correo. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
         }
         (false, false) => {
-            "La persona ya tenía usuario del SIAGIE: ingresa con él (no tiene correo para avisarle del nuevo cargo: avísele usted). Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
+            "La persona ya tenía usuario del SIAGIE: ingresa con él (no tiene un correo confirmado para avisarle del nuevo cargo: avísele usted). Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
         }
         (false, true) => {
             "La persona ya tenía usuario del SIAGIE, con un cargo en esta unidad: ingresa con él. Si no lo reconoce como suyo, el Administrador SIAGIE restablece su contraseña."
@@ -369,7 +370,9 @@ async fn assign(
         ),
     )
     .await?;
-    let told = match person.email.clone() {
+    // Only to an address its owner confirmed: one typed by whoever registered the person first
+    // (a director elsewhere) is not the owner's.
+    let told = match crate::auth::email::recoverable(txn, person).await? {
         Some(to) if new_unit => {
             notify_new_assignment(txn, principal, person, &to, request, at).await?;
             true

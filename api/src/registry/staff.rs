@@ -33,8 +33,9 @@ pub async fn list_staff(db: &DatabaseConnection, p: &Principal, id: i64) -> Resu
             })
             .unwrap_or_default()
     });
-    // The contact data of someone who also holds a role or is staff outside this IE is not this
-    // IE's to show: it is left out.
+    // The contact data of someone who holds or held a role, or is or was staff, outside this IE
+    // is not this IE's to show (registering a DNI and its names must not reveal it): it is left
+    // out.
     let elsewhere: std::collections::HashSet<i64> = entity::user_account::Entity::find()
         .select_only()
         .column(entity::user_account::Column::PersonId)
@@ -43,7 +44,6 @@ pub async fn list_staff(db: &DatabaseConnection, p: &Principal, id: i64) -> Resu
                 sea_orm::sea_query::Query::select()
                     .column(entity::role_assignment::Column::UserId)
                     .from(entity::role_assignment::Entity)
-                    .and_where(entity::role_assignment::Column::Active.eq(true))
                     .cond_where(
                         Condition::any()
                             .add(entity::role_assignment::Column::SchoolId.ne(id))
@@ -65,7 +65,6 @@ pub async fn list_staff(db: &DatabaseConnection, p: &Principal, id: i64) -> Resu
             school_staff::Entity::find()
                 .select_only()
                 .column(school_staff::Column::PersonId)
-                .filter(school_staff::Column::Active.eq(true))
                 .filter(school_staff::Column::SchoolId.ne(id))
                 .filter(
                     school_staff::Column::PersonId

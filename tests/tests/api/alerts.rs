@@ -656,9 +656,10 @@ async fn reminders_to(app: &TestApp, to: &str) -> Vec<String> {
         .collect()
 }
 
-/// The reminder goes to the director's contact the database keeps beside each IE: it follows an
-/// address its owner confirms, a new director appointed through an alta, and the address or the
-/// appointment changed by any other write.
+/// The reminder goes to the director's contact the database keeps beside each IE, and only to an
+/// address its owner confirmed: it follows an address confirmed, a new director appointed
+/// through an alta, and the address, its confirmation or the appointment changed by any other
+/// write.
 #[tokio::test]
 async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appointment() {
     let app = spawn_app_with(|c| {
@@ -706,7 +707,8 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
             .is_empty()
     );
 
-    // The UGEL appoints another director: the old one is out, the new one is reminded.
+    // The UGEL appoints another director: the old one is out. The address the UGEL typed is
+    // not confirmed: the new director is reminded once it confirms it, signed in.
     let ugel = app.login_as("ugel.demo").await;
     let school = app.school_id(&ugel, demo::PRIMARIA).await;
     let (status, request) = app
@@ -726,25 +728,60 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
         .await;
     assert_eq!(status, StatusCode::OK, "{decision}");
     let summary = remind(6).await;
-    assert!(summary.starts_with("3 recordatorio"), "{summary}");
-    let june = reminders_to(&app, "melena@ie16471.edu.pe").await;
-    assert_eq!(june.len(), 1, "{june:?}");
-    assert!(
-        june[0].contains("Estimado(a) director(a) María Elena")
-            && june[0].contains(&format!("30/06/{y}")),
-        "{}",
-        june[0]
-    );
+    assert!(summary.starts_with("2 recordatorio"), "{summary}");
+    assert!(reminders_to(&app, "melena@ie16471.edu.pe").await.is_empty());
     assert_eq!(reminders_to(&app, "wilder.nuevo@correo.pe").await.len(), 1);
+    let new_director = app
+        .replace_temporary(
+            "41112222",
+            decision["credentials"]["temporary_password"]
+                .as_str()
+                .unwrap(),
+            "Directora.Nueva9",
+        )
+        .await;
+    let (status, sent) = app
+        .post(
+            "/me/email",
+            &new_director,
+            json!({"email": "melena@ie16471.edu.pe", "current_password": "Directora.Nueva9"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    let code = app.e_mailed_code("melena@ie16471.edu.pe").await;
+    let (status, mine) = app
+        .post("/me/email/confirm", &new_director, json!({"code": code}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let summary = remind(7).await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    let july = reminders_to(&app, "melena@ie16471.edu.pe").await;
+    assert_eq!(july.len(), 1, "{july:?}");
+    assert!(
+        july[0].contains("Estimado(a) director(a) María Elena")
+            && july[0].contains(&format!("31/07/{y}")),
+        "{}",
+        july[0]
+    );
 
-    // Written by other means, an address and the end of an appointment are followed too.
+    // Written by other means, an address, its confirmation and the end of an appointment are
+    // followed too.
     app.db
         .execute_unprepared(
             "UPDATE person SET email = 'direccion@ie16471.edu.pe' WHERE dni = '41112222'",
         )
         .await
         .unwrap();
-    let summary = remind(7).await;
+    let summary = remind(8).await;
+    assert!(summary.starts_with("2 recordatorio"), "{summary}");
+    app.db
+        .execute_unprepared(
+            "UPDATE confirmed_email SET email = 'direccion@ie16471.edu.pe' WHERE person_id = \
+             (SELECT id FROM person WHERE dni = '41112222')",
+        )
+        .await
+        .unwrap();
+    let summary = remind(9).await;
     assert!(summary.starts_with("3 recordatorio"), "{summary}");
     assert_eq!(
         reminders_to(&app, "direccion@ie16471.edu.pe").await.len(),
@@ -758,16 +795,18 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
         )
         .await
         .unwrap();
-    let summary = remind(8).await;
+    let summary = remind(10).await;
     assert!(summary.starts_with("2 recordatorio"), "{summary}");
     assert_eq!(
         reminders_to(&app, "direccion@ie16471.edu.pe").await.len(),
         1
     );
+    assert_eq!(reminders_to(&app, "melena@ie16471.edu.pe").await.len(), 1);
 }
 
-/// A database from before the directors' contact was kept: the upgrade fills it from the
-/// assignments, and the reminder reaches the same directors.
+/// A database from before addresses were confirmed and the directors' contact kept: the upgrade
+/// confirms the addresses of those with an account, fills the contact from the assignments, and
+/// the reminder reaches the same directors.
 #[tokio::test]
 async fn an_upgrade_fills_each_ies_director_contact() {
     let smtp = SmtpServer::start().await;
@@ -775,7 +814,7 @@ async fn an_upgrade_fills_each_ies_director_contact() {
         use migration::MigratorTrait;
         let before = migration::Migrator::migrations()
             .iter()
-            .position(|m| m.name() == "m20261207_130000_director_contact")
+            .position(|m| m.name() == "m20261207_120000_email_confirmation")
             .expect("the migration");
         migration::Migrator::up(db, Some(before as u32))
             .await

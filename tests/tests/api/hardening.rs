@@ -147,6 +147,20 @@ async fn odd_input_is_a_clear_4xx_never_a_500() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(code(&body), "control_characters");
+    // A name that would show reversed ("Trojan source"), raw or escaped.
+    for name in ["Lima \u{202E}etroN", "Lima \\u202eetroN"] {
+        let (status, body) = read(
+            app.request(Method::POST, "/dres", Some(&admin))
+                .header("content-type", "application/json")
+                .body(format!(r#"{{"code": "DRE-R", "name": "{name}"}}"#))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(code(&body), "control_characters");
+    }
     let (status, body) = app.get("/schools?q=04%0012", &admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, body) = read(app.login_response("admin\u{0}", "x\u{0}").await).await;
@@ -182,6 +196,21 @@ async fn odd_input_is_a_clear_4xx_never_a_500() {
         .await;
     assert!(status.is_client_error(), "{status}");
     assert!(body["error"]["code"].is_string(), "{body}");
+
+    // A JSON value followed by more: not one document, and nothing is written.
+    let (status, body) = read(
+        app.request(Method::POST, "/dres", Some(&admin))
+            .header("content-type", "application/json")
+            .body(r#"{"code": "DRE-Z", "name": "Lima Sur"} {"code": "DRE-W"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(code(&body), "invalid_body", "{body}");
+    let (_, dres) = app.get("/dres", &admin).await;
+    assert!(!dres.to_string().contains("DRE-Z"), "{dres}");
 
     // A body over the limit (2 MiB): 413 in the same shape.
     let name = "x".repeat(3 * 1024 * 1024);

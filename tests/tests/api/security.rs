@@ -2,6 +2,7 @@
 //! keeping a session alive after it ended, guessing passwords.
 
 use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tests::{DEMO_PASSWORD, TestApp, code, demo, read, spawn_app, spawn_app_with};
 use uuid::Uuid;
@@ -152,6 +153,45 @@ async fn a_director_of_another_ugel_cannot_take_over_a_teacher_by_giving_it_a_ro
         StatusCode::FORBIDDEN,
         "the Jaén role is not its to manage: {error}"
     );
+}
+
+/// Someone who held a role elsewhere keeps its contact data from a director who registers its
+/// DNI and names as staff, even once that role has ended.
+#[tokio::test]
+async fn a_former_officials_contact_is_not_shown_to_a_director_who_registers_it() {
+    let app = spawn_app().await;
+    let attacker = app.login_as(JAEN_DIRECTOR.0).await;
+    let school = app.school_id(&attacker, demo::JAEN_PRIMARIA).await;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE role_assignment SET active = FALSE WHERE user_id = \
+             (SELECT id FROM user_account WHERE username = '{}')",
+            UGEL_OFFICIAL.0
+        ))
+        .await
+        .unwrap();
+    let (status, staff) = register_staff(
+        &app,
+        &attacker,
+        school,
+        UGEL_OFFICIAL.1,
+        UGEL_OFFICIAL.2,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{staff}");
+    let (status, listed) = app
+        .get(&format!("/schools/{school}/staff"), &attacker)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dni"] == UGEL_OFFICIAL.1)
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(row["email"].is_null(), "{row}");
+    assert!(!listed.to_string().contains("ugel.demo@siagie.local"));
 }
 
 #[tokio::test]
