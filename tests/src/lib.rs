@@ -463,6 +463,29 @@ impl TestApp {
             .collect()
     }
 
+    /// The signed-in owner of `token` confirms `email` as its address ("Mi correo"): asks for a
+    /// code with its `password` and sends back the code e-mailed there.
+    pub async fn confirm_email(&self, token: &str, email: &str, password: &str) {
+        let (status, sent) = self
+            .post(
+                "/me/email",
+                token,
+                serde_json::json!({"email": email, "current_password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+        let code = self.e_mailed_code(email).await;
+        let (status, mine) = self
+            .post(
+                "/me/email/confirm",
+                token,
+                serde_json::json!({"code": code}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{mine}");
+        assert_eq!(mine["confirmed"], true, "{mine}");
+    }
+
     /// The six-digit code of the e-mail delivered to `to` that holds one ("Mi correo").
     pub async fn e_mailed_code(&self, to: &str) -> String {
         let told = self.mail_texts_to(to).await;

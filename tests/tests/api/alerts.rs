@@ -679,19 +679,8 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
     };
 
     let director = app.login_as("director.demo").await;
-    let (status, sent) = app
-        .post(
-            "/me/email",
-            &director,
-            json!({"email": "wilder.nuevo@correo.pe", "current_password": DEMO_PASSWORD}),
-        )
+    app.confirm_email(&director, "wilder.nuevo@correo.pe", DEMO_PASSWORD)
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
-    let code = app.e_mailed_code("wilder.nuevo@correo.pe").await;
-    let (status, mine) = app
-        .post("/me/email/confirm", &director, json!({"code": code}))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{mine}");
     let summary = remind(5).await;
     assert!(summary.starts_with("3 recordatorio"), "{summary}");
     let may = reminders_to(&app, "wilder.nuevo@correo.pe").await;
@@ -740,19 +729,8 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
             "Directora.Nueva9",
         )
         .await;
-    let (status, sent) = app
-        .post(
-            "/me/email",
-            &new_director,
-            json!({"email": "melena@ie16471.edu.pe", "current_password": "Directora.Nueva9"}),
-        )
+    app.confirm_email(&new_director, "melena@ie16471.edu.pe", "Directora.Nueva9")
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
-    let code = app.e_mailed_code("melena@ie16471.edu.pe").await;
-    let (status, mine) = app
-        .post("/me/email/confirm", &new_director, json!({"code": code}))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{mine}");
     let summary = remind(7).await;
     assert!(summary.starts_with("3 recordatorio"), "{summary}");
     let july = reminders_to(&app, "melena@ie16471.edu.pe").await;

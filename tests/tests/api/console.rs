@@ -906,19 +906,8 @@ async fn the_staff_page_offers_no_temporary_password_to_who_recovers_by_link() {
     let teacher = app.login_as("docente.demo").await;
     let (_, me) = app.get("/me", &teacher).await;
     let teacher_id = me["id"].as_i64().unwrap();
-    let (status, _) = app
-        .post(
-            "/me/email",
-            &teacher,
-            json!({"email": "rosa.propia@correo.pe", "current_password": DEMO_PASSWORD}),
-        )
+    app.confirm_email(&teacher, "rosa.propia@correo.pe", DEMO_PASSWORD)
         .await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let code = app.e_mailed_code("rosa.propia@correo.pe").await;
-    let (status, _) = app
-        .post("/me/email/confirm", &teacher, json!({"code": code}))
-        .await;
-    assert_eq!(status, StatusCode::OK);
 
     let button = format!("name=\"user_id\" value=\"{teacher_id}\"");
     let (director, _) = &mut Visitor::signed_in(&app, "director.demo").await;

@@ -862,17 +862,8 @@ async fn a_kept_account_is_taken_back_by_the_administrator_address_and_all() {
     let kept = app
         .replace_temporary("71234562", &temporary, "Tomada.Cuenta9")
         .await;
-    app.post(
-        "/me/email",
-        &kept,
-        json!({"email": "atacante@correo.pe", "current_password": "Tomada.Cuenta9"}),
-    )
-    .await;
-    let sent_code = app.e_mailed_code("atacante@correo.pe").await;
-    let (status, _) = app
-        .post("/me/email/confirm", &kept, json!({"code": sent_code}))
+    app.confirm_email(&kept, "atacante@correo.pe", "Tomada.Cuenta9")
         .await;
-    assert_eq!(status, StatusCode::OK);
 
     // San Ignacio gives the person a role: its director learns the account is not new.
     let (_, staff) = register_staff(&app, &director, own, "71234562", names, None).await;
