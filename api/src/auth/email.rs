@@ -195,7 +195,14 @@ pub async fn send_code(
     .exec_without_returning(&txn)
     .await?;
     if written != 1 {
-        return Err(ApiError::from(ErrorCode::CodeRecentlySent));
+        let wait = email_confirmation::Entity::find_by_id(principal.user_id)
+            .one(&txn)
+            .await?
+            .map_or(RESEND_AFTER_SECONDS, |earlier| {
+                (earlier.created_at + Duration::seconds(RESEND_AFTER_SECONDS) - at).num_seconds()
+            })
+            .clamp(1, RESEND_AFTER_SECONDS);
+        return Err(ApiError::from(ErrorCode::CodeRecentlySent).with_retry_after(wait as u64));
     }
     record(
         &txn,
@@ -255,8 +262,12 @@ pub async fn confirm(
         .ok_or_else(|| ApiError::from(ErrorCode::SessionRevoked))?;
     let before = recoverable(db, &holder).await?;
     let txn = crate::db::begin(db).await?;
-    // Spent once: of two confirmations with the right code, one deletes it.
-    let taken = email_confirmation::Entity::delete_many()
+    // Spent once: of two confirmations with the right code, one takes it. The row stays, spent,
+    // so that the next code still waits for its minute.
+    let taken = email_confirmation::Entity::update_many()
+        .col_expr(email_confirmation::Column::CodeHash, Expr::value(""))
+        .col_expr(email_confirmation::Column::AttemptsLeft, Expr::value(0))
+        .col_expr(email_confirmation::Column::ExpiresAt, Expr::value(at))
         .filter(email_confirmation::Column::UserId.eq(principal.user_id))
         .filter(email_confirmation::Column::CodeHash.eq(&pending.code_hash))
         .exec(&txn)

@@ -995,6 +995,21 @@ async fn two_e_mail_codes_asked_at_once_send_one() {
     assert_eq!(status, StatusCode::OK, "{mine}");
     assert_eq!(mine["email"], sent_to);
     assert_eq!(mine["confirmed"], true, "{mine}");
+
+    // Confirming does not restart the minute: the next code waits for it, and says how long.
+    let response = app
+        .request(Method::POST, "/me/email", Some(&token))
+        .json(&json!({"email": "tercera@correo.pe", "current_password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
 }
 
 #[tokio::test]
