@@ -13,7 +13,9 @@ pub struct Migration;
 
 /// Brings the copy of the IEs whose ids `schools` lists (SQL) up to date. The e-mail is kept
 /// only when its owner confirmed it (`confirmed_email`): an address typed by whoever registered
-/// the person first, perhaps a director elsewhere, is not where a director's mail goes.
+/// the person first, perhaps a director elsewhere, is not where a director's mail goes. "Still
+/// confirmed" is the rule of `auth::email::still_confirmed` (the same address, case aside),
+/// written here in SQL: change both together.
 fn refresh(schools: &str) -> String {
     format!(
         "DELETE FROM director_contact WHERE school_id IN ({schools}); \
