@@ -213,8 +213,8 @@ async fn command(cli: Cli, mut config: Config) -> anyhow::Result<()> {
             )
             .await?;
             println!(
-                "{summary}; correos enviados: {}, fallidos (se reintentarán): {}",
-                report.sent, report.failed
+                "{summary}; correos enviados: {}, fallidos (se reintentarán): {}, retirados (IE sin director con correo confirmado): {}",
+                report.sent, report.failed, report.withdrawn
             );
         }
         Command::Jobs { command: None } => {

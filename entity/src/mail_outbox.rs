@@ -29,6 +29,11 @@ pub struct Model {
     pub template: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub context: Option<String>,
+    /// For whoever directs this IE when the message is sent (a month's reminder): the sender
+    /// addresses it to the IE's director then, or withdraws it when there is none to reach.
+    pub director_of: Option<i64>,
+    /// When the sender withdrew it unsent: its IE had no director with a confirmed address.
+    pub withdrawn_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

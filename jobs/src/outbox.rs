@@ -6,6 +6,8 @@
 //! between sending and marking lets the lease expire and the message is sent again with the same
 //! Message-ID, which mail clients use to show it once. An SMTP outage only delays mail.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use sea_orm::{
@@ -82,12 +84,12 @@ pub async fn enqueue_many(
     Ok(written)
 }
 
-/// The insert every backend shares, from a subquery `r(key, to, template, context)`.
+/// The insert every backend shares, from a subquery `r(key, to, template, context, director_of)`.
 fn insert_from(rows: &str) -> String {
     // `WHERE TRUE` keeps SQLite from reading `ON CONFLICT` as a join condition.
     format!(
-        "INSERT INTO mail_outbox (dedupe_key, to_address, template, context, created_at, attempts, next_attempt_at) \
-         SELECT r.key, r.\"to\", r.template, r.context, $1, 0, $1 FROM ({rows}) AS r WHERE TRUE \
+        "INSERT INTO mail_outbox (dedupe_key, to_address, template, context, director_of, created_at, attempts, next_attempt_at) \
+         SELECT r.key, r.\"to\", r.template, r.context, r.director_of, $1, 0, $1 FROM ({rows}) AS r WHERE TRUE \
          ON CONFLICT (dedupe_key) DO NOTHING"
     )
 }
@@ -102,9 +104,15 @@ fn postgres_rows(chunk: &[Queued], now: DateTime<Utc>) -> Statement {
             .collect::<Vec<String>>()
             .into()
     };
-    let rows = "SELECT NULLIF(u.key, '') AS key, u.to AS \"to\", u.template, u.context \
-                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) \
-                AS u(key, \"to\", template, context)";
+    // School ids start at 1: 0 stands for none.
+    let director_of: Vec<i64> = chunk
+        .iter()
+        .map(|(_, mail, _)| mail.director_of.unwrap_or(0))
+        .collect();
+    let rows = "SELECT NULLIF(u.key, '') AS key, u.to AS \"to\", u.template, u.context, \
+                NULLIF(u.director_of, 0) AS director_of \
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[]) \
+                AS u(key, \"to\", template, context, director_of)";
     Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
         insert_from(rows),
@@ -114,6 +122,7 @@ fn postgres_rows(chunk: &[Queued], now: DateTime<Utc>) -> Statement {
             column(&|(to, _, _)| to),
             column(&|(_, mail, _)| mail.template),
             column(&|(_, mail, _)| &mail.context),
+            director_of.into(),
         ],
     )
 }
@@ -130,6 +139,7 @@ fn json_rows(
         to: &'a str,
         template: &'a str,
         context: &'a str,
+        director_of: Option<i64>,
     }
     let rows: Vec<Row> = chunk
         .iter()
@@ -138,13 +148,14 @@ fn json_rows(
             to,
             template: mail.template,
             context: &mail.context,
+            director_of: mail.director_of,
         })
         .collect();
     let json = serde_json::to_string(&rows)
         .map_err(|e| DbErr::Custom(format!("datos del correo: {e}")))?;
     let rows = "SELECT json_extract(value, '$.key') AS key, json_extract(value, '$.to') AS \"to\", \
-                json_extract(value, '$.template') AS template, json_extract(value, '$.context') AS context \
-                FROM json_each($2)";
+                json_extract(value, '$.template') AS template, json_extract(value, '$.context') AS context, \
+                json_extract(value, '$.director_of') AS director_of FROM json_each($2)";
     Ok(Statement::from_sql_and_values(
         backend,
         insert_from(rows),
@@ -157,6 +168,8 @@ fn json_rows(
 pub struct DeliveryReport {
     pub sent: usize,
     pub failed: usize,
+    /// Meant for an IE's director, and withdrawn: the IE had none to reach.
+    pub withdrawn: usize,
 }
 
 pub use crate::mail::PARALLEL_SENDS;
@@ -182,6 +195,7 @@ pub async fn deliver_due(
         .select_only()
         .column(mail_outbox::Column::Id)
         .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::WithdrawnAt.is_null())
         .filter(mail_outbox::Column::NextAttemptAt.lte(now))
         .filter(unlocked())
         .order_by_asc(mail_outbox::Column::Id)
@@ -197,12 +211,18 @@ pub async fn deliver_due(
         .col_expr(mail_outbox::Column::LockedUntil, Expr::value(now + LEASE))
         .filter(mail_outbox::Column::Id.is_in(due))
         .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::WithdrawnAt.is_null())
         .filter(unlocked())
         .exec_with_returning(db)
         .await?;
+    let Addressed {
+        sending,
+        readdressed,
+        withdrawn,
+    } = to_current_directors(db, claimed).await?;
 
     let outcomes: Vec<(mail_outbox::Model, Result<(), String>)> =
-        futures_util::stream::iter(claimed)
+        futures_util::stream::iter(sending)
             .map(|message| async move {
                 let result = match email_of(&message) {
                     Ok(email) => mailer.send(from, &email).await.map_err(|e| e.to_string()),
@@ -237,6 +257,46 @@ pub async fn deliver_due(
             .await?;
     }
     report.sent = sent.len();
+    // Where a message meant for an IE's director went, and what it greeted them with, is kept.
+    for message in outcomes.iter().map(|(m, _)| m) {
+        if readdressed.contains(&message.id) {
+            mail_outbox::Entity::update_many()
+                .col_expr(
+                    mail_outbox::Column::ToAddress,
+                    Expr::value(message.to_address.clone()),
+                )
+                .col_expr(
+                    mail_outbox::Column::Context,
+                    Expr::value(message.context.clone()),
+                )
+                .filter(mail_outbox::Column::Id.eq(message.id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    if !withdrawn.is_empty() {
+        mail_outbox::Entity::update_many()
+            .col_expr(
+                mail_outbox::Column::WithdrawnAt,
+                Expr::value(crate::clock::now()),
+            )
+            .col_expr(
+                mail_outbox::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                mail_outbox::Column::LastError,
+                Expr::value("withdrawn: the IE has no director with a confirmed address"),
+            )
+            .filter(mail_outbox::Column::Id.is_in(withdrawn.clone()))
+            .exec(&txn)
+            .await?;
+        tracing::info!(
+            withdrawn = withdrawn.len(),
+            "mail for IEs without a director to reach withdrawn"
+        );
+    }
+    report.withdrawn = withdrawn.len();
     for (message, result) in &outcomes {
         let Err(error) = result else { continue };
         let attempts = message.attempts + 1;
@@ -259,6 +319,93 @@ pub async fn deliver_due(
     }
     txn.commit().await?;
     Ok(report)
+}
+
+/// Claimed messages, once those meant for an IE's director are addressed to the director it has.
+struct Addressed {
+    /// To send.
+    sending: Vec<mail_outbox::Model>,
+    /// Those among them sent to another director, or greeting the director by another name, than
+    /// when they were queued.
+    readdressed: HashSet<i64>,
+    /// Those whose IE has no director to reach.
+    withdrawn: Vec<i64>,
+}
+
+/// Addresses each claimed message meant for an IE's director (`director_of`) to the director the
+/// IE has now, at the address its owner confirmed (`director_contact`, which the database keeps
+/// beside each IE), greeting them by name: a director replaced or whose address changed after
+/// the message was queued, or between its attempts, is not the one reached. A message whose IE
+/// has no such director is withdrawn: the UGEL's digest lists the IEs whose director has no
+/// confirmed address.
+async fn to_current_directors(
+    db: &impl ConnectionTrait,
+    claimed: Vec<mail_outbox::Model>,
+) -> Result<Addressed, DbErr> {
+    let schools: BTreeSet<i64> = claimed.iter().filter_map(|m| m.director_of).collect();
+    let mut directors: HashMap<i64, (String, String)> = HashMap::new();
+    let schools: Vec<i64> = schools.into_iter().collect();
+    for chunk in schools.chunks(1000) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT school_id, given_names, paternal_surname, email FROM director_contact \
+                     WHERE email IS NOT NULL AND school_id IN ({list})"
+                ),
+            ))
+            .await?;
+        for row in rows {
+            let given: Option<String> = row.try_get("", "given_names")?;
+            let surname: Option<String> = row.try_get("", "paternal_surname")?;
+            directors.insert(
+                row.try_get("", "school_id")?,
+                (
+                    row.try_get("", "email")?,
+                    director_name(given.as_deref(), surname.as_deref()).unwrap_or_default(),
+                ),
+            );
+        }
+    }
+    let mut addressed = Addressed {
+        sending: Vec::with_capacity(claimed.len()),
+        readdressed: HashSet::new(),
+        withdrawn: Vec::new(),
+    };
+    for mut message in claimed {
+        let Some(school) = message.director_of else {
+            addressed.sending.push(message);
+            continue;
+        };
+        let Some((email, name)) = directors.get(&school) else {
+            addressed.withdrawn.push(message.id);
+            continue;
+        };
+        let mut context: serde_json::Map<String, serde_json::Value> = message
+            .context
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default();
+        let greeted = context.get("name").and_then(|n| n.as_str()) == Some(name.as_str());
+        if !email.eq_ignore_ascii_case(&message.to_address) || !greeted {
+            context.insert("name".into(), name.clone().into());
+            message.context = Some(serde_json::Value::Object(context).to_string());
+            message.to_address = email.clone();
+            addressed.readdressed.insert(message.id);
+        }
+        addressed.sending.push(message);
+    }
+    Ok(addressed)
+}
+
+/// How a director is greeted: given names and paternal surname.
+pub fn director_name(given_names: Option<&str>, paternal_surname: Option<&str>) -> Option<String> {
+    given_names.map(|g| format!("{g} {}", paternal_surname.unwrap_or_default()))
 }
 
 /// The e-mail a queued message stands for: rendered from its template now, or as it was rendered

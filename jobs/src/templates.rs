@@ -12,6 +12,9 @@ use minijinja::{Environment, Value};
 pub struct Mail {
     pub template: &'static str,
     pub context: String,
+    /// The IE whose director it is for, whoever that is when it is sent (see
+    /// [`Mail::for_director_of`]).
+    pub director_of: Option<i64>,
 }
 
 impl Mail {
@@ -20,7 +23,18 @@ impl Mail {
         Ok(Self {
             template,
             context: serde_json::to_string(context)?,
+            director_of: None,
         })
+    }
+
+    /// For whoever directs the IE `school_id` when it is sent, rather than for a person: the
+    /// sender addresses it to the IE's director with a confirmed address then, greeting them by
+    /// name (the context's `name`), and withdraws it when the IE has none.
+    pub fn for_director_of(self, school_id: i64) -> Self {
+        Self {
+            director_of: Some(school_id),
+            ..self
+        }
     }
 }
 

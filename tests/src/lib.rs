@@ -426,6 +426,7 @@ impl TestApp {
             .expect("a delivery pass");
             report.sent += pass.sent;
             report.failed += pass.failed;
+            report.withdrawn += pass.withdrawn;
             let claimed_elsewhere = self
                 .scalar(
                     "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \

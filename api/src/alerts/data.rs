@@ -65,7 +65,7 @@ pub async fn schools_with_directors(
                 ugel_id: row.try_get("", "ugel_id")?,
                 name: row.try_get("", "name")?,
                 code: format!("{codigo}-{anexo}"),
-                director_name: given.map(|g| format!("{g} {}", surname.unwrap_or_default())),
+                director_name: jobs::outbox::director_name(given.as_deref(), surname.as_deref()),
                 director_email: row.try_get("", "email")?,
                 is_pronoei: row.try_get("", "is_pronoei")?,
             },

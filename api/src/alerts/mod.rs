@@ -178,7 +178,8 @@ fn director_alerts(
                 held_marks,
                 pending: &kind.pending,
             },
-        )?;
+        )?
+        .for_director_of(*school_id);
         outgoing.push((email.clone(), mail, Some(kind.key(*school_id))));
     }
     Ok(outgoing)

@@ -782,6 +782,144 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
     assert_eq!(reminders_to(&app, "melena@ie16471.edu.pe").await.len(), 1);
 }
 
+/// A reminder is for whoever directs the IE when it is sent: one queued before the UGEL appointed
+/// another director reaches the new one, greeted by name, and never the director who left; one
+/// whose IE is left without a director to reach is withdrawn, not sent.
+#[tokio::test]
+async fn a_queued_reminder_reaches_the_director_the_ie_has_when_it_is_sent() {
+    let app = spawn_app_with(|c| {
+        c.jobs.deadline_reminder = String::new();
+        c.jobs.overdue_alert = String::new();
+        c.jobs.ugel_digest = String::new();
+        c.jobs.register_coverage = String::new();
+    })
+    .await;
+    let y = year(&app).await;
+    let remind = |month: u32| {
+        run(
+            &app,
+            "deadline_reminder",
+            lima(&format!("{y}-{month:02}-26"), "07:00"),
+        )
+    };
+    let queued_to = async |to: &str| {
+        app.scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox \
+             WHERE to_address = '{to}' AND sent_at IS NULL AND withdrawn_at IS NULL"
+        ))
+        .await
+    };
+
+    // May's reminders are queued, and the mail server is down when they are first tried: they
+    // wait for their next attempt. Meanwhile the UGEL appoints another director, who confirms an
+    // address.
+    let summary = remind(5).await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    assert_eq!(
+        queued_to("director.demo@siagie.local").await.as_deref(),
+        Some("1")
+    );
+    let retry_at = |at: DateTime<Utc>| {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        entity::mail_outbox::Entity::update_many()
+            .col_expr(entity::mail_outbox::Column::NextAttemptAt, Expr::value(at))
+            .col_expr(entity::mail_outbox::Column::Attempts, Expr::value(1))
+            .filter(entity::mail_outbox::Column::Template.eq("deadline_reminder"))
+            .filter(entity::mail_outbox::Column::SentAt.is_null())
+            .exec(&app.db)
+    };
+    retry_at(lima(&format!("{}-01-01", y + 50), "00:00"))
+        .await
+        .unwrap();
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let (status, request) = app
+        .file_request(
+            &ugel,
+            &crate::provisioning::director_alta(school, "41112222"),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", request["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    let new_director = app
+        .replace_temporary(
+            "41112222",
+            decision["credentials"]["temporary_password"]
+                .as_str()
+                .unwrap(),
+            "Directora.Nueva9",
+        )
+        .await;
+    app.confirm_email(&new_director, "melena@ie16471.edu.pe", "Directora.Nueva9")
+        .await;
+
+    // The next attempt comes: May's reminder goes to the director the IE has now.
+    retry_at(lima(&format!("{y}-05-26"), "07:00"))
+        .await
+        .unwrap();
+    let report = app.deliver_mail().await;
+    assert_eq!((report.sent, report.withdrawn), (3, 0), "{report:?}");
+    assert!(
+        reminders_to(&app, "director.demo@siagie.local")
+            .await
+            .is_empty(),
+        "the director who left is not reminded"
+    );
+    let may = reminders_to(&app, "melena@ie16471.edu.pe").await;
+    assert_eq!(may.len(), 1, "{may:?}");
+    assert!(
+        may[0].contains("Estimado(a) director(a) María Elena")
+            && may[0].contains(&format!("31/05/{y}"))
+            && !may[0].contains("Wilder"),
+        "{}",
+        may[0]
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT to_address FROM mail_outbox WHERE template = 'deadline_reminder' \
+             AND sent_at IS NOT NULL AND to_address LIKE '%ie16471%'"
+        )
+        .await
+        .as_deref(),
+        Some("melena@ie16471.edu.pe"),
+        "the outbox keeps where the reminder went"
+    );
+
+    // June's reminder is queued for the new director, whose appointment then ends with nobody
+    // after it: the reminder is withdrawn, and the other IEs' are sent.
+    let summary = remind(6).await;
+    assert!(summary.starts_with("3 recordatorio"), "{summary}");
+    assert_eq!(
+        queued_to("melena@ie16471.edu.pe").await.as_deref(),
+        Some("1")
+    );
+    app.db
+        .execute_unprepared(
+            "UPDATE role_assignment SET active = FALSE WHERE role = 'director' AND user_id = \
+             (SELECT ua.id FROM user_account ua JOIN person p ON p.id = ua.person_id \
+              WHERE p.dni = '41112222')",
+        )
+        .await
+        .unwrap();
+    let report = app.deliver_mail().await;
+    assert_eq!((report.sent, report.withdrawn), (2, 1), "{report:?}");
+    assert_eq!(reminders_to(&app, "melena@ie16471.edu.pe").await.len(), 1);
+    assert_eq!(
+        queued_to("melena@ie16471.edu.pe").await.as_deref(),
+        Some("0")
+    );
+    // Withdrawn for good: a later pass does not try it again.
+    assert_eq!(app.deliver_mail().await, Default::default());
+}
+
 /// A database from before addresses were confirmed and the directors' contact kept: the upgrade
 /// confirms the addresses of those with an account, fills the contact from the assignments, and
 /// the reminder reaches the same directors.

@@ -381,7 +381,6 @@ fn new_ticket(
     }
 }
 
-/// Removes files stored for a filing that did not happen.
 /// Removes stored files whose write did not happen.
 pub async fn remove(data_dir: &std::path::Path, stored: &[String]) {
     for path in stored {
