@@ -2,6 +2,7 @@
 //! with its sender, and the scheduler of periodic jobs.
 
 pub mod clock;
+pub mod db;
 pub mod mail;
 pub mod outbox;
 pub mod schedule;

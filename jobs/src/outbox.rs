@@ -12,8 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
-    sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, sea_query::Expr,
 };
 
 use entity::mail_outbox;
@@ -235,7 +234,7 @@ pub async fn deliver_due(
             .await;
 
     let mut report = DeliveryReport::default();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let sent: Vec<i64> = outcomes
         .iter()
         .filter(|(_, r)| r.is_ok())

@@ -279,6 +279,8 @@ pub async fn apply_many(
     let mut known: HashMap<Uuid, Known> = HashMap::new();
     for _ in 0..3 {
         let mut decision = decide(lookups, batches, &known, now);
+        // A savepoint inside the caller's transaction, which began through `db::begin`.
+        #[allow(clippy::disallowed_methods)]
         let attempt = db.begin().await?;
         let repeated = write(&attempt, batches, &mut decision, now).await?;
         if repeated.is_empty() {

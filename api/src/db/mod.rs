@@ -7,8 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Value,
     sea_query::{Expr, ExprTrait, SimpleExpr, extension::postgres::PgFunc},
 };
 
@@ -29,12 +28,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(2))
         .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false)
-        // On PostgreSQL the check below takes the place of sqlx's ping on every checkout; SQLite's
-        // connections, in-process, need neither.
-        .test_before_acquire(false)
-        .map_sqlx_postgres_before_acquire(|connection, _| {
-            Box::pin(outside_transaction(connection))
-        });
+        // sqlx already pings each connection as it comes back to the pool (which also completes
+        // whatever a cancelled statement left in flight); a second round trip as it goes out
+        // would only double that. No connection goes back inside a transaction: see [`begin`].
+        .test_before_acquire(false);
     let db = Database::connect(options)
         .await
         .context("no se pudo conectar a la base de datos")?;
@@ -45,39 +42,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
-/// Whether a pooled PostgreSQL connection is outside any transaction, checked as it is handed out;
-/// one that is not is closed, which rolls its transaction back.
-///
-/// A request cancelled while its `BEGIN` is in flight (a client that hangs up, a timeout) leaves
-/// the connection inside a transaction that nothing will end: sqlx 0.9 counts the transaction only
-/// once `BEGIN` is answered. Without this check the next borrower's statements would run inside it
-/// and never be committed. Outside a transaction a simple query is its own transaction, which starts
-/// when the statement does (the extended protocol would start it at `Parse`, a moment earlier).
-async fn outside_transaction(
-    connection: &mut sea_orm::sqlx::PgConnection,
-) -> Result<bool, sea_orm::sqlx::Error> {
-    use sea_orm::sqlx::Row;
-    let row = sea_orm::sqlx::raw_sql("SELECT now() = statement_timestamp()")
-        .fetch_one(connection)
-        .await?;
-    let fresh: bool = row.try_get(0)?;
-    if !fresh {
-        tracing::warn!("conexión devuelta al pool dentro de una transacción: se cierra");
-    }
-    Ok(fresh)
-}
-
-/// Begins a transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`),
-/// waiting its turn behind other writers: a transaction begun as a reader that then writes fails
-/// at once ("database is locked") when another connection wrote in between. PostgreSQL ignores
-/// the mode.
-pub async fn begin<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
+/// Begins a transaction that writes: see [`jobs::db::begin`], where every transaction of the
+/// server begins.
+pub use jobs::db::begin;
 
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {

@@ -1604,8 +1604,7 @@ async fn a_public_request_is_answered_before_its_work_whether_or_not_the_student
     // before its answer.)
     let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
     let blocker = if postgres {
-        use sea_orm::TransactionTrait;
-        let blocker = app.db.begin().await.unwrap();
+        let blocker = siagie::db::begin(&app.db).await.unwrap();
         blocker
             .execute_unprepared("LOCK TABLE certificate_request IN SHARE ROW EXCLUSIVE MODE")
             .await

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use tests::spawn_app;
 
-/// A client that hangs up while its request is opening a transaction must not leave the pooled
-/// connection inside it: whatever the next request writes on that connection is committed.
+/// A client that hangs up while its request is opening a transaction (`db::begin`, where every
+/// transaction of the server begins) must not leave the pooled connection inside it: whatever
+/// the next request writes on that connection is committed.
 #[tokio::test]
 async fn writes_after_a_cancelled_begin_are_committed() {
     let app = spawn_app().await;
@@ -26,7 +27,8 @@ async fn writes_after_a_cancelled_begin_are_committed() {
     let attempts = 100;
     for attempt in 0..attempts {
         // Cancelled at every stage of opening the transaction, from before it starts to after.
-        let _ = tokio::time::timeout(Duration::from_micros(attempt * 5), pool.begin()).await;
+        let _ = tokio::time::timeout(Duration::from_micros(attempt * 5), siagie::db::begin(&pool))
+            .await;
         pool.execute_unprepared(&format!("INSERT INTO pool_probe (n) VALUES ({attempt})"))
             .await
             .unwrap();
