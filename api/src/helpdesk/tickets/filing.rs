@@ -20,7 +20,7 @@ use crate::{
     domain::{CellPhone, CodigoModular, Email},
     error::{ApiError, ErrorCode, Fields, Result},
     helpdesk::{
-        access,
+        HelpdeskConfig, access,
         dto::{TicketForm, TicketView},
         links::Links,
         mail::{self, Notice},
@@ -58,13 +58,15 @@ async fn place(
     fields: &mut Fields,
 ) -> Result<Place> {
     let codigo = codigo_modular.map(str::trim).filter(|c| !c.is_empty());
+    // The IE with its UGEL, in one query.
+    let with_ugel = || school::Entity::find().find_also_related(ugel::Entity);
     let school = match codigo.map(CodigoModular::parse) {
         Some(Err(message)) => {
             fields.add("codigo_modular", message);
             None
         }
         Some(Ok(codigo)) => {
-            let found = school::Entity::find()
+            let found = with_ugel()
                 .filter(school::Column::CodigoModular.eq(codigo.as_str()))
                 .order_by_asc(school::Column::Anexo)
                 .one(db)
@@ -80,19 +82,20 @@ async fn place(
                 _ => None,
             });
             match own {
-                Some(id) => school::Entity::find_by_id(id).one(db).await?,
+                Some(id) => {
+                    with_ugel()
+                        .filter(school::Column::Id.eq(id))
+                        .one(db)
+                        .await?
+                }
                 None => None,
             }
         }
     };
-    if let Some(school) = school {
-        let dre_id = ugel::Entity::find_by_id(school.ugel_id)
-            .one(db)
-            .await?
-            .map(|u| u.dre_id);
+    if let Some((school, ugel)) = school {
         return Ok(Place {
             ugel_id: Some(school.ugel_id),
-            dre_id,
+            dre_id: ugel.map(|u| u.dre_id),
             school: Some(school),
         });
     }
@@ -132,12 +135,20 @@ pub async fn file(
     // The files go to disk (synced) first and are removed if the transaction fails.
     let stored = store(data_dir, &uploads).await?;
     let links = Links::new(&state.config.auth.public_base_url);
-    let written = write(db, links, p, filing, number, (&uploads, &stored), now).await;
+    let written = write(
+        db,
+        (links, &state.config.helpdesk),
+        p,
+        filing,
+        number,
+        (&uploads, &stored),
+        now,
+    )
+    .await;
     if written.is_err() {
         remove(data_dir, &stored).await;
     }
-    let ticket = written?;
-    read_as(db, &state.config.helpdesk, p, &ticket, now).await
+    written
 }
 
 /// A help form checked whole.
@@ -302,16 +313,18 @@ pub async fn store(data_dir: &std::path::Path, uploads: &[Upload]) -> Result<Vec
     Ok(stored)
 }
 
-/// Writes the ticket, its attachments, and records its filing, in one transaction.
+/// Writes the ticket, its attachments, and records its filing, in one transaction; answers the
+/// ticket as the filer sees it, read in that transaction (on its connection, before its commit,
+/// rather than by a round of reads after it).
 async fn write(
     db: &DatabaseConnection,
-    links: Links<'_>,
+    (links, config): (Links<'_>, &HelpdeskConfig),
     p: &Principal,
     filing: Filing,
     number: String,
     (uploads, stored): (&[Upload], &[String]),
     now: DateTime<Utc>,
-) -> Result<helpdesk_ticket::Model> {
+) -> Result<TicketView> {
     let txn = crate::db::begin(db).await?;
     let ticket = new_ticket(p, &filing, number, now).insert(&txn).await?;
     attach(&txn, ticket.id, (uploads, stored), now).await?;
@@ -334,8 +347,9 @@ async fn write(
         },
     )
     .await?;
+    let view = read_as(&txn, config, p, &ticket, now).await?;
     txn.commit().await?;
-    Ok(ticket)
+    Ok(view)
 }
 
 /// A new ticket at N1: medium impact, urgent when the failed operation's code says so.
