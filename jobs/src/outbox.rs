@@ -287,6 +287,12 @@ pub async fn deliver_due(
                 mail_outbox::Column::LastError,
                 Expr::value("withdrawn: the IE has no director with a confirmed address"),
             )
+            // Its key is set free, so that a later run queues the same alert for a director the
+            // IE has by then.
+            .col_expr(
+                mail_outbox::Column::DedupeKey,
+                Expr::cust("dedupe_key || ':withdrawn:' || CAST(id AS TEXT)"),
+            )
             .filter(mail_outbox::Column::Id.is_in(withdrawn.clone()))
             .exec(&txn)
             .await?;

@@ -34,6 +34,7 @@ mod m20261207_110000_register_progress_unit;
 mod m20261207_120000_email_confirmation;
 mod m20261207_130000_director_contact;
 mod m20261208_000000_outbox_director;
+mod m20261208_010000_director_contact_serialized;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_120000_email_confirmation::Migration),
             Box::new(m20261207_130000_director_contact::Migration),
             Box::new(m20261208_000000_outbox_director::Migration),
+            Box::new(m20261208_010000_director_contact_serialized::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ pub struct Migration;
 /// the person first, perhaps a director elsewhere, is not where a director's mail goes. "Still
 /// confirmed" is the rule of `auth::email::still_confirmed` (the same address, case aside),
 /// written here in SQL: change both together.
-fn refresh(schools: &str) -> String {
+pub(crate) fn refresh(schools: &str) -> String {
     format!(
         "DELETE FROM director_contact WHERE school_id IN ({schools}); \
          INSERT INTO director_contact (school_id, given_names, paternal_surname, email) \
@@ -44,7 +44,7 @@ fn directed_by(person: &str) -> String {
 }
 
 /// Each trigger: its name, what fires it, when (if not always), and the IEs it brings up to date.
-fn triggers() -> [(&'static str, &'static str, Option<&'static str>, String); 7] {
+pub(crate) fn triggers() -> [(&'static str, &'static str, Option<&'static str>, String); 7] {
     [
         (
             "director_contact_appointed",

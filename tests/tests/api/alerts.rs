@@ -16,11 +16,16 @@ fn smtp_on(port: u16) -> impl FnOnce(&mut siagie::config::Config) {
         c.mail.smtp_port = port;
         c.mail.smtp_tls = jobs::mail::SmtpTls::None;
         c.mail.retry_base_secs = 1;
-        c.jobs.deadline_reminder = String::new();
-        c.jobs.overdue_alert = String::new();
-        c.jobs.ugel_digest = String::new();
-        c.jobs.register_coverage = String::new();
+        jobs_off(c);
     }
+}
+
+/// Only the job runs a test asks for: the server schedules none of the alerts' jobs.
+fn jobs_off(c: &mut siagie::config::Config) {
+    c.jobs.deadline_reminder = String::new();
+    c.jobs.overdue_alert = String::new();
+    c.jobs.ugel_digest = String::new();
+    c.jobs.register_coverage = String::new();
 }
 
 async fn app_with_smtp(port: u16) -> TestApp {
@@ -656,19 +661,58 @@ async fn reminders_to(app: &TestApp, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// The password the director [`appoint_another_director`] appoints chooses.
+const NEW_DIRECTOR_PASSWORD: &str = "Directora.Nueva9";
+
+/// The UGEL appoints another director of the demo primary IE (DNI 41112222, an address the UGEL
+/// typed and nobody confirmed) through an alta it files and approves: the demo director is out.
+/// Answers the new director's temporary password.
+async fn appoint_another_director(app: &TestApp) -> String {
+    let ugel = app.login_as("ugel.demo").await;
+    let school = app.school_id(&ugel, demo::PRIMARIA).await;
+    let (status, request) = app
+        .file_request(
+            &ugel,
+            &crate::provisioning::director_alta(school, "41112222"),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let (status, decision) = app
+        .post(
+            &format!("/provisioning/requests/{}/approve", request["id"]),
+            &ugel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{decision}");
+    decision["credentials"]["temporary_password"]
+        .as_str()
+        .expect("a temporary password")
+        .to_owned()
+}
+
+/// Ends (or gives back) the appointment of the director [`appoint_another_director`] appointed,
+/// by a statement written by hand.
+async fn set_new_director_active(app: &TestApp, active: bool) {
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE role_assignment SET active = {} WHERE role = 'director' AND user_id = \
+             (SELECT ua.id FROM user_account ua JOIN person p ON p.id = ua.person_id \
+              WHERE p.dni = '41112222')",
+            if active { "TRUE" } else { "FALSE" }
+        ))
+        .await
+        .unwrap();
+}
+
 /// The reminder goes to the director's contact the database keeps beside each IE, and only to an
 /// address its owner confirmed: it follows an address confirmed, a new director appointed
 /// through an alta, and the address, its confirmation or the appointment changed by any other
 /// write.
 #[tokio::test]
 async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appointment() {
-    let app = spawn_app_with(|c| {
-        c.jobs.deadline_reminder = String::new();
-        c.jobs.overdue_alert = String::new();
-        c.jobs.ugel_digest = String::new();
-        c.jobs.register_coverage = String::new();
-    })
-    .await;
+    let app = spawn_app_with(jobs_off).await;
     let y = year(&app).await;
     let remind = |month: u32| {
         run(
@@ -698,39 +742,20 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
 
     // The UGEL appoints another director: the old one is out. The address the UGEL typed is
     // not confirmed: the new director is reminded once it confirms it, signed in.
-    let ugel = app.login_as("ugel.demo").await;
-    let school = app.school_id(&ugel, demo::PRIMARIA).await;
-    let (status, request) = app
-        .file_request(
-            &ugel,
-            &crate::provisioning::director_alta(school, "41112222"),
-            true,
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{request}");
-    let (status, decision) = app
-        .post(
-            &format!("/provisioning/requests/{}/approve", request["id"]),
-            &ugel,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{decision}");
+    let temporary = appoint_another_director(&app).await;
     let summary = remind(6).await;
     assert!(summary.starts_with("2 recordatorio"), "{summary}");
     assert!(reminders_to(&app, "melena@ie16471.edu.pe").await.is_empty());
     assert_eq!(reminders_to(&app, "wilder.nuevo@correo.pe").await.len(), 1);
     let new_director = app
-        .replace_temporary(
-            "41112222",
-            decision["credentials"]["temporary_password"]
-                .as_str()
-                .unwrap(),
-            "Directora.Nueva9",
-        )
+        .replace_temporary("41112222", &temporary, NEW_DIRECTOR_PASSWORD)
         .await;
-    app.confirm_email(&new_director, "melena@ie16471.edu.pe", "Directora.Nueva9")
-        .await;
+    app.confirm_email(
+        &new_director,
+        "melena@ie16471.edu.pe",
+        NEW_DIRECTOR_PASSWORD,
+    )
+    .await;
     let summary = remind(7).await;
     assert!(summary.starts_with("3 recordatorio"), "{summary}");
     let july = reminders_to(&app, "melena@ie16471.edu.pe").await;
@@ -765,14 +790,7 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
         reminders_to(&app, "direccion@ie16471.edu.pe").await.len(),
         1
     );
-    app.db
-        .execute_unprepared(
-            "UPDATE role_assignment SET active = FALSE WHERE role = 'director' AND user_id = \
-             (SELECT ua.id FROM user_account ua JOIN person p ON p.id = ua.person_id \
-              WHERE p.dni = '41112222')",
-        )
-        .await
-        .unwrap();
+    set_new_director_active(&app, false).await;
     let summary = remind(10).await;
     assert!(summary.starts_with("2 recordatorio"), "{summary}");
     assert_eq!(
@@ -787,13 +805,7 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
 /// whose IE is left without a director to reach is withdrawn, not sent.
 #[tokio::test]
 async fn a_queued_reminder_reaches_the_director_the_ie_has_when_it_is_sent() {
-    let app = spawn_app_with(|c| {
-        c.jobs.deadline_reminder = String::new();
-        c.jobs.overdue_alert = String::new();
-        c.jobs.ugel_digest = String::new();
-        c.jobs.register_coverage = String::new();
-    })
-    .await;
+    let app = spawn_app_with(jobs_off).await;
     let y = year(&app).await;
     let remind = |month: u32| {
         run(
@@ -831,35 +843,16 @@ async fn a_queued_reminder_reaches_the_director_the_ie_has_when_it_is_sent() {
     retry_at(lima(&format!("{}-01-01", y + 50), "00:00"))
         .await
         .unwrap();
-    let ugel = app.login_as("ugel.demo").await;
-    let school = app.school_id(&ugel, demo::PRIMARIA).await;
-    let (status, request) = app
-        .file_request(
-            &ugel,
-            &crate::provisioning::director_alta(school, "41112222"),
-            true,
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{request}");
-    let (status, decision) = app
-        .post(
-            &format!("/provisioning/requests/{}/approve", request["id"]),
-            &ugel,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{decision}");
+    let temporary = appoint_another_director(&app).await;
     let new_director = app
-        .replace_temporary(
-            "41112222",
-            decision["credentials"]["temporary_password"]
-                .as_str()
-                .unwrap(),
-            "Directora.Nueva9",
-        )
+        .replace_temporary("41112222", &temporary, NEW_DIRECTOR_PASSWORD)
         .await;
-    app.confirm_email(&new_director, "melena@ie16471.edu.pe", "Directora.Nueva9")
-        .await;
+    app.confirm_email(
+        &new_director,
+        "melena@ie16471.edu.pe",
+        NEW_DIRECTOR_PASSWORD,
+    )
+    .await;
 
     // The next attempt comes: May's reminder goes to the director the IE has now.
     retry_at(lima(&format!("{y}-05-26"), "07:00"))
@@ -901,14 +894,7 @@ async fn a_queued_reminder_reaches_the_director_the_ie_has_when_it_is_sent() {
         queued_to("melena@ie16471.edu.pe").await.as_deref(),
         Some("1")
     );
-    app.db
-        .execute_unprepared(
-            "UPDATE role_assignment SET active = FALSE WHERE role = 'director' AND user_id = \
-             (SELECT ua.id FROM user_account ua JOIN person p ON p.id = ua.person_id \
-              WHERE p.dni = '41112222')",
-        )
-        .await
-        .unwrap();
+    set_new_director_active(&app, false).await;
     let report = app.deliver_mail().await;
     assert_eq!((report.sent, report.withdrawn), (2, 1), "{report:?}");
     assert_eq!(reminders_to(&app, "melena@ie16471.edu.pe").await.len(), 1);
@@ -918,6 +904,97 @@ async fn a_queued_reminder_reaches_the_director_the_ie_has_when_it_is_sent() {
     );
     // Withdrawn for good: a later pass does not try it again.
     assert_eq!(app.deliver_mail().await, Default::default());
+
+    // The IE has a director again: the next run queues June's reminder for her.
+    set_new_director_active(&app, true).await;
+    let summary = remind(6).await;
+    assert!(summary.starts_with("1 recordatorio"), "{summary}");
+    let reminded = reminders_to(&app, "melena@ie16471.edu.pe").await;
+    assert_eq!(reminded.len(), 2, "{reminded:?}");
+    assert!(
+        reminded
+            .iter()
+            .any(|text| text.contains(&format!("30/06/{y}"))),
+        "{reminded:?}"
+    );
+}
+
+/// On PostgreSQL, the director's contact stays right when two transactions change it at once: a
+/// director renamed while the UGEL ends their appointment leaves the IE without a contact, and
+/// the month's reminder does not reach the director who left.
+#[tokio::test]
+async fn a_director_renamed_while_removed_is_not_reminded() {
+    let app = spawn_app_with(jobs_off).await;
+    if app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return; // SQLite writes one transaction at a time.
+    }
+    let y = year(&app).await;
+    let director_of = "(SELECT ua.id FROM user_account ua WHERE ua.username = 'director.demo')";
+    let school = app
+        .scalar(&format!(
+            "SELECT CAST(school_id AS TEXT) FROM role_assignment WHERE user_id = {director_of} \
+             AND role = 'director' AND active"
+        ))
+        .await
+        .expect("the demo director's IE");
+    let renaming = siagie::db::begin(&app.db).await.unwrap();
+    renaming
+        .execute_unprepared(&format!(
+            "UPDATE person SET given_names = 'Wilder Renombrado' WHERE id = \
+             (SELECT person_id FROM user_account WHERE id = {director_of})"
+        ))
+        .await
+        .unwrap();
+    let db = app.db.clone();
+    let removal = format!(
+        "UPDATE role_assignment SET active = FALSE WHERE role = 'director' AND user_id = {director_of}"
+    );
+    let removing = tokio::spawn(async move {
+        let txn = siagie::db::begin(&db).await.unwrap();
+        txn.execute_unprepared(&removal).await.unwrap();
+        txn.commit().await.unwrap();
+    });
+    // The removal waits for the renaming (on the contact's row, or on the triggers' lock).
+    let mut waiting = false;
+    for _ in 0..100 {
+        waiting = app
+            .scalar(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .await
+            .as_deref()
+            != Some("0");
+        if waiting {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(waiting, "the removal waits for the renaming");
+    renaming.commit().await.unwrap();
+    removing.await.unwrap();
+
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM director_contact WHERE school_id = {school}"
+        ))
+        .await
+        .as_deref(),
+        Some("0"),
+        "an IE without a director keeps no contact"
+    );
+    run(
+        &app,
+        "deadline_reminder",
+        lima(&format!("{y}-05-26"), "07:00"),
+    )
+    .await;
+    assert!(
+        reminders_to(&app, "director.demo@siagie.local")
+            .await
+            .is_empty(),
+        "the director who left is not reminded"
+    );
 }
 
 /// A database from before addresses were confirmed and the directors' contact kept: the upgrade
