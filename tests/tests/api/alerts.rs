@@ -692,6 +692,20 @@ async fn appoint_another_director(app: &TestApp) -> String {
         .to_owned()
 }
 
+/// The director [`appoint_another_director`] appointed signs in for the first time (choosing
+/// her password) and confirms her address in «Mi correo».
+async fn new_director_confirms_her_address(app: &TestApp, temporary: &str) {
+    let new_director = app
+        .replace_temporary("41112222", temporary, NEW_DIRECTOR_PASSWORD)
+        .await;
+    app.confirm_email(
+        &new_director,
+        "melena@ie16471.edu.pe",
+        NEW_DIRECTOR_PASSWORD,
+    )
+    .await;
+}
+
 /// Ends (or gives back) the appointment of the director [`appoint_another_director`] appointed,
 /// by a statement written by hand.
 async fn set_new_director_active(app: &TestApp, active: bool) {
@@ -747,15 +761,7 @@ async fn the_reminder_follows_the_director_through_a_new_address_and_a_new_appoi
     assert!(summary.starts_with("2 recordatorio"), "{summary}");
     assert!(reminders_to(&app, "melena@ie16471.edu.pe").await.is_empty());
     assert_eq!(reminders_to(&app, "wilder.nuevo@correo.pe").await.len(), 1);
-    let new_director = app
-        .replace_temporary("41112222", &temporary, NEW_DIRECTOR_PASSWORD)
-        .await;
-    app.confirm_email(
-        &new_director,
-        "melena@ie16471.edu.pe",
-        NEW_DIRECTOR_PASSWORD,
-    )
-    .await;
+    new_director_confirms_her_address(&app, &temporary).await;
     let summary = remind(7).await;
     assert!(summary.starts_with("3 recordatorio"), "{summary}");
     let july = reminders_to(&app, "melena@ie16471.edu.pe").await;
@@ -844,15 +850,7 @@ async fn a_queued_reminder_reaches_the_director_the_ie_has_when_it_is_sent() {
         .await
         .unwrap();
     let temporary = appoint_another_director(&app).await;
-    let new_director = app
-        .replace_temporary("41112222", &temporary, NEW_DIRECTOR_PASSWORD)
-        .await;
-    app.confirm_email(
-        &new_director,
-        "melena@ie16471.edu.pe",
-        NEW_DIRECTOR_PASSWORD,
-    )
-    .await;
+    new_director_confirms_her_address(&app, &temporary).await;
 
     // The next attempt comes: May's reminder goes to the director the IE has now.
     retry_at(lima(&format!("{y}-05-26"), "07:00"))
